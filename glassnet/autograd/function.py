@@ -1,0 +1,95 @@
+"""The base class of every differentiable op.
+
+An op is a subclass of :class:`Function` with two methods on raw arrays:
+
+``forward(self, *arrays, **attrs) -> array | tuple[array, ...]``
+    computes the result and saves, on ``self``, only what backward needs
+    (and only when ``self.requires_grad`` is true).
+``backward(self, *grads) -> array | None | tuple[array | None, ...]``
+    receives one gradient per output (read-only: never modify it in place)
+    and returns one gradient per positional input, ``None`` where
+    ``self.needs_input_grad[i]`` is false.
+
+Ops never handle broadcasting or accumulation: the engine sums each gradient
+down to its input's shape and adds up contributions (see ``engine.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import grad_mode
+
+__all__ = ["Function"]
+
+
+class Function:
+    """A node of the autograd graph; ``self`` is the op's context (``ctx``)."""
+
+    #: Positional inputs (Tensors, or ``None`` for constants); cleared after backward.
+    inputs: tuple | None
+    #: Per positional input: does it need a gradient?
+    needs_input_grad: tuple[bool, ...]
+    #: True when the graph is being recorded for this call (save for backward only then).
+    requires_grad: bool
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    def backward(self, *grads: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} has no backward")
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep ``arrays`` for backward (available as ``self.saved``)."""
+        self.saved = arrays
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any):
+        """Run the op on tensors, recording the graph when a gradient is needed.
+
+        Positional arguments that are :class:`~glassnet.Tensor` take part in
+        differentiation; anything else is passed through as a constant.
+        Keyword arguments are the op's attributes.
+
+        Returns
+        -------
+        Tensor or tuple of Tensor
+            One tensor per array the forward returns.
+        """
+        ctx = cls()
+        arrays = []
+        needs = []
+        any_req = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                r = a.requires_grad
+                needs.append(r)
+                any_req = any_req or r
+            else:
+                arrays.append(a)
+                needs.append(False)
+        record = any_req and grad_mode._state.enabled
+        ctx.requires_grad = record
+        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(needs)
+        out = ctx.forward(*arrays, **kwargs)
+        make = Tensor._make
+        if type(out) is tuple:
+            if record:
+                ctx.inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
+                ctx.n_outputs = len(out)
+                ctx.out_meta = tuple((o.shape, o.dtype) for o in out)
+                return tuple(make(o, True, ctx, i) for i, o in enumerate(out))
+            ctx.__dict__.clear()
+            return tuple(make(o, False, None, 0) for o in out)
+        if record:
+            ctx.inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
+            ctx.n_outputs = 1
+            return make(out, True, ctx, 0)
+        return make(out, False, None, 0)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}Backward>"
+
+
+from ..tensor import Tensor  # noqa: E402  (circular: Tensor is defined before ops load)

@@ -1,0 +1,408 @@
+"""``Module`` and ``Parameter``: the building blocks of models.
+
+A module registers parameters, buffers and child modules by plain attribute
+assignment (``self.weight = Parameter(...)``, ``self.fc = Linear(...)``);
+``parameters()``, ``state_dict()``, ``train()``/``eval()``, ``to()`` and the
+printed tree all follow from that registration, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .. import backend
+from ..tensor import Tensor
+
+__all__ = ["Module", "Parameter", "Buffer", "IncompatibleKeys", "RemovableHandle"]
+
+
+class Parameter(Tensor):
+    """A tensor that a :class:`Module` registers as a learnable parameter.
+
+    Parameters
+    ----------
+    data : array-like
+        Initial values (float32 unless an array of another float dtype is given).
+    requires_grad : bool, default True
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, requires_grad: bool = True) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        super().__init__(data, requires_grad=requires_grad)
+        if self.data.dtype.kind != "f":
+            raise TypeError(f"Parameter: expected floating data, got dtype {self.data.dtype}")
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class Buffer(Tensor):
+    """Marks a tensor to register as a (non-learnable) buffer: ``self.stats = Buffer(...)``."""
+
+    __slots__ = ()
+
+
+class IncompatibleKeys(NamedTuple):
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class RemovableHandle:
+    """Returned by ``register_*_hook``; ``remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, registry: dict) -> None:
+        self.registry = registry
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        self.registry.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+def _as_host_array(value: Any) -> np.ndarray:
+    if isinstance(value, Tensor):
+        return value.numpy()
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+class Module:
+    """Base class of all layers and models.
+
+    Subclasses create parameters and children in ``__init__`` and define
+    ``forward``; calling the module runs ``forward`` (with any hooks).
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # ----------------------------------------------------------- registration
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(
+                f"{type(self).__name__}: call super().__init__() before assigning attributes"
+            )
+        for store in (self._parameters, self._buffers, self._modules):
+            store.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+            self.__dict__.pop(name, None)
+        elif isinstance(value, Module):
+            self._modules[name] = value
+            self.__dict__.pop(name, None)
+        elif isinstance(value, Buffer):
+            self._buffers[name] = Tensor._make(value.data, False, None, 0)
+            self.__dict__.pop(name, None)
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        d = self.__dict__
+        for store in ("_parameters", "_buffers", "_modules"):
+            if store in d and name in d[store]:
+                return d[store][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        for store in (self._parameters, self._buffers, self._modules):
+            if name in store:
+                del store[name]
+                return
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` under ``name`` (``None`` declares an absent parameter, e.g. no bias)."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: expected a Parameter for {name!r}")
+        self.__dict__.pop(name, None)
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, value: Any, persistent: bool = True) -> None:
+        """Register a non-learnable tensor (running statistics); saved in ``state_dict`` if persistent."""
+        self.__dict__.pop(name, None)
+        self._buffers[name] = None if value is None else Tensor(value)
+        if not persistent:
+            self._non_persistent.add(name)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        self.__dict__.pop(name, None)
+        self._modules[name] = module
+
+    # ------------------------------------------------------------- traversal
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """``(name, parameter)`` pairs with dotted names (``'fc1.weight'``); shared ones once."""
+        seen: set[int] = set()
+        mods = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mprefix, m in mods:
+            for name, p in m._parameters.items():
+                if p is None or id(p) in seen:
+                    continue
+                seen.add(id(p))
+                yield (f"{mprefix}.{name}" if mprefix else name), p
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        mods = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mprefix, m in mods:
+            for name, b in m._buffers.items():
+                if b is not None:
+                    yield (f"{mprefix}.{name}" if mprefix else name), b
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for name, m in self._modules.items():
+            if m is not None:
+                yield name, m
+
+    def children(self) -> Iterator[Module]:
+        for _, m in self.named_children():
+            yield m
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and all below it, depth first, with dotted names (iterative)."""
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:
+            name, m = stack.pop()
+            if id(m) in seen:
+                continue
+            seen.add(id(m))
+            yield name, m
+            kids = [(f"{name}.{k}" if name else k, c) for k, c in m.named_children()]
+            stack.extend(reversed(kids))
+
+    def modules(self) -> Iterator[Module]:
+        for _, m in self.named_modules():
+            yield m
+
+    def get_submodule(self, target: str) -> Module:
+        """The module at a dotted path such as ``'features.0'``; a clear error if absent."""
+        if target == "":
+            return self
+        mod: Module = self
+        for part in target.split("."):
+            if part not in mod._modules or mod._modules[part] is None:
+                names = [n for n, _ in self.named_modules() if n]
+                raise AttributeError(
+                    f"{type(self).__name__} has no submodule {target!r}; "
+                    f"submodules are: {', '.join(names) or '(none)'}"
+                )
+            mod = mod._modules[part]
+        return mod
+
+    def apply(self, fn: Callable[[Module], None]) -> Module:
+        for m in list(self.modules())[::-1]:
+            fn(m)
+        return self
+
+    def num_parameters(self, trainable_only: bool = False) -> int:
+        return sum(p.size for p in self.parameters() if p.requires_grad or not trainable_only)
+
+    # ----------------------------------------------------------------- modes
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (dropout active, batch norm updates statistics) here and below."""
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode: ``train(False)``."""
+        return self.train(False)
+
+    def requires_grad_(self, flag: bool = True) -> Module:
+        for p in self.parameters():
+            p.requires_grad = flag
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.parameters():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad.data[...] = 0
+
+    # ------------------------------------------------------------- state dict
+    def state_dict(self, prefix: str = "") -> OrderedDict[str, np.ndarray]:
+        """Parameters and persistent buffers by dotted name, as NumPy arrays.
+
+        Names and shapes follow PyTorch's, so a glassnet state dict and a torch
+        one interchange (see :meth:`load_state_dict`). On a GPU the arrays are
+        host copies.
+        """
+        out: OrderedDict[str, np.ndarray] = OrderedDict()
+        for mprefix, m in self.named_modules(prefix):
+            for name, p in m._parameters.items():
+                if p is not None:
+                    out[f"{mprefix}.{name}" if mprefix else name] = p.numpy()
+            for name, b in m._buffers.items():
+                if b is not None and name not in m._non_persistent:
+                    out[f"{mprefix}.{name}" if mprefix else name] = b.numpy()
+        return out
+
+    def load_state_dict(self, state: Any, strict: bool = True) -> IncompatibleKeys:
+        """Copy values into this module's parameters and buffers, in place.
+
+        Parameters
+        ----------
+        state : mapping of str to array-like
+            NumPy arrays, glassnet tensors or PyTorch tensors.
+        strict : bool, default True
+            Raise when keys are missing or unexpected. Shape mismatches always raise.
+
+        Returns
+        -------
+        IncompatibleKeys
+            ``(missing_keys, unexpected_keys)``.
+        """
+        targets: dict[str, Tensor] = {}
+        for mprefix, m in self.named_modules():
+            for name, p in m._parameters.items():
+                if p is not None:
+                    targets[f"{mprefix}.{name}" if mprefix else name] = p
+            for name, b in m._buffers.items():
+                if b is not None and name not in m._non_persistent:
+                    targets[f"{mprefix}.{name}" if mprefix else name] = b
+        missing = [k for k in targets if k not in state]
+        unexpected = [k for k in state if k not in targets]
+        if strict and (missing or unexpected):
+            raise KeyError(
+                f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
+                f"unexpected keys {unexpected}"
+            )
+        arrays = {}
+        for k, t in targets.items():
+            if k not in state:
+                continue
+            arr = _as_host_array(state[k])
+            if arr.shape != t.shape:
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: {k!r} has shape {arr.shape} in the "
+                    f"state dict, expected {t.shape}"
+                )
+            arrays[k] = arr
+        for k, arr in arrays.items():
+            t = targets[k]
+            t.data[...] = backend.to_device(arr.astype(t.dtype, copy=False), t.device)
+        return IncompatibleKeys(missing, unexpected)
+
+    # --------------------------------------------------------------- devices
+    def to(self, device: Any = None, dtype: Any = None) -> Module:
+        """Move parameters and buffers to ``device`` and/or cast floating ones to ``dtype``, in place."""
+        dev = backend.Device(device) if device is not None else None
+        dt = np.dtype(dtype) if dtype is not None else None
+        for t in list(self.parameters()) + list(self.buffers()):
+            data = t.data
+            if dev is not None and backend.device_of(data) != dev:
+                data = backend.to_device(data, dev)
+            if dt is not None and data.dtype.kind == "f" and data.dtype != dt:
+                data = data.astype(dt)
+            t.data = data
+            if t.grad is not None:
+                g = t.grad.data
+                if dev is not None:
+                    g = backend.to_device(g, dev)
+                if dt is not None and g.dtype != data.dtype:
+                    g = g.astype(data.dtype)
+                t.grad.data = g
+        return self
+
+    def cpu(self) -> Module:
+        return self.to("cpu")
+
+    def cuda(self) -> Module:
+        return self.to("cuda")
+
+    def float(self) -> Module:
+        return self.to(dtype=np.float32)
+
+    def double(self) -> Module:
+        return self.to(dtype=np.float64)
+
+    @property
+    def device(self) -> backend.Device:
+        for p in self.parameters():
+            return p.device
+        return backend.Device("cpu")
+
+    # --------------------------------------------------------------- calling
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._forward_pre_hooks:
+            for hook in list(self._forward_pre_hooks.values()):
+                res = hook(self, args)
+                if res is not None:
+                    args = res if isinstance(res, tuple) else (res,)
+        out = self.forward(*args, **kwargs)
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks.values()):
+                res = hook(self, args, out)
+                if res is not None:
+                    out = res
+        return out
+
+    def register_forward_hook(self, hook: Callable[[Module, tuple, Any], Any]) -> RemovableHandle:
+        """Call ``hook(module, inputs, output)`` after each forward; a non-None return replaces the output."""
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        return handle
+
+    def register_forward_pre_hook(self, hook: Callable[[Module, tuple], Any]) -> RemovableHandle:
+        """Call ``hook(module, inputs)`` before each forward; a non-None return replaces the inputs."""
+        handle = RemovableHandle(self._forward_pre_hooks)
+        self._forward_pre_hooks[handle.id] = hook
+        return handle
+
+    # ------------------------------------------------------------------ repr
+    def extra_repr(self) -> str:
+        """One line of constructor arguments shown in the printed tree."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = []
+        for name, m in self._modules.items():
+            child = repr(m).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {child}")
+        extra = self.extra_repr()
+        if not lines:
+            return f"{type(self).__name__}({extra})"
+        head = f"{type(self).__name__}({extra}" if extra else f"{type(self).__name__}("
+        return head + "\n" + "\n".join(lines) + "\n)"
+
+    def __dir__(self) -> list[str]:
+        return sorted(
+            set(super().__dir__()) | set(self._parameters) | set(self._modules) | set(self._buffers)
+        )

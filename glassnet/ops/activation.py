@@ -1,0 +1,244 @@
+"""Activation functions: sigmoid, tanh, ReLU family, ELU, GELU, softplus, softmax, log-softmax."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..backend import get_array_module
+from ..tensor import Tensor
+
+__all__ = [
+    "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus", "silu",
+    "softmax", "log_softmax", "erf",
+]  # fmt: skip
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_erf64 = np.frompyfunc(math.erf, 1, 1)
+
+
+def erf(x: Any) -> Any:
+    """The error function on an array.
+
+    float64 input is exact to double precision (``math.erf``); other dtypes
+    use a rational approximation with relative error below 1.2e-7, finer than
+    float32 resolves.
+    """
+    xp = get_array_module(x)
+    if xp is np and x.dtype == np.float64:
+        return _erf64(x).astype(np.float64)
+    # Numerical Recipes' erfc Chebyshev fit, |relative error| < 1.2e-7
+    z = xp.abs(x)
+    t = 1.0 / (1.0 + 0.5 * z)
+    poly = -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
+        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
+            -0.82215223 + t * 0.17087277))))))))  # fmt: skip
+    ans = 1.0 - t * xp.exp(poly)
+    return xp.where(x >= 0, ans, -ans).astype(x.dtype, copy=False)
+
+
+class Sigmoid(Function):
+    def forward(self, a: Any) -> Any:
+        xp = get_array_module(a)
+        # stable for large |a|: exp of a non-positive number only
+        e = xp.exp(-xp.abs(a))
+        out = xp.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        if self.requires_grad:
+            self.out = out
+        return out
+
+    def backward(self, g: Any) -> Any:
+        s = self.out
+        return g * s * (1 - s)
+
+
+class Tanh(Function):
+    def forward(self, a: Any) -> Any:
+        out = get_array_module(a).tanh(a)
+        if self.requires_grad:
+            self.out = out
+        return out
+
+    def backward(self, g: Any) -> Any:
+        return g * (1 - self.out * self.out)
+
+
+class ReLU(Function):
+    def forward(self, a: Any) -> Any:
+        out = get_array_module(a).maximum(a, 0)
+        if self.requires_grad:
+            self.out = out
+        return out
+
+    def backward(self, g: Any) -> Any:
+        return g * (self.out > 0)
+
+
+class LeakyReLU(Function):
+    def forward(self, a: Any, slope: float = 0.01) -> Any:
+        xp = get_array_module(a)
+        self.slope = slope
+        if self.requires_grad:
+            self.pos = a > 0
+        return xp.where(a > 0, a, a * a.dtype.type(slope))
+
+    def backward(self, g: Any) -> Any:
+        xp = get_array_module(g)
+        return xp.where(self.pos, g, g * g.dtype.type(self.slope))
+
+
+class ELU(Function):
+    def forward(self, a: Any, alpha: float = 1.0) -> Any:
+        xp = get_array_module(a)
+        neg = alpha * xp.expm1(xp.minimum(a, 0))
+        out = xp.where(a > 0, a, neg).astype(a.dtype, copy=False)
+        if self.requires_grad:
+            self.pos, self.neg, self.alpha = a > 0, neg, alpha
+        return out
+
+    def backward(self, g: Any) -> Any:
+        xp = get_array_module(g)
+        return xp.where(self.pos, g, g * (self.neg + self.alpha))
+
+
+class GELU(Function):
+    def forward(self, a: Any, approximate: str = "none") -> Any:
+        xp = get_array_module(a)
+        self.approximate = approximate
+        if approximate == "tanh":
+            inner = _SQRT_2_OVER_PI * (a + 0.044715 * a**3)
+            th = xp.tanh(inner)
+            out = 0.5 * a * (1 + th)
+            if self.requires_grad:
+                self.a, self.th = a, th
+        else:
+            cdf = 0.5 * (1 + erf(a * _INV_SQRT_2))
+            out = a * cdf
+            if self.requires_grad:
+                self.a, self.cdf = a, cdf
+        return out.astype(a.dtype, copy=False)
+
+    def backward(self, g: Any) -> Any:
+        xp = get_array_module(g)
+        a = self.a
+        if self.approximate == "tanh":
+            th = self.th
+            d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * a * a)
+            d = 0.5 * (1 + th) + 0.5 * a * (1 - th * th) * d_inner
+        else:
+            d = self.cdf + a * _INV_SQRT_2PI * xp.exp(-0.5 * a * a)
+        return g * d
+
+
+class Softplus(Function):
+    def forward(self, a: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
+        xp = get_array_module(a)
+        z = beta * a
+        out = xp.where(z > threshold, a, xp.logaddexp(0, z) / beta).astype(a.dtype, copy=False)
+        if self.requires_grad:
+            self.z, self.threshold = z, threshold
+        return out
+
+    def backward(self, g: Any) -> Any:
+        xp = get_array_module(g)
+        z = self.z
+        sig = 1 / (1 + xp.exp(-xp.clip(z, -60, 60)))
+        return g * xp.where(z > self.threshold, 1, sig)
+
+
+class SiLU(Function):
+    def forward(self, a: Any) -> Any:
+        xp = get_array_module(a)
+        s = 1 / (1 + xp.exp(-xp.clip(a, -60, 60)))
+        if self.requires_grad:
+            self.a, self.s = a, s
+        return (a * s).astype(a.dtype, copy=False)
+
+    def backward(self, g: Any) -> Any:
+        s = self.s
+        return g * (s * (1 + self.a * (1 - s)))
+
+
+class Softmax(Function):
+    def forward(self, a: Any, axis: int = -1) -> Any:
+        xp = get_array_module(a)
+        e = xp.exp(a - a.max(axis=axis, keepdims=True))
+        out = e / e.sum(axis=axis, keepdims=True)
+        if self.requires_grad:
+            self.out, self.axis = out, axis
+        return out
+
+    def backward(self, g: Any) -> Any:
+        s = self.out
+        return s * (g - (g * s).sum(axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    def forward(self, a: Any, axis: int = -1) -> Any:
+        xp = get_array_module(a)
+        shifted = a - a.max(axis=axis, keepdims=True)
+        out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        if self.requires_grad:
+            self.out, self.axis = out, axis
+        return out
+
+    def backward(self, g: Any) -> Any:
+        xp = get_array_module(g)
+        return g - xp.exp(self.out) * g.sum(axis=self.axis, keepdims=True)
+
+
+def sigmoid(a: Tensor) -> Tensor:
+    """Logistic function ``1 / (1 + exp(-a))``, the perceptron's activation."""
+    return Sigmoid.apply(a)
+
+
+def tanh(a: Tensor) -> Tensor:
+    """Hyperbolic tangent."""
+    return Tanh.apply(a)
+
+
+def relu(a: Tensor) -> Tensor:
+    """``max(a, 0)``; the gradient at 0 is 0 (as in PyTorch)."""
+    return ReLU.apply(a)
+
+
+def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """``a`` where positive, ``negative_slope * a`` elsewhere."""
+    return LeakyReLU.apply(a, slope=float(negative_slope))
+
+
+def elu(a: Tensor, alpha: float = 1.0) -> Tensor:
+    """``a`` where positive, ``alpha * (exp(a) - 1)`` elsewhere."""
+    return ELU.apply(a, alpha=float(alpha))
+
+
+def gelu(a: Tensor, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit ``a * Phi(a)``; ``approximate='tanh'`` for the tanh form."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return GELU.apply(a, approximate=approximate)
+
+
+def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta * a)) / beta``, linear above ``threshold``."""
+    return Softplus.apply(a, beta=float(beta), threshold=float(threshold))
+
+
+def silu(a: Tensor) -> Tensor:
+    """``a * sigmoid(a)`` (swish)."""
+    return SiLU.apply(a)
+
+
+def softmax(a: Tensor, axis: int = -1) -> Tensor:
+    """Normalised exponentials along ``axis`` (stable: the max is subtracted first)."""
+    return Softmax.apply(a, axis=axis)
+
+
+def log_softmax(a: Tensor, axis: int = -1) -> Tensor:
+    """``log(softmax(a))`` computed stably."""
+    return LogSoftmax.apply(a, axis=axis)

@@ -1,0 +1,360 @@
+"""Elementwise arithmetic and matrix products.
+
+Operands may be tensors or constants (Python numbers, arrays); NumPy's
+broadcasting applies and the engine un-broadcasts gradients.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd.engine import unbroadcast
+from ..autograd.function import Function
+from ..backend import get_array_module
+from ..tensor import Tensor
+
+__all__ = [
+    "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "clip",
+    "maximum", "minimum", "where", "matmul", "cast", "clone",
+]  # fmt: skip
+
+
+class Add(Function):
+    def forward(self, a: Any, b: Any) -> Any:
+        return a + b
+
+    def backward(self, g: Any) -> tuple:
+        return g, g
+
+
+class Sub(Function):
+    def forward(self, a: Any, b: Any) -> Any:
+        return a - b
+
+    def backward(self, g: Any) -> tuple:
+        return g, (-g if self.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    def forward(self, a: Any, b: Any) -> Any:
+        if self.requires_grad:
+            self.a = a if self.needs_input_grad[1] else None
+            self.b = b if self.needs_input_grad[0] else None
+        return a * b
+
+    def backward(self, g: Any) -> tuple:
+        na, nb = self.needs_input_grad
+        return (g * self.b if na else None), (g * self.a if nb else None)
+
+
+class Div(Function):
+    def forward(self, a: Any, b: Any) -> Any:
+        out = a / b
+        if self.requires_grad:
+            self.b = b
+            self.out = out if self.needs_input_grad[1] else None
+        return out
+
+    def backward(self, g: Any) -> tuple:
+        na, nb = self.needs_input_grad
+        ga = g / self.b if na else None
+        gb = -g * self.out / self.b if nb else None
+        return ga, gb
+
+
+class Neg(Function):
+    def forward(self, a: Any) -> Any:
+        return -a
+
+    def backward(self, g: Any) -> Any:
+        return -g
+
+
+class Pow(Function):
+    def forward(self, a: Any, b: Any) -> Any:
+        out = a**b
+        if self.requires_grad:
+            self.a, self.b = a, b
+            self.out = out if self.needs_input_grad[1] else None
+        return out
+
+    def backward(self, g: Any) -> tuple:
+        na, nb = self.needs_input_grad
+        a, b = self.a, self.b
+        ga = g * b * a ** (b - 1) if na else None
+        gb = None
+        if nb:
+            xp = get_array_module(a, b)
+            safe = xp.where(a > 0, a, 1)
+            gb = g * self.out * xp.log(safe)
+        return ga, gb
+
+
+class Exp(Function):
+    def forward(self, a: Any) -> Any:
+        out = get_array_module(a).exp(a)
+        if self.requires_grad:
+            self.out = out
+        return out
+
+    def backward(self, g: Any) -> Any:
+        return g * self.out
+
+
+class Log(Function):
+    def forward(self, a: Any) -> Any:
+        if self.requires_grad:
+            self.a = a
+        return get_array_module(a).log(a)
+
+    def backward(self, g: Any) -> Any:
+        return g / self.a
+
+
+class Sqrt(Function):
+    def forward(self, a: Any) -> Any:
+        out = get_array_module(a).sqrt(a)
+        if self.requires_grad:
+            self.out = out
+        return out
+
+    def backward(self, g: Any) -> Any:
+        return g / (2 * self.out)
+
+
+class Abs(Function):
+    def forward(self, a: Any) -> Any:
+        if self.requires_grad:
+            self.a = a
+        return get_array_module(a).abs(a)
+
+    def backward(self, g: Any) -> Any:
+        return g * get_array_module(self.a).sign(self.a)
+
+
+class Clip(Function):
+    def forward(self, a: Any, lo: Any = None, hi: Any = None) -> Any:
+        xp = get_array_module(a)
+        if self.requires_grad:
+            mask = xp.ones(a.shape, dtype=bool)
+            if lo is not None:
+                mask &= a >= lo
+            if hi is not None:
+                mask &= a <= hi
+            self.mask = mask
+        return xp.clip(a, lo, hi)
+
+    def backward(self, g: Any) -> Any:
+        return g * self.mask
+
+
+class Maximum(Function):
+    """Elementwise maximum; on ties the gradient is split evenly (as PyTorch does)."""
+
+    def forward(self, a: Any, b: Any) -> Any:
+        xp = get_array_module(a, b)
+        if self.requires_grad:
+            self.a, self.b = a, b
+        return xp.maximum(a, b)
+
+    def backward(self, g: Any) -> tuple:
+        return _minmax_grads(self, g, greater=True)
+
+
+class Minimum(Function):
+    """Elementwise minimum; on ties the gradient is split evenly."""
+
+    def forward(self, a: Any, b: Any) -> Any:
+        xp = get_array_module(a, b)
+        if self.requires_grad:
+            self.a, self.b = a, b
+        return xp.minimum(a, b)
+
+    def backward(self, g: Any) -> tuple:
+        return _minmax_grads(self, g, greater=False)
+
+
+def _minmax_grads(ctx: Function, g: Any, greater: bool) -> tuple:
+    a, b = ctx.a, ctx.b
+    win = (a > b) if greater else (a < b)
+    tie = a == b
+    wa = win + 0.5 * tie
+    na, nb = ctx.needs_input_grad
+    ga = g * wa.astype(g.dtype) if na else None
+    gb = g * (1 - wa).astype(g.dtype) if nb else None
+    return ga, gb
+
+
+class Where(Function):
+    def forward(self, cond: Any, a: Any, b: Any) -> Any:
+        xp = get_array_module(cond, a, b)
+        if self.requires_grad:
+            self.cond = cond
+        return xp.where(cond, a, b)
+
+    def backward(self, g: Any) -> tuple:
+        _, na, nb = self.needs_input_grad
+        zero = g.dtype.type(0)
+        xp = get_array_module(g)
+        ga = xp.where(self.cond, g, zero) if na else None
+        gb = xp.where(self.cond, zero, g) if nb else None
+        return None, ga, gb
+
+
+class MatMul(Function):
+    """``a @ b`` with NumPy's rules: 1-D operands are promoted, batch dims broadcast."""
+
+    def forward(self, a: Any, b: Any) -> Any:
+        if self.requires_grad:
+            self.a = a if self.needs_input_grad[1] else None
+            self.b = b if self.needs_input_grad[0] else None
+            self.a_shape, self.b_shape = a.shape, b.shape
+        return a @ b
+
+    def backward(self, g: Any) -> tuple:
+        na, nb = self.needs_input_grad
+        a_shape, b_shape = self.a_shape, self.b_shape
+        a1, b1 = len(a_shape) == 1, len(b_shape) == 1
+        if a1 and b1:
+            return (g * self.b if na else None), (g * self.a if nb else None)
+        if a1:
+            g = g[..., None, :]
+        if b1:
+            g = g[..., None]
+        ga = gb = None
+        if na:
+            b2 = self.b[:, None] if b1 else self.b
+            ga = g @ b2.swapaxes(-1, -2)
+            ga = unbroadcast(ga, (1,) + a_shape if a1 else a_shape).reshape(a_shape)
+        if nb:
+            a2 = self.a[None, :] if a1 else self.a
+            gb = a2.swapaxes(-1, -2) @ g
+            gb = unbroadcast(gb, b_shape + (1,) if b1 else b_shape).reshape(b_shape)
+        return ga, gb
+
+
+class Cast(Function):
+    def forward(self, a: Any, dtype: Any = None) -> Any:
+        self.src = a.dtype
+        return a.astype(dtype, copy=False)
+
+    def backward(self, g: Any) -> Any:
+        return g.astype(self.src)
+
+
+class Clone(Function):
+    def forward(self, a: Any) -> Any:
+        return a.copy()
+
+    def backward(self, g: Any) -> Any:
+        return g
+
+
+# ------------------------------------------------------------------ functions
+def add(a: Any, b: Any) -> Tensor:
+    """``a + b`` with broadcasting."""
+    return Add.apply(a, b)
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    """``a - b`` with broadcasting."""
+    return Sub.apply(a, b)
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    """``a * b`` with broadcasting."""
+    return Mul.apply(a, b)
+
+
+def div(a: Any, b: Any) -> Tensor:
+    """``a / b`` with broadcasting."""
+    return Div.apply(a, b)
+
+
+def neg(a: Tensor) -> Tensor:
+    """``-a``."""
+    return Neg.apply(a)
+
+
+def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - mirrors torch.pow
+    """``a ** b``; the gradient w.r.t. ``b`` uses ``log(a)`` (defined for ``a > 0``)."""
+    return Pow.apply(a, b)
+
+
+def exp(a: Tensor) -> Tensor:
+    """Elementwise ``e ** a``."""
+    return Exp.apply(a)
+
+
+def log(a: Tensor) -> Tensor:
+    """Elementwise natural logarithm."""
+    return Log.apply(a)
+
+
+def sqrt(a: Tensor) -> Tensor:
+    """Elementwise square root."""
+    return Sqrt.apply(a)
+
+
+def abs(a: Tensor) -> Tensor:  # noqa: A001 - mirrors torch.abs
+    """Elementwise absolute value (gradient ``sign(a)``, 0 at 0)."""
+    return Abs.apply(a)
+
+
+def clip(a: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    """Limit values to ``[min, max]``; the gradient is 1 inside (bounds included), 0 outside."""
+    if min is None and max is None:
+        raise ValueError("clip: give at least one of min and max")
+    return Clip.apply(a, lo=min, hi=max)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise maximum of two tensors (or a tensor and a constant)."""
+    return Maximum.apply(a, b)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise minimum of two tensors (or a tensor and a constant)."""
+    return Minimum.apply(a, b)
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    """Pick ``a`` where ``cond`` is true, else ``b`` (differentiable in ``a`` and ``b``)."""
+    c = cond.data if isinstance(cond, Tensor) else cond
+    return Where.apply(c, a, b)
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product with NumPy's ``@`` rules.
+
+    Raises
+    ------
+    ValueError
+        When the inner dimensions differ; the message gives both shapes.
+    """
+    sa = a.shape if hasattr(a, "shape") else np.shape(a)
+    sb = b.shape if hasattr(b, "shape") else np.shape(b)
+    if len(sa) == 0 or len(sb) == 0:
+        raise ValueError(f"matmul: operands must have at least 1 dimension, got {sa} and {sb}")
+    ka = sa[-1]
+    kb = sb[0] if len(sb) == 1 else sb[-2]
+    if ka != kb:
+        raise ValueError(f"matmul: inner dimensions differ: {sa} @ {sb} ({ka} != {kb})")
+    return MatMul.apply(a, b)
+
+
+def cast(a: Tensor, dtype: Any) -> Tensor:
+    """Convert to ``dtype``; gradients flow between floating dtypes."""
+    dtype = np.dtype(dtype)
+    if a.dtype == dtype:
+        return a
+    if dtype.kind != "f" and a.requires_grad:
+        return Tensor._make(a.data.astype(dtype), False, None, 0)
+    return Cast.apply(a, dtype=dtype)
+
+
+def clone(a: Tensor) -> Tensor:
+    """A copy of ``a`` that stays in the graph."""
+    return Clone.apply(a)

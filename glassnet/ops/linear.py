@@ -1,0 +1,56 @@
+"""The affine map ``y = x @ W.T + b`` as one op (one matmul per pass, no transposed copies)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+
+__all__ = ["linear"]
+
+
+class Linear(Function):
+    """``x (..., in) @ W (out, in).T + b (out,)``; leading dims of ``x`` are flattened for BLAS."""
+
+    def forward(self, x: Any, w: Any, b: Any = None) -> Any:
+        lead = x.shape[:-1]
+        x2 = x.reshape(-1, x.shape[-1])
+        out = x2 @ w.T
+        if b is not None:
+            out += b
+        if self.requires_grad:
+            nx, nw, _ = self.needs_input_grad
+            self.x2 = x2 if nw else None
+            self.w = w if nx else None
+            self.x_shape = x.shape
+        return out.reshape(lead + (w.shape[0],))
+
+    def backward(self, g: Any) -> tuple:
+        nx, nw, nb = self.needs_input_grad
+        g2 = g.reshape(-1, g.shape[-1])
+        gx = (g2 @ self.w).reshape(self.x_shape) if nx else None
+        gw = g2.T @ self.x2 if nw else None
+        gb = g2.sum(axis=0) if nb else None
+        return gx, gw, gb
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """Affine map ``x @ weight.T + bias``.
+
+    Parameters
+    ----------
+    x : Tensor, shape (..., in_features)
+    weight : Tensor, shape (out_features, in_features)
+    bias : Tensor, shape (out_features,), optional
+
+    Returns
+    -------
+    Tensor, shape (..., out_features)
+    """
+    if x.shape[-1:] != weight.shape[1:]:
+        raise ValueError(
+            f"linear: input has {x.shape[-1] if x.ndim else 'no'} features (shape {x.shape}), "
+            f"weight expects {weight.shape[1]} (weight shape {weight.shape})"
+        )
+    return Linear.apply(x, weight, bias)

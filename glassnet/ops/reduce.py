@@ -1,0 +1,164 @@
+"""Reductions: sum, mean, max, min, var, logsumexp, with ``axis`` and ``keepdims``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..autograd.function import Function
+from ..backend import get_array_module
+from ..tensor import Tensor
+
+__all__ = ["sum", "mean", "max", "min", "var", "logsumexp", "normalize_axis"]
+
+Axis = int | Sequence[int] | None
+
+
+def normalize_axis(axis: Axis, ndim: int, who: str = "reduce") -> tuple[int, ...]:
+    """Axes as a sorted tuple of non-negative ints (all axes for ``None``)."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"{who}: axis {a} is out of range for a tensor with {ndim} dims")
+        out.append(a % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{who}: repeated axis in {axis!r}")
+    return tuple(sorted(out))
+
+
+def _expand(g: Any, in_shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Any:
+    """Reshape a reduced gradient so it broadcasts against the input."""
+    if not keepdims:
+        shape = list(in_shape)
+        for a in axes:
+            shape[a] = 1
+        g = g.reshape(shape)
+    return g
+
+
+class Sum(Function):
+    def forward(self, a: Any, axes: tuple = (), keepdims: bool = False) -> Any:
+        self.shape, self.axes, self.keepdims = a.shape, axes, keepdims
+        return a.sum(axis=axes, keepdims=keepdims)
+
+    def backward(self, g: Any) -> Any:
+        g = _expand(g, self.shape, self.axes, self.keepdims)
+        return get_array_module(g).broadcast_to(g, self.shape)
+
+
+class Mean(Function):
+    def forward(self, a: Any, axes: tuple = (), keepdims: bool = False) -> Any:
+        self.shape, self.axes, self.keepdims = a.shape, axes, keepdims
+        return a.mean(axis=axes, keepdims=keepdims)
+
+    def backward(self, g: Any) -> Any:
+        n = 1
+        for ax in self.axes:
+            n *= self.shape[ax]
+        g = _expand(g, self.shape, self.axes, self.keepdims) / n
+        return get_array_module(g).broadcast_to(g, self.shape)
+
+
+class _Extreme(Function):
+    """Max/min over axes; tied extremes share the gradient evenly (like ``torch.amax``)."""
+
+    largest = True
+
+    def forward(self, a: Any, axes: tuple = (), keepdims: bool = False) -> Any:
+        out = a.max(axis=axes, keepdims=True) if self.largest else a.min(axis=axes, keepdims=True)
+        if self.requires_grad:
+            mask = a == out
+            self.mask = mask
+            self.count = mask.sum(axis=axes, keepdims=True)
+            self.shape, self.axes, self.keepdims = a.shape, axes, keepdims
+        return out if keepdims else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
+
+    def backward(self, g: Any) -> Any:
+        g = _expand(g, self.shape, self.axes, self.keepdims)
+        return self.mask * (g / self.count)
+
+
+class Max(_Extreme):
+    largest = True
+
+
+class Min(_Extreme):
+    largest = False
+
+
+class Var(Function):
+    def forward(self, a: Any, axes: tuple = (), keepdims: bool = False, correction: int = 1) -> Any:
+        n = 1
+        for ax in axes:
+            n *= a.shape[ax]
+        mu = a.mean(axis=axes, keepdims=True)
+        d = a - mu
+        out = (d * d).sum(axis=axes, keepdims=keepdims) / max(n - correction, 0)
+        if self.requires_grad:
+            self.d, self.denom = d, max(n - correction, 0)
+            self.shape, self.axes, self.keepdims = a.shape, axes, keepdims
+        return out
+
+    def backward(self, g: Any) -> Any:
+        g = _expand(g, self.shape, self.axes, self.keepdims)
+        return g * (2.0 / self.denom) * self.d
+
+
+class LogSumExp(Function):
+    def forward(self, a: Any, axes: tuple = (), keepdims: bool = False) -> Any:
+        xp = get_array_module(a)
+        m = a.max(axis=axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        s = xp.exp(a - m).sum(axis=axes, keepdims=True)
+        out = xp.log(s) + m
+        if self.requires_grad:
+            self.a, self.out = a, out
+            self.shape, self.axes, self.keepdims = a.shape, axes, keepdims
+        return out if keepdims else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
+
+    def backward(self, g: Any) -> Any:
+        xp = get_array_module(g)
+        g = _expand(g, self.shape, self.axes, self.keepdims)
+        return g * xp.exp(self.a - self.out)
+
+
+def _reduce(cls: type, a: Tensor, axis: Axis, keepdims: bool, name: str, **kw: Any) -> Tensor:
+    axes = normalize_axis(axis, a.ndim, name)
+    return cls.apply(a, axes=axes, keepdims=keepdims, **kw)
+
+
+def sum(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Sum over ``axis`` (all axes when ``None``)."""
+    return _reduce(Sum, a, axis, keepdims, "sum")
+
+
+def mean(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """Arithmetic mean over ``axis``."""
+    return _reduce(Mean, a, axis, keepdims, "mean")
+
+
+def max(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Largest value over ``axis``; ties share the gradient."""
+    if a.size == 0:
+        raise ValueError("max: empty tensor")
+    return _reduce(Max, a, axis, keepdims, "max")
+
+
+def min(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Smallest value over ``axis``; ties share the gradient."""
+    if a.size == 0:
+        raise ValueError("min: empty tensor")
+    return _reduce(Min, a, axis, keepdims, "min")
+
+
+def var(a: Tensor, axis: Axis = None, keepdims: bool = False, *, correction: int = 1) -> Tensor:
+    """Variance over ``axis`` with ``N - correction`` in the denominator (1: unbiased, as PyTorch)."""
+    return _reduce(Var, a, axis, keepdims, "var", correction=correction)
+
+
+def logsumexp(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """``log(sum(exp(a)))`` over ``axis``, computed stably."""
+    return _reduce(LogSumExp, a, axis, keepdims, "logsumexp")

@@ -1,0 +1,260 @@
+"""Shape ops: reshape, transpose, indexing, concat, stack, pad, squeeze, broadcast."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..backend import get_array_module
+from ..tensor import Tensor
+
+__all__ = [
+    "reshape", "flatten", "transpose", "swapaxes", "getitem", "concat", "stack", "pad",
+    "squeeze", "unsqueeze", "broadcast_to", "split",
+]  # fmt: skip
+
+
+class Reshape(Function):
+    def forward(self, a: Any, shape: tuple = ()) -> Any:
+        self.shape = a.shape
+        return a.reshape(shape)
+
+    def backward(self, g: Any) -> Any:
+        return g.reshape(self.shape)
+
+
+class Transpose(Function):
+    def forward(self, a: Any, axes: tuple | None = None) -> Any:
+        self.axes = axes
+        return a.transpose(axes)
+
+    def backward(self, g: Any) -> Any:
+        if self.axes is None:
+            return g.transpose()
+        return g.transpose(np.argsort(self.axes))
+
+
+def _is_basic(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items)
+
+
+class GetItem(Function):
+    def forward(self, a: Any, index: Any = None) -> Any:
+        if self.requires_grad:
+            self.shape, self.dtype, self.index = a.shape, a.dtype, index
+        return a[index]
+
+    def backward(self, g: Any) -> Any:
+        xp = get_array_module(g)
+        out = xp.zeros(self.shape, dtype=g.dtype)
+        if _is_basic(self.index):
+            out[self.index] = g
+        else:
+            xp.add.at(out, self.index, g)
+        return out
+
+
+class Concat(Function):
+    def forward(self, *arrays: Any, axis: int = 0) -> Any:
+        xp = get_array_module(*arrays)
+        self.axis = axis
+        self.splits = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        return xp.concatenate(arrays, axis=axis)
+
+    def backward(self, g: Any) -> tuple:
+        xp = get_array_module(g)
+        return tuple(xp.split(g, self.splits, axis=self.axis))
+
+
+class Stack(Function):
+    def forward(self, *arrays: Any, axis: int = 0) -> Any:
+        xp = get_array_module(*arrays)
+        self.axis = axis
+        return xp.stack(arrays, axis=axis)
+
+    def backward(self, g: Any) -> tuple:
+        xp = get_array_module(g)
+        return tuple(xp.moveaxis(g, self.axis, 0))
+
+
+class Pad(Function):
+    def forward(self, a: Any, widths: tuple = (), value: float = 0.0) -> Any:
+        xp = get_array_module(a)
+        self.slices = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))
+        return xp.pad(a, widths, mode="constant", constant_values=value)
+
+    def backward(self, g: Any) -> Any:
+        return g[self.slices]
+
+
+class BroadcastTo(Function):
+    def forward(self, a: Any, shape: tuple = ()) -> Any:
+        return get_array_module(a).broadcast_to(a, shape)
+
+    def backward(self, g: Any) -> Any:
+        return g  # the engine sums it down to the input's shape
+
+
+def reshape(a: Tensor, shape: Sequence[int]) -> Tensor:
+    """Same data, new shape (one entry may be ``-1``).
+
+    Raises
+    ------
+    ValueError
+        When the element count differs; the message gives both shapes.
+    """
+    shape = tuple(int(s) for s in shape)
+    known = int(np.prod([s for s in shape if s != -1]))
+    if shape.count(-1) > 1 or (
+        -1 not in shape and known != a.size or -1 in shape and (known == 0 or a.size % known)
+    ):
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {a.shape} into {shape}")
+    if shape == a.shape:
+        return a
+    return Reshape.apply(a, shape=shape)
+
+
+def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims ``start_dim..end_dim`` into one (PyTorch's ``flatten``)."""
+    if a.ndim == 0:
+        return reshape(a, (1,))
+    s, e = start_dim % a.ndim, end_dim % a.ndim
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    shape = a.shape[:s] + (int(np.prod(a.shape[s : e + 1])),) + a.shape[e + 1 :]
+    return reshape(a, shape)
+
+
+def transpose(a: Tensor, axes: Sequence[int] | None = None) -> Tensor:
+    """Permute axes (reverse them when ``axes`` is ``None``)."""
+    if axes is not None:
+        axes = tuple(int(x) % a.ndim for x in axes)
+        if sorted(axes) != list(range(a.ndim)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of {a.ndim} dims")
+    return Transpose.apply(a, axes=axes)
+
+
+def swapaxes(a: Tensor, axis1: int, axis2: int) -> Tensor:
+    """Exchange two axes."""
+    axes = list(range(a.ndim))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return transpose(a, axes)
+
+
+def _unwrap_index(index: Any) -> Any:
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def getitem(a: Tensor, index: Any) -> Tensor:
+    """NumPy indexing: ints, slices, ``None``, ``...``, integer and boolean arrays."""
+    return GetItem.apply(a, index=_unwrap_index(index))
+
+
+def concat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("concat: expected at least one tensor")
+    ref = tensors[0].shape
+    ax = axis % len(ref)
+    for i, t in enumerate(tensors):
+        if t.ndim != len(ref) or any(t.shape[d] != ref[d] for d in range(len(ref)) if d != ax):
+            raise ValueError(
+                f"concat: tensor {i} has shape {t.shape}, which does not match {ref} "
+                f"outside axis {axis}"
+            )
+    return Concat.apply(*tensors, axis=ax)
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new axis."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected at least one tensor")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise ValueError(f"stack: tensor {i} has shape {t.shape}, expected {tensors[0].shape}")
+    return Stack.apply(*tensors, axis=axis % (tensors[0].ndim + 1))
+
+
+def pad(a: Tensor, pad_width: Any, value: float = 0.0) -> Tensor:
+    """Constant padding.
+
+    Parameters
+    ----------
+    pad_width : int, sequence of (before, after) pairs, or flat PyTorch-style tuple
+        NumPy form ``((b0, a0), (b1, a1), ...)`` per axis, or PyTorch's flat
+        form ``(left_last, right_last, left_prev, right_prev, ...)`` starting
+        from the last axis.
+    """
+    if isinstance(pad_width, int):
+        widths = ((pad_width, pad_width),) * a.ndim
+    elif all(isinstance(p, (int, np.integer)) for p in pad_width):
+        flat = list(pad_width)
+        if len(flat) % 2 or len(flat) // 2 > a.ndim:
+            raise ValueError(f"pad: flat pad_width must hold pairs for at most {a.ndim} dims")
+        pairs = [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
+        widths = tuple([(0, 0)] * (a.ndim - len(pairs)) + pairs[::-1])
+    else:
+        widths = tuple((int(lo), int(hi)) for lo, hi in pad_width)
+        if len(widths) != a.ndim:
+            raise ValueError(f"pad: expected {a.ndim} (before, after) pairs, got {len(widths)}")
+    if any(lo < 0 or hi < 0 for lo, hi in widths):
+        raise ValueError(f"pad: widths must be non-negative, got {widths}")
+    return Pad.apply(a, widths=widths, value=value)
+
+
+def squeeze(a: Tensor, axis: Any = None) -> Tensor:
+    """Drop axes of length one (all of them when ``axis`` is ``None``)."""
+    if axis is None:
+        shape = tuple(n for n in a.shape if n != 1)
+    else:
+        axes = {x % a.ndim for x in ((axis,) if isinstance(axis, int) else axis)}
+        shape = tuple(n for i, n in enumerate(a.shape) if not (i in axes and n == 1))
+    return reshape(a, shape)
+
+
+def unsqueeze(a: Tensor, axis: int) -> Tensor:
+    """Insert an axis of length one at ``axis``."""
+    axis = axis % (a.ndim + 1)
+    return reshape(a, a.shape[:axis] + (1,) + a.shape[axis:])
+
+
+def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
+    """Broadcast to ``shape`` (``-1`` keeps a dim), like ``torch.expand``."""
+    shape = tuple(shape)
+    lead = len(shape) - a.ndim
+    full = tuple(a.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
+    try:
+        np.broadcast_shapes(a.shape, full)
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {a.shape} to {full}") from None
+    return BroadcastTo.apply(a, shape=full)
+
+
+def split(a: Tensor, sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
+    """Split into pieces: ``int`` = size of each piece (PyTorch), or a list of sizes."""
+    n = a.shape[axis]
+    if isinstance(sections, int):
+        sizes = [sections] * (n // sections) + ([n % sections] if n % sections else [])
+    else:
+        sizes = list(sections)
+        if sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} do not add up to {n} along axis {axis}")
+    out, start = [], 0
+    idx = [slice(None)] * a.ndim
+    for s in sizes:
+        idx[axis] = slice(start, start + s)
+        out.append(getitem(a, tuple(idx)))
+        start += s
+    return out

@@ -1,0 +1,502 @@
+"""``Tensor``: an array with a gradient, the user-facing half of the autograd."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import backend
+from .autograd import grad_mode
+
+__all__ = ["Tensor", "tensor", "as_tensor", "zeros", "ones", "randn", "rand", "arange", "full"]
+
+Axis = int | Sequence[int] | None
+
+
+def _to_array(data: Any, dtype: Any, xp: Any = np) -> Any:
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return xp.asarray(data, dtype=dtype)
+    arr = xp.asarray(data)
+    if arr.dtype.kind == "f" and arr.dtype != backend.default_dtype():
+        if not isinstance(data, (np.ndarray, np.generic)) and not backend.is_cupy_array(data):
+            arr = arr.astype(backend.default_dtype())
+    elif arr.dtype.kind in "fc":
+        pass
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it.
+
+    Parameters
+    ----------
+    data : array-like
+        Values. Python floats and lists of floats become float32 (the default
+        dtype); NumPy arrays keep their dtype; integer data stays integer.
+    requires_grad : bool, default False
+        Record operations on this tensor so ``backward()`` fills ``.grad``.
+    dtype : dtype, optional
+        Convert the data to this dtype.
+
+    Attributes
+    ----------
+    data : ndarray
+        The values (a NumPy array, or a CuPy array on a GPU).
+    grad : Tensor or None
+        Gradient accumulated by ``backward()`` (leaves, and tensors that
+        called :meth:`retain_grad`).
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_index", "__weakref__")
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        arr = _to_array(data, dtype, backend.get_array_module(data))
+        if requires_grad and arr.dtype.kind != "f":
+            raise TypeError(
+                f"Tensor: only floating tensors can require gradients, got dtype {arr.dtype}"
+            )
+        self.data = arr
+        self.grad: Tensor | None = None
+        self.requires_grad = bool(requires_grad)
+        self._ctx = None
+        self._index = 0
+
+    @classmethod
+    def _make(cls, data: Any, requires_grad: bool, ctx: Any, index: int) -> Tensor:
+        t = Tensor.__new__(Tensor)
+        t.data = data
+        t.grad = None
+        t.requires_grad = requires_grad
+        t._ctx = ctx
+        t._index = index
+        return t
+
+    # ------------------------------------------------------------------ info
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def xp(self):
+        """The array module of this tensor's data (``numpy`` or ``cupy``)."""
+        return backend.get_array_module(self.data)
+
+    @property
+    def device(self) -> backend.Device:
+        return backend.device_of(self.data)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    @property
+    def grad_fn(self) -> Any:
+        return self._ctx
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(
+            np.asarray(self.numpy()), separator=", ", prefix="tensor(", threshold=100
+        )
+        extra = ""
+        if (
+            self.data.dtype not in (backend.default_dtype(), np.int64)
+            or self.data.dtype.kind == "b"
+        ):
+            extra += f", dtype={self.data.dtype}"
+        if self.device.type != "cpu":
+            extra += f", device='{self.device}'"
+        if self._ctx is not None:
+            extra += f", grad_fn={self._ctx!r}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    # ------------------------------------------------------------ conversion
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array (copied to the host from a GPU)."""
+        if backend.is_cupy_array(self.data):
+            return self.data.get()
+        return self.data
+
+    def item(self) -> float | int | bool:
+        """The single value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item: only one-element tensors convert, got shape {self.shape}")
+        return self.data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        return self.numpy().tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous"
+            )
+        return bool(self.item())
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        arr = self.numpy()
+        return arr if dtype is None else arr.astype(dtype)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this data, cut from the graph."""
+        return Tensor._make(self.data, False, None, 0)
+
+    def clone(self) -> Tensor:
+        """A copy that stays in the graph (gradients flow back to this tensor)."""
+        return _ar.clone(self)
+
+    def requires_grad_(self, flag: bool = True) -> Tensor:
+        if flag and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"requires_grad_: only floating tensors can require gradients, got {self.dtype}"
+            )
+        if self._ctx is not None and not flag:
+            raise RuntimeError("requires_grad_: use detach() on a non-leaf tensor")
+        self.requires_grad = bool(flag)
+        return self
+
+    def retain_grad(self) -> Tensor:
+        """Keep ``.grad`` of this non-leaf tensor after ``backward()``."""
+        if self._ctx is None:
+            return self
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: the tensor does not require grad")
+        retained = self._ctx.__dict__.setdefault("retained", {})
+        retained[self._index] = weakref.ref(self)
+        return self
+
+    def astype(self, dtype: Any) -> Tensor:
+        """Cast to ``dtype``; differentiable between floating dtypes."""
+        return _ar.cast(self, dtype=np.dtype(dtype))
+
+    def float(self) -> Tensor:
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        return self.astype(np.float64)
+
+    def long(self) -> Tensor:
+        return self.astype(np.int64)
+
+    def to(self, device: Any = None, dtype: Any = None) -> Tensor:
+        """Move to ``device`` (``'cpu'``, ``'cuda'``) and/or cast to ``dtype``.
+
+        The result is a new leaf that keeps ``requires_grad`` when it moved
+        devices; a cast alone stays in the graph.
+        """
+        out = self
+        if device is not None and backend.Device(device) != self.device:
+            data = backend.to_device(self.data, device)
+            out = Tensor._make(data, self.requires_grad and self._ctx is None, None, 0)
+        if dtype is not None and np.dtype(dtype) != out.dtype:
+            out = out.astype(dtype)
+        return out
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self) -> Tensor:
+        return self.to("cuda")
+
+    # -------------------------------------------------------------- autograd
+    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+        """Compute gradients of this tensor w.r.t. the graph's leaves.
+
+        Parameters
+        ----------
+        gradient : array-like, optional
+            Gradient w.r.t. this tensor; needed unless it has one element.
+        retain_graph : bool, default False
+            Keep the graph so backward can be called again.
+        """
+        _engine.backward([self], [gradient], retain_graph=retain_graph)
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    # ------------------------------------------------------------- operators
+    def __add__(self, other: Any) -> Tensor:
+        return _ar.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ar.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ar.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ar.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ar.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ar.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ar.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ar.div(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _ar.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _ar.pow(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _ar.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _ar.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _ar.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return _ar.abs(self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _sh.getitem(self, index)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if self.requires_grad and grad_mode.is_grad_enabled():
+            raise RuntimeError(
+                "Tensor.__setitem__: in-place assignment to a tensor that requires grad; "
+                "wrap it in no_grad() or build a new tensor with where()/concat()"
+            )
+        self.data[index] = value.data if isinstance(value, Tensor) else value
+
+    # comparisons give boolean tensors outside the graph
+    def _cmp(self, other: Any, op: str) -> Tensor:
+        o = other.data if isinstance(other, Tensor) else other
+        return Tensor._make(getattr(self.data, op)(o), False, None, 0)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._cmp(other, "__eq__")
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._cmp(other, "__ne__")
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._cmp(other, "__lt__")
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._cmp(other, "__le__")
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._cmp(other, "__gt__")
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._cmp(other, "__ge__")
+
+    # ------------------------------------------------------------ elementwise
+    def exp(self) -> Tensor:
+        return _ar.exp(self)
+
+    def log(self) -> Tensor:
+        return _ar.log(self)
+
+    def sqrt(self) -> Tensor:
+        return _ar.sqrt(self)
+
+    def abs(self) -> Tensor:
+        return _ar.abs(self)
+
+    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
+        return _ar.clip(self, min, max)
+
+    clamp = clip
+
+    def maximum(self, other: Any) -> Tensor:
+        return _ar.maximum(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return _ar.minimum(self, other)
+
+    def sigmoid(self) -> Tensor:
+        return _act.sigmoid(self)
+
+    def tanh(self) -> Tensor:
+        return _act.tanh(self)
+
+    def relu(self) -> Tensor:
+        return _act.relu(self)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        return _act.softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return _act.log_softmax(self, axis)
+
+    # ------------------------------------------------------------ reductions
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return _red.sum(self, axis, keepdims)
+
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return _red.mean(self, axis, keepdims)
+
+    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return _red.max(self, axis, keepdims)
+
+    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return _red.min(self, axis, keepdims)
+
+    def var(self, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
+        return _red.var(self, axis, keepdims, correction=correction)
+
+    def std(self, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
+        return _red.var(self, axis, keepdims, correction=correction).sqrt()
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return Tensor._make(self.data.argmax(axis=axis, keepdims=keepdims), False, None, 0)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return Tensor._make(self.data.argmin(axis=axis, keepdims=keepdims), False, None, 0)
+
+    # ----------------------------------------------------------------- shape
+    def reshape(self, *shape: Any) -> Tensor:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _sh.reshape(self, shape)
+
+    view = reshape
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return _sh.flatten(self, start_dim, end_dim)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """With two ints, swap those axes (PyTorch); otherwise permute like NumPy."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        if len(axes) == 2 and self.ndim != 2:
+            return _sh.swapaxes(self, axes[0], axes[1])
+        return _sh.transpose(self, axes or None)
+
+    def permute(self, *axes: Any) -> Tensor:
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return _sh.transpose(self, axes)
+
+    @property
+    def T(self) -> Tensor:
+        return _sh.transpose(self, None)
+
+    def squeeze(self, axis: Axis = None) -> Tensor:
+        return _sh.squeeze(self, axis)
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        return _sh.unsqueeze(self, axis)
+
+    def expand(self, *shape: Any) -> Tensor:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _sh.broadcast_to(self, shape)
+
+
+def tensor(
+    data: Any, *, dtype: Any = None, requires_grad: bool = False, device: Any = None
+) -> Tensor:
+    """Make a tensor from data (copied). See :class:`Tensor`."""
+    if isinstance(data, Tensor):
+        data = data.data
+    xp = backend.get_array_module(data)
+    t = Tensor(xp.array(data, copy=True), requires_grad=False, dtype=dtype)
+    if dtype is None and t.data.dtype.kind == "f" and not isinstance(data, (np.ndarray,)):
+        t.data = t.data.astype(backend.default_dtype(), copy=False)
+    if device is not None:
+        t = t.to(device)
+    return t.requires_grad_(requires_grad) if requires_grad else t
+
+
+def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+    """A tensor view of ``data`` (no copy when it already is an array of that dtype)."""
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)):
+        return data
+    return Tensor(data, dtype=dtype)
+
+
+def _shape_arg(shape: Iterable[Any]) -> tuple[int, ...]:
+    shape = tuple(shape)
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return Tensor(
+        np.zeros(_shape_arg(shape), dtype=dtype or backend.default_dtype()), requires_grad
+    )
+
+
+def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.ones(_shape_arg(shape), dtype=dtype or backend.default_dtype()), requires_grad)
+
+
+def full(
+    shape: Sequence[int], value: float, *, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return Tensor(
+        np.full(tuple(shape), value, dtype=dtype or backend.default_dtype()), requires_grad
+    )
+
+
+def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False, rng: Any = None) -> Tensor:
+    """Standard-normal samples (from ``rng``, a NumPy Generator, or NumPy's default)."""
+    rng = rng if rng is not None else np.random.default_rng()
+    data = rng.standard_normal(_shape_arg(shape)).astype(dtype or backend.default_dtype())
+    return Tensor(data, requires_grad)
+
+
+def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False, rng: Any = None) -> Tensor:
+    """Uniform samples on [0, 1)."""
+    rng = rng if rng is not None else np.random.default_rng()
+    data = rng.random(_shape_arg(shape)).astype(dtype or backend.default_dtype())
+    return Tensor(data, requires_grad)
+
+
+def arange(*args: Any, dtype: Any = None) -> Tensor:
+    return Tensor(np.arange(*args, dtype=dtype))
+
+
+# Ops are imported last: they need ``Tensor`` defined.
+from .autograd import engine as _engine  # noqa: E402
+from .ops import activation as _act  # noqa: E402
+from .ops import arithmetic as _ar  # noqa: E402
+from .ops import reduce as _red  # noqa: E402
+from .ops import shape as _sh  # noqa: E402

@@ -1,0 +1,168 @@
+"""The engine: accumulation, un-broadcasting, graph freeing, grad modes, aliasing."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.autograd import GradcheckError, gradcheck, unbroadcast
+
+
+def test_simple_chain():
+    x = gn.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x * x * 3.0).sum()
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [6.0, 12.0, 18.0])
+
+
+def test_fan_out_accumulates():
+    x = gn.tensor([2.0], requires_grad=True)
+    y = x * x + x * 3.0 + x
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2 * 2.0 + 3.0 + 1.0])
+
+
+def test_unbroadcast_shapes():
+    g = np.ones((4, 3, 5))
+    assert unbroadcast(g, (3, 1)).shape == (3, 1)
+    np.testing.assert_allclose(unbroadcast(g, (3, 1)), np.full((3, 1), 20.0))
+    assert unbroadcast(g, (5,)).shape == (5,)
+    assert unbroadcast(g, ()).shape == ()
+
+
+def test_broadcast_grad_summed():
+    a = gn.tensor(np.ones((4, 3)), requires_grad=True)
+    b = gn.tensor(np.ones((3,)), requires_grad=True)
+    (a * b).sum().backward()
+    np.testing.assert_allclose(b.grad.numpy(), [4.0, 4.0, 4.0])
+    assert a.grad.shape == (4, 3)
+
+
+def test_grads_accumulate_across_backward_calls():
+    x = gn.tensor([1.0], requires_grad=True)
+    (x * 2.0).sum().backward()
+    (x * 3.0).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [5.0])
+
+
+def test_leaf_grads_never_alias():
+    a = gn.tensor(np.ones(3), requires_grad=True)
+    b = gn.tensor(np.ones(3), requires_grad=True)
+    c = gn.tensor(np.ones(6), requires_grad=True)
+    y = a + b  # Add returns the same gradient array for both inputs
+    z = y.sum() + (c.reshape(2, 3) + a).sum()
+    z.backward()
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.data *= 10  # in-place (like clipping) must not touch b
+    np.testing.assert_allclose(b.grad.numpy(), np.ones(3))
+
+
+def test_intermediates_are_freed_after_backward():
+    x = gn.tensor(np.random.default_rng(0).random(100), requires_grad=True)
+    h = x * 2.0
+    ref = weakref.ref(h)
+    y = (h.exp() * 3.0).sum()
+    del h
+    assert ref() is not None  # the graph holds it
+    y.backward()
+    gc.collect()
+    assert ref() is None
+
+
+def test_backward_twice_needs_retain_graph():
+    x = gn.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, 8.0])
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
+
+
+def test_no_grad_records_nothing():
+    x = gn.tensor([1.0], requires_grad=True)
+    with gn.no_grad():
+        y = x * 2.0
+    assert not y.requires_grad and y.grad_fn is None
+
+    @gn.no_grad()
+    def f(t):
+        return t * 2.0
+
+    assert not f(x).requires_grad
+    with gn.no_grad(), gn.enable_grad():
+        assert (x * 2.0).requires_grad
+
+
+def test_backward_on_non_scalar_needs_gradient():
+    x = gn.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="single-element"):
+        (x * 2.0).backward()
+    (x * 2.0).backward(gradient=np.array([1.0, 1.0]))
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
+
+
+def test_backward_without_grad_raises():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        gn.tensor([1.0]).sum().backward()
+
+
+def test_retain_grad_and_detach():
+    x = gn.tensor([1.0, 2.0], requires_grad=True)
+    h = (x * 3.0).retain_grad()
+    (h * h).sum().backward()
+    np.testing.assert_allclose(h.grad.numpy(), [6.0, 12.0])
+    d = h.detach()
+    assert not d.requires_grad and d.is_leaf
+
+
+def test_deep_graph_no_recursion_limit():
+    x = gn.tensor([1.0], requires_grad=True)
+    y = x
+    for _ in range(5000):
+        y = y * 1.0
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [1.0])
+
+
+def test_multi_output_function_unused_output_gets_zeros():
+    from glassnet.autograd import Function
+
+    class SplitTwo(Function):
+        def forward(self, a):
+            return a * 2, a * 3
+
+        def backward(self, g1, g2):
+            return g1 * 2 + g2 * 3
+
+    x = gn.tensor([1.0, 1.0], requires_grad=True)
+    a, b = SplitTwo.apply(x)
+    (b * 1.0).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])
+
+
+def test_dtype_default_float32_and_float64_allowed():
+    assert gn.tensor([1.0, 2.0]).dtype == np.float32
+    assert gn.tensor(np.array([1.0]), dtype=np.float64).dtype == np.float64
+    assert gn.tensor([1, 2]).dtype.kind == "i"
+    x = gn.tensor([1.0], requires_grad=True)
+    assert (x * 2.5).dtype == np.float32
+
+
+def test_gradcheck_detects_wrong_backward():
+    from glassnet.autograd import Function
+
+    class BadSquare(Function):
+        def forward(self, a):
+            self.a = a
+            return a * a
+
+        def backward(self, g):
+            return g * self.a  # should be 2 * a
+
+    with pytest.raises(GradcheckError, match="input 0"):
+        gradcheck(lambda t: BadSquare.apply(t), [np.array([1.0, 2.0])])
