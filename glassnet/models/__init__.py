@@ -1,0 +1,1 @@
+"""Ready-made models: the seed article's networks and the task models built on them."""
