@@ -1,12 +1,13 @@
 """Reverse-mode automatic differentiation: ``Function``, the engine, grad modes, gradcheck."""
 
-from .engine import backward, unbroadcast
+from .engine import backward, grad, unbroadcast
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 
 __all__ = [
     "Function",
     "backward",
+    "grad",
     "unbroadcast",
     "gradcheck",
     "numerical_grad",

@@ -129,6 +129,12 @@ class _Accumulator:
             fresh = True
         else:
             fresh = False
+        if g.ndim == 0 or not getattr(g.flags, "writeable", True) or 0 in g.strides:
+            # NumPy scalars (0-d results) and broadcast views (sum/mean backward) cannot be
+            # updated in place: the leaf gets an array of its own
+            from ..backend import get_array_module
+
+            g, fresh = get_array_module(g).array(g, copy=True), True
         if t.grad is None:
             if not fresh:
                 r = _root(g)
@@ -145,75 +151,122 @@ class _Accumulator:
         cur = t.grad.data
         if id(cur) in self.fresh_leaf:
             self.fresh_leaf.discard(id(cur))
-            new = cur + g
+            new = cur.copy()
+            new += g
             self.claimed.add(id(new))
             t.grad = Tensor._make(new, False, None, 0)
         else:
             cur += g
 
 
-def backward(
-    tensors: Sequence[Any],
-    grad_tensors: Sequence[Any | None] | None = None,
-    retain_graph: bool = False,
-) -> None:
-    """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves.
-
-    Parameters
-    ----------
-    tensors : sequence of Tensor
-        Outputs to differentiate.
-    grad_tensors : sequence of array-like or None, optional
-        Gradient with respect to each output; ``None`` means ones, which is
-        allowed only for single-element outputs.
-    retain_graph : bool, default False
-        Keep the graph (and its saved arrays) so backward can run again.
-    """
+def _seed_grad(t: Any, g: Any) -> Any:
+    """The starting gradient for output ``t`` (ones for a one-element output)."""
     from ..tensor import Tensor
 
-    if grad_tensors is None:
-        grad_tensors = [None] * len(tensors)
+    if not t.requires_grad:
+        raise RuntimeError(
+            "backward: the tensor does not require grad and has no graph "
+            "(was it computed under no_grad(), or from tensors with requires_grad=False?)"
+        )
+    xp = t.xp
+    if g is None:
+        if t.data.size != 1:
+            raise RuntimeError(
+                f"backward: a gradient can be created implicitly only for a single-element "
+                f"output, got shape {t.shape}; pass gradient= with that shape"
+            )
+        return xp.ones(t.shape, dtype=t.data.dtype)
+    g = g.data if isinstance(g, Tensor) else g
+    g = xp.array(g, dtype=t.data.dtype, copy=True)
+    if g.shape != t.shape:
+        raise ValueError(
+            f"backward: gradient has shape {g.shape}, expected the output's shape {t.shape}"
+        )
+    return g
+
+
+def _useful_nodes(order: list, target_ids: set[int]) -> set[int]:
+    """Ids of nodes with a path to one of the target tensors (``order``: inputs first)."""
+    useful: set[int] = set()
+    for node in order:
+        for inp in node.inputs:
+            if inp is None:
+                continue
+            if id(inp) in target_ids or (inp._ctx is not None and id(inp._ctx) in useful):
+                useful.add(id(node))
+                break
+    return useful
+
+
+def _run(
+    tensors: Sequence[Any],
+    grad_tensors: Sequence[Any],
+    retain_graph: bool,
+    targets: Sequence[Any] | None,
+) -> dict[int, Any]:
+    """The backward pass. Without ``targets``, gradients accumulate into leaves' ``.grad``;
+    with ``targets``, the gradients of those tensors are returned (keyed by ``id``) and no
+    ``.grad`` is touched."""
+    from ..tensor import Tensor
+
     acc = _Accumulator()
+    found: dict[int, Any] = {}
+    target_ids = {id(t) for t in targets} if targets is not None else set()
+    # non-leaf targets: their gradient is complete when their node is reached
+    at_node: dict[tuple[int, int], Any] = {}
+    if targets is not None:
+        for t in targets:
+            if t._ctx is not None:
+                at_node[(id(t._ctx), t._index)] = t
+
+    def to_leaf(t: Any, g: Any) -> None:
+        if targets is None:
+            acc.to_leaf(t, g)
+        elif id(t) in target_ids:
+            prev = found.get(id(t))
+            found[id(t)] = g if prev is None else prev + g
+
     roots = []
     for t, g in zip(tensors, grad_tensors):
-        if not t.requires_grad:
-            raise RuntimeError(
-                "backward: the tensor does not require grad and has no graph "
-                "(was it computed under no_grad(), or from tensors with requires_grad=False?)"
-            )
-        xp = t.xp
-        if g is None:
-            if t.data.size != 1:
-                raise RuntimeError(
-                    f"backward: a gradient can be created implicitly only for a single-element "
-                    f"output, got shape {t.shape}; pass gradient= with that shape"
-                )
-            g = xp.ones(t.shape, dtype=t.data.dtype)
-        else:
-            g = g.data if isinstance(g, Tensor) else g
-            g = xp.array(g, dtype=t.data.dtype, copy=True)
-            if g.shape != t.shape:
-                raise ValueError(
-                    f"backward: gradient has shape {g.shape}, expected the output's shape {t.shape}"
-                )
+        g = _seed_grad(t, g)
         acc.owned.add(id(g))
         if t._ctx is None:
-            acc.to_leaf(t, g)
+            to_leaf(t, g)
         else:
             _alive_inputs(t._ctx)
             acc.to_node(t._ctx, t._index, g)
             roots.append(t._ctx)
 
-    for node in reversed(_toposort(roots)):
+    order = _toposort(roots)
+    useful = _useful_nodes(order, target_ids) if targets is not None else None
+    for node in reversed(order):
         grads = acc.pop(node)
         if grads is None:
             continue
         retained = node.__dict__.get("retained")
-        if retained is not None:
+        if retained is not None and targets is None:
             for i, ref in retained.items():
                 out = ref()
                 if out is not None and grads[i] is not None:
                     out.grad = Tensor._make(grads[i].copy(), False, None, 0)
+        if at_node:
+            for i, g in enumerate(grads):
+                t = at_node.get((id(node), i))
+                if t is not None and g is not None:
+                    found[id(t)] = g
+        saved_needs = None
+        if useful is not None:
+            if id(node) not in useful:
+                if not retain_graph:
+                    node.__dict__.clear()
+                continue
+            saved_needs = node.needs_input_grad
+            node.needs_input_grad = tuple(
+                need
+                and inp is not None
+                and (id(inp) in target_ids or (inp._ctx is not None and id(inp._ctx) in useful))
+                for inp, need in zip(node.inputs, saved_needs)
+            )
         if node.n_outputs == 1:
             result = node.backward(grads[0])
         else:
@@ -238,12 +291,96 @@ def backward(
             )
         if not retain_graph:
             node.__dict__.clear()
+        elif saved_needs is not None:
+            node.needs_input_grad = saved_needs
         for inp, need, g in zip(inputs, needs, result):
             if not need or g is None:
                 continue
             if g.shape != inp.data.shape:
                 g = unbroadcast(g, inp.data.shape)
             if inp._ctx is None:
-                acc.to_leaf(inp, g)
+                to_leaf(inp, g)
             else:
                 acc.to_node(inp._ctx, inp._index, g)
+    return found
+
+
+def backward(
+    tensors: Sequence[Any],
+    grad_tensors: Sequence[Any | None] | None = None,
+    retain_graph: bool = False,
+) -> None:
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves.
+
+    Parameters
+    ----------
+    tensors : sequence of Tensor
+        Outputs to differentiate.
+    grad_tensors : sequence of array-like or None, optional
+        Gradient with respect to each output; ``None`` means ones, which is
+        allowed only for single-element outputs.
+    retain_graph : bool, default False
+        Keep the graph (and its saved arrays) so backward can run again.
+    """
+    if grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    _run(tensors, grad_tensors, retain_graph, None)
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    *,
+    retain_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned instead of accumulated.
+
+    Unlike ``backward()``, no ``.grad`` attribute anywhere is touched, and only
+    the part of the graph that leads to ``inputs`` is differentiated (a
+    layer's weight gradient is skipped when only the input's is asked for).
+    ``inputs`` may be leaves or intermediate tensors (e.g. a layer's output).
+
+    Parameters
+    ----------
+    outputs : Tensor or sequence of Tensor
+    inputs : Tensor or sequence of Tensor
+    grad_outputs : array-like or sequence, optional
+        Gradient w.r.t. each output (ones for one-element outputs when omitted).
+    retain_graph : bool, default False
+    allow_unused : bool, default False
+        Return ``None`` for inputs the outputs do not depend on instead of raising.
+
+    Returns
+    -------
+    tuple of Tensor or None
+        One gradient per input, with the input's shape.
+    """
+    from ..tensor import Tensor
+
+    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None:
+        gouts = [None] * len(outs)
+    elif isinstance(grad_outputs, (list, tuple)) and len(outs) > 1:
+        gouts = list(grad_outputs)
+    else:
+        gouts = [grad_outputs]
+    for i, t in enumerate(ins):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad")
+    found = _run(outs, gouts, retain_graph, ins)
+    result = []
+    for i, t in enumerate(ins):
+        g = found.get(id(t))
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} (shape {t.shape}) is not used to compute the outputs; "
+                    "pass allow_unused=True to get None for it"
+                )
+            result.append(None)
+        else:
+            result.append(Tensor._make(g, False, None, 0))
+    return tuple(result)

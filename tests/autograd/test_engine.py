@@ -166,3 +166,47 @@ def test_gradcheck_detects_wrong_backward():
 
     with pytest.raises(GradcheckError, match="input 0"):
         gradcheck(lambda t: BadSquare.apply(t), [np.array([1.0, 2.0])])
+
+
+def test_grad_returns_without_touching_dot_grad():
+    from glassnet.autograd import grad
+
+    w = gn.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    x = gn.tensor([1.0, -1.0], requires_grad=True)
+    h = w @ x
+    y = (h * h).sum()
+    (gx,) = grad(y, x, retain_graph=True)
+    np.testing.assert_allclose(gx.numpy(), 2 * w.numpy().T @ (w.numpy() @ x.numpy()))
+    assert w.grad is None and x.grad is None
+    (gh,) = grad(y, h)  # an intermediate tensor
+    np.testing.assert_allclose(gh.numpy(), 2 * h.numpy())
+
+
+def test_grad_skips_weight_gradient_work():
+    from glassnet.autograd import Function, grad
+
+    seen = []
+
+    class Spy(Function):
+        def forward(self, a, b):
+            return a * b
+
+        def backward(self, g):
+            seen.append(self.needs_input_grad)
+            return g, g
+
+    a = gn.tensor([1.0], requires_grad=True)
+    b = gn.tensor([2.0], requires_grad=True)
+    grad(Spy.apply(a, b).sum(), a)
+    assert seen == [(True, False)]
+
+
+def test_grad_unused_input():
+    from glassnet.autograd import grad
+
+    a = gn.tensor([1.0], requires_grad=True)
+    b = gn.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="not used"):
+        grad((a * 2.0).sum(), [a, b])
+    ga, gb = grad((a * 2.0).sum(), [a, b], allow_unused=True)
+    assert gb is None and ga.item() == 2.0

@@ -1,0 +1,140 @@
+"""Time one model in one framework, in its own process, and print a JSON line.
+
+``python -m benchmarks.worker --framework glassnet --model seed_cnn --mode train``
+
+Run by ``benchmarks.run``; a process per measurement gives each framework a
+clean peak-memory figure (``ru_maxrss``) and its own thread settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+
+import numpy as np
+
+from .models import build_glassnet, build_torch, input_shape
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _current_rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def _batches(model: str, batch: int, n: int = 4) -> list[tuple[np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(0)
+    shape = input_shape(model)
+    return [
+        (rng.random((batch,) + shape, dtype=np.float32), rng.integers(0, 10, batch))
+        for _ in range(n)
+    ]
+
+
+def run_glassnet(args: argparse.Namespace) -> list[float]:
+    import glassnet as gn
+    import glassnet.functional as F
+    from glassnet import optim
+
+    gn.manual_seed(0)
+    model = build_glassnet(args.model, args.width)
+    data = [(gn.tensor(x), gn.tensor(y)) for x, y in _batches(args.model, args.batch)]
+    times = []
+    if args.mode == "train":
+        model.train()
+        opt = optim.Adam(model.parameters(), lr=1e-3)
+        for i in range(args.warmup + args.steps):
+            x, y = data[i % len(data)]
+            t = time.perf_counter()
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            times.append(time.perf_counter() - t)
+    else:
+        model.eval()
+        with gn.no_grad():
+            for i in range(args.warmup + args.steps):
+                x, _ = data[i % len(data)]
+                t = time.perf_counter()
+                model(x)
+                times.append(time.perf_counter() - t)
+    return times[args.warmup :]
+
+
+def run_torch(args: argparse.Namespace) -> list[float]:
+    import torch
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    model = build_torch(args.model, args.width)
+    data = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in _batches(args.model, args.batch)]
+    times = []
+    if args.mode == "train":
+        model.train()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        loss_fn = torch.nn.CrossEntropyLoss()
+        for i in range(args.warmup + args.steps):
+            x, y = data[i % len(data)]
+            t = time.perf_counter()
+            opt.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+            times.append(time.perf_counter() - t)
+    else:
+        model.eval()
+        with torch.inference_mode():
+            for i in range(args.warmup + args.steps):
+                x, _ = data[i % len(data)]
+                t = time.perf_counter()
+                model(x)
+                times.append(time.perf_counter() - t)
+    return times[args.warmup :]
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--framework", choices=("glassnet", "torch"), required=True)
+    p.add_argument("--model", required=True)
+    p.add_argument("--mode", choices=("train", "infer"), default="train")
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--width", type=int, default=1)
+    args = p.parse_args(argv)
+    base = _current_rss_mb()
+    times = run_glassnet(args) if args.framework == "glassnet" else run_torch(args)
+    med = float(np.median(times))
+    out = {
+        "framework": args.framework,
+        "model": args.model,
+        "mode": args.mode,
+        "batch": args.batch,
+        "width": args.width,
+        "threads": args.threads,
+        "median_s": med,
+        "q1_s": float(np.percentile(times, 25)),
+        "q3_s": float(np.percentile(times, 75)),
+        "samples_per_s": args.batch / med,
+        "peak_rss_mb": _rss_mb(),
+        "rss_before_model_mb": base,
+    }
+    if args.framework == "glassnet":
+        from .machine import blas_summary
+
+        out["blas"] = blas_summary()
+    print(json.dumps(out))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
