@@ -1,1 +1,31 @@
-"""glassnet.io"""
+"""Saving and loading without pickle: safetensors files, checkpoints, torch interop, TOML configs.
+
+::
+
+    import glassnet.io as gio
+    gio.save(model, "model.safetensors")            # weights only
+    model.load_state_dict(gio.load("model.safetensors"))
+    gio.save_checkpoint("ckpt.safetensors", model=model, optimizer=opt, epoch=3)
+    state = gio.load_checkpoint("ckpt.safetensors", model=model, optimizer=opt)
+"""
+
+from .checkpoint import FORMAT_VERSION, load, load_checkpoint, save, save_checkpoint
+from .safetensors import (
+    CheckpointError,
+    SafetensorsFile,
+    TensorInfo,
+    load_file,
+    load_metadata,
+    safe_open,
+    save_file,
+)
+from .tomlconf import ConfigError, dump_config, load_config, loads_config, save_config
+from .torch_interop import from_torch_state_dict, load_torch_state_dict, to_torch_state_dict
+
+__all__ = [
+    "CheckpointError", "ConfigError",
+    "save_file", "load_file", "load_metadata", "safe_open", "SafetensorsFile", "TensorInfo",
+    "save", "load", "save_checkpoint", "load_checkpoint", "FORMAT_VERSION",
+    "load_torch_state_dict", "to_torch_state_dict", "from_torch_state_dict",
+    "load_config", "loads_config", "dump_config", "save_config",
+]  # fmt: skip
