@@ -1,0 +1,316 @@
+"""Time series: loading, chronological splits, sliding windows, padding variable-length sequences.
+
+A series is an array of shape ``(T,)`` or ``(T, F)`` (time first). Windows are
+zero-copy views where possible, so cutting a long series into thousands of
+overlapping samples costs no memory.
+
+Examples
+--------
+>>> import numpy as np
+>>> s = np.arange(10.0)
+>>> X, Y = windows(s, input_len=4, horizon=2)
+>>> X.shape, Y.shape, Y[0, :, 0].tolist()
+((5, 4, 1), (5, 2, 1), [4.0, 5.0])
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..backend import get_array_module
+from ._util import _unwrap
+
+__all__ = ["windows", "load_series", "split_by_time", "pad_sequences", "lengths_to_mask"]
+
+
+def _int(who: str, name: str, value: Any, lo: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
+        raise ValueError(f"{who}: {name} must be an int >= {lo}, got {value!r}")
+    return int(value)
+
+
+def _as_series(who: str, series: Any) -> Any:
+    arr = _unwrap(series)
+    if not hasattr(arr, "ndim"):
+        arr = np.asarray(arr)
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"{who}: series must have shape (T,) or (T, F), got {tuple(arr.shape)}")
+    return arr
+
+
+def windows(
+    series: Any,
+    input_len: int,
+    horizon: int,
+    stride: int = 1,
+    *,
+    targets: int | Sequence[int] | None = None,
+) -> tuple[Any, Any]:
+    """Cut a series into (input window, following horizon) pairs.
+
+    Sample ``i`` has inputs ``series[i*stride : i*stride + input_len]`` and
+    targets the next ``horizon`` steps.
+
+    Parameters
+    ----------
+    series : array, shape (T,) or (T, F)
+    input_len : int
+        Steps the model sees (>= 1).
+    horizon : int
+        Steps it predicts (>= 1).
+    stride : int, default 1
+        Steps between the starts of consecutive windows.
+    targets : int or sequence of int, optional
+        Feature columns to keep in ``Y`` (default all).
+
+    Returns
+    -------
+    X : array, shape (n, input_len, F)
+    Y : array, shape (n, horizon, F_targets)
+        With ``n = (T - input_len - horizon) // stride + 1``. Both are
+        read-only views of ``series`` (``targets`` given as a list copies ``Y``).
+        One feature: pass ``targets=0`` to keep ``Y`` a view.
+    """
+    who = "windows"
+    arr = _as_series(who, series)
+    input_len = _int(who, "input_len", input_len, 1)
+    horizon = _int(who, "horizon", horizon, 1)
+    stride = _int(who, "stride", stride, 1)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    t, f = arr.shape
+    span = input_len + horizon
+    if t < span:
+        raise ValueError(
+            f"{who}: the series has {t} steps, fewer than input_len + horizon = {span}"
+        )
+    xp = get_array_module(arr)
+    win = xp.lib.stride_tricks.sliding_window_view(arr, span, axis=0)[::stride]  # (n, F, span)
+    win = win.transpose(0, 2, 1)  # (n, span, F), still a view
+    x, y = win[:, :input_len], win[:, input_len:]
+    if targets is not None:
+        single = isinstance(targets, (int, np.integer))
+        cols = [targets] if single else list(targets)
+        if not cols or any(
+            isinstance(c, bool) or not isinstance(c, (int, np.integer)) or not -f <= c < f
+            for c in cols
+        ):
+            raise ValueError(f"{who}: targets must be feature indices in [0, {f}), got {targets!r}")
+        cols = [int(c) % f for c in cols]
+        y = y[:, :, cols[0] : cols[0] + 1] if single else y[:, :, cols]
+    return x, y
+
+
+def _parse_float(text: str, where: str) -> float:
+    s = text.strip()
+    if s in ("", "NA", "NaN", "nan", "null", "NULL", "."):
+        return float("nan")
+    try:
+        return float(s)
+    except ValueError:
+        raise ValueError(f"load_series: {where}: {text!r} is not a number") from None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def load_series(
+    source: Any, column: int | str | Sequence[int | str] | None = None, *, delimiter: str = ","
+) -> np.ndarray:
+    """Load a series from a CSV file or an array.
+
+    Parameters
+    ----------
+    source : str, os.PathLike or array-like
+        A CSV file (a header row is detected when its fields are not all
+        numbers; empty / ``NA`` cells become NaN), or an array ``(T,)`` /
+        ``(T, F)``.
+    column : int, str or sequence of them, optional
+        The column(s) to keep, by position or header name. Default: all (a
+        CSV must then be all numbers). A single column gives shape ``(T,)``.
+    delimiter : str, default ","
+
+    Returns
+    -------
+    ndarray, shape (T,) or (T, F)
+        float64 from a CSV; arrays keep a floating dtype (others become float64).
+    """
+    single = column is not None and not isinstance(column, (list, tuple))
+    if isinstance(source, (str, os.PathLike)):
+        arr = _read_csv(os.fspath(source), column, delimiter)
+        return arr[:, 0] if single or arr.shape[1] == 1 else arr
+    arr = _as_series("load_series", source)
+    if arr.dtype.kind != "f":
+        arr = arr.astype(np.float64)
+    if column is None:
+        return arr
+    if arr.ndim == 1:
+        raise ValueError(f"load_series: column= needs a 2-D array (T, F), got shape {arr.shape}")
+    cols = _columns("the array", column, None, arr.shape[1])
+    return arr[:, cols[0]] if single else arr[:, cols]
+
+
+def _read_csv(path: str, column: Any, delimiter: str) -> np.ndarray:
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.reader(f, delimiter=delimiter) if any(c.strip() for c in r)]
+    if not rows:
+        raise ValueError(f"load_series: {path!r} holds no rows")
+    header = None
+    if not all(_is_number(c) or not c.strip() for c in rows[0]):
+        header, rows = [c.strip() for c in rows[0]], rows[1:]
+    if not rows:
+        raise ValueError(f"load_series: {path!r} holds a header but no data rows")
+    first = 1 + (header is not None)  # line number of rows[0]
+    width = len(rows[0])
+    for k, r in enumerate(rows):
+        if len(r) != width:
+            raise ValueError(
+                f"load_series: {path!r} line {k + first} has {len(r)} fields, expected {width}"
+            )
+    cols = list(range(width)) if column is None else _columns(repr(path), column, header, width)
+    return np.array(
+        [
+            [_parse_float(r[c], f"{path!r} line {k + first}, column {c}") for c in cols]
+            for k, r in enumerate(rows)
+        ],
+        dtype=np.float64,
+    )
+
+
+def _columns(where: str, column: Any, header: list[str] | None, width: int) -> list[int]:
+    wanted = list(column) if isinstance(column, (list, tuple)) else [column]
+    cols = []
+    for c in wanted:
+        if isinstance(c, str):
+            if header is None or c not in header:
+                have = header if header is not None else "no header"
+                raise ValueError(f"load_series: {where}: no column named {c!r} (columns: {have})")
+            cols.append(header.index(c))
+        elif isinstance(c, (int, np.integer)) and not isinstance(c, bool) and -width <= c < width:
+            cols.append(int(c) % width)
+        else:
+            raise ValueError(
+                f"load_series: {where}: column must be a name or an index in [0, {width}), got {c!r}"
+            )
+    return cols
+
+
+def _split_count(who: str, name: str, value: Any, n: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{who}: {name} must be a fraction in [0, 1) or a count, got {value!r}")
+    if isinstance(value, (int, np.integer)):
+        if not 0 <= value < n:
+            raise ValueError(f"{who}: {name} must be a count in [0, {n}), got {value}")
+        return int(value)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{who}: {name} must be a fraction in [0, 1), got {value!r}")
+    return int(round(value * n))
+
+
+def split_by_time(series: Any, val: float = 0.1, test: float = 0.1) -> tuple[Any, Any, Any]:
+    """Split a series into consecutive train / validation / test parts (no shuffling).
+
+    Parameters
+    ----------
+    series : array, shape (T, ...)
+    val, test : float or int, default 0.1
+        Fractions of ``T`` (rounded) or step counts; 0 gives an empty part.
+
+    Returns
+    -------
+    train, val, test : arrays (views), shapes (T_train, ...), (T_val, ...), (T_test, ...)
+        ``train`` holds the earliest steps, ``test`` the latest.
+    """
+    who = "split_by_time"
+    arr = _unwrap(series)
+    if not hasattr(arr, "ndim"):
+        arr = np.asarray(arr)
+    if arr.ndim == 0:
+        raise ValueError(f"{who}: series must have a time axis, got a scalar")
+    n = arr.shape[0]
+    n_val = _split_count(who, "val", val, n)
+    n_test = _split_count(who, "test", test, n)
+    n_train = n - n_val - n_test
+    if n_train < 1:
+        raise ValueError(
+            f"{who}: val ({n_val}) and test ({n_test}) leave no training steps of the {n}"
+        )
+    return arr[:n_train], arr[n_train : n_train + n_val], arr[n_train + n_val :]
+
+
+def pad_sequences(
+    sequences: Sequence[Any], *, batch_first: bool = True, padding_value: float = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pad sequences of different lengths into one array.
+
+    Parameters
+    ----------
+    sequences : sequence of arrays, shapes (L_i, *F)
+        Same trailing shape ``F``; lengths may be 0.
+    batch_first : bool, default True
+        Output ``(N, T, *F)``; else ``(T, N, *F)``.
+    padding_value : float, default 0
+
+    Returns
+    -------
+    padded : ndarray, shape (N, T, *F) or (T, N, *F), with T = max L_i
+        The common dtype of the sequences.
+    lengths : ndarray of int64, shape (N,)
+    """
+    who = "pad_sequences"
+    seqs = [np.asarray(_unwrap(s)) for s in sequences]
+    if not seqs:
+        raise ValueError(f"{who}: needs at least one sequence, got none")
+    for k, s in enumerate(seqs):
+        if s.ndim == 0:
+            raise ValueError(f"{who}: sequence {k} is a scalar; each needs a time axis")
+        if s.shape[1:] != seqs[0].shape[1:]:
+            raise ValueError(
+                f"{who}: sequence {k} has trailing shape {s.shape[1:]}, sequence 0 has {seqs[0].shape[1:]}"
+            )
+    lengths = np.array([len(s) for s in seqs], dtype=np.int64)
+    dtype = np.result_type(*seqs)
+    t = int(lengths.max())
+    out = np.full((len(seqs), t) + seqs[0].shape[1:], padding_value, dtype=dtype)
+    out[lengths_to_mask(lengths, t)] = np.concatenate(seqs, axis=0)  # one scatter, no loop
+    if not batch_first:
+        out = np.ascontiguousarray(out.swapaxes(0, 1))
+    return out, lengths
+
+
+def lengths_to_mask(lengths: Any, max_len: int | None = None) -> np.ndarray:
+    """``mask[i, t] = t < lengths[i]``: True on real steps, False on padding.
+
+    Parameters
+    ----------
+    lengths : array-like of int, shape (N,)
+    max_len : int, optional
+        Width ``T`` of the mask (default ``max(lengths)``); must be >= every length.
+
+    Returns
+    -------
+    ndarray of bool, shape (N, T)
+    """
+    who = "lengths_to_mask"
+    lens = np.asarray(_unwrap(lengths))
+    if lens.ndim != 1 or (lens.size and lens.dtype.kind not in "iu"):
+        raise ValueError(
+            f"{who}: lengths must be a 1-D array of ints, got {lens.dtype} {lens.shape}"
+        )
+    if lens.size and lens.min() < 0:
+        raise ValueError(f"{who}: lengths must be >= 0, got {lens.min()}")
+    longest = int(lens.max()) if lens.size else 0
+    t = longest if max_len is None else _int(who, "max_len", max_len, 0)
+    if t < longest:
+        raise ValueError(f"{who}: max_len={t} is shorter than the longest length {longest}")
+    return np.arange(t) < lens[:, None]
