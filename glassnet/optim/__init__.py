@@ -1,1 +1,18 @@
-"""glassnet.optim"""
+"""Optimizers and learning-rate schedulers, with PyTorch's interface and formulas.
+
+::
+
+    import glassnet.optim as optim
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100)
+    loss.backward(); opt.step(); opt.zero_grad(); sched.step()
+"""
+
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]

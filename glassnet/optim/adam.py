@@ -1,0 +1,201 @@
+"""Adam and AdamW (PyTorch's formulas, updated in place in cache-sized blocks)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..backend import get_array_module
+from .optimizer import Optimizer, check_bool, check_in_range, check_nonnegative, effective_grad
+
+__all__ = ["Adam", "AdamW"]
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba, 2015), as ``torch.optim.Adam``.
+
+    With ``g`` the gradient (negated when ``maximize``) and ``t`` the
+    parameter's step count (1 on the first step), each step does::
+
+        p = p * (1 - lr * weight_decay)            # decoupled_weight_decay (AdamW)
+        g = g + weight_decay * p                   # otherwise, if weight_decay != 0
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        v_max = max(v_max, v)                      # amsgrad: use v_max below instead of v
+        p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        Parameters or parameter groups (see :class:`Optimizer`).
+    lr : float, default 1e-3
+        Learning rate (>= 0); the only argument that may be given by position.
+    betas : (float, float), default (0.9, 0.999)
+        Decay rates of the first and second moment averages, each in [0, 1).
+    eps : float, default 1e-8
+        Added to the denominator for numerical stability (>= 0).
+    weight_decay : float, default 0
+        L2 penalty added to the gradient (or, with ``decoupled_weight_decay``,
+        the factor of the decoupled decay).
+    amsgrad : bool, default False
+        Use the maximum of past second moments (AMSGrad).
+    maximize : bool, default False
+        Ascend the objective instead of descending it.
+    decoupled_weight_decay : bool, default False
+        Decay the weights directly, as AdamW, instead of through the gradient.
+
+    Notes
+    -----
+    State per parameter (PyTorch's names): ``"step"`` (int), ``"exp_avg"``,
+    ``"exp_avg_sq"`` and, with ``amsgrad``, ``"max_exp_avg_sq"``, in the
+    parameter's dtype and on its device. Gradients are read, never modified.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        *,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
+        self._check_group(defaults, type(self).__name__)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any], owner: str) -> None:
+        group["lr"] = check_nonnegative(owner, "lr", group["lr"])
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"{owner}: betas must be a pair of numbers in [0, 1), got {betas!r}")
+        group["betas"] = (
+            check_in_range(owner, "betas[0]", betas[0], 0.0, 1.0, closed=False),
+            check_in_range(owner, "betas[1]", betas[1], 0.0, 1.0, closed=False),
+        )
+        group["eps"] = check_nonnegative(owner, "eps", group["eps"])
+        group["weight_decay"] = check_nonnegative(owner, "weight_decay", group["weight_decay"])
+        group["amsgrad"] = check_bool(owner, "amsgrad", group["amsgrad"])
+        group["maximize"] = check_bool(owner, "maximize", group["maximize"])
+        group["decoupled_weight_decay"] = check_bool(
+            owner, "decoupled_weight_decay", group.get("decoupled_weight_decay", False)
+        )
+
+    def _step_group(self, group: dict[str, Any]) -> None:
+        lr = group["lr"]
+        beta1, beta2 = group["betas"]
+        eps = group["eps"]
+        wd = group["weight_decay"]
+        amsgrad = group["amsgrad"]
+        maximize = group["maximize"]
+        decoupled = group["decoupled_weight_decay"]
+        l2 = wd != 0 and not decoupled
+        shrink = 1.0 - lr * wd if (wd != 0 and decoupled) else 1.0
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if "exp_avg" not in state:
+                state["step"] = 0
+                state["exp_avg"] = self._new_state_array(p)
+                state["exp_avg_sq"] = self._new_state_array(p)
+            if amsgrad and "max_exp_avg_sq" not in state:
+                state["max_exp_avg_sq"] = self._new_state_array(p)
+            state["step"] += 1
+            t = state["step"]
+            # bias corrections as Python scalars; the division by sqrt(1 - beta2**t) and
+            # the multiplication by lr / (1 - beta1**t) are folded into one scale of sqrt(v)
+            step_size = lr / (1.0 - beta1**t)
+            bc2_sqrt = (1.0 - beta2**t) ** 0.5
+            update = step_size != 0
+            if update:
+                denom_scale = 1.0 / (bc2_sqrt * step_size)
+                denom_eps = eps / step_size
+            arrays = [p.data, p.grad.data, state["exp_avg"], state["exp_avg_sq"]]
+            if amsgrad:
+                arrays.append(state["max_exp_avg_sq"])
+            xp = get_array_module(p.data)
+            for blk in self._blocks(arrays, 2):
+                pb, gb, m, v = blk[:4]
+                s = blk[-1]
+                if shrink != 1.0:
+                    pb *= shrink
+                g = effective_grad(xp, pb, gb, blk[-2], wd if l2 else 0.0, maximize)
+                # m += (1 - beta1) * (g - m): PyTorch's lerp
+                xp.subtract(g, m, out=s)
+                s *= 1.0 - beta1
+                m += s
+                v *= beta2
+                xp.multiply(g, g, out=s)
+                s *= 1.0 - beta2
+                v += s
+                if amsgrad:
+                    vmax = blk[4]
+                    xp.maximum(vmax, v, out=vmax)
+                    v = vmax
+                if not update:
+                    continue
+                xp.sqrt(v, out=s)
+                s *= denom_scale
+                s += denom_eps
+                xp.divide(m, s, out=s)
+                pb -= s
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as ``torch.optim.AdamW``.
+
+    The same as ``Adam(..., decoupled_weight_decay=True)``: each step first
+    shrinks the parameters, ``p = p * (1 - lr * weight_decay)``, then applies
+    the Adam update with the plain gradient (see :class:`Adam`).
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        Parameters or parameter groups (see :class:`Optimizer`).
+    lr : float, default 1e-3
+        Learning rate (>= 0); the only argument that may be given by position.
+    betas : (float, float), default (0.9, 0.999)
+    eps : float, default 1e-8
+    weight_decay : float, default 1e-2
+        Decoupled weight decay factor (>= 0).
+    amsgrad : bool, default False
+    maximize : bool, default False
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        *,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(
+            params,
+            lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=True,
+        )
+
+    def _check_group(self, group: dict[str, Any], owner: str) -> None:
+        group["decoupled_weight_decay"] = True
+        super()._check_group(group, owner)

@@ -1,0 +1,399 @@
+"""Learning-rate schedulers with PyTorch's semantics (``glassnet.optim.lr_scheduler``).
+
+A scheduler sets ``group["lr"]`` of its optimizer's parameter groups. Create
+it after the optimizer, then call ``scheduler.step()`` once per epoch (or per
+batch, for per-step schedules) *after* ``optimizer.step()``::
+
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    sched = lr_scheduler.StepLR(opt, step_size=30, gamma=0.1)
+    for epoch in range(100):
+        train_one_epoch()          # calls opt.step()
+        sched.step()
+
+Creating a scheduler records each group's starting lr as ``"initial_lr"``
+and applies the value for epoch 0. ``StepLR``, ``MultiStepLR``,
+``ExponentialLR``, ``LinearLR`` and ``CosineAnnealingLR`` update the current
+lr multiplicatively (PyTorch's "chainable" form, so they compose);
+``LambdaLR``, ``WarmupCosineLR`` and ``OneCycleLR`` compute it from the
+initial lr. ``ReduceLROnPlateau`` reacts to a metric: ``step(metric)``.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from .optimizer import Optimizer
+
+__all__ = [
+    "LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "LinearLR",
+    "CosineAnnealingLR", "WarmupCosineLR", "OneCycleLR", "ReduceLROnPlateau",
+]  # fmt: skip
+
+
+def positive_int(owner: str, name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
+    return value
+
+
+def positive_number(owner: str, name: str, value: Any) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ValueError(f"{owner}: {name} must be a finite number > 0, got {value!r}")
+    return float(value)
+
+
+class LRScheduler:
+    """Base class of the learning-rate schedulers.
+
+    Subclasses implement :meth:`get_lr`, the learning rates for
+    ``self.last_epoch`` (which :meth:`step` has just advanced).
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    last_epoch : int, default -1
+        The index of the last epoch when resuming; -1 starts afresh. When
+        resuming, every parameter group must hold ``"initial_lr"`` (load the
+        optimizer's state dict first).
+
+    Attributes
+    ----------
+    base_lrs : list of float
+        Each group's ``"initial_lr"``.
+    last_epoch : int
+        How many times :meth:`step` has been called since the start (0 after construction).
+    """
+
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
+        owner = type(self).__name__
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(
+                f"{owner}: expected a glassnet Optimizer, got {type(optimizer).__name__}"
+            )
+        if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < -1:
+            raise ValueError(f"{owner}: last_epoch must be an int >= -1, got {last_epoch!r}")
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+        else:
+            for i, group in enumerate(optimizer.param_groups):
+                if "initial_lr" not in group:
+                    raise KeyError(
+                        f"{owner}: param_groups[{i}] has no 'initial_lr', needed to resume with "
+                        f"last_epoch={last_epoch}; load the optimizer's state dict first"
+                    )
+        self.optimizer = optimizer
+        self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self._step_count = 0
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    def get_lr(self) -> list[float]:  # pragma: no cover - abstract
+        """The learning rate of each group for epoch ``self.last_epoch``."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement get_lr")
+
+    def _current_lrs(self) -> list[float]:
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def step(self) -> None:
+        """Advance one epoch and set each group's learning rate."""
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.base_lrs):
+            raise RuntimeError(
+                f"{type(self).__name__}: the optimizer has {len(groups)} parameter groups, "
+                f"the scheduler was created for {len(self.base_lrs)} (was a group added later?)"
+            )
+        self._step_count += 1
+        self.last_epoch += 1
+        for group, lr in zip(groups, self.get_lr()):
+            group["lr"] = float(lr)
+        self._last_lr = self._current_lrs()
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rate of each parameter group set by the last :meth:`step`."""
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The scheduler's counters and settings (JSON-serialisable; no optimizer)."""
+        return {
+            k: (list(v) if isinstance(v, list) else v)
+            for k, v in self.__dict__.items()
+            if k != "optimizer"
+        }
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        self.__dict__.update(state_dict)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(last_epoch={self.last_epoch}, last_lr={self._last_lr})"
+
+
+class StepLR(LRScheduler):
+    """Multiply the learning rate by ``gamma`` every ``step_size`` epochs.
+
+    ``lr = initial_lr * gamma ** (epoch // step_size)``.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    step_size : int
+        Period of the decay, in epochs (> 0).
+    gamma : float, default 0.1
+        Multiplicative factor (> 0).
+    last_epoch : int, default -1
+    """
+
+    def __init__(
+        self, optimizer: Optimizer, step_size: int, *, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
+        self.step_size = positive_int("StepLR", "step_size", step_size)
+        self.gamma = positive_number("StepLR", "gamma", gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+            return self._current_lrs()
+        return [lr * self.gamma for lr in self._current_lrs()]
+
+
+class MultiStepLR(LRScheduler):
+    """Multiply the learning rate by ``gamma`` at each milestone epoch.
+
+    ``lr = initial_lr * gamma ** (number of milestones <= epoch)``; a
+    milestone listed twice applies ``gamma`` twice.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    milestones : iterable of int
+        Epochs at which to decay (non-negative ints, any order).
+    gamma : float, default 0.1
+        Multiplicative factor (> 0).
+    last_epoch : int, default -1
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        milestones: Iterable[int],
+        *,
+        gamma: float = 0.1,
+        last_epoch: int = -1,
+    ) -> None:
+        ms = list(milestones)
+        for m in ms:
+            if isinstance(m, bool) or not isinstance(m, int) or m < 0:
+                raise ValueError(f"MultiStepLR: milestones must be ints >= 0, got {m!r} in {ms!r}")
+        self.milestones = sorted(ms)
+        self.gamma = positive_number("MultiStepLR", "gamma", gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        hits = self.milestones.count(self.last_epoch)
+        if hits == 0:
+            return self._current_lrs()
+        return [lr * self.gamma**hits for lr in self._current_lrs()]
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        ms = state.get("milestones")
+        if isinstance(ms, dict):  # PyTorch saves a Counter {epoch: count}
+            state["milestones"] = sorted(int(k) for k, c in ms.items() for _ in range(int(c)))
+        super().load_state_dict(state)
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply the learning rate by ``gamma`` every epoch: ``lr = initial_lr * gamma ** epoch``.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    gamma : float
+        Multiplicative factor (> 0).
+    last_epoch : int, default -1
+    """
+
+    def __init__(self, optimizer: Optimizer, gamma: float, *, last_epoch: int = -1) -> None:
+        self.gamma = positive_number("ExponentialLR", "gamma", gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial:
+            return self._current_lrs()
+        return [lr * self.gamma for lr in self._current_lrs()]
+
+
+class LambdaLR(LRScheduler):
+    """Set the learning rate to ``initial_lr * lr_lambda(epoch)``.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    lr_lambda : callable or list of callable
+        ``f(epoch) -> factor``; one for all groups or one per group.
+    last_epoch : int, default -1
+
+    Notes
+    -----
+    :meth:`state_dict` saves the attributes of callable objects (not plain
+    functions or lambdas, which cannot be saved), as PyTorch does.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+        *,
+        last_epoch: int = -1,
+    ) -> None:
+        n = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 0
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != n:
+                raise ValueError(
+                    f"LambdaLR: got {len(lr_lambda)} lr_lambdas for {n} parameter groups"
+                )
+            fns = list(lr_lambda)
+        else:
+            fns = [lr_lambda] * n
+        for f in fns:
+            if not callable(f):
+                raise TypeError(f"LambdaLR: lr_lambda must be callable, got {f!r}")
+        self.lr_lambdas = fns
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        return [base * f(self.last_epoch) for f, base in zip(self.lr_lambdas, self.base_lrs)]
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {k: v for k, v in super().state_dict().items() if k != "lr_lambdas"}
+        state["lr_lambdas"] = [
+            None if isinstance(f, types.FunctionType) else dict(f.__dict__) for f in self.lr_lambdas
+        ]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        saved = state.pop("lr_lambdas", None) or []
+        super().load_state_dict(state)
+        for f, attrs in zip(self.lr_lambdas, saved):
+            if attrs is not None:
+                f.__dict__.update(attrs)
+
+
+class LinearLR(LRScheduler):
+    """Scale the learning rate linearly from ``start_factor`` to ``end_factor`` over ``total_iters`` epochs.
+
+    ``lr = initial_lr * (start + (end - start) * min(epoch, total_iters) / total_iters)``.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    start_factor : float, default 1/3
+        Factor at epoch 0, in (0, 1].
+    end_factor : float, default 1.0
+        Factor from epoch ``total_iters`` on, in [0, 1].
+    total_iters : int, default 5
+        Length of the ramp (> 0).
+    last_epoch : int, default -1
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        *,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        if (
+            isinstance(start_factor, bool)
+            or not isinstance(start_factor, (int, float))
+            or not (0 < start_factor <= 1)
+        ):
+            raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor!r}")
+        if (
+            isinstance(end_factor, bool)
+            or not isinstance(end_factor, (int, float))
+            or not (0 <= end_factor <= 1)
+        ):
+            raise ValueError(f"LinearLR: end_factor must be in [0, 1], got {end_factor!r}")
+        self.start_factor = float(start_factor)
+        self.end_factor = float(end_factor)
+        self.total_iters = positive_int("LinearLR", "total_iters", total_iters)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        lrs = self._current_lrs()
+        if self.last_epoch == 0:
+            return [lr * self.start_factor for lr in lrs]
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return lrs
+        delta = self.end_factor - self.start_factor
+        ratio = 1.0 + delta / (self.total_iters * self.start_factor + (self.last_epoch - 1) * delta)
+        return [lr * ratio for lr in lrs]
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Anneal the learning rate along a cosine from ``initial_lr`` to ``eta_min`` over ``T_max`` epochs.
+
+    ``lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2``
+    for ``epoch <= T_max``; like PyTorch, the curve continues periodically
+    (back up) after ``T_max``, and the update is applied to the current lr,
+    so it composes with other schedulers.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    T_max : int
+        Half period, in epochs (> 0).
+    eta_min : float, default 0.0
+        Minimum learning rate (>= 0).
+    last_epoch : int, default -1
+    """
+
+    def __init__(
+        self, optimizer: Optimizer, T_max: int, *, eta_min: float = 0.0, last_epoch: int = -1
+    ) -> None:
+        self.T_max = positive_int("CosineAnnealingLR", "T_max", T_max)
+        if (
+            isinstance(eta_min, bool)
+            or not isinstance(eta_min, (int, float))
+            or not math.isfinite(eta_min)
+            or eta_min < 0
+        ):
+            raise ValueError(f"CosineAnnealingLR: eta_min must be a number >= 0, got {eta_min!r}")
+        self.eta_min = float(eta_min)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        lrs = self._current_lrs()
+        t, T, lo = self.last_epoch, self.T_max, self.eta_min
+        if self._is_initial:
+            return lrs
+        if self._step_count == 1 and t > 0:  # resumed: closed form
+            return [lo + (b - lo) * (1 + math.cos(t * math.pi / T)) / 2 for b in self.base_lrs]
+        if (t - 1 - T) % (2 * T) == 0:  # leaving the minimum
+            return [
+                lr + (b - lo) * (1 - math.cos(math.pi / T)) / 2 for lr, b in zip(lrs, self.base_lrs)
+            ]
+        ratio = (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
+        return [ratio * (lr - lo) + lo for lr in lrs]
+
+
+# Defined in their own files (they import LRScheduler from here).
+from .lr_plateau import ReduceLROnPlateau  # noqa: E402
+from .lr_warmup import OneCycleLR, WarmupCosineLR  # noqa: E402
