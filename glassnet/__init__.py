@@ -12,13 +12,27 @@ from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_
 from .backend import Device, cuda_available, default_dtype, device, set_default_dtype
 from .tensor import Tensor, arange, as_tensor, full, ones, rand, randn, tensor, zeros
 
+from . import functional, nn, optim  # noqa: E402  (after Tensor: they build on it)
+
 __version__ = "0.1.0"
+
+# Heavier parts load on first use: gn.data, gn.train, gn.explain, gn.io, gn.models, ...
+_LAZY = ("data", "train", "explain", "io", "models", "distributed", "testing", "random")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
+
 
 __all__ = [
     "Tensor", "tensor", "as_tensor", "zeros", "ones", "full", "rand", "randn", "arange",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "Device", "device", "cuda_available", "default_dtype", "set_default_dtype",
-    "manual_seed",
+    "manual_seed", "functional", "nn", "optim", *_LAZY,
 ]  # fmt: skip
 
 

@@ -36,9 +36,31 @@ from .ops.arithmetic import (
     sub,
     where,
 )
+from .ops.attention import (
+    additive_attention,
+    masked_softmax,
+    scaled_dot_product_attention,
+    weighted_sum,
+)
+from .ops.conv import conv1d, conv2d
 from .ops.dropout import dropout
 from .ops.linear import linear
+from .ops.loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    half_mse_loss,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+from .ops.norm import batch_norm
+from .ops.pool import adaptive_avg_pool2d, avg_pool2d, global_avg_pool2d, max_pool2d
 from .ops.reduce import logsumexp, max, mean, min, sum, var
+from .ops.rnn import gru_cell, gru_layer, lstm_cell, lstm_layer, rnn_cell, rnn_layer
 from .ops.shape import (
     broadcast_to,
     concat,

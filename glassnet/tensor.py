@@ -404,7 +404,7 @@ class Tensor:
         """With two ints, swap those axes (PyTorch); otherwise permute like NumPy."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        if len(axes) == 2 and self.ndim != 2:
+        if len(axes) == 2:
             return _sh.swapaxes(self, axes[0], axes[1])
         return _sh.transpose(self, axes or None)
 

@@ -1,1 +1,30 @@
-"""glassnet.explain"""
+"""Explanations of model decisions: attribution methods, attention maps and pictures.
+
+Every method follows one calling convention::
+
+    from glassnet.explain import IntegratedGradients
+    attr = IntegratedGradients(model).attribute(x, target=None, baselines=None)
+
+``attribute`` returns a NumPy array with the input's shape (Grad-CAM: one map
+per example, ``(N, 1, H, W)``); ``target=None`` explains the predicted class.
+See ``docs/explain.md``.
+"""
+
+from . import plots
+from .attention import AttentionMaps
+from .base import Attribution
+from .feature_weights import FeatureWeights
+from .gallery import demo_explanations, explain_images
+from .gradcam import GradCAM
+from .integrated_gradients import IntegratedGradients
+from .lime import LimeSurrogate
+from .noise_tunnel import NoiseTunnel
+from .occlusion import FeatureAblation, Occlusion
+from .saliency import InputXGradient, Saliency
+from .sanity import cascading_randomization, spearman
+
+__all__ = [
+    "Attribution", "FeatureWeights", "Saliency", "InputXGradient", "IntegratedGradients",
+    "NoiseTunnel", "Occlusion", "FeatureAblation", "GradCAM", "AttentionMaps", "LimeSurrogate",
+    "cascading_randomization", "spearman", "explain_images", "demo_explanations", "plots",
+]  # fmt: skip

@@ -10,6 +10,14 @@
 """
 
 from .checkpoint import FORMAT_VERSION, load, load_checkpoint, save, save_checkpoint
+from .onnx_export import (
+    OnnxBuilder,
+    OnnxValue,
+    build_onnx_model,
+    export_onnx,
+    register_onnx_converter,
+    supported_onnx_modules,
+)
 from .safetensors import (
     CheckpointError,
     SafetensorsFile,
@@ -28,4 +36,6 @@ __all__ = [
     "save", "load", "save_checkpoint", "load_checkpoint", "FORMAT_VERSION",
     "load_torch_state_dict", "to_torch_state_dict", "from_torch_state_dict",
     "load_config", "loads_config", "dump_config", "save_config",
+    "export_onnx", "build_onnx_model", "register_onnx_converter", "supported_onnx_modules",
+    "OnnxBuilder", "OnnxValue",
 ]  # fmt: skip

@@ -1,11 +1,54 @@
 """Neural-network modules: ``Module``, containers, layers, initialisation."""
 
-from . import init
+from . import init, utils
 from .container import ModuleDict, ModuleList, Sequential
+from .layers.activation import (
+    ELU,
+    GELU,
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
+from .layers.attention import MultiheadAttention, TemporalAttention, record_attention
+from .layers.conv import Conv1d, Conv2d
+from .layers.dropout import Dropout
+from .layers.flatten import Flatten
 from .layers.linear import Identity, Linear
+from .layers.mlp import MLP, Perceptron
+from .layers.norm import BatchNorm1d, BatchNorm2d
+from .layers.pooling import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
+from .layers.rnn import GRU, LSTM, RNN
+from .layers.rnn_cells import GRUCell, LSTMCell, RNNCell
+from .layers.streaming import StatefulRNN, StreamChunk, stream
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HalfMSELoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from .module import Buffer, Module, Parameter
+from .regularization import L1L2, l1_penalty, l2_penalty
 
 __all__ = [
     "init", "Module", "Parameter", "Buffer", "Sequential", "ModuleList", "ModuleDict",
-    "Linear", "Identity",
+    "Linear", "Identity", "utils",
+    "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "GELU", "Softplus", "SiLU", "Softmax",
+    "LogSoftmax", "Dropout", "Flatten", "Perceptron", "MLP",
+    "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "BCELoss", "MSELoss", "HalfMSELoss",
+    "L1Loss", "HuberLoss", "SmoothL1Loss", "KLDivLoss", "L1L2", "l1_penalty", "l2_penalty",
+    "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "StatefulRNN", "StreamChunk",
+    "stream", "TemporalAttention", "MultiheadAttention", "record_attention",
+    "Conv2d", "Conv1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "GlobalAvgPool2d",
+    "BatchNorm1d", "BatchNorm2d",
 ]  # fmt: skip

@@ -31,7 +31,7 @@ def erf(x: Any) -> Any:
     """
     xp = get_array_module(x)
     if xp is np and x.dtype == np.float64:
-        return _erf64(x).astype(np.float64)
+        return np.asarray(_erf64(x), dtype=np.float64)
     # Numerical Recipes' erfc Chebyshev fit, |relative error| < 1.2e-7
     z = xp.abs(x)
     t = 1.0 / (1.0 + 0.5 * z)

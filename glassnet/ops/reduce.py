@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from ..autograd.function import Function
 from ..backend import get_array_module
@@ -15,15 +18,19 @@ Axis = int | Sequence[int] | None
 
 
 def normalize_axis(axis: Axis, ndim: int, who: str = "reduce") -> tuple[int, ...]:
-    """Axes as a sorted tuple of non-negative ints (all axes for ``None``)."""
+    """Axes as a sorted tuple of non-negative ints (all axes for ``None``).
+
+    A 0-d tensor accepts axis ``0`` or ``-1`` (as in PyTorch) and has no axes to reduce.
+    """
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
             raise ValueError(f"{who}: axis {a} is out of range for a tensor with {ndim} dims")
-        out.append(a % ndim if ndim else 0)
+        if ndim:
+            out.append(int(a) % ndim)
     if len(set(out)) != len(out):
         raise ValueError(f"{who}: repeated axis in {axis!r}")
     return tuple(sorted(out))
@@ -96,15 +103,17 @@ class Var(Function):
             n *= a.shape[ax]
         mu = a.mean(axis=axes, keepdims=True)
         d = a - mu
-        out = (d * d).sum(axis=axes, keepdims=keepdims) / max(n - correction, 0)
+        denom = builtins.max(n - correction, 0)
+        out = (d * d).sum(axis=axes, keepdims=keepdims) / denom
         if self.requires_grad:
-            self.d, self.denom = d, max(n - correction, 0)
+            self.d, self.denom = d, denom
             self.shape, self.axes, self.keepdims = a.shape, axes, keepdims
         return out
 
     def backward(self, g: Any) -> Any:
         g = _expand(g, self.shape, self.axes, self.keepdims)
-        return g * (2.0 / self.denom) * self.d
+        scale = 2.0 / self.denom if self.denom else float("nan")
+        return g * scale * self.d
 
 
 class LogSumExp(Function):

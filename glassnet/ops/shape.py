@@ -99,6 +99,15 @@ class BroadcastTo(Function):
         return g  # the engine sums it down to the input's shape
 
 
+def _axis(axis: Any, ndim: int, who: str) -> int:
+    """``axis`` in ``[-ndim, ndim)`` as a non-negative int, or a ``ValueError`` naming ``who``."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{who}: axis must be an int, got {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{who}: axis {axis} is out of range [{-ndim}, {ndim - 1}]")
+    return int(axis) % ndim
+
+
 def reshape(a: Tensor, shape: Sequence[int]) -> Tensor:
     """Same data, new shape (one entry may be ``-1``).
 
@@ -121,8 +130,10 @@ def reshape(a: Tensor, shape: Sequence[int]) -> Tensor:
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims ``start_dim..end_dim`` into one (PyTorch's ``flatten``)."""
     if a.ndim == 0:
+        _axis(start_dim, 1, "flatten")
+        _axis(end_dim, 1, "flatten")
         return reshape(a, (1,))
-    s, e = start_dim % a.ndim, end_dim % a.ndim
+    s, e = _axis(start_dim, a.ndim, "flatten"), _axis(end_dim, a.ndim, "flatten")
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shape = a.shape[:s] + (int(np.prod(a.shape[s : e + 1])),) + a.shape[e + 1 :]
@@ -132,7 +143,8 @@ def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 def transpose(a: Tensor, axes: Sequence[int] | None = None) -> Tensor:
     """Permute axes (reverse them when ``axes`` is ``None``)."""
     if axes is not None:
-        axes = tuple(int(x) % a.ndim for x in axes)
+        given = tuple(axes)
+        axes = tuple(_axis(x, a.ndim, "transpose") for x in given)
         if sorted(axes) != list(range(a.ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of {a.ndim} dims")
     return Transpose.apply(a, axes=axes)
@@ -140,6 +152,7 @@ def transpose(a: Tensor, axes: Sequence[int] | None = None) -> Tensor:
 
 def swapaxes(a: Tensor, axis1: int, axis2: int) -> Tensor:
     """Exchange two axes."""
+    axis1, axis2 = _axis(axis1, a.ndim, "swapaxes"), _axis(axis2, a.ndim, "swapaxes")
     axes = list(range(a.ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(a, axes)
@@ -166,7 +179,9 @@ def concat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     if not tensors:
         raise ValueError("concat: expected at least one tensor")
     ref = tensors[0].shape
-    ax = axis % len(ref)
+    if not ref:
+        raise ValueError("concat: 0-d tensors cannot be concatenated (use stack)")
+    ax = _axis(axis, len(ref), "concat")
     for i, t in enumerate(tensors):
         if t.ndim != len(ref) or any(t.shape[d] != ref[d] for d in range(len(ref)) if d != ax):
             raise ValueError(
@@ -184,7 +199,7 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
             raise ValueError(f"stack: tensor {i} has shape {t.shape}, expected {tensors[0].shape}")
-    return Stack.apply(*tensors, axis=axis % (tensors[0].ndim + 1))
+    return Stack.apply(*tensors, axis=_axis(axis, tensors[0].ndim + 1, "stack"))
 
 
 def pad(a: Tensor, pad_width: Any, value: float = 0.0) -> Tensor:
@@ -218,15 +233,20 @@ def squeeze(a: Tensor, axis: Any = None) -> Tensor:
     """Drop axes of length one (all of them when ``axis`` is ``None``)."""
     if axis is None:
         shape = tuple(n for n in a.shape if n != 1)
+    elif a.ndim == 0:
+        for x in (axis,) if isinstance(axis, (int, np.integer)) else axis:
+            _axis(x, 1, "squeeze")
+        return a
     else:
-        axes = {x % a.ndim for x in ((axis,) if isinstance(axis, int) else axis)}
+        given = (axis,) if isinstance(axis, (int, np.integer)) else axis
+        axes = {_axis(x, a.ndim, "squeeze") for x in given}
         shape = tuple(n for i, n in enumerate(a.shape) if not (i in axes and n == 1))
     return reshape(a, shape)
 
 
 def unsqueeze(a: Tensor, axis: int) -> Tensor:
     """Insert an axis of length one at ``axis``."""
-    axis = axis % (a.ndim + 1)
+    axis = _axis(axis, a.ndim + 1, "unsqueeze")
     return reshape(a, a.shape[:axis] + (1,) + a.shape[axis:])
 
 
@@ -244,11 +264,18 @@ def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
 
 def split(a: Tensor, sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
     """Split into pieces: ``int`` = size of each piece (PyTorch), or a list of sizes."""
+    axis = _axis(axis, a.ndim, "split")
     n = a.shape[axis]
-    if isinstance(sections, int):
+    if isinstance(sections, (int, np.integer)):
+        if isinstance(sections, bool) or sections <= 0:
+            raise ValueError(
+                f"split: the size of each piece must be a positive int, got {sections!r}"
+            )
         sizes = [sections] * (n // sections) + ([n % sections] if n % sections else [])
     else:
-        sizes = list(sections)
+        sizes = [int(k) for k in sections]
+        if any(k < 0 for k in sizes):
+            raise ValueError(f"split: sizes must be non-negative, got {sizes}")
         if sum(sizes) != n:
             raise ValueError(f"split: sizes {sizes} do not add up to {n} along axis {axis}")
     out, start = [], 0

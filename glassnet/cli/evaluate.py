@@ -1,0 +1,59 @@
+"""``glassnet evaluate``: test loss, accuracy and confusion matrix of a trained model."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    from .options import DATASETS
+
+    p = sub.add_parser(
+        "evaluate",
+        help="evaluate a run's (or a checkpoint's) model on the test split",
+        description=(
+            "Load a trained model from a run folder (its config.toml says which model) or from a "
+            "checkpoint written by glassnet train, and print loss, accuracy and the confusion matrix."
+        ),
+    )
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument(
+        "--run", metavar="RUN_FOLDER", help="a run folder, e.g. runs/mlp-20261127-101500"
+    )
+    src.add_argument(
+        "--checkpoint", metavar="FILE", help="a checkpoint (.safetensors) from glassnet train"
+    )
+    p.add_argument(
+        "--which",
+        choices=("best", "last"),
+        default="best",
+        help="checkpoint of a run folder (default: best)",
+    )
+    p.add_argument(
+        "--data", choices=tuple(DATASETS), default=None, help="data set (default: the run's)"
+    )
+    p.add_argument(
+        "--batch-size", default="256", metavar="N", help="evaluation batch size (default 256)"
+    )
+    p.add_argument(
+        "--no-download", action="store_true", help="fail instead of downloading missing data"
+    )
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from .options import positive_int
+    from .pipeline import evaluate_checkpoint
+
+    evaluate_checkpoint(
+        run_dir=args.run,
+        checkpoint=args.checkpoint,
+        which=args.which,
+        data=args.data,
+        batch_size=positive_int("batch_size", args.batch_size),
+        download=not args.no_download,
+    )
+    return 0

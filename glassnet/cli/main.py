@@ -1,0 +1,99 @@
+"""``glassnet`` (and ``python -m glassnet``): the command-line entry point.
+
+User errors -- a bad flag value, missing data, a missing or invalid
+checkpoint, wrong shapes -- print one line ``glassnet: error: ...`` to stderr
+and exit non-zero (2 for usage errors, 1 otherwise); ``--debug`` shows the
+traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from . import demo, evaluate, explain, train
+from .options import UsageError
+
+__all__ = ["main", "build_parser"]
+
+COMMANDS = (demo, train, evaluate, explain)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr (status 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"glassnet: error: {message} (see '{self.prog} --help')\n")
+        sys.exit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``glassnet`` and its sub-commands."""
+    from .. import __version__
+
+    parser = _Parser(
+        prog="glassnet",
+        description="glassnet: deep learning on NumPy -- train, evaluate and demo from the shell.",
+    )
+    parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", default=False, help="show tracebacks on errors"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMANDS:
+        p = module.add_parser(sub)
+        p.add_argument(
+            "--debug",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="show tracebacks on errors",
+        )
+        p.set_defaults(func=module.run)
+    return parser
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, KeyError) and len(exc.args) == 1 and isinstance(exc.args[0], str):
+        text = exc.args[0]
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+_USER_ERRORS = (ValueError, TypeError, KeyError, OSError, RuntimeError)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``glassnet`` command line; return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors (already printed)
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        return int(args.func(args) or 0)
+    except BrokenPipeError:  # e.g. `glassnet evaluate ... | head`: stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        sys.stderr.write("glassnet: interrupted\n")
+        return 130
+    except UsageError as exc:
+        if args.debug:
+            raise
+        sys.stderr.write(f"glassnet: error: {_one_line(exc)}\n")
+        return 2
+    except Exception as exc:
+        if args.debug:
+            raise
+        hint = "" if isinstance(exc, _USER_ERRORS) else " (run with --debug for the traceback)"
+        sys.stderr.write(f"glassnet: error: {_one_line(exc)}{hint}\n")
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

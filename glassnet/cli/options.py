@@ -1,0 +1,240 @@
+"""The options of ``glassnet train``: validation, defaults, and merging flags over a config file.
+
+Each option has one validator used both for its command-line flag and for
+its key in a ``--config`` TOML file, so both give the same one-line errors.
+Precedence: built-in defaults < the model's defaults (``hidden``, ``dropout``)
+< the config file < flags.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["UsageError", "Option", "TRAIN_OPTIONS", "DATASETS", "SCHEDULES", "resolve_config"]
+
+#: ``--data`` names -> (loader function in glassnet.data.datasets, its keyword arguments).
+DATASETS: dict[str, tuple[str, dict[str, Any]]] = {
+    "fashion-mnist": ("fashion_mnist", {}),
+    "fashion-mnist-sample": ("fashion_mnist", {"sample": True}),
+    "mnist": ("mnist", {}),
+}
+SCHEDULES = ("none", "cosine", "step", "plateau")
+
+
+class UsageError(ValueError):
+    """A bad option value or combination (printed as one line, exit status 2)."""
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            raise UsageError(
+                f"--{name.replace('_', '-')}: expected a number, got {value!r}"
+            ) from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UsageError(f"--{name.replace('_', '-')}: expected a number, got {value!r}")
+    return float(value)
+
+
+def _integer(name: str, value: Any) -> int:
+    flag = "--" + name.replace("_", "-")
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            raise UsageError(f"{flag}: expected an integer, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"{flag}: expected an integer, got {value!r}")
+    return value
+
+
+def positive_int(name: str, value: Any) -> int:
+    v = _integer(name, value)
+    if v <= 0:
+        raise UsageError(f"--{name.replace('_', '-')}: must be a positive integer, got {value!r}")
+    return v
+
+
+def nonneg_int(name: str, value: Any) -> int:
+    v = _integer(name, value)
+    if v < 0:
+        raise UsageError(f"--{name.replace('_', '-')}: must be an integer >= 0, got {value!r}")
+    return v
+
+
+def positive_float(name: str, value: Any) -> float:
+    v = _number(name, value)
+    if not 0 < v < float("inf"):
+        raise UsageError(f"--{name.replace('_', '-')}: must be a positive number, got {value!r}")
+    return v
+
+
+def nonneg_float(name: str, value: Any) -> float:
+    v = _number(name, value)
+    if not 0 <= v < float("inf"):
+        raise UsageError(f"--{name.replace('_', '-')}: must be a number >= 0, got {value!r}")
+    return v
+
+
+def probability(name: str, value: Any) -> float:
+    v = _number(name, value)
+    if not 0 <= v < 1:
+        raise UsageError(f"--{name.replace('_', '-')}: must be in [0, 1), got {value!r}")
+    return v
+
+
+def fraction(name: str, value: Any) -> float:
+    v = _number(name, value)
+    if not 0 < v <= 0.5:
+        raise UsageError(f"--{name.replace('_', '-')}: must be in (0, 0.5], got {value!r}")
+    return v
+
+
+def boolean(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise UsageError(f"{name}: expected true or false, got {value!r}")
+
+
+def int_list(name: str, value: Any) -> list[int]:
+    """``"256,128"`` or ``[256, 128]`` -> ``[256, 128]`` (positive ints)."""
+    items = value.split(",") if isinstance(value, str) else value
+    if isinstance(items, (int, float)) and not isinstance(items, bool):
+        items = [items]
+    if not isinstance(items, (list, tuple)) or not items:
+        raise UsageError(
+            f"--{name}: expected comma-separated positive integers like 256,128, got {value!r}"
+        )
+    out = []
+    for item in items:
+        try:
+            v = int(item.strip()) if isinstance(item, str) else item
+        except ValueError:
+            v = None
+        if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+            raise UsageError(
+                f"--{name}: expected comma-separated positive integers like 256,128, got {value!r}"
+            )
+        out.append(v)
+    return out
+
+
+def choice(options: Callable[[], Any]) -> Callable[[str, Any], str]:
+    def check(name: str, value: Any) -> str:
+        known = list(options())
+        if value not in known:
+            raise UsageError(
+                f"--{name.replace('_', '-')}: expected one of {', '.join(known)}, got {value!r}"
+            )
+        return value
+
+    return check
+
+
+def text(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise UsageError(f"--{name.replace('_', '-')}: expected a non-empty string, got {value!r}")
+    return value
+
+
+def _models() -> list[str]:
+    from ..models.registry import list_models
+
+    return list_models()
+
+
+def _optimizers() -> list[str]:
+    from ..train.loop import OPTIMIZERS
+
+    return list(OPTIMIZERS)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of ``glassnet train``: its config key, validator, default and help."""
+
+    key: str
+    check: Callable[[str, Any], Any]
+    default: Any
+    help: str
+    metavar: str | None = None
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.key.replace("_", "-")
+
+
+TRAIN_OPTIONS: tuple[Option, ...] = (
+    Option("model", choice(_models), "mlp", "model to train", "NAME"),
+    Option("data", choice(lambda: DATASETS), "fashion-mnist", "data set: " + ", ".join(DATASETS), "NAME"),
+    Option("epochs", positive_int, 10, "number of epochs", "N"),
+    Option("batch_size", positive_int, 128, "mini-batch size", "N"),
+    Option("lr", positive_float, 1e-3, "learning rate", "LR"),
+    Option("optimizer", choice(_optimizers), "adam", "sgd, adam, adamw, rmsprop or adagrad", "NAME"),
+    Option("hidden", int_list, None, "hidden sizes, e.g. 256,128 (MLP) or 128 (LSTM)", "SIZES"),
+    Option("dropout", probability, None, "dropout probability (model default if omitted)", "P"),
+    Option("weight_decay", nonneg_float, 0.0, "optimizer weight decay", "WD"),
+    Option("l1", nonneg_float, 0.0, "L1 penalty coefficient on weights", "C"),
+    Option("l2", nonneg_float, 0.0, "L2 penalty coefficient on weights (coeff/2 * sum w^2)", "C"),
+    Option("augment", boolean, False, "random shifts and horizontal flips of training images"),
+    Option("schedule", choice(lambda: SCHEDULES), "none", "LR schedule: " + ", ".join(SCHEDULES), "NAME"),
+    Option("early_stopping", nonneg_int, 0, "stop after this many epochs without val_loss improvement (0: off)", "PATIENCE"),
+    Option("seed", nonneg_int, None, "random seed (default: a random one, recorded in config.toml)", "N"),
+    Option("val_split", fraction, 0.1, "fraction of the training set held out for validation", "F"),
+    Option("name", text, None, "run name (default: MODEL-DATE-TIME)", "NAME"),
+    Option("runs_dir", text, "runs", "folder for run folders", "DIR"),
+)  # fmt: skip
+
+OPTIONS_BY_KEY = {o.key: o for o in TRAIN_OPTIONS}
+
+#: Tables of a config file that are records, not options (written by glassnet in config.toml).
+_IGNORED_TABLES = ("run",)
+
+
+def load_config_file(path: str) -> dict[str, Any]:
+    """The options in a TOML file, validated; unknown keys are refused, naming the file."""
+    from ..io.tomlconf import ConfigError, load_config
+
+    if not os.path.isfile(path):
+        raise UsageError(f"--config: file {path!r} does not exist")
+    try:
+        raw = load_config(path)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in _IGNORED_TABLES and isinstance(value, Mapping):
+            continue
+        opt = OPTIONS_BY_KEY.get(key.replace("-", "_"))
+        if opt is None:
+            raise UsageError(
+                f"{path}: unknown key {key!r}; known keys: {', '.join(OPTIONS_BY_KEY)}"
+            )
+        try:
+            out[opt.key] = opt.check(opt.key, value)
+        except UsageError as exc:
+            raise UsageError(f"{path}: key {opt.key!r}: {str(exc).split(': ', 1)[-1]}") from None
+    return out
+
+
+def resolve_config(flags: Mapping[str, Any], config_file: str | None = None) -> dict[str, Any]:
+    """Defaults, then the config file, then the flags that were given (not None).
+
+    Returns
+    -------
+    dict
+        Every option key; ``hidden``/``dropout``/``seed``/``name`` may still be
+        None (filled from the model and the run by the caller).
+    """
+    config = {o.key: o.default for o in TRAIN_OPTIONS}
+    if config_file is not None:
+        config.update(load_config_file(config_file))
+    for key, value in flags.items():
+        if value is not None and key in OPTIONS_BY_KEY:
+            config[key] = OPTIONS_BY_KEY[key].check(key, value)
+    return config

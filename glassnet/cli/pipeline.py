@@ -1,0 +1,337 @@
+"""What the commands do, as functions: load data, build, train into a run folder, evaluate.
+
+``train_run(config)`` is ``glassnet train`` (and ``glassnet demo``) without
+argument parsing; ``evaluate_checkpoint(...)`` is ``glassnet evaluate``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Mapping
+from typing import IO, Any
+
+import numpy as np
+
+from .. import __version__
+from ..data.dataset import TensorDataset, random_split
+from ..data.transforms import Compose, RandomCrop, RandomHorizontalFlip, Transform
+from ..train.loop import resolve_optimizer
+from .options import DATASETS, UsageError
+
+__all__ = [
+    "load_split", "class_names", "build_model", "checkpoint_source", "train_run",
+    "evaluate_checkpoint", "LayoutAugment",
+]  # fmt: skip
+
+LOSS = "cross_entropy"
+
+
+# ---------------------------------------------------------------------------- data
+def load_split(data: str, split: str, *, download: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``(x (N, 1, 28, 28) float32, y (N,) int64)`` of ``data``'s ``split`` ("train"/"test")."""
+    from ..data import datasets
+
+    if data not in DATASETS:
+        raise UsageError(f"--data: expected one of {', '.join(DATASETS)}, got {data!r}")
+    fn, kwargs = DATASETS[data]
+    if not kwargs.get("sample"):
+        kwargs = {**kwargs, "download": download}
+    return getattr(datasets, fn)(split, **kwargs)
+
+
+def class_names(data: str) -> list[str]:
+    from ..data import datasets
+
+    if DATASETS[data][0] == "fashion_mnist":
+        return list(datasets.FASHION_MNIST_CLASSES)
+    return list(datasets.MNIST_CLASSES)
+
+
+class LayoutAugment(Transform):
+    """Augmentation of 28x28 greyscale images in any model layout.
+
+    Views a batch as ``(N, 1, 28, 28)``, shifts it randomly by up to 2 pixels
+    (zero padding) and flips it horizontally with probability 0.5, and gives
+    it back in its original shape (``(N, 784)``, ``(N, 28, 28)`` or images).
+    """
+
+    def __init__(self, *, seed: int | None = None) -> None:
+        super().__init__(seed=seed)
+        self.inner = Compose([RandomCrop(28, padding=2), RandomHorizontalFlip(0.5)])
+
+    def apply(self, x: Any, rng: np.random.Generator) -> Any:
+        images = x.reshape(len(x), 1, 28, 28)
+        return self.inner(images, rng=rng).reshape(x.shape)
+
+    def extra_repr(self) -> str:
+        return repr(self.inner)
+
+
+# --------------------------------------------------------------------- training
+def _scheduler(config: Mapping[str, Any], optimizer: Any) -> Any:
+    from ..optim import lr_scheduler as S
+
+    kind, epochs = config["schedule"], config["epochs"]
+    if kind == "cosine":
+        return S.CosineAnnealingLR(optimizer, T_max=epochs)
+    if kind == "step":
+        return S.StepLR(optimizer, step_size=max(1, epochs // 3), gamma=0.1)
+    if kind == "plateau":
+        return S.ReduceLROnPlateau(optimizer, factor=0.5, patience=1)
+    return None
+
+
+def _regularizer(config: Mapping[str, Any]) -> Any:
+    if not (config["l1"] or config["l2"]):
+        return None
+    from ..nn.regularization import L1L2
+
+    return L1L2(l1=config["l1"], l2=config["l2"])
+
+
+def complete_config(config: dict[str, Any]) -> dict[str, Any]:
+    """Fill what depends on the model and the moment: hidden/dropout defaults, seed, name."""
+    from ..models.registry import get_model_spec
+    from ..train.runs import default_run_name
+
+    spec = get_model_spec(config["model"])
+    for key in ("hidden", "dropout"):
+        if config.get(key) is None:
+            if key in spec.defaults:
+                config[key] = spec.defaults[key]
+            else:
+                config.pop(key, None)
+        elif key not in spec.options:
+            raise UsageError(
+                f"--{key}: model {spec.name!r} does not take it (it takes: "
+                f"{', '.join(spec.options) or 'no options'})"
+            )
+    if config.get("seed") is None:
+        config["seed"] = int(np.random.default_rng().integers(0, 2**31 - 1))
+    if config.get("name") is None:
+        config["name"] = default_run_name(config["model"])
+    return config
+
+
+def _model_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: config[k] for k in ("hidden", "dropout") if k in config}
+
+
+def build_model(config: Mapping[str, Any], num_classes: int) -> tuple[Any, str]:
+    """The configured model and its input layout."""
+    from ..models.registry import get_model_spec
+
+    spec = get_model_spec(config["model"])
+    return spec.build(num_classes=num_classes, **_model_options(config)), spec.layout
+
+
+def train_run(
+    config: dict[str, Any],
+    *,
+    out: IO[str] | None = None,
+    verbose: int = 1,
+    download: bool = True,
+    command: str = "train",
+) -> dict[str, Any]:
+    """Train as configured, writing the run folder; return a summary.
+
+    Parameters
+    ----------
+    config : dict
+        A resolved configuration (:func:`glassnet.cli.options.resolve_config`);
+        completed in place (seed, name, model defaults).
+    out : file-like, optional
+        Where progress and the summary go (default ``sys.stdout``).
+
+    Returns
+    -------
+    dict
+        ``run`` (its path), ``test_loss``, ``test_accuracy``, ``best_epoch``,
+        ``history`` (dict of lists) and ``notes``.
+    """
+    import glassnet as gn
+
+    from ..io.checkpoint import load_checkpoint
+    from ..models.registry import to_layout
+    from ..train import EarlyStopping, RunLogger, evaluate, fit, predict
+    from ..train.metrics import confusion_matrix
+    from ..train.runs import RunFolder
+
+    out = out if out is not None else sys.stdout
+    config = complete_config(config)
+    seed = config["seed"]
+    gn.manual_seed(seed)
+
+    x_train, y_train = load_split(config["data"], "train", download=download)
+    x_test, y_test = load_split(config["data"], "test", download=download)
+    names = class_names(config["data"])
+    model, layout = build_model(config, len(names))
+    x_train, x_test = to_layout(x_train, layout), to_layout(x_test, layout)
+    fraction = config["val_split"]
+    train_set, val_set = random_split(
+        TensorDataset(x_train, y_train), [1 - fraction, fraction], seed=seed
+    )
+    optimizer = resolve_optimizer(
+        "train", config["optimizer"], model, lr=config["lr"], weight_decay=config["weight_decay"]
+    )
+    scheduler = _scheduler(config, optimizer)
+
+    run = RunFolder.create(config["runs_dir"], config["name"])
+    config["name"] = run.name
+    record = {
+        **config,
+        "run": {
+            "command": command,
+            "glassnet_version": __version__,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "train_samples": len(train_set),
+            "val_samples": len(val_set),
+            "test_samples": len(x_test),
+        },
+    }
+    run.write_config(record)
+    print(
+        f"Training {config['model']} ({model.num_parameters():,} parameters) on {config['data']}: "
+        f"{len(train_set)} train / {len(val_set)} validation / {len(x_test)} test images, "
+        f"{config['epochs']} epoch{'s' if config['epochs'] != 1 else ''}, seed {seed}",
+        file=out,
+        flush=True,
+    )
+    logger = RunLogger(run, monitor="val_loss", config=config)
+    callbacks: list[Any] = [logger]
+    if config["early_stopping"]:
+        callbacks.append(EarlyStopping("val_loss", patience=config["early_stopping"]))
+    history = fit(
+        model,
+        train_set,
+        loss=LOSS,
+        optimizer=optimizer,
+        epochs=config["epochs"],
+        batch_size=config["batch_size"],
+        validation_data=val_set,
+        callbacks=callbacks,
+        verbose=verbose,
+        seed=seed,
+        regularizer=_regularizer(config),
+        scheduler=scheduler,
+        transform=LayoutAugment(seed=seed) if config["augment"] else None,
+    )
+    if logger.best_epoch is not None:
+        load_checkpoint(run.file(run.BEST), model=model, restore_rng=False)
+    test = evaluate(model, (x_test, y_test), loss=LOSS, batch_size=256)
+    preds = predict(model, x_test, batch_size=256).argmax(axis=1)
+    cm = np.asarray(confusion_matrix(preds, y_test, len(names)))
+    final = {
+        "test_loss": test["loss"],
+        "test_accuracy": test["accuracy"],
+        "best_epoch": logger.best_epoch,
+        "epochs_run": len(history.epoch),
+    }
+    report, notes = run.write_report(
+        config=record, history=history.history, final_metrics=final, cm=cm, class_names=names
+    )
+    print(
+        f"Test accuracy: {test['accuracy']:.4f} (loss {test['loss']:.4f}), "
+        f"weights of epoch {logger.best_epoch} (best val_loss)",
+        file=out,
+    )
+    print(f"Run folder: {run.path}", file=out)
+    for name in sorted(os.listdir(run.path)):
+        if not name.startswith("."):
+            print(f"  {name}", file=out)
+    for note in notes:
+        print(f"Note: {note}", file=out)
+    print(f"Report: {report}", file=out, flush=True)
+    return {
+        "run": run.path,
+        "test_loss": test["loss"],
+        "test_accuracy": test["accuracy"],
+        "best_epoch": logger.best_epoch,
+        "history": history.history,
+        "confusion_matrix": cm,
+        "notes": notes,
+    }
+
+
+# ------------------------------------------------------------------- evaluation
+def checkpoint_source(
+    who: str, run_dir: str | None, checkpoint: str | None, which: str = "best"
+) -> tuple[dict[str, Any], str]:
+    """The configuration and checkpoint path behind ``--run`` / ``--checkpoint`` (exactly one).
+
+    A run folder gives its ``config.toml`` and ``best``/``last`` checkpoint; a
+    checkpoint file written by ``glassnet train`` carries its configuration
+    in ``extra["config"]``.
+    """
+    from ..io.checkpoint import load_checkpoint
+    from ..train.runs import RunFolder
+
+    if (run_dir is None) == (checkpoint is None):
+        raise UsageError(f"{who}: give exactly one of --run RUN_FOLDER or --checkpoint FILE")
+    if run_dir is not None:
+        run = RunFolder.open(run_dir)
+        path = run.file(run.BEST if which == "best" else run.LAST)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"run folder {run_dir!r} has no {os.path.basename(path)}")
+        return run.read_config(), path
+    if not os.path.isfile(checkpoint):
+        raise FileNotFoundError(f"checkpoint {checkpoint!r} does not exist")
+    extra = load_checkpoint(checkpoint, restore_rng=False).get("extra")
+    config = extra.get("config") if isinstance(extra, dict) else None
+    if not isinstance(config, dict) or "model" not in config:
+        raise UsageError(
+            f"checkpoint {checkpoint!r} does not say which model it holds (no config in its "
+            f"metadata); {who} it with --run RUN_FOLDER instead"
+        )
+    return config, checkpoint
+
+
+def format_confusion(cm: np.ndarray, names: list[str]) -> str:
+    """The confusion matrix as text (rows: true class, columns: predicted)."""
+    short = [n[:9] for n in names]
+    width = max(6, max(len(s) for s in short), len(str(int(cm.max()))) + 1)
+    head = " " * (width + 1) + " ".join(f"{s:>{width}}" for s in short)
+    lines = [head]
+    for name, row in zip(short, cm):
+        lines.append(f"{name:>{width}} " + " ".join(f"{int(v):>{width}}" for v in row))
+    return "\n".join(lines)
+
+
+def evaluate_checkpoint(
+    *,
+    run_dir: str | None = None,
+    checkpoint: str | None = None,
+    which: str = "best",
+    data: str | None = None,
+    batch_size: int = 256,
+    download: bool = True,
+    out: IO[str] | None = None,
+) -> dict[str, Any]:
+    """Load a run's (or a checkpoint file's) model and print its test loss, accuracy and confusion matrix."""
+    from ..io.checkpoint import load_checkpoint
+    from ..models.registry import to_layout
+    from ..train import evaluate, predict
+    from ..train.metrics import confusion_matrix
+
+    out = out if out is not None else sys.stdout
+    config, path = checkpoint_source("evaluate", run_dir, checkpoint, which)
+    data = data or config.get("data")
+    if data not in DATASETS:
+        raise UsageError(f"--data: expected one of {', '.join(DATASETS)}, got {data!r}")
+    names = class_names(data)
+    model, layout = build_model(config, len(names))
+    ckpt = load_checkpoint(path, model=model, restore_rng=False)
+    x, y = load_split(data, "test", download=download)
+    x = to_layout(x, layout)
+    result = evaluate(model, (x, y), loss=LOSS, batch_size=batch_size)
+    preds = predict(model, x, batch_size=batch_size).argmax(axis=1)
+    cm = np.asarray(confusion_matrix(preds, y, len(names)))
+    print(f"Model: {config['model']} from {path} (epoch {ckpt.get('epoch')})", file=out)
+    print(f"Data: {data}, test split, {len(x)} images", file=out)
+    print(f"loss: {result['loss']:.4f}", file=out)
+    print(f"accuracy: {result['accuracy']:.4f}", file=out)
+    print("Confusion matrix (rows: true class, columns: predicted):", file=out)
+    print(format_confusion(cm, names), file=out, flush=True)
+    return {**result, "confusion_matrix": cm, "checkpoint": path}

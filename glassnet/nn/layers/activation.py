@@ -1,0 +1,315 @@
+"""Activation layers: thin modules over the activation ops, with PyTorch's names and arguments.
+
+``inplace=`` is accepted where PyTorch has it so ported code runs unchanged;
+glassnet never overwrites a layer's input, so it has no effect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...ops import activation as A
+from ...tensor import Tensor
+from ..module import Module
+
+__all__ = [
+    "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "GELU", "Softplus", "SiLU", "Softmax",
+    "LogSoftmax", "ACTIVATIONS", "get_activation",
+]  # fmt: skip
+
+
+def _number(layer: str, name: str, value: Any, *, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{layer}: {name} must be a number, got {value!r}")
+    if positive and value <= 0:
+        raise ValueError(f"{layer}: {name} must be positive, got {value!r}")
+    return float(value)
+
+
+def _dim(layer: str, dim: Any) -> int:
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(f"{layer}: dim must be an int, got {dim!r}")
+    return dim
+
+
+def _nonscalar(layer: Module, x: Tensor) -> None:
+    if x.ndim == 0:
+        raise ValueError(f"{layer!r}: expected input with at least 1 dimension, got a scalar")
+
+
+class ReLU(Module):
+    """``max(x, 0)`` elementwise.
+
+    Parameters
+    ----------
+    inplace : bool, default False
+        Accepted for PyTorch compatibility; has no effect.
+
+    Shape
+    -----
+    - Input: ``(*)``
+    - Output: ``(*)``, same shape
+    """
+
+    def __init__(self, *, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = bool(inplace)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return A.relu(x)
+
+
+class LeakyReLU(Module):
+    """``x`` where positive, ``negative_slope * x`` elsewhere.
+
+    Parameters
+    ----------
+    negative_slope : float, default 0.01
+    inplace : bool, default False
+        Accepted for PyTorch compatibility; has no effect.
+
+    Shape
+    -----
+    - Input: ``(*)``
+    - Output: ``(*)``, same shape
+    """
+
+    def __init__(self, negative_slope: float = 0.01, *, inplace: bool = False) -> None:
+        super().__init__()
+        self.negative_slope = _number("LeakyReLU", "negative_slope", negative_slope)
+        self.inplace = bool(inplace)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return A.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class Sigmoid(Module):
+    """Logistic function ``1 / (1 + exp(-x))``, computed stably.
+
+    Shape
+    -----
+    - Input: ``(*)``
+    - Output: ``(*)``, same shape, values in ``(0, 1)``
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        return A.sigmoid(x)
+
+
+class Tanh(Module):
+    """Hyperbolic tangent.
+
+    Shape
+    -----
+    - Input: ``(*)``
+    - Output: ``(*)``, same shape, values in ``(-1, 1)``
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        return A.tanh(x)
+
+
+class ELU(Module):
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere.
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+    inplace : bool, default False
+        Accepted for PyTorch compatibility; has no effect.
+
+    Shape
+    -----
+    - Input: ``(*)``
+    - Output: ``(*)``, same shape
+    """
+
+    def __init__(self, alpha: float = 1.0, *, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = _number("ELU", "alpha", alpha)
+        self.inplace = bool(inplace)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return A.elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class GELU(Module):
+    """Gaussian error linear unit ``x * Phi(x)``.
+
+    Parameters
+    ----------
+    approximate : {'none', 'tanh'}, default 'none'
+        ``'tanh'`` uses the tanh approximation (as BERT/GPT-2 did).
+
+    Shape
+    -----
+    - Input: ``(*)``
+    - Output: ``(*)``, same shape
+    """
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x: Tensor) -> Tensor:
+        return A.gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class Softplus(Module):
+    """``log(1 + exp(beta * x)) / beta``, the identity where ``beta * x > threshold``.
+
+    Parameters
+    ----------
+    beta : float > 0, default 1.0
+    threshold : float, default 20.0
+
+    Shape
+    -----
+    - Input: ``(*)``
+    - Output: ``(*)``, same shape, positive
+    """
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta = _number("Softplus", "beta", beta, positive=True)
+        self.threshold = _number("Softplus", "threshold", threshold)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return A.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class SiLU(Module):
+    """``x * sigmoid(x)`` (swish).
+
+    Parameters
+    ----------
+    inplace : bool, default False
+        Accepted for PyTorch compatibility; has no effect.
+
+    Shape
+    -----
+    - Input: ``(*)``
+    - Output: ``(*)``, same shape
+    """
+
+    def __init__(self, *, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = bool(inplace)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return A.silu(x)
+
+
+class Softmax(Module):
+    """Normalised exponentials along ``dim``: each slice sums to 1.
+
+    Parameters
+    ----------
+    dim : int, default -1
+        The axis to normalise (the class axis: 1 for ``(N, C)`` input).
+
+    Shape
+    -----
+    - Input: ``(*)``, at least 1-D
+    - Output: ``(*)``, same shape
+    """
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = _dim("Softmax", dim)
+
+    def forward(self, x: Tensor) -> Tensor:
+        _nonscalar(self, x)
+        return A.softmax(x, _axis_in_range(self, x, self.dim))
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Module):
+    """``log(softmax(x))`` along ``dim``, computed stably.
+
+    Parameters
+    ----------
+    dim : int, default -1
+
+    Shape
+    -----
+    - Input: ``(*)``, at least 1-D
+    - Output: ``(*)``, same shape
+    """
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = _dim("LogSoftmax", dim)
+
+    def forward(self, x: Tensor) -> Tensor:
+        _nonscalar(self, x)
+        return A.log_softmax(x, _axis_in_range(self, x, self.dim))
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+def _axis_in_range(layer: Module, x: Tensor, dim: int) -> int:
+    if not -x.ndim <= dim < x.ndim:
+        raise ValueError(f"{layer!r}: dim {dim} is out of range for input of shape {x.shape}")
+    return dim
+
+
+#: Names accepted by :func:`get_activation` (and by ``MLP(activation=...)``).
+ACTIVATIONS: dict[str, type[Module]] = {
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "sigmoid": Sigmoid,
+    "tanh": Tanh,
+    "elu": ELU,
+    "gelu": GELU,
+    "softplus": Softplus,
+    "silu": SiLU,
+    "swish": SiLU,
+    "softmax": Softmax,
+    "log_softmax": LogSoftmax,
+}
+
+
+def get_activation(spec: Any, who: str = "get_activation") -> Module:
+    """A fresh activation module from a name (``"relu"``), a Module class, or a module instance.
+
+    Parameters
+    ----------
+    spec : str, type or Module
+        A key of :data:`ACTIVATIONS` (case-insensitive), a ``Module`` subclass
+        (instantiated without arguments), a zero-argument callable returning
+        a module, or a module (returned as is).
+    who : str
+        The caller's name for error messages.
+    """
+    if isinstance(spec, Module):
+        return spec
+    if isinstance(spec, str):
+        cls = ACTIVATIONS.get(spec.lower())
+        if cls is None:
+            raise ValueError(
+                f"{who}: unknown activation {spec!r}; known: {', '.join(sorted(ACTIVATIONS))}"
+            )
+        return cls()
+    if callable(spec):
+        m = spec()
+        if isinstance(m, Module):
+            return m
+    raise TypeError(f"{who}: activation must be a name, a Module class or a Module, got {spec!r}")

@@ -1,0 +1,197 @@
+"""Pooling layers: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d``, ``GlobalAvgPool2d``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...ops._im2col import pair
+from ...ops.pool import (
+    _adaptive_size,
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    global_avg_pool2d,
+    max_pool2d,
+    pool_geometry,
+)
+from ...tensor import Tensor
+from ..module import Module
+
+__all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "GlobalAvgPool2d"]
+
+
+def _check_4d(layer: Module, x: Tensor) -> None:
+    if x.ndim != 4:
+        raise ValueError(f"{layer!r}: expected input of shape (N, C, H, W), got {tuple(x.shape)}")
+
+
+def _window(who: str, kernel_size: Any, stride: Any, padding: Any, dilation: Any) -> tuple:
+    k = pair(who, "kernel_size", kernel_size)
+    s = k if stride is None else pair(who, "stride", stride)
+    p = pair(who, "padding", padding, minimum=0)
+    d = pair(who, "dilation", dilation)
+    eff = tuple(dl * (kk - 1) + 1 for kk, dl in zip(k, d))
+    if any(pd > e // 2 for pd, e in zip(p, eff)):
+        raise ValueError(
+            f"{who}: padding must be at most half the (dilated) kernel size, got padding "
+            f"{padding!r} for kernel_size {kernel_size!r}"
+        )
+    return k, s, p, d
+
+
+class MaxPool2d(Module):
+    """Maximum over ``kernel_size`` windows moved by ``stride`` (PyTorch's ``MaxPool2d``).
+
+    The seed's ``max_pool(ksize=2, strides=2)`` halves height and width:
+    ``H_out = floor((H + 2*padding - dilation*(kernel_size - 1) - 1) / stride) + 1``
+    (``ceil`` with ``ceil_mode=True``). The gradient flows to the first
+    maximum of each window.
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+    stride : int or (int, int), optional
+        Defaults to ``kernel_size``.
+    padding : int or (int, int), default 0
+        ``-inf`` on both sides, at most half the kernel.
+    dilation : int or (int, int), default 1
+    ceil_mode : bool, default False
+
+    Shape
+    -----
+    - Input: ``(N, C, H, W)``
+    - Output: ``(N, C, H_out, W_out)``
+    """
+
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, int],
+        *,
+        stride: int | tuple[int, int] | None = None,
+        padding: int | tuple[int, int] = 0,
+        dilation: int | tuple[int, int] = 1,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        self._k, self._s, self._p, self._d = _window(
+            "MaxPool2d", kernel_size, stride, padding, dilation
+        )
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.dilation = dilation
+        self.ceil_mode = bool(ceil_mode)
+
+    def forward(self, x: Tensor) -> Tensor:
+        _check_4d(self, x)
+        pool_geometry(
+            repr(self), tuple(x.shape[2:]), self._k, self._s, self._p, self._d, self.ceil_mode
+        )
+        return max_pool2d(x, self._k, self._s, self._p, self._d, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class AvgPool2d(Module):
+    """Mean over ``kernel_size`` windows moved by ``stride`` (PyTorch's ``AvgPool2d``).
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+    stride : int or (int, int), optional
+        Defaults to ``kernel_size``.
+    padding : int or (int, int), default 0
+        Zeros on both sides, at most half the kernel.
+    ceil_mode : bool, default False
+    count_include_pad : bool, default True
+        Count padded zeros in the divisor.
+
+    Shape
+    -----
+    - Input: ``(N, C, H, W)``
+    - Output: ``(N, C, H_out, W_out)``, ``H_out = floor((H + 2*padding - kernel_size) / stride) + 1``
+    """
+
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, int],
+        *,
+        stride: int | tuple[int, int] | None = None,
+        padding: int | tuple[int, int] = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ) -> None:
+        super().__init__()
+        self._k, self._s, self._p, _ = _window("AvgPool2d", kernel_size, stride, padding, 1)
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.ceil_mode = bool(ceil_mode)
+        self.count_include_pad = bool(count_include_pad)
+
+    def forward(self, x: Tensor) -> Tensor:
+        _check_4d(self, x)
+        pool_geometry(
+            repr(self), tuple(x.shape[2:]), self._k, self._s, self._p, (1, 1), self.ceil_mode
+        )
+        return avg_pool2d(x, self._k, self._s, self._p, self.ceil_mode, self.count_include_pad)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed ``output_size`` whatever the input size (PyTorch's bins).
+
+    Parameters
+    ----------
+    output_size : int or (int or None, int or None)
+        ``(H_out, W_out)``; ``None`` keeps that input dimension.
+
+    Shape
+    -----
+    - Input: ``(N, C, H, W)``
+    - Output: ``(N, C, H_out, W_out)``
+    """
+
+    def __init__(self, output_size: int | tuple[int | None, int | None]) -> None:
+        super().__init__()
+        _adaptive_size("AdaptiveAvgPool2d", output_size, (1, 1))
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        _check_4d(self, x)
+        return adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class GlobalAvgPool2d(Module):
+    """Mean over height and width: the seed's global average pooling (Keras's
+    ``GlobalAveragePooling2D``), which stands in for a fully connected layer.
+
+    Parameters
+    ----------
+    keepdims : bool, default False
+        Keep the spatial dimensions as size 1.
+
+    Shape
+    -----
+    - Input: ``(N, C, H, W)``
+    - Output: ``(N, C)``, or ``(N, C, 1, 1)`` with ``keepdims``
+    """
+
+    def __init__(self, *, keepdims: bool = False) -> None:
+        super().__init__()
+        self.keepdims = bool(keepdims)
+
+    def forward(self, x: Tensor) -> Tensor:
+        _check_4d(self, x)
+        return global_avg_pool2d(x, keepdims=self.keepdims)
+
+    def extra_repr(self) -> str:
+        return "keepdims=True" if self.keepdims else ""

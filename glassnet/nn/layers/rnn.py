@@ -1,0 +1,423 @@
+"""Recurrent layers over whole sequences: ``RNN``, ``LSTM``, ``GRU`` (PyTorch's interface).
+
+Parameter names, shapes, gate order and initialisation are PyTorch's, so a
+``state_dict`` moves between the two frameworks unchanged. Each layer and
+direction runs as one fused op (``glassnet.ops.rnn``), the seed article's
+"unrolled mode"; the same weights are applied at every step (parameter
+sharing over time). Single steps are in ``rnn_cells.py``; carrying the state
+across calls (streaming) is in ``streaming.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ...backend import default_dtype
+from ...ops.dropout import dropout as _dropout
+from ...ops.rnn import gru_layer, lstm_layer, rnn_layer
+from ...ops.shape import concat, stack
+from ...tensor import Tensor
+from .. import init
+from ..module import Module, Parameter
+from ._checks import positive_int, probability
+
+__all__ = ["RNN", "LSTM", "GRU"]
+
+
+class _RNNBase(Module):
+    """Shared construction, checks and the layer/direction loop of ``RNN``, ``LSTM``, ``GRU``."""
+
+    _gates = 1
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        *,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.input_size = positive_int(name, "input_size", input_size)
+        self.hidden_size = positive_int(name, "hidden_size", hidden_size)
+        self.num_layers = positive_int(name, "num_layers", num_layers)
+        self.dropout = probability(name, "dropout", dropout)
+        for flag, value in (("bias", bias), ("batch_first", batch_first)):
+            if not isinstance(value, bool):
+                raise ValueError(f"{name}: {flag} must be True or False, got {value!r}")
+        if not isinstance(bidirectional, bool):
+            raise ValueError(f"{name}: bidirectional must be True or False, got {bidirectional!r}")
+        self.bias = bias
+        self.batch_first = batch_first
+        self.bidirectional = bidirectional
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(
+                f"{name}: dropout={dropout} acts between stacked layers only, "
+                "so it does nothing with num_layers=1",
+                stacklevel=2,
+            )
+        dt = np.dtype(dtype) if dtype is not None else default_dtype()
+        rows = self._gates * hidden_size
+        for layer in range(num_layers):
+            for suffix in self._suffixes():
+                width = input_size if layer == 0 else hidden_size * self.num_directions
+                names = self._param_names(layer, suffix)
+                setattr(self, names[0], Parameter(np.empty((rows, width), dtype=dt)))
+                setattr(self, names[1], Parameter(np.empty((rows, hidden_size), dtype=dt)))
+                if bias:
+                    setattr(self, names[2], Parameter(np.empty((rows,), dtype=dt)))
+                    setattr(self, names[3], Parameter(np.empty((rows,), dtype=dt)))
+                else:
+                    self.register_parameter(names[2], None)
+                    self.register_parameter(names[3], None)
+        self.reset_parameters()
+
+    # ------------------------------------------------------------ structure
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    def _suffixes(self) -> tuple[str, ...]:
+        return ("", "_reverse") if self.bidirectional else ("",)
+
+    @staticmethod
+    def _param_names(layer: int, suffix: str) -> tuple[str, str, str, str]:
+        return tuple(
+            f"{k}_l{layer}{suffix}" for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        )  # type: ignore[return-value]
+
+    def _weights(self, layer: int, direction: int) -> tuple:
+        names = self._param_names(layer, self._suffixes()[direction])
+        return tuple(getattr(self, k) for k in names)
+
+    def reset_parameters(self) -> None:
+        """Every weight and bias from ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``, as PyTorch."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    # --------------------------------------------------------------- checks
+    def _expected(self, batched: bool) -> str:
+        if not batched:
+            return f"(T, {self.input_size})"
+        return f"(N, T, {self.input_size})" if self.batch_first else f"(T, N, {self.input_size})"
+
+    def _check_input(self, x: Any) -> bool:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{self!r}: expected a Tensor input, got {type(x).__name__}")
+        shape = tuple(x.shape)
+        if x.ndim not in (2, 3):
+            raise ValueError(
+                f"{self!r}: expected input of shape {self._expected(True)} "
+                f"(or {self._expected(False)} unbatched), got {shape}"
+            )
+        batched = x.ndim == 3
+        if shape[-1] != self.input_size:
+            raise ValueError(
+                f"{self!r}: expected input of shape {self._expected(batched)} with "
+                f"{self.input_size} features in the last axis, got {shape}"
+            )
+        p = self.weight_ih_l0
+        if x.dtype != p.dtype:
+            raise TypeError(
+                f"{self!r}: input dtype {x.dtype} differs from the parameters' {p.dtype}; "
+                f"cast the input or call .to(dtype=...) on the layer"
+            )
+        return batched
+
+    def _check_state(self, name: str, s: Any, n: int, batched: bool) -> Tensor:
+        lead = self.num_layers * self.num_directions
+        want = (lead, n, self.hidden_size) if batched else (lead, self.hidden_size)
+        if not isinstance(s, Tensor):
+            raise TypeError(f"{self!r}: expected {name} to be a Tensor, got {type(s).__name__}")
+        if tuple(s.shape) != want:
+            what = "(num_layers * num_directions, N, hidden_size)"
+            if not batched:
+                what = "(num_layers * num_directions, hidden_size) for unbatched input"
+            raise ValueError(
+                f"{self!r}: expected {name} of shape {want} {what}, got {tuple(s.shape)}"
+            )
+        if not batched:
+            s = s.reshape((lead, 1, self.hidden_size))
+        return s
+
+    # -------------------------------------------------------------- forward
+    def _run(self, x: Tensor, states: list, weights: tuple, reverse: bool) -> tuple:
+        raise NotImplementedError
+
+    def _forward(self, x: Tensor, states: list | None) -> tuple[Tensor, list[Tensor]]:
+        """Run all layers and directions; return ``(output, [h_n, (c_n)])`` (batched)."""
+        n_states = 2 if self._gates == 4 else 1
+        finals: list[list[Tensor]] = [[] for _ in range(n_states)]
+        layer_in = x
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(self.num_directions):
+                idx = layer * self.num_directions + d
+                init_states = [None if s is None else s[idx] for s in states or [None] * n_states]
+                res = self._run(layer_in, init_states, self._weights(layer, d), reverse=d == 1)
+                outs.append(res[0])
+                for k in range(n_states):
+                    finals[k].append(res[1 + k])
+            layer_out = outs[0] if len(outs) == 1 else concat(outs, axis=-1)
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                layer_out = _dropout(layer_out, self.dropout, training=True)
+            layer_in = layer_out
+        return layer_in, [stack(f, axis=0) if len(f) > 1 else f[0].unsqueeze(0) for f in finals]
+
+    def _prepare(self, x: Tensor, hx: Any, state_names: tuple[str, ...]) -> tuple:
+        batched = self._check_input(x)
+        if not batched:
+            x = x.unsqueeze(0 if self.batch_first else 1)
+        n = x.shape[0] if self.batch_first else x.shape[1]
+        states = None
+        if hx is not None:
+            if len(state_names) == 2:
+                if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                    raise TypeError(
+                        f"{self!r}: expected hx to be a tuple (h0, c0), got {type(hx).__name__}"
+                    )
+                states = [self._check_state(k, s, n, batched) for k, s in zip(state_names, hx)]
+            else:
+                states = [self._check_state(state_names[0], hx, n, batched)]
+        return x, states, batched
+
+    def _finish(self, out: Tensor, finals: list[Tensor], batched: bool) -> tuple:
+        if not batched:
+            out = out.squeeze(0 if self.batch_first else 1)
+            finals = [f.squeeze(1) for f in finals]
+        return out, finals
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.batch_first:
+            s += ", batch_first=True"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
+        return s
+
+
+class RNN(_RNNBase):
+    """Elman recurrent network: ``h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``.
+
+    Parameters
+    ----------
+    input_size : int
+        Features per time step.
+    hidden_size : int
+        Size of the hidden state ``H``.
+    num_layers : int, default 1
+        Stacked layers; each takes the previous one's output sequence.
+    nonlinearity : {"tanh", "relu"}, default "tanh"
+    bias : bool, default True
+    batch_first : bool, default False
+        Input and output are ``(N, T, F)`` instead of ``(T, N, F)``; states are not affected.
+    dropout : float, default 0.0
+        Dropout on the outputs of every layer but the last, in training only.
+    bidirectional : bool, default False
+        Add a second direction that reads the sequence backwards; outputs are concatenated.
+    dtype : dtype, optional
+        Parameter dtype (float32 by default).
+
+    Shape
+    -----
+    - Input: ``(T, N, input_size)``, ``(N, T, input_size)`` with ``batch_first``,
+      or ``(T, input_size)`` unbatched.
+    - h0 (optional): ``(num_layers * D, N, H)``, zeros when omitted (``D = 2`` if bidirectional).
+    - Output: ``(T, N, D * H)`` (or ``(N, T, D * H)``), the last layer's state at every step.
+    - h_n: ``(num_layers * D, N, H)``, every layer's final state.
+
+    Attributes
+    ----------
+    weight_ih_l{k}, weight_hh_l{k} : Parameter, shapes (H, in) and (H, H)
+        ``in`` is ``input_size`` for layer 0 and ``D * H`` above. The backward
+        direction's parameters end in ``_reverse``.
+    bias_ih_l{k}, bias_hh_l{k} : Parameter, shape (H,)
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        *,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        dtype: Any = None,
+    ) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        super().__init__(
+            input_size, hidden_size, num_layers=num_layers, bias=bias, batch_first=batch_first,
+            dropout=dropout, bidirectional=bidirectional, dtype=dtype,
+        )  # fmt: skip
+        self.nonlinearity = nonlinearity
+
+    def _run(self, x: Tensor, states: list, weights: tuple, reverse: bool) -> tuple:
+        return rnn_layer(
+            x, states[0], *weights, nonlinearity=self.nonlinearity,
+            reverse=reverse, batch_first=self.batch_first,
+        )  # fmt: skip
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
+        """Run the sequence; return ``(output, h_n)``."""
+        x, states, batched = self._prepare(input, hx, ("h0",))
+        out, finals = self._forward(x, states)
+        out, finals = self._finish(out, finals, batched)
+        return out, finals[0]
+
+    def extra_repr(self) -> str:
+        s = super().extra_repr()
+        return s + (f", nonlinearity={self.nonlinearity!r}" if self.nonlinearity != "tanh" else "")
+
+
+class LSTM(_RNNBase):
+    """Long short-term memory: the seed article's gated cell, over a whole sequence.
+
+    At each step ``t`` the cell reads the input ``x_t`` and the previous hidden
+    state ``h_{t-1}`` and computes four gate pre-activations with one product,
+    ``W_ih x_t + b_ih + W_hh h_{t-1} + b_hh``. The rows of ``weight_ih_l0``
+    (and of ``weight_hh_l0`` and the biases) are stacked in PyTorch's order,
+    each block ``H`` rows long:
+
+    - rows ``0:H``, gate **i**, the *input gate*: ``i = sigmoid(W_ii x + b_ii + W_hi h + b_hi)``,
+      how much of the candidate enters the memory;
+    - rows ``H:2H``, gate **f**, the *forget gate*: ``f = sigmoid(W_if x + b_if + W_hf h + b_hf)``,
+      how much of the old memory is kept;
+    - rows ``2H:3H``, gate **g**, the *candidate memory cell*:
+      ``g = tanh(W_ig x + b_ig + W_hg h + b_hg)``, the new content on offer;
+    - rows ``3H:4H``, gate **o**, the *output gate*: ``o = sigmoid(W_io x + b_io + W_ho h + b_ho)``,
+      how much of the memory is shown.
+
+    The actual memory cell and the new hidden state are then::
+
+        c_t = f * c_{t-1} + i * g        # keep part of the old memory, add part of the candidate
+        h_t = o * tanh(c_t)              # what the cell outputs and feeds back
+
+    The gates are sigmoids, values in (0, 1) that act as soft switches; the
+    additive update of ``c_t`` is what lets gradients travel over many steps.
+    The same weights serve every step (parameter sharing over time).
+
+    Parameters
+    ----------
+    input_size : int
+        Features per time step.
+    hidden_size : int
+        Size of ``h`` and ``c``.
+    num_layers : int, default 1
+    bias : bool, default True
+    batch_first : bool, default False
+        Input and output are ``(N, T, F)`` instead of ``(T, N, F)``; states are not affected.
+    dropout : float, default 0.0
+        Dropout on the outputs of every layer but the last, in training only.
+    bidirectional : bool, default False
+        Add a direction that reads the sequence backwards; outputs are concatenated.
+    dtype : dtype, optional
+
+    Shape
+    -----
+    - Input: ``(T, N, input_size)``, ``(N, T, input_size)`` with ``batch_first``,
+      or ``(T, input_size)`` unbatched.
+    - hx (optional): a tuple ``(h0, c0)``, each ``(num_layers * D, N, H)``; zeros when omitted.
+    - Output: ``(output, (h_n, c_n))``: ``output`` is ``(T, N, D * H)`` (or
+      ``(N, T, D * H)``), ``h_n`` and ``c_n`` are ``(num_layers * D, N, H)``.
+
+    Attributes
+    ----------
+    weight_ih_l{k} : Parameter, shape (4H, in)
+        Gates i, f, g, o stacked by rows; ``in`` is ``input_size`` for layer 0, ``D * H`` above.
+    weight_hh_l{k} : Parameter, shape (4H, H)
+    bias_ih_l{k}, bias_hh_l{k} : Parameter, shape (4H,)
+        The backward direction's parameters end in ``_reverse``.
+
+    Examples
+    --------
+    >>> import glassnet as gn
+    >>> lstm = gn.nn.LSTM(28, 64, batch_first=True)
+    >>> out, (h, c) = lstm(gn.randn(32, 28, 28))
+    >>> out.shape, h.shape
+    ((32, 28, 64), (1, 32, 64))
+    """
+
+    _gates = 4
+
+    def _run(self, x: Tensor, states: list, weights: tuple, reverse: bool) -> tuple:
+        return lstm_layer(
+            x, states[0], states[1], *weights, reverse=reverse, batch_first=self.batch_first
+        )
+
+    def forward(
+        self,
+        input: Tensor,  # noqa: A002
+        hx: tuple[Tensor, Tensor] | None = None,
+    ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        """Run the sequence; return ``(output, (h_n, c_n))``."""
+        x, states, batched = self._prepare(input, hx, ("h0", "c0"))
+        out, finals = self._forward(x, states)
+        out, finals = self._finish(out, finals, batched)
+        return out, (finals[0], finals[1])
+
+
+class GRU(_RNNBase):
+    """Gated recurrent unit with PyTorch's equations (gates r, z, n)::
+
+        r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)      # reset gate, rows 0:H
+        z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)      # update gate, rows H:2H
+        n = tanh(W_in x + b_in + r * (W_hn h + b_hn))   # candidate, rows 2H:3H
+        h' = (1 - z) * n + z * h
+
+    Parameters
+    ----------
+    input_size : int
+    hidden_size : int
+    num_layers : int, default 1
+    bias : bool, default True
+    batch_first : bool, default False
+    dropout : float, default 0.0
+    bidirectional : bool, default False
+    dtype : dtype, optional
+
+    Shape
+    -----
+    - Input: ``(T, N, input_size)``, ``(N, T, input_size)`` with ``batch_first``,
+      or ``(T, input_size)`` unbatched.
+    - h0 (optional): ``(num_layers * D, N, H)``.
+    - Output: ``(output, h_n)`` with ``output`` ``(T, N, D * H)`` and ``h_n``
+      ``(num_layers * D, N, H)``.
+
+    Attributes
+    ----------
+    weight_ih_l{k} : Parameter, shape (3H, in)
+    weight_hh_l{k} : Parameter, shape (3H, H)
+    bias_ih_l{k}, bias_hh_l{k} : Parameter, shape (3H,)
+    """
+
+    _gates = 3
+
+    def _run(self, x: Tensor, states: list, weights: tuple, reverse: bool) -> tuple:
+        return gru_layer(x, states[0], *weights, reverse=reverse, batch_first=self.batch_first)
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
+        """Run the sequence; return ``(output, h_n)``."""
+        x, states, batched = self._prepare(input, hx, ("h0",))
+        out, finals = self._forward(x, states)
+        out, finals = self._finish(out, finals, batched)
+        return out, finals[0]

@@ -1,0 +1,356 @@
+"""Attention as fused ops: masked softmax, scaled dot-product attention, additive attention.
+
+Each attention is two autograd nodes: one computes the weights (scores,
+mask, softmax fused), the other mixes the values with them. The weights are
+thus a real tensor of the graph: explanation code can read them, and
+``weights.retain_grad()`` gives the gradient of the loss with respect to them.
+
+Masks follow one rule everywhere in this file: a boolean mask is ``True``
+where a position may be attended to (kept) and ``False`` where it is hidden;
+hidden positions get a weight of exactly 0. A row whose positions are all
+hidden gets all-zero weights (and a zero context) rather than NaN. (PyTorch's
+``nn.MultiheadAttention`` uses the opposite convention for its masks;
+:class:`glassnet.nn.MultiheadAttention` converts.)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..backend import get_array_module
+from ..random import get_rng
+from ..tensor import Tensor
+from .arithmetic import matmul
+from .rnn import workspace
+
+__all__ = [
+    "masked_softmax", "scaled_dot_product_attention", "additive_attention", "weighted_sum",
+]  # fmt: skip
+
+
+def _softmax(xp: Any, s: Any, mask: Any, axis: int) -> Any:
+    """Softmax of ``s`` along ``axis`` (``s`` is overwritten); hidden and all-hidden rows give 0."""
+    if mask is not None:
+        s = xp.where(mask, s, s.dtype.type(-np.inf))
+    m = s.max(axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, s.dtype.type(0))
+    s -= m
+    xp.exp(s, out=s)
+    den = s.sum(axis=axis, keepdims=True)
+    den[den == 0] = 1
+    s /= den
+    return s
+
+
+def _raw_mask(mask: Any, who: str) -> Any:
+    if mask is None:
+        return None
+    m = mask.data if isinstance(mask, Tensor) else mask
+    xp = get_array_module(m)
+    m = xp.asarray(m)
+    if m.dtype != np.bool_:
+        raise TypeError(f"{who}: mask must be boolean (True = keep), got dtype {m.dtype}")
+    return m
+
+
+class MaskedSoftmax(Function):
+    def forward(self, x: Any, mask: Any = None, axis: int = -1) -> Any:
+        xp = get_array_module(x)
+        out = _softmax(xp, x.copy(), mask, axis)
+        if self.requires_grad:
+            self.out, self.axis = out, axis
+        return out
+
+    def backward(self, g: Any) -> Any:
+        s = self.out
+        return s * (g - (g * s).sum(axis=self.axis, keepdims=True))
+
+
+class DotProductWeights(Function):
+    """``softmax(q @ k.T * scale + bias)`` over the last axis, hidden positions exactly 0."""
+
+    def forward(
+        self, q: Any, k: Any, mask: Any = None, bias: Any = None, scale: float = 1.0
+    ) -> Any:
+        xp = get_array_module(q, k)
+        s = q @ k.swapaxes(-1, -2)
+        s *= s.dtype.type(scale)
+        if bias is not None:
+            s = s + bias
+        p = _softmax(xp, s, mask, -1)
+        if self.requires_grad:
+            self.q, self.k, self.p, self.scale = q, k, p, scale
+        return p
+
+    def backward(self, dp: Any) -> tuple:
+        nq, nk = self.needs_input_grad
+        p = self.p
+        ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))
+        ds *= ds.dtype.type(self.scale)
+        dq = ds @ self.k if nq else None
+        dk = ds.swapaxes(-1, -2) @ self.q if nk else None
+        return dq, dk
+
+
+class AdditiveWeights(Function):
+    """Bahdanau's ``e_t = v . tanh(W_k h_t + W_q q + b)`` and ``softmax_t(e)``, hidden steps exactly 0."""
+
+    def forward(
+        self, keys: Any, query: Any, w_k: Any, b: Any, w_q: Any, v: Any, mask: Any = None
+    ) -> Any:
+        xp = get_array_module(keys, w_k)
+        n, t_len, h = keys.shape
+        a = w_k.shape[0]
+        k2 = keys.reshape(n * t_len, h)
+        th = xp.matmul(k2, w_k.T, out=workspace.empty(xp, (n * t_len, a), keys.dtype))
+        if b is not None:
+            th += b
+        if query is not None:
+            th.reshape(n, t_len, a)[...] += (query @ w_q.T)[:, None, :]
+        xp.tanh(th, out=th)
+        w = _softmax(xp, (th @ v).reshape(n, t_len), mask, 1)
+        if self.requires_grad:
+            self.k2, self.th, self.w = k2, th, w
+            self.query, self.w_k, self.w_q, self.v = query, w_k, w_q, v
+        return w
+
+    def backward(self, dw: Any) -> tuple:
+        xp = get_array_module(dw)
+        nkeys, nquery, nwk, nb, nwq, nv = self.needs_input_grad
+        th, w = self.th, self.w
+        n, t_len = w.shape
+        a = th.shape[1]
+        de = w * (dw - (dw * w).sum(axis=1, keepdims=True))
+        de1 = de.reshape(n * t_len, 1)
+        g_v = (th.T @ de1)[:, 0] if nv else None
+        # du = de * (1 - th^2) * v is the gradient of the pre-activation; v's factor
+        # (one per column) is applied to the small results instead of the big array
+        du = xp.multiply(th, th, out=workspace.empty(xp, th.shape, th.dtype))
+        xp.subtract(du.dtype.type(1), du, out=du)
+        du *= de1
+        vc = self.v[:, None]
+        g_wk = (du.T @ self.k2) * vc if nwk else None
+        g_b = du.sum(axis=0) * self.v if nb else None
+        g_query = g_wq = None
+        if nquery or nwq:
+            duq = du.reshape(n, t_len, a).sum(axis=1) * self.v
+            g_query = duq @ self.w_q if nquery else None
+            g_wq = duq.T @ self.query if nwq else None
+        g_keys = None
+        if nkeys:
+            g_keys = workspace.empty(xp, (n * t_len, self.k2.shape[1]), du.dtype)
+            xp.matmul(du, vc * self.w_k, out=g_keys)
+            g_keys = g_keys.reshape(n, t_len, -1)
+        return g_keys, g_query, g_wk, g_b, g_wq, g_v
+
+
+class WeightedSum(Function):
+    """``context[n] = sum_t w[n, t] * values[n, t]``: ``w (N, T)``, ``values (N, T, H)`` -> ``(N, H)``."""
+
+    def forward(self, w: Any, values: Any) -> Any:
+        xp = get_array_module(w, values)
+        if self.requires_grad:
+            self.w, self.values = w, values
+        return xp.matmul(w[:, None, :], values)[:, 0, :]
+
+    def backward(self, g: Any) -> tuple:
+        xp = get_array_module(g)
+        nw, nv = self.needs_input_grad
+        gw = xp.matmul(self.values, g[:, :, None])[:, :, 0] if nw else None
+        gv = None
+        if nv:
+            gv = workspace.empty(xp, self.values.shape, g.dtype)
+            xp.multiply(self.w[:, :, None], g[:, None, :], out=gv)
+        return gw, gv
+
+
+# ---------------------------------------------------------------- functions
+def masked_softmax(x: Tensor, mask: Any = None, axis: int = -1) -> Tensor:
+    """Softmax along ``axis`` that gives hidden positions a weight of exactly 0.
+
+    Parameters
+    ----------
+    x : Tensor
+        Scores.
+    mask : bool array or Tensor, broadcastable to ``x``, optional
+        ``True`` where a position is kept. A slice with nothing kept gets all zeros.
+    axis : int, default -1
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``x``; each slice along ``axis`` sums to 1 (or 0 if fully hidden).
+    """
+    m = _raw_mask(mask, "masked_softmax")
+    if m is not None:
+        try:
+            np.broadcast_shapes(m.shape, tuple(x.shape))
+        except ValueError:
+            raise ValueError(
+                f"masked_softmax: mask of shape {m.shape} does not broadcast to scores {x.shape}"
+            ) from None
+    return MaskedSoftmax.apply(x, mask=m, axis=axis)
+
+
+def weighted_sum(weights: Tensor, values: Tensor) -> Tensor:
+    """The attention context ``sum_t weights[n, t] * values[n, t]``.
+
+    Parameters
+    ----------
+    weights : Tensor, shape (N, T)
+    values : Tensor, shape (N, T, H)
+
+    Returns
+    -------
+    Tensor, shape (N, H)
+    """
+    if weights.ndim != 2 or values.ndim != 3 or tuple(values.shape[:2]) != tuple(weights.shape):
+        raise ValueError(
+            f"weighted_sum: expected weights (N, T) and values (N, T, H), got "
+            f"{tuple(weights.shape)} and {tuple(values.shape)}"
+        )
+    return WeightedSum.apply(weights, values)
+
+
+def scaled_dot_product_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Any = None,
+    *,
+    dropout_p: float = 0.0,
+    training: bool = True,
+    scale: float | None = None,
+    rng: Any = None,
+) -> tuple[Tensor, Tensor]:
+    """Scaled dot-product attention ``softmax(q k^T * scale + mask) v``.
+
+    Parameters
+    ----------
+    query : Tensor, shape (..., L, E)
+    key : Tensor, shape (..., S, E)
+    value : Tensor, shape (..., S, E_v)
+    attn_mask : array or Tensor, broadcastable to (..., L, S), optional
+        Boolean: ``True`` where attention is allowed (PyTorch's
+        ``F.scaled_dot_product_attention`` convention). Floating: added to the
+        scores (use ``-inf`` to hide).
+    dropout_p : float, default 0.0
+        Dropout on the weights (only when ``training``).
+    training : bool, default True
+    scale : float, optional
+        Defaults to ``1 / sqrt(E)``.
+    rng : numpy.random.Generator, optional
+        Source of the dropout mask (glassnet's global generator by default).
+
+    Returns
+    -------
+    out : Tensor, shape (..., L, E_v)
+    weights : Tensor, shape (..., L, S)
+        The attention weights (before dropout); rows sum to 1.
+    """
+    who = "scaled_dot_product_attention"
+    if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
+        raise ValueError(
+            f"{who}: query, key and value need at least 2 dims, got {query.shape}, "
+            f"{key.shape}, {value.shape}"
+        )
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise ValueError(
+            f"{who}: expected query (..., L, E), key (..., S, E), value (..., S, E_v), got "
+            f"{query.shape}, {key.shape}, {value.shape}"
+        )
+    if not 0.0 <= dropout_p < 1.0:
+        raise ValueError(f"{who}: dropout_p must be in [0, 1), got {dropout_p!r}")
+    scores_shape = np.broadcast_shapes(query.shape[:-2], key.shape[:-2]) + (
+        query.shape[-2], key.shape[-2],
+    )  # fmt: skip
+    mask = bias = None
+    if attn_mask is not None:
+        m = attn_mask.data if isinstance(attn_mask, Tensor) else attn_mask
+        m = get_array_module(m).asarray(m)
+        try:
+            np.broadcast_shapes(m.shape, scores_shape)
+        except ValueError:
+            raise ValueError(
+                f"{who}: attn_mask of shape {m.shape} does not broadcast to the scores' "
+                f"shape {scores_shape}"
+            ) from None
+        if m.dtype == np.bool_:
+            mask = m
+        else:
+            bias = m.astype(query.dtype, copy=False)
+    drop = None
+    if dropout_p > 0 and training:
+        xp = get_array_module(query.data)
+        r = (rng if rng is not None else get_rng()).random(scores_shape)
+        keep = xp.asarray(r >= dropout_p)
+        drop = keep.astype(query.dtype) * query.dtype.type(1.0 / (1.0 - dropout_p))
+    sc = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
+    weights = DotProductWeights.apply(query, key, mask=mask, bias=bias, scale=sc)
+    dropped = weights if drop is None else weights * Tensor._make(drop, False, None, 0)
+    return matmul(dropped, value), weights
+
+
+def additive_attention(
+    keys: Tensor,
+    weight_k: Tensor,
+    v: Tensor,
+    bias: Tensor | None = None,
+    query: Tensor | None = None,
+    weight_q: Tensor | None = None,
+    mask: Any = None,
+) -> tuple[Tensor, Tensor]:
+    """Additive (Bahdanau) attention over time: fused weights, then their weighted sum.
+
+    ``e_t = v . tanh(weight_k @ h_t + weight_q @ q + bias)``, ``w = softmax_t(e)``
+    (hidden steps get exactly 0), ``context = sum_t w_t h_t``.
+
+    Parameters
+    ----------
+    keys : Tensor, shape (N, T, H)
+        Encoder outputs ``h_t``.
+    weight_k : Tensor, shape (A, H)
+    v : Tensor, shape (A,)
+    bias : Tensor, shape (A,), optional
+    query : Tensor, shape (N, Q), optional
+        Without a query the score depends on ``h_t`` alone (``v`` acts as a learned query).
+    weight_q : Tensor, shape (A, Q), optional
+        Needed with ``query``.
+    mask : bool array or Tensor, shape (N, T), optional
+        ``True`` on valid steps.
+
+    Returns
+    -------
+    context : Tensor, shape (N, H)
+    weights : Tensor, shape (N, T)
+    """
+    who = "additive_attention"
+    if keys.ndim != 3:
+        raise ValueError(f"{who}: expected keys of shape (N, T, H), got {tuple(keys.shape)}")
+    n, t_len, h = keys.shape
+    if weight_k.ndim != 2 or weight_k.shape[1] != h:
+        raise ValueError(f"{who}: expected weight_k of shape (A, {h}), got {tuple(weight_k.shape)}")
+    a = weight_k.shape[0]
+    if tuple(v.shape) != (a,):
+        raise ValueError(f"{who}: expected v of shape ({a},), got {tuple(v.shape)}")
+    if bias is not None and tuple(bias.shape) != (a,):
+        raise ValueError(f"{who}: expected bias of shape ({a},), got {tuple(bias.shape)}")
+    if (query is None) != (weight_q is None):
+        raise ValueError(f"{who}: give query and weight_q together, or neither")
+    if query is not None:
+        if query.ndim != 2 or query.shape[0] != n:
+            raise ValueError(f"{who}: expected query of shape ({n}, Q), got {tuple(query.shape)}")
+        if tuple(weight_q.shape) != (a, query.shape[1]):
+            raise ValueError(
+                f"{who}: expected weight_q of shape ({a}, {query.shape[1]}), got "
+                f"{tuple(weight_q.shape)}"
+            )
+    m = _raw_mask(mask, who)
+    if m is not None and tuple(m.shape) != (n, t_len):
+        raise ValueError(f"{who}: expected mask of shape ({n}, {t_len}), got {tuple(m.shape)}")
+    weights = AdditiveWeights.apply(keys, query, weight_k, bias, weight_q, v, mask=m)
+    return WeightedSum.apply(weights, keys), weights

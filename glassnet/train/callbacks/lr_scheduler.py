@@ -1,0 +1,110 @@
+"""``LearningRateScheduler``: step an LR scheduler (or a schedule function) per epoch or per batch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ._monitor import monitored
+from .base import Callback
+
+__all__ = ["LearningRateScheduler"]
+
+
+def _is_plateau(scheduler: Any) -> bool:
+    from ...optim.lr_scheduler import ReduceLROnPlateau
+
+    return isinstance(scheduler, ReduceLROnPlateau)
+
+
+class LearningRateScheduler(Callback):
+    """Change the learning rate during training.
+
+    Parameters
+    ----------
+    scheduler : LRScheduler, ReduceLROnPlateau or callable
+        - a scheduler from :mod:`glassnet.optim.lr_scheduler`: its ``step()`` is
+          called after every epoch (``per="epoch"``) or every training step
+          (``per="batch"``);
+        - a ``ReduceLROnPlateau``: ``step(value)`` gets the monitored quantity
+          after every epoch;
+        - a function ``schedule(index, lr) -> new_lr`` (Keras style), called
+          before every epoch with the 0-based epoch (or before every step with
+          the 0-based global step); the result is set on every parameter
+          group of the trainer's optimizer.
+    per : {"epoch", "batch"}, default "epoch"
+    monitor : str, default "val_loss"
+        The quantity passed to ``ReduceLROnPlateau``.
+
+    Examples
+    --------
+    >>> import glassnet as gn  # doctest: +SKIP
+    >>> sched = gn.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=10)  # doctest: +SKIP
+    >>> gn.train.fit(model, data, ..., callbacks=[LearningRateScheduler(sched)])  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        scheduler: Any,
+        *,
+        per: str = "epoch",
+        monitor: str = "val_loss",
+    ) -> None:
+        if per not in ("epoch", "batch"):
+            raise ValueError(f"LearningRateScheduler: per must be 'epoch' or 'batch', got {per!r}")
+        has_step = callable(getattr(scheduler, "step", None))
+        if not has_step and not callable(scheduler):
+            raise TypeError(
+                "LearningRateScheduler: scheduler must be an LR scheduler (with step()) or a "
+                f"function schedule(index, lr) -> lr, got {scheduler!r}"
+            )
+        self.scheduler = scheduler
+        self.per = per
+        self.monitor = monitor
+        self._function: Callable[[int, float], float] | None = None if has_step else scheduler
+        self.plateau = has_step and _is_plateau(scheduler)
+        if self.plateau and per != "epoch":
+            raise ValueError(
+                "LearningRateScheduler: ReduceLROnPlateau steps on an epoch's monitored value; "
+                f"use per='epoch', got per={per!r}"
+            )
+        self._global_step = 0
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._global_step = self.trainer.initial_epoch * (self.trainer.steps_per_epoch or 0)
+
+    def _set(self, index: int) -> None:
+        groups = self.trainer.optimizer.param_groups
+        lr = self._function(index, groups[0]["lr"])
+        if not isinstance(lr, (int, float)) or isinstance(lr, bool) or lr < 0:
+            raise ValueError(
+                f"LearningRateScheduler: the schedule returned {lr!r} at index {index}; "
+                "it must return a number >= 0"
+            )
+        for g in groups:
+            g["lr"] = float(lr)
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self._function is not None and self.per == "epoch":
+            self._set(epoch)
+
+    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if self._function is not None and self.per == "batch":
+            self._set(self._global_step)
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.per == "batch":
+            self._global_step += 1
+            if self._function is None:
+                self.scheduler.step()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self._function is not None or self.per != "epoch":
+            return
+        if self.plateau:
+            self.scheduler.step(monitored("LearningRateScheduler", self.monitor, logs))
+        else:
+            self.scheduler.step()
+
+    def __repr__(self) -> str:
+        return f"LearningRateScheduler({self.scheduler!r}, per={self.per!r})"

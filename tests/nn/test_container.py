@@ -1,0 +1,83 @@
+"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+import glassnet.nn as nn
+
+
+def test_sequential_applies_in_order_and_names_by_position():
+    a, b = nn.Linear(3, 4), nn.Linear(4, 2)
+    seq = nn.Sequential(a, nn.ReLU(), b)
+    x = gn.randn(5, 3)
+    np.testing.assert_allclose(seq(x).numpy(), b(a(x).relu()).numpy())
+    assert [n for n, _ in seq.named_children()] == ["0", "1", "2"]
+    assert list(seq.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+
+
+def test_sequential_from_ordered_dict_keeps_names():
+    seq = nn.Sequential(OrderedDict(fc=nn.Linear(2, 2), act=nn.Tanh()))
+    assert [n for n, _ in seq.named_children()] == ["fc", "act"]
+    assert isinstance(seq.act, nn.Tanh)
+
+
+def test_sequential_indexing_slicing_len_iter_append():
+    layers = [nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1)]
+    seq = nn.Sequential(*layers)
+    assert len(seq) == 3 and list(seq) == layers
+    assert seq[0] is layers[0] and seq[-1] is layers[2]
+    head = seq[:2]
+    assert isinstance(head, nn.Sequential) and list(head) == layers[:2]
+    assert [n for n, _ in seq[1:].named_children()] == ["1", "2"]
+    seq.append(nn.Sigmoid())
+    assert len(seq) == 4 and isinstance(seq[3], nn.Sigmoid)
+    y = seq(gn.randn(4, 2)).numpy()
+    assert ((y > 0) & (y < 1)).all()
+
+
+def test_empty_sequential_is_identity():
+    x = gn.randn(2, 2)
+    assert nn.Sequential()(x) is x
+
+
+def test_module_list_registers_parameters():
+    ml = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+    assert len(ml) == 3 and len(list(ml.parameters())) == 6
+    ml.append(nn.Linear(2, 1)).extend([nn.ReLU()])
+    assert len(ml) == 5 and isinstance(ml[-1], nn.ReLU)
+    assert isinstance(ml[1:3], nn.ModuleList) and len(ml[1:3]) == 2
+    assert [n for n, _ in ml.named_parameters()][-2:] == ["3.weight", "3.bias"]
+
+
+def test_module_dict():
+    md = nn.ModuleDict({"enc": nn.Linear(3, 2), "dec": nn.Linear(2, 3)})
+    assert "enc" in md and len(md) == 2
+    assert list(md) == ["enc", "dec"] and list(md.keys()) == ["enc", "dec"]
+    md["act"] = nn.ReLU()
+    assert isinstance(md["act"], nn.ReLU)
+    assert [k for k, _ in md.items()] == ["enc", "dec", "act"]
+    assert len(list(md.values())) == 3
+    assert list(md.state_dict()) == ["enc.weight", "enc.bias", "dec.weight", "dec.bias"]
+
+
+@pytest.mark.parametrize(
+    "make,match",
+    [
+        (
+            lambda: nn.Sequential(nn.ReLU(), "relu"),
+            r"container: entry '1' is str, expected a Module",
+        ),
+        (lambda: nn.Sequential(OrderedDict(a=3)), r"container: entry 'a' is int"),
+        (lambda: nn.ModuleList([nn.ReLU(), None]), r"container: entry '1' is NoneType"),
+        (lambda: nn.ModuleDict({"f": lambda x: x}), r"container: entry 'f' is function"),
+        (lambda: nn.Sequential().append(np.zeros(2)), r"container: entry '0' is ndarray"),
+    ],
+)
+def test_non_modules_are_rejected_with_their_name(make, match):
+    with pytest.raises(TypeError, match=match):
+        make()
