@@ -4,6 +4,11 @@
 
 Run by ``benchmarks.run``; a process per measurement gives each framework a
 clean peak-memory figure (``ru_maxrss``) and its own thread settings.
+
+``--device cuda`` runs on a GPU (glassnet through CuPy, PyTorch through CUDA):
+model and batches live on the GPU, and every timed step is bracketed by a
+device synchronisation, so the time is the GPU's work, not the launch queue's.
+``benchmarks/gpu_check.sh`` uses it.
 """
 
 from __future__ import annotations
@@ -43,30 +48,45 @@ def run_glassnet(args: argparse.Namespace) -> list[float]:
     import glassnet.functional as F
     from glassnet import optim
 
+    dev = args.device
+    sync = gn.backend.synchronize
     gn.manual_seed(0)
-    model = build_glassnet(args.model, args.width)
-    data = [(gn.tensor(x), gn.tensor(y)) for x, y in _batches(args.model, args.batch)]
+    model = build_glassnet(args.model, args.width).to(dev)
+    data = [
+        (gn.tensor(x).to(dev), gn.tensor(y).to(dev)) for x, y in _batches(args.model, args.batch)
+    ]
     times = []
     if args.mode == "train":
         model.train()
         opt = optim.Adam(model.parameters(), lr=1e-3)
         for i in range(args.warmup + args.steps):
             x, y = data[i % len(data)]
+            sync()
             t = time.perf_counter()
             opt.zero_grad()
             loss = F.cross_entropy(model(x), y)
             loss.backward()
             opt.step()
+            sync()
             times.append(time.perf_counter() - t)
     else:
         model.eval()
         with gn.no_grad():
             for i in range(args.warmup + args.steps):
                 x, _ = data[i % len(data)]
+                sync()
                 t = time.perf_counter()
                 model(x)
+                sync()
                 times.append(time.perf_counter() - t)
     return times[args.warmup :]
+
+
+def _glassnet_gpu_mb() -> float:
+    import glassnet as gn
+
+    cp = gn.backend.cupy_if_loaded()
+    return cp.get_default_memory_pool().total_bytes() / 2**20 if cp is not None else 0.0
 
 
 def run_torch(args: argparse.Namespace) -> list[float]:
@@ -74,8 +94,15 @@ def run_torch(args: argparse.Namespace) -> list[float]:
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    model = build_torch(args.model, args.width)
-    data = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in _batches(args.model, args.batch)]
+    dev = torch.device(args.device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("--device cuda: this PyTorch build sees no CUDA GPU")
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    model = build_torch(args.model, args.width).to(dev)
+    data = [
+        (torch.from_numpy(x).to(dev), torch.from_numpy(y).to(dev))
+        for x, y in _batches(args.model, args.batch)
+    ]
     times = []
     if args.mode == "train":
         model.train()
@@ -83,19 +110,23 @@ def run_torch(args: argparse.Namespace) -> list[float]:
         loss_fn = torch.nn.CrossEntropyLoss()
         for i in range(args.warmup + args.steps):
             x, y = data[i % len(data)]
+            sync()
             t = time.perf_counter()
             opt.zero_grad()
             loss = loss_fn(model(x), y)
             loss.backward()
             opt.step()
+            sync()
             times.append(time.perf_counter() - t)
     else:
         model.eval()
         with torch.inference_mode():
             for i in range(args.warmup + args.steps):
                 x, _ = data[i % len(data)]
+                sync()
                 t = time.perf_counter()
                 model(x)
+                sync()
                 times.append(time.perf_counter() - t)
     return times[args.warmup :]
 
@@ -110,6 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--width", type=int, default=1)
+    p.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     args = p.parse_args(argv)
     base = _current_rss_mb()
     times = run_glassnet(args) if args.framework == "glassnet" else run_torch(args)
@@ -127,7 +159,15 @@ def main(argv: list[str] | None = None) -> None:
         "samples_per_s": args.batch / med,
         "peak_rss_mb": _rss_mb(),
         "rss_before_model_mb": base,
+        "device": args.device,
     }
+    if args.device != "cpu":
+        if args.framework == "glassnet":
+            out["gpu_pool_mb"] = _glassnet_gpu_mb()
+        else:
+            import torch
+
+            out["gpu_peak_mb"] = torch.cuda.max_memory_allocated() / 2**20
     if args.framework == "glassnet":
         from .machine import blas_summary
 

@@ -8,11 +8,10 @@ The public API::
     y.backward()            # x.grad == [[2., 4.]]
 """
 
+from . import functional, nn, optim  # noqa: E402  (after Tensor: they build on it)
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import Device, cuda_available, default_dtype, device, set_default_dtype
 from .tensor import Tensor, arange, as_tensor, full, ones, rand, randn, tensor, zeros
-
-from . import functional, nn, optim  # noqa: E402  (after Tensor: they build on it)
 
 __version__ = "0.1.0"
 

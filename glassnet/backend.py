@@ -19,6 +19,10 @@ __all__ = [
     "is_cupy_array",
     "to_device",
     "cuda_available",
+    "cupy_if_loaded",
+    "device_of",
+    "synchronize",
+    "to_host",
     "default_dtype",
     "set_default_dtype",
 ]
@@ -54,19 +58,39 @@ def get_array_module(*arrays: Any):
         Arrays (or tensors, whose ``data`` is inspected).
     """
     for a in arrays:
-        data = getattr(a, "data", a)
-        if is_cupy_array(data):
+        t = type(a)
+        if t is np.ndarray:
+            continue
+        data = getattr(a, "data", None)  # a Tensor's array (a CuPy array's is a memory pointer)
+        if type(data) is np.ndarray:
+            continue
+        if t.__module__.startswith("cupy") or type(data).__module__.startswith("cupy"):
             return sys.modules["cupy"]
     return np
 
 
+#: The CuPy module last found usable (re-checked when ``sys.modules["cupy"]`` changes).
+_cupy_checked: Any = None
+
+
 def _import_cupy():
+    """CuPy, after checking it sees a CUDA device; a ``RuntimeError`` that says what to do if not."""
+    global _cupy_checked
+    mod = sys.modules.get("cupy")
+    if mod is not None and mod is _cupy_checked:
+        return mod
     try:
         import cupy
     except ImportError as exc:  # pragma: no cover - depends on the machine
         raise RuntimeError(
             "device 'cuda' needs CuPy: install the 'gpu' extra "
-            "(pip install 'glassnet[gpu]', which brings cupy-cuda12x)"
+            "(pip install 'glassnet[gpu]', which brings cupy-cuda12x; "
+            "'glassnet[gpu-cuda13]' for CUDA 13 drivers)"
+        ) from exc
+    except Exception as exc:  # pragma: no cover - a broken CUDA installation
+        raise RuntimeError(
+            f"device 'cuda': CuPy is installed but failed to import ({exc}); "
+            "check that its CUDA version matches the driver (nvidia-smi)"
         ) from exc
     try:
         ok = cupy.cuda.is_available()
@@ -76,7 +100,18 @@ def _import_cupy():
         raise RuntimeError(
             "device 'cuda' was asked for, but CuPy finds no usable CUDA GPU on this machine"
         )
+    _cupy_checked = cupy
     return cupy
+
+
+def cupy_if_loaded() -> Any:
+    """The CuPy module if a CUDA device has already been used in this process, else None.
+
+    Never imports CuPy (the CPU path must not); code that should act on the
+    GPU only when one is in use (seeding its generator, say) asks this.
+    """
+    mod = sys.modules.get("cupy")
+    return mod if mod is not None and mod is _cupy_checked else None
 
 
 def cuda_available() -> bool:
@@ -86,6 +121,21 @@ def cuda_available() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+def synchronize(device: str | Device | None = None) -> None:
+    """Wait until the GPU has finished its queued work (no-op on the CPU).
+
+    GPU work runs asynchronously: time a step with ``synchronize()`` before
+    reading the clock. ``device`` defaults to the current GPU, when one is in use.
+    """
+    dev = Device(device) if device is not None else None
+    if dev is not None and dev.type == "cpu":
+        return
+    cp = cupy_if_loaded() if dev is None else _import_cupy()
+    if cp is None:
+        return
+    cp.cuda.Device(dev.index if dev is not None else None).synchronize()
 
 
 class Device:
@@ -142,7 +192,12 @@ def device_of(array: Any) -> Device:
 
 
 def to_device(array: Any, dev: str | Device):
-    """Copy ``array`` to device ``dev`` (no copy when it is already there)."""
+    """Copy ``array`` to device ``dev`` (no copy when it is already there).
+
+    Between two GPUs the array goes through the host: ``cupy.asarray`` alone
+    would hand back the array still on its old device, and a direct copy needs
+    peer access, which not every pair of GPUs has.
+    """
     dev = Device(dev)
     if dev.type == "cpu":
         if is_cupy_array(array):
@@ -150,4 +205,22 @@ def to_device(array: Any, dev: str | Device):
         return array
     cp = _import_cupy()
     with cp.cuda.Device(dev.index):
+        if is_cupy_array(array) and array.device.id != dev.index:
+            return cp.asarray(array.get())
         return cp.asarray(array)
+
+
+def to_host(value: Any) -> np.ndarray:
+    """A NumPy array from a NumPy/CuPy array, a glassnet Tensor, a torch tensor or array-like.
+
+    CuPy data is copied to the host; NumPy data is returned as it is (no copy).
+    """
+    from .tensor import Tensor  # here: tensor.py imports this module
+
+    if isinstance(value, Tensor):
+        return value.numpy()
+    if is_cupy_array(value):
+        return value.get()
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
+        return value.detach().cpu().numpy()
+    return np.asarray(value)

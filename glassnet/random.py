@@ -2,6 +2,11 @@
 
 ``gn.manual_seed(n)`` makes a run reproducible. Code that wants its own stream
 passes a ``numpy.random.Generator`` explicitly.
+
+Random numbers needed on a GPU (dropout masks) are drawn there, from
+:func:`device_rng`: one CuPy generator per GPU, seeded from the last
+``manual_seed`` (so GPU runs are reproducible too). Only the host generator's
+state is part of :func:`get_state` (checkpoints).
 """
 
 from __future__ import annotations
@@ -10,17 +15,22 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["manual_seed", "get_rng", "get_state", "set_state"]
+__all__ = ["manual_seed", "get_rng", "get_state", "set_state", "device_rng"]
 
 _rng = np.random.default_rng()
+_seed: int | None = None
+_device_rngs: dict[int, tuple[Any, Any]] = {}  # device -> (CuPy module, generator)
+_DEVICE_STREAM = 0x67707521  # keeps the GPU streams apart from the host one
 
 
 def manual_seed(seed: int) -> np.random.Generator:
     """Reseed the global generator and return it."""
-    global _rng
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
+    global _rng, _seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"manual_seed: seed must be a non-negative int, got {seed!r}")
     _rng = np.random.default_rng(int(seed))
+    _seed = int(seed)
+    _device_rngs.clear()  # GPU generators are remade from the new seed on first use
     return _rng
 
 
@@ -37,3 +47,23 @@ def get_state() -> dict[str, Any]:
 def set_state(state: dict[str, Any]) -> None:
     """Restore a state returned by :func:`get_state`."""
     _rng.bit_generator.state = state
+
+
+def device_rng(device_id: int = 0) -> Any:
+    """The generator that draws random numbers on GPU ``device_id`` (``cupy.random.RandomState``).
+
+    Seeded from the last :func:`manual_seed` and the device number (from fresh
+    entropy when no seed was set); made on first use, after a CUDA device is in use.
+    """
+    from .backend import _import_cupy
+
+    cp = _import_cupy()
+    found = _device_rngs.get(device_id)
+    if found is not None and found[0] is cp:
+        return found[1]
+    entropy = _seed if _seed is not None else np.random.SeedSequence().entropy
+    seed = int(np.random.SeedSequence([entropy, device_id, _DEVICE_STREAM]).generate_state(1)[0])
+    with cp.cuda.Device(device_id):
+        gen = cp.random.RandomState(seed)
+    _device_rngs[device_id] = (cp, gen)
+    return gen

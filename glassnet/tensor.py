@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import backend
+from . import random as _random
 from .autograd import grad_mode
 
 __all__ = ["Tensor", "tensor", "as_tensor", "zeros", "ones", "randn", "rand", "arange", "full"]
@@ -210,15 +211,21 @@ class Tensor:
         return self.astype(np.int64)
 
     def to(self, device: Any = None, dtype: Any = None) -> Tensor:
-        """Move to ``device`` (``'cpu'``, ``'cuda'``) and/or cast to ``dtype``.
+        """Move to ``device`` (``'cpu'``, ``'cuda'``, ``'cuda:N'``) and/or cast to ``dtype``.
 
-        The result is a new leaf that keeps ``requires_grad`` when it moved
-        devices; a cast alone stays in the graph.
+        A leaf moved to another device gives a new leaf that keeps
+        ``requires_grad`` (``x = gn.randn(3, requires_grad=True).to('cuda')``
+        is a leaf on the GPU whose ``.grad`` backward fills). A tensor computed
+        from others stays in the graph: its gradient flows back to the device
+        it came from. A cast alone stays in the graph.
         """
         out = self
         if device is not None and backend.Device(device) != self.device:
-            data = backend.to_device(self.data, device)
-            out = Tensor._make(data, self.requires_grad and self._ctx is None, None, 0)
+            if self._ctx is not None and self.requires_grad and grad_mode.is_grad_enabled():
+                out = _ar.move(self, device)
+            else:
+                data = backend.to_device(self.data, device)
+                out = Tensor._make(data, self.requires_grad and self._ctx is None, None, 0)
         if dtype is not None and np.dtype(dtype) != out.dtype:
             out = out.astype(dtype)
         return out
@@ -300,7 +307,13 @@ class Tensor:
                 "Tensor.__setitem__: in-place assignment to a tensor that requires grad; "
                 "wrap it in no_grad() or build a new tensor with where()/concat()"
             )
-        self.data[index] = value.data if isinstance(value, Tensor) else value
+        value = value.data if isinstance(value, Tensor) else value
+        if hasattr(value, "shape"):  # arrays follow the tensor to its device
+            if backend.is_cupy_array(self.data):
+                value = backend.to_device(value, self.device)
+            elif backend.is_cupy_array(value):
+                value = value.get()
+        self.data[index] = value
 
     # comparisons give boolean tensors outside the graph
     def _cmp(self, other: Any, op: str) -> Tensor:
@@ -458,40 +471,73 @@ def _shape_arg(shape: Iterable[Any]) -> tuple[int, ...]:
     return tuple(int(s) for s in shape)
 
 
-def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(
-        np.zeros(_shape_arg(shape), dtype=dtype or backend.default_dtype()), requires_grad
-    )
+def _placed(data: np.ndarray, requires_grad: bool, device: Any) -> Tensor:
+    """A tensor of host ``data`` on ``device`` (the CPU when None)."""
+    if device is not None and backend.Device(device).type != "cpu":
+        data = backend.to_device(data, device)
+    return Tensor(data, requires_grad)
 
 
-def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.ones(_shape_arg(shape), dtype=dtype or backend.default_dtype()), requires_grad)
+def _filled(shape: tuple, value: Any, dtype: Any, requires_grad: bool, device: Any) -> Tensor:
+    """``shape`` filled with ``value``, allocated directly on ``device``."""
+    dt = np.dtype(dtype) if dtype is not None else backend.default_dtype()
+    dev = backend.Device(device) if device is not None else None
+    if dev is None or dev.type == "cpu":
+        return Tensor(np.full(shape, value, dtype=dt), requires_grad)
+    cp = dev.xp
+    with cp.cuda.Device(dev.index):
+        return Tensor(cp.full(shape, value, dtype=dt), requires_grad)
+
+
+def zeros(
+    *shape: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None
+) -> Tensor:
+    """A tensor of zeros (float32 unless ``dtype``), on ``device`` (``'cpu'`` or ``'cuda'``)."""
+    return _filled(_shape_arg(shape), 0, dtype, requires_grad, device)
+
+
+def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """A tensor of ones (float32 unless ``dtype``), on ``device``."""
+    return _filled(_shape_arg(shape), 1, dtype, requires_grad, device)
 
 
 def full(
-    shape: Sequence[int], value: float, *, dtype: Any = None, requires_grad: bool = False
+    shape: Sequence[int],
+    value: float,
+    *,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: Any = None,
 ) -> Tensor:
-    return Tensor(
-        np.full(tuple(shape), value, dtype=dtype or backend.default_dtype()), requires_grad
-    )
+    """A tensor of ``shape`` filled with ``value`` (float32 unless ``dtype``), on ``device``."""
+    return _filled(tuple(shape), value, dtype, requires_grad, device)
 
 
-def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False, rng: Any = None) -> Tensor:
-    """Standard-normal samples (from ``rng``, a NumPy Generator, or NumPy's default)."""
-    rng = rng if rng is not None else np.random.default_rng()
+def randn(
+    *shape: Any, dtype: Any = None, requires_grad: bool = False, rng: Any = None, device: Any = None
+) -> Tensor:
+    """Standard-normal samples (from ``rng``, a NumPy Generator, or glassnet's global generator, seeded by ``gn.manual_seed``).
+
+    The samples are drawn on the host and copied to ``device``, so a seeded
+    ``rng`` gives the same values on every device.
+    """
+    rng = rng if rng is not None else _random.get_rng()
     data = rng.standard_normal(_shape_arg(shape)).astype(dtype or backend.default_dtype())
-    return Tensor(data, requires_grad)
+    return _placed(data, requires_grad, device)
 
 
-def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False, rng: Any = None) -> Tensor:
-    """Uniform samples on [0, 1)."""
-    rng = rng if rng is not None else np.random.default_rng()
+def rand(
+    *shape: Any, dtype: Any = None, requires_grad: bool = False, rng: Any = None, device: Any = None
+) -> Tensor:
+    """Uniform samples on [0, 1) (drawn on the host like :func:`randn`, then moved to ``device``)."""
+    rng = rng if rng is not None else _random.get_rng()
     data = rng.random(_shape_arg(shape)).astype(dtype or backend.default_dtype())
-    return Tensor(data, requires_grad)
+    return _placed(data, requires_grad, device)
 
 
-def arange(*args: Any, dtype: Any = None) -> Tensor:
-    return Tensor(np.arange(*args, dtype=dtype))
+def arange(*args: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``start, stop, step`` like ``numpy.arange``, on ``device``."""
+    return _placed(np.arange(*args, dtype=dtype), False, device)
 
 
 # Ops are imported last: they need ``Tensor`` defined.

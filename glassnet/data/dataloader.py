@@ -109,7 +109,8 @@ class DataLoader:
         :class:`~glassnet.data.transforms.Transform` objects get a generator
         keyed by ``(seed, epoch)``, so augmentation is reproducible too.
     device : str, optional
-        Move every batch there (``'cuda'``).
+        Move every batch there (``'cuda'``, ``'cuda:1'``); augmentation
+        (``transform``) runs on the host before the copy.
 
     Yields
     ------
@@ -176,6 +177,11 @@ class DataLoader:
             self.device = None if device is None else Device(device)
         except (TypeError, ValueError) as exc:
             raise type(exc)(f"{who}: {exc}") from None
+        if self.device is not None and self.device.type != "cpu":
+            try:
+                self.device.xp  # noqa: B018 - fails here, not at the first batch, without a GPU
+            except RuntimeError as exc:
+                raise RuntimeError(f"{who}: {exc}") from None
         self.epoch = 0
         if batch_sampler is not None:
             self.batch_size = None

@@ -35,9 +35,9 @@ Baselines = float | np.ndarray | Tensor | None
 
 
 def as_array(x: Any) -> np.ndarray:
-    """A host NumPy copy of a tensor or array-like (for plotting and comparisons)."""
-    if isinstance(x, Tensor):
-        return np.array(x.numpy())
+    """A host NumPy copy of a tensor, a NumPy/CuPy array or array-like (for plotting and comparisons)."""
+    if isinstance(x, Tensor) or backend.is_cupy_array(x):
+        return np.array(backend.to_host(x))
     return np.array(x)
 
 

@@ -75,11 +75,7 @@ class RemovableHandle:
 
 
 def _as_host_array(value: Any) -> np.ndarray:
-    if isinstance(value, Tensor):
-        return value.numpy()
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
-        return value.detach().cpu().numpy()
-    return np.asarray(value)
+    return backend.to_host(value)  # Tensor, NumPy/CuPy array or torch tensor
 
 
 class Module:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import get_array_module
+from ..backend import get_array_module, is_cupy_array
 from ..ops.shape import concat
 from ..tensor import Tensor
 
@@ -75,6 +75,32 @@ def _array_norm(g: Any, p: float) -> float:
     return float((xp.abs(g) ** p).sum()) ** (1.0 / p)
 
 
+def _device_power_sum(xp: Any, g: Any, p: float) -> Any:
+    """``sum |g|^p`` (the largest ``|g|`` for ``p = inf``) as a 0-d array on ``g``'s GPU."""
+    if g.size == 0:
+        return xp.zeros((), dtype=g.dtype)
+    if p == math.inf:
+        return xp.abs(g).max()
+    if p == 2.0:
+        flat = g.reshape(-1)
+        return xp.vdot(flat, flat)
+    if p == 1.0:
+        return xp.abs(g).sum()
+    return (xp.abs(g) ** p).sum()
+
+
+def _on_one_gpu(items: list[Tensor]) -> Any:
+    """CuPy when every tensor lives on the same GPU (norms can stay there), else None."""
+    xp = get_array_module(items[0].data)
+    if xp is np:
+        return None
+    dev = items[0].data.device.id
+    for t in items:
+        if not is_cupy_array(t.data) or t.data.device.id != dev:
+            return None
+    return xp
+
+
 def get_total_norm(
     tensors: Params, norm_type: float = 2.0, error_if_nonfinite: bool = False
 ) -> Tensor:
@@ -94,12 +120,24 @@ def get_total_norm(
     -------
     Tensor, shape ()
         The norm, in the dtype of the first tensor (0.0 when there are none).
+        When every tensor is on one GPU the norm stays there (no read-back;
+        ``float(norm)`` waits for the GPU).
     """
     who = "get_total_norm"
     items = _tensors(who, tensors)
     p = _norm_type(who, norm_type)
     if not items:
         return Tensor(np.zeros((), dtype=np.float32))
+    xp = _on_one_gpu(items)
+    if xp is not None:  # computed on the GPU, no read-back unless error_if_nonfinite
+        parts = xp.stack([_device_power_sum(xp, t.data, p).astype(items[0].dtype) for t in items])
+        total_d = parts.max() if p == math.inf else parts.sum() ** (1.0 / p)
+        if error_if_nonfinite and not bool(xp.isfinite(total_d)):
+            raise RuntimeError(
+                f"{who}: the total norm of order {norm_type} is {float(total_d)}, so the "
+                "gradients cannot be clipped; pass error_if_nonfinite=False to scale them by it anyway"
+            )
+        return Tensor(total_d)
     norms = [_array_norm(t.data, p) for t in items]
     if any(math.isnan(n) for n in norms):
         total = math.nan
@@ -130,6 +168,14 @@ def clip_grads_with_norm_(parameters: Params, max_norm: float, total_norm: Any) 
     who = "clip_grads_with_norm_"
     items = _tensors(who, parameters)
     max_norm = _max_norm(who, max_norm)
+    raw = total_norm.data if isinstance(total_norm, Tensor) else total_norm
+    if is_cupy_array(raw):  # scale on the GPU by min(1, coef): no read-back
+        xp = get_array_module(raw)
+        coef = xp.minimum(max_norm / (raw + 1e-6), 1.0)
+        for p in items:
+            if p.grad is not None:
+                p.grad.data *= coef.astype(p.grad.dtype)
+        return
     total = float(total_norm)
     coef = max_norm / (total + 1e-6)
     if coef >= 1.0:  # also false for nan: nan scales the gradients, as in PyTorch

@@ -12,12 +12,12 @@ import numpy as np
 
 from ..autograd.engine import unbroadcast
 from ..autograd.function import Function
-from ..backend import get_array_module
+from ..backend import Device, device_of, get_array_module, is_cupy_array, to_device
 from ..tensor import Tensor
 
 __all__ = [
     "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "clip",
-    "maximum", "minimum", "where", "matmul", "cast", "clone",
+    "maximum", "minimum", "where", "matmul", "cast", "clone", "move",
 ]  # fmt: skip
 
 
@@ -244,6 +244,17 @@ class Cast(Function):
         return g.astype(self.src)
 
 
+class Move(Function):
+    """A copy on another device; the gradient goes back to the input's device."""
+
+    def forward(self, a: Any, device: Any = None) -> Any:
+        self.src = device_of(a)
+        return to_device(a, device)
+
+    def backward(self, g: Any) -> Any:
+        return to_device(g, self.src)
+
+
 class Clone(Function):
     def forward(self, a: Any) -> Any:
         return a.copy()
@@ -253,24 +264,43 @@ class Clone(Function):
 
 
 # ------------------------------------------------------------------ functions
+def _one_device(who: str, a: Any, b: Any) -> tuple[Any, Any]:
+    """Put both operands on one device: a NumPy constant follows a GPU tensor; two tensors on
+    different devices are an error (CuPy's own message would only name numpy.ndarray)."""
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            if type(a.data) is not type(b.data) and (
+                is_cupy_array(a.data) or is_cupy_array(b.data)
+            ):
+                raise ValueError(
+                    f"{who}: the operands are on different devices ({a.device} and {b.device}); "
+                    "move one of them with .to()"
+                )
+        elif type(b) is np.ndarray and is_cupy_array(a.data):
+            b = to_device(b, a.device)
+    elif isinstance(b, Tensor) and type(a) is np.ndarray and is_cupy_array(b.data):
+        a = to_device(a, b.device)
+    return a, b
+
+
 def add(a: Any, b: Any) -> Tensor:
     """``a + b`` with broadcasting."""
-    return Add.apply(a, b)
+    return Add.apply(*_one_device("add", a, b))
 
 
 def sub(a: Any, b: Any) -> Tensor:
     """``a - b`` with broadcasting."""
-    return Sub.apply(a, b)
+    return Sub.apply(*_one_device("sub", a, b))
 
 
 def mul(a: Any, b: Any) -> Tensor:
     """``a * b`` with broadcasting."""
-    return Mul.apply(a, b)
+    return Mul.apply(*_one_device("mul", a, b))
 
 
 def div(a: Any, b: Any) -> Tensor:
     """``a / b`` with broadcasting."""
-    return Div.apply(a, b)
+    return Div.apply(*_one_device("div", a, b))
 
 
 def neg(a: Tensor) -> Tensor:
@@ -280,7 +310,7 @@ def neg(a: Tensor) -> Tensor:
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - mirrors torch.pow
     """``a ** b``; the gradient w.r.t. ``b`` uses ``log(a)`` (defined for ``a > 0``)."""
-    return Pow.apply(a, b)
+    return Pow.apply(*_one_device("pow", a, b))
 
 
 def exp(a: Tensor) -> Tensor:
@@ -312,17 +342,21 @@ def clip(a: Tensor, min: float | None = None, max: float | None = None) -> Tenso
 
 def maximum(a: Any, b: Any) -> Tensor:
     """Elementwise maximum of two tensors (or a tensor and a constant)."""
-    return Maximum.apply(a, b)
+    return Maximum.apply(*_one_device("maximum", a, b))
 
 
 def minimum(a: Any, b: Any) -> Tensor:
     """Elementwise minimum of two tensors (or a tensor and a constant)."""
-    return Minimum.apply(a, b)
+    return Minimum.apply(*_one_device("minimum", a, b))
 
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:
     """Pick ``a`` where ``cond`` is true, else ``b`` (differentiable in ``a`` and ``b``)."""
+    a, b = _one_device("where", a, b)
     c = cond.data if isinstance(cond, Tensor) else cond
+    ref = a if isinstance(a, Tensor) else b
+    if isinstance(ref, Tensor) and type(c) is not type(ref.data) and hasattr(c, "shape"):
+        c = to_device(c, ref.device)  # the condition follows the values to their device
     return Where.apply(c, a, b)
 
 
@@ -342,7 +376,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     kb = sb[0] if len(sb) == 1 else sb[-2]
     if ka != kb:
         raise ValueError(f"matmul: inner dimensions differ: {sa} @ {sb} ({ka} != {kb})")
-    return MatMul.apply(a, b)
+    return MatMul.apply(*_one_device("matmul", a, b))
 
 
 def cast(a: Tensor, dtype: Any) -> Tensor:
@@ -353,6 +387,11 @@ def cast(a: Tensor, dtype: Any) -> Tensor:
     if dtype.kind != "f" and a.requires_grad:
         return Tensor._make(a.data.astype(dtype), False, None, 0)
     return Cast.apply(a, dtype=dtype)
+
+
+def move(a: Tensor, device: Any) -> Tensor:
+    """``a`` copied to ``device`` (``'cpu'``, ``'cuda'``, ``'cuda:1'``), staying in the graph."""
+    return Move.apply(a, device=Device(device))
 
 
 def clone(a: Tensor) -> Tensor:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, is_cupy_array
 from ..tensor import Tensor
 
 __all__ = [
@@ -95,7 +95,9 @@ def _stable_exp(xp: Any, x: Any, before_exp: Any) -> tuple[Any, Any, Any]:
     with per-row maxima. ``before_exp(x - shift)`` runs before the in-place
     exp, for gathers that need the shifted logits; its result is returned.
     """
-    shifts = ("row",) if x.size == 0 else ("global", "row")
+    # on a GPU the per-row shift costs little, and testing the global one would read a
+    # value back to the host (a device synchronisation) on every call
+    shifts = ("row",) if x.size == 0 or xp is not np else ("global", "row")
     for kind in shifts:
         shift = x.max() if kind == "global" else x.max(axis=1, keepdims=True)
         z = x - shift
@@ -419,6 +421,16 @@ def _check_input(who: str, x: Any) -> Tensor:
     return x
 
 
+def _check_device(who: str, name: str, a: Any, x: Tensor) -> None:
+    """A ``ValueError`` when tensor ``a`` lives on another device than the input ``x``."""
+    if isinstance(a, Tensor) and (is_cupy_array(a.data) or is_cupy_array(x.data)):
+        if a.device != x.device:
+            raise ValueError(
+                f"{who}: input is on {x.device} but {name} is on {a.device}; "
+                f"move it first: {name}.to({str(x.device)!r})"
+            )
+
+
 def _raw(a: Any, xp: Any) -> Any:
     a = a.data if isinstance(a, Tensor) else a
     return xp.asarray(a)
@@ -426,6 +438,7 @@ def _raw(a: Any, xp: Any) -> Any:
 
 def _float_operand(who: str, name: str, a: Any, x: Tensor) -> Any:
     """A float target of the input's shape: the Tensor itself (may be differentiated) or an array."""
+    _check_device(who, name, a, x)
     if isinstance(a, Tensor) and a.dtype.kind == "f":
         out = a if a.dtype == x.dtype else a.astype(x.dtype)
     else:
@@ -478,10 +491,13 @@ def _index_target(who: str, t: Any, x: Tensor, ignore_index: int) -> Any:
             f"{who}: class-index target must have shape {expected} for input of shape "
             f"{x.shape}, got {tuple(t.shape)}"
         )
-    if t.size == 0 or (t.min() >= 0 and t.max() < n_classes):
+    if t.size == 0:
+        return t
+    on_host = get_array_module(t) is np
+    if on_host and t.min() >= 0 and t.max() < n_classes:
         return t
     bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
-    if bad.any():
+    if bad.any():  # on a GPU the only read-back of a valid target
         value = int(t[bad].reshape(-1)[0])
         raise ValueError(
             f"{who}: target holds class index {value}, outside [0, {n_classes}) for "
@@ -547,6 +563,7 @@ def cross_entropy(
         raise ValueError(f"{who}: input must have shape (N, C, ...) or (C,), got a scalar")
     unbatched = input.ndim == 1
     x = input.reshape(1, -1) if unbatched else input
+    _check_device(who, "target", target, x)
     traw = target.data if isinstance(target, Tensor) else x.xp.asarray(target)
     kind = traw.dtype.kind
     if kind == "b" or kind not in "iuf":
@@ -613,6 +630,7 @@ def nll_loss(
         raise ValueError(f"{who}: input must have shape (N, C, ...) or (C,), got a scalar")
     unbatched = input.ndim == 1
     x = input.reshape(1, -1) if unbatched else input
+    _check_device(who, "target", target, x)
     t = target.data if isinstance(target, Tensor) else x.xp.asarray(target)
     if t.dtype.kind not in "iu":
         raise TypeError(f"{who}: target must hold integer class indices, got dtype {t.dtype}")

@@ -79,7 +79,8 @@ class _Extreme(Function):
         if self.requires_grad:
             mask = a == out
             self.mask = mask
-            self.count = mask.sum(axis=axes, keepdims=True)
+            # counted in the input's dtype: an integer count would promote float32 grads to float64
+            self.count = mask.sum(axis=axes, keepdims=True, dtype=a.dtype)
             self.shape, self.axes, self.keepdims = a.shape, axes, keepdims
         return out if keepdims else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
 

@@ -75,18 +75,14 @@ class Workspace:
         if xp is not np or small or not hasattr(sys, "getrefcount"):
             return xp.empty(shape, dtype=dtype)
         with self._lock:
-            for a in self._arrays:
-                # 3 references: the pool's list, the loop variable, getrefcount's argument
-                if a.shape == shape and a.dtype == dtype and sys.getrefcount(a) <= 3:
+            arrays = self._arrays
+            free = [sys.getrefcount(arrays[i]) <= 2 for i in range(len(arrays))]
+            # (2 references: the pool's list and getrefcount's argument)
+            for i, a in enumerate(arrays):
+                if free[i] and a.shape == shape and a.dtype == dtype:
                     return a
-            if len(self._arrays) >= self.max_arrays:  # drop the oldest free buffer, else the oldest
-                arrays = self._arrays
-                drop = 0
-                for i in range(len(arrays)):
-                    if sys.getrefcount(arrays[i]) <= 2:  # the list and getrefcount's argument
-                        drop = i
-                        break
-                arrays.pop(drop)
+            if len(arrays) >= self.max_arrays:  # drop the oldest free buffer, else the oldest
+                arrays.pop(free.index(True) if True in free else 0)
             out = np.empty(shape, dtype=dtype)
             self._arrays.append(out)
             return out

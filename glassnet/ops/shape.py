@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from ..autograd.function import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, is_cupy_array
 from ..tensor import Tensor
 
 __all__ = [
@@ -34,7 +35,8 @@ class Transpose(Function):
     def backward(self, g: Any) -> Any:
         if self.axes is None:
             return g.transpose()
-        return g.transpose(np.argsort(self.axes))
+        inverse = sorted(range(len(self.axes)), key=self.axes.__getitem__)
+        return g.transpose(inverse)
 
 
 def _is_basic(index: Any) -> bool:
@@ -62,7 +64,7 @@ class Concat(Function):
     def forward(self, *arrays: Any, axis: int = 0) -> Any:
         xp = get_array_module(*arrays)
         self.axis = axis
-        self.splits = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        self.splits = list(itertools.accumulate(a.shape[axis] for a in arrays[:-1]))
         return xp.concatenate(arrays, axis=axis)
 
     def backward(self, g: Any) -> tuple:
@@ -158,19 +160,28 @@ def swapaxes(a: Tensor, axis1: int, axis2: int) -> Tensor:
     return transpose(a, axes)
 
 
-def _unwrap_index(index: Any) -> Any:
-    if isinstance(index, Tensor):
-        return index.data
+def _index_part(i: Any, xp: Any) -> Any:
+    if isinstance(i, Tensor):
+        i = i.data
+    if isinstance(i, list):
+        return xp.asarray(i)
+    if xp is not np and isinstance(i, np.ndarray):
+        return xp.asarray(i)  # copied to the GPU once, for forward and backward
+    if xp is np and is_cupy_array(i):
+        return i.get()
+    return i
+
+
+def _unwrap_index(index: Any, xp: Any = np) -> Any:
+    """The index with tensors unwrapped and index arrays on the indexed tensor's device."""
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    if isinstance(index, list):
-        return np.asarray(index)
-    return index
+        return tuple(_index_part(i, xp) for i in index)
+    return _index_part(index, xp)
 
 
 def getitem(a: Tensor, index: Any) -> Tensor:
     """NumPy indexing: ints, slices, ``None``, ``...``, integer and boolean arrays."""
-    return GetItem.apply(a, index=_unwrap_index(index))
+    return GetItem.apply(a, index=_unwrap_index(index, a.xp))
 
 
 def concat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:

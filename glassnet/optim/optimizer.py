@@ -124,21 +124,17 @@ def _empty(like: Any, n: int) -> Any:
 
 
 def _to_plain(value: Any) -> Any:
-    """Python scalars for NumPy scalars and 0-d arrays; other values unchanged."""
-    if isinstance(value, (np.generic,)) or (isinstance(value, np.ndarray) and value.ndim == 0):
+    """Python scalars for NumPy scalars and 0-d NumPy/CuPy arrays; other values unchanged."""
+    if isinstance(value, np.generic) or (
+        (isinstance(value, np.ndarray) or backend.is_cupy_array(value)) and value.ndim == 0
+    ):
         return value.item()
     return value
 
 
 def _host_array(value: Any) -> np.ndarray:
     """A NumPy array from a NumPy/CuPy array, a glassnet Tensor or a torch tensor."""
-    if isinstance(value, Tensor):
-        return value.numpy()
-    if backend.is_cupy_array(value):
-        return value.get()
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
-        return value.detach().cpu().numpy()
-    return np.asarray(value)
+    return backend.to_host(value)
 
 
 class Optimizer:
@@ -304,8 +300,45 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
+            self._follow_params(group)
             self._step_group(group)
         return loss
+
+    # ----------------------------------------------------------------- devices
+    def _follow_params(self, group: dict[str, Any]) -> None:
+        """Move (and cast) state arrays to their parameter's device and dtype if it changed
+        since they were made (``model.to('cuda')`` after the optimizer had stepped)."""
+        state = self.state
+        for p in group["params"]:
+            s = state.get(p)
+            if not s:
+                continue
+            data = p.data
+            on_gpu = backend.is_cupy_array(data)
+            for k, v in s.items():
+                if not hasattr(v, "shape"):
+                    continue
+                if (
+                    type(v) is not type(data)
+                    or v.dtype != data.dtype
+                    or (on_gpu and v.device.id != data.device.id)
+                ):
+                    s[k] = backend.to_device(v, p.device).astype(data.dtype, copy=False)
+
+    def to(self, device: Any) -> Optimizer:
+        """Move the per-parameter state (moment estimates, ...) to ``device`` now.
+
+        State also follows its parameter on its own: after ``model.to('cuda')``
+        the next :meth:`step` moves what it needs. Call this to move it at a
+        chosen moment, e.g. to free GPU memory after moving a model back.
+        """
+        dev = backend.Device(device)
+        for s in self.state.values():
+            for k, v in s.items():
+                if hasattr(v, "shape"):
+                    s[k] = backend.to_device(v, dev)
+        self._scratch_pool.clear()
+        return self
 
     def _step_group(self, group: dict[str, Any]) -> None:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} does not implement _step_group")

@@ -261,3 +261,30 @@ def test_cell_errors():
         cell(gn.zeros(2, 3), gn.zeros(3, 4))
     with pytest.raises(TypeError, match=r"LSTMCell\(3, 4\): expected hx to be a tuple \(h, c\)"):
         nn.LSTMCell(3, 4)(gn.zeros(2, 3), gn.zeros(2, 4))
+
+
+# ------------------------------------------------------- device (xp) path
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN"])
+def test_device_path_matches_cpu(name, rng, monkeypatch):
+    """The same ops on a CuPy stand-in (tests/fakecupy.py) give the CPU's results."""
+    fake = pytest.importorskip("tests.fakecupy")
+    fake.install(monkeypatch)
+    gn.manual_seed(0)
+    cpu = getattr(nn, name)(5, 8, num_layers=2, batch_first=True)
+    gpu = getattr(nn, name)(5, 8, num_layers=2, batch_first=True)
+    gpu.load_state_dict(cpu.state_dict())
+    gpu.to("cuda")
+    x = rng.standard_normal((3, 6, 5)).astype(np.float32)
+    att_c, att_g = nn.TemporalAttention(8), nn.TemporalAttention(8)
+    att_g.load_state_dict(att_c.state_dict())
+    att_g.to("cuda")
+    losses = []
+    for rnn, att, xt in ((cpu, att_c, gn.tensor(x)), (gpu, att_g, gn.tensor(x).to("cuda"))):
+        ctx, _ = att(rnn(xt)[0])
+        loss = ctx.sum()
+        loss.backward()
+        losses.append(loss.item())
+    assert losses[0] == pytest.approx(losses[1], rel=1e-6)
+    for (k, p), q in zip(cpu.named_parameters(), gpu.parameters()):
+        assert q.grad.device.type == "cuda"
+        np.testing.assert_allclose(q.grad.to("cpu").numpy(), p.grad.numpy(), rtol=1e-5, err_msg=k)

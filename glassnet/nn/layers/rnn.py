@@ -296,7 +296,8 @@ class LSTM(_RNNBase):
     state ``h_{t-1}`` and computes four gate pre-activations with one product,
     ``W_ih x_t + b_ih + W_hh h_{t-1} + b_hh``. The rows of ``weight_ih_l0``
     (and of ``weight_hh_l0`` and the biases) are stacked in PyTorch's order,
-    each block ``H`` rows long:
+    each block ``H`` rows long; below, ``W_ii = weight_ih_l0[0:H]``,
+    ``W_hi = weight_hh_l0[0:H]``, ``b_ii = bias_ih_l0[0:H]`` and so on:
 
     - rows ``0:H``, gate **i**, the *input gate*: ``i = sigmoid(W_ii x + b_ii + W_hi h + b_hi)``,
       how much of the candidate enters the memory;
@@ -307,10 +308,10 @@ class LSTM(_RNNBase):
     - rows ``3H:4H``, gate **o**, the *output gate*: ``o = sigmoid(W_io x + b_io + W_ho h + b_ho)``,
       how much of the memory is shown.
 
-    The actual memory cell and the new hidden state are then::
+    The *actual memory cell* ``c_t`` and the new hidden state are then::
 
         c_t = f * c_{t-1} + i * g        # keep part of the old memory, add part of the candidate
-        h_t = o * tanh(c_t)              # what the cell outputs and feeds back
+        h_t = o * tanh(c_t)              # what the cell shows: the output, fed back at t + 1
 
     The gates are sigmoids, values in (0, 1) that act as soft switches; the
     additive update of ``c_t`` is what lets gradients travel over many steps.

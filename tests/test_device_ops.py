@@ -1,0 +1,287 @@
+"""Every functional op gives the same values and gradients on the CPU and on a GPU.
+
+Each case runs once on the CPU and once on the device of the ``device``
+fixture (the fake CuPy everywhere, a real GPU when present); outputs and the
+gradients of ``sum(out * w)`` with respect to every floating input must agree.
+On the fake device any op that calls NumPy on a device array, or mixes a host
+array into a device computation, fails here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+import glassnet.functional as F
+
+from . import device_params
+from .device_params import host, tolerances
+
+gpu = device_params.gpu  # the fixture
+
+R = np.random.default_rng(7)
+
+
+def _f(*shape: int, lo: float = -1.0, hi: float = 1.0) -> np.ndarray:
+    return R.uniform(lo, hi, shape).astype(np.float32)
+
+
+def _pos(*shape: int) -> np.ndarray:
+    return _f(*shape, lo=0.2, hi=2.0)
+
+
+def _prob(*shape: int) -> np.ndarray:
+    return _f(*shape, lo=0.05, hi=0.95)
+
+
+def _labels(n: int, c: int) -> np.ndarray:
+    return R.integers(0, c, n)
+
+
+def _onehot_probs(n: int, c: int) -> np.ndarray:
+    p = _pos(n, c)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def _lstm_w(f: int, h: int) -> list[np.ndarray]:
+    return [_f(4 * h, f), _f(4 * h, h), _f(4 * h), _f(4 * h)]
+
+
+def _gru_w(f: int, h: int) -> list[np.ndarray]:
+    return [_f(3 * h, f), _f(3 * h, h), _f(3 * h), _f(3 * h)]
+
+
+MASK = R.random((2, 3, 5)) > 0.3
+MASK[:, :, 0] = True
+
+# name -> (function of tensors, inputs). Integer and boolean inputs are constants.
+CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
+    # arithmetic
+    "add_broadcast": (lambda a, b: a + b, [_f(3, 4), _f(4)]),
+    "sub_scalar": (lambda a: 2 - a, [_f(3, 4)]),
+    "mul": (lambda a, b: a * b, [_f(3, 1), _f(1, 5)]),
+    "div": (lambda a, b: a / b, [_f(3, 4), _pos(3, 4)]),
+    "pow": (lambda a, b: a**b, [_pos(3, 4), _f(3, 4)]),
+    "pow_const": (lambda a: a**3, [_f(3, 4)]),
+    "neg_abs": (lambda a: -abs(a), [_f(3, 4)]),
+    "exp_log_sqrt": (lambda a: F.exp(a) + F.log(a) + F.sqrt(a), [_pos(3, 4)]),
+    "clip": (lambda a: F.clip(a, -0.3, 0.4), [_f(3, 4)]),
+    "maximum": (F.maximum, [_f(3, 4), _f(3, 4)]),
+    "minimum_const": (lambda a: F.minimum(a, 0.1), [_f(3, 4)]),
+    "where": (lambda c, a, b: F.where(c, a, b), [R.random((3, 4)) > 0.5, _f(3, 4), _f(3, 4)]),
+    "matmul_batched": (F.matmul, [_f(2, 3, 4), _f(4, 5)]),
+    "matmul_vector": (F.matmul, [_f(4), _f(4, 5)]),
+    "cast_clone": (lambda a: F.clone(a).astype(np.float64).sum(axis=1), [_f(3, 4)]),
+    "linear": (F.linear, [_f(5, 3, 4), _f(6, 4), _f(6)]),
+    # activations
+    "sigmoid": (F.sigmoid, [_f(3, 4, lo=-8, hi=8)]),
+    "tanh": (F.tanh, [_f(3, 4)]),
+    "relu": (F.relu, [_f(3, 4)]),
+    "leaky_relu": (lambda a: F.leaky_relu(a, 0.1), [_f(3, 4)]),
+    "elu": (F.elu, [_f(3, 4)]),
+    "gelu": (F.gelu, [_f(3, 4, lo=-3, hi=3)]),
+    "gelu_tanh": (lambda a: F.gelu(a, approximate="tanh"), [_f(3, 4)]),
+    "softplus": (F.softplus, [_f(3, 4, lo=-30, hi=30)]),
+    "silu": (F.silu, [_f(3, 4)]),
+    "softmax": (lambda a: F.softmax(a, axis=0), [_f(3, 4)]),
+    "log_softmax": (F.log_softmax, [_f(3, 4)]),
+    # reductions
+    "sum_mean": (lambda a: a.sum(axis=1) + a.mean(axis=(0, 1), keepdims=True), [_f(2, 3, 4)]),
+    "max_min": (lambda a: a.max(axis=1) - a.min(), [_f(3, 4)]),
+    "var_std": (lambda a: a.var(axis=0) + a.std(), [_f(3, 4)]),
+    "logsumexp": (lambda a: F.logsumexp(a, axis=1), [_f(3, 4)]),
+    # shape
+    "reshape_transpose": (lambda a: a.reshape(4, 6).T.transpose(1, 0).permute(1, 0), [_f(2, 3, 4)]),
+    "swapaxes_flatten": (lambda a: F.flatten(F.swapaxes(a, 0, 2), 1), [_f(2, 3, 4)]),
+    "getitem_basic": (lambda a: a[1:, None, ::2], [_f(3, 4)]),
+    "getitem_list": (lambda a: a[[0, 2, 2]], [_f(3, 4)]),
+    "getitem_array": (lambda a, i: a[:, i], [_f(3, 4), np.array([3, 0, 3])]),
+    "getitem_bool": (lambda a, m: a[m], [_f(3, 4), R.random((3, 4)) > 0.4]),
+    "concat_split": (
+        lambda a, b: F.split(F.concat([a, b], axis=1), 2, axis=1)[1],
+        [_f(3, 2), _f(3, 3)],
+    ),
+    "stack": (lambda a, b: F.stack([a, b], axis=1), [_f(3, 2), _f(3, 2)]),
+    "pad": (lambda a: F.pad(a, (1, 2, 0, 1), value=0.5), [_f(3, 4)]),
+    "squeeze_unsqueeze": (lambda a: F.unsqueeze(F.squeeze(a, 1), 0), [_f(3, 1, 4)]),
+    "broadcast_to": (lambda a: F.broadcast_to(a, (2, 3, 4)), [_f(3, 1)]),
+    # convolution, pooling, normalisation
+    "conv2d": (
+        lambda x, w, b: F.conv2d(x, w, b, padding=1),
+        [_f(2, 3, 6, 6), _f(4, 3, 3, 3), _f(4)],
+    ),
+    "conv2d_stride_dil": (
+        lambda x, w: F.conv2d(x, w, stride=2, dilation=2, padding="valid"),
+        [_f(2, 2, 9, 9), _f(3, 2, 3, 3)],
+    ),  # fmt: skip
+    "conv2d_groups": (
+        lambda x, w: F.conv2d(x, w, groups=2, padding="same"),
+        [_f(2, 4, 5, 5), _f(4, 2, 3, 3)],
+    ),
+    "conv1d": (lambda x, w, b: F.conv1d(x, w, b, padding=1), [_f(2, 3, 7), _f(4, 3, 3), _f(4)]),
+    "max_pool2d": (lambda x: F.max_pool2d(x, 2), [_f(2, 3, 6, 6)]),
+    "max_pool2d_pad": (
+        lambda x: F.max_pool2d(x, 3, stride=2, padding=1, ceil_mode=True),
+        [_f(2, 3, 7, 7)],
+    ),
+    "avg_pool2d": (
+        lambda x: F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False),
+        [_f(2, 3, 7, 7)],
+    ),  # fmt: skip
+    "adaptive_avg_pool2d": (lambda x: F.adaptive_avg_pool2d(x, (3, 2)), [_f(2, 3, 7, 5)]),
+    "global_avg_pool2d": (F.global_avg_pool2d, [_f(2, 3, 4, 4)]),
+    "batch_norm_train": (
+        lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+        [_f(4, 3, 5, 5), _pos(3), _f(3)],
+    ),  # fmt: skip
+    "batch_norm_1d": (
+        lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+        [_f(6, 5), _pos(5), _f(5)],
+    ),  # fmt: skip
+    "batch_norm_eval": (
+        lambda x, m, v: F.batch_norm(x, m, v, training=False),
+        [_f(4, 3, 2, 2), _f(3), _pos(3)],
+    ),  # fmt: skip
+    # losses
+    "cross_entropy": (F.cross_entropy, [_f(6, 5), _labels(6, 5)]),
+    "cross_entropy_weighted": (
+        lambda x, t, w: F.cross_entropy(x, t, weight=w.data, ignore_index=1, label_smoothing=0.1),
+        [_f(6, 5), _labels(6, 5), _pos(5)],
+    ),  # fmt: skip
+    "cross_entropy_probs": (F.cross_entropy, [_f(6, 5), _onehot_probs(6, 5)]),
+    "cross_entropy_spatial": (
+        lambda x, t: F.cross_entropy(x, t, reduction="none"),
+        [_f(2, 4, 3, 3), R.integers(0, 4, (2, 3, 3))],
+    ),  # fmt: skip
+    "nll_loss": (
+        lambda x, t: F.nll_loss(F.log_softmax(x, 1), t, reduction="sum"),
+        [_f(6, 5), _labels(6, 5)],
+    ),
+    "bce_with_logits": (
+        lambda x, t, pw: F.binary_cross_entropy_with_logits(x, t, pos_weight=pw.data),
+        [_f(6, 3), _prob(6, 3), _pos(3)],
+    ),  # fmt: skip
+    "bce": (F.binary_cross_entropy, [_prob(6, 3), _prob(6, 3)]),
+    "mse_l1": (
+        lambda x, t: F.mse_loss(x, t) + F.l1_loss(x, t, reduction="sum"),
+        [_f(6, 3), _f(6, 3)],
+    ),
+    "huber_smooth_l1": (
+        lambda x, t: F.huber_loss(x, t, delta=0.5) + F.smooth_l1_loss(x, t, beta=0.3),
+        [_f(6, 3), _f(6, 3)],
+    ),  # fmt: skip
+    "half_mse": (F.half_mse_loss, [_f(6, 3), _f(6, 3)]),
+    "kl_div": (
+        lambda x, t: F.kl_div(F.log_softmax(x, 1), t, reduction="batchmean"),
+        [_f(4, 5), _onehot_probs(4, 5)],
+    ),  # fmt: skip
+    # attention
+    "masked_softmax": (lambda x, m: F.masked_softmax(x, m), [_f(2, 3, 5), MASK]),
+    "sdpa_bool_mask": (
+        lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, m)[0],
+        [_f(2, 3, 4), _f(2, 5, 4), _f(2, 5, 6), MASK],
+    ),  # fmt: skip
+    "sdpa_float_mask": (
+        lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, m)[0],
+        [_f(2, 3, 4), _f(2, 5, 4), _f(2, 5, 6), _f(3, 5)],
+    ),  # fmt: skip
+    "additive_attention": (
+        lambda h, wk, v, b, m: F.additive_attention(h, wk, v, b, mask=m),
+        [_f(2, 5, 4), _f(3, 4), _f(3), _f(3), MASK[:, 0]],
+    ),  # fmt: skip
+    "additive_attention_query": (
+        lambda h, wk, v, q, wq: F.additive_attention(h, wk, v, query=q, weight_q=wq),
+        [_f(2, 5, 4), _f(3, 4), _f(3), _f(2, 6), _f(3, 6)],
+    ),  # fmt: skip
+    "weighted_sum": (F.weighted_sum, [_prob(2, 5), _f(2, 5, 4)]),
+    # recurrent
+    "lstm_layer": (
+        lambda x, h0, c0, *w: F.lstm_layer(x, h0, c0, *w, batch_first=True),
+        [_f(3, 4, 2), _f(3, 5), _f(3, 5), *_lstm_w(2, 5)],
+    ),  # fmt: skip
+    "lstm_layer_reverse": (
+        lambda x, *w: F.lstm_layer(x, None, None, *w, reverse=True),
+        [_f(4, 3, 2), *_lstm_w(2, 5)],
+    ),  # fmt: skip
+    "gru_layer": (lambda x, h0, *w: F.gru_layer(x, h0, *w), [_f(4, 3, 2), _f(3, 5), *_gru_w(2, 5)]),
+    "rnn_layer_relu": (
+        lambda x, *w: F.rnn_layer(x, None, *w, nonlinearity="relu"),
+        [_f(4, 3, 2), _f(5, 2), _f(5, 5), _f(5), _f(5)],
+    ),  # fmt: skip
+    "lstm_cell": (
+        lambda x, h, c, *w: F.lstm_cell(x, h, c, *w),
+        [_f(3, 2), _f(3, 5), _f(3, 5), *_lstm_w(2, 5)],
+    ),
+    "gru_cell": (lambda x, h, *w: F.gru_cell(x, h, *w), [_f(3, 2), _f(3, 5), *_gru_w(2, 5)]),
+    "rnn_cell": (lambda x, h, *w: F.rnn_cell(x, h, *w), [_f(3, 2), _f(3, 5), _f(5, 2), _f(5, 5)]),
+    # dropout with a host generator: the same mask on every device
+    "dropout_host_rng": (lambda a: F.dropout(a, 0.4, rng=np.random.default_rng(3)), [_f(5, 6)]),
+}
+
+
+def _run(fn: Callable[..., Any], arrays: list[np.ndarray], device: str) -> tuple[list, list]:
+    ins = []
+    for a in arrays:
+        floating = a.dtype.kind == "f"
+        ins.append(gn.tensor(a, requires_grad=floating).to(device))
+    out = fn(*ins)
+    outs = list(out) if isinstance(out, (tuple, list)) else [out]
+    w_rng = np.random.default_rng(1)
+    total = None
+    for o in outs:
+        if o.dtype.kind != "f":
+            continue
+        w = gn.tensor(w_rng.standard_normal(o.shape).astype(o.dtype)).to(device)
+        part = (o * w).sum()
+        total = part if total is None else total + part
+    total.backward()
+    grads = [host(t.grad) if t.grad is not None else None for t in ins]
+    return [host(o) for o in outs], grads
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_op_same_on_gpu(name: str, gpu: str) -> None:
+    fn, arrays = CASES[name]
+    want_out, want_grads = _run(fn, arrays, "cpu")
+    got_out, got_grads = _run(fn, arrays, gpu)
+    tol = tolerances(gpu)
+    for k, (g, w) in enumerate(zip(got_out, want_out)):
+        assert g.dtype == w.dtype, f"output {k}: dtype {g.dtype} on the GPU, {w.dtype} on the CPU"
+        np.testing.assert_allclose(g, w, err_msg=f"{name}: output {k}", **tol)
+    for i, (g, w) in enumerate(zip(got_grads, want_grads)):
+        assert (g is None) == (w is None), f"{name}: gradient of input {i} missing on one device"
+        if g is not None:
+            assert g.dtype == w.dtype
+            np.testing.assert_allclose(g, w, err_msg=f"{name}: gradient of input {i}", **tol)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_backward_keeps_each_input_dtype(name: str) -> None:
+    """No op hands back a gradient in another dtype than its input's (a float64 gradient for
+    a float32 input doubles the memory traffic of everything upstream, on any device)."""
+    from glassnet.autograd.engine import _toposort
+
+    fn, arrays = CASES[name]
+    ins = [gn.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
+    out = fn(*ins)
+    outs = [o for o in (out if isinstance(out, (tuple, list)) else [out]) if o.dtype.kind == "f"]
+    bad: list[str] = []
+    for node in _toposort([o._ctx for o in outs if o._ctx is not None]):
+        inputs, original = node.inputs, node.backward
+
+        def checked(
+            *grads: Any, _node: Any = node, _inputs: Any = inputs, _f: Any = original
+        ) -> Any:
+            res = _f(*grads)
+            for t, g in zip(_inputs, res if isinstance(res, tuple) else (res,)):
+                if t is not None and g is not None and g.dtype != t.dtype:
+                    bad.append(f"{type(_node).__name__}: {g.dtype} gradient for a {t.dtype} input")
+            return res
+
+        node.backward = checked
+    sum(o.sum() for o in outs).backward()
+    assert not bad, bad
