@@ -24,3 +24,7 @@ def torch():
     torch = pytest.importorskip("torch")
     torch.set_num_threads(1)
     return torch
+
+
+# the device fixtures (cpu / fake-cuda / cuda) for any test that asks for them
+from tests.device_params import device, gpu  # noqa: E402, F401

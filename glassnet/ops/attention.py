@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
-from ..backend import get_array_module
-from ..random import get_rng
+from ..backend import device_of, get_array_module, to_device
 from ..tensor import Tensor
 from .arithmetic import matmul
+from .dropout import dropout_mask
 from .rnn import workspace
 
 __all__ = [
@@ -46,15 +46,25 @@ def _softmax(xp: Any, s: Any, mask: Any, axis: int) -> Any:
     return s
 
 
-def _raw_mask(mask: Any, who: str) -> Any:
+def _raw_mask(mask: Any, who: str, like: Any) -> Any:
+    """The mask as a boolean array on the device of ``like`` (the scores' input)."""
     if mask is None:
         return None
     m = mask.data if isinstance(mask, Tensor) else mask
-    xp = get_array_module(m)
+    xp = get_array_module(like)
+    if xp is not np and get_array_module(m) is np:
+        m = to_device(np.asarray(m), device_of(like))
     m = xp.asarray(m)
     if m.dtype != np.bool_:
         raise TypeError(f"{who}: mask must be boolean (True = keep), got dtype {m.dtype}")
     return m
+
+
+def _device_array(value: Any, like: Any) -> Any:
+    m = value.data if isinstance(value, Tensor) else value
+    if get_array_module(like) is not np and get_array_module(m) is np:
+        return to_device(np.asarray(m), device_of(like))
+    return get_array_module(like).asarray(m)
 
 
 class MaskedSoftmax(Function):
@@ -185,7 +195,7 @@ def masked_softmax(x: Tensor, mask: Any = None, axis: int = -1) -> Tensor:
     Tensor
         Same shape as ``x``; each slice along ``axis`` sums to 1 (or 0 if fully hidden).
     """
-    m = _raw_mask(mask, "masked_softmax")
+    m = _raw_mask(mask, "masked_softmax", x.data)
     if m is not None:
         try:
             np.broadcast_shapes(m.shape, tuple(x.shape))
@@ -270,8 +280,7 @@ def scaled_dot_product_attention(
     )  # fmt: skip
     mask = bias = None
     if attn_mask is not None:
-        m = attn_mask.data if isinstance(attn_mask, Tensor) else attn_mask
-        m = get_array_module(m).asarray(m)
+        m = _device_array(attn_mask, query.data)
         try:
             np.broadcast_shapes(m.shape, scores_shape)
         except ValueError:
@@ -285,10 +294,7 @@ def scaled_dot_product_attention(
             bias = m.astype(query.dtype, copy=False)
     drop = None
     if dropout_p > 0 and training:
-        xp = get_array_module(query.data)
-        r = (rng if rng is not None else get_rng()).random(scores_shape)
-        keep = xp.asarray(r >= dropout_p)
-        drop = keep.astype(query.dtype) * query.dtype.type(1.0 / (1.0 - dropout_p))
+        drop = dropout_mask(query.data, dropout_p, rng, shape=scores_shape)
     sc = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
     weights = DotProductWeights.apply(query, key, mask=mask, bias=bias, scale=sc)
     dropped = weights if drop is None else weights * Tensor._make(drop, False, None, 0)
@@ -349,7 +355,7 @@ def additive_attention(
                 f"{who}: expected weight_q of shape ({a}, {query.shape[1]}), got "
                 f"{tuple(weight_q.shape)}"
             )
-    m = _raw_mask(mask, who)
+    m = _raw_mask(mask, who, keys.data)
     if m is not None and tuple(m.shape) != (n, t_len):
         raise ValueError(f"{who}: expected mask of shape ({n}, {t_len}), got {tuple(m.shape)}")
     weights = AdditiveWeights.apply(keys, query, weight_k, bias, weight_q, v, mask=m)

@@ -133,3 +133,17 @@ def test_stream_errors():
         next(nn.stream(nn.Linear(2, 3), gn.zeros(5, 1, 2), 2))
     with pytest.raises(ValueError, match=r"stream: time_axis 3 is out of range for a series of shape \(5, 1, 2\)"):  # fmt: skip
         next(nn.stream(srnn, gn.zeros(5, 1, 2), 2, time_axis=3))
+
+
+def test_carried_state_follows_the_model_to_another_device(gpu):
+    from glassnet import nn
+
+    gn.manual_seed(0)
+    srnn = nn.StatefulRNN(nn.LSTM(3, 4, batch_first=True))
+    x = gn.randn(2, 5, 3)
+    srnn(x[:, :2])  # state now on the CPU
+    srnn.to(gpu)
+    out = srnn(x[:, 2:].to(gpu))  # the carried state moves with the model
+    assert out.device == gn.device(gpu)
+    h, c = srnn.state
+    assert h.device == gn.device(gpu) and c.device == gn.device(gpu)

@@ -24,6 +24,12 @@ from .rnn import _RNNBase
 __all__ = ["StatefulRNN", "StreamChunk", "stream"]
 
 
+def _move(state: Any, device: Any) -> Any:
+    if isinstance(state, tuple):
+        return tuple(s.to(device) for s in state)
+    return state.to(device)
+
+
 def _detach(state: Any) -> Any:
     if isinstance(state, tuple):
         return tuple(s.detach() for s in state)
@@ -86,6 +92,8 @@ class StatefulRNN(Module):
                     f"{carried if carried is not None else 'one unbatched sequence'}, got input "
                     f"of shape {tuple(x.shape)}; call reset_state() before a new series"
                 )
+            if h.device != x.device:  # the model moved between calls: the state follows
+                self.state = _move(self.state, x.device)
         out, state = self.rnn(x, self.state)
         self.state = _detach(state)
         return out
