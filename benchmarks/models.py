@@ -1,7 +1,7 @@
 """The benchmark models, built the same way in glassnet and in PyTorch.
 
 - ``seed_cnn``: the seed article's CNN (conv3x3x32, pool, conv3x3x64, pool, FC1024, dropout, FC10)
-- ``seed_cnn_bn``: the same with BatchNorm after each conv
+- ``seed_cnn_bn``: the same with BatchNorm after each conv and after the hidden FC layer
 - ``mlp``: 784-512-256-10 with ReLU and dropout 0.2
 - ``lstm_attn``: LSTM(28 -> 128) over the 28 rows of an image, additive temporal attention, Linear(128, 10)
 
@@ -69,6 +69,7 @@ def build_torch(name: str, width: int = 1) -> Any:
         layers += [nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(c1, c2, 3, padding=1)]
         layers += [nn.BatchNorm2d(c2)] if bn else []
         layers += [nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(7 * 7 * c2, 1024)]
+        layers += [nn.BatchNorm1d(1024)] if bn else []
         layers += [nn.ReLU(), nn.Dropout(0.5), nn.Linear(1024, 10)]
         return nn.Sequential(*layers)
     if name == "mlp":

@@ -14,6 +14,7 @@ gather simply reads them with other strides).
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -149,6 +150,7 @@ class Workspace:
     def __init__(self, max_free: int = 6) -> None:
         self.max_free = max_free
         self._free: OrderedDict[tuple, list] = OrderedDict()
+        self._lock = threading.Lock()
         #: How many arrays ``take`` had to allocate (a steady training loop stops adding).
         self.allocations = 0
 
@@ -158,13 +160,14 @@ class Workspace:
         for s in shape:
             size *= int(s)
         key = (xp.__name__, dtype.str, size)
-        lst = self._free.get(key)
-        if lst:
-            try:
-                return lst.pop().reshape(shape)
-            except IndexError:  # pragma: no cover - another thread took it
-                pass
-        self.allocations += 1
+        with self._lock:
+            lst = self._free.get(key)
+            if lst:
+                arr = lst.pop()
+                if not lst:
+                    del self._free[key]
+                return arr.reshape(shape)
+            self.allocations += 1
         return xp.empty(shape, dtype=dtype)
 
     def give(self, arr: Any) -> None:
@@ -172,17 +175,17 @@ class Workspace:
             return
         flat = arr.reshape(-1)
         key = (type(arr).__module__.split(".")[0], arr.dtype.str, flat.size)
-        lst = self._free.pop(key, None) or []
-        lst.append(flat)
-        self._free[key] = lst
-        n = sum(len(v) for v in self._free.values())
-        while n > self.max_free and self._free:
-            k, v = next(iter(self._free.items()))
-            if v:  # take() can leave an empty list behind
+        with self._lock:
+            lst = self._free.pop(key, None) or []
+            lst.append(flat)
+            self._free[key] = lst
+            n = sum(len(v) for v in self._free.values())
+            while n > self.max_free:
+                k, v = next(iter(self._free.items()))
                 v.pop(0)
                 n -= 1
-            if not v:
-                del self._free[k]
+                if not v:
+                    del self._free[k]
 
     def lease(self, arr: Any) -> _Lease:
         """An object that gives ``arr`` back when it is garbage-collected."""
@@ -190,7 +193,8 @@ class Workspace:
 
     def clear(self) -> None:
         """Drop all idle arrays (arrays leased to live graphs are unaffected)."""
-        self._free.clear()
+        with self._lock:
+            self._free.clear()
 
     @property
     def nbytes(self) -> int:
@@ -206,6 +210,7 @@ class Workspace:
     def __setstate__(self, state: dict) -> None:
         self.max_free = state.get("max_free", 6)
         self._free = OrderedDict()
+        self._lock = threading.Lock()
         self.allocations = 0
 
     def __repr__(self) -> str:
@@ -338,9 +343,10 @@ def col2im(
 
     Parameters
     ----------
-    gc : ndarray, shape (groups, kh*kw, N*H_out*W_out, C // groups)
-        Gradient of each window position, one contiguous block per kernel
-        offset, so each of the ``kh*kw`` strided adds runs over long rows.
+    gc : ndarray, shape (N, H_out, W_out, groups, kh*kw, C // groups)
+        Gradient of each window position (any strides; a layout with one
+        contiguous block per kernel tap makes each of the ``kh*kw`` adds run
+        over long rows).
     in_shape : (N, H, W, C)
     out : ndarray, shape (N, H, W, C), optional
         C-contiguous array to write into.
@@ -374,8 +380,7 @@ def col2im(
     g5 = gx.reshape(n, h, w, groups, cg)
     first = True
     for partial, a, b, i0, i1, y0, j0, j1, x0 in taps:
-        src = gc[:, a * kw + b].reshape(groups, n, ho, wo, cg).transpose(1, 2, 3, 0, 4)
-        src = src[:, i0:i1, j0:j1]
+        src = gc[:, i0:i1, j0:j1, :, a * kw + b]
         dst = g5[:, y0 : y0 + (i1 - i0 - 1) * sh + 1 : sh, x0 : x0 + (j1 - j0 - 1) * sw + 1 : sw]
         if first:
             if partial:

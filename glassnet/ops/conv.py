@@ -161,20 +161,29 @@ class Conv2d(Function):
         if nb and gb is None:
             gb = g2.sum(axis=0)
         if nx:
-            # grad_cols = grad_out @ W.T, one (M, Cg) block per kernel tap, summed back by
-            # col2im; done a few samples at a time so each block is still in cache when added
+            # grad_cols = grad_out @ W.T, summed back onto the input by col2im, a few samples
+            # at a time so each block of gradient columns is still in cache when added
             ws = self.ws
-            wt = self.w.reshape(g, og, cg, kh * kw).transpose(0, 3, 1, 2)  # (G, kh*kw, O/G, Cg)
-            gg = g2.reshape(m, g, og).transpose(1, 0, 2)[:, None]  # (G, 1, M, O/G)
             per = g * kh * kw * ho * wo * cg  # gradient-column entries per sample
             chunk = max(1, min(n, CHUNK_BYTES // (per * g2.dtype.itemsize)))
             buf = ws.take(xp, (chunk * per,), g2.dtype)
             gxh = xp.empty((n, h, wd, c), dtype=g2.dtype)
+            if g == 1:  # one product per block: (rows, O) @ (O, kh*kw*C)
+                wt = self.w.reshape(o, cg, kh * kw).transpose(0, 2, 1).reshape(o, kh * kw * cg)
+            else:  # per group and tap: (G, 1, rows, O/G) @ (G, kh*kw, O/G, Cg)
+                wt = self.w.reshape(g, og, cg, kh * kw).transpose(0, 3, 1, 2)
+                gg = g2.reshape(m, g, og).transpose(1, 0, 2)[:, None]
             for n0 in range(0, n, chunk):
                 n1 = min(n, n0 + chunk)
-                rows = (n1 - n0) * ho * wo
-                gc = buf[: (n1 - n0) * per].reshape(g, kh * kw, rows, cg)
-                xp.matmul(gg[:, :, n0 * ho * wo : n1 * ho * wo], wt, out=gc)
+                r0, r1 = n0 * ho * wo, n1 * ho * wo
+                if g == 1:
+                    gc = buf[: (n1 - n0) * per].reshape(r1 - r0, kh * kw * cg)
+                    xp.matmul(g2[r0:r1], wt, out=gc)
+                    gc = gc.reshape(n1 - n0, ho, wo, 1, kh * kw, cg)
+                else:
+                    gc = buf[: (n1 - n0) * per].reshape(g, kh * kw, r1 - r0, cg)
+                    xp.matmul(gg[:, :, r0:r1], wt, out=gc)
+                    gc = gc.reshape(g, kh * kw, n1 - n0, ho, wo, cg).transpose(2, 3, 4, 0, 1, 5)
                 col2im(xp, gc, (n1 - n0, h, wd, c), (ho, wo), (kh, kw), stride, dilation, pads,
                        g, out=gxh[n0:n1])  # fmt: skip
             ws.give(buf)

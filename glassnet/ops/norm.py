@@ -41,18 +41,38 @@ def _channel_sum(a: Any, axes: tuple) -> Any:
 BLOCK_BYTES = 1 << 20
 
 
-def _blockwise(xp: Any, m: int, c: int, dtype: Any, nbytes: int, body: Any) -> None:
-    """Run ``body(r0, r1, tmp)`` over cache-sized row blocks of an (m, c) problem, the
-    blocks split across threads; ``tmp`` is a scratch (r1 - r0, c) array."""
-    rows = max(1, BLOCK_BYTES // (c * dtype.itemsize))
+def _blockwise(xp: Any, m: int, c: int, dtype: Any, body: Any, vectors: tuple = ()) -> None:
+    """Run ``body(rows, tmp, vecs)`` over cache-sized row blocks of an (m, c) problem.
 
-    def work(lo: int, hi: int) -> None:
-        tmp = xp.empty((min(rows, hi - lo), c), dtype=dtype)
-        for r in range(lo, hi, rows):
-            e = min(hi, r + rows)
-            body(r, e, tmp[: e - r])
+    Per-channel broadcasts over rows of only ``c`` values make NumPy call its inner
+    loop once per row; so each block is seen as ``(rows/k, k*c)`` with ``k*c`` about
+    1024, and the per-channel ``vectors`` are tiled ``k`` times to match. ``rows(a)``
+    gives that view of the block of an (m, c) array, ``tmp`` is scratch of the same
+    shape, and ``vecs`` the (tiled) vectors. Blocks are split across threads.
+    """
+    k = max(1, min(1024 // c, m))
+    rows = max(k, BLOCK_BYTES // (c * dtype.itemsize) // k * k)
+    wide = tuple(xp.tile(v, k) for v in vectors)
+    n_blocks = -(-m // rows)
 
-    run_split(work, m, nbytes, xp)
+    def work(b0: int, b1: int) -> None:
+        tmp = xp.empty(min(rows, m - b0 * rows) * c, dtype=dtype)
+        for b in range(b0, b1):
+            r0, r1 = b * rows, min(m, (b + 1) * rows)
+            kk = k if (r1 - r0) % k == 0 else 1
+            shape = ((r1 - r0) // kk, kk * c)
+            body(
+                lambda a, r0=r0, r1=r1, shape=shape: a[r0:r1].reshape(shape),
+                tmp[: (r1 - r0) * c].reshape(shape),
+                wide if kk == k else vectors,
+            )
+
+    run_split(work, n_blocks, m * c * dtype.itemsize, xp)
+
+
+def _fold(s: Any, c: int) -> Any:
+    """Per-channel totals of a row sum taken over a widened ``(rows, k*c)`` view."""
+    return s.reshape(-1, c).sum(axis=0)
 
 
 def _centred_sums(xp: Any, a2: Any, b2: Any, centre: Any) -> tuple[Any, Any]:
@@ -61,17 +81,14 @@ def _centred_sums(xp: Any, a2: Any, b2: Any, centre: Any) -> tuple[Any, Any]:
     m, c = a2.shape
     parts: list = []
 
-    def body(r0: int, r1: int, tmp: Any) -> None:
-        xp.subtract(a2[r0:r1], centre, out=tmp)
-        if b2 is None:
-            s1 = _channel_sum(tmp, (0,))
-            tmp *= tmp
-        else:
-            s1 = _channel_sum(b2[r0:r1], (0,))
-            tmp *= b2[r0:r1]
-        parts.append((s1, _channel_sum(tmp, (0,))))
+    def body(rows: Any, tmp: Any, vecs: tuple) -> None:
+        xp.subtract(rows(a2), vecs[0], out=tmp)
+        other = tmp if b2 is None else rows(b2)
+        s1 = other.sum(axis=0)
+        s2 = xp.einsum("ij,ij->j", other, tmp)  # products summed without writing them
+        parts.append((_fold(s1, c), _fold(s2, c)))
 
-    _blockwise(xp, m, c, a2.dtype, a2.nbytes, body)
+    _blockwise(xp, m, c, a2.dtype, body, (centre,))
     return sum(p[0] for p in parts), sum(p[1] for p in parts)
 
 
@@ -135,12 +152,12 @@ class BatchNorm(Function):
         if flat is not None:
             out = xp.empty(flat.shape, dtype=x.dtype)
 
-            def affine(r0: int, r1: int, tmp: Any) -> None:
-                o = out[r0:r1]
-                xp.multiply(flat[r0:r1], scale, out=o)
-                o += shift
+            def affine(rows: Any, tmp: Any, vecs: tuple) -> None:
+                o = rows(out)
+                xp.multiply(rows(flat), vecs[0], out=o)
+                o += vecs[1]
 
-            _blockwise(xp, count, c, x.dtype, x.nbytes, affine)
+            _blockwise(xp, count, c, x.dtype, affine, (scale, shift))
             out = out.reshape(xcl.shape)
         else:
             out = xcl * scale
@@ -177,14 +194,14 @@ class BatchNorm(Function):
                 g2, x2 = gcl.reshape(-1, c), xcl.reshape(-1, c)
                 gx = xp.empty(g2.shape, dtype=g.dtype)
 
-                def assemble(r0: int, r1: int, tmp: Any) -> None:
-                    xp.multiply(x2[r0:r1], coef_x, out=tmp)
-                    tmp += const
-                    o = gx[r0:r1]
-                    xp.multiply(g2[r0:r1], scale, out=o)
+                def assemble(rows: Any, tmp: Any, vecs: tuple) -> None:
+                    xp.multiply(rows(x2), vecs[0], out=tmp)
+                    tmp += vecs[1]
+                    o = rows(gx)
+                    xp.multiply(rows(g2), vecs[2], out=o)
                     o += tmp
 
-                _blockwise(xp, g2.shape[0], c, g.dtype, g.nbytes, assemble)
+                _blockwise(xp, g2.shape[0], c, g.dtype, assemble, (coef_x, const, scale))
                 gx = gx.reshape(gcl.shape)
             else:
                 gx = gcl * scale
