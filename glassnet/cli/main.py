@@ -3,7 +3,8 @@
 User errors -- a bad flag value, missing data, a missing or invalid
 checkpoint, wrong shapes -- print one line ``glassnet: error: ...`` to stderr
 and exit non-zero (2 for usage errors, 1 otherwise); ``--debug`` shows the
-traceback instead.
+traceback instead. Ctrl-C exits with 130 (during training after saving a
+checkpoint; SIGTERM there gives 143).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Each option has one validator used both for its command-line flag and for
 its key in a ``--config`` TOML file, so both give the same one-line errors.
 Precedence: built-in defaults < the model's defaults (``hidden``, ``dropout``)
-< the config file < flags.
+< the config file < flags. ``--resume RUN`` reads ``RUN/config.toml`` instead
+and accepts only the flags in :data:`RESUME_OVERRIDES`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["UsageError", "Option", "TRAIN_OPTIONS", "DATASETS", "SCHEDULES", "resolve_config"]
+__all__ = [
+    "UsageError", "Option", "TRAIN_OPTIONS", "DATASETS", "SCHEDULES", "RESUME_OVERRIDES",
+    "resolve_config", "resume_config",
+]  # fmt: skip
 
 #: ``--data`` names -> (loader function in glassnet.data.datasets, its keyword arguments).
 DATASETS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -184,6 +188,8 @@ TRAIN_OPTIONS: tuple[Option, ...] = (
     Option("augment", boolean, False, "random shifts and horizontal flips of training images"),
     Option("schedule", choice(lambda: SCHEDULES), "none", "LR schedule: " + ", ".join(SCHEDULES), "NAME"),
     Option("early_stopping", nonneg_int, 0, "stop after this many epochs without val_loss improvement (0: off)", "PATIENCE"),
+    Option("clip_grad_norm", positive_float, None, "rescale gradients to at most this global 2-norm (off if omitted)", "NORM"),
+    Option("checkpoint_every", nonneg_int, 0, "also write last.safetensors every N steps (0: at epoch ends only)", "N"),
     Option("seed", nonneg_int, None, "random seed (default: a random one, recorded in config.toml)", "N"),
     Option("val_split", fraction, 0.1, "fraction of the training set held out for validation", "F"),
     Option("name", text, None, "run name (default: MODEL-DATE-TIME)", "NAME"),
@@ -191,6 +197,9 @@ TRAIN_OPTIONS: tuple[Option, ...] = (
 )  # fmt: skip
 
 OPTIONS_BY_KEY = {o.key: o for o in TRAIN_OPTIONS}
+
+#: Options ``--resume`` accepts: they extend a run or change how often it saves, not what it computes.
+RESUME_OVERRIDES = ("epochs", "checkpoint_every")
 
 #: Tables of a config file that are records, not options (written by glassnet in config.toml).
 _IGNORED_TABLES = ("run",)
@@ -238,3 +247,40 @@ def resolve_config(flags: Mapping[str, Any], config_file: str | None = None) -> 
         if value is not None and key in OPTIONS_BY_KEY:
             config[key] = OPTIONS_BY_KEY[key].check(key, value)
     return config
+
+
+def _flag(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def resume_config(
+    run_dir: str, flags: Mapping[str, Any], config_file: str | None = None
+) -> dict[str, Any]:
+    """The configuration to continue the run in ``run_dir`` with: its ``config.toml`` plus
+    the flags of :data:`RESUME_OVERRIDES` (``--epochs`` to extend it, ``--checkpoint-every``).
+
+    Raises
+    ------
+    UsageError
+        ``--config`` or a flag that would change what the run computes was given.
+    FileNotFoundError
+        ``run_dir`` is not a run folder.
+    """
+    from ..train.runs import RunFolder
+
+    if config_file is not None:
+        raise UsageError(
+            f"--resume continues {run_dir!r} with its own config.toml; do not pass --config"
+        )
+    changed = [k for k, v in flags.items() if v is not None and k not in RESUME_OVERRIDES]
+    if changed:
+        names = ", ".join(_flag(k) for k in changed)
+        raise UsageError(
+            f"--resume continues {run_dir!r} with its own configuration, so {names} cannot "
+            f"change (only {', '.join(_flag(k) for k in RESUME_OVERRIDES)} can); to train a "
+            f"variant start a new run: glassnet train --config "
+            f"{os.path.join(run_dir, RunFolder.CONFIG)} {_flag(changed[0])} ..."
+        )
+    run = RunFolder.open(run_dir)
+    overrides = {k: flags.get(k) for k in RESUME_OVERRIDES}
+    return resolve_config(overrides, run.file(RunFolder.CONFIG))

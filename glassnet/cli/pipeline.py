@@ -22,7 +22,7 @@ from .options import DATASETS, UsageError
 
 __all__ = [
     "load_split", "class_names", "build_model", "checkpoint_source", "train_run",
-    "evaluate_checkpoint", "LayoutAugment",
+    "evaluate_checkpoint", "LayoutAugment", "resume_command",
 ]  # fmt: skip
 
 LOSS = "cross_entropy"
@@ -112,6 +112,8 @@ def complete_config(config: dict[str, Any]) -> dict[str, Any]:
         config["seed"] = int(np.random.default_rng().integers(0, 2**31 - 1))
     if config.get("name") is None:
         config["name"] = default_run_name(config["model"])
+    for key in [k for k, v in config.items() if v is None]:  # options left off (TOML has no null)
+        del config[key]
     return config
 
 
@@ -127,6 +129,38 @@ def build_model(config: Mapping[str, Any], num_classes: int) -> tuple[Any, str]:
     return spec.build(num_classes=num_classes, **_model_options(config)), spec.layout
 
 
+def _run_record(
+    config: Mapping[str, Any], command: str, sizes: Mapping[str, int], world: Any
+) -> dict:
+    """What ``config.toml`` holds: the options and a ``[run]`` table recording how the run was made."""
+    return {
+        **config,
+        "run": {
+            "command": command,
+            "glassnet_version": __version__,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            **sizes,
+            "ranks": world.size,
+        },
+    }
+
+
+def _resume_record(run: Any, config: Mapping[str, Any], world: Any) -> None:
+    """Rewrite ``config.toml`` for a resumed run: new ``epochs``/``checkpoint_every``, a ``resumed`` entry."""
+    record = run.read_config()
+    table = dict(record.get("run") or {})
+    table["resumed"] = [*table.get("resumed", []), time.strftime("%Y-%m-%dT%H:%M:%S%z")]
+    table["ranks"] = world.size
+    run.write_config({**config, "run": table})
+
+
+def resume_command(path: str, ranks: int) -> str:
+    """The command that continues the run in ``path``."""
+    if ranks > 1:
+        return f"mpiexec -n {ranks} glassnet train --resume {path} --distributed"
+    return f"glassnet train --resume {path}"
+
+
 def train_run(
     config: dict[str, Any],
     *,
@@ -134,38 +168,65 @@ def train_run(
     verbose: int = 1,
     download: bool = True,
     command: str = "train",
+    resume: str | None = None,
+    distributed: bool = False,
 ) -> dict[str, Any]:
     """Train as configured, writing the run folder; return a summary.
 
     Parameters
     ----------
     config : dict
-        A resolved configuration (:func:`glassnet.cli.options.resolve_config`);
+        A resolved configuration (:func:`glassnet.cli.options.resolve_config`,
+        or :func:`~glassnet.cli.options.resume_config` with ``resume``);
         completed in place (seed, name, model defaults).
     out : file-like, optional
-        Where progress and the summary go (default ``sys.stdout``).
+        Where progress and the summary go (default ``sys.stdout``; rank 0 only).
+    resume : str, optional
+        A run folder to continue from its ``last.safetensors`` (from the start
+        when it has none yet); metrics are appended to its files.
+    distributed : bool, default False
+        Data parallel over the MPI ranks this process belongs to; rank 0
+        prints, writes the run folder and evaluates on the test split.
 
     Returns
     -------
     dict
         ``run`` (its path), ``test_loss``, ``test_accuracy``, ``best_epoch``,
-        ``history`` (dict of lists) and ``notes``.
+        ``history`` (dict of lists) and ``notes`` (only ``run`` on other ranks).
+
+    Raises
+    ------
+    TrainingInterrupted
+        After Ctrl-C / SIGTERM, once the state is saved and the resume command printed.
     """
     import glassnet as gn
 
     from ..io.checkpoint import load_checkpoint
     from ..models.registry import to_layout
-    from ..train import EarlyStopping, RunLogger, evaluate, fit, predict
+    from ..train import EarlyStopping, RunLogger, TrainingInterrupted, evaluate, fit, predict
     from ..train.metrics import confusion_matrix
+    from ..train.resume import read_resume_point
     from ..train.runs import RunFolder
+    from .ranks import Discard, command_world, main_first, on_main
 
+    world = command_world(distributed)
+    main = world.is_main
     out = out if out is not None else sys.stdout
+    if not main:
+        out, verbose = Discard(), 0
     config = complete_config(config)
+    if world.size > 1:  # one seed and one name: rank 0's
+        config = world.broadcast_object(config)
     seed = config["seed"]
     gn.manual_seed(seed)
 
-    x_train, y_train = load_split(config["data"], "train", download=download)
-    x_test, y_test = load_split(config["data"], "test", download=download)
+    def load() -> tuple[Any, ...]:
+        return (
+            load_split(config["data"], "train", download=download),
+            load_split(config["data"], "test", download=download),
+        )
+
+    (x_train, y_train), (x_test, y_test) = main_first(world, load)
     names = class_names(config["data"])
     model, layout = build_model(config, len(names))
     x_train, x_test = to_layout(x_train, layout), to_layout(x_test, layout)
@@ -177,47 +238,87 @@ def train_run(
         "train", config["optimizer"], model, lr=config["lr"], weight_decay=config["weight_decay"]
     )
     scheduler = _scheduler(config, optimizer)
-
-    run = RunFolder.create(config["runs_dir"], config["name"])
-    config["name"] = run.name
-    record = {
-        **config,
-        "run": {
-            "command": command,
-            "glassnet_version": __version__,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "train_samples": len(train_set),
-            "val_samples": len(val_set),
-            "test_samples": len(x_test),
-        },
+    sizes = {
+        "train_samples": len(train_set),
+        "val_samples": len(val_set),
+        "test_samples": len(x_test),
     }
-    run.write_config(record)
+
+    point = None
+    if resume is not None:
+        run = RunFolder.open(resume)
+        if os.path.isfile(run.file(run.LAST)):
+            point = read_resume_point(run.file(run.LAST))
+
+        def prepare() -> None:
+            run.remove_stale_temporaries()
+            _resume_record(run, config, world)
+
+        on_main(world, prepare)
+    else:
+
+        def create() -> str:
+            new = RunFolder.create(config["runs_dir"], config["name"])
+            config["name"] = new.name
+            new.write_config(_run_record(config, command, sizes, world))
+            return new.path
+
+        run = RunFolder(on_main(world, create))
+        config["name"] = run.name
+    ranks = (
+        f" on {world.size} ranks (batch {config['batch_size']} per rank)" if world.size > 1 else ""
+    )
     print(
         f"Training {config['model']} ({model.num_parameters():,} parameters) on {config['data']}: "
         f"{len(train_set)} train / {len(val_set)} validation / {len(x_test)} test images, "
-        f"{config['epochs']} epoch{'s' if config['epochs'] != 1 else ''}, seed {seed}",
+        f"{config['epochs']} epoch{'s' if config['epochs'] != 1 else ''}, seed {seed}{ranks}",
         file=out,
         flush=True,
     )
+    if resume is not None:
+        if point is None:
+            print(f"Resuming {run.path}: no checkpoint yet, starting from the beginning", file=out)
+        else:
+            st = point.state
+            step, epoch = st["step_in_epoch"], st["epoch"]
+            at = f"in epoch {epoch + 1} after step {step}" if step else f"after epoch {epoch}"
+            print(f"Resuming {run.path} {at} (global step {st['global_step']})", file=out)
     logger = RunLogger(run, monitor="val_loss", config=config)
     callbacks: list[Any] = [logger]
     if config["early_stopping"]:
         callbacks.append(EarlyStopping("val_loss", patience=config["early_stopping"]))
-    history = fit(
-        model,
-        train_set,
-        loss=LOSS,
-        optimizer=optimizer,
-        epochs=config["epochs"],
-        batch_size=config["batch_size"],
-        validation_data=val_set,
-        callbacks=callbacks,
-        verbose=verbose,
-        seed=seed,
-        regularizer=_regularizer(config),
-        scheduler=scheduler,
-        transform=LayoutAugment(seed=seed) if config["augment"] else None,
-    )
+    try:
+        history = fit(
+            model,
+            train_set,
+            loss=LOSS,
+            optimizer=optimizer,
+            epochs=config["epochs"],
+            batch_size=config["batch_size"],
+            validation_data=val_set,
+            callbacks=callbacks,
+            verbose=verbose,
+            seed=seed,
+            regularizer=_regularizer(config),
+            clip_grad_norm=config.get("clip_grad_norm"),
+            scheduler=scheduler,
+            transform=LayoutAugment(seed=seed) if config["augment"] else None,
+            resume_from=point,
+            checkpoint_every=config.get("checkpoint_every") or None,
+            distributed=world if distributed else False,
+        )
+    except TrainingInterrupted as exc:
+        where = (
+            f"in epoch {exc.epoch + 1} after step {exc.step}"
+            if exc.step
+            else f"after epoch {exc.epoch}"
+        )
+        saved = ", ".join(exc.checkpoints) or "nothing (no checkpoint written)"
+        print(f"Interrupted {where} (global step {exc.global_step}); saved {saved}", file=out)
+        print(f"Resume with: {resume_command(run.path, world.size)}", file=out, flush=True)
+        raise
+    if not main:
+        return {"run": run.path}
     if logger.best_epoch is not None:
         load_checkpoint(run.file(run.BEST), model=model, restore_rng=False)
     test = evaluate(model, (x_test, y_test), loss=LOSS, batch_size=256)
@@ -229,6 +330,7 @@ def train_run(
         "best_epoch": logger.best_epoch,
         "epochs_run": len(history.epoch),
     }
+    record = run.read_config()
     report, notes = run.write_report(
         config=record, history=history.history, final_metrics=final, cm=cm, class_names=names
     )

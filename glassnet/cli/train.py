@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from .options import TRAIN_OPTIONS
@@ -11,8 +12,12 @@ __all__ = ["add_parser", "run"]
 
 EXAMPLE = """examples:
   glassnet train --model mlp --data fashion-mnist-sample --epochs 5
-  glassnet train --model seed-cnn --data fashion-mnist --epochs 6 --augment --schedule cosine
-  glassnet train --config experiment.toml --lr 3e-4      (flags override the file's keys)
+  glassnet train --config examples/seed_cnn.toml --lr 3e-4      (flags override the file's keys)
+  glassnet train --resume runs/seed-cnn-20261127-101500        (continue where it stopped)
+  mpiexec -n 2 glassnet train --config examples/seed_cnn.toml --distributed
+
+Ctrl-C stops after the current step, saves runs/NAME/last.safetensors and exits
+with status 130; --resume continues from it with the same final weights.
 """
 
 
@@ -20,7 +25,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "train",
         help="train a model and write a run folder",
-        description="Train a model; writes runs/NAME/ with config.toml, metrics, checkpoints and report.html.",
+        description=(
+            "Train a model; writes runs/NAME/ with config.toml, metrics, checkpoints and "
+            "report.html. Options come from built-in defaults, then --config FILE.toml, then flags."
+        ),
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -37,17 +45,68 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
             )
     p.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file")
     p.add_argument(
+        "--resume",
+        metavar="RUN_FOLDER",
+        help="continue the run in RUN_FOLDER from its last checkpoint, with its own config "
+        "(only --epochs and --checkpoint-every may change)",
+    )
+    p.add_argument(
+        "--distributed",
+        action="store_true",
+        help="data-parallel over the MPI ranks of `mpiexec -n R glassnet train ...` "
+        "(--batch-size is per rank; rank 0 prints and writes the run folder)",
+    )
+    p.add_argument(
         "--no-download", action="store_true", help="fail instead of downloading missing data"
     )
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress")
     return p
 
 
+def _abort_other_ranks(exc: BaseException) -> None:
+    """In a distributed run, print this rank's error and end the whole job now.
+
+    Without it the other ranks would wait in their next collective until its
+    timeout (``GLASSNET_MPI_TIMEOUT``).
+    """
+    from ..distributed import world
+
+    w = world()
+    if w.size == 1 or w.comm is None:
+        return
+    from .main import _one_line
+
+    sys.stderr.write(f"glassnet: error: {_one_line(exc)} (rank {w.rank} of {w.size})\n")
+    sys.stderr.flush()
+    w.comm.Abort(1)
+
+
 def run(args: argparse.Namespace) -> int:
-    from .options import resolve_config
+    from ..train.interrupt import TrainingInterrupted
+    from .options import resolve_config, resume_config
     from .pipeline import train_run
 
     flags = {opt.key: getattr(args, opt.key) for opt in TRAIN_OPTIONS}
-    config = resolve_config(flags, args.config)
-    train_run(config, verbose=0 if args.quiet else 1, download=not args.no_download)
+    if args.resume is not None:
+        config = resume_config(args.resume, flags, args.config)
+    else:
+        config = resolve_config(flags, args.config)
+    try:
+        train_run(
+            config,
+            verbose=0 if args.quiet else 1,
+            download=not args.no_download,
+            resume=args.resume,
+            distributed=args.distributed,
+        )
+    except TrainingInterrupted as exc:
+        return exc.exit_status
+    except Exception as exc:
+        if args.distributed:
+            if getattr(args, "debug", False):
+                import traceback
+
+                traceback.print_exc()
+            _abort_other_ranks(exc)
+        raise
     return 0

@@ -36,7 +36,14 @@ def mpi_available() -> bool:
 
 
 def _launched_by_mpi() -> bool:
-    keys = ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS", "HYDI_CONTROL_FD")
+    keys = (
+        "PMI_RANK",
+        "PMI_SIZE",
+        "OMPI_COMM_WORLD_SIZE",
+        "PMIX_RANK",
+        "MPI_LOCALNRANKS",
+        "HYDI_CONTROL_FD",
+    )
     return any(k in os.environ for k in keys)
 
 
@@ -139,12 +146,22 @@ class World:
             return obj
         import json
 
-        data = np.frombuffer(json.dumps(obj).encode(), dtype=np.uint8) if self.rank == root else None
+        data = (
+            np.frombuffer(json.dumps(obj).encode(), dtype=np.uint8) if self.rank == root else None
+        )
         n = np.array([0 if data is None else data.size], dtype=np.int64)
         self.broadcast_(n, root)
         buf = data.copy() if data is not None else np.empty(int(n[0]), dtype=np.uint8)
         self.broadcast_(buf, root)
         return json.loads(buf.tobytes().decode())
+
+    def allgather_object(self, obj: Any) -> list[Any]:
+        """Every rank's small JSON-able ``obj``, in rank order, on every rank."""
+        if self.comm is None:
+            return [obj]
+        return [
+            self.broadcast_object(obj if r == self.rank else None, root=r) for r in range(self.size)
+        ]
 
 
 _WORLD: World | None = None

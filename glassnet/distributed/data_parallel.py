@@ -9,6 +9,7 @@ parameter's ``.grad`` as a view of the reduced bucket — no copy back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -52,7 +53,9 @@ class DataParallel:
     >>> optimizer.step()                    # doctest: +SKIP
     """
 
-    def __init__(self, module: Module, world_: World | None = None, *, bucket_mb: float = 16.0) -> None:
+    def __init__(
+        self, module: Module, world_: World | None = None, *, bucket_mb: float = 16.0
+    ) -> None:
         self.module = module
         self.world = world_ if world_ is not None else world()
         params = [p for p in module.parameters() if p.requires_grad]
@@ -76,6 +79,8 @@ class DataParallel:
             self.buckets.append(_Bucket(group, group[0].dtype, extra=0))
         # the sample count travels in a float64 buffer of its own
         self._count = np.zeros(1, dtype=np.float64)
+        #: The sums over ranks of the ``extra`` values of the last ``average_gradients``.
+        self.extra_sums: list[float] = []
         self.sync_parameters()
 
     @property
@@ -98,7 +103,9 @@ class DataParallel:
                 self.world.broadcast_(buf, root=0)
                 t.data[...] = buf
 
-    def average_gradients(self, local_count: int | float = 1) -> float:
+    def average_gradients(
+        self, local_count: int | float = 1, *, extra: Sequence[float] | None = None
+    ) -> float:
         """Replace every gradient by the sample-weighted mean over ranks.
 
         Parameters
@@ -106,19 +113,28 @@ class DataParallel:
         local_count : int or float
             Samples in this rank's batch. Each rank's (mean-reduced) gradient is
             weighted by it, so uneven last batches average exactly as one big
-            batch would.
+            batch would. A rank with an empty batch passes 0 (and no gradients).
+        extra : sequence of float, optional
+            A few numbers summed over ranks in the same message as the sample
+            count (flags such as "my loss is not finite" or "stop requested"),
+            so agreeing on them costs no extra collective; the sums are left in
+            :attr:`extra_sums`.
 
         Returns
         -------
         float
             The total number of samples over all ranks.
         """
+        values = [float(v) for v in (extra or ())]
         if self.world.size == 1:
+            self.extra_sums = values
             return float(local_count)
         scale = float(local_count)
-        requests = []
+        if self._count.size != 1 + len(values):
+            self._count = np.zeros(1 + len(values), dtype=np.float64)
         self._count[0] = scale
-        requests.append(self.world.allreduce_start(self._count))
+        self._count[1:] = values
+        requests = [self.world.allreduce_start(self._count)]
         for b in self.buckets:
             for i, p in enumerate(b.params):
                 view = b.view(i)
@@ -130,12 +146,33 @@ class DataParallel:
         for r in requests:
             self.world.allreduce_wait(r)
         total = float(self._count[0])
+        self.extra_sums = self._count[1:].tolist()
         inv = 1.0 / total if total > 0 else 0.0
         for b in self.buckets:
             b.buffer *= b.buffer.dtype.type(inv)
             for i, p in enumerate(b.params):
                 p.grad = Tensor._make(b.view(i), False, None, 0)
         return total
+
+    def average_buffers(self) -> None:
+        """Average floating buffers (batch-norm running statistics) over ranks; broadcast the rest.
+
+        Each replica updates its running statistics from its own shard; the
+        trainer calls this at the end of every epoch so that validation and
+        checkpoints see one set of statistics.
+        """
+        if self.world.size == 1:
+            return
+        inv = 1.0 / self.world.size
+        for t in self.module.buffers():
+            buf = np.ascontiguousarray(t.data)
+            if buf.dtype.kind == "f":
+                acc = buf.astype(np.float64)
+                self.world.allreduce_(acc)
+                t.data[...] = (acc * inv).astype(buf.dtype)
+            else:
+                self.world.broadcast_(buf, root=0)
+                t.data[...] = buf
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.module(*args, **kwargs)

@@ -1,16 +1,18 @@
 """Sharding each epoch's mini-batches across ranks.
 
-Every rank draws the same permutation of the data set (seeded by ``seed`` and
-the epoch), cuts it into *global* batches of ``batch_size * world_size``
-samples, and takes its own slice of each global batch. So the shards of an
-epoch are disjoint and together cover the data set, every rank runs the same
-number of steps, and training with ``R`` ranks at batch ``B`` sees exactly the
-batches one process at batch ``R * B`` would.
+Every rank draws the same permutation of the data set (seeded by ``(seed,
+epoch)``, the same order as ``glassnet.data.RandomSampler(seed=seed)``), cuts it
+into *global* batches of ``batch_size * world_size`` samples, and takes its own
+slice of each global batch. So the shards of an epoch are disjoint and together
+cover the data set, every rank runs the same number of steps, and training with
+``R`` ranks at batch ``B`` sees exactly the batches one process at batch
+``R * B`` would (with one rank it is the plain shuffled loader's order).
 """
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +24,14 @@ def shard_bounds(n: int, size: int, rank: int) -> tuple[int, int]:
     base, extra = divmod(n, size)
     start = rank * base + min(rank, extra)
     return start, start + base + (1 if rank < extra else 0)
+
+
+def _int(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(
+            f"DistributedBatchSampler: {name} must be an int >= {minimum}, got {value!r}"
+        )
+    return int(value)
 
 
 class DistributedBatchSampler:
@@ -36,16 +46,19 @@ class DistributedBatchSampler:
     rank, world_size : int
     shuffle : bool, default True
     seed : int, default 0
-        Shared by all ranks; the permutation of epoch ``e`` uses ``seed + e``.
+        Shared by all ranks; epoch ``e`` uses the permutation drawn from
+        ``numpy.random.default_rng([seed, e])``.
     drop_last : bool, default False
         Drop the last global batch when it is smaller than ``B * world_size``.
 
     Notes
     -----
-    Call :meth:`set_epoch` at the start of each epoch (the trainer does).
-    The last global batch, when partial, is split as evenly as possible, so a
-    rank may get a smaller (in rare cases empty) batch; gradient averaging
-    weights each rank by its sample count.
+    Call :meth:`set_epoch` at the start of each epoch (the ``DataLoader`` and
+    the trainer do). The last global batch, when partial, is split as evenly as
+    possible, so a rank may get a smaller (in rare cases empty) batch; gradient
+    averaging weights each rank by its sample count. :meth:`skip` starts the
+    next pass part-way into the epoch (resuming a run whose batch geometry
+    changed).
     """
 
     def __init__(
@@ -59,18 +72,31 @@ class DistributedBatchSampler:
         seed: int = 0,
         drop_last: bool = False,
     ) -> None:
-        if batch_size <= 0:
-            raise ValueError(f"DistributedBatchSampler: batch_size must be positive, got {batch_size}")
-        if not 0 <= rank < world_size:
-            raise ValueError(f"DistributedBatchSampler: rank {rank} is outside world of {world_size}")
-        self.num_samples = int(num_samples)
-        self.batch_size = int(batch_size)
-        self.rank, self.world_size = rank, world_size
-        self.shuffle, self.seed, self.drop_last = shuffle, int(seed), drop_last
+        self.num_samples = _int("num_samples", num_samples, 0)
+        self.batch_size = _int("batch_size", batch_size, 1)
+        self.world_size = _int("world_size", world_size, 1)
+        self.rank = _int("rank", rank, 0)
+        if self.rank >= self.world_size:
+            raise ValueError(
+                f"DistributedBatchSampler: rank {rank} is outside a world of {world_size} ranks"
+            )
+        self.seed = _int("seed", seed, 0)
+        self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
         self.epoch = 0
+        self._skip = 0
 
     def set_epoch(self, epoch: int) -> None:
-        self.epoch = int(epoch)
+        """Make the next pass produce the order of epoch ``epoch``."""
+        self.epoch = _int("epoch", epoch, 0)
+
+    def skip(self, samples: int) -> None:
+        """Start the next pass ``samples`` samples into its epoch's order (once).
+
+        The remaining samples are cut into global batches as usual, so a run
+        resumed with another number of ranks or batch size neither repeats nor
+        misses a sample of the interrupted epoch.
+        """
+        self._skip = _int("skip", samples, 0)
 
     @property
     def global_batch(self) -> int:
@@ -81,17 +107,27 @@ class DistributedBatchSampler:
         return full + (1 if rest and not self.drop_last else 0)
 
     def permutation(self) -> np.ndarray:
+        """The epoch's order of all samples (the same on every rank)."""
         if not self.shuffle:
-            return np.arange(self.num_samples)
-        return np.random.default_rng(self.seed + self.epoch).permutation(self.num_samples)
+            return np.arange(self.num_samples, dtype=np.int64)
+        rng = np.random.default_rng([self.seed, self.epoch])
+        return rng.permutation(self.num_samples).astype(np.int64, copy=False)
 
     def __iter__(self) -> Iterator[np.ndarray]:
-        perm = self.permutation()
+        perm = self.permutation()[self._skip :]
+        self._skip = 0
         g = self.global_batch
-        for k in range(len(self)):
+        full, rest = divmod(len(perm), g)
+        for k in range(full + (1 if rest and not self.drop_last else 0)):
             chunk = perm[k * g : (k + 1) * g]
             if len(chunk) == g:
                 yield chunk[self.rank * self.batch_size : (self.rank + 1) * self.batch_size]
             else:
                 lo, hi = shard_bounds(len(chunk), self.world_size, self.rank)
                 yield chunk[lo:hi]
+
+    def __repr__(self) -> str:
+        return (
+            f"DistributedBatchSampler({self.num_samples}, batch_size={self.batch_size}, "
+            f"rank={self.rank}, world_size={self.world_size}, seed={self.seed}, epoch={self.epoch})"
+        )

@@ -7,6 +7,12 @@
                      epochs=5, batch_size=128, validation_data=(x_val, y_val),
                      callbacks=[gt.EarlyStopping(patience=2, restore_best_weights=True)])
     gt.evaluate(model, (x_test, y_test), loss="cross_entropy")   # {"loss": ..., "accuracy": ...}
+
+Runs that lose nothing: ``RunLogger`` checkpoints hold the trainer's state, so
+``fit(..., resume_from=run)`` continues a crashed or interrupted run with the
+weights an uninterrupted run reaches; Ctrl-C stops at the end of a step after a
+checkpoint (:class:`TrainingInterrupted`). ``fit(..., distributed=True)``
+trains data-parallel over MPI ranks.
 """
 
 from .callbacks import (
@@ -20,6 +26,9 @@ from .callbacks import (
     ProgressBar,
     RunLogger,
 )
+from .evaluation import evaluate, predict
+from .fitting import fit
+from .interrupt import TrainingInterrupted
 from .metrics import (
     METRICS,
     Accuracy,
@@ -35,10 +44,10 @@ from .metrics import (
     top_k_accuracy,
 )
 from .runs import RunFolder
-from .trainer import DivergenceError, Trainer, evaluate, fit, predict
+from .trainer import DivergenceError, Trainer
 
 __all__ = [
-    "fit", "evaluate", "predict", "Trainer", "DivergenceError",
+    "fit", "evaluate", "predict", "Trainer", "DivergenceError", "TrainingInterrupted",
     "Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint",
     "LearningRateScheduler", "ProgressBar", "CSVLogger", "RunLogger", "RunFolder",
     "accuracy", "error_rate", "top_k_accuracy", "confusion_matrix",

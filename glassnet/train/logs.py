@@ -2,14 +2,18 @@
 
 Everything is accumulated as plain floats and streaming metric objects; no
 graph, tensor or per-step list is kept, so a step costs a few additions.
+Both can be saved in a checkpoint (``state_dict``) and summed over the ranks
+of a distributed run (``reduce``).
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+import numpy as np
 
 __all__ = ["MetricSet", "EpochStats"]
 
@@ -96,6 +100,72 @@ class MetricSet:
     def results(self, prefix: str = "") -> dict[str, float]:
         return {prefix + n: float(m.result()) for n, m in self.items}
 
+    def state_dict(self) -> dict[str, dict[str, Any]]:
+        """The accumulators of every metric (see :func:`accumulators`), by metric name."""
+        return {n: {k: _copy(getattr(m, k)) for k in accumulators(m)} for n, m in self.items}
+
+    def load_state_dict(self, state: Mapping[str, Mapping[str, Any]]) -> None:
+        """Restore accumulators saved by :meth:`state_dict` (metrics it lacks are reset)."""
+        for n, m in self.items:
+            m.reset()
+            saved = state.get(n) or {}
+            for k in accumulators(m):
+                if k in saved:
+                    setattr(m, k, _like(getattr(m, k), saved[k]))
+
+    def reduce(self, world: Any) -> None:
+        """Sum every metric's accumulators over the ranks of ``world``, in place."""
+        if world is None or world.size == 1 or not self.items:
+            return
+        keys = [(m, k) for _, m in self.items for k in accumulators(m)]
+        values = [np.asarray(getattr(m, k), dtype=np.float64).ravel() for m, k in keys]
+        if not values:
+            return
+        flat = np.ascontiguousarray(np.concatenate(values))
+        world.allreduce_(flat)
+        at = 0
+        for (m, k), v in zip(keys, values):
+            setattr(m, k, _like(getattr(m, k), flat[at : at + v.size]))
+            at += v.size
+
+
+def _is_zero_number(v: Any) -> bool:
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return v == 0
+    if isinstance(v, np.ndarray) and v.dtype.kind in "iuf":
+        return not v.any()
+    return False
+
+
+def accumulators(metric: Any) -> list[str]:
+    """The attributes of a streaming metric that ``reset()`` sets to zero: its running sums.
+
+    They are what a checkpoint saves of a half-finished epoch and what a
+    distributed run sums over ranks (right for counts and sums, which is what
+    every built-in metric keeps; settings such as a threshold are not zero
+    after a reset, or are zero on every rank).
+    """
+    fresh = copy.deepcopy(metric)
+    fresh.reset()
+    return sorted(k for k, v in vars(fresh).items() if _is_zero_number(v))
+
+
+def _copy(v: Any) -> Any:
+    return v.copy() if isinstance(v, np.ndarray) else v
+
+
+def _like(current: Any, value: Any) -> Any:
+    """``value`` in the type (and shape) of ``current``."""
+    if isinstance(current, np.ndarray):
+        return np.asarray(value).astype(current.dtype).reshape(current.shape)
+    arr = np.asarray(value).reshape(-1)
+    v = arr[0].item() if arr.size == 1 else value
+    if isinstance(current, (int, np.integer)) and not isinstance(current, bool):
+        return int(round(float(v)))
+    return float(v)
+
 
 class EpochStats:
     """Sums over one epoch: sample-weighted loss and penalty, gradient-norm mean and max."""
@@ -127,3 +197,24 @@ class EpochStats:
 
     def mean_norm(self) -> float:
         return self.norm_sum / self.steps if self.steps else math.nan
+
+    def state_dict(self) -> dict[str, float]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def load_state_dict(self, state: Mapping[str, Any], *, sums: bool = True) -> None:
+        """Restore a saved state; ``sums=False`` keeps only what every rank shares (steps, norms)."""
+        for k in self.__slots__:
+            if k in state and (sums or k not in self._SUMS):
+                setattr(self, k, type(getattr(self, k))(state[k]))
+
+    #: The per-rank sums (the rest -- step count and gradient norms -- are the same on every rank).
+    _SUMS = ("loss", "penalty", "samples")
+
+    def reduce(self, world: Any) -> None:
+        """Sum the sample-weighted loss and penalty and the sample count over ranks, in place."""
+        if world is None or world.size == 1:
+            return
+        self.loss, self.penalty, samples = world.sum_scalars(
+            [self.loss, self.penalty, self.samples]
+        )
+        self.samples = int(round(samples))

@@ -19,6 +19,7 @@ from ..tensor import Tensor
 __all__ = [
     "LOSSES",
     "OPTIMIZERS",
+    "as_dataset",
     "make_loader",
     "resolve_loss",
     "resolve_optimizer",
@@ -57,6 +58,34 @@ OPTIMIZERS = {
 }
 
 
+def as_dataset(who: str, data: Any) -> Any:
+    """A map-style dataset for ``data``: ``(X, y)`` or ``(X,)`` arrays/tensors, an array, or a dataset.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming ``who``, for other types, tuples of the wrong length and empty data.
+    """
+    if isinstance(data, (tuple, list)):
+        if len(data) not in (1, 2):
+            raise ValueError(
+                f"{who}: data given as a tuple must be (X, y) or (X,), got {len(data)} items"
+            )
+        dataset = TensorDataset(*data)
+    elif isinstance(data, (np.ndarray, Tensor)):
+        dataset = TensorDataset(data)
+    elif hasattr(data, "__getitem__") and hasattr(data, "__len__"):
+        dataset = data
+    else:
+        raise TypeError(
+            f"{who}: data must be (X, y) arrays or tensors, a Dataset or a DataLoader, "
+            f"got {type(data).__name__}"
+        )
+    if len(dataset) == 0:
+        raise ValueError(f"{who}: the data holds no samples")
+    return dataset
+
+
 def make_loader(
     who: str,
     data: Any,
@@ -79,32 +108,21 @@ def make_loader(
         Passed to the new loader (not allowed with a loader: it has its own).
     """
     if isinstance(data, DataLoader):
-        if transform is not None:
-            raise ValueError(
-                f"{who}: transform= applies to arrays and datasets; a DataLoader brings its own "
-                "(pass transform= to the DataLoader)"
-            )
+        check_no_transform(who, transform)
         return data
-    if isinstance(data, (tuple, list)):
-        if len(data) not in (1, 2):
-            raise ValueError(
-                f"{who}: data given as a tuple must be (X, y) or (X,), got {len(data)} items"
-            )
-        dataset = TensorDataset(*data)
-    elif isinstance(data, (np.ndarray, Tensor)):
-        dataset = TensorDataset(data)
-    elif hasattr(data, "__getitem__") and hasattr(data, "__len__"):
-        dataset = data
-    else:
-        raise TypeError(
-            f"{who}: data must be (X, y) arrays or tensors, a Dataset or a DataLoader, "
-            f"got {type(data).__name__}"
-        )
-    if len(dataset) == 0:
-        raise ValueError(f"{who}: the data holds no samples")
+    dataset = as_dataset(who, data)
     return DataLoader(
         dataset, batch_size=batch_size, shuffle=shuffle, seed=seed, transform=transform
     )
+
+
+def check_no_transform(who: str, transform: Any) -> None:
+    """A DataLoader brings its own transform: refuse ``transform=`` next to one."""
+    if transform is not None:
+        raise ValueError(
+            f"{who}: transform= applies to arrays and datasets; a DataLoader brings its own "
+            "(pass transform= to the DataLoader)"
+        )
 
 
 def split_batch(who: str, batch: Any) -> tuple[Any, Any]:

@@ -6,13 +6,16 @@
       config.toml          the resolved configuration (flags + config file + defaults)
       metrics.csv          one row per epoch (epoch, loss, accuracy, val_loss, ..., lr, grad_norm, time)
       metrics.jsonl        the same rows as JSON lines
-      last.safetensors     checkpoint after the last epoch: model, optimizer, scheduler, epoch, RNG
+      last.safetensors     the latest checkpoint (after the last epoch, or a mid-epoch save point):
+                           model, optimizer, scheduler, RNG, and the trainer's state for exact resumes
       best.safetensors     checkpoint of the best epoch (by the monitored quantity)
       loss.png, accuracy.png, confusion_matrix.png   (with matplotlib)
       report.html          self-contained report (figures embedded)
 
 Every file is written atomically (``glassnet._fileio.atomic_write``): a
-crash leaves the previous complete version, never half a file.
+crash leaves the previous complete version, never half a file (at most a
+hidden ``.NAME.*.tmp`` next to it, which :meth:`RunFolder.remove_stale_temporaries`
+deletes when the run is resumed).
 """
 
 from __future__ import annotations
@@ -153,27 +156,52 @@ class RunFolder:
         optimizer: Any = None,
         scheduler: Any = None,
         epoch: int | None = None,
+        step: int | None = None,
         config: Mapping[str, Any] | None = None,
+        trainer_state: Mapping[str, Any] | None = None,
     ) -> str:
         """Write ``best.safetensors`` or ``last.safetensors``: weights, optimizer, scheduler, epoch, RNG.
 
         ``config`` goes into the checkpoint's ``extra`` as ``{"config": ...}``
-        so a checkpoint copied out of its folder still says which model it is.
+        so a checkpoint copied out of its folder still says which model it is;
+        ``trainer_state`` (``Trainer.state_dict()``) as ``{"trainer": ...}``,
+        which ``fit(resume_from=...)`` continues from.
         """
         if which not in ("best", "last"):
             raise ValueError(
                 f"RunFolder.save_checkpoint: which must be 'best' or 'last', got {which!r}"
             )
         path = self.file(self.BEST if which == "best" else self.LAST)
+        extra: dict[str, Any] = {}
+        if config is not None:
+            extra["config"] = dict(config)
+        if trainer_state is not None:
+            extra["trainer"] = dict(trainer_state)
         save_checkpoint(
             path,
             model=model,
             optimizer=optimizer,
             scheduler=scheduler,
             epoch=epoch,
-            extra=None if config is None else {"config": dict(config)},
+            step=step,
+            extra=extra or None,
         )
         return path
+
+    def remove_stale_temporaries(self) -> list[str]:
+        """Delete the temporary files an interrupted atomic write left (``.NAME.*.tmp``).
+
+        Call it only while no process writes into the folder (e.g. before
+        resuming). Returns the names removed.
+        """
+        removed = []
+        for name in sorted(os.listdir(self.path)):
+            if name.startswith(".") and name.endswith(".tmp"):
+                path = self.file(name)
+                if os.path.isfile(path):
+                    os.unlink(path)
+                    removed.append(name)
+        return removed
 
     # ---------------------------------------------------------------- report
     def write_report(

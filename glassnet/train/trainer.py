@@ -1,42 +1,48 @@
-"""``fit``, ``evaluate`` and ``predict``: the seed article's training loop with Keras's interface.
+"""``fit``: the seed article's training loop with Keras's interface, resumable and data-parallel.
 
 Per epoch: shuffle, split into mini-batches; per batch: forward, loss (plus
-an optional regularisation penalty), backward, gradient norm (and optional
-clipping), optimizer update, optional per-step scheduler; then evaluate on
-the validation data. Training stops at the epoch budget or when a callback
-sets ``trainer.stop_training`` (e.g. :class:`EarlyStopping`, the seed's "stop
+an optional regularisation penalty), backward, (in a distributed run) the
+gradient average over ranks, gradient norm and optional clipping, optimizer
+update, optional per-step scheduler; then evaluate on the validation data.
+Training stops at the epoch budget or when a callback sets
+``trainer.stop_training`` (e.g. :class:`EarlyStopping`, the seed's "stop
 when the error stops falling").
+
+Checkpoints written by ``RunLogger``/``ModelCheckpoint`` hold
+:meth:`Trainer.state_dict`, from which ``fit(resume_from=...)`` continues
+with the same weights an uninterrupted run would reach. Ctrl-C (or SIGTERM)
+stops at the end of the current step, after a checkpoint (see
+:mod:`glassnet.train.interrupt`).
 """
 
 from __future__ import annotations
 
 import math
+import signal
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import numpy as np
-
-from ..autograd.grad_mode import no_grad
 from ..nn.utils import clip_grad_norm_, clip_grad_value_, get_total_norm
 from .callbacks.base import Callback, CallbackList
 from .callbacks.history import History
 from .callbacks.lr_scheduler import LearningRateScheduler
 from .callbacks.progress_bar import ProgressBar
+from .evaluation import run_evaluation
+from .interrupt import InterruptGuard, TrainingInterrupted
 from .logs import EpochStats, MetricSet
 from .loop import (
     check_int,
     check_positive,
-    make_loader,
     model_parameters,
     resolve_loss,
     resolve_optimizer,
     split_batch,
 )
+from .resume import Resumable, read_resume_point
+from .sharding import ShardedData, resolve_world
 
-__all__ = ["DivergenceError", "Trainer", "fit", "evaluate", "predict"]
-
-_DEFAULT_EVAL_BATCH = 256
+__all__ = ["DivergenceError", "Trainer", "TrainingInterrupted"]
 
 
 class DivergenceError(RuntimeError):
@@ -58,13 +64,25 @@ class DivergenceError(RuntimeError):
         )
 
 
-class Trainer:
+def _callback_keys(callbacks: list[Callback]) -> dict[int, str]:
+    """Stable names for the callbacks' states: the class name, ``#2``, ``#3`` for repeats."""
+    seen: dict[str, int] = {}
+    keys = {}
+    for cb in callbacks:
+        name = type(cb).__name__
+        seen[name] = seen.get(name, 0) + 1
+        keys[id(cb)] = name if seen[name] == 1 else f"{name}#{seen[name]}"
+    return keys
+
+
+class Trainer(Resumable, ShardedData):
     """The training loop and the state callbacks see.
 
     Most code calls :func:`fit`, which builds a ``Trainer``; callbacks get it
     through ``set_trainer`` and may read ``model``, ``optimizer``,
     ``scheduler``, ``epochs``, ``initial_epoch``, ``steps_per_epoch``,
-    ``epoch`` (current, 0-based) and set ``stop_training``.
+    ``epoch`` (current, 0-based), ``global_step``, ``world`` (ranks) and set
+    ``stop_training``.
 
     Parameters
     ----------
@@ -86,6 +104,8 @@ class Trainer:
         Rescale the gradients so their global 2-norm is at most this.
     clip_grad_value : float, optional
         Clip every gradient element to ``[-value, value]`` (after norm clipping).
+    distributed : bool or World, default False
+        Data-parallel training over MPI (see :func:`fit`).
     """
 
     def __init__(
@@ -98,6 +118,7 @@ class Trainer:
         regularizer: Callable[[Any], Any] | None = None,
         clip_grad_norm: float | None = None,
         clip_grad_value: float | None = None,
+        distributed: Any = False,
     ) -> None:
         self.model = model
         self.loss_fn = resolve_loss("fit", loss)
@@ -114,15 +135,32 @@ class Trainer:
         self.clip_grad_value = check_positive(
             "fit", "clip_grad_value", clip_grad_value, allow_none=True
         )
+        self.world, self.distributed = resolve_world("fit", distributed)
+        self.dp: Any = None
         self.scheduler: Any = None
         self.stop_training = False
         self.epochs = 0
         self.initial_epoch = 0
         self.epoch = 0
         self.steps_per_epoch: int | None = None
+        # progress, as a checkpoint records it
+        self.epochs_completed = 0
+        self.step_in_epoch = 0
+        self.samples_in_epoch = 0
+        self.global_step = 0
+        self.data_seed: int | None = None
+        self.batch_size: int | None = None
+        self.num_samples: int | None = None
         self._train_metrics = MetricSet("fit", metrics)
         self._stats = EpochStats()
         self._epoch_lr = math.nan
+        self._epoch_start = time.perf_counter()
+        self._epoch_time = 0.0
+        self._guard = InterruptGuard(announce=self.world.is_main)
+        self._callbacks: list[Callback] = []
+        self._keys: dict[int, str] = {}
+        self._snap: dict[str, Any] | None = None
+        self._skip_batches = 0
 
     # ------------------------------------------------------------ one step
     def _clip_and_norm(self, params: list[Any]) -> float:
@@ -138,43 +176,81 @@ class Trainer:
     def _lr(self) -> float:
         return float(self.optimizer.param_groups[0]["lr"])
 
-    def _train_epoch(self, loader: Any, params: list[Any], callbacks: CallbackList) -> None:
-        model, loss_fn, opt, reg = self.model, self.loss_fn, self.optimizer, self.regularizer
+    def _step(self, x: Any, y: Any, params: list[Any]) -> tuple[float, int, float, float, Any, int]:
+        """Forward, backward, (average), clip, update: ``(loss, global n, norm, penalty, out, stop)``."""
+        model, opt, dp = self.model, self.optimizer, self.dp
+        n = len(x)
+        epoch, step = self.epoch + 1, self.step_in_epoch + 1
+        opt.zero_grad()
+        out = loss_t = None
+        loss_v, penalty = 0.0, 0.0
+        if n:
+            out = model(x)
+            loss_t = self.loss_fn(out, y)
+            loss_v = float(loss_t.data)
+        finite = math.isfinite(loss_v)
+        if dp is None and not finite:
+            raise DivergenceError("loss", loss_v, epoch, step, self._lr())
+        if finite and n:
+            if self.regularizer is not None:
+                pen_t = self.regularizer(model)
+                penalty = float(pen_t.data)
+                loss_t = loss_t + pen_t
+            loss_t.backward()
+        del loss_t
+        requested = self._guard.requested or 0
+        if dp is not None:
+            total = dp.average_gradients(n, extra=(0.0 if finite else 1.0, float(requested)))
+            bad, asked = dp.extra_sums
+            if bad:
+                raise DivergenceError(
+                    "loss", loss_v if not finite else math.nan, epoch, step, self._lr()
+                )
+            stop = (requested or int(signal.SIGINT)) if asked else 0
+        else:
+            total, stop = n, requested
+        norm = self._clip_and_norm(params)
+        if not math.isfinite(norm):
+            raise DivergenceError("gradient norm", norm, epoch, step, self._lr())
+        opt.step()
+        return loss_v, int(total), norm, penalty, out, stop
+
+    def _train_epoch(
+        self, loader: Any, params: list[Any], callbacks: CallbackList, every: int | None
+    ) -> None:
         stats, metrics = self._stats, self._train_metrics
         begin = callbacks.on_train_batch_begin if callbacks.wants_batch_begin else None
         end = callbacks.on_train_batch_end if callbacks.wants_batch_end else None
-        epoch = self.epoch + 1
-        for step, batch in enumerate(loader):
+        batches = iter(loader)
+        for _ in range(self._skip_batches):  # resuming in the middle of this epoch
+            if next(batches, None) is None:
+                break
+        self._skip_batches = 0
+        for batch in batches:
             x, y = split_batch("fit", batch)
             if y is None:
                 raise ValueError("fit: training batches must be (x, y) pairs; got inputs only")
             n = len(x)
+            step = self.step_in_epoch
             if begin is not None:
                 begin(step, {"batch": step, "size": n})
             if step == 0:
                 self._epoch_lr = self._lr()
-            out = model(x)
-            loss_t = loss_fn(out, y)
-            loss_v = float(loss_t.data)
-            if not math.isfinite(loss_v):
-                raise DivergenceError("loss", loss_v, epoch, step + 1, self._lr())
-            penalty = 0.0
-            if reg is not None:
-                pen_t = reg(model)
-                penalty = float(pen_t.data)
-                loss_t = loss_t + pen_t
-            opt.zero_grad()
-            loss_t.backward()
-            norm = self._clip_and_norm(params)
-            if not math.isfinite(norm):
-                raise DivergenceError("gradient norm", norm, epoch, step + 1, self._lr())
-            opt.step()
+            loss_v, total, norm, penalty, out, stop = self._step(x, y, params)
             stats.add(loss_v, n, norm, penalty)
-            if metrics.items:
+            if metrics.items and n:
                 metrics.update(out.data, getattr(y, "data", y))
-            del out, loss_t
+            del out
+            self.step_in_epoch += 1
+            self.global_step += 1
+            self.samples_in_epoch += total
             if end is not None:
                 end(step, {"batch": step, "size": n, "loss": loss_v})
+            if stop:
+                self._interrupt(stop, callbacks)
+            last = self.steps_per_epoch is not None and self.step_in_epoch >= self.steps_per_epoch
+            if every and self.global_step % every == 0 and not last:
+                self._save_point("interval", callbacks)
             if self.stop_training:
                 break
 
@@ -185,6 +261,85 @@ class Trainer:
         return logs
 
     # ---------------------------------------------------------------- fit
+    def _callback_lists(
+        self,
+        callbacks: Iterable[Callback],
+        scheduler: Any,
+        scheduler_per: str,
+        monitor: str,
+        verbose: int,
+    ) -> tuple[CallbackList, CallbackList, CallbackList, History]:
+        cbs = list(CallbackList(callbacks))  # checks the types
+        if scheduler is not None:
+            cbs.append(LearningRateScheduler(scheduler, per=scheduler_per, monitor=monitor))
+        # Schedulers step first at the end of an epoch, so checkpoints hold the stepped
+        # scheduler and optimizer (exact resumes).
+        schedulers = [c for c in cbs if isinstance(c, LearningRateScheduler)]
+        cbs = schedulers + [c for c in cbs if not isinstance(c, LearningRateScheduler)]
+        self.scheduler = next(
+            (c.scheduler for c in schedulers if hasattr(c.scheduler, "state_dict")), None
+        )
+        history = next((c for c in cbs if isinstance(c, History)), None)
+        if history is None:
+            history = History()
+            cbs.insert(0, history)
+        if verbose and not any(isinstance(c, ProgressBar) for c in cbs):
+            cbs.append(ProgressBar(verbose))
+        self._keys = _callback_keys(cbs)
+        # Callbacks that steer training run first (on every rank); those that only
+        # report or write files run after the state is final, on rank 0 alone.
+        early = [c for c in cbs if not getattr(c, "main_rank_only", False)]
+        late = [c for c in cbs if getattr(c, "main_rank_only", False)]
+        if not self.world.is_main:
+            late = []
+        self._callbacks = early + late
+        return CallbackList(early + late), CallbackList(early), CallbackList(late), history
+
+    def _end_of_epoch(
+        self,
+        epoch: int,
+        val_loader: Any,
+        val_sharded: bool,
+        lists: tuple[CallbackList, CallbackList, CallbackList],
+    ) -> dict[str, Any]:
+        everyone, early, late = lists
+        world = self.world
+        self._stats.reduce(world)
+        self._train_metrics.reduce(world)
+        logs: dict[str, Any] = self.running_logs()
+        if self.regularizer is not None:
+            logs["reg_loss"] = self._stats.mean_penalty()
+        if self.dp is not None:
+            self.dp.average_buffers()
+        if val_loader is not None:
+            metrics = MetricSet("fit", self.metrics)
+            logs.update(
+                run_evaluation(
+                    self.model,
+                    val_loader,
+                    self.loss_fn,
+                    metrics,
+                    "val_",
+                    world if val_sharded else None,
+                )
+            )
+        logs["lr"] = self._epoch_lr
+        logs["grad_norm"] = self._stats.mean_norm()
+        logs["grad_norm_max"] = self._stats.norm_max
+        logs["time"] = time.perf_counter() - self._epoch_start
+        early.on_epoch_end(epoch, logs)
+        self.epochs_completed = epoch + 1
+        self.step_in_epoch = self.samples_in_epoch = 0
+        self._take_snapshot()
+        late.record_epoch(epoch, logs)  # every state current before any checkpoint is written
+        late.on_epoch_end(epoch, logs)
+        asked = self._guard.requested or 0
+        if world.size > 1:
+            asked = int(world.sum_scalars([asked])[0])
+        if asked:
+            self._interrupt(self._guard.requested or int(signal.SIGINT), everyone)
+        return logs
+
     def fit(
         self,
         train_data: Any,
@@ -200,6 +355,8 @@ class Trainer:
         scheduler_per: str = "epoch",
         initial_epoch: int = 0,
         transform: Callable[[Any], Any] | None = None,
+        resume_from: Any = None,
+        checkpoint_every: int | None = None,
     ) -> History:
         """Train; see :func:`glassnet.train.fit` for the parameters."""
         self.epochs = check_int("fit", "epochs", epochs, 1)
@@ -207,283 +364,83 @@ class Trainer:
         batch_size = check_int("fit", "batch_size", batch_size, 1)
         if verbose not in (0, 1, 2):
             raise ValueError(f"fit: verbose must be 0, 1 or 2, got {verbose!r}")
-        loader = make_loader(
-            "fit",
-            train_data,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            seed=seed,
-            transform=transform,
-        )
-        val_loader = None
-        if validation_data is not None:
-            val_loader = make_loader(
-                "fit (validation_data)", validation_data, batch_size=batch_size
+        every = None
+        if checkpoint_every is not None:
+            every = check_int("fit", "checkpoint_every", checkpoint_every, 1)
+        if resume_from is not None and self.initial_epoch:
+            raise ValueError(
+                "fit: pass either resume_from or initial_epoch, not both (the checkpoint knows "
+                "its epoch)"
             )
+        point = read_resume_point(resume_from) if resume_from is not None else None
+        if point is not None:
+            seed = point.seed(seed)
+        if not self.world.is_main:
+            verbose = 0
+        loader = self._train_loader(train_data, batch_size, shuffle, seed, transform)
+        val_loader, val_sharded = self._val_loader(validation_data, batch_size)
         self.steps_per_epoch = len(loader) if hasattr(loader, "__len__") else None
-
-        cbs = list(callbacks)
-        if scheduler is not None:
-            monitor = "val_loss" if val_loader is not None else "loss"
-            cbs.append(LearningRateScheduler(scheduler, per=scheduler_per, monitor=monitor))
-        # Schedulers step first at the end of an epoch, so checkpoints written by
-        # later callbacks hold the stepped scheduler and optimizer (exact resumes).
-        schedulers = [c for c in cbs if isinstance(c, LearningRateScheduler)]
-        cbs = schedulers + [c for c in cbs if not isinstance(c, LearningRateScheduler)]
-        self.scheduler = next(
-            (c.scheduler for c in schedulers if hasattr(c.scheduler, "state_dict")), None
+        monitor = "val_loss" if val_loader is not None else "loss"
+        callbacks_, early, late, history = self._callback_lists(
+            callbacks, scheduler, scheduler_per, monitor, verbose
         )
-        history = next((c for c in cbs if isinstance(c, History)), None)
-        if history is None:
-            history = History()
-            cbs.insert(0, history)
-        if verbose and not any(isinstance(c, ProgressBar) for c in cbs):
-            cbs.append(ProgressBar(verbose))
-        callbacks_ = CallbackList(cbs)
 
         params = model_parameters(self.model)
+        self._snap = None
+        self._epoch_time = 0.0
+        if point is not None:
+            self._restore(point, loader)
+        else:
+            self.epochs_completed = self.initial_epoch
+            self.step_in_epoch = self.samples_in_epoch = 0
+            self.global_step = self.initial_epoch * (self.steps_per_epoch or 0)
+            self.stop_training = False
+            if self.world.size > 1:
+                self._decorrelate_rng()
+        if self.distributed:
+            from ..distributed.data_parallel import DataParallel
+
+            self.dp = DataParallel(self.model, self.world)  # rank 0's weights everywhere
         was_training = self.model.training
-        self.stop_training = False
-        callbacks_.set_trainer(self)
-        callbacks_.on_train_begin({})
         logs: dict[str, Any] = {}
-        try:
-            for epoch in range(self.initial_epoch, self.epochs):
-                self.epoch = epoch
-                for dl in (loader, val_loader):
-                    if dl is not None and hasattr(dl, "set_epoch"):
-                        dl.set_epoch(epoch)
-                self._stats = EpochStats()
-                self._train_metrics.reset()
-                callbacks_.on_epoch_begin(epoch, {})
-                self._epoch_lr = self._lr()
-                start = time.perf_counter()
-                self.model.train()
-                self._train_epoch(loader, params, callbacks_)
-                logs = self.running_logs()
-                if self.regularizer is not None:
-                    logs["reg_loss"] = self._stats.mean_penalty()
-                if val_loader is not None:
-                    logs.update(self._evaluate_loader(val_loader, prefix="val_"))
-                logs["lr"] = self._epoch_lr
-                logs["grad_norm"] = self._stats.mean_norm()
-                logs["grad_norm_max"] = self._stats.norm_max
-                logs["time"] = time.perf_counter() - start
-                callbacks_.on_epoch_end(epoch, logs)
-                if self.stop_training:
-                    break
-        except BaseException:
+        with self._guard:
+            callbacks_.set_trainer(self)
+            callbacks_.on_train_begin({})
+            try:
+                if point is not None:
+                    self._load_callback_states(point)
+                resumed_mid = self.step_in_epoch > 0
+                for epoch in range(self.epochs_completed, self.epochs):
+                    if self.stop_training:  # a resumed run that had finished
+                        break
+                    self.epoch = epoch
+                    for dl in (loader, val_loader):
+                        if dl is not None and hasattr(dl, "set_epoch"):
+                            dl.set_epoch(epoch)
+                    if resumed_mid:
+                        callbacks_.on_epoch_begin(
+                            epoch, {"resumed": True, "step": self.step_in_epoch}
+                        )
+                        self._epoch_start = time.perf_counter() - self._epoch_time
+                    else:
+                        self._stats = EpochStats()
+                        self._train_metrics.reset()
+                        self.step_in_epoch = self.samples_in_epoch = 0
+                        callbacks_.on_epoch_begin(epoch, {})
+                        self._epoch_lr = self._lr()
+                        self._epoch_start = time.perf_counter()
+                    resumed_mid = False
+                    self.model.train()
+                    self._train_epoch(loader, params, callbacks_, every)
+                    logs = self._end_of_epoch(
+                        epoch, val_loader, val_sharded, (callbacks_, early, late)
+                    )
+                    if self.stop_training:
+                        break
+            except BaseException:
+                self.model.train(was_training)
+                callbacks_.on_train_end(logs)
+                raise
             self.model.train(was_training)
             callbacks_.on_train_end(logs)
-            raise
-        self.model.train(was_training)
-        callbacks_.on_train_end(logs)
         return history
-
-    def _evaluate_loader(self, loader: Any, prefix: str = "") -> dict[str, float]:
-        return _evaluate(self.model, loader, self.loss_fn, MetricSet("fit", self.metrics), prefix)
-
-
-# ------------------------------------------------------------------ evaluate
-def _evaluate(model: Any, loader: Any, loss_fn: Any, metrics: MetricSet, prefix: str) -> dict:
-    was_training = model.training
-    model.eval()
-    total, count = 0.0, 0
-    try:
-        with no_grad():
-            for batch in loader:
-                x, y = split_batch("evaluate", batch)
-                if y is None:
-                    raise ValueError("evaluate: batches must be (x, y) pairs; got inputs only")
-                out = model(x)
-                n = len(x)
-                if loss_fn is not None:
-                    total += float(loss_fn(out, y).data) * n
-                count += n
-                metrics.update(out.data, getattr(y, "data", y))
-    finally:
-        model.train(was_training)
-    logs: dict[str, float] = {}
-    if loss_fn is not None:
-        logs[prefix + "loss"] = total / count if count else math.nan
-    logs.update(metrics.results(prefix))
-    return logs
-
-
-def evaluate(
-    model: Any,
-    data: Any,
-    *,
-    loss: Any = None,
-    metrics: Iterable[Any] = ("accuracy",),
-    batch_size: int = _DEFAULT_EVAL_BATCH,
-) -> dict[str, float]:
-    """Loss and metrics of ``model`` on ``data``, in evaluation mode without gradients.
-
-    Parameters
-    ----------
-    model : Module
-    data : tuple (X, y), Dataset or DataLoader
-    loss : str, callable or Module, optional
-        As in :func:`fit`; without it only the metrics are computed.
-    metrics : iterable, default ("accuracy",)
-    batch_size : int, default 256
-
-    Returns
-    -------
-    dict of str to float
-        ``{"loss": ..., "accuracy": ...}``: sample-weighted means over all batches.
-        The model's train/eval mode is restored afterwards.
-    """
-    batch_size = check_int("evaluate", "batch_size", batch_size, 1)
-    loss_fn = None if loss is None else resolve_loss("evaluate", loss)
-    loader = make_loader("evaluate", data, batch_size=batch_size)
-    return _evaluate(model, loader, loss_fn, MetricSet("evaluate", metrics), "")
-
-
-def predict(model: Any, data: Any, *, batch_size: int = _DEFAULT_EVAL_BATCH) -> np.ndarray:
-    """The model's outputs for ``data``, batch by batch, as one NumPy array.
-
-    Parameters
-    ----------
-    model : Module
-    data : array, Tensor, tuple (X,) or (X, y), Dataset or DataLoader
-        Targets, if present, are ignored.
-    batch_size : int, default 256
-
-    Returns
-    -------
-    ndarray, shape (N, *output_shape)
-        Computed in evaluation mode under ``no_grad``; the model's previous
-        mode is restored afterwards.
-    """
-    batch_size = check_int("predict", "batch_size", batch_size, 1)
-    loader = make_loader("predict", data, batch_size=batch_size)
-    was_training = model.training
-    model.eval()
-    outs = []
-    try:
-        with no_grad():
-            for batch in loader:
-                x, _ = split_batch("predict", batch)
-                outs.append(model(x).numpy())
-    finally:
-        model.train(was_training)
-    if not outs:
-        raise ValueError("predict: the data holds no samples")
-    return np.concatenate(outs)
-
-
-def fit(
-    model: Any,
-    train_data: Any,
-    *,
-    loss: Any,
-    optimizer: Any,
-    epochs: int,
-    batch_size: int = 32,
-    validation_data: Any = None,
-    metrics: Iterable[Any] = ("accuracy",),
-    callbacks: Iterable[Callback] = (),
-    verbose: int = 1,
-    shuffle: bool = True,
-    seed: int | None = None,
-    regularizer: Callable[[Any], Any] | None = None,
-    clip_grad_norm: float | None = None,
-    clip_grad_value: float | None = None,
-    scheduler: Any = None,
-    scheduler_per: str = "epoch",
-    initial_epoch: int = 0,
-    transform: Callable[[Any], Any] | None = None,
-) -> History:
-    """Train ``model`` on ``train_data`` with mini-batch gradient descent.
-
-    Parameters
-    ----------
-    model : Module
-    train_data : tuple (X, y), Dataset or DataLoader
-        ``X`` of shape ``(N, ...)`` and ``y`` of shape ``(N,)`` (class indices)
-        or ``(N, ...)`` (targets), as arrays or tensors; a map-style dataset;
-        or a loader (then ``batch_size``, ``shuffle``, ``seed`` and
-        ``transform`` are its own).
-    loss : str, callable or Module
-        ``"cross_entropy"``, ``"mse"``, ``"half_mse"``, ``"bce_with_logits"``, ...,
-        a function ``loss(outputs, targets) -> Tensor``, or a loss module.
-    optimizer : str or Optimizer
-        ``"adam"`` (etc.) builds that optimizer with its defaults over
-        ``model.parameters()``; or an optimizer instance.
-    epochs : int
-        Train until this epoch number (exclusive of ``initial_epoch``).
-    batch_size : int, default 32
-    validation_data : like ``train_data``, optional
-        Evaluated after every epoch (``val_loss``, ``val_<metric>``).
-    metrics : iterable, default ("accuracy",)
-        Metric names (``glassnet.train.metrics.get_metric``), streaming metric
-        objects or functions ``fn(outputs, targets) -> number`` (arrays in).
-    callbacks : iterable of Callback
-        Called at the start/end of training, epochs and batches.
-    verbose : {0, 1, 2}, default 1
-        0 silent; 1 a live progress bar on a terminal (one line per epoch
-        otherwise); 2 one line per epoch.
-    shuffle : bool, default True
-        A new random order every epoch.
-    seed : int, optional
-        Seeds the shuffling order (reproducible epochs, also when resuming).
-    regularizer : callable, optional
-        ``regularizer(model) -> Tensor`` added to the loss (logged as ``reg_loss``).
-    clip_grad_norm, clip_grad_value : float, optional
-        Gradient clipping before each update (the logged ``grad_norm`` is
-        measured before clipping).
-    scheduler : LR scheduler or callable, optional
-        Stepped after every epoch (``scheduler_per="epoch"``) or every step
-        (``"batch"``); a ``ReduceLROnPlateau`` gets ``val_loss`` (``loss``
-        without validation data). See :class:`LearningRateScheduler`.
-        Scheduler callbacks run before the other callbacks at the end of an
-        epoch, so checkpoints hold the stepped scheduler (exact resumes).
-    scheduler_per : {"epoch", "batch"}, default "epoch"
-    initial_epoch : int, default 0
-        Epoch to start from (resuming from a checkpoint's ``epoch``).
-    transform : callable, optional
-        Applied to each input batch (augmentation), e.g.
-        ``glassnet.data.transforms.RandomCrop``.
-
-    Returns
-    -------
-    History
-        ``history.history`` holds per epoch: ``loss``, each metric,
-        ``reg_loss`` (with a regularizer), ``val_loss`` and ``val_<metric>``
-        (with validation data), ``lr`` (of the epoch's first step),
-        ``grad_norm`` (mean over steps of the global gradient 2-norm),
-        ``grad_norm_max`` and ``time`` (seconds).
-
-    Raises
-    ------
-    DivergenceError
-        The loss or gradient norm became NaN or infinite; the message names
-        the epoch, the step and the learning rate. Callbacks'
-        ``on_train_end`` still run, and the parameters keep their last
-        finite values (the update of the failing step is not applied).
-    """
-    trainer = Trainer(
-        model,
-        loss=loss,
-        optimizer=optimizer,
-        metrics=metrics,
-        regularizer=regularizer,
-        clip_grad_norm=clip_grad_norm,
-        clip_grad_value=clip_grad_value,
-    )
-    return trainer.fit(
-        train_data,
-        epochs=epochs,
-        batch_size=batch_size,
-        validation_data=validation_data,
-        callbacks=callbacks,
-        verbose=verbose,
-        shuffle=shuffle,
-        seed=seed,
-        scheduler=scheduler,
-        scheduler_per=scheduler_per,
-        initial_epoch=initial_epoch,
-        transform=transform,
-    )

@@ -13,6 +13,7 @@ import pytest
 
 from glassnet.cli.options import UsageError, int_list, resolve_config
 from glassnet.io import load_checkpoint, load_config
+from glassnet.models import list_models
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -95,7 +96,7 @@ BAD_TOML = 'model = "mlp"\nlr = = 1\n'
         ([], {}, 2, "the following arguments are required: COMMAND"),
         (["train", "--epochs", "0"], {}, 2, "--epochs: must be a positive integer, got '0'"),
         (["train", "--lr", "fast"], {}, 2, "--lr: expected a number, got 'fast'"),
-        (["train", "--model", "resnet"], {}, 2, "--model: expected one of lstm-attn, mlp, seed-cnn, seed-cnn-bn, got 'resnet'"),
+        (["train", "--model", "resnet"], {}, 2, f"--model: expected one of {', '.join(list_models())}, got 'resnet'"),
         (["train", "--hidden", "256,x"], {}, 2, "--hidden: expected comma-separated positive integers like 256,128, got '256,x'"),
         (["train", "--dropout", "1.5"], {}, 2, "--dropout: must be in [0, 1), got '1.5'"),
         (["train", "--schedule", "linear"], {}, 2, "--schedule: expected one of none, cosine, step, plateau, got 'linear'"),
@@ -169,7 +170,8 @@ def test_version_and_help(tmp_path):
     assert proc.returncode == 0
     for flag in ("--model", "--data", "--epochs", "--batch-size", "--lr", "--optimizer", "--hidden",
                  "--dropout", "--weight-decay", "--l1", "--l2", "--augment", "--schedule",
-                 "--early-stopping", "--seed", "--name", "--runs-dir", "--config"):  # fmt: skip
+                 "--early-stopping", "--seed", "--name", "--runs-dir", "--config", "--resume",
+                 "--distributed", "--checkpoint-every", "--clip-grad-norm"):  # fmt: skip
         assert flag in proc.stdout
 
 

@@ -97,7 +97,10 @@ def test_run_logger_writes_metrics_and_checkpoints(tmp_path):
     assert lines[3]["lr"] == pytest.approx(0.05)
 
     last = load_checkpoint(run.file("last.safetensors"))
-    assert last["epoch"] == 4 and last["extra"] == {"config": CONFIG}
+    assert last["epoch"] == 4 and last["extra"]["config"] == CONFIG
+    state = last["extra"]["trainer"]
+    assert state["epoch"] == 4 and state["step_in_epoch"] == 0 and not state["stopped"]
+    assert [r["epoch"] for r in state["callbacks"]["RunLogger"]["rows"]] == [1, 2, 3, 4]
     for k, v in model.state_dict().items():
         np.testing.assert_array_equal(last["model"][k], v)
     assert last["optimizer"]["param_groups"][0]["lr"] == pytest.approx(opt.param_groups[0]["lr"])
@@ -121,9 +124,10 @@ def test_best_checkpoint_follows_val_loss(tmp_path):
     class Fake(RunLogger):
         values = iter([0.9, 0.5, 0.7, 0.6])
 
-        def on_epoch_end(self, epoch, logs=None):
-            logs["val_loss"] = next(self.values)
-            super().on_epoch_end(epoch, logs)
+        def record_epoch(self, epoch, logs=None):  # the trainer records before writing
+            if not self.rows or self.rows[-1]["epoch"] != epoch + 1:
+                logs["val_loss"] = next(self.values)
+            super().record_epoch(epoch, logs)
 
     run = RunFolder.create(tmp_path, "b")
     x, y = data()

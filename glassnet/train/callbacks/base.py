@@ -7,6 +7,18 @@ epoch's metrics (``loss``, ``accuracy``, ``val_loss``, ``lr``, ``grad_norm``,
 ``time``, ...). A callback stops training by setting
 ``self.trainer.stop_training = True``: the current step is the last one, the
 epoch is then completed as usual (validation, ``on_epoch_end``) and training ends.
+
+For exact resumes a callback with memory (``EarlyStopping``'s patience count,
+``RunLogger``'s rows) implements ``state_dict()``/``load_state_dict()``; the
+trainer stores those states in its checkpoints and gives them back after
+``on_train_begin`` of a resumed ``fit``. ``on_checkpoint`` is called at
+mid-epoch save points (``fit(checkpoint_every=N)``, Ctrl-C). Callbacks that
+only report or write files set ``main_rank_only = True``: in a distributed
+run they run on rank 0 alone, after the callbacks that steer training. A
+callback that writes checkpoints updates its own state in ``record_epoch``
+(which the trainer calls on every callback before any ``main_rank_only``
+callback's ``on_epoch_end``), so each checkpoint holds every callback's
+state after the epoch.
 """
 
 from __future__ import annotations
@@ -29,6 +41,8 @@ class Callback:
     """
 
     trainer: Any = None
+    #: Only report or write files: run on rank 0 alone, after the other callbacks.
+    main_rank_only: bool = False
 
     def set_trainer(self, trainer: Any) -> None:
         """Called once before training with the :class:`~glassnet.train.Trainer` running it."""
@@ -56,6 +70,30 @@ class Callback:
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         """After training step ``batch``; ``logs`` is ``{"batch", "size", "loss"}``."""
+
+    def record_epoch(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Update the state kept about epoch ``epoch`` without writing files (idempotent).
+
+        ``on_epoch_end`` of a callback that implements it should call it first
+        (a second call for the same epoch does nothing).
+        """
+
+    def on_checkpoint(self, logs: dict[str, Any] | None = None) -> str | None:
+        """A save point in the middle of an epoch (or at Ctrl-C): write a checkpoint if you keep any.
+
+        ``logs`` is ``{"reason": "interval" | "interrupt", "epoch", "step", "global_step"}``
+        (``epoch`` = epochs completed, ``step`` = steps completed after them).
+        ``self.trainer.state_dict()`` is the state to store. Return the path
+        written, or None.
+        """
+        return None
+
+    def state_dict(self) -> dict[str, Any] | None:
+        """What this callback must remember across a resume (None: nothing)."""
+        return None
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned (called after ``on_train_begin``)."""
 
 
 def _overrides(cb: Callback, name: str) -> bool:
@@ -114,6 +152,19 @@ class CallbackList:
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         for cb in self._batch_end:
             cb.on_train_batch_end(batch, logs)
+
+    def record_epoch(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        for cb in self.callbacks:
+            cb.record_epoch(epoch, logs)
+
+    def on_checkpoint(self, logs: dict[str, Any] | None = None) -> list[str]:
+        """Every callback's ``on_checkpoint``; the paths they wrote."""
+        paths = []
+        for cb in self.callbacks:
+            path = cb.on_checkpoint(logs)
+            if path:
+                paths.append(str(path))
+        return paths
 
     def __iter__(self):
         return iter(self.callbacks)

@@ -58,6 +58,8 @@ class CSVLogger(Callback):
     >>> fit(model, (x, y), ..., callbacks=[CSVLogger("log.csv")])  # doctest: +SKIP
     """
 
+    main_rank_only = True
+
     def __init__(
         self, path: str | os.PathLike, *, separator: str = ",", append: bool = False
     ) -> None:
@@ -78,10 +80,20 @@ class CSVLogger(Callback):
         folder = os.path.dirname(os.path.abspath(self.path))
         os.makedirs(folder, exist_ok=True)
 
+    def record_epoch(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if not self.rows or self.rows[-1].get("epoch") != epoch + 1:
+            self.rows.append({"epoch": epoch + 1, **(logs or {})})
+
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self.rows.append({"epoch": epoch + 1, **(logs or {})})
+        self.record_epoch(epoch, logs)
         with atomic_write(self.path, "w", encoding="utf-8", newline="") as f:
             f.write(csv_text(self.rows, self.separator))
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"rows": [dict(r) for r in self.rows]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.rows = [dict(r) for r in state.get("rows", [])]
 
     def __repr__(self) -> str:
         return f"CSVLogger({self.path!r})"

@@ -95,6 +95,27 @@ class EarlyStopping(Callback):
             self.stopped_epoch = epoch
             self.trainer.stop_training = True
 
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "best": self.best,
+            "best_epoch": self.best_epoch,
+            "wait": self.wait,
+            "stopped_epoch": self.stopped_epoch,
+            "last_epoch": self._last_epoch,
+            "best_weights": self.best_weights,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best = state.get("best")
+        self.best_epoch = int(state.get("best_epoch", -1))
+        self.wait = int(state.get("wait", 0))
+        self.stopped_epoch = state.get("stopped_epoch")
+        self._last_epoch = int(state.get("last_epoch", -1))
+        weights = state.get("best_weights")
+        self.best_weights = (
+            None if weights is None else {k: np.array(v) for k, v in weights.items()}
+        )
+
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if (
             self.restore_best_weights

@@ -44,6 +44,13 @@ class History(Callback):
             if len(column) < n:  # a key this epoch did not log
                 column.append(None)
 
+    def state_dict(self) -> dict[str, Any]:
+        return {"history": {k: list(v) for k, v in self.history.items()}, "epoch": list(self.epoch)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.history = {k: list(v) for k, v in state.get("history", {}).items()}
+        self.epoch = [int(e) for e in state.get("epoch", [])]
+
     def last(self) -> dict[str, Any]:
         """The logs of the last epoch (empty before the first)."""
         return {k: v[-1] for k, v in self.history.items() if v and v[-1] is not None}

@@ -84,7 +84,22 @@ class LearningRateScheduler(Callback):
         for g in groups:
             g["lr"] = float(lr)
 
+    def state_dict(self) -> dict[str, Any]:
+        has_state = callable(getattr(self.scheduler, "state_dict", None))
+        return {
+            "global_step": self._global_step,
+            "scheduler": self.scheduler.state_dict() if has_state else None,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self._global_step = int(state.get("global_step", self._global_step))
+        saved = state.get("scheduler")
+        if saved is not None and callable(getattr(self.scheduler, "load_state_dict", None)):
+            self.scheduler.load_state_dict(saved)
+
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if logs and logs.get("resumed"):  # the epoch's lr was set before the checkpoint
+            return
         if self._function is not None and self.per == "epoch":
             self._set(epoch)
 

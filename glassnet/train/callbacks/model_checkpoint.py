@@ -18,8 +18,8 @@ class ModelCheckpoint(Callback):
     Files are safetensors checkpoints written atomically by
     :func:`glassnet.io.save_checkpoint` (load them with
     :func:`glassnet.io.load_checkpoint`); the ``epoch`` they record is the
-    number of epochs completed, so ``fit(..., initial_epoch=ckpt["epoch"])``
-    resumes after it.
+    number of epochs completed and ``extra["trainer"]`` holds the trainer's
+    state, so ``fit(..., resume_from=path)`` continues exactly after it.
 
     Parameters
     ----------
@@ -43,6 +43,8 @@ class ModelCheckpoint(Callback):
         The path written last.
     """
 
+    main_rank_only = True
+
     def __init__(
         self,
         filepath: str | os.PathLike,
@@ -63,9 +65,12 @@ class ModelCheckpoint(Callback):
         self.save_weights_only = bool(save_weights_only)
         self.best: float | None = None
         self.last_saved: str | None = None
+        self._recorded: int | None = None
+        self._pending: str | None = None
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.best = None
+        self._recorded = self._pending = None
 
     def _path(self, epoch: int, logs: dict[str, Any]) -> str:
         try:
@@ -76,28 +81,46 @@ class ModelCheckpoint(Callback):
                 f"epoch logs (keys: {', '.join(sorted(logs))}): {exc!r}"
             ) from None
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+    def record_epoch(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self._recorded == epoch:
+            return
+        self._recorded, self._pending = epoch, None
         logs = logs or {}
         if self.save_best_only:
             value = monitored("ModelCheckpoint", self.monitor, logs)
             if not is_better(value, self.best, self.mode):
                 return
             self.best = value
-        path = self._path(epoch, logs)
+        self._pending = self.last_saved = self._path(epoch, logs)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.record_epoch(epoch, logs)
+        path, self._pending = self._pending, None
+        if path is None:
+            return
         folder = os.path.dirname(os.path.abspath(path))
         os.makedirs(folder, exist_ok=True)
         if self.save_weights_only:
             save(self.model, path)
         else:
             t = self.trainer
+            state = t.state_dict() if callable(getattr(t, "state_dict", None)) else None
             save_checkpoint(
                 path,
                 model=self.model,
                 optimizer=getattr(t, "optimizer", None),
                 scheduler=getattr(t, "scheduler", None),
                 epoch=epoch + 1,
+                step=None if state is None else state["global_step"],
+                extra=None if state is None else {"trainer": state},
             )
-        self.last_saved = path
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best, "last_saved": self.last_saved}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best = state.get("best")
+        self.last_saved = state.get("last_saved")
 
     def __repr__(self) -> str:
         return (

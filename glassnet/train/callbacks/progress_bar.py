@@ -33,6 +33,8 @@ class ProgressBar(Callback):
         Epoch 3/10 - 43/43 - 4s 95ms/step - loss: 0.4123 - accuracy: 0.8512 - val_loss: 0.4410 - val_accuracy: 0.8433 - lr: 0.001 - grad_norm: 1.2345
     """
 
+    main_rank_only = True
+
     def __init__(self, verbose: int = 1, *, stream: IO[str] | None = None, interval: float = 0.1):
         if verbose not in (1, 2):
             raise ValueError(f"ProgressBar: verbose must be 1 or 2, got {verbose!r}")

@@ -1,0 +1,124 @@
+"""``evaluate`` and ``predict``: a model's loss, metrics and outputs, in evaluation mode."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from ..autograd.grad_mode import no_grad
+from .logs import MetricSet
+from .loop import check_int, make_loader, resolve_loss, split_batch
+
+__all__ = ["evaluate", "predict", "run_evaluation", "DEFAULT_EVAL_BATCH"]
+
+DEFAULT_EVAL_BATCH = 256
+
+
+def run_evaluation(
+    model: Any,
+    loader: Any,
+    loss_fn: Any,
+    metrics: MetricSet,
+    prefix: str = "",
+    world: Any = None,
+) -> dict[str, float]:
+    """Loss and metrics over every batch of ``loader`` (no gradients, evaluation mode).
+
+    With a ``world`` of several ranks, each rank evaluates its shard and the
+    sample-weighted loss, the sample count and the metrics' counts are summed
+    over ranks, so every rank gets the figures of the whole data set.
+    """
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    try:
+        with no_grad():
+            for batch in loader:
+                x, y = split_batch("evaluate", batch)
+                if y is None:
+                    raise ValueError("evaluate: batches must be (x, y) pairs; got inputs only")
+                n = len(x)
+                if n == 0:  # a rank's share of a tiny last batch
+                    continue
+                out = model(x)
+                if loss_fn is not None:
+                    total += float(loss_fn(out, y).data) * n
+                count += n
+                metrics.update(out.data, getattr(y, "data", y))
+    finally:
+        model.train(was_training)
+    if world is not None and world.size > 1:
+        total, count = world.sum_scalars([total, count])
+        metrics.reduce(world)
+    logs: dict[str, float] = {}
+    if loss_fn is not None:
+        logs[prefix + "loss"] = total / count if count else math.nan
+    logs.update(metrics.results(prefix))
+    return logs
+
+
+def evaluate(
+    model: Any,
+    data: Any,
+    *,
+    loss: Any = None,
+    metrics: Iterable[Any] = ("accuracy",),
+    batch_size: int = DEFAULT_EVAL_BATCH,
+) -> dict[str, float]:
+    """Loss and metrics of ``model`` on ``data``, in evaluation mode without gradients.
+
+    Parameters
+    ----------
+    model : Module
+    data : tuple (X, y), Dataset or DataLoader
+    loss : str, callable or Module, optional
+        As in :func:`fit`; without it only the metrics are computed.
+    metrics : iterable, default ("accuracy",)
+    batch_size : int, default 256
+
+    Returns
+    -------
+    dict of str to float
+        ``{"loss": ..., "accuracy": ...}``: sample-weighted means over all batches.
+        The model's train/eval mode is restored afterwards.
+    """
+    batch_size = check_int("evaluate", "batch_size", batch_size, 1)
+    loss_fn = None if loss is None else resolve_loss("evaluate", loss)
+    loader = make_loader("evaluate", data, batch_size=batch_size, seed=0)
+    return run_evaluation(model, loader, loss_fn, MetricSet("evaluate", metrics), "")
+
+
+def predict(model: Any, data: Any, *, batch_size: int = DEFAULT_EVAL_BATCH) -> np.ndarray:
+    """The model's outputs for ``data``, batch by batch, as one NumPy array.
+
+    Parameters
+    ----------
+    model : Module
+    data : array, Tensor, tuple (X,) or (X, y), Dataset or DataLoader
+        Targets, if present, are ignored.
+    batch_size : int, default 256
+
+    Returns
+    -------
+    ndarray, shape (N, *output_shape)
+        Computed in evaluation mode under ``no_grad``; the model's previous
+        mode is restored afterwards.
+    """
+    batch_size = check_int("predict", "batch_size", batch_size, 1)
+    loader = make_loader("predict", data, batch_size=batch_size, seed=0)
+    was_training = model.training
+    model.eval()
+    outs = []
+    try:
+        with no_grad():
+            for batch in loader:
+                x, _ = split_batch("predict", batch)
+                outs.append(model(x).numpy())
+    finally:
+        model.train(was_training)
+    if not outs:
+        raise ValueError("predict: the data holds no samples")
+    return np.concatenate(outs)
