@@ -17,6 +17,7 @@ from glassnet import nn, optim
 from glassnet.backend import to_host
 from glassnet.data import DataLoader, TensorDataset
 from glassnet.models import RowAttentionClassifier, seed_cnn
+from glassnet.train import evaluate, fit, predict
 
 from . import device_params
 from .device_params import is_fake, real_gpu, tolerances, transfers
@@ -196,3 +197,18 @@ def test_a_gpu_training_step_moves_nothing_and_waits_once(name, monkeypatch):
         assert (t.h2d, t.d2h, t.syncs) == (0, 0, 1), f"step {step}: {t.events}"
     float(loss)  # reading the loss is the one place a step has to wait
     assert transfers().syncs == 2
+
+
+def test_fit_device_argument_moves_model_and_plain_array_batches(device):
+    gn.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 4)).astype(np.float32)
+    y = rng.integers(0, 3, 32)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    hist = fit(model, (x, y), loss="cross_entropy", optimizer=opt, epochs=2, batch_size=8,
+               verbose=0, seed=0, device=device)  # fmt: skip
+    assert model.device == gn.device(device)
+    assert len(hist.history["loss"]) == 2
+    assert evaluate(model, (x, y), loss="cross_entropy")["accuracy"] >= 0.0
+    assert predict(model, x).shape == (32, 3)

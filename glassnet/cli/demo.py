@@ -9,6 +9,8 @@ __all__ = ["add_parser", "run", "DEMO_EPOCHS"]
 
 #: Epochs of the demo: enough for the seed CNN to pass 0.80 test accuracy on the sample.
 DEMO_EPOCHS = 6
+#: Test images (of different classes) the demo explains next to its results.
+DEMO_EXPLAIN = 4
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -18,7 +20,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         description=(
             "Train the seed article's CNN on the class-balanced Fashion-MNIST sample shipped "
             "with glassnet (5,400 train / 600 validation / 1,000 test images); prints progress, "
-            "the test accuracy and where the run folder and its report are."
+            "the test accuracy and where the run folder and its report are, and explains a few "
+            "test images (saliency, integrated gradients, Grad-CAM) in the run folder's explain/."
         ),
     )
     p.add_argument("--epochs", default=None, metavar="N", help=f"epochs (default {DEMO_EPOCHS})")
@@ -42,5 +45,5 @@ def run(args: argparse.Namespace) -> int:
         "seed": args.seed if args.seed is not None else 0,
         "name": default_run_name("demo"),
     }
-    train_run(resolve_config(flags), command="demo")
+    train_run(resolve_config(flags), command="demo", explain=DEMO_EXPLAIN)
     return 0

@@ -140,6 +140,15 @@ def choice(options: Callable[[], Any]) -> Callable[[str, Any], str]:
     return check
 
 
+def device_name(name: str, value: Any) -> str:
+    from ..backend import Device
+
+    try:
+        return str(Device(value))
+    except (TypeError, ValueError):
+        raise UsageError(f"--{name}: expected cpu, cuda or cuda:N, got {value!r}") from None
+
+
 def text(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise UsageError(f"--{name.replace('_', '-')}: expected a non-empty string, got {value!r}")
@@ -190,6 +199,7 @@ TRAIN_OPTIONS: tuple[Option, ...] = (
     Option("early_stopping", nonneg_int, 0, "stop after this many epochs without val_loss improvement (0: off)", "PATIENCE"),
     Option("clip_grad_norm", positive_float, None, "rescale gradients to at most this global 2-norm (off if omitted)", "NORM"),
     Option("checkpoint_every", nonneg_int, 0, "also write last.safetensors every N steps (0: at epoch ends only)", "N"),
+    Option("device", device_name, "cpu", "cpu, or cuda / cuda:N (a GPU through CuPy: the 'gpu' extra)", "DEV"),
     Option("seed", nonneg_int, None, "random seed (default: a random one, recorded in config.toml)", "N"),
     Option("val_split", fraction, 0.1, "fraction of the training set held out for validation", "F"),
     Option("name", text, None, "run name (default: MODEL-DATE-TIME)", "NAME"),
@@ -199,7 +209,7 @@ TRAIN_OPTIONS: tuple[Option, ...] = (
 OPTIONS_BY_KEY = {o.key: o for o in TRAIN_OPTIONS}
 
 #: Options ``--resume`` accepts: they extend a run or change how often it saves, not what it computes.
-RESUME_OVERRIDES = ("epochs", "checkpoint_every")
+RESUME_OVERRIDES = ("epochs", "checkpoint_every", "device")
 
 #: Tables of a config file that are records, not options (written by glassnet in config.toml).
 _IGNORED_TABLES = ("run",)

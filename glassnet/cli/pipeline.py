@@ -170,6 +170,7 @@ def train_run(
     command: str = "train",
     resume: str | None = None,
     distributed: bool = False,
+    explain: int = 0,
 ) -> dict[str, Any]:
     """Train as configured, writing the run folder; return a summary.
 
@@ -187,6 +188,11 @@ def train_run(
     distributed : bool, default False
         Data parallel over the MPI ranks this process belongs to; rank 0
         prints, writes the run folder and evaluates on the test split.
+    explain : int, default 0
+        Explain this many test images (of different classes) with the model's
+        default attribution methods: PNGs in ``explain/`` of the run folder,
+        also shown in ``report.html`` (needs matplotlib; skipped with a note
+        without it).
 
     Returns
     -------
@@ -229,6 +235,9 @@ def train_run(
     (x_train, y_train), (x_test, y_test) = main_first(world, load)
     names = class_names(config["data"])
     model, layout = build_model(config, len(names))
+    if config.get("device", "cpu") != "cpu":
+        model.to(config["device"])  # batches follow the model (fit/evaluate/predict)
+    images_test = x_test
     x_train, x_test = to_layout(x_train, layout), to_layout(x_test, layout)
     fraction = config["val_split"]
     train_set, val_set = random_split(
@@ -331,9 +340,12 @@ def train_run(
         "epochs_run": len(history.epoch),
     }
     record = run.read_config()
+    extra, explain_notes = _explanations(model, images_test, y_test, layout, names, run, explain)
     report, notes = run.write_report(
-        config=record, history=history.history, final_metrics=final, cm=cm, class_names=names
-    )
+        config=record, history=history.history, final_metrics=final, cm=cm, class_names=names,
+        extra_figures=extra,
+    )  # fmt: skip
+    notes = notes + explain_notes
     print(
         f"Test accuracy: {test['accuracy']:.4f} (loss {test['loss']:.4f}), "
         f"weights of epoch {logger.best_epoch} (best val_loss)",
@@ -355,6 +367,36 @@ def train_run(
         "confusion_matrix": cm,
         "notes": notes,
     }
+
+
+def _explanations(
+    model: Any, images: Any, labels: Any, layout: str, names: Any, run: Any, count: int
+) -> tuple[dict[str, bytes], list[str]]:
+    """Explain ``count`` test images of different classes; PNGs into ``run/explain/``."""
+    if count <= 0:
+        return {}, []
+    labels = np.asarray(labels)
+    picks: list[int] = []
+    for c in range(len(names)):
+        hits = np.flatnonzero(labels == c)
+        if len(hits):
+            picks.append(int(hits[0]))
+        if len(picks) == count:
+            break
+    try:
+        from ..explain import demo_explanations
+
+        paths = demo_explanations(
+            model, np.asarray(images)[picks], labels[picks], run.file("explain"), names,
+            layout=layout,
+        )  # fmt: skip
+    except ImportError as exc:  # no matplotlib: the run is still complete
+        return {}, [f"explanations skipped: {exc}"]
+    figures = {}
+    for path in paths:
+        with open(path, "rb") as f:
+            figures[f"explain/{os.path.basename(path)}"] = f.read()
+    return figures, []
 
 
 # ------------------------------------------------------------------- evaluation
@@ -424,6 +466,8 @@ def evaluate_checkpoint(
         raise UsageError(f"--data: expected one of {', '.join(DATASETS)}, got {data!r}")
     names = class_names(data)
     model, layout = build_model(config, len(names))
+    if config.get("device", "cpu") != "cpu":
+        model.to(config["device"])  # batches follow the model (fit/evaluate/predict)
     ckpt = load_checkpoint(path, model=model, restore_rng=False)
     x, y = load_split(data, "test", download=download)
     x = to_layout(x, layout)

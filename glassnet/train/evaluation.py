@@ -10,7 +10,7 @@ import numpy as np
 
 from ..autograd.grad_mode import no_grad
 from .logs import MetricSet
-from .loop import check_int, make_loader, resolve_loss, split_batch
+from .loop import batch_device, check_int, make_loader, on_device, resolve_loss, split_batch
 
 __all__ = ["evaluate", "predict", "run_evaluation", "DEFAULT_EVAL_BATCH"]
 
@@ -33,6 +33,7 @@ def run_evaluation(
     """
     was_training = model.training
     model.eval()
+    dev = batch_device(model)
     total, count = 0.0, 0
     try:
         with no_grad():
@@ -43,6 +44,8 @@ def run_evaluation(
                 n = len(x)
                 if n == 0:  # a rank's share of a tiny last batch
                     continue
+                if dev is not None:
+                    x, y = on_device(x, dev), on_device(y, dev)
                 out = model(x)
                 if loss_fn is not None:
                     total += float(loss_fn(out, y).data) * n
@@ -111,12 +114,13 @@ def predict(model: Any, data: Any, *, batch_size: int = DEFAULT_EVAL_BATCH) -> n
     loader = make_loader("predict", data, batch_size=batch_size, seed=0)
     was_training = model.training
     model.eval()
+    dev = batch_device(model)
     outs = []
     try:
         with no_grad():
             for batch in loader:
                 x, _ = split_batch("predict", batch)
-                outs.append(model(x).numpy())
+                outs.append(model(on_device(x, dev)).numpy())
     finally:
         model.train(was_training)
     if not outs:

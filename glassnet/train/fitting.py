@@ -36,6 +36,7 @@ def fit(
     resume_from: Any = None,
     checkpoint_every: int | None = None,
     distributed: Any = False,
+    device: Any = None,
 ) -> History:
     """Train ``model`` on ``train_data`` with mini-batch gradient descent.
 
@@ -114,6 +115,10 @@ def fit(
         validation are summed over ranks, and only rank 0 prints and runs
         ``main_rank_only`` callbacks (run folders, checkpoints). Each rank
         gets its own dropout stream. In a plain process it is one rank.
+    device : str or Device, optional
+        Move the model there first (``"cuda"``: through CuPy). Batches are
+        moved to the model's device as they come, whatever the loader yields;
+        ``evaluate`` and ``predict`` do the same.
 
     Returns
     -------
@@ -146,6 +151,7 @@ def fit(
         clip_grad_norm=clip_grad_norm,
         clip_grad_value=clip_grad_value,
         distributed=distributed,
+        device=device,
     )
     return trainer.fit(
         train_data,

@@ -125,6 +125,21 @@ def check_no_transform(who: str, transform: Any) -> None:
         )
 
 
+def batch_device(model: Any) -> Any:
+    """The device batches must be moved to for ``model``: ``None`` on the CPU (no moves)."""
+    dev = getattr(model, "device", None)
+    return None if dev is None or dev.type == "cpu" else dev
+
+
+def on_device(t: Any, dev: Any) -> Any:
+    """``t`` as a tensor on ``dev`` (unchanged when ``dev`` is None or it is there already)."""
+    if dev is None or t is None:
+        return t
+    if not isinstance(t, Tensor):
+        t = Tensor(t)
+    return t if t.device == dev else t.to(dev)
+
+
 def split_batch(who: str, batch: Any) -> tuple[Any, Any]:
     """``(x, y)`` from a loader's batch; ``y`` is None for an input-only batch."""
     if isinstance(batch, (tuple, list)):

@@ -213,8 +213,12 @@ class RunFolder:
         cm: np.ndarray | None = None,
         class_names: Sequence[str] | None = None,
         title: str | None = None,
+        extra_figures: Mapping[str, bytes] | None = None,
     ) -> tuple[str, list[str]]:
         """Write the PNG figures (with matplotlib) and ``report.html``.
+
+        ``extra_figures`` (file name -> PNG bytes, e.g. explanations already
+        written to the run folder) are embedded in the report after the others.
 
         Returns
         -------
@@ -223,6 +227,8 @@ class RunFolder:
         """
         figures = _report.write_figures(self.path, history, cm, class_names)
         notes = [] if figures else [_report.NO_PLOT_NOTE]
+        if extra_figures:
+            figures = {**figures, **extra_figures}
         path = _report.write_report(
             self.file(self.REPORT),
             title=title or f"glassnet run {self.name}",

@@ -32,9 +32,11 @@ from .evaluation import run_evaluation
 from .interrupt import InterruptGuard, TrainingInterrupted
 from .logs import EpochStats, MetricSet
 from .loop import (
+    batch_device,
     check_int,
     check_positive,
     model_parameters,
+    on_device,
     resolve_loss,
     resolve_optimizer,
     split_batch,
@@ -119,7 +121,10 @@ class Trainer(Resumable, ShardedData):
         clip_grad_norm: float | None = None,
         clip_grad_value: float | None = None,
         distributed: Any = False,
+        device: Any = None,
     ) -> None:
+        if device is not None:
+            model.to(device)
         self.model = model
         self.loss_fn = resolve_loss("fit", loss)
         self.optimizer = resolve_optimizer("fit", optimizer, model)
@@ -226,10 +231,13 @@ class Trainer(Resumable, ShardedData):
             if next(batches, None) is None:
                 break
         self._skip_batches = 0
+        dev = batch_device(self.model)
         for batch in batches:
             x, y = split_batch("fit", batch)
             if y is None:
                 raise ValueError("fit: training batches must be (x, y) pairs; got inputs only")
+            if dev is not None:
+                x, y = on_device(x, dev), on_device(y, dev)
             n = len(x)
             step = self.step_in_epoch
             if begin is not None:

@@ -83,7 +83,10 @@ def test_demo_one_epoch(tmp_path):
     assert re.search(r"Test accuracy: 0\.\d{4}", proc.stdout)
     (run,) = os.listdir(tmp_path / "runs")
     assert run.startswith("demo-")
-    assert os.path.isfile(tmp_path / "runs" / run / "report.html")
+    report = (tmp_path / "runs" / run / "report.html").read_text()
+    explained = sorted(os.listdir(tmp_path / "runs" / run / "explain"))
+    assert len(explained) == 4 and all(name.endswith(".png") for name in explained)
+    assert report.count("data:image/png;base64,") >= 3 + 4  # curves, confusion matrix, explanations
 
 
 # -------------------------------------------------------------------- errors
@@ -96,6 +99,7 @@ BAD_TOML = 'model = "mlp"\nlr = = 1\n'
         ([], {}, 2, "the following arguments are required: COMMAND"),
         (["train", "--epochs", "0"], {}, 2, "--epochs: must be a positive integer, got '0'"),
         (["train", "--lr", "fast"], {}, 2, "--lr: expected a number, got 'fast'"),
+        (["train", "--device", "tpu"], {}, 2, "--device: expected cpu, cuda or cuda:N, got 'tpu'"),
         (["train", "--model", "resnet"], {}, 2, f"--model: expected one of {', '.join(list_models())}, got 'resnet'"),
         (["train", "--hidden", "256,x"], {}, 2, "--hidden: expected comma-separated positive integers like 256,128, got '256,x'"),
         (["train", "--dropout", "1.5"], {}, 2, "--dropout: must be in [0, 1), got '1.5'"),
