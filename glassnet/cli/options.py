@@ -189,7 +189,7 @@ TRAIN_OPTIONS: tuple[Option, ...] = (
     Option("batch_size", positive_int, 128, "mini-batch size", "N"),
     Option("lr", positive_float, 1e-3, "learning rate", "LR"),
     Option("optimizer", choice(_optimizers), "adam", "sgd, adam, adamw, rmsprop or adagrad", "NAME"),
-    Option("hidden", int_list, None, "hidden sizes, e.g. 256,128 (MLP) or 128 (LSTM)", "SIZES"),
+    Option("hidden", int_list, None, "hidden sizes, e.g. 256,128 (MLP) or 128 or 128,128 (LSTM, one per stacked layer)", "SIZES"),
     Option("dropout", probability, None, "dropout probability (model default if omitted)", "P"),
     Option("weight_decay", nonneg_float, 0.0, "optimizer weight decay", "WD"),
     Option("l1", nonneg_float, 0.0, "L1 penalty coefficient on weights", "C"),

@@ -185,15 +185,45 @@ def _seed_cnn_bn(num_classes: int, dropout: float = 0.5) -> Any:
     return _seed_cnn(num_classes, dropout=dropout, batch_norm=True)
 
 
-def _lstm_attn(num_classes: int, hidden: Any = (128,), dropout: float = 0.0) -> Any:
+def _lstm_layers(name: str, hidden: Any) -> tuple[int, int]:
+    """``hidden`` -> (hidden size, number of stacked layers): one entry per layer, all equal."""
+    sizes = list(hidden) if isinstance(hidden, (list, tuple)) else [hidden]
+    if not sizes or any(isinstance(h, bool) or not isinstance(h, int) or h <= 0 for h in sizes):
+        raise ValueError(
+            f"model {name!r}: hidden must be positive ints, one per stacked LSTM layer, got {hidden!r}"
+        )
+    if len(set(sizes)) != 1:
+        raise ValueError(
+            f"model {name!r}: stacked LSTM layers share one hidden size (one entry per layer, "
+            f"e.g. [128, 128] for two layers), got hidden={sizes}"
+        )
+    return sizes[0], len(sizes)
+
+
+def _lstm_attn(
+    num_classes: int,
+    hidden: Any = (128,),
+    dropout: float = 0.0,
+    bidirectional: bool = False,
+    score: str = "additive",
+    *,
+    _name: str = "lstm-attn",
+) -> Any:
     from . import row_lstm_attention
 
-    size = hidden[0] if isinstance(hidden, (list, tuple)) else hidden
-    if isinstance(hidden, (list, tuple)) and len(hidden) != 1:
-        raise ValueError(
-            f"model 'lstm-attn' takes one hidden size (the LSTM's), got hidden={list(hidden)}"
-        )
-    return row_lstm_attention(num_classes=num_classes, hidden=int(size), dropout=dropout)
+    size, layers = _lstm_layers(_name, hidden)
+    return row_lstm_attention(
+        num_classes=num_classes, hidden=size, num_layers=layers, bidirectional=bidirectional,
+        dropout=dropout, score=score,
+    )  # fmt: skip
+
+
+def _bilstm_attn(
+    num_classes: int, hidden: Any = (128, 128), dropout: float = 0.2, score: str = "additive"
+) -> Any:
+    return _lstm_attn(
+        num_classes, hidden, dropout, bidirectional=True, score=score, _name="bilstm-attn"
+    )
 
 
 register_model(
@@ -210,7 +240,15 @@ register_model(
     description="the seed CNN with batch normalisation after each convolution",
 )  # fmt: skip
 register_model(
-    "lstm-attn", _lstm_attn, layout="rows", options=("hidden", "dropout"),
+    "lstm-attn", _lstm_attn, layout="rows",
+    options=("hidden", "dropout", "bidirectional", "score"),
     defaults={"hidden": [128], "dropout": 0.0},
-    description="LSTM over image rows + temporal attention + linear classifier",
+    description="LSTM over image rows + temporal attention + linear classifier; "
+    "hidden=[H] * L stacks L layers",
+)  # fmt: skip
+register_model(
+    "bilstm-attn", _bilstm_attn, layout="rows", options=("hidden", "dropout", "score"),
+    defaults={"hidden": [128, 128], "dropout": 0.2},
+    description="bidirectional LSTM over image rows (2 layers of 128 per direction by default) "
+    "+ temporal attention + linear classifier: the row-by-row Fashion-MNIST recipe",
 )  # fmt: skip

@@ -72,6 +72,118 @@ def test_registry_builds_it():
     model = build_model("lstm-attn", num_classes=10, hidden=[16], dropout=0.1)
     assert isinstance(model, RowAttentionClassifier) and model.hidden_size == 16
     assert get_model_spec("lstm-attn").layout == "rows"
+    assert model.lstm.num_layers == 1 and not model.lstm.bidirectional
+
+
+def test_registry_stacks_one_layer_per_hidden_entry():
+    from glassnet.models import build_model
+
+    model = build_model("lstm-attn", hidden=[16, 16, 16], dropout=0.1)
+    assert model.lstm.num_layers == 3 and model.lstm.hidden_size == 16
+    assert model.lstm.dropout == 0.1 and not model.lstm.bidirectional
+    bi = build_model("lstm-attn", num_classes=3, hidden=[8], bidirectional=True, score="dot")
+    assert bi.lstm.bidirectional and bi.classifier.in_features == 16
+    assert bi.attention.score == "dot" and bi.classifier.out_features == 3
+
+
+def test_registry_bilstm_attn_is_the_recipe():
+    from glassnet.models import build_model, get_model_spec
+
+    spec = get_model_spec("bilstm-attn")
+    assert spec.layout == "rows" and spec.defaults == {"hidden": [128, 128], "dropout": 0.2}
+    model = build_model("bilstm-attn")
+    assert model.lstm.bidirectional and model.lstm.num_layers == 2
+    assert model.lstm.hidden_size == 128 and model.lstm.dropout == 0.2
+    assert model.classifier.in_features == 256 and model.dropout.p == 0.2
+    small = build_model("bilstm-attn", hidden=[8], dropout=0.0)
+    assert small.lstm.num_layers == 1 and small.lstm.bidirectional and small.dropout is None
+    logits = small(gn.rand(2, 28, 28))
+    assert logits.shape == (2, 10)
+
+
+@pytest.mark.parametrize(
+    "name, options, message",
+    [
+        ("lstm-attn", {"hidden": [16, 8]}, r"model 'lstm-attn': stacked LSTM layers share one hidden size .*got hidden=\[16, 8\]"),
+        ("bilstm-attn", {"hidden": [0]}, r"model 'bilstm-attn': hidden must be positive ints, one per stacked LSTM layer, got \[0\]"),
+        ("lstm-attn", {"hidden": []}, r"model 'lstm-attn': hidden must be positive ints.*got \[\]"),
+        ("bilstm-attn", {"bidirectional": False}, r"model 'bilstm-attn' does not take option\(s\) bidirectional"),
+    ],
+)  # fmt: skip
+def test_registry_lstm_option_errors(name, options, message):
+    from glassnet.models import build_model
+
+    with pytest.raises(ValueError, match=message):
+        build_model(name, **options)
+
+
+def _torch_row_classifier(torch, model, x):
+    """The same network written with torch.nn.LSTM and the additive attention by hand."""
+    cfg = model.lstm
+    lstm = torch.nn.LSTM(
+        cfg.input_size, cfg.hidden_size, num_layers=cfg.num_layers, batch_first=True,
+        bidirectional=cfg.bidirectional, dtype=torch.float64,
+    )  # fmt: skip
+    state = model.state_dict()
+    lstm.load_state_dict(
+        {k[5:]: torch.tensor(v) for k, v in state.items() if k.startswith("lstm.")}
+    )
+    params = {
+        k: torch.tensor(v, requires_grad=True)
+        for k, v in state.items()
+        if not k.startswith("lstm.")
+    }
+    out, _ = lstm(x)
+    scores = torch.tanh(
+        out @ params["attention.key_proj.weight"].T + params["attention.key_proj.bias"]
+    )
+    w = torch.softmax(scores @ params["attention.v"], dim=1)
+    ctx = (w[..., None] * out).sum(1)
+    logits = ctx @ params["classifier.weight"].T + params["classifier.bias"]
+    return logits, w, lstm, params
+
+
+@pytest.mark.parametrize("layers, bidirectional", [(1, False), (2, True)])
+def test_row_classifier_matches_torch(layers, bidirectional, rng, torch):
+    model = row_lstm_attention(
+        num_classes=4, hidden=6, num_layers=layers, bidirectional=bidirectional, dropout=0.3,
+        input_size=5,
+    ).double().eval()  # fmt: skip
+    x = rng.standard_normal((3, 7, 5))
+    r = rng.standard_normal((3, 4))
+    gx = gn.tensor(x, requires_grad=True)
+    logits, w = model(gx, return_weights=True)
+    (logits * gn.tensor(r)).sum().backward()
+    tx = torch.tensor(x, requires_grad=True)
+    t_logits, t_w, t_lstm, t_params = _torch_row_classifier(torch, model, tx)
+    (t_logits * torch.tensor(r)).sum().backward()
+    np.testing.assert_allclose(logits.numpy(), t_logits.detach().numpy(), atol=1e-10)
+    np.testing.assert_allclose(w.numpy(), t_w.detach().numpy(), atol=1e-10)
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), atol=1e-10)
+    grads = {n: p.grad.numpy() for n, p in model.named_parameters()}
+    for n, p in t_lstm.named_parameters():
+        np.testing.assert_allclose(grads["lstm." + n], p.grad.numpy(), atol=1e-10, err_msg=n)
+    for n, p in t_params.items():
+        np.testing.assert_allclose(grads[n], p.grad.numpy(), atol=1e-10, err_msg=n)
+
+
+def test_row_classifier_gradcheck(rng):
+    from glassnet.testing import check_gradients
+
+    model = row_lstm_attention(
+        num_classes=3, hidden=4, num_layers=2, bidirectional=True, input_size=3
+    )
+    model.double().eval()
+    assert check_gradients(lambda x: model(x), rng.standard_normal((2, 5, 3)))
+
+
+def test_row_classifier_dropout_only_in_training():
+    model = row_lstm_attention(hidden=8, num_layers=2, bidirectional=True, dropout=0.5)
+    x = gn.rand(4, 28, 28)
+    model.eval()
+    np.testing.assert_array_equal(model(x).numpy(), model(x).numpy())
+    model.train()
+    assert not np.array_equal(model(x).numpy(), model(x).numpy())
 
 
 def test_row_classifier_errors():
