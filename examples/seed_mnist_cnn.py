@@ -48,7 +48,9 @@ def load(data: str, sample: bool) -> tuple[np.ndarray, ...]:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--data", choices=("fashion-mnist", "mnist"), default="fashion-mnist")
     p.add_argument("--sample", action="store_true", help="use the embedded Fashion-MNIST sample")
     p.add_argument("--epochs", type=int, default=15)  # num_epochs

@@ -9,7 +9,7 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    from .options import DATASETS
+    from .options import add_trained_model_arguments
 
     p = sub.add_parser(
         "evaluate",
@@ -19,27 +19,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
             "checkpoint written by glassnet train, and print loss, accuracy and the confusion matrix."
         ),
     )
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument(
-        "--run", metavar="RUN_FOLDER", help="a run folder, e.g. runs/mlp-20261127-101500"
-    )
-    src.add_argument(
-        "--checkpoint", metavar="FILE", help="a checkpoint (.safetensors) from glassnet train"
-    )
-    p.add_argument(
-        "--which",
-        choices=("best", "last"),
-        default="best",
-        help="checkpoint of a run folder (default: best)",
-    )
-    p.add_argument(
-        "--data", choices=tuple(DATASETS), default=None, help="data set (default: the run's)"
-    )
+    add_trained_model_arguments(p, "runs/mlp-20261127-101500")
     p.add_argument(
         "--batch-size", default="256", metavar="N", help="evaluation batch size (default 256)"
-    )
-    p.add_argument(
-        "--no-download", action="store_true", help="fail instead of downloading missing data"
     )
     return p
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import IO, Any
 
@@ -11,20 +10,12 @@ import numpy as np
 
 __all__ = ["add_parser", "run", "explain_example", "CLI_METHODS"]
 
-#: ``--method`` names -> the names of :func:`glassnet.explain.gallery.explain_images`.
-CLI_METHODS = {
-    "ig": "ig",
-    "saliency": "saliency",
-    "smoothgrad": "smoothgrad",
-    "occlusion": "occlusion",
-    "gradcam": "gradcam",
-    "attention": "attention",
-    "lime": "lime",
-}
+#: ``--method`` names: those of :func:`glassnet.explain.gallery.explain_images`, ``ig`` first.
+CLI_METHODS = ("ig", "saliency", "smoothgrad", "occlusion", "gradcam", "attention", "lime")
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    from .options import DATASETS
+    from .options import add_trained_model_arguments
 
     p = sub.add_parser(
         "explain",
@@ -35,22 +26,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
             "image with the attribution laid over it (attention: the attention weights) as a PNG."
         ),
     )
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument(
-        "--run", metavar="RUN_FOLDER", help="a run folder, e.g. runs/demo-20261127-101500"
-    )
-    src.add_argument(
-        "--checkpoint", metavar="FILE", help="a checkpoint (.safetensors) from glassnet train"
-    )
-    p.add_argument(
-        "--which",
-        choices=("best", "last"),
-        default="best",
-        help="checkpoint of a run folder (default: best)",
-    )
+    add_trained_model_arguments(p, "runs/demo-20261127-101500")
     p.add_argument(
         "--method",
-        choices=tuple(CLI_METHODS),
+        choices=CLI_METHODS,
         default="ig",
         help="attribution method (default: ig)",
     )
@@ -65,52 +44,22 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "--out", default="explain.png", metavar="FILE", help="PNG to write (default explain.png)"
     )
     p.add_argument(
-        "--data", choices=tuple(DATASETS), default=None, help="data set (default: the run's)"
-    )
-    p.add_argument(
         "--seed", default="0", metavar="N", help="seed of smoothgrad and lime (default 0)"
-    )
-    p.add_argument(
-        "--no-download", action="store_true", help="fail instead of downloading missing data"
     )
     return p
 
 
-def _int_arg(name: str, value: Any, lo: int = 0) -> int:
+def _int_arg(name: str, value: Any) -> int:
+    """``value`` as an int >= 0, or a :class:`UsageError` naming ``--name``."""
     from .options import UsageError
 
     try:
         v = int(value)
     except (TypeError, ValueError):
         raise UsageError(f"--{name}: expected an int, got {value!r}") from None
-    if v < lo:
-        raise UsageError(f"--{name}: expected an int >= {lo}, got {v}")
+    if v < 0:
+        raise UsageError(f"--{name}: expected an int >= 0, got {v}")
     return v
-
-
-def _config_and_checkpoint(run_dir: str | None, checkpoint: str | None, which: str) -> tuple:
-    from ..io.checkpoint import load_checkpoint
-    from ..train.runs import RunFolder
-    from .options import UsageError
-
-    if (run_dir is None) == (checkpoint is None):
-        raise UsageError("explain: give exactly one of --run RUN_FOLDER or --checkpoint FILE")
-    if run_dir is not None:
-        run = RunFolder.open(run_dir)
-        path = run.file(run.BEST if which == "best" else run.LAST)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"run folder {run_dir!r} has no {os.path.basename(path)}")
-        return run.read_config(), path
-    if not os.path.isfile(checkpoint):
-        raise FileNotFoundError(f"checkpoint {checkpoint!r} does not exist")
-    extra = load_checkpoint(checkpoint, restore_rng=False).get("extra")
-    config = extra.get("config") if isinstance(extra, dict) else None
-    if not isinstance(config, dict) or "model" not in config:
-        raise UsageError(
-            f"checkpoint {checkpoint!r} does not say which model it holds (no config in its "
-            "metadata); explain it with --run RUN_FOLDER instead"
-        )
-    return config, checkpoint
 
 
 def explain_example(
@@ -130,21 +79,15 @@ def explain_example(
     """Explain test image ``index`` of a trained model; write ``out_path``; return it."""
     from ..explain.gallery import explain_images, image_logits
     from ..explain.plots import plot_image_attribution
-    from ..io.checkpoint import load_checkpoint
-    from .options import DATASETS, UsageError
-    from .pipeline import build_model, class_names, load_split
+    from .options import UsageError
+    from .pipeline import load_split, load_trained
 
     out = out if out is not None else sys.stdout
     if method not in CLI_METHODS:
         raise UsageError(f"--method: expected one of {', '.join(CLI_METHODS)}, got {method!r}")
-    config, path = _config_and_checkpoint(run_dir, checkpoint, which)
-    data = data or config.get("data")
-    if data not in DATASETS:
-        raise UsageError(f"--data: expected one of {', '.join(DATASETS)}, got {data!r}")
-    names = class_names(data)
-    model, layout = build_model(config, len(names))
-    load_checkpoint(path, model=model, restore_rng=False)
-    x, y = load_split(data, "test", download=download)
+    t = load_trained("explain", run_dir=run_dir, checkpoint=checkpoint, which=which, data=data)
+    model, layout, names = t.model, t.layout, t.class_names
+    x, y = load_split(t.data, "test", download=download)
     if not 0 <= index < len(x):
         raise UsageError(
             f"--index: the test split has {len(x)} images (0..{len(x) - 1}), got {index}"
@@ -152,9 +95,7 @@ def explain_example(
     if target is not None and not 0 <= target < len(names):
         raise UsageError(f"--target: expected a class 0..{len(names) - 1}, got {target}")
     image = x[index : index + 1]
-    attr = explain_images(
-        model, image, CLI_METHODS[method], layout=layout, target=target, seed=seed
-    )
+    attr = explain_images(model, image, method, layout=layout, target=target, seed=seed)
     logits = image_logits(model, image, layout=layout)[0]
     pred = int(np.argmax(logits))
     explained = pred if target is None else target
@@ -162,7 +103,7 @@ def explain_example(
     signed = False if method == "attention" else None  # attention weights are never negative
     plot_image_attribution(image[0], attr[0], out_path, title=title, signed=signed)
     print(
-        f"Explained test image {index} of {data} (true: {names[int(y[index])]}, predicted: "
+        f"Explained test image {index} of {t.data} (true: {names[int(y[index])]}, predicted: "
         f"{names[pred]}) for class {names[explained]} with {method} -> {out_path}",
         file=out,
         flush=True,

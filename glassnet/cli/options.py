@@ -1,14 +1,16 @@
-"""The options of ``glassnet train``: validation, defaults, and merging flags over a config file.
+"""The options of the commands: validation, defaults, and merging flags over a config file.
 
-Each option has one validator used both for its command-line flag and for
-its key in a ``--config`` TOML file, so both give the same one-line errors.
-Precedence: built-in defaults < the model's defaults (``hidden``, ``dropout``)
-< the config file < flags. ``--resume RUN`` reads ``RUN/config.toml`` instead
-and accepts only the flags in :data:`RESUME_OVERRIDES`.
+Each option of ``glassnet train`` has one validator used both for its
+command-line flag and for its key in a ``--config`` TOML file, so both give
+the same one-line errors. Precedence: built-in defaults < the model's defaults
+(``hidden``, ``dropout``) < the config file < flags. ``--resume RUN`` reads
+``RUN/config.toml`` instead and accepts only the flags in :data:`RESUME_OVERRIDES`.
+``glassnet evaluate`` and ``glassnet explain`` share :func:`add_trained_model_arguments`.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from typing import Any
 
 __all__ = [
     "UsageError", "Option", "TRAIN_OPTIONS", "DATASETS", "SCHEDULES", "RESUME_OVERRIDES",
-    "resolve_config", "resume_config",
+    "resolve_config", "resume_config", "add_trained_model_arguments",
 ]  # fmt: skip
 
 #: ``--data`` names -> (loader function in glassnet.data.datasets, its keyword arguments).
@@ -32,77 +34,88 @@ class UsageError(ValueError):
     """A bad option value or combination (printed as one line, exit status 2)."""
 
 
+def _flag(key: str) -> str:
+    """The command-line flag of an option key: ``batch_size`` -> ``--batch-size``."""
+    return "--" + key.replace("_", "-")
+
+
+# Validators: ``check(key, value)`` -> the value parsed (from a flag's string or a TOML
+# value), or a UsageError naming the flag and echoing the value.
 def _number(name: str, value: Any) -> float:
     if isinstance(value, str):
         try:
             return float(value)
         except ValueError:
-            raise UsageError(
-                f"--{name.replace('_', '-')}: expected a number, got {value!r}"
-            ) from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise UsageError(f"--{name.replace('_', '-')}: expected a number, got {value!r}")
-    return float(value)
+            pass
+    elif not isinstance(value, bool) and isinstance(value, (int, float)):
+        return float(value)
+    raise UsageError(f"{_flag(name)}: expected a number, got {value!r}")
 
 
 def _integer(name: str, value: Any) -> int:
-    flag = "--" + name.replace("_", "-")
     if isinstance(value, str):
         try:
             return int(value)
         except ValueError:
-            raise UsageError(f"{flag}: expected an integer, got {value!r}") from None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise UsageError(f"{flag}: expected an integer, got {value!r}")
-    return value
+            pass
+    elif not isinstance(value, bool) and isinstance(value, int):
+        return value
+    raise UsageError(f"{_flag(name)}: expected an integer, got {value!r}")
 
 
 def positive_int(name: str, value: Any) -> int:
+    """An integer > 0."""
     v = _integer(name, value)
     if v <= 0:
-        raise UsageError(f"--{name.replace('_', '-')}: must be a positive integer, got {value!r}")
+        raise UsageError(f"{_flag(name)}: must be a positive integer, got {value!r}")
     return v
 
 
 def nonneg_int(name: str, value: Any) -> int:
+    """An integer >= 0."""
     v = _integer(name, value)
     if v < 0:
-        raise UsageError(f"--{name.replace('_', '-')}: must be an integer >= 0, got {value!r}")
+        raise UsageError(f"{_flag(name)}: must be an integer >= 0, got {value!r}")
     return v
 
 
 def positive_float(name: str, value: Any) -> float:
+    """A finite number > 0."""
     v = _number(name, value)
     if not 0 < v < float("inf"):
-        raise UsageError(f"--{name.replace('_', '-')}: must be a positive number, got {value!r}")
+        raise UsageError(f"{_flag(name)}: must be a positive number, got {value!r}")
     return v
 
 
 def nonneg_float(name: str, value: Any) -> float:
+    """A finite number >= 0."""
     v = _number(name, value)
     if not 0 <= v < float("inf"):
-        raise UsageError(f"--{name.replace('_', '-')}: must be a number >= 0, got {value!r}")
+        raise UsageError(f"{_flag(name)}: must be a number >= 0, got {value!r}")
     return v
 
 
 def probability(name: str, value: Any) -> float:
+    """A number in ``[0, 1)``."""
     v = _number(name, value)
     if not 0 <= v < 1:
-        raise UsageError(f"--{name.replace('_', '-')}: must be in [0, 1), got {value!r}")
+        raise UsageError(f"{_flag(name)}: must be in [0, 1), got {value!r}")
     return v
 
 
 def fraction(name: str, value: Any) -> float:
+    """A number in ``(0, 0.5]`` (the share of a split held out)."""
     v = _number(name, value)
     if not 0 < v <= 0.5:
-        raise UsageError(f"--{name.replace('_', '-')}: must be in (0, 0.5], got {value!r}")
+        raise UsageError(f"{_flag(name)}: must be in (0, 0.5], got {value!r}")
     return v
 
 
 def boolean(name: str, value: Any) -> bool:
+    """``true`` or ``false`` (a TOML boolean; the flag is ``--NAME`` / ``--no-NAME``)."""
     if isinstance(value, bool):
         return value
-    raise UsageError(f"{name}: expected true or false, got {value!r}")
+    raise UsageError(f"{_flag(name)}: expected true or false, got {value!r}")
 
 
 def int_list(name: str, value: Any) -> list[int]:
@@ -110,10 +123,9 @@ def int_list(name: str, value: Any) -> list[int]:
     items = value.split(",") if isinstance(value, str) else value
     if isinstance(items, (int, float)) and not isinstance(items, bool):
         items = [items]
+    bad = f"{_flag(name)}: expected comma-separated positive integers like 256,128, got {value!r}"
     if not isinstance(items, (list, tuple)) or not items:
-        raise UsageError(
-            f"--{name}: expected comma-separated positive integers like 256,128, got {value!r}"
-        )
+        raise UsageError(bad)
     out = []
     for item in items:
         try:
@@ -121,37 +133,37 @@ def int_list(name: str, value: Any) -> list[int]:
         except ValueError:
             v = None
         if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
-            raise UsageError(
-                f"--{name}: expected comma-separated positive integers like 256,128, got {value!r}"
-            )
+            raise UsageError(bad)
         out.append(v)
     return out
 
 
 def choice(options: Callable[[], Any]) -> Callable[[str, Any], str]:
+    """A validator accepting the names ``options()`` lists (read when it runs)."""
+
     def check(name: str, value: Any) -> str:
         known = list(options())
         if value not in known:
-            raise UsageError(
-                f"--{name.replace('_', '-')}: expected one of {', '.join(known)}, got {value!r}"
-            )
+            raise UsageError(f"{_flag(name)}: expected one of {', '.join(known)}, got {value!r}")
         return value
 
     return check
 
 
 def device_name(name: str, value: Any) -> str:
+    """``cpu``, ``cuda`` or ``cuda:N``, normalised by :class:`glassnet.backend.Device`."""
     from ..backend import Device
 
     try:
         return str(Device(value))
     except (TypeError, ValueError):
-        raise UsageError(f"--{name}: expected cpu, cuda or cuda:N, got {value!r}") from None
+        raise UsageError(f"{_flag(name)}: expected cpu, cuda or cuda:N, got {value!r}") from None
 
 
 def text(name: str, value: Any) -> str:
+    """A non-empty string."""
     if not isinstance(value, str) or not value:
-        raise UsageError(f"--{name.replace('_', '-')}: expected a non-empty string, got {value!r}")
+        raise UsageError(f"{_flag(name)}: expected a non-empty string, got {value!r}")
     return value
 
 
@@ -179,7 +191,7 @@ class Option:
 
     @property
     def flag(self) -> str:
-        return "--" + self.key.replace("_", "-")
+        return _flag(self.key)
 
 
 TRAIN_OPTIONS: tuple[Option, ...] = (
@@ -259,10 +271,6 @@ def resolve_config(flags: Mapping[str, Any], config_file: str | None = None) -> 
     return config
 
 
-def _flag(key: str) -> str:
-    return "--" + key.replace("_", "-")
-
-
 def resume_config(
     run_dir: str, flags: Mapping[str, Any], config_file: str | None = None
 ) -> dict[str, Any]:
@@ -294,3 +302,29 @@ def resume_config(
     run = RunFolder.open(run_dir)
     overrides = {k: flags.get(k) for k in RESUME_OVERRIDES}
     return resolve_config(overrides, run.file(RunFolder.CONFIG))
+
+
+def add_trained_model_arguments(p: argparse.ArgumentParser, run_example: str) -> None:
+    """Add the options that say which trained model and data set a command reads.
+
+    ``--run RUN_FOLDER`` or ``--checkpoint FILE`` (exactly one), ``--which``,
+    ``--data`` and ``--no-download``; ``run_example`` is the run folder shown in
+    ``--run``'s help.
+    """
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--run", metavar="RUN_FOLDER", help=f"a run folder, e.g. {run_example}")
+    src.add_argument(
+        "--checkpoint", metavar="FILE", help="a checkpoint (.safetensors) from glassnet train"
+    )
+    p.add_argument(
+        "--which",
+        choices=("best", "last"),
+        default="best",
+        help="checkpoint of a run folder (default: best)",
+    )
+    p.add_argument(
+        "--data", choices=tuple(DATASETS), default=None, help="data set (default: the run's)"
+    )
+    p.add_argument(
+        "--no-download", action="store_true", help="fail instead of downloading missing data"
+    )

@@ -1,7 +1,8 @@
 """What the commands do, as functions: load data, build, train into a run folder, evaluate.
 
 ``train_run(config)`` is ``glassnet train`` (and ``glassnet demo``) without
-argument parsing; ``evaluate_checkpoint(...)`` is ``glassnet evaluate``.
+argument parsing; ``evaluate_checkpoint(...)`` is ``glassnet evaluate``;
+``load_trained(...)`` loads the model that ``evaluate`` and ``explain`` read.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import os
 import sys
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import IO, Any
 
 import numpy as np
@@ -21,8 +23,8 @@ from ..train.loop import resolve_optimizer
 from .options import DATASETS, UsageError
 
 __all__ = [
-    "load_split", "class_names", "build_model", "checkpoint_source", "train_run",
-    "evaluate_checkpoint", "LayoutAugment", "resume_command",
+    "load_split", "class_names", "build_model", "checkpoint_source", "TrainedModel",
+    "load_trained", "train_run", "evaluate_checkpoint", "LayoutAugment", "resume_command",
 ]  # fmt: skip
 
 LOSS = "cross_entropy"
@@ -209,8 +211,7 @@ def train_run(
 
     from ..io.checkpoint import load_checkpoint
     from ..models.registry import to_layout
-    from ..train import EarlyStopping, RunLogger, TrainingInterrupted, evaluate, fit, predict
-    from ..train.metrics import confusion_matrix
+    from ..train import EarlyStopping, RunLogger, TrainingInterrupted, fit
     from ..train.resume import read_resume_point
     from ..train.runs import RunFolder
     from .ranks import Discard, command_world, main_first, on_main
@@ -330,9 +331,8 @@ def train_run(
         return {"run": run.path}
     if logger.best_epoch is not None:
         load_checkpoint(run.file(run.BEST), model=model, restore_rng=False)
-    test = evaluate(model, (x_test, y_test), loss=LOSS, batch_size=256)
-    preds = predict(model, x_test, batch_size=256).argmax(axis=1)
-    cm = np.asarray(confusion_matrix(preds, y_test, len(names)))
+    test = _test_results(model, x_test, y_test, len(names), batch_size=256)
+    cm = test["confusion_matrix"]
     final = {
         "test_loss": test["loss"],
         "test_accuracy": test["accuracy"],
@@ -367,6 +367,16 @@ def train_run(
         "confusion_matrix": cm,
         "notes": notes,
     }
+
+
+def _test_results(
+    model: Any, x: Any, y: Any, num_classes: int, *, batch_size: int
+) -> dict[str, Any]:
+    """``loss``, ``accuracy`` and ``confusion_matrix`` of ``model`` on ``(x, y)``, in one pass."""
+    from ..train import ConfusionMatrix, evaluate
+
+    metrics = ("accuracy", ConfusionMatrix(num_classes))
+    return evaluate(model, (x, y), loss=LOSS, metrics=metrics, batch_size=batch_size)
 
 
 def _explanations(
@@ -432,6 +442,69 @@ def checkpoint_source(
     return config, checkpoint
 
 
+@dataclass(frozen=True)
+class TrainedModel:
+    """A trained model loaded from a run folder or checkpoint, with what a command reports of it.
+
+    Attributes
+    ----------
+    model : Module
+        With the checkpoint's weights, on the CPU.
+    layout : {"flat", "image", "rows"}
+        How the model reads images (see :func:`glassnet.models.to_layout`).
+    config : dict
+        The run's configuration.
+    path : str
+        The checkpoint file.
+    epoch : int or None
+        The epoch the checkpoint was written after.
+    data : str
+        The data set (``--data`` or the run's).
+    class_names : list of str
+    """
+
+    model: Any
+    layout: str
+    config: dict[str, Any]
+    path: str
+    epoch: int | None
+    data: str
+    class_names: list[str]
+
+
+def load_trained(
+    who: str,
+    *,
+    run_dir: str | None = None,
+    checkpoint: str | None = None,
+    which: str = "best",
+    data: str | None = None,
+) -> TrainedModel:
+    """Build the model behind ``--run`` / ``--checkpoint`` and load its weights.
+
+    Parameters
+    ----------
+    who : str
+        The command, for error messages (``"evaluate"``, ``"explain"``).
+    run_dir, checkpoint : str, optional
+        Exactly one: a run folder or a checkpoint file (see :func:`checkpoint_source`).
+    which : {"best", "last"}, default "best"
+        The checkpoint of a run folder.
+    data : str, optional
+        A name of :data:`~glassnet.cli.options.DATASETS` (default: the run's).
+    """
+    from ..io.checkpoint import load_checkpoint
+
+    config, path = checkpoint_source(who, run_dir, checkpoint, which)
+    data = data or config.get("data")
+    if data not in DATASETS:
+        raise UsageError(f"--data: expected one of {', '.join(DATASETS)}, got {data!r}")
+    names = class_names(data)
+    model, layout = build_model(config, len(names))
+    ckpt = load_checkpoint(path, model=model, restore_rng=False)
+    return TrainedModel(model, layout, config, path, ckpt.get("epoch"), data, names)
+
+
 def format_confusion(cm: np.ndarray, names: list[str]) -> str:
     """The confusion matrix as text (rows: true class, columns: predicted)."""
     short = [n[:9] for n in names]
@@ -453,31 +526,28 @@ def evaluate_checkpoint(
     download: bool = True,
     out: IO[str] | None = None,
 ) -> dict[str, Any]:
-    """Load a run's (or a checkpoint file's) model and print its test loss, accuracy and confusion matrix."""
-    from ..io.checkpoint import load_checkpoint
+    """Load a run's (or a checkpoint file's) model and print its test loss, accuracy and confusion matrix.
+
+    Returns
+    -------
+    dict
+        ``loss``, ``accuracy``, ``confusion_matrix`` (ndarray, shape (C, C)) and
+        ``checkpoint`` (the file read).
+    """
     from ..models.registry import to_layout
-    from ..train import evaluate, predict
-    from ..train.metrics import confusion_matrix
 
     out = out if out is not None else sys.stdout
-    config, path = checkpoint_source("evaluate", run_dir, checkpoint, which)
-    data = data or config.get("data")
-    if data not in DATASETS:
-        raise UsageError(f"--data: expected one of {', '.join(DATASETS)}, got {data!r}")
-    names = class_names(data)
-    model, layout = build_model(config, len(names))
-    if config.get("device", "cpu") != "cpu":
-        model.to(config["device"])  # batches follow the model (fit/evaluate/predict)
-    ckpt = load_checkpoint(path, model=model, restore_rng=False)
-    x, y = load_split(data, "test", download=download)
-    x = to_layout(x, layout)
-    result = evaluate(model, (x, y), loss=LOSS, batch_size=batch_size)
-    preds = predict(model, x, batch_size=batch_size).argmax(axis=1)
-    cm = np.asarray(confusion_matrix(preds, y, len(names)))
-    print(f"Model: {config['model']} from {path} (epoch {ckpt.get('epoch')})", file=out)
-    print(f"Data: {data}, test split, {len(x)} images", file=out)
+    t = load_trained("evaluate", run_dir=run_dir, checkpoint=checkpoint, which=which, data=data)
+    model, names = t.model, t.class_names
+    if t.config.get("device", "cpu") != "cpu":
+        model.to(t.config["device"])  # batches follow the model (fit/evaluate/predict)
+    x, y = load_split(t.data, "test", download=download)
+    x = to_layout(x, t.layout)
+    result = _test_results(model, x, y, len(names), batch_size=batch_size)
+    print(f"Model: {t.config['model']} from {t.path} (epoch {t.epoch})", file=out)
+    print(f"Data: {t.data}, test split, {len(x)} images", file=out)
     print(f"loss: {result['loss']:.4f}", file=out)
     print(f"accuracy: {result['accuracy']:.4f}", file=out)
     print("Confusion matrix (rows: true class, columns: predicted):", file=out)
-    print(format_confusion(cm, names), file=out, flush=True)
-    return {**result, "confusion_matrix": cm, "checkpoint": path}
+    print(format_confusion(result["confusion_matrix"], names), file=out, flush=True)
+    return {**result, "checkpoint": t.path}

@@ -28,7 +28,10 @@ from ..autograd.grad_mode import enable_grad, no_grad
 from ..nn.module import Module
 from ..tensor import Tensor
 
-__all__ = ["Attribution", "Target", "Baselines", "as_array", "positive_int_arg", "row_seed"]
+__all__ = [
+    "Attribution", "Target", "Baselines", "as_array", "choice_arg", "float_arg", "group_ids",
+    "positive_int_arg", "row_seed",
+]  # fmt: skip
 
 Target = int | Sequence[int] | np.ndarray | None
 Baselines = float | np.ndarray | Tensor | None
@@ -47,6 +50,35 @@ def positive_int_arg(who: str, name: str, value: Any, minimum: int = 1) -> int:
         need = "a positive int" if minimum == 1 else f"an int >= {minimum}"
         raise ValueError(f"{who}: {name} must be {need}, got {value!r}")
     return int(value)
+
+
+def float_arg(who: str, name: str, value: Any, *, positive: bool) -> float:
+    """``value`` as a float > 0 (``positive``) or >= 0, or a ``ValueError`` naming ``who`` and ``name``."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (value <= 0 if positive else value < 0)
+    ):
+        need = "a positive float" if positive else "a float >= 0"
+        raise ValueError(f"{who}: {name} must be {need}, got {value!r}")
+    return float(value)
+
+
+def choice_arg(who: str, name: str, value: Any, options: Sequence[str]) -> str:
+    """``value`` if it is one of ``options``, or a ``ValueError`` listing them."""
+    if value not in options:
+        raise ValueError(
+            f"{who}: {name} must be one of {', '.join(map(repr, options))}, got {value!r}"
+        )
+    return value
+
+
+def group_ids(who: str, feature_mask: Any) -> np.ndarray:
+    """``feature_mask`` as a host array of integer group ids, or a ``ValueError`` naming ``who``."""
+    mask = as_array(feature_mask)
+    if mask.dtype.kind not in "iu":
+        raise ValueError(f"{who}: feature_mask must hold integer group ids, got dtype {mask.dtype}")
+    return mask
 
 
 def row_seed(who: str, seed: int | np.random.Generator | None) -> int:

@@ -65,14 +65,16 @@ def _images(images: Any) -> np.ndarray:
     return x
 
 
+def _reading_images(who: str, model: Module, layout: str) -> Module:
+    """``model`` as a module that takes images ``(N, 1, H, W)``, for a model reading ``layout``."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"{who}: layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+    return model if layout == "image" else _FromImages(model, layout)
+
+
 def image_logits(model: Module, images: Any, *, layout: str = "image") -> np.ndarray:
     """The model's outputs ``(N, C)`` for greyscale images, in eval mode (its mode restored)."""
-    if layout not in LAYOUTS:
-        raise ValueError(
-            f"image_logits: layout must be one of {', '.join(LAYOUTS)}, got {layout!r}"
-        )
-    wrapped = model if layout == "image" else _FromImages(model, layout)
-    method = Saliency(wrapped)
+    method = Saliency(_reading_images("image_logits", model, layout))
     with method.evaluating():
         return method.forward(_images(images))
 
@@ -127,12 +129,8 @@ def explain_images(
         raise ValueError(
             f"explain_images: method must be one of {', '.join(METHODS)}, got {method!r}"
         )
-    if layout not in LAYOUTS:
-        raise ValueError(
-            f"explain_images: layout must be one of {', '.join(LAYOUTS)}, got {layout!r}"
-        )
+    wrapped = _reading_images("explain_images", model, layout)
     x = _images(images)
-    wrapped = model if layout == "image" else _FromImages(model, layout)
     if method == "saliency":
         return Saliency(wrapped).attribute(x, target=target)
     if method == "ig":

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Attribution, Baselines, Target, positive_int_arg
+from .base import Attribution, Baselines, Target, choice_arg, positive_int_arg
 
 __all__ = ["IntegratedGradients", "path_rule", "IG_METHODS"]
 
@@ -37,11 +37,7 @@ def path_rule(method: str, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
     alphas : ndarray, shape (n_steps,)
     weights : ndarray, shape (n_steps,)
     """
-    if method not in IG_METHODS:
-        raise ValueError(
-            f"IntegratedGradients: method must be one of {', '.join(map(repr, IG_METHODS))}, "
-            f"got {method!r}"
-        )
+    choice_arg("IntegratedGradients", "method", method, IG_METHODS)
     n = positive_int_arg(
         "IntegratedGradients", "n_steps", n_steps, 2 if method == "riemann_trapezoid" else 1
     )

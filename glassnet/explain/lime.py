@@ -11,7 +11,17 @@ from typing import Any
 
 import numpy as np
 
-from .base import Attribution, Baselines, Target, as_array, positive_int_arg, row_seed
+from .base import (
+    Attribution,
+    Baselines,
+    Target,
+    as_array,
+    choice_arg,
+    float_arg,
+    group_ids,
+    positive_int_arg,
+    row_seed,
+)
 
 __all__ = ["LimeSurrogate", "LIME_PERTURBATIONS", "weighted_least_squares"]
 
@@ -145,19 +155,11 @@ class LimeSurrogate(Attribution):
             Only with ``return_score=True``.
         """
         who = self._who
-        if perturbation not in LIME_PERTURBATIONS:
-            raise ValueError(
-                f"{who}: perturbation must be one of {', '.join(map(repr, LIME_PERTURBATIONS))}, "
-                f"got {perturbation!r}"
-            )
+        choice_arg(who, "perturbation", perturbation, LIME_PERTURBATIONS)
         samples = positive_int_arg(who, "n_samples", n_samples, 2)
         batch = positive_int_arg(who, "batch_size", batch_size)
-        if kernel_width is not None and (
-            isinstance(kernel_width, bool)
-            or not isinstance(kernel_width, (int, float))
-            or kernel_width <= 0
-        ):
-            raise ValueError(f"{who}: kernel_width must be a positive float, got {kernel_width!r}")
+        if kernel_width is not None:
+            float_arg(who, "kernel_width", kernel_width, positive=True)
         x = self.prepare_inputs(inputs)
         feat = x.shape[1:]
         if perturbation == "auto":
@@ -199,11 +201,7 @@ class LimeSurrogate(Attribution):
     def _groups(self, feature_mask: Any, feat: tuple[int, ...]) -> np.ndarray:
         if feature_mask is None:
             return np.arange(int(np.prod(feat))).reshape(feat)
-        m = as_array(feature_mask)
-        if m.dtype.kind not in "iu":
-            raise ValueError(
-                f"{self._who}: feature_mask must hold integer group ids, got {m.dtype}"
-            )
+        m = group_ids(self._who, feature_mask)
         try:
             return np.broadcast_to(m, feat)
         except ValueError:

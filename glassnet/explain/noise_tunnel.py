@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Attribution, Target, positive_int_arg, row_seed
+from .base import Attribution, Target, choice_arg, float_arg, positive_int_arg, row_seed
 
 __all__ = ["NoiseTunnel", "NT_TYPES"]
 
@@ -86,14 +86,9 @@ class NoiseTunnel(Attribution):
         -------
         ndarray, shape (N, *)
         """
-        if nt_type not in NT_TYPES:
-            raise ValueError(
-                f"NoiseTunnel: nt_type must be one of {', '.join(map(repr, NT_TYPES))}, "
-                f"got {nt_type!r}"
-            )
+        choice_arg("NoiseTunnel", "nt_type", nt_type, NT_TYPES)
         samples = positive_int_arg("NoiseTunnel", "nt_samples", nt_samples)
-        if isinstance(stdevs, bool) or not isinstance(stdevs, (int, float)) or stdevs < 0:
-            raise ValueError(f"NoiseTunnel: stdevs must be a float >= 0, got {stdevs!r}")
+        stdevs = float_arg("NoiseTunnel", "stdevs", stdevs, positive=False)
         if kwargs.get("return_convergence_delta"):
             raise ValueError("NoiseTunnel: return_convergence_delta is not supported")
         base_seed = row_seed("NoiseTunnel", seed)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Attribution, Baselines, Target, as_array, positive_int_arg
+from .base import Attribution, Baselines, Target, group_ids, positive_int_arg
 
 __all__ = ["Occlusion", "FeatureAblation"]
 
@@ -32,6 +32,12 @@ def _int_tuple(who: str, name: str, value: Any, ndim: int) -> tuple[int, ...]:
 
 class _Perturbation(Attribution):
     """Shared evaluation loop: replace parts of the input by a baseline, measure the drop."""
+
+    def _reference(self, x: np.ndarray, target: Target) -> tuple[np.ndarray | None, np.ndarray]:
+        """The resolved targets and the explained output ``F(x)`` of each row (float64)."""
+        out_x = self.forward(x)
+        targets = self.resolve_target(target, out_x)
+        return targets, self.select(out_x, targets).astype(np.float64)
 
     def _effects(
         self,
@@ -124,9 +130,7 @@ class Occlusion(_Perturbation):
         total = np.zeros(x.shape, dtype=np.float64)
         count = np.zeros(feat, dtype=np.int64)
         with self.evaluating():
-            out_x = self.forward(x)
-            targets = self.resolve_target(target, out_x)
-            fx = self.select(out_x, targets).astype(np.float64)
+            targets, fx = self._reference(x, target)
             for start in range(0, len(slices), per_eval):
                 part = slices[start : start + per_eval]
                 masks = []
@@ -193,28 +197,22 @@ class FeatureAblation(_Perturbation):
         if feature_mask is None:
             mask = np.arange(int(np.prod(x.shape[1:]))).reshape((1,) + x.shape[1:])
         else:
-            mask = as_array(feature_mask)
-            if mask.dtype.kind not in "iu":
-                raise ValueError(
-                    f"FeatureAblation: feature_mask must hold integer group ids, got dtype "
-                    f"{mask.dtype}"
-                )
+            mask = group_ids(self._who, feature_mask)
+            given = mask.shape
             if mask.ndim < x.ndim:
                 mask = mask.reshape((1,) * (x.ndim - mask.ndim) + mask.shape)
             try:
                 mask = np.broadcast_to(mask, x.shape)
             except ValueError:
                 raise ValueError(
-                    f"FeatureAblation: feature_mask of shape {as_array(feature_mask).shape} does "
+                    f"FeatureAblation: feature_mask of shape {given} does "
                     f"not match inputs of shape {x.shape}; expected shape {x.shape[1:]} or "
                     f"{x.shape} (or broadcastable to it)"
                 ) from None
         groups = np.unique(mask)
         total = np.zeros(x.shape, dtype=np.float64)
         with self.evaluating():
-            out_x = self.forward(x)
-            targets = self.resolve_target(target, out_x)
-            fx = self.select(out_x, targets).astype(np.float64)
+            targets, fx = self._reference(x, target)
             for start in range(0, len(groups), per_eval):
                 part = [
                     np.broadcast_to(mask == g, x.shape) for g in groups[start : start + per_eval]

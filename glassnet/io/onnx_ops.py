@@ -161,22 +161,23 @@ def _conv1d(b: OnnxBuilder, m: Conv1d, x: OnnxValue) -> str:
 
 
 # ---------------------------------------------------------------- pooling
+def _window(m: MaxPool2d | AvgPool2d) -> dict[str, Any]:
+    """The attributes MaxPool and AveragePool share: window, strides, padding, ceil mode."""
+    ph, pw = m._p
+    return {
+        "kernel_shape": list(m._k), "strides": list(m._s), "pads": [ph, pw, ph, pw],
+        "ceil_mode": int(m.ceil_mode),
+    }  # fmt: skip
+
+
 @register_onnx_converter(MaxPool2d)
 def _max_pool(b: OnnxBuilder, m: MaxPool2d, x: OnnxValue) -> str:
-    ph, pw = m._p
-    return b.node(
-        "MaxPool", [x], kernel_shape=list(m._k), strides=list(m._s), pads=[ph, pw, ph, pw],
-        dilations=list(m._d), ceil_mode=int(m.ceil_mode),
-    )  # fmt: skip
+    return b.node("MaxPool", [x], **_window(m), dilations=list(m._d))
 
 
 @register_onnx_converter(AvgPool2d)
 def _avg_pool(b: OnnxBuilder, m: AvgPool2d, x: OnnxValue) -> str:
-    ph, pw = m._p
-    return b.node(
-        "AveragePool", [x], kernel_shape=list(m._k), strides=list(m._s), pads=[ph, pw, ph, pw],
-        ceil_mode=int(m.ceil_mode), count_include_pad=int(m.count_include_pad),
-    )  # fmt: skip
+    return b.node("AveragePool", [x], **_window(m), count_include_pad=int(m.count_include_pad))
 
 
 @register_onnx_converter(GlobalAvgPool2d)

@@ -38,7 +38,7 @@ from .loss import (
     SmoothL1Loss,
 )
 from .module import Buffer, Module, Parameter
-from .regularization import L1L2, l1_penalty, l2_penalty
+from .regularization import L1L2, l1_penalty, l2_penalty, penalized_parameters
 
 __all__ = [
     "init", "Module", "Parameter", "Buffer", "Sequential", "ModuleList", "ModuleDict",
@@ -47,6 +47,7 @@ __all__ = [
     "LogSoftmax", "Dropout", "Flatten", "Perceptron", "MLP",
     "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "BCELoss", "MSELoss", "HalfMSELoss",
     "L1Loss", "HuberLoss", "SmoothL1Loss", "KLDivLoss", "L1L2", "l1_penalty", "l2_penalty",
+    "penalized_parameters",
     "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "StatefulRNN", "StreamChunk",
     "stream", "TemporalAttention", "MultiheadAttention", "record_attention",
     "Conv2d", "Conv1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "GlobalAvgPool2d",

@@ -33,7 +33,9 @@ class Sequential(Module):
         return x
 
     def append(self, module: Module) -> Sequential:
-        self.add_module(str(len(self._modules)), _check(module, str(len(self._modules))))
+        """Add ``module`` at the end (named by its position); return self."""
+        name = str(len(self._modules))
+        self.add_module(name, _check(module, name))
         return self
 
     def __getitem__(self, idx: int | slice) -> Any:
@@ -58,7 +60,9 @@ class ModuleList(Module):
             self.append(m)
 
     def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self._modules)), _check(module, str(len(self._modules))))
+        """Add ``module`` at the end (named by its position); return self."""
+        name = str(len(self._modules))
+        self.add_module(name, _check(module, name))
         return self
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
@@ -66,7 +70,7 @@ class ModuleList(Module):
             self.append(m)
         return self
 
-    def __getitem__(self, idx: int) -> Any:
+    def __getitem__(self, idx: int | slice) -> Any:
         items = list(self._modules.values())
         if isinstance(idx, slice):
             return ModuleList(items[idx])

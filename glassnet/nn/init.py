@@ -58,10 +58,12 @@ def _rng(rng: Any) -> np.random.Generator:
 
 
 def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, rng: Any = None) -> Tensor:
+    """Fill ``t`` with samples of ``U(a, b)``."""
     return _fill(t, _rng(rng).uniform(a, b, t.shape))
 
 
 def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, rng: Any = None) -> Tensor:
+    """Fill ``t`` with samples of ``N(mean, std^2)``."""
     return _fill(t, _rng(rng).normal(mean, std, t.shape))
 
 
@@ -79,16 +81,19 @@ def trunc_normal_(
 
 
 def zeros_(t: Tensor) -> Tensor:
+    """Fill ``t`` with 0."""
     t.data[...] = 0
     return t
 
 
 def ones_(t: Tensor) -> Tensor:
+    """Fill ``t`` with 1."""
     t.data[...] = 1
     return t
 
 
 def constant_(t: Tensor, value: float) -> Tensor:
+    """Fill ``t`` with ``value``."""
     t.data[...] = value
     return t
 

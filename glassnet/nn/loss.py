@@ -53,20 +53,33 @@ def _number(who: str, name: str, value: Any, lo: float, hi: float | None, lo_ope
     return float(value)
 
 
+def _ignore_index(who: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{who}: ignore_index must be an int, got {value!r}")
+    return value
+
+
 class _Loss(Module):
-    def __init__(self, reduction: str, allowed: tuple[str, ...] = ("mean", "sum", "none")) -> None:
+    """A loss module: a validated ``reduction`` (one of ``_reductions``) shown in the repr."""
+
+    _reductions: tuple[str, ...] = ("mean", "sum", "none")
+
+    def __init__(self, *, reduction: str = "mean") -> None:
         super().__init__()
-        self.reduction = _reduction(type(self).__name__, reduction, allowed)
+        self.reduction = _reduction(type(self).__name__, reduction, self._reductions)
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"
 
 
 class _WeightedLoss(_Loss):
-    def __init__(self, weight: Any, reduction: str) -> None:
-        super().__init__(reduction)
-        w = None if weight is None else _float_array(type(self).__name__, "weight", weight, 1)
-        self.register_buffer("weight", w)
+    """A loss with an optional ``weight`` buffer (``weight_ndim``: its required rank, or None)."""
+
+    def __init__(self, weight: Any, reduction: str, weight_ndim: int | None = 1) -> None:
+        super().__init__(reduction=reduction)
+        if weight is not None:
+            weight = _float_array(type(self).__name__, "weight", weight, weight_ndim)
+        self.register_buffer("weight", weight)
 
     def _weight(self) -> Any:
         return None if self.weight is None else self.weight.data
@@ -103,9 +116,7 @@ class CrossEntropyLoss(_WeightedLoss):
         label_smoothing: float = 0.0,
     ) -> None:
         super().__init__(weight, reduction)
-        if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
-            raise TypeError(f"CrossEntropyLoss: ignore_index must be an int, got {ignore_index!r}")
-        self.ignore_index = ignore_index
+        self.ignore_index = _ignore_index("CrossEntropyLoss", ignore_index)
         self.label_smoothing = _number(
             "CrossEntropyLoss", "label_smoothing", label_smoothing, 0.0, 1.0, False
         )
@@ -145,9 +156,7 @@ class NLLLoss(_WeightedLoss):
         self, weight: Any = None, *, ignore_index: int = -100, reduction: str = "mean"
     ) -> None:
         super().__init__(weight, reduction)
-        if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
-            raise TypeError(f"NLLLoss: ignore_index must be an int, got {ignore_index!r}")
-        self.ignore_index = ignore_index
+        self.ignore_index = _ignore_index("NLLLoss", ignore_index)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.nll_loss(
@@ -180,9 +189,7 @@ class BCEWithLogitsLoss(_WeightedLoss):
     def __init__(
         self, weight: Any = None, *, reduction: str = "mean", pos_weight: Any = None
     ) -> None:
-        super().__init__(None, reduction)
-        if weight is not None:
-            self.register_buffer("weight", _float_array("BCEWithLogitsLoss", "weight", weight))
+        super().__init__(weight, reduction, weight_ndim=None)
         pw = None
         if pos_weight is not None:
             pw = _float_array("BCEWithLogitsLoss", "pos_weight", pos_weight)
@@ -215,9 +222,7 @@ class BCELoss(_WeightedLoss):
     """
 
     def __init__(self, weight: Any = None, *, reduction: str = "mean") -> None:
-        super().__init__(None, reduction)
-        if weight is not None:
-            self.register_buffer("weight", _float_array("BCELoss", "weight", weight))
+        super().__init__(weight, reduction, weight_ndim=None)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.binary_cross_entropy(
@@ -238,9 +243,6 @@ class MSELoss(_Loss):
     - Target: ``(*)``, the same shape exactly
     - Output: scalar; ``(*)`` with ``reduction='none'``
     """
-
-    def __init__(self, *, reduction: str = "mean") -> None:
-        super().__init__(reduction)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.mse_loss(input, target, reduction=self.reduction)
@@ -264,9 +266,6 @@ class HalfMSELoss(_Loss):
     - Output: scalar; ``(N,)`` with ``reduction='none'``
     """
 
-    def __init__(self, *, reduction: str = "mean") -> None:
-        super().__init__(reduction)
-
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.half_mse_loss(input, target, reduction=self.reduction)
 
@@ -284,9 +283,6 @@ class L1Loss(_Loss):
     - Target: ``(*)``, the same shape
     - Output: scalar; ``(*)`` with ``reduction='none'``
     """
-
-    def __init__(self, *, reduction: str = "mean") -> None:
-        super().__init__(reduction)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.l1_loss(input, target, reduction=self.reduction)
@@ -308,7 +304,7 @@ class HuberLoss(_Loss):
     """
 
     def __init__(self, *, reduction: str = "mean", delta: float = 1.0) -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.delta = _number("HuberLoss", "delta", delta, 0.0, None, True)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
@@ -334,7 +330,7 @@ class SmoothL1Loss(_Loss):
     """
 
     def __init__(self, *, reduction: str = "mean", beta: float = 1.0) -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.beta = _number("SmoothL1Loss", "beta", beta, 0.0, None, False)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
@@ -361,8 +357,10 @@ class KLDivLoss(_Loss):
     - Output: scalar; ``(N, *)`` with ``reduction='none'``
     """
 
+    _reductions = ("mean", "batchmean", "sum", "none")
+
     def __init__(self, *, reduction: str = "mean", log_target: bool = False) -> None:
-        super().__init__(reduction, ("mean", "batchmean", "sum", "none"))
+        super().__init__(reduction=reduction)
         self.log_target = bool(log_target)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002

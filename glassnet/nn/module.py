@@ -74,10 +74,6 @@ class RemovableHandle:
         self.remove()
 
 
-def _as_host_array(value: Any) -> np.ndarray:
-    return backend.to_host(value)  # Tensor, NumPy/CuPy array or torch tensor
-
-
 class Module:
     """Base class of all layers and models.
 
@@ -145,6 +141,7 @@ class Module:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` as the child ``name`` (``None`` declares an absent child)."""
         self.__dict__.pop(name, None)
         self._modules[name] = module
 
@@ -219,11 +216,13 @@ class Module:
         return mod
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
+        """Call ``fn`` on every submodule, children before parents, then this module; return self."""
         for m in list(self.modules())[::-1]:
             fn(m)
         return self
 
     def num_parameters(self, trainable_only: bool = False) -> int:
+        """The number of parameter elements (only those that require grad with ``trainable_only``)."""
         return sum(p.size for p in self.parameters() if p.requires_grad or not trainable_only)
 
     # ----------------------------------------------------------------- modes
@@ -238,11 +237,13 @@ class Module:
         return self.train(False)
 
     def requires_grad_(self, flag: bool = True) -> Module:
+        """Set ``requires_grad`` on every parameter (``False`` freezes the module); return self."""
         for p in self.parameters():
             p.requires_grad = flag
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the parameters' gradients (set them to None, or fill them with 0)."""
         for p in self.parameters():
             if set_to_none or p.grad is None:
                 p.grad = None
@@ -257,14 +258,18 @@ class Module:
         one interchange (see :meth:`load_state_dict`). On a GPU the arrays are
         host copies.
         """
-        out: OrderedDict[str, np.ndarray] = OrderedDict()
+        return OrderedDict((k, t.numpy()) for k, t in self._state_tensors(prefix).items())
+
+    def _state_tensors(self, prefix: str = "") -> OrderedDict[str, Tensor]:
+        """Parameters and persistent buffers by dotted name: what a state dict holds."""
+        out: OrderedDict[str, Tensor] = OrderedDict()
         for mprefix, m in self.named_modules(prefix):
             for name, p in m._parameters.items():
                 if p is not None:
-                    out[f"{mprefix}.{name}" if mprefix else name] = p.numpy()
+                    out[f"{mprefix}.{name}" if mprefix else name] = p
             for name, b in m._buffers.items():
                 if b is not None and name not in m._non_persistent:
-                    out[f"{mprefix}.{name}" if mprefix else name] = b.numpy()
+                    out[f"{mprefix}.{name}" if mprefix else name] = b
         return out
 
     def load_state_dict(self, state: Any, strict: bool = True) -> IncompatibleKeys:
@@ -282,14 +287,7 @@ class Module:
         IncompatibleKeys
             ``(missing_keys, unexpected_keys)``.
         """
-        targets: dict[str, Tensor] = {}
-        for mprefix, m in self.named_modules():
-            for name, p in m._parameters.items():
-                if p is not None:
-                    targets[f"{mprefix}.{name}" if mprefix else name] = p
-            for name, b in m._buffers.items():
-                if b is not None and name not in m._non_persistent:
-                    targets[f"{mprefix}.{name}" if mprefix else name] = b
+        targets = self._state_tensors()
         missing = [k for k in targets if k not in state]
         unexpected = [k for k in state if k not in targets]
         if strict and (missing or unexpected):
@@ -301,7 +299,7 @@ class Module:
         for k, t in targets.items():
             if k not in state:
                 continue
-            arr = _as_host_array(state[k])
+            arr = backend.to_host(state[k])  # Tensor, NumPy/CuPy array or torch tensor
             if arr.shape != t.shape:
                 raise ValueError(
                     f"{type(self).__name__}.load_state_dict: {k!r} has shape {arr.shape} in the "
@@ -348,6 +346,7 @@ class Module:
 
     @property
     def device(self) -> backend.Device:
+        """The device of the first parameter (the CPU for a module without parameters)."""
         for p in self.parameters():
             return p.device
         return backend.Device("cpu")

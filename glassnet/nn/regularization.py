@@ -66,17 +66,12 @@ def penalized_parameters(
     return params
 
 
-def _total(params: list[Tensor], term: Any) -> Tensor | None:
+def _sum(terms: Iterable[Tensor]) -> Tensor:
+    """The sum of ``terms``; a zero scalar when there are none (adding it changes nothing)."""
     total = None
-    for p in params:
-        t = term(p)
+    for t in terms:
         total = t if total is None else total + t
-    return total
-
-
-def _zero() -> Tensor:
-    """A zero penalty (nothing to penalise); adding it to a loss changes nothing."""
-    return Tensor(0.0)
+    return Tensor(0.0) if total is None else total
 
 
 def l1_penalty(
@@ -98,10 +93,7 @@ def l1_penalty(
     """
     c = _coeff("l1_penalty", "coeff", coeff)
     params = penalized_parameters(params_or_module, weights_only=weights_only, who="l1_penalty")
-    total = _total(params, lambda p: _red.sum(_ar.abs(p)))
-    if total is None:
-        return _zero()
-    return total * c
+    return _sum(_red.sum(_ar.abs(p)) for p in params) * c
 
 
 def l2_penalty(
@@ -123,10 +115,7 @@ def l2_penalty(
     """
     c = _coeff("l2_penalty", "coeff", coeff)
     params = penalized_parameters(params_or_module, weights_only=weights_only, who="l2_penalty")
-    total = _total(params, lambda p: _red.sum(p * p))
-    if total is None:
-        return _zero()
-    return total * (c / 2)
+    return _sum(_red.sum(p * p) for p in params) * (c / 2)
 
 
 class L1L2:
@@ -157,13 +146,12 @@ class L1L2:
 
     def __call__(self, params_or_module: Module | Iterable[Parameter]) -> Tensor:
         params = penalized_parameters(params_or_module, weights_only=self.weights_only, who="L1L2")
-        total = None
+        terms = []
         if self.l1:
-            total = l1_penalty(params, self.l1, weights_only=False)
+            terms.append(l1_penalty(params, self.l1, weights_only=False))
         if self.l2:
-            t = l2_penalty(params, self.l2, weights_only=False)
-            total = t if total is None else total + t
-        return total if total is not None else _zero()
+            terms.append(l2_penalty(params, self.l2, weights_only=False))
+        return _sum(terms)
 
     def __repr__(self) -> str:
         return f"L1L2(l1={self.l1}, l2={self.l2})"

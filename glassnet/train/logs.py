@@ -97,8 +97,10 @@ class MetricSet:
         for _, m in self.items:
             m.update(outputs, targets)
 
-    def results(self, prefix: str = "") -> dict[str, float]:
-        return {prefix + n: float(m.result()) for n, m in self.items}
+    def results(self, prefix: str = "") -> dict[str, Any]:
+        """Each metric's result by ``prefix + name``: a float, or an array for metrics such
+        as :class:`~glassnet.train.metrics.ConfusionMatrix` whose result is one."""
+        return {prefix + n: _number_or_array(m.result()) for n, m in self.items}
 
     def state_dict(self) -> dict[str, dict[str, Any]]:
         """The accumulators of every metric (see :func:`accumulators`), by metric name."""
@@ -127,6 +129,11 @@ class MetricSet:
         for (m, k), v in zip(keys, values):
             setattr(m, k, _like(getattr(m, k), flat[at : at + v.size]))
             at += v.size
+
+
+def _number_or_array(value: Any) -> Any:
+    arr = np.asarray(value)
+    return float(arr) if arr.ndim == 0 else arr
 
 
 def _is_zero_number(v: Any) -> bool:

@@ -200,9 +200,11 @@ def check_positive(who: str, name: str, value: Any, *, allow_none: bool = False)
     """``value`` as a positive number (or None when allowed); an error echoing it otherwise."""
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{who}: {name} must be a positive number, got {value!r}")
-    if not value > 0 or not np.isfinite(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not 0 < value < np.inf  # also refuses nan
+    ):
         raise ValueError(f"{who}: {name} must be a positive number, got {value!r}")
     return value
 

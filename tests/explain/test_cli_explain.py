@@ -65,6 +65,7 @@ def test_checkpoint_file_works_alone(run_dir, tmp_path):
         (["--method", "shap"], "invalid choice: 'shap'"),
         (["--index", "5000"], "--index: the test split has 1000 images (0..999), got 5000"),
         (["--index", "x"], "--index: expected an int, got 'x'"),
+        (["--seed", "-1"], "--seed: expected an int >= 0, got -1"),
         (["--target", "10"], "--target: expected a class 0..9, got 10"),
         (["--method", "gradcam"], "has no conv layer"),
         (["--method", "attention"], "has no attention layer"),

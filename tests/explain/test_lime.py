@@ -104,6 +104,11 @@ def test_errors():
         lime.attribute(x, kernel_width=0)
     with pytest.raises(ValueError, match=r"feature_mask of shape \(2,\) does not match"):
         lime.attribute(x, perturbation="mask", feature_mask=np.array([0, 1]))
+    with pytest.raises(
+        ValueError,
+        match=r"LimeSurrogate: feature_mask must hold integer group ids, got dtype float64",
+    ):
+        lime.attribute(x, perturbation="mask", feature_mask=np.zeros(6))
     img = gn.randn(1, 1, 4, 4)
     with pytest.raises(ValueError, match=r"patch_size must be a positive int, got 0"):
         LimeSurrogate(lambda t: t.reshape(1, 16)).attribute(img, patch_size=0)

@@ -7,7 +7,7 @@ import pytest
 
 import glassnet as gn
 import glassnet.nn as nn
-from glassnet.nn.regularization import penalized_parameters
+from glassnet.nn import penalized_parameters
 from glassnet.testing import check_gradients
 
 

@@ -116,6 +116,19 @@ def test_streaming_top_k_and_confusion_matrix():
     assert cm.result().sum() == 0
 
 
+def test_confusion_matrix_in_evaluate_is_an_array_next_to_float_metrics():
+    from glassnet.train import evaluate
+
+    model = gn.nn.Linear(3, 3)
+    x = np.random.default_rng(0).standard_normal((10, 3)).astype(np.float32)
+    y = np.arange(10) % 3
+    got = evaluate(model, (x, y), metrics=("accuracy", M.ConfusionMatrix(3)), batch_size=4)
+    preds = model(gn.tensor(x)).numpy()
+    np.testing.assert_array_equal(got["confusion_matrix"], M.confusion_matrix(preds, y, 3))
+    assert got["confusion_matrix"].dtype == np.int64
+    assert isinstance(got["accuracy"], float) and got["accuracy"] == M.accuracy(preds, y)
+
+
 def test_mean_of_batch_losses():
     m = M.Mean("loss")
     m.update(2.0, weight=3)  # a batch of 3 with mean loss 2
