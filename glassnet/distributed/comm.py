@@ -92,6 +92,8 @@ class World:
                     import sys
 
                     print(msg, file=sys.stderr, flush=True)
+                    # let the launcher forward the line before MPI_Abort tears the job down
+                    time.sleep(1.0)
                 finally:
                     self.comm.Abort(1)
                 raise CollectiveTimeout(msg)
