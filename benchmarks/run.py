@@ -169,8 +169,14 @@ def write_results(path: Path, rows: list[dict[str, Any]], info: dict[str, Any], 
             f"{r['torch_gflops']:.0f} | {r['gn_mb']:.0f} | {r['torch_mb']:.0f} |"
         )
     lines += ["", "Peak MB: peak resident memory of the process minus its resident memory before the"
-              " model was built (imports excluded).", ""]  # fmt: skip
+              " model was built (imports excluded).", "",
+              "Per-op breakdowns: `python -m benchmarks.profile` ([profile.md](profile.md)); what"
+              " makes these numbers and what bounds them: [docs/performance.md]"
+              "(../docs/performance.md).", ""]  # fmt: skip
     text = "\n".join(lines)
+    old = path.read_text() if path.exists() else ""
+    if "\n## Scaling" in old:  # keep the section benchmarks.scaling maintains
+        text = text.rstrip("\n") + "\n" + old[old.index("\n## Scaling") :]
     tmp = path.with_suffix(".tmp")
     tmp.write_text(text)
     os.replace(tmp, path)

@@ -3,7 +3,10 @@
 ``python -m benchmarks.worker --framework glassnet --model seed_cnn --mode train``
 
 Run by ``benchmarks.run``; a process per measurement gives each framework a
-clean peak-memory figure (``ru_maxrss``) and its own thread settings.
+clean peak-memory figure (``ru_maxrss``) and its own thread settings. The
+memory baseline (``rss_before_model_mb``) is taken after the framework is
+imported, so the peak-minus-baseline figure is the model's, its batches' and
+its step's memory, not the library's.
 
 ``--device cuda`` runs on a GPU (glassnet through CuPy, PyTorch through CUDA):
 model and batches live on the GPU, and every timed step is bracketed by a
@@ -143,6 +146,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--width", type=int, default=1)
     p.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     args = p.parse_args(argv)
+    # the baseline is taken after importing the framework, so peak memory is the model's,
+    # its data and its step's, not the library's (PyTorch's import alone is ~200 MB)
+    if args.framework == "glassnet":
+        import glassnet  # noqa: F401
+    else:
+        import torch  # noqa: F401
     base = _current_rss_mb()
     times = run_glassnet(args) if args.framework == "glassnet" else run_torch(args)
     med = float(np.median(times))

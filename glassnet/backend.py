@@ -7,6 +7,7 @@ device is asked for; the CPU path never imports it.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -25,6 +26,8 @@ __all__ = [
     "to_host",
     "default_dtype",
     "set_default_dtype",
+    "tune_malloc",
+    "malloc_tuned",
 ]
 
 _DEFAULT_DTYPE = np.dtype(np.float32)
@@ -224,3 +227,62 @@ def to_host(value: Any) -> np.ndarray:
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
         return value.detach().cpu().numpy()
     return np.asarray(value)
+
+
+# ------------------------------------------------------------------ allocator
+#: glibc's mallopt parameter numbers.
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+_malloc_tuned = False
+
+
+def tune_malloc(mmap_threshold: int = 32 << 20, trim_threshold: int = 256 << 20) -> bool:
+    """Make glibc keep freed memory for reuse instead of handing it back to the OS.
+
+    A training step allocates and frees the same large arrays every time. By
+    default glibc serves big requests with fresh ``mmap`` pages and returns the
+    free top of its heap to the system, so the next step faults every page back
+    in (thousands of page faults per step, more than the arithmetic of some ops).
+    Raising both thresholds keeps that memory in the process: peak memory does
+    not grow, but memory freed after a peak stays mapped (up to
+    ``trim_threshold`` bytes of it). glassnet calls this once on import; set
+    ``GLASSNET_MALLOC_TUNING=0`` before importing glassnet to leave the allocator
+    alone.
+
+    Parameters
+    ----------
+    mmap_threshold : int, default 32 MiB
+        Requests at least this large still get their own ``mmap`` (glibc's maximum).
+    trim_threshold : int, default 256 MiB
+        Free memory at the top of the heap beyond this is returned to the system.
+
+    Returns
+    -------
+    bool
+        True when the settings were applied (Linux with glibc), False elsewhere.
+    """
+    global _malloc_tuned
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # pragma: no cover - not glibc (musl has no mallopt)
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    ok = bool(mallopt(_M_MMAP_THRESHOLD, int(mmap_threshold)))
+    ok = bool(mallopt(_M_TRIM_THRESHOLD, int(trim_threshold))) and ok
+    _malloc_tuned = _malloc_tuned or ok
+    return ok
+
+
+def malloc_tuned() -> bool:
+    """True when :func:`tune_malloc` has changed the allocator's settings in this process."""
+    return _malloc_tuned
+
+
+if os.environ.get("GLASSNET_MALLOC_TUNING", "1").strip() != "0":
+    tune_malloc()

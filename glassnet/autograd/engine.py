@@ -12,6 +12,12 @@ Aliasing rule: a gradient array handed to a leaf's ``.grad`` never shares
 memory with another leaf's gradient, so in-place updates of ``.grad``
 (clipping, weight decay) are safe. Arrays the engine did not allocate are
 never modified in place.
+
+Fusion: a node that declares ``absorbs_relu`` (max pooling) and reads the output
+of a ReLU node that nothing else reads computes the gradient of the ReLU's input
+itself (``backward_through_relu``), masking its own gradient, which is smaller
+than the ReLU's. The result is the same; the ReLU's full-size backward pass is
+saved. ``autograd.grad`` (used by the explanation methods) never fuses.
 """
 
 from __future__ import annotations
@@ -58,8 +64,17 @@ def _root(a: Any) -> Any:
 
 def _toposort(roots: Sequence[Any]) -> list:
     """Nodes reachable from ``roots`` in post-order (inputs before consumers)."""
+    return _graph(roots)[0]
+
+
+def _graph(roots: Sequence[Any]) -> tuple[list, dict[int, int]]:
+    """Nodes reachable from ``roots`` in post-order (inputs before consumers), and for each
+    node the number of graph edges that read its outputs (plus one per root it is)."""
     order: list = []
     seen: set[int] = set()
+    readers: dict[int, int] = {}
+    for r in roots:
+        readers[id(r)] = readers.get(id(r), 0) + 1
     stack: list = [(r, False) for r in roots]
     while stack:
         node, done = stack.pop()
@@ -71,9 +86,34 @@ def _toposort(roots: Sequence[Any]) -> list:
         seen.add(id(node))
         stack.append((node, True))
         for inp in _alive_inputs(node):
-            if inp is not None and inp._ctx is not None and id(inp._ctx) not in seen:
-                stack.append((inp._ctx, False))
-    return order
+            if inp is not None and inp._ctx is not None:
+                ctx = inp._ctx
+                readers[id(ctx)] = readers.get(id(ctx), 0) + 1
+                if id(ctx) not in seen:
+                    stack.append((ctx, False))
+    return order, readers
+
+
+def _fusable_producer(node: Any, readers: dict[int, int]) -> Any:
+    """The ReLU node whose output ``node`` (a single-input consumer that can apply the ReLU's
+    mask itself) alone reads, or None.
+
+    Fusing is exact: the consumer routes its gradient straight to the ReLU's input,
+    applying the mask on its own (smaller) gradient. It is skipped whenever anything
+    else could see the ReLU output's gradient: another reader, ``retain_grad``, or the
+    graph having been freed.
+    """
+    x = node.inputs[0]
+    producer = x._ctx if x is not None else None
+    if (
+        producer is None
+        or not getattr(producer, "mask_fusable", False)
+        or readers.get(id(producer)) != 1
+        or "retained" in producer.__dict__
+        or producer.__dict__.get("inputs") is None
+    ):
+        return None
+    return producer
 
 
 def _alive_inputs(node: Any) -> tuple:
@@ -237,7 +277,7 @@ def _run(
             acc.to_node(t._ctx, t._index, g)
             roots.append(t._ctx)
 
-    order = _toposort(roots)
+    order, readers = _graph(roots)
     useful = _useful_nodes(order, target_ids) if targets is not None else None
     for node in reversed(order):
         grads = acc.pop(node)
@@ -267,7 +307,16 @@ def _run(
                 and (id(inp) in target_ids or (inp._ctx is not None and id(inp._ctx) in useful))
                 for inp, need in zip(node.inputs, saved_needs)
             )
-        if node.n_outputs == 1:
+        producer = None
+        if targets is None and getattr(node, "absorbs_relu", False):
+            producer = _fusable_producer(node, readers)
+        if producer is not None:
+            # the consumer's gradient goes straight to the ReLU's input (see above)
+            result = (node.backward_through_relu(grads[0]),)
+            if not retain_graph:
+                node.__dict__.clear()
+            node = producer
+        elif node.n_outputs == 1:
             result = node.backward(grads[0])
         else:
             xp = None

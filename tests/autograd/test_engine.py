@@ -210,3 +210,106 @@ def test_grad_unused_input():
         grad((a * 2.0).sum(), [a, b])
     ga, gb = grad((a * 2.0).sum(), [a, b], allow_unused=True)
     assert gb is None and ga.item() == 2.0
+
+
+# ------------------------------------------------------------ ReLU -> max-pool fusion
+def _relu_pool_grads(x_np, opts, *, extra_reader=False, retain=False, torch=None):
+    """Gradient of sum(w * max_pool2d(relu(x))) w.r.t. x, and whether ReLU.backward ran."""
+    from glassnet.ops import activation
+
+    calls = []
+    original = activation.ReLU.backward
+
+    def counted(self, g):
+        calls.append(1)
+        return original(self, g)
+
+    x = gn.tensor(x_np, requires_grad=True)
+    activation.ReLU.backward = counted
+    try:
+        y = gn.functional.relu(x)
+        if retain:
+            y.retain_grad()
+        p = gn.functional.max_pool2d(y, **opts)
+        w = np.random.default_rng(1).standard_normal(p.shape)
+        loss = (p * gn.tensor(w)).sum()
+        if extra_reader:
+            loss = loss + (y * 0.5).sum()
+        loss.backward()
+    finally:
+        activation.ReLU.backward = original
+    return x.grad.numpy(), bool(calls), y
+
+
+def _relu_pool_reference(x_np, opts, extra_reader=False):
+    """The same gradient through autograd.grad, which never fuses."""
+    x = gn.tensor(x_np, requires_grad=True)
+    y = gn.functional.relu(x)
+    p = gn.functional.max_pool2d(y, **opts)
+    w = np.random.default_rng(1).standard_normal(p.shape)
+    loss = (p * gn.tensor(w)).sum()
+    if extra_reader:
+        loss = loss + (y * 0.5).sum()
+    (g,) = gn.autograd.grad(loss, [x])
+    return g.numpy()
+
+
+RELU_POOL_CASES = [
+    {"kernel_size": 2},
+    {"kernel_size": 3, "stride": 2},  # overlapping windows: several windows pick one input
+    {"kernel_size": 3, "stride": 2, "padding": 1},
+    {"kernel_size": 2, "ceil_mode": True},
+]
+
+
+@pytest.mark.parametrize("opts", RELU_POOL_CASES)
+def test_relu_then_max_pool_skips_the_relu_backward_and_matches(opts, rng):
+    x = rng.standard_normal((2, 3, 7, 9))
+    x[0, 0, :2, :2] = -1.0  # a window with no positive entry: its maximum is a ReLU zero
+    x[1, 1, 2, 2:4] = 0.7  # a tie between positive entries
+    grad, relu_ran, _ = _relu_pool_grads(x, opts)
+    assert not relu_ran
+    np.testing.assert_array_equal(grad, _relu_pool_reference(x, opts))
+
+
+def test_relu_then_max_pool_fusion_agrees_with_torch(torch, rng):
+    x = rng.standard_normal((2, 4, 8, 8))
+    check_against_torch = gn.testing.check_against_torch
+    check_against_torch(
+        lambda t: gn.functional.max_pool2d(gn.functional.relu(t), 2),
+        lambda t: torch.nn.functional.max_pool2d(torch.relu(t), 2),
+        x,
+    )
+
+
+def test_relu_output_read_elsewhere_is_not_fused(rng):
+    x = rng.standard_normal((2, 3, 6, 6))
+    grad, relu_ran, _ = _relu_pool_grads(x, {"kernel_size": 2}, extra_reader=True)
+    assert relu_ran
+    np.testing.assert_allclose(grad, _relu_pool_reference(x, {"kernel_size": 2}, True))
+
+
+def test_retained_relu_output_is_not_fused_and_gets_its_grad(rng):
+    x = rng.standard_normal((2, 3, 6, 6))
+    grad, relu_ran, y = _relu_pool_grads(x, {"kernel_size": 2}, retain=True)
+    assert relu_ran and y.grad is not None and y.grad.shape == y.shape
+    np.testing.assert_array_equal(grad, _relu_pool_reference(x, {"kernel_size": 2}))
+
+
+def test_fused_graph_can_be_retained_and_run_twice(rng):
+    x = gn.tensor(rng.standard_normal((2, 3, 6, 6)), requires_grad=True)
+    loss = gn.functional.max_pool2d(gn.functional.relu(x), 2).sum()
+    loss.backward(retain_graph=True)
+    once = x.grad.numpy().copy()
+    loss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * once)
+
+
+def test_fusion_frees_the_relu_output_at_the_pool_backward(rng):
+    x = gn.tensor(rng.standard_normal((2, 3, 6, 6)), requires_grad=True)
+    y = gn.functional.relu(x)
+    relu_node = y._ctx
+    loss = gn.functional.max_pool2d(y, 2).sum()
+    del y
+    loss.backward()
+    assert relu_node.__dict__ == {}  # saved output released, as after its own backward

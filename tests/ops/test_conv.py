@@ -90,6 +90,38 @@ def test_conv2d_computed_in_chunks_of_samples(rng, torch, monkeypatch):
         )
 
 
+@pytest.mark.parametrize("per_tap_max", [0, 64])  # one product per block / per kernel tap
+@pytest.mark.parametrize("x_shape, k, opts", [CONV2D_CASES[1], CONV2D_CASES[2], CONV2D_CASES[13]])
+def test_conv2d_input_gradient_both_layouts(x_shape, k, opts, per_tap_max, rng, torch, monkeypatch):
+    monkeypatch.setattr(conv_mod, "PER_TAP_MAX_CHANNELS", per_tap_max)
+    ins = _conv2d_inputs(rng, x_shape, k, opts)
+    check_gradients(lambda *a: conv2d(*a, **opts), *ins)
+    check_against_torch(
+        lambda *a: conv2d(*a, **opts), lambda *a: torch.nn.functional.conv2d(*a, **opts), *ins
+    )
+
+
+@pytest.mark.parametrize("recompute", [True, False])
+@pytest.mark.parametrize("chunk_bytes", [1, 4 << 20])  # a sample per block / all at once
+def test_conv2d_weight_gradient_from_rebuilt_columns(
+    recompute, chunk_bytes, rng, torch, monkeypatch
+):
+    monkeypatch.setattr(conv_mod, "KEEP_COLUMNS_MAX_BYTES", 0 if recompute else 1 << 40)
+    monkeypatch.setattr(conv_mod, "CHUNK_BYTES", chunk_bytes)
+    for x_shape, k, opts in (CONV2D_CASES[1], CONV2D_CASES[2], CONV2D_CASES[6]):
+        ins = _conv2d_inputs(rng, (3,) + x_shape[1:], k, opts)
+        check_against_torch(
+            lambda *a, o=opts: conv2d(*a, **o),
+            lambda *a, o=opts: torch.nn.functional.conv2d(*a, **o),
+            *ins,
+        )
+    x = gn.tensor(rng.standard_normal((2, 6, 5, 5)), requires_grad=True)
+    w = gn.tensor(rng.standard_normal((4, 6, 3, 3)), requires_grad=True)
+    node = conv2d(x, w, padding=1)._ctx
+    # rebuilding keeps the padded input (2*7*7*6 values), not the columns (2*5*5*54)
+    assert ("src" in node.__dict__) == recompute and ("cols" in node.__dict__) != recompute
+
+
 def test_conv2d_output_is_channels_last_view_and_chains(rng, torch):
     """The output is an NCHW view of NHWC memory; feeding it (and other layouts) to the next conv works."""
     x = rng.standard_normal((2, 3, 6, 6))

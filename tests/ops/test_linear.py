@@ -30,6 +30,19 @@ def test_linear_matches_torch(x_shape, bias, rng, torch):
     check_against_torch(linear, torch.nn.functional.linear, *ins)
 
 
+@pytest.mark.parametrize("n_out", [2, 6])  # fewer samples (4) than outputs: the W @ x.T path
+def test_linear_both_product_orientations(n_out, rng, torch):
+    ins = [rng.standard_normal((4, 3)), rng.standard_normal((n_out, 3)), rng.standard_normal(n_out)]
+    check_gradients(linear, *ins)
+    check_against_torch(linear, torch.nn.functional.linear, *ins)
+    y = linear(*(gn.tensor(a, requires_grad=True) for a in ins))
+    assert y.data.flags.c_contiguous  # row-major when a graph is recorded
+    with gn.no_grad():
+        y = linear(*(gn.tensor(a) for a in ins))
+    assert y.data.flags.c_contiguous if n_out == 2 else y.data.flags.f_contiguous
+    np.testing.assert_allclose(y.numpy(), ins[0] @ ins[1].T + ins[2], rtol=1e-12)
+
+
 @pytest.mark.parametrize("check", [(True, False, False), (False, True, True), (False, False, True)])
 def test_linear_only_some_inputs_need_grad(check, rng, torch):
     ins = [rng.standard_normal((4, 3)), rng.standard_normal((2, 3)), rng.standard_normal(2)]
