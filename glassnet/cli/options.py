@@ -167,6 +167,10 @@ def text(name: str, value: Any) -> str:
     return value
 
 
+#: What ``--monitor`` may watch: logged every epoch when there is validation data.
+MONITORS = ("val_loss", "val_accuracy")
+
+
 def _models() -> list[str]:
     from ..models.registry import list_models
 
@@ -208,7 +212,8 @@ TRAIN_OPTIONS: tuple[Option, ...] = (
     Option("l2", nonneg_float, 0.0, "L2 penalty coefficient on weights (coeff/2 * sum w^2)", "C"),
     Option("augment", boolean, False, "random shifts and horizontal flips of training images"),
     Option("schedule", choice(lambda: SCHEDULES), "none", "LR schedule: " + ", ".join(SCHEDULES), "NAME"),
-    Option("early_stopping", nonneg_int, 0, "stop after this many epochs without val_loss improvement (0: off)", "PATIENCE"),
+    Option("monitor", choice(lambda: MONITORS), "val_loss", "validation figure that picks best.safetensors and drives early stopping: " + ", ".join(MONITORS), "NAME"),
+    Option("early_stopping", nonneg_int, 0, "stop after this many epochs without an improvement of --monitor (0: off)", "PATIENCE"),
     Option("clip_grad_norm", positive_float, None, "rescale gradients to at most this global 2-norm (off if omitted)", "NORM"),
     Option("checkpoint_every", nonneg_int, 0, "also write last.safetensors every N steps (0: at epoch ends only)", "N"),
     Option("device", device_name, "cpu", "cpu, or cuda / cuda:N (a GPU through CuPy: the 'gpu' extra)", "DEV"),

@@ -293,10 +293,11 @@ def train_run(
             step, epoch = st["step_in_epoch"], st["epoch"]
             at = f"in epoch {epoch + 1} after step {step}" if step else f"after epoch {epoch}"
             print(f"Resuming {run.path} {at} (global step {st['global_step']})", file=out)
-    logger = RunLogger(run, monitor="val_loss", config=config)
+    monitor = config.get("monitor", "val_loss")
+    logger = RunLogger(run, monitor=monitor, config=config)
     callbacks: list[Any] = [logger]
     if config["early_stopping"]:
-        callbacks.append(EarlyStopping("val_loss", patience=config["early_stopping"]))
+        callbacks.append(EarlyStopping(monitor, patience=config["early_stopping"]))
     try:
         history = fit(
             model,
@@ -348,7 +349,7 @@ def train_run(
     notes = notes + explain_notes
     print(
         f"Test accuracy: {test['accuracy']:.4f} (loss {test['loss']:.4f}), "
-        f"weights of epoch {logger.best_epoch} (best val_loss)",
+        f"weights of epoch {logger.best_epoch} (best {monitor})",
         file=out,
     )
     print(f"Run folder: {run.path}", file=out)

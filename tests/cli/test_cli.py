@@ -100,6 +100,7 @@ BAD_TOML = 'model = "mlp"\nlr = = 1\n'
         (["train", "--epochs", "0"], {}, 2, "--epochs: must be a positive integer, got '0'"),
         (["train", "--lr", "fast"], {}, 2, "--lr: expected a number, got 'fast'"),
         (["train", "--device", "tpu"], {}, 2, "--device: expected cpu, cuda or cuda:N, got 'tpu'"),
+        (["train", "--monitor", "acc"], {}, 2, "--monitor: expected one of val_loss, val_accuracy, got 'acc'"),
         (["train", "--model", "resnet"], {}, 2, f"--model: expected one of {', '.join(list_models())}, got 'resnet'"),
         (["train", "--hidden", "256,x"], {}, 2, "--hidden: expected comma-separated positive integers like 256,128, got '256,x'"),
         (["train", "--dropout", "1.5"], {}, 2, "--dropout: must be in [0, 1), got '1.5'"),
@@ -229,3 +230,19 @@ def test_main_returns_the_exit_status(capsys):
         "glassnet: error: --epochs: must be a positive integer, got '0'",
         "glassnet: error: run folder 'does-not-exist' does not exist",
     ]
+
+
+def test_monitor_val_accuracy_picks_the_best_checkpoint(tmp_path):
+    import io
+
+    from glassnet.cli.pipeline import train_run
+
+    config = resolve_config({
+        "model": "mlp", "data": "fashion-mnist-sample", "epochs": 3, "hidden": "16",
+        "runs_dir": str(tmp_path), "name": "acc", "seed": "0", "monitor": "val_accuracy",
+    })  # fmt: skip
+    out = io.StringIO()
+    result = train_run(config, out=out, verbose=0)
+    val_acc = result["history"]["val_accuracy"]
+    assert result["best_epoch"] == int(np.argmax(val_acc)) + 1  # first epoch with the highest
+    assert "(best val_accuracy)" in out.getvalue()
