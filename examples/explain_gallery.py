@@ -89,7 +89,7 @@ def main(argv=None):
     # ------------------------------------------------------------- seed CNN
     cnn = load_or_train("seed CNN", seed_cnn(), x, y, args.cnn_run, args.epochs)
     cnn.eval()
-    print(f"seed CNN test accuracy: {accuracy(cnn, x_test, y_test):.3f}")
+    print(f"seed CNN accuracy on the 1,000-image test sample: {accuracy(cnn, x_test, y_test):.3f}")
     pred = Saliency(cnn).forward(images).argmax(axis=1)
     captions = [f"{names[t]} -> {names[q]}" for t, q in zip(labels, pred)]
     for method in CNN_METHODS:
@@ -122,7 +122,9 @@ def main(argv=None):
     rows_x, rows_test = x.reshape(-1, 28, 28), x_test.reshape(-1, 28, 28)
     lstm = load_or_train("LSTM + attention", lstm, rows_x, y, args.lstm_run, args.epochs)
     lstm.eval()
-    print(f"LSTM + attention test accuracy: {accuracy(lstm, rows_test, y_test):.3f}")
+    print(
+        f"LSTM + attention accuracy on the 1,000-image test sample: {accuracy(lstm, rows_test, y_test):.3f}"
+    )
     weights = AttentionMaps(lstm).attribute(images.reshape(-1, 28, 28))["attention"]
     print(plot_attention(weights, os.path.join(out, "lstm_attention.png"),
                          title="attention over image rows, one test image per line",

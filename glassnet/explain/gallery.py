@@ -109,7 +109,7 @@ def explain_images(
     method : {'saliency', 'ig', 'smoothgrad', 'occlusion', 'gradcam', 'attention', 'lime'}
         ``saliency``: |gradient|; ``ig``: Integrated Gradients from a black
         image (Gauss-Legendre, 32 steps); ``smoothgrad``: |gradient| averaged
-        over 16 noisy copies (15% noise); ``occlusion``: 4x4 grey-out windows,
+        over 16 noisy copies (15% noise); ``occlusion``: 4x4 windows set to 0 (black),
         stride 2; ``gradcam``: the last conv layer, normalised to [0, 1];
         ``attention``: the weights of the model's attention over time steps
         (``rows`` layout: one weight per image row); ``lime``: surrogate on

@@ -104,6 +104,9 @@ def cascading_randomization(
     list of (str, float)
         ``('trained', 1.0)`` then, per randomised layer (top first), its name
         and the mean Spearman correlation of the maps with the trained maps.
+        Examples whose trained map is constant (e.g. an all-zero Grad-CAM map,
+        where every class-weighted activation is negative) carry no ranking
+        and are left out of the mean.
     """
     if not isinstance(model, Module):
         raise TypeError(
@@ -117,6 +120,14 @@ def cascading_randomization(
         return np.abs(a) if absolute else a
 
     reference = maps(work)
+    flat = reference.reshape(reference.shape[0], -1)
+    informative = flat.max(axis=1) > flat.min(axis=1)
+    if not informative.any():
+        raise ValueError(
+            "cascading_randomization: every map of the trained model is constant, "
+            "so there is no ranking to compare; explain other examples or another target"
+        )
+    reference = reference[informative]
     results: list[tuple[str, float]] = [("trained", float(spearman(reference, reference).mean()))]
     layers = [
         (n, m) for n, m in work.named_modules() if any(True for _ in m.parameters(recurse=False))
@@ -126,5 +137,5 @@ def cascading_randomization(
             scale = float(p.numpy().std()) or 0.01
             fresh = rng.standard_normal(p.shape) * scale
             p.data[...] = backend.to_device(fresh.astype(p.dtype), p.device)
-        results.append((name, float(spearman(reference, maps(work)).mean())))
+        results.append((name, float(spearman(reference, maps(work)[informative]).mean())))
     return results

@@ -51,3 +51,18 @@ def test_errors():
         TypeError, match=r"cascading_randomization: model must be a glassnet Module, got function"
     ):
         cascading_randomization(lambda t: t, lambda m: m)
+
+
+def test_constant_trained_maps_are_left_out_of_the_mean(rng):
+    model = mlp(6, 32, 3)
+    x = rng.standard_normal((3, 6))
+
+    def explain(m):
+        maps = Saliency(m).attribute(x, target=0)
+        maps[1] = 0.0  # like an all-zero Grad-CAM map: no ranking to compare
+        return maps
+
+    res = cascading_randomization(model, explain, seed=1)
+    assert res[0] == ("trained", pytest.approx(1.0))
+    with pytest.raises(ValueError, match="every map of the trained model is constant"):
+        cascading_randomization(model, lambda m: np.zeros((2, 6)))
