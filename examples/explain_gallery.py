@@ -9,7 +9,8 @@ images with each method::
     python examples/explain_gallery.py gallery/ --cnn-run runs/demo-20261127-101500
 
 Needs matplotlib (``pip install glassnet[plot]``). Written files:
-``cnn_<method>.png`` (saliency, ig, smoothgrad, occlusion, gradcam, lime),
+``cnn_<method>.png`` (saliency, input_x_gradient, ig, smoothgrad, occlusion, ablation,
+gradcam, lime),
 ``lstm_attention.png``, ``lstm_attention_rows.png``, ``lstm_ig.png``,
 ``linear_weights.png``, ``cnn_panels_<i>.png`` and ``sanity_check.png``.
 """
@@ -39,7 +40,9 @@ from glassnet.models import seed_cnn
 from glassnet.models.rnn import row_lstm_attention
 from glassnet.nn import Flatten, Linear, Sequential
 
-CNN_METHODS = ("saliency", "ig", "smoothgrad", "occlusion", "gradcam", "lime")
+CNN_METHODS = (
+    "saliency", "input_x_gradient", "ig", "smoothgrad", "occlusion", "ablation", "gradcam", "lime",
+)  # fmt: skip
 
 
 def load_or_train(name, model, layout_x, y, run_dir, epochs):

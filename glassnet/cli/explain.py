@@ -11,7 +11,10 @@ import numpy as np
 __all__ = ["add_parser", "run", "explain_example", "CLI_METHODS"]
 
 #: ``--method`` names: those of :func:`glassnet.explain.gallery.explain_images`, ``ig`` first.
-CLI_METHODS = ("ig", "saliency", "smoothgrad", "occlusion", "gradcam", "attention", "lime")
+CLI_METHODS = (
+    "ig", "saliency", "input_x_gradient", "smoothgrad", "occlusion", "ablation", "gradcam",
+    "attention", "lime",
+)  # fmt: skip
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:

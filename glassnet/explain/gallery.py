@@ -24,15 +24,18 @@ from .gradcam import GradCAM, conv_layer_names
 from .integrated_gradients import IntegratedGradients
 from .lime import LimeSurrogate
 from .noise_tunnel import NoiseTunnel
-from .occlusion import Occlusion
-from .saliency import Saliency
+from .occlusion import FeatureAblation, Occlusion
+from .saliency import InputXGradient, Saliency
 
 __all__ = [
     "METHODS", "LAYOUTS", "explain_images", "image_logits", "demo_explanations", "default_methods",
 ]  # fmt: skip
 
 #: Method names accepted by :func:`explain_images` (and ``glassnet explain --method``).
-METHODS = ("saliency", "ig", "smoothgrad", "occlusion", "gradcam", "attention", "lime")
+METHODS = (
+    "saliency", "input_x_gradient", "ig", "smoothgrad", "occlusion", "ablation", "gradcam",
+    "attention", "lime",
+)  # fmt: skip
 #: How a model reads a batch of images ``(N, 1, H, W)``: see ``glassnet.models.registry``.
 LAYOUTS = ("image", "flat", "rows")
 
@@ -106,11 +109,14 @@ def explain_images(
     model : Module
         A classifier returning logits ``(N, C)``.
     images : array, shape (N, 1, H, W) or (N, H, W)
-    method : {'saliency', 'ig', 'smoothgrad', 'occlusion', 'gradcam', 'attention', 'lime'}
-        ``saliency``: |gradient|; ``ig``: Integrated Gradients from a black
+    method : {'saliency', 'input_x_gradient', 'ig', 'smoothgrad', 'occlusion', 'ablation', \
+'gradcam', 'attention', 'lime'}
+        ``saliency``: |gradient|; ``input_x_gradient``: gradient times
+        input (signed); ``ig``: Integrated Gradients from a black
         image (Gauss-Legendre, 32 steps); ``smoothgrad``: |gradient| averaged
         over 16 noisy copies (15% noise); ``occlusion``: 4x4 windows set to 0 (black),
-        stride 2; ``gradcam``: the last conv layer, normalised to [0, 1];
+        stride 2; ``ablation``: feature ablation of 7x7 blocks (a 4x4 grid of
+        groups, each set to 0 in turn); ``gradcam``: the last conv layer, normalised to [0, 1];
         ``attention``: the weights of the model's attention over time steps
         (``rows`` layout: one weight per image row); ``lime``: surrogate on
         4x4 patches, 500 samples.
@@ -133,6 +139,14 @@ def explain_images(
     x = _images(images)
     if method == "saliency":
         return Saliency(wrapped).attribute(x, target=target)
+    if method == "input_x_gradient":
+        return InputXGradient(wrapped).attribute(x, target=target)
+    if method == "ablation":
+        h, w = x.shape[2:]
+        blocks = (np.arange(h)[:, None] * 4 // h) * 4 + np.arange(w)[None, :] * 4 // w
+        return FeatureAblation(wrapped).attribute(
+            x, feature_mask=blocks[None], target=target, perturbations_per_eval=16
+        )
     if method == "ig":
         return IntegratedGradients(wrapped).attribute(
             x, target=target, method="gausslegendre", n_steps=32, internal_batch_size=256

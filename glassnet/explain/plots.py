@@ -343,7 +343,8 @@ def plot_image_grid(
         One caption per image.
     title : str, optional
     signed : bool, optional
-        As in :func:`plot_image_attribution` (default: per image).
+        As in :func:`plot_image_attribution`; default: signed colours for every
+        image when any map has a negative value, so the grid shares one scheme.
     columns : int, default 6
 
     Returns
@@ -361,6 +362,8 @@ def plot_image_grid(
     if titles is not None and len(titles) != imgs.shape[0]:
         raise ValueError(f"plot_image_grid: {len(titles)} titles for {imgs.shape[0]} images")
     n = imgs.shape[0]
+    if signed is None:
+        signed = bool(np.any(maps < 0))
     cols = max(1, min(int(columns), n))
     rows = -(-n // cols)
     fig = _figure(2.2 * cols, 2.4 * rows + (0.4 if title else 0.0))

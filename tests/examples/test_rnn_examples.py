@@ -90,6 +90,14 @@ def test_forecast_example(target, tmp_path, capsys):
     if _has_matplotlib():
         assert result["png"] == os.path.join(str(folder), "forecast.png")
         assert (folder / "forecast.png").read_bytes()[:4] == b"\x89PNG"
+        assert result["explained"] == [
+            os.path.join(str(folder), "explain_over_time.png"),
+            os.path.join(str(folder), "explain_months.png"),
+        ]
+        assert all((folder / p).read_bytes()[:4] == b"\x89PNG" for p in result["explained"])
+    # integrated gradients of the last forecast add up to F(x) - F(baseline)
+    delta = float(out.split("|delta| = ")[1].split("%")[0])
+    assert delta < 1.0
 
 
 def test_forecast_encoding_round_trips():

@@ -86,6 +86,19 @@ def assert_same_weights(a, b):
         np.testing.assert_array_equal(u, v, err_msg=k)
 
 
+@pytest.fixture(autouse=True)
+def python_sigint_handler():
+    """Python's own SIGINT handler for each test, as in a terminal.
+
+    A shell without job control starts background jobs with SIGINT ignored, and
+    Python then keeps it ignored; the Ctrl-C tests below need the usual handler.
+    """
+    before = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     folder = str(tmp_path_factory.mktemp("ref") / "run")
