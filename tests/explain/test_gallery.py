@@ -65,7 +65,8 @@ def test_default_methods_and_logits(cnn, rows_model, images):
 
 def test_errors(cnn, images):
     with pytest.raises(
-        ValueError, match=r"explain_images: method must be one of saliency, input_x_gradient, ig, .* got 'shap'"
+        ValueError,
+        match=r"explain_images: method must be one of saliency, input_x_gradient, ig, .* got 'shap'",
     ):
         explain_images(cnn, images, "shap")
     with pytest.raises(
