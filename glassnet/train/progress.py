@@ -90,6 +90,12 @@ class Progbar:
         Bar width in characters.
     interval : float, default 0.1
         Least seconds between two redraws.
+
+    Attributes
+    ----------
+    skipped : int
+        Steps of the epoch done before this bar started (a run resumed in
+        the middle of an epoch); step times and the ETA leave them out.
     """
 
     def __init__(
@@ -111,6 +117,19 @@ class Progbar:
         self.start = time.perf_counter()
         self._last_draw = 0.0
         self._last_len = 0
+        self.skipped = 0
+
+    @property
+    def drawn(self) -> bool:
+        """Whether a live line is on the screen, unfinished."""
+        return self._last_len > 0
+
+    def end_line(self) -> None:
+        """Leave an unfinished live line (e.g. before an interruption message)."""
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._last_len = 0
 
     def due(self) -> bool:
         """Whether a redraw is due now (only in live mode; cheap to call every step)."""
@@ -147,8 +166,8 @@ class Progbar:
         self._last_draw = now
         elapsed = now - self.start
         text = self._counter(current) + self._bar(current)
-        if self.total is not None and current > 0:
-            eta = elapsed / current * (self.total - current)
+        if self.total is not None and current > self.skipped:
+            eta = elapsed / (current - self.skipped) * (self.total - current)
             text += f" - ETA: {format_duration(eta)}"
         shown = format_logs(values or {})
         if shown:
@@ -158,7 +177,8 @@ class Progbar:
     def finish(self, current: int, values: Mapping[str, Any] | None = None) -> str:
         """Write the epoch's final line (the bar at 100 % on a terminal) and return it."""
         elapsed = time.perf_counter() - self.start
-        per_step = elapsed / current if current else 0.0
+        run = current - self.skipped
+        per_step = elapsed / run if run > 0 else 0.0
         head = self._counter(current) + (self._bar(current) if self.live else "")
         if not self.live and self.prefix:
             head = f"{self.prefix} - {head}"
@@ -169,6 +189,7 @@ class Progbar:
         if self.live:
             self._write_live(text)
             self.stream.write("\n")
+            self._last_len = 0
         else:
             self.stream.write(text + "\n")
         self.stream.flush()

@@ -435,6 +435,34 @@ def test_progress_on_a_tty_draws_a_bar():
     assert text.count("\n") == 4  # title + final bar line per epoch
 
 
+def test_a_bar_cut_short_ends_its_line():
+    class Boom(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 1:
+                raise RuntimeError("boom")
+
+    x, y = blobs(64)
+    out = FakeTTY()
+    with pytest.raises(RuntimeError, match="boom"):
+        fit(TwoLayer(), (x, y), loss="cross_entropy", optimizer="sgd", epochs=1, batch_size=16,
+            callbacks=[ProgressBar(stream=out, interval=0.0), Boom()])  # fmt: skip
+    text = out.getvalue()
+    assert "\r1/4 [" in text and text.endswith("\n")  # what follows starts a line of its own
+
+
+def test_bar_of_a_run_resumed_mid_epoch_times_only_its_own_steps(monkeypatch):
+    from glassnet.train import progress
+
+    clock = iter(np.arange(0.0, 100.0, 0.5))  # every call to perf_counter: +0.5 s
+    monkeypatch.setattr(progress.time, "perf_counter", lambda: float(next(clock)))
+    bar = ProgressBar(stream=FakeTTY(), interval=0.0)
+    bar.on_train_begin()
+    bar.trainer = type("T", (), {"epochs": 3, "steps_per_epoch": 10})()
+    bar.on_epoch_begin(1, {"resumed": True, "step": 8})  # steps 1-8 ran before the resume
+    line = bar._bar.finish(10, {"loss": 0.5})  # 2 steps in 0.5 s
+    assert line.startswith("10/10 [") and " 250ms/step - loss: 0.5000" in line
+
+
 def test_verbose_two_gives_lines_even_on_a_tty():
     x, y = blobs(32)
     out = FakeTTY()

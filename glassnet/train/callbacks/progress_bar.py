@@ -60,7 +60,8 @@ class ProgressBar(Callback):
             live=self._live,
             interval=self.interval,
         )
-        self._steps = 0
+        # a run resumed in the middle of this epoch: its first steps were run before
+        self._steps = self._bar.skipped = int((logs or {}).get("step", 0))
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._steps = batch + 1
@@ -71,4 +72,11 @@ class ProgressBar(Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self._bar is not None:
             self._bar.finish(self._steps, logs)
+            self._bar = None
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        # training stopped inside an epoch (Ctrl-C, an error): end the bar's line so that
+        # what is printed next starts on a line of its own
+        if self._bar is not None:
+            self._bar.end_line()
             self._bar = None
