@@ -22,6 +22,14 @@ slower than in ``benchmarks.run``. Run it with the machine's
 ``OPENBLAS_CORETYPE``/``OPENBLAS_L2_SIZE`` removed, as the benchmark does::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m benchmarks.profile --model seed_cnn
+
+``--device cuda`` profiles on the GPU (through CuPy): every timed call is then
+bracketed by a device synchronisation, so each op is charged with its kernels'
+time as well as its host time (the step is slower than without the
+synchronisations, which is the price of attributing the time).
+``--cprofile N`` instead runs the steps under Python's ``cProfile`` without
+the op timers and prints the N functions with the most time of their own:
+where the host time of a step goes, kernel launches and library calls included.
 """
 
 from __future__ import annotations
@@ -47,25 +55,30 @@ __all__ = ["OpTimer", "profile_model", "main"]
 
 
 class OpTimer:
-    """Exclusive wall-clock time per label, with a stack so nested timed calls are not counted twice."""
+    """Exclusive wall-clock time per label, with a stack so nested timed calls are not counted twice.
 
-    def __init__(self) -> None:
+    ``clock`` reads the time; pass one that synchronises the device first to
+    charge asynchronous GPU work to the call that launched it.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.clock = clock
         self.totals: dict[str, float] = defaultdict(float)
         self.calls: dict[str, int] = defaultdict(int)
         self._stack: list[list[float]] = []  # per open call: [start, time spent in children]
 
     def wrap(self, label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        stack, totals, calls = self._stack, self.totals, self.calls
+        stack, totals, calls, clock = self._stack, self.totals, self.calls, self.clock
 
         @functools.wraps(fn)
         def timed(*args: Any, **kwargs: Any) -> Any:
-            frame = [time.perf_counter(), 0.0]
+            frame = [clock(), 0.0]
             stack.append(frame)
             try:
                 return fn(*args, **kwargs)
             finally:
                 stack.pop()
-                spent = time.perf_counter() - frame[0]
+                spent = clock() - frame[0]
                 totals[label] += spent - frame[1]
                 calls[label] += 1
                 if stack:
@@ -77,13 +90,13 @@ class OpTimer:
     @contextmanager
     def region(self, label: str) -> Iterator[None]:
         """Time a block (its nested timed calls are subtracted)."""
-        frame = [time.perf_counter(), 0.0]
+        frame = [self.clock(), 0.0]
         self._stack.append(frame)
         try:
             yield
         finally:
             self._stack.pop()
-            spent = time.perf_counter() - frame[0]
+            spent = self.clock() - frame[0]
             self.totals[label] += spent - frame[1]
             self.calls[label] += 1
             if self._stack:
@@ -134,28 +147,48 @@ def _batches(model: str, batch: int, n: int = 4) -> list[tuple[np.ndarray, np.nd
     ]
 
 
+def _setup(model: str, mode: str, batch: int, width: int, device: str) -> tuple:
+    import glassnet as gn
+    from glassnet import optim
+
+    gn.manual_seed(0)
+    net = build_glassnet(model, width).to(device)
+    data = [(gn.tensor(x).to(device), gn.tensor(y).to(device)) for x, y in _batches(model, batch)]
+    if mode == "train":
+        net.train()
+        return net, data, optim.Adam(net.parameters(), lr=1e-3)
+    net.eval()
+    return net, data, None
+
+
 def profile_model(
-    model: str, mode: str, *, batch: int = 128, steps: int = 20, warmup: int = 3, width: int = 1
+    model: str,
+    mode: str,
+    *,
+    batch: int = 128,
+    steps: int = 20,
+    warmup: int = 3,
+    width: int = 1,
+    device: str = "cpu",
 ) -> tuple[list[tuple[str, float, float]], float]:
     """Rows ``(label, median ms per step, share of the step)`` and the median step time (ms)."""
     import glassnet as gn
     import glassnet.functional as F
-    from glassnet import optim
 
-    gn.manual_seed(0)
-    net = build_glassnet(model, width)
-    data = [(gn.tensor(x), gn.tensor(y)) for x, y in _batches(model, batch)]
-    timer = OpTimer()
+    net, data, opt = _setup(model, mode, batch, width, device)
+    clock = time.perf_counter
+    if device != "cpu":
+
+        def clock() -> float:
+            gn.backend.synchronize()
+            return time.perf_counter()
+
+    timer = OpTimer(clock)
     per_step: list[dict[str, float]] = []
-    if mode == "train":
-        net.train()
-        opt = optim.Adam(net.parameters(), lr=1e-3)
-    else:
-        net.eval()
     with instrumented(timer):
         for i in range(warmup + steps):
             x, y = data[i % len(data)]
-            t0 = time.perf_counter()
+            t0 = clock()
             if mode == "train":
                 with timer.region("optimizer.zero_grad"):
                     opt.zero_grad()
@@ -171,7 +204,7 @@ def profile_model(
             else:
                 with gn.no_grad(), timer.region("framework (forward overhead)"):
                     net(x)
-            step = time.perf_counter() - t0
+            step = clock() - t0
             totals = timer.reset()
             totals["step (total)"] = step
             if i >= warmup:
@@ -181,6 +214,56 @@ def profile_model(
     total = med.pop("step (total)")
     rows = sorted(((k, v, v / total) for k, v in med.items()), key=lambda r: -r[1])
     return rows, total
+
+
+def cprofile_model(
+    model: str,
+    mode: str,
+    *,
+    batch: int = 128,
+    steps: int = 20,
+    warmup: int = 3,
+    width: int = 1,
+    device: str = "cpu",
+    top: int = 30,
+) -> str:
+    """``cProfile`` statistics of ``steps`` steps (after ``warmup``), ``top`` rows by own time."""
+    import cProfile
+    import io
+    import pstats
+
+    import glassnet as gn
+    import glassnet.functional as F
+
+    net, data, opt = _setup(model, mode, batch, width, device)
+
+    def step(i: int) -> None:
+        x, y = data[i % len(data)]
+        if opt is not None:
+            opt.zero_grad()
+            F.cross_entropy(net(x), y).backward()
+            opt.step()
+        else:
+            with gn.no_grad():
+                net(x)
+
+    for i in range(warmup):
+        step(i)
+    gn.backend.synchronize()
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.enable()
+    for i in range(steps):
+        step(i)
+    gn.backend.synchronize()
+    prof.disable()
+    wall = (time.perf_counter() - t0) / steps * 1e3
+    buf = io.StringIO()
+    stats = pstats.Stats(prof, stream=buf)
+    stats.sort_stats("tottime").print_stats(top)
+    return f"{model} {mode} on {device}, batch {batch}: {wall:.2f} ms per step under cProfile\n" + (
+        buf.getvalue()
+    )
 
 
 def to_markdown(model: str, mode: str, batch: int, rows: list, total: float, note: str) -> str:
@@ -211,17 +294,25 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--width", type=int, default=1)
     p.add_argument("--out", default=str(HERE / "profile.md"))
     p.add_argument("--append", action="store_true", help="append to --out instead of replacing")
+    p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    p.add_argument(
+        "--cprofile", type=int, default=0, metavar="N",
+        help="print cProfile's N functions with the most own time instead (writes nothing)",
+    )  # fmt: skip
     args = p.parse_args(argv)
 
     from .machine import blas_summary
 
-    rows, total = profile_model(
-        args.model, args.mode, batch=args.batch, steps=args.steps, warmup=args.warmup,
-        width=args.width,
-    )  # fmt: skip
+    common = dict(batch=args.batch, steps=args.steps, warmup=args.warmup, width=args.width,
+                  device=args.device)  # fmt: skip
+    if args.cprofile:
+        print(cprofile_model(args.model, args.mode, top=args.cprofile, **common))
+        return
+    rows, total = profile_model(args.model, args.mode, **common)
+    where = f" --device {args.device}" if args.device != "cpu" else ""
     note = (
         f"`python -m benchmarks.profile --model {args.model} --mode {args.mode} --batch {args.batch}"
-        f" --steps {args.steps}`; BLAS: {blas_summary()}; load average "
+        f" --steps {args.steps}{where}`; BLAS: {blas_summary()}; load average "
         f"{os.getloadavg()[0]:.2f}. Op times are exclusive (nested timed calls subtracted)."
     )
     text = to_markdown(args.model, args.mode, args.batch, rows, total, note)

@@ -75,3 +75,12 @@ def test_main_writes_the_table(tmp_path, capsys):
                   "--warmup", "1", "--out", str(out), "--append"])  # fmt: skip
     text = out.read_text()
     assert "### mlp, infer" in text and "### mlp, train" in text
+
+
+def test_profile_on_the_gpu_path_and_cprofile(gpu):
+    rows, total = profile.profile_model("mlp", "train", batch=8, steps=2, warmup=1, device=gpu)
+    labels = {r[0] for r in rows}
+    assert {"Linear.forward", "Linear.backward", "optimizer.step"} <= labels and total > 0
+    text = profile.cprofile_model("mlp", "infer", batch=8, steps=2, warmup=1, top=5)
+    assert text.startswith("mlp infer on cpu, batch 8:") and "ms per step" in text
+    assert "Ordered by: internal time" in text
