@@ -213,6 +213,38 @@ def test_optimizer_state_follows_its_parameters(gpu, opt_cls):
         np.testing.assert_allclose(b, a, **tolerances(gpu, loose=True))
 
 
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"weight_decay": 0.1},
+        {"weight_decay": 0.1, "decoupled_weight_decay": True},
+        {"maximize": True},
+        {"lr": 0.0},
+        {"amsgrad": True},  # not fused: the pass-by-pass code on the device
+    ],
+    ids=["plain", "l2", "decoupled", "maximize", "lr0", "amsgrad"],
+)
+def test_adam_on_the_device_matches_the_cpu(gpu, kw):
+    """Adam's update (one fused kernel on a GPU) against the CPU's pass-by-pass code."""
+    rng = np.random.default_rng(0)
+    p0 = rng.standard_normal((5, 7)).astype(np.float32)
+    grads = [rng.standard_normal((5, 7)).astype(np.float32) for _ in range(4)]
+    results = []
+    for device in ("cpu", gpu):
+        p = nn.Parameter(gn.tensor(p0.copy())).to(device)
+        opt = optim.Adam([p], **{"lr": 0.01, **kw})
+        for g in grads:
+            p.grad = gn.tensor(g).to(device)
+            opt.step()
+        st = opt.state[p]
+        results.append([to_host(a) for a in (p.data, st["exp_avg"], st["exp_avg_sq"])])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+    if kw.get("lr") == 0.0:
+        np.testing.assert_array_equal(results[1][0], p0)
+
+
 def test_optimizer_checkpoint_round_trip_on_device(gpu, tmp_path):
     from glassnet.io import load_checkpoint, save_checkpoint
 

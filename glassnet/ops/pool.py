@@ -89,8 +89,12 @@ def _first_max(xp: Any, views: list, out: Any, idx: Any) -> Any:
     return out
 
 
-def _block_items(per_item_bytes: int, target: int = 512 << 10) -> int:
-    """Samples per block so that a block's scratch array is about ``target`` bytes."""
+def _block_items(xp: Any, n: int, per_item_bytes: int, target: int = 512 << 10) -> int:
+    """Samples per block: about ``target`` bytes of scratch on the CPU (so a pass's result
+    is still in cache for the next), the whole batch on a GPU (where each block costs
+    kernel launches and there is no such cache to keep warm)."""
+    if xp is not np:
+        return max(1, n)
     return max(1, target // max(1, per_item_bytes))
 
 
@@ -138,7 +142,7 @@ class MaxPool2d(Function):
         irow = xp.empty((n, ho, wo, c), dtype=itype) if record and kh > 1 else None
 
         # a few samples at a time, so the column-pass result is still in cache for the row pass
-        blk = _block_items(reach[0] * wo * c * x.dtype.itemsize)
+        blk = _block_items(xp, n, reach[0] * wo * c * x.dtype.itemsize)
 
         def work(lo: int, hi: int) -> None:
             buf = xp.empty((min(blk, hi - lo), reach[0], wo, c), dtype=x.dtype) if kw > 1 else None
@@ -184,7 +188,7 @@ class MaxPool2d(Function):
         full = None if crop else xp.empty((n, h, w, c), dtype=g.dtype)
         icol, irow = self.icol, self.irow
 
-        blk = _block_items(reach[0] * wpad * c * g.dtype.itemsize)
+        blk = _block_items(xp, n, reach[0] * wpad * c * g.dtype.itemsize)
 
         def work(lo: int, hi: int) -> None:
             m = min(blk, hi - lo)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..backend import get_array_module
+from ._fused import adam_kernel
 from .optimizer import Optimizer, check_bool, check_in_range, check_nonnegative, effective_grad
 
 __all__ = ["Adam", "AdamW"]
@@ -122,10 +123,20 @@ class Adam(Optimizer):
             if update:
                 denom_scale = 1.0 / (bc2_sqrt * step_size)
                 denom_eps = eps / step_size
+            xp = get_array_module(p.data)
+            fused = None if amsgrad else adam_kernel(xp)
+            if fused is not None:  # a GPU: the whole update in one kernel
+                k = p.data.dtype.type
+                fused(
+                    p.grad.data, k(shrink), k(-1.0 if maximize else 1.0), k(wd if l2 else 0.0),
+                    k(1.0 - beta1), k(beta2), k(1.0 - beta2),
+                    k(denom_scale if update else 0.0), k(denom_eps if update else 0.0),
+                    k(1.0 if update else 0.0), p.data, state["exp_avg"], state["exp_avg_sq"],
+                )  # fmt: skip
+                continue
             arrays = [p.data, p.grad.data, state["exp_avg"], state["exp_avg_sq"]]
             if amsgrad:
                 arrays.append(state["max_exp_avg_sq"])
-            xp = get_array_module(p.data)
             for blk in self._blocks(arrays, 2):
                 pb, gb, m, v = blk[:4]
                 s = blk[-1]

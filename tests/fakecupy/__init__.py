@@ -26,8 +26,9 @@ where the project's rules are:
 (``d2h``) and scalar reads that synchronise the device (``syncs``), so a
 test can bound what a training step moves or waits for.
 
-Not emulated: CUDA kernels (``ElementwiseKernel``, ``RawKernel``, ``fuse``
-raise), several devices (only device 0 exists), streams, asynchrony and
+Not emulated: CUDA kernels (``RawKernel``, ``fuse`` raise; an
+``ElementwiseKernel`` runs only when ``KERNELS`` holds a NumPy stand-in under its
+name, see :mod:`tests.fakecupy._kernels`), several devices (only device 0 exists), streams, asynchrony and
 CuPy's own numerics (results are NumPy's).
 """
 
@@ -52,6 +53,7 @@ from ._array import (
     ndarray,
     transfers,
 )
+from ._kernels import KERNELS
 
 __all__ = ["install", "install_for_process", "make_module", "ndarray", "Transfers", "transfers"]
 
@@ -68,7 +70,7 @@ _MISSING = frozenset(
 )
 # functions that copy host data to the device when given it (counted as h2d)
 _CONVERTERS = frozenset({"array", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray"})
-_UNSUPPORTED_KERNELS = ("ElementwiseKernel", "ReductionKernel", "RawKernel", "RawModule", "fuse")
+_UNSUPPORTED_KERNELS = ("ReductionKernel", "RawKernel", "RawModule", "fuse")
 
 
 # ------------------------------------------------------------------- functions
@@ -133,6 +135,36 @@ class _UFunc:
             raise TypeError(f"{where}: the target must be a device array")
         vals = () if b is None else (_unwrap(b, where),)
         self._uf.at(a._a, _index(indices), *vals)
+
+
+class ElementwiseKernel:
+    """``cupy.ElementwiseKernel`` for the kernels that have a NumPy stand-in in ``KERNELS``.
+
+    Construction checks the name only; calling runs the stand-in on the NumPy data of
+    the arguments (device arrays required, as CuPy does), outputs updated in place.
+    """
+
+    def __init__(self, in_params: str, out_params: str, operation: str, name: str, **_: Any):
+        if name not in KERNELS:
+            raise NotImplementedError(
+                f"fake CuPy cannot compile CUDA code (cupy.ElementwiseKernel {name!r}); "
+                "add a NumPy stand-in to tests/fakecupy/_kernels.py"
+            )
+        self.name = name
+        self.n_in = len([a for a in in_params.split(",") if a.strip()])
+        self.n_out = len([a for a in out_params.split(",") if a.strip()])
+
+    def __call__(self, *args: Any) -> Any:
+        where = f"ElementwiseKernel {self.name!r}"
+        if len(args) != self.n_in + self.n_out:
+            raise TypeError(
+                f"{where}: {self.n_in + self.n_out} arguments expected, got {len(args)}"
+            )
+        for a in args[self.n_in :]:
+            if not isinstance(a, ndarray):
+                raise TypeError(f"{where}: outputs must be device arrays, got {type(a).__name__}")
+        KERNELS[self.name](*(_unwrap(a, where) for a in args))
+        return args[self.n_in :] if self.n_out > 1 else args[self.n_in]
 
 
 def _kernel_unsupported(name: str) -> Any:
@@ -303,6 +335,7 @@ def make_module() -> types.ModuleType:
     cp.get_array_module = lambda *args: cp if any(isinstance(a, ndarray) for a in args) else np
     for name in _UNSUPPORTED_KERNELS:
         setattr(cp, name, _kernel_unsupported(name))
+    cp.ElementwiseKernel = ElementwiseKernel
     pool = types.SimpleNamespace(
         used_bytes=lambda: 0, total_bytes=lambda: 0, free_all_blocks=lambda: None
     )  # device memory is host memory here: the pool holds nothing
