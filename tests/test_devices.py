@@ -245,6 +245,25 @@ def test_adam_on_the_device_matches_the_cpu(gpu, kw):
         np.testing.assert_array_equal(results[1][0], p0)
 
 
+@pytest.mark.parametrize("with_state", [False, True])
+def test_lstm_inference_on_the_device_matches_the_cpu(gpu, with_state):
+    """The LSTM's no-graph path (one set of reused buffers; one fused kernel a step on a GPU)."""
+    gn.manual_seed(0)
+    lstm = nn.LSTM(3, 6, num_layers=2, bidirectional=True, batch_first=True)
+    x = np.random.default_rng(1).standard_normal((4, 7, 3)).astype(np.float32)
+    state = None
+    if with_state:
+        h0 = np.random.default_rng(2).standard_normal((4, 4, 6)).astype(np.float32)
+        state = (gn.tensor(h0), gn.tensor(h0 * 0.5))
+    with gn.no_grad():
+        ref, (h_ref, c_ref) = lstm(gn.tensor(x), state)
+        lstm.to(gpu)
+        dev_state = None if state is None else tuple(s.to(gpu) for s in state)
+        out, (h, c) = lstm(gn.tensor(x).to(gpu), dev_state)
+    for a, b in ((ref, out), (h_ref, h), (c_ref, c)):
+        np.testing.assert_allclose(to_host(b), to_host(a), **tolerances(gpu))
+
+
 def test_optimizer_checkpoint_round_trip_on_device(gpu, tmp_path):
     from glassnet.io import load_checkpoint, save_checkpoint
 

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from .._kernels import elementwise
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -221,12 +222,20 @@ class LSTMLayer(_Recurrent):
         tmp = _empty(xp, (h, n), dt)
         hb = None if self.requires_grad else xp.empty((h, n), dtype=dt)
         c_prev = None if c0 is None else xp.ascontiguousarray(c0.T)
+        fused = elementwise(xp, "glassnet_lstm_step")  # a GPU: one kernel per step
         for k in range(t_len):
             a = gates[k % keep]
             if k == 0 and h0 is None:  # h_prev is zero: skip its columns
                 xp.matmul(w[:, h:], z[0, h:], out=a)
             else:
                 xp.matmul(w, z[k], out=a)
+            if fused is not None:
+                c, tc = cs[k % c_slots], tcs[k % keep]
+                has_prev = dt.type(c_prev is not None)
+                fused(tmp if c_prev is None else c_prev, has_prev,
+                      a[:h], a[h : 2 * h], a[2 * h : 3 * h], a[3 * h :], c, tc, z[k + 1, :h])  # fmt: skip
+                c_prev = c
+                continue
             xp.tanh(a, out=a)
             sig = a[: 3 * h]
             sig *= half
@@ -280,8 +289,18 @@ class LSTMLayer(_Recurrent):
         tmp = _empty(xp, (h, n), dt)
         order = list(_order(t_len, self.reverse))
         skip_h0 = not self.h0_given  # z[0]'s h rows are zeros: no dW_hh from the first step
+        fused = elementwise(xp, "glassnet_lstm_step_grad")  # a GPU: one kernel per step
         for k in range(t_len - 1, -1, -1):
             t = order[k]
+            if fused is not None:
+                a = gates[k]
+                c_prev = cs[k - 1] if k > 0 else self.c0
+                has_prev = dt.type(c_prev is not None)
+                fused(dh, g_tm[t].T, tcs[k], a[:h], a[h : 2 * h], a[2 * h : 3 * h], a[3 * h :],
+                      tmp if c_prev is None else c_prev, has_prev, dc, d_o, d_i, d_f, d_g)  # fmt: skip
+                self._step_products(xp, k, t, d, dh, dw, dw_step, dx_tm, w_ih_r, w_hh_r,
+                                    need_w, nx, nh0, skip_h0)  # fmt: skip
+                continue
             xp.copyto(tmp, g_tm[t].T)
             dh += tmp
             a = gates[k]
@@ -308,22 +327,32 @@ class LSTMLayer(_Recurrent):
             xp.subtract(one, deriv[3 * h :], out=deriv[3 * h :])
             d *= deriv
             dc *= f
-            if need_w and k == 0 and skip_h0:
-                xp.matmul(d, z[0, h:].T, out=dw_step[:, h:])
-                dw[:, h:] += dw_step[:, h:]
-            elif need_w:
-                xp.matmul(d, z[k].T, out=dw_step)
-                dw += dw_step
-            if nx:
-                xp.matmul(d.T, w_ih_r, out=dx_tm[t])
-            if k > 0 or nh0:
-                xp.matmul(w_hh_r, d, out=dh)
+            self._step_products(xp, k, t, d, dh, dw, dw_step, dx_tm, w_ih_r, w_hh_r,
+                                need_w, nx, nh0, skip_h0)  # fmt: skip
         g_wi = _rot_out(dw[:, h : h + i_size], h) if nwi else None
         g_wh = _rot_out(dw[:, :h], h) if nwh else None
         g_b = _rot_out(dw[:, h + i_size], h) if (nbi or nbh) else None
         g_h0 = dh.T if nh0 else None
         g_c0 = dc.T if nc0 else None
         return dx, g_h0, g_c0, g_wi, g_wh, (g_b if nbi else None), (g_b if nbh else None)
+
+    def _step_products(
+        self, xp: Any, k: int, t: int, d: Any, dh: Any, dw: Any, dw_step: Any, dx_tm: Any,
+        w_ih_r: Any, w_hh_r: Any, need_w: bool, nx: bool, nh0: bool, skip_h0: bool,
+    ) -> None:  # fmt: skip
+        """Step ``k``'s matrix products: weight gradients, the input's gradient, and ``dh``
+        for the step before from the gate gradients ``d`` (4H, N)."""
+        z, h = self.z, d.shape[0] // 4
+        if need_w and k == 0 and skip_h0:
+            xp.matmul(d, z[0, h:].T, out=dw_step[:, h:])
+            dw[:, h:] += dw_step[:, h:]
+        elif need_w:
+            xp.matmul(d, z[k].T, out=dw_step)
+            dw += dw_step
+        if nx:
+            xp.matmul(d.T, w_ih_r, out=dx_tm[t])
+        if k > 0 or nh0:
+            xp.matmul(w_hh_r, d, out=dh)
 
 
 # ---------------------------------------------------------------------- GRU

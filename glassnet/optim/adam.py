@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .._kernels import elementwise
 from ..backend import get_array_module
-from ._fused import adam_kernel
 from .optimizer import Optimizer, check_bool, check_in_range, check_nonnegative, effective_grad
 
 __all__ = ["Adam", "AdamW"]
@@ -124,7 +124,7 @@ class Adam(Optimizer):
                 denom_scale = 1.0 / (bc2_sqrt * step_size)
                 denom_eps = eps / step_size
             xp = get_array_module(p.data)
-            fused = None if amsgrad else adam_kernel(xp)
+            fused = None if amsgrad else elementwise(xp, "glassnet_adam")
             if fused is not None:  # a GPU: the whole update in one kernel
                 k = p.data.dtype.type
                 fused(

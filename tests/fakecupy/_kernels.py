@@ -31,3 +31,32 @@ def _adam(g, shrink, sign, l2, omb1, beta2, omb2, denom_scale, denom_eps, apply,
 
 
 KERNELS: dict[str, Callable[..., Any]] = {"glassnet_adam": _adam}
+
+
+def _lstm_step(c_prev, has_prev, o, ig, f, g, c, tc, h):
+    half = o.dtype.type(0.5)
+    for gate in (o, ig, f):
+        gate[...] = np.tanh(gate) * half + half
+    g[...] = np.tanh(g)
+    cc = ig * g
+    if has_prev != 0:
+        cc = cc + f * c_prev
+    c[...] = cc
+    tc[...] = np.tanh(cc)
+    h[...] = o * tc
+
+
+def _lstm_step_grad(dh, g_out, tc, o, ig, f, g, c_prev, has_prev, dc, d_o, d_i, d_f, d_g):
+    one = o.dtype.type(1)
+    dhv = dh + g_out
+    dov = dhv * tc
+    dcv = dc + (dhv - dov * tc) * o
+    dfv = dcv * c_prev if has_prev != 0 else np.zeros_like(dcv)
+    d_o[...] = dov * ((one - o) * o)
+    d_i[...] = (dcv * g) * ((one - ig) * ig)
+    d_f[...] = dfv * ((one - f) * f)
+    d_g[...] = (dcv * ig) * (one - g * g)
+    dc[...] = dcv * f
+
+
+KERNELS.update(glassnet_lstm_step=_lstm_step, glassnet_lstm_step_grad=_lstm_step_grad)

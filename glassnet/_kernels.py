@@ -1,0 +1,104 @@
+"""Fused GPU kernels: one launch where the array code would make a dozen.
+
+On a GPU each NumPy-style pass (``m += ...``, ``xp.tanh(a, out=a)``) is a kernel
+launch costing a few microseconds of host time, which dominates the step of
+small models. Where the array module offers ``ElementwiseKernel`` (CuPy), the
+ops and optimizers that use :func:`elementwise` run such a sequence as one
+kernel; elsewhere (NumPy, or an array module without it) they keep their
+pass-by-pass code, which stays the reference. A kernel does the same float
+operations in the same order as that code, so results agree to rounding (the
+GPU's ``tanh`` and fused multiply-adds differ in the last bits).
+
+Kernels are compiled by CuPy on first use and cached on disk by CuPy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["elementwise", "SOURCES"]
+
+#: name -> (in_params, out_params, operation); ``T`` is the floating dtype.
+SOURCES: dict[str, tuple[str, str, str]] = {
+    # Adam (optim/adam.py): p, m, v updated in place
+    "glassnet_adam": (
+        "T g, T shrink, T sign, T l2, T one_minus_beta1, T beta2, T one_minus_beta2, "
+        "T denom_scale, T denom_eps, T apply",
+        "T p, T m, T v",
+        """
+        T q = p * shrink;
+        T d = sign * g;
+        if (l2 != (T)0) d = l2 * q + d;
+        m = m + (d - m) * one_minus_beta1;
+        v = v * beta2 + (d * d) * one_minus_beta2;
+        if (apply != (T)0) q = q - m / (sqrt(v) * denom_scale + denom_eps);
+        p = q;
+        """,
+    ),
+    # one LSTM step forward (ops/rnn.py): the gate pre-activations o, ig, f, g (sigmoid
+    # rows halved in the weights) become activations in place; c, tanh(c) and h out
+    "glassnet_lstm_step": (
+        "T c_prev, T has_prev",
+        "T o, T ig, T f, T g, T c, T tc, T h",
+        """
+        const T half = (T)0.5;
+        o = tanh(o) * half + half;
+        ig = tanh(ig) * half + half;
+        f = tanh(f) * half + half;
+        g = tanh(g);
+        T cc = ig * g;
+        if (has_prev != (T)0) cc = cc + f * c_prev;
+        c = cc;
+        T t = tanh(cc);
+        tc = t;
+        h = o * t;
+        """,
+    ),
+    # one LSTM step backward: from dh (+ the output's gradient at this step) and dc to
+    # the gate pre-activation gradients; dc becomes the previous step's
+    "glassnet_lstm_step_grad": (
+        "T dh, T g_out, T tc, T o, T ig, T f, T g, T c_prev, T has_prev",
+        "T dc, T d_o, T d_i, T d_f, T d_g",
+        """
+        const T one = (T)1;
+        T dhv = dh + g_out;
+        T dov = dhv * tc;
+        T dcv = dc + (dhv - dov * tc) * o;
+        T dfv = (has_prev != (T)0) ? dcv * c_prev : (T)0;
+        d_o = dov * ((one - o) * o);
+        d_i = (dcv * g) * ((one - ig) * ig);
+        d_f = dfv * ((one - f) * f);
+        d_g = (dcv * ig) * (one - g * g);
+        dc = dcv * f;
+        """,
+    ),
+}
+
+_compiled: dict[tuple[int, str], Any] = {}
+
+
+def elementwise(xp: Any, name: str) -> Any:
+    """The kernel ``name`` of :data:`SOURCES` for array module ``xp``, or None without one.
+
+    Parameters
+    ----------
+    xp : module
+        The array module of the operands (``numpy``, ``cupy``).
+    name : str
+        A key of :data:`SOURCES`.
+
+    Returns
+    -------
+    callable or None
+        ``kernel(*inputs, *outputs)``, outputs updated in place; None when ``xp``
+        has no ``ElementwiseKernel`` (NumPy).
+    """
+    make = getattr(xp, "ElementwiseKernel", None)
+    if make is None:
+        return None
+    key = (id(make), name)
+    kernel = _compiled.get(key)
+    if kernel is None:
+        in_params, out_params, body = SOURCES[name]
+        kernel = _compiled[key] = make(in_params, out_params, body, name)
+    return kernel
