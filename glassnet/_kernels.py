@@ -72,6 +72,36 @@ SOURCES: dict[str, tuple[str, str, str]] = {
         dc = dcv * f;
         """,
     ),
+    # col2im (ops/_im2col.py): each input element (N, H, W, C) gathers the window
+    # gradients gc (N, Ho, Wo, G, kh*kw, C/G) of the taps that read it; no atomics
+    "glassnet_col2im": (
+        "raw T gc, int32 H, int32 W, int32 C, int32 Ho, int32 Wo, int32 KH, int32 KW, "
+        "int32 SH, int32 SW, int32 DH, int32 DW, int32 PT, int32 PL, int32 CG",
+        "T gx",
+        """
+        const ptrdiff_t c = i % C;
+        ptrdiff_t r = i / C;
+        const ptrdiff_t x = r % W;
+        r /= W;
+        const ptrdiff_t y = r % H;
+        const ptrdiff_t b_n = r / H;
+        const ptrdiff_t grp = c / CG, cc = c % CG, groups = C / CG;
+        T acc = (T)0;
+        for (int a = 0; a < KH; ++a) {
+            const ptrdiff_t ty = y + PT - (ptrdiff_t)a * DH;
+            if (ty < 0 || ty % SH != 0 || ty / SH >= Ho) continue;
+            const ptrdiff_t oy = ty / SH;
+            for (int b = 0; b < KW; ++b) {
+                const ptrdiff_t tx = x + PL - (ptrdiff_t)b * DW;
+                if (tx < 0 || tx % SW != 0 || tx / SW >= Wo) continue;
+                const ptrdiff_t ox = tx / SW;
+                acc += gc[((((b_n * Ho + oy) * Wo + ox) * groups + grp) * (KH * KW)
+                           + a * KW + b) * CG + cc];
+            }
+        }
+        gx = acc;
+        """,
+    ),
 }
 
 _compiled: dict[tuple[int, str], Any] = {}

@@ -122,6 +122,14 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
         lambda x, w: F.conv2d(x, w, groups=2, padding="same"),
         [_f(2, 4, 5, 5), _f(4, 2, 3, 3)],
     ),
+    "conv2d_rect_stride_pad": (
+        lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=(2, 1)),
+        [_f(2, 3, 7, 6), _f(4, 3, 3, 2), _f(4)],
+    ),
+    "conv2d_many_channels": (  # above PER_TAP_MAX_CHANNELS: one product per block
+        lambda x, w: F.conv2d(x, w, stride=2, padding=1),
+        [_f(2, 66, 5, 5), _f(3, 66, 3, 3)],
+    ),
     "conv1d": (lambda x, w, b: F.conv1d(x, w, b, padding=1), [_f(2, 3, 7), _f(4, 3, 3), _f(4)]),
     "max_pool2d": (lambda x: F.max_pool2d(x, 2), [_f(2, 3, 6, 6)]),
     "max_pool2d_pad": (

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -61,6 +63,14 @@ PER_TAP_MAX_CHANNELS = 64
 #: Columns are built and used this many bytes at a time, so each block is still in cache
 #: when the matrix product (forward) or the col2im sum (backward) reads it.
 CHUNK_BYTES = 4 << 20
+
+
+def _chunk(xp: Any, n: int, per_sample_bytes: int) -> int:
+    """Samples per block: about :data:`CHUNK_BYTES` on the CPU, the whole batch on a GPU
+    (no cache to keep a block in, and every block costs kernel launches)."""
+    if xp is not np:
+        return n
+    return max(1, min(n, CHUNK_BYTES // max(1, per_sample_bytes)))
 
 
 class Conv2d(Function):
@@ -115,7 +125,7 @@ class Conv2d(Function):
         else:
             # a few samples at a time: each block of columns is multiplied while still in cache
             per = ho * wo * g * kb * dt.itemsize
-            chunk = max(1, min(n, CHUNK_BYTES // per)) if g == 1 else n
+            chunk = _chunk(xp, n, per) if g == 1 else n
             # one block-sized buffer serves every block; backward builds the columns again,
             # block by block, for the weight gradient when keeping them all would take more
             # than KEEP_COLUMNS_MAX_BYTES
@@ -198,7 +208,7 @@ class Conv2d(Function):
             # at a time so each block of gradient columns is still in cache when added
             ws = self.ws
             per = g * kh * kw * ho * wo * cg  # gradient-column entries per sample
-            chunk = max(1, min(n, CHUNK_BYTES // (per * g2.dtype.itemsize)))
+            chunk = _chunk(xp, n, per * g2.dtype.itemsize)
             buf = ws.take(xp, (chunk * per,), g2.dtype)
             gxh = xp.empty((n, h, wd, c), dtype=g2.dtype)
             # Few channels per group: one product per group and tap, so each tap's
@@ -238,7 +248,7 @@ class Conv2d(Function):
         kb = k + has_b
         src, ws = self.src, self.ws
         per = ho * wo * kb * g2.dtype.itemsize
-        chunk = max(1, min(n, CHUNK_BYTES // per))
+        chunk = _chunk(xp, n, per)
         buf = ws.take(xp, (chunk * ho * wo, kb), g2.dtype)
         if has_b:
             buf[:, k] = 1

@@ -60,3 +60,15 @@ def _lstm_step_grad(dh, g_out, tc, o, ig, f, g, c_prev, has_prev, dc, d_o, d_i, 
 
 
 KERNELS.update(glassnet_lstm_step=_lstm_step, glassnet_lstm_step_grad=_lstm_step_grad)
+
+
+def _col2im(gc, h, w, c, ho, wo, kh, kw, sh, sw, dh, dw, pt, pl, cg, gx):
+    from glassnet.ops._im2col import col2im  # the CPU code: the kernel must agree with it
+
+    n = gx.shape[0]
+    pads = (int(pt), 0, int(pl), 0)  # col2im reads the leading pads only
+    col2im(np, gc, (n, int(h), int(w), int(c)), (int(ho), int(wo)), (int(kh), int(kw)),
+           (int(sh), int(sw)), (int(dh), int(dw)), pads, int(c) // int(cg), out=gx)  # fmt: skip
+
+
+KERNELS["glassnet_col2im"] = _col2im
