@@ -200,7 +200,7 @@ if [ "$SKIP_TESTS" = 0 ] && pytest_path; then
             tests/test_devices.py tests/test_device_ops.py tests/test_device_training.py tests/test_fakecupy.py
     else
         # only the files with GPU tests: the others may need packages this machine lacks
-        mapfile -t GPU_TESTS < <(grep -rlE "mark\.gpu|device_params" tests --include='test_*.py' | sort)
+        mapfile -t GPU_TESTS < <(grep -rlE "mark\.gpu|device_params|[(, ]gpu[,)]" tests --include='test_*.py' | sort)
         say "test files with GPU tests: ${GPU_TESTS[*]}"
         stage "tests (pytest -m gpu)" "$TEST_TIMEOUT" "$PY" -m pytest -q -p no:cacheprovider -m gpu \
             -rs "${GPU_TESTS[@]}"
