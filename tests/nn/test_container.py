@@ -81,3 +81,41 @@ def test_module_dict():
 def test_non_modules_are_rejected_with_their_name(make, match):
     with pytest.raises(TypeError, match=match):
         make()
+
+
+@pytest.mark.parametrize(
+    "pool",
+    [
+        {"kernel_size": 2},
+        {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+        {"kernel_size": 2, "stride": 1, "dilation": 2},
+    ],
+)
+def test_relu_then_max_pool_runs_pool_first_with_the_same_values_and_gradients(pool, monkeypatch):
+    import glassnet.nn.container as container
+
+    rng = np.random.default_rng(0)
+    x0 = rng.standard_normal((3, 2, 7, 7))
+    x0[0, :, :4, :4] = -1.0  # windows with no positive value
+    x0[1, :, 2:6, 2:6] = 0.5  # ties among positive maxima
+    results = []
+    for swap in (False, True):
+        monkeypatch.setattr(container, "SWAP_RELU_MAXPOOL", swap)
+        gn.manual_seed(0)
+        model = nn.Sequential(nn.Conv2d(2, 3, 1), nn.ReLU(), nn.MaxPool2d(**pool)).double()
+        x = gn.tensor(x0.copy(), requires_grad=True)
+        out = model(x)
+        upstream = np.random.default_rng(1).standard_normal(out.shape)  # the same in both runs
+        (out * gn.tensor(upstream)).sum().backward()
+        results.append((out.numpy(), x.grad.numpy(), model[0].weight.grad.numpy()))
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(b, a)
+
+
+def test_hooks_keep_relu_and_max_pool_in_their_order():
+    seen = []
+    relu = nn.ReLU()
+    relu.register_forward_hook(lambda m, inp, out: seen.append(inp[0].shape))
+    model = nn.Sequential(relu, nn.MaxPool2d(2))
+    assert model(gn.randn(1, 1, 4, 4)).shape == (1, 1, 2, 2)
+    assert seen == [(1, 1, 4, 4)]  # the ReLU saw the full-size input
