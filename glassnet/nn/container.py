@@ -6,6 +6,8 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from .layers.activation import ReLU
+from .layers.pooling import MaxPool2d
 from .module import Module
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict"]
@@ -24,26 +26,13 @@ def _pool_before_relu(a: Module, b: Module) -> bool:
     2-3% of a training step. Only the exact classes qualify, and only without
     hooks, which would see different intermediate values.
     """
-    relu, max_pool = _RELU_MAXPOOL or _load_relu_maxpool()
     return (
-        type(a) is relu
-        and type(b) is max_pool
+        type(a) is ReLU
+        and type(b) is MaxPool2d
         and SWAP_RELU_MAXPOOL
         and not (a._forward_hooks or a._forward_pre_hooks)
         and not (b._forward_hooks or b._forward_pre_hooks)
     )
-
-
-_RELU_MAXPOOL: tuple[type, type] | None = None
-
-
-def _load_relu_maxpool() -> tuple[type, type]:
-    global _RELU_MAXPOOL
-    from .layers.activation import ReLU  # layers import this module: resolved on first use
-    from .layers.pooling import MaxPool2d
-
-    _RELU_MAXPOOL = (ReLU, MaxPool2d)
-    return _RELU_MAXPOOL
 
 
 class Sequential(Module):
