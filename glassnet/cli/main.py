@@ -14,12 +14,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import demo, evaluate, explain, train
+from . import demo, evaluate, explain, predict, train
 from .options import UsageError
 
 __all__ = ["main", "build_parser"]
 
-COMMANDS = (demo, train, evaluate, explain)
+COMMANDS = (demo, train, evaluate, predict, explain)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,7 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="glassnet",
-        description="glassnet: deep learning on NumPy -- train, evaluate and demo from the shell.",
+        description=(
+            "glassnet: deep learning on NumPy -- demo, train, evaluate, predict and explain "
+            "from the shell."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
     parser.add_argument(

@@ -5,7 +5,8 @@ command-line flag and for its key in a ``--config`` TOML file, so both give
 the same one-line errors. Precedence: built-in defaults < the model's defaults
 (``hidden``, ``dropout``) < the config file < flags. ``--resume RUN`` reads
 ``RUN/config.toml`` instead and accepts only the flags in :data:`RESUME_OVERRIDES`.
-``glassnet evaluate`` and ``glassnet explain`` share :func:`add_trained_model_arguments`.
+``glassnet evaluate``, ``glassnet explain`` and ``glassnet predict`` share
+:func:`add_trained_model_arguments`.
 """
 
 from __future__ import annotations
@@ -309,12 +310,14 @@ def resume_config(
     return resolve_config(overrides, run.file(RunFolder.CONFIG))
 
 
-def add_trained_model_arguments(p: argparse.ArgumentParser, run_example: str) -> None:
+def add_trained_model_arguments(
+    p: argparse.ArgumentParser, run_example: str, *, data: bool = True
+) -> None:
     """Add the options that say which trained model and data set a command reads.
 
     ``--run RUN_FOLDER`` or ``--checkpoint FILE`` (exactly one), ``--which``,
-    ``--data`` and ``--no-download``; ``run_example`` is the run folder shown in
-    ``--run``'s help.
+    and (with ``data``) ``--data`` and ``--no-download``; ``run_example`` is the
+    run folder shown in ``--run``'s help.
     """
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--run", metavar="RUN_FOLDER", help=f"a run folder, e.g. {run_example}")
@@ -327,6 +330,8 @@ def add_trained_model_arguments(p: argparse.ArgumentParser, run_example: str) ->
         default="best",
         help="checkpoint of a run folder (default: best)",
     )
+    if not data:
+        return
     p.add_argument(
         "--data", choices=tuple(DATASETS), default=None, help="data set (default: the run's)"
     )
