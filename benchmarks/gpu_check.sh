@@ -14,7 +14,8 @@
 #      timed step bracketed by a device synchronisation; one Markdown table
 #
 # Environment: PYTHON (default python3); OUT (a folder: the log, the table and the raw
-# results are also written there). glassnet is used from this checkout (PYTHONPATH);
+# results are also written there); GPU_CHECK_TEST_TIMEOUT and GPU_CHECK_BENCH_TIMEOUT
+# (seconds allowed to the test stage and to each benchmark; default 240 and 90). glassnet is used from this checkout (PYTHONPATH);
 # nothing is installed into it.
 #
 # --dry-run exercises the script without a GPU: the tests run on the fake CuPy of
