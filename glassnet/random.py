@@ -11,16 +11,20 @@ state is part of :func:`get_state` (checkpoints).
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-__all__ = ["manual_seed", "get_rng", "get_state", "set_state", "device_rng"]
+__all__ = ["manual_seed", "get_rng", "get_state", "set_state", "device_rng", "thread_rng"]
 
 _rng = np.random.default_rng()
 _seed: int | None = None
 _device_rngs: dict[int, tuple[Any, Any]] = {}  # device -> (CuPy module, generator)
 _DEVICE_STREAM = 0x67707521  # keeps the GPU streams apart from the host one
+_local = threading.local()  # a per-thread generator set by thread_rng()
 
 
 def manual_seed(seed: int) -> np.random.Generator:
@@ -35,8 +39,24 @@ def manual_seed(seed: int) -> np.random.Generator:
 
 
 def get_rng() -> np.random.Generator:
-    """The global generator."""
-    return _rng
+    """The global generator (or the calling thread's, inside :func:`thread_rng`)."""
+    return getattr(_local, "rng", None) or _rng
+
+
+@contextmanager
+def thread_rng(gen: np.random.Generator) -> Iterator[np.random.Generator]:
+    """Make ``gen`` the generator :func:`get_rng` returns in this thread for the block.
+
+    :class:`glassnet.nn.DataParallel` gives each slice's thread a generator
+    seeded from the global one, so dropout masks do not depend on the order
+    in which the threads happen to draw.
+    """
+    prev = getattr(_local, "rng", None)
+    _local.rng = gen
+    try:
+        yield gen
+    finally:
+        _local.rng = prev
 
 
 def get_state() -> dict[str, Any]:

@@ -38,6 +38,7 @@ from .loss import (
     SmoothL1Loss,
 )
 from .module import Buffer, Module, Parameter
+from .parallel import DataParallel
 from .regularization import L1L2, l1_penalty, l2_penalty, penalized_parameters
 
 __all__ = [
@@ -51,5 +52,5 @@ __all__ = [
     "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "StatefulRNN", "StreamChunk",
     "stream", "TemporalAttention", "MultiheadAttention", "record_attention",
     "Conv2d", "Conv1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "GlobalAvgPool2d",
-    "BatchNorm1d", "BatchNorm2d",
+    "BatchNorm1d", "BatchNorm2d", "DataParallel",
 ]  # fmt: skip

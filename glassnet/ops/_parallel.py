@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["num_threads", "set_num_threads", "run_split", "MIN_BYTES"]
+__all__ = ["num_threads", "set_num_threads", "run_split", "run_tasks", "MIN_BYTES"]
 
 #: Work smaller than this per thread is not worth a hand-off (about 20-50 us).
 MIN_BYTES = 1 << 20
@@ -78,6 +78,48 @@ def _worker(fn: Callable[[int, int], None], lo: int, hi: int) -> None:
         fn(lo, hi)
     finally:
         _state.busy = False
+
+
+def run_tasks(tasks: list[Callable[[], Any]]) -> list[Any]:
+    """Run ``tasks`` at the same time, the first in the calling thread; return their results.
+
+    Each task runs with the caller's gradient mode, and marked as a worker, so
+    the ops it calls do not split their own passes again. The first exception
+    raised by a task is raised here after every task has finished.
+    """
+    from ..autograd.grad_mode import is_grad_enabled, set_grad_enabled
+
+    if len(tasks) == 1 or getattr(_state, "busy", False):
+        return [t() for t in tasks]
+    grad = is_grad_enabled()
+
+    def call(task: Callable[[], Any]) -> Any:
+        _state.busy = True
+        set_grad_enabled(grad)
+        try:
+            return task()
+        finally:
+            _state.busy = False
+
+    pool = _pool(len(tasks) - 1)
+    futures = [pool.submit(call, t) for t in tasks[1:]]
+    first_exc: BaseException | None = None
+    results: list[Any] = [None] * len(tasks)
+    try:
+        _state.busy = True
+        results[0] = tasks[0]()
+    except BaseException as e:  # noqa: BLE001  (re-raised below, after the workers finish)
+        first_exc = e
+    finally:
+        _state.busy = False
+    for i, f in enumerate(futures, 1):
+        try:
+            results[i] = f.result()
+        except BaseException as e:  # noqa: BLE001
+            first_exc = first_exc or e
+    if first_exc is not None:
+        raise first_exc
+    return results
 
 
 def run_split(fn: Callable[[int, int], None], n: int, nbytes: int, xp: Any = np) -> None:

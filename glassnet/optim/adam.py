@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -103,6 +104,7 @@ class Adam(Optimizer):
         decoupled = group["decoupled_weight_decay"]
         l2 = wd != 0 and not decoupled
         shrink = 1.0 - lr * wd if (wd != 0 and decoupled) else 1.0
+        items: list = []
         for p in group["params"]:
             if p.grad is None:
                 continue
@@ -137,31 +139,49 @@ class Adam(Optimizer):
             arrays = [p.data, p.grad.data, state["exp_avg"], state["exp_avg_sq"]]
             if amsgrad:
                 arrays.append(state["max_exp_avg_sq"])
-            for blk in self._blocks(arrays, 2):
-                pb, gb, m, v = blk[:4]
-                s = blk[-1]
-                if shrink != 1.0:
-                    pb *= shrink
-                g = effective_grad(xp, pb, gb, blk[-2], wd if l2 else 0.0, maximize)
-                # m += (1 - beta1) * (g - m): PyTorch's lerp
-                xp.subtract(g, m, out=s)
-                s *= 1.0 - beta1
-                m += s
-                v *= beta2
-                xp.multiply(g, g, out=s)
-                s *= 1.0 - beta2
-                v += s
-                if amsgrad:
-                    vmax = blk[4]
-                    xp.maximum(vmax, v, out=vmax)
-                    v = vmax
-                if not update:
-                    continue
-                xp.sqrt(v, out=s)
-                s *= denom_scale
-                s += denom_eps
-                xp.divide(m, s, out=s)
-                pb -= s
+            scale = (denom_scale, denom_eps) if update else None
+            items.append((arrays, 2, functools.partial(
+                _adam_block, xp, shrink, wd if l2 else 0.0, maximize, beta1, beta2, amsgrad, scale
+            )))  # fmt: skip
+        self._run_blocks(items)
+
+
+def _adam_block(
+    xp: Any,
+    shrink: float,
+    wd: float,
+    maximize: bool,
+    beta1: float,
+    beta2: float,
+    amsgrad: bool,
+    scale: tuple[float, float] | None,
+    blk: list,
+) -> None:
+    """Adam's update of one block ``[param, grad, m, v, (vmax,) scratch, scratch]``, in place."""
+    pb, gb, m, v = blk[:4]
+    s = blk[-1]
+    if shrink != 1.0:
+        pb *= shrink
+    g = effective_grad(xp, pb, gb, blk[-2], wd, maximize)
+    # m += (1 - beta1) * (g - m): PyTorch's lerp
+    xp.subtract(g, m, out=s)
+    s *= 1.0 - beta1
+    m += s
+    v *= beta2
+    xp.multiply(g, g, out=s)
+    s *= 1.0 - beta2
+    v += s
+    if amsgrad:
+        vmax = blk[4]
+        xp.maximum(vmax, v, out=vmax)
+        v = vmax
+    if scale is None:
+        return
+    xp.sqrt(v, out=s)
+    s *= scale[0]
+    s += scale[1]
+    xp.divide(m, s, out=s)
+    pb -= s
 
 
 class AdamW(Adam):

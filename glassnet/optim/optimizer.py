@@ -26,6 +26,7 @@ import numpy as np
 from .. import backend
 from ..autograd.grad_mode import enable_grad
 from ..backend import get_array_module
+from ..ops import _parallel
 from ..tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -344,13 +345,14 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} does not implement _step_group")
 
     # --------------------------------------------------------------- kernels
-    def _scratch(self, like: Any, n: int, count: int) -> list:
+    def _scratch(self, like: Any, n: int, count: int, slot: int = 0) -> list:
         """``count`` flat scratch arrays of ``n`` elements with ``like``'s dtype and device.
 
-        They are views of buffers kept per (device, dtype) and grown only when
-        a larger one is asked for, so steps after the first allocate nothing.
+        They are views of buffers kept per (device, dtype, slot: one per thread)
+        and grown only when a larger one is asked for, so steps after the first
+        allocate nothing.
         """
-        key = (backend.device_of(like), like.dtype)
+        key = (backend.device_of(like), like.dtype, slot)
         bufs = self._scratch_pool.get(key)
         if bufs is None or len(bufs) < count or bufs[0].size < n:
             size = max(n, bufs[0].size if bufs else 0)
@@ -358,15 +360,21 @@ class Optimizer:
             self._scratch_pool[key] = bufs
         return [b[:n] for b in bufs[:count]]
 
-    def _blocks(self, arrays: list, n_scratch: int) -> Iterator[list]:
+    def _blocks(
+        self, arrays: list, n_scratch: int, part: tuple[int, int] = (0, 1)
+    ) -> Iterator[list]:
         """Matching pieces of ``arrays`` (same shape) followed by ``n_scratch`` scratch pieces.
 
         On the CPU, contiguous arrays larger than one block are walked in
         cache-sized flat blocks, so the several passes of an update read
-        memory once; otherwise the whole arrays come in one piece.
+        memory once; otherwise the whole arrays come in one piece. With
+        ``part=(k, t)`` only the ``k``-th of ``t`` equal shares of the blocked
+        range is walked, with scratch of its own (thread ``k`` of ``t``); an
+        array that is not blocked belongs to share 0.
         """
         first = arrays[0]
         n = first.size
+        k, t = part
         block = max(1, _BLOCK_BYTES // first.dtype.itemsize)
         if (
             n > block
@@ -374,14 +382,34 @@ class Optimizer:
             and all(a.flags.c_contiguous for a in arrays)
         ):
             flat = [a.reshape(-1) for a in arrays]
-            scratch = self._scratch(first, block, n_scratch)
-            for start in range(0, n, block):
-                stop = min(start + block, n)
-                k = stop - start
-                yield [f[start:stop] for f in flat] + [s[:k] for s in scratch]
-        else:
+            scratch = self._scratch(first, block, n_scratch, k)
+            for start in range(n * k // t, n * (k + 1) // t, block):
+                stop = min(start + block, n * (k + 1) // t)
+                m = stop - start
+                yield [f[start:stop] for f in flat] + [s[:m] for s in scratch]
+        elif k == 0:
             scratch = self._scratch(first, n, n_scratch)
             yield list(arrays) + [s.reshape(first.shape) for s in scratch]
+
+    def _run_blocks(self, items: list[tuple[list, int, Callable[[list], None]]]) -> None:
+        """Apply each item's ``update(block)`` to every block of its arrays (see :meth:`_blocks`).
+
+        ``items`` are ``(arrays, n_scratch, update)``. With glassnet's thread
+        count above one (:func:`glassnet.set_num_threads`) and enough work,
+        the blocked ranges are split between that many threads: NumPy releases
+        the GIL in its passes, so an update over millions of parameters runs
+        on every core. The result is the same whatever the split.
+        """
+        nbytes = sum(a[0].nbytes for a, _, _ in items)
+        on_cpu = bool(items) and get_array_module(items[0][0][0]) is np
+        t = min(_parallel.num_threads(), max(1, nbytes // _parallel.MIN_BYTES)) if on_cpu else 1
+
+        def share(k: int) -> None:
+            for arrays, n_scratch, update in items:
+                for blk in self._blocks(arrays, n_scratch, (k, t)):
+                    update(blk)
+
+        _parallel.run_tasks([lambda k=k: share(k) for k in range(t)])
 
     def _new_state_array(self, p: Tensor, fill: float = 0.0) -> Any:
         """A state array shaped like ``p`` on its device and in its dtype, filled with ``fill``."""

@@ -356,8 +356,8 @@ def test_blocked_updates_equal_whole_array_updates(cls, kwargs, monkeypatch):
         calls = []
         blocks = opt._blocks
 
-        def counting(arrays, n, blocks=blocks, calls=calls):
-            for piece in blocks(arrays, n):
+        def counting(arrays, n, part=(0, 1), blocks=blocks, calls=calls):
+            for piece in blocks(arrays, n, part):
                 calls.append(piece[0].size)
                 yield piece
 
@@ -367,5 +367,42 @@ def test_blocked_updates_equal_whole_array_updates(cls, kwargs, monkeypatch):
         results.append([p.numpy().copy() for p in params])
         if block_bytes < 1 << 40:
             assert 1001 in calls and 75_000 % 1001 in calls  # full and partial blocks ran
+    for name, a, b in zip(NAMES, *results):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+@pytest.mark.parametrize(
+    "cls, kwargs",
+    [c for c in ALL if c[0].__name__ in ("Adam", "AdamW")],
+    ids=[i for c, i in zip(ALL, IDS) if c[0].__name__ in ("Adam", "AdamW")],
+)
+def test_updates_split_between_threads_equal_one_thread(cls, kwargs, monkeypatch):
+    """With glassnet's thread count above one the blocks are shared out between threads;
+    the parameters come out bit-identical (each element's update is the same arithmetic)."""
+    from glassnet.ops import _parallel
+    from glassnet.optim import optimizer as module
+
+    monkeypatch.setattr(module, "_BLOCK_BYTES", 8 * 1000 + 8)
+    monkeypatch.setattr(_parallel, "MIN_BYTES", 1)
+    results = []
+    for threads in (1, 3):
+        _parallel.set_num_threads(threads)
+        try:
+            params = gn_params()
+            opt = cls(params, **kwargs)
+            seen = []
+            blocks = opt._blocks
+
+            def counting(arrays, n, part=(0, 1), blocks=blocks, seen=seen):
+                seen.append(part)
+                yield from blocks(arrays, n, part)
+
+            opt._blocks = counting
+            for _ in range(3):
+                gn_step(opt, params)
+            results.append([p.numpy().copy() for p in params])
+            assert {t for _, t in seen} == {threads}
+        finally:
+            _parallel.set_num_threads(_parallel._default_threads())
     for name, a, b in zip(NAMES, *results):
         np.testing.assert_array_equal(a, b, err_msg=name)
