@@ -13,6 +13,9 @@ setup      ranks  BLAS threads per rank   what it shows
 ``1x1``    1      1                       the one-core baseline
 ``1x2``    1      2                       one process using both cores
 ``2x1``    2      1                       data parallel over both cores
+``1x2t``   1      1 per slice             ``fit(threads=2)``: the batch
+                                          sliced over 2 threads
+                                          (``nn.DataParallel``), no MPI
 =========  =====  ======================  ==============================
 
 (``GLASSNET_NUM_THREADS=1`` everywhere; ``OMP/OPENBLAS/MKL_NUM_THREADS`` set as
@@ -43,7 +46,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-SETUPS = (("1x1", 1, 1), ("1x2", 1, 2), ("2x1", 2, 1))
+#: (name, MPI ranks, BLAS threads per rank, slices per batch through fit(threads=...))
+SETUPS = (("1x1", 1, 1, 1), ("1x2", 1, 2, 1), ("2x1", 2, 1, 1), ("1x2t", 1, 2, 2))
 
 
 # ------------------------------------------------------------------ worker
@@ -86,7 +90,7 @@ def worker(args: argparse.Namespace) -> None:
     timing = Timing()
     fit(model, (x, y), loss="cross_entropy", optimizer=optim.Adam(model.parameters(), lr=1e-3),
         epochs=1, batch_size=args.batch // w.size, seed=0, verbose=0, metrics=("accuracy",),
-        callbacks=[timing], distributed=True)  # fmt: skip
+        callbacks=[timing], distributed=True, threads=args.slices)  # fmt: skip
     periods = np.diff(timing.ends)[args.warmup :]
     reduce = np.asarray(timing.reduce[args.warmup + 1 : total + 1])
     mine = [float(np.median(periods)), float(np.median(reduce))]
@@ -117,9 +121,9 @@ def _mpiexec() -> str:
     return found
 
 
-def measure(ranks: int, threads: int, args: argparse.Namespace) -> dict[str, Any]:
+def measure(ranks: int, threads: int, slices: int, args: argparse.Namespace) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "benchmarks.distributed", "--worker", "--batch", str(args.batch),
-           "--steps", str(args.steps), "--warmup", str(args.warmup)]  # fmt: skip
+           "--steps", str(args.steps), "--warmup", str(args.warmup), "--slices", str(slices)]  # fmt: skip
     if ranks > 1:
         cmd = [_mpiexec(), "-n", str(ranks), *cmd]
     res = subprocess.run(cmd, env=_env(threads), capture_output=True, text=True, cwd=HERE.parent)
@@ -139,12 +143,13 @@ def table(results: dict[str, list[dict[str, Any]]], batch: int) -> str:
         "| vs 1x1 | efficiency | allreduce ms/step | allreduce share |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, ranks, threads in SETUPS:
+    for name, ranks, threads, slices in SETUPS:
         m = med[name]
         rate = batch / m["period"]
         share = m["allreduce"] / m["period"] if ranks > 1 else 0.0
+        how = f"{ranks} x {threads}" if slices == 1 else f"1 x {slices} threads (slices)"
         lines.append(
-            f"| {name} | {ranks} x {threads} | {batch // ranks} ({batch}) | {m['period'] * 1e3:.1f} "
+            f"| {name} | {how} | {batch // ranks} ({batch}) | {m['period'] * 1e3:.1f} "
             f"| {rate:.0f} | {rate / base:.2f}x | {rate / (base * ranks * threads):.0%} "
             f"| {m['allreduce'] * 1e3 if ranks > 1 else 0:.1f} | {share:.1%} |"
         )
@@ -158,6 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--steps", type=int, default=20, help="timed steps per run")
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--batch", type=int, default=128, help="global batch (split over ranks)")
+    p.add_argument("--slices", type=int, default=1, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
         worker(args)
@@ -165,10 +171,10 @@ def main(argv: list[str] | None = None) -> None:
     from .machine import describe
 
     load_before = os.getloadavg()
-    results: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in SETUPS}
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name, *_ in SETUPS}
     for r in range(args.rounds):
-        for name, ranks, threads in SETUPS:
-            results[name].append(measure(ranks, threads, args))
+        for name, ranks, threads, slices in SETUPS:
+            results[name].append(measure(ranks, threads, slices, args))
             print(f"round {r + 1} {name}: {results[name][-1]}", file=sys.stderr, flush=True)
     load_after = os.getloadavg()
     info = describe()

@@ -9,6 +9,11 @@ time. Both frameworks get the same thread count (``--threads``), batch size,
 input shapes and optimizer (Adam, cross-entropy). Peak memory is each
 process's peak RSS (``ru_maxrss``) minus its RSS before the model was built.
 
+glassnet is measured twice: as is (one Python thread, BLAS on ``--threads``
+threads), and wrapped in ``nn.DataParallel`` (the batch sliced over
+``--threads`` Python threads, BLAS on one thread each; ``--no-parallel``
+skips it). Both use the same number of cores as PyTorch.
+
 By default the workers run with ``OPENBLAS_CORETYPE``/``OPENBLAS_L2_SIZE``
 removed (some machines set them, which selects a slower OpenBLAS kernel);
 ``--keep-openblas-env`` keeps them. The BLAS kernel used is printed.
@@ -103,6 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--keep-openblas-env", action="store_true")
+    p.add_argument("--no-parallel", action="store_true", help="skip glassnet + nn.DataParallel")
     p.add_argument("--out", default=str(HERE / "results.md"))
     args = p.parse_args(argv)
 
@@ -118,9 +124,11 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     for model in args.models.split(","):
         for mode in args.modes.split(","):
+            frameworks = ("glassnet",) + (() if args.no_parallel else ("glassnet-dp",)) + ("torch",)
             r = measure(model, mode, batch=args.batch, steps=args.steps, rounds=args.rounds,
-                        threads=args.threads, width=1, env=env)  # fmt: skip
+                        threads=args.threads, width=1, env=env, frameworks=frameworks)  # fmt: skip
             g, t = r["glassnet"], r["torch"]
+            dp = r.get("glassnet-dp")
             flops = forward_flops(model) * (3 if mode == "train" else 1) * args.batch
             row = {
                 "model": model, "mode": mode,
@@ -130,6 +138,10 @@ def main(argv: list[str] | None = None) -> None:
                 "gn_gflops": flops / g["median_s"] / 1e9, "torch_gflops": flops / t["median_s"] / 1e9,
                 "gn_mb": g["peak_mb"], "torch_mb": t["peak_mb"],
             }  # fmt: skip
+            if dp is not None:
+                row.update(dp_sps=dp["samples_per_s"], dp_ms=dp["median_s"] * 1e3,
+                           dp_ratio=dp["samples_per_s"] / t["samples_per_s"],
+                           dp_gflops=flops / dp["median_s"] / 1e9, dp_mb=dp["peak_mb"])  # fmt: skip
             rows.append(row)
             print(
                 f"{model:12s} {mode:5s} glassnet {row['gn_sps']:8.0f}/s  torch {row['torch_sps']:8.0f}/s"
@@ -137,6 +149,12 @@ def main(argv: list[str] | None = None) -> None:
                 f" peak {row['gn_mb']:.0f} vs {row['torch_mb']:.0f} MB)",
                 flush=True,
             )
+            if dp is not None:
+                print(
+                    f"{'':12s} {'':5s} DataParallel {row['dp_sps']:8.0f}/s  ratio {row['dp_ratio']:.2f}x"
+                    f"  ({row['dp_gflops']:.0f} GFLOP/s, peak {row['dp_mb']:.0f} MB)",
+                    flush=True,
+                )
     write_results(Path(args.out), rows, info, gflops, blas, args)
 
 
@@ -168,6 +186,24 @@ def write_results(path: Path, rows: list[dict[str, Any]], info: dict[str, Any], 
             f"**{r['ratio']:.2f}x** | {r['gn_gflops']:.0f} ({100 * r['gn_gflops'] / gflops:.0f}%) | "
             f"{r['torch_gflops']:.0f} | {r['gn_mb']:.0f} | {r['torch_mb']:.0f} |"
         )
+    if any("dp_sps" in r for r in rows):
+        lines += [
+            "",
+            f"glassnet wrapped in `nn.DataParallel(model, threads={args.threads})` with"
+            f" `gn.set_num_threads({args.threads})` (the batch sliced over {args.threads} Python"
+            " threads, BLAS on one thread each, the optimizer's update split too), in the same"
+            " run, against the same PyTorch figures:",
+            "",
+            "| model | mode | glassnet DataParallel samples/s | ratio to PyTorch | ratio to plain glassnet | GFLOP/s (% of matmul) | peak MB |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
+        for r in rows:
+            if "dp_sps" in r:
+                lines.append(
+                    f"| {r['model']} | {r['mode']} | {r['dp_sps']:,.0f} | **{r['dp_ratio']:.2f}x** | "
+                    f"{r['dp_sps'] / r['gn_sps']:.2f}x | {r['dp_gflops']:.0f} "
+                    f"({100 * r['dp_gflops'] / gflops:.0f}%) | {r['dp_mb']:.0f} |"
+                )
     lines += ["", "Peak MB: peak resident memory of the process minus its resident memory before the"
               " model was built (imports excluded).", "",
               "Per-op breakdowns: `python -m benchmarks.profile` ([profile.md](profile.md)); what"

@@ -8,6 +8,9 @@ memory baseline (``rss_before_model_mb``) is taken after the framework is
 imported, so the peak-minus-baseline figure is the model's, its batches' and
 its step's memory, not the library's.
 
+``--framework glassnet-dp`` wraps the model in ``glassnet.nn.DataParallel`` with
+``--threads`` slices (and splits the optimizer's update over as many threads).
+
 ``--device cuda`` runs on a GPU (glassnet through CuPy, PyTorch through CUDA):
 model and batches live on the GPU, and every timed step is bracketed by a
 device synchronisation, so the time is the GPU's work, not the launch queue's.
@@ -55,6 +58,11 @@ def run_glassnet(args: argparse.Namespace) -> list[float]:
     sync = gn.backend.synchronize
     gn.manual_seed(0)
     model = build_glassnet(args.model, args.width).to(dev)
+    if args.framework == "glassnet-dp":
+        # the batch sliced over the threads, BLAS on one thread per slice, and the
+        # optimizer's update split over the same threads (see glassnet.nn.DataParallel)
+        gn.set_num_threads(args.threads)
+        model = gn.nn.DataParallel(model, threads=args.threads)
     data = [
         (gn.tensor(x).to(dev), gn.tensor(y).to(dev)) for x, y in _batches(args.model, args.batch)
     ]
@@ -136,7 +144,7 @@ def run_torch(args: argparse.Namespace) -> list[float]:
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--framework", choices=("glassnet", "torch"), required=True)
+    p.add_argument("--framework", choices=("glassnet", "glassnet-dp", "torch"), required=True)
     p.add_argument("--model", required=True)
     p.add_argument("--mode", choices=("train", "infer"), default="train")
     p.add_argument("--batch", type=int, default=128)
@@ -148,12 +156,12 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     # the baseline is taken after importing the framework, so peak memory is the model's,
     # its data and its step's, not the library's (PyTorch's import alone is ~200 MB)
-    if args.framework == "glassnet":
+    if args.framework.startswith("glassnet"):
         import glassnet  # noqa: F401
     else:
         import torch  # noqa: F401
     base = _current_rss_mb()
-    times = run_glassnet(args) if args.framework == "glassnet" else run_torch(args)
+    times = run_glassnet(args) if args.framework.startswith("glassnet") else run_torch(args)
     med = float(np.median(times))
     out = {
         "framework": args.framework,
@@ -177,7 +185,7 @@ def main(argv: list[str] | None = None) -> None:
             import torch
 
             out["gpu_peak_mb"] = torch.cuda.max_memory_allocated() / 2**20
-    if args.framework == "glassnet":
+    if args.framework.startswith("glassnet"):
         from .machine import blas_summary
 
         out["blas"] = blas_summary()

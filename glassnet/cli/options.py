@@ -217,6 +217,7 @@ TRAIN_OPTIONS: tuple[Option, ...] = (
     Option("early_stopping", nonneg_int, 0, "stop after this many epochs without an improvement of --monitor (0: off)", "PATIENCE"),
     Option("clip_grad_norm", positive_float, None, "rescale gradients to at most this global 2-norm (off if omitted)", "NORM"),
     Option("checkpoint_every", nonneg_int, 0, "also write last.safetensors every N steps (0: at epoch ends only)", "N"),
+    Option("threads", positive_int, 1, "slice each batch over N threads (nn.DataParallel; for CNNs on N cores)", "N"),
     Option("device", device_name, "cpu", "cpu, or cuda / cuda:N (a GPU through CuPy: the 'gpu' extra)", "DEV"),
     Option("seed", nonneg_int, None, "random seed (default: a random one, recorded in config.toml)", "N"),
     Option("val_split", fraction, 0.1, "fraction of the training set held out for validation", "F"),
@@ -227,7 +228,7 @@ TRAIN_OPTIONS: tuple[Option, ...] = (
 OPTIONS_BY_KEY = {o.key: o for o in TRAIN_OPTIONS}
 
 #: Options ``--resume`` accepts: they extend a run or change how often it saves, not what it computes.
-RESUME_OVERRIDES = ("epochs", "checkpoint_every", "device")
+RESUME_OVERRIDES = ("epochs", "checkpoint_every", "device", "threads")
 
 #: Tables of a config file that are records, not options (written by glassnet in config.toml).
 _IGNORED_TABLES = ("run",)

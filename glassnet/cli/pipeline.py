@@ -317,6 +317,7 @@ def train_run(
             resume_from=point,
             checkpoint_every=config.get("checkpoint_every") or None,
             distributed=world if distributed else False,
+            threads=config.get("threads", 1),
         )
     except TrainingInterrupted as exc:
         where = (

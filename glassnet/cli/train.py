@@ -48,7 +48,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "--resume",
         metavar="RUN_FOLDER",
         help="continue the run in RUN_FOLDER from its last checkpoint, with its own config "
-        "(only --epochs, --checkpoint-every and --device may change)",
+        "(only --epochs, --checkpoint-every, --device and --threads may change)",
     )
     p.add_argument(
         "--distributed",

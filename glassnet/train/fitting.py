@@ -37,6 +37,7 @@ def fit(
     checkpoint_every: int | None = None,
     distributed: Any = False,
     device: Any = None,
+    threads: int | None = None,
 ) -> History:
     """Train ``model`` on ``train_data`` with mini-batch gradient descent.
 
@@ -119,6 +120,14 @@ def fit(
         Move the model there first (``"cuda"``: through CuPy). Batches are
         moved to the model's device as they come, whatever the loader yields;
         ``evaluate`` and ``predict`` do the same.
+    threads : int, optional
+        Slice each training and validation batch over this many threads
+        (:class:`glassnet.nn.DataParallel`: BLAS on one thread per slice) and
+        split the optimizer's update over as many (``gn.set_num_threads``,
+        restored afterwards). Pays off for models of large ops such as
+        convolutional networks on a machine with that many cores; the
+        gradients are the whole batch's. Batch norm then normalises each slice
+        by its own statistics.
 
     Returns
     -------
@@ -152,6 +161,7 @@ def fit(
         clip_grad_value=clip_grad_value,
         distributed=distributed,
         device=device,
+        threads=threads,
     )
     return trainer.fit(
         train_data,

@@ -17,13 +17,16 @@ stops at the end of the current step, after a checkpoint (see
 
 from __future__ import annotations
 
+import contextlib
 import math
 import signal
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..nn.utils import clip_grad_norm_, clip_grad_value_, get_total_norm
+from ..ops._parallel import num_threads as get_num_threads
+from ..ops._parallel import set_num_threads
 from .callbacks.base import Callback, CallbackList
 from .callbacks.history import History
 from .callbacks.lr_scheduler import LearningRateScheduler
@@ -108,6 +111,8 @@ class Trainer(Resumable, ShardedData):
         Clip every gradient element to ``[-value, value]`` (after norm clipping).
     distributed : bool or World, default False
         Data-parallel training over MPI (see :func:`fit`).
+    threads : int, optional
+        Slice each batch over this many threads (see :func:`fit`).
     """
 
     def __init__(
@@ -122,10 +127,14 @@ class Trainer(Resumable, ShardedData):
         clip_grad_value: float | None = None,
         distributed: Any = False,
         device: Any = None,
+        threads: int | None = None,
     ) -> None:
         if device is not None:
             model.to(device)
         self.model = model
+        self.threads = check_int("fit", "threads", threads, 1) if threads is not None else 1
+        # the model as the steps call it: sliced over threads (nn.DataParallel) or as it is
+        self._runner: Any = model
         self.loss_fn = resolve_loss("fit", loss)
         self.optimizer = resolve_optimizer("fit", optimizer, model)
         self.metrics = metrics
@@ -190,7 +199,7 @@ class Trainer(Resumable, ShardedData):
         out = loss_t = None
         loss_v, penalty = 0.0, 0.0
         if n:
-            out = model(x)
+            out = self._runner(x)
             loss_t = self.loss_fn(out, y)
             loss_v = float(loss_t.data)
         finite = math.isfinite(loss_v)
@@ -323,7 +332,7 @@ class Trainer(Resumable, ShardedData):
             metrics = MetricSet("fit", self.metrics)
             logs.update(
                 run_evaluation(
-                    self.model,
+                    self._runner,
                     val_loader,
                     self.loss_fn,
                     metrics,
@@ -411,7 +420,13 @@ class Trainer(Resumable, ShardedData):
             self.dp = DataParallel(self.model, self.world)  # rank 0's weights everywhere
         was_training = self.model.training
         logs: dict[str, Any] = {}
-        with self._guard:
+        threads_before = get_num_threads()
+        if self.threads > 1:
+            from ..nn.parallel import DataParallel as ThreadParallel
+
+            self._runner = ThreadParallel(self.model, threads=self.threads)
+            set_num_threads(self.threads)  # the optimizer's update over the threads too
+        with self._guard, _restore_threads(threads_before):
             callbacks_.set_trainer(self)
             callbacks_.on_train_begin({})
             try:
@@ -452,3 +467,13 @@ class Trainer(Resumable, ShardedData):
             self.model.train(was_training)
             callbacks_.on_train_end(logs)
         return history
+
+
+@contextlib.contextmanager
+def _restore_threads(n: int) -> Iterator[None]:
+    """Put glassnet's thread count back to ``n`` when the block ends."""
+    try:
+        yield
+    finally:
+        if get_num_threads() != n:
+            set_num_threads(n)

@@ -246,3 +246,33 @@ def test_monitor_val_accuracy_picks_the_best_checkpoint(tmp_path):
     val_acc = result["history"]["val_accuracy"]
     assert result["best_epoch"] == int(np.argmax(val_acc)) + 1  # first epoch with the highest
     assert "(best val_accuracy)" in out.getvalue()
+
+
+def test_threads_option_slices_the_batches(tmp_path, monkeypatch):
+    """--threads N trains through nn.DataParallel: the config records it and the model
+    sees each batch in N slices; the run gives the results of one thread up to rounding."""
+    import io
+
+    from glassnet.cli.pipeline import train_run
+    from glassnet.nn.layers.conv import Conv2d
+
+    results, sizes = [], []
+    for threads in ("1", "2"):
+        config = resolve_config({
+            "model": "seed-cnn", "data": "fashion-mnist-sample", "epochs": 1, "threads": threads,
+            "runs_dir": str(tmp_path), "name": f"t{threads}", "seed": "0", "batch_size": "64",
+        })  # fmt: skip
+        assert config["threads"] == int(threads)
+        seen = []
+        original = Conv2d.forward
+
+        def spy(self, x, seen=seen, original=original):
+            seen.append(x.shape[0])
+            return original(self, x)
+
+        monkeypatch.setattr(Conv2d, "forward", spy)
+        results.append(train_run(config, out=io.StringIO(), verbose=0))
+        sizes.append(max(set(seen), key=seen.count))  # the training batches
+        monkeypatch.undo()
+    assert sizes == [64, 32]
+    assert results[1]["test_accuracy"] == pytest.approx(results[0]["test_accuracy"], abs=0.01)

@@ -163,7 +163,7 @@ def test_resume_without_a_checkpoint_then_extend_then_finished(tmp_path, capsys)
 @pytest.mark.parametrize(
     ("args", "status", "message"),
     [
-        (["--lr", "0.1"], 2, "--resume continues 'RUN' with its own configuration, so --lr cannot change (only --epochs, --checkpoint-every, --device can)"),
+        (["--lr", "0.1"], 2, "--resume continues 'RUN' with its own configuration, so --lr cannot change (only --epochs, --checkpoint-every, --device, --threads can)"),
         (["--model", "seed-cnn", "--seed", "3"], 2, "so --model, --seed cannot change"),
         (["--config", "c.toml"], 2, "--resume continues 'RUN' with its own config.toml; do not pass --config"),
         (["--epochs", "0"], 2, "--epochs: must be a positive integer, got '0'"),

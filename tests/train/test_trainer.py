@@ -135,6 +135,32 @@ def test_same_seed_same_run():
     assert runs[0].history["loss"] == runs[1].history["loss"]
 
 
+def test_threads_slice_batches_and_give_the_same_run():
+    """fit(threads=2) slices every batch over two threads (nn.DataParallel) and splits
+    the optimizer's update: the same weights and history as one thread, up to rounding,
+    and glassnet's thread count is put back afterwards."""
+    x, y = xor(96)
+    x = x.astype(np.float64)
+    results = []
+    seen = []
+    for threads in (None, 2):
+        gn.manual_seed(3)
+        model = TwoLayer(hidden=32).to(dtype=np.float64)
+        model.fc1.register_forward_hook(lambda m, i, o, t=threads: seen.append((t, i[0].shape[0])))
+        h = fit(model, (x, y), loss="cross_entropy", optimizer="adam", epochs=2,
+                batch_size=32, validation_data=(x[:20], y[:20]), seed=1, verbose=0,
+                threads=threads)  # fmt: skip
+        results.append((h.history, [p.numpy().copy() for p in model.parameters()]))
+    assert gn.get_num_threads() == 1
+    assert {n for t, n in seen if t is None} == {32, 20}
+    assert {n for t, n in seen if t == 2} == {16, 10}  # training and validation batches sliced
+    (h1, p1), (h2, p2) = results
+    np.testing.assert_allclose(h1["loss"], h2["loss"], rtol=1e-10)
+    np.testing.assert_allclose(h1["val_loss"], h2["val_loss"], rtol=1e-10)
+    for a, b in zip(p1, p2):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
 def test_loss_as_name_function_and_module_agree():
     x, y = blobs(64)
     results = []
@@ -489,6 +515,7 @@ def test_verbose_two_gives_lines_even_on_a_tty():
         ({"metrics": ["accuracy", "acc"], "validation_data": None}, None),
         ({"regularizer": 1.0}, "fit: regularizer must be callable"),
         ({"initial_epoch": -1}, "fit: initial_epoch must be an int >= 0, got -1"),
+        ({"threads": 0}, "fit: threads must be an int >= 1, got 0"),
         ({"scheduler_per": "hour", "scheduler": lambda e, lr: lr}, "per must be 'epoch' or 'batch', got 'hour'"),
     ],
 )  # fmt: skip
