@@ -7,7 +7,11 @@ slices of the batch that run at the same time. Only NumPy arrays are split
 (CuPy work is already parallel on the GPU), only passes of at least
 :data:`MIN_BYTES` per thread, and never from inside a worker.
 
-It is off by default (one thread): on a 2-core machine, measured in the seed
+:func:`run_tasks` runs whole tasks side by side; :class:`glassnet.nn.DataParallel`
+uses it to run the slices of a batch, and the optimizers to share out their
+blocked updates when :func:`num_threads` is above one.
+
+Splitting single passes is off by default (one thread): on a 2-core machine, measured in the seed
 CNN's training step, OpenBLAS's worker threads keep spinning on the cores for
 a while after each matrix product, and the NumPy workers then gain nothing
 (the step was 46.4 ms with one thread and 47.2 ms with two). With
