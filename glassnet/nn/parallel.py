@@ -45,13 +45,13 @@ _SPLIT_ELEMENTS = 1 << 16
 class _Gather(Function):
     """Concatenates the slices' outputs; its backward runs the slices' backward passes."""
 
-    def forward(self, anchor: Any, *, shards: list, owner: DataParallel) -> Any:
+    def forward(self, anchor: Any, *, shards: list, owner: DataParallel, dim: int) -> Any:
         if self.requires_grad:
-            self.shards, self.owner = shards, owner
-        return get_array_module(shards[0].data).concatenate([s.data for s in shards], axis=0)
+            self.shards, self.owner, self.dim = shards, owner, dim
+        return get_array_module(shards[0].data).concatenate([s.data for s in shards], axis=dim)
 
     def backward(self, g: Any) -> Any:
-        self.owner._backward(self.shards, g)
+        self.owner._backward(self.shards, g, self.dim)
         return None
 
 
@@ -94,7 +94,9 @@ class DataParallel(Module):
     >>> loss.backward(); optimizer.step()           # doctest: +SKIP
     """
 
-    def __init__(self, module: Module, threads: int | None = None, min_batch: int = 2) -> None:
+    def __init__(
+        self, module: Module, threads: int | None = None, min_batch: int = 2, dim: int = 0
+    ) -> None:
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DataParallel: expected a Module, got {type(module).__name__}")
@@ -104,52 +106,68 @@ class DataParallel(Module):
             raise ValueError(f"DataParallel: threads must be a positive int, got {threads!r}")
         if isinstance(min_batch, bool) or not isinstance(min_batch, int) or min_batch < 1:
             raise ValueError(f"DataParallel: min_batch must be a positive int, got {min_batch!r}")
+        if isinstance(dim, bool) or not isinstance(dim, int) or dim < 0:
+            raise ValueError(f"DataParallel: dim must be a non-negative int, got {dim!r}")
         self.module = module
+        object.__setattr__(self, "dim", dim)
+        object.__setattr__(self, "_structure", None)
         object.__setattr__(self, "threads", threads)
         object.__setattr__(self, "min_batch", min_batch)
         object.__setattr__(self, "_replicas", [])
         object.__setattr__(self, "_anchor", Tensor(np.zeros((), np.float32), requires_grad=True))
 
     def extra_repr(self) -> str:
-        return f"threads={self.threads}"
+        return f"threads={self.threads}" + (f", dim={self.dim}" if self.dim else "")
 
     # ------------------------------------------------------------- replicas
     def _sync_replicas(self, count: int) -> list[Module]:
-        """``count`` replicas that share the module's parameter arrays (made on first use)."""
-        params = list(self.module.parameters())
-        buffers = list(self.module.buffers())
+        """``count`` replicas of the module as it is now, sharing its parameter arrays.
+
+        Replicas are copied once and then brought up to date before every call:
+        parameters (the module's arrays, rebound if the module's were replaced),
+        buffers (private copies of the module's values), plain attributes
+        (numbers, strings, tuples: ``training``, a dropout's ``p``) and the hook
+        tables (shared). A change of structure (a layer added, replaced or
+        reshaped) makes them be copied again.
+        """
+        mods = list(self.module.modules())
+        shape = tuple(
+            (type(m), tuple((k, None if v is None else v.shape) for k, v in m._parameters.items()))
+            for m in mods
+        )
         reps = self._replicas
-        if reps and sum(1 for _ in reps[0].parameters()) != len(params):
-            reps.clear()  # the module was changed; copy it again
+        if shape != self._structure:
+            reps.clear()
+            object.__setattr__(self, "_structure", shape)
         while len(reps) < count:
-            memo = {id(p.data): p.data for p in params}
-            for p in params:
-                if p.grad is not None:
-                    memo[id(p.grad)] = None
+            memo: dict[int, Any] = {}
+            for m in mods:
+                for p in m._parameters.values():
+                    if p is not None:
+                        memo[id(p.data)] = p.data  # shared, not copied
+                        if p.grad is not None:
+                            memo[id(p.grad)] = None
             reps.append(copy.deepcopy(self.module, memo))
         for rep in reps[:count]:
-            for p, q in zip(params, rep.parameters()):
-                q.data = p.data
-                q.requires_grad = p.requires_grad
-                q.grad = None
-            for b, c in zip(buffers, rep.buffers()):
-                if c.data.shape == b.data.shape and c.data.dtype == b.data.dtype:
-                    c.data[...] = b.data
-                else:
-                    c.data = b.data.copy()
-            if rep.training != self.module.training:
-                rep.train(self.module.training)
+            for m, r in zip(mods, rep.modules()):
+                _sync_module(m, r)
         return reps[:count]
 
     # -------------------------------------------------------------- forward
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         first = args[0] if args else None
-        if not isinstance(first, Tensor) or first.ndim == 0:
+        dim = self.dim
+        if not isinstance(first, Tensor) or first.ndim <= dim:
             raise TypeError(
-                "DataParallel: the first argument must be a batched Tensor (N, ...), got "
-                f"{type(first).__name__ if not isinstance(first, Tensor) else 'a 0-d Tensor'}"
+                f"DataParallel: the first argument must be a Tensor with a batch dimension "
+                f"{dim}, got "
+                + (
+                    f"shape {tuple(first.shape)}"
+                    if isinstance(first, Tensor)
+                    else type(first).__name__
+                )
             )
-        n = first.shape[0]
+        n = first.shape[dim]
         grad = is_grad_enabled()
         training = grad and self.module.training
         parts = min(self.threads, n // self.min_batch)
@@ -169,8 +187,8 @@ class DataParallel(Module):
 
         def run(k: int) -> Any:
             lo, hi = bounds[k], bounds[k + 1]
-            a = [_slice(v, n, lo, hi) for v in args]
-            kw = {key: _slice(v, n, lo, hi) for key, v in kwargs.items()}
+            a = [_slice(v, dim, n, lo, hi) for v in args]
+            kw = {key: _slice(v, dim, n, lo, hi) for key, v in kwargs.items()}
             if seeds is None:
                 return models[k](*a, **kw)
             with _random.thread_rng(np.random.default_rng(int(seeds[k]))):
@@ -178,32 +196,45 @@ class DataParallel(Module):
 
         with _blas.limit(1):
             outs = _parallel.run_tasks([lambda k=k: run(k) for k in range(parts)])
-        return self._gather(outs, training)
+        return self._gather(outs, [bounds[k + 1] - bounds[k] for k in range(parts)], training)
 
-    def _gather(self, outs: list, training: bool) -> Any:
+    def _gather(self, outs: list, sizes: list[int], training: bool) -> Any:
         first = outs[0]
         if isinstance(first, Tensor):
-            return self._gather_one(outs, training)
+            return self._gather_one(outs, sizes, training)
         if isinstance(first, (tuple, list)) and all(isinstance(o, Tensor) for o in first):
             return type(first)(
-                self._gather_one([o[i] for o in outs], training) for i in range(len(first))
+                self._gather_one([o[i] for o in outs], sizes, training) for i in range(len(first))
             )
         raise TypeError(
             "DataParallel: the module must return a Tensor or a tuple of Tensors, got "
             f"{type(first).__name__}"
         )
 
-    def _gather_one(self, shards: list, training: bool) -> Tensor:
+    def _gather_one(self, shards: list, sizes: list[int], training: bool) -> Tensor:
+        dim = self.dim
+        for s, size in zip(shards, sizes):
+            if s.ndim <= dim or s.shape[dim] != size:
+                raise ValueError(
+                    f"DataParallel: every output must keep the batch dimension {dim}; a slice of "
+                    f"{size} gave an output of shape {tuple(s.shape)} (compute losses and other "
+                    "reductions on the gathered output)"
+                )
         if not training or not any(s.requires_grad for s in shards):
             xp = get_array_module(shards[0].data)
-            return Tensor._make(xp.concatenate([s.data for s in shards], axis=0), False, None, 0)
-        return _Gather.apply(self._anchor, shards=shards, owner=self)
+            return Tensor._make(xp.concatenate([s.data for s in shards], axis=dim), False, None, 0)
+        return _Gather.apply(self._anchor, shards=shards, owner=self, dim=dim)
 
     # ------------------------------------------------------------- backward
-    def _backward(self, shards: list, g: Any) -> None:
+    def _backward(self, shards: list, g: Any, dim: int) -> None:
         """Each slice's backward in its thread, then the replicas' gradients added to the module's."""
-        bounds = np.cumsum([0] + [s.shape[0] for s in shards])
-        jobs = [(s, g[bounds[k] : bounds[k + 1]]) for k, s in enumerate(shards) if s.requires_grad]
+        bounds = np.cumsum([0] + [s.shape[dim] for s in shards])
+        lead = (slice(None),) * dim
+        jobs = [
+            (s, g[(*lead, slice(bounds[k], bounds[k + 1]))])
+            for k, s in enumerate(shards)
+            if s.requires_grad
+        ]
         with _blas.limit(1):
             _parallel.run_tasks([lambda s=s, gs=gs: engine.backward([s], [gs]) for s, gs in jobs])
             self._reduce(len(shards) - 1)
@@ -243,8 +274,36 @@ class DataParallel(Module):
         _parallel.run_tasks([lambda k=k: add(k) for k in range(parts)])
 
 
-def _slice(v: Any, n: int, lo: int, hi: int) -> Any:
-    """``v[lo:hi]`` for tensors and arrays with ``n`` rows; anything else as it is."""
-    if isinstance(v, (Tensor, np.ndarray)) and v.ndim > 0 and v.shape[0] == n:
-        return v[lo:hi]
+def _slice(v: Any, dim: int, n: int, lo: int, hi: int) -> Any:
+    """``v`` sliced ``lo:hi`` along ``dim`` for tensors and arrays of size ``n`` there;
+    anything else as it is."""
+    if isinstance(v, (Tensor, np.ndarray)) and v.ndim > dim and v.shape[dim] == n:
+        return v[(slice(None),) * dim + (slice(lo, hi),)]
     return v
+
+
+_PLAIN = (bool, int, float, str, type(None))
+
+
+def _sync_module(m: Module, r: Module) -> None:
+    """Bring replica ``r`` of module ``m`` up to date (see ``DataParallel._sync_replicas``)."""
+    for name, p in m._parameters.items():
+        q = r._parameters[name]
+        if p is not None and q is not None:
+            q.data = p.data
+            q.requires_grad = p.requires_grad
+            q.grad = None
+    for name, b in m._buffers.items():
+        c = r._buffers.get(name)
+        if b is None or c is None:
+            r._buffers[name] = None if b is None else Tensor(b.data.copy())
+        elif c.data.shape == b.data.shape and c.data.dtype == b.data.dtype:
+            c.data[...] = b.data
+        else:
+            c.data = b.data.copy()
+    d = r.__dict__
+    for k, v in m.__dict__.items():
+        if isinstance(v, _PLAIN) or (type(v) is tuple and all(isinstance(e, _PLAIN) for e in v)):
+            d[k] = v
+    d["_forward_hooks"] = m._forward_hooks
+    d["_forward_pre_hooks"] = m._forward_pre_hooks

@@ -207,8 +207,24 @@ def test_errors_name_the_wrapper():
     with pytest.raises(ValueError, match=r"DataParallel: threads must be a positive int, got 0"):
         nn.DataParallel(nn.Linear(2, 2), threads=0)
     dp = nn.DataParallel(nn.Linear(2, 2), threads=2)
-    with pytest.raises(TypeError, match=r"DataParallel: the first argument must be a batched"):
+    with pytest.raises(
+        TypeError, match=r"first argument must be a Tensor with a batch dimension 0"
+    ):
         dp(np.zeros((4, 2)))
+    with pytest.raises(ValueError, match=r"DataParallel: dim must be a non-negative int, got -1"):
+        nn.DataParallel(nn.Linear(2, 2), dim=-1)
+
+    class Reduces(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 2)
+
+        def forward(self, x):
+            return self.lin(x).sum()
+
+    with pytest.raises(ValueError, match=r"every output must keep the batch dimension 0; a slice "
+                       r"of 2 gave an output of shape \(\)"):  # fmt: skip
+        nn.DataParallel(Reduces(), threads=2)(gn.zeros((4, 2)))
 
     class Bad(nn.Module):
         def forward(self, x):
@@ -246,3 +262,53 @@ def test_blas_limit_sets_and_restores():
     with _blas.limit(1) as ok:
         assert ok and ctl.get() == 1
     assert ctl.get() == before
+
+
+def test_time_major_sequences_are_sliced_along_dim_1():
+    """An LSTM with batch_first=False takes (T, N, F): dim=1 slices the batch, not time."""
+    gn.manual_seed(0)
+    lstm = nn.LSTM(3, 5).to(dtype=np.float64)
+
+    class Last(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = lstm
+
+        def forward(self, x):
+            return self.lstm(x)[0]  # (T, N, H)
+
+    m = Last()
+    dp = nn.DataParallel(m, threads=2, dim=1)
+    x = gn.tensor(np.random.default_rng(0).standard_normal((7, 6, 3)))
+    out = dp(x)
+    ref = m(x)
+    np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-12)
+    (out**2).sum().backward()
+    got = _grads(m)
+    m.zero_grad()
+    (ref**2).sum().backward()
+    for a, b in zip(got, _grads(m)):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
+
+
+def test_replicas_follow_attribute_hook_and_structure_changes():
+    m = _cnn(dropout=0.5).to(dtype=np.float64)
+    dp = nn.DataParallel(m, threads=2)
+    x, y = _batch(8)
+    dp(x)
+    for mod in m.modules():  # dropout switched off after the replicas were made
+        if isinstance(mod, nn.Dropout):
+            mod.p = 0.0
+    seen = []
+    m.register_forward_hook(lambda mod, i, o: seen.append(i[0].shape[0]))  # hooks too
+    out = dp(x)
+    with gn.no_grad():
+        np.testing.assert_allclose(out.numpy(), m(x).numpy(), rtol=1e-12, atol=1e-12)
+    assert sorted(seen[:2]) == [4, 4]
+    # a layer replaced by another of a different kind: the replicas are copied again
+    last = list(m._modules)[-1]
+    setattr(m, last, nn.Sequential(nn.Linear(1024, 10), nn.Tanh()).to(dtype=np.float64))
+    old = dp._replicas[0]
+    with gn.no_grad():
+        np.testing.assert_allclose(dp(x).numpy(), m(x).numpy(), rtol=1e-12, atol=1e-12)
+    assert dp._replicas[0] is not old
