@@ -5,8 +5,10 @@ core, and only the matrix products use every core. Slicing the batch and
 running each slice's forward and backward in its own Python thread, with the
 BLAS library on one thread, puts every pass on every core: NumPy releases the
 GIL inside its loops, so for models whose ops work on large arrays (the
-convolutional networks, wide MLPs) the threads hardly wait for each other.
-Models made of many small ops (an LSTM over short rows) gain nothing this way.
+convolutional networks) the threads hardly wait for each other: the seed CNN's
+training step is 1.2x faster on 2 cores. Models made of a few small products
+(an MLP at batch 128) or of many small ops (an LSTM over 28 rows) gain little
+or lose (0.85x and 1.01x measured): there the threads wait for the GIL.
 
 How it works: each extra thread has a replica of the module whose parameters
 share their arrays with the module's (no copy) but collect their own
