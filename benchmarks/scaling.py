@@ -12,6 +12,9 @@ removed unless ``--keep-openblas-env``):
   that have one: the seed CNN's conv channels (32w, 64w), the MLP's hidden
   layers (512w, 256w) and the LSTM's hidden size (128w).
 
+``--parallel`` also measures glassnet wrapped in ``nn.DataParallel`` (the batch
+sliced over ``--threads`` threads, as ``benchmarks.run`` does) at every point.
+
 Writes ``benchmarks/scaling.md`` (the tables), ``benchmarks/scaling.png`` (the
 curves; needs matplotlib, the ``plot`` extra) and refreshes the "Scaling"
 section of ``benchmarks/results.md`` (a summary and links), so ``results.md``
@@ -40,8 +43,9 @@ __all__ = ["sweep", "write_markdown", "write_png", "update_results", "main"]
 def _point(model: str, mode: str, batch: int, width: int, args: argparse.Namespace,
            env: dict[str, str]) -> dict[str, Any]:  # fmt: skip
     steps = args.steps if batch * width <= 256 else max(5, args.steps // 2)
+    frameworks = ("glassnet", "glassnet-dp", "torch") if args.parallel else ("glassnet", "torch")
     r = measure(model, mode, batch=batch, steps=steps, rounds=args.rounds, threads=args.threads,
-                width=width, env=env)  # fmt: skip
+                width=width, env=env, frameworks=frameworks)  # fmt: skip
     g, t = r["glassnet"], r["torch"]
     flops = forward_flops(model, width) * (3 if mode == "train" else 1) * batch
     row = {
@@ -51,10 +55,15 @@ def _point(model: str, mode: str, batch: int, width: int, args: argparse.Namespa
         "gn_gflops": flops / g["median_s"] / 1e9, "torch_gflops": flops / t["median_s"] / 1e9,
         "gn_mb": g["peak_mb"], "torch_mb": t["peak_mb"],
     }  # fmt: skip
+    dp = r.get("glassnet-dp")
+    if dp is not None:
+        row.update(dp_sps=dp["samples_per_s"], dp_mb=dp["peak_mb"],
+                   dp_ratio=dp["samples_per_s"] / t["samples_per_s"])  # fmt: skip
     print(
         f"{model:12s} {mode:5s} batch {batch:4d} width {width}: glassnet {row['gn_sps']:8.0f}/s"
         f" torch {row['torch_sps']:8.0f}/s ratio {row['ratio']:.2f}x, peak"
-        f" {row['gn_mb']:.0f} vs {row['torch_mb']:.0f} MB",
+        f" {row['gn_mb']:.0f} vs {row['torch_mb']:.0f} MB"
+        + (f"; DataParallel {row['dp_sps']:8.0f}/s {row['dp_ratio']:.2f}x" if dp else ""),
         flush=True,
     )
     return row
@@ -82,15 +91,23 @@ def sweep(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[dict[str
 
 def _table(rows: list[dict[str, Any]], key: str) -> list[str]:
     head = "batch" if key == "batch" else "width"
+    par = any("dp_sps" in r for r in rows)
+    extra = " DataParallel samples/s | ratio | DataParallel peak MB |" if par else ""
     lines = [
         f"| model | {head} | glassnet samples/s | PyTorch samples/s | ratio | glassnet GFLOP/s |"
-        " glassnet peak MB | PyTorch peak MB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        " glassnet peak MB | PyTorch peak MB |" + extra,
+        "|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|---:|---:|" if par else ""),
     ]
     for r in rows:
+        cells = (
+            f" {r['dp_sps']:,.0f} | {r['dp_ratio']:.2f}x | {r['dp_mb']:.0f} |"
+            if "dp_sps" in r
+            else (" | | |" if par else "")
+        )
         lines.append(
             f"| {r['model']} | {r[key]} | {r['gn_sps']:,.0f} | {r['torch_sps']:,.0f} | "
             f"{r['ratio']:.2f}x | {r['gn_gflops']:.0f} | {r['gn_mb']:.0f} | {r['torch_mb']:.0f} |"
+            + cells
         )
     return lines
 
@@ -136,8 +153,10 @@ def write_png(path: Path, by_batch: list, by_width: list, mode: str) -> bool:
                 continue
             pts = [r for r in rows if r["model"] == names[j]]
             xs = [r[key] for r in pts]
-            for fw, style in (("gn", "o-"), ("torch", "s--")):
-                name = "glassnet" if fw == "gn" else "PyTorch"
+            series = [("gn", "o-", "glassnet"), ("torch", "s--", "PyTorch")]
+            if all("dp_sps" in r for r in pts):
+                series.insert(1, ("dp", "^-", "glassnet, DataParallel"))
+            for fw, style, name in series:
                 ax_s.plot(xs, [r[f"{fw}_sps"] for r in pts], style, label=name)
                 ax_m.plot(xs, [r[f"{fw}_mb"] for r in pts], style, label=name)
             for ax in (ax_s, ax_m):
@@ -184,8 +203,10 @@ def update_results(results: Path, md: Path, png: Path | None, by_batch: list, by
             cells = []
             for k in keys:
                 r = next((r for r in rows if r["model"] == m and r[key] == k), None)
+                dp = (f" ({r['dp_ratio']:.2f}x with DataParallel)"
+                      if r is not None and "dp_ratio" in r else "")  # fmt: skip
                 cells.append("" if r is None else
-                             f"{r['ratio']:.2f}x, {r['gn_mb']:.0f}/{r['torch_mb']:.0f} MB")  # fmt: skip
+                             f"{r['ratio']:.2f}x{dp}, {r['gn_mb']:.0f}/{r['torch_mb']:.0f} MB")  # fmt: skip
             lines.append(f"| {m} | " + " | ".join(cells) + " |")
         lines.append("")
     _write(results, text + "\n".join(lines))
@@ -214,6 +235,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--rounds", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--keep-openblas-env", action="store_true")
+    p.add_argument("--parallel", action="store_true",
+                   help="also measure glassnet in nn.DataParallel(threads=--threads)")  # fmt: skip
     p.add_argument("--out", default=str(HERE / "scaling.md"))
     p.add_argument("--png", default=str(HERE / "scaling.png"))
     p.add_argument("--results", default=str(HERE / "results.md"),
@@ -227,7 +250,8 @@ def main(argv: list[str] | None = None) -> None:
     gflops, blas = matmul_rate(worker_env(args.threads, args.keep_openblas_env))
     header = [
         f"Run {_now()} with `python -m benchmarks.scaling --mode {args.mode} --rounds"
-        f" {args.rounds} --steps {args.steps} --threads {args.threads}`.",
+        f" {args.rounds} --steps {args.steps} --threads {args.threads}"
+        f"{' --parallel' if args.parallel else ''}`.",
         "",
         f"- Machine: {info['cpu']}, {info['cores']} cores; both frameworks at {args.threads}"
         f" threads; NumPy {info['numpy']}; BLAS in the workers: {blas}",
@@ -235,6 +259,12 @@ def main(argv: list[str] | None = None) -> None:
         "- Each point: median step time of one process per framework (alternating, "
         f"{args.rounds} round(s)), samples/s = batch / median step.",
     ]
+    if args.parallel:
+        header.append(
+            f"- DataParallel: glassnet in `nn.DataParallel(model, threads={args.threads})` with"
+            f" `gn.set_num_threads({args.threads})` (the batch sliced over the threads, BLAS on"
+            " one thread per slice); its ratio is to the same PyTorch figure."
+        )
     by_batch, by_width = sweep(args)
     md = Path(args.out)
     write_markdown(md, by_batch, by_width, args, header)

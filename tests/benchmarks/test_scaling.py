@@ -65,3 +65,35 @@ def test_png_is_written(tmp_path):
     png = tmp_path / "scaling.png"
     assert scaling.write_png(png, _rows("batch", [32, 64]), _rows("width", [1, 2]), "train")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _with_parallel(rows: list[dict]) -> list[dict]:
+    for r in rows:
+        r.update(dp_sps=r["gn_sps"] * 1.5, dp_ratio=3.0, dp_mb=r["gn_mb"] + 1)
+    return rows
+
+
+def test_parallel_columns_in_the_tables_results_and_figure(tmp_path):
+    md, results = tmp_path / "scaling.md", tmp_path / "results.md"
+    rows = _with_parallel(_rows("batch", [32, 64]))
+    scaling.write_markdown(md, rows, [], ARGS, ["hdr"])
+    assert "| mlp | 64 | 64,000 | 32,000 | 2.00x | 10 | 192 | 576 | 96,000 | 3.00x | 193 |" in (
+        md.read_text()
+    )
+    scaling.update_results(results, md, None, rows, [], ARGS)
+    assert "| mlp | 2.00x (3.00x with DataParallel), 96/288 MB |" in results.read_text()
+    pytest.importorskip("matplotlib")
+    assert scaling.write_png(tmp_path / "s.png", rows, [], "train")
+
+
+def test_run_writes_the_dataparallel_table(tmp_path):
+    pytest.importorskip("torch")
+    results = tmp_path / "results.md"
+    row = {"model": "mlp", "mode": "train", "gn_sps": 2.0, "torch_sps": 1.0, "ratio": 2.0,
+           "gn_ms": 1.0, "torch_ms": 2.0, "gn_gflops": 1.0, "torch_gflops": 0.5, "gn_mb": 1.0,
+           "torch_mb": 2.0, "dp_sps": 3.0, "dp_ms": 0.7, "dp_ratio": 3.0, "dp_gflops": 1.5,
+           "dp_mb": 1.5}  # fmt: skip
+    info = {"cpu": "cpu", "cores": 2, "python": "3", "numpy": "2"}
+    args = argparse.Namespace(rounds=1, steps=1, threads=2, batch=128)
+    run.write_results(results, [row], info, 100.0, "blas", args)
+    assert "| mlp | train | 3 | **3.00x** | 1.50x | 2 (2%) | 2 |" in results.read_text()
