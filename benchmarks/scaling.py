@@ -182,13 +182,19 @@ SECTION = "## Scaling"
 
 def update_results(results: Path, md: Path, png: Path | None, by_batch: list, by_width: list,
                    args: argparse.Namespace) -> None:  # fmt: skip
-    """Replace (or add) the "Scaling" section of ``results.md`` with a summary and links."""
+    """Replace (or add) the "Scaling" section of ``results.md`` with a summary and links;
+    the sections after it are kept."""
     text = results.read_text() if results.exists() else "# Benchmark results\n"
+    after = ""
     if SECTION in text:
-        text = text[: text.index(SECTION)].rstrip("\n") + "\n"
+        start = text.index(SECTION)
+        nxt = text.find("\n## ", start + len(SECTION))
+        after = "" if nxt == -1 else text[nxt + 1 :]
+        text = text[:start].rstrip("\n") + "\n"
     rel = os.path.relpath(md, results.parent)
     lines = ["", SECTION, "",
-             f"From `python -m benchmarks.scaling --mode {args.mode}` ({_now()}); full tables in"
+             f"From `python -m benchmarks.scaling --mode {args.mode}"
+             f"{' --parallel' if getattr(args, 'parallel', False) else ''}` ({_now()}); full tables in"
              f" [{rel}]({rel})" + (f", curves in [{os.path.relpath(png, results.parent)}]"
                                   f"({os.path.relpath(png, results.parent)})" if png else "") + ".",
              "", "Speed ratio (glassnet / PyTorch samples per second) and peak MB (glassnet /"
@@ -209,7 +215,7 @@ def update_results(results: Path, md: Path, png: Path | None, by_batch: list, by
                              f"{r['ratio']:.2f}x{dp}, {r['gn_mb']:.0f}/{r['torch_mb']:.0f} MB")  # fmt: skip
             lines.append(f"| {m} | " + " | ".join(cells) + " |")
         lines.append("")
-    _write(results, text + "\n".join(lines))
+    _write(results, text + "\n".join(lines) + ("\n" + after if after else ""))
 
 
 def _now() -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import os
+import warnings
 from typing import Any
 
 import numpy as np
@@ -196,7 +197,9 @@ class DataParallel(Module):
             with _random.thread_rng(np.random.default_rng(int(seeds[k]))):
                 return models[k](*a, **kw)
 
-        with _blas.limit(1):
+        with _blas.limit(1) as limited:
+            if not limited:
+                _warn_unlimited_blas()
             outs = _parallel.run_tasks([lambda k=k: run(k) for k in range(parts)])
         return self._gather(outs, [bounds[k + 1] - bounds[k] for k in range(parts)], training)
 
@@ -274,6 +277,22 @@ class DataParallel(Module):
                 fa[lo:hi] += fb[lo:hi]
 
         _parallel.run_tasks([lambda k=k: add(k) for k in range(parts)])
+
+
+_warned: list[bool] = []
+
+
+def _warn_unlimited_blas() -> None:
+    """Say once that the slices' matrix products may oversubscribe the cores."""
+    if not _warned:
+        _warned.append(True)
+        warnings.warn(
+            "DataParallel: the BLAS library's thread count cannot be set here (no OpenBLAS "
+            "found and threadpoolctl not installed), so each slice's matrix products may use "
+            "every core; set OMP_NUM_THREADS=1 / MKL_NUM_THREADS=1 or install threadpoolctl",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def _slice(v: Any, dim: int, n: int, lo: int, hi: int) -> Any:

@@ -46,6 +46,15 @@ def test_results_section_is_replaced_not_duplicated(tmp_path):
     assert "| mlp | 2.00x, 96/288 MB |" in text
 
 
+def test_results_sections_after_scaling_are_kept(tmp_path):
+    results = tmp_path / "results.md"
+    results.write_text("# Benchmark results\n\n## Scaling\n\nold\n\n## MPI\n\nkept\n")
+    scaling.update_results(results, tmp_path / "s.md", None, _rows("batch", [32]), [], ARGS)
+    text = results.read_text()
+    assert "old" not in text and text.endswith("## MPI\n\nkept\n")
+    assert text.index("## Scaling") < text.index("## MPI")
+
+
 def test_run_keeps_the_scaling_section(tmp_path, monkeypatch):
     pytest.importorskip("torch")
     results = tmp_path / "results.md"

@@ -312,3 +312,18 @@ def test_replicas_follow_attribute_hook_and_structure_changes():
     with gn.no_grad():
         np.testing.assert_allclose(dp(x).numpy(), m(x).numpy(), rtol=1e-12, atol=1e-12)
     assert dp._replicas[0] is not old
+
+
+def test_a_blas_without_thread_control_is_reported_once(monkeypatch):
+    from glassnet.nn import parallel
+
+    monkeypatch.setattr(_blas, "controller", lambda: None)
+    monkeypatch.setattr(parallel, "_warned", [])
+    dp = nn.DataParallel(nn.Linear(2, 2), threads=2)
+    with pytest.warns(RuntimeWarning, match=r"DataParallel: the BLAS library's thread count"):
+        dp(gn.zeros((4, 2)))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dp(gn.zeros((4, 2)))  # only once
