@@ -21,6 +21,7 @@ from ..nn.layers.linear import Identity, Linear
 from ..nn.layers.mlp import MLP, Perceptron
 from ..nn.layers.norm import BatchNorm1d, BatchNorm2d
 from ..nn.layers.pooling import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
+from ..nn.parallel import DataParallel
 from ..ops.pool import _adaptive_size
 from .onnx_builder import OnnxBuilder, OnnxValue, register_onnx_converter
 
@@ -36,6 +37,13 @@ def _sequential(b: OnnxBuilder, m: Sequential, x: Any) -> Any:
 
 register_onnx_converter(Sequential, _sequential)
 register_onnx_converter(MLP, _sequential)
+
+
+def _data_parallel(b: OnnxBuilder, m: DataParallel, *xs: Any) -> Any:
+    return b.call(m.module, *xs)  # threads are a way of running the module, not part of it
+
+
+register_onnx_converter(DataParallel, _data_parallel)
 
 
 def _identity(b: OnnxBuilder, m: Any, x: OnnxValue) -> str:

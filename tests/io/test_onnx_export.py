@@ -123,6 +123,18 @@ def test_seed_cnn(bn, rng, tmp_path):
     check_export(model, _x(rng, 2, 1, 28, 28), tmp_path, others=[_x(rng, 5, 1, 28, 28)])
 
 
+def test_a_data_parallel_wrapper_exports_its_module(rng, tmp_path):
+    """Threads are a way of running the module: the graph is the module's (sliced batches of
+    8 images when computing the reference outputs)."""
+    model = nn.DataParallel(seed_cnn(batch_norm=True), threads=2)
+    _randomise_stats(model.module, rng)
+    sess = check_export(model, _x(rng, 8, 1, 28, 28), tmp_path, others=[_x(rng, 3, 1, 28, 28)])
+    assert not any(
+        n.op_type == "Concat" for n in onnx.load(str(tmp_path / "model.onnx")).graph.node
+    )
+    assert sess is not None
+
+
 def test_seed_cnn_bn_after_training_steps(rng, tmp_path):
     model = seed_cnn(batch_norm=True, width=1, image_size=12)
     model.train()
