@@ -9,7 +9,7 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    from .options import add_trained_model_arguments
+    from .options import add_threads_argument, add_trained_model_arguments
 
     p = sub.add_parser(
         "evaluate",
@@ -23,6 +23,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--batch-size", default="256", metavar="N", help="evaluation batch size (default 256)"
     )
+    add_threads_argument(p)
     return p
 
 
@@ -37,5 +38,6 @@ def run(args: argparse.Namespace) -> int:
         data=args.data,
         batch_size=positive_int("batch_size", args.batch_size),
         download=not args.no_download,
+        threads=positive_int("threads", args.threads),
     )
     return 0

@@ -311,6 +311,16 @@ def resume_config(
     return resolve_config(overrides, run.file(RunFolder.CONFIG))
 
 
+def add_threads_argument(p: argparse.ArgumentParser) -> None:
+    """``--threads N``: run the model on slices of each batch in N threads (``nn.DataParallel``)."""
+    p.add_argument(
+        "--threads",
+        default="1",
+        metavar="N",
+        help="slice each batch over N threads (nn.DataParallel; for CNNs on N cores; default 1)",
+    )
+
+
 def add_trained_model_arguments(
     p: argparse.ArgumentParser, run_example: str, *, data: bool = True
 ) -> None:

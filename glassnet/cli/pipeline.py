@@ -333,7 +333,9 @@ def train_run(
         return {"run": run.path}
     if logger.best_epoch is not None:
         load_checkpoint(run.file(run.BEST), model=model, restore_rng=False)
-    test = _test_results(model, x_test, y_test, len(names), batch_size=256)
+    test = _test_results(
+        model, x_test, y_test, len(names), batch_size=256, threads=config.get("threads", 1)
+    )
     cm = test["confusion_matrix"]
     final = {
         "test_loss": test["loss"],
@@ -371,14 +373,23 @@ def train_run(
     }
 
 
+def sliced(model: Any, threads: int) -> Any:
+    """``model`` run on slices of each batch in ``threads`` threads (itself for one thread)."""
+    from ..nn.parallel import DataParallel
+
+    return DataParallel(model, threads=threads) if threads > 1 else model
+
+
 def _test_results(
-    model: Any, x: Any, y: Any, num_classes: int, *, batch_size: int
+    model: Any, x: Any, y: Any, num_classes: int, *, batch_size: int, threads: int = 1
 ) -> dict[str, Any]:
     """``loss``, ``accuracy`` and ``confusion_matrix`` of ``model`` on ``(x, y)``, in one pass."""
     from ..train import ConfusionMatrix, evaluate
 
     metrics = ("accuracy", ConfusionMatrix(num_classes))
-    return evaluate(model, (x, y), loss=LOSS, metrics=metrics, batch_size=batch_size)
+    return evaluate(
+        sliced(model, threads), (x, y), loss=LOSS, metrics=metrics, batch_size=batch_size
+    )
 
 
 def _explanations(
@@ -527,8 +538,11 @@ def evaluate_checkpoint(
     batch_size: int = 256,
     download: bool = True,
     out: IO[str] | None = None,
+    threads: int = 1,
 ) -> dict[str, Any]:
     """Load a run's (or a checkpoint file's) model and print its test loss, accuracy and confusion matrix.
+
+    ``threads`` above one slices each batch over that many threads (``nn.DataParallel``).
 
     Returns
     -------
@@ -545,7 +559,7 @@ def evaluate_checkpoint(
         model.to(t.config["device"])  # batches follow the model (fit/evaluate/predict)
     x, y = load_split(t.data, "test", download=download)
     x = to_layout(x, t.layout)
-    result = _test_results(model, x, y, len(names), batch_size=batch_size)
+    result = _test_results(model, x, y, len(names), batch_size=batch_size, threads=threads)
     print(f"Model: {t.config['model']} from {t.path} (epoch {t.epoch})", file=out)
     print(f"Data: {t.data}, test split, {len(x)} images", file=out)
     print(f"loss: {result['loss']:.4f}", file=out)

@@ -32,7 +32,7 @@ _NPY_MAGIC = b"\x93NUMPY"
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Add ``glassnet predict`` to the sub-command parsers ``sub``."""
-    from .options import add_trained_model_arguments
+    from .options import add_threads_argument, add_trained_model_arguments
 
     p = sub.add_parser(
         "predict",
@@ -67,6 +67,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         metavar="K",
         help="also write the K-1 next most probable classes (default 1)",
     )
+    add_threads_argument(p)
     return p
 
 
@@ -249,6 +250,7 @@ def predict_file(
     batch_size: int = 256,
     top_k: int = 1,
     out: IO[str] | None = None,
+    threads: int = 1,
 ) -> dict[str, Any]:
     """Classify the images in ``input_path`` with a trained model; write a CSV and print a summary.
 
@@ -268,6 +270,8 @@ def predict_file(
         Classes per row, most probable first (at most the number of classes).
     out : file-like, optional
         Where the summary goes (default ``sys.stdout``).
+    threads : int, default 1
+        Slice each batch over this many threads (``nn.DataParallel``).
 
     Returns
     -------
@@ -280,11 +284,12 @@ def predict_file(
     from ..models.registry import to_layout
     from ..train import predict
     from .options import DATASETS, UsageError, positive_int
-    from .pipeline import load_trained
+    from .pipeline import load_trained, sliced
 
     out = out if out is not None else sys.stdout
     batch_size = positive_int("batch_size", batch_size)
     top_k = positive_int("top_k", top_k)
+    threads = positive_int("threads", threads)
     _check_out(out_path, input_path)
     t = load_trained("predict", run_dir=run_dir, checkpoint=checkpoint, which=which)
     names = t.class_names
@@ -297,7 +302,7 @@ def predict_file(
     model = t.model
     if t.config.get("device", "cpu") != "cpu":
         model.to(t.config["device"])  # batches follow the model
-    logits = predict(model, to_layout(x, t.layout), batch_size=batch_size)
+    logits = predict(sliced(model, threads), to_layout(x, t.layout), batch_size=batch_size)
     order = np.argsort(-logits, axis=1, kind="stable")  # ties: the lower class, as argmax
     probs = softmax(logits)
     predicted = order[:, 0]
@@ -326,5 +331,6 @@ def run(args: argparse.Namespace) -> int:
         out_path=args.out,
         batch_size=args.batch_size,
         top_k=args.top_k,
+        threads=args.threads,
     )
     return 0

@@ -74,3 +74,6 @@ def test_evaluate_checkpoint_prints_and_returns_the_results(run_dir):
     cm = result["confusion_matrix"]
     assert cm.shape == (10, 10) and cm.sum() == 1000
     assert np.isclose(np.trace(cm) / 1000, result["accuracy"])
+    sliced = evaluate_checkpoint(run_dir=run_dir[0], batch_size=500, out=io.StringIO(), threads=2)
+    np.testing.assert_array_equal(sliced["confusion_matrix"], cm)  # the same model, in 2 threads
+    assert sliced["loss"] == pytest.approx(result["loss"], rel=1e-6)

@@ -130,6 +130,21 @@ def test_idx_bytes_by_hand(tmp_path):
     assert description == "uint8 (2, 28, 28), scaled by 1/255"
 
 
+def test_threads_give_the_same_csv(run, images, tmp_path, monkeypatch, capsys):
+    """--threads 2 slices each batch over two threads (nn.DataParallel): the same predictions."""
+    monkeypatch.chdir(tmp_path)
+    np.save("images.npy", images)
+    csvs = []
+    for threads in ("1", "2"):
+        status, _, err = predict(capsys, run[0], "--input", "images.npy", "--threads", threads,
+                                 "--out", f"p{threads}.csv")  # fmt: skip
+        assert status == 0, err
+        csvs.append(read_csv(tmp_path / f"p{threads}.csv"))
+    (h1, r1), (h2, r2) = csvs
+    assert h1 == h2 and [r[:3] for r in r1] == [r[:3] for r in r2]
+    np.testing.assert_allclose([float(r[3]) for r in r1], [float(r[3]) for r in r2], atol=1e-6)
+
+
 def test_top_k_columns(run, images, tmp_path, capsys):
     run_dir, model = run
     np.save(tmp_path / "images.npy", images)
@@ -243,6 +258,7 @@ def test_bad_input_is_one_line_and_writes_nothing(
         (["--out", "."], 2, "--out: '.' is a folder; expected a CSV file name"),
         (["--out", "images.npy"], 2, "--out: 'images.npy' is the --input file"),
         (["--which", "last"], 1, "has no last.safetensors"),
+        (["--threads", "0"], 2, "--threads: must be a positive integer, got '0'"),
     ],
 )
 def test_bad_options(run, images, tmp_path, monkeypatch, capsys, args, status, message):
