@@ -47,7 +47,8 @@ def _default_threads() -> int:
 
 
 def num_threads() -> int:
-    """Threads the conv/pool ops split their NumPy passes over."""
+    """glassnet's own thread count (``gn.get_num_threads()``): the threads the optimizers
+    share their updates between and the conv/pool/batch-norm ops split big passes over."""
     global _threads
     if _threads is None:
         _threads = max(1, min(_default_threads(), 16))
@@ -55,7 +56,15 @@ def num_threads() -> int:
 
 
 def set_num_threads(n: int) -> None:
-    """Use ``n`` threads (``1``: run every pass in the calling thread)."""
+    """Use ``n`` threads for glassnet's own NumPy work (``gn.set_num_threads(n)``).
+
+    ``1`` (the default, or ``GLASSNET_NUM_THREADS``) runs every pass in the
+    calling thread. Above one, optimizers share out their blocked updates
+    and big conv/pool/batch-norm passes are split; this pays inside
+    :class:`glassnet.nn.DataParallel` (BLAS on one thread per slice) and
+    little otherwise (see the module docstring). ``fit(threads=n)`` sets it
+    for the run and restores it afterwards.
+    """
     global _threads, _executor
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
