@@ -20,6 +20,19 @@ def input_shape(name: str) -> tuple[int, ...]:
     return {"mlp": (784,), "lstm_attn": (28, 28)}.get(name, (1, 28, 28))
 
 
+def batches(model: str, batch: int, n: int = 4) -> list[tuple[Any, Any]]:
+    """``n`` fixed random batches ``(x, y)`` of ``model``'s input shape (NumPy, seed 0),
+    the same in every framework and every benchmark."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    shape = input_shape(model)
+    return [
+        (rng.random((batch,) + shape, dtype=np.float32), rng.integers(0, 10, batch))
+        for _ in range(n)
+    ]
+
+
 def forward_flops(name: str, width: int = 1) -> float:
     """Forward FLOPs per sample (2 x multiply-adds of convolutions, products and the recurrence)."""
     if name.startswith("seed_cnn"):

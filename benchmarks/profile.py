@@ -45,9 +45,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from .models import MODELS, build_glassnet, input_shape
+from .models import MODELS, batches, build_glassnet
 
 HERE = Path(__file__).resolve().parent
 
@@ -138,22 +136,13 @@ def instrumented(timer: OpTimer) -> Iterator[None]:
             setattr(cls, meth, f)
 
 
-def _batches(model: str, batch: int, n: int = 4) -> list[tuple[np.ndarray, np.ndarray]]:
-    rng = np.random.default_rng(0)
-    shape = input_shape(model)
-    return [
-        (rng.random((batch,) + shape, dtype=np.float32), rng.integers(0, 10, batch))
-        for _ in range(n)
-    ]
-
-
 def _setup(model: str, mode: str, batch: int, width: int, device: str) -> tuple:
     import glassnet as gn
     from glassnet import optim
 
     gn.manual_seed(0)
     net = build_glassnet(model, width).to(device)
-    data = [(gn.tensor(x).to(device), gn.tensor(y).to(device)) for x, y in _batches(model, batch)]
+    data = [(gn.tensor(x).to(device), gn.tensor(y).to(device)) for x, y in batches(model, batch)]
     if mode == "train":
         net.train()
         return net, data, optim.Adam(net.parameters(), lr=1e-3)

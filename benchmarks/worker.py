@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from .models import build_glassnet, build_torch, input_shape
+from .models import batches, build_glassnet, build_torch
 
 
 def _rss_mb() -> float:
@@ -38,15 +38,6 @@ def _current_rss_mb() -> float:
     with open("/proc/self/statm") as f:
         pages = int(f.read().split()[1])
     return pages * resource.getpagesize() / 2**20
-
-
-def _batches(model: str, batch: int, n: int = 4) -> list[tuple[np.ndarray, np.ndarray]]:
-    rng = np.random.default_rng(0)
-    shape = input_shape(model)
-    return [
-        (rng.random((batch,) + shape, dtype=np.float32), rng.integers(0, 10, batch))
-        for _ in range(n)
-    ]
 
 
 def run_glassnet(args: argparse.Namespace) -> list[float]:
@@ -64,7 +55,7 @@ def run_glassnet(args: argparse.Namespace) -> list[float]:
         gn.set_num_threads(args.threads)
         model = gn.nn.DataParallel(model, threads=args.threads)
     data = [
-        (gn.tensor(x).to(dev), gn.tensor(y).to(dev)) for x, y in _batches(args.model, args.batch)
+        (gn.tensor(x).to(dev), gn.tensor(y).to(dev)) for x, y in batches(args.model, args.batch)
     ]
     times = []
     if args.mode == "train":
@@ -112,7 +103,7 @@ def run_torch(args: argparse.Namespace) -> list[float]:
     model = build_torch(args.model, args.width).to(dev)
     data = [
         (torch.from_numpy(x).to(dev), torch.from_numpy(y).to(dev))
-        for x, y in _batches(args.model, args.batch)
+        for x, y in batches(args.model, args.batch)
     ]
     times = []
     if args.mode == "train":
