@@ -1,31 +1,49 @@
-"""Reverse-mode differentiation over the recorded graph.
+"""Reverse-mode differentiation over the recorded graph: plan, then execute.
 
-The engine walks the graph of :class:`~glassnet.autograd.function.Function`
-nodes in reverse topological order (computed iteratively, never by
-recursion), calls each node's ``backward`` once with the summed gradients of
-its outputs, sums every returned gradient down to its input's shape
-(un-broadcasting), and accumulates it. After a node's backward has run, its
-saved arrays and its references to inputs are dropped, so intermediates are
-garbage as soon as nothing else holds them.
+A backward pass has two steps.
+
+1. :func:`plan` looks at the graph and decides, without running or changing
+   anything: the order of the nodes (reverse topological, computed
+   iteratively, never by recursion) and, for each node whose backward will
+   run, which of its inputs get a gradient. For ``backward()`` that is what
+   each node recorded (``needs_input_grad``); for ``autograd.grad()`` only the
+   inputs that lead to the requested tensors, so a layer's weight gradient is
+   not computed when only its input's is asked for.
+2. The nodes run in that order. :func:`backprop_node` calls one node's
+   ``backward`` with the summed gradients of its outputs (zeros for outputs
+   that took part in nothing). The engine sums each returned gradient down to
+   its input's shape (un-broadcasting) and adds it to what that input already
+   received. After a node's backward has run, its saved arrays and its
+   references to its inputs are dropped (unless ``retain_graph``), so
+   intermediates are garbage as soon as nothing else holds them.
+
+``backward()`` and ``autograd.grad()`` differ only in where the gradients that
+reach the graph's ends go: into the leaves' ``.grad`` (and the ``.grad`` of
+non-leaf tensors that asked for it with ``retain_grad()``), or into the tuple
+``grad()`` returns, touching no ``.grad``. A node is never modified by the
+engine except to free it: when the plan asks for fewer input gradients than a
+node recorded, its backward runs on a shallow copy that says so.
 
 Aliasing rule: a gradient array handed to a leaf's ``.grad`` never shares
 memory with another leaf's gradient, so in-place updates of ``.grad``
 (clipping, weight decay) are safe. Arrays the engine did not allocate are
 never modified in place.
 
-Fusion: a node that declares ``absorbs_relu`` (max pooling) and reads the output
-of a ReLU node that nothing else reads computes the gradient of the ReLU's input
-itself (``backward_through_relu``), masking its own gradient, which is smaller
-than the ReLU's. The result is the same; the ReLU's full-size backward pass is
-saved. ``autograd.grad`` (used by the explanation methods) never fuses.
+The engine works on any tensor type with ``data``, ``requires_grad``,
+``grad``, ``_ctx`` and ``_index`` (and a ``_make`` constructor); it does not
+import :mod:`glassnet.tensor`.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["backward", "unbroadcast"]
+from ..backend import get_array_module
+
+__all__ = ["Plan", "backprop_node", "backward", "grad", "plan", "unbroadcast"]
 
 
 def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
@@ -56,64 +74,28 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     return grad
 
 
-def _root(a: Any) -> Any:
-    while a.base is not None:
-        a = a.base
-    return a
+# ----------------------------------------------------------------------------- the plan
+@dataclass(frozen=True)
+class Plan:
+    """What a backward pass will do, decided before any gradient is computed.
 
-
-def _toposort(roots: Sequence[Any]) -> list:
-    """Nodes reachable from ``roots`` in post-order (inputs before consumers)."""
-    return _graph(roots)[0]
-
-
-def _graph(roots: Sequence[Any]) -> tuple[list, dict[int, int]]:
-    """Nodes reachable from ``roots`` in post-order (inputs before consumers), and for each
-    node the number of graph edges that read its outputs (plus one per root it is)."""
-    order: list = []
-    seen: set[int] = set()
-    readers: dict[int, int] = {}
-    for r in roots:
-        readers[id(r)] = readers.get(id(r), 0) + 1
-    stack: list = [(r, False) for r in roots]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for inp in _alive_inputs(node):
-            if inp is not None and inp._ctx is not None:
-                ctx = inp._ctx
-                readers[id(ctx)] = readers.get(id(ctx), 0) + 1
-                if id(ctx) not in seen:
-                    stack.append((ctx, False))
-    return order, readers
-
-
-def _fusable_producer(node: Any, readers: dict[int, int]) -> Any:
-    """The ReLU node whose output ``node`` (a single-input consumer that can apply the ReLU's
-    mask itself) alone reads, or None.
-
-    Fusing is exact: the consumer routes its gradient straight to the ReLU's input,
-    applying the mask on its own (smaller) gradient. It is skipped whenever anything
-    else could see the ReLU output's gradient: another reader, ``retain_grad``, or the
-    graph having been freed.
+    Attributes
+    ----------
+    order : tuple of Function
+        Every node reachable from the outputs, consumers before producers:
+        the order the nodes are visited in.
+    needs : dict of int to tuple of bool
+        For each node whose backward runs (keyed by ``id(node)``; ``order``
+        keeps the nodes alive), which of its positional inputs get a
+        gradient. A visited node that is not a key is only freed.
     """
-    x = node.inputs[0]
-    producer = x._ctx if x is not None else None
-    if (
-        producer is None
-        or not getattr(producer, "mask_fusable", False)
-        or readers.get(id(producer)) != 1
-        or "retained" in producer.__dict__
-        or producer.__dict__.get("inputs") is None
-    ):
-        return None
-    return producer
+
+    order: tuple
+    needs: dict
+
+    def needs_of(self, node: Any) -> tuple | None:
+        """Which inputs of ``node`` get a gradient; ``None`` when its backward does not run."""
+        return self.needs.get(id(node))
 
 
 def _alive_inputs(node: Any) -> tuple:
@@ -127,22 +109,124 @@ def _alive_inputs(node: Any) -> tuple:
     return inputs
 
 
-class _Accumulator:
-    """Sums gradient contributions without modifying arrays it does not own."""
+def _toposort(roots: Sequence[Any]) -> list:
+    """Nodes reachable from the nodes ``roots`` in post-order (inputs before consumers).
 
-    __slots__ = ("pending", "owned", "claimed", "fresh_leaf")
+    Iterative depth-first search: a graph thousands of nodes deep needs no recursion.
+    Raises ``RuntimeError`` when a reachable node was already freed by a backward pass.
+    """
+    order: list = []
+    seen: set[int] = set()
+    stack: list = [(r, False) for r in reversed(roots)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for inp in _alive_inputs(node):
+            if inp is not None and inp._ctx is not None and id(inp._ctx) not in seen:
+                stack.append((inp._ctx, False))
+    return order
+
+
+def _needs_toward(inputs_first: list, targets: Sequence[Any]) -> dict:
+    """For each node with a path to one of ``targets``, the inputs on such a path."""
+    target_ids = {id(t) for t in targets}
+    needs: dict = {}
+    for node in inputs_first:
+        mask = tuple(
+            bool(need)
+            and inp is not None
+            and (id(inp) in target_ids or (inp._ctx is not None and id(inp._ctx) in needs))
+            for inp, need in zip(node.inputs, node.needs_input_grad)
+        )
+        if any(mask):
+            needs[id(node)] = mask
+    return needs
+
+
+def plan(outputs: Sequence[Any], inputs: Sequence[Any] | None = None) -> Plan:
+    """Decide the order and the gradients of a backward pass from ``outputs``.
+
+    Reads the graph only: no node is modified.
+
+    Parameters
+    ----------
+    outputs : sequence of Tensor
+        The tensors differentiated (their graphs must not have been freed).
+    inputs : sequence of Tensor, optional
+        The tensors whose gradients are wanted (``autograd.grad``). ``None``
+        (``backward()``): every input each node recorded as needing one.
+
+    Returns
+    -------
+    Plan
+    """
+    inputs_first = _toposort([t._ctx for t in outputs if t._ctx is not None])
+    if inputs is None:
+        needs = {id(node): node.needs_input_grad for node in inputs_first}
+    else:
+        needs = _needs_toward(inputs_first, inputs)
+    return Plan(order=tuple(reversed(inputs_first)), needs=needs)
+
+
+# ------------------------------------------------------------------------ execution
+def backprop_node(node: Any, grads: list, needs: tuple) -> tuple:
+    """Run one node's backward; one gradient (or ``None``) per positional input.
+
+    Parameters
+    ----------
+    node : Function
+    grads : list of ndarray or None
+        The summed gradient of each output; ``None`` where an output took part in
+        nothing (it is given zeros of that output's shape).
+    needs : tuple of bool
+        Which inputs need a gradient. When it differs from what the node recorded,
+        ``backward`` runs on a shallow copy of the node that says so; the node itself
+        is left as it was.
+    """
+    if node.n_outputs > 1 and any(g is None for g in grads):
+        xp = get_array_module(*[g for g in grads if g is not None])
+        grads = [
+            xp.zeros(shape, dtype=dtype) if g is None else g
+            for g, (shape, dtype) in zip(grads, node.out_meta)
+        ]
+    runner = node
+    if needs != node.needs_input_grad:
+        runner = copy.copy(node)
+        runner.needs_input_grad = needs
+    result = runner.backward(*grads)
+    if type(result) is not tuple:
+        result = (result,)
+    if len(result) != len(node.inputs):
+        raise RuntimeError(
+            f"{type(node).__name__}.backward returned {len(result)} gradients "
+            f"for {len(node.inputs)} inputs"
+        )
+    return result
+
+
+class _Pending:
+    """Gradients that reached a node's outputs and wait for the node to run.
+
+    Sums contributions without modifying arrays it did not allocate itself.
+    """
+
+    __slots__ = ("slots", "owned")
 
     def __init__(self) -> None:
-        self.pending: dict[int, list] = {}
+        self.slots: dict[int, list] = {}
         self.owned: set[int] = set()
-        self.claimed: set[int] = set()
-        self.fresh_leaf: set[int] = set()
 
-    def to_node(self, node: Any, index: int, g: Any) -> None:
-        slot = self.pending.get(id(node))
+    def add(self, node: Any, index: int, g: Any) -> None:
+        slot = self.slots.get(id(node))
         if slot is None:
             slot = [None] * node.n_outputs
-            self.pending[id(node)] = slot
+            self.slots[id(node)] = slot
         cur = slot[index]
         if cur is None:
             slot[index] = g
@@ -154,39 +238,46 @@ class _Accumulator:
             slot[index] = new
 
     def pop(self, node: Any) -> list | None:
-        slot = self.pending.pop(id(node), None)
+        slot = self.slots.pop(id(node), None)
         if slot is not None:
             for g in slot:
                 if g is not None:
                     self.owned.discard(id(g))
         return slot
 
-    def to_leaf(self, t: Any, g: Any) -> None:
-        from ..tensor import Tensor
 
-        if g.dtype != t.data.dtype:
-            g = g.astype(t.data.dtype)
-            fresh = True
-        else:
-            fresh = False
-        if g.ndim == 0 or not getattr(g.flags, "writeable", True) or 0 in g.strides:
-            # NumPy scalars (0-d results) and broadcast views (sum/mean backward) cannot be
-            # updated in place: the leaf gets an array of its own
-            from ..backend import get_array_module
+def _root(a: Any) -> Any:
+    while a.base is not None:
+        a = a.base
+    return a
 
-            g, fresh = get_array_module(g).array(g, copy=True), True
+
+class _IntoDotGrad:
+    """``backward()``: gradients accumulate into the leaves' ``.grad``.
+
+    Non-leaf tensors that called ``retain_grad()`` get a copy of their gradient
+    when their node is reached. No two leaves' ``.grad`` share memory.
+    """
+
+    __slots__ = ("claimed", "fresh_leaf")
+
+    def __init__(self) -> None:
+        self.claimed: set[int] = set()  # ids of arrays (and array bases) some .grad holds
+        self.fresh_leaf: set[int] = set()  # .grad arrays the engine did not allocate
+
+    def reached(self, node: Any, grads: list) -> None:
+        retained = node.__dict__.get("retained")
+        if retained is None:
+            return
+        for i, ref in retained.items():
+            out = ref()
+            if out is not None and grads[i] is not None:
+                out.grad = out._make(grads[i].copy(), False, None, 0)
+
+    def leaf(self, t: Any, g: Any) -> None:
+        g, fresh = _writable(g, t.data.dtype)
         if t.grad is None:
-            if not fresh:
-                r = _root(g)
-                if id(r) in self.claimed:
-                    g = g.copy()
-                    fresh = True
-                else:
-                    self.claimed.add(id(r))
-                    self.fresh_leaf.add(id(g))
-            if fresh:
-                self.claimed.add(id(g))
-            t.grad = Tensor._make(g, False, None, 0)
+            t.grad = t._make(self._claim(g, fresh), False, None, 0)
             return
         cur = t.grad.data
         if id(cur) in self.fresh_leaf:
@@ -194,21 +285,71 @@ class _Accumulator:
             new = cur.copy()
             new += g
             self.claimed.add(id(new))
-            t.grad = Tensor._make(new, False, None, 0)
+            t.grad = t._make(new, False, None, 0)
         else:
             cur += g
+
+    def _claim(self, g: Any, fresh: bool) -> Any:
+        """``g`` as a first ``.grad``: copied if another leaf's gradient shares its memory."""
+        if not fresh:
+            r = _root(g)
+            if id(r) in self.claimed:
+                g = g.copy()
+            else:
+                self.claimed.add(id(r))
+                self.fresh_leaf.add(id(g))
+                return g
+        self.claimed.add(id(g))
+        return g
+
+
+def _writable(g: Any, dtype: Any) -> tuple[Any, bool]:
+    """``g`` in ``dtype`` as an array that can be updated in place, and whether it is new."""
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+        fresh = True
+    else:
+        fresh = False
+    if g.ndim == 0 or not getattr(g.flags, "writeable", True) or 0 in g.strides:
+        # NumPy scalars (0-d results) and broadcast views (sum/mean backward) cannot be
+        # updated in place: the leaf gets an array of its own
+        g, fresh = get_array_module(g).array(g, copy=True), True
+    return g, fresh
+
+
+class _Collect:
+    """``autograd.grad()``: the gradients of ``targets`` are kept; no ``.grad`` is touched."""
+
+    __slots__ = ("ids", "at_node", "found")
+
+    def __init__(self, targets: Sequence[Any]) -> None:
+        self.ids = {id(t) for t in targets}
+        # non-leaf targets: their gradient is complete when their node is reached
+        self.at_node = {(id(t._ctx), t._index): t for t in targets if t._ctx is not None}
+        self.found: dict[int, Any] = {}
+
+    def reached(self, node: Any, grads: list) -> None:
+        if not self.at_node:
+            return
+        for i, g in enumerate(grads):
+            t = self.at_node.get((id(node), i))
+            if t is not None and g is not None:
+                self.found[id(t)] = g
+
+    def leaf(self, t: Any, g: Any) -> None:
+        if id(t) in self.ids:
+            prev = self.found.get(id(t))
+            self.found[id(t)] = g if prev is None else prev + g
 
 
 def _seed_grad(t: Any, g: Any) -> Any:
     """The starting gradient for output ``t`` (ones for a one-element output)."""
-    from ..tensor import Tensor
-
     if not t.requires_grad:
         raise RuntimeError(
             "backward: the tensor does not require grad and has no graph "
             "(was it computed under no_grad(), or from tensors with requires_grad=False?)"
         )
-    xp = t.xp
+    xp = get_array_module(t.data)
     if g is None:
         if t.data.size != 1:
             raise RuntimeError(
@@ -216,7 +357,7 @@ def _seed_grad(t: Any, g: Any) -> Any:
                 f"output, got shape {t.shape}; pass gradient= with that shape"
             )
         return xp.ones(t.shape, dtype=t.data.dtype)
-    g = g.data if isinstance(g, Tensor) else g
+    g = g.data if _is_tensor(g) else g
     g = xp.array(g, dtype=t.data.dtype, copy=True)
     if g.shape != t.shape:
         raise ValueError(
@@ -225,133 +366,52 @@ def _seed_grad(t: Any, g: Any) -> Any:
     return g
 
 
-def _useful_nodes(order: list, target_ids: set[int]) -> set[int]:
-    """Ids of nodes with a path to one of the target tensors (``order``: inputs first)."""
-    useful: set[int] = set()
-    for node in order:
-        for inp in node.inputs:
-            if inp is None:
-                continue
-            if id(inp) in target_ids or (inp._ctx is not None and id(inp._ctx) in useful):
-                useful.add(id(node))
-                break
-    return useful
+def _is_tensor(x: Any) -> bool:
+    return hasattr(x, "_ctx") and hasattr(x, "data")
 
 
-def _run(
-    tensors: Sequence[Any],
-    grad_tensors: Sequence[Any],
-    retain_graph: bool,
-    targets: Sequence[Any] | None,
-) -> dict[int, Any]:
-    """The backward pass. Without ``targets``, gradients accumulate into leaves' ``.grad``;
-    with ``targets``, the gradients of those tensors are returned (keyed by ``id``) and no
-    ``.grad`` is touched."""
-    from ..tensor import Tensor
-
-    acc = _Accumulator()
-    found: dict[int, Any] = {}
-    target_ids = {id(t) for t in targets} if targets is not None else set()
-    # non-leaf targets: their gradient is complete when their node is reached
-    at_node: dict[tuple[int, int], Any] = {}
-    if targets is not None:
-        for t in targets:
-            if t._ctx is not None:
-                at_node[(id(t._ctx), t._index)] = t
-
-    def to_leaf(t: Any, g: Any) -> None:
-        if targets is None:
-            acc.to_leaf(t, g)
-        elif id(t) in target_ids:
-            prev = found.get(id(t))
-            found[id(t)] = g if prev is None else prev + g
-
-    roots = []
-    for t, g in zip(tensors, grad_tensors):
-        g = _seed_grad(t, g)
-        acc.owned.add(id(g))
-        if t._ctx is None:
-            to_leaf(t, g)
+def _send(inputs: tuple, needs: tuple, result: tuple, pending: _Pending, sink: Any) -> None:
+    """Hand each needed input gradient, un-broadcast, to its producer or to the sink."""
+    for inp, need, g in zip(inputs, needs, result):
+        if not need or g is None:
+            continue
+        if g.shape != inp.data.shape:
+            g = unbroadcast(g, inp.data.shape)
+        if inp._ctx is None:
+            sink.leaf(inp, g)
         else:
-            _alive_inputs(t._ctx)
-            acc.to_node(t._ctx, t._index, g)
-            roots.append(t._ctx)
+            pending.add(inp._ctx, inp._index, g)
 
-    order, readers = _graph(roots)
-    useful = _useful_nodes(order, target_ids) if targets is not None else None
-    for node in reversed(order):
-        grads = acc.pop(node)
+
+def _execute(
+    outputs: Sequence[Any],
+    grad_outputs: Sequence[Any],
+    retain_graph: bool,
+    sink: Any,
+    inputs: Sequence[Any] | None = None,
+) -> None:
+    """Seed the outputs' gradients, plan, and run every planned node once."""
+    seeds = [_seed_grad(t, g) for t, g in zip(outputs, grad_outputs)]
+    the_plan = plan(outputs, inputs)
+    pending = _Pending()
+    for t, g in zip(outputs, seeds):
+        pending.owned.add(id(g))
+        if t._ctx is None:
+            sink.leaf(t, g)
+        else:
+            pending.add(t._ctx, t._index, g)
+    for node in the_plan.order:
+        grads = pending.pop(node)
         if grads is None:
             continue
-        retained = node.__dict__.get("retained")
-        if retained is not None and targets is None:
-            for i, ref in retained.items():
-                out = ref()
-                if out is not None and grads[i] is not None:
-                    out.grad = Tensor._make(grads[i].copy(), False, None, 0)
-        if at_node:
-            for i, g in enumerate(grads):
-                t = at_node.get((id(node), i))
-                if t is not None and g is not None:
-                    found[id(t)] = g
-        saved_needs = None
-        if useful is not None:
-            if id(node) not in useful:
-                if not retain_graph:
-                    node.__dict__.clear()
-                continue
-            saved_needs = node.needs_input_grad
-            node.needs_input_grad = tuple(
-                need
-                and inp is not None
-                and (id(inp) in target_ids or (inp._ctx is not None and id(inp._ctx) in useful))
-                for inp, need in zip(node.inputs, saved_needs)
-            )
-        producer = None
-        if targets is None and getattr(node, "absorbs_relu", False):
-            producer = _fusable_producer(node, readers)
-        if producer is not None:
-            # the consumer's gradient goes straight to the ReLU's input (see above)
-            result = (node.backward_through_relu(grads[0]),)
-            if not retain_graph:
-                node.__dict__.clear()
-            node = producer
-        elif node.n_outputs == 1:
-            result = node.backward(grads[0])
-        else:
-            xp = None
-            for i, g in enumerate(grads):
-                if g is None:
-                    if xp is None:
-                        from ..backend import get_array_module
-
-                        xp = get_array_module(*[x for x in grads if x is not None])
-                    shape, dtype = node.out_meta[i]
-                    grads[i] = xp.zeros(shape, dtype=dtype)
-            result = node.backward(*grads)
-        if type(result) is not tuple:
-            result = (result,)
-        inputs = node.inputs
-        needs = node.needs_input_grad
-        if len(result) != len(inputs):
-            raise RuntimeError(
-                f"{type(node).__name__}.backward returned {len(result)} gradients "
-                f"for {len(inputs)} inputs"
-            )
+        sink.reached(node, grads)
+        needs = the_plan.needs_of(node)
+        result = None if needs is None else backprop_node(node, grads, needs)
+        node_inputs = node.inputs
         if not retain_graph:
             node.__dict__.clear()
-        elif saved_needs is not None:
-            node.needs_input_grad = saved_needs
-        for inp, need, g in zip(inputs, needs, result):
-            if not need or g is None:
-                continue
-            if g.shape != inp.data.shape:
-                g = unbroadcast(g, inp.data.shape)
-            if inp._ctx is None:
-                to_leaf(inp, g)
-            else:
-                acc.to_node(inp._ctx, inp._index, g)
-    return found
+        if result is not None:
+            _send(node_inputs, needs, result, pending, sink)
 
 
 def backward(
@@ -373,7 +433,7 @@ def backward(
     """
     if grad_tensors is None:
         grad_tensors = [None] * len(tensors)
-    _run(tensors, grad_tensors, retain_graph, None)
+    _execute(tensors, grad_tensors, retain_graph, _IntoDotGrad())
 
 
 def grad(
@@ -406,10 +466,8 @@ def grad(
     tuple of Tensor or None
         One gradient per input, with the input's shape.
     """
-    from ..tensor import Tensor
-
-    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    outs = [outputs] if _is_tensor(outputs) else list(outputs)
+    ins = [inputs] if _is_tensor(inputs) else list(inputs)
     if grad_outputs is None:
         gouts = [None] * len(outs)
     elif isinstance(grad_outputs, (list, tuple)) and len(outs) > 1:
@@ -419,17 +477,15 @@ def grad(
     for i, t in enumerate(ins):
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad")
-    found = _run(outs, gouts, retain_graph, ins)
+    sink = _Collect(ins)
+    _execute(outs, gouts, retain_graph, sink, ins)
     result = []
     for i, t in enumerate(ins):
-        g = found.get(id(t))
-        if g is None:
-            if not allow_unused:
-                raise RuntimeError(
-                    f"grad: input {i} (shape {t.shape}) is not used to compute the outputs; "
-                    "pass allow_unused=True to get None for it"
-                )
-            result.append(None)
-        else:
-            result.append(Tensor._make(g, False, None, 0))
+        g = sink.found.get(id(t))
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: input {i} (shape {t.shape}) is not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+        result.append(None if g is None else t._make(g, False, None, 0))
     return tuple(result)

@@ -74,10 +74,6 @@ class Tanh(Function):
 
 
 class ReLU(Function):
-    #: A consumer that reads nothing but this output may apply the mask itself
-    #: (see ``absorbs_relu`` in :mod:`glassnet.autograd.engine`).
-    mask_fusable = True
-
     def forward(self, a: Any) -> Any:
         out = get_array_module(a).maximum(a, 0)
         if self.requires_grad:

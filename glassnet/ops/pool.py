@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
 from ..backend import get_array_module
 from ..tensor import Tensor
 from ._im2col import pair, pool_out_size
@@ -106,16 +105,7 @@ class MaxPool2d(Function):
     in row-major order (PyTorch's choice on ties). The row pass works on whole
     contiguous rows of the channels-last array. Each pass is split over the batch
     across threads (see :mod:`glassnet.ops._parallel`).
-
-    After a ReLU whose output only the pooling reads (conv, ReLU, pool), the engine
-    asks :meth:`backward_through_relu` for the gradient of the ReLU's input: the
-    ReLU's mask at each window's maximum is ``out > 0``, so it is applied to the
-    pooled gradient, a quarter of the size for 2x2 windows, and the ReLU's own
-    full-size backward pass never runs.
     """
-
-    #: Set by forward when the input came from a ReLU (the engine may then fuse).
-    absorbs_relu = False
 
     def forward(
         self,
@@ -125,7 +115,6 @@ class MaxPool2d(Function):
         padding: tuple = (0, 0),
         dilation: tuple = (1, 1),
         out_hw: tuple = (1, 1),
-        after_relu: bool = False,
     ) -> Any:
         xp = get_array_module(x)
         n, c, h, w = x.shape
@@ -161,22 +150,7 @@ class MaxPool2d(Function):
         if record:
             self.icol, self.irow = icol, irow
             self.geom = (x.shape, out_hw, kernel, stride, padding, dilation, needs_pad, reach)
-            # the ReLU mask at each window's maximum, for backward_through_relu: taken
-            # now, while the output is in cache, as one byte per element
-            self.absorbs_relu = after_relu
-            self.positive = xp.greater(out, 0) if after_relu else None
         return out.transpose(0, 3, 1, 2)
-
-    def backward_through_relu(self, g: Any) -> Any:
-        """The gradient of the input of the ReLU that produced this op's input.
-
-        At the position each window routes its gradient to, the ReLU's output is the
-        window's maximum, so the ReLU's mask there is ``out > 0``, kept by forward
-        when the input came from a ReLU (see :func:`max_pool2d`).
-        """
-        gh = g.transpose(0, 2, 3, 1)
-        masked = gh * self.positive
-        return self.backward(masked.transpose(0, 3, 1, 2))
 
     def backward(self, g: Any) -> Any:
         xp = get_array_module(g)
@@ -419,12 +393,7 @@ def max_pool2d(
     _check_input("max_pool2d", x)
     k, s, p, d = _window_args("max_pool2d", kernel_size, stride, padding, dilation)
     out_hw = pool_geometry("max_pool2d", x.shape[2:], k, s, p, d, bool(ceil_mode))
-    # after a ReLU the pooling keeps the ReLU's mask at the maxima, so the engine can skip
-    # the ReLU's backward (see MaxPool2d.backward_through_relu)
-    after_relu = x.requires_grad and getattr(x._ctx, "mask_fusable", False) and is_grad_enabled()
-    return MaxPool2d.apply(
-        x, kernel=k, stride=s, padding=p, dilation=d, out_hw=out_hw, after_relu=after_relu
-    )
+    return MaxPool2d.apply(x, kernel=k, stride=s, padding=p, dilation=d, out_hw=out_hw)
 
 
 def avg_pool2d(

@@ -212,7 +212,7 @@ def test_grad_unused_input():
     assert gb is None and ga.item() == 2.0
 
 
-# ------------------------------------------------------------ ReLU -> max-pool fusion
+# ------------------------------------------------------------ ReLU -> max-pool in the engine
 def _relu_pool_grads(x_np, opts, *, extra_reader=False, retain=False, torch=None):
     """Gradient of sum(w * max_pool2d(relu(x))) w.r.t. x, and whether ReLU.backward ran."""
     from glassnet.ops import activation
@@ -242,7 +242,7 @@ def _relu_pool_grads(x_np, opts, *, extra_reader=False, retain=False, torch=None
 
 
 def _relu_pool_reference(x_np, opts, extra_reader=False):
-    """The same gradient through autograd.grad, which never fuses."""
+    """The same gradient through autograd.grad."""
     x = gn.tensor(x_np, requires_grad=True)
     y = gn.functional.relu(x)
     p = gn.functional.max_pool2d(y, **opts)
@@ -252,24 +252,6 @@ def _relu_pool_reference(x_np, opts, extra_reader=False):
         loss = loss + (y * 0.5).sum()
     (g,) = gn.autograd.grad(loss, [x])
     return g.numpy()
-
-
-RELU_POOL_CASES = [
-    {"kernel_size": 2},
-    {"kernel_size": 3, "stride": 2},  # overlapping windows: several windows pick one input
-    {"kernel_size": 3, "stride": 2, "padding": 1},
-    {"kernel_size": 2, "ceil_mode": True},
-]
-
-
-@pytest.mark.parametrize("opts", RELU_POOL_CASES)
-def test_relu_then_max_pool_skips_the_relu_backward_and_matches(opts, rng):
-    x = rng.standard_normal((2, 3, 7, 9))
-    x[0, 0, :2, :2] = -1.0  # a window with no positive entry: its maximum is a ReLU zero
-    x[1, 1, 2, 2:4] = 0.7  # a tie between positive entries
-    grad, relu_ran, _ = _relu_pool_grads(x, opts)
-    assert not relu_ran
-    np.testing.assert_array_equal(grad, _relu_pool_reference(x, opts))
 
 
 def test_relu_then_max_pool_fusion_agrees_with_torch(torch, rng):
@@ -313,3 +295,128 @@ def test_fusion_frees_the_relu_output_at_the_pool_backward(rng):
     del y
     loss.backward()
     assert relu_node.__dict__ == {}  # saved output released, as after its own backward
+
+
+# ------------------------------------------------------------ the plan, then its execution
+def _node_state(outputs):
+    """Every node's attributes (by identity of their values), for checking nothing changed."""
+    from glassnet.autograd.engine import _toposort
+
+    nodes = _toposort([o._ctx for o in outputs])
+    return {id(n): {k: id(v) for k, v in n.__dict__.items()} for n in nodes}
+
+
+def test_plan_orders_consumers_first_and_needs_what_nodes_recorded():
+    from glassnet.autograd.engine import plan
+
+    x = gn.tensor([1.0, 2.0], requires_grad=True)
+    c = gn.tensor([3.0, 4.0])  # no gradient
+    h = x * c
+    y = (h.exp() + h).sum()
+    before = _node_state([y])
+    p = plan([y])
+    assert _node_state([y]) == before  # planning reads the graph only
+    pos = {id(n): i for i, n in enumerate(p.order)}
+    assert len(pos) == 4  # mul, exp, add, sum: each once although h has two readers
+    assert pos[id(y._ctx)] == 0 and pos[id(h._ctx)] == 3
+    assert p.needs_of(h._ctx) == (True, False)  # as recorded: c needs no gradient
+    assert p.needs_of(h._ctx) is h._ctx.needs_input_grad
+
+
+def test_plan_toward_some_inputs_skips_the_others():
+    from glassnet.autograd.engine import plan
+
+    w = gn.tensor(np.ones((3, 2)), requires_grad=True)
+    b = gn.tensor(np.zeros(3), requires_grad=True)
+    x = gn.tensor(np.ones(2), requires_grad=True)
+    pre = w @ x
+    h = pre + b
+    y = (h * h).sum()
+    p = plan([y], [x])
+    assert p.needs_of(pre._ctx) == (False, True)  # the weight's gradient is not computed
+    assert p.needs_of(h._ctx) == (True, False)  # nor the bias's
+    toward_h = plan([y], [h])
+    assert toward_h.needs_of(h._ctx) is None  # nothing before the requested tensor runs
+    assert toward_h.needs_of(pre._ctx) is None
+    assert toward_h.needs_of(y._ctx) == (True,)
+
+
+def test_grad_to_a_subset_touches_no_other_leaf_and_leaves_nodes_unchanged():
+    from glassnet.autograd import grad
+
+    rng = np.random.default_rng(0)
+    w = gn.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    b = gn.tensor(rng.standard_normal(4), requires_grad=True)
+    x = gn.tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    y = ((x @ w.T + b).tanh() ** 2).sum()
+    before = _node_state([y])
+    (gx,) = grad(y, x, retain_graph=True)
+    assert _node_state([y]) == before  # needs_input_grad and saved arrays as they were
+    assert w.grad is None and b.grad is None and x.grad is None
+    y.backward()  # the retained graph still gives every leaf its gradient
+    np.testing.assert_allclose(x.grad.numpy(), gx.numpy())
+    t = np.tanh(x.numpy() @ w.numpy().T + b.numpy())
+    np.testing.assert_allclose(b.grad.numpy(), (2 * t * (1 - t * t)).sum(axis=0))
+
+
+def test_backprop_node_asks_only_for_planned_inputs_on_a_copy():
+    from glassnet.autograd import Function
+    from glassnet.autograd.engine import backprop_node
+
+    seen = []
+
+    class Spy(Function):
+        def forward(self, a, b):
+            return a * b
+
+        def backward(self, g):
+            seen.append((self.needs_input_grad, self.inputs is not None))
+            return (
+                g if self.needs_input_grad[0] else None,
+                g if self.needs_input_grad[1] else None,
+            )
+
+    a = gn.tensor([1.0], requires_grad=True)
+    b = gn.tensor([2.0], requires_grad=True)
+    node = Spy.apply(a, b)._ctx
+    ga, gb = backprop_node(node, [np.ones(1)], (True, False))
+    assert seen == [((True, False), True)] and gb is None and ga.tolist() == [1.0]
+    assert node.needs_input_grad == (True, True)  # the node itself is unchanged
+
+
+def test_backprop_node_names_a_wrong_number_of_gradients():
+    from glassnet.autograd import Function
+    from glassnet.autograd.engine import backprop_node
+
+    class Short(Function):
+        def forward(self, a, b):
+            return a + b
+
+        def backward(self, g):
+            return g
+
+    a = gn.tensor([1.0], requires_grad=True)
+    node = Short.apply(a, a)._ctx
+    with pytest.raises(RuntimeError, match="Short.backward returned 1 gradients for 2 inputs"):
+        backprop_node(node, [np.ones(1)], (True, True))
+
+
+def test_plan_of_a_freed_graph_says_so():
+    from glassnet.autograd.engine import plan
+
+    x = gn.tensor([1.0], requires_grad=True)
+    y = (x * 2.0).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        plan([y])
+
+
+def test_grad_frees_the_graph_as_backward_does():
+    x = gn.tensor(np.random.default_rng(0).random(50), requires_grad=True)
+    h = x * 2.0
+    ref = weakref.ref(h)
+    y = (h.exp() * 3.0).sum()
+    del h
+    gn.autograd.grad(y, x)
+    gc.collect()
+    assert ref() is None
