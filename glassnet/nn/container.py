@@ -6,30 +6,17 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from .layers.activation import ReLU
-from .layers.pooling import MaxPool2d
 from .module import Module
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict"]
 
-#: Run ``ReLU`` then ``MaxPool2d`` as pooling then ReLU (see :func:`_pool_before_relu`).
-SWAP_RELU_MAXPOOL = True
 
-
-def _pool_before_relu(a: Module, b: Module) -> bool:
-    """Whether ``Sequential`` may compute ``relu(max_pool(x))`` for ``max_pool(relu(x))``.
-
-    ReLU is monotone, so max pooling commutes with it: the values are the same
-    and so are the gradients (each window's gradient goes to its first maximum,
-    and where the maximum is not positive both give zero). Pooling first runs the
-    ReLU on a quarter of the elements (2x2 windows); in the seed CNN that saved
-    2-3% of a training step. Only the exact classes qualify, and only without
-    hooks, which would see different intermediate values.
-    """
+def _swapped(a: Module, b: Module) -> bool:
+    """Whether ``Sequential`` runs the adjacent modules ``a, b`` as ``a(b(x))``: ``b`` says
+    it may run before ``a`` (:meth:`Module.runs_before`), and neither has hooks, which would
+    see other values than the written order gives them."""
     return (
-        type(a) is ReLU
-        and type(b) is MaxPool2d
-        and SWAP_RELU_MAXPOOL
+        b.runs_before(a)
         and not (a._forward_hooks or a._forward_pre_hooks)
         and not (b._forward_hooks or b._forward_pre_hooks)
     )
@@ -40,6 +27,11 @@ class Sequential(Module):
 
     Accepts modules positionally (named ``'0'``, ``'1'``, ...) or one
     ``OrderedDict`` of named modules.
+
+    A module may run before the one written just before it when it says that
+    gives exactly the same values and gradients for less work
+    (:meth:`Module.runs_before`: ``MaxPool2d`` after ``ReLU``); forward hooks on
+    either keep the written order.
     """
 
     def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
@@ -57,7 +49,7 @@ class Sequential(Module):
         i = 0
         while i <= last:
             m = mods[i]
-            if i < last and _pool_before_relu(m, mods[i + 1]):
+            if i < last and _swapped(m, mods[i + 1]):
                 x = m(mods[i + 1](x))
                 i += 2
             else:

@@ -381,6 +381,16 @@ class Module:
         self._forward_pre_hooks[handle.id] = hook
         return handle
 
+    def runs_before(self, previous: Module) -> bool:
+        """Whether a container may run this module before ``previous``, its predecessor.
+
+        ``Sequential`` computes ``previous(self(x))`` in place of ``self(previous(x))``
+        when this is true and neither module has forward hooks. Say true only where
+        the output and every gradient are exactly the same in both orders and the
+        swapped order is cheaper (``MaxPool2d`` after a ``ReLU``). The default is False.
+        """
+        return False
+
     # ------------------------------------------------------------------ repr
     def extra_repr(self) -> str:
         """One line of constructor arguments shown in the printed tree."""

@@ -13,7 +13,7 @@ from ..tensor import Tensor
 
 __all__ = [
     "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus", "silu",
-    "softmax", "log_softmax", "erf",
+    "softmax", "log_softmax", "erf", "softmax_backward",
 ]  # fmt: skip
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -169,6 +169,32 @@ class SiLU(Function):
         return g * (s * (1 + self.a * (1 - s)))
 
 
+def softmax_backward(s: Any, g: Any, axis: int) -> Any:
+    """The gradient of a softmax's input from its output's: ``s * (g - sum(g * s))``.
+
+    The one definition used by every op that ends in a softmax (``Softmax``,
+    attention's masked softmax and attention weights). Positions where ``s`` is 0
+    (masked out) get 0.
+
+    Parameters
+    ----------
+    s : ndarray
+        The softmax's output (probabilities summing to 1 along ``axis``, or all 0).
+    g : ndarray, same shape as ``s``
+        Gradient with respect to ``s`` (read only).
+    axis : int
+        The axis the softmax normalised over.
+
+    Returns
+    -------
+    ndarray, same shape as ``s``
+        A new array (callers may update it in place).
+    """
+    out = g - (g * s).sum(axis=axis, keepdims=True)
+    out *= s
+    return out
+
+
 class Softmax(Function):
     def forward(self, a: Any, axis: int = -1) -> Any:
         xp = get_array_module(a)
@@ -179,8 +205,7 @@ class Softmax(Function):
         return out
 
     def backward(self, g: Any) -> Any:
-        s = self.out
-        return s * (g - (g * s).sum(axis=self.axis, keepdims=True))
+        return softmax_backward(self.out, g, self.axis)
 
 
 class LogSoftmax(Function):

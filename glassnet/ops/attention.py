@@ -23,6 +23,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend import device_of, get_array_module, to_device
 from ..tensor import Tensor
+from .activation import softmax_backward
 from .arithmetic import matmul
 from .dropout import dropout_mask
 from .rnn import workspace
@@ -76,8 +77,7 @@ class MaskedSoftmax(Function):
         return out
 
     def backward(self, g: Any) -> Any:
-        s = self.out
-        return s * (g - (g * s).sum(axis=self.axis, keepdims=True))
+        return softmax_backward(self.out, g, self.axis)
 
 
 class DotProductWeights(Function):
@@ -98,8 +98,7 @@ class DotProductWeights(Function):
 
     def backward(self, dp: Any) -> tuple:
         nq, nk = self.needs_input_grad
-        p = self.p
-        ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))
+        ds = softmax_backward(self.p, dp, -1)
         ds *= ds.dtype.type(self.scale)
         dq = ds @ self.k if nq else None
         dk = ds.swapaxes(-1, -2) @ self.q if nk else None
@@ -134,7 +133,7 @@ class AdditiveWeights(Function):
         th, w = self.th, self.w
         n, t_len = w.shape
         a = th.shape[1]
-        de = w * (dw - (dw * w).sum(axis=1, keepdims=True))
+        de = softmax_backward(w, dw, 1)
         de1 = de.reshape(n * t_len, 1)
         g_v = (th.T @ de1)[:, 0] if nv else None
         # du = de * (1 - th^2) * v is the gradient of the pre-activation; v's factor

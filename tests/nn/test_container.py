@@ -91,20 +91,18 @@ def test_non_modules_are_rejected_with_their_name(make, match):
         {"kernel_size": 2, "stride": 1, "dilation": 2},
     ],
 )
-def test_relu_then_max_pool_runs_pool_first_with_the_same_values_and_gradients(pool, monkeypatch):
-    import glassnet.nn.container as container
-
+def test_relu_then_max_pool_runs_pool_first_with_the_same_values_and_gradients(pool):
     rng = np.random.default_rng(0)
     x0 = rng.standard_normal((3, 2, 7, 7))
     x0[0, :, :4, :4] = -1.0  # windows with no positive value
     x0[1, :, 2:6, 2:6] = 0.5  # ties among positive maxima
     results = []
     for swap in (False, True):
-        monkeypatch.setattr(container, "SWAP_RELU_MAXPOOL", swap)
         gn.manual_seed(0)
         model = nn.Sequential(nn.Conv2d(2, 3, 1), nn.ReLU(), nn.MaxPool2d(**pool)).double()
+        assert model[2].runs_before(model[1])
         x = gn.tensor(x0.copy(), requires_grad=True)
-        out = model(x)
+        out = model(x) if swap else model[2](model[1](model[0](x)))  # swapped / as written
         upstream = np.random.default_rng(1).standard_normal(out.shape)  # the same in both runs
         (out * gn.tensor(upstream)).sum().backward()
         results.append((out.numpy(), x.grad.numpy(), model[0].weight.grad.numpy()))
@@ -119,3 +117,50 @@ def test_hooks_keep_relu_and_max_pool_in_their_order():
     model = nn.Sequential(relu, nn.MaxPool2d(2))
     assert model(gn.randn(1, 1, 4, 4)).shape == (1, 1, 2, 2)
     assert seen == [(1, 1, 4, 4)]  # the ReLU saw the full-size input
+
+
+def test_sequential_pools_before_the_relu(monkeypatch):
+    from glassnet.ops import activation
+
+    shapes = []
+    original = activation.relu
+    monkeypatch.setattr(activation, "relu", lambda t: shapes.append(t.shape) or original(t))
+    model = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2), nn.ReLU())
+    assert model(gn.randn(1, 2, 4, 4)).shape == (1, 2, 2, 2)
+    assert shapes == [(1, 2, 2, 2), (1, 2, 2, 2)]  # the first ReLU ran on the pooled array
+
+
+def test_any_module_can_say_it_runs_before_its_predecessor():
+    order = []
+
+    class Tag(nn.Module):
+        def __init__(self, name, before=()):
+            super().__init__()
+            self.name, self.before = name, before
+
+        def forward(self, x):
+            order.append(self.name)
+            return x
+
+        def runs_before(self, previous):
+            return getattr(previous, "name", None) in self.before
+
+    assert not nn.Module().runs_before(nn.ReLU())  # the default keeps the written order
+    nn.Sequential(Tag("a"), Tag("b", before=("a",)), Tag("c"))(gn.zeros(1))
+    assert order == ["b", "a", "c"]
+    order.clear()
+    nn.Sequential(Tag("a"), Tag("b", before=("x",)), Tag("c"))(gn.zeros(1))
+    assert order == ["a", "b", "c"]
+
+
+def test_container_imports_no_concrete_layer():
+    import ast
+    import inspect
+
+    import glassnet.nn.container as container
+
+    tree = ast.parse(inspect.getsource(container))
+    imported = [
+        node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+    ] + [a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names]
+    assert not [m for m in imported if "layers" in m], imported

@@ -135,3 +135,50 @@ def test_relu_does_not_touch_input():
 def test_gelu_rejects_unknown_approximation():
     with pytest.raises(ValueError, match=r"gelu: approximate must be 'none' or 'tanh', got 'erf'"):
         A.gelu(gn.randn(3), "erf")
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_softmax_backward_is_the_jacobian_product(axis, rng):
+    x = rng.standard_normal((3, 4, 5))
+    s = np.exp(x - x.max(axis=axis, keepdims=True))
+    s /= s.sum(axis=axis, keepdims=True)
+    g = rng.standard_normal(s.shape)
+    got = A.softmax_backward(s, g, axis)
+    sm, gm = np.moveaxis(s, axis, -1), np.moveaxis(g, axis, -1)
+    jac = (
+        np.einsum("...i,ij->...ij", sm, np.eye(sm.shape[-1])) - sm[..., :, None] * sm[..., None, :]
+    )
+    np.testing.assert_allclose(np.moveaxis(got, axis, -1), np.einsum("...ij,...j->...i", jac, gm))
+    assert not np.shares_memory(got, g) and not np.shares_memory(got, s)
+
+
+def test_softmax_backward_gives_zero_where_the_softmax_is_zero(rng):
+    s = np.array([[0.25, 0.0, 0.75], [0.0, 0.0, 0.0]])  # a masked position, an all-masked row
+    got = A.softmax_backward(s, rng.standard_normal(s.shape), 1)
+    assert got[0, 1] == 0 and not got[1].any()
+
+
+def test_every_softmax_op_uses_the_one_backward(monkeypatch, rng):
+    from glassnet.ops import attention
+
+    calls = []
+    original = A.softmax_backward
+
+    def counted(s, g, axis):
+        calls.append(axis)
+        return original(s, g, axis)
+
+    monkeypatch.setattr(A, "softmax_backward", counted)
+    monkeypatch.setattr(attention, "softmax_backward", counted)
+    x = gn.tensor(rng.standard_normal((2, 3, 4)), requires_grad=True)
+    A.softmax(x, axis=1).sum().backward()
+    attention.masked_softmax(x).sum().backward()
+    q = gn.tensor(rng.standard_normal((2, 3, 4)), requires_grad=True)
+    out, _ = attention.scaled_dot_product_attention(q, q, q)
+    (out**2).sum().backward()
+    keys = gn.tensor(rng.standard_normal((2, 5, 3)), requires_grad=True)
+    w_k = gn.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    v = gn.tensor(rng.standard_normal(4), requires_grad=True)
+    context, _ = attention.additive_attention(keys, w_k, v)
+    (context**2).sum().backward()
+    assert calls == [1, -1, -1, 1]

@@ -15,6 +15,7 @@ from ...ops.pool import (
 )
 from ...tensor import Tensor
 from ..module import Module
+from .activation import ReLU
 
 __all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "GlobalAvgPool2d"]
 
@@ -87,6 +88,18 @@ class MaxPool2d(Module):
             repr(self), tuple(x.shape[2:]), self._k, self._s, self._p, self._d, self.ceil_mode
         )
         return max_pool2d(x, self._k, self._s, self._p, self._d, self.ceil_mode)
+
+    def runs_before(self, previous: Module) -> bool:
+        """True after a ``ReLU``: ``Sequential`` then pools first, and the ReLU works on
+        the pooled, smaller array (a quarter of the elements for 2x2 windows).
+
+        ReLU is non-decreasing, so the maximum of a window commutes with it and the
+        values are the same. So are the gradients: both orders send each window's
+        gradient to its first maximum; where ReLU makes new ties (among values <= 0)
+        the window's maximum is not positive and both orders give it zero. Only the
+        exact ``ReLU`` class qualifies (a subclass may compute something else).
+        """
+        return type(previous) is ReLU
 
     def extra_repr(self) -> str:
         return (
