@@ -15,7 +15,10 @@ from .onnx_export import (
     OnnxValue,
     build_onnx_model,
     export_onnx,
+    not_exportable_functions,
+    onnx_function_converters,
     register_onnx_converter,
+    register_onnx_function,
     supported_onnx_modules,
 )
 from .safetensors import (
@@ -37,5 +40,6 @@ __all__ = [
     "load_torch_state_dict", "to_torch_state_dict", "from_torch_state_dict",
     "load_config", "loads_config", "dump_config", "save_config",
     "export_onnx", "build_onnx_model", "register_onnx_converter", "supported_onnx_modules",
+    "register_onnx_function", "onnx_function_converters", "not_exportable_functions",
     "OnnxBuilder", "OnnxValue",
 ]  # fmt: skip

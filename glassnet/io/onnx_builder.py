@@ -1,11 +1,8 @@
-"""The pieces of the ONNX exporter that converters use: ``OnnxBuilder``, ``OnnxValue`` and the
-converter registry (``register_onnx_converter``).
+"""The graph under construction: ``OnnxValue`` and ``GraphBuilder`` (nodes, names, initializers
+and the shape helpers converters use).
 
-A converter is found for a module in this order: its own method
-``to_onnx(self, builder, *args, **kwargs)``; else a function registered for
-its class (also used for subclasses that do not override ``forward``). See
-``onnx_export.py`` for the walk through a model and ``docs/onnx.md`` for a
-worked example.
+``onnx_graph.OnnxBuilder`` adds ``call`` (converting a module by tracing it) on top;
+converters receive that builder.
 """
 
 from __future__ import annotations
@@ -16,11 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.grad_mode import no_grad
 from ..nn.module import Module
 from ..tensor import Tensor
 
-__all__ = ["OnnxBuilder", "OnnxValue", "register_onnx_converter", "supported_onnx_modules"]
+__all__ = ["GraphBuilder", "OnnxValue"]
 
 
 def _onnx() -> Any:
@@ -34,97 +30,6 @@ def _onnx() -> Any:
     return onnx
 
 
-Converter = Callable[..., Any]
-_CONVERTERS: dict[type, Converter] = {}
-_BATCH_AXES: dict[type, Callable[..., list]] = {}
-_builtins_loaded = False
-
-
-def _load_builtins() -> None:
-    global _builtins_loaded
-    if not _builtins_loaded:
-        _builtins_loaded = True
-        from . import onnx_ops, onnx_seq  # noqa: F401  (they register their converters)
-
-
-# ------------------------------------------------------------------ registry
-def register_onnx_converter(
-    cls: type, fn: Converter | None = None, *, batch_axes: Callable[..., list] | None = None
-) -> Any:
-    """Register ``fn(builder, module, *args, **kwargs)`` as the ONNX converter of ``cls``.
-
-    Usable as a decorator: ``@register_onnx_converter(MyLayer)``. A later
-    registration for the same class replaces the earlier one (including
-    glassnet's own).
-
-    Parameters
-    ----------
-    cls : type
-        A :class:`~glassnet.nn.Module` subclass. The converter also serves
-        subclasses that do not override ``forward``.
-    fn : callable, optional
-        ``fn(builder, module, *args, **kwargs)``; ``args`` are
-        :class:`OnnxValue` where the module's forward receives tensors. It
-        returns ONNX value names in the structure ``forward`` returns.
-    batch_axes : callable, optional
-        ``batch_axes(module, *example_args) -> list`` giving, for each tensor
-        input in order, the axis that :func:`export_onnx` makes dynamic when
-        this module is the exported model (``None`` for none). Without it,
-        axis 0 of every input.
-
-    Returns
-    -------
-    callable
-        ``fn`` (or a decorator when ``fn`` is omitted).
-    """
-    if not (isinstance(cls, type) and issubclass(cls, Module)):
-        raise TypeError(f"register_onnx_converter: cls must be a Module subclass, got {cls!r}")
-    if fn is None:
-        return lambda f: register_onnx_converter(cls, f, batch_axes=batch_axes)
-    if not callable(fn):
-        raise TypeError(f"register_onnx_converter: fn must be callable, got {fn!r}")
-    _load_builtins()
-    _CONVERTERS[cls] = fn
-    if batch_axes is not None:
-        _BATCH_AXES[cls] = batch_axes
-    else:
-        _BATCH_AXES.pop(cls, None)
-    return fn
-
-
-def supported_onnx_modules() -> list[str]:
-    """Names of the module classes with a registered converter, sorted."""
-    _load_builtins()
-    return sorted({c.__name__ for c in _CONVERTERS})
-
-
-def _registered_class(module: Module) -> tuple[type | None, type | None]:
-    """``(class whose converter applies, class found but unusable because forward is overridden)``."""
-    for cls in type(module).__mro__:
-        if cls in _CONVERTERS:
-            if cls is type(module) or type(module).forward is cls.forward:
-                return cls, None
-            return None, cls
-    return None, None
-
-
-def _converter(module: Module, where: str) -> Converter:
-    if callable(getattr(type(module), "to_onnx", None)):
-        return lambda b, m, *a, **k: m.to_onnx(b, *a, **k)
-    _load_builtins()
-    cls, shadowed = _registered_class(module)
-    if cls is not None:
-        return _CONVERTERS[cls]
-    name = type(module).__name__
-    why = f" ({name} subclasses {shadowed.__name__} but overrides forward)" if shadowed else ""
-    raise TypeError(
-        f"export_onnx: no ONNX converter for module {where!r} ({name}){why}; supported: "
-        f"{', '.join(supported_onnx_modules())}. Give {name} a method "
-        f"to_onnx(self, builder, *inputs) or register one with "
-        f"glassnet.io.register_onnx_converter({name}, fn)"
-    )
-
-
 # ------------------------------------------------------------------ values
 class OnnxValue:
     """A value of the graph being built: its ONNX name and its value on the example input.
@@ -136,13 +41,17 @@ class OnnxValue:
     example : ndarray
         What glassnet computes for this value on the example input (gives
         shapes and dtypes to converters).
+    alt : ndarray, optional
+        The same value when the model runs on a batch of another size (the
+        exporter's second run, with a dynamic batch); ``None`` when there is none.
     """
 
-    __slots__ = ("name", "example")
+    __slots__ = ("name", "example", "alt")
 
-    def __init__(self, name: str, example: Any) -> None:
+    def __init__(self, name: str, example: Any, alt: Any = None) -> None:
         self.name = name
-        self.example = np.asarray(example.numpy() if isinstance(example, Tensor) else example)
+        self.example = _array(example)
+        self.alt = None if alt is None else _array(alt)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -156,12 +65,23 @@ class OnnxValue:
     def dtype(self) -> np.dtype:
         return self.example.dtype
 
+    @property
+    def dynamic_axes(self) -> tuple[int, ...]:
+        """The axes whose length follows the batch size (empty without a second run)."""
+        if self.alt is None or self.alt.ndim != self.example.ndim:
+            return ()
+        return tuple(i for i, (a, b) in enumerate(zip(self.shape, self.alt.shape)) if a != b)
+
     def tensor(self) -> Tensor:
         """The example as a glassnet tensor."""
         return Tensor(self.example)
 
     def __repr__(self) -> str:
         return f"OnnxValue({self.name!r}, shape={self.shape}, dtype={self.dtype})"
+
+
+def _array(x: Any) -> np.ndarray:
+    return np.asarray(x.numpy() if isinstance(x, Tensor) else x)
 
 
 def _name(x: Any) -> str:
@@ -187,10 +107,10 @@ def _leaves(tree: Any, kinds: tuple[type, ...]) -> list:
 
 
 # ------------------------------------------------------------------ builder
-class OnnxBuilder:
+class GraphBuilder:
     """Collects the nodes and initializers of the ONNX graph while a model is converted.
 
-    Converters use :meth:`call` for child modules, :meth:`node` for ONNX
+    Converters use :meth:`node` for ONNX
     operators, :meth:`param` / :meth:`const` for weights and constants, and
     the shape helpers (:meth:`reshape`, :meth:`transpose`, ...), which take
     value names or :class:`OnnxValue` and return value names.
@@ -297,40 +217,9 @@ class OnnxBuilder:
         finally:
             self._scope.pop()
 
-    def call(self, module: Module, *args: Any, **kwargs: Any) -> Any:
-        """Convert ``module`` applied to ``args``; return its outputs as :class:`OnnxValue`.
-
-        ``args`` are :class:`OnnxValue` (or nested tuples of them) where the
-        module's forward takes tensors; other arguments pass through unchanged.
-        """
-        where = self._module_names.get(id(module), type(module).__name__) or "(model)"
-        if not isinstance(module, Module):
-            raise TypeError(f"OnnxBuilder.call: expected a Module, got {type(module).__name__}")
-        convert = _converter(module, where)
-        as_tensors = _map(lambda a: a.tensor() if isinstance(a, OnnxValue) else a, args)
-        with no_grad():
-            expected = module(*as_tensors, **kwargs)
-        with self.scope_of(module):
-            names = convert(self, module, *args, **kwargs)
-        return self._pair(names, expected, where, module)
-
-    def value(self, name: Any, example: Any) -> OnnxValue:
+    def value(self, name: Any, example: Any, alt: Any = None) -> OnnxValue:
         """Wrap a value name with its example (for values a converter makes itself)."""
-        return OnnxValue(_name(name), example)
-
-    def _pair(self, names: Any, expected: Any, where: str, module: Module) -> Any:
-        if isinstance(expected, Tensor):
-            if isinstance(names, (str, OnnxValue)):
-                return OnnxValue(_name(names), expected)
-        elif isinstance(expected, (tuple, list)):
-            if isinstance(names, (tuple, list)) and len(names) == len(expected):
-                return tuple(self._pair(n, e, where, module) for n, e in zip(names, expected))
-        elif expected is None and names is None:
-            return None
-        raise TypeError(
-            f"export_onnx: the converter of {where!r} ({type(module).__name__}) returned "
-            f"{_describe(names)}, but the module returns {_describe(expected)}"
-        )
+        return OnnxValue(_name(name), example, alt)
 
     # ------------------------------------------------------ common patterns
     def reshape(self, x: Any, shape: Sequence[int]) -> str:

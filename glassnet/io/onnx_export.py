@@ -1,24 +1,21 @@
-"""Export glassnet models to ONNX: a graph builder, a converter per module type, and the file.
+"""Export glassnet models to ONNX by tracing: run the model, convert each op it ran, write the file.
 
 How a model becomes a graph
 ---------------------------
 :func:`export_onnx` puts the model in evaluation mode and calls
-``builder.call(model, *inputs)``. ``call`` runs the module in glassnet on the
-example values (so every graph value knows its example shape), then asks the
-module's *converter* for the ONNX nodes that compute the same thing. A
-converter is found, in this order:
+``builder.call(model, *inputs)`` (``onnx_graph.py``). That runs the model once on
+the example input with a trace recorder installed (``onnx_trace.py``), so every op
+(:class:`~glassnet.autograd.function.Function`) it runs is recorded with its inputs,
+keyword attributes and outputs, whatever style the model is written in (layers,
+functional calls, loops over time). The recorded graph is walked back from the
+outputs, and each op is converted by the one converter registered for its Function
+class (``onnx_ops.py``, ``onnx_nn.py``, ``onnx_seq.py``; see ``onnx_registry.py``).
+With a dynamic batch the model runs a second time on a batch of another size; the
+sizes that change follow the batch and are computed in the graph.
 
-1. the module's own method ``to_onnx(self, builder, *args, **kwargs)``;
-2. a function registered for its class with :func:`register_onnx_converter`
-   (also used for subclasses that do not override ``forward``).
-
-Converters receive :class:`OnnxValue` objects where the module's forward gets
-tensors (anything else, such as ``None`` or a flag, is passed as it is), emit
-nodes with the builder, convert children with ``builder.call(child, ...)``,
-and return ONNX value names (or ``OnnxValue``) in the structure the module's
-``forward`` returns (a name, or tuples of them; ``None`` where forward gives
-``None``). The converters for glassnet's layers live in ``onnx_ops.py`` and
-``onnx_seq.py``.
+Modules need no converter. A module with a ``to_onnx`` method, or one registered
+with :func:`register_onnx_converter`, is not traced into: it emits its own nodes
+(for opaque custom ops).
 
 The ``onnx`` package (the ``onnx`` extra) is imported only when a model is
 exported, so ``import glassnet.io`` never needs it.
@@ -35,21 +32,22 @@ import numpy as np
 from .._fileio import atomic_write
 from ..nn.module import Module
 from ..tensor import Tensor
-from .onnx_builder import (
-    _BATCH_AXES,
-    OnnxBuilder,
-    OnnxValue,
-    _leaves,
-    _map,
-    _onnx,
-    _registered_class,
+from . import onnx_axes, onnx_nn, onnx_ops, onnx_seq  # noqa: F401  (they register converters)
+from .onnx_builder import OnnxValue, _leaves, _map, _onnx
+from .onnx_graph import OnnxBuilder
+from .onnx_registry import (
+    default_batch_axes,
+    not_exportable_functions,
+    onnx_function_converters,
     register_onnx_converter,
+    register_onnx_function,
     supported_onnx_modules,
 )
 
 __all__ = [
     "OnnxBuilder", "OnnxValue", "export_onnx", "build_onnx_model",
-    "register_onnx_converter", "supported_onnx_modules", "MIN_OPSET",
+    "register_onnx_converter", "supported_onnx_modules", "register_onnx_function",
+    "onnx_function_converters", "not_exportable_functions", "MIN_OPSET",
 ]  # fmt: skip
 
 #: The oldest ONNX opset the exporter writes.
@@ -89,10 +87,28 @@ def _batch_axes(model: Module, args: tuple, given: Any, leaves: list) -> list:
             if ax is not None and (isinstance(ax, bool) or not isinstance(ax, (int, np.integer))):
                 raise TypeError(f"export_onnx: batch_axes entries must be int or None, got {ax!r}")
         return given
-    cls, _ = _registered_class(model)
-    if not callable(getattr(type(model), "to_onnx", None)) and cls in _BATCH_AXES:
-        return list(_BATCH_AXES[cls](model, *args))
+    rule = default_batch_axes(model)
+    if rule is not None:
+        return list(rule(model, *args))
     return [0 if t.ndim > 0 else None for t in leaves]
+
+
+def _check_axes(names: list[str], leaves: list, axes: list) -> None:
+    for name, t, ax in zip(names, leaves, axes):
+        if ax is not None and not -t.ndim <= ax < t.ndim:
+            raise ValueError(
+                f"export_onnx: batch axis {ax} is out of range for input {name!r} of shape "
+                f"{tuple(t.shape)}"
+            )
+
+
+def _input_value(t: Tensor, name: str, axis: int | None) -> OnnxValue:
+    """A graph input; with a batch axis, also its value on a batch one sample larger
+    (the exporter's second run, which tells the sizes that follow the batch)."""
+    if axis is None:
+        return OnnxValue(name, t)
+    x = t.numpy()
+    return OnnxValue(name, x, np.concatenate([x, np.take(x, [0], axis=axis)], axis=axis))
 
 
 def _check_opset(opset: Any) -> int:
@@ -132,11 +148,13 @@ def build_onnx_model(
     if not leaves:
         raise ValueError("export_onnx: example_input must contain at least one tensor or array")
     in_names = _names("input_names", input_names, len(leaves), "takes")
-    b = OnnxBuilder(model, opset)
+    axes = _batch_axes(model, args, batch_axes, leaves) if dynamic_batch else [None] * len(leaves)
+    _check_axes(in_names, leaves, axes)
+    b = OnnxBuilder(model, opset, dynamic=dynamic_batch)
     for n in in_names:
         b.reserve(n)
-    it = iter(in_names)
-    values = _map(lambda a: OnnxValue(next(it), a) if isinstance(a, Tensor) else a, args)
+    it = iter(zip(in_names, axes))
+    values = _map(lambda a: _input_value(a, *next(it)) if isinstance(a, Tensor) else a, args)
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:
@@ -146,21 +164,16 @@ def build_onnx_model(
             object.__setattr__(m, "training", mode)
     outs = _leaves(out, (OnnxValue,))
     out_names = _names("output_names", output_names, len(outs), "returns")
-    axes = _batch_axes(model, args, batch_axes, leaves) if dynamic_batch else [None] * len(leaves)
     graph_inputs = []
     for name, t, ax in zip(in_names, leaves, axes):
         dims: list[Any] = list(t.shape)
         if ax is not None:
-            if not -t.ndim <= ax < t.ndim:
-                raise ValueError(
-                    f"export_onnx: batch axis {ax} is out of range for input {name!r} of shape "
-                    f"{tuple(t.shape)}"
-                )
             dims[ax] = "batch"
         elem = onnx.helper.np_dtype_to_tensor_dtype(t.dtype)
         graph_inputs.append(onnx.helper.make_tensor_value_info(name, elem, dims))
     graph_outputs = _set_outputs(b, outs, out_names, set(in_names))
     nodes, inits = _prune(b, graph_outputs)
+    _check_inputs_used(in_names, nodes, graph_outputs)
     graph = onnx.helper.make_graph(
         nodes, type(model).__name__, graph_inputs,
         [onnx.helper.make_tensor_value_info(n, onnx.helper.np_dtype_to_tensor_dtype(v.dtype), None)
@@ -198,6 +211,19 @@ def _set_outputs(b: OnnxBuilder, outs: list, names: list[str], inputs: set[str])
                     n.output[i] = want
         renamed[v.name] = want
     return names
+
+
+def _check_inputs_used(names: list[str], nodes: list, outputs: list[str]) -> None:
+    """Refuse a graph that ignores an input: the model read it outside glassnet's ops
+    (``.numpy()``, ``.data``), so the trace holds its example value as a constant."""
+    used = {x for n in nodes for x in n.input} | set(outputs)
+    for name in names:
+        if name not in used:
+            raise ValueError(
+                f"export_onnx: the input {name!r} does not reach the outputs through glassnet "
+                f"ops (the model reads it as an array, or not at all), so the graph would not "
+                f"depend on it; compute with tensor ops on it, or leave it out of example_input"
+            )
 
 
 def _prune(b: OnnxBuilder, outputs: list[str]) -> tuple[list, dict]:

@@ -1,8 +1,9 @@
-"""ONNX converters for glassnet's feed-forward layers: containers, Linear, activations, conv,
-pooling, batch norm, flatten, dropout and the seed's MLP/Perceptron.
+"""ONNX converters for elementwise, activation, reduction and shape ops: one per Function class.
 
-Each converter is ``fn(builder, module, x) -> name`` (see ``onnx_export.py``);
-the model is always exported in evaluation mode.
+Each converter is ``fn(builder, op) -> name`` (see ``onnx_registry.py``): ``op.fn`` is the
+Function instance, ``op.attrs`` its keyword attributes, ``op.input(i)`` the value name of
+its positional input ``i``. Numbers and constant arrays are made in the op's output dtype,
+as NumPy's promotion gave it.
 """
 
 from __future__ import annotations
@@ -12,236 +13,287 @@ from typing import Any
 
 import numpy as np
 
-from ..nn.container import Sequential
-from ..nn.layers import activation as act
-from ..nn.layers.conv import Conv1d, Conv2d
-from ..nn.layers.dropout import Dropout
-from ..nn.layers.flatten import Flatten
-from ..nn.layers.linear import Identity, Linear
-from ..nn.layers.mlp import MLP, Perceptron
-from ..nn.layers.norm import BatchNorm1d, BatchNorm2d
-from ..nn.layers.pooling import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
-from ..nn.parallel import DataParallel
-from ..ops.pool import _adaptive_size
-from .onnx_builder import OnnxBuilder, OnnxValue, register_onnx_converter
+from ..ops import activation as act
+from ..ops import arithmetic as ar
+from ..ops import reduce as red
+from ..ops import shape as sh
+from .onnx_graph import OnnxBuilder, OpView
+from .onnx_registry import register_onnx_function
 
 __all__: list[str] = []
 
 
-# ---------------------------------------------------------------- containers
-def _sequential(b: OnnxBuilder, m: Sequential, x: Any) -> Any:
-    for child in m:
-        x = b.call(child, x)
-    return x
+def _same(op_type: str) -> Any:
+    """A converter for an op that maps to one ONNX op on its inputs, in the output dtype."""
 
-
-register_onnx_converter(Sequential, _sequential)
-register_onnx_converter(MLP, _sequential)
-
-
-def _data_parallel(b: OnnxBuilder, m: DataParallel, *xs: Any) -> Any:
-    return b.call(m.module, *xs)  # threads are a way of running the module, not part of it
-
-
-register_onnx_converter(DataParallel, _data_parallel)
-
-
-def _identity(b: OnnxBuilder, m: Any, x: OnnxValue) -> str:
-    return x.name  # Identity, and Dropout in evaluation mode
-
-
-register_onnx_converter(Identity, _identity)
-register_onnx_converter(Dropout, _identity)
-
-
-# ---------------------------------------------------------------- linear
-@register_onnx_converter(Linear)
-def _linear(b: OnnxBuilder, m: Linear, x: OnnxValue) -> str:
-    return b.linear(x, x.ndim, m.weight, m.bias)
-
-
-@register_onnx_converter(Perceptron)
-def _perceptron(b: OnnxBuilder, m: Perceptron, x: OnnxValue) -> str:
-    return b.node("Sigmoid", [b.linear(x, x.ndim, m.weight, m.bias)])
-
-
-@register_onnx_converter(Flatten)
-def _flatten(b: OnnxBuilder, m: Flatten, x: OnnxValue) -> str:
-    n = x.ndim
-    start, end = m.start_dim % n, m.end_dim % n
-    if start == 1 and end == n - 1:
-        return b.node("Flatten", [x], axis=1)
-    if start == end:
-        return x.name
-    # keep the dims around the flattened range as they come at run time (one may be the batch)
-    parts = []
-    if start > 0:
-        parts.append(b.node("Shape", [x], start=0, end=start))
-    parts.append(b.const([-1]))
-    if end < n - 1:
-        parts.append(b.node("Shape", [x], start=end + 1))
-    return b.node("Reshape", [x, b.concat(parts, axis=0)])
-
-
-# ---------------------------------------------------------------- activations
-def _simple(op: str) -> Any:
-    def convert(b: OnnxBuilder, m: Any, x: OnnxValue) -> str:
-        return b.node(op, [x])
+    def convert(g: OnnxBuilder, op: OpView) -> str:
+        dt = op.out().dtype
+        return g.node(op_type, [op.input(i, dt) for i in range(op.n_inputs)])
 
     return convert
 
 
-register_onnx_converter(act.ReLU, _simple("Relu"))
-register_onnx_converter(act.Sigmoid, _simple("Sigmoid"))
-register_onnx_converter(act.Tanh, _simple("Tanh"))
+# ---------------------------------------------------------------- arithmetic
+for _cls, _onnx_op in (
+    (ar.Add, "Add"), (ar.Sub, "Sub"), (ar.Mul, "Mul"), (ar.Div, "Div"), (ar.Pow, "Pow"),
+    (ar.Neg, "Neg"), (ar.Exp, "Exp"), (ar.Log, "Log"), (ar.Sqrt, "Sqrt"), (ar.Abs, "Abs"),
+    (ar.Maximum, "Max"), (ar.Minimum, "Min"),
+    (act.Sigmoid, "Sigmoid"), (act.Tanh, "Tanh"), (act.ReLU, "Relu"),
+):  # fmt: skip
+    register_onnx_function(_cls, _same(_onnx_op))
 
 
-@register_onnx_converter(act.LeakyReLU)
-def _leaky_relu(b: OnnxBuilder, m: act.LeakyReLU, x: OnnxValue) -> str:
-    return b.node("LeakyRelu", [x], alpha=float(m.negative_slope))
+@register_onnx_function(ar.MatMul)
+def _matmul(g: OnnxBuilder, op: OpView) -> str:
+    dt = op.out().dtype
+    return g.node("MatMul", [op.input(0, dt), op.input(1, dt)])
 
 
-@register_onnx_converter(act.ELU)
-def _elu(b: OnnxBuilder, m: act.ELU, x: OnnxValue) -> str:
-    return b.node("Elu", [x], alpha=float(m.alpha))
+@register_onnx_function(ar.Clip)
+def _clip(g: OnnxBuilder, op: OpView) -> str:
+    dt = op.out().dtype
+    lo, hi = op.attrs.get("lo"), op.attrs.get("hi")
+    bounds = [None if b is None else g.const(b, dtype=dt) for b in (lo, hi)]
+    return g.node("Clip", [op.input(0), *bounds])
 
 
-@register_onnx_converter(act.GELU)
-def _gelu(b: OnnxBuilder, m: act.GELU, x: OnnxValue) -> str:
-    if b.opset >= 20:
-        return b.node("Gelu", [x], approximate=m.approximate)
-    dt = x.dtype
-    if m.approximate == "tanh":  # 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-        x3 = b.node("Mul", [b.node("Mul", [x, x]), x])
-        inner = b.node("Add", [x, b.node("Mul", [x3, b.scalar(0.044715, dt)])])
-        t = b.node("Tanh", [b.node("Mul", [inner, b.scalar(math.sqrt(2 / math.pi), dt)])])
+@register_onnx_function(ar.Where)
+def _where(g: OnnxBuilder, op: OpView) -> str:
+    dt = op.out().dtype
+    cond, a, b = op.input(0, np.bool_), op.input(1, dt), op.input(2, dt)
+    if dt != np.bool_:
+        return g.node("Where", [cond, a, b])
+    # ONNX Runtime has no boolean Where: (c and a) or (not c and b)
+    picked_a = g.node("And", [cond, a])
+    return g.node("Or", [picked_a, g.node("And", [g.node("Not", [cond]), b])])
+
+
+@register_onnx_function(ar.Cast)
+def _cast(g: OnnxBuilder, op: OpView) -> str:
+    return g.node("Cast", [op.input(0)], to=g.elem_type(op.attrs["dtype"]))
+
+
+def _identity(g: OnnxBuilder, op: OpView) -> str:
+    return g.node("Identity", [op.input(0)])
+
+
+register_onnx_function(ar.Clone, _identity)
+register_onnx_function(ar.Move, _identity)  # a device is how the graph runs, not part of it
+
+
+# ---------------------------------------------------------------- activations
+@register_onnx_function(act.LeakyReLU)
+def _leaky_relu(g: OnnxBuilder, op: OpView) -> str:
+    return g.node("LeakyRelu", [op.input(0)], alpha=float(op.attrs.get("slope", 0.01)))
+
+
+@register_onnx_function(act.ELU)
+def _elu(g: OnnxBuilder, op: OpView) -> str:
+    return g.node("Elu", [op.input(0)], alpha=float(op.attrs.get("alpha", 1.0)))
+
+
+@register_onnx_function(act.GELU)
+def _gelu(g: OnnxBuilder, op: OpView) -> str:
+    x, dt = op.input(0), op.out().dtype
+    approximate = op.attrs.get("approximate", "none")
+    if g.opset >= 20:
+        return g.node("Gelu", [x], approximate=approximate)
+    if approximate == "tanh":  # 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+        x3 = g.node("Mul", [g.node("Mul", [x, x]), x])
+        inner = g.node("Add", [x, g.node("Mul", [x3, g.scalar(0.044715, dt)])])
+        t = g.node("Tanh", [g.node("Mul", [inner, g.scalar(math.sqrt(2 / math.pi), dt)])])
     else:  # 0.5 x (1 + erf(x / sqrt(2)))
-        t = b.node("Erf", [b.node("Mul", [x, b.scalar(1 / math.sqrt(2), dt)])])
-    half_x = b.node("Mul", [x, b.scalar(0.5, dt)])
-    return b.node("Mul", [half_x, b.node("Add", [t, b.scalar(1.0, dt)])])
+        t = g.node("Erf", [g.node("Mul", [x, g.scalar(1 / math.sqrt(2), dt)])])
+    half_x = g.node("Mul", [x, g.scalar(0.5, dt)])
+    return g.node("Mul", [half_x, g.node("Add", [t, g.scalar(1.0, dt)])])
 
 
-@register_onnx_converter(act.Softplus)
-def _softplus(b: OnnxBuilder, m: act.Softplus, x: OnnxValue) -> str:
-    dt = x.dtype
-    bx = x.name if m.beta == 1.0 else b.node("Mul", [x, b.scalar(m.beta, dt)])
-    sp = b.node("Softplus", [bx])
-    if m.beta != 1.0:
-        sp = b.node("Div", [sp, b.scalar(m.beta, dt)])
-    linear_part = b.node("Greater", [bx, b.scalar(m.threshold, dt)])
-    return b.node("Where", [linear_part, x, sp])
+@register_onnx_function(act.Softplus)
+def _softplus(g: OnnxBuilder, op: OpView) -> str:
+    x, dt = op.input(0), op.out().dtype
+    beta, threshold = op.attrs.get("beta", 1.0), op.attrs.get("threshold", 20.0)
+    bx = x if beta == 1.0 else g.node("Mul", [x, g.scalar(beta, dt)])
+    sp = g.node("Softplus", [bx])
+    if beta != 1.0:
+        sp = g.node("Div", [sp, g.scalar(beta, dt)])
+    linear_part = g.node("Greater", [bx, g.scalar(threshold, dt)])
+    return g.node("Where", [linear_part, x, sp])
 
 
-@register_onnx_converter(act.SiLU)
-def _silu(b: OnnxBuilder, m: act.SiLU, x: OnnxValue) -> str:
-    return b.node("Mul", [x, b.node("Sigmoid", [x])])
+@register_onnx_function(act.SiLU)
+def _silu(g: OnnxBuilder, op: OpView) -> str:
+    x = op.input(0)
+    return g.node("Mul", [x, g.node("Sigmoid", [x])])
 
 
-@register_onnx_converter(act.Softmax)
-def _softmax(b: OnnxBuilder, m: act.Softmax, x: OnnxValue) -> str:
-    return b.node("Softmax", [x], axis=m.dim)
+@register_onnx_function(act.Softmax)
+def _softmax(g: OnnxBuilder, op: OpView) -> str:
+    return g.node("Softmax", [op.input(0)], axis=int(op.attrs.get("axis", -1)))
 
 
-@register_onnx_converter(act.LogSoftmax)
-def _log_softmax(b: OnnxBuilder, m: act.LogSoftmax, x: OnnxValue) -> str:
-    return b.node("LogSoftmax", [x], axis=m.dim)
+@register_onnx_function(act.LogSoftmax)
+def _log_softmax(g: OnnxBuilder, op: OpView) -> str:
+    return g.node("LogSoftmax", [op.input(0)], axis=int(op.attrs.get("axis", -1)))
 
 
-# ---------------------------------------------------------------- convolution
-def _conv(b: OnnxBuilder, m: Any, x: OnnxValue, pads: list[int]) -> str:
-    bias = None if m.bias is None else b.param(m.bias, "bias")
-    return b.node(
-        "Conv", [x, b.param(m.weight, "weight"), bias],
-        kernel_shape=list(m.kernel_size), strides=list(m.stride), dilations=list(m.dilation),
-        pads=pads, group=m.groups,
-    )  # fmt: skip
+# ---------------------------------------------------------------- reductions
+def _axes(op: OpView) -> list[int]:
+    axes = op.attrs.get("axes") or ()
+    ndim = len(op.shape(0))
+    return sorted(int(a) % ndim for a in axes) if axes else list(range(ndim))
 
 
-@register_onnx_converter(Conv2d)
-def _conv2d(b: OnnxBuilder, m: Conv2d, x: OnnxValue) -> str:
-    top, bottom, left, right = m._pads
-    return _conv(b, m, x, [top, left, bottom, right])
+def _reduce(g: OnnxBuilder, op_type: str, x: Any, axes: list[int], keepdims: bool) -> str:
+    """``Reduce*`` over ``axes`` (an attribute before opset 18, an input from 18; ReduceSum's
+    is an input from opset 13)."""
+    if op_type == "ReduceSum" or g.opset >= 18:
+        return g.node(op_type, [x, g.const(axes)], keepdims=int(keepdims))
+    return g.node(op_type, [x], axes=axes, keepdims=int(keepdims))
 
 
-@register_onnx_converter(Conv1d)
-def _conv1d(b: OnnxBuilder, m: Conv1d, x: OnnxValue) -> str:
-    return _conv(b, m, x, [m._pads[2], m._pads[3]])
+def _reducer(op_type: str) -> Any:
+    def convert(g: OnnxBuilder, op: OpView) -> str:
+        return _reduce(g, op_type, op.input(0), _axes(op), bool(op.attrs.get("keepdims")))
+
+    return convert
 
 
-# ---------------------------------------------------------------- pooling
-def _window(m: MaxPool2d | AvgPool2d) -> dict[str, Any]:
-    """The attributes MaxPool and AveragePool share: window, strides, padding, ceil mode."""
-    ph, pw = m._p
-    return {
-        "kernel_shape": list(m._k), "strides": list(m._s), "pads": [ph, pw, ph, pw],
-        "ceil_mode": int(m.ceil_mode),
-    }  # fmt: skip
+for _cls, _onnx_op in (
+    (red.Sum, "ReduceSum"), (red.Mean, "ReduceMean"), (red.Max, "ReduceMax"),
+    (red.Min, "ReduceMin"), (red.LogSumExp, "ReduceLogSumExp"),
+):  # fmt: skip
+    register_onnx_function(_cls, _reducer(_onnx_op))
 
 
-@register_onnx_converter(MaxPool2d)
-def _max_pool(b: OnnxBuilder, m: MaxPool2d, x: OnnxValue) -> str:
-    return b.node("MaxPool", [x], **_window(m), dilations=list(m._d))
+@register_onnx_function(red.Var)
+def _var(g: OnnxBuilder, op: OpView) -> str:
+    x, dt = op.input(0), op.out().dtype
+    axes, keep = _axes(op), bool(op.attrs.get("keepdims"))
+    count = int(np.prod([op.shape(0)[a] for a in axes]))
+    centred = g.node("Sub", [x, _reduce(g, "ReduceMean", x, axes, True)])
+    total = _reduce(g, "ReduceSum", g.node("Mul", [centred, centred]), axes, keep)
+    denom = max(count - int(op.attrs.get("correction", 1)), 0)
+    return g.node("Div", [total, g.scalar(float(denom), dt)])
 
 
-@register_onnx_converter(AvgPool2d)
-def _avg_pool(b: OnnxBuilder, m: AvgPool2d, x: OnnxValue) -> str:
-    return b.node("AveragePool", [x], **_window(m), count_include_pad=int(m.count_include_pad))
+# ---------------------------------------------------------------- shapes
+@register_onnx_function(sh.Reshape)
+def _reshape(g: OnnxBuilder, op: OpView) -> str:
+    dyn = op.out_dynamic_axes()
+    if len(dyn) <= 1:
+        target = list(op.out().shape)
+        for a in dyn:
+            target[a] = -1
+        return g.node("Reshape", [op.input(0), g.const(target)])
+    return g.node("Reshape", [op.input(0), op.dynamic_shape()])
 
 
-@register_onnx_converter(GlobalAvgPool2d)
-def _global_avg_pool(b: OnnxBuilder, m: GlobalAvgPool2d, x: OnnxValue) -> str:
-    y = b.node("GlobalAveragePool", [x])
-    return y if m.keepdims else b.node("Flatten", [y], axis=1)
+@register_onnx_function(sh.Transpose)
+def _transpose(g: OnnxBuilder, op: OpView) -> str:
+    axes = op.attrs.get("axes")
+    ndim = len(op.shape(0))
+    perm = list(range(ndim))[::-1] if axes is None else [int(a) % ndim for a in axes]
+    return g.node("Transpose", [op.input(0)], perm=perm)
 
 
-def _bin_matrix(n_in: int, n_out: int, dtype: Any) -> np.ndarray:
-    """``(n_out, n_in)``: row ``i`` averages PyTorch's bin ``[floor(i n/o), ceil((i+1) n/o))``."""
-    mat = np.zeros((n_out, n_in), dtype=dtype)
-    for i in range(n_out):
-        lo, hi = (i * n_in) // n_out, -(-((i + 1) * n_in) // n_out)
-        mat[i, lo:hi] = 1.0 / (hi - lo)
-    return mat
+@register_onnx_function(sh.Concat)
+def _concat(g: OnnxBuilder, op: OpView) -> str:
+    names = [op.input(i, op.out().dtype) for i in range(op.n_inputs)]
+    return g.node("Concat", names, axis=int(op.attrs.get("axis", 0)))
 
 
-@register_onnx_converter(AdaptiveAvgPool2d)
-def _adaptive_avg_pool(b: OnnxBuilder, m: AdaptiveAvgPool2d, x: OnnxValue) -> str:
-    h, w = x.shape[2:]
-    oh, ow = _adaptive_size(repr(m), m.output_size, (h, w))
-    if (oh, ow) == (1, 1):
-        return b.node("GlobalAveragePool", [x])
-    if h % oh == 0 and w % ow == 0:
-        k = [h // oh, w // ow]
-        return b.node("AveragePool", [x], kernel_shape=k, strides=k)
-    # the bins are rectangles, so the average is separable: P_h @ x @ P_w.T
-    rows = b.initializer(_bin_matrix(h, oh, x.dtype), f"{b.scope}.rows")
-    cols = b.initializer(_bin_matrix(w, ow, x.dtype).T, f"{b.scope}.cols")
-    return b.node("MatMul", [b.node("MatMul", [rows, x]), cols])
+@register_onnx_function(sh.Stack)
+def _stack(g: OnnxBuilder, op: OpView) -> str:
+    axis = int(op.attrs.get("axis", 0))
+    dt = op.out().dtype
+    parts = [g.unsqueeze(op.input(i, dt), [axis]) for i in range(op.n_inputs)]
+    return g.node("Concat", parts, axis=axis)
 
 
-# ---------------------------------------------------------------- batch norm
-def _batch_norm(b: OnnxBuilder, m: Any, x: OnnxValue) -> str:
-    c = m.num_features
-    dt = x.dtype
-    if m.running_mean is not None:  # evaluation with the running statistics
-        w = b.param(m.weight, "weight") if m.affine else b.const(np.ones(c), dt)
-        bias = b.param(m.bias, "bias") if m.affine else b.const(np.zeros(c), dt)
-        mean = b.param(m.running_mean, "running_mean")
-        var = b.param(m.running_var, "running_var")
-        if m.running_mean.dtype != dt:
-            mean, var = (b.node("Cast", [t], to=b.elem_type(dt)) for t in (mean, var))
-        return b.node("BatchNormalization", [x, w, bias, mean, var], epsilon=m.eps)
-    # track_running_stats=False: the batch's own statistics, also in evaluation
-    axes = [0] + list(range(2, x.ndim))
-    centred = b.node("Sub", [x, b.reduce_mean(x, axes)])
-    var = b.reduce_mean(b.node("Mul", [centred, centred]), axes)
-    inv = b.node("Reciprocal", [b.node("Sqrt", [b.node("Add", [var, b.scalar(m.eps, dt)])])])
-    y = b.node("Mul", [centred, inv])
-    if m.affine:
-        shape = [c] + [1] * (x.ndim - 2)
-        y = b.node("Mul", [y, b.initializer(m.weight.numpy().reshape(shape), f"{b.scope}.weight")])
-        y = b.node("Add", [y, b.initializer(m.bias.numpy().reshape(shape), f"{b.scope}.bias")])
-    return y
+@register_onnx_function(sh.Pad)
+def _pad(g: OnnxBuilder, op: OpView) -> str:
+    widths = op.attrs.get("widths", ())
+    pads = [int(lo) for lo, _ in widths] + [int(hi) for _, hi in widths]
+    value = g.scalar(op.attrs.get("value", 0.0), op.out().dtype)
+    return g.node("Pad", [op.input(0), g.const(pads), value], mode="constant")
 
 
-register_onnx_converter(BatchNorm1d, _batch_norm)
-register_onnx_converter(BatchNorm2d, _batch_norm)
+@register_onnx_function(sh.BroadcastTo)
+def _broadcast_to(g: OnnxBuilder, op: OpView) -> str:
+    return g.node("Expand", [op.input(0), op.dynamic_shape()])
+
+
+@register_onnx_function(sh.GetItem)
+def _getitem(g: OnnxBuilder, op: OpView) -> str:
+    index = op.attrs.get("index")
+    items = index if isinstance(index, tuple) else (index,)
+    shape = op.shape(0)
+    if not all(
+        isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items
+    ):
+        return _gather_index(g, op, items, shape)
+    return _basic_index(g, op.input(0), items, shape)
+
+
+def _expand_ellipsis(items: tuple, ndim: int) -> list:
+    used = sum(1 for i in items if i is not None and i is not Ellipsis)
+    out: list = []
+    for i in items:
+        if i is Ellipsis:
+            out.extend([slice(None)] * (ndim - used))
+        else:
+            out.append(i)
+    if Ellipsis not in items:
+        out.extend([slice(None)] * (ndim - used))
+    return out
+
+
+def _basic_index(g: OnnxBuilder, x: str, items: tuple, shape: tuple) -> str:
+    """Ints, slices, ``None`` and ``...``: one ``Slice``, then ``Squeeze`` / ``Unsqueeze``."""
+    items = tuple(_expand_ellipsis(items, len(shape)))
+    starts, ends, axes, steps, drop, new = [], [], [], [], [], []
+    dim = 0
+    for pos, i in enumerate(items):
+        if i is None:
+            new.append(pos)
+            continue
+        n = shape[dim]
+        if isinstance(i, slice):
+            if i != slice(None):
+                start, stop, step = i.indices(n)
+                if step < 0 and stop < 0:
+                    stop = -(n + 1)  # past the front, for a negative step
+                starts.append(start)
+                ends.append(stop)
+                axes.append(dim)
+                steps.append(step)
+        else:
+            k = int(i) % n
+            starts.append(k)
+            ends.append(k + 1)
+            axes.append(dim)
+            steps.append(1)
+            drop.append(dim)
+        dim += 1
+    y = x
+    if axes:
+        y = g.node("Slice", [y, g.const(starts), g.const(ends), g.const(axes), g.const(steps)])
+    if drop:
+        y = g.squeeze(y, drop)
+    if new:
+        y = g.unsqueeze(y, [p - sum(1 for d in drop if d < p) for p in new])
+    return y if y != x else g.node("Identity", [x])
+
+
+def _gather_index(g: OnnxBuilder, op: OpView, items: tuple, shape: tuple) -> str:
+    """One integer-array index on one axis (the others whole): ``Gather``."""
+    arrays = [k for k, i in enumerate(items) if isinstance(i, (np.ndarray, list))]
+    rest_whole = all(i == slice(None) for k, i in enumerate(items) if k not in arrays)
+    if len(arrays) == 1 and rest_whole and np.asarray(items[arrays[0]]).dtype.kind in "iu":
+        k = arrays[0]
+        idx = np.asarray(items[k]).astype(np.int64) % shape[k]
+        return g.node("Gather", [op.input(0), g.const(idx)], axis=k)
+    raise TypeError(
+        "export_onnx: GetItem: only ints, slices, None, ... and one integer array on one "
+        f"axis export to ONNX; got the index {items!r}"
+    )

@@ -157,6 +157,10 @@ class DataParallel(Module):
         return reps[:count]
 
     # -------------------------------------------------------------- forward
+    def to_onnx(self, builder: Any, *args: Any, **kwargs: Any) -> Any:
+        """ONNX export converts the wrapped module: threads are how it runs, not part of it."""
+        return builder.call(self.module, *args, **kwargs)
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         first = args[0] if args else None
         dim = self.dim

@@ -10,6 +10,7 @@ import pytest
 import glassnet as gn
 import glassnet.io as gio
 import glassnet.nn as nn
+from glassnet.autograd.function import Function
 from glassnet.models import LSTMForecaster, row_lstm_attention, seed_cnn
 from glassnet.nn.layers.attention import MultiheadAttention, TemporalAttention
 from glassnet.nn.layers.conv import Conv1d, Conv2d
@@ -454,9 +455,21 @@ def test_file_and_names(rng, tmp_path):
 
 
 # ---------------------------------------------------------------- errors
-class Mystery(nn.Module):
+class _Opaque(Function):
+    """An op of the user's own with no ONNX converter."""
+
     def forward(self, x):
-        return x
+        return x * 2
+
+    def backward(self, g):
+        return g * 2
+
+
+class Mystery(nn.Module):
+    """Runs an op that has no converter (a module of glassnet ops would be traced)."""
+
+    def forward(self, x):
+        return _Opaque.apply(x)
 
 
 def test_unsupported_module_names_it_and_lists_supported(rng, tmp_path):
@@ -466,13 +479,14 @@ def test_unsupported_module_names_it_and_lists_supported(rng, tmp_path):
     assert not (tmp_path / "m.onnx").exists()
 
 
-def test_subclass_overriding_forward_is_refused(rng):
+def test_subclass_overriding_forward_is_traced(rng, tmp_path):
+    """Was refused by the module-keyed exporter; tracing converts the ops it runs."""
+
     class Doubled(nn.Linear):
         def forward(self, x):
             return super().forward(x) * 2
 
-    with pytest.raises(TypeError, match="Doubled subclasses Linear but overrides forward"):
-        gio.build_onnx_model(Doubled(3, 2), _x(rng, 2, 3))
+    check_export(Doubled(3, 2), _x(rng, 2, 3), tmp_path, others=[_x(rng, 5, 3)])
 
 
 def test_failed_export_keeps_the_old_file(rng, tmp_path):

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from ...backend import default_dtype, get_array_module
-from ...ops.attention import additive_attention, scaled_dot_product_attention
+from ...ops.arithmetic import clip, matmul, where
+from ...ops.attention import additive_attention, scaled_dot_product_attention, weighted_sum
 from ...ops.linear import linear
 from ...ops.shape import split
 from ...tensor import Tensor
@@ -45,6 +46,13 @@ _SCORES = ("additive", "dot", "scaled_dot")
 def _label(layer: Module) -> str:
     """The layer in one line, ``Name(args)``, for error messages."""
     return f"{type(layer).__name__}({layer.extra_repr()})"
+
+
+def _as_tensor(mask: Any) -> Tensor:
+    """A mask as a tensor outside the graph (the same tensor when it is one)."""
+    if isinstance(mask, Tensor):
+        return mask
+    return Tensor._make(get_array_module(mask).asarray(mask), False, None, 0)
 
 
 def _bool_mask(layer: Module, name: str, mask: Any, want: tuple[int, ...]) -> Any:
@@ -210,9 +218,15 @@ class TemporalAttention(Module):
         n, t_len, _ = outputs.shape
         if mask is None:
             return outputs[:, t_len - 1, :]
-        xp = get_array_module(mask)
-        idx = t_len - 1 - xp.argmax(mask[:, ::-1], axis=1)
-        return outputs[xp.arange(n), idx]
+        # weights 1 on each row's last valid step (the last step where none is valid), made
+        # of ops a trace records (so ONNX export follows the mask), then their weighted sum
+        m = Tensor._make(mask, False, None, 0).astype(outputs.dtype)  # (N, T)
+        later = np.tril(np.ones((t_len, t_len), dtype=outputs.dtype), -1)  # [t', t] = t' > t
+        last = m * (1.0 - clip(matmul(m, later), max=1.0))
+        none_valid = 1.0 - clip(m.sum(axis=1, keepdims=True), max=1.0)  # (N, 1)
+        final = np.zeros(t_len, dtype=outputs.dtype)
+        final[-1] = 1.0
+        return weighted_sum(last + none_valid * final, outputs)
 
     def forward(
         self, outputs: Tensor, query: Tensor | None = None, mask: Any = None
@@ -232,7 +246,7 @@ class TemporalAttention(Module):
         else:
             q = self.query_vector.reshape((1, 1, h)) if query is None else query.unsqueeze(1)
             scale = 1.0 if self.score == "dot" else 1.0 / math.sqrt(h)
-            am = None if m is None else m[:, None, :]
+            am = None if m is None else Tensor._make(m, False, None, 0).reshape((n, 1, t_len))
             out, w3 = scaled_dot_product_attention(q, outputs, outputs, am, scale=scale)
             ctx, w = out.reshape((n, h)), w3.reshape((n, t_len))
         if self.keep_weights:
@@ -392,12 +406,11 @@ class MultiheadAttention(Module):
         h = self.num_heads
         parts = []
         if attn_mask is not None:
-            am = attn_mask.data if isinstance(attn_mask, Tensor) else attn_mask
-            am = get_array_module(am).asarray(am)
+            am = _as_tensor(attn_mask)
             if tuple(am.shape) == (l_len, s_len):
-                am = am[None, None]
+                am = am.reshape((1, 1, l_len, s_len))
             elif tuple(am.shape) == (n * h, l_len, s_len):
-                am = am.reshape(n, h, l_len, s_len)
+                am = am.reshape((n, h, l_len, s_len))
             else:
                 raise ValueError(
                     f"{_label(self)}: expected attn_mask of shape ({l_len}, {s_len}) or "
@@ -405,26 +418,25 @@ class MultiheadAttention(Module):
                 )
             parts.append(am)
         if key_padding_mask is not None:
-            kp = key_padding_mask.data if isinstance(key_padding_mask, Tensor) else key_padding_mask
-            kp = get_array_module(kp).asarray(kp)
+            kp = _as_tensor(key_padding_mask)
             if tuple(kp.shape) != (n, s_len):
                 raise ValueError(
                     f"{_label(self)}: expected key_padding_mask of shape ({n}, {s_len}), got "
                     f"{tuple(kp.shape)}"
                 )
-            parts.append(kp[:, None, None, :])
+            parts.append(kp.reshape((n, 1, 1, s_len)))
         if not parts:
             return None
+        # tensor ops rather than array ones, so that an ONNX trace follows the masks
         if all(p.dtype == np.bool_ for p in parts):
-            keep = ~parts[0]
+            keep = where(parts[0], False, True)
             for p in parts[1:]:
-                keep = keep & ~p
+                keep = where(p, False, keep)
             return keep
         total = None
         for p in parts:
-            xp = get_array_module(p)
-            f = xp.where(p, -np.inf, 0.0) if p.dtype == np.bool_ else p
-            f = f.astype(dtype, copy=False)
+            f = where(p, -np.inf, 0.0) if p.dtype == np.bool_ else p
+            f = f.astype(dtype)
             total = f if total is None else total + f
         return total
 
@@ -445,12 +457,8 @@ class MultiheadAttention(Module):
         if not batched:
             query, key, value = (t.unsqueeze(0) for t in (query, key, value))
             if key_padding_mask is not None:
-                kp = (
-                    key_padding_mask.data
-                    if isinstance(key_padding_mask, Tensor)
-                    else key_padding_mask
-                )
-                key_padding_mask = get_array_module(kp).asarray(kp)[None]
+                kp = _as_tensor(key_padding_mask)
+                key_padding_mask = kp.reshape((1,) + tuple(kp.shape))
         elif not self.batch_first:
             query, key, value = (t.transpose(0, 1) for t in (query, key, value))
         n, l_len, e = query.shape
