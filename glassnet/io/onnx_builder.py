@@ -156,6 +156,20 @@ class GraphBuilder:
         """Dotted name of the module being converted (``""`` at the top)."""
         return self._scope[-1] if self._scope else ""
 
+    @property
+    def module_names(self) -> dict[int, str]:
+        """``id(module) -> dotted name`` for every module of the exported model."""
+        return self._module_names
+
+    @contextlib.contextmanager
+    def named_scope(self, name: str) -> Iterator[None]:
+        """Name what is made inside the ``with`` block after the module path ``name``."""
+        self._scope.append(name)
+        try:
+            yield
+        finally:
+            self._scope.pop()
+
     # ---------------------------------------------------------------- nodes
     def node(self, op_type: str, inputs: Sequence[Any], *, outputs: int = 1, **attrs: Any) -> Any:
         """Append an ONNX node; return its output name (a list of names when ``outputs > 1``).

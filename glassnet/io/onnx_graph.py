@@ -59,7 +59,7 @@ class OnnxBuilder(GraphBuilder):
 
     def where(self, module: Module) -> str:
         """The dotted name of ``module`` in the exported model (``"(model)"`` for the model)."""
-        return self._module_names.get(id(module), type(module).__name__) or "(model)"
+        return self.module_names.get(id(module), type(module).__name__) or "(model)"
 
     def state_param(self, obj: Any) -> str | None:
         """The initializer of a parameter or buffer (given as tensor or array), else ``None``."""
@@ -180,7 +180,7 @@ class _Conversion:
 
     def _trace(self, args: Any, kwargs: Any) -> tuple:
         opaque = lambda m: module_converter(m) is not None  # noqa: E731
-        return trace(self.module, args, kwargs, self.g._module_names, opaque, self.where)
+        return trace(self.module, args, kwargs, self.g.module_names, opaque, self.where)
 
     # -------------------------------------------------------------- values
     def _bind_inputs(self, given: Any, ex1: Any) -> None:
@@ -331,11 +331,8 @@ class _Conversion:
         convert = function_converter(cls)
         if convert is None:
             raise TypeError(self._no_converter(step, cls))
-        self.g._scope.append(step.scope)
-        try:
+        with self.g.named_scope(step.scope):
             names = convert(self.g, OpView(self, step))
-        finally:
-            self.g._scope.pop()
         names = list(names) if isinstance(names, (tuple, list)) else [names]
         if len(names) != len(step.outputs):
             raise TypeError(
@@ -351,7 +348,7 @@ class _Conversion:
         self.values[id(t)] = self.values[id(t.data)] = v
 
     def _no_converter(self, step: TracedOp, cls: type) -> str:
-        owner = self.g._module_names
+        owner = self.g.module_names
         where = step.scope or self.where
         mod = next((m for m in self.module.modules() if owner.get(id(m)) == step.scope), None)
         mname = type(mod if mod is not None else self.module).__name__
