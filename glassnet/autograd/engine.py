@@ -400,6 +400,7 @@ def _execute(
             sink.leaf(t, g)
         else:
             pending.add(t._ctx, t._index, g)
+    seeds = g = None  # pending holds them now: each goes once its node has run
     for node in the_plan.order:
         grads = pending.pop(node)
         if grads is None:
