@@ -320,9 +320,10 @@ def _writable(g: Any, dtype: Any) -> tuple[Any, bool]:
 class _Collect:
     """``autograd.grad()``: the gradients of ``targets`` are kept; no ``.grad`` is touched."""
 
-    __slots__ = ("ids", "at_node", "found")
+    __slots__ = ("targets", "ids", "at_node", "found")
 
     def __init__(self, targets: Sequence[Any]) -> None:
+        self.targets = targets
         self.ids = {id(t) for t in targets}
         # non-leaf targets: their gradient is complete when their node is reached
         self.at_node = {(id(t._ctx), t._index): t for t in targets if t._ctx is not None}
@@ -340,6 +341,19 @@ class _Collect:
         if id(t) in self.ids:
             prev = self.found.get(id(t))
             self.found[id(t)] = g if prev is None else prev + g
+
+    def results(self, allow_unused: bool) -> tuple:
+        """One gradient tensor per target (``None`` for unused ones when allowed)."""
+        result = []
+        for i, t in enumerate(self.targets):
+            g = self.found.get(id(t))
+            if g is None and not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} (shape {t.shape}) is not used to compute the outputs; "
+                    "pass allow_unused=True to get None for it"
+                )
+            result.append(None if g is None else t._make(g, False, None, 0))
+        return tuple(result)
 
 
 def _seed_grad(t: Any, g: Any) -> Any:
@@ -480,13 +494,4 @@ def grad(
             raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad")
     sink = _Collect(ins)
     _execute(outs, gouts, retain_graph, sink, ins)
-    result = []
-    for i, t in enumerate(ins):
-        g = sink.found.get(id(t))
-        if g is None and not allow_unused:
-            raise RuntimeError(
-                f"grad: input {i} (shape {t.shape}) is not used to compute the outputs; "
-                "pass allow_unused=True to get None for it"
-            )
-        result.append(None if g is None else t._make(g, False, None, 0))
-    return tuple(result)
+    return sink.results(allow_unused)
