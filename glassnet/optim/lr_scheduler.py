@@ -20,6 +20,7 @@ initial lr. ``ReduceLROnPlateau`` reacts to a metric: ``step(metric)``.
 
 from __future__ import annotations
 
+import bisect
 import math
 import types
 from collections.abc import Callable, Iterable, Sequence
@@ -28,7 +29,7 @@ from typing import Any
 from .optimizer import Optimizer
 
 __all__ = [
-    "LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "LinearLR",
+    "LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "MultiplicativeLR", "LinearLR",
     "CosineAnnealingLR", "WarmupCosineLR", "OneCycleLR", "ReduceLROnPlateau",
 ]  # fmt: skip
 
@@ -157,7 +158,7 @@ class StepLR(LRScheduler):
     """
 
     def __init__(
-        self, optimizer: Optimizer, step_size: int, *, gamma: float = 0.1, last_epoch: int = -1
+        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
         self.step_size = positive_int("StepLR", "step_size", step_size)
         self.gamma = positive_number("StepLR", "gamma", gamma)
@@ -167,6 +168,9 @@ class StepLR(LRScheduler):
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
+
+    def _closed_form_lrs(self) -> list[float]:
+        return [b * self.gamma ** (self.last_epoch // self.step_size) for b in self.base_lrs]
 
 
 class MultiStepLR(LRScheduler):
@@ -189,7 +193,6 @@ class MultiStepLR(LRScheduler):
         self,
         optimizer: Optimizer,
         milestones: Iterable[int],
-        *,
         gamma: float = 0.1,
         last_epoch: int = -1,
     ) -> None:
@@ -206,6 +209,10 @@ class MultiStepLR(LRScheduler):
         if hits == 0:
             return self._current_lrs()
         return [lr * self.gamma**hits for lr in self._current_lrs()]
+
+    def _closed_form_lrs(self) -> list[float]:
+        hits = bisect.bisect_right(self.milestones, self.last_epoch)
+        return [b * self.gamma**hits for b in self.base_lrs]
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         state = dict(state_dict)
@@ -226,7 +233,7 @@ class ExponentialLR(LRScheduler):
     last_epoch : int, default -1
     """
 
-    def __init__(self, optimizer: Optimizer, gamma: float, *, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = positive_number("ExponentialLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
@@ -234,6 +241,9 @@ class ExponentialLR(LRScheduler):
         if self._is_initial:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
+
+    def _closed_form_lrs(self) -> list[float]:
+        return [b * self.gamma**self.last_epoch for b in self.base_lrs]
 
 
 class LambdaLR(LRScheduler):
@@ -256,7 +266,6 @@ class LambdaLR(LRScheduler):
         self,
         optimizer: Optimizer,
         lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
-        *,
         last_epoch: int = -1,
     ) -> None:
         n = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 0
@@ -293,6 +302,32 @@ class LambdaLR(LRScheduler):
                 f.__dict__.update(attrs)
 
 
+class MultiplicativeLR(LambdaLR):
+    """Multiply each group's current learning rate by ``lr_lambda(epoch)`` at every step.
+
+    ``lr_epoch = lr_{epoch-1} * lr_lambda(epoch)`` (epoch 0 keeps the initial lr),
+    as ``torch.optim.lr_scheduler.MultiplicativeLR``. Compare :class:`LambdaLR`,
+    which scales the *initial* lr.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    lr_lambda : callable or list of callable
+        ``f(epoch) -> factor``; one for all groups or one per group.
+    last_epoch : int, default -1
+
+    Examples
+    --------
+    >>> sched = MultiplicativeLR(opt, lambda epoch: 0.95)  # doctest: +SKIP
+    """
+
+    def get_lr(self) -> list[float]:
+        lrs = self._current_lrs()
+        if self._is_initial:
+            return lrs
+        return [lr * f(self.last_epoch) for f, lr in zip(self.lr_lambdas, lrs)]
+
+
 class LinearLR(LRScheduler):
     """Scale the learning rate linearly from ``start_factor`` to ``end_factor`` over ``total_iters`` epochs.
 
@@ -313,7 +348,6 @@ class LinearLR(LRScheduler):
     def __init__(
         self,
         optimizer: Optimizer,
-        *,
         start_factor: float = 1.0 / 3,
         end_factor: float = 1.0,
         total_iters: int = 5,
@@ -346,6 +380,11 @@ class LinearLR(LRScheduler):
         ratio = 1.0 + delta / (self.total_iters * self.start_factor + (self.last_epoch - 1) * delta)
         return [lr * ratio for lr in lrs]
 
+    def _closed_form_lrs(self) -> list[float]:
+        done = min(self.total_iters, self.last_epoch) / self.total_iters
+        factor = self.start_factor + (self.end_factor - self.start_factor) * done
+        return [b * factor for b in self.base_lrs]
+
 
 class CosineAnnealingLR(LRScheduler):
     """Anneal the learning rate along a cosine from ``initial_lr`` to ``eta_min`` over ``T_max`` epochs.
@@ -366,7 +405,7 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(
-        self, optimizer: Optimizer, T_max: int, *, eta_min: float = 0.0, last_epoch: int = -1
+        self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
         self.T_max = positive_int("CosineAnnealingLR", "T_max", T_max)
         if (
@@ -392,6 +431,10 @@ class CosineAnnealingLR(LRScheduler):
             ]
         ratio = (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
         return [ratio * (lr - lo) + lo for lr in lrs]
+
+    def _closed_form_lrs(self) -> list[float]:
+        cos = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+        return [self.eta_min + (b - self.eta_min) * cos for b in self.base_lrs]
 
 
 # Defined in their own files (they import LRScheduler from here).
