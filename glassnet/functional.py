@@ -57,6 +57,14 @@ from .ops.loss import (
     nll_loss,
     smooth_l1_loss,
 )
+from .ops.loss_composed import (
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    margin_ranking_loss,
+    pairwise_distance,
+    poisson_nll_loss,
+    triplet_margin_loss,
+)
 from .ops.norm import batch_norm
 from .ops.pool import adaptive_avg_pool2d, avg_pool2d, global_avg_pool2d, max_pool2d
 from .ops.reduce import logsumexp, max, mean, min, sum, var

@@ -187,6 +187,26 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
         lambda x, t: F.kl_div(F.log_softmax(x, 1), t, reduction="batchmean"),
         [_f(4, 5), _onehot_probs(4, 5)],
     ),  # fmt: skip
+    "cosine_embedding": (
+        lambda a, b: F.cosine_embedding_loss(a, b, np.array([1, -1, 1, -1]), 0.1),
+        [_f(4, 5), _f(4, 5)],
+    ),  # fmt: skip
+    "margin_ranking": (
+        lambda a, b, t: F.margin_ranking_loss(a, b, t, 0.2, reduction="sum"),
+        [_f(6), _f(6), np.array([1, -1, 1, 1, -1, -1], np.float32)],
+    ),  # fmt: skip
+    "triplet_margin_swap": (
+        lambda a, p, n: F.triplet_margin_loss(a, p, n, 0.5, 2.0, 1e-6, True),
+        [_f(4, 3), _f(4, 3), _f(4, 3)],
+    ),  # fmt: skip
+    "poisson_nll_full": (
+        lambda x, t: F.poisson_nll_loss(x, t, full=True),
+        [_f(4, 3), R.integers(0, 5, (4, 3)).astype(np.float32)],
+    ),  # fmt: skip
+    "gaussian_nll": (
+        lambda x, t, v: F.gaussian_nll_loss(x, t, v, full=True),
+        [_f(4, 3), _f(4, 3), _pos(4, 1)],
+    ),  # fmt: skip
     # attention
     "masked_softmax": (lambda x, m: F.masked_softmax(x, m), [_f(2, 3, 5), MASK]),
     "sdpa_bool_mask": (

@@ -37,6 +37,13 @@ from .loss import (
     NLLLoss,
     SmoothL1Loss,
 )
+from .loss_composed import (
+    CosineEmbeddingLoss,
+    GaussianNLLLoss,
+    MarginRankingLoss,
+    PoissonNLLLoss,
+    TripletMarginLoss,
+)
 from .module import Buffer, Module, Parameter
 from .parallel import DataParallel
 from .regularization import L1L2, l1_penalty, l2_penalty, penalized_parameters
@@ -47,7 +54,8 @@ __all__ = [
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "GELU", "Softplus", "SiLU", "Softmax",
     "LogSoftmax", "Dropout", "Flatten", "Perceptron", "MLP",
     "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "BCELoss", "MSELoss", "HalfMSELoss",
-    "L1Loss", "HuberLoss", "SmoothL1Loss", "KLDivLoss", "L1L2", "l1_penalty", "l2_penalty",
+    "L1Loss", "HuberLoss", "SmoothL1Loss", "KLDivLoss", "CosineEmbeddingLoss",
+    "MarginRankingLoss", "TripletMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "L1L2", "l1_penalty", "l2_penalty",
     "penalized_parameters",
     "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "StatefulRNN", "StreamChunk",
     "stream", "TemporalAttention", "MultiheadAttention", "record_attention",
