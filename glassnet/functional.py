@@ -17,6 +17,19 @@ from .ops.activation import (
     softplus,
     tanh,
 )
+from .ops.activation_composed import (
+    celu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    logsigmoid,
+    mish,
+    prelu,
+    relu6,
+    selu,
+    softmin,
+    softsign,
+)
 from .ops.arithmetic import (
     abs,
     add,

@@ -154,6 +154,12 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
         lambda x, m, v: F.batch_norm(x, m, v, training=False),
         [_f(4, 3, 2, 2), _f(3), _pos(3)],
     ),  # fmt: skip
+    "composed_activations": (
+        lambda x, w: F.hardtanh(x, -0.5, 0.5) + F.hardswish(x) + F.mish(x) + F.logsigmoid(x)
+        + F.softmin(x, 1) + F.selu(x) + F.celu(x, 0.5) + F.softsign(x) + F.relu6(x * 8)
+        + F.hardsigmoid(x * 4) + F.prelu(x, w),
+        [_f(4, 3), _pos(3)],
+    ),  # fmt: skip
     # losses
     "cross_entropy": (F.cross_entropy, [_f(6, 5), _labels(6, 5)]),
     "cross_entropy_weighted": (

@@ -14,6 +14,19 @@ from .layers.activation import (
     Softplus,
     Tanh,
 )
+from .layers.activation_more import (
+    CELU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LogSigmoid,
+    Mish,
+    PReLU,
+    ReLU6,
+    Softmin,
+    Softsign,
+)
 from .layers.attention import MultiheadAttention, TemporalAttention, record_attention
 from .layers.conv import Conv1d, Conv2d
 from .layers.dropout import Dropout
@@ -52,7 +65,8 @@ __all__ = [
     "init", "Module", "Parameter", "Buffer", "Sequential", "ModuleList", "ModuleDict",
     "Linear", "Identity", "utils",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "GELU", "Softplus", "SiLU", "Softmax",
-    "LogSoftmax", "Dropout", "Flatten", "Perceptron", "MLP",
+    "LogSoftmax", "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish", "Mish", "LogSigmoid",
+    "Softmin", "PReLU", "SELU", "CELU", "Softsign", "Dropout", "Flatten", "Perceptron", "MLP",
     "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "BCELoss", "MSELoss", "HalfMSELoss",
     "L1Loss", "HuberLoss", "SmoothL1Loss", "KLDivLoss", "CosineEmbeddingLoss",
     "MarginRankingLoss", "TripletMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "L1L2", "l1_penalty", "l2_penalty",
