@@ -79,6 +79,7 @@ from .ops.loss_composed import (
     triplet_margin_loss,
 )
 from .ops.norm import batch_norm
+from .ops.norm_composed import group_norm, instance_norm, layer_norm, normalize
 from .ops.pool import adaptive_avg_pool2d, avg_pool2d, global_avg_pool2d, max_pool2d
 from .ops.reduce import logsumexp, max, mean, min, sum, var
 from .ops.rnn import gru_cell, gru_layer, lstm_cell, lstm_layer, rnn_cell, rnn_layer

@@ -160,6 +160,11 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
         + F.hardsigmoid(x * 4) + F.prelu(x, w),
         [_f(4, 3), _pos(3)],
     ),  # fmt: skip
+    "layer_group_instance_norm": (
+        lambda x, w, b: F.layer_norm(x, (3, 4), None, None) + F.group_norm(x, 2, w, b)
+        + F.instance_norm(x, weight=w, bias=b) + F.normalize(x, 2.0, 1),
+        [_f(2, 4, 3, 4), _pos(4), _f(4)],
+    ),  # fmt: skip
     # losses
     "cross_entropy": (F.cross_entropy, [_f(6, 5), _labels(6, 5)]),
     "cross_entropy_weighted": (

@@ -34,6 +34,7 @@ from .layers.flatten import Flatten
 from .layers.linear import Identity, Linear
 from .layers.mlp import MLP, Perceptron
 from .layers.norm import BatchNorm1d, BatchNorm2d
+from .layers.norm_more import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from .layers.pooling import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
 from .layers.rnn import GRU, LSTM, RNN
 from .layers.rnn_cells import GRUCell, LSTMCell, RNNCell
@@ -74,5 +75,6 @@ __all__ = [
     "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "StatefulRNN", "StreamChunk",
     "stream", "TemporalAttention", "MultiheadAttention", "record_attention",
     "Conv2d", "Conv1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "GlobalAvgPool2d",
-    "BatchNorm1d", "BatchNorm2d", "DataParallel",
+    "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
+    "DataParallel",
 ]  # fmt: skip

@@ -1,0 +1,155 @@
+"""Normalisations written with other ops: layer, group and instance norm, and ``normalize``.
+
+They reduce over the trailing axes of each sample (or group, or channel)
+with ``mean``, so no ``Function`` of their own is needed: gradients, the CuPy
+path and ONNX export come from the ops they use. Values and gradients equal
+PyTorch's (``tests/ops/test_norm_composed.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..tensor import Tensor
+from . import arithmetic as M
+from . import reduce as R
+
+__all__ = ["layer_norm", "group_norm", "instance_norm", "normalize", "standardize"]
+
+
+def standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Any, Any]:
+    """``(x - mean) / sqrt(var + eps)`` over ``axes`` (biased variance).
+
+    Returns
+    -------
+    (Tensor, ndarray, ndarray)
+        The standardised tensor, and the mean and biased variance as plain
+        arrays (kept dims), for running statistics.
+    """
+    mu = R.mean(x, axes, True)
+    d = x - mu
+    var = R.mean(d * d, axes, True)
+    return d / M.sqrt(var + eps), mu.data, var.data
+
+
+def _affine(y: Tensor, weight: Tensor | None, bias: Tensor | None, shape: tuple[int, ...]) -> Tensor:
+    if weight is not None:
+        y = y * (weight.reshape(shape) if shape else weight)
+    if bias is not None:
+        y = y + (bias.reshape(shape) if shape else bias)
+    return y
+
+
+def layer_norm(
+    x: Tensor, normalized_shape: Sequence[int] | int, weight: Tensor | None = None,
+    bias: Tensor | None = None, eps: float = 1e-5,
+) -> Tensor:  # fmt: skip
+    """Normalise over the last ``len(normalized_shape)`` axes, then scale and shift.
+
+    Parameters
+    ----------
+    x : Tensor, shape (*, *normalized_shape)
+    normalized_shape : int or sequence of int
+    weight, bias : Tensor, shape normalized_shape, optional
+    eps : float, default 1e-5
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or tuple(x.shape[x.ndim - k :]) != shape or x.ndim < k:
+        raise ValueError(
+            f"layer_norm: expected input of shape (*, {', '.join(map(str, shape))}), got {x.shape}"
+        )
+    y, _, _ = standardize(x, tuple(range(x.ndim - k, x.ndim)), eps)
+    return _affine(y, weight, bias, ())
+
+
+def group_norm(
+    x: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:  # fmt: skip
+    """Normalise each group of ``C / num_groups`` channels of each sample, then scale per channel.
+
+    Parameters
+    ----------
+    x : Tensor, shape (N, C, *)
+    num_groups : int
+        Must divide ``C``.
+    weight, bias : Tensor, shape (C,), optional
+    eps : float, default 1e-5
+    """
+    if x.ndim < 2 or x.shape[1] % num_groups:
+        raise ValueError(
+            f"group_norm: expected input (N, C, *) with C divisible by num_groups={num_groups}, "
+            f"got {x.shape}"
+        )
+    n, c = x.shape[:2]
+    grouped = x.reshape((n, num_groups, -1))
+    y, _, _ = standardize(grouped, (2,), eps)
+    return _affine(y.reshape(x.shape), weight, bias, (c,) + (1,) * (x.ndim - 2))
+
+
+def instance_norm(
+    x: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+    weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
+    momentum: float = 0.1, eps: float = 1e-5,
+) -> Tensor:  # fmt: skip
+    """Normalise each channel of each sample over its spatial axes.
+
+    With ``use_input_stats`` the statistics come from ``x`` and, when given,
+    the running statistics are updated in place (the batch average of each
+    instance's mean and unbiased variance, as PyTorch); otherwise the running
+    statistics are used.
+
+    Parameters
+    ----------
+    x : Tensor, shape (N, C, *)
+    running_mean, running_var : Tensor, shape (C,), optional
+    weight, bias : Tensor, shape (C,), optional
+    use_input_stats : bool, default True
+    momentum : float, default 0.1
+    eps : float, default 1e-5
+    """
+    if x.ndim < 3:
+        raise ValueError(f"instance_norm: expected input (N, C, L) or (N, C, H, W), got {x.shape}")
+    c = x.shape[1]
+    chan = (c,) + (1,) * (x.ndim - 2)
+    axes = tuple(range(2, x.ndim))
+    if use_input_stats:
+        y, mu, var = standardize(x, axes, eps)
+        if running_mean is not None:
+            _update_running(running_mean, running_var, mu, var, x, momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("instance_norm: use_input_stats=False needs running_mean and running_var")
+        y = (x - running_mean.reshape(chan)) / M.sqrt(running_var.reshape(chan) + eps)
+    return _affine(y, weight, bias, chan)
+
+
+def _update_running(rm: Tensor, rv: Tensor, mu: Any, var: Any, x: Tensor, momentum: float) -> None:
+    m = 1
+    for s in x.shape[2:]:
+        m *= s
+    batch_mean = mu.reshape(x.shape[:2]).mean(axis=0)
+    unbiased = var.reshape(x.shape[:2]) * (m / max(m - 1, 1))
+    rm.data[...] = (1 - momentum) * rm.data + momentum * batch_mean
+    rv.data[...] = (1 - momentum) * rv.data + momentum * unbiased.mean(axis=0)
+
+
+def normalize(x: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """``x / max(||x||_p, eps)`` along ``dim`` (PyTorch's ``F.normalize``).
+
+    Parameters
+    ----------
+    x : Tensor
+    p : float, default 2
+    dim : int, default 1
+    eps : float, default 1e-12
+    """
+    # max(||x||, eps) computed as (max(sum |x|^p, eps^p))^(1/p): the same value, and no 0/0
+    # in the root's gradient for an all-zero slice (its gradient is 0 there, as in PyTorch)
+    if p == 1:
+        return x / M.clip(R.sum(M.abs(x), dim, True), eps)
+    if p == 2:
+        return x / M.sqrt(M.maximum(R.sum(x * x, dim, True), eps * eps))
+    return x / M.pow(M.maximum(R.sum(M.pow(M.abs(x), p), dim, True), eps**p), 1.0 / p)
