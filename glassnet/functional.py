@@ -57,6 +57,7 @@ from .ops.attention import (
 )
 from .ops.conv import conv1d, conv2d
 from .ops.dropout import dropout
+from .ops.embedding import embedding, one_hot
 from .ops.linear import linear
 from .ops.loss import (
     binary_cross_entropy,

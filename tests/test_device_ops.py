@@ -165,6 +165,10 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
         + F.instance_norm(x, weight=w, bias=b) + F.normalize(x, 2.0, 1),
         [_f(2, 4, 3, 4), _pos(4), _f(4)],
     ),  # fmt: skip
+    "embedding_padding": (
+        lambda w: F.embedding(np.array([[0, 2], [3, 2]]), w, padding_idx=2),
+        [_f(4, 3)],
+    ),  # fmt: skip
     # losses
     "cross_entropy": (F.cross_entropy, [_f(6, 5), _labels(6, 5)]),
     "cross_entropy_weighted": (

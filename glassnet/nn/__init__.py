@@ -30,6 +30,7 @@ from .layers.activation_more import (
 from .layers.attention import MultiheadAttention, TemporalAttention, record_attention
 from .layers.conv import Conv1d, Conv2d
 from .layers.dropout import Dropout
+from .layers.embedding import Embedding
 from .layers.flatten import Flatten
 from .layers.linear import Identity, Linear
 from .layers.mlp import MLP, Perceptron
@@ -66,7 +67,7 @@ __all__ = [
     "init", "Module", "Parameter", "Buffer", "Sequential", "ModuleList", "ModuleDict",
     "Linear", "Identity", "utils",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "GELU", "Softplus", "SiLU", "Softmax",
-    "LogSoftmax", "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish", "Mish", "LogSigmoid",
+    "LogSoftmax", "Embedding", "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish", "Mish", "LogSigmoid",
     "Softmin", "PReLU", "SELU", "CELU", "Softsign", "Dropout", "Flatten", "Perceptron", "MLP",
     "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "BCELoss", "MSELoss", "HalfMSELoss",
     "L1Loss", "HuberLoss", "SmoothL1Loss", "KLDivLoss", "CosineEmbeddingLoss",

@@ -1,0 +1,121 @@
+"""``nn.Embedding``: a learnt lookup table of vectors, indexed by integers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...backend import default_dtype, to_host
+from ...ops.embedding import embedding
+from ...tensor import Tensor
+from .. import init
+from ..module import Module, Parameter
+from ._checks import positive_int
+
+__all__ = ["Embedding"]
+
+
+class Embedding(Module):
+    """A table of ``num_embeddings`` vectors of size ``embedding_dim``, as ``torch.nn.Embedding``.
+
+    Parameters
+    ----------
+    num_embeddings : int
+    embedding_dim : int
+    padding_idx : int, optional
+        Its row starts at zero and gets no gradient (negative values count from the end).
+    max_norm : float, optional
+        Rows looked up are renormalised in place to at most this norm.
+    norm_type : float, default 2
+    scale_grad_by_freq, sparse : bool, default False
+        Not supported (refused when True).
+    _weight : array-like, optional
+        Initial table (``from_pretrained`` uses it).
+    _freeze : bool, default False
+        The table gets no gradient.
+    device, dtype : optional
+
+    Shape
+    -----
+    - Input: ``(*)`` integers in ``[0, num_embeddings)``
+    - Output: ``(*, embedding_dim)``
+
+    Attributes
+    ----------
+    weight : Parameter, shape (num_embeddings, embedding_dim)
+        Initialised from ``N(0, 1)``, as PyTorch.
+    """
+
+    def __init__(
+        self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+        max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+        sparse: bool = False, _weight: Any = None, _freeze: bool = False, device: Any = None,
+        dtype: Any = None,
+    ) -> None:  # fmt: skip
+        super().__init__()
+        self.num_embeddings = positive_int("Embedding", "num_embeddings", num_embeddings)
+        self.embedding_dim = positive_int("Embedding", "embedding_dim", embedding_dim)
+        self.padding_idx = self._padding(padding_idx)
+        if scale_grad_by_freq or sparse:
+            name = "scale_grad_by_freq" if scale_grad_by_freq else "sparse"
+            raise NotImplementedError(f"Embedding: {name}=True is not supported (dense gradients only)")
+        self.max_norm = None if max_norm is None else float(max_norm)
+        self.norm_type = float(norm_type)
+        self.scale_grad_by_freq, self.sparse = False, False
+        dt = np.dtype(dtype) if dtype is not None else default_dtype()
+        if _weight is None:
+            self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dt))
+            self.reset_parameters()
+        else:
+            table = np.asarray(to_host(_weight.data if isinstance(_weight, Tensor) else _weight))
+            if table.shape != (num_embeddings, embedding_dim):
+                raise ValueError(
+                    f"Embedding: _weight has shape {table.shape}, expected "
+                    f"({num_embeddings}, {embedding_dim})"
+                )
+            self.weight = Parameter(table.astype(table.dtype if dtype is None else dt))
+        self.weight.requires_grad = not _freeze
+        if device is not None:
+            self.to(device)
+
+    def _padding(self, padding_idx: Any) -> int | None:
+        if padding_idx is None:
+            return None
+        n = self.num_embeddings
+        if isinstance(padding_idx, bool) or not isinstance(padding_idx, int) or not -n <= padding_idx < n:
+            raise ValueError(
+                f"Embedding: padding_idx must be an int in [-{n}, {n}), got {padding_idx!r}"
+            )
+        return padding_idx % n
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0
+
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
+
+    @classmethod
+    def from_pretrained(
+        cls, embeddings: Any, freeze: bool = True, padding_idx: int | None = None,
+        max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+    ) -> Embedding:  # fmt: skip
+        """An ``Embedding`` holding a copy of the 2-D ``embeddings`` table (frozen by default)."""
+        table = np.asarray(to_host(embeddings.data if isinstance(embeddings, Tensor) else embeddings))
+        if table.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained: expected a 2-D table, got shape {table.shape}")
+        return cls(
+            table.shape[0], table.shape[1], padding_idx, max_norm, norm_type, scale_grad_by_freq,
+            sparse, _weight=table.copy(), _freeze=freeze,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        return s
