@@ -57,6 +57,13 @@ from .ops.attention import (
 )
 from .ops.conv import conv1d, conv2d
 from .ops.dropout import dropout
+from .ops.dropout_variants import (
+    alpha_dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
 from .ops.embedding import embedding, one_hot
 from .ops.linear import linear
 from .ops.loss import (

@@ -30,6 +30,13 @@ from .layers.activation_more import (
 from .layers.attention import MultiheadAttention, TemporalAttention, record_attention
 from .layers.conv import Conv1d, Conv2d
 from .layers.dropout import Dropout
+from .layers.dropout_more import (
+    AlphaDropout,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
+)
 from .layers.embedding import Embedding
 from .layers.flatten import Flatten
 from .layers.linear import Identity, Linear
@@ -68,7 +75,8 @@ __all__ = [
     "Linear", "Identity", "utils",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "GELU", "Softplus", "SiLU", "Softmax",
     "LogSoftmax", "Embedding", "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish", "Mish", "LogSigmoid",
-    "Softmin", "PReLU", "SELU", "CELU", "Softsign", "Dropout", "Flatten", "Perceptron", "MLP",
+    "Softmin", "PReLU", "SELU", "CELU", "Softsign", "Dropout", "Dropout1d", "Dropout2d",
+    "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "Flatten", "Perceptron", "MLP",
     "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "BCELoss", "MSELoss", "HalfMSELoss",
     "L1Loss", "HuberLoss", "SmoothL1Loss", "KLDivLoss", "CosineEmbeddingLoss",
     "MarginRankingLoss", "TripletMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "L1L2", "l1_penalty", "l2_penalty",
