@@ -89,14 +89,21 @@ from .ops.loss_composed import (
 from .ops.norm import batch_norm
 from .ops.norm_composed import group_norm, instance_norm, layer_norm, normalize
 from .ops.pool import adaptive_avg_pool2d, avg_pool2d, global_avg_pool2d, max_pool2d
+from .ops.pool_more import (
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    max_pool1d,
+)
 from .ops.reduce import logsumexp, max, mean, min, sum, var
+from .ops.resize import interpolate, pad
 from .ops.rnn import gru_cell, gru_layer, lstm_cell, lstm_layer, rnn_cell, rnn_layer
 from .ops.shape import (
     broadcast_to,
     concat,
     flatten,
     getitem,
-    pad,
     reshape,
     split,
     squeeze,

@@ -169,6 +169,17 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
         lambda w: F.embedding(np.array([[0, 2], [3, 2]]), w, padding_idx=2),
         [_f(4, 3)],
     ),  # fmt: skip
+    "pad_modes_interpolate": (
+        lambda x: F.pad(x, (1, 2, 2, 1), "reflect").sum() + F.pad(x, (1, 1), "replicate").sum()
+        + F.interpolate(x, size=(5, 7), mode="bilinear").sum()
+        + F.interpolate(x, scale_factor=2).sum(),
+        [_f(2, 3, 4, 5)],
+    ),  # fmt: skip
+    "pool1d_adaptive_max": (
+        lambda x: F.max_pool1d(x[:, :, 0], 2).sum() + F.avg_pool1d(x[:, :, 1], 2).sum()
+        + F.adaptive_max_pool2d(x, (3, 2)).sum(),
+        [_f(2, 3, 4, 5)],
+    ),  # fmt: skip
     # losses
     "cross_entropy": (F.cross_entropy, [_f(6, 5), _labels(6, 5)]),
     "cross_entropy_weighted": (

@@ -1,0 +1,158 @@
+"""Resizing and padding layers: ``Upsample`` and the ``*Pad*d`` family (PyTorch's names)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...ops import resize as Z
+from ...tensor import Tensor
+from ..module import Module
+
+__all__ = [
+    "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
+    "ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
+    "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d",
+]  # fmt: skip
+
+
+class Upsample(Module):
+    """Resize the spatial axes by ``size`` or ``scale_factor`` (see :func:`glassnet.ops.resize.interpolate`).
+
+    Parameters
+    ----------
+    size : int or tuple of int, optional
+    scale_factor : float or tuple of float, optional
+    mode : {'nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear'}, default 'nearest'
+    align_corners : bool, optional
+    recompute_scale_factor : bool, optional
+
+    Shape
+    -----
+    - Input: ``(N, C, *spatial)``; Output: ``(N, C, *resized)``
+    """
+
+    def __init__(
+        self, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+        align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__()
+        if (size is None) == (scale_factor is None):
+            raise ValueError(f"{type(self).__name__}: give exactly one of size and scale_factor")
+        self.size, self.scale_factor, self.mode = size, scale_factor, mode
+        self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
+
+    def forward(self, x: Tensor) -> Tensor:
+        return Z.interpolate(
+            x, self.size, self.scale_factor, self.mode, self.align_corners,
+            self.recompute_scale_factor,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        what = f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"
+        return f"{what}, mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """``Upsample(..., mode='nearest')`` for ``(N, C, H, W)``."""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, "nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """``Upsample(..., mode='bilinear', align_corners=True)`` for ``(N, C, H, W)``."""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, "bilinear", align_corners=True)
+
+
+class _Pad(Module):
+    _mode = "constant"
+    _axes = 1
+
+    def __init__(self, padding: int | tuple[int, ...], value: float = 0.0) -> None:
+        super().__init__()
+        n = 2 * self._axes
+        pad = (padding,) * n if isinstance(padding, int) else tuple(padding)
+        if len(pad) != n or any(isinstance(p, bool) or not isinstance(p, int) for p in pad):
+            raise ValueError(f"{type(self).__name__}: padding must be an int or {n} ints, got {padding!r}")
+        self.padding, self.value = pad, float(value)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim not in (self._axes + 1, self._axes + 2):
+            raise ValueError(
+                f"{self!r}: expected a {self._axes + 1}-D or {self._axes + 2}-D input, got {x.shape}"
+            )
+        value = self.value if self._mode == "constant" else None
+        return Z.pad(x, self.padding, self._mode, value)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}" + (f", value={self.value}" if self._mode == "constant" else "")
+
+
+class ConstantPad1d(_Pad):
+    """Pad the last axis with ``value``: ``padding`` is ``int`` or ``(left, right)``."""
+
+    def __init__(self, padding: int | tuple[int, int], value: float) -> None:
+        super().__init__(padding, value)
+
+
+class ConstantPad2d(_Pad):
+    """Pad the last two axes with ``value``: ``(left, right, top, bottom)``."""
+
+    _axes = 2
+
+    def __init__(self, padding: int | tuple[int, int, int, int], value: float) -> None:
+        super().__init__(padding, value)
+
+
+class ZeroPad1d(_Pad):
+    """Pad the last axis with zeros."""
+
+    def __init__(self, padding: int | tuple[int, int]) -> None:
+        super().__init__(padding, 0.0)
+
+
+class ZeroPad2d(_Pad):
+    """Pad the last two axes with zeros: ``(left, right, top, bottom)``."""
+
+    _axes = 2
+
+    def __init__(self, padding: int | tuple[int, int, int, int]) -> None:
+        super().__init__(padding, 0.0)
+
+
+class ReflectionPad1d(_Pad):
+    """Mirror the last axis about its edges (edges not repeated)."""
+
+    _mode = "reflect"
+
+
+class ReflectionPad2d(_Pad):
+    """Mirror the last two axes about their edges."""
+
+    _mode, _axes = "reflect", 2
+
+
+class ReplicationPad1d(_Pad):
+    """Repeat the edge values of the last axis."""
+
+    _mode = "replicate"
+
+
+class ReplicationPad2d(_Pad):
+    """Repeat the edge values of the last two axes."""
+
+    _mode, _axes = "replicate", 2
+
+
+class CircularPad1d(_Pad):
+    """Wrap the last axis around."""
+
+    _mode = "circular"
+
+
+class CircularPad2d(_Pad):
+    """Wrap the last two axes around."""
+
+    _mode, _axes = "circular", 2

@@ -1,0 +1,140 @@
+"""1-D pooling and adaptive max pooling, written with the 2-D pooling ops and reductions.
+
+``max_pool1d``/``avg_pool1d`` view ``(N, C, L)`` as ``(N, C, 1, L)`` and pool
+with a ``(1, k)`` window. ``adaptive_max_pool2d`` pools with a plain window
+when the bins tile the input, and otherwise takes the maximum over each bin
+of rows, then each bin of columns (a rectangle's maximum is separable).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..tensor import Tensor
+from . import pool as P
+from . import reduce as R
+from . import shape as S
+
+__all__ = [
+    "max_pool1d", "avg_pool1d", "adaptive_max_pool1d", "adaptive_avg_pool1d",
+    "adaptive_max_pool2d", "adaptive_bins",
+]  # fmt: skip
+
+
+def _one(who: str, name: str, value: Any) -> int:
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise ValueError(f"{who}: {name} must be an int or a 1-tuple, got {value!r}")
+        value = value[0]
+    return value
+
+
+def _as_2d(who: str, x: Tensor) -> tuple[Tensor, bool]:
+    if x.ndim not in (2, 3):
+        raise ValueError(f"{who}: expected (N, C, L) or (C, L) input, got shape {x.shape}")
+    batched = x if x.ndim == 3 else x.unsqueeze(0)
+    return batched.unsqueeze(2), x.ndim == 2
+
+
+def _back(y: Tensor, unbatched: bool) -> Tensor:
+    y = y.squeeze(2)
+    return y.squeeze(0) if unbatched else y
+
+
+def max_pool1d(
+    x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+    ceil_mode: bool = False, return_indices: bool = False,
+) -> Tensor:  # fmt: skip
+    """Maximum over windows along the last axis; ``(N, C, L)`` to ``(N, C, L_out)``."""
+    who = "max_pool1d"
+    if return_indices:
+        raise NotImplementedError(f"{who}: return_indices=True is not supported")
+    k = _one(who, "kernel_size", kernel_size)
+    s = k if stride is None else _one(who, "stride", stride)
+    x2, unbatched = _as_2d(who, x)
+    y = P.max_pool2d(
+        x2, (1, k), (1, s), (0, _one(who, "padding", padding)), (1, _one(who, "dilation", dilation)),
+        ceil_mode,
+    )  # fmt: skip
+    return _back(y, unbatched)
+
+
+def avg_pool1d(
+    x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:  # fmt: skip
+    """Mean over windows along the last axis; ``(N, C, L)`` to ``(N, C, L_out)``."""
+    who = "avg_pool1d"
+    k = _one(who, "kernel_size", kernel_size)
+    s = k if stride is None else _one(who, "stride", stride)
+    x2, unbatched = _as_2d(who, x)
+    y = P.avg_pool2d(
+        x2, (1, k), (1, s), (0, _one(who, "padding", padding)), ceil_mode, count_include_pad
+    )
+    return _back(y, unbatched)
+
+
+def adaptive_bins(n_in: int, n_out: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive bins: ``[floor(i n_in / n_out), ceil((i + 1) n_in / n_out))``."""
+    return [(i * n_in // n_out, math.ceil((i + 1) * n_in / n_out)) for i in range(n_out)]
+
+
+def _max_over_bins(x: Tensor, axis: int, n_out: int) -> Tensor:
+    n = x.shape[axis]
+    if n == n_out:
+        return x
+    parts = []
+    for lo, hi in adaptive_bins(n, n_out):
+        index = (slice(None),) * axis + (slice(lo, hi),)
+        parts.append(R.max(S.getitem(x, index), axis, True))
+    return S.concat(parts, axis)
+
+
+def _sizes(who: str, output_size: Any, spatial: tuple[int, ...]) -> tuple[int, ...]:
+    k = len(spatial)
+    raw = (output_size,) * k if isinstance(output_size, int) or output_size is None else tuple(output_size)
+    if len(raw) != k:
+        raise ValueError(f"{who}: output_size must have {k} values, got {output_size!r}")
+    sizes = tuple(n if o is None else o for o, n in zip(raw, spatial))
+    if any(isinstance(o, bool) or not isinstance(o, int) or o < 1 for o in sizes):
+        raise ValueError(f"{who}: output sizes must be positive ints or None, got {output_size!r}")
+    return sizes
+
+
+def adaptive_max_pool2d(x: Tensor, output_size: Any, return_indices: bool = False) -> Tensor:
+    """Max pooling to a fixed ``(H_out, W_out)`` with PyTorch's (possibly overlapping) bins.
+
+    Parameters
+    ----------
+    x : Tensor, shape (N, C, H, W) or (C, H, W)
+    output_size : int or (int or None, int or None)
+        ``None`` keeps that input size.
+    """
+    who = "adaptive_max_pool2d"
+    if return_indices:
+        raise NotImplementedError(f"{who}: return_indices=True is not supported")
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{who}: expected (N, C, H, W) or (C, H, W) input, got shape {x.shape}")
+    xb = x if x.ndim == 4 else x.unsqueeze(0)
+    oh, ow = _sizes(who, output_size, tuple(xb.shape[2:]))
+    h, w = xb.shape[2:]
+    if h % oh == 0 and w % ow == 0:
+        y = P.max_pool2d(xb, (h // oh, w // ow))
+    else:
+        y = _max_over_bins(_max_over_bins(xb, 2, oh), 3, ow)
+    return y if x.ndim == 4 else y.squeeze(0)
+
+
+def adaptive_max_pool1d(x: Tensor, output_size: Any, return_indices: bool = False) -> Tensor:
+    """Max pooling of ``(N, C, L)`` to ``(N, C, output_size)``."""
+    x2, unbatched = _as_2d("adaptive_max_pool1d", x)
+    size = _one("adaptive_max_pool1d", "output_size", output_size)
+    return _back(adaptive_max_pool2d(x2, (1, size), return_indices), unbatched)
+
+
+def adaptive_avg_pool1d(x: Tensor, output_size: Any) -> Tensor:
+    """Average pooling of ``(N, C, L)`` to ``(N, C, output_size)``."""
+    x2, unbatched = _as_2d("adaptive_avg_pool1d", x)
+    size = _one("adaptive_avg_pool1d", "output_size", output_size)
+    return _back(P.adaptive_avg_pool2d(x2, (1, size)), unbatched)

@@ -1,0 +1,192 @@
+"""Padding modes and resizing (``F.pad``, ``F.interpolate``) written as index gathers.
+
+Reflect, replicate and circular padding and nearest or (bi)linear resizing
+all read the input at computed integer positions, one axis at a time: a
+``getitem`` with an index array (plus, for linear modes, a weighted sum of
+two such gathers). The gradient of a gather is a scatter-add, so these need
+no ``Function`` of their own, and index rules follow PyTorch's exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from . import shape as S
+
+__all__ = ["pad", "interpolate", "pad_indices"]
+
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+_RESIZE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear")
+
+
+def pad_indices(n: int, lo: int, hi: int, mode: str) -> np.ndarray:
+    """Source positions of a length-``n`` axis padded by ``lo`` and ``hi`` in ``mode``."""
+    pos = np.arange(-lo, n + hi)
+    if mode == "replicate":
+        return np.clip(pos, 0, n - 1)
+    if mode == "circular":
+        return pos % n
+    period = 2 * (n - 1)  # reflect: mirror about the edges, without repeating them
+    pos = np.abs(pos) % period if period else np.zeros_like(pos)
+    return np.where(pos >= n, period - pos, pos)
+
+
+def _gather(x: Tensor, axis: int, idx: np.ndarray) -> Tensor:
+    index = (slice(None),) * axis + (x.xp.asarray(idx),)
+    return S.getitem(x, index)
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:  # noqa: A002
+    """PyTorch's ``F.pad``: ``pad`` lists (left, right) pairs from the last axis backwards.
+
+    Parameters
+    ----------
+    input : Tensor
+    pad : sequence of int
+        ``(left_last, right_last, left_prev, right_prev, ...)``; constant
+        padding may be negative (cropping), as in PyTorch.
+    mode : {'constant', 'reflect', 'replicate', 'circular'}
+    value : float, optional
+        Fill value of constant padding (default 0).
+    """
+    flat = [int(p) for p in pad]
+    if len(flat) % 2 or len(flat) // 2 > input.ndim:
+        raise ValueError(
+            f"pad: expected pairs for at most {input.ndim} axes, got pad={tuple(flat)}"
+        )
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {_PAD_MODES}, got {mode!r}")
+    pairs = [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
+    if mode == "constant":
+        return _constant(input, pairs, 0.0 if value is None else float(value))
+    if value not in (None, 0, 0.0):
+        raise ValueError(f"pad: value= is only used by mode='constant', got value={value!r}")
+    if len(pairs) > input.ndim - 1:
+        raise ValueError(f"pad: mode={mode!r} pads at most {input.ndim - 1} trailing axes")
+    out = input
+    for k, (lo, hi) in enumerate(pairs):
+        axis = input.ndim - 1 - k
+        n = input.shape[axis]
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise ValueError(
+                f"pad: reflect padding ({lo}, {hi}) must be smaller than the axis length {n}"
+            )
+        if lo < 0 or hi < 0:
+            raise ValueError(f"pad: mode={mode!r} needs non-negative padding, got ({lo}, {hi})")
+        if lo or hi:
+            out = _gather(out, axis, pad_indices(n, lo, hi, mode))
+    return out
+
+
+def _constant(x: Tensor, pairs: list[tuple[int, int]], value: float) -> Tensor:
+    crop = [slice(None)] * x.ndim
+    widths = [(0, 0)] * x.ndim
+    for k, (lo, hi) in enumerate(pairs):
+        axis = x.ndim - 1 - k
+        widths[axis] = (max(lo, 0), max(hi, 0))
+        crop[axis] = slice(max(-lo, 0), x.shape[axis] - max(-hi, 0))
+    out = S.getitem(x, tuple(crop)) if any(s != slice(None) for s in crop) else x
+    if any(w != (0, 0) for w in widths):
+        out = S.pad(out, tuple(widths), value)
+    return out
+
+
+# ------------------------------------------------------------------ interpolate
+def _out_sizes(x: Tensor, size: Any, scale_factor: Any, recompute: bool | None) -> tuple:
+    """Output sizes and the source-per-output scales PyTorch uses, per spatial axis."""
+    spatial = x.shape[2:]
+    k = len(spatial)
+    if (size is None) == (scale_factor is None):
+        raise ValueError("interpolate: give exactly one of size and scale_factor")
+    if size is not None:
+        sizes = (size,) * k if isinstance(size, int) else tuple(int(s) for s in size)
+        if len(sizes) != k:
+            raise ValueError(f"interpolate: size has {len(sizes)} values for {k} spatial axes")
+        return sizes, tuple(n / m for n, m in zip(spatial, sizes))
+    factors = (scale_factor,) * k if isinstance(scale_factor, (int, float)) else tuple(scale_factor)
+    if len(factors) != k:
+        raise ValueError(f"interpolate: scale_factor has {len(factors)} values for {k} spatial axes")
+    sizes = tuple(int(math.floor(n * f)) for n, f in zip(spatial, factors))
+    if recompute:
+        return sizes, tuple(n / m for n, m in zip(spatial, sizes))
+    return sizes, tuple(1.0 / f for f in factors)
+
+
+def _nearest(x: Tensor, axis: int, n_out: int, scale: float, exact: bool) -> Tensor:
+    n = x.shape[axis]
+    if n_out == n:
+        return x
+    # PyTorch computes these positions in float32 whatever the input's dtype
+    dst, sc = np.arange(n_out, dtype=np.float32), np.float32(scale)
+    src = np.floor((dst + np.float32(0.5)) * sc) if exact else np.floor(dst * sc)
+    return _gather(x, axis, np.minimum(src.astype(np.int64), n - 1))
+
+
+def _linear(x: Tensor, axis: int, n_out: int, scale: float, align_corners: bool) -> Tensor:
+    n = x.shape[axis]
+    dt = np.dtype(x.dtype).type  # PyTorch's arithmetic type for the positions
+    dst = np.arange(n_out, dtype=dt)
+    if align_corners:
+        src = dst * dt((n - 1) / (n_out - 1)) if n_out > 1 else np.zeros(n_out, dt)
+    else:
+        src = np.maximum((dst + dt(0.5)) * dt(scale) - dt(0.5), dt(0.0))
+    i0 = np.minimum(np.floor(src).astype(np.int64), n - 1)
+    i1 = np.minimum(i0 + 1, n - 1)
+    lam = (src - i0).astype(x.dtype)
+    shape = [1] * x.ndim
+    shape[axis] = n_out
+    w1 = Tensor(x.xp.asarray(lam.reshape(shape)))
+    return _gather(x, axis, i0) * (1 - w1) + _gather(x, axis, i1) * w1
+
+
+def interpolate(
+    input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",  # noqa: A002
+    align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> Tensor:  # fmt: skip
+    """Resize the spatial axes of ``(N, C, *spatial)`` input, as PyTorch's ``F.interpolate``.
+
+    Parameters
+    ----------
+    input : Tensor, shape (N, C, L), (N, C, H, W) or (N, C, D, H, W)
+    size : int or tuple of int, optional
+    scale_factor : float or tuple of float, optional
+        Exactly one of ``size`` and ``scale_factor``. With ``scale_factor``
+        the source positions use ``1 / scale_factor`` (PyTorch's rule) unless
+        ``recompute_scale_factor``.
+    mode : {'nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear'}
+        Linear modes interpolate separably along each spatial axis.
+    align_corners : bool, optional
+        Linear modes only: map the corner pixels' centres onto each other.
+    recompute_scale_factor : bool, optional
+    antialias : bool, default False
+        Not supported when True.
+    """
+    if mode not in _RESIZE_MODES:
+        raise NotImplementedError(
+            f"interpolate: mode {mode!r} is not supported; glassnet has {_RESIZE_MODES}"
+        )
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported")
+    if input.ndim < 3:
+        raise ValueError(f"interpolate: expected (N, C, *spatial) input, got shape {input.shape}")
+    linear = mode in ("linear", "bilinear", "trilinear")
+    if not linear and align_corners is not None:
+        raise ValueError(f"interpolate: align_corners is only for linear modes, not {mode!r}")
+    wanted = {"linear": 3, "bilinear": 4, "trilinear": 5}.get(mode)
+    if wanted is not None and input.ndim != wanted:
+        raise ValueError(f"interpolate: mode {mode!r} needs a {wanted}-D input, got {input.shape}")
+    sizes, scales = _out_sizes(input, size, scale_factor, recompute_scale_factor)
+    out = input
+    for k, (n_out, scale) in enumerate(zip(sizes, scales)):
+        axis = 2 + k
+        if linear:
+            out = _linear(out, axis, n_out, scale, bool(align_corners))
+        else:
+            out = _nearest(out, axis, n_out, scale, mode == "nearest-exact")
+    return out
