@@ -56,6 +56,7 @@ from .ops.attention import (
     weighted_sum,
 )
 from .ops.conv import conv1d, conv2d
+from .ops.conv_transpose import conv_transpose1d, conv_transpose2d
 from .ops.dropout import dropout
 from .ops.dropout_variants import (
     alpha_dropout,

@@ -180,6 +180,11 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
         + F.adaptive_max_pool2d(x, (3, 2)).sum(),
         [_f(2, 3, 4, 5)],
     ),  # fmt: skip
+    "conv_transpose": (
+        lambda x, w, b: F.conv_transpose2d(x, w, b, 2, 1, 1, 2).sum()
+        + F.conv_transpose1d(x[:, :, 0], w[:, :, 0], None, 2).sum(),
+        [_f(2, 4, 3, 3), _f(4, 3, 3, 3), _f(6)],
+    ),  # fmt: skip
     # losses
     "cross_entropy": (F.cross_entropy, [_f(6, 5), _labels(6, 5)]),
     "cross_entropy_weighted": (

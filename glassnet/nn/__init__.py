@@ -29,6 +29,7 @@ from .layers.activation_more import (
 )
 from .layers.attention import MultiheadAttention, TemporalAttention, record_attention
 from .layers.conv import Conv1d, Conv2d
+from .layers.conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .layers.dropout import Dropout
 from .layers.dropout_more import (
     AlphaDropout,
@@ -105,7 +106,7 @@ __all__ = [
     "penalized_parameters",
     "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "StatefulRNN", "StreamChunk",
     "stream", "TemporalAttention", "MultiheadAttention", "record_attention",
-    "Conv2d", "Conv1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "GlobalAvgPool2d",
+    "Conv2d", "Conv1d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "GlobalAvgPool2d",
     "MaxPool1d", "AvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveAvgPool1d",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "ZeroPad1d", "ZeroPad2d",
     "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
