@@ -70,6 +70,13 @@ from .layers.resize import (
 from .layers.rnn import GRU, LSTM, RNN
 from .layers.rnn_cells import GRUCell, LSTMCell, RNNCell
 from .layers.streaming import StatefulRNN, StreamChunk, stream
+from .layers.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -105,7 +112,9 @@ __all__ = [
     "MarginRankingLoss", "TripletMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "L1L2", "l1_penalty", "l2_penalty",
     "penalized_parameters",
     "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "StatefulRNN", "StreamChunk",
-    "stream", "TemporalAttention", "MultiheadAttention", "record_attention",
+    "stream", "TemporalAttention", "MultiheadAttention", "record_attention", "Transformer",
+    "TransformerEncoder", "TransformerEncoderLayer", "TransformerDecoder",
+    "TransformerDecoderLayer",
     "Conv2d", "Conv1d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "GlobalAvgPool2d",
     "MaxPool1d", "AvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveAvgPool1d",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "ZeroPad1d", "ZeroPad2d",

@@ -450,9 +450,17 @@ class MultiheadAttention(Module):
         need_weights: bool = True,
         attn_mask: Any = None,
         average_attn_weights: bool = True,
+        is_causal: bool = False,
     ) -> tuple[Tensor, Tensor | None]:
-        """Attend from ``query`` to ``key``/``value``; see the class docstring for shapes."""
+        """Attend from ``query`` to ``key``/``value``; see the class docstring for shapes.
+
+        ``is_causal`` is PyTorch's hint that ``attn_mask`` is the causal mask; without a
+        mask, glassnet builds that mask (PyTorch asks for it).
+        """
         batched = self._check_inputs(query, key, value)
+        if is_causal and attn_mask is None:
+            axis = 0 if query.ndim == 2 or not self.batch_first else 1
+            attn_mask = np.triu(np.ones((query.shape[axis], key.shape[axis]), bool), k=1)
         self_attention = query is key and key is value
         if not batched:
             query, key, value = (t.unsqueeze(0) for t in (query, key, value))
