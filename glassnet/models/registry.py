@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from ..vision.models.resnet import resnet18, resnet34
+
 __all__ = [
     "LAYOUTS",
     "ModelSpec",
@@ -252,3 +254,24 @@ register_model(
     description="bidirectional LSTM over image rows (2 layers of 128 per direction by default) "
     "+ temporal attention + linear classifier: the row-by-row Fashion-MNIST recipe",
 )  # fmt: skip
+
+
+def _resnet(num_classes: int, depth: int = 18) -> Any:
+    make = {18: resnet18, 34: resnet34}[depth]
+    return make(num_classes=num_classes, in_channels=1)
+
+
+def _resnet34(num_classes: int) -> Any:
+    return _resnet(num_classes, 34)
+
+
+register_model(
+    "resnet18", _resnet, layout="image",
+    description="torchvision's ResNet-18 (11.2M parameters) with a 1-channel stem: "
+    "28x28 images reach 1x1 in the last stage",
+)  # fmt: skip
+register_model(
+    "resnet34", _resnet34, layout="image",
+    description="torchvision's ResNet-34 (21.3M parameters) with a 1-channel stem",
+)  # fmt: skip
+
