@@ -23,7 +23,9 @@ from ...ops.shape import concat, stack
 from ...tensor import Tensor
 from .. import init
 from ..module import Module, Parameter
+from ..utils.rnn import PackedSequence
 from ._checks import positive_int, probability
+from .rnn_packed import run_packed
 
 __all__ = ["RNN", "LSTM", "GRU"]
 
@@ -278,7 +280,10 @@ class RNN(_RNNBase):
         )  # fmt: skip
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
-        """Run the sequence; return ``(output, h_n)``."""
+        """Run the sequence (a Tensor or a PackedSequence); return ``(output, h_n)``."""
+        if isinstance(input, PackedSequence):
+            out, finals = run_packed(self, input, hx)
+            return out, finals[0]
         x, states, batched = self._prepare(input, hx, ("h0",))
         out, finals = self._forward(x, states)
         out, finals = self._finish(out, finals, batched)
@@ -370,7 +375,10 @@ class LSTM(_RNNBase):
         input: Tensor,  # noqa: A002
         hx: tuple[Tensor, Tensor] | None = None,
     ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-        """Run the sequence; return ``(output, (h_n, c_n))``."""
+        """Run the sequence (a Tensor or a PackedSequence); return ``(output, (h_n, c_n))``."""
+        if isinstance(input, PackedSequence):
+            out, finals = run_packed(self, input, hx)
+            return out, (finals[0], finals[1])
         x, states, batched = self._prepare(input, hx, ("h0", "c0"))
         out, finals = self._forward(x, states)
         out, finals = self._finish(out, finals, batched)
@@ -417,7 +425,10 @@ class GRU(_RNNBase):
         return gru_layer(x, states[0], *weights, reverse=reverse, batch_first=self.batch_first)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
-        """Run the sequence; return ``(output, h_n)``."""
+        """Run the sequence (a Tensor or a PackedSequence); return ``(output, h_n)``."""
+        if isinstance(input, PackedSequence):
+            out, finals = run_packed(self, input, hx)
+            return out, finals[0]
         x, states, batched = self._prepare(input, hx, ("h0",))
         out, finals = self._forward(x, states)
         out, finals = self._finish(out, finals, batched)

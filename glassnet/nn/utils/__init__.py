@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import get_array_module, is_cupy_array
-from ..ops.shape import concat
-from ..tensor import Tensor
+from ...backend import get_array_module, is_cupy_array
+from ...ops.shape import concat
+from ...tensor import Tensor
+from . import rnn
 
 __all__ = [
     "clip_grad_norm_",
