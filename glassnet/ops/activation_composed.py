@@ -24,11 +24,15 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
-    """``x`` clipped to ``[min_val, max_val]``; the gradient is 1 strictly inside, 0 elsewhere."""
+    """``x`` clipped to ``[min_val, max_val]``; the gradient is 1 strictly inside, 0 elsewhere.
+
+    Written ``max_val - relu((max_val - min_val) - relu(x - min_val))``: the same values as
+    a clip, and the product of the two ReLU slopes is PyTorch's gradient, 0 *at* the bounds
+    too. (Only traced ops: no condition is read off the data, so ONNX export keeps it.)
+    """
     if max_val < min_val:
         raise ValueError(f"hardtanh: max_val ({max_val}) must be >= min_val ({min_val})")
-    inside = (x.data > min_val) & (x.data < max_val)
-    return M.where(inside, x, M.clip(x.detach(), min_val, max_val))
+    return max_val - A.relu((max_val - min_val) - A.relu(x - min_val))
 
 
 def relu6(x: Tensor) -> Tensor:
@@ -95,7 +99,9 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
         w = weight.reshape((weight.shape[0],) + (1,) * (x.ndim - 2))
     elif x.ndim == 0:
         w = weight.reshape(())
-    return M.where(x.data > 0, x, w * x)
+    # w x + (1 - w) relu(x): x where positive, w x elsewhere; the slope at 0 is w, as in
+    # PyTorch, and the weight's gradient is min(x, 0)
+    return w * x + (1.0 - w) * A.relu(x)
 
 
 def selu(x: Tensor) -> Tensor:

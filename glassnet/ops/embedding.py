@@ -1,8 +1,8 @@
 """Embedding lookups and one-hot codes (PyTorch's ``F.embedding`` and ``F.one_hot``).
 
-``embedding`` is a row gather (``weight[indices]``, the ``getitem`` op), so its
-gradient is the scatter-add of the output gradient into the looked-up rows,
-and its ONNX export is a ``Gather``.
+``embedding`` is a row gather (``weight[indices]``, the ``Embedding`` op): its
+gradient is the scatter-add of the output gradient into the looked-up rows, and
+its ONNX export is a ``Gather`` whose indices are a graph input.
 """
 
 from __future__ import annotations
@@ -11,12 +11,31 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.grad_mode import no_grad
+from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled, no_grad
+from ..backend import get_array_module
 from ..tensor import Tensor
-from . import arithmetic as M
-from . import shape as S
 
-__all__ = ["embedding", "one_hot", "renorm_rows_"]
+__all__ = ["Embedding", "embedding", "one_hot", "renorm_rows_"]
+
+
+class Embedding(Function):
+    """Rows of a table picked by integer indices: ``weight[indices]``.
+
+    The indices come in as a (non-differentiable) tensor argument, so a trace sees
+    them as an input of the op (ONNX ``Gather``), not as a constant.
+    """
+
+    def forward(self, weight: Any, indices: Any) -> Any:
+        if self.requires_grad:
+            self.indices, self.shape = indices, weight.shape
+        return weight[indices]
+
+    def backward(self, g: Any) -> tuple:
+        xp = get_array_module(g)
+        grad = xp.zeros(self.shape, dtype=g.dtype)
+        xp.add.at(grad, self.indices, g)
+        return grad, None
 
 
 def _indices(who: str, indices: Any, num: int, xp: Any) -> Any:
@@ -75,12 +94,15 @@ def embedding(
     idx = _indices(who, input, weight.shape[0], weight.xp)
     if max_norm is not None:
         renorm_rows_(weight, idx, float(max_norm), float(norm_type))
-    out = S.getitem(weight, idx)
-    if padding_idx is None:
-        return out
-    pad = padding_idx % weight.shape[0]
-    keep = (idx % weight.shape[0] != pad)[..., None]
-    return M.where(keep, out, out.detach())
+    ids = input if isinstance(input, Tensor) and input.xp is weight.xp else Tensor(idx)
+    if padding_idx is None or not (weight.requires_grad and is_grad_enabled()):
+        return Embedding.apply(weight, ids)
+    # the padding row reaches the output but not the gradient: gather from a table whose
+    # padding row is detached (values unchanged)
+    rows = weight.xp.zeros((weight.shape[0], 1), dtype=weight.dtype)
+    rows[padding_idx % weight.shape[0]] = 1
+    table = weight * (1 - rows) + weight.detach() * rows
+    return Embedding.apply(table, ids)
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:

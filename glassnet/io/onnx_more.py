@@ -1,0 +1,14 @@
+"""ONNX converters for the ops added with the PyTorch layers (each one small)."""
+
+from __future__ import annotations
+
+from ..ops.embedding import Embedding
+from .onnx_graph import OnnxBuilder, OpView
+from .onnx_registry import register_onnx_function
+
+
+@register_onnx_function(Embedding)
+def _embedding(g: OnnxBuilder, op: OpView) -> str:
+    """``weight[indices]``: a ``Gather`` on axis 0 with the indices as int64."""
+    ids = g.node("Cast", [op.input(1)], to=g.elem_type("int64"))
+    return g.node("Gather", [op.input(0), ids], axis=0)
