@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..backend import get_array_module
+from ._torch_flags import check_torch_flags
 from .optimizer import Optimizer, check_bool, check_nonnegative, effective_grad
 
 __all__ = ["Adagrad"]
@@ -27,7 +28,7 @@ class Adagrad(Optimizer):
     params : iterable of Tensor or of dict
         Parameters or parameter groups (see :class:`Optimizer`).
     lr : float, default 1e-2
-        Learning rate (>= 0); the only argument that may be given by position.
+        Learning rate (>= 0). Arguments follow PyTorch's positional order.
     lr_decay : float, default 0
         Learning-rate decay per step (>= 0).
     weight_decay : float, default 0
@@ -50,13 +51,17 @@ class Adagrad(Optimizer):
         self,
         params: Iterable[Any],
         lr: float = 1e-2,
-        *,
         lr_decay: float = 0.0,
         weight_decay: float = 0.0,
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
+        foreach: bool | None = None,
+        *,
         maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
+        check_torch_flags("Adagrad", foreach=foreach, fused=fused, differentiable=differentiable)
         defaults = dict(
             lr=lr,
             lr_decay=lr_decay,

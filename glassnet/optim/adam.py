@@ -8,6 +8,7 @@ from typing import Any
 
 from .._kernels import elementwise
 from ..backend import get_array_module
+from ._torch_flags import check_torch_flags
 from .optimizer import Optimizer, check_bool, check_in_range, check_nonnegative, effective_grad
 
 __all__ = ["Adam", "AdamW"]
@@ -31,7 +32,7 @@ class Adam(Optimizer):
     params : iterable of Tensor or of dict
         Parameters or parameter groups (see :class:`Optimizer`).
     lr : float, default 1e-3
-        Learning rate (>= 0); the only argument that may be given by position.
+        Learning rate (>= 0). Arguments follow PyTorch's positional order.
     betas : (float, float), default (0.9, 0.999)
         Decay rates of the first and second moment averages, each in [0, 1).
     eps : float, default 1e-8
@@ -57,14 +58,22 @@ class Adam(Optimizer):
         self,
         params: Iterable[Any],
         lr: float = 1e-3,
-        *,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         amsgrad: bool = False,
+        *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
+        check_torch_flags(
+            type(self).__name__, foreach=foreach, fused=fused, capturable=capturable,
+            differentiable=differentiable,
+        )  # fmt: skip
         defaults = dict(
             lr=lr,
             betas=betas,
@@ -196,7 +205,7 @@ class AdamW(Adam):
     params : iterable of Tensor or of dict
         Parameters or parameter groups (see :class:`Optimizer`).
     lr : float, default 1e-3
-        Learning rate (>= 0); the only argument that may be given by position.
+        Learning rate (>= 0). Arguments follow PyTorch's positional order.
     betas : (float, float), default (0.9, 0.999)
     eps : float, default 1e-8
     weight_decay : float, default 1e-2
@@ -209,16 +218,24 @@ class AdamW(Adam):
         self,
         params: Iterable[Any],
         lr: float = 1e-3,
-        *,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
+        *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         super().__init__(
             params,
             lr,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
             betas=betas,
             eps=eps,
             weight_decay=weight_decay,

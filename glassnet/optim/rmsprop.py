@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..backend import get_array_module
+from ._torch_flags import check_torch_flags
 from .optimizer import Optimizer, check_bool, check_in_range, check_nonnegative, effective_grad
 
 __all__ = ["RMSprop"]
@@ -28,7 +29,7 @@ class RMSprop(Optimizer):
     params : iterable of Tensor or of dict
         Parameters or parameter groups (see :class:`Optimizer`).
     lr : float, default 1e-2
-        Learning rate (>= 0); the only argument that may be given by position.
+        Learning rate (>= 0). Arguments follow PyTorch's positional order.
     alpha : float, default 0.99
         Smoothing constant of the squared-gradient average, in [0, 1].
     eps : float, default 1e-8
@@ -54,14 +55,19 @@ class RMSprop(Optimizer):
         self,
         params: Iterable[Any],
         lr: float = 1e-2,
-        *,
         alpha: float = 0.99,
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         momentum: float = 0.0,
         centered: bool = False,
+        capturable: bool = False,
+        foreach: bool | None = None,
         maximize: bool = False,
+        differentiable: bool = False,
     ) -> None:
+        check_torch_flags(
+            "RMSprop", foreach=foreach, capturable=capturable, differentiable=differentiable
+        )
         defaults = dict(
             lr=lr,
             alpha=alpha,

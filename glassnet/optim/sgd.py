@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..backend import get_array_module
+from ._torch_flags import check_torch_flags
 from .optimizer import Optimizer, check_bool, check_finite, check_nonnegative, effective_grad
 
 __all__ = ["SGD"]
@@ -27,7 +28,7 @@ class SGD(Optimizer):
     params : iterable of Tensor or of dict
         Parameters or parameter groups (see :class:`Optimizer`).
     lr : float, default 1e-3
-        Learning rate (>= 0); the only argument that may be given by position.
+        Learning rate (>= 0). Arguments follow PyTorch's positional order.
     momentum : float, default 0
         Momentum factor (>= 0).
     dampening : float, default 0
@@ -54,13 +55,17 @@ class SGD(Optimizer):
         self,
         params: Iterable[Any],
         lr: float = 1e-3,
-        *,
         momentum: float = 0.0,
         dampening: float = 0.0,
         weight_decay: float = 0.0,
         nesterov: bool = False,
+        *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
+        check_torch_flags("SGD", foreach=foreach, fused=fused, differentiable=differentiable)
         defaults = dict(
             lr=lr,
             momentum=momentum,

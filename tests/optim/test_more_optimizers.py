@@ -171,3 +171,15 @@ def test_asgd_average_is_the_mean_of_iterates_after_t0():
         opt.step()
         seen.append(p.numpy().copy())
     np.testing.assert_allclose(opt.state[p]["ax"], np.mean(seen[1:], axis=0))
+
+
+def test_existing_optimizers_take_torch_positional_order_and_flags():
+    p = [Parameter(np.zeros(2))]
+    assert optim.SGD(p, 0.01, 0.9).defaults["momentum"] == 0.9
+    assert optim.Adam(p, 0.1, (0.8, 0.9), 1e-6, 0.1, True).defaults["amsgrad"] is True
+    assert optim.AdamW(p, 0.1, (0.8, 0.9), 1e-8, 0.05).defaults["weight_decay"] == 0.05
+    assert optim.RMSprop(p, 0.1, 0.9, 1e-8, 0.0, 0.5, True).defaults["centered"] is True
+    assert optim.Adagrad(p, 0.1, 0.01).defaults["lr_decay"] == 0.01
+    optim.Adam(p, foreach=False, fused=None, capturable=False)
+    with pytest.raises(NotImplementedError, match="SGD: differentiable=True"):
+        optim.SGD(p, differentiable=True)
