@@ -83,8 +83,10 @@ def test_bad_arguments_are_named(kwargs, words):
     assert str(info.value).startswith("SGD")
 
 
-def test_only_lr_is_positional():
+def test_arguments_follow_torchs_positional_order():
+    # issue 13: SGD(params, 0.01, 0.9) as in PyTorch (it used to be keyword-only)
     p = Parameter(np.ones(2))
     assert optim.SGD([p], 0.3).param_groups[0]["lr"] == 0.3
+    assert optim.SGD([p], 0.3, 0.9).param_groups[0]["momentum"] == 0.9
     with pytest.raises(TypeError):
-        optim.SGD([p], 0.3, 0.9)
+        optim.SGD([p], 0.3, 0.9, 0.0, 0.0, False, False)  # maximize is keyword-only
