@@ -36,7 +36,6 @@ import :mod:`glassnet.tensor`.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -195,10 +194,7 @@ def backprop_node(node: Any, grads: list, needs: tuple) -> tuple:
             xp.zeros(shape, dtype=dtype) if g is None else g
             for g, (shape, dtype) in zip(grads, node.out_meta)
         ]
-    runner = node
-    if needs != node.needs_input_grad:
-        runner = copy.copy(node)
-        runner.needs_input_grad = needs
+    runner = node if needs == node.needs_input_grad else _asking_for(node, needs)
     result = runner.backward(*grads)
     if type(result) is not tuple:
         result = (result,)
@@ -208,6 +204,15 @@ def backprop_node(node: Any, grads: list, needs: tuple) -> tuple:
             f"for {len(node.inputs)} inputs"
         )
     return result
+
+
+def _asking_for(node: Any, needs: tuple) -> Any:
+    """A shallow copy of ``node`` (same saved arrays) whose ``needs_input_grad`` is ``needs``."""
+    cls = type(node)
+    runner = cls.__new__(cls)
+    runner.__dict__.update(node.__dict__)
+    runner.needs_input_grad = needs
+    return runner
 
 
 class _Pending:
