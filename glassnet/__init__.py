@@ -8,7 +8,13 @@ The public API::
     y.backward()            # x.grad == [[2., 4.]]
 """
 
-from . import functional, nn, optim  # noqa: E402  (after Tensor: they build on it)
+from . import (
+    _tensor_methods,  # noqa: F401  (attaches Tensor's operators and methods)
+    functional,
+    nn,
+    optim,
+)
+from . import random as _random
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import Device, cuda_available, default_dtype, device, set_default_dtype
 from .ops._parallel import num_threads as get_num_threads
@@ -39,6 +45,4 @@ __all__ = [
 
 def manual_seed(seed: int) -> None:
     """Seed glassnet's global random generator (initialisation, dropout, shuffling)."""
-    from . import random as _random
-
     _random.manual_seed(seed)

@@ -20,6 +20,8 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import numpy  # noqa: F401  (loads the BLAS library that controller() looks for)
+
 __all__ = ["controller", "limit"]
 
 _SETTERS = (
@@ -91,8 +93,6 @@ def controller() -> _Controller | None:
     """The BLAS thread controller of this process, or ``None`` when there is none."""
     with _lock:
         if not _found:
-            import numpy  # noqa: F401  (loads the BLAS library)
-
             _found.append(_openblas_ctypes() or _threadpoolctl())
         return _found[0]
 

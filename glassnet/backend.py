@@ -218,13 +218,9 @@ def to_host(value: Any) -> np.ndarray:
 
     CuPy data is copied to the host; NumPy data is returned as it is (no copy).
     """
-    from .tensor import Tensor  # here: tensor.py imports this module
-
-    if isinstance(value, Tensor):
-        return value.numpy()
     if is_cupy_array(value):
         return value.get()
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a glassnet or torch tensor
         return value.detach().cpu().numpy()
     return np.asarray(value)
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from .backend import _import_cupy
+
 __all__ = ["manual_seed", "get_rng", "get_state", "set_state", "device_rng", "thread_rng"]
 
 _rng = np.random.default_rng()
@@ -75,8 +77,6 @@ def device_rng(device_id: int = 0) -> Any:
     Seeded from the last :func:`manual_seed` and the device number (from fresh
     entropy when no seed was set); made on first use, after a CUDA device is in use.
     """
-    from .backend import _import_cupy
-
     cp = _import_cupy()
     found = _device_rngs.get(device_id)
     if found is not None and found[0] is cp:

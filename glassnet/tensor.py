@@ -1,4 +1,13 @@
-"""``Tensor``: an array with a gradient, the user-facing half of the autograd."""
+"""``Tensor``: an array with a gradient, the user-facing half of the autograd.
+
+This module holds the data structure and what needs no op: shape, dtype,
+device, conversion, ``requires_grad``/``retain_grad``, comparisons. The
+differentiable methods and operators (``x + y``, ``x.sum()``, ``x.reshape``,
+``x.to``, ``x.backward()``, ...) call ops, which build on ``Tensor``; they are
+attached in one place, :mod:`glassnet._tensor_methods`, which
+``glassnet/__init__.py`` imports once the ops exist. So this module imports
+nothing above it and the package has no import cycle.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +19,6 @@ import numpy as np
 
 from . import backend
 from . import random as _random
-from .autograd import grad_mode
 
 __all__ = ["Tensor", "tensor", "as_tensor", "zeros", "ones", "randn", "rand", "arange", "full"]
 
@@ -173,10 +181,6 @@ class Tensor:
         """A tensor sharing this data, cut from the graph."""
         return Tensor._make(self.data, False, None, 0)
 
-    def clone(self) -> Tensor:
-        """A copy that stays in the graph (gradients flow back to this tensor)."""
-        return _ar.clone(self)
-
     def requires_grad_(self, flag: bool = True) -> Tensor:
         if flag and self.data.dtype.kind != "f":
             raise TypeError(
@@ -197,123 +201,8 @@ class Tensor:
         retained[self._index] = weakref.ref(self)
         return self
 
-    def astype(self, dtype: Any) -> Tensor:
-        """Cast to ``dtype``; differentiable between floating dtypes."""
-        return _ar.cast(self, dtype=np.dtype(dtype))
-
-    def float(self) -> Tensor:
-        return self.astype(np.float32)
-
-    def double(self) -> Tensor:
-        return self.astype(np.float64)
-
-    def long(self) -> Tensor:
-        return self.astype(np.int64)
-
-    def to(self, device: Any = None, dtype: Any = None) -> Tensor:
-        """Move to ``device`` (``'cpu'``, ``'cuda'``, ``'cuda:N'``) and/or cast to ``dtype``.
-
-        A leaf moved to another device gives a new leaf that keeps
-        ``requires_grad`` (``x = gn.randn(3, requires_grad=True).to('cuda')``
-        is a leaf on the GPU whose ``.grad`` backward fills). A tensor computed
-        from others stays in the graph: its gradient flows back to the device
-        it came from. A cast alone stays in the graph.
-        """
-        out = self
-        if device is not None and backend.Device(device) != self.device:
-            if self._ctx is not None and self.requires_grad and grad_mode.is_grad_enabled():
-                out = _ar.move(self, device)
-            else:
-                data = backend.to_device(self.data, device)
-                out = Tensor._make(data, self.requires_grad and self._ctx is None, None, 0)
-        if dtype is not None and np.dtype(dtype) != out.dtype:
-            out = out.astype(dtype)
-        return out
-
-    def cpu(self) -> Tensor:
-        return self.to("cpu")
-
-    def cuda(self) -> Tensor:
-        return self.to("cuda")
-
-    # -------------------------------------------------------------- autograd
-    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
-        """Compute gradients of this tensor w.r.t. the graph's leaves.
-
-        Parameters
-        ----------
-        gradient : array-like, optional
-            Gradient w.r.t. this tensor; needed unless it has one element.
-        retain_graph : bool, default False
-            Keep the graph so backward can be called again.
-        """
-        _engine.backward([self], [gradient], retain_graph=retain_graph)
-
     def zero_grad(self) -> None:
         self.grad = None
-
-    # ------------------------------------------------------------- operators
-    def __add__(self, other: Any) -> Tensor:
-        return _ar.add(self, other)
-
-    def __radd__(self, other: Any) -> Tensor:
-        return _ar.add(other, self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return _ar.sub(self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return _ar.sub(other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return _ar.mul(self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return _ar.mul(other, self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return _ar.div(self, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return _ar.div(other, self)
-
-    def __pow__(self, other: Any) -> Tensor:
-        return _ar.pow(self, other)
-
-    def __rpow__(self, other: Any) -> Tensor:
-        return _ar.pow(other, self)
-
-    def __matmul__(self, other: Any) -> Tensor:
-        return _ar.matmul(self, other)
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return _ar.matmul(other, self)
-
-    def __neg__(self) -> Tensor:
-        return _ar.neg(self)
-
-    def __pos__(self) -> Tensor:
-        return self
-
-    def __abs__(self) -> Tensor:
-        return _ar.abs(self)
-
-    def __getitem__(self, index: Any) -> Tensor:
-        return _sh.getitem(self, index)
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        if self.requires_grad and grad_mode.is_grad_enabled():
-            raise RuntimeError(
-                "Tensor.__setitem__: in-place assignment to a tensor that requires grad; "
-                "wrap it in no_grad() or build a new tensor with where()/concat()"
-            )
-        value = value.data if isinstance(value, Tensor) else value
-        if hasattr(value, "shape"):  # arrays follow the tensor to its device
-            if backend.is_cupy_array(self.data):
-                value = backend.to_device(value, self.device)
-            elif backend.is_cupy_array(value):
-                value = value.get()
-        self.data[index] = value
 
     # comparisons give boolean tensors outside the graph
     def _cmp(self, other: Any, op: str) -> Tensor:
@@ -338,108 +227,11 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor:
         return self._cmp(other, "__ge__")
 
-    # ------------------------------------------------------------ elementwise
-    def exp(self) -> Tensor:
-        return _ar.exp(self)
-
-    def log(self) -> Tensor:
-        return _ar.log(self)
-
-    def sqrt(self) -> Tensor:
-        return _ar.sqrt(self)
-
-    def abs(self) -> Tensor:
-        return _ar.abs(self)
-
-    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
-        return _ar.clip(self, min, max)
-
-    clamp = clip
-
-    def maximum(self, other: Any) -> Tensor:
-        return _ar.maximum(self, other)
-
-    def minimum(self, other: Any) -> Tensor:
-        return _ar.minimum(self, other)
-
-    def sigmoid(self) -> Tensor:
-        return _act.sigmoid(self)
-
-    def tanh(self) -> Tensor:
-        return _act.tanh(self)
-
-    def relu(self) -> Tensor:
-        return _act.relu(self)
-
-    def softmax(self, axis: int = -1) -> Tensor:
-        return _act.softmax(self, axis)
-
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return _act.log_softmax(self, axis)
-
-    # ------------------------------------------------------------ reductions
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return _red.sum(self, axis, keepdims)
-
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return _red.mean(self, axis, keepdims)
-
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return _red.max(self, axis, keepdims)
-
-    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return _red.min(self, axis, keepdims)
-
-    def var(self, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
-        return _red.var(self, axis, keepdims, correction=correction)
-
-    def std(self, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
-        return _red.var(self, axis, keepdims, correction=correction).sqrt()
-
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         return Tensor._make(self.data.argmax(axis=axis, keepdims=keepdims), False, None, 0)
 
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         return Tensor._make(self.data.argmin(axis=axis, keepdims=keepdims), False, None, 0)
-
-    # ----------------------------------------------------------------- shape
-    def reshape(self, *shape: Any) -> Tensor:
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return _sh.reshape(self, shape)
-
-    view = reshape
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        return _sh.flatten(self, start_dim, end_dim)
-
-    def transpose(self, *axes: Any) -> Tensor:
-        """With two ints, swap those axes (PyTorch); otherwise permute like NumPy."""
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        if len(axes) == 2:
-            return _sh.swapaxes(self, axes[0], axes[1])
-        return _sh.transpose(self, axes or None)
-
-    def permute(self, *axes: Any) -> Tensor:
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        return _sh.transpose(self, axes)
-
-    @property
-    def T(self) -> Tensor:
-        return _sh.transpose(self, None)
-
-    def squeeze(self, axis: Axis = None) -> Tensor:
-        return _sh.squeeze(self, axis)
-
-    def unsqueeze(self, axis: int) -> Tensor:
-        return _sh.unsqueeze(self, axis)
-
-    def expand(self, *shape: Any) -> Tensor:
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return _sh.broadcast_to(self, shape)
 
 
 def tensor(
@@ -538,11 +330,3 @@ def rand(
 def arange(*args: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """``start, stop, step`` like ``numpy.arange``, on ``device``."""
     return _placed(np.arange(*args, dtype=dtype), False, device)
-
-
-# Ops are imported last: they need ``Tensor`` defined.
-from .autograd import engine as _engine  # noqa: E402
-from .ops import activation as _act  # noqa: E402
-from .ops import arithmetic as _ar  # noqa: E402
-from .ops import reduce as _red  # noqa: E402
-from .ops import shape as _sh  # noqa: E402

@@ -1,6 +1,7 @@
 """Reverse-mode automatic differentiation: ``Function``, the engine, grad modes, gradcheck."""
 
 from .engine import backward, grad, unbroadcast
+from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 
@@ -17,12 +18,3 @@ __all__ = [
     "set_grad_enabled",
     "is_grad_enabled",
 ]
-
-
-def __getattr__(name: str):
-    # Function imports Tensor, and tensor.py imports this package first.
-    if name == "Function":
-        from .function import Function
-
-        return Function
-    raise AttributeError(f"module 'glassnet.autograd' has no attribute {name!r}")

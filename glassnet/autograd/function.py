@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..tensor import Tensor
 from . import grad_mode, tracing
 
 __all__ = ["Function"]
@@ -92,6 +93,3 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
-
-
-from ..tensor import Tensor  # noqa: E402  (circular: Tensor is defined before ops load)

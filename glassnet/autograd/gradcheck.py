@@ -13,6 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from ..tensor import Tensor
+from .grad_mode import no_grad
+
 __all__ = ["gradcheck", "numerical_grad", "GradcheckError"]
 
 
@@ -32,9 +35,6 @@ def numerical_grad(
     eps: float = 1e-6,
 ) -> np.ndarray:
     """Central-difference gradient of ``sum_k sum(fn(*arrays)[k] * weights[k])`` w.r.t. ``arrays[index]``."""
-    from ..autograd.grad_mode import no_grad
-    from ..tensor import Tensor
-
     x = arrays[index]
     grad = np.zeros_like(x, dtype=np.float64)
     flat = x.reshape(-1)
@@ -92,8 +92,6 @@ def gradcheck(
         True; a mismatch raises :class:`GradcheckError` naming the input and
         the worst element.
     """
-    from ..tensor import Tensor
-
     arrays = []
     for a in inputs:
         a = a.data if isinstance(a, Tensor) else a

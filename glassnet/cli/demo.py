@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..train.runs import default_run_name
+from .options import resolve_config
+from .pipeline import train_run
+
 __all__ = ["add_parser", "run", "DEMO_EPOCHS"]
 
 #: Epochs of the demo: enough for the seed CNN to pass 0.80 test accuracy on the sample.
@@ -33,10 +37,6 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..train.runs import default_run_name
-    from .options import resolve_config
-    from .pipeline import train_run
-
     flags = {
         "model": "seed-cnn",
         "data": "fashion-mnist-sample",

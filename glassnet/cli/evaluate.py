@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .options import add_threads_argument, add_trained_model_arguments, positive_int
+from .pipeline import evaluate_checkpoint
+
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    from .options import add_threads_argument, add_trained_model_arguments
-
     p = sub.add_parser(
         "evaluate",
         help="evaluate a run's (or a checkpoint's) model on the test split",
@@ -28,9 +29,6 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .options import positive_int
-    from .pipeline import evaluate_checkpoint
-
     evaluate_checkpoint(
         run_dir=args.run,
         checkpoint=args.checkpoint,

@@ -8,6 +8,11 @@ from typing import IO, Any
 
 import numpy as np
 
+from ..explain.gallery import explain_images, image_logits
+from ..explain.plots import plot_image_attribution
+from .options import UsageError, add_trained_model_arguments
+from .pipeline import load_split, load_trained
+
 __all__ = ["add_parser", "run", "explain_example", "CLI_METHODS"]
 
 #: ``--method`` names: those of :func:`glassnet.explain.gallery.explain_images`, ``ig`` first.
@@ -18,8 +23,6 @@ CLI_METHODS = (
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    from .options import add_trained_model_arguments
-
     p = sub.add_parser(
         "explain",
         help="explain one test image of a trained model (writes a PNG)",
@@ -54,8 +57,6 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def _int_arg(name: str, value: Any) -> int:
     """``value`` as an int >= 0, or a :class:`UsageError` naming ``--name``."""
-    from .options import UsageError
-
     try:
         v = int(value)
     except (TypeError, ValueError):
@@ -80,11 +81,6 @@ def explain_example(
     out: IO[str] | None = None,
 ) -> str:
     """Explain test image ``index`` of a trained model; write ``out_path``; return it."""
-    from ..explain.gallery import explain_images, image_logits
-    from ..explain.plots import plot_image_attribution
-    from .options import UsageError
-    from .pipeline import load_split, load_trained
-
     out = out if out is not None else sys.stdout
     if method not in CLI_METHODS:
         raise UsageError(f"--method: expected one of {', '.join(CLI_METHODS)}, got {method!r}")

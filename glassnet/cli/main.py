@@ -14,8 +14,9 @@ import os
 import sys
 from collections.abc import Sequence
 
+from .. import __version__
 from . import demo, evaluate, explain, predict, train
-from .options import UsageError
+from .options import UsageError, one_line
 
 __all__ = ["main", "build_parser"]
 
@@ -32,8 +33,6 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``glassnet`` and its sub-commands."""
-    from .. import __version__
-
     parser = _Parser(
         prog="glassnet",
         description=(
@@ -56,13 +55,6 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.set_defaults(func=module.run)
     return parser
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    if isinstance(exc, KeyError) and len(exc.args) == 1 and isinstance(exc.args[0], str):
-        text = exc.args[0]
-    return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
 _USER_ERRORS = (ValueError, TypeError, KeyError, OSError, RuntimeError)
@@ -89,13 +81,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         if args.debug:
             raise
-        sys.stderr.write(f"glassnet: error: {_one_line(exc)}\n")
+        sys.stderr.write(f"glassnet: error: {one_line(exc)}\n")
         return 2
     except Exception as exc:
         if args.debug:
             raise
         hint = "" if isinstance(exc, _USER_ERRORS) else " (run with --debug for the traceback)"
-        sys.stderr.write(f"glassnet: error: {_one_line(exc)}{hint}\n")
+        sys.stderr.write(f"glassnet: error: {one_line(exc)}{hint}\n")
         return 1
 
 

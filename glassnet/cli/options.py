@@ -17,6 +17,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..backend import Device
+from ..io.tomlconf import ConfigError, load_config
+from ..models.registry import list_models
+from ..train.loop import OPTIMIZERS
+from ..train.runs import RunFolder
+
 __all__ = [
     "UsageError", "Option", "TRAIN_OPTIONS", "DATASETS", "SCHEDULES", "RESUME_OVERRIDES",
     "resolve_config", "resume_config", "add_trained_model_arguments",
@@ -51,6 +57,14 @@ def _number(name: str, value: Any) -> float:
     elif not isinstance(value, bool) and isinstance(value, (int, float)):
         return float(value)
     raise UsageError(f"{_flag(name)}: expected a number, got {value!r}")
+
+
+def one_line(exc: BaseException) -> str:
+    """The message of ``exc`` on one line (a KeyError's without its quotes)."""
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, KeyError) and len(exc.args) == 1 and isinstance(exc.args[0], str):
+        text = exc.args[0]
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
 def _integer(name: str, value: Any) -> int:
@@ -153,8 +167,6 @@ def choice(options: Callable[[], Any]) -> Callable[[str, Any], str]:
 
 def device_name(name: str, value: Any) -> str:
     """``cpu``, ``cuda`` or ``cuda:N``, normalised by :class:`glassnet.backend.Device`."""
-    from ..backend import Device
-
     try:
         return str(Device(value))
     except (TypeError, ValueError):
@@ -173,14 +185,10 @@ MONITORS = ("val_loss", "val_accuracy")
 
 
 def _models() -> list[str]:
-    from ..models.registry import list_models
-
     return list_models()
 
 
 def _optimizers() -> list[str]:
-    from ..train.loop import OPTIMIZERS
-
     return list(OPTIMIZERS)
 
 
@@ -236,8 +244,6 @@ _IGNORED_TABLES = ("run",)
 
 def load_config_file(path: str) -> dict[str, Any]:
     """The options in a TOML file, validated; unknown keys are refused, naming the file."""
-    from ..io.tomlconf import ConfigError, load_config
-
     if not os.path.isfile(path):
         raise UsageError(f"--config: file {path!r} does not exist")
     try:
@@ -291,8 +297,6 @@ def resume_config(
     FileNotFoundError
         ``run_dir`` is not a run folder.
     """
-    from ..train.runs import RunFolder
-
     if config_file is not None:
         raise UsageError(
             f"--resume continues {run_dir!r} with its own config.toml; do not pass --config"

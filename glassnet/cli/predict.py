@@ -20,6 +20,20 @@ from typing import IO, Any
 
 import numpy as np
 
+from .._fileio import atomic_write
+from ..data.datasets import SPECS
+from ..data.idx import IDXError, read_idx
+from ..models.registry import to_layout
+from ..train import predict
+from .options import (
+    DATASETS,
+    UsageError,
+    add_threads_argument,
+    add_trained_model_arguments,
+    positive_int,
+)
+from .pipeline import load_trained, sliced
+
 __all__ = ["add_parser", "run", "read_images", "predict_file", "DEFAULT_OUT"]
 
 #: Where the CSV goes without ``--out``.
@@ -32,8 +46,6 @@ _NPY_MAGIC = b"\x93NUMPY"
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Add ``glassnet predict`` to the sub-command parsers ``sub``."""
-    from .options import add_threads_argument, add_trained_model_arguments
-
     p = sub.add_parser(
         "predict",
         help="classify images from a .npy or IDX file with a trained model (writes a CSV)",
@@ -83,9 +95,6 @@ def _shapes(image_shape: tuple[int, int]) -> str:
 
 def _load_array(path: str) -> np.ndarray:
     """The raw array in ``path``: a ``.npy`` or IDX file (known by its name)."""
-    from ..data.idx import IDXError, read_idx
-    from .options import UsageError
-
     name = os.path.basename(path)
     if name.lower().endswith(".npy"):
         kind = ".npy"
@@ -191,8 +200,6 @@ def read_images(path: str, image_shape: tuple[int, int] = (28, 28)) -> tuple[np.
 # -------------------------------------------------------------------- output
 def _check_out(out_path: str, input_path: str) -> None:
     """Fail before any work when ``out_path`` cannot be written."""
-    from .options import UsageError
-
     folder = os.path.dirname(out_path)
     if folder and not os.path.isdir(folder):
         raise UsageError(f"--out: {out_path!r}: folder {folder!r} does not exist")
@@ -220,8 +227,6 @@ def _header(top_k: int) -> list[str]:
 def _write_csv(
     path: str, order: np.ndarray, probs: np.ndarray, names: list[str], top_k: int
 ) -> None:
-    from .._fileio import atomic_write
-
     rows = np.arange(len(order))[:, None]
     top = probs[rows, order[:, :top_k]]
     with atomic_write(path, "w", encoding="utf-8", newline="") as f:
@@ -280,12 +285,6 @@ def predict_file(
         (ndarray (N, C), softmax), ``class_names``, ``checkpoint`` (the file read)
         and ``csv`` (``out_path``).
     """
-    from ..data.datasets import SPECS
-    from ..models.registry import to_layout
-    from ..train import predict
-    from .options import DATASETS, UsageError, positive_int
-    from .pipeline import load_trained, sliced
-
     out = out if out is not None else sys.stdout
     batch_size = positive_int("batch_size", batch_size)
     top_k = positive_int("top_k", top_k)

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from ..distributed import world
+from ..distributed.comm import World
+
 __all__ = ["command_world", "on_main", "main_first", "Discard"]
 
 T = TypeVar("T")
@@ -26,12 +29,8 @@ class Discard:
 
 def command_world(distributed: bool) -> Any:
     """The MPI world for ``--distributed`` (one rank without it or outside ``mpiexec``)."""
-    from ..distributed.comm import World
-
     if not distributed:
         return World(None)
-    from ..distributed import world
-
     return world()
 
 

@@ -6,7 +6,10 @@ import argparse
 import sys
 from typing import Any
 
-from .options import TRAIN_OPTIONS
+from ..distributed import world
+from ..train.interrupt import TrainingInterrupted
+from .options import TRAIN_OPTIONS, one_line, resolve_config, resume_config
+from .pipeline import train_run
 
 __all__ = ["add_parser", "run"]
 
@@ -69,23 +72,15 @@ def _abort_other_ranks(exc: BaseException) -> None:
     Without it the other ranks would wait in their next collective until its
     timeout (``GLASSNET_MPI_TIMEOUT``).
     """
-    from ..distributed import world
-
     w = world()
     if w.size == 1 or w.comm is None:
         return
-    from .main import _one_line
-
-    sys.stderr.write(f"glassnet: error: {_one_line(exc)} (rank {w.rank} of {w.size})\n")
+    sys.stderr.write(f"glassnet: error: {one_line(exc)} (rank {w.rank} of {w.size})\n")
     sys.stderr.flush()
     w.comm.Abort(1)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..train.interrupt import TrainingInterrupted
-    from .options import resolve_config, resume_config
-    from .pipeline import train_run
-
     flags = {opt.key: getattr(args, opt.key) for opt in TRAIN_OPTIONS}
     if args.resume is not None:
         config = resume_config(args.resume, flags, args.config)

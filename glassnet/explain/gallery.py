@@ -25,6 +25,7 @@ from .integrated_gradients import IntegratedGradients
 from .lime import LimeSurrogate
 from .noise_tunnel import NoiseTunnel
 from .occlusion import FeatureAblation, Occlusion
+from .plots import plot_panels
 from .saliency import InputXGradient, Saliency
 
 __all__ = [
@@ -226,8 +227,6 @@ def demo_explanations(
     >>> paths = demo_explanations(model, x_test[:4], y_test[:4], "runs/demo/explain",
     ...                           FASHION_MNIST_CLASSES)   # doctest: +SKIP
     """
-    from .plots import plot_panels
-
     x = _images(images)
     y = np.asarray(labels).reshape(-1)
     if y.shape[0] != x.shape[0]:

@@ -27,7 +27,10 @@ from typing import Any
 
 import numpy as np
 
+from ..nn.layers.mlp import MLP
 from ..vision.models.resnet import resnet18, resnet34
+from .rnn import row_lstm_attention
+from .seed_cnn import seed_cnn
 
 __all__ = [
     "LAYOUTS",
@@ -172,14 +175,10 @@ def to_layout(x: Any, layout: str) -> np.ndarray:
 
 # ------------------------------------------------------------------ built-in models
 def _mlp(num_classes: int, hidden: Any = (256, 128), dropout: float = 0.2) -> Any:
-    from ..nn.layers.mlp import MLP
-
     return MLP([784, *hidden, num_classes], activation="relu", dropout=dropout)
 
 
 def _seed_cnn(num_classes: int, dropout: float = 0.5, batch_norm: bool = False) -> Any:
-    from . import seed_cnn
-
     return seed_cnn(num_classes, dropout=dropout, batch_norm=batch_norm)
 
 
@@ -211,8 +210,6 @@ def _lstm_attn(
     *,
     _name: str = "lstm-attn",
 ) -> Any:
-    from . import row_lstm_attention
-
     size, layers = _lstm_layers(_name, hidden)
     return row_lstm_attention(
         num_classes=num_classes, hidden=size, num_layers=layers, bidirectional=bidirectional,
@@ -274,4 +271,3 @@ register_model(
     "resnet34", _resnet34, layout="image",
     description="torchvision's ResNet-34 (21.3M parameters) with a 1-channel stem",
 )  # fmt: skip
-

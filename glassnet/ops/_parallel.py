@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.grad_mode import is_grad_enabled, set_grad_enabled
+
 __all__ = ["num_threads", "set_num_threads", "run_split", "run_tasks", "MIN_BYTES"]
 
 #: Work smaller than this per thread is not worth a hand-off (about 20-50 us).
@@ -100,8 +102,6 @@ def run_tasks(tasks: list[Callable[[], Any]]) -> list[Any]:
     the ops it calls do not split their own passes again. The first exception
     raised by a task is raised here after every task has finished.
     """
-    from ..autograd.grad_mode import is_grad_enabled, set_grad_enabled
-
     if len(tasks) == 1 or getattr(_state, "busy", False):
         return [t() for t in tasks]
     grad = is_grad_enabled()

@@ -20,6 +20,7 @@ from ..backend import get_array_module
 from ..tensor import Tensor
 from ._im2col import pair, pool_out_size
 from ._parallel import run_split
+from .shape import reshape
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "global_avg_pool2d"]
 
@@ -493,7 +494,5 @@ def global_avg_pool2d(x: Tensor, keepdims: bool = False) -> Tensor:
     _check_input("global_avg_pool2d", x)
     out = GlobalAvgPool2d.apply(x)
     if keepdims:
-        from .shape import reshape
-
         out = reshape(out, (x.shape[0], x.shape[1], 1, 1))
     return out

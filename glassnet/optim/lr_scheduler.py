@@ -26,120 +26,15 @@ import types
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from ._lr_base import LRScheduler, positive_int, positive_number
+from .lr_plateau import ReduceLROnPlateau
+from .lr_warmup import OneCycleLR, WarmupCosineLR
 from .optimizer import Optimizer
 
 __all__ = [
     "LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "MultiplicativeLR", "LinearLR",
     "CosineAnnealingLR", "WarmupCosineLR", "OneCycleLR", "ReduceLROnPlateau",
 ]  # fmt: skip
-
-
-def positive_int(owner: str, name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
-    return value
-
-
-def positive_number(owner: str, name: str, value: Any) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(f"{owner}: {name} must be a finite number > 0, got {value!r}")
-    return float(value)
-
-
-class LRScheduler:
-    """Base class of the learning-rate schedulers.
-
-    Subclasses implement :meth:`get_lr`, the learning rates for
-    ``self.last_epoch`` (which :meth:`step` has just advanced).
-
-    Parameters
-    ----------
-    optimizer : Optimizer
-    last_epoch : int, default -1
-        The index of the last epoch when resuming; -1 starts afresh. When
-        resuming, every parameter group must hold ``"initial_lr"`` (load the
-        optimizer's state dict first).
-
-    Attributes
-    ----------
-    base_lrs : list of float
-        Each group's ``"initial_lr"``.
-    last_epoch : int
-        How many times :meth:`step` has been called since the start (0 after construction).
-    """
-
-    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
-        owner = type(self).__name__
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(
-                f"{owner}: expected a glassnet Optimizer, got {type(optimizer).__name__}"
-            )
-        if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < -1:
-            raise ValueError(f"{owner}: last_epoch must be an int >= -1, got {last_epoch!r}")
-        if last_epoch == -1:
-            for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
-        else:
-            for i, group in enumerate(optimizer.param_groups):
-                if "initial_lr" not in group:
-                    raise KeyError(
-                        f"{owner}: param_groups[{i}] has no 'initial_lr', needed to resume with "
-                        f"last_epoch={last_epoch}; load the optimizer's state dict first"
-                    )
-        self.optimizer = optimizer
-        self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
-        self.last_epoch = last_epoch
-        self._step_count = 0
-        self._is_initial = True
-        try:
-            self.step()
-        finally:
-            self._is_initial = False
-
-    def get_lr(self) -> list[float]:  # pragma: no cover - abstract
-        """The learning rate of each group for epoch ``self.last_epoch``."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement get_lr")
-
-    def _current_lrs(self) -> list[float]:
-        return [group["lr"] for group in self.optimizer.param_groups]
-
-    def step(self) -> None:
-        """Advance one epoch and set each group's learning rate."""
-        groups = self.optimizer.param_groups
-        if len(groups) != len(self.base_lrs):
-            raise RuntimeError(
-                f"{type(self).__name__}: the optimizer has {len(groups)} parameter groups, "
-                f"the scheduler was created for {len(self.base_lrs)} (was a group added later?)"
-            )
-        self._step_count += 1
-        self.last_epoch += 1
-        for group, lr in zip(groups, self.get_lr()):
-            group["lr"] = float(lr)
-        self._last_lr = self._current_lrs()
-
-    def get_last_lr(self) -> list[float]:
-        """The learning rate of each parameter group set by the last :meth:`step`."""
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict[str, Any]:
-        """The scheduler's counters and settings (JSON-serialisable; no optimizer)."""
-        return {
-            k: (list(v) if isinstance(v, list) else v)
-            for k, v in self.__dict__.items()
-            if k != "optimizer"
-        }
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned."""
-        self.__dict__.update(state_dict)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(last_epoch={self.last_epoch}, last_lr={self._last_lr})"
 
 
 class StepLR(LRScheduler):
@@ -435,8 +330,3 @@ class CosineAnnealingLR(LRScheduler):
     def _closed_form_lrs(self) -> list[float]:
         cos = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
         return [self.eta_min + (b - self.eta_min) * cos for b in self.base_lrs]
-
-
-# Defined in their own files (they import LRScheduler from here).
-from .lr_plateau import ReduceLROnPlateau  # noqa: E402
-from .lr_warmup import OneCycleLR, WarmupCosineLR  # noqa: E402

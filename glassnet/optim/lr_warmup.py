@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from .lr_scheduler import LRScheduler, positive_int, positive_number
+from ._lr_base import LRScheduler, positive_int, positive_number
 from .optimizer import Optimizer
 
 __all__ = ["WarmupCosineLR", "OneCycleLR"]

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .metrics import get_metric
+
 __all__ = ["MetricSet", "EpochStats"]
 
 
@@ -45,8 +47,6 @@ def _is_streaming(m: Any) -> bool:
 
 def _resolve(who: str, metric: Any) -> tuple[str, Any]:
     if isinstance(metric, str):
-        from .metrics import get_metric
-
         try:
             return metric, get_metric(metric)
         except (KeyError, ValueError) as exc:

@@ -12,8 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from .. import optim
 from ..data.dataloader import DataLoader
 from ..data.dataset import TensorDataset
+from ..ops import loss as losses
 from ..tensor import Tensor
 
 __all__ = [
@@ -160,8 +162,6 @@ def resolve_loss(who: str, loss: Any) -> Callable[[Tensor, Any], Tensor]:
                 f"{who}: unknown loss {loss!r}; known: {', '.join(sorted(LOSSES))} "
                 "(or pass a function or a loss module)"
             )
-        from ..ops import loss as losses
-
         return getattr(losses, LOSSES[key])
     if callable(loss):
         return loss
@@ -183,8 +183,6 @@ def resolve_optimizer(who: str, optimizer: Any, model: Any, **hyper: Any) -> Any
                 f"{who}: unknown optimizer {optimizer!r}; known: {', '.join(sorted(OPTIMIZERS))} "
                 "(or pass an optimizer instance)"
             )
-        from .. import optim
-
         return getattr(optim, OPTIMIZERS[key])(model_parameters(model), **hyper)
     if hyper:
         raise TypeError(f"{who}: hyper-parameters {sorted(hyper)} apply only to an optimizer name")

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..data.dataloader import DataLoader
 from ..data.sampler import draw_seed
+from ..distributed import world
 from ..distributed.comm import World
 from ..distributed.sampler import DistributedBatchSampler
 from .loop import as_dataset, check_no_transform
@@ -27,8 +28,6 @@ def resolve_world(who: str, distributed: Any) -> tuple[World, bool]:
     if distributed is False or distributed is None:
         return World(None), False
     if distributed is True:
-        from ..distributed import world
-
         return world(), True
     if isinstance(distributed, World):
         return distributed, True

@@ -21,6 +21,7 @@ from ._checks import check_input, positive_int, probability
 from .activation import get_activation
 from .dropout import Dropout
 from .linear import Linear
+from .norm import BatchNorm1d
 
 __all__ = ["Perceptron", "MLP"]
 
@@ -166,8 +167,6 @@ class MLP(Sequential):
             if i == n_layers:
                 break
             if batch_norm:
-                from .norm import BatchNorm1d
-
                 layers[f"bn{i}"] = BatchNorm1d(widths[i], dtype=dtype)
             layers[f"act{i}"] = make_act()
             if p > 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ...optim.lr_scheduler import ReduceLROnPlateau
 from ._monitor import monitored
 from .base import Callback
 
@@ -12,8 +13,6 @@ __all__ = ["LearningRateScheduler"]
 
 
 def _is_plateau(scheduler: Any) -> bool:
-    from ...optim.lr_scheduler import ReduceLROnPlateau
-
     return isinstance(scheduler, ReduceLROnPlateau)
 
 
