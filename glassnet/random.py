@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ._validate import is_int
 from .backend import _import_cupy
 
 __all__ = ["manual_seed", "get_rng", "get_state", "set_state", "device_rng", "thread_rng"]
@@ -32,7 +33,7 @@ _local = threading.local()  # a per-thread generator set by thread_rng()
 def manual_seed(seed: int) -> np.random.Generator:
     """Reseed the global generator and return it."""
     global _rng, _seed
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError(f"manual_seed: seed must be a non-negative int, got {seed!r}")
     _rng = np.random.default_rng(int(seed))
     _seed = int(seed)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .._validate import is_int, is_number
 from ..backend import Device
 from ..io.tomlconf import ConfigError, load_config
 from ..models.registry import list_models
@@ -54,7 +55,7 @@ def _number(name: str, value: Any) -> float:
             return float(value)
         except ValueError:
             pass
-    elif not isinstance(value, bool) and isinstance(value, (int, float)):
+    elif is_number(value):
         return float(value)
     raise UsageError(f"{_flag(name)}: expected a number, got {value!r}")
 
@@ -73,7 +74,7 @@ def _integer(name: str, value: Any) -> int:
             return int(value)
         except ValueError:
             pass
-    elif not isinstance(value, bool) and isinstance(value, int):
+    elif is_int(value):
         return value
     raise UsageError(f"{_flag(name)}: expected an integer, got {value!r}")
 
@@ -136,7 +137,7 @@ def boolean(name: str, value: Any) -> bool:
 def int_list(name: str, value: Any) -> list[int]:
     """``"256,128"`` or ``[256, 128]`` -> ``[256, 128]`` (positive ints)."""
     items = value.split(",") if isinstance(value, str) else value
-    if isinstance(items, (int, float)) and not isinstance(items, bool):
+    if is_number(items):
         items = [items]
     bad = f"{_flag(name)}: expected comma-separated positive integers like 256,128, got {value!r}"
     if not isinstance(items, (list, tuple)) or not items:
@@ -147,7 +148,7 @@ def int_list(name: str, value: Any) -> list[int]:
             v = int(item.strip()) if isinstance(item, str) else item
         except ValueError:
             v = None
-        if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+        if not is_int(v) or v <= 0:
             raise UsageError(bad)
         out.append(v)
     return out

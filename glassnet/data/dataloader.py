@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import flag, int_at_least, positive_int
 from ..backend import Device, default_dtype, to_device
 from ..tensor import Tensor
 from ._util import _unwrap
@@ -68,12 +69,6 @@ def to_tensor(batch: Any, device: Any = None) -> Any:
     if device is not None:
         batch = to_device(batch, device)
     return Tensor(batch)
-
-
-def _bool(who: str, name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{who}: {name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 class DataLoader:
@@ -147,14 +142,9 @@ class DataLoader:
             raise TypeError(
                 f"{who}: dataset must support indexing and len(), got {type(dataset).__name__}"
             )
-        if (
-            isinstance(batch_size, bool)
-            or not isinstance(batch_size, (int, np.integer))
-            or batch_size <= 0
-        ):
-            raise ValueError(f"{who}: batch_size must be a positive int, got {batch_size!r}")
-        shuffle = _bool(who, "shuffle", shuffle)
-        drop_last = _bool(who, "drop_last", drop_last)
+        batch_size = positive_int(who, "batch_size", batch_size)
+        shuffle = flag(who, "shuffle", shuffle)
+        drop_last = flag(who, "drop_last", drop_last)
         for name, fn in (("collate_fn", collate_fn), ("transform", transform)):
             if fn is not None and not callable(fn):
                 raise TypeError(f"{who}: {name} must be callable, got {fn!r}")
@@ -201,8 +191,7 @@ class DataLoader:
 
     def set_epoch(self, epoch: int) -> None:
         """Make the next pass the ``epoch``-th (its shuffle and augmentation), e.g. when resuming."""
-        if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
-            raise ValueError(f"DataLoader.set_epoch: epoch must be an int >= 0, got {epoch!r}")
+        epoch = int_at_least("DataLoader.set_epoch", "epoch", epoch, 0)
         self.epoch = int(epoch)
 
     def __len__(self) -> int:

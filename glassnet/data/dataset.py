@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import random as _random
+from .._validate import is_int
 from ._util import _unwrap
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "has_batches"]
@@ -48,7 +49,7 @@ def has_batches(dataset: Any) -> bool:
 
 
 def _check_index(name: str, index: Any, n: int) -> int:
-    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+    if not is_int(index):
         raise TypeError(f"{name}: index must be an int, got {type(index).__name__} {index!r}")
     i = int(index)
     if i < 0:
@@ -227,7 +228,7 @@ def _split_lengths(lengths: Sequence[float], n: int) -> list[int]:
     vals = list(lengths)
     if not vals:
         raise ValueError("random_split: lengths must not be empty")
-    if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in vals):
+    if all(is_int(v) for v in vals):
         if any(v < 0 for v in vals) or sum(vals) != n:
             raise ValueError(
                 f"random_split: integer lengths must be >= 0 and sum to the dataset size {n}, "
@@ -251,7 +252,7 @@ def _generator(seed: int | np.random.Generator | None, who: str) -> np.random.Ge
         return _random.get_rng()
     if isinstance(seed, np.random.Generator):
         return seed
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError(
             f"{who}: seed must be a non-negative int or a numpy Generator, got {seed!r}"
         )

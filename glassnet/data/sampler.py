@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import random as _random
+from .._validate import int_at_least, is_int, positive_int
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "BatchSampler", "draw_seed"]
 
@@ -29,7 +30,7 @@ def draw_seed(seed: int | np.random.Generator | None, who: str) -> int:
         return int(_random.get_rng().integers(2**63))
     if isinstance(seed, np.random.Generator):
         return int(seed.integers(2**63))
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError(
             f"{who}: seed must be a non-negative int or a numpy Generator, got {seed!r}"
         )
@@ -37,7 +38,7 @@ def draw_seed(seed: int | np.random.Generator | None, who: str) -> int:
 
 
 def _size(who: str, data_source: Any) -> int:
-    if isinstance(data_source, (int, np.integer)) and not isinstance(data_source, bool):
+    if is_int(data_source):
         n = int(data_source)
     else:
         try:
@@ -64,10 +65,7 @@ class Sampler:
 
     def set_epoch(self, epoch: int) -> None:
         """Make the next pass produce the order of epoch ``epoch``."""
-        if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
-            raise ValueError(
-                f"{type(self).__name__}.set_epoch: epoch must be an int >= 0, got {epoch!r}"
-            )
+        epoch = int_at_least(f"{type(self).__name__}.set_epoch", "epoch", epoch, 0)
         self.epoch = int(epoch)
 
     def indices(self) -> np.ndarray:
@@ -155,12 +153,7 @@ class BatchSampler(Sampler):
     """
 
     def __init__(self, sampler: Any, batch_size: int, *, drop_last: bool = False) -> None:
-        if (
-            isinstance(batch_size, bool)
-            or not isinstance(batch_size, (int, np.integer))
-            or batch_size <= 0
-        ):
-            raise ValueError(f"BatchSampler: batch_size must be a positive int, got {batch_size!r}")
+        batch_size = positive_int("BatchSampler", "batch_size", batch_size)
         self.sampler = sampler
         self.batch_size = int(batch_size)
         self.drop_last = bool(drop_last)

@@ -22,16 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import int_at_least, is_int, is_number
 from ..backend import get_array_module
 from ._util import _unwrap
 
 __all__ = ["windows", "load_series", "split_by_time", "pad_sequences", "lengths_to_mask"]
-
-
-def _int(who: str, name: str, value: Any, lo: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
-        raise ValueError(f"{who}: {name} must be an int >= {lo}, got {value!r}")
-    return int(value)
 
 
 def _as_series(who: str, series: Any) -> Any:
@@ -78,9 +73,9 @@ def windows(
     """
     who = "windows"
     arr = _as_series(who, series)
-    input_len = _int(who, "input_len", input_len, 1)
-    horizon = _int(who, "horizon", horizon, 1)
-    stride = _int(who, "stride", stride, 1)
+    input_len = int_at_least(who, "input_len", input_len, 1)
+    horizon = int_at_least(who, "horizon", horizon, 1)
+    stride = int_at_least(who, "stride", stride, 1)
     if arr.ndim == 1:
         arr = arr[:, None]
     t, f = arr.shape
@@ -96,10 +91,7 @@ def windows(
     if targets is not None:
         single = isinstance(targets, (int, np.integer))
         cols = [targets] if single else list(targets)
-        if not cols or any(
-            isinstance(c, bool) or not isinstance(c, (int, np.integer)) or not -f <= c < f
-            for c in cols
-        ):
+        if not cols or any(not is_int(c) or not -f <= c < f for c in cols):
             raise ValueError(f"{who}: targets must be feature indices in [0, {f}), got {targets!r}")
         cols = [int(c) % f for c in cols]
         y = y[:, :, cols[0] : cols[0] + 1] if single else y[:, :, cols]
@@ -196,7 +188,7 @@ def _columns(where: str, column: Any, header: list[str] | None, width: int) -> l
                 have = header if header is not None else "no header"
                 raise ValueError(f"load_series: {where}: no column named {c!r} (columns: {have})")
             cols.append(header.index(c))
-        elif isinstance(c, (int, np.integer)) and not isinstance(c, bool) and -width <= c < width:
+        elif is_int(c) and -width <= c < width:
             cols.append(int(c) % width)
         else:
             raise ValueError(
@@ -206,7 +198,7 @@ def _columns(where: str, column: Any, header: list[str] | None, width: int) -> l
 
 
 def _split_count(who: str, name: str, value: Any, n: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_number(value):
         raise ValueError(f"{who}: {name} must be a fraction in [0, 1) or a count, got {value!r}")
     if isinstance(value, (int, np.integer)):
         if not 0 <= value < n:
@@ -310,7 +302,7 @@ def lengths_to_mask(lengths: Any, max_len: int | None = None) -> np.ndarray:
     if lens.size and lens.min() < 0:
         raise ValueError(f"{who}: lengths must be >= 0, got {lens.min()}")
     longest = int(lens.max()) if lens.size else 0
-    t = longest if max_len is None else _int(who, "max_len", max_len, 0)
+    t = longest if max_len is None else int_at_least(who, "max_len", max_len, 0)
     if t < longest:
         raise ValueError(f"{who}: max_len={t} is shorter than the longest length {longest}")
     return np.arange(t) < lens[:, None]

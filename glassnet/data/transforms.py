@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import is_int, is_number
 from ..backend import default_dtype, get_array_module
 from ..tensor import Tensor
 from .sampler import draw_seed
@@ -39,9 +40,7 @@ __all__ = [
 def _pair(who: str, name: str, value: Any, *, allow_zero: bool) -> tuple[int, int]:
     vals = value if isinstance(value, (tuple, list)) else (value, value)
     lo = 0 if allow_zero else 1
-    if len(vals) != 2 or any(
-        isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo for v in vals
-    ):
+    if len(vals) != 2 or any(not is_int(v) or v < lo for v in vals):
         kind = "non-negative" if allow_zero else "positive"
         raise ValueError(f"{who}: {name} must be a {kind} int or pair of ints, got {value!r}")
     return int(vals[0]), int(vals[1])
@@ -208,7 +207,7 @@ class RandomHorizontalFlip(Transform):
 
     def __init__(self, p: float = 0.5, *, seed: int | np.random.Generator | None = None) -> None:
         super().__init__(seed=seed)
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
+        if not is_number(p) or not 0.0 <= p <= 1.0:
             raise ValueError(f"RandomHorizontalFlip: p must be a probability in [0, 1], got {p!r}")
         self.p = float(p)
 
@@ -290,7 +289,7 @@ class ToFloat(Transform):
 
     def __init__(self, scale: float = 1.0 / 255.0, *, dtype: Any = None) -> None:
         super().__init__(seed=0)
-        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
+        if not is_number(scale) or not scale > 0:
             raise ValueError(f"ToFloat: scale must be a positive number, got {scale!r}")
         self.scale = float(scale)
         self.dtype = np.dtype(dtype) if dtype is not None else None

@@ -12,9 +12,10 @@ cover the data set, every rank runs the same number of steps, and training with
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
+
+from .._validate import int_at_least
 
 __all__ = ["DistributedBatchSampler", "shard_bounds"]
 
@@ -24,14 +25,6 @@ def shard_bounds(n: int, size: int, rank: int) -> tuple[int, int]:
     base, extra = divmod(n, size)
     start = rank * base + min(rank, extra)
     return start, start + base + (1 if rank < extra else 0)
-
-
-def _int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(
-            f"DistributedBatchSampler: {name} must be an int >= {minimum}, got {value!r}"
-        )
-    return int(value)
 
 
 class DistributedBatchSampler:
@@ -72,22 +65,22 @@ class DistributedBatchSampler:
         seed: int = 0,
         drop_last: bool = False,
     ) -> None:
-        self.num_samples = _int("num_samples", num_samples, 0)
-        self.batch_size = _int("batch_size", batch_size, 1)
-        self.world_size = _int("world_size", world_size, 1)
-        self.rank = _int("rank", rank, 0)
+        self.num_samples = int_at_least("DistributedBatchSampler", "num_samples", num_samples, 0)
+        self.batch_size = int_at_least("DistributedBatchSampler", "batch_size", batch_size, 1)
+        self.world_size = int_at_least("DistributedBatchSampler", "world_size", world_size, 1)
+        self.rank = int_at_least("DistributedBatchSampler", "rank", rank, 0)
         if self.rank >= self.world_size:
             raise ValueError(
                 f"DistributedBatchSampler: rank {rank} is outside a world of {world_size} ranks"
             )
-        self.seed = _int("seed", seed, 0)
+        self.seed = int_at_least("DistributedBatchSampler", "seed", seed, 0)
         self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
         self.epoch = 0
         self._skip = 0
 
     def set_epoch(self, epoch: int) -> None:
         """Make the next pass produce the order of epoch ``epoch``."""
-        self.epoch = _int("epoch", epoch, 0)
+        self.epoch = int_at_least("DistributedBatchSampler", "epoch", epoch, 0)
 
     def skip(self, samples: int) -> None:
         """Start the next pass ``samples`` samples into its epoch's order (once).
@@ -96,7 +89,7 @@ class DistributedBatchSampler:
         resumed with another number of ranks or batch size neither repeats nor
         misses a sample of the interrupted epoch.
         """
-        self._skip = _int("skip", samples, 0)
+        self._skip = int_at_least("DistributedBatchSampler", "skip", samples, 0)
 
     @property
     def global_batch(self) -> int:

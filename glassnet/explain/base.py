@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
+from .._validate import int_at_least, is_int, is_number, one_of, positive_int
 from ..autograd import grad as _autograd_grad
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..nn.module import Module
@@ -46,19 +47,14 @@ def as_array(x: Any) -> np.ndarray:
 
 def positive_int_arg(who: str, name: str, value: Any, minimum: int = 1) -> int:
     """``value`` as an int >= ``minimum``, or a ``ValueError`` naming ``who`` and ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        need = "a positive int" if minimum == 1 else f"an int >= {minimum}"
-        raise ValueError(f"{who}: {name} must be {need}, got {value!r}")
-    return int(value)
+    if minimum == 1:
+        return positive_int(who, name, value)
+    return int_at_least(who, name, value, minimum)
 
 
 def float_arg(who: str, name: str, value: Any, *, positive: bool) -> float:
     """``value`` as a float > 0 (``positive``) or >= 0, or a ``ValueError`` naming ``who`` and ``name``."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or (value <= 0 if positive else value < 0)
-    ):
+    if not is_number(value) or (value <= 0 if positive else value < 0):
         need = "a positive float" if positive else "a float >= 0"
         raise ValueError(f"{who}: {name} must be {need}, got {value!r}")
     return float(value)
@@ -66,11 +62,7 @@ def float_arg(who: str, name: str, value: Any, *, positive: bool) -> float:
 
 def choice_arg(who: str, name: str, value: Any, options: Sequence[str]) -> str:
     """``value`` if it is one of ``options``, or a ``ValueError`` listing them."""
-    if value not in options:
-        raise ValueError(
-            f"{who}: {name} must be one of {', '.join(map(repr, options))}, got {value!r}"
-        )
-    return value
+    return one_of(who, name, value, options)
 
 
 def group_ids(who: str, feature_mask: Any) -> np.ndarray:
@@ -88,7 +80,7 @@ def row_seed(who: str, seed: int | np.random.Generator | None) -> int:
         return int(seed.integers(2**63))
     if seed is None:
         return int(np.random.SeedSequence().entropy % 2**63)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError(
             f"{who}: seed must be None, a non-negative int or a numpy Generator, got {seed!r}"
         )

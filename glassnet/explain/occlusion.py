@@ -8,20 +8,19 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import is_int
 from .base import Attribution, Baselines, Target, group_ids, positive_int_arg
 
 __all__ = ["Occlusion", "FeatureAblation"]
 
 
 def _int_tuple(who: str, name: str, value: Any, ndim: int) -> tuple[int, ...]:
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+    if is_int(value):
         value = (int(value),) * ndim
     if (
         not isinstance(value, Sequence)
         or len(value) != ndim
-        or not all(
-            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in value
-        )
+        or not all(is_int(v) and v > 0 for v in value)
     ):
         raise ValueError(
             f"{who}: {name} must be a positive int or a tuple of {ndim} positive ints "

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .. import random as _random
+from .._validate import is_int
 from ..tensor import Tensor
 from .safetensors import CheckpointError, safe_open, save_file
 
@@ -206,9 +207,7 @@ def _state_dict_of(obj: Any, who: str) -> Mapping[str, Any]:
 
 
 def _check_count(name: str, value: Any) -> None:
-    if value is not None and (
-        isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0
-    ):
+    if value is not None and (not is_int(value) or value < 0):
         raise ValueError(
             f"save_checkpoint: {name} must be a non-negative int or None, got {value!r}"
         )
@@ -334,7 +333,7 @@ def load_checkpoint(
         out[field] = None if text is None else _decode(path, field, text, tensors, used)
     for field in ("epoch", "step"):
         v = out[field]
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+        if v is not None and (not is_int(v)):
             raise CheckpointError(
                 f"{path}: checkpoint field {field!r} must be an int, got {v!r:.80}"
             )

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .._fileio import atomic_write
+from .._validate import is_int
 from ..nn.module import Module
 from ..tensor import Tensor
 from . import onnx_axes, onnx_more, onnx_nn, onnx_ops, onnx_seq  # noqa: F401  (they register converters)
@@ -84,7 +85,7 @@ def _batch_axes(model: Module, args: tuple, given: Any, leaves: list) -> list:
                 f"export_onnx: batch_axes has {len(given)} entries for {len(leaves)} inputs"
             )
         for ax in given:
-            if ax is not None and (isinstance(ax, bool) or not isinstance(ax, (int, np.integer))):
+            if ax is not None and (not is_int(ax)):
                 raise TypeError(f"export_onnx: batch_axes entries must be int or None, got {ax!r}")
         return given
     rule = default_batch_axes(model)
@@ -113,7 +114,7 @@ def _input_value(t: Tensor, name: str, axis: int | None) -> OnnxValue:
 
 def _check_opset(opset: Any) -> int:
     newest = _onnx().defs.onnx_opset_version()
-    if isinstance(opset, bool) or not isinstance(opset, int) or not MIN_OPSET <= opset <= newest:
+    if not is_int(opset) or not MIN_OPSET <= opset <= newest:
         raise ValueError(
             f"export_onnx: opset must be an int from {MIN_OPSET} to {newest} (the installed "
             f"onnx package's newest), got {opset!r}"

@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from .._fileio import atomic_write
+from .._validate import is_int
 from ..tensor import Tensor
 
 __all__ = [
@@ -141,10 +142,6 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _is_int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
 def _parse_header(raw: bytes, fail: Any) -> tuple[dict[str, TensorInfo], dict[str, str]]:
     try:
         text = raw.decode("utf-8")
@@ -185,7 +182,7 @@ def _parse_entry(name: str, entry: Any, fail: Any) -> TensorInfo:
         fail(f"{where}: dtype {dtype} (packed below one byte per value) is not supported")
     if dtype not in _STORED:
         fail(f"{where}: unknown dtype {dtype!r:.40}")
-    if not isinstance(shape, list) or not all(_is_int(d) for d in shape):
+    if not isinstance(shape, list) or not all(is_int(d) for d in shape):
         fail(f"{where}: shape must be a list of ints, got {shape!r:.80}")
     if any(d < 0 for d in shape):
         fail(f"{where}: negative dimension in shape {shape!r:.80}")
@@ -193,7 +190,7 @@ def _parse_entry(name: str, entry: Any, fail: Any) -> TensorInfo:
         fail(f"{where}: {len(shape)} dimensions (NumPy allows at most 64)")
     if math.prod(d for d in shape if d) * _STORED[dtype].itemsize > _MAX_BYTES:
         fail(f"{where}: shape {shape!r:.80} is too large for an array")
-    if not isinstance(offsets, list) or len(offsets) != 2 or not all(_is_int(o) for o in offsets):
+    if not isinstance(offsets, list) or len(offsets) != 2 or not all(is_int(o) for o in offsets):
         fail(f"{where}: data_offsets must be a list of two ints, got {offsets!r:.80}")
     begin, end = offsets
     if begin < 0 or end < begin:

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import is_int
 from ..nn.layers.mlp import MLP
 from ..vision.models.resnet import resnet18, resnet34
 from .rnn import row_lstm_attention
@@ -189,7 +190,7 @@ def _seed_cnn_bn(num_classes: int, dropout: float = 0.5) -> Any:
 def _lstm_layers(name: str, hidden: Any) -> tuple[int, int]:
     """``hidden`` -> (hidden size, number of stacked layers): one entry per layer, all equal."""
     sizes = list(hidden) if isinstance(hidden, (list, tuple)) else [hidden]
-    if not sizes or any(isinstance(h, bool) or not isinstance(h, int) or h <= 0 for h in sizes):
+    if not sizes or any(not is_int(h) or h <= 0 for h in sizes):
         raise ValueError(
             f"model {name!r}: hidden must be positive ints, one per stacked LSTM layer, got {hidden!r}"
         )

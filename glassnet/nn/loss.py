@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import is_int, is_number, one_of
 from ..backend import default_dtype
 from ..ops import loss as L
 from ..tensor import Tensor
@@ -21,13 +22,6 @@ __all__ = [
     "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "BCELoss", "MSELoss", "HalfMSELoss",
     "L1Loss", "HuberLoss", "SmoothL1Loss", "KLDivLoss",
 ]  # fmt: skip
-
-
-def _reduction(who: str, reduction: Any, allowed: tuple[str, ...] = ("mean", "sum", "none")) -> str:
-    if reduction not in allowed:
-        names = ", ".join(repr(r) for r in allowed)
-        raise ValueError(f"{who}: reduction must be one of {names}, got {reduction!r}")
-    return reduction
 
 
 def _float_array(who: str, name: str, value: Any, ndim: int | None = None) -> np.ndarray:
@@ -43,7 +37,7 @@ def _float_array(who: str, name: str, value: Any, ndim: int | None = None) -> np
 
 
 def _number(who: str, name: str, value: Any, lo: float, hi: float | None, lo_open: bool) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    ok = is_number(value)
     if ok:
         ok = (value > lo if lo_open else value >= lo) and (hi is None or value <= hi)
     if not ok:
@@ -54,7 +48,7 @@ def _number(who: str, name: str, value: Any, lo: float, hi: float | None, lo_ope
 
 
 def _ignore_index(who: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_int(value):
         raise TypeError(f"{who}: ignore_index must be an int, got {value!r}")
     return value
 
@@ -66,7 +60,7 @@ class _Loss(Module):
 
     def __init__(self, *, reduction: str = "mean") -> None:
         super().__init__()
-        self.reduction = _reduction(type(self).__name__, reduction, self._reductions)
+        self.reduction = one_of(type(self).__name__, "reduction", reduction, self._reductions)
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"

@@ -31,6 +31,7 @@ import numpy as np
 
 from .. import _blas
 from .. import random as _random
+from .._validate import is_int, positive_int
 from ..autograd import engine
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
@@ -105,11 +106,9 @@ class DataParallel(Module):
             raise TypeError(f"DataParallel: expected a Module, got {type(module).__name__}")
         if threads is None:
             threads = os.cpu_count() or 1
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-            raise ValueError(f"DataParallel: threads must be a positive int, got {threads!r}")
-        if isinstance(min_batch, bool) or not isinstance(min_batch, int) or min_batch < 1:
-            raise ValueError(f"DataParallel: min_batch must be a positive int, got {min_batch!r}")
-        if isinstance(dim, bool) or not isinstance(dim, int) or dim < 0:
+        threads = positive_int("DataParallel", "threads", threads)
+        min_batch = positive_int("DataParallel", "min_batch", min_batch)
+        if not is_int(dim) or dim < 0:
             raise ValueError(f"DataParallel: dim must be a non-negative int, got {dim!r}")
         self.module = module
         object.__setattr__(self, "dim", dim)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .._validate import is_number
 from ..ops import arithmetic as _ar
 from ..ops import reduce as _red
 from ..tensor import Tensor
@@ -25,7 +26,7 @@ __all__ = ["l1_penalty", "l2_penalty", "L1L2", "penalized_parameters"]
 
 
 def _coeff(who: str, name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+    if not is_number(value) or value < 0:
         raise ValueError(f"{who}: {name} must be a non-negative number, got {value!r}")
     return float(value)
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .._kernels import elementwise
+from .._validate import int_pair as pair  # conv and pooling import it from here
 from ._parallel import run_split
 
 __all__ = [
@@ -29,28 +30,7 @@ __all__ = [
 ]  # fmt: skip
 
 
-# ----------------------------------------------------------------- arguments
-def _is_int(v: Any) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-
-def pair(who: str, name: str, value: Any, *, minimum: int = 1) -> tuple[int, int]:
-    """``value`` (an int or a pair of ints, each ``>= minimum``) as a pair.
-
-    Raises ``ValueError("who: name must be a ... int or pair of ints, got value")``.
-    """
-    kind = "positive" if minimum == 1 else "non-negative"
-    if _is_int(value) and value >= minimum:
-        return int(value), int(value)
-    if (
-        isinstance(value, (tuple, list))
-        and len(value) == 2
-        and all(_is_int(v) and v >= minimum for v in value)
-    ):
-        return int(value[0]), int(value[1])
-    raise ValueError(f"{who}: {name} must be a {kind} int or pair of ints, got {value!r}")
-
-
+# ---------------------------------------------------------------- geometry
 def conv_out_size(size: int, kernel: int, stride: int, pad_total: int, dilation: int) -> int:
     """``floor((size + pad_total - dilation*(kernel-1) - 1) / stride) + 1``.
 

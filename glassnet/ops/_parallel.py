@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import is_int
 from ..autograd.grad_mode import is_grad_enabled, set_grad_enabled
 
 __all__ = ["num_threads", "set_num_threads", "run_split", "run_tasks", "MIN_BYTES"]
@@ -68,7 +69,7 @@ def set_num_threads(n: int) -> None:
     for the run and restores it afterwards.
     """
     global _threads, _executor
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    if not is_int(n) or n < 1:
         raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
     with _lock:
         _threads = n

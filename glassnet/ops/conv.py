@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import is_int, positive_int
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -302,8 +303,7 @@ def _check_args(
             f"{who}: expected weight of shape (C_out, C_in/groups, {knames}), "
             f"got {tuple(weight.shape)}"
         )
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
-        raise ValueError(f"{who}: groups must be a positive int, got {groups!r}")
+    groups = positive_int(who, "groups", groups)
     c, o, cg = x.shape[1], weight.shape[0], weight.shape[1]
     if o % groups:
         raise ValueError(
@@ -446,7 +446,7 @@ def conv1d(
 def _single(who: str, name: str, value: Any, *, minimum: int = 1) -> int:
     if isinstance(value, (tuple, list)) and len(value) == 1:
         value = value[0]
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if not is_int(value) or value < minimum:
         kind = "positive" if minimum == 1 else "non-negative"
         raise ValueError(f"{who}: {name} must be a {kind} int, got {value!r}")
     return value

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import is_int, is_number, one_of
 from ..autograd.function import Function
 from ..backend import get_array_module, is_cupy_array
 from ..tensor import Tensor
@@ -407,10 +408,7 @@ class KLDiv(Function):
 
 # ------------------------------------------------------------------ validation
 def _check_reduction(who: str, reduction: Any, allowed: tuple[str, ...] = _REDUCTIONS) -> str:
-    if reduction not in allowed:
-        names = ", ".join(repr(r) for r in allowed)
-        raise ValueError(f"{who}: reduction must be one of {names}, got {reduction!r}")
-    return reduction
+    return one_of(who, "reduction", reduction, allowed)
 
 
 def _check_input(who: str, x: Any) -> Tensor:
@@ -507,7 +505,7 @@ def _index_target(who: str, t: Any, x: Tensor, ignore_index: int) -> Any:
 
 
 def _check_ignore_index(who: str, ignore_index: Any) -> int:
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+    if not is_int(ignore_index):
         raise TypeError(f"{who}: ignore_index must be an int, got {ignore_index!r}")
     return int(ignore_index)
 
@@ -800,7 +798,7 @@ def l1_loss(input: Tensor, target: Any, *, reduction: str = "mean") -> Tensor:  
 
 
 def _positive(who: str, name: str, value: Any, allow_zero: bool = False) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    ok = is_number(value)
     if not ok or value < 0 or (value == 0 and not allow_zero):
         raise ValueError(f"{who}: {name} must be a {'non-negative' if allow_zero else 'positive'} number, got {value!r}")  # fmt: skip
     return float(value)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import is_int
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -473,7 +474,7 @@ def _adaptive_size(who: str, output_size: Any, in_hw: tuple) -> tuple[int, int]:
     for o, n in zip(output_size, in_hw):
         if o is None:
             o = n
-        if isinstance(o, bool) or not isinstance(o, (int, np.integer)) or o <= 0:
+        if not is_int(o) or o <= 0:
             raise bad
         out.append(int(o))
     return out[0], out[1]

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import is_int
 from ..autograd.function import Function
 from ..backend import get_array_module, is_cupy_array
 from ..tensor import Tensor
@@ -103,7 +104,7 @@ class BroadcastTo(Function):
 
 def _axis(axis: Any, ndim: int, who: str) -> int:
     """``axis`` in ``[-ndim, ndim)`` as a non-negative int, or a ``ValueError`` naming ``who``."""
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+    if not is_int(axis):
         raise TypeError(f"{who}: axis must be an int, got {axis!r}")
     if not -ndim <= axis < ndim:
         raise ValueError(f"{who}: axis {axis} is out of range [{-ndim}, {ndim - 1}]")

@@ -1,4 +1,4 @@
-"""``LRScheduler``, the base class of the learning-rate schedulers, and their argument checks.
+"""``LRScheduler``, the base class of the learning-rate schedulers.
 
 Every scheduler imports it from here; :mod:`glassnet.optim.lr_scheduler` is
 the public namespace that gathers them all.
@@ -6,29 +6,12 @@ the public namespace that gathers them all.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
+from .._validate import is_int
 from .optimizer import Optimizer
 
-__all__ = ["LRScheduler", "positive_int", "positive_number"]
-
-
-def positive_int(owner: str, name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
-    return value
-
-
-def positive_number(owner: str, name: str, value: Any) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(f"{owner}: {name} must be a finite number > 0, got {value!r}")
-    return float(value)
+__all__ = ["LRScheduler"]
 
 
 class LRScheduler:
@@ -59,7 +42,7 @@ class LRScheduler:
             raise TypeError(
                 f"{owner}: expected a glassnet Optimizer, got {type(optimizer).__name__}"
             )
-        if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < -1:
+        if not is_int(last_epoch) or last_epoch < -1:
             raise ValueError(f"{owner}: last_epoch must be an int >= -1, got {last_epoch!r}")
         if last_epoch == -1:
             for group in optimizer.param_groups:

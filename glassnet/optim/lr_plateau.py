@@ -6,15 +6,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from .optimizer import Optimizer, check_nonnegative
+from .._validate import int_at_least, is_number, nonnegative_number
+from .optimizer import Optimizer
 
 __all__ = ["ReduceLROnPlateau"]
-
-
-def _count(owner: str, name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{owner}: {name} must be an int >= 0, got {value!r}")
-    return value
 
 
 class ReduceLROnPlateau:
@@ -79,7 +74,7 @@ class ReduceLROnPlateau:
             raise ValueError(
                 f"{owner}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}"
             )
-        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor < 1:
+        if not is_number(factor) or not 0 < factor < 1:
             raise ValueError(f"{owner}: factor must be a number in (0, 1), got {factor!r}")
         n = len(optimizer.param_groups)
         if isinstance(min_lr, (list, tuple)):
@@ -88,19 +83,19 @@ class ReduceLROnPlateau:
                     f"{owner}: min_lr has {len(min_lr)} values, the optimizer has "
                     f"{n} parameter groups"
                 )
-            self.min_lrs = [check_nonnegative(owner, "min_lr", v) for v in min_lr]
+            self.min_lrs = [nonnegative_number(owner, "min_lr", v) for v in min_lr]
             self.default_min_lr: float | None = None
         else:
-            self.default_min_lr = check_nonnegative(owner, "min_lr", min_lr)
+            self.default_min_lr = nonnegative_number(owner, "min_lr", min_lr)
             self.min_lrs = [self.default_min_lr] * n
         self.optimizer = optimizer
         self.mode = mode
         self.factor = float(factor)
-        self.patience = _count(owner, "patience", patience)
-        self.threshold = check_nonnegative(owner, "threshold", threshold)
+        self.patience = int_at_least(owner, "patience", patience, 0)
+        self.threshold = nonnegative_number(owner, "threshold", threshold)
         self.threshold_mode = threshold_mode
-        self.cooldown = _count(owner, "cooldown", cooldown)
-        self.eps = check_nonnegative(owner, "eps", eps)
+        self.cooldown = int_at_least(owner, "cooldown", cooldown, 0)
+        self.eps = nonnegative_number(owner, "eps", eps)
         self.last_epoch = 0
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs = 0

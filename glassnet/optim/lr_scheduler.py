@@ -26,7 +26,8 @@ import types
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from ._lr_base import LRScheduler, positive_int, positive_number
+from .._validate import is_int, is_number, positive_int, positive_number
+from ._lr_base import LRScheduler
 from .lr_plateau import ReduceLROnPlateau
 from .lr_warmup import OneCycleLR, WarmupCosineLR
 from .optimizer import Optimizer
@@ -93,7 +94,7 @@ class MultiStepLR(LRScheduler):
     ) -> None:
         ms = list(milestones)
         for m in ms:
-            if isinstance(m, bool) or not isinstance(m, int) or m < 0:
+            if not is_int(m) or m < 0:
                 raise ValueError(f"MultiStepLR: milestones must be ints >= 0, got {m!r} in {ms!r}")
         self.milestones = sorted(ms)
         self.gamma = positive_number("MultiStepLR", "gamma", gamma)
@@ -248,17 +249,9 @@ class LinearLR(LRScheduler):
         total_iters: int = 5,
         last_epoch: int = -1,
     ) -> None:
-        if (
-            isinstance(start_factor, bool)
-            or not isinstance(start_factor, (int, float))
-            or not (0 < start_factor <= 1)
-        ):
+        if not is_number(start_factor) or not (0 < start_factor <= 1):
             raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor!r}")
-        if (
-            isinstance(end_factor, bool)
-            or not isinstance(end_factor, (int, float))
-            or not (0 <= end_factor <= 1)
-        ):
+        if not is_number(end_factor) or not (0 <= end_factor <= 1):
             raise ValueError(f"LinearLR: end_factor must be in [0, 1], got {end_factor!r}")
         self.start_factor = float(start_factor)
         self.end_factor = float(end_factor)
@@ -303,12 +296,7 @@ class CosineAnnealingLR(LRScheduler):
         self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
         self.T_max = positive_int("CosineAnnealingLR", "T_max", T_max)
-        if (
-            isinstance(eta_min, bool)
-            or not isinstance(eta_min, (int, float))
-            or not math.isfinite(eta_min)
-            or eta_min < 0
-        ):
+        if not is_number(eta_min) or not math.isfinite(eta_min) or eta_min < 0:
             raise ValueError(f"CosineAnnealingLR: eta_min must be a number >= 0, got {eta_min!r}")
         self.eta_min = float(eta_min)
         super().__init__(optimizer, last_epoch)

@@ -6,7 +6,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ._lr_base import LRScheduler, positive_int, positive_number
+from .._validate import int_at_least, is_int, is_number, positive_int, positive_number
+from ._lr_base import LRScheduler
 from .optimizer import Optimizer
 
 __all__ = ["WarmupCosineLR", "OneCycleLR"]
@@ -54,26 +55,16 @@ class WarmupCosineLR(LRScheduler):
         last_epoch: int = -1,
     ) -> None:
         owner = "WarmupCosineLR"
-        if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, int) or warmup_steps < 0:
-            raise ValueError(f"{owner}: warmup_steps must be an int >= 0, got {warmup_steps!r}")
-        if (
-            isinstance(total_steps, bool)
-            or not isinstance(total_steps, int)
-            or total_steps <= warmup_steps
-        ):
+        warmup_steps = int_at_least(owner, "warmup_steps", warmup_steps, 0)
+        if not is_int(total_steps) or total_steps <= warmup_steps:
             raise ValueError(
                 f"{owner}: total_steps must be an int > warmup_steps ({warmup_steps}), "
                 f"got {total_steps!r}"
             )
         f0 = warmup_start_factor
-        if isinstance(f0, bool) or not isinstance(f0, (int, float)) or not 0 <= f0 <= 1:
+        if not is_number(f0) or not 0 <= f0 <= 1:
             raise ValueError(f"{owner}: warmup_start_factor must be in [0, 1], got {f0!r}")
-        if (
-            isinstance(min_lr, bool)
-            or not isinstance(min_lr, (int, float))
-            or not math.isfinite(min_lr)
-            or min_lr < 0
-        ):
+        if not is_number(min_lr) or not math.isfinite(min_lr) or min_lr < 0:
             raise ValueError(f"{owner}: min_lr must be a number >= 0, got {min_lr!r}")
         self.warmup_steps = warmup_steps
         self.total_steps = total_steps
@@ -168,11 +159,7 @@ class OneCycleLR(LRScheduler):
             )
         else:
             raise ValueError(f"{owner}: give total_steps, or both epochs and steps_per_epoch")
-        if (
-            isinstance(pct_start, bool)
-            or not isinstance(pct_start, (int, float))
-            or not (0 <= pct_start <= 1)
-        ):
+        if not is_number(pct_start) or not (0 <= pct_start <= 1):
             raise ValueError(f"{owner}: pct_start must be a number in [0, 1], got {pct_start!r}")
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(

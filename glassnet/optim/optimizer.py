@@ -16,7 +16,6 @@ tensors are converted to NumPy loads here (and the reverse)::
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
+from .._validate import finite_number, flag, nonnegative_number, number_in
 from ..autograd.grad_mode import enable_grad
 from ..backend import get_array_module
 from ..ops import _parallel
@@ -48,42 +48,12 @@ required = _Required()
 
 
 # ------------------------------------------------------------- validation helpers
-def _is_number(value: Any) -> bool:
-    return not isinstance(value, (bool, np.bool_)) and isinstance(
-        value, (int, float, np.integer, np.floating)
-    )
-
-
-def check_nonnegative(owner: str, name: str, value: Any) -> float:
-    """``value`` as a Python float ``>= 0`` (finite), or a ``ValueError`` naming ``owner``."""
-    if not _is_number(value) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {value!r}")
-    return float(value)
-
-
-def check_in_range(
-    owner: str, name: str, value: Any, low: float, high: float, *, closed: bool
-) -> float:
-    """``value`` as a Python float in ``[low, high]`` (``closed``) or ``[low, high)``."""
-    ok = _is_number(value) and low <= value and (value <= high if closed else value < high)
-    if not ok:
-        interval = f"[{low:g}, {high:g}{']' if closed else ')'}"
-        raise ValueError(f"{owner}: {name} must be a number in {interval}, got {value!r}")
-    return float(value)
-
-
-def check_finite(owner: str, name: str, value: Any) -> float:
-    """``value`` as a finite Python float."""
-    if not _is_number(value) or not math.isfinite(value):
-        raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
-    return float(value)
-
-
-def check_bool(owner: str, name: str, value: Any) -> bool:
-    """``value`` as a Python bool (``True``/``False`` or NumPy bools only)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{owner}: {name} must be True or False, got {value!r}")
-    return bool(value)
+# The optimizers' argument checks are the package's (glassnet/_validate.py), under the names
+# every optimizer imports from here.
+check_nonnegative = nonnegative_number
+check_in_range = number_in
+check_finite = finite_number
+check_bool = flag
 
 
 # ------------------------------------------------------------- array helpers

@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import int_at_least
 from ..autograd.grad_mode import no_grad
 from .logs import MetricSet
-from .loop import batch_device, check_int, make_loader, on_device, resolve_loss, split_batch
+from .loop import batch_device, make_loader, on_device, resolve_loss, split_batch
 
 __all__ = ["evaluate", "predict", "run_evaluation", "DEFAULT_EVAL_BATCH"]
 
@@ -88,7 +89,7 @@ def evaluate(
         ``{"loss": ..., "accuracy": ...}``: sample-weighted means over all batches.
         The model's train/eval mode is restored afterwards.
     """
-    batch_size = check_int("evaluate", "batch_size", batch_size, 1)
+    batch_size = int_at_least("evaluate", "batch_size", batch_size, 1)
     loss_fn = None if loss is None else resolve_loss("evaluate", loss)
     loader = make_loader("evaluate", data, batch_size=batch_size, seed=0)
     return run_evaluation(model, loader, loss_fn, MetricSet("evaluate", metrics), "")
@@ -110,7 +111,7 @@ def predict(model: Any, data: Any, *, batch_size: int = DEFAULT_EVAL_BATCH) -> n
         Computed in evaluation mode under ``no_grad``; the model's previous
         mode is restored afterwards.
     """
-    batch_size = check_int("predict", "batch_size", batch_size, 1)
+    batch_size = int_at_least("predict", "batch_size", batch_size, 1)
     loader = make_loader("predict", data, batch_size=batch_size, seed=0)
     was_training = model.training
     model.eval()

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import positive_int
+
 __all__ = [
     "mae",
     "horizon_mae",
@@ -42,12 +44,6 @@ def _series(who: str, series: Any) -> np.ndarray:
     if arr.ndim != 1:
         raise ValueError(f"{who}: series must have shape (T,), got {arr.shape}")
     return arr
-
-
-def _count(who: str, name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{who}: {name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def _origins(who: str, origins: Any, t: int, horizon: int, lookback: int) -> np.ndarray:
@@ -96,7 +92,7 @@ def forecast_targets(series: Any, origins: Any, horizon: int) -> np.ndarray:
     """The true values ``series[o + k]`` for ``k = 1..horizon``: ``(n, horizon)``."""
     who = "forecast_targets"
     y = _series(who, series)
-    h = _count(who, "horizon", horizon)
+    h = positive_int(who, "horizon", horizon)
     o = _origins(who, origins, len(y), h, 0)
     return y[o[:, None] + np.arange(1, h + 1)]
 
@@ -105,7 +101,7 @@ def persistence_forecast(series: Any, origins: Any, horizon: int) -> np.ndarray:
     """The last value seen, for every step ahead: ``series[o]`` -> ``(n, horizon)``."""
     who = "persistence_forecast"
     y = _series(who, series)
-    h = _count(who, "horizon", horizon)
+    h = positive_int(who, "horizon", horizon)
     o = _origins(who, origins, len(y), h, 0)
     return np.repeat(y[o][:, None], h, axis=1)
 
@@ -124,8 +120,8 @@ def seasonal_naive_forecast(series: Any, origins: Any, horizon: int, season: int
     """
     who = "seasonal_naive_forecast"
     y = _series(who, series)
-    h = _count(who, "horizon", horizon)
-    m = _count(who, "season", season)
+    h = positive_int(who, "horizon", horizon)
+    m = positive_int(who, "season", season)
     o = _origins(who, origins, len(y), h, m - 1)
     return _seasonal_base(y, o, h, m)[0]
 
@@ -139,8 +135,8 @@ def seasonal_drift_forecast(series: Any, origins: Any, horizon: int, season: int
     """
     who = "seasonal_drift_forecast"
     y = _series(who, series)
-    h = _count(who, "horizon", horizon)
-    m = _count(who, "season", season)
+    h = positive_int(who, "horizon", horizon)
+    m = positive_int(who, "season", season)
     o = _origins(who, origins, len(y), h, m)
     base, s = _seasonal_base(y, o, h, m)
     return base + s * (y[o] - y[o - m])[:, None]

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import is_int
 from .metrics import get_metric
 
 __all__ = ["MetricSet", "EpochStats"]
@@ -169,7 +170,7 @@ def _like(current: Any, value: Any) -> Any:
         return np.asarray(value).astype(current.dtype).reshape(current.shape)
     arr = np.asarray(value).reshape(-1)
     v = arr[0].item() if arr.size == 1 else value
-    if isinstance(current, (int, np.integer)) and not isinstance(current, bool):
+    if is_int(current):
         return int(round(float(v)))
     return float(v)
 

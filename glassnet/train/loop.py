@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import optim
+from .._validate import is_number
 from ..data.dataloader import DataLoader
 from ..data.dataset import TensorDataset
 from ..ops import loss as losses
@@ -199,19 +200,10 @@ def check_positive(who: str, name: str, value: Any, *, allow_none: bool = False)
     if value is None and allow_none:
         return None
     if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float, np.integer, np.floating))
-        or not 0 < value < np.inf  # also refuses nan
+        not is_number(value) or not 0 < value < np.inf  # also refuses nan
     ):
         raise ValueError(f"{who}: {name} must be a positive number, got {value!r}")
     return value
-
-
-def check_int(who: str, name: str, value: Any, minimum: int) -> int:
-    """``value`` as an int >= ``minimum``; an error echoing it otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{who}: {name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def model_parameters(model: Any) -> list[Any]:

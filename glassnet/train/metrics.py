@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import is_number, positive_int
 from ..tensor import Tensor
 
 __all__ = [
@@ -91,7 +92,7 @@ def _labels(
 
 
 def _check_threshold(who: str, threshold: Any) -> float:
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+    if not is_number(threshold):
         raise TypeError(f"{who}: threshold must be a number, got {threshold!r}")
     return float(threshold)
 
@@ -124,8 +125,7 @@ def error_rate(outputs: Any, targets: Any, *, threshold: float = 0.5) -> float:
 
 
 def _check_k(who: str, k: Any) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
-        raise ValueError(f"{who}: k must be a positive int, got {k!r}")
+    k = positive_int(who, "k", k)
     return int(k)
 
 
@@ -201,8 +201,7 @@ def confusion_matrix(
         the diagonal holds the correct predictions.
     """
     who = "confusion_matrix"
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes <= 0:  # fmt: skip
-        raise ValueError(f"{who}: num_classes must be a positive int, got {num_classes!r}")
+    num_classes = positive_int(who, "num_classes", num_classes)
     pred, true = _labels(who, preds, targets, _check_threshold(who, threshold))
     pred, true = pred.reshape(-1), true.reshape(-1)
     _check_range(who, pred, num_classes)
@@ -313,7 +312,7 @@ class Mean(Metric):
 
     def update(self, value: Any, weight: Any = 1.0) -> None:
         v = _host(value).astype(np.float64)
-        if isinstance(weight, bool) or not isinstance(weight, (int, float, np.number)) or weight < 0:  # fmt: skip
+        if not is_number(weight) or weight < 0:  # fmt: skip
             raise ValueError(f"Mean: weight must be a non-negative number, got {weight!r}")
         self.total += float(v.sum()) * float(weight)
         self.weight += v.size * float(weight)
@@ -334,10 +333,7 @@ class ConfusionMatrix(Metric):
     name = "confusion_matrix"
 
     def __init__(self, num_classes: int, *, threshold: float = 0.5) -> None:
-        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes <= 0:
-            raise ValueError(
-                f"ConfusionMatrix: num_classes must be a positive int, got {num_classes!r}"
-            )
+        num_classes = positive_int("ConfusionMatrix", "num_classes", num_classes)
         self.num_classes = num_classes
         self.threshold = _check_threshold("ConfusionMatrix", threshold)
         super().__init__()

@@ -14,6 +14,8 @@ import time
 from collections.abc import Mapping
 from typing import IO, Any
 
+from .._validate import is_number
+
 __all__ = ["Progbar", "format_logs", "format_duration", "is_tty"]
 
 #: Log keys shown in the progress line (everything else that is a number is shown too,
@@ -32,7 +34,7 @@ def is_tty(stream: Any) -> bool:
 
 def format_value(key: str, value: Any) -> str:
     """One number for display: learning rates with 3 significant digits, others with 4 decimals."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if not is_number(value):
         return str(value)
     v = float(value)
     if key == "lr" or key.endswith("_lr"):
@@ -48,7 +50,7 @@ def format_logs(logs: Mapping[str, Any]) -> str:
     for k, v in logs.items():
         if k in _HIDDEN or v is None:
             continue
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
+        if not is_number(v):
             continue
         parts.append(f"{k}: {format_value(k, v)}")
     return " - ".join(parts)

@@ -1,22 +1,13 @@
-"""Argument and input-shape checks shared by layers; errors name the layer and echo the value."""
+"""Input-shape checks shared by layers (argument checks: ``glassnet/_validate.py``); errors name the layer."""
 
 from __future__ import annotations
 
 from typing import Any
 
+# The argument checks every layer uses, from the package's one validator module.
+from ..._validate import positive_int, probability
 
-def positive_int(layer: str, name: str, value: Any) -> int:
-    """``value`` as an int > 0, or ``ValueError: Layer: name must be a positive int, got ...``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{layer}: {name} must be a positive int, got {value!r}")
-    return value
-
-
-def probability(layer: str, name: str, value: Any) -> float:
-    """``value`` as a float in ``[0, 1)``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
-        raise ValueError(f"{layer}: {name} must be a probability in [0, 1), got {value!r}")
-    return float(value)
+__all__ = ["positive_int", "probability", "check_input"]
 
 
 def check_input(

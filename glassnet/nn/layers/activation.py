@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._validate import is_int, is_number
 from ...ops import activation as A
 from ...tensor import Tensor
 from ..module import Module
@@ -19,7 +20,7 @@ __all__ = [
 
 
 def _number(layer: str, name: str, value: Any, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if not is_number(value):
         raise TypeError(f"{layer}: {name} must be a number, got {value!r}")
     if positive and value <= 0:
         raise ValueError(f"{layer}: {name} must be positive, got {value!r}")
@@ -27,7 +28,7 @@ def _number(layer: str, name: str, value: Any, *, positive: bool = False) -> flo
 
 
 def _dim(layer: str, dim: Any) -> int:
-    if isinstance(dim, bool) or not isinstance(dim, int):
+    if not is_int(dim):
         raise TypeError(f"{layer}: dim must be an int, got {dim!r}")
     return dim
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._validate import is_int
 from ...backend import default_dtype
 from ...ops._im2col import Workspace, pair, resolve_conv_padding
 from ...ops.conv import conv1d, conv2d, conv_output_shape
@@ -267,7 +268,7 @@ class Conv1d(_ConvBase):
 def _one(who: str, name: str, value: Any, *, minimum: int = 1, extra: str = "") -> int:
     if isinstance(value, (tuple, list)) and len(value) == 1:
         value = value[0]
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+    if not is_int(value) or value < minimum:
         kind = "positive" if minimum == 1 else "non-negative"
         raise ValueError(f"{who}: {name} must be a {kind} int{extra}, got {value!r}")
     return int(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._validate import is_int
 from ...ops.shape import flatten
 from ...tensor import Tensor
 from ..module import Module
@@ -12,7 +13,7 @@ __all__ = ["Flatten"]
 
 
 def _int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_int(value):
         raise TypeError(f"Flatten: {name} must be an int, got {value!r}")
     return value
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._validate import is_number
 from ...backend import default_dtype
 from ...ops.norm import batch_norm
 from ...tensor import Tensor
@@ -34,13 +35,9 @@ class _BatchNorm(Module):
         super().__init__()
         who = type(self).__name__
         self.num_features = positive_int(who, "num_features", num_features)
-        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
+        if not is_number(eps) or not eps > 0:
             raise ValueError(f"{who}: eps must be a positive float, got {eps!r}")
-        if momentum is not None and (
-            isinstance(momentum, bool)
-            or not isinstance(momentum, (int, float))
-            or not 0.0 <= momentum <= 1.0
-        ):
+        if momentum is not None and (not is_number(momentum) or not 0.0 <= momentum <= 1.0):
             raise ValueError(f"{who}: momentum must be a float in [0, 1] or None, got {momentum!r}")
         self.eps = float(eps)
         self.momentum = None if momentum is None else float(momentum)

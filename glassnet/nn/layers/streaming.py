@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from ..._validate import positive_int
 from ...tensor import Tensor
 from ..module import Module
 from .rnn import _RNNBase
@@ -152,8 +153,7 @@ def stream(
     ...     loss = F.mse_loss(out, targets[:, start:stop])
     ...     opt.zero_grad(); loss.backward(); opt.step()
     """
-    if isinstance(chunk_len, bool) or not isinstance(chunk_len, int) or chunk_len <= 0:
-        raise ValueError(f"stream: chunk_len must be a positive int, got {chunk_len!r}")
+    chunk_len = positive_int("stream", "chunk_len", chunk_len)
     layers = _stateful_layers(model)
     if not layers:
         raise ValueError(

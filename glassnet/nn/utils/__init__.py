@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._validate import is_number
 from ...backend import get_array_module, is_cupy_array
 from ...ops.shape import concat
 from ...tensor import Tensor
@@ -188,11 +189,7 @@ def clip_grads_with_norm_(parameters: Params, max_norm: float, total_norm: Any) 
 
 
 def _max_norm(who: str, max_norm: Any) -> float:
-    if (
-        isinstance(max_norm, bool)
-        or not isinstance(max_norm, (int, float, np.integer, np.floating))
-        or not max_norm >= 0
-    ):
+    if not is_number(max_norm) or not max_norm >= 0:
         raise ValueError(f"{who}: max_norm must be a number >= 0, got {max_norm!r}")
     return float(max_norm)
 
@@ -254,11 +251,7 @@ def clip_grad_value_(parameters: Params, clip_value: float) -> None:
     """
     who = "clip_grad_value_"
     items = _tensors(who, parameters)
-    if (
-        isinstance(clip_value, bool)
-        or not isinstance(clip_value, (int, float, np.integer, np.floating))
-        or not clip_value >= 0
-    ):
+    if not is_number(clip_value) or not clip_value >= 0:
         raise ValueError(f"{who}: clip_value must be a number >= 0, got {clip_value!r}")
     for p in items:
         if p.grad is not None:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._validate import int_at_least, is_number
 from ._monitor import is_better, monitored, resolve_mode
 from .base import Callback
 
@@ -56,9 +57,8 @@ class EarlyStopping(Callback):
     ) -> None:
         self.mode = resolve_mode("EarlyStopping", monitor, mode)
         self.monitor = monitor
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-            raise ValueError(f"EarlyStopping: patience must be an int >= 0, got {patience!r}")
-        if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)) or min_delta < 0:
+        patience = int_at_least("EarlyStopping", "patience", patience, 0)
+        if not is_number(min_delta) or min_delta < 0:
             raise ValueError(f"EarlyStopping: min_delta must be a number >= 0, got {min_delta!r}")
         if baseline is not None and not isinstance(baseline, (int, float)):
             raise ValueError(f"EarlyStopping: baseline must be a number or None, got {baseline!r}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..._validate import is_number
 from ...optim.lr_scheduler import ReduceLROnPlateau
 from ._monitor import monitored
 from .base import Callback
@@ -75,7 +76,7 @@ class LearningRateScheduler(Callback):
     def _set(self, index: int) -> None:
         groups = self.trainer.optimizer.param_groups
         lr = self._function(index, groups[0]["lr"])
-        if not isinstance(lr, (int, float)) or isinstance(lr, bool) or lr < 0:
+        if not is_number(lr) or lr < 0:
             raise ValueError(
                 f"LearningRateScheduler: the schedule returned {lr!r} at index {index}; "
                 "it must return a number >= 0"
