@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from .._validate import int_at_least
 from ..nn.utils import clip_grad_norm_, clip_grad_value_, get_total_norm
 from ..ops._parallel import num_threads as get_num_threads
 from ..ops._parallel import set_num_threads
@@ -36,7 +37,6 @@ from .interrupt import InterruptGuard, TrainingInterrupted
 from .logs import EpochStats, MetricSet
 from .loop import (
     batch_device,
-    check_int,
     check_positive,
     model_parameters,
     on_device,
@@ -132,7 +132,7 @@ class Trainer(Resumable, ShardedData):
         if device is not None:
             model.to(device)
         self.model = model
-        self.threads = check_int("fit", "threads", threads, 1) if threads is not None else 1
+        self.threads = int_at_least("fit", "threads", threads, 1) if threads is not None else 1
         # the model as the steps call it: sliced over threads (nn.DataParallel) or as it is
         self._runner: Any = model
         self.loss_fn = resolve_loss("fit", loss)
@@ -376,14 +376,14 @@ class Trainer(Resumable, ShardedData):
         checkpoint_every: int | None = None,
     ) -> History:
         """Train; see :func:`glassnet.train.fit` for the parameters."""
-        self.epochs = check_int("fit", "epochs", epochs, 1)
-        self.initial_epoch = check_int("fit", "initial_epoch", initial_epoch, 0)
-        batch_size = check_int("fit", "batch_size", batch_size, 1)
+        self.epochs = int_at_least("fit", "epochs", epochs, 1)
+        self.initial_epoch = int_at_least("fit", "initial_epoch", initial_epoch, 0)
+        batch_size = int_at_least("fit", "batch_size", batch_size, 1)
         if verbose not in (0, 1, 2):
             raise ValueError(f"fit: verbose must be 0, 1 or 2, got {verbose!r}")
         every = None
         if checkpoint_every is not None:
-            every = check_int("fit", "checkpoint_every", checkpoint_every, 1)
+            every = int_at_least("fit", "checkpoint_every", checkpoint_every, 1)
         if resume_from is not None and self.initial_epoch:
             raise ValueError(
                 "fit: pass either resume_from or initial_epoch, not both (the checkpoint knows "
