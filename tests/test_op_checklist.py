@@ -8,8 +8,10 @@ op is called, ``name -> (function of tensors, inputs)``. Every case
 - gets a float64 central-difference gradient check here.
 
 The tests below enumerate every differentiable ``Function`` subclass in
-``glassnet.ops`` and fail for one that no case reaches (a case reaches the
-Functions recorded in its graph), naming what is missing.
+``glassnet.ops`` and fail, naming it, for one that no case reaches (a case
+reaches the Functions recorded in its graph), that has no ONNX converter
+(``glassnet.io.register_onnx_function``) and no recorded reason why it cannot
+have one, or whose family's tests never compare with PyTorch.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+import glassnet.io as gio
 import glassnet.ops
 from glassnet.autograd.function import Function
 from glassnet.testing import check_gradients
@@ -118,6 +121,15 @@ def test_every_op_has_a_gradient_check():
     assert not missing, (
         f"no gradient-checked case reaches {missing}: add a case to CASES in "
         "tests/test_device_ops.py (or take it out of NO_GRADCHECK)"
+    )
+
+
+def test_every_op_has_an_onnx_converter():
+    covered = set(gio.onnx_function_converters()) | set(gio.not_exportable_functions())
+    missing = sorted(f for f, cls in differentiable_functions().items() if cls not in covered)
+    assert not missing, (
+        f"no ONNX converter for {missing}: register one with register_onnx_function in "
+        "glassnet/io/onnx_ops.py, or say why there is none with mark_not_exportable"
     )
 
 
