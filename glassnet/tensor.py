@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import backend
 from . import random as _random
+
+if TYPE_CHECKING:  # for type checkers and editors only: the methods are attached at import
+    from ._tensor_methods import TensorMethods as _Methods
+else:
+    _Methods = object
 
 __all__ = ["Tensor", "tensor", "as_tensor", "zeros", "ones", "randn", "rand", "arange", "full"]
 
@@ -39,7 +44,7 @@ def _to_array(data: Any, dtype: Any, xp: Any = np) -> Any:
     return arr
 
 
-class Tensor:
+class Tensor(_Methods):
     """An n-dimensional array that can record the operations applied to it.
 
     Parameters

@@ -100,6 +100,14 @@ def _is_import_block(stmt: ast.stmt) -> bool:
     )
 
 
+def _is_type_checking(stmt: ast.stmt) -> bool:
+    """``if TYPE_CHECKING:`` (its body is read by type checkers, never run)."""
+    test = stmt.test if isinstance(stmt, ast.If) else None
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
 def scan(mod: str, path: Path, known: set[str]):
     """(top-level edges, late imports) of one module.
 
@@ -116,6 +124,8 @@ def scan(mod: str, path: Path, known: set[str]):
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
             continue
         imports = [stmt] if isinstance(stmt, (ast.Import, ast.ImportFrom)) else []
+        if _is_type_checking(stmt):
+            continue  # never runs: no edge
         if _is_import_block(stmt):
             imports = [n for n in ast.walk(stmt) if isinstance(n, (ast.Import, ast.ImportFrom))]
         if not imports:
