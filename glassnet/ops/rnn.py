@@ -34,75 +34,20 @@ with the gates stacked in PyTorch's order (LSTM: i, f, g, o; GRU: r, z, n).
 
 from __future__ import annotations
 
-import sys
-import threading
 from typing import Any
-
-import numpy as np
 
 from .._kernels import elementwise
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
+from ._workspace import default_workspace
 
 __all__ = [
-    "lstm_layer", "gru_layer", "rnn_layer", "lstm_cell", "gru_cell", "rnn_cell", "Workspace",
+    "lstm_layer", "gru_layer", "rnn_layer", "lstm_cell", "gru_cell", "rnn_cell",
 ]  # fmt: skip
 
 
-class Workspace:
-    """Large NumPy buffers handed out again once nothing else refers to them.
-
-    A training step allocates the same large buffers (gates, states, outputs)
-    over and over. Fresh memory of that size comes from the operating system
-    and is paid for in page faults on first touch, which on small machines
-    cost more than the arithmetic. ``empty`` returns a buffer of the asked
-    shape and dtype from the pool when the pool holds the only reference to
-    it (the graph that used it has been freed), else allocates one and keeps
-    it. Buffers smaller than ``min_bytes``, and CuPy arrays (CuPy pools its
-    own memory), are plain ``empty`` calls.
-
-    Parameters
-    ----------
-    max_arrays : int, default 64
-        Buffers tracked at most; beyond that the oldest free one is dropped.
-    min_bytes : int, default 65536
-    """
-
-    def __init__(self, max_arrays: int = 64, min_bytes: int = 1 << 16) -> None:
-        self.max_arrays = max_arrays
-        self.min_bytes = min_bytes
-        self._arrays: list = []
-        self._lock = threading.Lock()
-
-    def empty(self, xp: Any, shape: tuple, dtype: Any) -> Any:
-        """An uninitialised array of ``shape`` and ``dtype`` (from the pool when possible)."""
-        dtype = np.dtype(dtype)
-        small = int(np.prod(shape)) * dtype.itemsize < self.min_bytes
-        if xp is not np or small or not hasattr(sys, "getrefcount"):
-            return xp.empty(shape, dtype=dtype)
-        with self._lock:
-            arrays = self._arrays
-            free = [sys.getrefcount(arrays[i]) <= 2 for i in range(len(arrays))]
-            # (2 references: the pool's list and getrefcount's argument)
-            for i, a in enumerate(arrays):
-                if free[i] and a.shape == shape and a.dtype == dtype:
-                    return a
-            if len(arrays) >= self.max_arrays:  # drop the oldest free buffer, else the oldest
-                arrays.pop(free.index(True) if True in free else 0)
-            out = np.empty(shape, dtype=dtype)
-            self._arrays.append(out)
-            return out
-
-    def clear(self) -> None:
-        """Forget every pooled buffer (those in use stay alive with their users)."""
-        with self._lock:
-            self._arrays.clear()
-
-
-#: The pool the recurrent and attention ops draw their large buffers from.
-workspace = Workspace()
-_empty = workspace.empty
+_empty = default_workspace().empty  # large buffers from the shared pool (ops/_workspace.py)
 
 
 def _zeros(xp: Any, shape: tuple, dtype: Any) -> Any:
