@@ -227,7 +227,9 @@ class _Columns:
     def __init__(self, geo: ConvGeometry, ws: Workspace, dtype: Any) -> None:
         self.geo, self.ws, self.dtype = geo, ws, dtype
 
-    def forward(self, xp: Any, src: Any, wk: Any, keep: bool) -> tuple[Any, Any]:  # pragma: no cover
+    def forward(
+        self, xp: Any, src: Any, wk: Any, keep: bool
+    ) -> tuple[Any, Any]:  # pragma: no cover
         """``(cols @ W, kept)``: the product ``(M, C_out)`` from the padded NHWC input
         ``src`` and the weights ``wk`` ``(G, K[+1], C_out/G)``, and what backward
         needs (None unless ``keep``)."""
