@@ -52,7 +52,10 @@ from ._im2col import (
 )
 from ._workspace import Workspace, default_workspace
 
-__all__ = ["conv2d", "conv1d", "conv_output_shape", "ConvGeometry", "choose_columns"]
+__all__ = [
+    "conv2d", "conv1d", "conv_output_shape", "ConvGeometry", "ColumnLayout", "TapColumns",
+    "RowColumns", "RebuiltRowColumns", "GroupedColumns", "choose_columns",
+]  # fmt: skip
 
 #: Inputs with at most this many channels (per group) use the transposed column layout.
 TAPS_MAX_CHANNELS = 4
@@ -210,7 +213,7 @@ def _fill_rows(xp: Any, geo: ConvGeometry, src: Any, blk: Any, n0: int, n1: int)
 
 
 # ------------------------------------------------------------ column layouts
-class _Columns:
+class ColumnLayout:
     """One column layout: how forward builds the columns and multiplies them by the
     weights, and how backward computes ``grad_W`` from what forward kept.
 
@@ -227,20 +230,18 @@ class _Columns:
     def __init__(self, geo: ConvGeometry, ws: Workspace, dtype: Any) -> None:
         self.geo, self.ws, self.dtype = geo, ws, dtype
 
-    def forward(
-        self, xp: Any, src: Any, wk: Any, keep: bool
-    ) -> tuple[Any, Any]:  # pragma: no cover
+    def forward(self, xp: Any, src: Any, wk: Any, keep: bool) -> tuple[Any, Any]:
         """``(cols @ W, kept)``: the product ``(M, C_out)`` from the padded NHWC input
         ``src`` and the weights ``wk`` ``(G, K[+1], C_out/G)``, and what backward
         needs (None unless ``keep``)."""
         raise NotImplementedError
 
-    def weight_grad(self, xp: Any, g2: Any, kept: Any) -> Any:  # pragma: no cover
+    def weight_grad(self, xp: Any, g2: Any, kept: Any) -> Any:
         """``grad_out.T @ cols`` as ``(G, C_out/G, K[+1])`` from ``g2`` ``(M, C_out)``."""
         raise NotImplementedError
 
 
-class TapColumns(_Columns):
+class TapColumns(ColumnLayout):
     """Transposed columns ``(K[+1], M)`` for few input channels (a first layer): one
     contiguous row per kernel tap and channel, filled by ``kH*kW`` long copies."""
 
@@ -259,7 +260,7 @@ class TapColumns(_Columns):
         return (kept @ g2).T[None]  # (1, O, K[+1])
 
 
-class RowColumns(_Columns):
+class RowColumns(ColumnLayout):
     """Ungrouped row columns ``(M, 1, K[+1])``, built and multiplied a few samples at a
     time so each block is multiplied while still in cache. Kept whole for backward when
     the weight needs a gradient; otherwise one block-sized buffer serves every block."""
@@ -311,7 +312,7 @@ class RebuiltRowColumns(RowColumns):
         return gwb[None]
 
 
-class GroupedColumns(_Columns):
+class GroupedColumns(ColumnLayout):
     """Grouped row columns ``(M, G, K[+1])`` for the whole batch, one batched product."""
 
     def forward(self, xp: Any, src: Any, wk: Any, keep: bool) -> tuple[Any, Any]:
@@ -330,7 +331,7 @@ class GroupedColumns(_Columns):
         return xp.matmul(g3, kept.transpose(1, 0, 2))  # (G, O/G, K[+1])
 
 
-def choose_columns(geo: ConvGeometry, itemsize: int, weight_grad: bool) -> type[_Columns]:
+def choose_columns(geo: ConvGeometry, itemsize: int, weight_grad: bool) -> type[ColumnLayout]:
     """The column layout for ``geo``.
 
     - ``groups > 1``: :class:`GroupedColumns`;
