@@ -35,8 +35,8 @@ SOURCES: dict[str, tuple[str, str, str]] = {
         p = q;
         """,
     ),
-    # one LSTM step forward (ops/rnn.py): the gate pre-activations o, ig, f, g (sigmoid
-    # rows halved in the weights) become activations in place; c, tanh(c) and h out
+    # one LSTM step forward, ops.rnn.lstm_step restated: the gate pre-activations o, ig, f,
+    # g (sigmoid rows halved in the weights) become activations in place; c, tanh(c), h out
     "glassnet_lstm_step": (
         "T c_prev, T has_prev",
         "T o, T ig, T f, T g, T c, T tc, T h",
@@ -54,7 +54,7 @@ SOURCES: dict[str, tuple[str, str, str]] = {
         h = o * t;
         """,
     ),
-    # one LSTM step backward: from dh (+ the output's gradient at this step) and dc to
+    # one LSTM step backward, ops.rnn.lstm_step_grad restated: from dh (+ the output's gradient at this step) and dc to
     # the gate pre-activation gradients; dc becomes the previous step's
     "glassnet_lstm_step_grad": (
         "T dh, T g_out, T tc, T o, T ig, T f, T g, T c_prev, T has_prev",

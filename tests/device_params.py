@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.ops import _im2col, rnn
+from glassnet.ops import _workspace
 
 from . import fakecupy
 
@@ -33,8 +33,7 @@ GPU_DEVICES = ["fake-cuda", DEVICES[2]]
 
 def _clear_pools() -> None:
     # shared scratch pools key buffers by module name ("cupy"): keep fake arrays out of real runs
-    _im2col.default_workspace().clear()
-    rnn.workspace.clear()
+    _workspace.default_workspace().clear()
 
 
 def _setup(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:

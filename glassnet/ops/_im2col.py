@@ -1,7 +1,6 @@
 """Helpers shared by the convolution and pooling ops.
 
 - argument parsing (``pair``), output-size arithmetic and padding resolution;
-- :class:`Workspace`, scratch arrays a layer reuses from one step to the next;
 - ``im2col`` / ``col2im`` on channels-last (NHWC) arrays.
 
 Layout. The ops compute in channels-last order: a convolution is one matrix
@@ -14,8 +13,6 @@ gather simply reads them with other strides).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -23,10 +20,11 @@ import numpy as np
 from .._kernels import elementwise
 from .._validate import int_pair as pair  # conv and pooling import it from here
 from ._parallel import run_split
+from ._workspace import Workspace
 
 __all__ = [
-    "pair", "conv_out_size", "pool_out_size", "resolve_conv_padding", "Workspace",
-    "default_workspace", "im2col", "im2col_taps", "col2im", "as_strided",
+    "pair", "conv_out_size", "pool_out_size", "resolve_conv_padding", "padded_nhwc", "im2col",
+    "im2col_taps", "col2im", "as_strided",
 ]  # fmt: skip
 
 
@@ -99,113 +97,6 @@ def resolve_conv_padding(
     return ph, ph, pw, pw
 
 
-# ----------------------------------------------------------------- workspace
-class _Lease:
-    """Gives its array back to the workspace when garbage-collected (after backward)."""
-
-    __slots__ = ("ws", "arr")
-
-    def __init__(self, ws: Workspace, arr: Any) -> None:
-        self.ws, self.arr = ws, arr
-
-    def __del__(self) -> None:
-        try:
-            self.ws.give(self.arr)
-        except Exception:  # pragma: no cover - interpreter shutdown
-            pass
-
-
-class Workspace:
-    """Scratch arrays reused across steps, so big buffers are not allocated per call.
-
-    ``take`` hands out an array (a free one of the same size and dtype when
-    there is one); ``give`` returns it. An array an op saves for backward is
-    wrapped in a :meth:`lease`, which returns it when the graph node drops it
-    (after backward, or when the graph is discarded), so a buffer is never
-    reused while something can still read it. At most ``max_free`` idle
-    arrays are kept (the least recently returned go first).
-
-    Copying a module (``copy.deepcopy``, pickling) gives a fresh, empty workspace.
-    """
-
-    def __init__(self, max_free: int = 6) -> None:
-        self.max_free = max_free
-        self._free: OrderedDict[tuple, list] = OrderedDict()
-        self._lock = threading.Lock()
-        #: How many arrays ``take`` had to allocate (a steady training loop stops adding).
-        self.allocations = 0
-
-    def take(self, xp: Any, shape: tuple[int, ...], dtype: Any) -> Any:
-        dtype = np.dtype(dtype)
-        size = 1
-        for s in shape:
-            size *= int(s)
-        key = (xp.__name__, dtype.str, size)
-        with self._lock:
-            lst = self._free.get(key)
-            if lst:
-                arr = lst.pop()
-                if not lst:
-                    del self._free[key]
-                return arr.reshape(shape)
-            self.allocations += 1
-        return xp.empty(shape, dtype=dtype)
-
-    def give(self, arr: Any) -> None:
-        if not arr.flags.c_contiguous:  # only whole arrays handed out by take() come back
-            return
-        flat = arr.reshape(-1)
-        key = (type(arr).__module__.split(".")[0], arr.dtype.str, flat.size)
-        with self._lock:
-            lst = self._free.pop(key, None) or []
-            lst.append(flat)
-            self._free[key] = lst
-            n = sum(len(v) for v in self._free.values())
-            while n > self.max_free:
-                k, v = next(iter(self._free.items()))
-                v.pop(0)
-                n -= 1
-                if not v:
-                    del self._free[k]
-
-    def lease(self, arr: Any) -> _Lease:
-        """An object that gives ``arr`` back when it is garbage-collected."""
-        return _Lease(self, arr)
-
-    def clear(self) -> None:
-        """Drop all idle arrays (arrays leased to live graphs are unaffected)."""
-        with self._lock:
-            self._free.clear()
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes held by idle arrays."""
-        return sum(a.nbytes for v in self._free.values() for a in v)
-
-    def __deepcopy__(self, memo: dict) -> Workspace:
-        return Workspace(self.max_free)
-
-    def __getstate__(self) -> dict:
-        return {"max_free": self.max_free}
-
-    def __setstate__(self, state: dict) -> None:
-        self.max_free = state.get("max_free", 6)
-        self._free = OrderedDict()
-        self._lock = threading.Lock()
-        self.allocations = 0
-
-    def __repr__(self) -> str:
-        return f"Workspace({len(self._free)} sizes, {self.nbytes / 2**20:.1f} MiB idle)"
-
-
-_DEFAULT = Workspace(max_free=8)
-
-
-def default_workspace() -> Workspace:
-    """The workspace functional calls use when none is passed."""
-    return _DEFAULT
-
-
 # ------------------------------------------------------------ im2col/col2im
 def as_strided(xp: Any, a: Any, shape: tuple, strides: tuple) -> Any:
     return xp.lib.stride_tricks.as_strided(a, shape=shape, strides=strides)
@@ -214,10 +105,10 @@ def as_strided(xp: Any, a: Any, shape: tuple, strides: tuple) -> Any:
 def padded_nhwc(
     xp: Any, xh: Any, pads: tuple[int, int, int, int], value: float, ws: Workspace
 ) -> Any:
-    """``xh`` (N, H, W, C) padded with ``value`` into a workspace array; give it back after use."""
+    """``xh`` (N, H, W, C) padded with ``value`` into a workspace buffer (free again once dropped)."""
     pt, pb, pl, pr = pads
     n, h, w, c = xh.shape
-    buf = ws.take(xp, (n, h + pt + pb, w + pl + pr, c), xh.dtype)
+    buf = ws.empty(xp, (n, h + pt + pb, w + pl + pr, c), xh.dtype)
 
     def fill(lo: int, hi: int) -> None:
         b = buf[lo:hi]

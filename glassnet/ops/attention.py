@@ -23,14 +23,16 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend import device_of, get_array_module, to_device
 from ..tensor import Tensor
+from ._workspace import default_workspace
 from .activation import softmax_backward
 from .arithmetic import matmul
 from .dropout import dropout_mask
-from .rnn import workspace
 
 __all__ = [
     "masked_softmax", "scaled_dot_product_attention", "additive_attention", "weighted_sum",
 ]  # fmt: skip
+
+_empty = default_workspace().empty  # large buffers from the shared pool
 
 
 def _softmax(xp: Any, s: Any, mask: Any, axis: int) -> Any:
@@ -115,7 +117,7 @@ class AdditiveWeights(Function):
         n, t_len, h = keys.shape
         a = w_k.shape[0]
         k2 = keys.reshape(n * t_len, h)
-        th = xp.matmul(k2, w_k.T, out=workspace.empty(xp, (n * t_len, a), keys.dtype))
+        th = xp.matmul(k2, w_k.T, out=_empty(xp, (n * t_len, a), keys.dtype))
         if b is not None:
             th += b
         if query is not None:
@@ -138,7 +140,7 @@ class AdditiveWeights(Function):
         g_v = (th.T @ de1)[:, 0] if nv else None
         # du = de * (1 - th^2) * v is the gradient of the pre-activation; v's factor
         # (one per column) is applied to the small results instead of the big array
-        du = xp.multiply(th, th, out=workspace.empty(xp, th.shape, th.dtype))
+        du = xp.multiply(th, th, out=_empty(xp, th.shape, th.dtype))
         xp.subtract(du.dtype.type(1), du, out=du)
         du *= de1
         vc = self.v[:, None]
@@ -151,7 +153,7 @@ class AdditiveWeights(Function):
             g_wq = duq.T @ self.query if nwq else None
         g_keys = None
         if nkeys:
-            g_keys = workspace.empty(xp, (n * t_len, self.k2.shape[1]), du.dtype)
+            g_keys = _empty(xp, (n * t_len, self.k2.shape[1]), du.dtype)
             xp.matmul(du, vc * self.w_k, out=g_keys)
             g_keys = g_keys.reshape(n, t_len, -1)
         return g_keys, g_query, g_wk, g_b, g_wq, g_v
@@ -172,7 +174,7 @@ class WeightedSum(Function):
         gw = xp.matmul(self.values, g[:, :, None])[:, :, 0] if nw else None
         gv = None
         if nv:
-            gv = workspace.empty(xp, self.values.shape, g.dtype)
+            gv = _empty(xp, self.values.shape, g.dtype)
             xp.multiply(self.w[:, :, None], g[:, None, :], out=gv)
         return gw, gv
 

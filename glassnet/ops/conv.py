@@ -3,7 +3,7 @@
 How it runs. The input is read channels-last (``x.transpose(0, 2, 3, 1)``,
 free when ``x`` came out of another conv or pool), its windows are copied
 with one strided copy into a column matrix held in a reusable
-:class:`~glassnet.ops._im2col.Workspace`, and the convolution is the matrix
+:class:`~glassnet.ops._workspace.Workspace`, and the convolution is the matrix
 product ``cols (N*H_out*W_out, kh*kw*C_in + 1) @ W (kh*kw*C_in + 1, C_out)``,
 computed a few samples at a time so each block of columns is multiplied while
 still in cache. The extra column of ones carries the bias, so the bias is
@@ -21,10 +21,19 @@ col2im add runs over whole rows. When the columns would be large (more than
 and build the columns again, block by block, for the weight gradient: less
 memory, and at large batches also less time. Without a graph (inference) one
 block buffer serves the whole batch.
+
+How the code is laid out. :class:`ConvGeometry` names every size of a call.
+Each column layout is one small class with its forward product and its
+weight gradient (:class:`TapColumns`, :class:`RowColumns`,
+:class:`RebuiltRowColumns`, :class:`GroupedColumns`); :func:`choose_columns`
+picks one per call by the rule its docstring states, from the constants
+below. The input gradient does not depend on the layout (:func:`_input_grad`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,18 +43,20 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
 from ._im2col import (
-    Workspace,
     col2im,
     conv_out_size,
-    default_workspace,
     im2col,
     im2col_taps,
     padded_nhwc,
     pair,
     resolve_conv_padding,
 )
+from ._workspace import Workspace, default_workspace
 
-__all__ = ["conv2d", "conv1d", "conv_output_shape"]
+__all__ = [
+    "conv2d", "conv1d", "conv_output_shape", "ConvGeometry", "ColumnLayout", "TapColumns",
+    "RowColumns", "RebuiltRowColumns", "GroupedColumns", "choose_columns",
+]  # fmt: skip
 
 #: Inputs with at most this many channels (per group) use the transposed column layout.
 TAPS_MAX_CHANNELS = 4
@@ -59,7 +70,7 @@ TAPS_MAX_CHANNELS = 4
 #: 489 MB (PyTorch: 445 MB). 0 always rebuilds them.
 KEEP_COLUMNS_MAX_BYTES = 32 << 20
 #: Input gradients of layers with at most this many input channels (per group) are
-#: assembled one kernel tap at a time (see ``Conv2d.backward``).
+#: assembled one kernel tap at a time (see :func:`_input_grad`).
 PER_TAP_MAX_CHANNELS = 64
 #: Columns are built and used this many bytes at a time, so each block is still in cache
 #: when the matrix product (forward) or the col2im sum (backward) reads it.
@@ -74,8 +85,352 @@ def _chunk(xp: Any, n: int, per_sample_bytes: int) -> int:
     return max(1, min(n, CHUNK_BYTES // max(1, per_sample_bytes)))
 
 
+def _blocks(n: int, chunk: int) -> Iterator[tuple[int, int]]:
+    """Sample ranges ``[n0, n1)`` of at most ``chunk`` samples covering ``range(n)``."""
+    for n0 in range(0, n, chunk):
+        yield n0, min(n, n0 + chunk)
+
+
+# ------------------------------------------------------------------ geometry
+@dataclass(frozen=True)
+class ConvGeometry:
+    """Every size one 2-D convolution call works with, each by name.
+
+    Attributes
+    ----------
+    batch, in_channels, height, width : int
+        The input's shape ``(N, C_in, H, W)``.
+    out_channels, kernel_h, kernel_w : int
+        The weight's shape is ``(C_out, C_in / groups, kH, kW)``.
+    stride, dilation : (int, int)
+        Along height, width.
+    pads : (int, int, int, int)
+        Zeros added at the top, bottom, left and right.
+    groups : int
+    out_h, out_w : int
+        The output's spatial size.
+    bias : bool
+        Whether a bias is added (it rides as an extra column of ones).
+    """
+
+    batch: int
+    in_channels: int
+    height: int
+    width: int
+    out_channels: int
+    kernel_h: int
+    kernel_w: int
+    stride: tuple[int, int]
+    pads: tuple[int, int, int, int]
+    dilation: tuple[int, int]
+    groups: int
+    out_h: int
+    out_w: int
+    bias: bool
+
+    @classmethod
+    def of(
+        cls,
+        x_shape: tuple[int, ...],
+        w_shape: tuple[int, ...],
+        bias: bool,
+        stride: tuple[int, int],
+        pads: tuple[int, int, int, int],
+        dilation: tuple[int, int],
+        groups: int,
+    ) -> ConvGeometry:
+        """The geometry of input ``x_shape`` (N, C, H, W) and weight ``w_shape`` (O, C/G, kH, kW)."""
+        n, c, h, w = (int(v) for v in x_shape)
+        o, _, kh, kw = (int(v) for v in w_shape)
+        pt, pb, pl, pr = pads
+        return cls(
+            n, c, h, w, o, kh, kw, tuple(stride), tuple(pads), tuple(dilation), int(groups),
+            conv_out_size(h, kh, stride[0], pt + pb, dilation[0]),
+            conv_out_size(w, kw, stride[1], pl + pr, dilation[1]),
+            bool(bias),
+        )  # fmt: skip
+
+    @property
+    def in_per_group(self) -> int:
+        """``C_in / groups`` (``Cg``)."""
+        return self.in_channels // self.groups
+
+    @property
+    def out_per_group(self) -> int:
+        """``C_out / groups``."""
+        return self.out_channels // self.groups
+
+    @property
+    def kernel(self) -> tuple[int, int]:
+        return self.kernel_h, self.kernel_w
+
+    @property
+    def out_hw(self) -> tuple[int, int]:
+        return self.out_h, self.out_w
+
+    @property
+    def taps(self) -> int:
+        """Kernel positions, ``kH * kW``."""
+        return self.kernel_h * self.kernel_w
+
+    @property
+    def rows(self) -> int:
+        """Output positions, ``M = N * H_out * W_out`` (one column row each)."""
+        return self.batch * self.out_h * self.out_w
+
+    @property
+    def k(self) -> int:
+        """Column entries per group and position without the bias: ``kH * kW * Cg``."""
+        return self.taps * self.in_per_group
+
+    @property
+    def kb(self) -> int:
+        """Column entries per group and position, the bias's column of ones included."""
+        return self.k + self.bias
+
+    @property
+    def x_shape(self) -> tuple[int, int, int, int]:
+        return self.batch, self.in_channels, self.height, self.width
+
+    @property
+    def w_shape(self) -> tuple[int, int, int, int]:
+        return self.out_channels, self.in_per_group, self.kernel_h, self.kernel_w
+
+
+def _window_dst(geo: ConvGeometry, blk: Any, samples: int) -> Any:
+    """The part of a row-column block ``(samples*H_out*W_out, G, K[+1])`` im2col writes,
+    as ``(samples, H_out, W_out, G, kH, kW, Cg)`` (the bias's ones left out)."""
+    dst = blk.reshape(samples, geo.out_h, geo.out_w, geo.groups, geo.kb)
+    if geo.bias:
+        dst = dst[..., : geo.k]
+    return dst.reshape(samples, geo.out_h, geo.out_w, geo.groups, geo.kernel_h, geo.kernel_w,
+                       geo.in_per_group)  # fmt: skip
+
+
+def _fill_rows(xp: Any, geo: ConvGeometry, src: Any, blk: Any, n0: int, n1: int) -> None:
+    """im2col of samples ``[n0, n1)`` of the padded NHWC input into a row-column block."""
+    dst = _window_dst(geo, blk, n1 - n0)
+    im2col(xp, src[n0:n1], dst, geo.out_hw, geo.kernel, geo.stride, geo.dilation, geo.groups)
+
+
+# ------------------------------------------------------------ column layouts
+class ColumnLayout:
+    """One column layout: how forward builds the columns and multiplies them by the
+    weights, and how backward computes ``grad_W`` from what forward kept.
+
+    A layout object is made per call and holds the call's geometry, workspace and
+    dtype. With ``keep=True`` (the weight needs a gradient) :meth:`forward` also
+    returns what :meth:`weight_grad` needs: the columns, or, when :attr:`rebuilds`,
+    the padded input they are built again from. Workspace buffers go back to the
+    pool once nothing refers to them.
+    """
+
+    #: Whether backward builds the columns again from the kept (padded) input.
+    rebuilds = False
+
+    def __init__(self, geo: ConvGeometry, ws: Workspace, dtype: Any) -> None:
+        self.geo, self.ws, self.dtype = geo, ws, dtype
+
+    def forward(self, xp: Any, src: Any, wk: Any, keep: bool) -> tuple[Any, Any]:
+        """``(cols @ W, kept)``: the product ``(M, C_out)`` from the padded NHWC input
+        ``src`` and the weights ``wk`` ``(G, K[+1], C_out/G)``, and what backward
+        needs (None unless ``keep``)."""
+        raise NotImplementedError
+
+    def weight_grad(self, xp: Any, g2: Any, kept: Any) -> Any:
+        """``grad_out.T @ cols`` as ``(G, C_out/G, K[+1])`` from ``g2`` ``(M, C_out)``."""
+        raise NotImplementedError
+
+
+class TapColumns(ColumnLayout):
+    """Transposed columns ``(K[+1], M)`` for few input channels (a first layer): one
+    contiguous row per kernel tap and channel, filled by ``kH*kW`` long copies."""
+
+    def forward(self, xp: Any, src: Any, wk: Any, keep: bool) -> tuple[Any, Any]:
+        geo = self.geo
+        cols = self.ws.empty(xp, (geo.kb, geo.rows), self.dtype)
+        if geo.bias:
+            cols[geo.k] = 1
+        dst = cols[: geo.k].reshape(geo.kernel_h, geo.kernel_w, geo.in_per_group, geo.batch,
+                                    geo.out_h, geo.out_w)  # fmt: skip
+        im2col_taps(xp, src, dst, geo.out_hw, geo.kernel, geo.stride, geo.dilation)
+        return xp.matmul(cols.T, wk[0]), (cols if keep else None)
+
+    def weight_grad(self, xp: Any, g2: Any, kept: Any) -> Any:
+        # BLAS prefers this orientation (long inner dimension M, small output)
+        return (kept @ g2).T[None]  # (1, O, K[+1])
+
+
+class RowColumns(ColumnLayout):
+    """Ungrouped row columns ``(M, 1, K[+1])``, built and multiplied a few samples at a
+    time so each block is multiplied while still in cache. Kept whole for backward when
+    the weight needs a gradient; otherwise one block-sized buffer serves every block."""
+
+    def forward(self, xp: Any, src: Any, wk: Any, keep: bool) -> tuple[Any, Any]:
+        geo = self.geo
+        hw = geo.out_h * geo.out_w
+        chunk = _chunk(xp, geo.batch, hw * geo.kb * self.dtype.itemsize)
+        cols = self.ws.empty(xp, (geo.rows if keep else chunk * hw, 1, geo.kb), self.dtype)
+        if geo.bias:
+            cols[:, :, geo.k] = 1
+        out = xp.empty((geo.rows, geo.out_channels), dtype=self.dtype)
+        for n0, n1 in _blocks(geo.batch, chunk):
+            r0, r1 = n0 * hw, n1 * hw
+            blk = cols[r0:r1] if keep else cols[: r1 - r0]
+            _fill_rows(xp, geo, src, blk, n0, n1)
+            xp.matmul(blk.reshape(r1 - r0, geo.kb), wk[0], out=out[r0:r1])
+        return out, (cols if keep else None)
+
+    def weight_grad(self, xp: Any, g2: Any, kept: Any) -> Any:
+        return (g2.T @ kept.reshape(self.geo.rows, -1))[None]  # (1, O, K[+1])
+
+
+class RebuiltRowColumns(RowColumns):
+    """Row columns as :class:`RowColumns`, but backward builds them again, block by block,
+    from the kept (padded) input: for columns above ``KEEP_COLUMNS_MAX_BYTES``."""
+
+    rebuilds = True
+
+    def forward(self, xp: Any, src: Any, wk: Any, keep: bool) -> tuple[Any, Any]:
+        out, _ = super().forward(xp, src, wk, keep=False)
+        return out, (src if keep else None)
+
+    def weight_grad(self, xp: Any, g2: Any, kept: Any) -> Any:
+        geo = self.geo
+        hw = geo.out_h * geo.out_w
+        chunk = _chunk(xp, geo.batch, hw * geo.kb * g2.dtype.itemsize)
+        buf = self.ws.empty(xp, (chunk * hw, geo.kb), g2.dtype)
+        if geo.bias:
+            buf[:, geo.k] = 1
+        gwb = xp.zeros((geo.out_channels, geo.kb), dtype=g2.dtype)
+        part = xp.empty((geo.out_channels, geo.kb), dtype=g2.dtype)
+        for n0, n1 in _blocks(geo.batch, chunk):
+            r0, r1 = n0 * hw, n1 * hw
+            blk = buf[: r1 - r0]
+            _fill_rows(xp, geo, kept, blk, n0, n1)
+            xp.matmul(g2[r0:r1].T, blk, out=part)
+            gwb += part
+        return gwb[None]
+
+
+class GroupedColumns(ColumnLayout):
+    """Grouped row columns ``(M, G, K[+1])`` for the whole batch, one batched product."""
+
+    def forward(self, xp: Any, src: Any, wk: Any, keep: bool) -> tuple[Any, Any]:
+        geo = self.geo
+        cols = self.ws.empty(xp, (geo.rows, geo.groups, geo.kb), self.dtype)
+        if geo.bias:
+            cols[:, :, geo.k] = 1
+        _fill_rows(xp, geo, src, cols, 0, geo.batch)
+        out = xp.matmul(cols.transpose(1, 0, 2), wk)  # (G, M, O/G)
+        out = xp.ascontiguousarray(out.transpose(1, 0, 2)).reshape(geo.rows, geo.out_channels)
+        return out, (cols if keep else None)
+
+    def weight_grad(self, xp: Any, g2: Any, kept: Any) -> Any:
+        geo = self.geo
+        g3 = g2.reshape(geo.rows, geo.groups, geo.out_per_group).transpose(1, 2, 0)
+        return xp.matmul(g3, kept.transpose(1, 0, 2))  # (G, O/G, K[+1])
+
+
+def choose_columns(geo: ConvGeometry, itemsize: int, weight_grad: bool) -> type[ColumnLayout]:
+    """The column layout for ``geo``.
+
+    - ``groups > 1``: :class:`GroupedColumns`;
+    - at most ``TAPS_MAX_CHANNELS`` input channels: :class:`TapColumns` (a first layer's
+      columns are long and thin; one copy per tap fills them fastest);
+    - the weight needs a gradient and its columns ``(M, K[+1])`` would take more than
+      ``KEEP_COLUMNS_MAX_BYTES``: :class:`RebuiltRowColumns` (less memory, and at large
+      batches less time, see the constant's note);
+    - otherwise :class:`RowColumns`.
+    """
+    if geo.groups > 1:
+        return GroupedColumns
+    if geo.in_per_group <= TAPS_MAX_CHANNELS:
+        return TapColumns
+    if weight_grad and geo.rows * geo.kb * itemsize > KEEP_COLUMNS_MAX_BYTES:
+        return RebuiltRowColumns
+    return RowColumns
+
+
+# ------------------------------------------------------------ weights, grads
+def _weight_matrix(xp: Any, geo: ConvGeometry, w: Any, b: Any) -> Any:
+    """The weights as ``(G, kH*kW*Cg [+1], C_out/G)``, rows ordered like the columns."""
+    g, og, cg, kh, kw = geo.groups, geo.out_per_group, geo.in_per_group, geo.kernel_h, geo.kernel_w
+    wk = w.reshape(g, og, cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(g, geo.k, og)
+    if b is not None:
+        wk = xp.concatenate([wk, b.reshape(g, 1, og).astype(wk.dtype, copy=False)], axis=1)
+    return wk
+
+
+def _split_weight_grad(xp: Any, geo: ConvGeometry, gwb: Any) -> tuple[Any, Any]:
+    """``grad_W`` ``(C_out, Cg, kH, kW)`` and ``grad_b`` (None without a bias) from the
+    column-ordered ``(G, C_out/G, K[+1])``."""
+    gw = gwb[:, :, : geo.k].reshape(geo.groups, geo.out_per_group, geo.kernel_h, geo.kernel_w,
+                                    geo.in_per_group).transpose(0, 1, 4, 2, 3)  # fmt: skip
+    gw = xp.ascontiguousarray(gw).reshape(geo.w_shape)
+    gb = xp.ascontiguousarray(gwb[:, :, geo.k]).reshape(geo.out_channels) if geo.bias else None
+    return gw, gb
+
+
+def _input_grad(xp: Any, geo: ConvGeometry, ws: Workspace, g2: Any, w: Any) -> Any:
+    """``grad_x`` (N, C_in, H, W), an NCHW view of NHWC memory.
+
+    ``grad_cols = grad_out @ W.T``, summed back onto the input by col2im, a few samples
+    at a time so each block of gradient columns is still in cache when added. With few
+    channels per group (at most ``PER_TAP_MAX_CHANNELS``, or grouped): one product per
+    group and tap, so each tap's gradient columns are one block and the col2im adds run
+    over whole rows (with the taps interleaved they run over Cg values at a time; at
+    Cg = 32 that made col2im 1.5x slower than the extra products cost). Otherwise one
+    product per block, ``(rows, C_out) @ (C_out, kH*kW*C_in)``.
+    """
+    g, og, cg, taps = geo.groups, geo.out_per_group, geo.in_per_group, geo.taps
+    n, ho, wo = geo.batch, geo.out_h, geo.out_w
+    per = g * taps * ho * wo * cg  # gradient-column entries per sample
+    chunk = _chunk(xp, n, per * g2.dtype.itemsize)
+    buf = ws.empty(xp, (chunk * per,), g2.dtype)
+    gxh = xp.empty((n, geo.height, geo.width, geo.in_channels), dtype=g2.dtype)
+    per_tap = g > 1 or cg <= PER_TAP_MAX_CHANNELS
+    if per_tap:  # (G, 1, rows, O/G) @ (G, kH*kW, O/G, Cg)
+        wt = w.reshape(g, og, cg, taps).transpose(0, 3, 1, 2)
+        gg = g2.reshape(geo.rows, g, og).transpose(1, 0, 2)[:, None]
+    else:  # (rows, O) @ (O, kH*kW*C)
+        wt = w.reshape(geo.out_channels, cg, taps).transpose(0, 2, 1).reshape(-1, taps * cg)
+    for n0, n1 in _blocks(n, chunk):
+        r0, r1 = n0 * ho * wo, n1 * ho * wo
+        if per_tap:
+            gc = buf[: (n1 - n0) * per].reshape(g, taps, r1 - r0, cg)
+            xp.matmul(gg[:, :, r0:r1], wt, out=gc)
+            gc = gc.reshape(g, taps, n1 - n0, ho, wo, cg).transpose(2, 3, 4, 0, 1, 5)
+        else:
+            gc = buf[: (n1 - n0) * per].reshape(r1 - r0, taps * cg)
+            xp.matmul(g2[r0:r1], wt, out=gc)
+            gc = gc.reshape(n1 - n0, ho, wo, 1, taps, cg)
+        col2im(xp, gc, (n1 - n0, geo.height, geo.width, geo.in_channels), geo.out_hw,
+               geo.kernel, geo.stride, geo.dilation, geo.pads, g, out=gxh[n0:n1])  # fmt: skip
+    return gxh.transpose(0, 3, 1, 2)
+
+
+# ----------------------------------------------------------------- Function
 class Conv2d(Function):
-    """2-D convolution on raw arrays: x (N, C, H, W), w (O, C/groups, kh, kw), b (O,)."""
+    """2-D convolution on raw arrays: x (N, C, H, W), w (O, C/groups, kh, kw), b (O,).
+
+    After forward, :attr:`geometry` (a :class:`ConvGeometry`) names every size of the
+    call; ``stride``, ``padding`` (top, bottom, left, right), ``dilation`` and
+    ``groups`` read from it (ONNX export reads these).
+
+    What backward uses is explicit state, set only when the weight needs a gradient:
+    ``columns``, the layout object (see :func:`choose_columns`), computes ``grad_W``
+    from ``cols`` (the kept columns) or, when ``columns.rebuilds``, from ``src`` (the
+    kept padded input). ``w`` and ``ws`` (set only when the input needs a gradient)
+    give ``grad_x``.
+    """
+
+    geometry: ConvGeometry
+
+    stride = property(lambda self: self.geometry.stride, doc="(int, int)")
+    padding = property(lambda self: self.geometry.pads, doc="(top, bottom, left, right)")
+    dilation = property(lambda self: self.geometry.dilation, doc="(int, int)")
+    groups = property(lambda self: self.geometry.groups, doc="int")
 
     def forward(
         self,
@@ -90,182 +445,41 @@ class Conv2d(Function):
     ) -> Any:
         xp = get_array_module(x, w)
         ws = workspace if workspace is not None else default_workspace()
-        n, c, h, wd = x.shape
-        o, cg, kh, kw = w.shape
-        g = groups
-        og = o // g
-        pt, pb, pl, pr = pads
-        ho = conv_out_size(h, kh, stride[0], pt + pb, dilation[0])
-        wo = conv_out_size(wd, kw, stride[1], pl + pr, dilation[1])
-        m = n * ho * wo
-        k = kh * kw * cg
-        has_b = b is not None
-        kb = k + has_b
+        geo = self.geometry = ConvGeometry.of(
+            x.shape, w.shape, b is not None, stride, pads, dilation, groups
+        )
         dt = xp.result_type(x.dtype, w.dtype)
-
-        xh = x.transpose(0, 2, 3, 1)
-        if any(pads):
-            src = padded_nhwc(xp, xh, pads, 0, ws)
-        else:
-            src = xh
-        # weights as (G, kh*kw*Cg [+1], O/G), rows ordered like the columns
-        wk = w.reshape(g, og, cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(g, k, og)
-        if has_b:
-            wk = xp.concatenate([wk, b.reshape(g, 1, og).astype(wk.dtype, copy=False)], axis=1)
-
-        # few input channels (a first layer): columns transposed, (K[+1], M), one contiguous
-        # row per kernel tap and channel, filled by kh*kw long copies
-        taps = g == 1 and cg <= TAPS_MAX_CHANNELS
-        if taps:
-            cols = ws.take(xp, (kb, m), dt)
-            if has_b:
-                cols[k] = 1
-            im2col_taps(xp, src, cols[:k].reshape(kh, kw, cg, n, ho, wo), (ho, wo), (kh, kw),
-                        stride, dilation)  # fmt: skip
-            out = xp.matmul(cols.T, wk[0])
-        else:
-            # a few samples at a time: each block of columns is multiplied while still in cache
-            per = ho * wo * g * kb * dt.itemsize
-            chunk = _chunk(xp, n, per) if g == 1 else n
-            # one block-sized buffer serves every block; backward builds the columns again,
-            # block by block, for the weight gradient when keeping them all would take more
-            # than KEEP_COLUMNS_MAX_BYTES
-            recompute = g == 1 and m * kb * dt.itemsize > KEEP_COLUMNS_MAX_BYTES
-            whole = g > 1 or (self.requires_grad and self.needs_input_grad[1] and not recompute)
-            cols = ws.take(xp, (m if whole else chunk * ho * wo, g, kb), dt)
-            if has_b:
-                cols[:, :, k] = 1
-            out = xp.empty((m, o), dtype=dt) if g == 1 else None
-            for n0 in range(0, n, chunk):
-                n1 = min(n, n0 + chunk)
-                r0, r1 = n0 * ho * wo, n1 * ho * wo
-                blk = cols[r0:r1] if whole else cols[: r1 - r0]
-                dst = blk.reshape(n1 - n0, ho, wo, g, kb)
-                if has_b:
-                    dst = dst[..., :k]
-                dst = dst.reshape(n1 - n0, ho, wo, g, kh, kw, cg)
-                im2col(xp, src[n0:n1], dst, (ho, wo), (kh, kw), stride, dilation, g)
-                if g == 1:
-                    xp.matmul(blk.reshape(r1 - r0, kb), wk[0], out=out[r0:r1])
-            if g > 1:
-                out = xp.matmul(cols.transpose(1, 0, 2), wk)  # (G, M, O/G)
-                out = xp.ascontiguousarray(out.transpose(1, 0, 2)).reshape(m, o)
-        nx, nw, nb = (tuple(self.needs_input_grad) + (False,))[:3]
-        keep_src = self.requires_grad and nw and not taps and not whole
-        if src is not xh and not keep_src:
-            ws.give(src)
-
-        if self.requires_grad:
-            self.geom = (x.shape, w.shape, (ho, wo), stride, pads, dilation, g, has_b, taps)
-            self.ws = ws
-            if keep_src:  # the (padded) input, to build the columns again in backward
-                self.src = src
-                if src is not xh:
-                    self.src_lease = ws.lease(src)
-                ws.give(cols)
-            elif nw:
-                self.cols = cols
-                self.lease = ws.lease(cols)
+        xh = x.transpose(0, 2, 3, 1)  # free when x came out of a conv or pool
+        src = padded_nhwc(xp, xh, pads, 0, ws) if any(pads) else xh
+        nx, nw = self.needs_input_grad[:2]
+        columns = choose_columns(geo, dt.itemsize, nw)(geo, ws, dt)
+        out, kept = columns.forward(xp, src, _weight_matrix(xp, geo, w, b), keep=nw)
+        if nw:
+            self.columns = columns
+            if columns.rebuilds:
+                self.src = kept
             else:
-                ws.give(cols)
-            if nx:
-                self.w = w
-        else:
-            ws.give(cols)
-        return out.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)
+                self.cols = kept
+        if nx:
+            self.w, self.ws = w, ws
+        return out.reshape(geo.batch, geo.out_h, geo.out_w, geo.out_channels).transpose(0, 3, 1, 2)
 
     def backward(self, grad: Any) -> tuple:
         nx, nw, nb = (tuple(self.needs_input_grad) + (False,))[:3]
-        x_shape, w_shape, (ho, wo), stride, pads, dilation, g, has_b, taps = self.geom
-        n, c, h, wd = x_shape
-        o, cg, kh, kw = w_shape
-        og = o // g
-        m = n * ho * wo
-        k = kh * kw * cg
+        geo = self.geometry
         xp = get_array_module(grad)
-        g2 = grad.transpose(0, 2, 3, 1).reshape(m, o)  # free when grad is channels-last
+        # (M, C_out): free when grad is channels-last
+        g2 = grad.transpose(0, 2, 3, 1).reshape(geo.rows, geo.out_channels)
         gx = gw = gb = None
-        if nw and "src" in self.__dict__:
-            gwb = self._weight_grad_from_blocks(xp, g2, has_b)
-        elif nw:
-            # grad_W.T = grad_out.T @ cols: (O/G, K[+1]) per group; BLAS prefers this
-            # orientation (long inner dimension M, small output) to cols.T @ grad_out
-            cols = self.cols
-            if taps:
-                gwb = (cols @ g2).T[None]  # (1, O, K[+1])
-            elif g == 1:
-                gwb = (g2.T @ cols.reshape(m, -1))[None]
-            else:
-                gwb = xp.matmul(g2.reshape(m, g, og).transpose(1, 2, 0), cols.transpose(1, 0, 2))
         if nw:
-            gw = gwb[:, :, :k].reshape(g, og, kh, kw, cg).transpose(0, 1, 4, 2, 3)
-            gw = xp.ascontiguousarray(gw).reshape(w_shape)
-            if nb and has_b:
-                gb = xp.ascontiguousarray(gwb[:, :, k]).reshape(o)
+            kept = self.src if self.columns.rebuilds else self.cols
+            gw, gb = _split_weight_grad(xp, geo, self.columns.weight_grad(xp, g2, kept))
+            gb = gb if nb else None
         if nb and gb is None:
             gb = g2.sum(axis=0)
         if nx:
-            # grad_cols = grad_out @ W.T, summed back onto the input by col2im, a few samples
-            # at a time so each block of gradient columns is still in cache when added
-            ws = self.ws
-            per = g * kh * kw * ho * wo * cg  # gradient-column entries per sample
-            chunk = _chunk(xp, n, per * g2.dtype.itemsize)
-            buf = ws.take(xp, (chunk * per,), g2.dtype)
-            gxh = xp.empty((n, h, wd, c), dtype=g2.dtype)
-            # Few channels per group: one product per group and tap, so each tap's
-            # gradient columns are one block and the col2im adds run over whole rows
-            # (with the taps interleaved they run over Cg values at a time; at Cg = 32
-            # that made col2im 1.5x slower than the extra products cost).
-            per_tap = g > 1 or cg <= PER_TAP_MAX_CHANNELS
-            if not per_tap:  # one product per block: (rows, O) @ (O, kh*kw*C)
-                wt = self.w.reshape(o, cg, kh * kw).transpose(0, 2, 1).reshape(o, kh * kw * cg)
-            else:  # per group and tap: (G, 1, rows, O/G) @ (G, kh*kw, O/G, Cg)
-                wt = self.w.reshape(g, og, cg, kh * kw).transpose(0, 3, 1, 2)
-                gg = g2.reshape(m, g, og).transpose(1, 0, 2)[:, None]
-            for n0 in range(0, n, chunk):
-                n1 = min(n, n0 + chunk)
-                r0, r1 = n0 * ho * wo, n1 * ho * wo
-                if not per_tap:
-                    gc = buf[: (n1 - n0) * per].reshape(r1 - r0, kh * kw * cg)
-                    xp.matmul(g2[r0:r1], wt, out=gc)
-                    gc = gc.reshape(n1 - n0, ho, wo, 1, kh * kw, cg)
-                else:
-                    gc = buf[: (n1 - n0) * per].reshape(g, kh * kw, r1 - r0, cg)
-                    xp.matmul(gg[:, :, r0:r1], wt, out=gc)
-                    gc = gc.reshape(g, kh * kw, n1 - n0, ho, wo, cg).transpose(2, 3, 4, 0, 1, 5)
-                col2im(xp, gc, (n1 - n0, h, wd, c), (ho, wo), (kh, kw), stride, dilation, pads,
-                       g, out=gxh[n0:n1])  # fmt: skip
-            ws.give(buf)
-            gx = gxh.transpose(0, 3, 1, 2)
+            gx = _input_grad(xp, geo, self.ws, g2, self.w)
         return gx, gw, gb
-
-    def _weight_grad_from_blocks(self, xp: Any, g2: Any, has_b: bool) -> Any:
-        """``grad_out.T @ cols`` (``(1, O, K[+1])``) with the columns built again a few
-        samples at a time from the saved input, each block multiplied while in cache."""
-        x_shape, w_shape, (ho, wo), stride, pads, dilation, _, _, _ = self.geom
-        n = x_shape[0]
-        o, cg, kh, kw = w_shape
-        k = kh * kw * cg
-        kb = k + has_b
-        src, ws = self.src, self.ws
-        per = ho * wo * kb * g2.dtype.itemsize
-        chunk = _chunk(xp, n, per)
-        buf = ws.take(xp, (chunk * ho * wo, kb), g2.dtype)
-        if has_b:
-            buf[:, k] = 1
-        gwb = xp.zeros((o, kb), dtype=g2.dtype)
-        part = xp.empty((o, kb), dtype=g2.dtype)
-        for n0 in range(0, n, chunk):
-            n1 = min(n, n0 + chunk)
-            r0, r1 = n0 * ho * wo, n1 * ho * wo
-            blk = buf[: r1 - r0]
-            dst = blk.reshape(n1 - n0, ho, wo, 1, kb)[..., :k]
-            dst = dst.reshape(n1 - n0, ho, wo, 1, kh, kw, cg)
-            im2col(xp, src[n0:n1], dst, (ho, wo), (kh, kw), stride, dilation, 1)
-            xp.matmul(g2[r0:r1].T, blk, out=part)
-            gwb += part
-        ws.give(buf)
-        return gwb[None]
 
 
 class Conv1d(Conv2d):

@@ -34,75 +34,20 @@ with the gates stacked in PyTorch's order (LSTM: i, f, g, o; GRU: r, z, n).
 
 from __future__ import annotations
 
-import sys
-import threading
 from typing import Any
-
-import numpy as np
 
 from .._kernels import elementwise
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
+from ._workspace import default_workspace
 
 __all__ = [
-    "lstm_layer", "gru_layer", "rnn_layer", "lstm_cell", "gru_cell", "rnn_cell", "Workspace",
+    "lstm_layer", "gru_layer", "rnn_layer", "lstm_cell", "gru_cell", "rnn_cell",
 ]  # fmt: skip
 
 
-class Workspace:
-    """Large NumPy buffers handed out again once nothing else refers to them.
-
-    A training step allocates the same large buffers (gates, states, outputs)
-    over and over. Fresh memory of that size comes from the operating system
-    and is paid for in page faults on first touch, which on small machines
-    cost more than the arithmetic. ``empty`` returns a buffer of the asked
-    shape and dtype from the pool when the pool holds the only reference to
-    it (the graph that used it has been freed), else allocates one and keeps
-    it. Buffers smaller than ``min_bytes``, and CuPy arrays (CuPy pools its
-    own memory), are plain ``empty`` calls.
-
-    Parameters
-    ----------
-    max_arrays : int, default 64
-        Buffers tracked at most; beyond that the oldest free one is dropped.
-    min_bytes : int, default 65536
-    """
-
-    def __init__(self, max_arrays: int = 64, min_bytes: int = 1 << 16) -> None:
-        self.max_arrays = max_arrays
-        self.min_bytes = min_bytes
-        self._arrays: list = []
-        self._lock = threading.Lock()
-
-    def empty(self, xp: Any, shape: tuple, dtype: Any) -> Any:
-        """An uninitialised array of ``shape`` and ``dtype`` (from the pool when possible)."""
-        dtype = np.dtype(dtype)
-        small = int(np.prod(shape)) * dtype.itemsize < self.min_bytes
-        if xp is not np or small or not hasattr(sys, "getrefcount"):
-            return xp.empty(shape, dtype=dtype)
-        with self._lock:
-            arrays = self._arrays
-            free = [sys.getrefcount(arrays[i]) <= 2 for i in range(len(arrays))]
-            # (2 references: the pool's list and getrefcount's argument)
-            for i, a in enumerate(arrays):
-                if free[i] and a.shape == shape and a.dtype == dtype:
-                    return a
-            if len(arrays) >= self.max_arrays:  # drop the oldest free buffer, else the oldest
-                arrays.pop(free.index(True) if True in free else 0)
-            out = np.empty(shape, dtype=dtype)
-            self._arrays.append(out)
-            return out
-
-    def clear(self) -> None:
-        """Forget every pooled buffer (those in use stay alive with their users)."""
-        with self._lock:
-            self._arrays.clear()
-
-
-#: The pool the recurrent and attention ops draw their large buffers from.
-workspace = Workspace()
-_empty = workspace.empty
+_empty = default_workspace().empty  # large buffers from the shared pool (ops/_workspace.py)
 
 
 def _zeros(xp: Any, shape: tuple, dtype: Any) -> Any:
@@ -188,6 +133,96 @@ class _Recurrent(Function):
         return _empty(xp, self.x_shape, self.dtype)
 
 
+# ------------------------------------------------------------- the LSTM step
+def lstm_step(xp: Any, a: Any, c_prev: Any, c: Any, tc: Any, h: Any, tmp: Any) -> None:
+    """One LSTM step after its gate product, in place: the reference definition.
+
+    The GPU kernel ``glassnet_lstm_step`` (``glassnet/_kernels.py``) does the same float
+    operations in the same order, and the fake-CuPy stand-in of that kernel calls this
+    function, so the step is defined once in Python.
+
+    Parameters
+    ----------
+    a : ndarray, shape (4H, N)
+        Gate pre-activations in rows (o, i, f, g), the sigmoid rows (o, i, f) halved;
+        overwritten with the activations (``sigmoid(x) = 0.5 * tanh(x / 2) + 0.5``).
+    c_prev : ndarray, shape (H, N), or None
+        The previous cell state (None: zero).
+    c, tc, h : ndarray, shape (H, N)
+        Written: the cell state, ``tanh(c)`` and the hidden state ``o * tanh(c)``.
+    tmp : ndarray, shape (H, N)
+        Scratch.
+    """
+    n_h = a.shape[0] // 4
+    half = a.dtype.type(0.5)
+    xp.tanh(a, out=a)  # one tanh serves all four gates
+    sig = a[: 3 * n_h]
+    sig *= half
+    sig += half
+    o, i, f, g = a[:n_h], a[n_h : 2 * n_h], a[2 * n_h : 3 * n_h], a[3 * n_h :]
+    xp.multiply(i, g, out=c)
+    if c_prev is not None:
+        xp.multiply(f, c_prev, out=tmp)
+        c += tmp
+    xp.tanh(c, out=tc)
+    xp.multiply(o, tc, out=h)
+
+
+def lstm_step_grad(
+    xp: Any, dh: Any, g_out: Any, a: Any, tc: Any, c_prev: Any, dc: Any, d: Any, deriv: Any,
+    tmp: Any,
+) -> None:  # fmt: skip
+    """Backward of :func:`lstm_step`, in place: the reference definition.
+
+    The GPU kernel ``glassnet_lstm_step_grad`` restates it; its fake-CuPy stand-in
+    calls this function.
+
+    Parameters
+    ----------
+    dh : ndarray, shape (H, N)
+        Gradient of the step's hidden state from the step after; ``g_out`` (the
+        output's gradient at this step, any strides) is added to it in place.
+    a : ndarray, shape (4H, N)
+        The step's gate activations, rows (o, i, f, g).
+    tc : ndarray, shape (H, N)
+        ``tanh(c)`` of the step.
+    c_prev : ndarray, shape (H, N), or None
+    dc : ndarray, shape (H, N)
+        Gradient of the step's cell state from the step after; becomes the previous
+        step's (``dc * f``).
+    d : ndarray, shape (4H, N)
+        Written: the gradients of the gate pre-activations (o, i, f, g).
+    deriv, tmp : ndarray, shapes (4H, N) and (H, N)
+        Scratch.
+    """
+    n_h = a.shape[0] // 4
+    one = a.dtype.type(1)
+    xp.copyto(tmp, g_out)
+    dh += tmp
+    o, i, f, g = a[:n_h], a[n_h : 2 * n_h], a[2 * n_h : 3 * n_h], a[3 * n_h :]
+    d_o, d_i, d_f, d_g = d[:n_h], d[n_h : 2 * n_h], d[2 * n_h : 3 * n_h], d[3 * n_h :]
+    # h = o * tanh(c): d_o = dh * tanh(c), and dc += dh * o * (1 - tanh(c)^2)
+    xp.multiply(dh, tc, out=d_o)
+    xp.multiply(d_o, tc, out=tmp)
+    xp.subtract(dh, tmp, out=tmp)
+    tmp *= o
+    dc += tmp
+    # c = f * c_prev + i * g
+    xp.multiply(dc, g, out=d_i)
+    if c_prev is None:
+        d_f[...] = 0
+    else:
+        xp.multiply(dc, c_prev, out=d_f)
+    xp.multiply(dc, i, out=d_g)
+    # through the nonlinearities: sigmoid' = s (1 - s) on o, i, f; tanh' = 1 - g^2
+    xp.subtract(one, a[: 3 * n_h], out=deriv[: 3 * n_h])
+    deriv[: 3 * n_h] *= a[: 3 * n_h]
+    xp.multiply(g, g, out=deriv[3 * n_h :])
+    xp.subtract(one, deriv[3 * n_h :], out=deriv[3 * n_h :])
+    d *= deriv
+    dc *= f
+
+
 # --------------------------------------------------------------------- LSTM
 class LSTMLayer(_Recurrent):
     """One LSTM layer, one direction, all steps; see :func:`lstm_layer`."""
@@ -229,29 +264,15 @@ class LSTMLayer(_Recurrent):
                 xp.matmul(w[:, h:], z[0, h:], out=a)
             else:
                 xp.matmul(w, z[k], out=a)
+            c, tc = cs[k % c_slots], tcs[k % keep]
             if fused is not None:
-                c, tc = cs[k % c_slots], tcs[k % keep]
                 has_prev = dt.type(c_prev is not None)
                 fused(tmp if c_prev is None else c_prev, has_prev,
                       a[:h], a[h : 2 * h], a[2 * h : 3 * h], a[3 * h :], c, tc, z[k + 1, :h])  # fmt: skip
-                c_prev = c
-                continue
-            xp.tanh(a, out=a)
-            sig = a[: 3 * h]
-            sig *= half
-            sig += half
-            o, i, f, g = a[:h], a[h : 2 * h], a[2 * h : 3 * h], a[3 * h :]
-            c = cs[k % c_slots]
-            xp.multiply(i, g, out=c)
-            if c_prev is not None:
-                xp.multiply(f, c_prev, out=tmp)
-                c += tmp
-            tc = tcs[k % keep]
-            xp.tanh(c, out=tc)
-            if hb is None:
-                xp.multiply(o, tc, out=z[k + 1, :h])
+            elif hb is None:
+                lstm_step(xp, a, c_prev, c, tc, z[k + 1, :h], tmp)
             else:  # into scratch, then copied into the stack (see the module docstring)
-                xp.multiply(o, tc, out=hb)
+                lstm_step(xp, a, c_prev, c, tc, hb, tmp)
                 z[k + 1, :h] = hb
             c_prev = c
         for k, t in enumerate(_order(t_len, reverse)):
@@ -272,7 +293,6 @@ class LSTMLayer(_Recurrent):
         t_len, h, n = cs.shape
         i_size = self.x_shape[2]
         dt = cs.dtype
-        one = dt.type(1)
         need_w = nwi or nwh or nbi or nbh
         g_tm = _grad_time_major(xp, g_out, self.batch_first)
         w_hh_r = xp.ascontiguousarray(_rot_in(self.w_hh, h).T)  # (H, 4H); dgates rows (o, i, f, g)
@@ -292,41 +312,13 @@ class LSTMLayer(_Recurrent):
         fused = elementwise(xp, "glassnet_lstm_step_grad")  # a GPU: one kernel per step
         for k in range(t_len - 1, -1, -1):
             t = order[k]
+            a, c_prev = gates[k], (cs[k - 1] if k > 0 else self.c0)
             if fused is not None:
-                a = gates[k]
-                c_prev = cs[k - 1] if k > 0 else self.c0
                 has_prev = dt.type(c_prev is not None)
                 fused(dh, g_tm[t].T, tcs[k], a[:h], a[h : 2 * h], a[2 * h : 3 * h], a[3 * h :],
                       tmp if c_prev is None else c_prev, has_prev, dc, d_o, d_i, d_f, d_g)  # fmt: skip
-                self._step_products(xp, k, t, d, dh, dw, dw_step, dx_tm, w_ih_r, w_hh_r,
-                                    need_w, nx, nh0, skip_h0)  # fmt: skip
-                continue
-            xp.copyto(tmp, g_tm[t].T)
-            dh += tmp
-            a = gates[k]
-            o, i, f, g = a[:h], a[h : 2 * h], a[2 * h : 3 * h], a[3 * h :]
-            tc = tcs[k]
-            # h = o * tanh(c): d_o = dh * tanh(c), and dc += dh * o * (1 - tanh(c)^2)
-            xp.multiply(dh, tc, out=d_o)
-            xp.multiply(d_o, tc, out=tmp)
-            xp.subtract(dh, tmp, out=tmp)
-            tmp *= o
-            dc += tmp
-            # c = f * c_prev + i * g
-            xp.multiply(dc, g, out=d_i)
-            c_prev = cs[k - 1] if k > 0 else self.c0
-            if c_prev is None:
-                d_f[...] = 0
             else:
-                xp.multiply(dc, c_prev, out=d_f)
-            xp.multiply(dc, i, out=d_g)
-            # through the nonlinearities: sigmoid' = s (1 - s) on o, i, f; tanh' = 1 - g^2
-            xp.subtract(one, a[: 3 * h], out=deriv[: 3 * h])
-            deriv[: 3 * h] *= a[: 3 * h]
-            xp.multiply(g, g, out=deriv[3 * h :])
-            xp.subtract(one, deriv[3 * h :], out=deriv[3 * h :])
-            d *= deriv
-            dc *= f
+                lstm_step_grad(xp, dh, g_tm[t].T, a, tcs[k], c_prev, dc, d, deriv, tmp)
             self._step_products(xp, k, t, d, dh, dw, dw_step, dx_tm, w_ih_r, w_hh_r,
                                 need_w, nx, nh0, skip_h0)  # fmt: skip
         g_wi = _rot_out(dw[:, h : h + i_size], h) if nwi else None

@@ -1,10 +1,13 @@
 """NumPy stand-ins for the CUDA kernels glassnet compiles with ``cupy.ElementwiseKernel``.
 
 Each takes the kernel's arguments in order, inputs first, as NumPy arrays or
-scalars, and updates the outputs in place. They restate the kernel's formula,
-so the fake GPU path checks how glassnet calls the kernel (argument order,
-scalar dtypes, in-place outputs); the real kernels are checked against the CPU
-path by the ``gpu``-marked tests on a machine with a GPU.
+scalars, and updates the outputs in place. The LSTM step and col2im stand-ins
+call glassnet's own NumPy code (``glassnet.ops.rnn.lstm_step``/``lstm_step_grad``,
+``glassnet.ops._im2col.col2im``), the one Python definition the CUDA source
+restates; Adam's restates the kernel's formula. So the fake GPU path checks how
+glassnet calls the kernel (argument order, scalar dtypes, in-place outputs);
+the real kernels are checked against the CPU path by the ``gpu``-marked tests
+on a machine with a GPU.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from glassnet.ops._im2col import col2im
+from glassnet.ops.rnn import lstm_step, lstm_step_grad
 
 
 def _adam(g, shrink, sign, l2, omb1, beta2, omb2, denom_scale, denom_eps, apply, p, m, v):
@@ -33,38 +39,37 @@ def _adam(g, shrink, sign, l2, omb1, beta2, omb2, denom_scale, denom_eps, apply,
 KERNELS: dict[str, Callable[..., Any]] = {"glassnet_adam": _adam}
 
 
+def _gate_block(o, ig, f, g):
+    """The four gates as the one (4H, N) block the NumPy path works on (rows o, i, f, g)."""
+    return np.concatenate([o, ig, f, g])
+
+
+def _scatter(block, parts):
+    n_h = parts[0].shape[0]
+    for k, part in enumerate(parts):
+        part[...] = block[k * n_h : (k + 1) * n_h]
+
+
 def _lstm_step(c_prev, has_prev, o, ig, f, g, c, tc, h):
-    half = o.dtype.type(0.5)
-    for gate in (o, ig, f):
-        gate[...] = np.tanh(gate) * half + half
-    g[...] = np.tanh(g)
-    cc = ig * g
-    if has_prev != 0:
-        cc = cc + f * c_prev
-    c[...] = cc
-    tc[...] = np.tanh(cc)
-    h[...] = o * tc
+    a = _gate_block(o, ig, f, g)
+    lstm_step(np, a, c_prev if has_prev != 0 else None, c, tc, h, np.empty_like(c))
+    _scatter(a, (o, ig, f, g))
 
 
 def _lstm_step_grad(dh, g_out, tc, o, ig, f, g, c_prev, has_prev, dc, d_o, d_i, d_f, d_g):
-    one = o.dtype.type(1)
-    dhv = dh + g_out
-    dov = dhv * tc
-    dcv = dc + (dhv - dov * tc) * o
-    dfv = dcv * c_prev if has_prev != 0 else np.zeros_like(dcv)
-    d_o[...] = dov * ((one - o) * o)
-    d_i[...] = (dcv * g) * ((one - ig) * ig)
-    d_f[...] = dfv * ((one - f) * f)
-    d_g[...] = (dcv * ig) * (one - g * g)
-    dc[...] = dcv * f
+    a = _gate_block(o, ig, f, g)
+    d = np.empty_like(a)
+    prev = c_prev if has_prev != 0 else None
+    # dh is an input of the kernel: the reference adds g_out to a copy
+    lstm_step_grad(np, dh.copy(), g_out, a, tc, prev, dc, d, np.empty_like(a), np.empty_like(dc))
+    _scatter(d, (d_o, d_i, d_f, d_g))
 
 
 KERNELS.update(glassnet_lstm_step=_lstm_step, glassnet_lstm_step_grad=_lstm_step_grad)
 
 
 def _col2im(gc, h, w, c, ho, wo, kh, kw, sh, sw, dh, dw, pt, pl, cg, gx):
-    from glassnet.ops._im2col import col2im  # the CPU code: the kernel must agree with it
-
+    # the CPU code: the kernel must agree with it
     n = gx.shape[0]
     pads = (int(pt), 0, int(pl), 0)  # col2im reads the leading pads only
     col2im(np, gc, (n, int(h), int(w), int(c)), (int(ho), int(wo)), (int(kh), int(kw)),

@@ -10,7 +10,8 @@ import pytest
 
 import glassnet as gn
 import glassnet.ops.conv as conv_mod
-from glassnet.ops._im2col import Workspace, conv_out_size
+from glassnet.ops._im2col import conv_out_size
+from glassnet.ops._workspace import Workspace
 from glassnet.ops.conv import conv1d, conv2d
 from glassnet.testing import check_against_torch, check_gradients
 

@@ -7,6 +7,7 @@ import pytest
 
 import glassnet as gn
 from glassnet.ops import rnn as R
+from glassnet.ops._workspace import Workspace
 from glassnet.testing import check_against_torch, check_gradients
 
 T, N, I, H = 4, 3, 2, 3
@@ -228,7 +229,7 @@ def test_error_empty_sequence():
 
 # ---------------------------------------------------------------- workspace
 def test_workspace_reuses_only_free_buffers():
-    ws = R.Workspace(max_arrays=3, min_bytes=1024)
+    ws = Workspace(max_arrays=3, min_bytes=1024)
     a = ws.empty(np, (64, 64), np.float32)
     b = ws.empty(np, (64, 64), np.float32)
     busy = b is not a  # a is still held here
@@ -249,7 +250,7 @@ def test_workspace_reuses_only_free_buffers():
 
 
 def test_workspace_evicts_beyond_its_size():
-    ws = R.Workspace(max_arrays=2, min_bytes=8)
+    ws = Workspace(max_arrays=2, min_bytes=8)
     held = ws.empty(np, (10,), np.float64)
     ws.empty(np, (11,), np.float64)  # dropped at once: free
     last = ws.empty(np, (12,), np.float64)

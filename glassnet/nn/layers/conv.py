@@ -9,7 +9,8 @@ import numpy as np
 
 from ..._validate import is_int
 from ...backend import default_dtype
-from ...ops._im2col import Workspace, pair, resolve_conv_padding
+from ...ops._im2col import pair, resolve_conv_padding
+from ...ops._workspace import Workspace
 from ...ops.conv import conv1d, conv2d, conv_output_shape
 from ...tensor import Tensor
 from .. import init
@@ -53,7 +54,7 @@ class _ConvBase(Module):
             self.bias = Parameter(np.empty((out_channels,), dtype=dt))
         else:
             self.register_parameter("bias", None)
-        # column buffers reused from one step to the next (see glassnet.ops._im2col.Workspace)
+        # column buffers reused from one step to the next (see glassnet.ops._workspace.Workspace)
         self.workspace = Workspace()
         self.reset_parameters()
 
