@@ -15,10 +15,19 @@ from typing import IO, Any
 
 import numpy as np
 
+from ..data import datasets
 from ..data.dataset import TensorDataset, random_split
 from ..data.transforms import Compose, RandomCrop, RandomHorizontalFlip, Transform
+from ..explain import demo_explanations
+from ..io.checkpoint import load_checkpoint
+from ..models.registry import get_model_spec, to_layout
+from ..nn.parallel import DataParallel
+from ..random import manual_seed
+from ..train import ConfusionMatrix, TrainingInterrupted, evaluate, fit
 from ..train.loop import resolve_optimizer
+from ..train.runs import RunFolder, default_run_name
 from .options import DATASETS, TrainConfig, UsageError
+from .ranks import main_first
 from .train_steps import (
     RunContext,
     announce,
@@ -46,8 +55,6 @@ LOSS = "cross_entropy"
 # ---------------------------------------------------------------------------- data
 def load_split(data: str, split: str, *, download: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """``(x (N, 1, 28, 28) float32, y (N,) int64)`` of ``data``'s ``split`` ("train"/"test")."""
-    from ..data import datasets
-
     if data not in DATASETS:
         raise UsageError(f"--data: expected one of {', '.join(DATASETS)}, got {data!r}")
     fn, kwargs = DATASETS[data]
@@ -57,8 +64,6 @@ def load_split(data: str, split: str, *, download: bool = True) -> tuple[np.ndar
 
 
 def class_names(data: str) -> list[str]:
-    from ..data import datasets
-
     if DATASETS[data][0] == "fashion_mnist":
         return list(datasets.FASHION_MNIST_CLASSES)
     return list(datasets.MNIST_CLASSES)
@@ -93,9 +98,6 @@ def complete_config(config: TrainConfig) -> TrainConfig:
     UsageError
         ``hidden`` or ``dropout`` was given for a model that does not take it.
     """
-    from ..models.registry import get_model_spec
-    from ..train.runs import default_run_name
-
     spec = get_model_spec(config.model)
     changes: dict[str, Any] = {}
     for key in ("hidden", "dropout"):
@@ -119,8 +121,6 @@ def _model_options(config: Mapping[str, Any]) -> dict[str, Any]:
 
 def build_model(config: TrainConfig | Mapping[str, Any], num_classes: int) -> tuple[Any, str]:
     """The configured model and its input layout (``config``: a TrainConfig or a run's record)."""
-    from ..models.registry import get_model_spec
-
     options = config.to_dict() if isinstance(config, TrainConfig) else config
     spec = get_model_spec(options["model"])
     return spec.build(num_classes=num_classes, **_model_options(options)), spec.layout
@@ -162,21 +162,17 @@ class TrainingData:
 # The steps of train_run, in order; each does one thing.
 def _settle_config(config: TrainConfig, world: Any) -> TrainConfig:
     """The completed configuration, one for all ranks (rank 0's seed and name); seeds glassnet."""
-    import glassnet as gn
-
     if isinstance(config, Mapping):  # a plain dict of options (older callers)
         config = TrainConfig(**config)
     config = complete_config(config)
     if world.size > 1:  # as JSON
         config = TrainConfig(**world.broadcast_object(config.to_dict()))
-    gn.manual_seed(config.seed)
+    manual_seed(config.seed)
     return config
 
 
 def _load_arrays(ctx: RunContext, download: bool) -> tuple[Any, Any]:
     """``((x_train, y_train), (x_test, y_test))`` of the configured data set (rank 0 first)."""
-    from .ranks import main_first
-
     data = ctx.config.data
 
     def load() -> tuple[Any, Any]:
@@ -197,8 +193,6 @@ def _build_model_on_device(config: TrainConfig, num_classes: int) -> tuple[Any, 
 
 def _prepare_data(config: TrainConfig, arrays: tuple[Any, Any], layout: str) -> TrainingData:
     """The arrays in the model's layout, the training split divided for validation."""
-    from ..models.registry import to_layout
-
     (x_train, y_train), (x_test, y_test) = arrays
     fraction = config.val_split
     train_set, val_set = random_split(
@@ -229,8 +223,6 @@ def _train(
     point: Any,
 ) -> Any:
     """``fit`` as configured; the History."""
-    from ..train import fit
-
     config = ctx.config
     optimizer, scheduler = optim
     return fit(
@@ -252,8 +244,6 @@ def _train(
 
 def _test_best(ctx: RunContext, model: Any, data: TrainingData, run: Any, best: Any) -> dict:
     """The best epoch's weights (when there is one) on the test split."""
-    from ..io.checkpoint import load_checkpoint
-
     if best is not None:
         load_checkpoint(run.file(run.BEST), model=model, restore_rng=False)
     return _test_results(
@@ -326,8 +316,6 @@ def train_run(
     TrainingInterrupted
         After Ctrl-C / SIGTERM, once the state is saved and the resume command printed.
     """
-    from ..train import TrainingInterrupted
-
     ctx = run_context(config, out, verbose, distributed)
     ctx.config = _settle_config(config, ctx.world)
     arrays = _load_arrays(ctx, download)
@@ -371,8 +359,6 @@ def train_run(
 
 def sliced(model: Any, threads: int) -> Any:
     """``model`` run on slices of each batch in ``threads`` threads (itself for one thread)."""
-    from ..nn.parallel import DataParallel
-
     return DataParallel(model, threads=threads) if threads > 1 else model
 
 
@@ -380,8 +366,6 @@ def _test_results(
     model: Any, x: Any, y: Any, num_classes: int, *, batch_size: int, threads: int = 1
 ) -> dict[str, Any]:
     """``loss``, ``accuracy`` and ``confusion_matrix`` of ``model`` on ``(x, y)``, in one pass."""
-    from ..train import ConfusionMatrix, evaluate
-
     metrics = ("accuracy", ConfusionMatrix(num_classes))
     return evaluate(
         sliced(model, threads), (x, y), loss=LOSS, metrics=metrics, batch_size=batch_size
@@ -403,8 +387,6 @@ def _explanations(
         if len(picks) == count:
             break
     try:
-        from ..explain import demo_explanations
-
         paths = demo_explanations(
             model, np.asarray(images)[picks], labels[picks], run.file("explain"), names,
             layout=layout,
@@ -428,9 +410,6 @@ def checkpoint_source(
     checkpoint file written by ``glassnet train`` carries its configuration
     in ``extra["config"]``.
     """
-    from ..io.checkpoint import load_checkpoint
-    from ..train.runs import RunFolder
-
     if (run_dir is None) == (checkpoint is None):
         raise UsageError(f"{who}: give exactly one of --run RUN_FOLDER or --checkpoint FILE")
     if run_dir is not None:
@@ -502,8 +481,6 @@ def load_trained(
     data : str, optional
         A name of :data:`~glassnet.cli.options.DATASETS` (default: the run's).
     """
-    from ..io.checkpoint import load_checkpoint
-
     config, path = checkpoint_source(who, run_dir, checkpoint, which)
     data = data or config.get("data")
     if data not in DATASETS:
@@ -546,8 +523,6 @@ def evaluate_checkpoint(
         ``loss``, ``accuracy``, ``confusion_matrix`` (ndarray, shape (C, C)) and
         ``checkpoint`` (the file read).
     """
-    from ..models.registry import to_layout
-
     out = out if out is not None else sys.stdout
     t = load_trained("evaluate", run_dir=run_dir, checkpoint=checkpoint, which=which, data=data)
     model, names = t.model, t.class_names

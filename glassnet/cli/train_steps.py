@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from .. import __version__
+from ..nn.regularization import L1L2
+from ..optim import lr_scheduler as S
+from ..train import EarlyStopping, RunLogger
+from ..train.resume import read_resume_point
+from ..train.runs import RunFolder
 from .options import TrainConfig
+from .ranks import Discard, command_world, on_main
 
 __all__ = [
     "RunContext", "run_context", "build_scheduler", "build_regularizer", "run_record",
@@ -27,8 +33,6 @@ __all__ = [
 
 
 def build_scheduler(config: TrainConfig, optimizer: Any) -> Any:
-    from ..optim import lr_scheduler as S
-
     kind, epochs = config.schedule, config.epochs
     if kind == "cosine":
         return S.CosineAnnealingLR(optimizer, T_max=epochs)
@@ -42,8 +46,6 @@ def build_scheduler(config: TrainConfig, optimizer: Any) -> Any:
 def build_regularizer(config: TrainConfig) -> Any:
     if not (config.l1 or config.l2):
         return None
-    from ..nn.regularization import L1L2
-
     return L1L2(l1=config.l1, l2=config.l2)
 
 
@@ -90,10 +92,6 @@ class RunContext:
 
 def resume_run(ctx: RunContext, path: str) -> tuple[Any, Any]:
     """The run folder to continue and its resume point (None before its first checkpoint)."""
-    from ..train.resume import read_resume_point
-    from ..train.runs import RunFolder
-    from .ranks import on_main
-
     run = RunFolder.open(path)
     point = read_resume_point(run.file(run.LAST)) if os.path.isfile(run.file(run.LAST)) else None
 
@@ -107,8 +105,6 @@ def resume_run(ctx: RunContext, path: str) -> tuple[Any, Any]:
 
 def create_run(ctx: RunContext, command: str, sizes: Mapping[str, int]) -> Any:
     """A new run folder (rank 0 creates it and writes ``config.toml``); its name goes in the config."""
-    from ..train.runs import RunFolder
-    from .ranks import on_main
 
     def create() -> str:
         new = RunFolder.create(ctx.config.runs_dir, ctx.config.name)
@@ -153,8 +149,6 @@ def announce_resume(ctx: RunContext, run: Any, point: Any) -> None:
 
 def run_callbacks(config: TrainConfig, run: Any) -> tuple[Any, list[Any]]:
     """The run logger (metrics, checkpoints into ``run``) and early stopping when asked."""
-    from ..train import EarlyStopping, RunLogger
-
     logger = RunLogger(run, monitor=config.monitor, config=config.to_dict())
     callbacks: list[Any] = [logger]
     if config.early_stopping:
@@ -191,8 +185,6 @@ def run_context(
     config: TrainConfig, out: IO[str] | None, verbose: int, distributed: bool
 ) -> RunContext:
     """The world of ``--distributed``; output and progress on rank 0 only."""
-    from .ranks import Discard, command_world
-
     world = command_world(distributed)
     if not world.is_main:
         return RunContext(config, world, Discard(), 0, distributed)

@@ -33,6 +33,7 @@ import numpy as np
 
 from .. import random as _random
 from ..distributed.sampler import DistributedBatchSampler
+from ..io.checkpoint import load_checkpoint
 from .callbacks.base import Callback, CallbackList
 from .interrupt import TrainingInterrupted
 from .logs import EpochStats
@@ -85,8 +86,6 @@ def read_resume_point(source: Any) -> ResumePoint:
         The checkpoint holds no trainer state (weights-only files, checkpoints
         written outside ``fit``) or one of a newer layout.
     """
-    from ..io.checkpoint import load_checkpoint
-
     if isinstance(source, ResumePoint):
         return source
     path = _checkpoint_path(source)

@@ -23,6 +23,8 @@ import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from ..distributed.data_parallel import DataParallel
+from ..nn.parallel import DataParallel as ThreadParallel
 from ..nn.utils import clip_grad_norm_, clip_grad_value_, get_total_norm
 from ..ops._parallel import num_threads as get_num_threads
 from ..ops._parallel import set_num_threads
@@ -404,20 +406,18 @@ class Trainer(Resumable, ShardedData):
     def _parallel(self) -> Iterator[None]:
         """Wrap the model for MPI ranks and threads while training; the signal guard too."""
         if self.distributed:
-            from ..distributed.data_parallel import DataParallel
-
             self.dp = DataParallel(self.model, self.world)  # rank 0's weights everywhere
         threads_before = get_num_threads()
         if self.threads > 1:
-            from ..nn.parallel import DataParallel as ThreadParallel
-
             self._runner = ThreadParallel(self.model, threads=self.threads)
             set_num_threads(self.threads)  # the optimizer's update over the threads too
         with self._guard, _restore_threads(threads_before):
             yield
 
-    def _begin_epoch(self, epoch: int, loaders: tuple[Any, Any], callbacks: CallbackList,
-                     resumed_mid: bool) -> None:  # fmt: skip
+    def _begin_epoch(
+        self, epoch: int, loaders: tuple[Any, Any], callbacks: CallbackList, resumed_mid: bool
+    ) -> None:
+        """Set the loaders' epoch; a fresh epoch empties the sums, a resumed one keeps its clock."""
         self.epoch = epoch
         for dl in loaders:
             if dl is not None and hasattr(dl, "set_epoch"):
