@@ -279,8 +279,8 @@ def train_run(
 ) -> dict[str, Any]:
     """Train as configured, writing the run folder; return a summary.
 
-    The steps: settle the configuration (model defaults, seed, name), load the
-    data, build the model, split the data, build the optimizer and scheduler,
+    The steps: settle the configuration (model defaults, seed, name), build the
+    model, load the data and split it, build the optimizer and scheduler,
     open the run folder (new, or the one to resume), train, test the best
     weights, write the report and print the summary.
 
@@ -318,8 +318,8 @@ def train_run(
     """
     ctx = run_context(config, out, verbose, distributed)
     ctx.config = _settle_config(config, ctx.world)
-    arrays = _load_arrays(ctx, download)
     model, layout = _build_model_on_device(ctx.config, len(class_names(ctx.config.data)))
+    arrays = _load_arrays(ctx, download)  # after the model: its errors come before a download
     data = _prepare_data(ctx.config, arrays, layout)
     optim = _build_optimizer(ctx.config, model)
     if resume is not None:
