@@ -5,6 +5,9 @@ command-line flag and for its key in a ``--config`` TOML file, so both give
 the same one-line errors. Precedence: built-in defaults < the model's defaults
 (``hidden``, ``dropout``) < the config file < flags. ``--resume RUN`` reads
 ``RUN/config.toml`` instead and accepts only the flags in :data:`RESUME_OVERRIDES`.
+:class:`TrainConfig` is the resolved configuration as one typed object: a
+frozen dataclass whose fields, types and defaults come from
+:data:`TRAIN_OPTIONS` (defaults are stated there only).
 ``glassnet evaluate``, ``glassnet explain`` and ``glassnet predict`` share
 :func:`add_trained_model_arguments`.
 """
@@ -12,6 +15,7 @@ the same one-line errors. Precedence: built-in defaults < the model's defaults
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,8 +29,8 @@ from ..train.loop import OPTIMIZERS
 from ..train.runs import RunFolder
 
 __all__ = [
-    "UsageError", "Option", "TRAIN_OPTIONS", "DATASETS", "SCHEDULES", "RESUME_OVERRIDES",
-    "resolve_config", "resume_config", "add_trained_model_arguments",
+    "UsageError", "Option", "TRAIN_OPTIONS", "TrainConfig", "DATASETS", "SCHEDULES",
+    "RESUME_OVERRIDES", "resolve_config", "resume_config", "add_trained_model_arguments",
 ]  # fmt: skip
 
 #: ``--data`` names -> (loader function in glassnet.data.datasets, its keyword arguments).
@@ -236,6 +240,76 @@ TRAIN_OPTIONS: tuple[Option, ...] = (
 
 OPTIONS_BY_KEY = {o.key: o for o in TRAIN_OPTIONS}
 
+
+class _ConfigMethods:
+    """What :class:`TrainConfig` does besides holding the options (its fields come from the table)."""
+
+    def __post_init__(self) -> None:
+        for opt in TRAIN_OPTIONS:  # the validators take their own output back unchanged
+            value = getattr(self, opt.key)
+            if value is not None:
+                object.__setattr__(self, opt.key, opt.check(opt.key, value))
+
+    def __getitem__(self, key: str) -> Any:
+        """The option ``key`` (read access as on the dict a configuration used to be)."""
+        if key not in OPTIONS_BY_KEY:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        """A copy with ``changes`` (validated like the rest)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The options that are set, in table order: what ``config.toml`` holds (TOML has no null)."""
+        return {
+            o.key: getattr(self, o.key) for o in TRAIN_OPTIONS if getattr(self, o.key) is not None
+        }
+
+    def fit_options(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`glassnet.train.fit` this configuration fixes.
+
+        The objects built from it (optimizer, scheduler, regularizer,
+        augmentation, callbacks) come from :mod:`glassnet.cli.pipeline`'s steps.
+        """
+        return {
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "seed": self.seed,
+            "clip_grad_norm": self.clip_grad_norm,
+            "checkpoint_every": self.checkpoint_every or None,  # 0: at epoch ends only
+            "threads": self.threads,
+        }
+
+
+def _field(opt: Option) -> tuple[str, Any, Any]:
+    """A dataclass field for ``opt``: typed by what its validator returns, defaulting to its default."""
+    kind = getattr(opt.check, "__annotations__", {}).get("return", "Any")
+    if opt.default is None:
+        kind = f"{kind} | None"
+    return opt.key, kind, dataclasses.field(default=opt.default)
+
+
+TrainConfig = dataclasses.make_dataclass(
+    "TrainConfig", [_field(o) for o in TRAIN_OPTIONS], bases=(_ConfigMethods,), frozen=True
+)
+TrainConfig.__module__ = __name__
+TrainConfig.__doc__ = """The options of a training run, validated: one field per :data:`TRAIN_OPTIONS` entry.
+
+Fields, types and defaults come from the table, so an option is added in one
+place. Building one runs every given value through its option's validator
+(a :class:`UsageError` names the flag); ``config.lr``, ``config["lr"]``,
+:meth:`replace`, :meth:`to_dict` (the ``config.toml`` form) and
+:meth:`fit_options` (what it fixes of :func:`glassnet.train.fit`).
+``hidden``, ``dropout``, ``seed`` and ``name`` may be None until
+:func:`glassnet.cli.pipeline.complete_config` fills them.
+
+Examples
+--------
+>>> TrainConfig(epochs=3).to_dict()["epochs"]
+3
+"""
+
 #: Options ``--resume`` accepts: they extend a run or change how often it saves, not what it computes.
 RESUME_OVERRIDES = ("epochs", "checkpoint_every", "device", "threads")
 
@@ -267,27 +341,27 @@ def load_config_file(path: str) -> dict[str, Any]:
     return out
 
 
-def resolve_config(flags: Mapping[str, Any], config_file: str | None = None) -> dict[str, Any]:
+def resolve_config(flags: Mapping[str, Any], config_file: str | None = None) -> TrainConfig:
     """Defaults, then the config file, then the flags that were given (not None).
 
     Returns
     -------
-    dict
-        Every option key; ``hidden``/``dropout``/``seed``/``name`` may still be
-        None (filled from the model and the run by the caller).
+    TrainConfig
+        ``hidden``/``dropout``/``seed``/``name`` may still be None (filled
+        from the model and the run by the caller).
     """
-    config = {o.key: o.default for o in TRAIN_OPTIONS}
+    config: dict[str, Any] = {}
     if config_file is not None:
         config.update(load_config_file(config_file))
     for key, value in flags.items():
         if value is not None and key in OPTIONS_BY_KEY:
             config[key] = OPTIONS_BY_KEY[key].check(key, value)
-    return config
+    return TrainConfig(**config)
 
 
 def resume_config(
     run_dir: str, flags: Mapping[str, Any], config_file: str | None = None
-) -> dict[str, Any]:
+) -> TrainConfig:
     """The configuration to continue the run in ``run_dir`` with: its ``config.toml`` plus
     the flags of :data:`RESUME_OVERRIDES` (``--epochs`` to extend it, ``--checkpoint-every``).
 

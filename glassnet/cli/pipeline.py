@@ -9,22 +9,44 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
 import numpy as np
 
-from .. import __version__
+from ..data import datasets
 from ..data.dataset import TensorDataset, random_split
 from ..data.transforms import Compose, RandomCrop, RandomHorizontalFlip, Transform
+from ..explain import demo_explanations
+from ..io.checkpoint import load_checkpoint
+from ..models.registry import get_model_spec, to_layout
+from ..nn.parallel import DataParallel
+from ..random import manual_seed
+from ..train import ConfusionMatrix, TrainingInterrupted, evaluate, fit
 from ..train.loop import resolve_optimizer
-from .options import DATASETS, UsageError
+from ..train.runs import RunFolder, default_run_name
+from .options import DATASETS, TrainConfig, UsageError
+from .ranks import main_first
+from .train_steps import (
+    RunContext,
+    announce,
+    announce_resume,
+    build_regularizer,
+    build_scheduler,
+    create_run,
+    print_summary,
+    report_interrupt,
+    resume_command,
+    resume_run,
+    run_callbacks,
+    run_context,
+)
 
 __all__ = [
     "load_split", "class_names", "build_model", "checkpoint_source", "TrainedModel",
     "load_trained", "train_run", "evaluate_checkpoint", "LayoutAugment", "resume_command",
+    "complete_config", "TrainingData",
 ]  # fmt: skip
 
 LOSS = "cross_entropy"
@@ -33,8 +55,6 @@ LOSS = "cross_entropy"
 # ---------------------------------------------------------------------------- data
 def load_split(data: str, split: str, *, download: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """``(x (N, 1, 28, 28) float32, y (N,) int64)`` of ``data``'s ``split`` ("train"/"test")."""
-    from ..data import datasets
-
     if data not in DATASETS:
         raise UsageError(f"--data: expected one of {', '.join(DATASETS)}, got {data!r}")
     fn, kwargs = DATASETS[data]
@@ -44,8 +64,6 @@ def load_split(data: str, split: str, *, download: bool = True) -> tuple[np.ndar
 
 
 def class_names(data: str) -> list[str]:
-    from ..data import datasets
-
     if DATASETS[data][0] == "fashion_mnist":
         return list(datasets.FASHION_MNIST_CLASSES)
     return list(datasets.MNIST_CLASSES)
@@ -72,99 +90,184 @@ class LayoutAugment(Transform):
 
 
 # --------------------------------------------------------------------- training
-def _scheduler(config: Mapping[str, Any], optimizer: Any) -> Any:
-    from ..optim import lr_scheduler as S
+def complete_config(config: TrainConfig) -> TrainConfig:
+    """Fill what depends on the model and the moment: hidden/dropout defaults, seed, name.
 
-    kind, epochs = config["schedule"], config["epochs"]
-    if kind == "cosine":
-        return S.CosineAnnealingLR(optimizer, T_max=epochs)
-    if kind == "step":
-        return S.StepLR(optimizer, step_size=max(1, epochs // 3), gamma=0.1)
-    if kind == "plateau":
-        return S.ReduceLROnPlateau(optimizer, factor=0.5, patience=1)
-    return None
-
-
-def _regularizer(config: Mapping[str, Any]) -> Any:
-    if not (config["l1"] or config["l2"]):
-        return None
-    from ..nn.regularization import L1L2
-
-    return L1L2(l1=config["l1"], l2=config["l2"])
-
-
-def complete_config(config: dict[str, Any]) -> dict[str, Any]:
-    """Fill what depends on the model and the moment: hidden/dropout defaults, seed, name."""
-    from ..models.registry import get_model_spec
-    from ..train.runs import default_run_name
-
-    spec = get_model_spec(config["model"])
+    Raises
+    ------
+    UsageError
+        ``hidden`` or ``dropout`` was given for a model that does not take it.
+    """
+    spec = get_model_spec(config.model)
+    changes: dict[str, Any] = {}
     for key in ("hidden", "dropout"):
-        if config.get(key) is None:
-            if key in spec.defaults:
-                config[key] = spec.defaults[key]
-            else:
-                config.pop(key, None)
+        if config[key] is None:
+            changes[key] = spec.defaults.get(key)
         elif key not in spec.options:
             raise UsageError(
                 f"--{key}: model {spec.name!r} does not take it (it takes: "
                 f"{', '.join(spec.options) or 'no options'})"
             )
-    if config.get("seed") is None:
-        config["seed"] = int(np.random.default_rng().integers(0, 2**31 - 1))
-    if config.get("name") is None:
-        config["name"] = default_run_name(config["model"])
-    for key in [k for k, v in config.items() if v is None]:  # options left off (TOML has no null)
-        del config[key]
-    return config
+    if config.seed is None:
+        changes["seed"] = int(np.random.default_rng().integers(0, 2**31 - 1))
+    if config.name is None:
+        changes["name"] = default_run_name(config.model)
+    return config.replace(**changes)
 
 
 def _model_options(config: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: config[k] for k in ("hidden", "dropout") if k in config}
+    return {k: config[k] for k in ("hidden", "dropout") if config.get(k) is not None}
 
 
-def build_model(config: Mapping[str, Any], num_classes: int) -> tuple[Any, str]:
-    """The configured model and its input layout."""
-    from ..models.registry import get_model_spec
-
-    spec = get_model_spec(config["model"])
-    return spec.build(num_classes=num_classes, **_model_options(config)), spec.layout
-
-
-def _run_record(
-    config: Mapping[str, Any], command: str, sizes: Mapping[str, int], world: Any
-) -> dict:
-    """What ``config.toml`` holds: the options and a ``[run]`` table recording how the run was made."""
-    return {
-        **config,
-        "run": {
-            "command": command,
-            "glassnet_version": __version__,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            **sizes,
-            "ranks": world.size,
-        },
-    }
+def build_model(config: TrainConfig | Mapping[str, Any], num_classes: int) -> tuple[Any, str]:
+    """The configured model and its input layout (``config``: a TrainConfig or a run's record)."""
+    options = config.to_dict() if isinstance(config, TrainConfig) else config
+    spec = get_model_spec(options["model"])
+    return spec.build(num_classes=num_classes, **_model_options(options)), spec.layout
 
 
-def _resume_record(run: Any, config: Mapping[str, Any], world: Any) -> None:
-    """Rewrite ``config.toml`` for a resumed run: new ``epochs``/``checkpoint_every``, a ``resumed`` entry."""
-    record = run.read_config()
-    table = dict(record.get("run") or {})
-    table["resumed"] = [*table.get("resumed", []), time.strftime("%Y-%m-%dT%H:%M:%S%z")]
-    table["ranks"] = world.size
-    run.write_config({**config, "run": table})
+@dataclass(frozen=True)
+class TrainingData:
+    """A run's data in the model's layout.
+
+    Attributes
+    ----------
+    train_set, val_set : Dataset
+        The training split, divided by ``val_split``.
+    x_test : ndarray
+        Test inputs in the model's layout; ``y_test`` (N,) their classes.
+    images_test : ndarray, shape (N, 1, 28, 28)
+        The same test inputs as images (for explanations).
+    class_names : list of str
+    layout : {"flat", "image", "rows"}
+    """
+
+    train_set: Any
+    val_set: Any
+    x_test: Any
+    y_test: Any
+    images_test: Any
+    class_names: list[str]
+    layout: str
+
+    def sizes(self) -> dict[str, int]:
+        """Samples per split, as ``config.toml``'s ``[run]`` table records them."""
+        return {
+            "train_samples": len(self.train_set),
+            "val_samples": len(self.val_set),
+            "test_samples": len(self.x_test),
+        }
 
 
-def resume_command(path: str, ranks: int) -> str:
-    """The command that continues the run in ``path``."""
-    if ranks > 1:
-        return f"mpiexec -n {ranks} glassnet train --resume {path} --distributed"
-    return f"glassnet train --resume {path}"
+# The steps of train_run, in order; each does one thing.
+def _settle_config(config: TrainConfig, world: Any) -> TrainConfig:
+    """The completed configuration, one for all ranks (rank 0's seed and name); seeds glassnet."""
+    if isinstance(config, Mapping):  # a plain dict of options (older callers)
+        config = TrainConfig(**config)
+    config = complete_config(config)
+    if world.size > 1:  # as JSON
+        config = TrainConfig(**world.broadcast_object(config.to_dict()))
+    manual_seed(config.seed)
+    return config
+
+
+def _load_arrays(ctx: RunContext, download: bool) -> tuple[Any, Any]:
+    """``((x_train, y_train), (x_test, y_test))`` of the configured data set (rank 0 first)."""
+    data = ctx.config.data
+
+    def load() -> tuple[Any, Any]:
+        return load_split(data, "train", download=download), load_split(
+            data, "test", download=download
+        )
+
+    return main_first(ctx.world, load)
+
+
+def _build_model_on_device(config: TrainConfig, num_classes: int) -> tuple[Any, str]:
+    """The configured model (on ``config.device``) and its input layout."""
+    model, layout = build_model(config, num_classes)
+    if config.device != "cpu":
+        model.to(config.device)  # batches follow the model (fit/evaluate/predict)
+    return model, layout
+
+
+def _prepare_data(config: TrainConfig, arrays: tuple[Any, Any], layout: str) -> TrainingData:
+    """The arrays in the model's layout, the training split divided for validation."""
+    (x_train, y_train), (x_test, y_test) = arrays
+    fraction = config.val_split
+    train_set, val_set = random_split(
+        TensorDataset(to_layout(x_train, layout), y_train),
+        [1 - fraction, fraction],
+        seed=config.seed,
+    )
+    return TrainingData(
+        train_set, val_set, to_layout(x_test, layout), y_test, x_test, class_names(config.data),
+        layout,
+    )  # fmt: skip
+
+
+def _build_optimizer(config: TrainConfig, model: Any) -> tuple[Any, Any]:
+    """The configured optimizer over ``model``'s parameters and its LR scheduler (or None)."""
+    optimizer = resolve_optimizer(
+        "train", config.optimizer, model, lr=config.lr, weight_decay=config.weight_decay
+    )
+    return optimizer, build_scheduler(config, optimizer)
+
+
+def _train(
+    ctx: RunContext,
+    model: Any,
+    data: TrainingData,
+    optim: tuple[Any, Any],
+    callbacks: list[Any],
+    point: Any,
+) -> Any:
+    """``fit`` as configured; the History."""
+    config = ctx.config
+    optimizer, scheduler = optim
+    return fit(
+        model,
+        data.train_set,
+        loss=LOSS,
+        optimizer=optimizer,
+        validation_data=data.val_set,
+        callbacks=callbacks,
+        verbose=ctx.verbose,
+        regularizer=build_regularizer(config),
+        scheduler=scheduler,
+        transform=LayoutAugment(seed=config.seed) if config.augment else None,
+        resume_from=point,
+        distributed=ctx.world if ctx.distributed else False,
+        **config.fit_options(),
+    )
+
+
+def _test_best(ctx: RunContext, model: Any, data: TrainingData, run: Any, best: Any) -> dict:
+    """The best epoch's weights (when there is one) on the test split."""
+    if best is not None:
+        load_checkpoint(run.file(run.BEST), model=model, restore_rng=False)
+    return _test_results(
+        model, data.x_test, data.y_test, len(data.class_names), batch_size=256,
+        threads=ctx.config.threads,
+    )  # fmt: skip
+
+
+def _write_report(
+    model: Any, data: TrainingData, run: Any, history: Any, final: dict, test: dict, explain: int
+) -> tuple[str, list[str]]:
+    """Explanations (when asked) and ``report.html``; the report's path and notes."""
+    extra, explain_notes = _explanations(
+        model, data.images_test, data.y_test, data.layout, data.class_names, run, explain
+    )
+    report, notes = run.write_report(
+        config=run.read_config(), history=history.history, final_metrics=final,
+        cm=test["confusion_matrix"], class_names=data.class_names, extra_figures=extra,
+    )  # fmt: skip
+    return report, notes + explain_notes
 
 
 def train_run(
-    config: dict[str, Any],
+    config: TrainConfig,
     *,
     out: IO[str] | None = None,
     verbose: int = 1,
@@ -176,12 +279,17 @@ def train_run(
 ) -> dict[str, Any]:
     """Train as configured, writing the run folder; return a summary.
 
+    The steps: settle the configuration (model defaults, seed, name), build the
+    model, load the data and split it, build the optimizer and scheduler,
+    open the run folder (new, or the one to resume), train, test the best
+    weights, write the report and print the summary.
+
     Parameters
     ----------
-    config : dict
+    config : TrainConfig
         A resolved configuration (:func:`glassnet.cli.options.resolve_config`,
-        or :func:`~glassnet.cli.options.resume_config` with ``resume``);
-        completed in place (seed, name, model defaults).
+        or :func:`~glassnet.cli.options.resume_config` with ``resume``); a
+        dict of options is accepted too.
     out : file-like, optional
         Where progress and the summary go (default ``sys.stdout``; rank 0 only).
     resume : str, optional
@@ -200,183 +308,57 @@ def train_run(
     -------
     dict
         ``run`` (its path), ``test_loss``, ``test_accuracy``, ``best_epoch``,
-        ``history`` (dict of lists) and ``notes`` (only ``run`` on other ranks).
+        ``history`` (dict of lists), ``confusion_matrix`` and ``notes`` (only
+        ``run`` on other ranks).
 
     Raises
     ------
     TrainingInterrupted
         After Ctrl-C / SIGTERM, once the state is saved and the resume command printed.
     """
-    import glassnet as gn
-
-    from ..io.checkpoint import load_checkpoint
-    from ..models.registry import to_layout
-    from ..train import EarlyStopping, RunLogger, TrainingInterrupted, fit
-    from ..train.resume import read_resume_point
-    from ..train.runs import RunFolder
-    from .ranks import Discard, command_world, main_first, on_main
-
-    world = command_world(distributed)
-    main = world.is_main
-    out = out if out is not None else sys.stdout
-    if not main:
-        out, verbose = Discard(), 0
-    config = complete_config(config)
-    if world.size > 1:  # one seed and one name: rank 0's
-        config = world.broadcast_object(config)
-    seed = config["seed"]
-    gn.manual_seed(seed)
-
-    def load() -> tuple[Any, ...]:
-        return (
-            load_split(config["data"], "train", download=download),
-            load_split(config["data"], "test", download=download),
-        )
-
-    (x_train, y_train), (x_test, y_test) = main_first(world, load)
-    names = class_names(config["data"])
-    model, layout = build_model(config, len(names))
-    if config.get("device", "cpu") != "cpu":
-        model.to(config["device"])  # batches follow the model (fit/evaluate/predict)
-    images_test = x_test
-    x_train, x_test = to_layout(x_train, layout), to_layout(x_test, layout)
-    fraction = config["val_split"]
-    train_set, val_set = random_split(
-        TensorDataset(x_train, y_train), [1 - fraction, fraction], seed=seed
-    )
-    optimizer = resolve_optimizer(
-        "train", config["optimizer"], model, lr=config["lr"], weight_decay=config["weight_decay"]
-    )
-    scheduler = _scheduler(config, optimizer)
-    sizes = {
-        "train_samples": len(train_set),
-        "val_samples": len(val_set),
-        "test_samples": len(x_test),
-    }
-
-    point = None
+    ctx = run_context(config, out, verbose, distributed)
+    ctx.config = _settle_config(config, ctx.world)
+    model, layout = _build_model_on_device(ctx.config, len(class_names(ctx.config.data)))
+    arrays = _load_arrays(ctx, download)  # after the model: its errors come before a download
+    data = _prepare_data(ctx.config, arrays, layout)
+    optim = _build_optimizer(ctx.config, model)
     if resume is not None:
-        run = RunFolder.open(resume)
-        if os.path.isfile(run.file(run.LAST)):
-            point = read_resume_point(run.file(run.LAST))
-
-        def prepare() -> None:
-            run.remove_stale_temporaries()
-            _resume_record(run, config, world)
-
-        on_main(world, prepare)
+        run, point = resume_run(ctx, resume)
     else:
-
-        def create() -> str:
-            new = RunFolder.create(config["runs_dir"], config["name"])
-            config["name"] = new.name
-            new.write_config(_run_record(config, command, sizes, world))
-            return new.path
-
-        run = RunFolder(on_main(world, create))
-        config["name"] = run.name
-    ranks = (
-        f" on {world.size} ranks (batch {config['batch_size']} per rank)" if world.size > 1 else ""
-    )
-    print(
-        f"Training {config['model']} ({model.num_parameters():,} parameters) on {config['data']}: "
-        f"{len(train_set)} train / {len(val_set)} validation / {len(x_test)} test images, "
-        f"{config['epochs']} epoch{'s' if config['epochs'] != 1 else ''}, seed {seed}{ranks}",
-        file=out,
-        flush=True,
-    )
+        run, point = create_run(ctx, command, data.sizes()), None
+    announce(ctx, model.num_parameters(), data.sizes())
     if resume is not None:
-        if point is None:
-            print(f"Resuming {run.path}: no checkpoint yet, starting from the beginning", file=out)
-        else:
-            st = point.state
-            step, epoch = st["step_in_epoch"], st["epoch"]
-            at = f"in epoch {epoch + 1} after step {step}" if step else f"after epoch {epoch}"
-            print(f"Resuming {run.path} {at} (global step {st['global_step']})", file=out)
-    monitor = config.get("monitor", "val_loss")
-    logger = RunLogger(run, monitor=monitor, config=config)
-    callbacks: list[Any] = [logger]
-    if config["early_stopping"]:
-        callbacks.append(EarlyStopping(monitor, patience=config["early_stopping"]))
+        announce_resume(ctx, run, point)
+    logger, callbacks = run_callbacks(ctx.config, run)
     try:
-        history = fit(
-            model,
-            train_set,
-            loss=LOSS,
-            optimizer=optimizer,
-            epochs=config["epochs"],
-            batch_size=config["batch_size"],
-            validation_data=val_set,
-            callbacks=callbacks,
-            verbose=verbose,
-            seed=seed,
-            regularizer=_regularizer(config),
-            clip_grad_norm=config.get("clip_grad_norm"),
-            scheduler=scheduler,
-            transform=LayoutAugment(seed=seed) if config["augment"] else None,
-            resume_from=point,
-            checkpoint_every=config.get("checkpoint_every") or None,
-            distributed=world if distributed else False,
-            threads=config.get("threads", 1),
-        )
+        history = _train(ctx, model, data, optim, callbacks, point)
     except TrainingInterrupted as exc:
-        where = (
-            f"in epoch {exc.epoch + 1} after step {exc.step}"
-            if exc.step
-            else f"after epoch {exc.epoch}"
-        )
-        saved = ", ".join(exc.checkpoints) or "nothing (no checkpoint written)"
-        print(f"Interrupted {where} (global step {exc.global_step}); saved {saved}", file=out)
-        print(f"Resume with: {resume_command(run.path, world.size)}", file=out, flush=True)
+        report_interrupt(ctx, run, exc)
         raise
-    if not main:
+    if not ctx.world.is_main:
         return {"run": run.path}
-    if logger.best_epoch is not None:
-        load_checkpoint(run.file(run.BEST), model=model, restore_rng=False)
-    test = _test_results(
-        model, x_test, y_test, len(names), batch_size=256, threads=config.get("threads", 1)
-    )
-    cm = test["confusion_matrix"]
+    test = _test_best(ctx, model, data, run, logger.best_epoch)
     final = {
         "test_loss": test["loss"],
         "test_accuracy": test["accuracy"],
         "best_epoch": logger.best_epoch,
         "epochs_run": len(history.epoch),
     }
-    record = run.read_config()
-    extra, explain_notes = _explanations(model, images_test, y_test, layout, names, run, explain)
-    report, notes = run.write_report(
-        config=record, history=history.history, final_metrics=final, cm=cm, class_names=names,
-        extra_figures=extra,
-    )  # fmt: skip
-    notes = notes + explain_notes
-    print(
-        f"Test accuracy: {test['accuracy']:.4f} (loss {test['loss']:.4f}), "
-        f"weights of epoch {logger.best_epoch} (best {monitor})",
-        file=out,
-    )
-    print(f"Run folder: {run.path}", file=out)
-    for name in sorted(os.listdir(run.path)):
-        if not name.startswith("."):
-            print(f"  {name}", file=out)
-    for note in notes:
-        print(f"Note: {note}", file=out)
-    print(f"Report: {report}", file=out, flush=True)
+    report, notes = _write_report(model, data, run, history, final, test, explain)
+    print_summary(ctx, run, final, report, notes)
     return {
         "run": run.path,
         "test_loss": test["loss"],
         "test_accuracy": test["accuracy"],
         "best_epoch": logger.best_epoch,
         "history": history.history,
-        "confusion_matrix": cm,
+        "confusion_matrix": test["confusion_matrix"],
         "notes": notes,
     }
 
 
 def sliced(model: Any, threads: int) -> Any:
     """``model`` run on slices of each batch in ``threads`` threads (itself for one thread)."""
-    from ..nn.parallel import DataParallel
-
     return DataParallel(model, threads=threads) if threads > 1 else model
 
 
@@ -384,8 +366,6 @@ def _test_results(
     model: Any, x: Any, y: Any, num_classes: int, *, batch_size: int, threads: int = 1
 ) -> dict[str, Any]:
     """``loss``, ``accuracy`` and ``confusion_matrix`` of ``model`` on ``(x, y)``, in one pass."""
-    from ..train import ConfusionMatrix, evaluate
-
     metrics = ("accuracy", ConfusionMatrix(num_classes))
     return evaluate(
         sliced(model, threads), (x, y), loss=LOSS, metrics=metrics, batch_size=batch_size
@@ -407,8 +387,6 @@ def _explanations(
         if len(picks) == count:
             break
     try:
-        from ..explain import demo_explanations
-
         paths = demo_explanations(
             model, np.asarray(images)[picks], labels[picks], run.file("explain"), names,
             layout=layout,
@@ -432,9 +410,6 @@ def checkpoint_source(
     checkpoint file written by ``glassnet train`` carries its configuration
     in ``extra["config"]``.
     """
-    from ..io.checkpoint import load_checkpoint
-    from ..train.runs import RunFolder
-
     if (run_dir is None) == (checkpoint is None):
         raise UsageError(f"{who}: give exactly one of --run RUN_FOLDER or --checkpoint FILE")
     if run_dir is not None:
@@ -506,8 +481,6 @@ def load_trained(
     data : str, optional
         A name of :data:`~glassnet.cli.options.DATASETS` (default: the run's).
     """
-    from ..io.checkpoint import load_checkpoint
-
     config, path = checkpoint_source(who, run_dir, checkpoint, which)
     data = data or config.get("data")
     if data not in DATASETS:
@@ -550,8 +523,6 @@ def evaluate_checkpoint(
         ``loss``, ``accuracy``, ``confusion_matrix`` (ndarray, shape (C, C)) and
         ``checkpoint`` (the file read).
     """
-    from ..models.registry import to_layout
-
     out = out if out is not None else sys.stdout
     t = load_trained("evaluate", run_dir=run_dir, checkpoint=checkpoint, which=which, data=data)
     model, names = t.model, t.class_names

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -18,7 +19,7 @@ import numpy as np
 from .._validate import is_int
 from .metrics import get_metric
 
-__all__ = ["MetricSet", "EpochStats"]
+__all__ = ["MetricSet", "EpochStats", "RunningEpoch"]
 
 
 class _BatchMean:
@@ -226,3 +227,67 @@ class EpochStats:
             [self.loss, self.penalty, self.samples]
         )
         self.samples = int(round(samples))
+
+
+class RunningEpoch:
+    """The unfinished epoch of ``fit``: its running sums, first learning rate and clock.
+
+    Parameters
+    ----------
+    metrics : iterable
+        The training metrics (see :class:`MetricSet`).
+    """
+
+    def __init__(self, metrics: Iterable[Any]) -> None:
+        self.stats = EpochStats()
+        self.metrics = MetricSet("fit", metrics)
+        self.lr = math.nan
+        self.start = time.perf_counter()
+        #: seconds the epoch ran before a resume (its clock continues from there)
+        self.time_before = 0.0
+
+    def reset(self) -> None:
+        """Empty the running sums (a new epoch)."""
+        self.stats = EpochStats()
+        self.metrics.reset()
+
+    def begin(self, lr: float) -> None:
+        """Start the clock of a new epoch whose first step runs at learning rate ``lr``."""
+        self.lr = lr
+        self.start = time.perf_counter()
+
+    def carry_on(self) -> None:
+        """Continue the epoch a checkpoint was written in: its clock goes on from there."""
+        self.start = time.perf_counter() - self.time_before
+
+    def elapsed(self) -> float:
+        """Seconds since the epoch began."""
+        return time.perf_counter() - self.start
+
+    def add(
+        self, loss: float, n: int, grad_norm: float, penalty: float, outputs: Any, targets: Any
+    ) -> None:
+        """Count one step on ``n`` samples (``outputs`` None for an empty slice)."""
+        self.stats.add(loss, n, grad_norm, penalty)
+        if self.metrics.items and n:
+            self.metrics.update(outputs.data, getattr(targets, "data", targets))
+
+    def logs(self) -> dict[str, Any]:
+        """The epoch's averages so far: ``loss`` and the metrics."""
+        logs: dict[str, Any] = {"loss": self.stats.mean_loss()}
+        logs.update(self.metrics.results())
+        return logs
+
+    def load(self, state: Any, *, sums: bool) -> None:
+        """Take the unfinished epoch of a :class:`~glassnet.train.state.TrainState`.
+
+        ``sums=False`` (ranks other than 0) keeps only what every rank shares:
+        the summed loss and metric counts were saved once, over all ranks.
+        """
+        self.lr = state.epoch_lr
+        self.time_before = state.epoch_time
+        self.stats = EpochStats()
+        self.stats.load_state_dict(state.stats, sums=sums)
+        self.metrics.reset()
+        if sums:
+            self.metrics.load_state_dict(state.metrics)

@@ -25,26 +25,23 @@ key                    meaning
 from __future__ import annotations
 
 import copy
-import math
 import os
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from .. import random as _random
 from ..distributed.sampler import DistributedBatchSampler
+from ..io.checkpoint import load_checkpoint
 from .callbacks.base import Callback, CallbackList
 from .interrupt import TrainingInterrupted
-from .logs import EpochStats, MetricSet
+from .logs import EpochStats
+from .state import STATE_FORMAT, DataOrder, Progress, TrainState, rng_state_for_rank
 
 __all__ = [
     "ResumePoint", "read_resume_point", "rng_state_for_rank", "STATE_FORMAT", "Resumable",
 ]  # fmt: skip
-
-#: Version of the trainer state layout.
-STATE_FORMAT = 1
 
 
 @dataclass
@@ -53,17 +50,28 @@ class ResumePoint:
 
     path: str
     checkpoint: dict[str, Any]
-    state: dict[str, Any]
+    state: TrainState
 
     def seed(self, given: int | None) -> int | None:
         """The data seed to use: the checkpoint's (an explicit different ``seed`` is refused)."""
-        saved = self.state.get("data_seed")
+        saved = self.state.data.seed
         if given is not None and saved is not None and int(given) != int(saved):
             raise ValueError(
                 f"fit: seed={given!r} differs from the seed {saved} of the run in {self.path!r}; "
                 "a resumed run must keep its data order (leave seed out or pass the same one)"
             )
         return saved if saved is not None else given
+
+
+def _checkpoint_path(source: Any) -> str:
+    """The file behind ``resume_from``: a path, or a ``RunFolder``'s ``last.safetensors``."""
+    if hasattr(source, "file") and hasattr(source, "LAST"):
+        return source.file(source.LAST)
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    raise TypeError(
+        f"fit: resume_from must be a checkpoint path or a RunFolder, got {type(source).__name__}"
+    )
 
 
 def read_resume_point(source: Any) -> ResumePoint:
@@ -78,18 +86,9 @@ def read_resume_point(source: Any) -> ResumePoint:
         The checkpoint holds no trainer state (weights-only files, checkpoints
         written outside ``fit``) or one of a newer layout.
     """
-    from ..io.checkpoint import load_checkpoint
-
     if isinstance(source, ResumePoint):
         return source
-    if hasattr(source, "file") and hasattr(source, "LAST"):
-        path = source.file(source.LAST)
-    elif isinstance(source, (str, os.PathLike)):
-        path = os.fspath(source)
-    else:
-        raise TypeError(
-            f"fit: resume_from must be a checkpoint path or a RunFolder, got {type(source).__name__}"
-        )
+    path = _checkpoint_path(source)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"fit: resume_from checkpoint {path!r} does not exist")
     ckpt = load_checkpoint(path, restore_rng=False)
@@ -107,25 +106,17 @@ def read_resume_point(source: Any) -> ResumePoint:
             f"fit: {path!r} has trainer state format {version!r}; this glassnet reads "
             f"{STATE_FORMAT} (upgrade glassnet)"
         )
-    return ResumePoint(path, ckpt, state)
-
-
-def rng_state_for_rank(saved: list[dict[str, Any]], rank: int) -> dict[str, Any]:
-    """The generator state rank ``rank`` continues with.
-
-    Ranks that existed in the saved run get their own state back (exact
-    resumes); new ranks (a run resumed on more ranks) get an independent
-    stream derived from rank 0's saved state.
-    """
-    if rank < len(saved):
-        return saved[rank]
-    inner = saved[0].get("state", {}) if saved else {}
-    entropy = [int(inner.get("state", 0)) % 2**128, int(inner.get("inc", 0)) % 2**128, rank]
-    return np.random.default_rng(entropy).bit_generator.state
+    return ResumePoint(path, ckpt, TrainState.from_dict(state, legacy_rng=ckpt.get("rng_state")))
 
 
 class Resumable:
-    """Saving and restoring the trainer's state (a mixin of :class:`~glassnet.train.Trainer`)."""
+    """Saving and restoring the trainer's state (a mixin of :class:`~glassnet.train.Trainer`).
+
+    Saving builds a :class:`~glassnet.train.state.TrainState` from the
+    trainer's progress, its running epoch and every callback; resuming reads
+    one from the checkpoint, checks it against the data at hand and applies
+    it (:meth:`_resume`).
+    """
 
     world: Any
     model: Any
@@ -134,48 +125,42 @@ class Resumable:
     stop_training: bool
     epochs: int
     initial_epoch: int
-    epoch: int
     steps_per_epoch: int | None
-    epochs_completed: int
-    step_in_epoch: int
-    samples_in_epoch: int
-    global_step: int
-    data_seed: int | None
-    batch_size: int | None
-    num_samples: int | None
-    _stats: EpochStats
-    _train_metrics: MetricSet
-    _epoch_lr: float
-    _epoch_time: float
-    _epoch_start: float
+    progress: Progress
+    data_order: DataOrder
+    epoch_run: Any  # RunningEpoch
     _callbacks: list[Callback]
     _keys: dict[int, str]
     _snap: dict[str, Any] | None
     _skip_batches: int
 
+    # ----------------------------------------------------------------- save
     def _take_snapshot(self) -> None:
         """Record what a checkpoint needs from every rank (a collective in a distributed run)."""
         world = self.world
-        if self.step_in_epoch == 0:
+        if self.progress.step_in_epoch == 0:
             stats, metrics = EpochStats().state_dict(), {}
         else:
             s = EpochStats()
-            s.load_state_dict(self._stats.state_dict())
+            s.load_state_dict(self.epoch_run.stats.state_dict())
             s.reduce(world)
-            m = copy.deepcopy(self._train_metrics)
+            m = copy.deepcopy(self.epoch_run.metrics)
             m.reduce(world)
             stats, metrics = s.state_dict(), m.state_dict()
         rng = _random.get_state()
         states = world.allgather_object(rng) if world.size > 1 else [rng]
         self._snap = {"stats": stats, "metrics": metrics, "rng_states": states}
 
-    def state_dict(self) -> dict[str, Any]:
-        """The trainer's progress and its parts' states, as checkpoints store it.
+    def _callback_states(self) -> dict[str, Any]:
+        states = {}
+        for cb in self._callbacks:
+            state = cb.state_dict()
+            if state is not None:
+                states[self._keys[id(cb)]] = state
+        return states
 
-        See :mod:`glassnet.train.resume` for the keys. In a distributed run it
-        describes the last save point (epoch end, ``checkpoint_every``,
-        Ctrl-C): call it from ``main_rank_only`` callbacks there.
-        """
+    def train_state(self) -> TrainState:
+        """The run's state at the last save point (see :meth:`state_dict`)."""
         if self.world.size == 1 or self._snap is None:
             if self.world.size > 1:
                 raise RuntimeError(
@@ -184,39 +169,38 @@ class Resumable:
                 )
             self._take_snapshot()
         snap = self._snap
-        callbacks = {}
-        for cb in self._callbacks:
-            state = cb.state_dict()
-            if state is not None:
-                callbacks[self._keys[id(cb)]] = state
-        elapsed = time.perf_counter() - self._epoch_start if self.step_in_epoch else 0.0
-        return {
-            "format": STATE_FORMAT,
-            "epoch": self.epochs_completed,
-            "step_in_epoch": self.step_in_epoch,
-            "samples_in_epoch": self.samples_in_epoch,
-            "global_step": self.global_step,
-            "stopped": bool(self.stop_training),
-            "epochs": self.epochs,
-            "data_seed": self.data_seed,
-            "num_samples": self.num_samples,
-            "batch_size": self.batch_size,
-            "world_size": self.world.size,
-            "steps_per_epoch": self.steps_per_epoch,
-            "epoch_lr": self._epoch_lr,
-            "epoch_time": elapsed,
-            "stats": snap["stats"],
-            "metrics": snap["metrics"],
-            "rng_states": snap["rng_states"],
-            "callbacks": callbacks,
-        }
+        running = self.progress.step_in_epoch > 0
+        return TrainState(
+            progress=replace(self.progress),
+            stopped=bool(self.stop_training),
+            epochs=self.epochs,
+            data=self.data_order,
+            world_size=self.world.size,
+            steps_per_epoch=self.steps_per_epoch,
+            epoch_lr=self.epoch_run.lr,
+            epoch_time=self.epoch_run.elapsed() if running else 0.0,
+            stats=snap["stats"],
+            metrics=snap["metrics"],
+            rng_states=snap["rng_states"],
+            callbacks=self._callback_states(),
+        )
+
+    def state_dict(self) -> dict[str, Any]:
+        """The trainer's progress and its parts' states, as checkpoints store it.
+
+        See :mod:`glassnet.train.resume` for the keys. In a distributed run it
+        describes the last save point (epoch end, ``checkpoint_every``,
+        Ctrl-C): call it from ``main_rank_only`` callbacks there.
+        """
+        return self.train_state().to_dict()
 
     def _checkpoint_logs(self, reason: str) -> dict[str, Any]:
+        p = self.progress
         return {
             "reason": reason,
-            "epoch": self.epochs_completed,
-            "step": self.step_in_epoch,
-            "global_step": self.global_step,
+            "epoch": p.epochs_completed,
+            "step": p.step_in_epoch,
+            "global_step": p.global_step,
         }
 
     def _save_point(self, reason: str, callbacks: CallbackList) -> list[str]:
@@ -230,23 +214,40 @@ class Resumable:
 
     def _interrupt(self, signum: int, callbacks: CallbackList) -> None:
         paths = self._save_point("interrupt", callbacks)
-        raise TrainingInterrupted(
-            signum, self.epochs_completed, self.step_in_epoch, self.global_step, paths
-        )
+        p = self.progress
+        raise TrainingInterrupted(signum, p.epochs_completed, p.step_in_epoch, p.global_step, paths)
 
     # -------------------------------------------------------------- resume
-    def _restore(self, point: ResumePoint, loader: Any) -> None:
-        st, ck, world = point.state, point.checkpoint, self.world
-        if st.get("num_samples") not in (None, self.num_samples):
-            raise ValueError(
-                f"fit: {point.path!r} was written training on {st['num_samples']} samples; "
-                f"this training data has {self.num_samples}"
-            )
-        if st.get("data_seed") not in (None, self.data_seed):
-            raise ValueError(
-                f"fit: {point.path!r} was written with data seed {st['data_seed']}; the "
-                f"DataLoader given has seed {self.data_seed} (build it with seed={st['data_seed']})"
-            )
+    def _resume(self, point: ResumePoint, loader: Any) -> None:
+        """Continue from ``point``: check its state against this run, then apply it."""
+        state = point.state
+        state.check_data(self.data_order, point.path)
+        skip = self._batches_to_skip(state, point.path, loader)
+        self._load_parts(point)
+        self._apply(state, skip)
+
+    def _batches_to_skip(self, state: TrainState, path: str, loader: Any) -> int:
+        """Steps of the unfinished epoch to replay past; a sharded loader skips samples itself."""
+        step = state.progress.step_in_epoch
+        if not step:
+            return 0
+        world = self.world
+        if state.replays_batches(world.size, self.data_order.batch_size, self.steps_per_epoch):
+            return step  # replay the epoch's data stream exactly
+        sampler = getattr(loader, "batch_sampler", None)
+        if isinstance(sampler, DistributedBatchSampler):
+            sampler.skip(state.progress.samples_in_epoch)
+            return 0
+        raise ValueError(
+            f"fit: {path!r} was written in the middle of an epoch with batch size "
+            f"{state.data.batch_size} on {state.world_size} rank(s); continuing it with "
+            f"batch size {self.data_order.batch_size} on {world.size} needs a loader with a "
+            "DistributedBatchSampler (pass arrays or a dataset, not a DataLoader)"
+        )
+
+    def _load_parts(self, point: ResumePoint) -> None:
+        """The model's, optimizer's and scheduler's states from the checkpoint."""
+        ck = point.checkpoint
         self.model.load_state_dict(ck["model"])
         if ck.get("optimizer") is None:
             raise ValueError(f"fit: {point.path!r} holds no optimizer state; it cannot be resumed")
@@ -257,43 +258,21 @@ class Resumable:
                     f"fit: {point.path!r} holds no scheduler state, but a scheduler was given"
                 )
             self.scheduler.load_state_dict(ck["scheduler"])
-        saved = st.get("rng_states") or ([ck["rng_state"]] if ck.get("rng_state") else [])
-        if saved:
-            _random.set_state(rng_state_for_rank(saved, world.rank))
-        self.epochs_completed = self.initial_epoch = int(st["epoch"])
-        self.step_in_epoch = int(st.get("step_in_epoch", 0))
-        self.samples_in_epoch = int(st.get("samples_in_epoch", 0))
-        self.global_step = int(st.get("global_step", 0))
-        self.stop_training = bool(st.get("stopped", False))
-        self._epoch_lr = float(st.get("epoch_lr", math.nan))
-        self._epoch_time = float(st.get("epoch_time", 0.0))
-        self._stats = EpochStats()
-        self._stats.load_state_dict(st.get("stats", {}), sums=world.rank == 0)
-        self._train_metrics.reset()
-        if world.rank == 0:
-            self._train_metrics.load_state_dict(st.get("metrics", {}))
-        if not self.step_in_epoch:
-            return
-        same = (st.get("world_size"), st.get("batch_size"), st.get("steps_per_epoch")) == (
-            world.size,
-            self.batch_size,
-            self.steps_per_epoch,
-        )
-        sampler = getattr(loader, "batch_sampler", None)
-        if same:
-            self._skip_batches = self.step_in_epoch  # replay the epoch's data stream exactly
-        elif isinstance(sampler, DistributedBatchSampler):
-            sampler.skip(self.samples_in_epoch)
-        else:
-            raise ValueError(
-                f"fit: {point.path!r} was written in the middle of an epoch with batch size "
-                f"{st.get('batch_size')} on {st.get('world_size')} rank(s); continuing it with "
-                f"batch size {self.batch_size} on {world.size} needs a loader with a "
-                "DistributedBatchSampler (pass arrays or a dataset, not a DataLoader)"
-            )
+
+    def _apply(self, state: TrainState, skip: int) -> None:
+        """Make ``state`` the trainer's: progress, random stream and the unfinished epoch."""
+        rank = self.world.rank
+        rng = state.rng_state(rank)
+        if rng is not None:
+            _random.set_state(rng)
+        self.progress = replace(state.progress)
+        self.initial_epoch = state.progress.epochs_completed
+        self.stop_training = state.stopped
+        self.epoch_run.load(state, sums=rank == 0)
+        self._skip_batches = skip
 
     def _load_callback_states(self, point: ResumePoint) -> None:
-        saved = point.state.get("callbacks") or {}
+        saved = point.state.callbacks
         for cb in self._callbacks:
             state = saved.get(self._keys[id(cb)])
             if state is not None:

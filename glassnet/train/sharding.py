@@ -19,6 +19,7 @@ from ..distributed import world
 from ..distributed.comm import World
 from ..distributed.sampler import DistributedBatchSampler
 from .loop import as_dataset, check_no_transform
+from .state import DataOrder
 
 __all__ = ["resolve_world", "ShardedData"]
 
@@ -39,14 +40,12 @@ def resolve_world(who: str, distributed: Any) -> tuple[World, bool]:
 class ShardedData:
     """The trainer's loaders (a mixin of :class:`~glassnet.train.Trainer`).
 
-    Sets ``data_seed``, ``batch_size`` (per rank) and ``num_samples``, which
+    Sets ``data_order`` (seed, per-rank batch size and sample count), which
     checkpoints record.
     """
 
     world: World
-    data_seed: int | None
-    batch_size: int | None
-    num_samples: int | None
+    data_order: DataOrder
 
     def _train_loader(
         self, data: Any, batch_size: int, shuffle: bool, seed: Any, transform: Any
@@ -62,9 +61,11 @@ class ShardedData:
                     "DataLoader must use batch_sampler=DistributedBatchSampler(...), got "
                     f"{type(bs).__name__}"
                 )
-            self.data_seed = bs.seed if sharded else data.seed
-            self.batch_size = bs.batch_size if sharded else data.batch_size
-            self.num_samples = len(data.dataset)
+            self.data_order = DataOrder(
+                seed=bs.seed if sharded else data.seed,
+                batch_size=bs.batch_size if sharded else data.batch_size,
+                num_samples=len(data.dataset),
+            )
             return data
         dataset = as_dataset("fit", data)
         seed = draw_seed(seed, "fit")
@@ -84,7 +85,7 @@ class ShardedData:
             if world.rank == 0
             else int(np.random.default_rng([seed, world.rank]).integers(2**63))
         )
-        self.data_seed, self.batch_size, self.num_samples = seed, batch_size, len(dataset)
+        self.data_order = DataOrder(seed=seed, batch_size=batch_size, num_samples=len(dataset))
         return DataLoader(dataset, batch_sampler=sampler, seed=aug_seed, transform=transform)
 
     def _val_loader(self, data: Any, batch_size: int) -> tuple[Any, bool]:

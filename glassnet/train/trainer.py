@@ -20,11 +20,12 @@ from __future__ import annotations
 import contextlib
 import math
 import signal
-import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .._validate import int_at_least
+from ..distributed.data_parallel import DataParallel
+from ..nn.parallel import DataParallel as ThreadParallel
 from ..nn.utils import clip_grad_norm_, clip_grad_value_, get_total_norm
 from ..ops._parallel import num_threads as get_num_threads
 from ..ops._parallel import set_num_threads
@@ -34,7 +35,7 @@ from .callbacks.lr_scheduler import LearningRateScheduler
 from .callbacks.progress_bar import ProgressBar
 from .evaluation import run_evaluation
 from .interrupt import InterruptGuard, TrainingInterrupted
-from .logs import EpochStats, MetricSet
+from .logs import MetricSet, RunningEpoch
 from .loop import (
     batch_device,
     check_positive,
@@ -44,8 +45,10 @@ from .loop import (
     resolve_optimizer,
     split_batch,
 )
-from .resume import Resumable, read_resume_point
+from .resume import Resumable, ResumePoint, read_resume_point
+from .settings import FitSettings
 from .sharding import ShardedData, resolve_world
+from .state import DataOrder, Progress
 
 __all__ = ["DivergenceError", "Trainer", "TrainingInterrupted"]
 
@@ -87,7 +90,8 @@ class Trainer(Resumable, ShardedData):
     through ``set_trainer`` and may read ``model``, ``optimizer``,
     ``scheduler``, ``epochs``, ``initial_epoch``, ``steps_per_epoch``,
     ``epoch`` (current, 0-based), ``global_step``, ``world`` (ranks) and set
-    ``stop_training``.
+    ``stop_training``. ``progress`` (a :class:`~glassnet.train.state.Progress`)
+    counts epochs and steps; ``state_dict()`` is what checkpoints store.
 
     Parameters
     ----------
@@ -157,24 +161,29 @@ class Trainer(Resumable, ShardedData):
         self.initial_epoch = 0
         self.epoch = 0
         self.steps_per_epoch: int | None = None
-        # progress, as a checkpoint records it
-        self.epochs_completed = 0
-        self.step_in_epoch = 0
-        self.samples_in_epoch = 0
-        self.global_step = 0
-        self.data_seed: int | None = None
-        self.batch_size: int | None = None
-        self.num_samples: int | None = None
-        self._train_metrics = MetricSet("fit", metrics)
-        self._stats = EpochStats()
-        self._epoch_lr = math.nan
-        self._epoch_start = time.perf_counter()
-        self._epoch_time = 0.0
+        self.progress = Progress()  # as a checkpoint records it
+        self.data_order = DataOrder()
+        self.epoch_run = RunningEpoch(metrics)
         self._guard = InterruptGuard(announce=self.world.is_main)
         self._callbacks: list[Callback] = []
         self._keys: dict[int, str] = {}
         self._snap: dict[str, Any] | None = None
         self._skip_batches = 0
+
+    @property
+    def global_step(self) -> int:
+        """Steps finished in the run."""
+        return self.progress.global_step
+
+    @property
+    def step_in_epoch(self) -> int:
+        """Steps finished in the current epoch."""
+        return self.progress.step_in_epoch
+
+    @property
+    def epochs_completed(self) -> int:
+        """Epochs finished."""
+        return self.progress.epochs_completed
 
     # ------------------------------------------------------------ one step
     def _clip_and_norm(self, params: list[Any]) -> float:
@@ -190,51 +199,52 @@ class Trainer(Resumable, ShardedData):
     def _lr(self) -> float:
         return float(self.optimizer.param_groups[0]["lr"])
 
-    def _step(self, x: Any, y: Any, params: list[Any]) -> tuple[float, int, float, float, Any, int]:
-        """Forward, backward, (average), clip, update: ``(loss, global n, norm, penalty, out, stop)``."""
-        model, opt, dp = self.model, self.optimizer, self.dp
-        n = len(x)
-        epoch, step = self.epoch + 1, self.step_in_epoch + 1
-        opt.zero_grad()
-        out = loss_t = None
-        loss_v, penalty = 0.0, 0.0
-        if n:
-            out = self._runner(x)
-            loss_t = self.loss_fn(out, y)
-            loss_v = float(loss_t.data)
-        finite = math.isfinite(loss_v)
-        if dp is None and not finite:
-            raise DivergenceError("loss", loss_v, epoch, step, self._lr())
-        if finite and n:
+    def _diverged(self, what: str, value: float) -> DivergenceError:
+        p = self.progress
+        return DivergenceError(what, value, self.epoch + 1, p.step_in_epoch + 1, self._lr())
+
+    def _forward_backward(self, x: Any, y: Any) -> tuple[float, float, Any]:
+        """Loss, penalty and outputs of one batch; backward when the loss is finite."""
+        if not len(x):
+            return 0.0, 0.0, None
+        out = self._runner(x)
+        loss_t = self.loss_fn(out, y)
+        loss_v, penalty = float(loss_t.data), 0.0
+        if self.dp is None and not math.isfinite(loss_v):
+            raise self._diverged("loss", loss_v)
+        if math.isfinite(loss_v):
             if self.regularizer is not None:
-                pen_t = self.regularizer(model)
+                pen_t = self.regularizer(self.model)
                 penalty = float(pen_t.data)
                 loss_t = loss_t + pen_t
             loss_t.backward()
-        del loss_t
+        return loss_v, penalty, out
+
+    def _gather(self, n: int, loss_v: float) -> tuple[int, int]:
+        """``(samples over all ranks, signal to stop on)``; averages gradients over ranks."""
         requested = self._guard.requested or 0
-        if dp is not None:
-            total = dp.average_gradients(n, extra=(0.0 if finite else 1.0, float(requested)))
-            bad, asked = dp.extra_sums
-            if bad:
-                raise DivergenceError(
-                    "loss", loss_v if not finite else math.nan, epoch, step, self._lr()
-                )
-            stop = (requested or int(signal.SIGINT)) if asked else 0
-        else:
-            total, stop = n, requested
+        if self.dp is None:
+            return n, requested
+        finite = math.isfinite(loss_v)
+        total = self.dp.average_gradients(n, extra=(0.0 if finite else 1.0, float(requested)))
+        bad, asked = self.dp.extra_sums
+        if bad:
+            raise self._diverged("loss", loss_v if not finite else math.nan)
+        return int(total), (requested or int(signal.SIGINT)) if asked else 0
+
+    def _step(self, x: Any, y: Any, params: list[Any]) -> tuple[float, int, float, float, Any, int]:
+        """Forward, backward, (average), clip, update: ``(loss, global n, norm, penalty, out, stop)``."""
+        self.optimizer.zero_grad()
+        loss_v, penalty, out = self._forward_backward(x, y)
+        total, stop = self._gather(len(x), loss_v)
         norm = self._clip_and_norm(params)
         if not math.isfinite(norm):
-            raise DivergenceError("gradient norm", norm, epoch, step, self._lr())
-        opt.step()
-        return loss_v, int(total), norm, penalty, out, stop
+            raise self._diverged("gradient norm", norm)
+        self.optimizer.step()
+        return loss_v, total, norm, penalty, out, stop
 
-    def _train_epoch(
-        self, loader: Any, params: list[Any], callbacks: CallbackList, every: int | None
-    ) -> None:
-        stats, metrics = self._stats, self._train_metrics
-        begin = callbacks.on_train_batch_begin if callbacks.wants_batch_begin else None
-        end = callbacks.on_train_batch_end if callbacks.wants_batch_end else None
+    def _batches(self, loader: Any) -> Iterator[tuple[Any, Any]]:
+        """The epoch's ``(x, y)`` on the model's device, past the steps a resume replays."""
         batches = iter(loader)
         for _ in range(self._skip_batches):  # resuming in the middle of this epoch
             if next(batches, None) is None:
@@ -247,45 +257,52 @@ class Trainer(Resumable, ShardedData):
                 raise ValueError("fit: training batches must be (x, y) pairs; got inputs only")
             if dev is not None:
                 x, y = on_device(x, dev), on_device(y, dev)
-            n = len(x)
-            step = self.step_in_epoch
+            yield x, y
+
+    def _train_epoch(
+        self, loader: Any, params: list[Any], callbacks: CallbackList, every: int | None
+    ) -> None:
+        begin = callbacks.on_train_batch_begin if callbacks.wants_batch_begin else None
+        end = callbacks.on_train_batch_end if callbacks.wants_batch_end else None
+        for x, y in self._batches(loader):
+            n, step = len(x), self.progress.step_in_epoch
             if begin is not None:
                 begin(step, {"batch": step, "size": n})
             if step == 0:
-                self._epoch_lr = self._lr()
+                self.epoch_run.lr = self._lr()
             loss_v, total, norm, penalty, out, stop = self._step(x, y, params)
-            stats.add(loss_v, n, norm, penalty)
-            if metrics.items and n:
-                metrics.update(out.data, getattr(y, "data", y))
+            self.epoch_run.add(loss_v, n, norm, penalty, out, y)
             del out
-            self.step_in_epoch += 1
-            self.global_step += 1
-            self.samples_in_epoch += total
+            self.progress.advance(total)
             if end is not None:
                 end(step, {"batch": step, "size": n, "loss": loss_v})
-            if stop:
-                self._interrupt(stop, callbacks)
-            last = self.steps_per_epoch is not None and self.step_in_epoch >= self.steps_per_epoch
-            if every and self.global_step % every == 0 and not last:
-                self._save_point("interval", callbacks)
+            self._after_step(stop, callbacks, every)
             if self.stop_training:
                 break
 
+    def _after_step(self, stop: int, callbacks: CallbackList, every: int | None) -> None:
+        """Stop on a signal (after a checkpoint); save every ``every`` steps but an epoch's last."""
+        if stop:
+            self._interrupt(stop, callbacks)
+        p = self.progress
+        last = self.steps_per_epoch is not None and p.step_in_epoch >= self.steps_per_epoch
+        if every and p.global_step % every == 0 and not last:
+            self._save_point("interval", callbacks)
+
     def running_logs(self) -> dict[str, float]:
         """The current epoch's averages so far (``loss`` and the metrics); for progress displays."""
-        logs = {"loss": self._stats.mean_loss()}
-        logs.update(self._train_metrics.results())
-        return logs
+        return self.epoch_run.logs()
 
     # ---------------------------------------------------------------- fit
-    def _callback_lists(
+    def _ordered_callbacks(
         self,
         callbacks: Iterable[Callback],
         scheduler: Any,
         scheduler_per: str,
         monitor: str,
         verbose: int,
-    ) -> tuple[CallbackList, CallbackList, CallbackList, History]:
+    ) -> tuple[list[Callback], History]:
+        """The callbacks in calling order (schedulers first) with a History and a progress bar."""
         cbs = list(CallbackList(callbacks))  # checks the types
         if scheduler is not None:
             cbs.append(LearningRateScheduler(scheduler, per=scheduler_per, monitor=monitor))
@@ -302,6 +319,19 @@ class Trainer(Resumable, ShardedData):
             cbs.insert(0, history)
         if verbose and not any(isinstance(c, ProgressBar) for c in cbs):
             cbs.append(ProgressBar(verbose))
+        return cbs, history
+
+    def _callback_lists(
+        self,
+        callbacks: Iterable[Callback],
+        scheduler: Any,
+        scheduler_per: str,
+        monitor: str,
+        verbose: int,
+    ) -> tuple[CallbackList, CallbackList, CallbackList, History]:
+        cbs, history = self._ordered_callbacks(
+            callbacks, scheduler, scheduler_per, monitor, verbose
+        )
         self._keys = _callback_keys(cbs)
         # Callbacks that steer training run first (on every rank); those that only
         # report or write files run after the state is final, on rank 0 alone.
@@ -320,12 +350,12 @@ class Trainer(Resumable, ShardedData):
         lists: tuple[CallbackList, CallbackList, CallbackList],
     ) -> dict[str, Any]:
         everyone, early, late = lists
-        world = self.world
-        self._stats.reduce(world)
-        self._train_metrics.reduce(world)
-        logs: dict[str, Any] = self.running_logs()
+        world, run = self.world, self.epoch_run
+        run.stats.reduce(world)
+        run.metrics.reduce(world)
+        logs: dict[str, Any] = run.logs()
         if self.regularizer is not None:
-            logs["reg_loss"] = self._stats.mean_penalty()
+            logs["reg_loss"] = run.stats.mean_penalty()
         if self.dp is not None:
             self.dp.average_buffers()
         if val_loader is not None:
@@ -340,13 +370,13 @@ class Trainer(Resumable, ShardedData):
                     world if val_sharded else None,
                 )
             )
-        logs["lr"] = self._epoch_lr
-        logs["grad_norm"] = self._stats.mean_norm()
-        logs["grad_norm_max"] = self._stats.norm_max
-        logs["time"] = time.perf_counter() - self._epoch_start
+        logs["lr"] = run.lr
+        logs["grad_norm"] = run.stats.mean_norm()
+        logs["grad_norm_max"] = run.stats.norm_max
+        logs["time"] = run.elapsed()
         early.on_epoch_end(epoch, logs)
-        self.epochs_completed = epoch + 1
-        self.step_in_epoch = self.samples_in_epoch = 0
+        self.progress.epochs_completed = epoch + 1
+        self.progress.start_epoch()
         self._take_snapshot()
         late.record_epoch(epoch, logs)  # every state current before any checkpoint is written
         late.on_epoch_end(epoch, logs)
@@ -356,6 +386,83 @@ class Trainer(Resumable, ShardedData):
         if asked:
             self._interrupt(self._guard.requested or int(signal.SIGINT), everyone)
         return logs
+
+    def _start(self, point: ResumePoint | None, loader: Any) -> None:
+        """Counters, random streams and (when resuming) every state, before the first epoch."""
+        self._snap = None
+        self.epoch_run.time_before = 0.0
+        if point is not None:
+            self._resume(point, loader)
+            return
+        self.progress = Progress(
+            epochs_completed=self.initial_epoch,
+            global_step=self.initial_epoch * (self.steps_per_epoch or 0),
+        )
+        self.stop_training = False
+        if self.world.size > 1:
+            self._decorrelate_rng()
+
+    @contextlib.contextmanager
+    def _parallel(self) -> Iterator[None]:
+        """Wrap the model for MPI ranks and threads while training; the signal guard too."""
+        if self.distributed:
+            self.dp = DataParallel(self.model, self.world)  # rank 0's weights everywhere
+        threads_before = get_num_threads()
+        if self.threads > 1:
+            self._runner = ThreadParallel(self.model, threads=self.threads)
+            set_num_threads(self.threads)  # the optimizer's update over the threads too
+        with self._guard, _restore_threads(threads_before):
+            yield
+
+    def _begin_epoch(
+        self, epoch: int, loaders: tuple[Any, Any], callbacks: CallbackList, resumed_mid: bool
+    ) -> None:
+        """Set the loaders' epoch; a fresh epoch empties the sums, a resumed one keeps its clock."""
+        self.epoch = epoch
+        for dl in loaders:
+            if dl is not None and hasattr(dl, "set_epoch"):
+                dl.set_epoch(epoch)
+        if resumed_mid:
+            callbacks.on_epoch_begin(epoch, {"resumed": True, "step": self.progress.step_in_epoch})
+            self.epoch_run.carry_on()
+        else:
+            self.epoch_run.reset()
+            self.progress.start_epoch()
+            callbacks.on_epoch_begin(epoch, {})
+            self.epoch_run.begin(self._lr())
+
+    def _epochs(
+        self,
+        loaders: tuple[Any, Any, bool],
+        lists: tuple[CallbackList, CallbackList, CallbackList],
+        point: ResumePoint | None,
+        params: list[Any],
+        every: int | None,
+    ) -> None:
+        """Train the remaining epochs; callbacks' ``on_train_end`` runs whatever happens."""
+        loader, val_loader, val_sharded = loaders
+        everyone = lists[0]
+        was_training = self.model.training
+        logs: dict[str, Any] = {}
+        everyone.set_trainer(self)
+        everyone.on_train_begin({})
+        try:
+            if point is not None:
+                self._load_callback_states(point)
+            resumed_mid = self.progress.step_in_epoch > 0
+            for epoch in range(self.progress.epochs_completed, self.epochs):
+                if self.stop_training:  # a resumed run that had finished
+                    break
+                self._begin_epoch(epoch, (loader, val_loader), everyone, resumed_mid)
+                resumed_mid = False
+                self.model.train()
+                self._train_epoch(loader, params, everyone, every)
+                logs = self._end_of_epoch(epoch, val_loader, val_sharded, lists)
+                if self.stop_training:
+                    break
+        finally:
+            self.model.train(was_training)
+            everyone.on_train_end(logs)
 
     def fit(
         self,
@@ -376,96 +483,50 @@ class Trainer(Resumable, ShardedData):
         checkpoint_every: int | None = None,
     ) -> History:
         """Train; see :func:`glassnet.train.fit` for the parameters."""
-        self.epochs = int_at_least("fit", "epochs", epochs, 1)
-        self.initial_epoch = int_at_least("fit", "initial_epoch", initial_epoch, 0)
-        batch_size = int_at_least("fit", "batch_size", batch_size, 1)
-        if verbose not in (0, 1, 2):
-            raise ValueError(f"fit: verbose must be 0, 1 or 2, got {verbose!r}")
-        every = None
-        if checkpoint_every is not None:
-            every = int_at_least("fit", "checkpoint_every", checkpoint_every, 1)
-        if resume_from is not None and self.initial_epoch:
-            raise ValueError(
-                "fit: pass either resume_from or initial_epoch, not both (the checkpoint knows "
-                "its epoch)"
-            )
+        settings = FitSettings.checked(
+            epochs=epochs, batch_size=batch_size, verbose=verbose, shuffle=shuffle,
+            initial_epoch=initial_epoch, checkpoint_every=checkpoint_every,
+            scheduler_per=scheduler_per, resuming=resume_from is not None,
+        )  # fmt: skip
+        return self._fit(
+            settings, train_data, validation_data=validation_data, callbacks=callbacks,
+            seed=seed, scheduler=scheduler, transform=transform, resume_from=resume_from,
+        )  # fmt: skip
+
+    def _fit(
+        self,
+        settings: FitSettings,
+        train_data: Any,
+        *,
+        validation_data: Any = None,
+        callbacks: Iterable[Callback] = (),
+        seed: int | None = None,
+        scheduler: Any = None,
+        transform: Callable[[Any], Any] | None = None,
+        resume_from: Any = None,
+    ) -> History:
+        """:meth:`fit` with its plain settings checked already."""
+        self.epochs, self.initial_epoch = settings.epochs, settings.initial_epoch
         point = read_resume_point(resume_from) if resume_from is not None else None
         if point is not None:
             seed = point.seed(seed)
-        if not self.world.is_main:
-            verbose = 0
-        loader = self._train_loader(train_data, batch_size, shuffle, seed, transform)
-        val_loader, val_sharded = self._val_loader(validation_data, batch_size)
+        verbose = settings.verbose if self.world.is_main else 0
+        loader = self._train_loader(
+            train_data, settings.batch_size, settings.shuffle, seed, transform
+        )
+        val_loader, val_sharded = self._val_loader(validation_data, settings.batch_size)
         self.steps_per_epoch = len(loader) if hasattr(loader, "__len__") else None
         monitor = "val_loss" if val_loader is not None else "loss"
-        callbacks_, early, late, history = self._callback_lists(
-            callbacks, scheduler, scheduler_per, monitor, verbose
+        everyone, early, late, history = self._callback_lists(
+            callbacks, scheduler, settings.scheduler_per, monitor, verbose
         )
-
         params = model_parameters(self.model)
-        self._snap = None
-        self._epoch_time = 0.0
-        if point is not None:
-            self._restore(point, loader)
-        else:
-            self.epochs_completed = self.initial_epoch
-            self.step_in_epoch = self.samples_in_epoch = 0
-            self.global_step = self.initial_epoch * (self.steps_per_epoch or 0)
-            self.stop_training = False
-            if self.world.size > 1:
-                self._decorrelate_rng()
-        if self.distributed:
-            from ..distributed.data_parallel import DataParallel
-
-            self.dp = DataParallel(self.model, self.world)  # rank 0's weights everywhere
-        was_training = self.model.training
-        logs: dict[str, Any] = {}
-        threads_before = get_num_threads()
-        if self.threads > 1:
-            from ..nn.parallel import DataParallel as ThreadParallel
-
-            self._runner = ThreadParallel(self.model, threads=self.threads)
-            set_num_threads(self.threads)  # the optimizer's update over the threads too
-        with self._guard, _restore_threads(threads_before):
-            callbacks_.set_trainer(self)
-            callbacks_.on_train_begin({})
-            try:
-                if point is not None:
-                    self._load_callback_states(point)
-                resumed_mid = self.step_in_epoch > 0
-                for epoch in range(self.epochs_completed, self.epochs):
-                    if self.stop_training:  # a resumed run that had finished
-                        break
-                    self.epoch = epoch
-                    for dl in (loader, val_loader):
-                        if dl is not None and hasattr(dl, "set_epoch"):
-                            dl.set_epoch(epoch)
-                    if resumed_mid:
-                        callbacks_.on_epoch_begin(
-                            epoch, {"resumed": True, "step": self.step_in_epoch}
-                        )
-                        self._epoch_start = time.perf_counter() - self._epoch_time
-                    else:
-                        self._stats = EpochStats()
-                        self._train_metrics.reset()
-                        self.step_in_epoch = self.samples_in_epoch = 0
-                        callbacks_.on_epoch_begin(epoch, {})
-                        self._epoch_lr = self._lr()
-                        self._epoch_start = time.perf_counter()
-                    resumed_mid = False
-                    self.model.train()
-                    self._train_epoch(loader, params, callbacks_, every)
-                    logs = self._end_of_epoch(
-                        epoch, val_loader, val_sharded, (callbacks_, early, late)
-                    )
-                    if self.stop_training:
-                        break
-            except BaseException:
-                self.model.train(was_training)
-                callbacks_.on_train_end(logs)
-                raise
-            self.model.train(was_training)
-            callbacks_.on_train_end(logs)
+        self._start(point, loader)
+        with self._parallel():
+            self._epochs(
+                (loader, val_loader, val_sharded), (everyone, early, late), point, params,
+                settings.checkpoint_every,
+            )  # fmt: skip
         return history
 
 

@@ -1,0 +1,191 @@
+"""The steps of ``glassnet train`` that need only its configuration.
+
+:func:`glassnet.cli.pipeline.train_run` calls them in order: the objects the
+configuration names (scheduler, regularizer, callbacks), the run folder (a new
+one or the one to resume, with its ``config.toml``) and what the command prints.
+Each takes the :class:`RunContext` or the :class:`~glassnet.cli.options.TrainConfig`
+it needs and does one thing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import IO, Any
+
+from .. import __version__
+from ..nn.regularization import L1L2
+from ..optim import lr_scheduler as S
+from ..train import EarlyStopping, RunLogger
+from ..train.resume import read_resume_point
+from ..train.runs import RunFolder
+from .options import TrainConfig
+from .ranks import Discard, command_world, on_main
+
+__all__ = [
+    "RunContext", "run_context", "build_scheduler", "build_regularizer", "run_record",
+    "resume_record", "resume_command", "resume_run", "create_run", "announce",
+    "announce_resume", "run_callbacks", "report_interrupt", "print_summary",
+]  # fmt: skip
+
+
+def build_scheduler(config: TrainConfig, optimizer: Any) -> Any:
+    kind, epochs = config.schedule, config.epochs
+    if kind == "cosine":
+        return S.CosineAnnealingLR(optimizer, T_max=epochs)
+    if kind == "step":
+        return S.StepLR(optimizer, step_size=max(1, epochs // 3), gamma=0.1)
+    if kind == "plateau":
+        return S.ReduceLROnPlateau(optimizer, factor=0.5, patience=1)
+    return None
+
+
+def build_regularizer(config: TrainConfig) -> Any:
+    if not (config.l1 or config.l2):
+        return None
+    return L1L2(l1=config.l1, l2=config.l2)
+
+
+def run_record(config: TrainConfig, command: str, sizes: Mapping[str, int], world: Any) -> dict:
+    """What ``config.toml`` holds: the options and a ``[run]`` table recording how the run was made."""
+    return {
+        **config.to_dict(),
+        "run": {
+            "command": command,
+            "glassnet_version": __version__,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            **sizes,
+            "ranks": world.size,
+        },
+    }
+
+
+def resume_record(run: Any, config: TrainConfig, world: Any) -> None:
+    """Rewrite ``config.toml`` for a resumed run: new ``epochs``/``checkpoint_every``, a ``resumed`` entry."""
+    record = run.read_config()
+    table = dict(record.get("run") or {})
+    table["resumed"] = [*table.get("resumed", []), time.strftime("%Y-%m-%dT%H:%M:%S%z")]
+    table["ranks"] = world.size
+    run.write_config({**config.to_dict(), "run": table})
+
+
+def resume_command(path: str, ranks: int) -> str:
+    """The command that continues the run in ``path``."""
+    if ranks > 1:
+        return f"mpiexec -n {ranks} glassnet train --resume {path} --distributed"
+    return f"glassnet train --resume {path}"
+
+
+@dataclass
+class RunContext:
+    """What every step of :func:`train_run` shares: the configuration, the ranks and the output."""
+
+    config: TrainConfig
+    world: Any
+    out: IO[str]
+    verbose: int
+    distributed: bool
+
+
+def resume_run(ctx: RunContext, path: str) -> tuple[Any, Any]:
+    """The run folder to continue and its resume point (None before its first checkpoint)."""
+    run = RunFolder.open(path)
+    point = read_resume_point(run.file(run.LAST)) if os.path.isfile(run.file(run.LAST)) else None
+
+    def prepare() -> None:
+        run.remove_stale_temporaries()
+        resume_record(run, ctx.config, ctx.world)
+
+    on_main(ctx.world, prepare)
+    return run, point
+
+
+def create_run(ctx: RunContext, command: str, sizes: Mapping[str, int]) -> Any:
+    """A new run folder (rank 0 creates it and writes ``config.toml``); its name goes in the config."""
+
+    def create() -> str:
+        new = RunFolder.create(ctx.config.runs_dir, ctx.config.name)
+        record = run_record(ctx.config.replace(name=new.name), command, sizes, ctx.world)
+        new.write_config(record)
+        return new.path
+
+    run = RunFolder(on_main(ctx.world, create))
+    ctx.config = ctx.config.replace(name=run.name)
+    return run
+
+
+def announce(ctx: RunContext, parameters: int, sizes: Mapping[str, int]) -> None:
+    """One line saying what trains on what (``sizes`` as :func:`run_record` takes them)."""
+    config, world = ctx.config, ctx.world
+    ranks = f" on {world.size} ranks (batch {config.batch_size} per rank)" if world.size > 1 else ""
+    plural = "s" if config.epochs != 1 else ""
+    print(
+        f"Training {config.model} ({parameters:,} parameters) on {config.data}: "
+        f"{sizes['train_samples']} train / {sizes['val_samples']} validation / "
+        f"{sizes['test_samples']} test images, {config.epochs} epoch{plural}, "
+        f"seed {config.seed}{ranks}",
+        file=ctx.out,
+        flush=True,
+    )
+
+
+def position(epoch: int, step: int) -> str:
+    """``in epoch E after step S`` in the middle of an epoch, ``after epoch E`` at its end."""
+    return f"in epoch {epoch + 1} after step {step}" if step else f"after epoch {epoch}"
+
+
+def announce_resume(ctx: RunContext, run: Any, point: Any) -> None:
+    """Where a resumed run continues from."""
+    if point is None:
+        print(f"Resuming {run.path}: no checkpoint yet, starting from the beginning", file=ctx.out)
+        return
+    p = point.state.progress
+    at = position(p.epochs_completed, p.step_in_epoch)
+    print(f"Resuming {run.path} {at} (global step {p.global_step})", file=ctx.out)
+
+
+def run_callbacks(config: TrainConfig, run: Any) -> tuple[Any, list[Any]]:
+    """The run logger (metrics, checkpoints into ``run``) and early stopping when asked."""
+    logger = RunLogger(run, monitor=config.monitor, config=config.to_dict())
+    callbacks: list[Any] = [logger]
+    if config.early_stopping:
+        callbacks.append(EarlyStopping(config.monitor, patience=config.early_stopping))
+    return logger, callbacks
+
+
+def report_interrupt(ctx: RunContext, run: Any, exc: Any) -> None:
+    """What an interrupted run saved and how to continue it."""
+    saved = ", ".join(exc.checkpoints) or "nothing (no checkpoint written)"
+    at = position(exc.epoch, exc.step)
+    print(f"Interrupted {at} (global step {exc.global_step}); saved {saved}", file=ctx.out)
+    print(f"Resume with: {resume_command(run.path, ctx.world.size)}", file=ctx.out, flush=True)
+
+
+def print_summary(ctx: RunContext, run: Any, final: dict, report: str, notes: list[str]) -> None:
+    """Test figures, the run folder's files, notes and the report."""
+    out = ctx.out
+    print(
+        f"Test accuracy: {final['test_accuracy']:.4f} (loss {final['test_loss']:.4f}), "
+        f"weights of epoch {final['best_epoch']} (best {ctx.config.monitor})",
+        file=out,
+    )
+    print(f"Run folder: {run.path}", file=out)
+    for name in sorted(os.listdir(run.path)):
+        if not name.startswith("."):
+            print(f"  {name}", file=out)
+    for note in notes:
+        print(f"Note: {note}", file=out)
+    print(f"Report: {report}", file=out, flush=True)
+
+
+def run_context(
+    config: TrainConfig, out: IO[str] | None, verbose: int, distributed: bool
+) -> RunContext:
+    """The world of ``--distributed``; output and progress on rank 0 only."""
+    world = command_world(distributed)
+    if not world.is_main:
+        return RunContext(config, world, Discard(), 0, distributed)
+    return RunContext(config, world, out if out is not None else sys.stdout, verbose, distributed)
