@@ -143,4 +143,4 @@ def test_default_target_is_the_predicted_class_and_says_so(run_dir, tmp_path, ca
     with pytest.raises(ValueError, match="pass target="):
         Saliency(t.model).attribute(image.reshape(1, -1))
     assert main_mod.main(["explain", "--help"]) == 0
-    assert "default: the class the model predicts" in capsys.readouterr().out
+    assert "default: the class the model predicts" in " ".join(capsys.readouterr().out.split())
