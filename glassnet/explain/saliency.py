@@ -23,7 +23,8 @@ class Saliency(Attribution):
     model : Module or callable
     abs : bool, default True
         Return ``|gradient|`` (how sensitive the output is to each feature) or,
-        when False, the signed gradient.
+        when False, the signed gradient. ``attribute(abs=...)`` overrides it
+        for one call (where Captum takes it).
 
     Examples
     --------
