@@ -139,8 +139,8 @@ class NoiseTunnel(Attribution):
             extra = ForwardArgs(kwargs.get("additional_forward_args"), n)
             targets = self.targets_for(target, xs, extra)
         noise = _draw_noise(xs, samples, base_seed)
-        totals = [np.zeros(x.shape, dtype=np.float64) for x in xs]
-        totals_sq = [np.zeros(x.shape, dtype=np.float64) for x in xs]
+        totals: list[np.ndarray] = []  # per attribution the method returns (one per input,
+        totals_sq: list[np.ndarray] = []  # or one map for Grad-CAM), from the first call
         deltas = []
         for start in range(0, samples, per_call):
             k = min(per_call, samples - start)
@@ -156,17 +156,20 @@ class NoiseTunnel(Attribution):
             if with_delta:
                 out, delta = out
                 deltas.append(np.asarray(delta).reshape(k, n))
-            for i, a in enumerate(out if as_tuple else (out,)):
-                a = np.asarray(a, dtype=np.float64).reshape((k,) + xs[i].shape)
+            parts = out if isinstance(out, tuple) else (out,)
+            for i, a in enumerate(parts):
+                a = np.asarray(a, dtype=np.float64)
+                a = a.reshape((k, n) + a.shape[1:])
+                if i == len(totals):
+                    totals.append(np.zeros(a.shape[1:]))
+                    totals_sq.append(np.zeros(a.shape[1:]))
                 totals[i] += a.sum(axis=0)
                 totals_sq[i] += (a * a).sum(axis=0)
-        result = self.pack(
-            [
-                _combine(nt_type, t, t2, samples).astype(x.dtype)
-                for t, t2, x in zip(totals, totals_sq, xs)
-            ],
-            as_tuple,
-        )
+        combined = [
+            _combine(nt_type, t, t2, samples).astype(xs[min(i, len(xs) - 1)].dtype)
+            for i, (t, t2) in enumerate(zip(totals, totals_sq))
+        ]
+        result = self.pack(combined, isinstance(out, tuple))
         if with_delta:
             return result, np.concatenate(deltas).T.reshape(-1)
         return result

@@ -314,6 +314,21 @@ def test_gradcam_tuple_inputs_and_extra_args(tiny):
     np.testing.assert_allclose(cam, 2 * (2 * x) / 4)
 
 
+def test_noise_tunnel_around_grad_cam(tiny, rng):
+    """The wrapped method may return maps of another shape than the inputs (Grad-CAM)."""
+    x = rng.standard_normal((3, 1, 2, 2))
+    cam = GradCAM(tiny, "1")
+    ref = cam.attribute(x, target=[0, 1, 0], relu=False)
+    got = NoiseTunnel(cam).attribute(
+        x, nt_samples=3, nt_samples_batch_size=2, stdevs=0.0, target=[0, 1, 0], relu=False
+    )
+    np.testing.assert_allclose(got, ref, rtol=1e-12)
+    noisy = NoiseTunnel(cam).attribute(x, nt_samples=4, stdevs=0.3, target=[0, 1, 0])
+    assert noisy.shape == (3, 1, 2, 2) and not np.allclose(
+        noisy, cam.attribute(x, target=[0, 1, 0])
+    )
+
+
 def test_noise_tunnel_batching_and_delta(rng):
     model, x = mlp(smooth=True), rng.standard_normal((3, 6))
     nt = NoiseTunnel(IntegratedGradients(model))
