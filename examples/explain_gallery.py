@@ -147,7 +147,7 @@ def main(argv=None):
     print(plot_image_grid(np.zeros_like(templates), templates, os.path.join(out, "linear_weights.png"),
                           titles=list(names), title="linear model: weight of each pixel per class",
                           signed=True, columns=5))  # fmt: skip
-    contrib = fw.attribute(images[:1])[0].reshape(-1)
+    contrib = fw.attribute(images[:1], target=fw.forward(images[:1]).argmax(1))[0].reshape(-1)
     print(plot_feature_attribution(contrib, os.path.join(out, "linear_top_pixels.png"),
                                    feature_names=[f"pixel ({i // 28}, {i % 28})" for i in range(784)],
                                    top_k=15, title=f"linear model: top pixel contributions, "

@@ -123,13 +123,15 @@ def _explanations(model: nn.Module, x: np.ndarray) -> list[np.ndarray]:
 
     return [
         Saliency(model).attribute(x, target=1),
-        InputXGradient(model).attribute(x),
+        InputXGradient(model).attribute(x, target=0),
         IntegratedGradients(model).attribute(x, target=[0, 2], n_steps=8),
         NoiseTunnel(Saliency(model)).attribute(x, nt_samples=3, target=1),
-        Occlusion(model).attribute(x, sliding_window_shapes=(1, 4, 4), strides=(1, 4, 4)),
+        Occlusion(model).attribute(
+            x, sliding_window_shapes=(1, 4, 4), strides=(1, 4, 4), target=2
+        ),
         FeatureAblation(model).attribute(x, target=0),
         LimeSurrogate(model).attribute(x, target=1, n_samples=30, patch_size=4),
-        GradCAM(model, "3").attribute(x),
+        GradCAM(model, "3").attribute(x, target=1),
         np.array(
             [
                 r

@@ -44,7 +44,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "--target",
         default=None,
         metavar="CLASS",
-        help="class to explain (default: the predicted one)",
+        help="class to explain (default: the class the model predicts for the image)",
     )
     p.add_argument(
         "--out", default="explain.png", metavar="FILE", help="PNG to write (default explain.png)"
@@ -98,12 +98,13 @@ def explain_example(
     logits = image_logits(model, image, layout=layout)[0]
     pred = int(np.argmax(logits))
     explained = pred if target is None else target
+    which_class = " (the predicted class; --target picks another)" if target is None else ""
     title = f"{method}: {names[explained]} (true: {names[int(y[index])]}, predicted: {names[pred]})"
     signed = False if method == "attention" else None  # attention weights are never negative
     plot_image_attribution(image[0], attr[0], out_path, title=title, signed=signed)
     print(
         f"Explained test image {index} of {t.data} (true: {names[int(y[index])]}, predicted: "
-        f"{names[pred]}) for class {names[explained]} with {method} -> {out_path}",
+        f"{names[pred]}) for class {names[explained]}{which_class} with {method} -> {out_path}",
         file=out,
         flush=True,
     )

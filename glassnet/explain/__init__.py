@@ -1,12 +1,14 @@
 """Explanations of model decisions: attribution methods, attention maps and pictures.
 
-Every method follows one calling convention::
+Every method follows one calling convention, Captum's::
 
     from glassnet.explain import IntegratedGradients
-    attr = IntegratedGradients(model).attribute(x, target=None, baselines=None)
+    attr = IntegratedGradients(model).attribute(x, baselines=None, target=labels)
 
 ``attribute`` returns a NumPy array with the input's shape (Grad-CAM: one map
-per example, ``(N, 1, H, W)``); ``target=None`` explains the predicted class.
+per example, ``(N, 1, H, W)``), or a tuple of them for a tuple of inputs;
+``additional_forward_args`` follow the inputs in every call of the model. A
+model with several outputs needs ``target=`` (None is refused, as in Captum).
 See ``docs/explain.md``.
 """
 

@@ -3,11 +3,15 @@
 An attribution method wraps a model (a :class:`~glassnet.nn.Module`, or any
 callable mapping a tensor to a tensor) and explains one output per example:
 
-- ``target=None`` explains the predicted class (the arg-max of the output on
-  the inputs themselves), an ``int`` the same class for every row, a sequence
-  one class per row. Models whose output has shape ``(N,)`` or ``(N, 1)``
-  (regression, one logit) need no target.
-- Attributions come back as NumPy arrays with the input's shape.
+- ``target`` is an ``int`` (the same class for every row) or a sequence (one
+  class per row). Models whose output has shape ``(N,)`` or ``(N, 1)``
+  (regression, one logit) need no target; for any other model
+  ``target=None`` is refused, as in Captum (pass ``target=out.argmax(1)`` to
+  explain the predicted classes).
+- ``inputs`` is one array ``(N, *)`` or a tuple of arrays sharing ``N`` (the
+  model is called ``model(x1, x2, ..., *additional_forward_args)``, see
+  :mod:`glassnet.explain.inputs`); attributions come back as NumPy arrays
+  with the inputs' shapes, a tuple for a tuple.
 - While a method runs, a module is in eval mode (dropout off, batch norm on its
   running statistics), so every row is explained on its own; its previous
   modes are restored afterwards. Gradients come from
@@ -28,6 +32,7 @@ from ..autograd import grad as _autograd_grad
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..nn.module import Module
 from ..tensor import Tensor
+from .inputs import ForwardArgs, as_array, format_inputs, pack, per_input
 
 __all__ = [
     "Attribution", "Target", "Baselines", "as_array", "choice_arg", "float_arg", "group_ids",
@@ -36,13 +41,6 @@ __all__ = [
 
 Target = int | Sequence[int] | np.ndarray | None
 Baselines = float | np.ndarray | Tensor | None
-
-
-def as_array(x: Any) -> np.ndarray:
-    """A host NumPy copy of a tensor, a NumPy/CuPy array or array-like (for plotting and comparisons)."""
-    if isinstance(x, Tensor) or backend.is_cupy_array(x):
-        return np.array(backend.to_host(x))
-    return np.array(x)
 
 
 def positive_int_arg(who: str, name: str, value: Any, minimum: int = 1) -> int:
@@ -87,18 +85,21 @@ def row_seed(who: str, seed: int | np.random.Generator | None) -> int:
     return int(seed)
 
 
+Inputs = tuple[np.ndarray, ...]
+
+
 class Attribution:
     """Base class of the attribution methods.
 
     Parameters
     ----------
     model : Module or callable
-        Maps a tensor of shape ``(N, *)`` to outputs of shape ``(N, C)``,
-        ``(N, 1)`` or ``(N,)``. A model returning a tuple is explained through
-        its first element.
+        Maps tensors ``(N, *)`` (one per input, then the additional forward
+        arguments) to outputs of shape ``(N, C)``, ``(N, 1)`` or ``(N,)``. A
+        model returning a tuple is explained through its first element.
     """
 
-    def __init__(self, model: Module | Callable[[Tensor], Any]) -> None:
+    def __init__(self, model: Module | Callable[..., Any]) -> None:
         if not callable(model):
             raise TypeError(
                 f"{type(self).__name__}: model must be a glassnet Module or a callable, "
@@ -140,12 +141,11 @@ class Attribution:
     def _device(self) -> Any:
         return self.model.device if isinstance(self.model, Module) else backend.Device("cpu")
 
-    def prepare_inputs(self, inputs: Any) -> np.ndarray:
-        """The inputs as a floating NumPy array (the model's parameter dtype) with a batch axis."""
+    def _one_input(self, inputs: Any, name: str = "inputs") -> np.ndarray:
         x = as_array(inputs)
         if x.ndim == 0:
             raise ValueError(
-                f"{self._who}: inputs must have a batch axis, shape (N, *), got a scalar"
+                f"{self._who}: {name} must have a batch axis, shape (N, *), got a scalar"
             )
         dt = self._model_dtype()
         if dt is not None:
@@ -153,10 +153,34 @@ class Attribution:
         elif x.dtype.kind != "f":
             x = x.astype(backend.default_dtype())
         if x.shape[0] == 0:
-            raise ValueError(f"{self._who}: inputs have no rows (shape {x.shape})")
+            raise ValueError(f"{self._who}: {name} have no rows (shape {x.shape})")
         return x
 
-    def prepare_baselines(self, baselines: Baselines, x: np.ndarray) -> np.ndarray:
+    def prepare_inputs(self, inputs: Any) -> np.ndarray:
+        """One input as a floating NumPy array (the model's parameter dtype) with a batch axis;
+        a tuple of inputs is refused (use :meth:`prepare_all`)."""
+        if isinstance(inputs, tuple):
+            raise TypeError(
+                f"{self._who}: explains one input array (N, *), got a tuple of {len(inputs)}"
+            )
+        return self._one_input(inputs)
+
+    def prepare_all(self, inputs: Any) -> tuple[Inputs, bool]:
+        """``(inputs as a tuple of floating arrays sharing N, whether they came as a tuple)``."""
+        raw, as_tuple = format_inputs(self._who, inputs)
+        if not as_tuple:
+            return (self._one_input(raw[0]),), False
+        xs = tuple(self._one_input(r, f"inputs[{i}]") for i, r in enumerate(raw))
+        sizes = [x.shape[0] for x in xs]
+        if len(set(sizes)) > 1:
+            raise ValueError(
+                f"{self._who}: the inputs must share their first (batch) axis, got sizes {sizes}"
+            )
+        return xs, True
+
+    def prepare_baselines(
+        self, baselines: Baselines, x: np.ndarray, name: str = "baselines"
+    ) -> np.ndarray:
         """Baselines broadcast to ``x``'s shape: None (zeros), a scalar, ``(*)`` or ``(N, *)``."""
         if baselines is None:
             return np.zeros_like(x)
@@ -165,17 +189,30 @@ class Attribution:
             return np.ascontiguousarray(np.broadcast_to(b, x.shape))
         except ValueError:
             raise ValueError(
-                f"{self._who}: baselines of shape {b.shape} do not match inputs of shape "
+                f"{self._who}: {name} of shape {b.shape} do not match inputs of shape "
                 f"{x.shape}; expected a scalar, shape {x.shape[1:]} or {x.shape}"
             ) from None
+
+    def prepare_all_baselines(self, baselines: Any, xs: Inputs, as_tuple: bool) -> Inputs:
+        """One baseline array per input (see :meth:`prepare_baselines`); with tuple inputs
+        ``baselines`` is a tuple (or one scalar / None for all)."""
+        each = per_input(self._who, "baselines", baselines, len(xs), as_tuple)
+        names = [f"baselines[{i}]" if as_tuple else "baselines" for i in range(len(xs))]
+        return tuple(self.prepare_baselines(b, x, n) for b, x, n in zip(each, xs, names))
+
+    @staticmethod
+    def pack(values: Sequence[Any], as_tuple: bool) -> Any:
+        """Attributions per input, returned as the inputs came (a tuple, or one array)."""
+        return pack(values, as_tuple)
 
     # --------------------------------------------------------------- forward
     def _to_model(self, x: np.ndarray, requires_grad: bool = False) -> Tensor:
         data = backend.to_device(x, self._device())
         return Tensor(data, requires_grad=requires_grad)
 
-    def _call(self, t: Tensor) -> Tensor:
-        out = self.model(t)
+    def _call(self, ts: Sequence[Tensor] | Tensor, extra: tuple[Any, ...] = ()) -> Tensor:
+        ts = (ts,) if isinstance(ts, Tensor) else tuple(ts)
+        out = self.model(*ts, *extra)
         if isinstance(out, (tuple, list)):
             out = out[0]
         if not isinstance(out, Tensor):
@@ -183,21 +220,49 @@ class Attribution:
                 f"{self._who}: the model must return a Tensor (or a tuple starting with one), "
                 f"got {type(out).__name__}"
             )
-        if out.ndim not in (1, 2) or out.shape[0] != t.shape[0]:
+        n = ts[0].shape[0]
+        if out.ndim not in (1, 2) or out.shape[0] != n:
             raise ValueError(
-                f"{self._who}: expected model outputs of shape (N,) or (N, C) for {t.shape[0]} "
+                f"{self._who}: expected model outputs of shape (N,) or (N, C) for {n} "
                 f"input rows, got {out.shape}"
             )
         return out
 
-    def forward(self, x: np.ndarray, batch_size: int | None = None) -> np.ndarray:
-        """Model outputs for ``x`` without recording a graph, in chunks of ``batch_size`` rows."""
-        n = x.shape[0]
+    @staticmethod
+    def _as_inputs(x: np.ndarray | Inputs) -> Inputs:
+        return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+    def forward(
+        self,
+        x: np.ndarray | Inputs,
+        batch_size: int | None = None,
+        extra: ForwardArgs | None = None,
+        rows: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Model outputs without recording a graph, in chunks of ``batch_size`` rows.
+
+        Parameters
+        ----------
+        x : ndarray (N, *) or tuple of them
+        batch_size : int, optional
+        extra : ForwardArgs, optional
+            The additional forward arguments of the examples.
+        rows : ndarray of int, shape (N,), optional
+            Row ``k`` of ``x`` is a copy of example ``rows[k]`` (picks the
+            per-example additional arguments); default: the examples in order.
+        """
+        xs = self._as_inputs(x)
+        n = xs[0].shape[0]
         step = n if batch_size is None else batch_size
+        if extra is not None and rows is None:
+            rows = np.arange(n)
         outs = []
         with no_grad():
             for start in range(0, n, step):
-                outs.append(self._call(self._to_model(x[start : start + step])).numpy())
+                part = slice(start, start + step)
+                args = () if extra is None else extra.at(rows[part])
+                ts = [self._to_model(v[part]) for v in xs]
+                outs.append(self._call(ts, args).numpy())
         return np.concatenate(outs, axis=0)
 
     # --------------------------------------------------------------- targets
@@ -205,6 +270,8 @@ class Attribution:
         """Per-row class indices ``(N,)`` for outputs ``out``; None for one-output models."""
         n = out.shape[0]
         n_out = 1 if out.ndim == 1 else out.shape[1]
+        if isinstance(target, Tensor) or hasattr(target, "detach") or backend.is_cupy_array(target):
+            target = as_array(target)  # a glassnet, torch or CuPy tensor of class indices
         if out.ndim == 1 or n_out == 1:
             t = np.asarray(target) if target is not None else None
             if t is None or (t.dtype.kind in "iu" and t.ndim <= 1 and not np.any(t != 0)):
@@ -214,7 +281,11 @@ class Attribution:
                 f"target must be None or 0, got {target!r}"
             )
         if target is None:
-            return np.argmax(out, axis=1)
+            raise ValueError(
+                f"{self._who}: the model has {n_out} outputs per row; pass target= the class "
+                "to explain (an int, or one per row), e.g. target=outputs.argmax(1) for the "
+                "predicted classes"
+            )
         t = np.asarray(target)
         if t.dtype.kind not in "iu" or t.ndim > 1:
             raise ValueError(
@@ -233,13 +304,16 @@ class Attribution:
             )
         return np.broadcast_to(t, (n,)).astype(np.int64)
 
-    def targets_for(self, target: Target, x: np.ndarray) -> np.ndarray | None:
-        """Resolve ``target`` for inputs ``x``: the predicted class when None (one forward of
-        ``x``), else validated against the output width seen on the first row."""
-        if target is None:
-            return self.resolve_target(None, self.forward(x))
-        out1 = self.forward(x[:1])
-        return self.resolve_target(target, np.broadcast_to(out1, (x.shape[0],) + out1.shape[1:]))
+    def targets_for(
+        self, target: Target, x: np.ndarray | Inputs, extra: ForwardArgs | None = None
+    ) -> np.ndarray | None:
+        """Resolve ``target`` for inputs ``x``, validated against the output width seen on
+        the first row (one forward pass of that row)."""
+        xs = self._as_inputs(x)
+        first = None if extra is None else np.zeros(1, dtype=np.int64)
+        out1 = self.forward(tuple(v[:1] for v in xs), extra=extra, rows=first)
+        n = xs[0].shape[0]
+        return self.resolve_target(target, np.broadcast_to(out1, (n,) + out1.shape[1:]))
 
     @staticmethod
     def select(out: np.ndarray, targets: np.ndarray | None) -> np.ndarray:
@@ -249,23 +323,42 @@ class Attribution:
         return out[np.arange(out.shape[0]), targets]
 
     # ------------------------------------------------------------- gradients
-    def gradients(self, x: np.ndarray, targets: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def gradients(
+        self,
+        x: np.ndarray | Inputs,
+        targets: np.ndarray | None,
+        extra: ForwardArgs | None = None,
+        rows: np.ndarray | None = None,
+    ) -> tuple[Any, np.ndarray]:
         """Gradient of each row's explained output w.r.t. that row, and the outputs.
+
+        Parameters
+        ----------
+        x : ndarray (N, *) or tuple of them
+        targets : ndarray of int, shape (N,), or None
+        extra, rows
+            As in :meth:`forward`.
 
         Returns
         -------
-        grads : ndarray, shape like ``x``
+        grads : ndarray shaped like ``x`` (a tuple of them for a tuple)
         values : ndarray, shape (N,)
         """
+        xs = self._as_inputs(x)
+        args = (
+            () if extra is None else extra.at(np.arange(xs[0].shape[0]) if rows is None else rows)
+        )
         with enable_grad():
-            xt = self._to_model(x, requires_grad=True)
-            out = self._call(xt)
+            ts = [self._to_model(v, requires_grad=True) for v in xs]
+            out = self._call(ts, args)
             seed = self._seed(out, targets)
-            (g,) = _autograd_grad(out, xt, grad_outputs=seed, allow_unused=True)
+            gs = _autograd_grad(out, ts, grad_outputs=seed, allow_unused=True)
         values = self.select(out.numpy(), targets)
-        if g is None:
-            return np.zeros_like(x), values
-        return np.asarray(g.numpy(), dtype=x.dtype).reshape(x.shape), values
+        grads = tuple(
+            np.zeros_like(v) if g is None else np.asarray(g.numpy(), dtype=v.dtype).reshape(v.shape)
+            for v, g in zip(xs, gs)
+        )
+        return (grads if isinstance(x, (tuple, list)) else grads[0]), values
 
     @staticmethod
     def _seed(out: Tensor, targets: np.ndarray | None) -> Any:

@@ -124,7 +124,8 @@ def explain_images(
     layout : {'image', 'flat', 'rows'}, default 'image'
         What the model reads: images, ``(N, H*W)`` vectors or ``(N, H, W)`` rows.
     target : int, sequence of int or None
-        None: the predicted class.
+        None: the predicted class of each image (unlike the attribution
+        methods themselves, which ask for ``target=`` on multi-class models).
     seed : int, default 0
         Seed of the random methods (smoothgrad, lime).
 
@@ -138,6 +139,8 @@ def explain_images(
         )
     wrapped = _reading_images("explain_images", model, layout)
     x = _images(images)
+    if target is None and method != "attention":
+        target = image_logits(model, x, layout=layout).argmax(axis=1)
     if method == "saliency":
         return Saliency(wrapped).attribute(x, target=target)
     if method == "input_x_gradient":

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from .base import Attribution, Baselines, Target, choice_arg, positive_int_arg
+from .base import Attribution, Target, choice_arg, positive_int_arg
+from .inputs import ForwardArgs
 
 __all__ = ["IntegratedGradients", "path_rule", "IG_METHODS"]
 
@@ -82,63 +83,89 @@ class IntegratedGradients(Attribution):
     def attribute(
         self,
         inputs: Any,
-        *,
+        baselines: Any = None,
         target: Target = None,
-        baselines: Baselines = None,
+        additional_forward_args: Any = None,
         n_steps: int = 50,
-        method: str = "riemann_trapezoid",
+        method: str = "gausslegendre",
         internal_batch_size: int | None = None,
         return_convergence_delta: bool = False,
-    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    ) -> Any:
         """Integrated gradients of each row.
+
+        The arguments are Captum's, in Captum's order.
 
         Parameters
         ----------
-        inputs : Tensor or ndarray, shape (N, *)
-        target : int, sequence of int or None
-            Class explained per row; None: the class predicted for ``inputs``.
-        baselines : None, float, or array of shape (*) or (N, *)
+        inputs : Tensor or ndarray, shape (N, *), or a tuple of them
+        baselines : None, float, array of shape (*) or (N, *), or a tuple (one per input)
             The path's start; None means zeros.
+        target : int or sequence of int
+            Class explained per row (not needed for one-output models).
+        additional_forward_args : any or tuple, optional
+            Passed to the model after the inputs (see :mod:`glassnet.explain.inputs`).
         n_steps : int, default 50
             Points on the path.
-        method : str, default 'riemann_trapezoid'
-            Quadrature rule, see :func:`path_rule`.
+        method : str, default 'gausslegendre'
+            Quadrature rule, see :func:`path_rule` (Captum's default).
         internal_batch_size : int, optional
             Rows per forward/backward pass; the ``n_steps * N`` path points are
             evaluated in chunks of this size to bound memory (default: all at once).
         return_convergence_delta : bool, default False
-            Also return ``sum(attributions) - (F(x) - F(baseline))`` per row.
+            Also return ``sum(attributions) - (F(x) - F(baseline))`` per row
+            (summed over all inputs).
 
         Returns
         -------
-        attributions : ndarray, shape (N, *)
+        attributions : ndarray, shape (N, *), or a tuple of them for tuple inputs
         delta : ndarray, shape (N,)
             Only with ``return_convergence_delta=True``.
         """
         alphas, weights = path_rule(method, n_steps)
         if internal_batch_size is not None:
             positive_int_arg(self._who, "internal_batch_size", internal_batch_size)
-        x = self.prepare_inputs(inputs)
-        b = self.prepare_baselines(baselines, x)
-        n = x.shape[0]
-        diff = x - b
-        total = np.zeros(x.shape, dtype=np.float64)
-        feat = (1,) * (x.ndim - 1)
+        xs, as_tuple = self.prepare_all(inputs)
+        bs = self.prepare_all_baselines(baselines, xs, as_tuple)
+        n = xs[0].shape[0]
+        extra = ForwardArgs(additional_forward_args, n)
+        diffs = [x - b for x, b in zip(xs, bs)]
         with self.evaluating():
-            out_x = self.forward(x, internal_batch_size)
+            out_x = self.forward(xs, internal_batch_size, extra)
             targets = self.resolve_target(target, out_x)
-            n_points = len(alphas) * n
-            chunk = n_points if internal_batch_size is None else internal_batch_size
-            for start in range(0, n_points, chunk):
-                idx = np.arange(start, min(start + chunk, n_points))
-                step, row = idx // n, idx % n
-                points = b[row] + alphas[step].reshape((-1,) + feat).astype(x.dtype) * diff[row]
-                g, _ = self.gradients(points, None if targets is None else targets[row])
-                np.add.at(total, row, weights[step].reshape((-1,) + feat) * g)
-            attributions = (diff * total).astype(x.dtype)
+            totals = self._path_integral(
+                alphas, weights, bs, diffs, targets, extra, internal_batch_size
+            )
+            attributions = [(d * t).astype(x.dtype) for d, t, x in zip(diffs, totals, xs)]
             if not return_convergence_delta:
-                return attributions
-            out_b = self.forward(b, internal_batch_size)
+                return self.pack(attributions, as_tuple)
+            out_b = self.forward(bs, internal_batch_size, extra)
         gap = self.select(out_x, targets).astype(np.float64) - self.select(out_b, targets)
-        delta = (diff * total).reshape(n, -1).sum(axis=1) - gap
-        return attributions, delta
+        summed = sum((d * t).reshape(n, -1).sum(axis=1) for d, t in zip(diffs, totals))
+        return self.pack(attributions, as_tuple), summed - gap
+
+    def _path_integral(
+        self,
+        alphas: np.ndarray,
+        weights: np.ndarray,
+        bs: tuple[np.ndarray, ...],
+        diffs: list[np.ndarray],
+        targets: np.ndarray | None,
+        extra: ForwardArgs,
+        internal_batch_size: int | None,
+    ) -> list[np.ndarray]:
+        """``integral_0^1 dF(b + a (x - b)) / dx da`` per input, by the rule's weighted sum (float64)."""
+        n = bs[0].shape[0]
+        totals = [np.zeros(b.shape, dtype=np.float64) for b in bs]
+        n_points = len(alphas) * n
+        chunk = n_points if internal_batch_size is None else internal_batch_size
+        for start in range(0, n_points, chunk):
+            idx = np.arange(start, min(start + chunk, n_points))
+            step, row = idx // n, idx % n
+            points = tuple(
+                b[row] + alphas[step].reshape((-1,) + (1,) * (b.ndim - 1)).astype(b.dtype) * d[row]
+                for b, d in zip(bs, diffs)
+            )
+            gs, _ = self.gradients(points, None if targets is None else targets[row], extra, row)
+            for total, g in zip(totals, gs):
+                np.add.at(total, row, weights[step].reshape((-1,) + (1,) * (g.ndim - 1)) * g)
+        return totals

@@ -13,7 +13,6 @@ import numpy as np
 
 from .base import (
     Attribution,
-    Baselines,
     Target,
     as_array,
     choice_arg,
@@ -22,6 +21,7 @@ from .base import (
     positive_int_arg,
     row_seed,
 )
+from .inputs import ForwardArgs, per_input
 
 __all__ = ["LimeSurrogate", "LIME_PERTURBATIONS", "weighted_least_squares"]
 
@@ -109,35 +109,43 @@ class LimeSurrogate(Attribution):
     def attribute(
         self,
         inputs: Any,
-        *,
+        baselines: Any = 0.0,
         target: Target = None,
-        perturbation: str = "auto",
-        n_samples: int = 1000,
-        baselines: Baselines = 0.0,
-        feature_std: Any = 1.0,
+        additional_forward_args: Any = None,
         feature_mask: Any = None,
+        n_samples: int = 1000,
+        *,
+        perturbation: str = "auto",
+        feature_std: Any = 1.0,
         patch_size: int = 4,
         kernel_width: float | None = None,
         seed: int | np.random.Generator | None = 0,
         batch_size: int = 256,
         return_score: bool = False,
-    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    ) -> Any:
         """Surrogate coefficients of each row.
+
+        The first six arguments are Captum's ``Lime.attribute`` arguments, in its order.
 
         Parameters
         ----------
-        inputs : Tensor or ndarray, shape (N, *)
-        target : int, sequence of int or None
-        perturbation : {'auto', 'gaussian', 'mask', 'patches'}
+        inputs : Tensor or ndarray, shape (N, *), or a tuple of them
+            With a tuple, one surrogate is fitted over the features of all inputs.
+        baselines : float or array of shape (*) or (N, *), or a tuple (one per input), default 0
+            Values of switched-off features (``'mask'``, ``'patches'``).
+        target : int or sequence of int
+            Class explained per row (not needed for one-output models).
+        additional_forward_args : any or tuple, optional
+            Passed to the model after the inputs (see :mod:`glassnet.explain.inputs`).
+        feature_mask : int array of shape (*), or a tuple (one per input), optional
+            Group ids for ``'mask'`` (default: every feature alone); ids are
+            shared across the inputs of a tuple.
         n_samples : int, default 1000
             Perturbed samples per example (the example itself is the first).
-        baselines : float or array of shape (*) or (N, *), default 0
-            Values of switched-off features (``'mask'``, ``'patches'``).
-        feature_std : float or array of shape (*), default 1
+        perturbation : {'auto', 'gaussian', 'mask', 'patches'}
+        feature_std : float or array of shape (*), or a tuple (one per input), default 1
             Noise scale per feature for ``'gaussian'``; pass the training
             data's standard deviation (``X_train.std(0)``) for raw features.
-        feature_mask : int array of shape (*), optional
-            Group ids for ``'mask'`` (default: every feature alone).
         patch_size : int, default 4
             Side of the square patches for ``'patches'``.
         kernel_width : float, optional
@@ -150,7 +158,7 @@ class LimeSurrogate(Attribution):
 
         Returns
         -------
-        attributions : ndarray, shape (N, *)
+        attributions : ndarray, shape (N, *), or a tuple of them for tuple inputs
         r2 : ndarray, shape (N,)
             Only with ``return_score=True``.
         """
@@ -160,47 +168,73 @@ class LimeSurrogate(Attribution):
         batch = positive_int_arg(who, "batch_size", batch_size)
         if kernel_width is not None:
             float_arg(who, "kernel_width", kernel_width, positive=True)
-        x = self.prepare_inputs(inputs)
-        feat = x.shape[1:]
+        xs, as_tuple = self.prepare_all(inputs)
         if perturbation == "auto":
-            perturbation = "patches" if x.ndim == 4 else "gaussian"
-        groups = None
+            perturbation = "patches" if all(x.ndim == 4 for x in xs) else "gaussian"
+        flat = _Flat(xs)
+        groups = std = None
         if perturbation == "patches":
-            if x.ndim < 3:
-                raise ValueError(
-                    f"{who}: perturbation='patches' needs image inputs (N, C, H, W) or (N, H, W), "
-                    f"got shape {x.shape}"
-                )
-            groups = _patch_ids(feat, positive_int_arg(who, "patch_size", patch_size))
+            groups = self._patch_groups(xs, patch_size)
         elif perturbation == "mask":
-            groups = self._groups(feature_mask, feat)
+            groups = self._groups(feature_mask, xs, as_tuple)
+        else:
+            each = per_input(who, "feature_std", feature_std, len(xs), as_tuple)
+            std = np.concatenate([self._std(s, x.shape[1:]) for s, x in zip(each, xs)])
         base_seed = row_seed(who, seed)
-        b = self.prepare_baselines(baselines, x)
-        std = self._std(feature_std, feat) if perturbation == "gaussian" else None
-        attributions = np.zeros(x.shape, dtype=np.float64)
-        scores = np.zeros(x.shape[0])
+        b = flat.join(self.prepare_all_baselines(baselines, xs, as_tuple))
+        x_flat = flat.join(xs)
+        attributions = np.zeros(x_flat.shape, dtype=np.float64)
+        scores = np.zeros(x_flat.shape[0])
+        extra = ForwardArgs(additional_forward_args, x_flat.shape[0])
         with self.evaluating():
-            targets = self.targets_for(target, x)
-            for i in range(x.shape[0]):
-                t = None if targets is None else targets[i : i + 1]
+            targets = self.targets_for(target, xs, extra)
+            for i in range(x_flat.shape[0]):
+                fit = _Fit(self, flat, extra, i, None if targets is None else targets[i], batch)
                 rng = np.random.default_rng(base_seed)  # the same draws whatever the batch
                 if groups is None:
-                    coef, scores[i] = self._fit_gaussian(
-                        x[i], std, t, samples, kernel_width, rng, batch
+                    attributions[i], scores[i] = fit.gaussian(
+                        x_flat[i], std, samples, kernel_width, rng
                     )
-                    attributions[i] = coef.reshape(feat)
                 else:
-                    coef, scores[i] = self._fit_masks(
-                        x[i], b[i], groups, t, samples, kernel_width, rng, batch
-                    )
+                    coef, scores[i] = fit.masks(x_flat[i], b[i], groups, samples, kernel_width, rng)
                     attributions[i] = coef[np.searchsorted(np.unique(groups), groups)]
-        attributions = attributions.astype(x.dtype)
-        return (attributions, scores) if return_score else attributions
+        result = self.pack(
+            [a.astype(x.dtype) for a, x in zip(flat.split(attributions), xs)], as_tuple
+        )
+        return (result, scores) if return_score else result
 
     # ------------------------------------------------------------------ parts
-    def _groups(self, feature_mask: Any, feat: tuple[int, ...]) -> np.ndarray:
-        if feature_mask is None:
-            return np.arange(int(np.prod(feat))).reshape(feat)
+    def _patch_groups(self, xs: tuple[np.ndarray, ...], patch_size: int) -> np.ndarray:
+        """Patch ids of every feature of every input (flat), each input's ids after the last's."""
+        patch = positive_int_arg(self._who, "patch_size", patch_size)
+        ids, offset = [], 0
+        for x in xs:
+            if x.ndim < 3:
+                raise ValueError(
+                    f"{self._who}: perturbation='patches' needs image inputs (N, C, H, W) or "
+                    f"(N, H, W), got shape {x.shape}"
+                )
+            g = _patch_ids(x.shape[1:], patch)
+            ids.append(g.ravel() + offset)
+            offset += int(g.max()) + 1
+        return np.concatenate(ids)
+
+    def _groups(self, feature_mask: Any, xs: tuple[np.ndarray, ...], as_tuple: bool) -> np.ndarray:
+        """Group ids of every feature of every input (flat); ids are shared across inputs, an
+        input without a mask gets one id per feature above the given ones."""
+        each = per_input(self._who, "feature_mask", feature_mask, len(xs), as_tuple)
+        given = [None if m is None else self._group_mask(m, x.shape[1:]) for m, x in zip(each, xs)]
+        next_id = 1 + max((int(m.max()) for m in given if m is not None), default=-1)
+        ids = []
+        for m, x in zip(given, xs):
+            if m is None:
+                size = int(np.prod(x.shape[1:]))
+                m = np.arange(next_id, next_id + size)
+                next_id += size
+            ids.append(np.asarray(m).ravel())
+        return np.concatenate(ids)
+
+    def _group_mask(self, feature_mask: Any, feat: tuple[int, ...]) -> np.ndarray:
         m = group_ids(self._who, feature_mask)
         try:
             return np.broadcast_to(m, feat)
@@ -223,41 +257,65 @@ class LimeSurrogate(Attribution):
             raise ValueError(f"{self._who}: feature_std must be positive and finite")
         return s.reshape(-1)
 
-    def _evaluate(self, z: np.ndarray, t: np.ndarray | None, batch: int) -> np.ndarray:
-        out = self.forward(z, batch)
-        return self.select(out, None if t is None else np.repeat(t, z.shape[0])).astype(np.float64)
 
-    def _fit_gaussian(
-        self, x: np.ndarray, std: np.ndarray, t: Any, samples: int, width: Any, rng: Any, batch: int
+class _Flat:
+    """The features of all inputs of a row side by side, ``(N, F_1 + F_2 + ...)``, and back."""
+
+    def __init__(self, xs: tuple[np.ndarray, ...]) -> None:
+        self.shapes = [x.shape[1:] for x in xs]
+        self.dtype = xs[0].dtype
+        self.cuts = np.cumsum([int(np.prod(f)) for f in self.shapes])[:-1]
+
+    def join(self, xs: tuple[np.ndarray, ...]) -> np.ndarray:
+        return np.concatenate([x.reshape(x.shape[0], -1) for x in xs], axis=1)
+
+    def split(self, flat: np.ndarray) -> list[np.ndarray]:
+        parts = np.split(flat, self.cuts, axis=1)
+        return [p.reshape((flat.shape[0],) + f) for p, f in zip(parts, self.shapes)]
+
+
+class _Fit:
+    """The surrogate fits of one example ``i``: samples around it, the model's outputs, WLS."""
+
+    def __init__(
+        self, lime: LimeSurrogate, flat: _Flat, extra: ForwardArgs, i: int, t: Any, batch: int
+    ) -> None:
+        self.lime, self.flat, self.extra, self.i, self.t, self.batch = (
+            lime,
+            flat,
+            extra,
+            i,
+            t,
+            batch,
+        )
+
+    def evaluate(self, z: np.ndarray) -> np.ndarray:
+        """The explained output for samples ``z`` ``(S, F)`` of the example (float64)."""
+        rows = np.full(z.shape[0], self.i)
+        out = self.lime.forward(tuple(self.flat.split(z)), self.batch, self.extra, rows)
+        t = None if self.t is None else np.full(z.shape[0], self.t)
+        return self.lime.select(out, t).astype(np.float64)
+
+    def gaussian(
+        self, x: np.ndarray, std: np.ndarray, samples: int, width: Any, rng: Any
     ) -> tuple[np.ndarray, float]:
         n_feat = std.size
         noise = rng.standard_normal((samples, n_feat))
         noise[0] = 0.0
         offsets = noise * std
-        z = (x.reshape(1, -1) + offsets).astype(x.dtype).reshape((samples,) + x.shape)
-        y = self._evaluate(z, t, batch)
+        y = self.evaluate((x.reshape(1, -1) + offsets).astype(x.dtype))
         width = 0.75 * np.sqrt(n_feat) if width is None else float(width)
         d2 = np.sum(noise * noise, axis=1)
         coef, _, r2 = weighted_least_squares(offsets, y, np.exp(-d2 / width**2))
         return coef, r2
 
-    def _fit_masks(
-        self,
-        x: np.ndarray,
-        b: np.ndarray,
-        groups: np.ndarray,
-        t: Any,
-        samples: int,
-        width: Any,
-        rng: Any,
-        batch: int,
+    def masks(
+        self, x: np.ndarray, b: np.ndarray, groups: np.ndarray, samples: int, width: Any, rng: Any
     ) -> tuple[np.ndarray, float]:
         ids, inverse = np.unique(groups, return_inverse=True)
-        inverse = inverse.reshape(groups.shape)
         on = rng.random((samples, ids.size)) < 0.5
         on[0] = True
-        z = np.where(on[:, inverse], x[None], b[None]).astype(x.dtype)
-        y = self._evaluate(z, t, batch)
+        y = self.evaluate(np.where(on[:, inverse], x[None], b[None]).astype(x.dtype))
         n_on = on.sum(axis=1)
         cos = n_on / np.sqrt(np.maximum(n_on, 1) * ids.size)
         width = 0.25 if width is None else float(width)

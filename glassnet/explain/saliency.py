@@ -10,6 +10,7 @@ import numpy as np
 from ..nn.module import Module
 from ..tensor import Tensor
 from .base import Attribution, Target
+from .inputs import ForwardArgs
 
 __all__ = ["Saliency", "InputXGradient"]
 
@@ -22,7 +23,8 @@ class Saliency(Attribution):
     model : Module or callable
     abs : bool, default True
         Return ``|gradient|`` (how sensitive the output is to each feature) or,
-        when False, the signed gradient.
+        when False, the signed gradient. ``attribute(abs=...)`` overrides it
+        for one call (where Captum takes it).
 
     Examples
     --------
@@ -40,23 +42,36 @@ class Saliency(Attribution):
     def __repr__(self) -> str:
         return f"Saliency(model={type(self.model).__name__}, abs={self.abs})"
 
-    def attribute(self, inputs: Any, *, target: Target = None) -> np.ndarray:
+    def attribute(
+        self,
+        inputs: Any,
+        target: Target = None,
+        abs: bool | None = None,  # noqa: A002
+        additional_forward_args: Any = None,
+    ) -> Any:
         """Gradient map of each row.
 
         Parameters
         ----------
-        inputs : Tensor or ndarray, shape (N, *)
-        target : int, sequence of int or None
-            Class explained per row; None: the predicted class.
+        inputs : Tensor or ndarray, shape (N, *), or a tuple of them
+        target : int or sequence of int
+            Class explained per row (not needed for one-output models).
+        abs : bool, optional
+            Overrides the constructor's ``abs`` for this call (Captum's place
+            for it).
+        additional_forward_args : any or tuple, optional
+            Passed to the model after the inputs (see :mod:`glassnet.explain.inputs`).
 
         Returns
         -------
-        ndarray, shape (N, *)
+        ndarray, shape (N, *), or a tuple of them for tuple inputs
         """
-        x = self.prepare_inputs(inputs)
+        use_abs = self.abs if abs is None else bool(abs)
+        xs, as_tuple = self.prepare_all(inputs)
+        extra = ForwardArgs(additional_forward_args, xs[0].shape[0])
         with self.evaluating():
-            g, _ = self.gradients(x, self.targets_for(target, x))
-        return np.abs(g) if self.abs else g
+            gs, _ = self.gradients(xs, self.targets_for(target, xs, extra), extra)
+        return self.pack([np.abs(g) if use_abs else g for g in gs], as_tuple)
 
 
 class InputXGradient(Attribution):
@@ -69,19 +84,23 @@ class InputXGradient(Attribution):
     model : Module or callable
     """
 
-    def attribute(self, inputs: Any, *, target: Target = None) -> np.ndarray:
+    def attribute(
+        self, inputs: Any, target: Target = None, additional_forward_args: Any = None
+    ) -> Any:
         """``x * dF_target/dx`` per row.
 
         Parameters
         ----------
-        inputs : Tensor or ndarray, shape (N, *)
-        target : int, sequence of int or None
+        inputs : Tensor or ndarray, shape (N, *), or a tuple of them
+        target : int or sequence of int
+        additional_forward_args : any or tuple, optional
 
         Returns
         -------
-        ndarray, shape (N, *)
+        ndarray, shape (N, *), or a tuple of them for tuple inputs
         """
-        x = self.prepare_inputs(inputs)
+        xs, as_tuple = self.prepare_all(inputs)
+        extra = ForwardArgs(additional_forward_args, xs[0].shape[0])
         with self.evaluating():
-            g, _ = self.gradients(x, self.targets_for(target, x))
-        return x * g
+            gs, _ = self.gradients(xs, self.targets_for(target, xs, extra), extra)
+        return self.pack([x * g for x, g in zip(xs, gs)], as_tuple)

@@ -91,7 +91,7 @@ def test_batch_equals_rows_in_train_mode(model, x):
 
 def test_ig_completeness_through_lstm(model, x):
     attr, delta = IntegratedGradients(model).attribute(
-        x, method="gausslegendre", n_steps=32, return_convergence_delta=True
+        x, target=1, method="gausslegendre", n_steps=32, return_convergence_delta=True
     )
     assert attr.shape == x.shape
     assert np.all(np.abs(delta) < 1e-6)

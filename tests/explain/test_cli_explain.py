@@ -118,3 +118,29 @@ def test_checkpoint_without_config_and_missing_files(run_dir, tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     assert main_mod.main(["explain", "--run", run_dir, "--which", "last"]) == 1
     assert "has no last.safetensors" in capsys.readouterr().err
+
+
+def test_default_target_is_the_predicted_class_and_says_so(run_dir, tmp_path, capsys):
+    """Issue 17 item 10: the library refuses target=None; the CLI keeps the predicted class
+    as its default and says so in its output and its help."""
+    from glassnet.cli.explain import explain_example
+    from glassnet.cli.pipeline import load_split, load_trained
+    from glassnet.explain import Saliency
+    from glassnet.explain.gallery import explain_images, image_logits
+
+    buf = io.StringIO()
+    out = tmp_path / "p.png"
+    explain_example(run_dir=run_dir, method="saliency", index=5, out_path=str(out), out=buf)
+    assert "(the predicted class; --target picks another) with saliency" in buf.getvalue()
+    t = load_trained("explain", run_dir=run_dir)
+    x, _ = load_split(t.data, "test")
+    image = x[5:6]
+    pred = image_logits(t.model, image, layout=t.layout).argmax(axis=1)
+    np.testing.assert_array_equal(
+        explain_images(t.model, image, "saliency", layout=t.layout),
+        explain_images(t.model, image, "saliency", layout=t.layout, target=pred),
+    )
+    with pytest.raises(ValueError, match="pass target="):
+        Saliency(t.model).attribute(image.reshape(1, -1))
+    assert main_mod.main(["explain", "--help"]) == 0
+    assert "default: the class the model predicts" in " ".join(capsys.readouterr().out.split())

@@ -31,8 +31,12 @@ def test_sequential_with_flatten_and_activation(rng):
     assert fw.layer is model[1]
     np.testing.assert_array_equal(fw.bias, [0.0, 0.0])
     x = rng.standard_normal((3, 1, 3, 3))
-    attr = fw.attribute(x)
     pred = model(gn.tensor(x)).numpy().argmax(axis=1)
+    with pytest.raises(
+        ValueError, match=r"FeatureWeights: the model has 2 outputs per row; pass target="
+    ):
+        fw.attribute(x)
+    attr = fw.attribute(x, target=pred)
     np.testing.assert_allclose(attr, fw.weights[pred].reshape(3, 1, 3, 3) * x)
 
 

@@ -39,9 +39,11 @@ def test_hand_computed(tiny):
     np.testing.assert_allclose(
         GradCAM(tiny, layer="0").attribute(X, target=0, normalize=True), X / 4
     )
-    # default layer: the last conv layer; default target: the predicted class (0)
+    # default layer: the last conv layer; target=None on a two-class model is refused
     assert GradCAM(tiny).layer == "0"
-    np.testing.assert_allclose(GradCAM(tiny).attribute(X), X / 4)
+    np.testing.assert_allclose(GradCAM(tiny).attribute(X, target=0), X / 4)
+    with pytest.raises(ValueError, match=r"GradCAM: the model has 2 outputs per row; pass target="):
+        GradCAM(tiny).attribute(X)
 
 
 def test_upsampled_to_input_size(tiny):
@@ -112,7 +114,7 @@ def test_layer_with_wrong_output(tiny):
         ValueError,
         match=r"GradCAM: layer '3' gives output of shape \(1, 2\); expected \(N, C, H, W\)",
     ):
-        GradCAM(tiny, layer="3").attribute(X)
+        GradCAM(tiny, layer="3").attribute(X, target=0)
     with pytest.raises(ValueError, match=r"target 2 is out of range for a model with 2 outputs"):
         GradCAM(tiny, layer="1").attribute(X, target=2)
     assert all(len(m._forward_hooks) == 0 for m in tiny.modules())

@@ -116,8 +116,8 @@ def test_implementation_invariance(rng):
     b[2].bias.data[...] = a[2].bias.numpy()
     x = rng.standard_normal((5, 4))
     np.testing.assert_allclose(a(gn.tensor(x)).numpy(), b(gn.tensor(x)).numpy(), rtol=1e-10)
-    ga = IntegratedGradients(a).attribute(x, n_steps=32)
-    gb = IntegratedGradients(b).attribute(x, n_steps=32)
+    ga = IntegratedGradients(a).attribute(x, target=2, n_steps=32)
+    gb = IntegratedGradients(b).attribute(x, target=2, n_steps=32)
     np.testing.assert_allclose(ga, gb, rtol=1e-9, atol=1e-12)
 
 
@@ -126,8 +126,11 @@ def test_internal_batch_size_does_not_change_the_answer(chunk, rng):
     model = mlp()
     x = rng.standard_normal((4, 6))
     ig = IntegratedGradients(model)
-    ref = ig.attribute(x, n_steps=5, return_convergence_delta=True)
-    got = ig.attribute(x, n_steps=5, internal_batch_size=chunk, return_convergence_delta=True)
+    t = [0, 1, 2, 1]
+    ref = ig.attribute(x, target=t, n_steps=5, return_convergence_delta=True)
+    got = ig.attribute(
+        x, target=t, n_steps=5, internal_batch_size=chunk, return_convergence_delta=True
+    )
     np.testing.assert_allclose(got[0], ref[0], rtol=1e-12)
     np.testing.assert_allclose(got[1], ref[1], atol=1e-12)
 

@@ -52,7 +52,11 @@ def test_patches_broadcast_to_pixels(rng):
 
 def test_nonlinear_model_scores_below_one(rng):
     coef, r2 = LimeSurrogate(mlp()).attribute(
-        rng.standard_normal((2, 6)), perturbation="gaussian", feature_std=3.0, return_score=True
+        rng.standard_normal((2, 6)),
+        target=0,
+        perturbation="gaussian",
+        feature_std=3.0,
+        return_score=True,
     )
     assert coef.shape == (2, 6)
     assert np.all((r2 > 0) & (r2 < 1))
@@ -74,9 +78,9 @@ def test_weighted_least_squares_matches_normal_equations(rng):
 def test_seeded(rng):
     lime = LimeSurrogate(mlp())
     x = rng.standard_normal((1, 6))
-    a = lime.attribute(x, n_samples=50, seed=4)
-    np.testing.assert_array_equal(a, lime.attribute(x, n_samples=50, seed=4))
-    assert not np.array_equal(a, lime.attribute(x, n_samples=50, seed=5))
+    a = lime.attribute(x, target=1, n_samples=50, seed=4)
+    np.testing.assert_array_equal(a, lime.attribute(x, target=1, n_samples=50, seed=4))
+    assert not np.array_equal(a, lime.attribute(x, target=1, n_samples=50, seed=5))
 
 
 def test_errors():

@@ -47,11 +47,14 @@ def test_seeded_and_target_from_clean_input(rng):
     model = mlp()
     x = rng.standard_normal((3, 6))
     nt = NoiseTunnel(Saliency(model))
-    a = nt.attribute(x, stdevs=0.5, seed=1)
-    np.testing.assert_array_equal(a, nt.attribute(x, stdevs=0.5, seed=1))
-    assert not np.array_equal(a, nt.attribute(x, stdevs=0.5, seed=2))
     pred = model(gn.tensor(x)).numpy().argmax(axis=1)
+    a = nt.attribute(x, stdevs=0.5, seed=1, target=pred)
     np.testing.assert_array_equal(a, nt.attribute(x, stdevs=0.5, seed=1, target=pred))
+    assert not np.array_equal(a, nt.attribute(x, stdevs=0.5, seed=2, target=pred))
+    with pytest.raises(
+        ValueError, match=r"NoiseTunnel: the model has 3 outputs per row; pass target="
+    ):
+        nt.attribute(x, stdevs=0.5, seed=1)
 
 
 def test_passes_arguments_to_the_method(rng):

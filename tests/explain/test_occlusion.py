@@ -45,11 +45,17 @@ def test_windows_average_their_effects(linear_image_model, rng):
         np.testing.assert_allclose(attr[0, 0], expect, rtol=1e-10)
 
 
-def test_uncovered_features_get_zero(linear_image_model, rng):
+def test_last_window_is_clipped_so_every_feature_is_covered(linear_image_model, rng):
+    """Issue 17 item 9 (this test asserted 0 on row 3 and column 3 before): 3x3 windows at
+    stride 3 on 4x4 start at 0 and 3, the second clipped to 1 wide, as Captum does."""
     x = rng.standard_normal((1, 1, 4, 4))
     attr = Occlusion(linear_image_model).attribute(x, (1, 3, 3), strides=3, target=0)
-    assert np.all(attr[0, 0, 3, :] == 0) and np.all(attr[0, 0, :, 3] == 0)
+    c = linear_image_model[1].weight.numpy()[0].reshape(4, 4) * x[0, 0]
     assert np.all(attr[0, 0, :3, :3] == attr[0, 0, 0, 0])
+    np.testing.assert_allclose(attr[0, 0, 0, 0], c[:3, :3].sum(), rtol=1e-10)
+    np.testing.assert_allclose(attr[0, 0, 3, 3], c[3, 3], rtol=1e-10)
+    np.testing.assert_allclose(attr[0, 0, 3, :3], c[3, :3].sum(), rtol=1e-10)
+    np.testing.assert_allclose(attr[0, 0, :3, 3], c[:3, 3].sum(), rtol=1e-10)
 
 
 def test_feature_ablation_groups(rng):

@@ -44,7 +44,7 @@ def test_image_shaped_inputs(rng):
     model = mlp(16, 8, 4)
     f = lambda t: model(t.reshape(t.shape[0], 16))  # noqa: E731
     x = rng.standard_normal((2, 1, 4, 4))
-    attr = Saliency(f).attribute(x)
+    attr = Saliency(f).attribute(x, target=[3, 0])
     assert attr.shape == (2, 1, 4, 4)
     assert np.all(attr >= 0)
 

@@ -45,6 +45,7 @@ def test_ig_completeness_gauss_legendre(trained):
     ig = IntegratedGradients(model)
     attr, delta = ig.attribute(
         x,
+        target=ig.forward(x).argmax(axis=1),
         method="gausslegendre",
         n_steps=64,
         internal_batch_size=256,
