@@ -14,12 +14,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import demo, evaluate, explain, predict, summary, train
+from . import demo, evaluate, explain, lr_find, predict, summary, train
 from .options import UsageError
 
 __all__ = ["main", "build_parser"]
 
-COMMANDS = (demo, train, evaluate, predict, explain, summary)
+COMMANDS = (demo, train, evaluate, predict, explain, summary, lr_find)
 
 
 class _Parser(argparse.ArgumentParser):
