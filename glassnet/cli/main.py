@@ -15,12 +15,12 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import demo, evaluate, explain, predict, train
+from . import demo, evaluate, explain, lr_find, predict, summary, train
 from .options import UsageError, one_line
 
 __all__ = ["main", "build_parser"]
 
-COMMANDS = (demo, train, evaluate, predict, explain)
+COMMANDS = (demo, train, evaluate, predict, explain, summary, lr_find)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
+from .summary import ModelSummary, summarize
 
 __all__ = ["Module", "Parameter", "Buffer", "IncompatibleKeys", "RemovableHandle"]
 
@@ -224,6 +225,15 @@ class Module:
     def num_parameters(self, trainable_only: bool = False) -> int:
         """The number of parameter elements (only those that require grad with ``trainable_only``)."""
         return sum(p.size for p in self.parameters() if p.requires_grad or not trainable_only)
+
+    def summary(self, input_shape: Any, *, dtype: Any = None) -> ModelSummary:
+        """A table of the layers: output shape, parameters, FLOPs and activation memory.
+
+        Runs the model once on zeros of ``input_shape`` (batch dimension
+        included, e.g. ``(1, 1, 28, 28)``) with forward hooks; ``print()`` the
+        result. FLOPs are 2 x multiply-adds (see :mod:`glassnet.nn.summary`).
+        """
+        return summarize(self, input_shape, dtype=dtype)
 
     # ----------------------------------------------------------------- modes
     def train(self, mode: bool = True) -> Module:

@@ -29,6 +29,7 @@ from .callbacks import (
 from .evaluation import evaluate, predict
 from .fitting import fit
 from .interrupt import TrainingInterrupted
+from .lr_finder import LRFindResult, lr_find
 from .metrics import (
     METRICS,
     Accuracy,
@@ -52,5 +53,5 @@ __all__ = [
     "LearningRateScheduler", "ProgressBar", "CSVLogger", "RunLogger", "RunFolder",
     "accuracy", "error_rate", "top_k_accuracy", "confusion_matrix",
     "Metric", "Accuracy", "ErrorRate", "TopKAccuracy", "Mean", "ConfusionMatrix",
-    "get_metric", "METRICS",
+    "get_metric", "METRICS", "lr_find", "LRFindResult",
 ]  # fmt: skip

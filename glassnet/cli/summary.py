@@ -1,0 +1,85 @@
+"""``glassnet summary``: the layer table of a registered model, a config file's model or a run's."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+__all__ = ["add_parser", "run", "model_for_summary"]
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "summary",
+        help="print a model's layers: output shapes, parameters, FLOPs, activation memory",
+        description=(
+            "Build a model (by name, from a config file, or a run folder's config.toml), run it "
+            "once on zeros and print one row per layer with its output shape, parameters "
+            "(trainable/frozen), FLOPs (2 x multiply-adds) and activation memory, then totals."
+        ),
+    )
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--model", metavar="NAME", help="a registered model, e.g. seed-cnn")
+    src.add_argument("--config", metavar="FILE", help="a TOML config as glassnet train reads it")
+    src.add_argument("--run", metavar="RUN_FOLDER", help="a run folder (its config.toml)")
+    p.add_argument(
+        "--batch-size", default="1", metavar="N", help="batch size of the input (default 1)"
+    )
+    p.add_argument(
+        "--input-shape",
+        default=None,
+        metavar="DIMS",
+        help="input shape without the batch dimension, e.g. 1,28,28 (default: the model's layout)",
+    )
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    return p
+
+
+def _config(args: argparse.Namespace) -> dict[str, Any]:
+    from ..train.runs import RunFolder
+    from .options import resolve_config
+
+    if args.model is not None:
+        return resolve_config({"model": args.model})
+    if args.config is not None:
+        return resolve_config({}, args.config)
+    return RunFolder.open(args.run).read_config()
+
+
+def model_for_summary(config: dict[str, Any]) -> tuple[Any, tuple[int, ...]]:
+    """The configured model and one example's input shape (from its layout, 28x28 images)."""
+    import numpy as np
+
+    from ..models.registry import to_layout
+    from .options import DATASETS
+    from .pipeline import build_model, class_names, complete_config
+
+    config = complete_config(dict(config))
+    data = config.get("data")
+    num_classes = len(class_names(data)) if data in DATASETS else int(config.get("num_classes", 10))
+    model, layout = build_model(config, num_classes)
+    shape = to_layout(np.zeros((1, 1, 28, 28), dtype=np.float32), layout).shape[1:]
+    return model, tuple(shape)
+
+
+def _dims(text: str) -> tuple[int, ...]:
+    from .options import int_list
+
+    return tuple(int_list("input_shape", text))
+
+
+def run(args: argparse.Namespace) -> int:
+    from .options import UsageError, positive_int
+
+    batch = positive_int("batch_size", args.batch_size)
+    dims = _dims(args.input_shape) if args.input_shape is not None else None
+    model, shape = model_for_summary(_config(args))
+    try:
+        summary = model.summary((batch, *(dims or shape)))
+    except ValueError as exc:
+        if dims is None:
+            raise
+        raise UsageError(f"--input-shape: {exc}") from None
+    print(json.dumps(summary.to_dict(), indent=2) if args.json else summary)
+    return 0

@@ -1,0 +1,296 @@
+"""The learning-rate range test (fastai's ``lr_find``, after Leslie Smith's LR range test).
+
+A copy of the model trains for up to ``num_steps`` mini-batches while the
+learning rate grows exponentially from ``start_lr`` to ``end_lr``. The loss is
+smoothed with a bias-corrected exponential moving average; the sweep stops
+early once the smoothed loss exceeds ``diverge`` times its minimum (or becomes
+non-finite). The model, the optimizer you pass and glassnet's random state are
+left as they were.
+
+Suggestion rule
+---------------
+``suggestion`` is the learning rate where the smoothed loss falls **steepest**:
+the most negative slope ``d(smoothed loss) / d(log10 lr)``, looked for between
+the first 10% of the recorded steps (the average is still warming up) and the
+step of the minimum smoothed loss. ``lr_min / 10`` (one tenth of the rate at the
+minimum, the other common rule) is reported beside it as ``min_lr_div10``.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import random as gn_random
+from .._fileio import atomic_write
+from .loop import (
+    batch_device,
+    check_int,
+    check_positive,
+    make_loader,
+    model_parameters,
+    on_device,
+    resolve_loss,
+    resolve_optimizer,
+    split_batch,
+)
+
+__all__ = ["LRFindResult", "lr_find", "suggest_lr"]
+
+RULE = (
+    "steepest descent of the smoothed loss against log10(lr), between the first 10% of "
+    "the steps and the minimum"
+)
+
+
+@dataclass
+class LRFindResult:
+    """What :func:`lr_find` recorded.
+
+    Attributes
+    ----------
+    lrs, losses, smoothed : list of float
+        One entry per step: the learning rate, the batch loss and the smoothed loss.
+    suggestion : float
+        The suggested learning rate (see the module docstring for the rule).
+    min_lr_div10 : float
+        One tenth of the learning rate at the minimum smoothed loss.
+    stopped_early : bool
+        True when the smoothed loss diverged before ``num_steps``.
+    rule : str
+        The rule behind ``suggestion``, in words.
+    """
+
+    lrs: list[float] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
+    smoothed: list[float] = field(default_factory=list)
+    suggestion: float = math.nan
+    min_lr_div10: float = math.nan
+    stopped_early: bool = False
+    rule: str = RULE
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "suggestion": self.suggestion,
+            "min_lr_div10": self.min_lr_div10,
+            "rule": self.rule,
+            "stopped_early": self.stopped_early,
+            "steps": len(self.lrs),
+            "lrs": self.lrs,
+            "losses": self.losses,
+            "smoothed": self.smoothed,
+        }
+
+    def csv_text(self) -> str:
+        """``step,lr,loss,smoothed_loss`` rows."""
+        rows = ["step,lr,loss,smoothed_loss"]
+        rows += [
+            f"{i},{lr:.6g},{loss:.6g},{s:.6g}"
+            for i, (lr, loss, s) in enumerate(zip(self.lrs, self.losses, self.smoothed))
+        ]
+        return "\n".join(rows) + "\n"
+
+    def plot(self, path: str | os.PathLike) -> str:
+        """Write the smoothed loss against the learning rate (log axis) as a PNG, atomically.
+
+        Raises
+        ------
+        ImportError
+            Without matplotlib (the ``plot`` extra).
+        """
+        from .report import _png, _pyplot
+
+        path = os.fspath(path)
+        if not path.lower().endswith(".png"):
+            raise ValueError(f"lr_find: the plot is a PNG; path must end in .png, got {path!r}")
+        plt = _pyplot()
+        fig, ax = plt.subplots(figsize=(6, 4))
+        ax.plot(self.lrs, self.losses, color="0.8", lw=0.8, label="batch loss")
+        ax.plot(self.lrs, self.smoothed, color="C0", label="smoothed loss")
+        ax.axvline(self.suggestion, color="C3", ls="--", label=f"suggestion {self.suggestion:.2g}")
+        ax.set_xscale("log")
+        ax.set_xlabel("learning rate")
+        ax.set_ylabel("training loss")
+        finite = [s for s in self.smoothed if math.isfinite(s)]
+        if finite:
+            ax.set_ylim(min(finite) - 0.05 * abs(min(finite)), 1.5 * finite[0] + 1e-12)
+        ax.legend()
+        ax.set_title("learning-rate range test")
+        data = _png(fig)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with atomic_write(path, "wb") as f:
+            f.write(data)
+        return path
+
+
+def suggest_lr(lrs: list[float], smoothed: list[float]) -> float:
+    """The rate of steepest descent of ``smoothed`` against ``log10(lrs)`` (see the module rule).
+
+    Parameters
+    ----------
+    lrs, smoothed : list of float, length T >= 2
+
+    Returns
+    -------
+    float
+        ``nan`` when fewer than 3 finite points were recorded.
+    """
+    lr = np.asarray(lrs, dtype=np.float64)
+    sm = np.asarray(smoothed, dtype=np.float64)
+    finite = np.isfinite(sm)
+    if finite.sum() < 3:
+        return math.nan
+    lr, sm = lr[finite], sm[finite]
+    stop = int(np.argmin(sm))
+    start = min(len(sm) // 10, max(stop - 2, 0))
+    if stop - start < 2:
+        return float(lr[stop])
+    slope = np.gradient(sm[start : stop + 1], np.log10(lr[start : stop + 1]))
+    return float(lr[start + int(np.argmin(slope))])
+
+
+def _fresh_optimizer(optimizer: Any, model: Any) -> Any:
+    """An optimizer like ``optimizer`` (a name or an instance) over ``model``'s parameters."""
+    if isinstance(optimizer, str):
+        return resolve_optimizer("lr_find", optimizer, model)
+    resolve_optimizer("lr_find", optimizer, model)  # type check
+    defaults = dict(getattr(optimizer, "defaults", {}))
+    return type(optimizer)(model_parameters(model), **defaults)
+
+
+def _batches(loader: Any):
+    while True:
+        empty = True
+        for batch in loader:
+            empty = False
+            yield batch
+        if empty:
+            raise ValueError("lr_find: the data loader yields no batches")
+
+
+def _step(model: Any, opt: Any, loss_fn: Any, batch: Any, dev: Any) -> float:
+    x, y = split_batch("lr_find", batch)
+    if y is None:
+        raise ValueError("lr_find: the data must give (x, y) batches with targets")
+    out = model(on_device(x, dev))
+    loss = loss_fn(out, on_device(y, dev) if dev is not None else y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return float(loss.item())
+
+
+def lr_find(
+    model: Any,
+    data: Any,
+    *,
+    loss: Any = "cross_entropy",
+    optimizer: Any = "adam",
+    start_lr: float = 1e-7,
+    end_lr: float = 10.0,
+    num_steps: int = 200,
+    batch_size: int = 64,
+    beta: float = 0.98,
+    diverge: float = 4.0,
+    seed: int = 0,
+    plot: str | os.PathLike | None = None,
+) -> LRFindResult:
+    """Sweep the learning rate exponentially on a copy of ``model``; suggest one.
+
+    Parameters
+    ----------
+    model : Module
+        Left untouched: a deep copy trains.
+    data : (X, y), Dataset or DataLoader
+        Training batches, cycled when ``num_steps`` exceeds one pass.
+    loss : str, callable or loss module, default "cross_entropy"
+    optimizer : str or Optimizer, default "adam"
+        A name, or an instance whose class and defaults (betas, momentum, weight
+        decay) a fresh optimizer over the copy takes; the instance is not stepped.
+    start_lr, end_lr : float, default 1e-7 and 10
+        The sweep's first and last learning rate (``end_lr > start_lr``).
+    num_steps : int, default 200
+        Steps of the sweep (at least 5).
+    batch_size : int, default 64
+        For arrays and datasets (a DataLoader brings its own).
+    beta : float, default 0.98
+        Smoothing of the exponential moving average of the loss, in [0, 1).
+    diverge : float, default 4.0
+        Stop once the smoothed loss exceeds ``diverge`` times its minimum (> 1).
+    seed : int, default 0
+        Shuffling and dropout of the sweep; glassnet's random state is restored after.
+    plot : str or path, optional
+        Write the curve there as a PNG (needs matplotlib).
+
+    Returns
+    -------
+    LRFindResult
+    """
+    start_lr = check_positive("lr_find", "start_lr", start_lr)
+    end_lr = check_positive("lr_find", "end_lr", end_lr)
+    if end_lr <= start_lr:
+        raise ValueError(f"lr_find: end_lr must exceed start_lr, got {start_lr} and {end_lr}")
+    num_steps = check_int("lr_find", "num_steps", num_steps, 5)
+    if not 0 <= beta < 1:
+        raise ValueError(f"lr_find: beta must be in [0, 1), got {beta!r}")
+    if not diverge > 1:
+        raise ValueError(f"lr_find: diverge must be > 1, got {diverge!r}")
+    loss_fn = resolve_loss("lr_find", loss)
+    rng_state = gn_random.get_state()
+    try:
+        gn_random.manual_seed(seed)
+        result = _sweep(
+            copy.deepcopy(model), data, loss_fn, optimizer, (start_lr, end_lr, num_steps),
+            batch_size, beta, diverge, seed,
+        )  # fmt: skip
+    finally:
+        gn_random.set_state(rng_state)
+    if plot is not None:
+        result.plot(plot)
+    return result
+
+
+def _sweep(
+    model: Any,
+    data: Any,
+    loss_fn: Any,
+    optimizer: Any,
+    schedule: tuple[float, float, int],
+    batch_size: int,
+    beta: float,
+    diverge: float,
+    seed: int,
+) -> LRFindResult:
+    start_lr, end_lr, num_steps = schedule
+    opt = _fresh_optimizer(optimizer, model)
+    loader = make_loader("lr_find", data, batch_size=batch_size, shuffle=True, seed=seed)
+    dev = batch_device(model)
+    ratio = (end_lr / start_lr) ** (1.0 / (num_steps - 1))
+    res = LRFindResult()
+    avg, best = 0.0, math.inf
+    model.train()
+    batches = _batches(loader)
+    for i in range(num_steps):
+        lr = start_lr * ratio**i
+        for group in opt.param_groups:
+            group["lr"] = lr
+        value = _step(model, opt, loss_fn, next(batches), dev)
+        avg = beta * avg + (1 - beta) * value
+        smooth = avg / (1 - beta ** (i + 1))
+        res.lrs.append(lr)
+        res.losses.append(value)
+        res.smoothed.append(smooth)
+        best = min(best, smooth)
+        if not math.isfinite(smooth) or smooth > diverge * best:
+            res.stopped_early = True
+            break
+    res.suggestion = suggest_lr(res.lrs, res.smoothed)
+    finite = [(s, lr) for s, lr in zip(res.smoothed, res.lrs) if math.isfinite(s)]
+    res.min_lr_div10 = min(finite)[1] / 10 if finite else math.nan
+    return res
