@@ -7,6 +7,23 @@ import json
 import os
 from typing import Any
 
+from .._fileio import atomic_write
+from ..models.registry import to_layout
+from ..random import manual_seed
+from ..train.loop import resolve_optimizer
+from ..train.lr_finder import lr_find
+from ..train.report import matplotlib_available
+from ..train.runs import default_run_name
+from .options import (
+    OPTIONS_BY_KEY,
+    TrainConfig,
+    UsageError,
+    positive_float,
+    positive_int,
+    resolve_config,
+)
+from .pipeline import build_model, class_names, complete_config, load_split
+
 __all__ = ["add_parser", "run", "lr_find_run"]
 
 #: Options of ``glassnet train`` that lr-find also takes (same validators, same config keys).
@@ -17,8 +34,6 @@ SHARED = (
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    from .options import OPTIONS_BY_KEY
-
     p = sub.add_parser(
         "lr-find",
         help="learning-rate range test: sweep the LR on a copy of the model, suggest one",
@@ -50,8 +65,6 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def _options(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
-    from .options import UsageError, positive_float, positive_int, resolve_config
-
     config = resolve_config({k: getattr(args, k) for k in SHARED}, args.config)
     sweep = {
         "num_steps": positive_int("steps", args.steps),
@@ -75,21 +88,13 @@ def lr_find_run(
     (LRFindResult, str)
         The result and the folder written.
     """
-    from .._fileio import atomic_write
-    from ..models.registry import to_layout
-    from ..random import manual_seed
-    from ..train.loop import resolve_optimizer
-    from ..train.lr_finder import lr_find
-    from ..train.report import matplotlib_available
-    from ..train.runs import default_run_name
-    from .pipeline import build_model, class_names, complete_config, load_split
-
-    config = complete_config(dict(config))
+    config = complete_config(config if isinstance(config, TrainConfig) else TrainConfig(**config))
+    options = config.to_dict()
     manual_seed(config["seed"])
     x, y = load_split(config["data"], "train", download=download)
     model, layout = build_model(config, len(class_names(config["data"])))
     hyper = {"lr": 1e-3}
-    if config.get("weight_decay"):
+    if options.get("weight_decay"):
         hyper["weight_decay"] = config["weight_decay"]
     optimizer = resolve_optimizer("lr-find", config["optimizer"], model, **hyper)
     folder = out or os.path.join(config["runs_dir"], default_run_name(f"lr-find-{config['model']}"))

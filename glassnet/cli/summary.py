@@ -6,6 +6,13 @@ import argparse
 import json
 from typing import Any
 
+import numpy as np
+
+from ..models.registry import to_layout
+from ..train.runs import RunFolder
+from .options import DATASETS, TrainConfig, UsageError, int_list, positive_int, resolve_config
+from .pipeline import build_model, class_names, complete_config
+
 __all__ = ["add_parser", "run", "model_for_summary"]
 
 
@@ -37,9 +44,6 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def _config(args: argparse.Namespace) -> dict[str, Any]:
-    from ..train.runs import RunFolder
-    from .options import resolve_config
-
     if args.model is not None:
         return resolve_config({"model": args.model})
     if args.config is not None:
@@ -49,29 +53,20 @@ def _config(args: argparse.Namespace) -> dict[str, Any]:
 
 def model_for_summary(config: dict[str, Any]) -> tuple[Any, tuple[int, ...]]:
     """The configured model and one example's input shape (from its layout, 28x28 images)."""
-    import numpy as np
-
-    from ..models.registry import to_layout
-    from .options import DATASETS
-    from .pipeline import build_model, class_names, complete_config
-
-    config = complete_config(dict(config))
-    data = config.get("data")
-    num_classes = len(class_names(data)) if data in DATASETS else int(config.get("num_classes", 10))
+    config = complete_config(config if isinstance(config, TrainConfig) else TrainConfig(**config))
+    options = config.to_dict()
+    data = options.get("data")
+    num_classes = len(class_names(data)) if data in DATASETS else int(options.get("num_classes", 10))
     model, layout = build_model(config, num_classes)
     shape = to_layout(np.zeros((1, 1, 28, 28), dtype=np.float32), layout).shape[1:]
     return model, tuple(shape)
 
 
 def _dims(text: str) -> tuple[int, ...]:
-    from .options import int_list
-
     return tuple(int_list("input_shape", text))
 
 
 def run(args: argparse.Namespace) -> int:
-    from .options import UsageError, positive_int
-
     batch = positive_int("batch_size", args.batch_size)
     dims = _dims(args.input_shape) if args.input_shape is not None else None
     model, shape = model_for_summary(_config(args))

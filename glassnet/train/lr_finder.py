@@ -28,9 +28,9 @@ import numpy as np
 
 from .. import random as gn_random
 from .._fileio import atomic_write
+from .._validate import int_at_least
 from .loop import (
     batch_device,
-    check_int,
     check_positive,
     make_loader,
     model_parameters,
@@ -39,6 +39,7 @@ from .loop import (
     resolve_optimizer,
     split_batch,
 )
+from .report import _png, _pyplot
 
 __all__ = ["LRFindResult", "lr_find", "suggest_lr"]
 
@@ -65,7 +66,6 @@ class LRFindResult:
     rule : str
         The rule behind ``suggestion``, in words.
     """
-
     lrs: list[float] = field(default_factory=list)
     losses: list[float] = field(default_factory=list)
     smoothed: list[float] = field(default_factory=list)
@@ -104,7 +104,6 @@ class LRFindResult:
         ImportError
             Without matplotlib (the ``plot`` extra).
         """
-        from .report import _png, _pyplot
 
         path = os.fspath(path)
         if not path.lower().endswith(".png"):
@@ -236,7 +235,7 @@ def lr_find(
     end_lr = check_positive("lr_find", "end_lr", end_lr)
     if end_lr <= start_lr:
         raise ValueError(f"lr_find: end_lr must exceed start_lr, got {start_lr} and {end_lr}")
-    num_steps = check_int("lr_find", "num_steps", num_steps, 5)
+    num_steps = int_at_least("lr_find", "num_steps", num_steps, 5)
     if not 0 <= beta < 1:
         raise ValueError(f"lr_find: beta must be in [0, 1), got {beta!r}")
     if not diverge > 1:
