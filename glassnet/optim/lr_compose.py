@@ -6,8 +6,8 @@ import bisect
 from collections.abc import Sequence
 from typing import Any
 
+from ._lr_base import LRScheduler
 from .lr_plateau import ReduceLROnPlateau
-from .lr_scheduler import LRScheduler
 from .optimizer import Optimizer
 
 __all__ = ["SequentialLR", "ChainedScheduler"]

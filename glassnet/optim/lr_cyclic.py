@@ -7,7 +7,8 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .lr_scheduler import LRScheduler, positive_int
+from .._validate import positive_int
+from ._lr_base import LRScheduler
 from .optimizer import Optimizer
 
 __all__ = ["CyclicLR", "CosineAnnealingWarmRestarts"]

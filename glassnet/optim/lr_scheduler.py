@@ -28,13 +28,16 @@ from typing import Any
 
 from .._validate import is_int, is_number, positive_int, positive_number
 from ._lr_base import LRScheduler
+from .lr_compose import ChainedScheduler, SequentialLR
+from .lr_cyclic import CosineAnnealingWarmRestarts, CyclicLR
 from .lr_plateau import ReduceLROnPlateau
 from .lr_warmup import OneCycleLR, WarmupCosineLR
 from .optimizer import Optimizer
 
 __all__ = [
     "LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "MultiplicativeLR", "LinearLR",
-    "CosineAnnealingLR", "WarmupCosineLR", "OneCycleLR", "ReduceLROnPlateau",
+    "CosineAnnealingLR", "WarmupCosineLR", "OneCycleLR", "ReduceLROnPlateau", "CyclicLR",
+    "CosineAnnealingWarmRestarts", "SequentialLR", "ChainedScheduler",
 ]  # fmt: skip
 
 
