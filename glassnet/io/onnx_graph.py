@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import is_number
 from ..autograd import tracing
 from ..autograd.grad_mode import no_grad
 from ..nn.module import Module
@@ -219,7 +220,7 @@ class _Conversion:
         """Numbers an op takes as operands must not change with the input (they would be
         baked into the graph)."""
         for x, y in zip(a.args, b.args):
-            if isinstance(x, (int, float, np.number)) and not isinstance(x, bool) and x != y:
+            if is_number(x) and x != y:
                 raise ValueError(
                     f"export_onnx: {self.where!r} ({type(self.module).__name__}) gives "
                     f"{type(a.fn).__name__} a constant of shape () that changes with the input "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._validate import is_int
 from ..tensor import Tensor
 from . import resize as Z
 from . import shape as S
@@ -23,8 +24,8 @@ __all__ = ["conv_transpose2d", "conv_transpose1d", "conv_transpose_output_size"]
 
 
 def _tuple(who: str, name: str, value: Any, n: int, minimum: int) -> tuple[int, ...]:
-    vals = (value,) * n if isinstance(value, int) and not isinstance(value, bool) else tuple(value)
-    if len(vals) != n or any(isinstance(v, bool) or not isinstance(v, int) or v < minimum for v in vals):
+    vals = (value,) * n if is_int(value) else tuple(value)
+    if len(vals) != n or any(not is_int(v) or v < minimum for v in vals):
         kind = "positive" if minimum == 1 else "non-negative"
         raise ValueError(f"{who}: {name} must be a {kind} int or {n} of them, got {value!r}")
     return vals

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from .._validate import is_number
 from ..backend import device_of, to_device
 from ..random import get_rng
 from ..tensor import Tensor
@@ -26,7 +27,7 @@ _SELU_NEG = 1.7580993408473766
 
 
 def _check_p(who: str, p: float) -> float:
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
+    if not is_number(p) or not 0.0 <= p <= 1.0:
         raise ValueError(f"{who}: p must be a probability in [0, 1], got {p!r}")
     return float(p)
 

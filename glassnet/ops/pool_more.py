@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .._validate import is_int
 from ..tensor import Tensor
 from . import pool as P
 from . import reduce as R
@@ -97,7 +98,7 @@ def _sizes(who: str, output_size: Any, spatial: tuple[int, ...]) -> tuple[int, .
     if len(raw) != k:
         raise ValueError(f"{who}: output_size must have {k} values, got {output_size!r}")
     sizes = tuple(n if o is None else o for o, n in zip(raw, spatial))
-    if any(isinstance(o, bool) or not isinstance(o, int) or o < 1 for o in sizes):
+    if any(not is_int(o) or o < 1 for o in sizes):
         raise ValueError(f"{who}: output sizes must be positive ints or None, got {output_size!r}")
     return sizes
 

@@ -7,7 +7,7 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .._validate import positive_int
+from .._validate import is_number, positive_int
 from ._lr_base import LRScheduler
 from .optimizer import Optimizer
 
@@ -22,7 +22,7 @@ def _per_group(owner: str, name: str, value: Any, n: int) -> list[float]:
     if len(values) != n:
         raise ValueError(f"{owner}: expected {n} values of {name} (one per group), got {len(values)}")
     for v in values:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        if not is_number(v) or not math.isfinite(v):
             raise ValueError(f"{owner}: {name} must be a finite number, got {v!r}")
     return [float(v) for v in values]
 
@@ -193,7 +193,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         owner = "CosineAnnealingWarmRestarts"
         self.T_0 = positive_int(owner, "T_0", T_0)
         self.T_mult = positive_int(owner, "T_mult", T_mult)
-        if isinstance(eta_min, bool) or not isinstance(eta_min, (int, float)):
+        if not is_number(eta_min):
             raise ValueError(f"{owner}: eta_min must be a number, got {eta_min!r}")
         self.T_i, self.eta_min, self.T_cur = self.T_0, float(eta_min), float(last_epoch)
         super().__init__(optimizer, last_epoch)

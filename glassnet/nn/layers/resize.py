@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._validate import is_int
 from ...ops import resize as Z
 from ...tensor import Tensor
 from ..module import Module
@@ -74,7 +75,7 @@ class _Pad(Module):
         super().__init__()
         n = 2 * self._axes
         pad = (padding,) * n if isinstance(padding, int) else tuple(padding)
-        if len(pad) != n or any(isinstance(p, bool) or not isinstance(p, int) for p in pad):
+        if len(pad) != n or any(not is_int(p) for p in pad):
             raise ValueError(f"{type(self).__name__}: padding must be an int or {n} ints, got {padding!r}")
         self.padding, self.value = pad, float(value)
 
