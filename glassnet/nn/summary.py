@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._validate import is_int
 from ..autograd.grad_mode import no_grad
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -338,7 +339,7 @@ def _check_shape(input_shape: Any) -> tuple[int, ...]:
     except TypeError:
         shape = None
     if not shape or any(
-        isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d <= 0 for d in shape
+        not is_int(d) or d <= 0 for d in shape
     ):
         raise ValueError(
             "summary: input_shape must be a non-empty tuple of positive ints including the "
