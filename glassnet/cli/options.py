@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -241,8 +241,12 @@ TRAIN_OPTIONS: tuple[Option, ...] = (
 OPTIONS_BY_KEY = {o.key: o for o in TRAIN_OPTIONS}
 
 
-class _ConfigMethods:
-    """What :class:`TrainConfig` does besides holding the options (its fields come from the table)."""
+class _ConfigMethods(Mapping[str, Any]):
+    """What :class:`TrainConfig` does besides holding the options (its fields come from the table).
+
+    It reads as a mapping of option keys too (``config["lr"]``, ``config.get("seed")``,
+    ``dict(config)``), as the dict a configuration used to be.
+    """
 
     def __post_init__(self) -> None:
         for opt in TRAIN_OPTIONS:  # the validators take their own output back unchanged
@@ -251,10 +255,22 @@ class _ConfigMethods:
                 object.__setattr__(self, opt.key, opt.check(opt.key, value))
 
     def __getitem__(self, key: str) -> Any:
-        """The option ``key`` (read access as on the dict a configuration used to be)."""
+        """The option ``key`` (None when it is left unset)."""
         if key not in OPTIONS_BY_KEY:
             raise KeyError(key)
         return getattr(self, key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(OPTIONS_BY_KEY)
+
+    def __len__(self) -> int:
+        return len(OPTIONS_BY_KEY)
+
+    @classmethod
+    def from_mapping(cls, options: Mapping[str, Any]) -> TrainConfig:
+        """The options among ``options`` (a dict of them, or a run's ``config.toml`` record,
+        whose ``[run]`` table and other records are left out)."""
+        return cls(**{k: v for k, v in options.items() if k in OPTIONS_BY_KEY})  # type: ignore[return-value]
 
     def replace(self, **changes: Any) -> TrainConfig:
         """A copy with ``changes`` (validated like the rest)."""

@@ -90,14 +90,18 @@ class LayoutAugment(Transform):
 
 
 # --------------------------------------------------------------------- training
-def complete_config(config: TrainConfig) -> TrainConfig:
+def complete_config(config: TrainConfig | Mapping[str, Any]) -> TrainConfig:
     """Fill what depends on the model and the moment: hidden/dropout defaults, seed, name.
+
+    ``config`` may also be a dict of options or a run's record (its other keys are left out).
 
     Raises
     ------
     UsageError
         ``hidden`` or ``dropout`` was given for a model that does not take it.
     """
+    if not isinstance(config, TrainConfig):
+        config = TrainConfig.from_mapping(config)
     spec = get_model_spec(config.model)
     changes: dict[str, Any] = {}
     for key in ("hidden", "dropout"):
@@ -162,8 +166,6 @@ class TrainingData:
 # The steps of train_run, in order; each does one thing.
 def _settle_config(config: TrainConfig, world: Any) -> TrainConfig:
     """The completed configuration, one for all ranks (rank 0's seed and name); seeds glassnet."""
-    if isinstance(config, Mapping):  # a plain dict of options (older callers)
-        config = TrainConfig(**config)
     config = complete_config(config)
     if world.size > 1:  # as JSON
         config = TrainConfig(**world.broadcast_object(config.to_dict()))

@@ -79,3 +79,12 @@ def test_the_training_steps_state_no_defaults_of_their_own(module):
             and node.func.value.id == "config"
         ):
             assert len(node.args) < 2, f"line {node.lineno}: a default stated again"
+
+
+def test_it_reads_as_the_mapping_a_configuration_was():
+    config = TrainConfig(epochs=2)
+    assert dict(config)["epochs"] == 2 and len(dict(config)) == len(TRAIN_OPTIONS)
+    assert config.get("seed") is None and config.get("not_an_option", 5) == 5
+    record = {**config.to_dict(), "run": {"command": "train"}}  # a run's config.toml
+    assert TrainConfig.from_mapping(record) == config
+    assert pipeline.complete_config(record).epochs == 2
