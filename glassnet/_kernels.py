@@ -23,15 +23,15 @@ SOURCES: dict[str, tuple[str, str, str]] = {
     # Adam (optim/adam.py): p, m, v updated in place
     "glassnet_adam": (
         "T g, T shrink, T sign, T l2, T one_minus_beta1, T beta2, T one_minus_beta2, "
-        "T denom_scale, T denom_eps, T apply",
+        "T denom_scale, T denom_eps, T step_a, T step_b, T apply",
         "T p, T m, T v",
         """
         T q = p * shrink;
         T d = sign * g;
         if (l2 != (T)0) d = l2 * q + d;
         m = m + (d - m) * one_minus_beta1;
-        v = v * beta2 + (d * d) * one_minus_beta2;
-        if (apply != (T)0) q = q - m / (sqrt(v) * denom_scale + denom_eps);
+        v = v * beta2 + (d * one_minus_beta2) * d;
+        if (apply != (T)0) q = q - m / (sqrt(v) * denom_scale + denom_eps) * step_a * step_b;
         p = q;
         """,
     ),

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..backend import get_array_module
 from ._torch_flags import check_torch_flags
-from .optimizer import Optimizer, check_bool, check_nonnegative, effective_grad
+from .optimizer import Optimizer, check_bool, check_nonnegative, effective_grad, nonzero_in
 
 __all__ = ["Adagrad"]
 
@@ -109,6 +109,7 @@ class Adagrad(Optimizer):
             state["step"] += 1
             clr = lr / (1.0 + (state["step"] - 1) * lr_decay)
             xp = get_array_module(p.data)
+            eps_p = nonzero_in(p.dtype, eps)
             for blk in self._blocks([p.data, p.grad.data, state["sum"]], 2):
                 pb, gb, total = blk[:3]
                 s = blk[-1]
@@ -116,7 +117,7 @@ class Adagrad(Optimizer):
                 xp.multiply(g, g, out=s)
                 total += s
                 xp.sqrt(total, out=s)
-                s += eps
+                s += eps_p
                 xp.divide(g, s, out=s)
                 s *= clr
                 pb -= s

@@ -6,10 +6,19 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from .._kernels import elementwise
 from ..backend import get_array_module
 from ._torch_flags import check_torch_flags
-from .optimizer import Optimizer, check_bool, check_in_range, check_nonnegative, effective_grad
+from .optimizer import (
+    Optimizer,
+    check_bool,
+    check_in_range,
+    check_nonnegative,
+    effective_grad,
+    nonzero_in,
+)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -125,34 +134,52 @@ class Adam(Optimizer):
             if amsgrad and "max_exp_avg_sq" not in state:
                 state["max_exp_avg_sq"] = self._new_state_array(p)
             state["step"] += 1
-            t = state["step"]
-            # bias corrections as Python scalars; the division by sqrt(1 - beta2**t) and
-            # the multiplication by lr / (1 - beta1**t) are folded into one scale of sqrt(v)
-            step_size = lr / (1.0 - beta1**t)
-            bc2_sqrt = (1.0 - beta2**t) ** 0.5
-            update = step_size != 0
-            if update:
-                denom_scale = 1.0 / (bc2_sqrt * step_size)
-                denom_eps = eps / step_size
+            scale = _scales(p.dtype, lr, beta1, beta2, eps, state["step"])
             xp = get_array_module(p.data)
             fused = None if amsgrad else elementwise(xp, "glassnet_adam")
             if fused is not None:  # a GPU: the whole update in one kernel
                 k = p.data.dtype.type
+                ds, de, sa, sb = scale if scale is not None else (0.0, 0.0, 0.0, 0.0)
                 fused(
                     p.grad.data, k(shrink), k(-1.0 if maximize else 1.0), k(wd if l2 else 0.0),
-                    k(1.0 - beta1), k(beta2), k(1.0 - beta2),
-                    k(denom_scale if update else 0.0), k(denom_eps if update else 0.0),
-                    k(1.0 if update else 0.0), p.data, state["exp_avg"], state["exp_avg_sq"],
+                    k(1.0 - beta1), k(beta2), k(1.0 - beta2), k(ds), k(de), k(sa), k(sb),
+                    k(0.0 if scale is None else 1.0), p.data, state["exp_avg"], state["exp_avg_sq"],
                 )  # fmt: skip
                 continue
             arrays = [p.data, p.grad.data, state["exp_avg"], state["exp_avg_sq"]]
             if amsgrad:
                 arrays.append(state["max_exp_avg_sq"])
-            scale = (denom_scale, denom_eps) if update else None
             items.append((arrays, 2, functools.partial(
                 _adam_block, xp, shrink, wd if l2 else 0.0, maximize, beta1, beta2, amsgrad, scale
             )))  # fmt: skip
         self._run_blocks(items)
+
+
+def _scales(
+    dtype: Any, lr: float, beta1: float, beta2: float, eps: float, t: int
+) -> tuple[float, float, float, float] | None:
+    """The scalars of the update ``p -= m / (sqrt(v) * a + b) * c * d`` at step ``t``.
+
+    Mathematically the update is ``lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t)
+    + eps)``. Where the parameters' dtype holds them safely, the step size is folded into
+    the denominator (``c = d = 1``: one pass less over the arrays). At a tiny learning rate
+    the folded scale ``1 / (sqrt(1 - beta2**t) * step_size)`` overflows float32 (``lr <
+    ~3e-38``) and ``0 * inf`` made NaN; at a huge one it underflows. Then the factors stay
+    apart: ``a = 1 / sqrt(1 - beta2**t)``, ``b = eps``, ``c = 1 / (1 - beta1**t)``,
+    ``d = lr``, each in range. Returns None when ``lr`` is 0 (no update).
+    """
+    step_size = lr / (1.0 - beta1**t)
+    if step_size == 0:
+        return None
+    inv_bc2 = 1.0 / (1.0 - beta2**t) ** 0.5
+    info = np.finfo(dtype)
+    big = float(info.max)
+    # sqrt(v) lies in [sqrt(smallest subnormal), sqrt(max)]: keep sqrt(v) * a normal and finite
+    low, high = float(info.tiny) / float(np.sqrt(info.smallest_subnormal)), float(np.sqrt(big)) / 2
+    folded, folded_eps = inv_bc2 / step_size, eps / step_size
+    if eps > 0 and low <= folded <= high and float(info.tiny) <= folded_eps <= big / 2:
+        return folded, folded_eps, 1.0, 1.0
+    return inv_bc2, nonzero_in(np.dtype(dtype), eps), 1.0 / (1.0 - beta1**t), lr
 
 
 def _adam_block(
@@ -163,7 +190,7 @@ def _adam_block(
     beta1: float,
     beta2: float,
     amsgrad: bool,
-    scale: tuple[float, float] | None,
+    scale: tuple[float, float, float, float] | None,
     blk: list,
 ) -> None:
     """Adam's update of one block ``[param, grad, m, v, (vmax,) scratch, scratch]``, in place."""
@@ -177,8 +204,8 @@ def _adam_block(
     s *= 1.0 - beta1
     m += s
     v *= beta2
-    xp.multiply(g, g, out=s)
-    s *= 1.0 - beta2
+    xp.multiply(g, 1.0 - beta2, out=s)  # (1 - beta2) first: g * g alone overflows sooner
+    s *= g
     v += s
     if amsgrad:
         vmax = blk[4]
@@ -190,6 +217,9 @@ def _adam_block(
     s *= scale[0]
     s += scale[1]
     xp.divide(m, s, out=s)
+    for factor in scale[2:]:
+        if factor != 1.0:
+            s *= factor
     pb -= s
 
 

@@ -56,6 +56,36 @@ check_finite = finite_number
 check_bool = flag
 
 
+def check_fits_dtype(owner: str, group: Mapping[str, Any], dtype: Any) -> None:
+    """Refuse a hyper-parameter of ``group`` beyond the range of the parameters' ``dtype``.
+
+    An update multiplies arrays by these numbers in the parameters' dtype: ``lr=1e39``
+    becomes ``inf`` in float32, and ``0 * inf`` is NaN where a gradient is 0.
+    """
+    big = float(np.finfo(dtype).max)
+    for key, value in group.items():
+        if key == "params":
+            continue
+        for x in value if isinstance(value, (tuple, list)) else (value,):
+            if _is_number(x) and abs(x) > big:
+                raise ValueError(
+                    f"{owner}: {key}={x:g} is beyond the range of the {np.dtype(dtype)} "
+                    f"parameters (largest {big:.3g}); use a smaller {key} or float64 parameters"
+                )
+
+
+def nonzero_in(dtype: Any, value: float) -> float:
+    """``value`` if it stays non-zero in ``dtype``, else the dtype's smallest positive number.
+
+    Used for ``eps``: a denominator ``sqrt(v) + eps`` with ``eps`` 0 (or rounding to 0,
+    1e-8 in float16) is 0 where ``v`` is, and ``0 / 0`` is NaN where a gradient is 0.
+    Adding the smallest subnormal changes no denominator that is not 0.
+    """
+    if dtype.type(value) != 0:
+        return value
+    return float(np.finfo(dtype).smallest_subnormal)
+
+
 # ------------------------------------------------------------- array helpers
 def effective_grad(xp: Any, p: Any, g: Any, out: Any, weight_decay: float, maximize: bool) -> Any:
     """The gradient an update uses: ``g`` (negated when ``maximize``) plus ``weight_decay * p``.
@@ -270,6 +300,10 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        for i, group in enumerate(self.param_groups):
+            owner = type(self).__name__ if i == 0 else f"{type(self).__name__}: param group {i}"
+            for dtype in {p.dtype for p in group["params"] if p.grad is not None}:
+                check_fits_dtype(owner, group, dtype)
         for group in self.param_groups:
             self._follow_params(group)
             self._step_group(group)

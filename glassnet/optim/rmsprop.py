@@ -7,7 +7,14 @@ from typing import Any
 
 from ..backend import get_array_module
 from ._torch_flags import check_torch_flags
-from .optimizer import Optimizer, check_bool, check_in_range, check_nonnegative, effective_grad
+from .optimizer import (
+    Optimizer,
+    check_bool,
+    check_in_range,
+    check_nonnegative,
+    effective_grad,
+    nonzero_in,
+)
 
 __all__ = ["RMSprop"]
 
@@ -115,6 +122,7 @@ class RMSprop(Optimizer):
             if centered:
                 arrays.append(state["grad_avg"])
             xp = get_array_module(p.data)
+            eps_p = nonzero_in(p.dtype, eps)
             for blk in self._blocks(arrays, 2):
                 pb, gb, sq = blk[:3]
                 rest = blk[3:]
@@ -123,8 +131,8 @@ class RMSprop(Optimizer):
                 s = blk[-1]
                 g = effective_grad(xp, pb, gb, blk[-2], wd, maximize)
                 sq *= alpha
-                xp.multiply(g, g, out=s)
-                s *= 1.0 - alpha
+                xp.multiply(g, 1.0 - alpha, out=s)  # (1 - alpha) first: g * g overflows sooner
+                s *= g
                 sq += s
                 if gavg is not None:
                     xp.subtract(g, gavg, out=s)
@@ -132,10 +140,11 @@ class RMSprop(Optimizer):
                     gavg += s
                     xp.multiply(gavg, gavg, out=s)
                     xp.subtract(sq, s, out=s)
+                    xp.maximum(s, 0, out=s)  # a variance: rounding can take it below 0
                     xp.sqrt(s, out=s)
                 else:
                     xp.sqrt(sq, out=s)
-                s += eps
+                s += eps_p
                 xp.divide(g, s, out=s)
                 if buf is not None:
                     buf *= momentum

@@ -67,9 +67,21 @@ class DivergenceError(RuntimeError):
     def __init__(self, what: str, value: float, epoch: int, step: int, lr: float) -> None:
         self.epoch, self.step, self.lr = epoch, step, lr
         super().__init__(
-            f"{what} became {value} at epoch {epoch}, step {step} (lr {lr:g}); "
-            "try a lower learning rate or gradient clipping"
+            f"{what} became {value} at epoch {epoch}, step {step} (lr {lr:g}); {_advice(lr)}"
         )
+
+
+#: Below this learning rate a divergence is not the step size's doing.
+TINY_LR = 1e-7
+
+
+def _advice(lr: float) -> str:
+    if lr > TINY_LR:
+        return "try a lower learning rate or gradient clipping"
+    return (
+        "the learning rate is already tiny, so lowering it will not help: look for inf or "
+        "NaN in the inputs or targets, a loss that overflows, or a model that does"
+    )
 
 
 def _callback_keys(callbacks: list[Callback]) -> dict[int, str]:

@@ -21,8 +21,8 @@ from glassnet.ops._im2col import col2im
 from glassnet.ops.rnn import lstm_step, lstm_step_grad
 
 
-def _adam(g, shrink, sign, l2, omb1, beta2, omb2, denom_scale, denom_eps, apply, p, m, v):
-    for s in (shrink, sign, l2, omb1, beta2, omb2, denom_scale, denom_eps, apply):
+def _adam(g, shrink, sign, l2, omb1, beta2, omb2, denom_scale, denom_eps, sa, sb, apply, p, m, v):
+    for s in (shrink, sign, l2, omb1, beta2, omb2, denom_scale, denom_eps, sa, sb, apply):
         if not isinstance(s, np.generic) or s.dtype != p.dtype:
             raise TypeError(f"glassnet_adam: scalars must be {p.dtype} scalars, got {s!r}")
     q = p * shrink
@@ -30,9 +30,9 @@ def _adam(g, shrink, sign, l2, omb1, beta2, omb2, denom_scale, denom_eps, apply,
     if l2 != 0:
         d = l2 * q + d
     m[...] = m + (d - m) * omb1
-    v[...] = v * beta2 + (d * d) * omb2
+    v[...] = v * beta2 + (d * omb2) * d
     if apply != 0:
-        q = q - m / (np.sqrt(v) * denom_scale + denom_eps)
+        q = q - m / (np.sqrt(v) * denom_scale + denom_eps) * sa * sb
     p[...] = q
 
 

@@ -549,3 +549,17 @@ def test_data_errors():
         evaluate(model, (x, y), batch_size=0)
     with pytest.raises(TypeError, match="callbacks must be glassnet.train.Callback instances"):
         fit(model, (x, y), loss="cross_entropy", optimizer="sgd", epochs=1, callbacks=[print])
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_divergence_at_a_tiny_learning_rate_does_not_advise_lowering_it():
+    # issue 17 item 1: the loss was NaN because of the data, not the step size
+    x, y = blobs(32)
+    x[5, 0] = np.inf
+    model = TwoLayer()
+    with pytest.raises(DivergenceError, match=r"lr 1e-39") as info:
+        fit(model, (x, y), loss="cross_entropy", optimizer=optim.Adam(model.parameters(), lr=1e-39),
+            epochs=1, batch_size=32, verbose=0)  # fmt: skip
+    msg = str(info.value)
+    assert "lower learning rate" not in msg and "already tiny" in msg
+    assert "inputs" in msg  # where to look instead
