@@ -23,10 +23,10 @@ from typing import Any
 
 from .._validate import is_int, is_number
 from ..backend import Device
-from ..io.tomlconf import ConfigError, load_config
+from ..io.tomlconf import ConfigError, format_value, load_config
 from ..models.registry import list_models
 from ..train.loop import OPTIMIZERS
-from ..train.runs import RunFolder
+from ..train.runs import RunFolder, check_run_name
 
 __all__ = [
     "UsageError", "Option", "TRAIN_OPTIONS", "TrainConfig", "DATASETS", "SCHEDULES",
@@ -185,6 +185,14 @@ def text(name: str, value: Any) -> str:
     return value
 
 
+def run_name(name: str, value: Any) -> str:
+    """A run folder's name: letters, digits, ``.``, ``_``, ``-`` (no path)."""
+    try:
+        return check_run_name(value)
+    except ValueError as exc:
+        raise UsageError(f"{_flag(name)}: {exc}") from None
+
+
 #: What ``--monitor`` may watch: logged every epoch when there is validation data.
 MONITORS = ("val_loss", "val_accuracy")
 
@@ -234,7 +242,7 @@ TRAIN_OPTIONS: tuple[Option, ...] = (
     Option("device", device_name, "cpu", "cpu, or cuda / cuda:N (a GPU through CuPy: the 'gpu' extra)", "DEV"),
     Option("seed", nonneg_int, None, "random seed (default: a random one, recorded in config.toml)", "N"),
     Option("val_split", fraction, 0.1, "fraction of the training set held out for validation", "F"),
-    Option("name", text, None, "run name (default: MODEL-DATE-TIME)", "NAME"),
+    Option("name", run_name, None, "run name (default: MODEL-DATE-TIME)", "NAME"),
     Option("runs_dir", text, "runs", "folder for run folders", "DIR"),
 )  # fmt: skip
 
@@ -351,10 +359,39 @@ def load_config_file(path: str) -> dict[str, Any]:
                 f"{path}: unknown key {key!r}; known keys: {', '.join(OPTIONS_BY_KEY)}"
             )
         try:
-            out[opt.key] = opt.check(opt.key, value)
+            out[opt.key] = opt.check(opt.key, _toml_typed(opt, value))
         except UsageError as exc:
-            raise UsageError(f"{path}: key {opt.key!r}: {str(exc).split(': ', 1)[-1]}") from None
+            raise UsageError(f"{path}: key {opt.key!r}: {_toml_spelling(exc, value)}") from None
     return out
+
+
+#: Validators of options whose TOML value is a number (or a list of numbers): a flag's
+#: text is parsed, but a TOML string is not a number (``epochs = "3"`` is refused).
+_NUMERIC = {
+    positive_int: "an integer", nonneg_int: "an integer", positive_float: "a number",
+    nonneg_float: "a number", probability: "a number", fraction: "a number",
+    int_list: "a list of positive integers like [256, 128]",
+}  # fmt: skip
+
+
+def _toml_typed(opt: Option, value: Any) -> Any:
+    """``value`` if its TOML type suits ``opt``; a UsageError for a string where a number belongs."""
+    kind = _NUMERIC.get(opt.check)
+    strings = isinstance(value, str) or (
+        isinstance(value, list) and any(isinstance(v, str) for v in value)
+    )
+    if kind is not None and strings:
+        raise UsageError(f"{opt.flag}: expected {kind} (TOML, without quotes), got {value!r}")
+    return value
+
+
+def _toml_spelling(exc: UsageError, value: Any) -> str:
+    """The message of ``exc`` without its flag, ending with ``value`` as TOML writes it."""
+    msg = str(exc).split(": ", 1)[-1]
+    shown = f"got {value!r}"
+    if msg.endswith(shown):
+        msg = msg[: -len(shown)] + f"got {format_value(value)}"
+    return msg
 
 
 def resolve_config(flags: Mapping[str, Any], config_file: str | None = None) -> TrainConfig:

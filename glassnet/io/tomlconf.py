@@ -17,7 +17,9 @@ import numpy as np
 
 from .._fileio import atomic_write
 
-__all__ = ["ConfigError", "load_config", "loads_config", "dump_config", "save_config"]
+__all__ = [
+    "ConfigError", "load_config", "loads_config", "dump_config", "save_config", "format_value",
+]  # fmt: skip
 
 MAX_CONFIG_BYTES = 16 * 2**20
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -168,6 +170,14 @@ def _value(v: Any) -> str:
     if v is None:
         raise TypeError("is None; TOML has no null (drop the key or use a string)")
     raise TypeError(f"is a {type(v).__name__}; TOML holds str, int, float, bool, lists and tables")
+
+
+def format_value(v: Any) -> str:
+    """``v`` as TOML writes it (``true``, ``"3"``, ``[1, 2]``), for messages; ``repr`` otherwise."""
+    try:
+        return _value(v)
+    except (TypeError, ValueError):
+        return repr(v)
 
 
 def _table(d: Mapping[str, Any], prefix: list[str], lines: list[str]) -> None:

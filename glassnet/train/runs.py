@@ -41,6 +41,16 @@ __all__ = ["RunFolder", "default_run_name", "jsonl_text"]
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
+def check_run_name(name: Any) -> str:
+    """``name`` if it is a plain folder name, else a ``ValueError`` saying what one is."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ValueError(
+            "run name must be 1-100 letters, digits, '.', '_' or '-' and start with a letter "
+            f"or digit, got {name!r}"
+        )
+    return name
+
+
 def default_run_name(prefix: str) -> str:
     """``"<prefix>-YYYYmmdd-HHMMSS"`` in local time."""
     return f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -92,11 +102,7 @@ class RunFolder:
         ValueError
             ``name`` is not a plain folder name (letters, digits, ``.``, ``_``, ``-``).
         """
-        if not isinstance(name, str) or not _NAME.fullmatch(name):
-            raise ValueError(
-                "run name must be 1-100 letters, digits, '.', '_' or '-' and start with a letter "
-                f"or digit, got {name!r}"
-            )
+        check_run_name(name)
         root = os.fspath(runs_dir)
         os.makedirs(root, exist_ok=True)
         candidate, k = name, 1
