@@ -142,6 +142,45 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _is_text(s: str) -> bool:
+    """False for a ``str`` holding a lone UTF-16 surrogate (JSON's ``"\\ud800"``)."""
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _lone_surrogate(value: Any, where: str) -> str | None:
+    """Where in a decoded JSON ``value`` a string is not Unicode text, or None."""
+    if isinstance(value, str):
+        return None if _is_text(value) else f"{where} {value!r:.60}"
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _lone_surrogate(v, f"{where}[{i}]")
+            if found:
+                return found
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not _is_text(k):
+                return f"{where} key {k!r:.60}"
+            found = _lone_surrogate(v, f"{where}[{k!r}]")
+            if found:
+                return found
+    return None
+
+
+def _check_text(header: dict[str, Any], fail: Any) -> None:
+    """Refuse a header whose names, metadata or fields hold a lone surrogate."""
+    for name, entry in header.items():
+        if not _is_text(name):
+            fail(f"tensor name {name!r:.60} holds a lone surrogate, which is not Unicode text")
+        where = "__metadata__" if name == "__metadata__" else f"tensor {name!r}"
+        found = _lone_surrogate(entry, where)
+        if found:
+            fail(f"{found} holds a lone surrogate, which is not Unicode text")
+
+
 def _parse_header(raw: bytes, fail: Any) -> tuple[dict[str, TensorInfo], dict[str, str]]:
     try:
         text = raw.decode("utf-8")
@@ -155,6 +194,7 @@ def _parse_header(raw: bytes, fail: Any) -> tuple[dict[str, TensorInfo], dict[st
         fail("the header JSON is nested too deeply")
     except ValueError as exc:  # JSONDecodeError, duplicates, NaN/Infinity
         fail(f"the header is not valid JSON: {exc}")
+    _check_text(header, fail)
     metadata = header.pop("__metadata__", None)  # an object: the text starts with "{"
     metadata = {} if metadata is None else metadata
     if not isinstance(metadata, dict):
@@ -455,6 +495,8 @@ def save_file(
             raise TypeError(f"save_file: tensor names must be strings, got {name!r}")
         if name == "__metadata__":
             raise ValueError("save_file: '__metadata__' is reserved and cannot name a tensor")
+        if not _is_text(name):
+            raise ValueError(f"save_file: tensor name {name!r} holds a lone surrogate")
         arrays[name] = _as_array(name, value)
     meta: dict[str, str] = {}
     if metadata is not None:
@@ -465,6 +507,9 @@ def save_file(
         for k, v in metadata.items():
             if not isinstance(k, str) or not isinstance(v, str):
                 raise TypeError(f"save_file: metadata must map str to str, got {k!r}: {v!r:.80}")
+            for text in (k, v):
+                if not _is_text(text):
+                    raise ValueError(f"save_file: metadata {text!r:.80} holds a lone surrogate")
             meta[k] = v
     # largest items first, so every tensor starts at a multiple of its item size
     order = sorted(arrays, key=lambda k: (-arrays[k].dtype.itemsize, k))
