@@ -9,7 +9,14 @@
     state = gio.load_checkpoint("ckpt.safetensors", model=model, optimizer=opt)
 """
 
-from .checkpoint import FORMAT_VERSION, load, load_checkpoint, save, save_checkpoint
+from .checkpoint import (
+    FORMAT_VERSION,
+    check_restorable,
+    load,
+    load_checkpoint,
+    save,
+    save_checkpoint,
+)
 from .onnx_export import (
     OnnxBuilder,
     OnnxValue,
@@ -36,7 +43,7 @@ from .torch_interop import from_torch_state_dict, load_torch_state_dict, to_torc
 __all__ = [
     "CheckpointError", "ConfigError",
     "save_file", "load_file", "load_metadata", "safe_open", "SafetensorsFile", "TensorInfo",
-    "save", "load", "save_checkpoint", "load_checkpoint", "FORMAT_VERSION",
+    "save", "load", "save_checkpoint", "load_checkpoint", "check_restorable", "FORMAT_VERSION",
     "load_torch_state_dict", "to_torch_state_dict", "from_torch_state_dict",
     "load_config", "loads_config", "dump_config", "save_config",
     "export_onnx", "build_onnx_model", "register_onnx_converter", "supported_onnx_modules",

@@ -31,7 +31,10 @@ from .._validate import is_int
 from ..tensor import Tensor
 from .safetensors import CheckpointError, safe_open, save_file
 
-__all__ = ["save_checkpoint", "load_checkpoint", "save", "load", "FORMAT", "FORMAT_VERSION"]
+__all__ = [
+    "save_checkpoint", "load_checkpoint", "check_restorable", "save", "load", "FORMAT",
+    "FORMAT_VERSION",
+]  # fmt: skip
 
 FORMAT = "glassnet.checkpoint"
 FORMAT_VERSION = 1
@@ -136,34 +139,45 @@ class _Decoder:
         if not tags:
             return {k: self.decode(x) for k, x in v.items()}
         tag = tags[0]
-        body = v[tag]
         if set(v) != ({tag, "value"} if tag == "__numpy__" else {tag}):
             self._fail(f"malformed {tag} object with keys {sorted(v)}")
-        if tag == "__array__":
-            if not isinstance(body, str) or body not in self.tensors:
-                self._fail(f"refers to a tensor {body!r:.80} that the file does not hold")
-            self.used.add(body)
-            return self.tensors[body]
-        if tag == "__tuple__":
-            if not isinstance(body, list):
-                self._fail(f"__tuple__ must hold a list, got {body!r:.80}")
-            return tuple(self.decode(x) for x in body)
-        if tag == "__float__":
-            if body not in ("inf", "-inf", "nan"):
-                self._fail(f"__float__ must be 'inf', '-inf' or 'nan', got {body!r:.80}")
-            return float(body)
-        if tag == "__numpy__":
-            value = self.decode(v["value"])
-            if (
-                body not in _NUMPY_SCALARS
-                or isinstance(value, (list, dict, tuple, str))
-                or value is None
-            ):
-                self._fail(f"bad __numpy__ scalar {body!r:.40}: {value!r:.80}")
-            try:
-                return _NUMPY_SCALARS[body](value)
-            except (OverflowError, ValueError, TypeError) as exc:
-                self._fail(f"bad __numpy__ scalar {body}: {exc}")
+        return self._TAG_READERS[tag](self, v)
+
+    def _array(self, v: dict[str, Any]) -> np.ndarray:
+        body = v["__array__"]
+        if not isinstance(body, str) or body not in self.tensors:
+            self._fail(f"refers to a tensor {body!r:.80} that the file does not hold")
+        self.used.add(body)
+        return self.tensors[body]
+
+    def _tuple(self, v: dict[str, Any]) -> tuple:
+        body = v["__tuple__"]
+        if not isinstance(body, list):
+            self._fail(f"__tuple__ must hold a list, got {body!r:.80}")
+        return tuple(self.decode(x) for x in body)
+
+    def _float(self, v: dict[str, Any]) -> float:
+        body = v["__float__"]
+        if body not in ("inf", "-inf", "nan"):
+            self._fail(f"__float__ must be 'inf', '-inf' or 'nan', got {body!r:.80}")
+        return float(body)
+
+    def _numpy(self, v: dict[str, Any]) -> Any:
+        body = v["__numpy__"]
+        value = self.decode(v["value"])
+        if (
+            body not in _NUMPY_SCALARS
+            or value is None
+            or isinstance(value, (list, dict, tuple, str))
+        ):
+            self._fail(f"bad __numpy__ scalar {body!r:.40}: {value!r:.80}")
+        try:
+            return _NUMPY_SCALARS[body](value)
+        except (OverflowError, ValueError, TypeError) as exc:
+            return self._fail(f"bad __numpy__ scalar {body}: {exc}")
+
+    def _items(self, v: dict[str, Any]) -> dict[Any, Any]:
+        body = v["__items__"]
         if not isinstance(body, list) or not all(isinstance(p, list) and len(p) == 2 for p in body):
             self._fail(f"__items__ must be a list of [key, value] pairs, got {body!r:.80}")
         out = {}
@@ -175,6 +189,11 @@ class _Decoder:
                 self._fail(f"unhashable dict key {key!r:.80}")
             out[key] = self.decode(x)
         return out
+
+    _TAG_READERS = {
+        "__array__": _array, "__tuple__": _tuple, "__float__": _float,
+        "__numpy__": _numpy, "__items__": _items,
+    }  # fmt: skip
 
 
 def _reject_constant(name: str) -> Any:
@@ -310,6 +329,27 @@ def load_checkpoint(
         Not a valid glassnet checkpoint (the message names the file and the fault).
     """
     path = os.fspath(path)
+    version, meta, tensors = _read(path)
+    out = _decode_fields(path, meta, tensors)
+    out["format_version"] = version
+    rng = out["rng_state"] if restore_rng else None
+    # everything is checked before anything is restored
+    check_restorable(
+        path, out, model=model, optimizer=optimizer, scheduler=scheduler, strict=strict, rng=rng
+    )
+    if model is not None:
+        model.load_state_dict(out["model"], strict=strict)
+    if optimizer is not None:
+        optimizer.load_state_dict(out["optimizer"])
+    if scheduler is not None:
+        scheduler.load_state_dict(out["scheduler"])
+    if rng is not None:
+        _random.set_state(rng)
+    return out
+
+
+def _read(path: str) -> tuple[int, dict[str, str], OrderedDict[str, np.ndarray]]:
+    """The format version, the metadata and the tensors of checkpoint ``path``."""
     with safe_open(path) as f:
         meta = f.metadata()
         if meta.get("format") != FORMAT:
@@ -326,8 +366,15 @@ def load_checkpoint(
                 f"reads ({FORMAT_VERSION}); upgrade glassnet"
             )
         tensors = OrderedDict((k, f.get_tensor(k)) for k in f.keys())
+    return int(version), meta, tensors
+
+
+def _decode_fields(
+    path: str, meta: Mapping[str, str], tensors: OrderedDict[str, np.ndarray]
+) -> dict[str, Any]:
+    """The JSON fields decoded, the counters checked, and every tensor accounted for."""
     used: set[str] = set()
-    out: dict[str, Any] = {"format_version": int(version)}
+    out: dict[str, Any] = {}
     for field in ("epoch", "step", "optimizer", "scheduler", "rng_state", "extra"):
         text = meta.get(field)
         out[field] = None if text is None else _decode(path, field, text, tensors, used)
@@ -337,13 +384,39 @@ def load_checkpoint(
             raise CheckpointError(
                 f"{path}: checkpoint field {field!r} must be an int, got {v!r:.80}"
             )
-    weights = OrderedDict((k[6:], v) for k, v in tensors.items() if k.startswith("model."))
+        if v is not None and v < 0:
+            raise CheckpointError(f"{path}: checkpoint field {field!r} must be >= 0, got {v}")
     stray = [k for k in tensors if not k.startswith("model.") and k not in used]
     if stray:
         raise CheckpointError(f"{path}: tensors {stray[:5]} are not referenced by the checkpoint")
-    out["model"] = weights
-    rng = out["rng_state"] if restore_rng else None
-    if rng is not None:  # check on a scratch generator first: a failed set may leave it half-set
+    out["model"] = OrderedDict((k[6:], v) for k, v in tensors.items() if k.startswith("model."))
+    return out
+
+
+def check_restorable(
+    path: str,
+    checkpoint: Mapping[str, Any],
+    *,
+    model: Any = None,
+    optimizer: Any = None,
+    scheduler: Any = None,
+    strict: bool = True,
+    rng: Any = None,
+) -> None:
+    """Check that ``checkpoint`` (from :func:`load_checkpoint`) fits the objects given, changing none.
+
+    The model's keys and shapes, the optimizer's and the scheduler's state
+    (their ``check_state_dict``, where they have one: glassnet's do) and the
+    RNG state ``rng`` are all checked, so that a restore that starts cannot
+    fail half-way.
+
+    Raises
+    ------
+    CheckpointError
+        Naming ``path``, the field and the fault (a renamed optimizer entry, a
+        scheduler key of the wrong type, a weight of the wrong shape, ...).
+    """
+    if rng is not None:  # on a scratch generator: a failed set may leave it half-set
         scratch = type(_random.get_rng().bit_generator)()
         try:
             scratch.state = rng
@@ -351,20 +424,41 @@ def load_checkpoint(
             raise CheckpointError(
                 f"{path}: checkpoint field 'rng_state' is not a valid state: {exc}"
             ) from None
+    if model is not None:
+        _check_weights(path, model, checkpoint["model"], strict)
     for what, obj in (("optimizer", optimizer), ("scheduler", scheduler)):
-        if obj is not None and out[what] is None:
+        if obj is None:
+            continue
+        if checkpoint.get(what) is None:
             raise CheckpointError(
                 f"{path}: the checkpoint holds no {what} state, but a {what} was given"
             )
-    if model is not None:
-        model.load_state_dict(weights, strict=strict)
-    if optimizer is not None:
-        optimizer.load_state_dict(out["optimizer"])
-    if scheduler is not None:
-        scheduler.load_state_dict(out["scheduler"])
-    if rng is not None:
-        _random.set_state(rng)
-    return out
+        check = getattr(obj, "check_state_dict", None)
+        if callable(check):
+            try:
+                check(checkpoint[what])
+            except (TypeError, ValueError, KeyError) as exc:
+                msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+                raise CheckpointError(f"{path}: checkpoint field {what!r}: {msg}") from None
+
+
+def _check_weights(path: str, model: Any, weights: Mapping[str, Any], strict: bool) -> None:
+    """The weights' names and shapes against ``model.state_dict()``."""
+    targets = _state_dict_of(model, "load_checkpoint: model")
+    if strict:
+        missing = [k for k in targets if k not in weights]
+        unexpected = [k for k in weights if k not in targets]
+        if missing or unexpected:
+            raise KeyError(  # the error Module.load_state_dict raises, with the file
+                f"{path}: {type(model).__name__}.load_state_dict: missing keys {missing}, "
+                f"unexpected keys {unexpected}"
+            )
+    for k, t in targets.items():
+        if k in weights and tuple(np.shape(weights[k])) != tuple(t.shape):
+            raise CheckpointError(
+                f"{path}: weight {k!r} has shape {tuple(np.shape(weights[k]))} in the "
+                f"checkpoint, {type(model).__name__} expects {tuple(t.shape)}"
+            )
 
 
 def save(

@@ -10,6 +10,7 @@ from typing import Any
 
 from .._validate import is_int
 from .optimizer import Optimizer
+from .state_schema import checked_like
 
 __all__ = ["LRScheduler"]
 
@@ -97,9 +98,26 @@ class LRScheduler:
             if k != "optimizer"
         }
 
+    #: Settings that take one of a few values: key -> the values (see :func:`checked_like`).
+    CHOICES: dict[str, tuple[Any, ...]] = {}
+
+    def check_state_dict(self, state_dict: Any) -> dict[str, Any]:
+        """``state_dict`` checked against this scheduler's own state, changing nothing.
+
+        The keys must be this scheduler's (PyTorch's extra bookkeeping keys are
+        dropped), each value of the kind this scheduler holds there (see
+        :mod:`glassnet.optim.state_schema`). Returns the checked state.
+        """
+        who = f"{type(self).__name__}.load_state_dict"
+        return checked_like(who, self.state_dict(), state_dict, choices=self.CHOICES)
+
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned."""
-        self.__dict__.update(state_dict)
+        """Restore what :meth:`state_dict` returned, once :meth:`check_state_dict` passes."""
+        self._apply_state(self.check_state_dict(state_dict))
+
+    def _apply_state(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            setattr(self, k, v)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(last_epoch={self.last_epoch}, last_lr={self._last_lr})"

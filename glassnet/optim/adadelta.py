@@ -103,7 +103,7 @@ def _adadelta_block(
     s *= 1.0 - rho
     v += s
     xp.add(v, eps, out=s)
-    xp.sqrt(s, out=s)                 # std
+    xp.sqrt(s, out=s)  # std
     xp.add(u, eps, out=delta)
     xp.sqrt(delta, out=delta)
     xp.divide(delta, s, out=delta)

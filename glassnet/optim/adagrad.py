@@ -47,6 +47,9 @@ class Adagrad(Optimizer):
     them before the first step. Gradients are read, never modified.
     """
 
+    STATE_ENTRIES = {"step": "count", "sum": "array"}
+    REQUIRED_ENTRIES = ("step", "sum")
+
     def __init__(
         self,
         params: Iterable[Any],

@@ -63,6 +63,14 @@ class Adam(Optimizer):
     parameter's dtype and on its device. Gradients are read, never modified.
     """
 
+    STATE_ENTRIES = {
+        "step": "count",
+        "exp_avg": "array",
+        "exp_avg_sq": "array",
+        "max_exp_avg_sq": "array",
+    }
+    REQUIRED_ENTRIES = ("step", "exp_avg", "exp_avg_sq")
+
     def __init__(
         self,
         params: Iterable[Any],

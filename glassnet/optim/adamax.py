@@ -92,7 +92,7 @@ class Adamax(Optimizer):
             for blk in self._blocks(arrays, 2):
                 pb, gb, m, u, t, s = blk
                 g = effective_grad(xp, pb, gb, t, wd, maximize)
-                xp.subtract(g, m, out=s)       # m += (1 - beta1) * (g - m): torch's lerp
+                xp.subtract(g, m, out=s)  # m += (1 - beta1) * (g - m): torch's lerp
                 s *= 1.0 - beta1
                 m += s
                 u *= beta2

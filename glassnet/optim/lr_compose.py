@@ -24,7 +24,9 @@ def _check_children(owner: str, schedulers: Sequence[Any], optimizer: Optimizer)
                 "step it yourself next to this one"
             )
         if not isinstance(s, LRScheduler):
-            raise TypeError(f"{owner}: schedulers[{i}] must be an LRScheduler, got {type(s).__name__}")
+            raise TypeError(
+                f"{owner}: schedulers[{i}] must be an LRScheduler, got {type(s).__name__}"
+            )
         if s.optimizer is not optimizer:
             raise ValueError(
                 f"{owner}: schedulers[{i}] ({type(s).__name__}) belongs to another optimizer; "
@@ -161,7 +163,9 @@ class ChainedScheduler(_Composite):
         Default: the first scheduler's.
     """
 
-    def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None) -> None:
+    def __init__(
+        self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None
+    ) -> None:
         listed = list(schedulers)
         if optimizer is None and listed:
             optimizer = getattr(listed[0], "optimizer", None)

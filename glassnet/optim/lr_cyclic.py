@@ -20,7 +20,9 @@ def _per_group(owner: str, name: str, value: Any, n: int) -> list[float]:
     """One float per parameter group from a number or a sequence of ``n`` numbers."""
     values = list(value) if isinstance(value, (list, tuple)) else [value] * n
     if len(values) != n:
-        raise ValueError(f"{owner}: expected {n} values of {name} (one per group), got {len(values)}")
+        raise ValueError(
+            f"{owner}: expected {n} values of {name} (one per group), got {len(values)}"
+        )
     for v in values:
         if not is_number(v) or not math.isfinite(v):
             raise ValueError(f"{owner}: {name} must be a finite number, got {v!r}")
@@ -79,15 +81,21 @@ class CyclicLR(LRScheduler):
         base_lrs = _per_group(owner, "base_lr", base_lr, n)
         self.max_lrs = _per_group(owner, "max_lr", max_lr, n)
         up = float(positive_int(owner, "step_size_up", step_size_up))
-        down = up if step_size_down is None else float(
-            positive_int(owner, "step_size_down", step_size_down)
+        down = (
+            up
+            if step_size_down is None
+            else float(positive_int(owner, "step_size_down", step_size_down))
         )
         self.total_size = up + down
         self.step_ratio = up / self.total_size
         if scale_fn is None and mode not in _MODES:
-            raise ValueError(f"{owner}: mode must be one of {_MODES} (or pass scale_fn), got {mode!r}")
+            raise ValueError(
+                f"{owner}: mode must be one of {_MODES} (or pass scale_fn), got {mode!r}"
+            )
         if scale_mode not in ("cycle", "iterations"):
-            raise ValueError(f"{owner}: scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}")
+            raise ValueError(
+                f"{owner}: scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}"
+            )
         self.mode, self.gamma, self.scale_mode = mode, float(gamma), scale_mode
         self._scale_fn_custom = scale_fn
         if scale_fn is None:  # the built-in modes fix what their scale reads

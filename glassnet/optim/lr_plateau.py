@@ -8,6 +8,7 @@ from typing import Any
 
 from .._validate import int_at_least, is_number, nonnegative_number
 from .optimizer import Optimizer
+from .state_schema import checked_like
 
 __all__ = ["ReduceLROnPlateau"]
 
@@ -166,6 +167,14 @@ class ReduceLROnPlateau:
             if k != "optimizer"
         }
 
+    def check_state_dict(self, state_dict: Any) -> dict[str, Any]:
+        """``state_dict`` checked against this scheduler's own state (see ``LRScheduler``)."""
+        return checked_like(
+            "ReduceLROnPlateau.load_state_dict", self.state_dict(), state_dict,
+            choices={"mode": ("min", "max"), "threshold_mode": ("rel", "abs")},
+        )  # fmt: skip
+
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned."""
-        self.__dict__.update(state_dict)
+        """Restore what :meth:`state_dict` returned, once :meth:`check_state_dict` passes."""
+        for k, v in self.check_state_dict(state_dict).items():
+            setattr(self, k, v)

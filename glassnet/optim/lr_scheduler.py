@@ -113,12 +113,18 @@ class MultiStepLR(LRScheduler):
         hits = bisect.bisect_right(self.milestones, self.last_epoch)
         return [b * self.gamma**hits for b in self.base_lrs]
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
-        ms = state.get("milestones")
+    def check_state_dict(self, state_dict: Any) -> dict[str, Any]:
+        state = dict(state_dict) if isinstance(state_dict, dict) else state_dict
+        ms = state.get("milestones") if isinstance(state, dict) else None
         if isinstance(ms, dict):  # PyTorch saves a Counter {epoch: count}
-            state["milestones"] = sorted(int(k) for k, c in ms.items() for _ in range(int(c)))
-        super().load_state_dict(state)
+            try:
+                state["milestones"] = sorted(int(k) for k, c in ms.items() for _ in range(int(c)))
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"MultiStepLR.load_state_dict: 'milestones' must map epochs to counts, "
+                    f"got {ms!r:.80}"
+                ) from None
+        return super().check_state_dict(state)
 
 
 class ExponentialLR(LRScheduler):
@@ -192,12 +198,11 @@ class LambdaLR(LRScheduler):
         ]
         return state
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
-        saved = state.pop("lr_lambdas", None) or []
-        super().load_state_dict(state)
+    def _apply_state(self, state: dict[str, Any]) -> None:
+        saved = state.pop("lr_lambdas")
+        super()._apply_state(state)
         for f, attrs in zip(self.lr_lambdas, saved):
-            if attrs is not None:
+            if attrs is not None:  # checked: the same attribute names and kinds as f's
                 f.__dict__.update(attrs)
 
 

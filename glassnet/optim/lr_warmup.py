@@ -128,6 +128,8 @@ class OneCycleLR(LRScheduler):
     last_epoch : int, default -1
     """
 
+    CHOICES = {"anneal_strategy": ("cos", "linear")}
+
     def __init__(
         self,
         optimizer: Optimizer,

@@ -16,6 +16,7 @@ tensors are converted to NumPy loads here (and the reverse)::
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -54,6 +55,19 @@ check_nonnegative = nonnegative_number
 check_in_range = number_in
 check_finite = finite_number
 check_bool = flag
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, (bool, np.bool_)) and isinstance(
+        value, (int, float, np.integer, np.floating)
+    )
+
+
+def _plain_value(value: Any) -> bool:
+    """A number, bool, string, None, or a list/tuple of those (a hyper-parameter's shape)."""
+    if isinstance(value, (list, tuple)):
+        return all(_plain_value(v) and not isinstance(v, (list, tuple)) for v in value)
+    return value is None or isinstance(value, (bool, str, int, float, np.generic))
 
 
 def check_fits_dtype(owner: str, group: Mapping[str, Any], dtype: Any) -> None:
@@ -136,6 +150,27 @@ def _to_plain(value: Any) -> Any:
 def _host_array(value: Any) -> np.ndarray:
     """A NumPy array from a NumPy/CuPy array, a glassnet Tensor or a torch tensor."""
     return backend.to_host(value)
+
+
+def _count(where: str, value: Any) -> int:
+    """A step count: an int >= 0, also as a float or a 0-d array (PyTorch's float tensors)."""
+    if hasattr(value, "shape") and not isinstance(value, np.generic):
+        value = _to_plain(_host_array(value))
+    if not (
+        _is_number(value) and math.isfinite(value) and float(value).is_integer() and value >= 0
+    ):
+        raise ValueError(f"{where} must be a count (an int >= 0), got {value!r:.80}")
+    return int(value)
+
+
+def _state_array(where: str, p: Tensor, arr: np.ndarray) -> Any:
+    """``arr`` as a state array of parameter ``p``: its shape, then its dtype and device."""
+    if arr.shape != p.shape:
+        raise ValueError(f"{where} has shape {arr.shape}, the parameter has shape {p.shape}")
+    if arr.dtype.kind not in "fiu":
+        raise ValueError(f"{where} must hold numbers, got dtype {arr.dtype}")
+    arr = np.array(arr, dtype=p.dtype, order="C", copy=True)
+    return backend.to_device(arr, p.device)
 
 
 class Optimizer:
@@ -460,7 +495,8 @@ class Optimizer:
 
         Arrays are copied into this optimizer's parameters' dtype and device;
         hyper-parameters (including ``lr``) are taken from the state dict.
-        Nothing changes when the state dict does not fit.
+        Everything is checked first (:meth:`check_state_dict`): nothing changes
+        when the state dict does not fit.
 
         Parameters
         ----------
@@ -469,6 +505,22 @@ class Optimizer:
             strings of ints (as after a JSON round trip); arrays may be NumPy,
             glassnet or torch tensors.
         """
+        groups, state = self._checked_state(state_dict)
+        self.param_groups = groups
+        self.state = state
+
+    def check_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Raise the error :meth:`load_state_dict` would raise for ``state_dict``, changing nothing.
+
+        The state of each parameter must hold the entries of this optimizer
+        (:attr:`STATE_ENTRIES`; a renamed or unknown entry is named), each of
+        its kind; every group's hyper-parameters pass the constructor's checks.
+        """
+        self._checked_state(state_dict)
+
+    def _checked_state(
+        self, state_dict: Mapping[str, Any]
+    ) -> tuple[list[dict[str, Any]], defaultdict[Tensor, dict[str, Any]]]:
         who = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"{who}: expected a dict, got {type(state_dict).__name__}")
@@ -477,15 +529,62 @@ class Optimizer:
                 raise ValueError(
                     f"{who}: the state dict has no {key!r} entry (keys: {sorted(state_dict)})"
                 )
-        saved_groups = list(state_dict["param_groups"])
+        saved_groups = state_dict["param_groups"]
+        if not isinstance(saved_groups, (list, tuple)) or not all(
+            isinstance(g, Mapping) for g in saved_groups
+        ):
+            raise TypeError(
+                f"{who}: 'param_groups' must be a list of dicts, got {saved_groups!r:.80}"
+            )
+        if not isinstance(state_dict["state"], Mapping):
+            raise TypeError(f"{who}: 'state' must be a dict, got {state_dict['state']!r:.80}")
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
                 f"{who}: the state dict has {len(saved_groups)} parameter groups, "
                 f"this optimizer has {len(self.param_groups)}"
             )
+        id_map = self._saved_ids(who, saved_groups)
+        new_state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        for key, entry in state_dict["state"].items():
+            pid, p = self._saved_param(who, key, id_map)
+            if not isinstance(entry, Mapping):
+                raise TypeError(
+                    f"{who}: the state of parameter {pid} must be a dict, got {entry!r:.80}"
+                )
+            self._check_entries(who, pid, entry)
+            new_state[p] = {
+                name: self._load_value(who, pid, p, name, v, self._entry_kind(name))
+                for name, v in entry.items()
+            }
+        new_groups = [
+            self._loaded_group(who, gi, saved, group)
+            for gi, (saved, group) in enumerate(zip(saved_groups, self.param_groups))
+        ]
+        return new_groups, new_state
+
+    #: The entries of a parameter's state: name -> ``"count"`` (an int >= 0), ``"array"``
+    #: (an array of the parameter's shape) or ``"array?"`` (an array or None, as PyTorch
+    #: writes an unused buffer). None (a subclass that does not say): not checked.
+    STATE_ENTRIES: Mapping[str, str] | None = None
+    #: Entries every non-empty state holds (the state of a parameter that has stepped).
+    REQUIRED_ENTRIES: tuple[str, ...] = ()
+    #: Group keys the schedulers add, which must be numbers.
+    SCHEDULER_KEYS = ("initial_lr", "max_lr", "min_lr", "base_momentum", "max_momentum")
+
+    def _entry_kind(self, name: str) -> str | None:
+        return None if self.STATE_ENTRIES is None else self.STATE_ENTRIES.get(name)
+
+    def _saved_ids(self, who: str, saved_groups: Any) -> dict[int, Tensor]:
         id_map: dict[int, Tensor] = {}
         for gi, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
-            saved_ids = list(saved.get("params", ()))
+            saved_ids = saved.get("params", ())
+            if not isinstance(saved_ids, (list, tuple)) or not all(
+                _is_number(i) and float(i).is_integer() for i in saved_ids
+            ):
+                raise ValueError(
+                    f"{who}: parameter group {gi}: 'params' must be a list of parameter "
+                    f"indices, got {saved_ids!r:.80}"
+                )
             if len(saved_ids) != len(group["params"]):
                 raise ValueError(
                     f"{who}: parameter group {gi} has {len(saved_ids)} parameters in the "
@@ -493,41 +592,75 @@ class Optimizer:
                 )
             for sid, p in zip(saved_ids, group["params"]):
                 id_map[int(sid)] = p
-
-        new_state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
-        for key, entry in state_dict["state"].items():
-            try:
-                pid = int(key)
-            except (TypeError, ValueError):
-                raise ValueError(f"{who}: state key {key!r} is not a parameter index") from None
-            if pid not in id_map:
-                raise ValueError(
-                    f"{who}: the state dict has state for parameter {pid}, which none of "
-                    "its parameter groups lists"
-                )
-            p = id_map[pid]
-            new_state[p] = {
-                name: self._load_value(who, pid, p, name, v) for name, v in entry.items()
-            }
-
-        new_groups = []
-        for gi, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
-            new = {k: v for k, v in group.items() if k != "params"}
-            for k, v in saved.items():
-                if k == "params":
-                    continue
-                v = _to_plain(v)
-                if isinstance(group.get(k), tuple) and isinstance(v, list):
-                    v = tuple(_to_plain(x) for x in v)
-                new[k] = v
-            new["params"] = group["params"]
-            self._check_group(new, f"{who}: parameter group {gi}")
-            new_groups.append(new)
-        self.param_groups = new_groups
-        self.state = new_state
+        return id_map
 
     @staticmethod
-    def _load_value(who: str, pid: int, p: Tensor, name: str, value: Any) -> Any:
+    def _saved_param(who: str, key: Any, id_map: Mapping[int, Tensor]) -> tuple[int, Tensor]:
+        try:
+            pid = int(key)
+        except (TypeError, ValueError):
+            raise ValueError(f"{who}: state key {key!r} is not a parameter index") from None
+        if pid not in id_map:
+            raise ValueError(
+                f"{who}: the state dict has state for parameter {pid}, which none of "
+                "its parameter groups lists"
+            )
+        return pid, id_map[pid]
+
+    def _check_entries(self, who: str, pid: int, entry: Mapping[str, Any]) -> None:
+        """The entry names of one parameter's state against :attr:`STATE_ENTRIES`."""
+        if self.STATE_ENTRIES is None or not entry:
+            return
+        known = ", ".join(self.STATE_ENTRIES)
+        for name in entry:
+            if name not in self.STATE_ENTRIES:
+                raise ValueError(
+                    f"{who}: the state of parameter {pid} has an unknown entry {name!r:.80} "
+                    f"({type(self).__name__} keeps {known})"
+                )
+        for name in self.REQUIRED_ENTRIES:
+            if name not in entry:
+                raise ValueError(
+                    f"{who}: the state of parameter {pid} has no {name!r} entry "
+                    f"(it has {', '.join(map(str, entry))}; {type(self).__name__} keeps {known})"
+                )
+
+    def _loaded_group(
+        self, who: str, gi: int, saved: Mapping[str, Any], group: dict[str, Any]
+    ) -> dict[str, Any]:
+        new = {k: v for k, v in group.items() if k != "params"}
+        for k, v in saved.items():
+            if k == "params":
+                continue
+            v = _to_plain(v)
+            if isinstance(group.get(k), tuple) and isinstance(v, list):
+                v = tuple(_to_plain(x) for x in v)
+            if k in self.SCHEDULER_KEYS:
+                v = check_finite(f"{who}: parameter group {gi}", k, v)
+            elif not _plain_value(v):
+                raise TypeError(
+                    f"{who}: parameter group {gi}: {k!r} must be a number, bool, string, None "
+                    f"or a list of those, got {v!r:.80}"
+                )
+            new[k] = v
+        new["params"] = group["params"]
+        self._check_group(new, f"{who}: parameter group {gi}")
+        return new
+
+    @staticmethod
+    def _load_value(
+        who: str, pid: int, p: Tensor, name: str, value: Any, kind: str | None = None
+    ) -> Any:
+        where = f"{who}: state {name!r} of parameter {pid}"
+        if kind == "count":
+            return _count(where, value)
+        if kind == "array?" and value is None:
+            return None
+        if kind is not None:
+            if value is None or isinstance(value, (bool, int, float, str, Mapping, list, tuple)):
+                raise ValueError(f"{where} must be an array of shape {p.shape}, got {value!r:.80}")
+            return _state_array(where, p, _host_array(value))
+        # an entry of an optimizer that does not declare STATE_ENTRIES: numbers stay numbers
         if value is None or isinstance(value, (int, float, bool, str)):
             v = value
         else:
@@ -537,14 +670,7 @@ class Optimizer:
             if name == "step" and isinstance(v, float) and v.is_integer():
                 v = int(v)  # PyTorch keeps step counts as float tensors
             return v
-        arr = v
-        if arr.shape != p.shape:
-            raise ValueError(
-                f"{who}: state {name!r} of parameter {pid} has shape {arr.shape}, "
-                f"the parameter has shape {p.shape}"
-            )
-        arr = np.array(arr, dtype=p.dtype, order="C", copy=True)
-        return backend.to_device(arr, p.device)
+        return _state_array(where, p, v)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

@@ -25,9 +25,7 @@ def rectification(beta2: float, t: int) -> float | None:
     rho_t = rho_inf - 2.0 * t * beta2**t / bc2
     if rho_t <= 5.0:
         return None
-    return math.sqrt(
-        (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-    )
+    return math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
 
 
 class RAdam(Optimizer):

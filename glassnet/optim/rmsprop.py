@@ -58,6 +58,14 @@ class RMSprop(Optimizer):
     ``centered``). Gradients are read, never modified.
     """
 
+    STATE_ENTRIES = {
+        "step": "count",
+        "square_avg": "array",
+        "momentum_buffer": "array",
+        "grad_avg": "array",
+    }
+    REQUIRED_ENTRIES = ("step", "square_avg")
+
     def __init__(
         self,
         params: Iterable[Any],

@@ -51,6 +51,9 @@ class SGD(Optimizer):
     >>> loss.backward(); opt.step(); opt.zero_grad()  # doctest: +SKIP
     """
 
+    STATE_ENTRIES = {"momentum_buffer": "array?"}
+    REQUIRED_ENTRIES = ()
+
     def __init__(
         self,
         params: Iterable[Any],

@@ -33,7 +33,7 @@ import numpy as np
 
 from .. import random as _random
 from ..distributed.sampler import DistributedBatchSampler
-from ..io.checkpoint import load_checkpoint
+from ..io.checkpoint import check_restorable, load_checkpoint
 from .callbacks.base import Callback, CallbackList
 from .interrupt import TrainingInterrupted
 from .logs import EpochStats
@@ -41,6 +41,7 @@ from .state import STATE_FORMAT, DataOrder, Progress, TrainState, rng_state_for_
 
 __all__ = [
     "ResumePoint", "read_resume_point", "rng_state_for_rank", "STATE_FORMAT", "Resumable",
+    "TRAINER_STATE", "check_trainer_state",
 ]  # fmt: skip
 
 
@@ -106,7 +107,84 @@ def read_resume_point(source: Any) -> ResumePoint:
             f"fit: {path!r} has trainer state format {version!r}; this glassnet reads "
             f"{STATE_FORMAT} (upgrade glassnet)"
         )
+    check_trainer_state(path, state)
     return ResumePoint(path, ckpt, TrainState.from_dict(state, legacy_rng=ckpt.get("rng_state")))
+
+
+#: The schema of the trainer state (the table above): key -> (kind, required). Kinds:
+#: ``count`` an int >= 0, ``count?`` the same or None, ``flag`` a bool, ``number`` a
+#: float (NaN allowed: ``epoch_lr`` before the first step), ``numbers`` a dict of
+#: numbers, ``table`` a dict, ``rng`` a list of generator states.
+TRAINER_STATE: dict[str, tuple[str, bool]] = {
+    "format": ("count", True), "epoch": ("count", True), "step_in_epoch": ("count", False),
+    "samples_in_epoch": ("count", False), "global_step": ("count", False),
+    "stopped": ("flag", False), "epochs": ("count", False), "data_seed": ("count?", False),
+    "num_samples": ("count?", False), "batch_size": ("count?", False),
+    "world_size": ("count", False), "steps_per_epoch": ("count?", False),
+    "epoch_lr": ("number", False), "epoch_time": ("number", False),
+    "stats": ("numbers", False), "metrics": ("table", False), "rng_states": ("rng", False),
+    "callbacks": ("table", False),
+}  # fmt: skip
+
+
+def check_trainer_state(path: str, state: dict[str, Any]) -> None:
+    """Refuse a trainer state that does not follow :data:`TRAINER_STATE`, naming the key.
+
+    Raises
+    ------
+    ValueError
+        ``fit: 'PATH': trainer state 'KEY' must be ..., got ...`` (also for unknown keys).
+    """
+    where = f"fit: {path!r}: trainer state"
+    for key in state:
+        if key not in TRAINER_STATE:
+            raise ValueError(f"{where} has an unknown key {key!r:.80}")
+    for key, (kind, required) in TRAINER_STATE.items():
+        if key not in state:
+            if required:
+                raise ValueError(f"{where} has no {key!r}")
+            continue
+        problem = _KIND_CHECKS[kind](state[key])
+        if problem:
+            raise ValueError(f"{where} {key!r} must be {problem}, got {state[key]!r:.80}")
+
+
+def _count(v: Any) -> str | None:
+    ok = isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0
+    return None if ok else "an int >= 0"
+
+
+def _number(v: Any) -> str | None:
+    ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+    return None if ok else "a number"
+
+
+def _numbers(v: Any) -> str | None:
+    ok = isinstance(v, dict) and all(_number(x) is None for x in v.values())
+    return None if ok else "a dict of numbers"
+
+
+def _rng_states(v: Any) -> str | None:
+    if not isinstance(v, list):
+        return "a list of generator states"
+    for s in v:
+        scratch = type(_random.get_rng().bit_generator)()
+        try:
+            scratch.state = s
+        except (TypeError, ValueError, KeyError, OverflowError):
+            return "a list of valid generator states"
+    return None
+
+
+_KIND_CHECKS = {
+    "count": _count,
+    "count?": lambda v: None if v is None else _count(v) and "an int >= 0 or None",
+    "flag": lambda v: None if isinstance(v, bool) else "true or false",
+    "number": _number,
+    "numbers": _numbers,
+    "table": lambda v: None if isinstance(v, dict) else "a dict",
+    "rng": _rng_states,
+}
 
 
 class Resumable:
@@ -248,15 +326,19 @@ class Resumable:
     def _load_parts(self, point: ResumePoint) -> None:
         """The model's, optimizer's and scheduler's states from the checkpoint."""
         ck = point.checkpoint
-        self.model.load_state_dict(ck["model"])
         if ck.get("optimizer") is None:
             raise ValueError(f"fit: {point.path!r} holds no optimizer state; it cannot be resumed")
+        if self.scheduler is not None and ck.get("scheduler") is None:
+            raise ValueError(
+                f"fit: {point.path!r} holds no scheduler state, but a scheduler was given"
+            )
+        # everything checked before anything is restored
+        check_restorable(
+            point.path, ck, model=self.model, optimizer=self.optimizer, scheduler=self.scheduler
+        )
+        self.model.load_state_dict(ck["model"])
         self.optimizer.load_state_dict(ck["optimizer"])
         if self.scheduler is not None:
-            if ck.get("scheduler") is None:
-                raise ValueError(
-                    f"fit: {point.path!r} holds no scheduler state, but a scheduler was given"
-                )
             self.scheduler.load_state_dict(ck["scheduler"])
 
     def _apply(self, state: TrainState, skip: int) -> None:
