@@ -25,6 +25,7 @@ from ..nn.parallel import DataParallel
 from ..random import manual_seed
 from ..train import ConfusionMatrix, TrainingInterrupted, evaluate, fit
 from ..train.loop import resolve_optimizer
+from ..train.runlock import hold_on_main, holds_run_folders
 from ..train.runs import RunFolder, default_run_name
 from .options import DATASETS, TrainConfig, UsageError
 from .ranks import main_first
@@ -268,6 +269,7 @@ def _write_report(
     return report, notes + explain_notes
 
 
+@holds_run_folders
 def train_run(
     config: TrainConfig,
     *,
@@ -319,6 +321,7 @@ def train_run(
         After Ctrl-C / SIGTERM, once the state is saved and the resume command printed.
     """
     ctx = run_context(config, out, verbose, distributed)
+    hold_on_main(resume, ctx.world)  # one process per run folder, before any work
     ctx.config = _settle_config(config, ctx.world)
     model, layout = _build_model_on_device(ctx.config, len(class_names(ctx.config.data)))
     arrays = _load_arrays(ctx, download)  # after the model: its errors come before a download

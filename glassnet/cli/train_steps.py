@@ -21,6 +21,7 @@ from ..nn.regularization import L1L2
 from ..optim import lr_scheduler as S
 from ..train import EarlyStopping, RunLogger
 from ..train.resume import read_resume_point
+from ..train.runlock import hold
 from ..train.runs import RunFolder
 from .options import TrainConfig
 from .ranks import Discard, command_world, on_main
@@ -108,6 +109,7 @@ def create_run(ctx: RunContext, command: str, sizes: Mapping[str, int]) -> Any:
 
     def create() -> str:
         new = RunFolder.create(ctx.config.runs_dir, ctx.config.name)
+        hold(new.path)  # the folder is this process's until train_run ends
         record = run_record(ctx.config.replace(name=new.name), command, sizes, ctx.world)
         new.write_config(record)
         return new.path
