@@ -87,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         hint = "" if isinstance(exc, _USER_ERRORS) else " (run with --debug for the traceback)"
-        sys.stderr.write(f"glassnet: error: {one_line(exc)}{hint}\n")
+        if not getattr(exc, "printed", False):  # a collective's timeout printed its own line
+            sys.stderr.write(f"glassnet: error: {one_line(exc)}{hint}\n")
         return 1
 
 

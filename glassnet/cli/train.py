@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
 from ..distributed import world
 from ..train.interrupt import TrainingInterrupted
-from .options import TRAIN_OPTIONS, one_line, resolve_config, resume_config
+from .options import TRAIN_OPTIONS, one_line, positive_float, resolve_config, resume_config
 from .pipeline import train_run
 
 __all__ = ["add_parser", "run"]
@@ -60,6 +61,13 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "(--batch-size is per rank; rank 0 prints and writes the run folder)",
     )
     p.add_argument(
+        "--mpi-timeout",
+        metavar="SECONDS",
+        help="with --distributed: how long a rank waits for the others in a collective before "
+        "it names the ranks that stopped answering and aborts the job (default: "
+        "$GLASSNET_MPI_TIMEOUT or 300)",
+    )
+    p.add_argument(
         "--no-download", action="store_true", help="fail instead of downloading missing data"
     )
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress")
@@ -75,12 +83,16 @@ def _abort_other_ranks(exc: BaseException) -> None:
     w = world()
     if w.size == 1 or w.comm is None:
         return
+    if getattr(exc, "printed", False):  # a collective's timeout: its line is out already
+        w.comm.Abort(1)
     sys.stderr.write(f"glassnet: error: {one_line(exc)} (rank {w.rank} of {w.size})\n")
     sys.stderr.flush()
     w.comm.Abort(1)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.mpi_timeout is not None:  # read by glassnet.distributed.world() when it is made
+        os.environ["GLASSNET_MPI_TIMEOUT"] = repr(positive_float("mpi_timeout", args.mpi_timeout))
     flags = {opt.key: getattr(args, opt.key) for opt in TRAIN_OPTIONS}
     if args.resume is not None:
         config = resume_config(args.resume, flags, args.config)

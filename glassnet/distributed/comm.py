@@ -6,9 +6,12 @@ one-rank group whose collectives are no-ops, so the same training code runs
 both ways.
 
 Every collective is issued non-blocking and waited on with a deadline
-(``GLASSNET_MPI_TIMEOUT`` seconds, default 300): when a rank dies or stops
-taking part, the others raise :class:`CollectiveTimeout` naming the
-collective, and the job is aborted instead of hanging.
+(``GLASSNET_MPI_TIMEOUT`` seconds, default 300; ``glassnet train
+--mpi-timeout``): when a rank dies or stops taking part, the others print one
+line naming the collective and the ranks that stopped answering, and the job
+is aborted instead of hanging. To name them, a rank that has waited over a
+second answers small "are you there" messages from the others; at the deadline
+it asks every rank and waits a moment for the answers.
 """
 
 from __future__ import annotations
@@ -23,7 +26,26 @@ __all__ = ["World", "world", "CollectiveTimeout", "mpi_available"]
 
 
 class CollectiveTimeout(RuntimeError):
-    """A collective did not complete in time: another rank died or diverged."""
+    """A collective did not complete in time: another rank died or diverged.
+
+    Attributes
+    ----------
+    silent : list of int
+        The ranks that did not answer when asked (stopped, hung or dead).
+    printed : bool
+        The message is already on stderr (printed before ``MPI_Abort``): do not print it again.
+    """
+
+    def __init__(self, msg: str, silent: list[int]) -> None:
+        super().__init__(msg)
+        self.silent = silent
+        self.printed = True
+
+
+#: Message tags of the "are you there" exchange that names a silent rank.
+_PING, _PONG = 7301, 7302
+#: Seconds a collective waits before its rank starts answering pings (none in a normal step).
+_ANSWER_AFTER = 1.0
 
 
 def mpi_available() -> bool:
@@ -76,27 +98,70 @@ class World:
 
     # ------------------------------------------------------------- internals
     def _wait(self, request: Any, what: str) -> None:
-        deadline = time.monotonic() + self.timeout
+        start = time.monotonic()
+        deadline = start + self.timeout
         spins = 0
         while not request.Test():
             spins += 1
             if spins > 1000:
                 time.sleep(1e-4)
-            if time.monotonic() > deadline:
-                msg = (
-                    f"glassnet.distributed: {what} on rank {self.rank} of {self.size} did not "
-                    f"complete within {self.timeout:g} s; another rank has probably died or "
-                    "stopped taking part. Aborting the job."
-                )
-                try:
-                    import sys
+            now = time.monotonic()
+            if now - start > _ANSWER_AFTER:
+                self._answer_pings()
+            if now > deadline:
+                self._give_up(what)
 
-                    print(msg, file=sys.stderr, flush=True)
-                    # let the launcher forward the line before MPI_Abort tears the job down
-                    time.sleep(1.0)
-                finally:
-                    self.comm.Abort(1)
-                raise CollectiveTimeout(msg)
+    def _answer_pings(self) -> None:
+        """Answer every rank that asked whether this one is still there."""
+        from mpi4py import MPI
+
+        status = MPI.Status()
+        while self.comm.Iprobe(source=MPI.ANY_SOURCE, tag=_PING, status=status):
+            src = status.Get_source()
+            self.comm.recv(source=src, tag=_PING)
+            self.comm.isend(self.rank, dest=src, tag=_PONG)
+
+    def _silent_ranks(self, grace: float) -> list[int]:
+        """The other ranks that do not answer a ping within ``grace`` seconds."""
+        from mpi4py import MPI
+
+        others = [r for r in range(self.size) if r != self.rank]
+        sends = [self.comm.isend(self.rank, dest=r, tag=_PING) for r in others]
+        waiting = set(others)
+        status = MPI.Status()
+        end = time.monotonic() + grace
+        while waiting and time.monotonic() < end:
+            self._answer_pings()
+            if self.comm.Iprobe(source=MPI.ANY_SOURCE, tag=_PONG, status=status):
+                waiting.discard(self.comm.recv(source=status.Get_source(), tag=_PONG))
+            else:
+                time.sleep(1e-3)
+        del sends  # left pending: the job is about to be aborted
+        return sorted(waiting)
+
+    def _give_up(self, what: str) -> None:
+        """Print one line naming the silent ranks, abort the job, raise CollectiveTimeout."""
+        import sys
+
+        silent = self._silent_ranks(grace=min(5.0, max(1.0, self.timeout / 10)))
+        who = (
+            f"rank{'s' if len(silent) > 1 else ''} {', '.join(map(str, silent))} of "
+            f"{self.size} stopped answering (stopped, hung or dead)"
+            if silent
+            else "every rank still answers, so one of them is in another step (diverged)"
+        )
+        msg = (
+            f"glassnet.distributed: {what} on rank {self.rank} did not complete within "
+            f"{self.timeout:g} s (GLASSNET_MPI_TIMEOUT / --mpi-timeout); {who}. "
+            "Aborting the job."
+        )
+        try:
+            print(msg, file=sys.stderr, flush=True)
+            # let the launcher forward the line before MPI_Abort tears the job down
+            time.sleep(1.0)
+        finally:
+            self.comm.Abort(1)
+        raise CollectiveTimeout(msg, silent)  # where MPI_Abort returns (a stopped peer)
 
     # ----------------------------------------------------------- collectives
     def barrier(self) -> None:
