@@ -4,7 +4,8 @@
 flushes and fsyncs it, renames it over ``path`` with ``os.replace`` and fsyncs
 the folder, so a reader sees the old file or the complete new one -- never a
 partial write, even if the process dies. On any error the temporary file is
-removed and ``path`` is left untouched. The new file gets the permissions an
+removed and ``path`` is left untouched; an ``OSError`` that names no file (a full
+disk, ``ENOSPC``) is raised again naming ``path``. The new file gets the permissions an
 ordinary ``open`` would give it (those of the file it replaces, else
 ``0o666`` less the umask), not the private ``0o600`` of a temporary file.
 """
@@ -87,8 +88,11 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", **kwargs: Any) -> It
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
+            # a full disk: "[Errno 28] No space left on device: 'runs/D/last.safetensors'"
+            raise type(exc)(exc.errno, exc.strerror, path) from exc
         raise
     _fsync_dir(folder)

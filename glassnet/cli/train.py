@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from typing import Any
@@ -90,6 +91,25 @@ def _abort_other_ranks(exc: BaseException) -> None:
     w.comm.Abort(1)
 
 
+def _disk_full(exc: OSError, run_dir: str, distributed: bool) -> OSError:
+    """The full-disk error, naming the file and saying how to go on once there is space."""
+    from ..train.runs import RunFolder
+    from .pipeline import resume_command
+    from .ranks import command_world
+
+    what = f"no space left on device writing {exc.filename or 'a file'}"
+    if not os.path.isfile(os.path.join(run_dir, RunFolder.CONFIG)):
+        err = OSError(f"{what}; free some space and start the run again")
+    else:
+        ranks = command_world(distributed).size if distributed else 1
+        err = OSError(
+            f"{what}; the files written before it are complete (checkpoints are replaced "
+            f"atomically); free some space, then resume with: {resume_command(run_dir, ranks)}"
+        )
+    err.errno = exc.errno
+    return err
+
+
 def run(args: argparse.Namespace) -> int:
     if args.mpi_timeout is not None:  # read by glassnet.distributed.world() when it is made
         os.environ["GLASSNET_MPI_TIMEOUT"] = repr(positive_float("mpi_timeout", args.mpi_timeout))
@@ -108,6 +128,11 @@ def run(args: argparse.Namespace) -> int:
         )
     except TrainingInterrupted as exc:
         return exc.exit_status
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        raise _disk_full(exc, args.resume or os.path.join(config["runs_dir"], config["name"]),
+                         args.distributed) from exc  # fmt: skip
     except Exception as exc:
         if args.distributed:
             if getattr(args, "debug", False):
