@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import Any
 
 from .. import __version__
 from . import demo, evaluate, explain, lr_find, predict, summary, train
@@ -60,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
 _USER_ERRORS = (ValueError, TypeError, KeyError, OSError, RuntimeError)
 
 
+def _show_warning(message: Any, category: type, filename: str, lineno: int, *rest: Any) -> None:
+    """glassnet's own warnings as one line, ``glassnet: warning: ...``; others as Python shows them."""
+    if category.__module__.startswith("glassnet."):
+        sys.stderr.write(f"glassnet: warning: {message}\n")
+        return
+    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``glassnet`` command line; return the exit status."""
     parser = build_parser()
@@ -68,7 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version and usage errors (already printed)
         return exc.code if isinstance(exc.code, int) else 2
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. `glassnet evaluate ... | head`: stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -30,6 +30,7 @@ from ..nn.utils import clip_grad_norm_, clip_grad_value_, get_total_norm
 from ..ops._parallel import num_threads as get_num_threads
 from ..ops._parallel import set_num_threads
 from .callbacks.base import Callback, CallbackList
+from .callbacks.health import TrainingHealth
 from .callbacks.history import History
 from .callbacks.lr_scheduler import LearningRateScheduler
 from .callbacks.progress_bar import ProgressBar
@@ -331,6 +332,8 @@ class Trainer(Resumable, ShardedData):
             cbs.insert(0, history)
         if verbose and not any(isinstance(c, ProgressBar) for c in cbs):
             cbs.append(ProgressBar(verbose))
+        if not any(isinstance(c, TrainingHealth) for c in cbs):
+            cbs.append(TrainingHealth())  # warns of a run that diverged without a NaN
         return cbs, history
 
     def _callback_lists(

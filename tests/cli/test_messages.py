@@ -57,3 +57,14 @@ def test_atomic_write_names_the_file_when_the_disk_is_full(tmp_path, monkeypatch
     monkeypatch.undo()
     assert (tmp_path / "old.txt").read_text() == "kept"
     assert os.listdir(tmp_path) == ["old.txt"]
+
+
+def test_cli_warns_of_a_run_that_ends_diverged(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code = main(["train", "--data", "fashion-mnist-sample", "--epochs", "1", "--hidden", "16",
+                 "--lr", "1000", "--name", "H", "--runs-dir", "runs", "--quiet", "--seed", "0"])  # fmt: skip
+    assert code == 0
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.startswith("glassnet: warning: ")]
+    assert len(lines) == 1, err
+    assert "training looks diverged: weight " in lines[0] and "(it is 1000)" in lines[0]

@@ -3,6 +3,7 @@
 from .base import Callback, CallbackList
 from .csv_logger import CSVLogger
 from .early_stopping import EarlyStopping
+from .health import TrainingHealth, TrainingHealthWarning
 from .history import History
 from .lr_scheduler import LearningRateScheduler
 from .model_checkpoint import ModelCheckpoint
@@ -11,5 +12,6 @@ from .run_logger import RunLogger
 
 __all__ = [
     "Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint",
-    "LearningRateScheduler", "ProgressBar", "CSVLogger", "RunLogger",
+    "LearningRateScheduler", "ProgressBar", "CSVLogger", "RunLogger", "TrainingHealth",
+    "TrainingHealthWarning",
 ]  # fmt: skip
