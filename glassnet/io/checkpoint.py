@@ -455,9 +455,9 @@ def _check_weights(path: str, model: Any, weights: Mapping[str, Any], strict: bo
             )
     for k, t in targets.items():
         if k in weights and tuple(np.shape(weights[k])) != tuple(t.shape):
-            raise CheckpointError(
-                f"{path}: weight {k!r} has shape {tuple(np.shape(weights[k]))} in the "
-                f"checkpoint, {type(model).__name__} expects {tuple(t.shape)}"
+            raise CheckpointError(  # Module.load_state_dict's words, with the file
+                f"{path}: {type(model).__name__}.load_state_dict: {k!r} has shape "
+                f"{tuple(np.shape(weights[k]))} in the checkpoint, expected {tuple(t.shape)}"
             )
 
 
