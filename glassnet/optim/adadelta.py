@@ -99,8 +99,8 @@ def _adadelta_block(
     pb, gb, v, u, t, s, delta = blk
     g = effective_grad(xp, pb, gb, t, wd, maximize)
     v *= rho
-    xp.multiply(g, g, out=s)
-    s *= 1.0 - rho
+    xp.multiply(g, 1.0 - rho, out=s)  # (1 - rho) first: g * g overflows sooner
+    s *= g
     v += s
     xp.add(v, eps, out=s)
     xp.sqrt(s, out=s)  # std
@@ -109,8 +109,8 @@ def _adadelta_block(
     xp.divide(delta, s, out=delta)
     xp.multiply(delta, g, out=delta)  # g may live in t: use it before t is reused
     u *= rho
-    xp.multiply(delta, delta, out=s)
-    s *= 1.0 - rho
+    xp.multiply(delta, 1.0 - rho, out=s)
+    s *= delta
     u += s
     delta *= lr
     pb -= delta

@@ -8,7 +8,14 @@ from typing import Any
 from ..backend import get_array_module
 from ._adam_family import check_betas
 from ._torch_flags import check_torch_flags
-from .optimizer import Optimizer, check_bool, check_nonnegative, effective_grad
+from .optimizer import (
+    Optimizer,
+    check_bool,
+    check_nonnegative,
+    effective_grad,
+    factors_in,
+    nonzero_in,
+)
 
 __all__ = ["Adamax"]
 
@@ -86,7 +93,8 @@ class Adamax(Optimizer):
                 state["exp_avg"] = self._new_state_array(p)
                 state["exp_inf"] = self._new_state_array(p)
             state["step"] += 1
-            clr = lr / (1.0 - beta1 ** state["step"])
+            scales = factors_in(p.dtype, 1.0 / (1.0 - beta1 ** state["step"]), lr)
+            eps_p = nonzero_in(p.dtype, eps)
             xp = get_array_module(p.data)
             arrays = [p.data, p.grad.data, state["exp_avg"], state["exp_inf"]]
             for blk in self._blocks(arrays, 2):
@@ -97,8 +105,9 @@ class Adamax(Optimizer):
                 m += s
                 u *= beta2
                 xp.abs(g, out=s)
-                s += eps
+                s += eps_p
                 xp.maximum(u, s, out=u)
                 xp.divide(m, u, out=s)
-                s *= clr
+                for factor in scales:
+                    s *= factor
                 pb -= s

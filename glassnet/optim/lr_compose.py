@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._lr_base import LRScheduler
 from .lr_plateau import ReduceLROnPlateau
 from .optimizer import Optimizer
+from .state_schema import checked_like
 
 __all__ = ["SequentialLR", "ChainedScheduler"]
 
@@ -72,21 +73,27 @@ class _Composite(LRScheduler):
         own["_schedulers"] = [s.state_dict() for s in self._schedulers]
         return own
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+    def check_state_dict(self, state_dict: Any) -> dict[str, Any]:
+        """Its own keys as any scheduler's, and each child's state by that child's check."""
+        who = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{who}: expected a dict, got {type(state_dict).__name__}")
         state = dict(state_dict)
         children = state.pop("_schedulers", None)
-        who = f"{type(self).__name__}.load_state_dict"
         if not isinstance(children, list) or len(children) != len(self._schedulers):
             raise ValueError(
                 f"{who}: expected '_schedulers' with {len(self._schedulers)} state dicts, "
                 f"got {children!r:.80}"
             )
-        unknown = set(state) - set(self.__dict__)
-        if unknown:
-            raise ValueError(f"{who}: unknown keys {sorted(unknown)}")
-        for s, child in zip(self._schedulers, children):
-            s.load_state_dict(child)
-        self.__dict__.update(state)
+        own = {k: v for k, v in self.state_dict().items() if k != "_schedulers"}
+        checked = checked_like(who, own, state, choices=self.CHOICES)
+        checked["_schedulers"] = [s.check_state_dict(c) for s, c in zip(self._schedulers, children)]
+        return checked
+
+    def _apply_state(self, state: dict[str, Any]) -> None:
+        for s, child in zip(self._schedulers, state.pop("_schedulers")):
+            s._apply_state(child)
+        super()._apply_state(state)
 
 
 class SequentialLR(_Composite):

@@ -162,10 +162,9 @@ class CyclicLR(LRScheduler):
         )
         return state
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
-        attrs = state.pop("_scale_fn_custom", None)
-        super().load_state_dict(state)
+    def _apply_state(self, state: dict[str, Any]) -> None:
+        attrs = state.pop("_scale_fn_custom")  # checked: the attributes scale_fn has, same kinds
+        super()._apply_state(state)
         if attrs is not None and self._scale_fn_custom is not None:
             self._scale_fn_custom.__dict__.update(attrs)
 

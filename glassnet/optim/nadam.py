@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
 from ..backend import get_array_module
 from ._adam_family import check_betas
 from ._torch_flags import check_torch_flags
-from .optimizer import Optimizer, check_bool, check_nonnegative, effective_grad
+from .optimizer import (
+    Optimizer,
+    check_bool,
+    check_nonnegative,
+    effective_grad,
+    nonzero_in,
+)
 
 __all__ = ["NAdam"]
 
@@ -115,6 +122,7 @@ class NAdam(Optimizer):
             coef_m = lr * mu_next / (1.0 - prod * mu_next)
             bc2 = 1.0 - beta2**t
             xp = get_array_module(p.data)
+            eps_p = nonzero_in(p.dtype, eps)
             arrays = [p.data, p.grad.data, state["exp_avg"], state["exp_avg_sq"]]
             for blk in self._blocks(arrays, 3):
                 pb, gb, m, v, tmp, s, d = blk
@@ -125,12 +133,12 @@ class NAdam(Optimizer):
                 s *= 1.0 - beta1
                 m += s
                 v *= beta2
-                xp.multiply(g, g, out=s)
-                s *= 1.0 - beta2
+                xp.multiply(g, 1.0 - beta2, out=s)  # (1 - beta2) first: g * g overflows sooner
+                s *= g
                 v += s
-                xp.divide(v, bc2, out=d)
-                xp.sqrt(d, out=d)
-                d += eps
+                xp.sqrt(v, out=d)  # sqrt before the correction: v / bc2 overflows sooner
+                d *= 1.0 / math.sqrt(bc2)
+                d += eps_p
                 xp.divide(g, d, out=s)
                 s *= coef_g
                 pb -= s

@@ -100,6 +100,18 @@ def nonzero_in(dtype: Any, value: float) -> float:
     return float(np.finfo(dtype).smallest_subnormal)
 
 
+def factors_in(dtype: Any, *factors: float) -> tuple[float, ...]:
+    """``(product,)`` when the product of ``factors`` is a normal number of ``dtype`` (or 0),
+    else the factors one by one: multiply an array by each in turn so that no scalar leaves
+    the dtype (``lr / (1 - beta1**t)`` overflows float32 at ``lr=1e38``, and ``0 * inf`` is NaN).
+    """
+    product = math.prod(factors)
+    info = np.finfo(dtype)
+    if product == 0 or float(info.tiny) <= abs(product) <= float(info.max):
+        return (product,)
+    return tuple(factors)
+
+
 # ------------------------------------------------------------- array helpers
 def effective_grad(xp: Any, p: Any, g: Any, out: Any, weight_decay: float, maximize: bool) -> Any:
     """The gradient an update uses: ``g`` (negated when ``maximize``) plus ``weight_decay * p``.
@@ -552,10 +564,7 @@ class Optimizer:
                     f"{who}: the state of parameter {pid} must be a dict, got {entry!r:.80}"
                 )
             self._check_entries(who, pid, entry)
-            new_state[p] = {
-                name: self._load_value(who, pid, p, name, v, self._entry_kind(name))
-                for name, v in entry.items()
-            }
+            new_state[p] = {name: self._loaded(who, pid, p, name, v) for name, v in entry.items()}
         new_groups = [
             self._loaded_group(who, gi, saved, group)
             for gi, (saved, group) in enumerate(zip(saved_groups, self.param_groups))
@@ -571,8 +580,11 @@ class Optimizer:
     #: Group keys the schedulers add, which must be numbers.
     SCHEDULER_KEYS = ("initial_lr", "max_lr", "min_lr", "base_momentum", "max_momentum")
 
-    def _entry_kind(self, name: str) -> str | None:
-        return None if self.STATE_ENTRIES is None else self.STATE_ENTRIES.get(name)
+    def _loaded(self, who: str, pid: int, p: Tensor, name: str, value: Any) -> Any:
+        """One state entry through :meth:`_load_value`, with its kind where one is declared."""
+        if self.STATE_ENTRIES is None:  # subclasses may override _load_value without `kind`
+            return self._load_value(who, pid, p, name, value)
+        return self._load_value(who, pid, p, name, value, self.STATE_ENTRIES.get(name))
 
     def _saved_ids(self, who: str, saved_groups: Any) -> dict[int, Tensor]:
         id_map: dict[int, Tensor] = {}

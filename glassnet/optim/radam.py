@@ -9,7 +9,14 @@ from typing import Any
 from ..backend import get_array_module
 from ._adam_family import check_betas
 from ._torch_flags import check_torch_flags
-from .optimizer import Optimizer, check_bool, check_nonnegative, effective_grad
+from .optimizer import (
+    Optimizer,
+    check_bool,
+    check_nonnegative,
+    effective_grad,
+    factors_in,
+    nonzero_in,
+)
 
 __all__ = ["RAdam"]
 
@@ -121,8 +128,8 @@ class RAdam(Optimizer):
                 s *= 1.0 - beta1
                 m += s
                 v *= beta2
-                xp.multiply(g, g, out=s)
-                s *= 1.0 - beta2
+                xp.multiply(g, 1.0 - beta2, out=s)  # (1 - beta2) first: g * g overflows sooner
+                s *= g
                 v += s
                 _radam_apply(xp, pb, m, v, s, lr, eps, 1.0 - beta1**t, 1.0 - beta2**t, rect)
 
@@ -138,7 +145,8 @@ def _radam_apply(
         pb -= s
         return
     xp.sqrt(v, out=s)
-    s += eps
+    s += nonzero_in(pb.dtype, eps)
     xp.divide(m, s, out=s)
-    s *= lr * rect * math.sqrt(bc2) / bc1
+    for factor in factors_in(pb.dtype, rect * math.sqrt(bc2) / bc1, lr):
+        s *= factor
     pb -= s

@@ -31,6 +31,11 @@ CASES = {
     "rmsprop_eps0": (optim.RMSprop, dict(eps=0.0)),
     "adagrad": (optim.Adagrad, dict(lr_decay=1e-3)),
     "adagrad_eps0": (optim.Adagrad, dict(eps=0.0)),
+    "adadelta": (optim.Adadelta, {}),
+    "adamax": (optim.Adamax, {}),
+    "nadam": (optim.NAdam, {}),
+    "radam": (optim.RAdam, {}),
+    "asgd": (optim.ASGD, {}),
 }
 
 LRS = [1e-39, 1e-45, 1e-30, 1e-3, 1e30, 1e38]
@@ -93,7 +98,7 @@ def test_zero_gradient_leaves_weights_alone_at_every_lr(case):
     kwargs = {k: v for k, v in kwargs.items() if k != "weight_decay"}
     for lr in LRS:
         got, _ = _run(cls, kwargs, lr, np.zeros_like(GRADS), np.float32)
-        if cls is optim.AdamW:  # decoupled decay shrinks by 1 - lr * 1e-2 even without gradient
+        if cls in (optim.AdamW, optim.ASGD):  # they decay the weights even without a gradient
             continue
         np.testing.assert_array_equal(got, START.astype(np.float32), err_msg=f"{case} {lr:g}")
 
