@@ -338,7 +338,9 @@ def _check_shape(input_shape: Any) -> tuple[int, ...]:
         shape = tuple(shape)
     except TypeError:
         shape = None
-    if not shape or any(not is_int(d) or d <= 0 for d in shape):
+    if not shape or any(
+        not is_int(d) or d <= 0 for d in shape
+    ):
         raise ValueError(
             "summary: input_shape must be a non-empty tuple of positive ints including the "
             f"batch dimension, e.g. (1, 1, 28, 28), got {input_shape!r}"

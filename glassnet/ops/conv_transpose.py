@@ -47,9 +47,7 @@ def _spread(x: Tensor, stride: tuple[int, int]) -> Tensor:
     y = x.reshape((n, c, h, 1, w, 1))
     y = S.pad(y, ((0, 0), (0, 0), (0, 0), (0, sh - 1), (0, 0), (0, sw - 1)))
     y = y.reshape((n, c, h * sh, w * sw))
-    return S.getitem(
-        y, (slice(None), slice(None), slice(0, (h - 1) * sh + 1), slice(0, (w - 1) * sw + 1))
-    )
+    return S.getitem(y, (slice(None), slice(None), slice(0, (h - 1) * sh + 1), slice(0, (w - 1) * sw + 1)))
 
 
 def _flipped_kernel(weight: Tensor, groups: int) -> Tensor:
@@ -102,9 +100,7 @@ def conv_transpose2d(
             f"(divisible by groups={groups})"
         )
     if any(o >= max(si, di) for o, si, di in zip(op, s, d)):
-        raise ValueError(
-            f"{who}: output_padding {op} must be smaller than stride {s} or dilation {d}"
-        )
+        raise ValueError(f"{who}: output_padding {op} must be smaller than stride {s} or dilation {d}")
     k = weight.shape[2:]
     edge = [di * (ki - 1) - pi for di, ki, pi in zip(d, k, p)]
     x = Z.pad(_spread(input, s), (edge[1], edge[1] + op[1], edge[0], edge[0] + op[0]))

@@ -88,9 +88,7 @@ def embedding(
     who = "embedding"
     if scale_grad_by_freq or sparse:
         name = "scale_grad_by_freq" if scale_grad_by_freq else "sparse"
-        raise NotImplementedError(
-            f"{who}: {name}=True is not supported; glassnet's gradients are dense"
-        )
+        raise NotImplementedError(f"{who}: {name}=True is not supported; glassnet's gradients are dense")
     if weight.ndim != 2:
         raise ValueError(f"{who}: weight must be 2-D (num_embeddings, dim), got {weight.shape}")
     idx = _indices(who, input, weight.shape[0], weight.xp)

@@ -33,9 +33,7 @@ def standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, A
     return d / M.sqrt(var + eps), mu.data, var.data
 
 
-def _affine(
-    y: Tensor, weight: Tensor | None, bias: Tensor | None, shape: tuple[int, ...]
-) -> Tensor:
+def _affine(y: Tensor, weight: Tensor | None, bias: Tensor | None, shape: tuple[int, ...]) -> Tensor:
     if weight is not None:
         y = y * (weight.reshape(shape) if shape else weight)
     if bias is not None:
@@ -123,9 +121,7 @@ def instance_norm(
             _update_running(running_mean, running_var, mu, var, x, momentum)
     else:
         if running_mean is None or running_var is None:
-            raise ValueError(
-                "instance_norm: use_input_stats=False needs running_mean and running_var"
-            )
+            raise ValueError("instance_norm: use_input_stats=False needs running_mean and running_var")
         y = (x - running_mean.reshape(chan)) / M.sqrt(running_var.reshape(chan) + eps)
     return _affine(y, weight, bias, chan)
 

@@ -94,11 +94,7 @@ def _max_over_bins(x: Tensor, axis: int, n_out: int) -> Tensor:
 
 def _sizes(who: str, output_size: Any, spatial: tuple[int, ...]) -> tuple[int, ...]:
     k = len(spatial)
-    raw = (
-        (output_size,) * k
-        if isinstance(output_size, int) or output_size is None
-        else tuple(output_size)
-    )
+    raw = (output_size,) * k if isinstance(output_size, int) or output_size is None else tuple(output_size)
     if len(raw) != k:
         raise ValueError(f"{who}: output_size must have {k} values, got {output_size!r}")
     sizes = tuple(n if o is None else o for o, n in zip(raw, spatial))

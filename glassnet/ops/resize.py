@@ -41,9 +41,7 @@ def _gather(x: Tensor, axis: int, idx: np.ndarray) -> Tensor:
     return S.getitem(x, index)
 
 
-def pad(
-    input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None
-) -> Tensor:  # noqa: A002
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:  # noqa: A002
     """PyTorch's ``F.pad``: ``pad`` lists (left, right) pairs from the last axis backwards.
 
     Parameters
@@ -112,9 +110,7 @@ def _out_sizes(x: Tensor, size: Any, scale_factor: Any, recompute: bool | None) 
         return sizes, tuple(n / m for n, m in zip(spatial, sizes))
     factors = (scale_factor,) * k if isinstance(scale_factor, (int, float)) else tuple(scale_factor)
     if len(factors) != k:
-        raise ValueError(
-            f"interpolate: scale_factor has {len(factors)} values for {k} spatial axes"
-        )
+        raise ValueError(f"interpolate: scale_factor has {len(factors)} values for {k} spatial axes")
     sizes = tuple(int(math.floor(n * f)) for n, f in zip(spatial, factors))
     if recompute:
         return sizes, tuple(n / m for n, m in zip(spatial, sizes))

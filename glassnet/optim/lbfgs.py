@@ -211,7 +211,9 @@ class LBFGS(Optimizer):
             state.get("ro", []), state.get("H_diag", 1.0),
         )  # fmt: skip
         self._iterate(closure, group, state, memory, loss, g)
-        state.update(old_dirs=memory.dirs, old_stps=memory.stps, ro=memory.ro, H_diag=memory.h_diag)
+        state.update(
+            old_dirs=memory.dirs, old_stps=memory.stps, ro=memory.ro, H_diag=memory.h_diag
+        )
         return orig_loss
 
     def _direction(self, state: dict, memory: _Memory, g: Any) -> Any:

@@ -66,7 +66,6 @@ class LRFindResult:
     rule : str
         The rule behind ``suggestion``, in words.
     """
-
     lrs: list[float] = field(default_factory=list)
     losses: list[float] = field(default_factory=list)
     smoothed: list[float] = field(default_factory=list)

@@ -191,14 +191,8 @@ class PReLU(Module):
         self, num_parameters: int = 1, init: float = 0.25, device: Any = None, dtype: Any = None
     ) -> None:
         super().__init__()
-        if (
-            isinstance(num_parameters, bool)
-            or not isinstance(num_parameters, int)
-            or num_parameters < 1
-        ):
-            raise ValueError(
-                f"PReLU: num_parameters must be a positive int, got {num_parameters!r}"
-            )
+        if isinstance(num_parameters, bool) or not isinstance(num_parameters, int) or num_parameters < 1:
+            raise ValueError(f"PReLU: num_parameters must be a positive int, got {num_parameters!r}")
         self.num_parameters = num_parameters
         self.init = _number("PReLU", "init", init)
         dt = np.dtype(dtype) if dtype is not None else default_dtype()

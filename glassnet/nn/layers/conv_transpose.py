@@ -74,12 +74,7 @@ class _ConvTransposeNd(Module):
         pads = []
         for i in range(n):
             low = conv_transpose_output_size(
-                spatial[i],
-                self.kernel_size[i],
-                self.stride[i],
-                self.padding[i],
-                0,
-                self.dilation[i],
+                spatial[i], self.kernel_size[i], self.stride[i], self.padding[i], 0, self.dilation[i]
             )
             extra = want[i] - low
             if not 0 <= extra < max(self.stride[i], self.dilation[i]):

@@ -59,9 +59,7 @@ class Embedding(Module):
         self.padding_idx = self._padding(padding_idx)
         if scale_grad_by_freq or sparse:
             name = "scale_grad_by_freq" if scale_grad_by_freq else "sparse"
-            raise NotImplementedError(
-                f"Embedding: {name}=True is not supported (dense gradients only)"
-            )
+            raise NotImplementedError(f"Embedding: {name}=True is not supported (dense gradients only)")
         self.max_norm = None if max_norm is None else float(max_norm)
         self.norm_type = float(norm_type)
         self.scale_grad_by_freq, self.sparse = False, False
@@ -85,11 +83,7 @@ class Embedding(Module):
         if padding_idx is None:
             return None
         n = self.num_embeddings
-        if (
-            isinstance(padding_idx, bool)
-            or not isinstance(padding_idx, int)
-            or not -n <= padding_idx < n
-        ):
+        if isinstance(padding_idx, bool) or not isinstance(padding_idx, int) or not -n <= padding_idx < n:
             raise ValueError(
                 f"Embedding: padding_idx must be an int in [-{n}, {n}), got {padding_idx!r}"
             )
@@ -110,13 +104,9 @@ class Embedding(Module):
         sparse: bool = False,
     ) -> Embedding:  # fmt: skip
         """An ``Embedding`` holding a copy of the 2-D ``embeddings`` table (frozen by default)."""
-        table = np.asarray(
-            to_host(embeddings.data if isinstance(embeddings, Tensor) else embeddings)
-        )
+        table = np.asarray(to_host(embeddings.data if isinstance(embeddings, Tensor) else embeddings))
         if table.ndim != 2:
-            raise ValueError(
-                f"Embedding.from_pretrained: expected a 2-D table, got shape {table.shape}"
-            )
+            raise ValueError(f"Embedding.from_pretrained: expected a 2-D table, got shape {table.shape}")
         return cls(
             table.shape[0], table.shape[1], padding_idx, max_norm, norm_type, scale_grad_by_freq,
             sparse, _weight=table.copy(), _freeze=freeze,

@@ -50,9 +50,7 @@ class LayerNorm(Module):
         elementwise_affine: bool = True, bias: bool = True, device: Any = None, dtype: Any = None,
     ) -> None:  # fmt: skip
         super().__init__()
-        shape = (
-            (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-        )
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         if not shape:
             raise ValueError("LayerNorm: normalized_shape must not be empty")
         for s in shape:
@@ -90,7 +88,8 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return (
-            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+            f"{self.normalized_shape}, eps={self.eps}, "
+            f"elementwise_affine={self.elementwise_affine}"
         )
 
 
@@ -158,11 +157,7 @@ class _InstanceNorm(Module):
         who = type(self).__name__
         self.num_features = positive_int(who, "num_features", num_features)
         self.eps = _eps(who, eps)
-        if (
-            isinstance(momentum, bool)
-            or not isinstance(momentum, (int, float))
-            or not 0 <= momentum <= 1
-        ):
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1:
             raise ValueError(f"{who}: momentum must be a float in [0, 1], got {momentum!r}")
         self.momentum = float(momentum)
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)

@@ -76,9 +76,7 @@ class _Pad(Module):
         n = 2 * self._axes
         pad = (padding,) * n if isinstance(padding, int) else tuple(padding)
         if len(pad) != n or any(not is_int(p) for p in pad):
-            raise ValueError(
-                f"{type(self).__name__}: padding must be an int or {n} ints, got {padding!r}"
-            )
+            raise ValueError(f"{type(self).__name__}: padding must be an int or {n} ints, got {padding!r}")
         self.padding, self.value = pad, float(value)
 
     def forward(self, x: Tensor) -> Tensor:

@@ -144,6 +144,4 @@ def run_packed(rnn: Any, packed: PackedSequence, hx: Any) -> tuple[PackedSequenc
     if packed.unsorted_indices is not None:
         back = data.xp.asarray(packed.unsorted_indices)
         states = [getitem(s, (slice(None), back)) for s in states]
-    return PackedSequence(
-        x, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices
-    ), states
+    return PackedSequence(x, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices), states

@@ -49,9 +49,7 @@ def generate_square_subsequent_mask(sz: int, device: Any = None, dtype: Any = No
     return out.to(device) if device is not None else out
 
 
-def _activation(
-    who: str, activation: str | Callable[[Tensor], Tensor]
-) -> Callable[[Tensor], Tensor]:
+def _activation(who: str, activation: str | Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
     if activation == "relu":
         return A.relu
     if activation == "gelu":
@@ -152,9 +150,7 @@ class TransformerEncoderLayer(_FeedForward):
             h = self.norm1(x)
             x = x + self._attend(self.self_attn, h, h, mask, src_key_padding_mask, self.dropout1)
             return x + self._ff_block(self.norm2(x), self.dropout2)
-        x = self.norm1(
-            x + self._attend(self.self_attn, x, x, mask, src_key_padding_mask, self.dropout1)
-        )
+        x = self.norm1(x + self._attend(self.self_attn, x, x, mask, src_key_padding_mask, self.dropout1))
         return self.norm2(x + self._ff_block(x, self.dropout2))
 
 
@@ -351,9 +347,7 @@ class Transformer(Module):
     ) -> Tensor:  # fmt: skip
         b = 0 if self.batch_first else 1
         if src.ndim == 3 and tgt.ndim == 3 and src.shape[b] != tgt.shape[b]:
-            raise ValueError(
-                f"{type(self).__name__}: src and tgt batch sizes differ: {src.shape}, {tgt.shape}"
-            )
+            raise ValueError(f"{type(self).__name__}: src and tgt batch sizes differ: {src.shape}, {tgt.shape}")
         if src.shape[-1] != self.d_model or tgt.shape[-1] != self.d_model:
             raise ValueError(
                 f"{type(self).__name__}: src and tgt must have {self.d_model} features, "

@@ -54,11 +54,7 @@ class PackedSequence(NamedTuple):
         sizes = np.asarray(self.batch_sizes)
         n = int(sizes[0]) if sizes.size else 0
         sorted_lengths = (sizes[None, :] > np.arange(n)[:, None]).sum(axis=1)
-        return (
-            sorted_lengths
-            if self.unsorted_indices is None
-            else sorted_lengths[self.unsorted_indices]
-        )
+        return sorted_lengths if self.unsorted_indices is None else sorted_lengths[self.unsorted_indices]
 
 
 def _lengths(who: str, lengths: Any, n: int, t_max: int) -> np.ndarray:
@@ -89,9 +85,7 @@ def pad_sequence(
     if not seqs:
         raise ValueError("pad_sequence: expected at least one sequence")
     if padding_side not in ("right", "left"):
-        raise ValueError(
-            f"pad_sequence: padding_side must be 'right' or 'left', got {padding_side!r}"
-        )
+        raise ValueError(f"pad_sequence: padding_side must be 'right' or 'left', got {padding_side!r}")
     tail = seqs[0].shape[1:]
     for i, s in enumerate(seqs):
         if s.ndim < 1 or s.shape[1:] != tail:

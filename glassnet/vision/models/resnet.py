@@ -19,9 +19,7 @@ from ...tensor import Tensor
 __all__ = ["ResNet", "BasicBlock", "Bottleneck", "resnet18", "resnet34", "resnet50"]
 
 
-def conv3x3(
-    in_planes: int, out_planes: int, stride: int = 1, groups: int = 1, dilation: int = 1
-) -> nn.Conv2d:
+def conv3x3(in_planes: int, out_planes: int, stride: int = 1, groups: int = 1, dilation: int = 1) -> nn.Conv2d:
     """3x3 convolution with padding, no bias (torchvision's helper)."""
     return nn.Conv2d(
         in_planes, out_planes, 3, stride=stride, padding=dilation, groups=groups, bias=False,
@@ -50,9 +48,7 @@ class BasicBlock(nn.Module):
         super().__init__()
         norm = norm_layer or nn.BatchNorm2d
         if groups != 1 or base_width != 64 or dilation > 1:
-            raise ValueError(
-                "BasicBlock: only groups=1, base_width=64 and dilation=1 (as torchvision)"
-            )
+            raise ValueError("BasicBlock: only groups=1, base_width=64 and dilation=1 (as torchvision)")
         self.conv1 = conv3x3(inplanes, planes, stride)
         self.bn1 = norm(planes)
         self.relu = nn.ReLU()
@@ -158,11 +154,7 @@ class ResNet(nn.Module):
                 init.zeros_(m.bias)
         if zero_init_residual:
             for m in self.modules():
-                last = (
-                    getattr(m, "bn3", None)
-                    if isinstance(m, Bottleneck)
-                    else getattr(m, "bn2", None)
-                )
+                last = getattr(m, "bn3", None) if isinstance(m, Bottleneck) else getattr(m, "bn2", None)
                 if isinstance(m, (BasicBlock, Bottleneck)) and last is not None:
                     init.zeros_(last.weight)
 
@@ -180,28 +172,14 @@ class ResNet(nn.Module):
                 norm(planes * block.expansion),
             )
         layers = [
-            block(
-                self.inplanes,
-                planes,
-                stride,
-                downsample,
-                self.groups,
-                self.base_width,
-                previous,
-                norm,
-            )  # fmt: skip
+            block(self.inplanes, planes, stride, downsample, self.groups, self.base_width,
+                  previous, norm)  # fmt: skip
         ]
         self.inplanes = planes * block.expansion
         for _ in range(1, blocks):
             layers.append(
-                block(
-                    self.inplanes,
-                    planes,
-                    groups=self.groups,
-                    base_width=self.base_width,
-                    dilation=self.dilation,
-                    norm_layer=norm,
-                )  # fmt: skip
+                block(self.inplanes, planes, groups=self.groups, base_width=self.base_width,
+                      dilation=self.dilation, norm_layer=norm)  # fmt: skip
             )
         return nn.Sequential(*layers)
 
