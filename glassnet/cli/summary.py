@@ -56,9 +56,7 @@ def model_for_summary(config: dict[str, Any]) -> tuple[Any, tuple[int, ...]]:
     config = complete_config(config if isinstance(config, TrainConfig) else TrainConfig(**config))
     options = config.to_dict()
     data = options.get("data")
-    num_classes = (
-        len(class_names(data)) if data in DATASETS else int(options.get("num_classes", 10))
-    )
+    num_classes = len(class_names(data)) if data in DATASETS else int(options.get("num_classes", 10))
     model, layout = build_model(config, num_classes)
     shape = to_layout(np.zeros((1, 1, 28, 28), dtype=np.float32), layout).shape[1:]
     return model, tuple(shape)
