@@ -103,8 +103,8 @@ def test_missing_cuda_is_reported_before_the_data_loads(tmp_path, monkeypatch):
         raise AssertionError("the data loaded before the device was checked")
 
     monkeypatch.setattr(pipeline, "load_split", no_loading)
-    config = resolve_config({"data": "fashion-mnist-sample", "device": "cuda", "epochs": "1"})
-    config["runs_dir"] = str(tmp_path / "out")
+    config = resolve_config({"data": "fashion-mnist-sample", "device": "cuda", "epochs": "1",
+                             "runs_dir": str(tmp_path / "out")})  # fmt: skip
     with pytest.raises(Exception) as info:
         pipeline.train_run(config, verbose=0)
     assert not isinstance(info.value, AssertionError), info.value
