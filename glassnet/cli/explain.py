@@ -10,8 +10,10 @@ import numpy as np
 
 from ..explain.gallery import explain_images, image_logits
 from ..explain.plots import plot_image_attribution
+from .explain_own import plot_explanation
 from .options import UsageError, add_trained_model_arguments
-from .pipeline import load_split, load_trained
+from .pipeline import load_trained
+from .sources import spec_of, test_data
 
 __all__ = ["add_parser", "run", "explain_example", "CLI_METHODS"]
 
@@ -40,6 +42,13 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="attribution method (default: ig)",
     )
     p.add_argument("--index", default="0", metavar="I", help="test image to explain (default 0)")
+    p.add_argument(
+        "--input",
+        default=None,
+        metavar="PATH",
+        help="explain sample --index of this file or folder instead of the test split "
+        "(what glassnet predict --input reads)",
+    )
     p.add_argument(
         "--target",
         default=None,
@@ -79,36 +88,114 @@ def explain_example(
     seed: int = 0,
     download: bool = True,
     out: IO[str] | None = None,
+    input_path: str | None = None,
 ) -> str:
-    """Explain test image ``index`` of a trained model; write ``out_path``; return it."""
+    """Explain test image ``index`` of a trained model (or sample ``index`` of ``input_path``,
+    read as ``glassnet predict --input`` reads it); write ``out_path``; return it.
+
+    For a run trained on its own colour images or a table, the methods are those of
+    :data:`glassnet.cli.explain_own.OWN_METHODS`; a table's explanation is a bar per feature.
+    """
     out = out if out is not None else sys.stdout
     if method not in CLI_METHODS:
         raise UsageError(f"--method: expected one of {', '.join(CLI_METHODS)}, got {method!r}")
     t = load_trained("explain", run_dir=run_dir, checkpoint=checkpoint, which=which, data=data)
-    model, layout, names = t.model, t.layout, t.class_names
-    x, y = load_split(t.data, "test", download=download)
+    model, names = t.model, t.class_names
+    if input_path is not None:
+        x, y, what = *_inputs(t, input_path), f"sample {index} of {input_path}"
+    else:
+        x, y = test_data(t.config, data, download=download)
+        what = f"test {'row' if x.ndim == 2 else 'image'} {index} of {t.data}"
     if not 0 <= index < len(x):
-        raise UsageError(
-            f"--index: the test split has {len(x)} images (0..{len(x) - 1}), got {index}"
-        )
+        where = f"{input_path!r} has" if input_path is not None else "the test split has"
+        unit = "rows" if x.ndim == 2 else "images"
+        raise UsageError(f"--index: {where} {len(x)} {unit} (0..{len(x) - 1}), got {index}")
     if target is not None and not 0 <= target < len(names):
         raise UsageError(f"--target: expected a class 0..{len(names) - 1}, got {target}")
-    image = x[index : index + 1]
-    attr = explain_images(model, image, method, layout=layout, target=target, seed=seed)
-    logits = image_logits(model, image, layout=layout)[0]
+    if method == "attention":
+        _check_attention(model, t.config["model"])
+    sample = x[index : index + 1]
+    attr, logits = _attribute(t, sample, method, target, seed)
     pred = int(np.argmax(logits))
     explained = pred if target is None else target
     which_class = " (the predicted class; --target picks another)" if target is None else ""
-    title = f"{method}: {names[explained]} (true: {names[int(y[index])]}, predicted: {names[pred]})"
-    signed = False if method == "attention" else None  # attention weights are never negative
-    plot_image_attribution(image[0], attr[0], out_path, title=title, signed=signed)
+    truth = "" if y is None else f"true: {names[int(y[index])]}, "
+    title = f"{method}: {names[explained]} ({truth}predicted: {names[pred]})"
+    spec = spec_of(t.config)
+    if spec is not None and (spec.kind == "table" or spec.input_shape[0] != 1):
+        plot_explanation(sample[0], attr, spec, out_path, title, method)
+    else:
+        signed = False if method == "attention" else None  # attention weights are never negative
+        plot_image_attribution(sample[0], attr[0], out_path, title=title, signed=signed)
     print(
-        f"Explained test image {index} of {t.data} (true: {names[int(y[index])]}, predicted: "
+        f"Explained {what} ({truth}predicted: "
         f"{names[pred]}) for class {names[explained]}{which_class} with {method} -> {out_path}",
         file=out,
         flush=True,
     )
     return out_path
+
+
+def _inputs(t: Any, path: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """``--input``: new samples read as the run's data was (labels when they carry them)."""
+    from ..data.datasets import SPECS
+    from .options import DATASETS
+    from .predict import read_images
+    from .sources import input_data, spec_of
+
+    if spec_of(t.config) is not None:
+        return input_data(t.config, path)
+    return read_images(path, SPECS[DATASETS[t.data][0]].image_shape)[0], None
+
+
+def _attribute(
+    t: Any, sample: np.ndarray, method: str, target: int | None, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Attributions of one sample (in its own shape) and the model's logits for it."""
+    from ..models.registry import to_layout
+    from ..train import predict
+    from .explain_own import explain_array
+    from .sources import spec_of
+
+    spec = spec_of(t.config)
+    if spec is None or (spec.kind == "images" and spec.input_shape[0] == 1):
+        attr = explain_images(t.model, sample, method, layout=t.layout, target=target, seed=seed)
+        return attr, image_logits(t.model, sample, layout=t.layout)[0]
+    xin = np.ascontiguousarray(to_layout(sample, t.layout))
+    attr = explain_array(t.model, xin, method, spec.kind, target=target, seed=seed)
+    if attr.size == sample.size:  # a flat model's attributions, back in the sample's shape
+        attr = attr.reshape(sample.shape)
+    return attr, predict(t.model, xin)[0]
+
+
+def models_with_attention() -> list[str]:
+    """The registered models that have an attention layer (built with their defaults)."""
+    from ..explain.attention import attention_layer_names
+    from ..models.registry import build_model, list_models
+
+    names = []
+    for name in list_models():
+        try:
+            if attention_layer_names(build_model(name)):
+                names.append(name)
+        except (TypeError, ValueError):  # a model that cannot be built for 28x28 images
+            continue
+    return names
+
+
+def _check_attention(model: Any, name: str) -> None:
+    """A :class:`UsageError` naming the models with attention when ``model`` has none."""
+    from ..explain.attention import attention_layer_names
+    from .options import UsageError
+
+    if attention_layer_names(model):
+        return
+    others = [m for m in CLI_METHODS if m != "attention"]
+    raise UsageError(
+        f"--method attention: model {name!r} has no attention layer; the models with one are "
+        f"{', '.join(models_with_attention())} (train one with --model NAME), or choose "
+        f"another method: {', '.join(others)}"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -123,5 +210,6 @@ def run(args: argparse.Namespace) -> int:
         data=args.data,
         seed=_int_arg("seed", args.seed),
         download=not args.no_download,
+        input_path=args.input,
     )
     return 0

@@ -193,6 +193,41 @@ def run_name(name: str, value: Any) -> str:
         raise UsageError(f"{_flag(name)}: {exc}") from None
 
 
+def data_source(name: str, value: Any) -> str:
+    """A name of :data:`DATASETS`, or the path of an image folder, ``.npz`` or ``.csv`` file."""
+    from ..data.sources import is_data_path
+
+    if isinstance(value, str) and (value in DATASETS or is_data_path(value)):
+        return value
+    why = ""
+    if isinstance(value, str) and os.path.isfile(value):
+        why = " (a file that is neither .npz nor .csv)"
+    elif isinstance(value, str) and ("/" in value or "." in value):
+        why = " (no such file or folder)"
+    raise UsageError(
+        f"{_flag(name)}: expected one of {', '.join(DATASETS)}, or an image folder, .npz or "
+        f".csv file, got {value!r}{why}"
+    )
+
+
+def image_size(name: str, value: Any) -> list[int]:
+    """``32``, ``"32x24"`` (height x width) or ``[32, 24]`` -> ``[H, W]``."""
+    from ..data.images import image_size_arg
+
+    try:
+        return list(image_size_arg(value))  # type: ignore[arg-type]
+    except ValueError:
+        raise UsageError(
+            f"{_flag(name)}: expected a size like 64 or 48x64 (height x width), got {value!r}"
+        ) from None
+
+
+def _fits() -> tuple[str, ...]:
+    from ..data.images import FITS
+
+    return FITS
+
+
 #: What ``--monitor`` may watch: logged every epoch when there is validation data.
 MONITORS = ("val_loss", "val_accuracy")
 
@@ -221,8 +256,11 @@ class Option:
 
 
 TRAIN_OPTIONS: tuple[Option, ...] = (
-    Option("model", choice(_models), "mlp", "model to train", "NAME"),
-    Option("data", choice(lambda: DATASETS), "fashion-mnist", "data set: " + ", ".join(DATASETS), "NAME"),
+    Option("model", choice(_models), None, "model to train (default: small-cnn for your own images, mlp otherwise)", "NAME"),
+    Option("data", data_source, "fashion-mnist", "data set: " + ", ".join(DATASETS) + ", or your own: an image folder (a subfolder per class), a .npz (x, y) or a .csv (with --target)", "NAME|PATH"),
+    Option("target", text, None, "the class column of a --data .csv file", "COLUMN"),
+    Option("image_size", image_size, None, "bring the images of a --data folder to this size, e.g. 64 or 48x64 (default: their own, if they share it)", "SIZE"),
+    Option("image_fit", choice(_fits), None, "how --image-size is reached: resize (stretch; the default) or pad (keep the aspect ratio, pad with black)", "HOW"),
     Option("epochs", positive_int, 10, "number of epochs", "N"),
     Option("batch_size", positive_int, 128, "mini-batch size", "N"),
     Option("lr", positive_float, 1e-3, "learning rate", "LR"),
@@ -337,8 +375,9 @@ Examples
 #: Options ``--resume`` accepts: they extend a run or change how often it saves, not what it computes.
 RESUME_OVERRIDES = ("epochs", "checkpoint_every", "device", "threads")
 
-#: Tables of a config file that are records, not options (written by glassnet in config.toml).
-_IGNORED_TABLES = ("run",)
+#: Tables of a config file that are records, not options (written by glassnet in config.toml):
+#: how the run was made, and how its own data was read (``dataset``).
+_IGNORED_TABLES = ("run", "dataset")
 
 
 def load_config_file(path: str) -> dict[str, Any]:
@@ -429,7 +468,12 @@ def resume_config(
         raise UsageError(
             f"--resume continues {run_dir!r} with its own config.toml; do not pass --config"
         )
-    changed = [k for k, v in flags.items() if v is not None and k not in RESUME_OVERRIDES]
+    run = RunFolder.open(run_dir)
+    recorded = load_config_file(run.file(RunFolder.CONFIG))
+    changed = [
+        k for k, v in flags.items()
+        if v is not None and k not in RESUME_OVERRIDES and not _same(k, v, recorded.get(k))
+    ]  # fmt: skip
     if changed:
         names = ", ".join(_flag(k) for k in changed)
         raise UsageError(
@@ -438,9 +482,20 @@ def resume_config(
             f"variant start a new run: glassnet train --config "
             f"{os.path.join(run_dir, RunFolder.CONFIG)} {_flag(changed[0])} ..."
         )
-    run = RunFolder.open(run_dir)
     overrides = {k: flags.get(k) for k in RESUME_OVERRIDES}
     return resolve_config(overrides, run.file(RunFolder.CONFIG))
+
+
+def _same(key: str, value: Any, recorded: Any) -> bool:
+    """Whether a flag repeats the run's recorded value (``--resume RUN --data NAME`` is fine)."""
+    try:
+        parsed = OPTIONS_BY_KEY[key].check(key, value) if key in OPTIONS_BY_KEY else value
+    except UsageError:
+        return False
+    if parsed == recorded:
+        return True
+    paths = isinstance(parsed, str) and isinstance(recorded, str) and key == "data"
+    return paths and os.path.abspath(parsed) == os.path.abspath(recorded)
 
 
 def add_threads_argument(p: argparse.ArgumentParser) -> None:
@@ -476,7 +531,11 @@ def add_trained_model_arguments(
     if not data:
         return
     p.add_argument(
-        "--data", choices=tuple(DATASETS), default=None, help="data set (default: the run's)"
+        "--data",
+        default=None,
+        metavar="NAME|PATH",
+        help=f"data set: {', '.join(DATASETS)}, or labelled files read like the run's own data "
+        "(default: the run's test split)",
     )
     p.add_argument(
         "--no-download", action="store_true", help="fail instead of downloading missing data"

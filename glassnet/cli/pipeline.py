@@ -15,8 +15,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from ..data import datasets
 from ..data.dataset import TensorDataset, random_split
+from ..data.sources import default_model
 from ..data.transforms import Compose, RandomCrop, RandomHorizontalFlip, Transform
 from ..explain import demo_explanations
 from ..io.checkpoint import load_checkpoint
@@ -29,6 +29,7 @@ from ..train.runlock import hold_on_main, holds_run_folders
 from ..train.runs import RunFolder, default_run_name
 from .options import DATASETS, TrainConfig, UsageError
 from .ranks import main_first
+from .sources import RunData, class_names, load_split, open_run_data, test_data, user_errors
 from .train_steps import (
     RunContext,
     announce,
@@ -51,39 +52,30 @@ __all__ = [
 ]  # fmt: skip
 
 LOSS = "cross_entropy"
+#: ``--batch-size`` when not given, for ``--data PATH`` (the built-in data sets: 128).
+OWN_DATA_BATCH = 32
 
 
 # ---------------------------------------------------------------------------- data
-def load_split(data: str, split: str, *, download: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """``(x (N, 1, 28, 28) float32, y (N,) int64)`` of ``data``'s ``split`` ("train"/"test")."""
-    if data not in DATASETS:
-        raise UsageError(f"--data: expected one of {', '.join(DATASETS)}, got {data!r}")
-    fn, kwargs = DATASETS[data]
-    if not kwargs.get("sample"):
-        kwargs = {**kwargs, "download": download}
-    return getattr(datasets, fn)(split, **kwargs)
-
-
-def class_names(data: str) -> list[str]:
-    if DATASETS[data][0] == "fashion_mnist":
-        return list(datasets.FASHION_MNIST_CLASSES)
-    return list(datasets.MNIST_CLASSES)
-
-
 class LayoutAugment(Transform):
-    """Augmentation of 28x28 greyscale images in any model layout.
+    """Augmentation of images in any model layout.
 
-    Views a batch as ``(N, 1, 28, 28)``, shifts it randomly by up to 2 pixels
-    (zero padding) and flips it horizontally with probability 0.5, and gives
-    it back in its original shape (``(N, 784)``, ``(N, 28, 28)`` or images).
+    Views a batch as ``(N, *image_shape)`` (default ``(N, 1, 28, 28)``), shifts
+    it randomly by up to 2 pixels (zero padding) and flips it horizontally with
+    probability 0.5, and gives it back in its original shape (``(N, C*H*W)``,
+    ``(N, H, W)`` or images).
     """
 
-    def __init__(self, *, seed: int | None = None) -> None:
+    def __init__(
+        self, *, seed: int | None = None, image_shape: tuple[int, int, int] = (1, 28, 28)
+    ) -> None:
         super().__init__(seed=seed)
-        self.inner = Compose([RandomCrop(28, padding=2), RandomHorizontalFlip(0.5)])
+        self.image_shape = tuple(int(s) for s in image_shape)
+        size = self.image_shape[1:]
+        self.inner = Compose([RandomCrop(size, padding=2), RandomHorizontalFlip(0.5)])
 
     def apply(self, x: Any, rng: np.random.Generator) -> Any:
-        images = x.reshape(len(x), 1, 28, 28)
+        images = x.reshape(len(x), *self.image_shape)
         return self.inner(images, rng=rng).reshape(x.shape)
 
     def extra_repr(self) -> str:
@@ -103,8 +95,11 @@ def complete_config(config: TrainConfig | Mapping[str, Any]) -> TrainConfig:
     """
     if not isinstance(config, TrainConfig):
         config = TrainConfig.from_mapping(config)
-    spec = get_model_spec(config.model)
-    changes: dict[str, Any] = {}
+    model = config.model or default_model_name(config.data)
+    spec = get_model_spec(model)
+    changes: dict[str, Any] = {"model": model}
+    if config.batch_size is None:  # smaller own data sets need more steps an epoch
+        changes["batch_size"] = 128 if config.data in DATASETS else OWN_DATA_BATCH
     for key in ("hidden", "dropout"):
         if config[key] is None:
             changes[key] = spec.defaults.get(key)
@@ -116,19 +111,43 @@ def complete_config(config: TrainConfig | Mapping[str, Any]) -> TrainConfig:
     if config.seed is None:
         changes["seed"] = int(np.random.default_rng().integers(0, 2**31 - 1))
     if config.name is None:
-        changes["name"] = default_run_name(config.model)
+        changes["name"] = default_run_name(model)
     return config.replace(**changes)
+
+
+def default_model_name(data: str) -> str:
+    """``mlp`` for a built-in data set and tables, ``small-cnn`` for images of your own."""
+    if data in DATASETS:
+        return "mlp"
+    return user_errors(lambda: default_model(data))
 
 
 def _model_options(config: Mapping[str, Any]) -> dict[str, Any]:
     return {k: config[k] for k in ("hidden", "dropout") if config.get(k) is not None}
 
 
-def build_model(config: TrainConfig | Mapping[str, Any], num_classes: int) -> tuple[Any, str]:
-    """The configured model and its input layout (``config``: a TrainConfig or a run's record)."""
+def build_model(
+    config: TrainConfig | Mapping[str, Any], num_classes: int, input_shape: Any = None
+) -> tuple[Any, str]:
+    """The configured model and its input layout (``config``: a TrainConfig or a run's record).
+
+    The model is built for samples of ``input_shape`` (default: a run record's
+    ``dataset.input_shape``, else 28x28 greyscale images).
+    """
     options = config.to_dict() if isinstance(config, TrainConfig) else config
     spec = get_model_spec(options["model"])
-    return spec.build(num_classes=num_classes, **_model_options(options)), spec.layout
+    shape = (
+        input_shape
+        if input_shape is not None
+        else ((options.get("dataset") or {}).get("input_shape"))
+    )
+    try:
+        model = spec.build(num_classes=num_classes, input_shape=shape, **_model_options(options))
+    except ValueError as exc:
+        if shape is None:
+            raise
+        raise UsageError(f"--model: {exc}") from None
+    return model, spec.layout
 
 
 @dataclass(frozen=True)
@@ -145,6 +164,11 @@ class TrainingData:
         The same test inputs as images (for explanations).
     class_names : list of str
     layout : {"flat", "image", "rows"}
+    dataset : dict or None
+        How the user's own data was read (:class:`glassnet.data.sources.DataSpec`
+        as a dict; kept in ``config.toml`` and the checkpoints); None for a built-in set.
+    unit : {"images", "rows"}
+        What one sample is, in the progress line.
     """
 
     train_set: Any
@@ -154,6 +178,8 @@ class TrainingData:
     images_test: Any
     class_names: list[str]
     layout: str
+    dataset: dict[str, Any] | None = None
+    unit: str = "images"
 
     def sizes(self) -> dict[str, int]:
         """Samples per split, as ``config.toml``'s ``[run]`` table records them."""
@@ -174,29 +200,24 @@ def _settle_config(config: TrainConfig, world: Any) -> TrainConfig:
     return config
 
 
-def _load_arrays(ctx: RunContext, download: bool) -> tuple[Any, Any]:
-    """``((x_train, y_train), (x_test, y_test))`` of the configured data set (rank 0 first)."""
-    data = ctx.config.data
-
-    def load() -> tuple[Any, Any]:
-        return load_split(data, "train", download=download), load_split(
-            data, "test", download=download
-        )
-
-    return main_first(ctx.world, load)
+def _load_arrays(ctx: RunContext, download: bool) -> RunData:
+    """The configured data set, or the user's own files (rank 0 first)."""
+    return main_first(ctx.world, lambda: open_run_data(ctx.config, download=download))
 
 
-def _build_model_on_device(config: TrainConfig, num_classes: int) -> tuple[Any, str]:
+def _build_model_on_device(
+    config: TrainConfig, num_classes: int, input_shape: Any = None
+) -> tuple[Any, str]:
     """The configured model (on ``config.device``) and its input layout."""
-    model, layout = build_model(config, num_classes)
+    model, layout = build_model(config, num_classes, input_shape)
     if config.device != "cpu":
         model.to(config.device)  # batches follow the model (fit/evaluate/predict)
     return model, layout
 
 
-def _prepare_data(config: TrainConfig, arrays: tuple[Any, Any], layout: str) -> TrainingData:
+def _prepare_data(config: TrainConfig, arrays: RunData, layout: str) -> TrainingData:
     """The arrays in the model's layout, the training split divided for validation."""
-    (x_train, y_train), (x_test, y_test) = arrays
+    (x_train, y_train), (x_test, y_test) = arrays.train, arrays.test
     fraction = config.val_split
     train_set, val_set = random_split(
         TensorDataset(to_layout(x_train, layout), y_train),
@@ -204,8 +225,8 @@ def _prepare_data(config: TrainConfig, arrays: tuple[Any, Any], layout: str) -> 
         seed=config.seed,
     )
     return TrainingData(
-        train_set, val_set, to_layout(x_test, layout), y_test, x_test, class_names(config.data),
-        layout,
+        train_set, val_set, to_layout(x_test, layout), y_test, x_test, arrays.classes, layout,
+        arrays.dataset, arrays.unit,
     )  # fmt: skip
 
 
@@ -215,6 +236,14 @@ def _build_optimizer(config: TrainConfig, model: Any) -> tuple[Any, Any]:
         "train", config.optimizer, model, lr=config.lr, weight_decay=config.weight_decay
     )
     return optimizer, build_scheduler(config, optimizer)
+
+
+def _augmentation(config: TrainConfig, data: TrainingData) -> LayoutAugment | None:
+    """``--augment``: shifts and flips of the run's images (their shape from ``dataset``)."""
+    if not config.augment:
+        return None
+    shape = (data.dataset or {}).get("input_shape", (1, 28, 28))
+    return LayoutAugment(seed=config.seed, image_shape=tuple(shape))
 
 
 def _train(
@@ -238,7 +267,7 @@ def _train(
         verbose=ctx.verbose,
         regularizer=build_regularizer(config),
         scheduler=scheduler,
-        transform=LayoutAugment(seed=config.seed) if config.augment else None,
+        transform=_augmentation(config, data),
         resume_from=point,
         distributed=ctx.world if ctx.distributed else False,
         **config.fit_options(),
@@ -323,18 +352,20 @@ def train_run(
     ctx = run_context(config, out, verbose, distributed)
     hold_on_main(resume, ctx.world)  # one process per run folder, before any work
     ctx.config = _settle_config(config, ctx.world)
-    model, layout = _build_model_on_device(ctx.config, len(class_names(ctx.config.data)))
-    arrays = _load_arrays(ctx, download)  # after the model: its errors come before a download
+    arrays = _load_arrays(ctx, download)
+    shape = (arrays.dataset or {}).get("input_shape")
+    model, layout = _build_model_on_device(ctx.config, len(arrays.classes), shape)
     data = _prepare_data(ctx.config, arrays, layout)
+    ctx.dataset = arrays.dataset
     optim = _build_optimizer(ctx.config, model)
     if resume is not None:
         run, point = resume_run(ctx, resume)
     else:
         run, point = create_run(ctx, command, data.sizes()), None
-    announce(ctx, model.num_parameters(), data.sizes())
+    announce(ctx, model.num_parameters(), data.sizes(), data.unit)
     if resume is not None:
         announce_resume(ctx, run, point)
-    logger, callbacks = run_callbacks(ctx.config, run)
+    logger, callbacks = run_callbacks(ctx.config, run, ctx.dataset)
     try:
         history = _train(ctx, model, data, optim, callbacks, point)
     except TrainingInterrupted as exc:
@@ -487,10 +518,14 @@ def load_trained(
         A name of :data:`~glassnet.cli.options.DATASETS` (default: the run's).
     """
     config, path = checkpoint_source(who, run_dir, checkpoint, which)
-    data = data or config.get("data")
-    if data not in DATASETS:
-        raise UsageError(f"--data: expected one of {', '.join(DATASETS)}, got {data!r}")
-    names = class_names(data)
+    dataset = config.get("dataset")
+    if isinstance(dataset, Mapping):  # trained on the user's own data: its classes are recorded
+        data, names = data or config.get("data"), list(dataset["classes"])
+    else:
+        data = data or config.get("data")
+        if data not in DATASETS:
+            raise UsageError(f"--data: expected one of {', '.join(DATASETS)}, got {data!r}")
+        names = class_names(data)
     model, layout = build_model(config, len(names))
     ckpt = load_checkpoint(path, model=model, restore_rng=False)
     return TrainedModel(model, layout, config, path, ckpt.get("epoch"), data, names)
@@ -533,11 +568,13 @@ def evaluate_checkpoint(
     model, names = t.model, t.class_names
     if t.config.get("device", "cpu") != "cpu":
         model.to(t.config["device"])  # batches follow the model (fit/evaluate/predict)
-    x, y = load_split(t.data, "test", download=download)
+    x, y = test_data(t.config, data, download=download)
     x = to_layout(x, t.layout)
     result = _test_results(model, x, y, len(names), batch_size=batch_size, threads=threads)
     print(f"Model: {t.config['model']} from {t.path} (epoch {t.epoch})", file=out)
-    print(f"Data: {t.data}, test split, {len(x)} images", file=out)
+    split = "test split" if data is None or data == t.config.get("data") else "all samples"
+    unit = "rows" if (t.config.get("dataset") or {}).get("kind") == "table" else "images"
+    print(f"Data: {t.data}, {split}, {len(x)} {unit}", file=out)
     print(f"loss: {result['loss']:.4f}", file=out)
     print(f"accuracy: {result['accuracy']:.4f}", file=out)
     print("Confusion matrix (rows: true class, columns: predicted):", file=out)

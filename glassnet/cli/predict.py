@@ -244,6 +244,20 @@ def _counts(predicted: np.ndarray, names: list[str]) -> str:
     return ", ".join(f"{names[c]} {int(k)}" for c, k in enumerate(counts) if k)
 
 
+def _own_inputs(config: dict[str, Any], path: str) -> tuple[np.ndarray, str]:
+    """Inputs for a run trained on its own data, read as its training data was."""
+    from .sources import input_data, spec_of
+
+    x, _ = input_data(config, path)
+    spec = spec_of(config)
+    how = (
+        "standardised as in training"
+        if spec.kind == "table"
+        else f"{spec.fit} to " + "x".join(str(s) for s in spec.input_shape[1:])
+    )
+    return x, f"{spec.kind} {tuple(x.shape)}, {how}"
+
+
 # ------------------------------------------------------------------- command
 def predict_file(
     *,
@@ -296,8 +310,11 @@ def predict_file(
         raise UsageError(
             f"--top-k: the model has {len(names)} classes, so at most {len(names)}, got {top_k}"
         )
-    image_shape = SPECS[DATASETS[t.data][0]].image_shape
-    x, description = read_images(input_path, image_shape)
+    if isinstance(t.config.get("dataset"), dict):  # trained on the user's own data
+        x, description = _own_inputs(t.config, input_path)
+    else:
+        image_shape = SPECS[DATASETS[t.data][0]].image_shape
+        x, description = read_images(input_path, image_shape)
     model = t.model
     if t.config.get("device", "cpu") != "cpu":
         model.to(t.config["device"])  # batches follow the model
@@ -308,7 +325,8 @@ def predict_file(
     _write_csv(out_path, order, probs, names, top_k)
     epoch = "" if t.epoch is None else f" (epoch {t.epoch})"
     print(f"Model: {t.config['model']} from {t.path}{epoch}", file=out)
-    print(f"Input: {input_path}, {len(x)} images ({description})", file=out)
+    unit = "rows" if x.ndim == 2 and isinstance(t.config.get("dataset"), dict) else "images"
+    print(f"Input: {input_path}, {len(x)} {unit} ({description})", file=out)
     print(f"Predicted: {_counts(predicted, names)}", file=out)
     print(f"Wrote {out_path}", file=out, flush=True)
     return {

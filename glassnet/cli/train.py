@@ -19,6 +19,8 @@ EXAMPLE = """examples:
   glassnet train --model mlp --data fashion-mnist-sample --epochs 5
   glassnet train --config examples/seed_cnn.toml --lr 3e-4      (flags override the file's keys)
   glassnet train --resume runs/seed-cnn-20261127-101500        (continue where it stopped)
+  glassnet train --data my_photos/ --image-size 64 --epochs 20  (a folder with a subfolder per class)
+  glassnet train --data table.csv --target species --dry-run     (check everything, train nothing)
   mpiexec -n 2 glassnet train --config examples/seed_cnn.toml --distributed
 
 Ctrl-C stops after the current step, saves runs/NAME/last.safetensors and exits
@@ -39,6 +41,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     for opt in TRAIN_OPTIONS:
         default_text = "" if opt.default is None else f" (default: {opt.default})"
+        if opt.key == "model":  # the choices, read when the parser is built
+            from ..models.registry import list_models
+
+            default_text = f"; one of: {', '.join(list_models())}"
         if opt.key == "augment":
             p.add_argument(
                 opt.flag, action=argparse.BooleanOptionalAction, default=None,
@@ -53,7 +59,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "--resume",
         metavar="RUN_FOLDER",
         help="continue the run in RUN_FOLDER from its last checkpoint, with its own config "
-        "(only --epochs, --checkpoint-every, --device and --threads may change)",
+        "(only --epochs, --checkpoint-every, --device and --threads may change; other flags "
+        "may repeat the run's own values, e.g. its --data)",
     )
     p.add_argument(
         "--distributed",
@@ -72,6 +79,17 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "--no-download", action="store_true", help="fail instead of downloading missing data"
     )
     p.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+    p.add_argument(
+        "--print-config",
+        action="store_true",
+        help="print the resolved options as TOML (a --config file) and exit",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the data, the model and the options (one forward and backward pass on two "
+        "samples), then exit without training or writing anything",
+    )
     return p
 
 
@@ -118,6 +136,14 @@ def run(args: argparse.Namespace) -> int:
         config = resume_config(args.resume, flags, args.config)
     else:
         config = resolve_config(flags, args.config)
+    if args.print_config or args.dry_run:
+        from .dry_run import dry_run, print_config
+
+        if args.print_config:
+            print_config(config)
+        if args.dry_run:
+            dry_run(config, download=not args.no_download)
+        return 0
     try:
         train_run(
             config,

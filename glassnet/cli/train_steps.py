@@ -50,10 +50,22 @@ def build_regularizer(config: TrainConfig) -> Any:
     return L1L2(l1=config.l1, l2=config.l2)
 
 
-def run_record(config: TrainConfig, command: str, sizes: Mapping[str, int], world: Any) -> dict:
-    """What ``config.toml`` holds: the options and a ``[run]`` table recording how the run was made."""
+def _with_dataset(options: dict[str, Any], dataset: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The options plus the ``dataset`` table of a run on the user's own data."""
+    return {**options, "dataset": dict(dataset)} if dataset else options
+
+
+def run_record(
+    config: TrainConfig,
+    command: str,
+    sizes: Mapping[str, int],
+    world: Any,
+    dataset: Mapping[str, Any] | None = None,
+) -> dict:
+    """What ``config.toml`` holds: the options, the ``[dataset]`` table of a run on the user's
+    own data, and a ``[run]`` table recording how the run was made."""
     return {
-        **config.to_dict(),
+        **_with_dataset(config.to_dict(), dataset),
         "run": {
             "command": command,
             "glassnet_version": __version__,
@@ -64,13 +76,15 @@ def run_record(config: TrainConfig, command: str, sizes: Mapping[str, int], worl
     }
 
 
-def resume_record(run: Any, config: TrainConfig, world: Any) -> None:
+def resume_record(
+    run: Any, config: TrainConfig, world: Any, dataset: Mapping[str, Any] | None = None
+) -> None:
     """Rewrite ``config.toml`` for a resumed run: new ``epochs``/``checkpoint_every``, a ``resumed`` entry."""
     record = run.read_config()
     table = dict(record.get("run") or {})
     table["resumed"] = [*table.get("resumed", []), time.strftime("%Y-%m-%dT%H:%M:%S%z")]
     table["ranks"] = world.size
-    run.write_config({**config.to_dict(), "run": table})
+    run.write_config({**_with_dataset(config.to_dict(), dataset), "run": table})
 
 
 def resume_command(path: str, ranks: int) -> str:
@@ -89,6 +103,7 @@ class RunContext:
     out: IO[str]
     verbose: int
     distributed: bool
+    dataset: dict[str, Any] | None = None  # how the user's own data was read (DataSpec)
 
 
 def resume_run(ctx: RunContext, path: str) -> tuple[Any, Any]:
@@ -98,7 +113,7 @@ def resume_run(ctx: RunContext, path: str) -> tuple[Any, Any]:
 
     def prepare() -> None:
         run.remove_stale_temporaries()
-        resume_record(run, ctx.config, ctx.world)
+        resume_record(run, ctx.config, ctx.world, ctx.dataset)
 
     on_main(ctx.world, prepare)
     return run, point
@@ -110,7 +125,9 @@ def create_run(ctx: RunContext, command: str, sizes: Mapping[str, int]) -> Any:
     def create() -> str:
         new = RunFolder.create(ctx.config.runs_dir, ctx.config.name)
         hold(new.path)  # the folder is this process's until train_run ends
-        record = run_record(ctx.config.replace(name=new.name), command, sizes, ctx.world)
+        record = run_record(
+            ctx.config.replace(name=new.name), command, sizes, ctx.world, ctx.dataset
+        )
         new.write_config(record)
         return new.path
 
@@ -119,7 +136,9 @@ def create_run(ctx: RunContext, command: str, sizes: Mapping[str, int]) -> Any:
     return run
 
 
-def announce(ctx: RunContext, parameters: int, sizes: Mapping[str, int]) -> None:
+def announce(
+    ctx: RunContext, parameters: int, sizes: Mapping[str, int], unit: str = "images"
+) -> None:
     """One line saying what trains on what (``sizes`` as :func:`run_record` takes them)."""
     config, world = ctx.config, ctx.world
     ranks = f" on {world.size} ranks (batch {config.batch_size} per rank)" if world.size > 1 else ""
@@ -127,7 +146,7 @@ def announce(ctx: RunContext, parameters: int, sizes: Mapping[str, int]) -> None
     print(
         f"Training {config.model} ({parameters:,} parameters) on {config.data}: "
         f"{sizes['train_samples']} train / {sizes['val_samples']} validation / "
-        f"{sizes['test_samples']} test images, {config.epochs} epoch{plural}, "
+        f"{sizes['test_samples']} test {unit}, {config.epochs} epoch{plural}, "
         f"seed {config.seed}{ranks}",
         file=ctx.out,
         flush=True,
@@ -149,9 +168,13 @@ def announce_resume(ctx: RunContext, run: Any, point: Any) -> None:
     print(f"Resuming {run.path} {at} (global step {p.global_step})", file=ctx.out)
 
 
-def run_callbacks(config: TrainConfig, run: Any) -> tuple[Any, list[Any]]:
-    """The run logger (metrics, checkpoints into ``run``) and early stopping when asked."""
-    logger = RunLogger(run, monitor=config.monitor, config=config.to_dict())
+def run_callbacks(
+    config: TrainConfig, run: Any, dataset: Mapping[str, Any] | None = None
+) -> tuple[Any, list[Any]]:
+    """The run logger (metrics, checkpoints into ``run``, with the ``dataset`` table of a run
+    on the user's own data) and early stopping when asked."""
+    options = _with_dataset(config.to_dict(), dataset)
+    logger = RunLogger(run, monitor=config.monitor, config=options)
     callbacks: list[Any] = [logger]
     if config.early_stopping:
         callbacks.append(EarlyStopping(config.monitor, patience=config.early_stopping))

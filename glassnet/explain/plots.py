@@ -281,6 +281,17 @@ def plot_attention(
     return _save(fig, path)
 
 
+def _panel_colorbar(fig: Any, ax: Any, scale: Any) -> None:
+    """A small horizontal colour bar under one panel, labelled with what its colours mean."""
+    from matplotlib.ticker import MaxNLocator
+
+    bar = fig.colorbar(scale, ax=ax, orientation="horizontal", fraction=0.06, pad=0.04)
+    signed = scale.norm.vmin < 0
+    bar.set_label("- against | for +" if signed else "importance", fontsize=7)
+    bar.ax.tick_params(labelsize=6)
+    bar.ax.xaxis.set_major_locator(MaxNLocator(3))
+
+
 def plot_panels(
     image: Any,
     maps: Mapping[str, Any],
@@ -289,7 +300,8 @@ def plot_panels(
     title: str | None = None,
     signed: bool | None = None,
 ) -> str:
-    """The image, then one overlay per method side by side (``{method name: attribution}``).
+    """The image, then one overlay per method side by side (``{method name: attribution}``),
+    each with a colour bar below it.
 
     Parameters
     ----------
@@ -307,7 +319,7 @@ def plot_panels(
     """
     grey = _grey(image)
     n = len(maps) + 1
-    fig = _figure(2.3 * n, 2.7)
+    fig = _figure(2.3 * n, 3.3)
     ax = fig.add_subplot(1, n, 1)
     ax.imshow(grey, cmap="gray", interpolation="nearest")
     ax.set_title("input", fontsize=9)
@@ -315,8 +327,9 @@ def plot_panels(
     ax.set_yticks([])
     for k, (name, attribution) in enumerate(maps.items(), start=2):
         ax = fig.add_subplot(1, n, k)
-        _draw_overlay(ax, grey, _map2d(attribution, grey.shape), signed)
+        scale = _draw_overlay(ax, grey, _map2d(attribution, grey.shape), signed)
         ax.set_title(name, fontsize=9)
+        _panel_colorbar(fig, ax, scale)
     if title:
         fig.suptitle(title, fontsize=10)
     return _save(fig, path)

@@ -1,15 +1,18 @@
 """Models by name, with the input layout each expects: what ``glassnet train --model NAME`` builds.
 
-A layout says how a batch of 28x28 greyscale images ``(N, 1, 28, 28)`` is
-shown to the model:
+A layout says how a batch of images ``(N, C, H, W)`` (28x28 greyscale for
+MNIST and Fashion-MNIST) or a table ``(N, F)`` is shown to the model:
 
-=========  ======================  =====================================
-layout     shape                   models
-=========  ======================  =====================================
-``flat``   ``(N, 784)``            MLPs
-``image``  ``(N, 1, 28, 28)``      CNNs
-``rows``   ``(N, 28, 28)``         sequence models (one row per time step)
-=========  ======================  =====================================
+=========  ==================================  =====================================
+layout     shape                               models
+=========  ==================================  =====================================
+``flat``   ``(N, C*H*W)``, tables ``(N, F)``   MLPs
+``image``  ``(N, C, H, W)``                    CNNs
+``rows``   ``(N, H, W)`` (greyscale only)      sequence models (one row per time step)
+=========  ==================================  =====================================
+
+Builders that take ``input_shape`` (one sample's shape, ``(C, H, W)`` or
+``(F,)``) are built for the data at hand; the built-in ones all do.
 
 ::
 
@@ -17,10 +20,12 @@ layout     shape                   models
     spec = get_model_spec("seed-cnn")
     model = build_model("seed-cnn", num_classes=10)
     logits = model(gn.Tensor(to_layout(x, spec.layout)))
+    cnn = build_model("small-cnn", num_classes=5, input_shape=(3, 64, 64))
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,8 +48,10 @@ __all__ = [
     "to_layout",
 ]
 
-#: Input layouts -> the shape they give a batch of 28x28 images.
-LAYOUTS = {"flat": "(N, 784)", "image": "(N, 1, 28, 28)", "rows": "(N, 28, 28)"}
+#: Input layouts -> the shape they give a batch of images (or a table, for ``flat``).
+LAYOUTS = {"flat": "(N, C*H*W) or (N, F)", "image": "(N, C, H, W)", "rows": "(N, H, W)"}
+#: One sample's shape when none is given: a 28x28 greyscale image.
+MNIST_SHAPE = (1, 28, 28)
 
 
 @dataclass(frozen=True)
@@ -71,8 +78,21 @@ class ModelSpec:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     options: tuple[str, ...] = ()
 
-    def build(self, num_classes: int = 10, **options: Any) -> Any:
-        """The model with ``options`` (missing ones from ``defaults``; unknown ones refused)."""
+    @property
+    def takes_input_shape(self) -> bool:
+        """True when ``builder`` accepts ``input_shape`` (builds for any sample shape)."""
+        try:
+            return "input_shape" in inspect.signature(self.builder).parameters
+        except (TypeError, ValueError):  # builtins without a signature
+            return False
+
+    def build(self, num_classes: int = 10, *, input_shape: Any = None, **options: Any) -> Any:
+        """The model with ``options`` (missing ones from ``defaults``; unknown ones refused).
+
+        ``input_shape`` -- one sample's shape, ``(C, H, W)`` or ``(F,)`` -- goes
+        to builders that take it; for the others it must be the default
+        ``(1, 28, 28)``.
+        """
         unknown = sorted(k for k in options if k not in self.options)
         if unknown:
             raise ValueError(
@@ -80,6 +100,13 @@ class ModelSpec:
                 f"it takes: {', '.join(self.options) or '(none)'}"
             )
         merged = {**self.defaults, **{k: v for k, v in options.items() if v is not None}}
+        if self.takes_input_shape and input_shape is not None:
+            merged["input_shape"] = tuple(int(s) for s in input_shape)
+        elif input_shape is not None and tuple(input_shape) != MNIST_SHAPE:
+            raise ValueError(
+                f"model {self.name!r} is built for 28x28 greyscale images only, got samples of "
+                f"shape {tuple(input_shape)}"
+            )
         return self.builder(num_classes=num_classes, **merged)
 
 
@@ -139,52 +166,111 @@ def get_model_spec(name: str) -> ModelSpec:
     return spec
 
 
-def build_model(name: str, num_classes: int = 10, **options: Any) -> Any:
-    """Build the registered model ``name`` (see :meth:`ModelSpec.build`)."""
-    return get_model_spec(name).build(num_classes=num_classes, **options)
+def build_model(
+    name: str, num_classes: int = 10, *, input_shape: Any = None, **options: Any
+) -> Any:
+    """Build the registered model ``name`` for samples of ``input_shape`` (see :meth:`ModelSpec.build`)."""
+    return get_model_spec(name).build(num_classes=num_classes, input_shape=input_shape, **options)
 
 
 def to_layout(x: Any, layout: str) -> np.ndarray:
-    """Images ``(N, 1, H, W)`` (or ``(N, H, W)``) in the shape ``layout`` asks for (a view when possible).
+    """Images ``(N, C, H, W)`` (or ``(N, H, W)``), or a table ``(N, F)``, in the shape ``layout`` asks for.
 
     Parameters
     ----------
-    x : ndarray, shape (N, 1, H, W) or (N, H, W)
+    x : ndarray, shape (N, C, H, W), (N, H, W) or (N, F)
+        ``(N, F)`` (a table) only for the ``flat`` layout.
     layout : {"flat", "image", "rows"}
 
     Returns
     -------
     ndarray
-        ``(N, H*W)``, ``(N, 1, H, W)`` or ``(N, H, W)``.
+        ``(N, C*H*W)`` (a table as it is), ``(N, C, H, W)`` or ``(N, H, W)``
+        (a view when possible).
     """
     if layout not in LAYOUTS:
         raise ValueError(f"to_layout: layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
     x = np.asarray(getattr(x, "data", x)) if not isinstance(x, np.ndarray) else x
+    if x.ndim == 2 and layout == "flat":
+        return x
+    if x.ndim == 2:
+        raise ValueError(
+            f"to_layout: a {layout!r}-layout model reads images, got a table of shape {x.shape} "
+            f"(tables need an MLP: --model mlp)"
+        )
     if x.ndim == 3:
         x = x[:, None]
-    if x.ndim != 4 or x.shape[1] != 1:
+    if x.ndim != 4:
         raise ValueError(
-            f"to_layout: expected greyscale images of shape (N, 1, H, W) or (N, H, W), got {x.shape}"
+            f"to_layout: expected images (N, C, H, W) or (N, H, W) or a table (N, F), got {x.shape}"
         )
-    n, _, h, w = x.shape
+    n, c, h, w = x.shape
     if layout == "flat":
-        return x.reshape(n, h * w)
+        return x.reshape(n, c * h * w)
     if layout == "rows":
+        if c != 1:
+            raise ValueError(
+                f"to_layout: a row-by-row model reads greyscale images, got {c} channels "
+                f"(shape {x.shape})"
+            )
         return x.reshape(n, h, w)
     return x
 
 
+def _image_shape(name: str, input_shape: Any) -> tuple[int, int, int]:
+    """``input_shape`` as ``(C, H, W)``; a ``ValueError`` naming the model for a table."""
+    shape = tuple(input_shape)
+    if len(shape) == 2:
+        shape = (1, *shape)
+    if len(shape) != 3:
+        raise ValueError(
+            f"model {name!r} reads images (C, H, W), got samples of shape {shape} "
+            f"(a table: use --model mlp)"
+        )
+    return shape  # type: ignore[return-value]
+
+
 # ------------------------------------------------------------------ built-in models
-def _mlp(num_classes: int, hidden: Any = (256, 128), dropout: float = 0.2) -> Any:
-    return MLP([784, *hidden, num_classes], activation="relu", dropout=dropout)
+def _mlp(
+    num_classes: int,
+    hidden: Any = (256, 128),
+    dropout: float = 0.2,
+    input_shape: Any = MNIST_SHAPE,
+) -> Any:
+    features = int(np.prod(input_shape))
+    return MLP([features, *hidden, num_classes], activation="relu", dropout=dropout)
 
 
-def _seed_cnn(num_classes: int, dropout: float = 0.5, batch_norm: bool = False) -> Any:
-    return seed_cnn(num_classes, dropout=dropout, batch_norm=batch_norm)
+def _seed_cnn(
+    num_classes: int,
+    dropout: float = 0.5,
+    batch_norm: bool = False,
+    input_shape: Any = MNIST_SHAPE,
+    *,
+    _name: str = "seed-cnn",
+) -> Any:
+    c, h, w = _image_shape(_name, input_shape)
+    if h != w or h % 4:
+        raise ValueError(
+            f"model {_name!r} needs square images with a side divisible by 4, got {h}x{w} "
+            f"(use --image-size, or --model small-cnn which reads any size)"
+        )
+    return seed_cnn(
+        num_classes, in_channels=c, dropout=dropout, batch_norm=batch_norm, image_size=h
+    )
 
 
-def _seed_cnn_bn(num_classes: int, dropout: float = 0.5) -> Any:
-    return _seed_cnn(num_classes, dropout=dropout, batch_norm=True)
+def _seed_cnn_bn(num_classes: int, dropout: float = 0.5, input_shape: Any = MNIST_SHAPE) -> Any:
+    return _seed_cnn(num_classes, dropout, True, input_shape, _name="seed-cnn-bn")
+
+
+def _small_cnn(
+    num_classes: int, dropout: float = 0.2, width: int = 1, input_shape: Any = MNIST_SHAPE
+) -> Any:
+    from .small_cnn import small_cnn
+
+    c, h, w = _image_shape("small-cnn", input_shape)
+    return small_cnn(num_classes, in_channels=c, image_size=(h, w), width=width, dropout=dropout)
 
 
 def _lstm_layers(name: str, hidden: Any) -> tuple[int, int]:
@@ -208,28 +294,41 @@ def _lstm_attn(
     dropout: float = 0.0,
     bidirectional: bool = False,
     score: str = "additive",
+    input_shape: Any = MNIST_SHAPE,
     *,
     _name: str = "lstm-attn",
 ) -> Any:
     size, layers = _lstm_layers(_name, hidden)
+    c, _, w = _image_shape(_name, input_shape)
+    if c != 1:
+        raise ValueError(
+            f"model {_name!r} reads greyscale images row by row, got {c} channels "
+            f"(use --model small-cnn)"
+        )
     return row_lstm_attention(
         num_classes=num_classes, hidden=size, num_layers=layers, bidirectional=bidirectional,
-        dropout=dropout, score=score,
+        dropout=dropout, score=score, input_size=w,
     )  # fmt: skip
 
 
 def _bilstm_attn(
-    num_classes: int, hidden: Any = (128, 128), dropout: float = 0.2, score: str = "additive"
+    num_classes: int,
+    hidden: Any = (128, 128),
+    dropout: float = 0.2,
+    score: str = "additive",
+    input_shape: Any = MNIST_SHAPE,
 ) -> Any:
     return _lstm_attn(
-        num_classes, hidden, dropout, bidirectional=True, score=score, _name="bilstm-attn"
-    )
+        num_classes, hidden, dropout, bidirectional=True, score=score, input_shape=input_shape,
+        _name="bilstm-attn",
+    )  # fmt: skip
 
 
 register_model(
     "mlp", _mlp, layout="flat", options=("hidden", "dropout"),
     defaults={"hidden": [256, 128], "dropout": 0.2},
-    description="multi-layer perceptron 784-hidden...-classes with ReLU and dropout",
+    description="multi-layer perceptron inputs-hidden...-classes with ReLU and dropout "
+    "(the default for tables and the built-in data sets)",
 )  # fmt: skip
 register_model(
     "seed-cnn", _seed_cnn, layout="image", options=("dropout",), defaults={"dropout": 0.5},
@@ -238,6 +337,11 @@ register_model(
 register_model(
     "seed-cnn-bn", _seed_cnn_bn, layout="image", options=("dropout",), defaults={"dropout": 0.5},
     description="the seed CNN with batch normalisation after each convolution",
+)  # fmt: skip
+register_model(
+    "small-cnn", _small_cnn, layout="image", options=("dropout",), defaults={"dropout": 0.2},
+    description="three conv3x3-BN-ReLU blocks (32, 64, 128), max-pools, global average pooling, "
+    "linear: any image size and channel count (the default for image folders)",
 )  # fmt: skip
 register_model(
     "lstm-attn", _lstm_attn, layout="rows",

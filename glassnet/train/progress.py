@@ -2,8 +2,9 @@
 
 On a terminal the bar is redrawn in place (``\\r``) at most every
 ``interval`` seconds; when the stream is not a terminal (a log file, a CI
-job, a pipe) nothing is drawn during the epoch and one line is printed at
-its end, so logs stay readable.
+job, a pipe) a line is printed at every 10% of the epoch (a mark less than
+``min_gap`` seconds after the previous line is skipped, so fast epochs stay
+one line) and one at its end, so logs stay readable and show progress.
 """
 
 from __future__ import annotations
@@ -92,6 +93,11 @@ class Progbar:
         Bar width in characters.
     interval : float, default 0.1
         Least seconds between two redraws.
+    marks : int, default 10
+        Without a live bar, a progress line at each ``1/marks`` of the epoch
+        (0: only the final line).
+    min_gap : float, default 1.0
+        Without a live bar, least seconds between two progress lines.
 
     Attributes
     ----------
@@ -109,6 +115,8 @@ class Progbar:
         live: bool | None = None,
         width: int = 30,
         interval: float = 0.1,
+        marks: int = 10,
+        min_gap: float = 1.0,
     ) -> None:
         self.total = total
         self.stream = stream if stream is not None else sys.stdout
@@ -120,6 +128,9 @@ class Progbar:
         self._last_draw = 0.0
         self._last_len = 0
         self.skipped = 0
+        self.marks, self.min_gap = int(marks), float(min_gap)
+        self._mark = 0
+        self._last_line = self.start
 
     @property
     def drawn(self) -> bool:
@@ -133,9 +144,29 @@ class Progbar:
             self.stream.flush()
             self._last_len = 0
 
-    def due(self) -> bool:
-        """Whether a redraw is due now (only in live mode; cheap to call every step)."""
-        return self.live and time.perf_counter() - self._last_draw >= self.interval
+    def due(self, current: int | None = None) -> bool:
+        """Whether a redraw (live) or a progress line (not live; needs ``current``, the
+        finished steps) is due now; cheap to call every step."""
+        if self.live:
+            return time.perf_counter() - self._last_draw >= self.interval
+        if current is None or not self.marks or not self.total or current >= self.total:
+            return False
+        mark = current * self.marks // self.total
+        return mark > self._mark and time.perf_counter() - self._last_line >= self.min_gap
+
+    def _line(self, current: int, values: Mapping[str, Any] | None) -> None:
+        """A progress line (not live): ``Epoch 3/10 - 43/430 (10%) - ETA: 1:05 - loss: ...``."""
+        now = time.perf_counter()
+        self._mark, self._last_line = current * self.marks // self.total, now  # type: ignore[operator]
+        text = f"{self._counter(current)} ({100 * current // self.total}%)"  # type: ignore[operator]
+        if self.prefix:
+            text = f"{self.prefix} - {text}"
+        if current > self.skipped:
+            eta = (now - self.start) / (current - self.skipped) * (self.total - current)  # type: ignore[operator]
+            text += f" - ETA: {format_duration(eta)}"
+        shown = format_logs(values or {})
+        self.stream.write(text + (" - " + shown if shown else "") + "\n")
+        self.stream.flush()
 
     def _counter(self, current: int) -> str:
         if self.total is None:
@@ -161,8 +192,11 @@ class Progbar:
         self._last_len = len(text)
 
     def update(self, current: int, values: Mapping[str, Any] | None = None) -> None:
-        """Redraw the bar at step ``current`` (1-based count of finished steps)."""
+        """Redraw the bar at step ``current`` (1-based count of finished steps); without a
+        live bar, write a progress line when one is due (see :meth:`due`)."""
         if not self.live:
+            if self.due(current):
+                self._line(current, values)
             return
         now = time.perf_counter()
         self._last_draw = now

@@ -207,12 +207,37 @@ def _flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+#: Column headings of the epoch table that carry a unit.
+_UNITS = {"time": "time (s)"}
+#: Figures with their own section: the confusion matrix, and explanations (``explain/...``).
+_CM_FIGURE = "confusion_matrix.png"
+_EXPLAIN_PREFIX = "explain/"
+_EXPLAIN_CAPTION = (
+    "Each row: a test image of one class, then what each attribution method highlights for "
+    "the predicted class. The colour bar under each panel gives the scale: for signed methods "
+    "red pixels pushed towards the class and blue ones against it; for unsigned ones brighter "
+    "means more important."
+)
+
+
+def _images(figures: Mapping[str, bytes]) -> str:
+    return "".join(
+        f'<img alt="{html.escape(name)}" src="data:image/png;base64,'
+        f'{base64.b64encode(data).decode("ascii")}">'
+        for name, data in figures.items()
+    )
+
+
 def _history_table(history: Mapping[str, Sequence[Any]]) -> str:
     keys = [k for k in history if history[k]]
     if not keys:
         return "<p>no epochs</p>"
     n = max(len(history[k]) for k in keys)
-    head = "<tr><th>epoch</th>" + "".join(f"<th>{html.escape(k)}</th>" for k in keys) + "</tr>"
+    head = (
+        "<tr><th>epoch</th>"
+        + "".join(f"<th>{html.escape(_UNITS.get(k, k))}</th>" for k in keys)
+        + "</tr>"
+    )
     body = ""
     for i in range(n):
         cells = "".join(
@@ -222,7 +247,8 @@ def _history_table(history: Mapping[str, Sequence[Any]]) -> str:
     return f"<table>{head}{body}</table>"
 
 
-def _confusion_tables(cm: np.ndarray, names: Sequence[str]) -> str:
+def _confusion_tables(cm: np.ndarray, names: Sequence[str], figure: bytes | None = None) -> str:
+    """Per-class accuracy, then the confusion matrix once: the figure, or a table without one."""
     acc = per_class_accuracy(cm)
     rows = "".join(
         f'<tr><td class="l">{html.escape(n)}</td><td>{int(cm[i, i])}</td>'
@@ -233,6 +259,9 @@ def _confusion_tables(cm: np.ndarray, names: Sequence[str]) -> str:
         '<table><tr><th class="l">class</th><th>correct</th><th>total</th><th>accuracy</th></tr>'
         f"{rows}</table>"
     )
+    if figure is not None:
+        matrix = f'<div class="figs">{_images({_CM_FIGURE: figure})}</div>'
+        return f"<h2>Per-class accuracy</h2>{per_class}<h2>Confusion matrix</h2>{matrix}"
     peak = max(int(cm.max()), 1)
     head = '<tr><th class="l">true \\ predicted</th>' + "".join(
         f"<th>{html.escape(n)}</th>" for n in names
@@ -286,17 +315,20 @@ def render_report(
     ]
     parts += [f'<p class="note">{html.escape(n)}</p>' for n in notes]
     parts.append("<h2>Final metrics</h2>" + _kv_table(final_metrics))
+    figures = dict(figures or {})
+    cm_figure = figures.pop(_CM_FIGURE, None) if cm is not None else None
+    explained = {k: figures.pop(k) for k in list(figures) if k.startswith(_EXPLAIN_PREFIX)}
     if figures:
-        imgs = "".join(
-            f'<img alt="{html.escape(name)}" src="data:image/png;base64,'
-            f'{base64.b64encode(data).decode("ascii")}">'
-            for name, data in figures.items()
-        )
-        parts.append(f'<h2>Figures</h2><div class="figs">{imgs}</div>')
+        parts.append(f'<h2>Training curves</h2><div class="figs">{_images(figures)}</div>')
     if cm is not None:
         cm = np.asarray(cm)
         names = list(class_names) if class_names is not None else [str(i) for i in range(len(cm))]
-        parts.append(_confusion_tables(cm, names))
+        parts.append(_confusion_tables(cm, names, cm_figure))
+    if explained:
+        parts.append(
+            f"<h2>Explanations</h2><p>{html.escape(_EXPLAIN_CAPTION)}</p>"
+            f'<div class="figs">{_images(explained)}</div>'
+        )
     parts.append("<h2>Epochs</h2>" + _history_table(history))
     parts.append("<h2>Configuration</h2>" + _kv_table(_flatten(config)))
     parts.append("</body></html>")

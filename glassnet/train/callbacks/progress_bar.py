@@ -19,7 +19,8 @@ class ProgressBar(Callback):
     Parameters
     ----------
     verbose : {1, 2}, default 1
-        1: a live bar on a terminal, one line per epoch otherwise;
+        1: a live bar on a terminal; otherwise a line at every 10% of the epoch
+        (at most one a second) and one at its end;
         2: one line per epoch always.
     stream : file-like, optional
         Where to write (default ``sys.stdout`` at the start of training).
@@ -59,6 +60,7 @@ class ProgressBar(Callback):
             prefix=title,
             live=self._live,
             interval=self.interval,
+            marks=10 if self.verbose == 1 else 0,
         )
         # a run resumed in the middle of this epoch: its first steps were run before
         self._steps = self._bar.skipped = int((logs or {}).get("step", 0))
@@ -66,7 +68,7 @@ class ProgressBar(Callback):
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._steps = batch + 1
         bar = self._bar
-        if bar is not None and bar.due():
+        if bar is not None and bar.due(self._steps):
             bar.update(self._steps, self.trainer.running_logs())
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:

@@ -1,0 +1,137 @@
+"""Where the commands' data comes from: a built-in data set by name, or the user's own files.
+
+``--data`` is a name of :data:`~glassnet.cli.options.DATASETS` or a path
+(an image folder, a ``.npz`` or a ``.csv``; see :mod:`glassnet.data.sources`).
+A run trained on a path records how the data was read in its configuration
+(the ``dataset`` table), and ``evaluate``, ``predict`` and ``explain`` read
+new files the same way. Bad files give a :class:`UsageError` (exit status 2)
+naming the file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+
+from ..data.errors import DataError
+from .options import DATASETS, UsageError
+
+__all__ = ["RunData", "open_run_data", "test_data", "input_data", "spec_of", "user_errors"]
+
+T = TypeVar("T")
+
+
+def user_errors(fn: Callable[[], T]) -> T:
+    """``fn()``, with a :class:`DataError` (a bad file) turned into a :class:`UsageError`."""
+    try:
+        return fn()
+    except DataError as exc:
+        raise UsageError(str(exc)) from None
+
+
+@dataclass
+class RunData:
+    """A run's data: ``train``/``test`` as ``(x, y)``, class names, and its description.
+
+    ``dataset`` is None for a built-in data set, else the
+    :class:`~glassnet.data.sources.DataSpec` as a dict (kept in ``config.toml``).
+    """
+
+    train: tuple[np.ndarray, np.ndarray]
+    test: tuple[np.ndarray, np.ndarray]
+    classes: list[str]
+    dataset: dict[str, Any] | None
+
+    @property
+    def unit(self) -> str:
+        """What one sample is, in the progress line: ``images`` or ``rows``."""
+        return "rows" if self.dataset and self.dataset["kind"] == "table" else "images"
+
+
+def _builtin(data: str, *, download: bool) -> RunData:
+    from .pipeline import class_names, load_split
+
+    return RunData(
+        load_split(data, "train", download=download),
+        load_split(data, "test", download=download),
+        class_names(data),
+        None,
+    )
+
+
+def open_run_data(config: Mapping[str, Any], *, download: bool = True) -> RunData:
+    """The data of a ``glassnet train`` configuration (``data``, ``target``, ``image_size``, ``image_fit``)."""
+    from ..data.sources import open_data
+
+    data = config["data"]
+    if data in DATASETS:
+        for key in ("target", "image_size", "image_fit"):
+            if config.get(key) is not None:
+                flag = "--" + key.replace("_", "-")
+                raise UsageError(f"{flag}: applies to your own data (--data PATH), not {data!r}")
+        return _builtin(data, download=download)
+    loaded = user_errors(
+        lambda: open_data(
+            data,
+            target=config.get("target"),
+            image_size=config.get("image_size"),
+            fit=config.get("image_fit") or "resize",
+        )  # fmt: skip
+    )
+    if loaded.spec.kind == "table" and config.get("augment"):
+        raise UsageError(f"--augment: shifts and flips images; {data!r} is a table")
+    return RunData(loaded.train, loaded.test, loaded.spec.classes, loaded.spec.to_dict())
+
+
+def spec_of(config: Mapping[str, Any]) -> Any:
+    """The run's :class:`~glassnet.data.sources.DataSpec`, or None for a built-in data set."""
+    from ..data.sources import DataSpec
+
+    table = config.get("dataset")
+    return DataSpec.from_dict(table) if isinstance(table, Mapping) else None
+
+
+def test_data(
+    config: Mapping[str, Any], data: str | None = None, *, download: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """The test samples of a trained run: its own data's test split, or all of ``data``.
+
+    ``data`` may be a built-in name, the run's own path (its test split,
+    prepared with the statistics recorded in the run) or another labelled
+    path read like the training data.
+    """
+    from ..data.sources import holdout_split, read_inputs
+    from .pipeline import load_split
+
+    spec = spec_of(config)
+    if spec is not None and (data is None or os.path.abspath(data) == spec.source):
+        return user_errors(lambda: holdout_split(spec))
+    data = data or config.get("data")
+    if data in DATASETS:
+        if spec is not None:
+            raise UsageError(
+                f"--data: the model was trained on {spec.source!r} ({spec.describe()}), "
+                f"not on {data!r}"
+            )
+        return load_split(data, "test", download=download)
+    if spec is None:
+        raise UsageError(
+            f"--data: the model was trained on {config.get('data')!r}; expected one of "
+            f"{', '.join(DATASETS)}, got {data!r}"
+        )
+    x, y = user_errors(lambda: read_inputs(data, spec))
+    if y is None:
+        raise UsageError(f"--data: {data!r} has no class labels to evaluate against")
+    return x, y
+
+
+def input_data(config: Mapping[str, Any], path: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """New inputs for a run trained on its own data (``glassnet predict --input PATH``)."""
+    from ..data.sources import read_inputs
+
+    spec = spec_of(config)
+    return user_errors(lambda: read_inputs(path, spec))

@@ -1,0 +1,13 @@
+"""The error a bad data file gives: :class:`DataError`, naming the file (and row, column, class)."""
+
+from __future__ import annotations
+
+__all__ = ["DataError"]
+
+
+class DataError(ValueError):
+    """A data file or folder that cannot be used as it is.
+
+    The message names the file or folder and says what was expected and what
+    was found; the command line prints it as one line and exits with status 2.
+    """

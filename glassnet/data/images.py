@@ -1,0 +1,293 @@
+"""Image files and class folders: decoding PNG/JPEG with Pillow, and :class:`ImageFolder`.
+
+The layout is torchvision's ``ImageFolder``: one subfolder per class, the
+class names sorted::
+
+    flowers/daisy/0001.jpg
+    flowers/daisy/0002.png
+    flowers/tulip/0001.jpg
+
+Pillow (``pip install glassnet[image]``) decodes the files. Images become
+float32 arrays ``(C, H, W)`` with values in ``[0, 1]``: one channel when every
+image is greyscale, three (RGB) otherwise, unless ``channels`` says.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .dataset import Dataset
+from .errors import DataError
+
+__all__ = [
+    "IMAGE_EXTENSIONS", "FITS", "ImageFolder", "decode_image", "image_size_arg",
+    "list_images", "find_classes",
+]  # fmt: skip
+
+#: File name endings read as images (case-insensitive).
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
+#: How an image is brought to ``image_size``: stretched, or scaled to fit and padded with black.
+FITS = ("resize", "pad")
+_GREY_MODES = ("1", "L", "LA", "I", "I;16", "F")
+
+
+def _pil() -> Any:
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - Pillow is in the image extra
+        raise ImportError(
+            "reading PNG/JPEG images needs Pillow: pip install 'glassnet[image]' (or pillow)"
+        ) from None
+    return Image
+
+
+def image_size_arg(value: Any) -> tuple[int, int] | None:
+    """``28``, ``"28"``, ``"32x24"`` (height x width) or ``[32, 24]`` -> ``(H, W)``; None stays None."""
+    if value is None:
+        return None
+    items: Any = value
+    if isinstance(value, str):
+        items = value.lower().replace(",", "x").split("x")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        items = [value]
+    if not isinstance(items, (list, tuple)) or len(items) not in (1, 2):
+        raise ValueError(f"image_size: expected N or HxW like 32 or 32x24, got {value!r}")
+    try:
+        sizes = [int(v) if not isinstance(v, bool) else 0 for v in items]
+    except (TypeError, ValueError):
+        raise ValueError(f"image_size: expected N or HxW like 32 or 32x24, got {value!r}") from None
+    if any(s <= 0 for s in sizes):
+        raise ValueError(f"image_size: sizes must be positive, got {value!r}")
+    return (sizes[0], sizes[-1])
+
+
+def is_image_file(name: str) -> bool:
+    """True for the names :data:`IMAGE_EXTENSIONS` lists."""
+    return name.lower().endswith(IMAGE_EXTENSIONS)
+
+
+def list_images(folder: str) -> list[str]:
+    """The image files directly in ``folder``, sorted (hidden files skipped)."""
+    names = sorted(n for n in os.listdir(folder) if not n.startswith(".") and is_image_file(n))
+    return [os.path.join(folder, n) for n in names if os.path.isfile(os.path.join(folder, n))]
+
+
+def find_classes(root: str) -> list[str]:
+    """The class subfolders of ``root``, sorted; a :class:`DataError` when there are none."""
+    if not os.path.isdir(root):
+        raise DataError(f"{root!r}: expected a folder of class subfolders, got no such folder")
+    classes = sorted(
+        n for n in os.listdir(root)
+        if not n.startswith(".") and os.path.isdir(os.path.join(root, n))
+    )  # fmt: skip
+    if not classes:
+        raise DataError(
+            f"{root!r}: expected one subfolder per class (e.g. {root}/cat/1.png), got none"
+        )
+    return classes
+
+
+def _open(path: str) -> Any:
+    Image = _pil()
+    try:
+        img = Image.open(path)
+        img.load()
+    except Exception as exc:  # Pillow raises several types for broken files
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise DataError(f"{path!r}: not a readable PNG/JPEG image ({detail})") from None
+    return img
+
+
+def _is_grey(img: Any) -> bool:
+    if img.mode == "P":
+        rgb = np.asarray(img.convert("RGB"))
+        return bool((rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all())
+    return img.mode in _GREY_MODES
+
+
+def _fit(img: Any, size: tuple[int, int], fit: str) -> Any:
+    """``img`` brought to ``size = (H, W)``: stretched (``resize``) or scaled and padded (``pad``)."""
+    Image = _pil()
+    h, w = size
+    if img.size == (w, h):
+        return img
+    if fit == "resize":
+        return img.resize((w, h), Image.BILINEAR)
+    scale = min(h / img.height, w / img.width)
+    inner = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
+    canvas = Image.new(img.mode, (w, h))
+    canvas.paste(img.resize(inner, Image.BILINEAR), ((w - inner[0]) // 2, (h - inner[1]) // 2))
+    return canvas
+
+
+def decode_image(
+    path: str, *, channels: int, size: tuple[int, int] | None = None, fit: str = "resize"
+) -> np.ndarray:
+    """One PNG or JPEG file as ``(channels, H, W)`` float32 in ``[0, 1]``.
+
+    Parameters
+    ----------
+    path : str
+    channels : {1, 3}
+        1 converts to greyscale, 3 to RGB (transparency is dropped).
+    size : (int, int), optional
+        ``(H, W)`` to bring the image to; default: its own size.
+    fit : {"resize", "pad"}, default "resize"
+        ``resize`` stretches to ``size``; ``pad`` scales keeping the aspect
+        ratio until it fits and pads the rest with black, centred.
+
+    Raises
+    ------
+    DataError
+        The file is not a readable image (naming it).
+    """
+    if channels not in (1, 3):
+        raise ValueError(f"decode_image: channels must be 1 or 3, got {channels!r}")
+    if fit not in FITS:
+        raise ValueError(f"decode_image: fit must be one of {', '.join(FITS)}, got {fit!r}")
+    img = _open(path).convert("L" if channels == 1 else "RGB")
+    if size is not None:
+        img = _fit(img, size, fit)
+    x = np.asarray(img, dtype=np.float32) * np.float32(1.0 / 255.0)
+    return x[None] if channels == 1 else np.ascontiguousarray(x.transpose(2, 0, 1))
+
+
+def probe_images(paths: Sequence[str]) -> tuple[int, tuple[int, int] | None]:
+    """``(channels, size)`` the files agree on: 1 if all are greyscale else 3; the common
+    ``(H, W)`` or None when sizes differ. Every file is opened, so a broken one fails here."""
+    grey, sizes = True, set()
+    for path in paths:
+        img = _open(path)
+        grey = grey and _is_grey(img)
+        sizes.add((img.height, img.width))
+    return (1 if grey else 3), (sizes.pop() if len(sizes) == 1 else None)
+
+
+def _size_clash(paths: Sequence[str]) -> str:
+    """Two files of different sizes, for the error that asks for ``image_size``."""
+    first = _open(paths[0])
+    for path in paths[1:]:
+        img = _open(path)
+        if img.size != first.size:
+            return (
+                f"{first.height}x{first.width} in {paths[0]!r}, "
+                f"{img.height}x{img.width} in {path!r}"
+            )
+    return "several sizes"  # pragma: no cover - only called when sizes differ
+
+
+class ImageFolder(Dataset):
+    """Labelled images in class subfolders (torchvision's layout), decoded with Pillow.
+
+    Parameters
+    ----------
+    root : str
+        A folder with one subfolder per class, each holding PNG/JPEG files.
+    image_size : int or (int, int), optional
+        ``(H, W)`` every image is brought to. Default: the size the images
+        share (a :class:`DataError` when they differ).
+    fit : {"resize", "pad"}, default "resize"
+        See :func:`decode_image`.
+    channels : {1, 3}, optional
+        Default: 1 when every image is greyscale, else 3.
+    classes : sequence of str, optional
+        The class names in label order (e.g. a training folder's, for its test
+        folder); a subfolder not among them is an error. Default: the sorted
+        subfolders.
+
+    Attributes
+    ----------
+    classes : list of str
+    samples : list of (str, int)
+        Each file and its label.
+    channels : int
+    image_size : (int, int)
+
+    Examples
+    --------
+    >>> ds = ImageFolder("flowers", image_size=64)
+    >>> x, y = ds[0]            # (C, 64, 64) float32, int
+    >>> x, y = ds.arrays()      # (N, C, 64, 64), (N,) int64
+    """
+
+    def __init__(
+        self,
+        root: str,
+        *,
+        image_size: int | tuple[int, int] | None = None,
+        fit: str = "resize",
+        channels: int | None = None,
+        classes: Sequence[str] | None = None,
+    ) -> None:
+        if fit not in FITS:
+            raise ValueError(f"ImageFolder: fit must be one of {', '.join(FITS)}, got {fit!r}")
+        self.root, self.fit = str(root), fit
+        found = find_classes(self.root)
+        self.classes = list(classes) if classes is not None else found
+        self.samples = self._scan(found)
+        probed_channels, common = probe_images([p for p, _ in self.samples])
+        self.channels = probed_channels if channels is None else channels
+        size = image_size_arg(image_size)
+        if size is None and common is None:
+            raise DataError(
+                f"{self.root!r}: the images differ in size "
+                f"({_size_clash([p for p, _ in self.samples])}); choose one with "
+                f"image_size (--image-size HxW)"
+            )
+        self.image_size: tuple[int, int] = size or common  # type: ignore[assignment]
+        self._cache: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _scan(self, found: list[str]) -> list[tuple[str, int]]:
+        index = {name: i for i, name in enumerate(self.classes)}
+        samples: list[tuple[str, int]] = []
+        for name in found:
+            if name not in index:
+                raise DataError(
+                    f"{os.path.join(self.root, name)!r}: class {name!r} is not one of the "
+                    f"training classes ({', '.join(self.classes)})"
+                )
+            files = list_images(os.path.join(self.root, name))
+            if not files:
+                raise DataError(
+                    f"{os.path.join(self.root, name)!r}: class folder holds no PNG/JPEG images"
+                )
+            samples += [(f, index[name]) for f in files]
+        return samples
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, int]:
+        path, label = self.samples[index]
+        return self._decode(path), label
+
+    def _decode(self, path: str) -> np.ndarray:
+        return decode_image(path, channels=self.channels, size=self.image_size, fit=self.fit)
+
+    def get_batch(self, indices: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Images ``(B, C, H, W)`` and labels ``(B,)`` (decoded once, then kept in memory)."""
+        x, y = self.arrays()
+        idx = np.asarray(indices, dtype=np.int64)
+        return x[idx], y[idx]
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every image decoded: ``x (N, C, H, W) float32``, ``y (N,) int64`` (kept after the first call)."""
+        if self._cache is None:
+            h, w = self.image_size
+            x = np.empty((len(self.samples), self.channels, h, w), dtype=np.float32)
+            for i, (path, _) in enumerate(self.samples):
+                x[i] = self._decode(path)
+            y = np.array([label for _, label in self.samples], dtype=np.int64)
+            self._cache = (x, y)
+        return self._cache
+
+    def __repr__(self) -> str:
+        h, w = self.image_size
+        return (
+            f"ImageFolder({self.root!r}, {len(self)} images, {len(self.classes)} classes, "
+            f"{self.channels}x{h}x{w})"
+        )

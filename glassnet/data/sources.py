@@ -1,0 +1,452 @@
+"""Your own data: an image folder, an ``.npz`` or a ``.csv``, opened as train/test arrays.
+
+:func:`open_data` reads what ``glassnet train --data PATH`` and
+``fit(model, open_data(PATH).train, ...)`` train on; the :class:`DataSpec`
+it returns records how the data was read (classes, image size, feature
+names, standardisation statistics of the training split). The run keeps it
+(``[dataset]`` in ``config.toml`` and in each checkpoint), so
+:func:`read_inputs` prepares new files -- for ``glassnet predict``,
+``evaluate`` and ``explain`` -- exactly as the training data was.
+
+=================  ===========================================================
+``--data``         read as
+=================  ===========================================================
+``FOLDER/``        class subfolders of PNG/JPEG images; with ``train/`` and
+                   ``test/`` (or ``val/``) subfolders those are the splits
+``FILE.npz``       arrays ``x`` and ``y`` (optionally ``x_test``, ``y_test``):
+                   ``x`` of shape ``(N, F)`` is a table, ``(N, H, W)`` or
+                   ``(N, C, H, W)`` images (uint8 scaled by 1/255)
+``FILE.csv``       a header row; ``target`` names the class column, the other
+                   columns are numeric features
+=================  ===========================================================
+
+Without a test split, a fixed 20% of the samples (the same every time:
+seed 0) is held out as the test split. Table features (CSV, 2-D ``.npz``)
+are standardised with the mean and standard deviation of the training split.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import DataError
+from .images import FITS, ImageFolder, decode_image, image_size_arg, is_image_file, list_images
+from .tables import Standardizer, class_order, load_table
+
+__all__ = [
+    "DataSpec", "LoadedData", "open_data", "read_inputs", "data_kind", "default_model",
+    "TEST_FRACTION", "is_data_path", "holdout_split",
+]  # fmt: skip
+
+#: Share of the samples held out as the test split when the data has none.
+TEST_FRACTION = 0.2
+_TEST_FOLDERS = ("test", "val", "valid", "validation")
+
+
+@dataclass
+class DataSpec:
+    """How a data source was read: what a trained model needs to read new inputs the same way.
+
+    Attributes
+    ----------
+    kind : {"images", "table"}
+    source : str
+        The path given, made absolute.
+    classes : list of str
+        Class names in label order.
+    input_shape : list of int
+        One sample's shape: ``[C, H, W]`` for images, ``[F]`` for tables.
+    fit : {"resize", "pad"}
+        How images were brought to ``H x W``.
+    target : str
+        The CSV class column ("" otherwise).
+    feature_names : list of str
+        The table's feature columns.
+    mean, std : list of float
+        Standardisation of table features (empty for images).
+    """
+
+    kind: str
+    source: str
+    classes: list[str]
+    input_shape: list[int]
+    fit: str = "resize"
+    target: str = ""
+    feature_names: list[str] = field(default_factory=list)
+    mean: list[float] = field(default_factory=list)
+    std: list[float] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict (TOML- and JSON-friendly)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> DataSpec:
+        """The inverse of :meth:`to_dict` (unknown keys ignored)."""
+        names = cls.__dataclass_fields__
+        return cls(
+            **{
+                k: (list(v) if isinstance(v, (list, tuple)) else v)
+                for k, v in d.items()
+                if k in names
+            }
+        )
+
+    @property
+    def standardizer(self) -> Standardizer | None:
+        """The table's :class:`Standardizer` (None for images)."""
+        return Standardizer.from_dict(asdict(self)) if self.mean else None
+
+    def describe(self) -> str:
+        """E.g. ``"images 3x32x32, 5 classes"`` or ``"table of 8 features, 3 classes"``."""
+        if self.kind == "images":
+            what = "images " + "x".join(str(s) for s in self.input_shape)
+        else:
+            what = f"table of {self.input_shape[0]} features"
+        return f"{what}, {len(self.classes)} classes"
+
+
+@dataclass
+class LoadedData:
+    """Arrays of a data source: ``train`` and ``test`` as ``(x, y)`` and its :class:`DataSpec`."""
+
+    train: tuple[np.ndarray, np.ndarray]
+    test: tuple[np.ndarray, np.ndarray]
+    spec: DataSpec
+
+
+def is_data_path(data: str) -> bool:
+    """True when ``data`` names an existing folder, ``.npz`` or ``.csv`` file."""
+    return os.path.isdir(data) or (os.path.isfile(data) and data.lower().endswith((".npz", ".csv")))
+
+
+def data_kind(path: str) -> str:
+    """``"images"`` or ``"table"``: what ``path`` holds (an ``.npz`` is opened to see ``x``'s rank)."""
+    if os.path.isdir(path):
+        return "images"
+    if path.lower().endswith(".csv"):
+        return "table"
+    if path.lower().endswith(".npz"):
+        x, _ = _npz_arrays(path, "x", "y")
+        return "table" if x.ndim == 2 else "images"
+    raise DataError(f"{path!r}: expected an image folder, a .npz or a .csv file")
+
+
+def default_model(path: str) -> str:
+    """The model ``glassnet train`` picks without ``--model``: ``small-cnn`` for images, ``mlp`` for tables."""
+    return "small-cnn" if data_kind(path) == "images" else "mlp"
+
+
+# ------------------------------------------------------------------ splits
+def _holdout(x: np.ndarray, y: np.ndarray, who: str) -> tuple[tuple, tuple]:
+    """A fixed :data:`TEST_FRACTION` of ``(x, y)`` as the test split (seed 0)."""
+    n = len(x)
+    if n < 2:
+        raise DataError(f"{who}: expected at least 2 samples to hold out a test split, got {n}")
+    order = np.random.default_rng(0).permutation(n)
+    k = min(n - 1, max(1, round(n * TEST_FRACTION)))
+    test, train = np.sort(order[:k]), np.sort(order[k:])
+    return (x[train], y[train]), (x[test], y[test])
+
+
+def _split_folders(root: str) -> tuple[str, str | None]:
+    """``(train folder, test folder or None)`` of an image folder."""
+    train = os.path.join(root, "train")
+    if not os.path.isdir(train):
+        return root, None
+    for name in _TEST_FOLDERS:
+        if os.path.isdir(os.path.join(root, name)):
+            return train, os.path.join(root, name)
+    return train, None
+
+
+# ------------------------------------------------------------------ sources
+def _open_folder(root: str, image_size: Any, fit: str) -> LoadedData:
+    train_dir, test_dir = _split_folders(root)
+    train = ImageFolder(train_dir, image_size=image_size, fit=fit)
+    x, y = train.arrays()
+    spec = DataSpec("images", root, train.classes, [train.channels, *train.image_size], fit=fit)
+    if test_dir is None:
+        (xt, yt), test_arrays = _holdout(x, y, repr(root))
+        return LoadedData((xt, yt), test_arrays, spec)
+    test = ImageFolder(
+        test_dir, image_size=train.image_size, fit=fit, channels=train.channels,
+        classes=train.classes,
+    )  # fmt: skip
+    return LoadedData((x, y), test.arrays(), spec)
+
+
+def _npz_arrays(path: str, *keys: str) -> tuple[np.ndarray | None, ...]:
+    if not os.path.isfile(path):
+        raise DataError(f"{path!r}: no such file")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            found = list(f.keys())
+            for key in keys[:2]:
+                if key not in found:
+                    raise DataError(
+                        f"{path!r}: expected arrays 'x' and 'y', got {', '.join(found) or 'none'}"
+                    )
+            return tuple(np.asarray(f[k]) if k in found else None for k in keys)
+    except DataError:
+        raise
+    except Exception as exc:
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise DataError(f"{path!r}: not a readable .npz file ({detail})") from None
+
+
+def _npz_images(path: str, x: np.ndarray) -> np.ndarray:
+    """``x`` as float32 images ``(N, C, H, W)`` (or a table ``(N, F)``), uint8 scaled by 1/255."""
+    if x.dtype.kind not in "uif" or x.ndim not in (2, 3, 4):
+        raise DataError(
+            f"{path!r}: expected x of numbers shaped (N, F), (N, H, W) or (N, C, H, W), "
+            f"got {x.dtype} {x.shape}"
+        )
+    if not np.isfinite(x).all():
+        first = int(np.argmax(~np.isfinite(x.reshape(len(x), -1)).all(axis=1)))
+        raise DataError(f"{path!r}: x holds NaN or infinite values (first in sample {first})")
+    if x.ndim == 3:
+        x = x[:, None]
+    scaled = (
+        x.astype(np.float32) * np.float32(1 / 255) if x.dtype == np.uint8 and x.ndim == 4 else x
+    )
+    return np.ascontiguousarray(scaled, dtype=np.float32)
+
+
+def _npz_labels(path: str, key: str, y: np.ndarray, n: int, classes: list[str] | None):
+    if y.ndim != 1 or len(y) != n:
+        raise DataError(f"{path!r}: expected {key} of shape ({n},), got {y.shape}")
+    if y.dtype.kind not in "iuUS":
+        raise DataError(
+            f"{path!r}: expected integer or string class labels in {key}, got {y.dtype}"
+        )
+    labels = [str(v) for v in y.tolist()]
+    order = classes if classes is not None else class_order(labels)
+    index = {c: i for i, c in enumerate(order)}
+    unknown = sorted({lab for lab in labels if lab not in index})
+    if unknown:
+        raise DataError(
+            f"{path!r}: {key} holds class(es) {', '.join(unknown)} that the training labels "
+            f"do not ({', '.join(order)})"
+        )
+    return np.array([index[lab] for lab in labels], dtype=np.int64), order
+
+
+def _open_npz(path: str) -> LoadedData:
+    x, y, x_test, y_test = _npz_arrays(path, "x", "y", "x_test", "y_test")
+    x = _npz_images(path, x)
+    y, classes = _npz_labels(path, "y", y, len(x), None)
+    if x_test is not None and y_test is not None:
+        xt = _npz_images(path, x_test)
+        if xt.shape[1:] != x.shape[1:]:
+            raise DataError(f"{path!r}: x_test samples are {xt.shape[1:]}, x's {x.shape[1:]}")
+        train, test = (x, y), (xt, _npz_labels(path, "y_test", y_test, len(xt), classes)[0])
+    else:
+        train, test = _holdout(x, y, repr(path))
+    kind = "table" if x.ndim == 2 else "images"
+    spec = DataSpec(kind, path, classes, list(x.shape[1:]))
+    return (
+        _standardised(LoadedData(train, test, spec))
+        if kind == "table"
+        else LoadedData(train, test, spec)
+    )
+
+
+def _open_csv(path: str, target: str | None) -> LoadedData:
+    if not target:
+        raise DataError(f"{path!r}: a CSV file needs the class column named (--target COLUMN)")
+    table = load_table(path, target)
+    train, test = _holdout(table.x, table.y, repr(path))
+    spec = DataSpec(
+        "table", path, table.classes, [table.x.shape[1]], target=target,
+        feature_names=table.feature_names,
+    )  # fmt: skip
+    return _standardised(LoadedData(train, test, spec))
+
+
+def _standardised(data: LoadedData) -> LoadedData:
+    """Tables: features scaled with the training split's statistics (kept in the spec)."""
+    scale = Standardizer.fit(data.train[0])
+    d = scale.to_dict()
+    data.spec.mean, data.spec.std = d["mean"], d["std"]
+    return LoadedData(
+        (scale(data.train[0]), data.train[1]), (scale(data.test[0]), data.test[1]), data.spec
+    )
+
+
+def open_data(
+    path: str,
+    *,
+    target: str | None = None,
+    image_size: int | tuple[int, int] | str | None = None,
+    fit: str = "resize",
+) -> LoadedData:
+    """Open an image folder, ``.npz`` or ``.csv`` as train and test arrays.
+
+    Parameters
+    ----------
+    path : str
+        See the module docstring for the forms.
+    target : str, optional
+        The class column of a CSV file (needed for one).
+    image_size : int, (int, int) or "HxW", optional
+        Bring every image of a folder to this size; default: the size they share.
+    fit : {"resize", "pad"}, default "resize"
+        See :func:`glassnet.data.images.decode_image`.
+
+    Returns
+    -------
+    LoadedData
+        ``train = (x, y)``, ``test = (x, y)``: images ``(N, C, H, W)`` float32
+        in ``[0, 1]`` or standardised features ``(N, F)`` float32, and class
+        numbers ``(N,)`` int64; ``spec`` says how they were read.
+
+    Raises
+    ------
+    DataError
+        A bad file or folder, naming it (and the row, column or class).
+
+    Examples
+    --------
+    >>> data = open_data("flowers/", image_size=64)
+    >>> model = glassnet.models.build_model("small-cnn", num_classes=len(data.spec.classes),
+    ...                                     input_shape=data.spec.input_shape)
+    >>> fit(model, data.train, loss="cross_entropy", optimizer="adam", epochs=5)
+    """
+    if fit not in FITS:
+        raise ValueError(f"open_data: fit must be one of {', '.join(FITS)}, got {fit!r}")
+    if os.path.isdir(path):
+        return _open_folder(os.path.abspath(path), image_size_arg(image_size), fit)
+    path = os.path.abspath(path) if os.path.exists(path) else path
+    if not os.path.exists(path):
+        raise DataError(f"{path!r}: no such file or folder")
+    low = path.lower()
+    if low.endswith(".npz"):
+        return _open_npz(path)
+    if low.endswith(".csv"):
+        return _open_csv(path, target)
+    raise DataError(f"{path!r}: expected an image folder, a .npz or a .csv file")
+
+
+# ------------------------------------------------------------------ new inputs
+def read_inputs(
+    path: str, spec: DataSpec | Mapping[str, Any]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """New samples prepared as the training data of ``spec`` was: for predict, evaluate, explain.
+
+    Parameters
+    ----------
+    path : str
+        For images: one PNG/JPEG file, a folder of them, a folder of class
+        subfolders (labels known), or an ``.npz`` with ``x`` (and ``y``).
+        For tables: a ``.csv`` with the training feature columns (and the
+        target column: labels known), or an ``.npz`` with ``x`` (and ``y``).
+    spec : DataSpec or dict
+
+    Returns
+    -------
+    x : ndarray, shape (N, C, H, W) or (N, F), float32
+    y : ndarray, shape (N,), int64, or None
+        Class numbers when the input carries labels.
+    """
+    spec = spec if isinstance(spec, DataSpec) else DataSpec.from_dict(spec)
+    if not os.path.exists(path):
+        raise DataError(f"{path!r}: no such file or folder")
+    if path.lower().endswith(".npz"):
+        x, y = _npz_inputs(path)
+        x = _npz_images(path, x)
+        y = None if y is None else _npz_labels(path, "y", y, len(x), spec.classes)[0]
+        _check_shape(path, x, spec)
+        return (spec.standardizer(x) if spec.standardizer else x), y
+    if spec.kind == "table":
+        return _table_inputs(path, spec)
+    return _image_inputs(path, spec)
+
+
+def _npz_inputs(path: str) -> tuple[np.ndarray, np.ndarray | None]:
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            if "x" not in f:
+                raise DataError(
+                    f"{path!r}: expected an array 'x', got {', '.join(f.keys()) or 'none'}"
+                )
+            return np.asarray(f["x"]), (np.asarray(f["y"]) if "y" in f else None)
+    except DataError:
+        raise
+    except Exception as exc:
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise DataError(f"{path!r}: not a readable .npz file ({detail})") from None
+
+
+def _check_shape(path: str, x: np.ndarray, spec: DataSpec) -> None:
+    if list(x.shape[1:]) != list(spec.input_shape):
+        want = "x".join(str(s) for s in spec.input_shape)
+        raise DataError(
+            f"{path!r}: expected samples of shape {want} like the training data, "
+            f"got {'x'.join(str(s) for s in x.shape[1:])}"
+        )
+
+
+def _table_inputs(path: str, spec: DataSpec) -> tuple[np.ndarray, np.ndarray | None]:
+    if not path.lower().endswith(".csv"):
+        raise DataError(f"{path!r}: the model reads a table; expected a .csv or .npz file")
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        header = [h.strip() for h in next(csv.reader(f), [])]
+    target = spec.target if spec.target and spec.target in header else None
+    table = load_table(path, target, classes=spec.classes, feature_names=spec.feature_names)
+    scale = spec.standardizer
+    return (scale(table.x) if scale else table.x), table.y
+
+
+def _image_inputs(path: str, spec: DataSpec) -> tuple[np.ndarray, np.ndarray | None]:
+    channels, h, w = spec.input_shape
+    if os.path.isfile(path):
+        if not is_image_file(path):
+            raise DataError(
+                f"{path!r}: the model reads images; expected a PNG/JPEG file, a folder or a .npz"
+            )
+        x = decode_image(path, channels=channels, size=(h, w), fit=spec.fit)[None]
+        return x, None
+    files = list_images(path)
+    if files:
+        x = np.stack([decode_image(p, channels=channels, size=(h, w), fit=spec.fit) for p in files])
+        return x, None
+    folder = ImageFolder(
+        path, image_size=(h, w), fit=spec.fit, channels=channels, classes=spec.classes
+    )
+    return folder.arrays()
+
+
+def holdout_split(spec: DataSpec | Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The test split of the data ``spec`` was made from, prepared with ``spec``'s statistics.
+
+    The same samples :func:`open_data` held out (a ``test/`` folder, an
+    ``.npz``'s ``x_test``, or the fixed 20%), read with the image size and
+    standardisation recorded in ``spec`` rather than recomputed.
+    """
+    spec = spec if isinstance(spec, DataSpec) else DataSpec.from_dict(spec)
+    path = spec.source
+    if os.path.isdir(path):
+        train_dir, test_dir = _split_folders(path)
+        if test_dir is not None:
+            x, y = read_inputs(test_dir, spec)
+            return x, y  # type: ignore[return-value]
+        x, y = read_inputs(train_dir, spec)
+        return _holdout(x, y, repr(path))[1]
+    if path.lower().endswith(".npz"):
+        x_test, y_test = _npz_arrays(path, "x", "y", "x_test", "y_test")[2:]
+        if x_test is not None and y_test is not None:
+            xt = _npz_images(path, x_test)
+            _check_shape(path, xt, spec)
+            yt = _npz_labels(path, "y_test", y_test, len(xt), spec.classes)[0]
+            return (spec.standardizer(xt) if spec.standardizer else xt), yt
+    x, y = read_inputs(path, spec)
+    if y is None:
+        raise DataError(f"{path!r}: expected the class column {spec.target!r}, got none")
+    return _holdout(x, y, repr(path))[1]
