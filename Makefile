@@ -9,14 +9,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# Runtime install (NumPy only) plus matplotlib so the demo's report has pictures.
+# Runtime install (NumPy only) plus matplotlib so the demo's report has pictures and
+# Pillow so that `glassnet train --data FOLDER` reads PNG/JPEG images.
 .make-demo: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[plot]"
+	$(BIN)/python -m pip install -q -e ".[plot,image]"
 	touch $@
 
 # Dev extras: pytest, ruff, hypothesis, plus the optional back ends the tests compare against.
 .make-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[dev,torch,onnx,mpi]"
+	$(BIN)/python -m pip install -q -e ".[dev,torch,onnx,mpi,image]"
 	touch $@
 
 demo: .make-demo
