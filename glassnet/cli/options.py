@@ -262,7 +262,7 @@ TRAIN_OPTIONS: tuple[Option, ...] = (
     Option("image_size", image_size, None, "bring the images of a --data folder to this size, e.g. 64 or 48x64 (default: their own, if they share it)", "SIZE"),
     Option("image_fit", choice(_fits), None, "how --image-size is reached: resize (stretch; the default) or pad (keep the aspect ratio, pad with black)", "HOW"),
     Option("epochs", positive_int, 10, "number of epochs", "N"),
-    Option("batch_size", positive_int, 128, "mini-batch size", "N"),
+    Option("batch_size", positive_int, None, "mini-batch size (default: 128 for the built-in data sets, 32 for your own)", "N"),
     Option("lr", positive_float, 1e-3, "learning rate", "LR"),
     Option("optimizer", choice(_optimizers), "adam", "sgd, adam, adamw, rmsprop or adagrad", "NAME"),
     Option("hidden", int_list, None, "hidden sizes, e.g. 256,128 (MLP) or 128 or 128,128 (LSTM, one per stacked layer)", "SIZES"),
