@@ -260,3 +260,18 @@ def test_npz_errors(tmp_path):
         open_data(str(tmp_path / "d.npz"))
     with pytest.raises(DataError, match="no such file or folder"):
         open_data(str(tmp_path / "missing.npz"))
+
+
+def test_fit_trains_on_an_image_folder_dataset(tmp_path):
+    import glassnet as gn
+    from glassnet.models import build_model
+    from glassnet.train import evaluate, fit
+
+    root = image_folder(str(tmp_path / "p"), per_class=8)
+    ds = ImageFolder(root)
+    gn.manual_seed(0)
+    model = build_model("small-cnn", num_classes=3, input_shape=(ds.channels, *ds.image_size))
+    history = fit(model, ds, loss="cross_entropy", optimizer="adam", epochs=6, batch_size=8,
+                  verbose=0, seed=0)  # fmt: skip
+    assert len(history.history["loss"]) == 6
+    assert evaluate(model, ds.arrays(), loss="cross_entropy")["accuracy"] >= 0.9
