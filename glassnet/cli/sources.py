@@ -17,12 +17,43 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ..data import datasets
 from ..data.errors import DataError
+from ..data.sources import DataSpec, holdout_split, open_data, read_inputs
 from .options import DATASETS, UsageError
 
-__all__ = ["RunData", "open_run_data", "test_data", "input_data", "spec_of", "user_errors"]
+__all__ = [
+    "RunData", "open_run_data", "test_data", "input_data", "spec_of", "user_errors",
+    "load_split", "class_names",
+]  # fmt: skip
 
 T = TypeVar("T")
+
+
+def load_split(data: str, split: str, *, download: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``(x (N, 1, 28, 28) float32, y (N,) int64)`` of ``data``'s ``split`` ("train"/"test")."""
+    if data not in DATASETS:
+        raise UsageError(f"--data: expected one of {', '.join(DATASETS)}, got {data!r}")
+    fn, kwargs = DATASETS[data]
+    if not kwargs.get("sample"):
+        kwargs = {**kwargs, "download": download}
+    try:
+        return getattr(datasets, fn)(split, **kwargs)
+    except FileNotFoundError as exc:
+        if download:
+            raise
+        found = str(exc).split("\nPass download=True")[0]  # where it looked, not the Python advice
+        raise FileNotFoundError(
+            f"--data {data}: {found.split(': ', 1)[-1]};\ndrop --no-download to download it, set "
+            f"GLASSNET_DATA to a folder that holds it, or use --data fashion-mnist-sample (the "
+            f"embedded sample, no download)"
+        ) from None
+
+
+def class_names(data: str) -> list[str]:
+    if DATASETS[data][0] == "fashion_mnist":
+        return list(datasets.FASHION_MNIST_CLASSES)
+    return list(datasets.MNIST_CLASSES)
 
 
 def user_errors(fn: Callable[[], T]) -> T:
@@ -53,8 +84,6 @@ class RunData:
 
 
 def _builtin(data: str, *, download: bool) -> RunData:
-    from .pipeline import class_names, load_split
-
     return RunData(
         load_split(data, "train", download=download),
         load_split(data, "test", download=download),
@@ -65,8 +94,6 @@ def _builtin(data: str, *, download: bool) -> RunData:
 
 def open_run_data(config: Mapping[str, Any], *, download: bool = True) -> RunData:
     """The data of a ``glassnet train`` configuration (``data``, ``target``, ``image_size``, ``image_fit``)."""
-    from ..data.sources import open_data
-
     data = config["data"]
     if data in DATASETS:
         for key in ("target", "image_size", "image_fit"):
@@ -89,8 +116,6 @@ def open_run_data(config: Mapping[str, Any], *, download: bool = True) -> RunDat
 
 def spec_of(config: Mapping[str, Any]) -> Any:
     """The run's :class:`~glassnet.data.sources.DataSpec`, or None for a built-in data set."""
-    from ..data.sources import DataSpec
-
     table = config.get("dataset")
     return DataSpec.from_dict(table) if isinstance(table, Mapping) else None
 
@@ -104,9 +129,6 @@ def test_data(
     prepared with the statistics recorded in the run) or another labelled
     path read like the training data.
     """
-    from ..data.sources import holdout_split, read_inputs
-    from .pipeline import load_split
-
     spec = spec_of(config)
     if spec is not None and (data is None or os.path.abspath(data) == spec.source):
         return user_errors(lambda: holdout_split(spec))
@@ -131,7 +153,5 @@ def test_data(
 
 def input_data(config: Mapping[str, Any], path: str) -> tuple[np.ndarray, np.ndarray | None]:
     """New inputs for a run trained on its own data (``glassnet predict --input PATH``)."""
-    from ..data.sources import read_inputs
-
     spec = spec_of(config)
     return user_errors(lambda: read_inputs(path, spec))
