@@ -9,6 +9,7 @@ pass and loss on two training samples, then exits 0 having written nothing.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from typing import IO, Any
 
 import numpy as np
@@ -19,12 +20,17 @@ __all__ = ["print_config", "dry_run"]
 _DRAWN = {"seed": "a random seed, recorded in config.toml", "name": "MODEL-DATE-TIME"}
 
 
-def _resolved(config: dict[str, Any]) -> dict[str, Any]:
-    """``config`` completed like a run's, without drawing a seed or a name."""
+def _resolved(config: Any) -> dict[str, Any]:
+    """``config`` (a dict or a configuration object) completed like a run's, as a dict,
+    without drawing a seed or a name."""
     from .pipeline import complete_config
+    from .sources import as_options
 
-    drawn = {k: config.get(k) for k in _DRAWN}
-    config = complete_config({**config, "seed": 0, "name": "x"})
+    options = as_options(config)
+    drawn = {k: options.get(k) for k in _DRAWN}
+    filled = {**options, "seed": 0, "name": "x"}
+    same_kind = filled if isinstance(config, Mapping) else type(config)(**filled)
+    config = as_options(complete_config(same_kind))
     for key, value in drawn.items():
         if value is None:
             del config[key]
@@ -33,7 +39,7 @@ def _resolved(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-def print_config(config: dict[str, Any], *, out: IO[str] | None = None) -> dict[str, Any]:
+def print_config(config: Any, *, out: IO[str] | None = None) -> dict[str, Any]:
     """Print the resolved options as TOML (``--config`` input); return them."""
     from ..io.tomlconf import dump_config
 
@@ -47,9 +53,7 @@ def print_config(config: dict[str, Any], *, out: IO[str] | None = None) -> dict[
     return config
 
 
-def dry_run(
-    config: dict[str, Any], *, download: bool = True, out: IO[str] | None = None
-) -> dict[str, Any]:
+def dry_run(config: Any, *, download: bool = True, out: IO[str] | None = None) -> dict[str, Any]:
     """Check the data, the model and the configuration of a ``glassnet train`` run; train nothing.
 
     Returns

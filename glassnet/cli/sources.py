@@ -24,7 +24,7 @@ from .options import DATASETS, UsageError
 
 __all__ = [
     "RunData", "open_run_data", "test_data", "input_data", "spec_of", "user_errors",
-    "load_split", "class_names",
+    "load_split", "class_names", "as_options",
 ]  # fmt: skip
 
 T = TypeVar("T")
@@ -54,6 +54,12 @@ def class_names(data: str) -> list[str]:
     if DATASETS[data][0] == "fashion_mnist":
         return list(datasets.FASHION_MNIST_CLASSES)
     return list(datasets.MNIST_CLASSES)
+
+
+def as_options(config: Any) -> dict[str, Any]:
+    """A configuration as a plain dict of its options (a dict, or an object with ``to_dict()``)."""
+    to_dict = getattr(config, "to_dict", None)
+    return dict(to_dict()) if callable(to_dict) else dict(config)
 
 
 def user_errors(fn: Callable[[], T]) -> T:
@@ -92,8 +98,9 @@ def _builtin(data: str, *, download: bool) -> RunData:
     )
 
 
-def open_run_data(config: Mapping[str, Any], *, download: bool = True) -> RunData:
+def open_run_data(config: Any, *, download: bool = True) -> RunData:
     """The data of a ``glassnet train`` configuration (``data``, ``target``, ``image_size``, ``image_fit``)."""
+    config = as_options(config)
     data = config["data"]
     if data in DATASETS:
         for key in ("target", "image_size", "image_fit"):
