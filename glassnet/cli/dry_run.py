@@ -14,6 +14,15 @@ from typing import IO, Any
 
 import numpy as np
 
+import glassnet as gn
+
+from ..functional import cross_entropy
+from ..io.tomlconf import dump_config
+from ..models.registry import to_layout
+from ..train.loop import resolve_optimizer
+from .pipeline import build_model, complete_config
+from .sources import as_options, open_run_data
+
 __all__ = ["print_config", "dry_run"]
 
 #: Options whose default is drawn when the run starts; shown as comments.
@@ -23,8 +32,6 @@ _DRAWN = {"seed": "a random seed, recorded in config.toml", "name": "MODEL-DATE-
 def _resolved(config: Any) -> dict[str, Any]:
     """``config`` (a dict or a configuration object) completed like a run's, as a dict,
     without drawing a seed or a name."""
-    from .pipeline import complete_config
-    from .sources import as_options
 
     options = as_options(config)
     drawn = {k: options.get(k) for k in _DRAWN}
@@ -41,7 +48,6 @@ def _resolved(config: Any) -> dict[str, Any]:
 
 def print_config(config: Any, *, out: IO[str] | None = None) -> dict[str, Any]:
     """Print the resolved options as TOML (``--config`` input); return them."""
-    from ..io.tomlconf import dump_config
 
     out = out if out is not None else sys.stdout
     config = _resolved(config)
@@ -62,13 +68,6 @@ def dry_run(config: Any, *, download: bool = True, out: IO[str] | None = None) -
         ``config`` (resolved), ``train_samples``, ``test_samples``,
         ``classes``, ``parameters`` and ``logits_shape`` (of two samples).
     """
-    import glassnet as gn
-
-    from ..functional import cross_entropy
-    from ..models.registry import to_layout
-    from ..train.loop import resolve_optimizer
-    from .pipeline import build_model
-    from .sources import open_run_data
 
     out = out if out is not None else sys.stdout
     config = _resolved(config)

@@ -8,12 +8,17 @@ from typing import IO, Any
 
 import numpy as np
 
+from ..data.datasets import SPECS
+from ..explain.attention import attention_layer_names
 from ..explain.gallery import explain_images, image_logits
 from ..explain.plots import plot_image_attribution
-from .explain_own import plot_explanation
-from .options import UsageError, add_trained_model_arguments
+from ..models.registry import build_model, list_models, to_layout
+from ..train import predict
+from .explain_own import explain_array, plot_explanation
+from .options import DATASETS, UsageError, add_trained_model_arguments
 from .pipeline import load_trained
-from .sources import spec_of, test_data
+from .predict import read_images
+from .sources import input_data, spec_of, test_data
 
 __all__ = ["add_parser", "run", "explain_example", "CLI_METHODS"]
 
@@ -138,10 +143,6 @@ def explain_example(
 
 def _inputs(t: Any, path: str) -> tuple[np.ndarray, np.ndarray | None]:
     """``--input``: new samples read as the run's data was (labels when they carry them)."""
-    from ..data.datasets import SPECS
-    from .options import DATASETS
-    from .predict import read_images
-    from .sources import input_data, spec_of
 
     if spec_of(t.config) is not None:
         return input_data(t.config, path)
@@ -152,10 +153,6 @@ def _attribute(
     t: Any, sample: np.ndarray, method: str, target: int | None, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Attributions of one sample (in its own shape) and the model's logits for it."""
-    from ..models.registry import to_layout
-    from ..train import predict
-    from .explain_own import explain_array
-    from .sources import spec_of
 
     spec = spec_of(t.config)
     if spec is None or (spec.kind == "images" and spec.input_shape[0] == 1):
@@ -170,8 +167,6 @@ def _attribute(
 
 def models_with_attention() -> list[str]:
     """The registered models that have an attention layer (built with their defaults)."""
-    from ..explain.attention import attention_layer_names
-    from ..models.registry import build_model, list_models
 
     names = []
     for name in list_models():
@@ -185,8 +180,6 @@ def models_with_attention() -> list[str]:
 
 def _check_attention(model: Any, name: str) -> None:
     """A :class:`UsageError` naming the models with attention when ``model`` has none."""
-    from ..explain.attention import attention_layer_names
-    from .options import UsageError
 
     if attention_layer_names(model):
         return

@@ -12,6 +12,18 @@ from typing import Any
 
 import numpy as np
 
+from ..explain import (
+    FeatureAblation,
+    GradCAM,
+    InputXGradient,
+    IntegratedGradients,
+    NoiseTunnel,
+    Occlusion,
+    Saliency,
+)
+from ..explain.plots import plot_feature_attribution, plot_image_attribution
+from .options import UsageError
+
 __all__ = ["OWN_METHODS", "explain_array", "plot_explanation"]
 
 #: Methods for colour images and for tables (the others assume greyscale image geometry).
@@ -31,16 +43,6 @@ def explain_array(
     UsageError
         ``method`` does not apply to ``kind`` (the message lists the ones that do).
     """
-    from ..explain import (
-        FeatureAblation,
-        GradCAM,
-        InputXGradient,
-        IntegratedGradients,
-        NoiseTunnel,
-        Occlusion,
-        Saliency,
-    )
-    from .options import UsageError
 
     allowed = OWN_METHODS[kind]
     if method not in allowed:
@@ -72,7 +74,6 @@ def plot_explanation(
     sample: np.ndarray, attribution: np.ndarray, spec: Any, path: str, title: str, method: str
 ) -> None:
     """An image with its attribution laid over it, or a table row's features as bars."""
-    from ..explain.plots import plot_feature_attribution, plot_image_attribution
 
     if spec.kind == "table":
         plot_feature_attribution(

@@ -23,6 +23,8 @@ from typing import Any
 
 from .._validate import is_int, is_number
 from ..backend import Device
+from ..data.images import FITS, image_size_arg
+from ..data.sources import is_data_path
 from ..io.tomlconf import ConfigError, format_value, load_config
 from ..models.registry import list_models
 from ..train.loop import OPTIMIZERS
@@ -195,7 +197,6 @@ def run_name(name: str, value: Any) -> str:
 
 def data_source(name: str, value: Any) -> str:
     """A name of :data:`DATASETS`, or the path of an image folder, ``.npz`` or ``.csv`` file."""
-    from ..data.sources import is_data_path
 
     if isinstance(value, str) and (value in DATASETS or is_data_path(value)):
         return value
@@ -212,7 +213,6 @@ def data_source(name: str, value: Any) -> str:
 
 def image_size(name: str, value: Any) -> list[int]:
     """``32``, ``"32x24"`` (height x width) or ``[32, 24]`` -> ``[H, W]``."""
-    from ..data.images import image_size_arg
 
     try:
         return list(image_size_arg(value))  # type: ignore[arg-type]
@@ -223,7 +223,6 @@ def image_size(name: str, value: Any) -> list[int]:
 
 
 def _fits() -> tuple[str, ...]:
-    from ..data.images import FITS
 
     return FITS
 

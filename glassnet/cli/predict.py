@@ -33,6 +33,7 @@ from .options import (
     positive_int,
 )
 from .pipeline import load_trained, sliced
+from .sources import input_data, spec_of
 
 __all__ = ["add_parser", "run", "read_images", "predict_file", "DEFAULT_OUT"]
 
@@ -246,7 +247,6 @@ def _counts(predicted: np.ndarray, names: list[str]) -> str:
 
 def _own_inputs(config: dict[str, Any], path: str) -> tuple[np.ndarray, str]:
     """Inputs for a run trained on its own data, read as its training data was."""
-    from .sources import input_data, spec_of
 
     x, _ = input_data(config, path)
     spec = spec_of(config)

@@ -9,7 +9,9 @@ import sys
 from typing import Any
 
 from ..distributed import world
+from ..models.registry import list_models
 from ..train.interrupt import TrainingInterrupted
+from .dry_run import dry_run, print_config
 from .options import TRAIN_OPTIONS, one_line, positive_float, resolve_config, resume_config
 from .pipeline import train_run
 
@@ -42,8 +44,6 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     for opt in TRAIN_OPTIONS:
         default_text = "" if opt.default is None else f" (default: {opt.default})"
         if opt.key == "model":  # the choices, read when the parser is built
-            from ..models.registry import list_models
-
             default_text = f"; one of: {', '.join(list_models())}"
         if opt.key == "augment":
             p.add_argument(
@@ -137,8 +137,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         config = resolve_config(flags, args.config)
     if args.print_config or args.dry_run:
-        from .dry_run import dry_run, print_config
-
         if args.print_config:
             print_config(config)
         if args.dry_run:

@@ -37,6 +37,7 @@ from ..nn.layers.mlp import MLP
 from ..vision.models.resnet import resnet18, resnet34
 from .rnn import row_lstm_attention
 from .seed_cnn import seed_cnn
+from .small_cnn import small_cnn
 
 __all__ = [
     "LAYOUTS",
@@ -267,7 +268,6 @@ def _seed_cnn_bn(num_classes: int, dropout: float = 0.5, input_shape: Any = MNIS
 def _small_cnn(
     num_classes: int, dropout: float = 0.2, width: int = 1, input_shape: Any = MNIST_SHAPE
 ) -> Any:
-    from .small_cnn import small_cnn
 
     c, h, w = _image_shape("small-cnn", input_shape)
     return small_cnn(num_classes, in_channels=c, image_size=(h, w), width=width, dropout=dropout)
