@@ -159,10 +159,12 @@ def _attribute(
         attr = explain_images(t.model, sample, method, layout=t.layout, target=target, seed=seed)
         return attr, image_logits(t.model, sample, layout=t.layout)[0]
     xin = np.ascontiguousarray(to_layout(sample, t.layout))
-    attr = explain_array(t.model, xin, method, spec.kind, target=target, seed=seed)
+    logits = predict(t.model, xin)[0]
+    explained = int(np.argmax(logits)) if target is None else target  # the predicted class
+    attr = explain_array(t.model, xin, method, spec.kind, target=explained, seed=seed)
     if attr.size == sample.size:  # a flat model's attributions, back in the sample's shape
         attr = attr.reshape(sample.shape)
-    return attr, predict(t.model, xin)[0]
+    return attr, logits
 
 
 def models_with_attention() -> list[str]:
