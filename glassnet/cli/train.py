@@ -11,9 +11,11 @@ from typing import Any
 from ..distributed import world
 from ..models.registry import list_models
 from ..train.interrupt import TrainingInterrupted
+from ..train.runs import RunFolder
 from .dry_run import dry_run, print_config
 from .options import TRAIN_OPTIONS, one_line, positive_float, resolve_config, resume_config
-from .pipeline import train_run
+from .pipeline import resume_command, train_run
+from .ranks import command_world
 
 __all__ = ["add_parser", "run"]
 
@@ -111,10 +113,6 @@ def _abort_other_ranks(exc: BaseException) -> None:
 
 def _disk_full(exc: OSError, run_dir: str, distributed: bool) -> OSError:
     """The full-disk error, naming the file and saying how to go on once there is space."""
-    from ..train.runs import RunFolder
-    from .pipeline import resume_command
-    from .ranks import command_world
-
     what = f"no space left on device writing {exc.filename or 'a file'}"
     if not os.path.isfile(os.path.join(run_dir, RunFolder.CONFIG)):
         err = OSError(f"{what}; free some space and start the run again")
