@@ -275,6 +275,7 @@ TRAIN_OPTIONS: tuple[Option, ...] = (
     Option("early_stopping", nonneg_int, 0, "stop after this many epochs without an improvement of --monitor (0: off)", "PATIENCE"),
     Option("clip_grad_norm", positive_float, None, "rescale gradients to at most this global 2-norm (off if omitted)", "NORM"),
     Option("checkpoint_every", nonneg_int, 0, "also write last.safetensors every N steps (0: at epoch ends only)", "N"),
+    Option("diagnostics", nonneg_int, 50, "per-layer diagnostics (activations, gradients, updates; warnings) every N steps (0: off)", "N"),
     Option("threads", positive_int, 1, "slice each batch over N threads (nn.DataParallel; for CNNs on N cores)", "N"),
     Option("device", device_name, "cpu", "cpu, or cuda / cuda:N (a GPU through CuPy: the 'gpu' extra)", "DEV"),
     Option("seed", nonneg_int, None, "random seed (default: a random one, recorded in config.toml)", "N"),

@@ -365,7 +365,7 @@ def train_run(
     announce(ctx, model.num_parameters(), data.sizes(), data.unit)
     if resume is not None:
         announce_resume(ctx, run, point)
-    logger, callbacks = run_callbacks(ctx.config, run, ctx.dataset)
+    logger, callbacks = run_callbacks(ctx.config, run, ctx.dataset, ctx.out, ctx.verbose)
     try:
         history = _train(ctx, model, data, optim, callbacks, point)
     except TrainingInterrupted as exc:

@@ -19,7 +19,7 @@ from typing import IO, Any
 from .. import __version__
 from ..nn.regularization import L1L2
 from ..optim import lr_scheduler as S
-from ..train import EarlyStopping, RunLogger
+from ..train import EarlyStopping, LayerDiagnostics, RunLogger
 from ..train.resume import read_resume_point
 from ..train.runlock import hold
 from ..train.runs import RunFolder
@@ -169,15 +169,24 @@ def announce_resume(ctx: RunContext, run: Any, point: Any) -> None:
 
 
 def run_callbacks(
-    config: TrainConfig, run: Any, dataset: Mapping[str, Any] | None = None
+    config: TrainConfig,
+    run: Any,
+    dataset: Mapping[str, Any] | None = None,
+    out: IO[str] | None = None,
+    verbose: int = 1,
 ) -> tuple[Any, list[Any]]:
     """The run logger (metrics, checkpoints into ``run``, with the ``dataset`` table of a run
-    on the user's own data) and early stopping when asked."""
+    on the user's own data), early stopping when asked and per-layer diagnostics (into
+    ``run``, warnings to ``out``) unless ``--diagnostics 0``."""
     options = _with_dataset(config.to_dict(), dataset)
     logger = RunLogger(run, monitor=config.monitor, config=options)
     callbacks: list[Any] = [logger]
     if config.early_stopping:
         callbacks.append(EarlyStopping(config.monitor, patience=config.early_stopping))
+    if config.diagnostics:
+        callbacks.append(
+            LayerDiagnostics(config.diagnostics, folder=run.path, stream=out, verbose=bool(verbose))
+        )
     return logger, callbacks
 
 

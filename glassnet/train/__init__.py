@@ -21,10 +21,12 @@ from .callbacks import (
     CSVLogger,
     EarlyStopping,
     History,
+    LayerDiagnostics,
     LearningRateScheduler,
     ModelCheckpoint,
     ProgressBar,
     RunLogger,
+    TensorBoard,
 )
 from .evaluation import evaluate, predict
 from .fitting import fit
@@ -51,6 +53,7 @@ __all__ = [
     "fit", "evaluate", "predict", "Trainer", "DivergenceError", "TrainingInterrupted",
     "Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint",
     "LearningRateScheduler", "ProgressBar", "CSVLogger", "RunLogger", "RunFolder",
+    "LayerDiagnostics", "TensorBoard",
     "accuracy", "error_rate", "top_k_accuracy", "confusion_matrix",
     "Metric", "Accuracy", "ErrorRate", "TopKAccuracy", "Mean", "ConfusionMatrix",
     "get_metric", "METRICS", "lr_find", "LRFindResult",

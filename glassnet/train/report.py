@@ -287,6 +287,7 @@ def render_report(
     class_names: Sequence[str] | None = None,
     figures: Mapping[str, bytes] | None = None,
     notes: Sequence[str] = (),
+    sections: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The report as one HTML document (figures embedded as ``data:image/png;base64`` URIs).
 
@@ -306,6 +307,8 @@ def render_report(
         PNGs to embed, by file name.
     notes : sequence of str
         Shown at the top (e.g. that figures were skipped).
+    sections : sequence of (str, str)
+        More ``(heading, HTML)`` sections, shown before the epochs table (Diagnostics).
     """
     parts = [
         "<!DOCTYPE html>",
@@ -329,6 +332,7 @@ def render_report(
             f"<h2>Explanations</h2><p>{html.escape(_EXPLAIN_CAPTION)}</p>"
             f'<div class="figs">{_images(explained)}</div>'
         )
+    parts += [f"<h2>{html.escape(head)}</h2>{body}" for head, body in sections]
     parts.append("<h2>Epochs</h2>" + _history_table(history))
     parts.append("<h2>Configuration</h2>" + _kv_table(_flatten(config)))
     parts.append("</body></html>")

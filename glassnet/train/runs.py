@@ -35,6 +35,7 @@ from ..io.checkpoint import save_checkpoint
 from ..io.tomlconf import load_config, save_config
 from . import report as _report
 from .callbacks.csv_logger import csv_text
+from .diagnostics_report import diagnostics_section
 
 __all__ = ["RunFolder", "default_run_name", "jsonl_text"]
 
@@ -245,8 +246,15 @@ class RunFolder:
             class_names=class_names,
             figures=figures,
             notes=notes,
+            sections=_extra_sections(self.path),
         )
         return path, notes
 
     def __repr__(self) -> str:
         return f"RunFolder({self.path!r})"
+
+
+def _extra_sections(folder: str) -> list[tuple[str, str]]:
+    """Report sections written by callbacks into the run folder (LayerDiagnostics)."""
+    body = diagnostics_section(folder)
+    return [] if body is None else [("Diagnostics", body)]

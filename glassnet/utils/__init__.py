@@ -1,0 +1,1 @@
+"""Utilities that sit beside the framework: :mod:`glassnet.utils.tensorboard`."""
