@@ -74,7 +74,7 @@ class LayerDiagnostics(Callback):
         Warn when a layer's gradient norm is below ``vanish`` times the largest layer's.
     explode : float, default 1e3
         Warn when a layer's gradient norm exceeds this.
-    dead : float, default 0.5
+    dead : float, default 0.9
         Warn when more than this fraction of a ReLU layer's units is dead.
     stream : file-like, optional
         Where warnings go (default ``sys.stdout``); ``verbose=False`` silences them.
@@ -99,7 +99,7 @@ class LayerDiagnostics(Callback):
         folder: str | os.PathLike | None = None,
         vanish: float = 1e-3,
         explode: float = 1e3,
-        dead: float = 0.5,
+        dead: float = 0.9,
         stream: IO[str] | None = None,
         verbose: bool = True,
     ) -> None:
