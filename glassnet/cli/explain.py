@@ -17,7 +17,7 @@ from ..train import predict
 from .explain_own import explain_array, plot_explanation
 from .options import DATASETS, UsageError, add_trained_model_arguments
 from .pipeline import load_trained
-from .predict import read_images
+from .predict import default_out, read_images
 from .sources import input_data, spec_of, test_data
 
 __all__ = ["add_parser", "run", "explain_example", "CLI_METHODS"]
@@ -61,7 +61,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="class to explain (default: the class the model predicts for the image)",
     )
     p.add_argument(
-        "--out", default="explain.png", metavar="FILE", help="PNG to write (default explain.png)"
+        "--out", default=None, metavar="FILE",
+        help="PNG to write (default explain.png in the run's folder)",
     )
     p.add_argument(
         "--seed", default="0", metavar="N", help="seed of smoothgrad and lime (default 0)"
@@ -201,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
         method=args.method,
         index=_int_arg("index", args.index),
         target=None if args.target is None else _int_arg("target", args.target),
-        out_path=args.out,
+        out_path=args.out or default_out(args.run, args.checkpoint, "explain.png"),
         data=args.data,
         seed=_int_arg("seed", args.seed),
         download=not args.no_download,

@@ -35,10 +35,16 @@ from .options import (
 from .pipeline import load_trained, sliced
 from .sources import input_data, spec_of
 
-__all__ = ["add_parser", "run", "read_images", "predict_file", "DEFAULT_OUT"]
+__all__ = ["add_parser", "run", "read_images", "predict_file", "DEFAULT_OUT", "default_out"]
 
 #: Where the CSV goes without ``--out``.
 DEFAULT_OUT = "predictions.csv"
+
+
+def default_out(run_dir: str | None, checkpoint: str | None, name: str) -> str:
+    """``name`` in the run's folder (or the checkpoint's), not in the working directory."""
+    folder = run_dir if run_dir is not None else os.path.dirname(checkpoint or "")
+    return os.path.join(folder, name)
 #: IDX files by name: ``t10k-images-idx3-ubyte``, ``train-images.idx3-ubyte``, with ``.gz``.
 _IDX_NAME = re.compile(r"idx\d+-ubyte(\.gz)?$", re.IGNORECASE)
 #: The first bytes of every ``.npy`` file.
@@ -67,9 +73,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--out",
-        default=DEFAULT_OUT,
+        default=None,
         metavar="FILE",
-        help=f"CSV to write (default {DEFAULT_OUT})",
+        help=f"CSV to write (default {DEFAULT_OUT} in the run's folder)",
     )
     p.add_argument(
         "--batch-size", default="256", metavar="N", help="prediction batch size (default 256)"
@@ -345,7 +351,7 @@ def run(args: argparse.Namespace) -> int:
         checkpoint=args.checkpoint,
         which=args.which,
         input_path=args.input,
-        out_path=args.out,
+        out_path=args.out or default_out(args.run, args.checkpoint, DEFAULT_OUT),
         batch_size=args.batch_size,
         top_k=args.top_k,
         threads=args.threads,

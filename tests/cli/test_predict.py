@@ -77,7 +77,8 @@ def test_npy_predictions_are_the_models_argmax(run, images, tmp_path, monkeypatc
 
     status, out, err = predict(capsys, run_dir, "--input", "images.npy", "--batch-size", "16")
     assert status == 0, err
-    header, rows = read_csv(tmp_path / "predictions.csv")  # the default --out
+    # issue 18: the default --out is predictions.csv in the run's folder, not the working one
+    header, rows = read_csv(os.path.join(run_dir, "predictions.csv"))
     assert header == ["index", "predicted", "class", "probability"]
     logits = expected_logits(model, images)
     want = logits.argmax(axis=1)
@@ -95,7 +96,8 @@ def test_npy_predictions_are_the_models_argmax(run, images, tmp_path, monkeypatc
     assert lines[2] == "Predicted: " + ", ".join(
         f"{FASHION_MNIST_CLASSES[c]} {k}" for c, k in enumerate(counts) if k
     )
-    assert lines[3] == "Wrote predictions.csv" and len(lines) == 4
+    assert lines[3] == f"Wrote {os.path.join(run_dir, 'predictions.csv')}" and len(lines) == 4
+    assert not (tmp_path / "predictions.csv").exists()
 
 
 @pytest.mark.parametrize("name", ["t10k-images-idx3-ubyte", "t10k-images-idx3-ubyte.gz"])
