@@ -7,11 +7,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..backend import get_array_module
-from ._adam_family import check_betas
+from ._adam_family import check_adam_group
 from ._torch_flags import check_torch_flags
 from .optimizer import (
     Optimizer,
-    check_bool,
     check_nonnegative,
     effective_grad,
     nonzero_in,
@@ -87,17 +86,10 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any], owner: str) -> None:
-        group["lr"] = check_nonnegative(owner, "lr", group["lr"])
-        group["betas"] = check_betas(owner, group["betas"])
-        group["eps"] = check_nonnegative(owner, "eps", group["eps"])
-        group["weight_decay"] = check_nonnegative(owner, "weight_decay", group["weight_decay"])
+        check_adam_group(group, owner, decoupled=True)
         group["momentum_decay"] = check_nonnegative(
             owner, "momentum_decay", group["momentum_decay"]
         )
-        group["decoupled_weight_decay"] = check_bool(
-            owner, "decoupled_weight_decay", group.get("decoupled_weight_decay", False)
-        )
-        group["maximize"] = check_bool(owner, "maximize", group["maximize"])
 
     def _step_group(self, group: dict[str, Any]) -> None:
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
