@@ -161,7 +161,7 @@ def train(model: nn.Module, train_ids: np.ndarray, val_ids: np.ndarray, args: ar
             print(f"{name:11s} step {step:5d}  train loss {loss.item():.3f}", flush=True)
     seconds = time.perf_counter() - start
     ppl = perplexity(model, val_ids, args.context, args.eval_batches, seed=1234)
-    params = sum(p.size for p in model.parameters())
+    params = sum(p.numel() for p in model.parameters())
     print(f"{name:11s} validation perplexity {ppl:.3f}  ({params:,} parameters, {seconds:.0f} s)")
     return {"val_perplexity": ppl, "parameters": params, "train_seconds": seconds}
 

@@ -19,7 +19,7 @@ from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_
 from .backend import Device, cuda_available, default_dtype, device, set_default_dtype
 from .ops._parallel import num_threads as get_num_threads
 from .ops._parallel import set_num_threads
-from .tensor import Tensor, arange, as_tensor, full, ones, rand, randn, tensor, zeros
+from .tensor import Size, Tensor, arange, as_tensor, full, ones, rand, randn, tensor, zeros
 
 __version__ = "0.1.0"
 
@@ -36,7 +36,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "Tensor", "tensor", "as_tensor", "zeros", "ones", "full", "rand", "randn", "arange",
+    "Size", "Tensor", "tensor", "as_tensor", "zeros", "ones", "full", "rand", "randn", "arange",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "Device", "device", "cuda_available", "default_dtype", "set_default_dtype",
     "get_num_threads", "set_num_threads", "manual_seed", "functional", "nn", "optim", *_LAZY,

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import backend
+from ._inplace import InplaceMethods
 from .autograd import engine as _engine
 from .autograd import grad_mode
 from .ops import activation as _act
@@ -33,7 +34,7 @@ __all__ = ["TensorMethods", "attach"]
 Axis = int | Sequence[int] | None
 
 
-class TensorMethods:
+class TensorMethods(InplaceMethods):
     """The methods :func:`attach` copies onto :class:`~glassnet.tensor.Tensor` (never instantiated)."""
 
     # ----------------------------------------------------------- conversion
@@ -68,7 +69,7 @@ class TensorMethods:
             if self._ctx is not None and self.requires_grad and grad_mode.is_grad_enabled():
                 out = _ar.move(self, device)
             else:
-                data = backend.to_device(self.data, device)
+                data = backend.to_device(self.array, device)
                 out = Tensor._make(data, self.requires_grad and self._ctx is None, None, 0)
         if dtype is not None and np.dtype(dtype) != out.dtype:
             out = out.astype(dtype)
@@ -148,13 +149,13 @@ class TensorMethods:
                 "Tensor.__setitem__: in-place assignment to a tensor that requires grad; "
                 "wrap it in no_grad() or build a new tensor with where()/concat()"
             )
-        value = value.data if isinstance(value, Tensor) else value
+        value = value.array if isinstance(value, Tensor) else value
         if hasattr(value, "shape"):  # arrays follow the tensor to its device
-            if backend.is_cupy_array(self.data):
+            if backend.is_cupy_array(self.array):
                 value = backend.to_device(value, self.device)
             elif backend.is_cupy_array(value):
                 value = value.get()
-        self.data[index] = value
+        self.array[index] = value
 
     # comparisons give boolean tensors outside the graph
     # ------------------------------------------------------------ elementwise
@@ -260,19 +261,21 @@ _NOT_METHODS = frozenset({"__module__", "__qualname__", "__doc__", "__dict__", "
 
 
 def attach(cls: type = Tensor) -> None:
-    """Copy every method and property of :class:`TensorMethods` onto ``cls``.
+    """Copy every method and property of :class:`TensorMethods` and
+    :class:`~glassnet._inplace.InplaceMethods` onto ``cls``.
 
     Raises
     ------
     RuntimeError
         When ``cls`` already defines one of them: each method has one home.
     """
-    for name, value in vars(TensorMethods).items():
-        if name in _NOT_METHODS:
-            continue
-        if name in vars(cls) and vars(cls)[name] is not value:
-            raise RuntimeError(f"attach: {cls.__name__}.{name} is defined in two places")
-        setattr(cls, name, value)
+    for source in (TensorMethods, InplaceMethods):
+        for name, value in vars(source).items():
+            if name in _NOT_METHODS:
+                continue
+            if name in vars(cls) and vars(cls)[name] is not value:
+                raise RuntimeError(f"attach: {cls.__name__}.{name} is defined in two places")
+            setattr(cls, name, value)
 
 
 attach()

@@ -58,13 +58,13 @@ def get_array_module(*arrays: Any):
     Parameters
     ----------
     *arrays : array-like or Tensor
-        Arrays (or tensors, whose ``data`` is inspected).
+        Arrays (or tensors, whose ``array`` is inspected).
     """
     for a in arrays:
         t = type(a)
         if t is np.ndarray:
             continue
-        data = getattr(a, "data", None)  # a Tensor's array (a CuPy array's is a memory pointer)
+        data = getattr(a, "array", None)  # a Tensor's array (a CuPy array's is a memory pointer)
         if type(data) is np.ndarray:
             continue
         if t.__module__.startswith("cupy") or type(data).__module__.startswith("cupy"):

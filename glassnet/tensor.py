@@ -25,14 +25,28 @@ if TYPE_CHECKING:  # for type checkers and editors only: the methods are attache
 else:
     _Methods = object
 
-__all__ = ["Tensor", "tensor", "as_tensor", "zeros", "ones", "randn", "rand", "arange", "full"]
+__all__ = ["Size", "Tensor", "tensor", "as_tensor", "zeros", "ones", "randn", "rand", "arange", "full"]
 
 Axis = int | Sequence[int] | None
 
 
+class Size(tuple):
+    """A tensor's shape: a tuple of ints, as ``torch.Size`` (``x.size()``)."""
+
+    def numel(self) -> int:
+        """The number of elements a tensor of this shape holds."""
+        n = 1
+        for s in self:
+            n *= int(s)
+        return n
+
+    def __repr__(self) -> str:
+        return f"glassnet.Size({list(self)})"
+
+
 def _to_array(data: Any, dtype: Any, xp: Any = np) -> Any:
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     if dtype is not None:
         return xp.asarray(data, dtype=dtype)
     arr = xp.asarray(data)
@@ -66,7 +80,7 @@ class Tensor(_Methods):
         called :meth:`retain_grad`).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_index", "__weakref__")
+    __slots__ = ("array", "grad", "requires_grad", "_ctx", "_index", "_version", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -75,47 +89,83 @@ class Tensor(_Methods):
             raise TypeError(
                 f"Tensor: only floating tensors can require gradients, got dtype {arr.dtype}"
             )
-        self.data = arr
+        self.array = arr
         self.grad: Tensor | None = None
         self.requires_grad = bool(requires_grad)
         self._ctx = None
         self._index = 0
+        self._version = 0
 
     @classmethod
     def _make(cls, data: Any, requires_grad: bool, ctx: Any, index: int) -> Tensor:
         t = Tensor.__new__(Tensor)
-        t.data = data
+        t.array = data
         t.grad = None
         t.requires_grad = requires_grad
         t._ctx = ctx
         t._index = index
+        t._version = 0
         return t
+
+    # ------------------------------------------------------------------ data
+    @property
+    def data(self) -> Tensor:
+        """This tensor's values as a new tensor outside the graph, sharing memory.
+
+        As in PyTorch: ``p.data.mul_(0.5)`` changes ``p``; autograd does not
+        see the change (it bumps no version of ``p``). The array itself is
+        :attr:`array` (or ``.numpy()`` for a host copy).
+        """
+        return Tensor._make(self.array, False, None, 0)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        new = value.array if isinstance(value, Tensor) else backend.get_array_module(value).asarray(value)
+        if new.shape != self.array.shape and self.requires_grad and self._ctx is not None:
+            raise RuntimeError(
+                f"Tensor.data: cannot give a tensor in a graph new data of shape {new.shape} "
+                f"(it has shape {self.array.shape})"
+            )
+        self.array = new
 
     # ------------------------------------------------------------------ info
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self.array.shape
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
-    @property
-    def size(self) -> int:
-        return self.data.size
+    def size(self, dim: int | None = None) -> Size | int:
+        """The shape as a :class:`Size` (a tuple), or the length of dimension ``dim``."""
+        if dim is None:
+            return Size(self.array.shape)
+        return self.array.shape[dim]
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return int(self.array.size)
+
+    def dim(self) -> int:
+        """The number of dimensions (``ndim``)."""
+        return self.array.ndim
+
+    nelement = numel
+    ndimension = dim
 
     @property
     def xp(self):
         """The array module of this tensor's data (``numpy`` or ``cupy``)."""
-        return backend.get_array_module(self.data)
+        return backend.get_array_module(self.array)
 
     @property
     def device(self) -> backend.Device:
-        return backend.device_of(self.data)
+        return backend.device_of(self.array)
 
     @property
     def is_leaf(self) -> bool:
@@ -126,7 +176,7 @@ class Tensor(_Methods):
         return self._ctx
 
     def __len__(self) -> int:
-        return len(self.data)
+        return len(self.array)
 
     def __repr__(self) -> str:
         body = np.array2string(
@@ -134,10 +184,10 @@ class Tensor(_Methods):
         )
         extra = ""
         if (
-            self.data.dtype not in (backend.default_dtype(), np.int64)
-            or self.data.dtype.kind == "b"
+            self.array.dtype not in (backend.default_dtype(), np.int64)
+            or self.array.dtype.kind == "b"
         ):
-            extra += f", dtype={self.data.dtype}"
+            extra += f", dtype={self.array.dtype}"
         if self.device.type != "cpu":
             extra += f", device='{self.device}'"
         if self._ctx is not None:
@@ -149,15 +199,15 @@ class Tensor(_Methods):
     # ------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (copied to the host from a GPU)."""
-        if backend.is_cupy_array(self.data):
-            return self.data.get()
-        return self.data
+        if backend.is_cupy_array(self.array):
+            return self.array.get()
+        return self.array
 
     def item(self) -> float | int | bool:
         """The single value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item: only one-element tensors convert, got shape {self.shape}")
-        return self.data.reshape(()).item()
+        return self.array.reshape(()).item()
 
     def tolist(self) -> Any:
         return self.numpy().tolist()
@@ -169,9 +219,9 @@ class Tensor(_Methods):
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous"
+                f"the truth value of a tensor with {self.array.size} elements is ambiguous"
             )
         return bool(self.item())
 
@@ -184,10 +234,10 @@ class Tensor(_Methods):
 
     def detach(self) -> Tensor:
         """A tensor sharing this data, cut from the graph."""
-        return Tensor._make(self.data, False, None, 0)
+        return Tensor._make(self.array, False, None, 0)
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
-        if flag and self.data.dtype.kind != "f":
+        if flag and self.array.dtype.kind != "f":
             raise TypeError(
                 f"requires_grad_: only floating tensors can require gradients, got {self.dtype}"
             )
@@ -211,8 +261,8 @@ class Tensor(_Methods):
 
     # comparisons give boolean tensors outside the graph
     def _cmp(self, other: Any, op: str) -> Tensor:
-        o = other.data if isinstance(other, Tensor) else other
-        return Tensor._make(getattr(self.data, op)(o), False, None, 0)
+        o = other.array if isinstance(other, Tensor) else other
+        return Tensor._make(getattr(self.array, op)(o), False, None, 0)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._cmp(other, "__eq__")
@@ -233,10 +283,10 @@ class Tensor(_Methods):
         return self._cmp(other, "__ge__")
 
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        return Tensor._make(self.data.argmax(axis=axis, keepdims=keepdims), False, None, 0)
+        return Tensor._make(self.array.argmax(axis=axis, keepdims=keepdims), False, None, 0)
 
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        return Tensor._make(self.data.argmin(axis=axis, keepdims=keepdims), False, None, 0)
+        return Tensor._make(self.array.argmin(axis=axis, keepdims=keepdims), False, None, 0)
 
 
 def tensor(
@@ -244,11 +294,11 @@ def tensor(
 ) -> Tensor:
     """Make a tensor from data (copied). See :class:`Tensor`."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     xp = backend.get_array_module(data)
     t = Tensor(xp.array(data, copy=True), requires_grad=False, dtype=dtype)
-    if dtype is None and t.data.dtype.kind == "f" and not isinstance(data, (np.ndarray,)):
-        t.data = t.data.astype(backend.default_dtype(), copy=False)
+    if dtype is None and t.array.dtype.kind == "f" and not isinstance(data, (np.ndarray,)):
+        t.array = t.array.astype(backend.default_dtype(), copy=False)
     if device is not None:
         t = t.to(device)
     return t.requires_grad_(requires_grad) if requires_grad else t

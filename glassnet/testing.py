@@ -67,7 +67,7 @@ def check_against_torch(
 
     arrays = []
     for a in inputs:
-        a = np.array(a.data if isinstance(a, Tensor) else a)
+        a = np.array(a.array if isinstance(a, Tensor) else a)
         if np.issubdtype(a.dtype, np.floating):
             a = a.astype(dtype)
         arrays.append(a)

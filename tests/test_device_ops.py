@@ -188,7 +188,7 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     # losses
     "cross_entropy": (F.cross_entropy, [_f(6, 5), _labels(6, 5)]),
     "cross_entropy_weighted": (
-        lambda x, t, w: F.cross_entropy(x, t, weight=w.data, ignore_index=1, label_smoothing=0.1),
+        lambda x, t, w: F.cross_entropy(x, t, weight=w.array, ignore_index=1, label_smoothing=0.1),
         [_f(6, 5), _labels(6, 5), _pos(5)],
     ),  # fmt: skip
     "cross_entropy_probs": (F.cross_entropy, [_f(6, 5), _onehot_probs(6, 5)]),
@@ -201,7 +201,7 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
         [_f(6, 5), _labels(6, 5)],
     ),
     "bce_with_logits": (
-        lambda x, t, pw: F.binary_cross_entropy_with_logits(x, t, pos_weight=pw.data),
+        lambda x, t, pw: F.binary_cross_entropy_with_logits(x, t, pos_weight=pw.array),
         [_f(6, 3), _prob(6, 3), _pos(3)],
     ),  # fmt: skip
     "bce": (F.binary_cross_entropy, [_prob(6, 3), _prob(6, 3)]),

@@ -96,7 +96,7 @@ def test_dropout_on_the_gpu_draws_there_and_is_reproducible(gpu):
     assert 0.15 < (a == 0).mean() < 0.35
     from glassnet.ops.dropout import dropout_mask
 
-    m = dropout_mask(x.data, 0.5, shape=(3, 5))  # e.g. attention weights' shape
+    m = dropout_mask(x.array, 0.5, shape=(3, 5))  # e.g. attention weights' shape
     assert m.shape == (3, 5) and gn.backend.device_of(m) == gn.device(gpu) and m.dtype == np.float32
 
 

@@ -238,7 +238,7 @@ def test_adam_on_the_device_matches_the_cpu(gpu, kw):
             p.grad = gn.tensor(g).to(device)
             opt.step()
         st = opt.state[p]
-        results.append([to_host(a) for a in (p.data, st["exp_avg"], st["exp_avg_sq"])])
+        results.append([to_host(a) for a in (p.array, st["exp_avg"], st["exp_avg_sq"])])
     for a, b in zip(*results):
         np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
     if kw.get("lr") == 0.0:

@@ -188,6 +188,7 @@ def backprop_node(node: Any, grads: list, needs: tuple) -> tuple:
         ``backward`` runs on a shallow copy of the node that says so; the node itself
         is left as it was.
     """
+    _check_unchanged(node)
     if node.n_outputs > 1 and any(g is None for g in grads):
         xp = get_array_module(*[g for g in grads if g is not None])
         grads = [
@@ -204,6 +205,32 @@ def backprop_node(node: Any, grads: list, needs: tuple) -> tuple:
             f"for {len(node.inputs)} inputs"
         )
     return result
+
+
+def _check_unchanged(node: Any) -> None:
+    """PyTorch's error when an input or output of ``node`` changed in place after it ran.
+
+    Raises
+    ------
+    RuntimeError
+        Naming the tensor's shape and its versions, as torch does.
+    """
+    versions = node.__dict__.get("versions")
+    if versions is not None:
+        for inp, v in zip(node.inputs, versions):
+            if inp is not None and inp._version != v:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: [{inp.dtype} tensor of shape {tuple(inp.shape)}] "
+                    f"is at version {inp._version}; expected version {v} instead "
+                    f"(input of {type(node).__name__})"
+                )
+    if node.__dict__.get("output_modified"):
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: the output of {type(node).__name__} was changed in place "
+            "after it was computed"
+        )
 
 
 def _asking_for(node: Any, needs: tuple) -> Any:
@@ -280,11 +307,11 @@ class _IntoDotGrad:
                 out.grad = out._make(grads[i].copy(), False, None, 0)
 
     def leaf(self, t: Any, g: Any) -> None:
-        g, fresh = _writable(g, t.data.dtype)
+        g, fresh = _writable(g, t.array.dtype)
         if t.grad is None:
             t.grad = t._make(self._claim(g, fresh), False, None, 0)
             return
-        cur = t.grad.data
+        cur = t.grad.array
         if id(cur) in self.fresh_leaf:
             self.fresh_leaf.discard(id(cur))
             new = cur.copy()
@@ -368,16 +395,16 @@ def _seed_grad(t: Any, g: Any) -> Any:
             "backward: the tensor does not require grad and has no graph "
             "(was it computed under no_grad(), or from tensors with requires_grad=False?)"
         )
-    xp = get_array_module(t.data)
+    xp = get_array_module(t.array)
     if g is None:
-        if t.data.size != 1:
+        if t.array.size != 1:
             raise RuntimeError(
                 f"backward: a gradient can be created implicitly only for a single-element "
                 f"output, got shape {t.shape}; pass gradient= with that shape"
             )
-        return xp.ones(t.shape, dtype=t.data.dtype)
-    g = g.data if _is_tensor(g) else g
-    g = xp.array(g, dtype=t.data.dtype, copy=True)
+        return xp.ones(t.shape, dtype=t.array.dtype)
+    g = g.array if _is_tensor(g) else g
+    g = xp.array(g, dtype=t.array.dtype, copy=True)
     if g.shape != t.shape:
         raise ValueError(
             f"backward: gradient has shape {g.shape}, expected the output's shape {t.shape}"
@@ -394,8 +421,8 @@ def _send(inputs: tuple, needs: tuple, result: tuple, pending: _Pending, sink: A
     for inp, need, g in zip(inputs, needs, result):
         if not need or g is None:
             continue
-        if g.shape != inp.data.shape:
-            g = unbroadcast(g, inp.data.shape)
+        if g.shape != inp.array.shape:
+            g = unbroadcast(g, inp.array.shape)
         if inp._ctx is None:
             sink.leaf(inp, g)
         else:

@@ -31,6 +31,8 @@ class Function:
     inputs: tuple | None
     #: Per positional input: does it need a gradient?
     needs_input_grad: tuple[bool, ...]
+    #: Per positional input: its version (``Tensor._version``) when the op ran.
+    versions: list[int]
     #: True when the graph is being recorded for this call (save for backward only then).
     requires_grad: bool
 
@@ -62,16 +64,19 @@ class Function:
         ctx = cls()
         arrays = []
         needs = []
+        versions = []
         any_req = False
         for a in args:
             if isinstance(a, Tensor):
-                arrays.append(a.data)
+                arrays.append(a.array)
                 r = a.requires_grad
                 needs.append(r)
+                versions.append(a._version)
                 any_req = any_req or r
             else:
                 arrays.append(a)
                 needs.append(False)
+                versions.append(0)
         record = any_req and grad_mode._state.enabled
         ctx.requires_grad = record
         ctx.needs_input_grad = tuple(needs) if record else (False,) * len(needs)
@@ -80,6 +85,7 @@ class Function:
         if type(out) is tuple:
             if record:
                 ctx.inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
+                ctx.versions = versions
                 ctx.n_outputs = len(out)
                 ctx.out_meta = tuple((o.shape, o.dtype) for o in out)
                 return tuple(make(o, True, ctx, i) for i, o in enumerate(out))
@@ -87,6 +93,7 @@ class Function:
             return tuple(make(o, False, None, 0) for o in out)
         if record:
             ctx.inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
+            ctx.versions = versions
             ctx.n_outputs = 1
             return make(out, True, ctx, 0)
         return make(out, False, None, 0)

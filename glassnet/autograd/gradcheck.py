@@ -44,7 +44,7 @@ def numerical_grad(
         with no_grad():
             outs = _as_tuple(fn(*[Tensor(a) for a in arrays]))
         return float(
-            sum(np.sum(np.asarray(o.data, dtype=np.float64) * w) for o, w in zip(outs, weights))
+            sum(np.sum(np.asarray(o.array, dtype=np.float64) * w) for o, w in zip(outs, weights))
         )
 
     for i in range(flat.size):
@@ -94,7 +94,7 @@ def gradcheck(
     """
     arrays = []
     for a in inputs:
-        a = a.data if isinstance(a, Tensor) else a
+        a = a.array if isinstance(a, Tensor) else a
         a = np.array(a)
         if np.issubdtype(a.dtype, np.floating):
             a = a.astype(np.float64)
@@ -107,15 +107,15 @@ def gradcheck(
     weights = [rng.standard_normal(o.shape) for o in outs]
     total = None
     for o, w in zip(outs, weights):
-        if o.data.dtype != np.float64:
-            raise GradcheckError(f"gradcheck: output dtype is {o.data.dtype}, expected float64")
+        if o.array.dtype != np.float64:
+            raise GradcheckError(f"gradcheck: output dtype is {o.array.dtype}, expected float64")
         term = (o * Tensor(w)).sum()
         total = term if total is None else total + term
     total.backward()
     for i, (t, c) in enumerate(zip(tensors, check)):
         if not c:
             continue
-        analytic = np.zeros_like(arrays[i]) if t.grad is None else t.grad.data
+        analytic = np.zeros_like(arrays[i]) if t.grad is None else t.grad.array
         numeric = numerical_grad(fn, arrays, weights, i, eps)
         err = np.abs(analytic - numeric)
         bound = atol + rtol * np.abs(numeric)

@@ -9,4 +9,4 @@ from ..tensor import Tensor
 
 def _unwrap(x: Any) -> Any:
     """The array inside a Tensor; anything else unchanged (``ndarray.data`` is a buffer, not this)."""
-    return x.data if isinstance(x, Tensor) else x
+    return x.array if isinstance(x, Tensor) else x

@@ -67,7 +67,7 @@ class Transform:
 
     def __call__(self, x: Any, *, rng: np.random.Generator | None = None) -> Any:
         if isinstance(x, Tensor):
-            return Tensor(self.apply(x.data, self.rng if rng is None else rng))
+            return Tensor(self.apply(x.array, self.rng if rng is None else rng))
         return self.apply(x, self.rng if rng is None else rng)
 
     def extra_repr(self) -> str:

@@ -24,7 +24,7 @@ __all__ = ["DataParallel"]
 class _Bucket:
     def __init__(self, params: list[Any], dtype: Any, extra: int) -> None:
         self.params = params
-        sizes = [p.size for p in params]
+        sizes = [p.numel() for p in params]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
         self.buffer = np.zeros(int(self.offsets[-1]) + extra, dtype=dtype)
 
@@ -70,11 +70,11 @@ class DataParallel:
         group: list[Any] = []
         nbytes = 0
         for p in params:
-            if group and (nbytes + p.data.nbytes > limit or p.dtype != group[0].dtype):
+            if group and (nbytes + p.array.nbytes > limit or p.dtype != group[0].dtype):
                 self.buckets.append(_Bucket(group, group[0].dtype, extra=0))
                 group, nbytes = [], 0
             group.append(p)
-            nbytes += p.data.nbytes
+            nbytes += p.array.nbytes
         if group:
             self.buckets.append(_Bucket(group, group[0].dtype, extra=0))
         # the sample count travels in a float64 buffer of its own
@@ -96,12 +96,12 @@ class DataParallel:
         if self.world.size == 1:
             return
         for t in list(self.module.parameters()) + list(self.module.buffers()):
-            if t.data.flags.c_contiguous:
-                self.world.broadcast_(t.data, root=0)
+            if t.array.flags.c_contiguous:
+                self.world.broadcast_(t.array, root=0)
             else:
-                buf = np.ascontiguousarray(t.data)
+                buf = np.ascontiguousarray(t.array)
                 self.world.broadcast_(buf, root=0)
-                t.data[...] = buf
+                t.array[...] = buf
 
     def average_gradients(
         self, local_count: int | float = 1, *, extra: Sequence[float] | None = None
@@ -141,7 +141,7 @@ class DataParallel:
                 if p.grad is None:
                     view[...] = 0
                 else:
-                    np.multiply(p.grad.data, scale, out=view)
+                    np.multiply(p.grad.array, scale, out=view)
             requests.append(self.world.allreduce_start(b.buffer))
         for r in requests:
             self.world.allreduce_wait(r)
@@ -165,14 +165,14 @@ class DataParallel:
             return
         inv = 1.0 / self.world.size
         for t in self.module.buffers():
-            buf = np.ascontiguousarray(t.data)
+            buf = np.ascontiguousarray(t.array)
             if buf.dtype.kind == "f":
                 acc = buf.astype(np.float64)
                 self.world.allreduce_(acc)
-                t.data[...] = (acc * inv).astype(buf.dtype)
+                t.array[...] = (acc * inv).astype(buf.dtype)
             else:
                 self.world.broadcast_(buf, root=0)
-                t.data[...] = buf
+                t.array[...] = buf
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.module(*args, **kwargs)

@@ -86,7 +86,7 @@ def _per_row(a: Any, n: int) -> bool:
 
 def _take(a: Any, rows: np.ndarray) -> Any:
     if isinstance(a, Tensor):
-        return Tensor(a.data[a.xp.asarray(rows)])
+        return Tensor(a.array[a.xp.asarray(rows)])
     return a[backend.get_array_module(a).asarray(rows)]
 
 

@@ -136,6 +136,6 @@ def cascading_randomization(
         for p in layer.parameters(recurse=False):
             scale = float(p.numpy().std()) or 0.01
             fresh = rng.standard_normal(p.shape) * scale
-            p.data[...] = backend.to_device(fresh.astype(p.dtype), p.device)
+            p.array[...] = backend.to_device(fresh.astype(p.dtype), p.device)
         results.append((name, float(spearman(reference, maps(work)[informative]).mean())))
     return results

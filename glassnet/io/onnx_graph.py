@@ -56,7 +56,7 @@ class OnnxBuilder(GraphBuilder):
         for name, t in [*root.named_parameters(), *root.named_buffers()]:
             if t is not None:
                 self._state.setdefault(id(t), (t, name))
-                self._state.setdefault(id(t.data), (t, name))
+                self._state.setdefault(id(t.array), (t, name))
 
     def where(self, module: Module) -> str:
         """The dotted name of ``module`` in the exported model (``"(model)"`` for the model)."""
@@ -188,7 +188,7 @@ class _Conversion:
         vals = _leaves(given[0], (OnnxValue,)) + _leaves(list(given[1].values()), (OnnxValue,))
         ts = leaves(ex1[0]) + leaves(list(ex1[1].values()))
         for v, t in zip(vals, ts):
-            self.values[id(t)] = self.values[id(t.data)] = v
+            self.values[id(t)] = self.values[id(t.array)] = v
             if self.batch_ref is None and v.dynamic_axes:
                 self.batch_ref = (v, v.dynamic_axes[0])
         self._inputs1 = ts
@@ -232,7 +232,7 @@ class _Conversion:
         producer: dict[int, int] = {}
         for i, s in enumerate(steps):
             for t in s.outputs:
-                producer[id(t)] = producer[id(t.data)] = i
+                producer[id(t)] = producer[id(t.array)] = i
         keep: set[int] = set()
         stack = [producer[id(t)] for t in outputs if id(t) in producer]
         while stack:
@@ -251,10 +251,10 @@ class _Conversion:
         parameter, or a constant added now)."""
         hit = self.values.get(id(obj))
         if hit is None and isinstance(obj, Tensor):
-            hit = self.values.get(id(obj.data))  # a tensor made around a value's array
+            hit = self.values.get(id(obj.array))  # a tensor made around a value's array
         if hit is not None:
             return hit
-        data = obj.data if isinstance(obj, Tensor) else np.asarray(obj)
+        data = obj.array if isinstance(obj, Tensor) else np.asarray(obj)
         name = self.g.state_param(obj)
         if name is None:
             name = self._constant(obj, data)
@@ -345,8 +345,8 @@ class _Conversion:
 
     def _bind(self, t: Tensor, name: str) -> None:
         alt = self.alt.get(id(t))
-        v = OnnxValue(name, t.data, None if alt is None else _raw(alt))
-        self.values[id(t)] = self.values[id(t.data)] = v
+        v = OnnxValue(name, t.array, None if alt is None else _raw(alt))
+        self.values[id(t)] = self.values[id(t.array)] = v
 
     def _no_converter(self, step: TracedOp, cls: type) -> str:
         owner = self.g.module_names
@@ -376,7 +376,7 @@ class _Conversion:
             convert, step.module, step.scope, args, kwargs, step.result, self.alt.get(id(step))
         )
         for v, t in zip(_leaves(out, (OnnxValue,)), step.outputs):
-            self.values[id(t)] = self.values[id(t.data)] = v
+            self.values[id(t)] = self.values[id(t.array)] = v
 
     def _result(self, res: Any) -> Any:
         if isinstance(res, Tensor):
@@ -391,7 +391,7 @@ def _kind(step: TracedOp | HookCall) -> Any:
 
 
 def _raw(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x.array if isinstance(x, Tensor) else np.asarray(x)
 
 
 # ---------------------------------------------------------------- what a converter sees
@@ -448,7 +448,7 @@ class OpView:
 
     def out(self, k: int = 0) -> np.ndarray:
         """The example value of output ``k``."""
-        return self._step.outputs[k].data
+        return self._step.outputs[k].array
 
     def out_dynamic_axes(self, k: int = 0) -> tuple[int, ...]:
         """The axes of output ``k`` whose size follows the batch."""

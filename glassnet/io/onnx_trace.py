@@ -78,7 +78,7 @@ class Tape:
         ctx = cls()
         ctx.requires_grad = False
         ctx.needs_input_grad = (False,) * len(args)
-        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        arrays = [a.array if isinstance(a, Tensor) else a for a in args]
         out = ctx.forward(*arrays, **kwargs)
         multi = type(out) is tuple
         outs = tuple(Tensor._make(o, False, None, 0) for o in (out if multi else (out,)))

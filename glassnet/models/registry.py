@@ -191,7 +191,7 @@ def to_layout(x: Any, layout: str) -> np.ndarray:
     """
     if layout not in LAYOUTS:
         raise ValueError(f"to_layout: layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
-    x = np.asarray(getattr(x, "data", x)) if not isinstance(x, np.ndarray) else x
+    x = np.asarray(getattr(x, "array", x)) if not isinstance(x, np.ndarray) else x
     if x.ndim == 2 and layout == "flat":
         return x
     if x.ndim == 2:

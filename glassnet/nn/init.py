@@ -49,7 +49,7 @@ def fan_in_and_fan_out(t: Tensor) -> tuple[int, int]:
 
 
 def _fill(t: Tensor, values: np.ndarray) -> Tensor:
-    t.data[...] = to_device(values.astype(t.dtype, copy=False), t.device)
+    t.array[...] = to_device(values.astype(t.dtype, copy=False), t.device)
     return t
 
 
@@ -82,19 +82,19 @@ def trunc_normal_(
 
 def zeros_(t: Tensor) -> Tensor:
     """Fill ``t`` with 0."""
-    t.data[...] = 0
+    t.array[...] = 0
     return t
 
 
 def ones_(t: Tensor) -> Tensor:
     """Fill ``t`` with 1."""
-    t.data[...] = 1
+    t.array[...] = 1
     return t
 
 
 def constant_(t: Tensor, value: float) -> Tensor:
     """Fill ``t`` with ``value``."""
-    t.data[...] = value
+    t.array[...] = value
     return t
 
 

@@ -76,7 +76,7 @@ class _WeightedLoss(_Loss):
         self.register_buffer("weight", weight)
 
     def _weight(self) -> Any:
-        return None if self.weight is None else self.weight.data
+        return None if self.weight is None else self.weight.array
 
 
 class CrossEntropyLoss(_WeightedLoss):
@@ -190,7 +190,7 @@ class BCEWithLogitsLoss(_WeightedLoss):
         self.register_buffer("pos_weight", pw)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
-        pw = None if self.pos_weight is None else self.pos_weight.data
+        pw = None if self.pos_weight is None else self.pos_weight.array
         return L.binary_cross_entropy_with_logits(
             input, target, weight=self._weight(), pos_weight=pw, reduction=self.reduction
         )

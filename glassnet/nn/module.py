@@ -35,10 +35,10 @@ class Parameter(Tensor):
 
     def __init__(self, data: Any, requires_grad: bool = True) -> None:
         if isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         super().__init__(data, requires_grad=requires_grad)
-        if self.data.dtype.kind != "f":
-            raise TypeError(f"Parameter: expected floating data, got dtype {self.data.dtype}")
+        if self.array.dtype.kind != "f":
+            raise TypeError(f"Parameter: expected floating data, got dtype {self.array.dtype}")
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -75,6 +75,10 @@ class RemovableHandle:
         self.remove()
 
 
+def _is_plain_tensor(value: Any) -> bool:
+    return isinstance(value, Tensor) and not isinstance(value, (Parameter, Buffer))
+
+
 class Module:
     """Base class of all layers and models.
 
@@ -99,6 +103,15 @@ class Module:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             )
+        if name in self._buffers and (value is None or _is_plain_tensor(value)):
+            self._buffers[name] = value  # as torch: a tensor assigned to a buffer stays one
+            return
+        if name in self._parameters and value is not None and not isinstance(value, Parameter):
+            raise TypeError(
+                f"{type(self).__name__}: cannot assign {type(value).__name__} as parameter "
+                f"{name!r} (a Parameter or None expected; to change its values in place use "
+                f"`with no_grad(): self.{name}.copy_(value)`)"
+            )
         for store in (self._parameters, self._buffers, self._modules):
             store.pop(name, None)
         if isinstance(value, Parameter):
@@ -108,7 +121,7 @@ class Module:
             self._modules[name] = value
             self.__dict__.pop(name, None)
         elif isinstance(value, Buffer):
-            self._buffers[name] = Tensor._make(value.data, False, None, 0)
+            self._buffers[name] = Tensor._make(value.array, False, None, 0)
             self.__dict__.pop(name, None)
         else:
             object.__setattr__(self, name, value)
@@ -224,7 +237,7 @@ class Module:
 
     def num_parameters(self, trainable_only: bool = False) -> int:
         """The number of parameter elements (only those that require grad with ``trainable_only``)."""
-        return sum(p.size for p in self.parameters() if p.requires_grad or not trainable_only)
+        return sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only)
 
     def summary(self, input_shape: Any, *, dtype: Any = None) -> ModelSummary:
         """A table of the layers: output shape, parameters, FLOPs and activation memory.
@@ -258,7 +271,7 @@ class Module:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad.array[...] = 0
 
     # ------------------------------------------------------------- state dict
     def state_dict(self, prefix: str = "") -> OrderedDict[str, np.ndarray]:
@@ -318,7 +331,7 @@ class Module:
             arrays[k] = arr
         for k, arr in arrays.items():
             t = targets[k]
-            t.data[...] = backend.to_device(arr.astype(t.dtype, copy=False), t.device)
+            t.array[...] = backend.to_device(arr.astype(t.dtype, copy=False), t.device)
         return IncompatibleKeys(missing, unexpected)
 
     # --------------------------------------------------------------- devices
@@ -327,19 +340,19 @@ class Module:
         dev = backend.Device(device) if device is not None else None
         dt = np.dtype(dtype) if dtype is not None else None
         for t in list(self.parameters()) + list(self.buffers()):
-            data = t.data
+            data = t.array
             if dev is not None and backend.device_of(data) != dev:
                 data = backend.to_device(data, dev)
             if dt is not None and data.dtype.kind == "f" and data.dtype != dt:
                 data = data.astype(dt)
-            t.data = data
+            t.array = data
             if t.grad is not None:
-                g = t.grad.data
+                g = t.grad.array
                 if dev is not None:
                     g = backend.to_device(g, dev)
                 if dt is not None and g.dtype != data.dtype:
                     g = g.astype(data.dtype)
-                t.grad.data = g
+                t.grad.array = g
         return self
 
     def cpu(self) -> Module:

@@ -52,7 +52,7 @@ class _Gather(Function):
     def forward(self, anchor: Any, *, shards: list, owner: DataParallel, dim: int) -> Any:
         if self.requires_grad:
             self.shards, self.owner, self.dim = shards, owner, dim
-        return get_array_module(shards[0].data).concatenate([s.data for s in shards], axis=dim)
+        return get_array_module(shards[0].array).concatenate([s.array for s in shards], axis=dim)
 
     def backward(self, g: Any) -> Any:
         self.owner._backward(self.shards, g, self.dim)
@@ -146,7 +146,7 @@ class DataParallel(Module):
             for m in mods:
                 for p in m._parameters.values():
                     if p is not None:
-                        memo[id(p.data)] = p.data  # shared, not copied
+                        memo[id(p.array)] = p.array  # shared, not copied
                         if p.grad is not None:
                             memo[id(p.grad)] = None
             reps.append(copy.deepcopy(self.module, memo))
@@ -229,8 +229,8 @@ class DataParallel(Module):
                     "reductions on the gathered output)"
                 )
         if not training or not any(s.requires_grad for s in shards):
-            xp = get_array_module(shards[0].data)
-            return Tensor._make(xp.concatenate([s.data for s in shards], axis=dim), False, None, 0)
+            xp = get_array_module(shards[0].array)
+            return Tensor._make(xp.concatenate([s.array for s in shards], axis=dim), False, None, 0)
         return _Gather.apply(self._anchor, shards=shards, owner=self, dim=dim)
 
     # ------------------------------------------------------------- backward
@@ -259,9 +259,9 @@ class DataParallel(Module):
             if not gs:
                 continue
             if p.grad is None:
-                p.grad = Tensor._make(gs[0].data, False, None, 0)
+                p.grad = Tensor._make(gs[0].array, False, None, 0)
                 gs = gs[1:]
-            pairs.extend((p.grad.data, q.data) for q in gs)
+            pairs.extend((p.grad.array, q.array) for q in gs)
         small = [(a, b) for a, b in pairs if a.size < _SPLIT_ELEMENTS]
         big = [(a, b) for a, b in pairs if a.size >= _SPLIT_ELEMENTS]
         parts = max(1, min(self.threads, len(self._replicas) + 1))
@@ -314,17 +314,17 @@ def _sync_module(m: Module, r: Module) -> None:
     for name, p in m._parameters.items():
         q = r._parameters[name]
         if p is not None and q is not None:
-            q.data = p.data
+            q.array = p.array
             q.requires_grad = p.requires_grad
             q.grad = None
     for name, b in m._buffers.items():
         c = r._buffers.get(name)
         if b is None or c is None:
-            r._buffers[name] = None if b is None else Tensor(b.data.copy())
-        elif c.data.shape == b.data.shape and c.data.dtype == b.data.dtype:
-            c.data[...] = b.data
+            r._buffers[name] = None if b is None else Tensor(b.array.copy())
+        elif c.array.shape == b.array.shape and c.array.dtype == b.array.dtype:
+            c.array[...] = b.array
         else:
-            c.data = b.data.copy()
+            c.array = b.array.copy()
     d = r.__dict__
     for k, v in m.__dict__.items():
         if isinstance(v, _PLAIN) or (type(v) is tuple and all(isinstance(e, _PLAIN) for e in v)):

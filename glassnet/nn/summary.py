@@ -10,8 +10,8 @@ FLOP convention
 FLOPs are **2 x multiply-adds** of the matrix products, counted for one forward
 pass over the whole ``input_shape`` batch:
 
-* ``Linear``: ``2 * in_features * output.size``;
-* ``Conv1d`` / ``Conv2d``: ``2 * (in_channels / groups) * prod(kernel_size) * output.size``;
+* ``Linear``: ``2 * in_features * output.numel()``;
+* ``Conv1d`` / ``Conv2d``: ``2 * (in_channels / groups) * prod(kernel_size) * output.numel()``;
 * ``RNN`` / ``LSTM`` / ``GRU``: per step, layer and direction
   ``2 * gates * hidden * (layer_input + hidden)`` with 1, 4 or 3 gates;
 * ``MultiheadAttention``: the input projections and the two attention products
@@ -149,11 +149,11 @@ class ModelSummary:
 # ---------------------------------------------------------------- FLOPs
 def _conv_flops(m: Any, inputs: tuple, out: Tensor) -> int:
     kernel = int(np.prod(m.kernel_size))
-    return 2 * (m.in_channels // m.groups) * kernel * int(out.size)
+    return 2 * (m.in_channels // m.groups) * kernel * int(out.numel())
 
 
 def _linear_flops(m: Any, inputs: tuple, out: Tensor) -> int:
-    return 2 * m.in_features * int(out.size)
+    return 2 * m.in_features * int(out.numel())
 
 
 _GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
@@ -253,9 +253,9 @@ def _own_params(module: Any) -> tuple[int, int]:
         if p is None:
             continue
         if p.requires_grad:
-            trainable += int(p.size)
+            trainable += int(p.numel())
         else:
-            frozen += int(p.size)
+            frozen += int(p.numel())
     return trainable, frozen
 
 
@@ -299,7 +299,7 @@ class _Recorder:
             trainable=trainable,
             frozen=frozen,
             flops=layer_flops(module, inputs, output),
-            activation_bytes=sum(int(t.data.nbytes) for t in _tensors(output)),
+            activation_bytes=sum(int(t.array.nbytes) for t in _tensors(output)),
         )
 
     def remove(self) -> None:
@@ -368,7 +368,7 @@ def summarize(model: Module, input_shape: Any, *, dtype: Any = None) -> ModelSum
     params = list(model.parameters())
     if dtype is None:
         dtype = params[0].dtype if params else np.float32
-    xp = get_array_module(params[0].data) if params else np
+    xp = get_array_module(params[0].array) if params else np
     x = Tensor(xp.zeros(shape, dtype=dtype))
     recorder = _Recorder(model)
     was_training = model.training
@@ -384,15 +384,15 @@ def summarize(model: Module, input_shape: Any, *, dtype: Any = None) -> ModelSum
         recorder.remove()
         model.train(was_training)
     rows = _fold_uncalled(model, [c[2] for c in recorder.calls if c[2] is not None])
-    trainable = sum(int(p.size) for p in params if p.requires_grad)
+    trainable = sum(int(p.numel()) for p in params if p.requires_grad)
     return ModelSummary(
         model_name=type(model).__name__,
         input_shape=shape,
         rows=rows,
         trainable=trainable,
-        frozen=sum(int(p.size) for p in params) - trainable,
-        param_bytes=sum(int(p.data.nbytes) for p in params),
-        input_bytes=int(x.data.nbytes),
+        frozen=sum(int(p.numel()) for p in params) - trainable,
+        param_bytes=sum(int(p.array.nbytes) for p in params),
+        input_bytes=int(x.array.nbytes),
     )
 
 

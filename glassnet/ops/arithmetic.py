@@ -269,16 +269,16 @@ def _one_device(who: str, a: Any, b: Any) -> tuple[Any, Any]:
     different devices are an error (CuPy's own message would only name numpy.ndarray)."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            if type(a.data) is not type(b.data) and (
-                is_cupy_array(a.data) or is_cupy_array(b.data)
+            if type(a.array) is not type(b.array) and (
+                is_cupy_array(a.array) or is_cupy_array(b.array)
             ):
                 raise ValueError(
                     f"{who}: the operands are on different devices ({a.device} and {b.device}); "
                     "move one of them with .to()"
                 )
-        elif type(b) is np.ndarray and is_cupy_array(a.data):
+        elif type(b) is np.ndarray and is_cupy_array(a.array):
             b = to_device(b, a.device)
-    elif isinstance(b, Tensor) and type(a) is np.ndarray and is_cupy_array(b.data):
+    elif isinstance(b, Tensor) and type(a) is np.ndarray and is_cupy_array(b.array):
         a = to_device(a, b.device)
     return a, b
 
@@ -353,9 +353,9 @@ def minimum(a: Any, b: Any) -> Tensor:
 def where(cond: Any, a: Any, b: Any) -> Tensor:
     """Pick ``a`` where ``cond`` is true, else ``b`` (differentiable in ``a`` and ``b``)."""
     a, b = _one_device("where", a, b)
-    c = cond.data if isinstance(cond, Tensor) else cond
+    c = cond.array if isinstance(cond, Tensor) else cond
     ref = a if isinstance(a, Tensor) else b
-    if isinstance(ref, Tensor) and type(c) is not type(ref.data) and hasattr(c, "shape"):
+    if isinstance(ref, Tensor) and type(c) is not type(ref.array) and hasattr(c, "shape"):
         c = to_device(c, ref.device)  # the condition follows the values to their device
     return Where.apply(c, a, b)
 
@@ -385,7 +385,7 @@ def cast(a: Tensor, dtype: Any) -> Tensor:
     if a.dtype == dtype:
         return a
     if dtype.kind != "f" and a.requires_grad:
-        return Tensor._make(a.data.astype(dtype), False, None, 0)
+        return Tensor._make(a.array.astype(dtype), False, None, 0)
     return Cast.apply(a, dtype=dtype)
 
 

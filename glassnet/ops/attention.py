@@ -53,7 +53,7 @@ def _raw_mask(mask: Any, who: str, like: Any) -> Any:
     """The mask as a boolean array on the device of ``like`` (the scores' input)."""
     if mask is None:
         return None
-    m = mask.data if isinstance(mask, Tensor) else mask
+    m = mask.array if isinstance(mask, Tensor) else mask
     xp = get_array_module(like)
     if xp is not np and get_array_module(m) is np:
         m = to_device(np.asarray(m), device_of(like))
@@ -64,7 +64,7 @@ def _raw_mask(mask: Any, who: str, like: Any) -> Any:
 
 
 def _device_array(value: Any, like: Any) -> Any:
-    m = value.data if isinstance(value, Tensor) else value
+    m = value.array if isinstance(value, Tensor) else value
     if get_array_module(like) is not np and get_array_module(m) is np:
         return to_device(np.asarray(m), device_of(like))
     return get_array_module(like).asarray(m)
@@ -196,7 +196,7 @@ def masked_softmax(x: Tensor, mask: Any = None, axis: int = -1) -> Tensor:
     Tensor
         Same shape as ``x``; each slice along ``axis`` sums to 1 (or 0 if fully hidden).
     """
-    m = _raw_mask(mask, "masked_softmax", x.data)
+    m = _raw_mask(mask, "masked_softmax", x.array)
     if m is not None:
         try:
             np.broadcast_shapes(m.shape, tuple(x.shape))
@@ -281,7 +281,7 @@ def scaled_dot_product_attention(
     )  # fmt: skip
     mask = bias = None
     if attn_mask is not None:
-        m = _device_array(attn_mask, query.data)
+        m = _device_array(attn_mask, query.array)
         try:
             np.broadcast_shapes(m.shape, scores_shape)
         except ValueError:
@@ -295,7 +295,7 @@ def scaled_dot_product_attention(
             bias = m.astype(query.dtype, copy=False)
     drop = None
     if dropout_p > 0 and training:
-        drop = dropout_mask(query.data, dropout_p, rng, shape=scores_shape)
+        drop = dropout_mask(query.array, dropout_p, rng, shape=scores_shape)
     sc = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
     weights = DotProductWeights.apply(query, key, mask=mask, bias=bias, scale=sc)
     dropped = weights if drop is None else weights * Tensor._make(drop, False, None, 0)
@@ -356,7 +356,7 @@ def additive_attention(
                 f"{who}: expected weight_q of shape ({a}, {query.shape[1]}), got "
                 f"{tuple(weight_q.shape)}"
             )
-    m = _raw_mask(mask, who, keys.data)
+    m = _raw_mask(mask, who, keys.array)
     if m is not None and tuple(m.shape) != (n, t_len):
         raise ValueError(f"{who}: expected mask of shape ({n}, {t_len}), got {tuple(m.shape)}")
     weights = AdditiveWeights.apply(keys, query, weight_k, bias, weight_q, v, mask=m)

@@ -74,4 +74,4 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None) -
         raise ValueError(f"dropout: p must be in [0, 1), got {p!r}")
     if not training or p == 0.0:
         return x
-    return Dropout.apply(x, mask=dropout_mask(x.data, p, rng))
+    return Dropout.apply(x, mask=dropout_mask(x.array, p, rng))

@@ -45,7 +45,7 @@ def _channel_dropout(who: str, x: Tensor, p: float, training: bool, batched_rank
         return x * 0.0
     lead = 1 if x.ndim == batched_rank - 1 else 2
     shape = tuple(x.shape[:lead]) + (1,) * (x.ndim - lead)
-    return Dropout.apply(x, mask=dropout_mask(x.data, p, shape=shape))
+    return Dropout.apply(x, mask=dropout_mask(x.array, p, shape=shape))
 
 
 def dropout1d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
@@ -80,7 +80,7 @@ def _alpha(who: str, x: Tensor, p: float, training: bool, shape: tuple) -> Tenso
         return x
     keep = get_rng().random(shape, dtype=np.float32) >= p
     if x.xp is not np:
-        keep = to_device(keep, device_of(x.data))
+        keep = to_device(keep, device_of(x.array))
     a = 1.0 / np.sqrt((_SELU_NEG**2 * p + 1.0) * (1.0 - p)) if p < 1.0 else 0.0
     dt = x.dtype.type
     mask = keep.astype(x.dtype) * dt(a)

@@ -39,7 +39,7 @@ class Embedding(Function):
 
 
 def _indices(who: str, indices: Any, num: int, xp: Any) -> Any:
-    idx = indices.data if isinstance(indices, Tensor) else indices
+    idx = indices.array if isinstance(indices, Tensor) else indices
     idx = xp.asarray(idx)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{who}: indices must be integers, got dtype {idx.dtype}")
@@ -55,11 +55,11 @@ def renorm_rows_(weight: Tensor, idx: Any, max_norm: float, norm_type: float) ->
     """Scale, in place, the rows of ``weight`` that ``idx`` looks up so their norm is <= ``max_norm``."""
     xp = weight.xp
     rows = xp.unique(idx.reshape(-1))
-    w = weight.data[rows]
+    w = weight.array[rows]
     norms = (xp.abs(w) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
     scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
     with no_grad():
-        weight.data[rows] = w * scale[:, None]
+        weight.array[rows] = w * scale[:, None]
 
 
 def embedding(
@@ -118,7 +118,7 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     -------
     Tensor, shape (*, num_classes), dtype int64
     """
-    idx = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    idx = tensor.array if isinstance(tensor, Tensor) else np.asarray(tensor)
     xp = tensor.xp if isinstance(tensor, Tensor) else np
     if idx.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected integer class indices, got dtype {idx.dtype}")

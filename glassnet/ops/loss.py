@@ -421,7 +421,7 @@ def _check_input(who: str, x: Any) -> Tensor:
 
 def _check_device(who: str, name: str, a: Any, x: Tensor) -> None:
     """A ``ValueError`` when tensor ``a`` lives on another device than the input ``x``."""
-    if isinstance(a, Tensor) and (is_cupy_array(a.data) or is_cupy_array(x.data)):
+    if isinstance(a, Tensor) and (is_cupy_array(a.array) or is_cupy_array(x.array)):
         if a.device != x.device:
             raise ValueError(
                 f"{who}: input is on {x.device} but {name} is on {a.device}; "
@@ -430,7 +430,7 @@ def _check_device(who: str, name: str, a: Any, x: Tensor) -> None:
 
 
 def _raw(a: Any, xp: Any) -> Any:
-    a = a.data if isinstance(a, Tensor) else a
+    a = a.array if isinstance(a, Tensor) else a
     return xp.asarray(a)
 
 
@@ -562,7 +562,7 @@ def cross_entropy(
     unbatched = input.ndim == 1
     x = input.reshape(1, -1) if unbatched else input
     _check_device(who, "target", target, x)
-    traw = target.data if isinstance(target, Tensor) else x.xp.asarray(target)
+    traw = target.array if isinstance(target, Tensor) else x.xp.asarray(target)
     kind = traw.dtype.kind
     if kind == "b" or kind not in "iuf":
         raise TypeError(
@@ -629,7 +629,7 @@ def nll_loss(
     unbatched = input.ndim == 1
     x = input.reshape(1, -1) if unbatched else input
     _check_device(who, "target", target, x)
-    t = target.data if isinstance(target, Tensor) else x.xp.asarray(target)
+    t = target.array if isinstance(target, Tensor) else x.xp.asarray(target)
     if t.dtype.kind not in "iu":
         raise TypeError(f"{who}: target must hold integer class indices, got dtype {t.dtype}")
     if unbatched and t.ndim == 0:
@@ -718,9 +718,9 @@ def binary_cross_entropy(
     _check_reduction(who, reduction)
     t = _float_operand(who, "target", target, input)
     xp = input.xp
-    outside = (input.data < 0) | (input.data > 1) | xp.isnan(input.data)
+    outside = (input.array < 0) | (input.array > 1) | xp.isnan(input.array)
     if outside.any():
-        value = float(input.data[outside].reshape(-1)[0])
+        value = float(input.array[outside].reshape(-1)[0])
         raise ValueError(
             f"{who}: input must hold probabilities in [0, 1], got {value} "
             "(use binary_cross_entropy_with_logits on logits)"

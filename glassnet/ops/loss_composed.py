@@ -41,7 +41,7 @@ def _as_tensor_like(who: str, name: str, a: Any, x: Tensor) -> Tensor:
         if a.dtype != x.dtype and a.dtype.kind == "f":
             return A.cast(a, x.dtype)
         if a.dtype.kind != "f":
-            return Tensor(x.xp.asarray(a.data, dtype=x.dtype))
+            return Tensor(x.xp.asarray(a.array, dtype=x.dtype))
         return a
     arr = x.xp.asarray(a)
     if arr.dtype.kind not in "biuf":
@@ -84,7 +84,7 @@ def cosine_embedding_loss(
     dot = R.sum(x1 * x2, axis)
     norms = A.sqrt((R.sum(x1 * x1, axis) + eps) * (R.sum(x2 * x2, axis) + eps))
     cos = dot / norms
-    y = x1.xp.asarray(target.data if isinstance(target, Tensor) else target)
+    y = x1.xp.asarray(target.array if isinstance(target, Tensor) else target)
     zero = A.mul(cos, 0.0)
     loss = A.where(y == 1, 1.0 - cos, zero) + A.where(y == -1, A.clip(cos - margin, 0.0), zero)
     return _reduce(loss, reduction)
@@ -191,7 +191,7 @@ def poisson_nll_loss(
     reduction = _check_reduction(who, reduction)
     loss = A.exp(x) - t * x if log_input else x - t * A.log(x + eps)
     if full:  # Stirling's term where target > 1; it is differentiable in target, as in PyTorch
-        above = t.data > 1
+        above = t.array > 1
         safe = A.where(above, t, 1.0)
         stirling = t * A.log(safe) - t + 0.5 * A.log(2 * math.pi * safe)
         loss = loss + A.where(above, stirling, 0.0)
@@ -238,7 +238,7 @@ def gaussian_nll_loss(
                 f"{who}: var has shape {v.shape}; expected the input's shape {x.shape}, "
                 f"{x.shape[:-1]}, or {(*x.shape[:-1], 1)}"
             )
-    if bool((v.data < 0).any()):
+    if bool((v.array < 0).any()):
         raise ValueError(f"{who}: var has negative entries")
     v = _clamped_no_grad(v, eps)
     loss = 0.5 * (A.log(v) + (x - t) ** 2 / v)

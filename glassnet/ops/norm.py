@@ -264,7 +264,7 @@ def batch_norm(
         raise ValueError(
             "batch_norm: evaluation (training=False) needs running_mean and running_var"
         )
-    if training and x.size // c <= 1:
+    if training and x.numel() // c <= 1:
         raise ValueError(
             f"batch_norm: expected more than 1 value per channel when training, "
             f"got input of shape {tuple(x.shape)}"
@@ -275,8 +275,8 @@ def batch_norm(
         x,
         weight,
         bias,
-        running_mean=None if running_mean is None else running_mean.data,
-        running_var=None if running_var is None else running_var.data,
+        running_mean=None if running_mean is None else running_mean.array,
+        running_var=None if running_var is None else running_var.array,
         training=bool(training),
         momentum=float(momentum),
         eps=float(eps),

@@ -30,7 +30,7 @@ def standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, A
     mu = R.mean(x, axes, True)
     d = x - mu
     var = R.mean(d * d, axes, True)
-    return d / M.sqrt(var + eps), mu.data, var.data
+    return d / M.sqrt(var + eps), mu.array, var.array
 
 
 def _affine(y: Tensor, weight: Tensor | None, bias: Tensor | None, shape: tuple[int, ...]) -> Tensor:
@@ -132,8 +132,8 @@ def _update_running(rm: Tensor, rv: Tensor, mu: Any, var: Any, x: Tensor, moment
         m *= s
     batch_mean = mu.reshape(x.shape[:2]).mean(axis=0)
     unbiased = var.reshape(x.shape[:2]) * (m / max(m - 1, 1))
-    rm.data[...] = (1 - momentum) * rm.data + momentum * batch_mean
-    rv.data[...] = (1 - momentum) * rv.data + momentum * unbiased.mean(axis=0)
+    rm.array[...] = (1 - momentum) * rm.array + momentum * batch_mean
+    rv.array[...] = (1 - momentum) * rv.array + momentum * unbiased.mean(axis=0)
 
 
 def normalize(x: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:

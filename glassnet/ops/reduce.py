@@ -152,14 +152,14 @@ def mean(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
 def max(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Largest value over ``axis``; ties share the gradient."""
-    if a.size == 0:
+    if a.numel() == 0:
         raise ValueError("max: empty tensor")
     return _reduce(Max, a, axis, keepdims, "max")
 
 
 def min(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Smallest value over ``axis``; ties share the gradient."""
-    if a.size == 0:
+    if a.numel() == 0:
         raise ValueError("min: empty tensor")
     return _reduce(Min, a, axis, keepdims, "min")
 

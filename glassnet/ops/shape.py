@@ -122,7 +122,7 @@ def reshape(a: Tensor, shape: Sequence[int]) -> Tensor:
     shape = tuple(int(s) for s in shape)
     known = int(np.prod([s for s in shape if s != -1]))
     if shape.count(-1) > 1 or (
-        -1 not in shape and known != a.size or -1 in shape and (known == 0 or a.size % known)
+        -1 not in shape and known != a.numel() or -1 in shape and (known == 0 or a.numel() % known)
     ):
         raise ValueError(f"reshape: cannot reshape a tensor of shape {a.shape} into {shape}")
     if shape == a.shape:
@@ -163,7 +163,7 @@ def swapaxes(a: Tensor, axis1: int, axis2: int) -> Tensor:
 
 def _index_part(i: Any, xp: Any) -> Any:
     if isinstance(i, Tensor):
-        i = i.data
+        i = i.array
     if isinstance(i, list):
         return xp.asarray(i)
     if xp is not np and isinstance(i, np.ndarray):

@@ -86,8 +86,8 @@ class Adadelta(Optimizer):
                 state["square_avg"] = self._new_state_array(p)
                 state["acc_delta"] = self._new_state_array(p)
             state["step"] += 1
-            xp = get_array_module(p.data)
-            arrays = [p.data, p.grad.data, state["square_avg"], state["acc_delta"]]
+            xp = get_array_module(p.array)
+            arrays = [p.array, p.grad.array, state["square_avg"], state["acc_delta"]]
             for blk in self._blocks(arrays, 3):
                 _adadelta_block(xp, lr, rho, eps, wd, maximize, blk)
 

@@ -111,9 +111,9 @@ class Adagrad(Optimizer):
                 self._init_state(p, group)
             state["step"] += 1
             clr = lr / (1.0 + (state["step"] - 1) * lr_decay)
-            xp = get_array_module(p.data)
+            xp = get_array_module(p.array)
             eps_p = nonzero_in(p.dtype, eps)
-            for blk in self._blocks([p.data, p.grad.data, state["sum"]], 2):
+            for blk in self._blocks([p.array, p.grad.array, state["sum"]], 2):
                 pb, gb, total = blk[:3]
                 s = blk[-1]
                 g = effective_grad(xp, pb, gb, blk[-2], wd, maximize)

@@ -143,18 +143,18 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = self._new_state_array(p)
             state["step"] += 1
             scale = _scales(p.dtype, lr, beta1, beta2, eps, state["step"])
-            xp = get_array_module(p.data)
+            xp = get_array_module(p.array)
             fused = None if amsgrad else elementwise(xp, "glassnet_adam")
             if fused is not None:  # a GPU: the whole update in one kernel
-                k = p.data.dtype.type
+                k = p.array.dtype.type
                 ds, de, sa, sb = scale if scale is not None else (0.0, 0.0, 0.0, 0.0)
                 fused(
-                    p.grad.data, k(shrink), k(-1.0 if maximize else 1.0), k(wd if l2 else 0.0),
+                    p.grad.array, k(shrink), k(-1.0 if maximize else 1.0), k(wd if l2 else 0.0),
                     k(1.0 - beta1), k(beta2), k(1.0 - beta2), k(ds), k(de), k(sa), k(sb),
-                    k(0.0 if scale is None else 1.0), p.data, state["exp_avg"], state["exp_avg_sq"],
+                    k(0.0 if scale is None else 1.0), p.array, state["exp_avg"], state["exp_avg_sq"],
                 )  # fmt: skip
                 continue
-            arrays = [p.data, p.grad.data, state["exp_avg"], state["exp_avg_sq"]]
+            arrays = [p.array, p.grad.array, state["exp_avg"], state["exp_avg_sq"]]
             if amsgrad:
                 arrays.append(state["max_exp_avg_sq"])
             items.append((arrays, 2, functools.partial(

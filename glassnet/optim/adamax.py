@@ -89,8 +89,8 @@ class Adamax(Optimizer):
             state["step"] += 1
             scales = factors_in(p.dtype, 1.0 / (1.0 - beta1 ** state["step"]), lr)
             eps_p = nonzero_in(p.dtype, eps)
-            xp = get_array_module(p.data)
-            arrays = [p.data, p.grad.data, state["exp_avg"], state["exp_inf"]]
+            xp = get_array_module(p.array)
+            arrays = [p.array, p.grad.array, state["exp_avg"], state["exp_inf"]]
             for blk in self._blocks(arrays, 2):
                 pb, gb, m, u, t, s = blk
                 g = effective_grad(xp, pb, gb, t, wd, maximize)

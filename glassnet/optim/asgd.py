@@ -89,8 +89,8 @@ class ASGD(Optimizer):
                 state.update(step=0, eta=lr, mu=1.0, ax=self._new_state_array(p))
             state["step"] += 1
             eta, mu = float(state["eta"]), float(state["mu"])
-            xp = get_array_module(p.data)
-            for blk in self._blocks([p.data, p.grad.data, state["ax"]], 2):
+            xp = get_array_module(p.array)
+            for blk in self._blocks([p.array, p.grad.array, state["ax"]], 2):
                 pb, gb, ax, tmp, s = blk
                 g = effective_grad(xp, pb, gb, tmp, wd, group["maximize"])
                 pb *= 1.0 - lambd * eta

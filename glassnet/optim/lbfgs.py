@@ -151,9 +151,9 @@ class LBFGS(Optimizer):
 
     # ----------------------------------------------------------- flat vectors
     def _flat_grad(self) -> Any:
-        xp = get_array_module(self._params[0].data)
+        xp = get_array_module(self._params[0].array)
         parts = [
-            p.grad.data.reshape(-1) if p.grad is not None else xp.zeros(p.size, p.dtype)
+            p.grad.array.reshape(-1) if p.grad is not None else xp.zeros(p.numel(), p.dtype)
             for p in self._params
         ]
         return xp.concatenate(parts)
@@ -161,8 +161,8 @@ class LBFGS(Optimizer):
     def _add_step(self, t: float, d: Any) -> None:
         offset = 0
         for p in self._params:
-            n = p.size
-            p.data += t * d[offset : offset + n].reshape(p.shape)
+            n = p.numel()
+            p.array += t * d[offset : offset + n].reshape(p.shape)
             offset += n
 
     def _evaluate(self, closure: Callable[[], Any]) -> tuple[Any, float, Any]:
@@ -174,11 +174,11 @@ class LBFGS(Optimizer):
         """``t -> Probe`` at ``x + t d``, restoring ``x`` after each evaluation."""
 
         def evaluate(t: float) -> Probe:
-            saved = [p.data.copy() for p in self._params]
+            saved = [p.array.copy() for p in self._params]
             self._add_step(t, d)
             _, f, g = self._evaluate(closure)
             for p, x in zip(self._params, saved):
-                p.data[...] = x
+                p.array[...] = x
             return Probe(t, f, g, float(g @ d))
 
         return evaluate
@@ -284,7 +284,7 @@ class LBFGS(Optimizer):
         return out
 
     def _load_value(self, who: str, pid: int, p: Any, name: str, value: Any) -> Any:  # type: ignore[override]
-        n = sum(q.size for q in self._params)
+        n = sum(q.numel() for q in self._params)
         if name in _HISTORY_KEYS or name == "ro":
             items = list(value)
             if name == "ro":

@@ -113,9 +113,9 @@ class NAdam(Optimizer):
             coef_g = lr * (1.0 - mu) / (1.0 - prod)
             coef_m = lr * mu_next / (1.0 - prod * mu_next)
             bc2 = 1.0 - beta2**t
-            xp = get_array_module(p.data)
+            xp = get_array_module(p.array)
             eps_p = nonzero_in(p.dtype, eps)
-            arrays = [p.data, p.grad.data, state["exp_avg"], state["exp_avg_sq"]]
+            arrays = [p.array, p.grad.array, state["exp_avg"], state["exp_avg_sq"]]
             for blk in self._blocks(arrays, 3):
                 pb, gb, m, v, tmp, s, d = blk
                 if wd != 0 and decoupled:

@@ -326,7 +326,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.data.fill(0)
+                    p.grad.array.fill(0)
 
     # -------------------------------------------------------------------- step
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -365,7 +365,7 @@ class Optimizer:
             s = state.get(p)
             if not s:
                 continue
-            data = p.data
+            data = p.array
             on_gpu = backend.is_cupy_array(data)
             for k, v in s.items():
                 if not hasattr(v, "shape"):
@@ -464,7 +464,7 @@ class Optimizer:
 
     def _new_state_array(self, p: Tensor, fill: float = 0.0) -> Any:
         """A state array shaped like ``p`` on its device and in its dtype, filled with ``fill``."""
-        arr = _zeros(p.data)
+        arr = _zeros(p.array)
         if fill != 0:
             arr.fill(fill)
         return arr

@@ -108,8 +108,8 @@ class RAdam(Optimizer):
             state["step"] += 1
             t = state["step"]
             rect = rectification(beta2, t)
-            xp = get_array_module(p.data)
-            arrays = [p.data, p.grad.data, state["exp_avg"], state["exp_avg_sq"]]
+            xp = get_array_module(p.array)
+            arrays = [p.array, p.grad.array, state["exp_avg"], state["exp_avg_sq"]]
             for blk in self._blocks(arrays, 2):
                 pb, gb, m, v, tmp, s = blk
                 if wd != 0 and decoupled:

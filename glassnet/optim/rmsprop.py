@@ -124,12 +124,12 @@ class RMSprop(Optimizer):
             if centered and "grad_avg" not in state:
                 state["grad_avg"] = self._new_state_array(p)
             state["step"] += 1
-            arrays = [p.data, p.grad.data, state["square_avg"]]
+            arrays = [p.array, p.grad.array, state["square_avg"]]
             if momentum > 0:
                 arrays.append(state["momentum_buffer"])
             if centered:
                 arrays.append(state["grad_avg"])
-            xp = get_array_module(p.data)
+            xp = get_array_module(p.array)
             eps_p = nonzero_in(p.dtype, eps)
             for blk in self._blocks(arrays, 2):
                 pb, gb, sq = blk[:3]

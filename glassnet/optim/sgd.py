@@ -103,7 +103,7 @@ class SGD(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            arrays = [p.data, p.grad.data]
+            arrays = [p.array, p.grad.array]
             fresh = False
             if momentum != 0:
                 state = self.state[p]
@@ -112,7 +112,7 @@ class SGD(Optimizer):
                     buf = state["momentum_buffer"] = self._new_state_array(p)
                     fresh = True
                 arrays.append(buf)
-            xp = get_array_module(p.data)
+            xp = get_array_module(p.array)
             for blk in self._blocks(arrays, 2):
                 if momentum != 0:
                     pb, gb, bb = blk[:3]

@@ -49,9 +49,9 @@ def run_evaluation(
                     x, y = on_device(x, dev), on_device(y, dev)
                 out = model(x)
                 if loss_fn is not None:
-                    total += float(loss_fn(out, y).data) * n
+                    total += float(loss_fn(out, y).array) * n
                 count += n
-                metrics.update(out.data, getattr(y, "data", y))
+                metrics.update(out.array, getattr(y, "array", y))
     finally:
         model.train(was_training)
     if world is not None and world.size > 1:

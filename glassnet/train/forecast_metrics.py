@@ -40,7 +40,7 @@ __all__ = [
 
 
 def _series(who: str, series: Any) -> np.ndarray:
-    arr = np.asarray(getattr(series, "data", series), dtype=np.float64)
+    arr = np.asarray(getattr(series, "array", series), dtype=np.float64)
     if arr.ndim != 1:
         raise ValueError(f"{who}: series must have shape (T,), got {arr.shape}")
     return arr
@@ -61,8 +61,8 @@ def _origins(who: str, origins: Any, t: int, horizon: int, lookback: int) -> np.
 
 def mae(pred: Any, target: Any) -> float:
     """Mean absolute error over all entries (NaN-free inputs of equal shape)."""
-    p = np.asarray(getattr(pred, "data", pred), dtype=np.float64)
-    t = np.asarray(getattr(target, "data", target), dtype=np.float64)
+    p = np.asarray(getattr(pred, "array", pred), dtype=np.float64)
+    t = np.asarray(getattr(target, "array", target), dtype=np.float64)
     if p.shape != t.shape:
         raise ValueError(
             f"mae: pred and target must have the same shape, got {p.shape} and {t.shape}"
@@ -74,8 +74,8 @@ def mae(pred: Any, target: Any) -> float:
 
 def horizon_mae(pred: Any, target: Any) -> np.ndarray:
     """MAE per forecast step: ``(n, horizon)`` forecasts and targets -> ``(horizon,)``."""
-    p = np.asarray(getattr(pred, "data", pred), dtype=np.float64)
-    t = np.asarray(getattr(target, "data", target), dtype=np.float64)
+    p = np.asarray(getattr(pred, "array", pred), dtype=np.float64)
+    t = np.asarray(getattr(target, "array", target), dtype=np.float64)
     if p.ndim == 3 and p.shape[-1] == 1:
         p = p[..., 0]
     if t.ndim == 3 and t.shape[-1] == 1:

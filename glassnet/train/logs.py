@@ -270,7 +270,7 @@ class RunningEpoch:
         """Count one step on ``n`` samples (``outputs`` None for an empty slice)."""
         self.stats.add(loss, n, grad_norm, penalty)
         if self.metrics.items and n:
-            self.metrics.update(outputs.data, getattr(targets, "data", targets))
+            self.metrics.update(outputs.array, getattr(targets, "array", targets))
 
     def logs(self) -> dict[str, Any]:
         """The epoch's averages so far: ``loss`` and the metrics."""

@@ -222,13 +222,13 @@ class Trainer(Resumable, ShardedData):
             return 0.0, 0.0, None
         out = self._runner(x)
         loss_t = self.loss_fn(out, y)
-        loss_v, penalty = float(loss_t.data), 0.0
+        loss_v, penalty = float(loss_t.array), 0.0
         if self.dp is None and not math.isfinite(loss_v):
             raise self._diverged("loss", loss_v)
         if math.isfinite(loss_v):
             if self.regularizer is not None:
                 pen_t = self.regularizer(self.model)
-                penalty = float(pen_t.data)
+                penalty = float(pen_t.array)
                 loss_t = loss_t + pen_t
             loss_t.backward()
         return loss_v, penalty, out

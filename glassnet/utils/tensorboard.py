@@ -64,7 +64,7 @@ def _protos() -> Any:
 
 
 def _array(value: Any) -> np.ndarray:
-    data = getattr(value, "data", value)
+    data = getattr(value, "array", value)
     if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor
         data = value.detach().cpu().numpy()
     return np.asarray(to_host(data))

@@ -56,8 +56,8 @@ def test_leaf_grads_never_alias():
     y = a + b  # Add returns the same gradient array for both inputs
     z = y.sum() + (c.reshape(2, 3) + a).sum()
     z.backward()
-    assert not np.shares_memory(a.grad.data, b.grad.data)
-    a.grad.data *= 10  # in-place (like clipping) must not touch b
+    assert not np.shares_memory(a.grad.array, b.grad.array)
+    a.grad.array *= 10  # in-place (like clipping) must not touch b
     np.testing.assert_allclose(b.grad.numpy(), np.ones(3))
 
 

@@ -38,7 +38,7 @@ def test_tensor_dataset_items_and_batches():
 def test_tensor_dataset_takes_tensors_without_copy():
     t = gn.tensor(np.zeros((4, 2), np.float32))
     ds = TensorDataset(t, np.arange(4))
-    assert ds.arrays[0] is t.data and ds.tensors is ds.arrays
+    assert ds.arrays[0] is t.array and ds.tensors is ds.arrays
 
 
 def test_tensor_dataset_errors_name_the_problem():

@@ -275,8 +275,8 @@ def test_saliency_abs_as_attribute_argument(rng):
 def tiny():
     conv = PointwiseConv(np.array([1.0, -1.0]).reshape(2, 1, 1, 1))
     head = Linear(2, 2).double()
-    head.weight.data[...] = [[1.0, 2.0], [-1.0, 1.0]]
-    head.bias.data[...] = 0.0
+    head.weight.array[...] = [[1.0, 2.0], [-1.0, 1.0]]
+    head.bias.array[...] = 0.0
     return Sequential(conv, Relu(), GlobalAvgPool(), head)
 
 

@@ -18,8 +18,8 @@ def tiny():
     """conv 1x1 with channels (x, -x) -> ReLU -> global mean -> linear head V."""
     conv = PointwiseConv(np.array([1.0, -1.0]).reshape(2, 1, 1, 1))
     head = Linear(2, 2).double()
-    head.weight.data[...] = [[1.0, 2.0], [-1.0, 1.0]]
-    head.bias.data[...] = 0.0
+    head.weight.array[...] = [[1.0, 2.0], [-1.0, 1.0]]
+    head.bias.array[...] = 0.0
     return Sequential(conv, Relu(), GlobalAvgPool(), head)
 
 
@@ -124,10 +124,10 @@ def test_hand_computed_with_conv2d():
     """Conv2d 2x2 stride 2 with kernels +1 / -1 on a 4x4 image: block sums S and -S."""
     conv_mod = pytest.importorskip("glassnet.nn.layers.conv")
     conv = conv_mod.Conv2d(1, 2, 2, stride=2, bias=False, dtype=np.float64)
-    conv.weight.data[...] = np.stack([np.ones((1, 2, 2)), -np.ones((1, 2, 2))])
+    conv.weight.array[...] = np.stack([np.ones((1, 2, 2)), -np.ones((1, 2, 2))])
     head = Linear(2, 2).double()
-    head.weight.data[...] = [[1.0, 2.0], [-1.0, 1.0]]
-    head.bias.data[...] = 0.0
+    head.weight.array[...] = [[1.0, 2.0], [-1.0, 1.0]]
+    head.bias.array[...] = 0.0
     model = Sequential(conv, Relu(), GlobalAvgPool(), head)
     assert conv_layer_names(model) == ["0"]
     x = np.arange(16.0).reshape(1, 1, 4, 4)

@@ -110,10 +110,10 @@ def test_implementation_invariance(rng):
     perm = rng.permutation(6)
     scale = rng.uniform(0.5, 2.0, size=6)  # relu(s z) = s relu(z) for s > 0
     w1, b1 = a[0].weight.numpy(), a[0].bias.numpy()
-    b[0].weight.data[...] = w1[perm] * scale[:, None]
-    b[0].bias.data[...] = b1[perm] * scale
-    b[2].weight.data[...] = a[2].weight.numpy()[:, perm] / scale
-    b[2].bias.data[...] = a[2].bias.numpy()
+    b[0].weight.array[...] = w1[perm] * scale[:, None]
+    b[0].bias.array[...] = b1[perm] * scale
+    b[2].weight.array[...] = a[2].weight.numpy()[:, perm] / scale
+    b[2].bias.array[...] = a[2].bias.numpy()
     x = rng.standard_normal((5, 4))
     np.testing.assert_allclose(a(gn.tensor(x)).numpy(), b(gn.tensor(x)).numpy(), rtol=1e-10)
     ga = IntegratedGradients(a).attribute(x, target=2, n_steps=32)

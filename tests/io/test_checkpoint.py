@@ -44,10 +44,10 @@ class MomentumSGD:
     def step(self):
         g = self.param_groups[0]
         for i, p in enumerate(self.params):
-            s = self.state.setdefault(i, {"step": 0, "buf": np.zeros_like(p.data)})
-            s["buf"] = g["momentum"] * s["buf"] + p.grad.data
+            s = self.state.setdefault(i, {"step": 0, "buf": np.zeros_like(p.array)})
+            s["buf"] = g["momentum"] * s["buf"] + p.grad.array
             s["step"] += 1
-            p.data -= g["lr"] * s["buf"]
+            p.array -= g["lr"] * s["buf"]
 
     def state_dict(self):
         return {

@@ -82,11 +82,11 @@ def _randomise_stats(model, rng):
     for m in model.modules():
         if isinstance(m, (BatchNorm1d, BatchNorm2d)) and m.running_mean is not None:
             c = m.num_features
-            m.running_mean.data[...] = rng.standard_normal(c) * 0.5
-            m.running_var.data[...] = rng.uniform(0.5, 2.0, c)
+            m.running_mean.array[...] = rng.standard_normal(c) * 0.5
+            m.running_var.array[...] = rng.uniform(0.5, 2.0, c)
             if m.affine:
-                m.weight.data[...] = rng.uniform(0.5, 1.5, c)
-                m.bias.data[...] = rng.standard_normal(c) * 0.1
+                m.weight.array[...] = rng.uniform(0.5, 1.5, c)
+                m.bias.array[...] = rng.standard_normal(c) * 0.1
 
 
 # ---------------------------------------------------------------- feed-forward
@@ -302,7 +302,7 @@ def test_temporal_attention_last_step_with_mask(rng, tmp_path):
 def test_multihead_self_attention(batch_first, rng, tmp_path):
     mha = MultiheadAttention(8, 2, batch_first=batch_first)
     for p in mha.parameters():  # non-zero biases
-        p.data[...] = rng.standard_normal(p.shape) * 0.3
+        p.array[...] = rng.standard_normal(p.shape) * 0.3
     x = _x(rng, 3, 5, 8)
     other = _x(rng, 6, 5, 8) if batch_first else _x(rng, 3, 6, 8)
     check_export(mha, (x, x, x), tmp_path, others=[(other, other, other)])

@@ -66,8 +66,8 @@ def test_every_registered_model_exports(name, rng, tmp_path):
     images = lambda n: to_layout(rng.random((n, 1, 28, 28), dtype=np.float32), spec.layout)  # noqa: E731
     for m in model.modules():  # batch norm with statistics away from 0 / 1
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) and m.running_mean is not None:
-            m.running_mean.data[...] = rng.standard_normal(m.num_features) * 0.1
-            m.running_var.data[...] = rng.uniform(0.5, 2.0, m.num_features)
+            m.running_mean.array[...] = rng.standard_normal(m.num_features) * 0.1
+            m.running_var.array[...] = rng.uniform(0.5, 2.0, m.num_features)
     proto = check(model, images(2), tmp_path, others=[images(5)])
     assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
 

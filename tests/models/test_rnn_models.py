@@ -26,7 +26,7 @@ def _adam_steps(model, loss_fn, steps, lr=0.02):
             g = p.grad.numpy()
             mi[...] = 0.9 * mi + 0.1 * g
             vi[...] = 0.999 * vi + 0.001 * g * g
-            p.data -= lr * (mi / (1 - 0.9**t)) / (np.sqrt(vi / (1 - 0.999**t)) + 1e-8)
+            p.array -= lr * (mi / (1 - 0.9**t)) / (np.sqrt(vi / (1 - 0.999**t)) + 1e-8)
     return losses
 
 

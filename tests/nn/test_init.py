@@ -96,9 +96,9 @@ def test_constant_fills_and_dtype_kept():
 
 def test_in_place_on_parameters_keeps_the_array():
     p = gn.nn.Parameter(np.zeros((3, 4), dtype=np.float32))
-    data = p.data
+    data = p.array
     init.kaiming_uniform_(p)
-    assert p.data is data and np.any(data != 0)
+    assert p.array is data and np.any(data != 0)
 
 
 def test_reproducible_with_manual_seed_and_explicit_rng():

@@ -16,7 +16,7 @@ XOR_Y = np.array([0, 1, 1, 0])
 
 def _sgd(model, lr):
     for p in model.parameters():
-        p.data -= lr * p.grad.data
+        p.array -= lr * p.grad.array
 
 
 # ------------------------------------------------------------------ Perceptron

@@ -85,10 +85,10 @@ def test_load_state_dict_roundtrip_in_place():
     src, dst = Net(), Net()
     x = gn.randn(5, 4)
     w = dst.fc1.weight
-    data_before = w.data
+    data_before = w.array
     res = dst.load_state_dict(src.state_dict())
     assert res.missing_keys == [] and res.unexpected_keys == []
-    assert dst.fc1.weight is w and w.data is data_before  # same Parameter, same array
+    assert dst.fc1.weight is w and w.array is data_before  # same Parameter, same array
     np.testing.assert_array_equal(dst(x).numpy(), src(x).numpy())
 
 
@@ -96,7 +96,7 @@ def test_load_state_dict_copies_values():
     src, dst = Net(), Net()
     sd = src.state_dict()
     dst.load_state_dict(sd)
-    dst.fc1.weight.data[...] = 0
+    dst.fc1.weight.array[...] = 0
     assert not np.all(src.fc1.weight.numpy() == 0)
 
 

@@ -36,7 +36,7 @@ def test_batch_norm_layers_track_torch_over_steps(name, shape, kwargs, rng, torc
     for name in ("weight", "bias"):  # start from non-trivial affine parameters
         if getattr(layer, name) is not None:
             v = rng.standard_normal(5)
-            getattr(layer, name).data[...] = v
+            getattr(layer, name).array[...] = v
             with torch.no_grad():
                 getattr(ref, name).copy_(torch.tensor(v))
     for step in range(4):  # training steps: outputs, input gradients, running statistics

@@ -71,7 +71,7 @@ def test_sgd_with_l2_penalty_equals_torch_weight_decay(torch):
         gm.zero_grad()
         loss.backward()
         with gn.no_grad():
-            gm.weight.data -= lr * gm.weight.grad.data
+            gm.weight.array -= lr * gm.weight.grad.array
         opt.zero_grad()
         (tm(torch.tensor(x)) ** 2).mean().backward()
         opt.step()
@@ -90,7 +90,7 @@ def test_l2_penalty_shrinks_weights_during_training(rng):
             m.zero_grad()
             loss.backward()
             for p in m.parameters():
-                p.data -= 0.05 * p.grad.data
+                p.array -= 0.05 * p.grad.array
         return np.abs(m.weight.numpy()).sum()
 
     assert train(1.0) < 0.7 * train(0.0)

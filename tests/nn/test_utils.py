@@ -96,11 +96,11 @@ def test_get_total_norm_and_clip_grads_with_norm(torch, rng):
 @pytest.mark.parametrize("clip_value", [0.5, 100.0])
 def test_clip_grad_value_matches_torch(clip_value, torch, rng):
     gp, tp = _pair(torch, rng, scale=2.0)
-    grad_arrays = [p.grad.data for p in gp[:-1]]
+    grad_arrays = [p.grad.array for p in gp[:-1]]
     assert utils.clip_grad_value_(gp, clip_value) is None
     torch.nn.utils.clip_grad_value_(tp, clip_value)
     _assert_grads(gp, tp)
-    assert all(p.grad.data is a for p, a in zip(gp, grad_arrays))  # in place
+    assert all(p.grad.array is a for p, a in zip(gp, grad_arrays))  # in place
     assert max(np.abs(p.grad.numpy()).max() for p in gp[:-1]) <= clip_value
 
 
@@ -114,11 +114,11 @@ def test_parameters_to_vector_and_back(torch, rng):
     (vec * vec).sum().backward()  # differentiable: gradients reach the parameters
     for p in gp:
         np.testing.assert_allclose(p.grad.numpy(), 2 * p.numpy())
-    new = gn.Tensor(np.arange(vec.size, dtype=np.float64))
+    new = gn.Tensor(np.arange(vec.numel(), dtype=np.float64))
     utils.vector_to_parameters(new, gp)
     np.testing.assert_array_equal(utils.parameters_to_vector(gp).numpy(), new.numpy())
     np.testing.assert_array_equal(gp[1].numpy(), np.arange(12, 17))
-    new.data[0] = -1.0  # copied, not aliased
+    new.array[0] = -1.0  # copied, not aliased
     assert gp[0].numpy()[0, 0] == 0.0
 
 

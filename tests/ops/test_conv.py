@@ -129,7 +129,7 @@ def test_conv2d_output_is_channels_last_view_and_chains(rng, torch):
     w1, w2 = rng.standard_normal((5, 3, 3, 3)), rng.standard_normal((4, 5, 3, 3))
     y = conv2d(gn.tensor(x), gn.tensor(w1), padding=1)
     assert y.shape == (2, 5, 6, 6)
-    assert y.data.transpose(0, 2, 3, 1).flags["C_CONTIGUOUS"]
+    assert y.array.transpose(0, 2, 3, 1).flags["C_CONTIGUOUS"]
     check_against_torch(
         lambda a, b, c: conv2d(conv2d(a, b, padding=1), c),
         lambda a, b, c: torch.nn.functional.conv2d(torch.nn.functional.conv2d(a, b, padding=1), c),

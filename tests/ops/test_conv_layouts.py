@@ -81,7 +81,7 @@ def test_nothing_kept_for_the_weight_when_it_needs_no_gradient(rng):
     w = gn.tensor(rng.standard_normal((4, 6, 3, 3)))
     node = conv2d(x, w, padding=1)._ctx
     assert not {"columns", "cols", "src"} & set(node.__dict__)
-    assert node.w is w.data
+    assert node.w is w.array
 
 
 def test_function_exposes_stride_padding_dilation_groups(rng):

@@ -36,10 +36,10 @@ def test_linear_both_product_orientations(n_out, rng, torch):
     check_gradients(linear, *ins)
     check_against_torch(linear, torch.nn.functional.linear, *ins)
     y = linear(*(gn.tensor(a, requires_grad=True) for a in ins))
-    assert y.data.flags.c_contiguous  # row-major when a graph is recorded
+    assert y.array.flags.c_contiguous  # row-major when a graph is recorded
     with gn.no_grad():
         y = linear(*(gn.tensor(a) for a in ins))
-    assert y.data.flags.c_contiguous if n_out == 2 else y.data.flags.f_contiguous
+    assert y.array.flags.c_contiguous if n_out == 2 else y.array.flags.f_contiguous
     np.testing.assert_allclose(y.numpy(), ins[0] @ ins[1].T + ins[2], rtol=1e-12)
 
 

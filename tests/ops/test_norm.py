@@ -69,7 +69,7 @@ def test_batch_norm_on_channels_last_view_keeps_layout_and_float32(rng, torch):
     t = gn.tensor(x, requires_grad=True)
     y = batch_norm(t, rm, rv, training=True)
     assert y.dtype == np.float32
-    assert y.data.transpose(0, 2, 3, 1).flags["C_CONTIGUOUS"]
+    assert y.array.transpose(0, 2, 3, 1).flags["C_CONTIGUOUS"]
     ref = torch.nn.functional.batch_norm(
         torch.tensor(x), torch.zeros(3), torch.ones(3), training=True
     )
@@ -128,7 +128,7 @@ def test_batch_norm_channels_last_blocks_and_threads(rng, torch, split_threads):
     x = rng.standard_normal((9, 5, 7, 7)).transpose(0, 3, 1, 2) * 3 + 2  # NHWC memory
     w, g = rng.standard_normal(7), rng.standard_normal(x.shape)
     t = gn.tensor(x, requires_grad=True)
-    assert t.data.transpose(0, 2, 3, 1).flags["C_CONTIGUOUS"]
+    assert t.array.transpose(0, 2, 3, 1).flags["C_CONTIGUOUS"]
     y = batch_norm(t, None, None, gn.tensor(w), None, training=True)
     (y * gn.tensor(g)).sum().backward()
     tt = torch.tensor(np.ascontiguousarray(x), requires_grad=True)

@@ -133,7 +133,7 @@ def test_sum_grad_of_leaf_is_writable_and_accumulates():
     x.sum().backward()
     x.mean().backward()
     np.testing.assert_allclose(x.grad.numpy(), np.full((2, 3), 1 + 1 / 6))
-    x.grad.data *= 2.0  # in-place edits (clipping, weight decay) must be possible
+    x.grad.array *= 2.0  # in-place edits (clipping, weight decay) must be possible
     np.testing.assert_allclose(x.grad.numpy(), np.full((2, 3), 2 + 2 / 6))
 
 

@@ -270,7 +270,7 @@ def test_outputs_of_live_graphs_are_not_overwritten(rng):
         R.lstm_layer(*other)  # graph-free calls, their buffers are free at once
     out2, _, _ = R.lstm_layer(*[gn.tensor(a.numpy()) for a in other])
     np.testing.assert_array_equal(out1.numpy(), keep)
-    assert out2.data is not out1.data
+    assert out2.array is not out1.array
     out1.sum().backward()  # the first graph's saved buffers are intact too
     ref = [gn.tensor(a.numpy(), requires_grad=True) for a in args]
     R.lstm_layer(*ref)[0].sum().backward()

@@ -88,7 +88,7 @@ def test_torch_state_dict_loads_and_continues_identically(cls, torch):
         )
         fresh = gn_params()
         for p, t in zip(fresh, tp):
-            p.data[...] = t.detach().numpy()
+            p.array[...] = t.detach().numpy()
         resumed = getattr(optim, cls)(fresh, lr=0.01)
         resumed.load_state_dict(topt.state_dict())
         for _ in range(5):

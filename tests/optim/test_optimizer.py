@@ -94,7 +94,7 @@ def test_required_hyperparameter():
 
         def _step_group(self, group):
             for p in group["params"]:
-                p.data -= group["lr"] * p.grad.data
+                p.array -= group["lr"] * p.grad.array
 
     a = Parameter(np.ones(2))
     with pytest.raises(ValueError, match="Plain: the group does not set the required 'lr'"):
@@ -111,9 +111,9 @@ def test_zero_grad():
     a, b = Parameter(np.ones(2)), Parameter(np.ones(2))
     opt = optim.SGD([a, b], lr=0.1)
     a.grad = gn.Tensor(np.full(2, 3.0))
-    grad_array = a.grad.data
+    grad_array = a.grad.array
     opt.zero_grad(set_to_none=False)
-    assert a.grad.data is grad_array and not grad_array.any()
+    assert a.grad.array is grad_array and not grad_array.any()
     assert b.grad is None
     opt.zero_grad()
     assert a.grad is None
@@ -184,7 +184,7 @@ def test_steps_after_the_first_allocate_no_parameter_sized_memory(cls, kwargs):
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < big.data.nbytes // 8, f"a step allocated {peak} bytes"
+    assert peak < big.array.nbytes // 8, f"a step allocated {peak} bytes"
     assert {k: id(v) for k, v in opt.state[big].items() if isinstance(v, np.ndarray)} == state_ids
 
 

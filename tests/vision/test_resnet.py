@@ -18,7 +18,7 @@ from . import torch_resnet
 )
 def test_parameter_counts_are_torchvisions(name, count):
     m = getattr(models, name)()
-    assert sum(p.size for p in m.parameters()) == count
+    assert sum(p.numel() for p in m.parameters()) == count
 
 
 def test_torchvision_state_dict_loads_and_gives_its_outputs(rng, torch, tmp_path):

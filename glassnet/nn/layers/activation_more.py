@@ -201,7 +201,7 @@ class PReLU(Module):
             self.to(device)
 
     def reset_parameters(self) -> None:
-        self.weight.data[...] = self.init
+        self.weight.array[...] = self.init
 
     def forward(self, x: Tensor) -> Tensor:
         return C.prelu(x, self.weight)

@@ -57,7 +57,7 @@ def _as_tensor(mask: Any) -> Tensor:
 
 def _bool_mask(layer: Module, name: str, mask: Any, want: tuple[int, ...]) -> Any:
     """The raw boolean array of ``mask`` (ints are read as != 0), shape-checked against ``want``."""
-    m = mask.data if isinstance(mask, Tensor) else mask
+    m = mask.array if isinstance(mask, Tensor) else mask
     xp = get_array_module(m)
     m = xp.asarray(m)
     if m.dtype.kind in "iu":

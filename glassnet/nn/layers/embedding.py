@@ -68,7 +68,7 @@ class Embedding(Module):
             self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dt))
             self.reset_parameters()
         else:
-            table = np.asarray(to_host(_weight.data if isinstance(_weight, Tensor) else _weight))
+            table = np.asarray(to_host(_weight.array if isinstance(_weight, Tensor) else _weight))
             if table.shape != (num_embeddings, embedding_dim):
                 raise ValueError(
                     f"Embedding: _weight has shape {table.shape}, expected "
@@ -92,7 +92,7 @@ class Embedding(Module):
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight.array[self.padding_idx] = 0
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002
         return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
@@ -104,7 +104,7 @@ class Embedding(Module):
         sparse: bool = False,
     ) -> Embedding:  # fmt: skip
         """An ``Embedding`` holding a copy of the 2-D ``embeddings`` table (frozen by default)."""
-        table = np.asarray(to_host(embeddings.data if isinstance(embeddings, Tensor) else embeddings))
+        table = np.asarray(to_host(embeddings.array if isinstance(embeddings, Tensor) else embeddings))
         if table.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: expected a 2-D table, got shape {table.shape}")
         return cls(

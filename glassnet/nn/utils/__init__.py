@@ -93,12 +93,12 @@ def _device_power_sum(xp: Any, g: Any, p: float) -> Any:
 
 def _on_one_gpu(items: list[Tensor]) -> Any:
     """CuPy when every tensor lives on the same GPU (norms can stay there), else None."""
-    xp = get_array_module(items[0].data)
+    xp = get_array_module(items[0].array)
     if xp is np:
         return None
-    dev = items[0].data.device.id
+    dev = items[0].array.device.id
     for t in items:
-        if not is_cupy_array(t.data) or t.data.device.id != dev:
+        if not is_cupy_array(t.array) or t.array.device.id != dev:
             return None
     return xp
 
@@ -132,7 +132,7 @@ def get_total_norm(
         return Tensor(np.zeros((), dtype=np.float32))
     xp = _on_one_gpu(items)
     if xp is not None:  # computed on the GPU, no read-back unless error_if_nonfinite
-        parts = xp.stack([_device_power_sum(xp, t.data, p).astype(items[0].dtype) for t in items])
+        parts = xp.stack([_device_power_sum(xp, t.array, p).astype(items[0].dtype) for t in items])
         total_d = parts.max() if p == math.inf else parts.sum() ** (1.0 / p)
         if error_if_nonfinite and not bool(xp.isfinite(total_d)):
             raise RuntimeError(
@@ -140,7 +140,7 @@ def get_total_norm(
                 "gradients cannot be clipped; pass error_if_nonfinite=False to scale them by it anyway"
             )
         return Tensor(total_d)
-    norms = [_array_norm(t.data, p) for t in items]
+    norms = [_array_norm(t.array, p) for t in items]
     if any(math.isnan(n) for n in norms):
         total = math.nan
     elif p == math.inf:
@@ -170,13 +170,13 @@ def clip_grads_with_norm_(parameters: Params, max_norm: float, total_norm: Any) 
     who = "clip_grads_with_norm_"
     items = _tensors(who, parameters)
     max_norm = _max_norm(who, max_norm)
-    raw = total_norm.data if isinstance(total_norm, Tensor) else total_norm
+    raw = total_norm.array if isinstance(total_norm, Tensor) else total_norm
     if is_cupy_array(raw):  # scale on the GPU by min(1, coef): no read-back
         xp = get_array_module(raw)
         coef = xp.minimum(max_norm / (raw + 1e-6), 1.0)
         for p in items:
             if p.grad is not None:
-                p.grad.data *= coef.astype(p.grad.dtype)
+                p.grad.array *= coef.astype(p.grad.dtype)
         return
     total = float(total_norm)
     coef = max_norm / (total + 1e-6)
@@ -185,7 +185,7 @@ def clip_grads_with_norm_(parameters: Params, max_norm: float, total_norm: Any) 
     with np.errstate(invalid="ignore"):  # inf * 0 when the norm is inf: nan, as in PyTorch
         for p in items:
             if p.grad is not None:
-                p.grad.data *= p.grad.dtype.type(coef)
+                p.grad.array *= p.grad.dtype.type(coef)
 
 
 def _max_norm(who: str, max_norm: Any) -> float:
@@ -255,7 +255,7 @@ def clip_grad_value_(parameters: Params, clip_value: float) -> None:
         raise ValueError(f"{who}: clip_value must be a number >= 0, got {clip_value!r}")
     for p in items:
         if p.grad is not None:
-            g = p.grad.data
+            g = p.grad.array
             c = g.dtype.type(clip_value)
             get_array_module(g).clip(g, -c, c, out=g)
 
@@ -294,15 +294,15 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     if not isinstance(vec, Tensor):
         raise TypeError(f"{who}: expected vec to be a Tensor, got {type(vec).__name__}")
     items = _tensors(who, parameters)
-    total = sum(p.size for p in items)
-    if vec.ndim != 1 or vec.size != total:
+    total = sum(p.numel() for p in items)
+    if vec.ndim != 1 or vec.numel() != total:
         raise ValueError(
             f"{who}: vec must have shape ({total},) to fill {len(items)} parameters, "
             f"got {vec.shape}"
         )
-    data = vec.data
+    data = vec.array
     start = 0
     for p in items:
-        stop = start + p.size
-        p.data[...] = data[start:stop].reshape(p.shape)
+        stop = start + p.numel()
+        p.array[...] = data[start:stop].reshape(p.shape)
         start = stop

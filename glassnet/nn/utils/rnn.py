@@ -58,7 +58,7 @@ class PackedSequence(NamedTuple):
 
 
 def _lengths(who: str, lengths: Any, n: int, t_max: int) -> np.ndarray:
-    arr = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
+    arr = np.asarray(lengths.array if isinstance(lengths, Tensor) else lengths)
     if arr.ndim != 1 or arr.shape[0] != n:
         raise ValueError(f"{who}: expected {n} lengths (one per sequence), got shape {arr.shape}")
     if arr.dtype.kind not in "iu":

@@ -50,7 +50,7 @@ def _norm(a: Any) -> float:
 
 
 def _activation_stats(kind: str, out: Any) -> dict[str, float]:
-    data = getattr(out, "data", None)
+    data = getattr(out, "array", None)
     if data is None or not hasattr(data, "dtype") or data.dtype.kind != "f" or data.size == 0:
         return {}
     xp = get_array_module(data)
@@ -160,7 +160,7 @@ class LayerDiagnostics(Callback):
             self._handles.append(m.register_forward_hook(self._hook(name)))
             params = self._params(m)
             if params:
-                self._before[name] = [p.data.copy() for p in params]
+                self._before[name] = [p.array.copy() for p in params]
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         if not self._handles:
@@ -177,7 +177,7 @@ class LayerDiagnostics(Callback):
     def _row(self, step: int, name: str, module: Any) -> dict[str, Any] | None:
         acts = self._acts.get(name, {})
         params = self._params(module)
-        grads = [p.grad.data for p in params if p.grad is not None]
+        grads = [p.grad.array for p in params if p.grad is not None]
         if not acts and not grads:
             return None
         row: dict[str, Any] = {f: None for f in FIELDS}
@@ -187,7 +187,7 @@ class LayerDiagnostics(Callback):
         before = self._before.get(name)
         if before is not None and len(before) == len(params):
             w0 = math.sqrt(sum(_norm(b) ** 2 for b in before))
-            dw = math.sqrt(sum(_norm(p.data - b) ** 2 for p, b in zip(params, before)))
+            dw = math.sqrt(sum(_norm(p.array - b) ** 2 for p, b in zip(params, before)))
             row["update_ratio"] = dw / w0 if w0 > 0 else None
         return row
 

@@ -1,0 +1,310 @@
+"""In-place tensor operations with PyTorch's semantics (``add_``, ``mul_``, ``+=``, ``zero_``, ...).
+
+One rule decides what an in-place op does, in :func:`update`:
+
+* **Outside the graph** (inside ``no_grad()``, or when neither the tensor nor
+  the other operand requires a gradient) the op writes into the tensor's own
+  array. Every tensor sharing that memory (``p.data``, a NumPy array given to
+  :func:`~glassnet.from_numpy`, a basic-slice view) sees the change. This is
+  the manual SGD step ``with no_grad(): p -= lr * p.grad``.
+* **Inside the graph** the op is recorded like its out-of-place twin and the
+  tensor takes the result: its array, its ``grad_fn`` and ``requires_grad``.
+  The array the tensor held before is left untouched, so every gradient
+  formula that saved it stays right. (``out += identity`` in a ResNet block.)
+* A **leaf that requires grad** may not change in place while gradients are
+  recorded: PyTorch's ``RuntimeError``.
+
+Each in-place change bumps the tensor's version (``t._version``). An op
+records the versions of its inputs; if one changed before its backward runs,
+``backward()`` raises PyTorch's "modified by an inplace operation" error
+instead of computing a wrong gradient (see ``autograd/engine.py``). A change
+written into a tensor computed by an op also marks that op, because it may
+have kept its output for backward (``exp``, ``sigmoid``, ``relu``).
+
+Differences from PyTorch, all on the safe side: a version check fails for any
+op that used the changed tensor, not only for ops that saved it; and inside
+the graph the tensor gets a new array, so a view taken of it before the
+change does not see the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import backend
+from . import random as _random
+from .autograd import grad_mode
+from .ops import activation as _act
+from .ops import arithmetic as _ar
+from .tensor import Tensor
+
+__all__ = ["InplaceMethods", "update"]
+
+
+def _raw(value: Any, like: Tensor) -> Any:
+    """``value`` as something NumPy/CuPy can combine with ``like``'s array."""
+    if isinstance(value, Tensor):
+        value = value.array
+    if hasattr(value, "shape") and backend.is_cupy_array(like.array) != backend.is_cupy_array(
+        value
+    ):
+        value = backend.to_device(value, like.device) if backend.is_cupy_array(like.array) else value.get()
+    return value
+
+
+def _records(t: Tensor, others: tuple) -> bool:
+    """Does an in-place op on ``t`` with ``others`` have to be recorded in the graph?"""
+    if not grad_mode.is_grad_enabled():
+        return False
+    return t.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others)
+
+
+def _refuse_leaf(t: Tensor, name: str) -> None:
+    if t.requires_grad and t._ctx is None:
+        raise RuntimeError(
+            f"{name}: a leaf tensor that requires grad is being used in an in-place operation "
+            "(wrap the update in glassnet.no_grad(), as optimizers do, or use the "
+            "out-of-place form)"
+        )
+
+
+def _write(t: Tensor, result: Any, name: str) -> None:
+    """Copy ``result`` (an array) into ``t``'s own array, with PyTorch's dtype and shape rules."""
+    result = _raw(result, t)
+    rdt = getattr(result, "dtype", None)
+    if rdt is not None and not np.can_cast(rdt, t.array.dtype, casting="same_kind"):
+        raise RuntimeError(
+            f"{name}: result type {rdt} can't be cast to the tensor's dtype {t.array.dtype}"
+        )
+    shape = getattr(result, "shape", ())
+    if len(shape) > t.array.ndim or any(
+        s != 1 and s != d for s, d in zip(shape[::-1], t.array.shape[::-1])
+    ):
+        raise RuntimeError(
+            f"{name}: the result has shape {tuple(shape)}, which does not broadcast to the "
+            f"tensor's shape {tuple(t.array.shape)}"
+        )
+    t.array[...] = result
+
+
+def _bump(t: Tensor) -> None:
+    t._version += 1
+    if t._ctx is not None:  # the op that made t may have kept this array for its backward
+        t._ctx.__dict__["output_modified"] = True
+
+
+def update(t: Tensor, name: str, functional: Callable[..., Tensor], *others: Any) -> Tensor:
+    """Change ``t`` in place to ``functional(t, *others)``; see the module docstring.
+
+    Parameters
+    ----------
+    t : Tensor
+        The tensor to change.
+    name : str
+        The method's name, for error messages (``"add_"``).
+    functional : callable
+        The out-of-place op, ``functional(t, *others) -> Tensor``.
+    *others
+        The op's other operands.
+
+    Returns
+    -------
+    Tensor
+        ``t`` itself.
+    """
+    if _records(t, others):
+        _refuse_leaf(t, name)
+        before = Tensor._make(t.array, t.requires_grad, t._ctx, t._index)
+        out = functional(before, *others)
+        if out.shape != t.shape:
+            raise RuntimeError(
+                f"{name}: the result has shape {out.shape}, which does not match the "
+                f"tensor's shape {t.shape}"
+            )
+        if out.dtype != t.dtype:
+            _check_cast(out.dtype, t.dtype, name)
+            out = _ar.cast(out, dtype=t.dtype)
+        t.array, t._ctx, t._index, t.requires_grad = out.array, out._ctx, out._index, True
+        t._version += 1
+        return t
+    with grad_mode.no_grad():
+        out = functional(Tensor._make(t.array, False, None, 0), *others)
+    _write(t, out.array, name)
+    _bump(t)
+    return t
+
+
+def _check_cast(src: Any, dst: Any, name: str) -> None:
+    if not np.can_cast(src, dst, casting="same_kind"):
+        raise RuntimeError(f"{name}: result type {src} can't be cast to the tensor's dtype {dst}")
+
+
+def _ufunc(t: Tensor, name: str, ufunc: str, other: Any, functional: Callable) -> Tensor:
+    """``add_``/``sub_``/``mul_``/``div_``: straight into the array when nothing is recorded."""
+    if _records(t, (other,)):
+        return update(t, name, functional, other)
+    o = _raw(other, t)
+    _check_cast(np.result_type(t.array.dtype, getattr(o, "dtype", o)), t.array.dtype, name)
+    try:
+        getattr(t.xp, ufunc)(t.array, o, out=t.array, casting="same_kind")
+    except (ValueError, TypeError) as e:
+        raise RuntimeError(f"{name}: {e} (tensor shape {t.shape})") from None
+    _bump(t)
+    return t
+
+
+def _host_fill(t: Tensor, name: str, draw: Callable[[Any, tuple], np.ndarray]) -> Tensor:
+    """Fill ``t`` with values drawn on the host from glassnet's generator (outside the graph)."""
+    if grad_mode.is_grad_enabled():
+        _refuse_leaf(t, name)
+    values = draw(_random.get_rng(), t.shape).astype(t.array.dtype, copy=False)
+    _write(t, backend.to_device(values, t.device) if t.device.type != "cpu" else values, name)
+    _bump(t)
+    return t
+
+
+def _replace(t: Tensor, value: Any) -> Tensor:
+    """``value`` broadcast to ``t``'s shape, in the graph (no gradient reaches ``t``)."""
+    return _ar.where(t.xp.zeros(t.shape, dtype=bool), t, value)
+
+
+def _scaled(other: Any, alpha: float) -> Any:
+    return other if alpha == 1 else other * alpha
+
+
+class InplaceMethods:
+    """The in-place methods :func:`glassnet._tensor_methods.attach` copies onto ``Tensor``."""
+
+    # ------------------------------------------------------------ arithmetic
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        """``self += alpha * other``, in place."""
+        return _ufunc(self, "add_", "add", _scaled(other, alpha), _ar.add)
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        """``self -= alpha * other``, in place."""
+        return _ufunc(self, "sub_", "subtract", _scaled(other, alpha), _ar.sub)
+
+    def mul_(self, other: Any) -> Tensor:
+        return _ufunc(self, "mul_", "multiply", other, _ar.mul)
+
+    def div_(self, other: Any) -> Tensor:
+        return _ufunc(self, "div_", "true_divide", other, _ar.div)
+
+    def pow_(self, exponent: Any) -> Tensor:
+        return update(self, "pow_", _ar.pow, exponent)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self.div_(other)
+
+    def __ipow__(self, other: Any) -> Tensor:
+        return self.pow_(other)
+
+    def addcmul_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+        """``self += value * tensor1 * tensor2``, in place."""
+        return update(self, "addcmul_", lambda s, a, b: s + value * (a * b), tensor1, tensor2)
+
+    def addcdiv_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+        """``self += value * tensor1 / tensor2``, in place."""
+        return update(self, "addcdiv_", lambda s, a, b: s + value * (a / b), tensor1, tensor2)
+
+    def lerp_(self, end: Any, weight: Any) -> Tensor:
+        """``self += weight * (end - self)``, in place."""
+        return update(self, "lerp_", lambda s, e, w: s + w * (e - s), end, weight)
+
+    # ----------------------------------------------------------- elementwise
+    def neg_(self) -> Tensor:
+        return update(self, "neg_", _ar.neg)
+
+    def abs_(self) -> Tensor:
+        return update(self, "abs_", _ar.abs)
+
+    def exp_(self) -> Tensor:
+        return update(self, "exp_", _ar.exp)
+
+    def log_(self) -> Tensor:
+        return update(self, "log_", _ar.log)
+
+    def sqrt_(self) -> Tensor:
+        return update(self, "sqrt_", _ar.sqrt)
+
+    def sigmoid_(self) -> Tensor:
+        return update(self, "sigmoid_", _act.sigmoid)
+
+    def tanh_(self) -> Tensor:
+        return update(self, "tanh_", _act.tanh)
+
+    def relu_(self) -> Tensor:
+        return update(self, "relu_", _act.relu)
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+        return update(self, "clamp_", lambda s: _ar.clip(s, min, max))
+
+    clip_ = clamp_
+
+    def masked_fill_(self, mask: Any, value: float) -> Tensor:
+        """Set the elements where ``mask`` is true to ``value``, in place."""
+        m = _raw(mask, self)
+        return update(self, "masked_fill_", lambda s: _ar.where(m, value, s))
+
+    # ------------------------------------------------------------------ fill
+    def zero_(self) -> Tensor:
+        """Set every element to 0, in place."""
+        return self.fill_(0)
+
+    def fill_(self, value: Any) -> Tensor:
+        """Set every element to ``value``, in place."""
+        if _records(self, (value,)):
+            return update(self, "fill_", _replace, value)
+        self.array[...] = _raw(value, self)
+        _bump(self)
+        return self
+
+    def copy_(self, src: Any) -> Tensor:
+        """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
+        if _records(self, (src,)):
+            return update(self, "copy_", _replace, src)
+        try:
+            self.array[...] = _raw(src, self)
+        except ValueError as e:
+            raise RuntimeError(f"copy_: {e} (tensor shape {self.shape})") from None
+        _bump(self)
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
+        """Fill with samples of U(a, b) from glassnet's generator (``glassnet.manual_seed``)."""
+        return _host_fill(self, "uniform_", lambda rng, shape: rng.uniform(a, b, shape))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        """Fill with samples of N(mean, std²) from glassnet's generator."""
+        return _host_fill(self, "normal_", lambda rng, shape: rng.normal(mean, std, shape))
+
+    def bernoulli_(self, p: float = 0.5) -> Tensor:
+        """Fill with 1 with probability ``p``, else 0."""
+        return _host_fill(self, "bernoulli_", lambda rng, shape: rng.random(shape) < p)
+
+    def exponential_(self, lambd: float = 1.0) -> Tensor:
+        """Fill with samples of an exponential distribution of rate ``lambd``."""
+        return _host_fill(self, "exponential_", lambda rng, shape: rng.exponential(1 / lambd, shape))
+
+    def random_(self, low: int = 0, high: int | None = None) -> Tensor:
+        """Fill with integers drawn uniformly from ``[low, high)`` (``[0, low)`` with one bound)."""
+        lo, hi = (0, low) if high is None else (low, high)
+        return _host_fill(self, "random_", lambda rng, shape: rng.integers(lo, hi, shape))
+
+    # -------------------------------------------------------------- autograd
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph, in place (it becomes a leaf)."""
+        self._ctx, self._index, self.requires_grad = None, 0, False
+        return self
