@@ -9,8 +9,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# Runtime install (NumPy only) plus matplotlib so the demo's report has pictures and
-# Pillow so that `glassnet train --data FOLDER` reads PNG/JPEG images.
+# Runtime install (NumPy, and numba for the compiled kernels) plus matplotlib so the demo's
+# report has pictures and Pillow so that `glassnet train --data FOLDER` reads PNG/JPEG images.
 .make-demo: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[plot,image]"
 	touch $@

@@ -33,7 +33,9 @@ import numpy as np
 from .._validate import is_int
 from ..autograd.grad_mode import is_grad_enabled, set_grad_enabled
 
-__all__ = ["num_threads", "set_num_threads", "run_split", "run_tasks", "MIN_BYTES"]
+__all__ = [
+    "num_threads", "set_num_threads", "run_split", "run_tasks", "split_threads", "MIN_BYTES",
+]  # fmt: skip
 
 #: Work smaller than this per thread is not worth a hand-off (about 20-50 us).
 MIN_BYTES = 1 << 20
@@ -134,6 +136,15 @@ def run_tasks(tasks: list[Callable[[], Any]]) -> list[Any]:
     if first_exc is not None:
         raise first_exc
     return results
+
+
+def split_threads(nbytes: int) -> int:
+    """Threads for one pass of about ``nbytes``: :func:`num_threads`, fewer where a thread
+    would get less than :data:`MIN_BYTES`, and one inside a worker (the compiled kernels of
+    :mod:`glassnet.kernels` run their ``prange`` loops on this many threads)."""
+    if getattr(_state, "busy", False):
+        return 1
+    return max(1, min(num_threads(), nbytes // MIN_BYTES))
 
 
 def run_split(fn: Callable[[int, int], None], n: int, nbytes: int, xp: Any = np) -> None:

@@ -15,12 +15,13 @@ from typing import Any
 
 import numpy as np
 
+from .. import kernels
 from .._validate import is_int
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
 from ._im2col import pair, pool_out_size
-from ._parallel import run_split
+from ._parallel import run_split, split_threads
 from .shape import reshape
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "global_avg_pool2d"]
@@ -123,6 +124,14 @@ class MaxPool2d(Function):
         ho, wo = out_hw
         xh = x.transpose(0, 2, 3, 1)
         reach, needs_pad = _geometry((h, w), out_hw, kernel, stride, padding, dilation)
+        compiled = kernels.load("pool") if xp is np else None
+        if compiled is not None and compiled.supports(kernel, padding, dilation, needs_pad):
+            threads = split_threads(x.nbytes)
+            out, idx = compiled.max_pool_forward(xh, kernel, stride, out_hw, threads)
+            if self.requires_grad:
+                self.compiled, self.idx = compiled, idx
+                self.geom = (x.shape, kernel, stride)
+            return out.transpose(0, 3, 1, 2)
         src = _pad_nhwc(xp, xh, padding, reach, -np.inf) if needs_pad else xh
         src = src[:, : reach[0]]
         record = self.requires_grad
@@ -150,11 +159,18 @@ class MaxPool2d(Function):
 
         run_split(work, n, x.nbytes, xp)
         if record:
-            self.icol, self.irow = icol, irow
+            self.compiled, self.icol, self.irow = None, icol, irow
             self.geom = (x.shape, out_hw, kernel, stride, padding, dilation, needs_pad, reach)
         return out.transpose(0, 3, 1, 2)
 
     def backward(self, g: Any) -> Any:
+        if self.compiled is not None:
+            (n, c, h, w), kernel, stride = self.geom
+            gh = g.transpose(0, 2, 3, 1)
+            gx = self.compiled.max_pool_backward(
+                gh, self.idx, kernel, stride, (h, w), split_threads(g.nbytes * 4)
+            )
+            return gx.transpose(0, 3, 1, 2)
         xp = get_array_module(g)
         (n, c, h, w), (ho, wo), (kh, kw), (sh, sw), p, (dh, dw), needs_pad, reach = self.geom
         gh = g.transpose(0, 2, 3, 1)

@@ -16,6 +16,7 @@ from .optimizer import (
     check_bool,
     check_in_range,
     check_nonnegative,
+    compiled_updates,
     effective_grad,
     nonzero_in,
 )
@@ -153,6 +154,13 @@ class Adam(Optimizer):
                     k(1.0 - beta1), k(beta2), k(1.0 - beta2), k(ds), k(de), k(sa), k(sb),
                     k(0.0 if scale is None else 1.0), p.array, state["exp_avg"], state["exp_avg_sq"],
                 )  # fmt: skip
+                continue
+            compiled = None if amsgrad else compiled_updates(p.array)
+            if compiled is not None and compiled[0].adam(
+                p.array, p.grad.array, state["exp_avg"], state["exp_avg_sq"], shrink=shrink,
+                maximize=maximize, l2=wd if l2 else 0.0, beta1=beta1, beta2=beta2, scale=scale,
+                threads=compiled[1],
+            ):  # fmt: skip
                 continue
             arrays = [p.array, p.grad.array, state["exp_avg"], state["exp_avg_sq"]]
             if amsgrad:

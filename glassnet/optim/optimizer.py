@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import backend
+from .. import backend, kernels
 from .._validate import finite_number, flag, nonnegative_number, number_in
 from ..autograd.grad_mode import enable_grad
 from ..backend import get_array_module
@@ -131,6 +131,16 @@ def effective_grad(xp: Any, p: Any, g: Any, out: Any, weight_decay: float, maxim
         xp.negative(g, out=out)
         return out
     return g
+
+
+def compiled_updates(p: Any) -> tuple[Any, int] | None:
+    """The compiled update kernels (:mod:`glassnet.kernels._optim`) for parameter array ``p``
+    and the threads to run them on, or None: a device array, or the NumPy path
+    (``GLASSNET_KERNELS=numpy``, or numba missing)."""
+    if type(p) is not np.ndarray:
+        return None
+    mod = kernels.load("optim")
+    return None if mod is None else (mod, _parallel.split_threads(4 * p.nbytes))
 
 
 def _zeros(like: Any) -> Any:

@@ -12,6 +12,7 @@ from .optimizer import (
     check_bool,
     check_in_range,
     check_nonnegative,
+    compiled_updates,
     effective_grad,
     nonzero_in,
 )
@@ -129,8 +130,16 @@ class RMSprop(Optimizer):
                 arrays.append(state["momentum_buffer"])
             if centered:
                 arrays.append(state["grad_avg"])
-            xp = get_array_module(p.array)
             eps_p = nonzero_in(p.dtype, eps)
+            compiled = compiled_updates(p.array)
+            if compiled is not None and compiled[0].rmsprop(
+                p.array, p.grad.array, state["square_avg"],
+                state["momentum_buffer"] if momentum > 0 else None,
+                state["grad_avg"] if centered else None, lr=lr, maximize=maximize, weight_decay=wd, alpha=alpha,
+                eps=eps_p, momentum=momentum, threads=compiled[1],
+            ):  # fmt: skip
+                continue
+            xp = get_array_module(p.array)
             for blk in self._blocks(arrays, 2):
                 pb, gb, sq = blk[:3]
                 rest = blk[3:]

@@ -7,7 +7,14 @@ from typing import Any
 
 from ..backend import get_array_module
 from ._torch_flags import check_torch_flags
-from .optimizer import Optimizer, check_bool, check_finite, check_nonnegative, effective_grad
+from .optimizer import (
+    Optimizer,
+    check_bool,
+    check_finite,
+    check_nonnegative,
+    compiled_updates,
+    effective_grad,
+)
 
 __all__ = ["SGD"]
 
@@ -112,6 +119,13 @@ class SGD(Optimizer):
                     buf = state["momentum_buffer"] = self._new_state_array(p)
                     fresh = True
                 arrays.append(buf)
+            compiled = compiled_updates(p.array)
+            if compiled is not None and compiled[0].sgd(
+                p.array, p.grad.array, arrays[2] if momentum != 0 else None, lr=lr,
+                maximize=maximize, weight_decay=wd, momentum=momentum, dampening=dampening,
+                fresh=fresh, nesterov=nesterov, threads=compiled[1],
+            ):  # fmt: skip
+                continue
             xp = get_array_module(p.array)
             for blk in self._blocks(arrays, 2):
                 if momentum != 0:

@@ -348,6 +348,7 @@ def test_torch_loads_a_glassnet_state_dict_and_continues_in_step(cls, kwargs, to
 def test_blocked_updates_equal_whole_array_updates(cls, kwargs, monkeypatch):
     from glassnet.optim import optimizer as module
 
+    monkeypatch.setenv("GLASSNET_KERNELS", "numpy")  # the blocks are the NumPy path's
     results = []
     for block_bytes in (8 * 1000 + 8, 1 << 40):  # 1001 float64 elements per block; no blocks
         monkeypatch.setattr(module, "_BLOCK_BYTES", block_bytes)

@@ -1,0 +1,89 @@
+"""Compiled CPU kernels (numba) that stand in for NumPy passes, and the one switch for them.
+
+The ops and optimizers keep their NumPy code as the reference. Where a compiled
+kernel does the same work faster (a fused pass, no temporaries, every core through
+``prange``), they ask :func:`load` for the kernel module and use it when they get one:
+
+- ``_pool``: max pooling forward and backward on the channels-last layout;
+- ``_optim``: the Adam/AdamW, SGD and RMSprop updates, each one fused pass per parameter.
+
+The switch is the environment variable ``GLASSNET_KERNELS``: ``numpy`` forces the NumPy
+reference everywhere; unset (or ``numba``) uses the kernels when numba imports. It is
+read on every call, so a test or a benchmark can flip it inside one process.
+
+numba is imported the first time a kernel is asked for, and only then (``import
+glassnet`` does not pay for it). Each kernel is compiled on its first call
+(``cache=True``: the machine code is stored beside the source, in ``__pycache__``, and
+the next process loads it instead of compiling again), so a run compiles only the
+kernels it uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from types import ModuleType
+
+__all__ = ["ENV", "enabled", "available", "load", "KERNEL_MODULES"]
+
+#: The environment variable that picks the path: ``numpy`` (reference) or ``numba``.
+ENV = "GLASSNET_KERNELS"
+
+#: The kernel modules of this package, by the short name :func:`load` takes.
+KERNEL_MODULES = ("pool", "optim")
+
+_CHOICES = ("numba", "numpy", "")
+_available: bool | None = None
+_loaded: dict[str, ModuleType] = {}
+
+
+def available() -> bool:
+    """Whether numba imports here (tried once, on the first call)."""
+    global _available
+    if _available is None:
+        try:
+            import numba  # noqa: F401  (optional at run time: the NumPy path stands in)
+        except ImportError:
+            _available = False
+        else:
+            _available = True
+    return _available
+
+
+def enabled() -> bool:
+    """Whether the compiled kernels are in use: numba imports and ``GLASSNET_KERNELS`` is
+    not ``numpy``.
+
+    Raises
+    ------
+    ValueError
+        When ``GLASSNET_KERNELS`` holds anything but ``numba``, ``numpy`` or nothing.
+    """
+    choice = os.environ.get(ENV, "").strip().lower()
+    if choice not in _CHOICES:
+        raise ValueError(f"{ENV}: expected 'numba' or 'numpy' (or unset), got {choice!r}")
+    return choice != "numpy" and available()
+
+
+def load(name: str) -> ModuleType | None:
+    """The kernel module ``name`` (one of :data:`KERNEL_MODULES`), or None on the NumPy path.
+
+    Parameters
+    ----------
+    name : str
+        ``"pool"`` or ``"optim"``.
+
+    Returns
+    -------
+    module or None
+        The module ``glassnet.kernels._<name>`` (imported on the first call), or None
+        when :func:`enabled` is false.
+    """
+    if not enabled():
+        return None
+    mod = _loaded.get(name)
+    if mod is None:
+        if name not in KERNEL_MODULES:
+            raise ValueError(f"glassnet.kernels.load: expected one of {KERNEL_MODULES}, got {name!r}")
+        mod = _loaded[name] = importlib.import_module(f"{__name__}._{name}")
+    return mod

@@ -1,0 +1,82 @@
+"""Max pooling: the compiled kernels against the NumPy reference, values and gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.ops.pool import max_pool2d
+
+from .conftest import needs_numba
+
+pytestmark = needs_numba
+
+
+def _pool(x_nhwc: np.ndarray, g_nhwc: np.ndarray, **kw):
+    def run():
+        x = gn.Tensor(x_nhwc.transpose(0, 3, 1, 2), requires_grad=True)
+        y = max_pool2d(x, **kw)
+        y.backward(gn.Tensor(g_nhwc.transpose(0, 3, 1, 2)))
+        return y.array.copy(), x.grad.array.copy()
+
+    return run
+
+
+@pytest.mark.parametrize(
+    "shape, kw",
+    [
+        ((3, 8, 8, 5), dict(kernel_size=2)),
+        ((2, 9, 7, 4), dict(kernel_size=2)),  # an odd edge the windows do not reach
+        ((2, 9, 9, 3), dict(kernel_size=3, stride=2)),  # overlapping windows
+        ((2, 8, 10, 3), dict(kernel_size=(2, 3), stride=(1, 2))),
+        ((1, 6, 6, 2), dict(kernel_size=2, stride=1)),
+        ((2, 7, 7, 3), dict(kernel_size=2, padding=1)),  # padding: the reference path
+        ((2, 7, 7, 3), dict(kernel_size=2, ceil_mode=True)),
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_values_and_gradients_agree(both_paths, rng, shape, kw, dtype):
+    x = rng.standard_normal(shape).astype(dtype)
+    x[0, :2, :2] = 0.5  # ties: the first maximum in row-major order takes the gradient
+    probe = max_pool2d(gn.tensor(x.transpose(0, 3, 1, 2)), **kw)
+    g = rng.standard_normal(probe.array.transpose(0, 2, 3, 1).shape).astype(dtype)
+    (y1, gx1), (y0, gx0) = both_paths(_pool(x, g, **kw))
+    np.testing.assert_array_equal(y1, y0)
+    np.testing.assert_allclose(gx1, gx0, rtol=1e-6, atol=1e-6)
+
+
+def test_nan_wins_its_window_on_both_paths(both_paths, rng):
+    x = rng.standard_normal((1, 4, 4, 2)).astype(np.float32)
+    x[0, 1, 1, 0] = np.nan
+    g = np.ones((1, 2, 2, 2), np.float32)
+    (y1, _), (y0, _) = both_paths(_pool(x, g, kernel_size=2))
+    assert np.isnan(y1[0, 0, 0, 0]) and np.isnan(y0[0, 0, 0, 0])
+    np.testing.assert_array_equal(y1, y0)
+
+
+def test_nchw_inputs_and_inference(both_paths, rng):
+    x = rng.standard_normal((2, 3, 6, 6)).astype(np.float32)  # NCHW in memory
+
+    def run():
+        with gn.no_grad():
+            return max_pool2d(gn.tensor(x), 2).array.copy()
+
+    y1, y0 = both_paths(run)
+    np.testing.assert_array_equal(y1, y0)
+
+
+def test_relu_before_pool_in_sequential(both_paths, rng):
+    x = rng.standard_normal((4, 3, 8, 8)).astype(np.float32)
+
+    def run():
+        gn.manual_seed(0)
+        m = gn.nn.Sequential(gn.nn.Conv2d(3, 6, 3, padding=1), gn.nn.ReLU(), gn.nn.MaxPool2d(2))
+        xt = gn.tensor(x, requires_grad=True)
+        y = m(xt)
+        (y * y).sum().backward()
+        return y.array.copy(), xt.grad.array.copy(), m[0].weight.grad.array.copy()
+
+    out1, out0 = both_paths(run)
+    for a, b in zip(out1, out0):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

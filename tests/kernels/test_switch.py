@@ -1,0 +1,72 @@
+"""The switch: ``GLASSNET_KERNELS`` picks the path; numba is imported only when a kernel is
+asked for."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from glassnet import kernels
+
+from .conftest import needs_numba
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_numpy_forces_the_reference(monkeypatch):
+    monkeypatch.setenv(kernels.ENV, "numpy")
+    assert not kernels.enabled()
+    assert kernels.load("pool") is None
+    assert kernels.load("optim") is None
+
+
+@needs_numba
+def test_unset_or_numba_uses_the_kernels(monkeypatch):
+    monkeypatch.delenv(kernels.ENV, raising=False)
+    assert kernels.enabled()
+    monkeypatch.setenv(kernels.ENV, " Numba ")
+    mod = kernels.load("pool")
+    assert mod is not None and mod.__name__ == "glassnet.kernels._pool"
+    assert kernels.load("pool") is mod
+
+
+def test_a_bad_value_names_the_variable(monkeypatch):
+    monkeypatch.setenv(kernels.ENV, "fast")
+    with pytest.raises(ValueError, match="GLASSNET_KERNELS: expected 'numba' or 'numpy'.*'fast'"):
+        kernels.enabled()
+
+
+@needs_numba
+def test_an_unknown_kernel_module_is_refused(monkeypatch):
+    monkeypatch.delenv(kernels.ENV, raising=False)
+    with pytest.raises(ValueError, match="expected one of"):
+        kernels.load("conv9")
+
+
+def _run(code: str, **env: str) -> str:
+    full = {**os.environ, "PYTHONPATH": str(ROOT), **env}
+    res = subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    return res.stdout.strip()
+
+
+def test_importing_glassnet_does_not_import_numba():
+    assert _run("import sys, glassnet; print('numba' in sys.modules)") == "False"
+
+
+@needs_numba
+def test_a_training_step_imports_numba_only_on_the_kernel_path():
+    code = (
+        "import sys, numpy as np, glassnet as gn\n"
+        "m = gn.nn.Sequential(gn.nn.Conv2d(1, 4, 3), gn.nn.ReLU(), gn.nn.MaxPool2d(2))\n"
+        "opt = gn.optim.Adam(m.parameters())\n"
+        "m(gn.tensor(np.ones((2, 1, 6, 6), np.float32))).sum().backward()\n"
+        "opt.step()\n"
+        "print('numba' in sys.modules)\n"
+    )
+    assert _run(code, GLASSNET_KERNELS="numpy") == "False"
+    assert _run(code, GLASSNET_KERNELS="numba") == "True"
