@@ -26,6 +26,7 @@ from glassnet import kernels
 from glassnet.ops.pool import MaxPool2d
 
 from .machine import cpu_model
+from .models import batches, build_glassnet
 
 #: (N, H, W, C) of the seed CNN's first pooling at batch 128
 POOL_SHAPE = (128, 28, 28, 32)
@@ -79,6 +80,24 @@ def _optim_case(make: Callable[[list], Any]) -> Callable[[], None]:
     return run
 
 
+def _step_case(model: str) -> Callable[[], None]:
+    """One training step (zero_grad, forward, cross-entropy, backward, Adam) of ``model``."""
+    gn.manual_seed(0)
+    net = build_glassnet(model)
+    opt = gn.optim.Adam(net.parameters(), lr=1e-3)
+    data = [(gn.tensor(x), gn.tensor(y)) for x, y in batches(model, 128)]
+    turn = [0]
+
+    def run() -> None:
+        x, y = data[turn[0] % len(data)]
+        turn[0] += 1
+        opt.zero_grad()
+        gn.functional.cross_entropy(net(x), y).backward()
+        opt.step()
+
+    return run
+
+
 CASES: dict[str, tuple[str, Callable[[], Callable[[], None]]]] = {
     "pool": ("max-pool 2x2 forward, NHWC (128,28,28,32) float32", lambda: _pool_case(False)),
     "pool_backward": ("max-pool 2x2 backward, same shape", lambda: _pool_case(True)),
@@ -90,6 +109,8 @@ CASES: dict[str, tuple[str, Callable[[], Callable[[], None]]]] = {
             lambda: _optim_case(lambda ps: gn.optim.SGD(ps, lr=1e-2, momentum=0.9))),
     "rmsprop": ("RMSprop, same parameters",
                 lambda: _optim_case(lambda ps: gn.optim.RMSprop(ps, lr=1e-3))),
+    "seed_cnn_step": ("seed CNN training step, batch 128, Adam", lambda: _step_case("seed_cnn")),
+    "mlp_step": ("MLP training step, batch 128, Adam", lambda: _step_case("mlp")),
 }  # fmt: skip
 
 
