@@ -148,13 +148,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1, help="gn.set_num_threads (default 1)")
     ap.add_argument("--only", default="", help="comma-separated case names: " + ", ".join(CASES))
     args = ap.parse_args(argv)
-    if not kernels.available():
-        print("numba is not installed: nothing to compare")
-        return 1
     names = [n for n in args.only.split(",") if n] or list(CASES)
     unknown = sorted(set(names) - set(CASES))
     if unknown:
         ap.error(f"--only: unknown cases {unknown}; expected some of {list(CASES)}")
+    if not kernels.available():
+        print("numba is not installed: nothing to compare")
+        return 1
     saved = os.environ.get(kernels.ENV)
     gn.set_num_threads(args.threads)
     print(f"{cpu_model()}, glassnet threads {args.threads}, medians of {args.rounds} rounds "
