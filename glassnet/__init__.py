@@ -8,18 +8,32 @@ The public API::
     y.backward()            # x.grad == [[2., 4.]]
 """
 
+import sys as _sys
+
 from . import (
+    _creation,
+    _dtypes,
     _tensor_methods,  # noqa: F401  (attaches Tensor's operators and methods)
-    functional,
+    _torch_functions,
     nn,
     optim,
+    return_types,
 )
 from . import random as _random
+from ._creation import *  # noqa: F403  (torch's creation functions: zeros_like, eye, randint, ...)
+from ._dtypes import *  # noqa: F403  (dtype objects: glassnet.float32, glassnet.long, ...)
+from ._dtypes import BUILTIN_NAMES as _BUILTIN_NAMES
+from ._torch_functions import *  # noqa: F403  (torch's top-level functions: cat, max, where, ...)
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import Device, cuda_available, default_dtype, device, set_default_dtype
 from .ops._parallel import num_threads as get_num_threads
 from .ops._parallel import set_num_threads
-from .tensor import Size, Tensor, arange, as_tensor, full, ones, rand, randn, tensor, zeros
+from .nn import functional
+from .tensor import Size, Tensor, arange, ones, rand, randn, tensor, zeros
+
+#: ``glassnet.functional`` is ``glassnet.nn.functional`` (one module, two names).
+_sys.modules[f"{__name__}.functional"] = functional
+inference_mode = no_grad
 
 __version__ = "0.1.0"
 
@@ -40,9 +54,16 @@ __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "Device", "device", "cuda_available", "default_dtype", "set_default_dtype",
     "get_num_threads", "set_num_threads", "manual_seed", "functional", "nn", "optim", *_LAZY,
+    "return_types", "inference_mode",
+    *_torch_functions.__all__, *_creation.__all__, *_dtypes.__all__, *_BUILTIN_NAMES,
 ]  # fmt: skip
 
 
 def manual_seed(seed: int) -> None:
     """Seed glassnet's global random generator (initialisation, dropout, shuffling)."""
     _random.manual_seed(seed)
+
+
+#: ``glassnet.float``/``int``/``bool``: float32, int32, bool as in PyTorch (set last: this
+#: module's own code above still sees Python's builtins).
+globals().update(_BUILTIN_NAMES)

@@ -19,13 +19,17 @@ from typing import Any
 
 import numpy as np
 
-from . import backend
+from . import _dtypes, backend
+from . import _torch_args as _args
 from ._inplace import InplaceMethods
+from ._tensor_dialect import DialectMethods
 from .autograd import engine as _engine
 from .autograd import grad_mode
 from .ops import activation as _act
 from .ops import arithmetic as _ar
+from .ops import pointwise as _pw
 from .ops import reduce as _red
+from .ops import select as _sel
 from .ops import shape as _sh
 from .tensor import Tensor
 
@@ -38,7 +42,7 @@ class TensorMethods(InplaceMethods):
     """The methods :func:`attach` copies onto :class:`~glassnet.tensor.Tensor` (never instantiated)."""
 
     # ----------------------------------------------------------- conversion
-    def clone(self) -> Tensor:
+    def clone(self, *, memory_format: Any = None) -> Tensor:
         """A copy that stays in the graph (gradients flow back to this tensor)."""
         return _ar.clone(self)
 
@@ -52,18 +56,37 @@ class TensorMethods(InplaceMethods):
     def double(self) -> Tensor:
         return self.astype(np.float64)
 
+    def half(self) -> Tensor:
+        """Cast to float16 (NumPy's half precision: slow, for storage and checks)."""
+        return self.astype(np.float16)
+
     def long(self) -> Tensor:
         return self.astype(np.int64)
 
-    def to(self, device: Any = None, dtype: Any = None) -> Tensor:
-        """Move to ``device`` (``'cpu'``, ``'cuda'``, ``'cuda:N'``) and/or cast to ``dtype``.
+    def int(self) -> Tensor:
+        return self.astype(np.int32)
+
+    def short(self) -> Tensor:
+        return self.astype(np.int16)
+
+    def byte(self) -> Tensor:
+        return self.astype(np.uint8)
+
+    def bool(self) -> Tensor:
+        return self.astype(np.bool_)
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Move and/or cast: ``to(device)``, ``to(dtype)``, ``to(other)``, ``to(device, dtype)``,
+        or the keywords ``device=``, ``dtype=``, ``copy=``.
 
         A leaf moved to another device gives a new leaf that keeps
         ``requires_grad`` (``x = gn.randn(3, requires_grad=True).to('cuda')``
         is a leaf on the GPU whose ``.grad`` backward fills). A tensor computed
         from others stays in the graph: its gradient flows back to the device
-        it came from. A cast alone stays in the graph.
+        it came from. A cast alone stays in the graph. Nothing to change gives
+        this tensor itself (a copy with ``copy=True``), as in PyTorch.
         """
+        device, dtype, copy = _args.to_args(args, kwargs)
         out = self
         if device is not None and backend.Device(device) != self.device:
             if self._ctx is not None and self.requires_grad and grad_mode.is_grad_enabled():
@@ -71,18 +94,77 @@ class TensorMethods(InplaceMethods):
             else:
                 data = backend.to_device(self.array, device)
                 out = Tensor._make(data, self.requires_grad and self._ctx is None, None, 0)
-        if dtype is not None and np.dtype(dtype) != out.dtype:
+        if dtype is not None and dtype != out.dtype:
             out = out.astype(dtype)
-        return out
+        return out.clone() if copy and out is self else out
+
+    def type(self, dtype: Any = None) -> Any:
+        """Without ``dtype``, the type name (``'glassnet.FloatTensor'``); with it, a cast."""
+        if dtype is None:
+            return _type_name(self.dtype)
+        return self.to(_dtypes.to_dtype(dtype, "Tensor.type"))
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """Cast to ``other``'s dtype."""
+        return self.to(other.dtype)
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == "f"
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return int(self.array.itemsize)
 
     def cpu(self) -> Tensor:
         return self.to("cpu")
 
-    def cuda(self) -> Tensor:
-        return self.to("cuda")
+    def cuda(self, device: Any = None) -> Tensor:
+        """Move to the GPU (``device``: an index or ``'cuda:N'``; the current one by default)."""
+        if isinstance(device, int):
+            device = f"cuda:{device}"
+        return self.to("cuda" if device is None else device)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    def contiguous(self, memory_format: Any = None) -> Tensor:
+        """This tensor (NumPy copies where a layout needs it)."""
+        return self
+
+    # ------------------------------------------------------------ new tensors
+    def _new(self, shape: tuple, fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+        dt = self.dtype if dtype is None else _dtypes.to_dtype(dtype, "Tensor.new_*")
+        out = Tensor._make(self.xp.full(_shape(shape), fill, dtype=dt), False, None, 0)
+        out = out.to(device) if device is not None else out
+        return out.requires_grad_(requires_grad) if requires_grad else out
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """Zeros of ``size`` with this tensor's dtype and device (unless given)."""
+        return self._new(size, 0, dtype, device, requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return self._new(size, 1, dtype, device, requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return self._new((size,), fill_value, dtype, device, requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """Like :meth:`new_zeros` (glassnet never hands out uninitialised memory)."""
+        return self._new(size, 0, dtype, device, requires_grad)
+
+    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """A copy of ``data`` with this tensor's dtype and device (unless given)."""
+        dt = self.dtype if dtype is None else _dtypes.to_dtype(dtype, "Tensor.new_tensor")
+        src = data.numpy() if isinstance(data, Tensor) else data
+        out = Tensor._make(np.array(src, dtype=dt), False, None, 0)
+        out = out.to(self.device if device is None else device)
+        return out.requires_grad_(requires_grad) if requires_grad else out
 
     # -------------------------------------------------------------- autograd
-    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+    def backward(
+        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
         """Compute gradients of this tensor w.r.t. the graph's leaves.
 
         Parameters
@@ -91,39 +173,55 @@ class TensorMethods(InplaceMethods):
             Gradient w.r.t. this tensor; needed unless it has one element.
         retain_graph : bool, default False
             Keep the graph so backward can be called again.
+        create_graph : bool, default False
+            Not supported (glassnet has no higher-order gradients): True raises.
         """
-        _engine.backward([self], [gradient], retain_graph=retain_graph)
+        if create_graph:
+            raise NotImplementedError(
+                "backward(create_graph=True): glassnet computes first-order gradients only"
+            )
+        _engine.backward([self], [gradient], retain_graph=bool(retain_graph))
 
     # ------------------------------------------------------------- operators
     def __add__(self, other: Any) -> Tensor:
-        return _ar.add(self, other)
+        return _ar.add(*_args.promote(self, other))
 
     def __radd__(self, other: Any) -> Tensor:
-        return _ar.add(other, self)
+        return _ar.add(*_args.promote(other, self))
 
     def __sub__(self, other: Any) -> Tensor:
-        return _ar.sub(self, other)
+        return _ar.sub(*_args.promote(self, other))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _ar.sub(other, self)
+        return _ar.sub(*_args.promote(other, self))
 
     def __mul__(self, other: Any) -> Tensor:
-        return _ar.mul(self, other)
+        return _ar.mul(*_args.promote(self, other))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _ar.mul(other, self)
+        return _ar.mul(*_args.promote(other, self))
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _ar.div(self, other)
+        return _pw.div_rounded(*_args.promote(self, other), None)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _ar.div(other, self)
+        return _pw.div_rounded(*_args.promote(other, self), None)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return _pw.div_rounded(*_args.promote(self, other), "floor")
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _pw.div_rounded(*_args.promote(other, self), "floor")
+
+    def __mod__(self, other: Any) -> Tensor:
+        a, b = _args.promote(self, other)
+        return _ar.sub(a, _ar.mul(_pw.div_rounded(a, b, "floor"), b))
 
     def __pow__(self, other: Any) -> Tensor:
-        return _ar.pow(self, other)
+        return _ar.pow(*_args.promote(self, other))
 
     def __rpow__(self, other: Any) -> Tensor:
-        return _ar.pow(other, self)
+        return _ar.pow(*_args.promote(other, self))
 
     def __matmul__(self, other: Any) -> Tensor:
         return _ar.matmul(self, other)
@@ -139,6 +237,18 @@ class TensorMethods(InplaceMethods):
 
     def __abs__(self) -> Tensor:
         return _ar.abs(self)
+
+    def __invert__(self) -> Tensor:
+        return Tensor._make(~self.array, False, None, 0)
+
+    def __and__(self, other: Any) -> Tensor:
+        return self._cmp(other, "__and__")
+
+    def __or__(self, other: Any) -> Tensor:
+        return self._cmp(other, "__or__")
+
+    def __xor__(self, other: Any) -> Tensor:
+        return self._cmp(other, "__xor__")
 
     def __getitem__(self, index: Any) -> Tensor:
         return _sh.getitem(self, index)
@@ -157,21 +267,86 @@ class TensorMethods(InplaceMethods):
                 value = value.get()
         self.array[index] = value
 
-    # comparisons give boolean tensors outside the graph
+    # ----------------------------------------------- arithmetic by name (torch)
+    def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """``self + alpha * other``."""
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """``self - alpha * other``."""
+        return self - (other if alpha == 1 else other * alpha)
+
+    subtract = sub
+
+    def mul(self, other: Any) -> Tensor:
+        return self * other
+
+    multiply = mul
+
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """``self / other``; ``rounding_mode`` ``'trunc'`` or ``'floor'`` rounds the quotient."""
+        return _pw.div_rounded(*_args.promote(self, other), rounding_mode)
+
+    divide = div
+    true_divide = div
+
+    def floor_divide(self, other: Any) -> Tensor:
+        return self // other
+
+    def remainder(self, other: Any) -> Tensor:
+        return self % other
+
+    def pow(self, exponent: Any) -> Tensor:
+        return self**exponent
+
+    def matmul(self, other: Any) -> Tensor:
+        return _ar.matmul(self, other)
+
+    def mm(self, other: Any) -> Tensor:
+        """Matrix product of two 2-D tensors."""
+        _need_dims("mm", 2, self, other)
+        return _ar.matmul(self, other)
+
+    def bmm(self, other: Any) -> Tensor:
+        """Batched matrix product of two 3-D tensors."""
+        _need_dims("bmm", 3, self, other)
+        return _ar.matmul(self, other)
+
+    def dot(self, other: Any) -> Tensor:
+        _need_dims("dot", 1, self, other)
+        return _ar.matmul(self, other)
+
+    def t(self) -> Tensor:
+        """Transpose of a tensor with at most 2 dims."""
+        if self.ndim > 2:
+            raise ValueError(f"t: expects a tensor with <= 2 dims, got {self.ndim} (use transpose)")
+        return _sh.transpose(self, None) if self.ndim == 2 else self
+
     # ------------------------------------------------------------ elementwise
     def exp(self) -> Tensor:
-        return _ar.exp(self)
+        return _ar.exp(_floating(self))
 
     def log(self) -> Tensor:
-        return _ar.log(self)
+        return _ar.log(_floating(self))
 
     def sqrt(self) -> Tensor:
-        return _ar.sqrt(self)
+        return _ar.sqrt(_floating(self))
+
+    def sin(self) -> Tensor:
+        return _ar.sin(_floating(self))
+
+    def cos(self) -> Tensor:
+        return _ar.cos(_floating(self))
 
     def abs(self) -> Tensor:
         return _ar.abs(self)
 
-    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
+    def neg(self) -> Tensor:
+        return _ar.neg(self)
+
+    negative = neg
+
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         return _ar.clip(self, min, max)
 
     clamp = clip
@@ -191,69 +366,266 @@ class TensorMethods(InplaceMethods):
     def relu(self) -> Tensor:
         return _act.relu(self)
 
-    def softmax(self, axis: int = -1) -> Tensor:
-        return _act.softmax(self, axis)
+    def softmax(self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None) -> Tensor:
+        return _act.softmax(_cast_for(self, dtype), _need_dim("softmax", dim, axis))
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return _act.log_softmax(self, axis)
+    def log_softmax(self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None) -> Tensor:
+        return _act.log_softmax(_cast_for(self, dtype), _need_dim("log_softmax", dim, axis))
+
+    def floor(self) -> Tensor:
+        return _pw.floor(self)
+
+    def ceil(self) -> Tensor:
+        return _pw.ceil(self)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        return _pw.round(self, decimals)
+
+    def trunc(self) -> Tensor:
+        return _pw.trunc(self)
+
+    def sign(self) -> Tensor:
+        return _pw.sign(self)
+
+    def reciprocal(self) -> Tensor:
+        return _pw.reciprocal(self)
+
+    def rsqrt(self) -> Tensor:
+        return _pw.rsqrt(self)
+
+    def square(self) -> Tensor:
+        return _pw.square(self)
+
+    def isnan(self) -> Tensor:
+        return _pw.isnan(self)
+
+    def isinf(self) -> Tensor:
+        return _pw.isinf(self)
+
+    def isfinite(self) -> Tensor:
+        return _pw.isfinite(self)
 
     # ------------------------------------------------------------ reductions
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return _red.sum(self, axis, keepdims)
+    def sum(self, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None, axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+        return _red.sum(
+            _cast_for(self, dtype), _args.dim_arg("sum", dim, axis), _args.keep_arg("sum", keepdim, keepdims)
+        )
 
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return _red.mean(self, axis, keepdims)
+    def mean(self, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None, axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+        x = _cast_for(self, dtype)
+        if x.dtype.kind != "f":
+            raise TypeError(
+                f"mean: needs a floating tensor, got dtype {x.dtype} (use .float() or dtype=)"
+            )
+        return _red.mean(x, _args.dim_arg("mean", dim, axis), _args.keep_arg("mean", keepdim, keepdims))
 
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return _red.max(self, axis, keepdims)
+    def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None, axis: int | None = None, keepdims: bool | None = None) -> Tensor:
+        return _red.prod(
+            _cast_for(self, dtype), _args.dim_arg("prod", dim, axis), _args.keep_arg("prod", keepdim, keepdims)
+        )
 
-    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return _red.min(self, axis, keepdims)
+    def cumsum(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None) -> Tensor:
+        d = _args.dim_arg("cumsum", dim, axis)
+        if d is None:
+            raise TypeError("cumsum: missing dim (torch.cumsum needs dim)")
+        return _red.cumsum(_cast_for(self, dtype), d)
 
-    def var(self, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
-        return _red.var(self, axis, keepdims, correction=correction)
+    def logsumexp(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+        return _red.logsumexp(
+            _floating(self), _args.dim_arg("logsumexp", dim, axis), _args.keep_arg("logsumexp", keepdim, keepdims)
+        )
 
-    def std(self, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
-        return _red.var(self, axis, keepdims, correction=correction).sqrt()
+    def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Any:
+        """The largest entry (a tensor); with ``dim`` an int, ``(values, indices)`` along it;
+        with a tensor, the elementwise maximum (as ``torch.max``)."""
+        return _extreme(self, dim, keepdim, axis, keepdims, largest=True)
+
+    def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Any:
+        """The smallest entry; with ``dim``, ``(values, indices)``; with a tensor, elementwise."""
+        return _extreme(self, dim, keepdim, axis, keepdims, largest=False)
+
+    def amax(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+        """Largest entries over ``dim`` (ties share the gradient, as ``torch.amax``)."""
+        return _red.max(self, _args.dim_arg("amax", dim, axis), _args.keep_arg("amax", keepdim, keepdims))
+
+    def amin(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+        return _red.min(self, _args.dim_arg("amin", dim, axis), _args.keep_arg("amin", keepdim, keepdims))
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None, keepdims: bool | None = None) -> Tensor:
+        """Index of the largest entry (of the flattened tensor without ``dim``)."""
+        return _arg_extreme(self, "argmax", _args.dim_arg("argmax", dim, axis), _args.keep_arg("argmax", keepdim, keepdims))
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None, keepdims: bool | None = None) -> Tensor:
+        return _arg_extreme(self, "argmin", _args.dim_arg("argmin", dim, axis), _args.keep_arg("argmin", keepdim, keepdims))
+
+    def var(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int | None = None, axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+        """Variance over ``dim`` with ``N - correction`` in the denominator (default 1).
+
+        Read as in PyTorch: ``x.var(1)``, ``x.var(1, keepdim=True)``,
+        ``x.var(1, False)`` (unbiased=False), ``x.var(dim=1, correction=0)``.
+        Next to ``correction=`` (which PyTorch cannot combine with ``unbiased``)
+        a second positional bool is glassnet's older ``keepdims``.
+        """
+        if correction is not None and unbiased is not None:
+            unbiased, keepdim = None, bool(unbiased) or keepdim
+        return _red.var(
+            _floating(self), _args.dim_arg("var", dim, axis), _args.keep_arg("var", keepdim, keepdims), correction=_correction(unbiased, correction)
+        )
+
+    def std(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int | None = None, axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+        """Standard deviation; arguments as :meth:`var`."""
+        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
+
+    def norm(self, p: Any = "fro", dim: Axis = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+        """The ``p``-norm over ``dim`` (all entries when ``None``); see :func:`glassnet.norm`."""
+        return _pw.norm(_cast_for(self, dtype), p, dim, keepdim)
+
+    def all(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+        """Are all entries true (non-zero)? A boolean tensor, outside the graph."""
+        return _logical(self, "all", _args.dim_arg("all", dim, axis), _args.keep_arg("all", keepdim, keepdims))
+
+    def any(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+        return _logical(self, "any", _args.dim_arg("any", dim, axis), _args.keep_arg("any", keepdim, keepdims))
 
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape: Any) -> Tensor:
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return _sh.reshape(self, shape)
+        return _sh.reshape(self, _shape(shape))
 
-    view = reshape
+    def view(self, *shape: Any) -> Tensor:
+        """A tensor of ``shape`` with these values (``view(dtype)`` is not supported)."""
+        if len(shape) == 1 and _dtypes.is_dtype(shape[0]):
+            raise NotImplementedError("view(dtype): reinterpreting bytes is not supported; use .to(dtype)")
+        return _sh.reshape(self, _shape(shape))
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return _sh.reshape(self, other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return _sh.reshape(self, other.shape)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return _sh.broadcast_to(self, other.shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         return _sh.flatten(self, start_dim, end_dim)
 
     def transpose(self, *axes: Any) -> Tensor:
         """With two ints, swap those axes (PyTorch); otherwise permute like NumPy."""
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
+        axes = _shape(axes) if axes else axes
         if len(axes) == 2:
             return _sh.swapaxes(self, axes[0], axes[1])
         return _sh.transpose(self, axes or None)
 
-    def permute(self, *axes: Any) -> Tensor:
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        return _sh.transpose(self, axes)
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        return _sh.swapaxes(self, axis0, axis1)
+
+    swapdims = swapaxes
+
+    def permute(self, *dims: Any) -> Tensor:
+        return _sh.transpose(self, _shape(dims))
 
     @property
     def T(self) -> Tensor:
         return _sh.transpose(self, None)
 
-    def squeeze(self, axis: Axis = None) -> Tensor:
-        return _sh.squeeze(self, axis)
+    @property
+    def mT(self) -> Tensor:
+        """The last two dims swapped (a batch of matrices transposed)."""
+        return _sh.swapaxes(self, -2, -1)
 
-    def unsqueeze(self, axis: int) -> Tensor:
-        return _sh.unsqueeze(self, axis)
+    def squeeze(self, dim: Axis = None, *, axis: Axis = None) -> Tensor:
+        return _sh.squeeze(self, _args.dim_arg("squeeze", dim, axis))
+
+    def unsqueeze(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        d = _args.dim_arg("unsqueeze", dim, axis)
+        if d is None:
+            raise TypeError("unsqueeze: missing dim")
+        return _sh.unsqueeze(self, d)
 
     def expand(self, *shape: Any) -> Tensor:
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return _sh.broadcast_to(self, shape)
+        return _sh.broadcast_to(self, _shape(shape))
+
+    def broadcast_to(self, *shape: Any) -> Tensor:
+        return _sh.broadcast_to(self, _shape(shape))
+
+
+def _shape(args: tuple) -> tuple:
+    """``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` and ``f(x.size())`` all as ``(2, 3)``."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return tuple(args)
+
+
+def _need_dims(who: str, n: int, *tensors: Any) -> None:
+    for t in tensors:
+        if getattr(t, "ndim", n) != n:
+            raise ValueError(f"{who}: expected {n}-D tensors, got shape {tuple(t.shape)}")
+
+
+def _need_dim(who: str, dim: Any, axis: Any) -> Any:
+    d = _args.dim_arg(who, dim, axis)
+    if d is None:
+        raise TypeError(f"Tensor.{who}: missing dim (as in PyTorch, x.{who}(dim))")
+    return d
+
+
+def _floating(x: Tensor) -> Tensor:
+    """Integer and boolean tensors as the default dtype (PyTorch's ``exp``/``log``/... of ints)."""
+    return x if x.dtype.kind in "fc" else _ar.cast(x, backend.default_dtype())
+
+
+def _cast_for(x: Tensor, dtype: Any) -> Tensor:
+    """``x`` cast to ``dtype`` before a reduction (``sum(dtype=...)``), or ``x`` itself."""
+    if dtype is None:
+        return x
+    dt = _dtypes.to_dtype(dtype, "dtype argument")
+    return x if dt == x.dtype else _ar.cast(x, dt)
+
+
+def _correction(unbiased: Any, correction: Any) -> int:
+    if correction is not None:
+        return int(correction)
+    return 0 if unbiased is False else 1
+
+
+def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, largest: bool) -> Any:
+    who = "max" if largest else "min"
+    if isinstance(dim, Tensor) or (dim is not None and hasattr(dim, "shape")):
+        return (_ar.maximum if largest else _ar.minimum)(x, dim)
+    d = _args.dim_arg(who, dim, axis)
+    keep = _args.keep_arg(who, keepdim, keepdims)
+    if d is None:
+        return (_red.max if largest else _red.min)(x, None, keep)
+    if not isinstance(d, (int, np.integer)):
+        raise TypeError(f"{who}: dim must be an int (use amax/amin for several dims), got {d!r}")
+    return (_sel.max_along if largest else _sel.min_along)(x, int(d), keep)
+
+
+def _arg_extreme(x: Tensor, name: str, dim: Any, keepdim: bool) -> Tensor:
+    arr = x.array
+    if dim is None:
+        out = getattr(arr.reshape(-1), name)()
+        if keepdim:
+            out = out.reshape((1,) * arr.ndim)
+    else:
+        out = getattr(arr, name)(axis=dim, keepdims=keepdim)
+    return Tensor._make(x.xp.asarray(out, dtype=np.int64), False, None, 0)
+
+
+def _logical(x: Tensor, name: str, dim: Any, keepdim: bool) -> Tensor:
+    out = getattr(x.array.astype(bool, copy=False), name)(axis=dim, keepdims=keepdim)
+    return Tensor._make(x.xp.asarray(out), False, None, 0)
+
+
+_TYPE_NAMES = {
+    "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+    "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
+    "uint8": "ByteTensor", "bool": "BoolTensor",
+}  # fmt: skip
+
+
+def _type_name(dtype: np.dtype) -> str:
+    return f"glassnet.{_TYPE_NAMES.get(np.dtype(dtype).name, str(dtype))}"
 
 
 #: Class attributes of ``TensorMethods`` that are not methods to copy.
@@ -262,6 +634,7 @@ _NOT_METHODS = frozenset({"__module__", "__qualname__", "__doc__", "__dict__", "
 
 def attach(cls: type = Tensor) -> None:
     """Copy every method and property of :class:`TensorMethods` and
+    :class:`~glassnet._tensor_dialect.DialectMethods` and
     :class:`~glassnet._inplace.InplaceMethods` onto ``cls``.
 
     Raises
@@ -269,7 +642,7 @@ def attach(cls: type = Tensor) -> None:
     RuntimeError
         When ``cls`` already defines one of them: each method has one home.
     """
-    for source in (TensorMethods, InplaceMethods):
+    for source in (TensorMethods, DialectMethods, InplaceMethods):
         for name, value in vars(source).items():
             if name in _NOT_METHODS:
                 continue

@@ -282,12 +282,6 @@ class Tensor(_Methods):
     def __ge__(self, other: Any) -> Tensor:
         return self._cmp(other, "__ge__")
 
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        return Tensor._make(self.array.argmax(axis=axis, keepdims=keepdims), False, None, 0)
-
-    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        return Tensor._make(self.array.argmin(axis=axis, keepdims=keepdims), False, None, 0)
-
 
 def tensor(
     data: Any, *, dtype: Any = None, requires_grad: bool = False, device: Any = None
@@ -382,6 +376,13 @@ def rand(
     return _placed(data, requires_grad, device)
 
 
-def arange(*args: Any, dtype: Any = None, device: Any = None) -> Tensor:
-    """``start, stop, step`` like ``numpy.arange``, on ``device``."""
-    return _placed(np.arange(*args, dtype=dtype), False, device)
+def arange(*args: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """``start, stop, step`` like ``numpy.arange``, on ``device``.
+
+    As in PyTorch, any floating argument gives the default dtype (float32),
+    integers give int64.
+    """
+    if dtype is None:
+        floating = any(isinstance(a, float) or getattr(a, "dtype", np.dtype(int)).kind == "f" for a in args)
+        dtype = backend.default_dtype() if floating else np.int64
+    return _placed(np.arange(*args, dtype=dtype), requires_grad, device)

@@ -69,6 +69,7 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     "pow_const": (lambda a: a**3, [_f(3, 4)]),
     "neg_abs": (lambda a: -abs(a), [_f(3, 4)]),
     "exp_log_sqrt": (lambda a: F.exp(a) + F.log(a) + F.sqrt(a), [_pos(3, 4)]),
+    "sin_cos": (lambda a: a.sin() * gn.cos(a), [_f(3, 4, lo=-3, hi=3)]),
     "clip": (lambda a: F.clip(a, -0.3, 0.4), [_f(3, 4)]),
     "maximum": (F.maximum, [_f(3, 4), _f(3, 4)]),
     "minimum_const": (lambda a: F.minimum(a, 0.1), [_f(3, 4)]),
@@ -91,7 +92,11 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     "log_softmax": (F.log_softmax, [_f(3, 4)]),
     # reductions
     "sum_mean": (lambda a: a.sum(axis=1) + a.mean(axis=(0, 1), keepdims=True), [_f(2, 3, 4)]),
-    "max_min": (lambda a: a.max(axis=1) - a.min(), [_f(3, 4)]),
+    "max_min": (lambda a: a.amax(axis=1) - a.min(), [_f(3, 4)]),
+    "max_min_dim": (lambda a: a.max(1).values[:, None] - a.min(dim=0, keepdim=True)[0], [_f(3, 4)]),
+    "prod": (lambda a: a.prod(1) + a.prod(), [_f(3, 4, lo=0.5, hi=1.5)]),
+    "prod_zero": (lambda a: gn.cat([a[:, :1], a[:, 1:2] * 0, a[:, 2:]], 1).prod(dim=1), [_f(3, 4)]),
+    "cumsum": (lambda a: a.cumsum(1) * a.cumsum(dim=0), [_f(3, 4)]),
     "var_std": (lambda a: a.var(axis=0) + a.std(), [_f(3, 4)]),
     "logsumexp": (lambda a: F.logsumexp(a, axis=1), [_f(3, 4)]),
     # shape

@@ -37,6 +37,7 @@ def _same(op_type: str) -> Any:
 for _cls, _onnx_op in (
     (ar.Add, "Add"), (ar.Sub, "Sub"), (ar.Mul, "Mul"), (ar.Div, "Div"), (ar.Pow, "Pow"),
     (ar.Neg, "Neg"), (ar.Exp, "Exp"), (ar.Log, "Log"), (ar.Sqrt, "Sqrt"), (ar.Abs, "Abs"),
+    (ar.Sin, "Sin"), (ar.Cos, "Cos"),
     (ar.Maximum, "Max"), (ar.Minimum, "Min"),
     (act.Sigmoid, "Sigmoid"), (act.Tanh, "Tanh"), (act.ReLU, "Relu"),
 ):  # fmt: skip
@@ -160,9 +161,15 @@ def _reducer(op_type: str) -> Any:
 
 for _cls, _onnx_op in (
     (red.Sum, "ReduceSum"), (red.Mean, "ReduceMean"), (red.Max, "ReduceMax"),
-    (red.Min, "ReduceMin"), (red.LogSumExp, "ReduceLogSumExp"),
+    (red.Min, "ReduceMin"), (red.LogSumExp, "ReduceLogSumExp"), (red.Prod, "ReduceProd"),
 ):  # fmt: skip
     register_onnx_function(_cls, _reducer(_onnx_op))
+
+
+@register_onnx_function(red.Cumsum)
+def _cumsum(g: OnnxBuilder, op: OpView) -> str:
+    axis = np.array(int(op.attrs.get("axis", 0)), dtype=np.int64)
+    return g.node("CumSum", [op.input(0), g.const(axis)])
 
 
 @register_onnx_function(red.Var)

@@ -16,7 +16,7 @@ from ..backend import Device, device_of, get_array_module, is_cupy_array, to_dev
 from ..tensor import Tensor
 
 __all__ = [
-    "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "clip",
+    "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sin", "cos", "clip",
     "maximum", "minimum", "where", "matmul", "cast", "clone", "move",
 ]  # fmt: skip
 
@@ -122,6 +122,26 @@ class Sqrt(Function):
 
     def backward(self, g: Any) -> Any:
         return g / (2 * self.out)
+
+
+class Sin(Function):
+    def forward(self, a: Any) -> Any:
+        if self.requires_grad:
+            self.a = a
+        return get_array_module(a).sin(a)
+
+    def backward(self, g: Any) -> Any:
+        return g * get_array_module(self.a).cos(self.a)
+
+
+class Cos(Function):
+    def forward(self, a: Any) -> Any:
+        if self.requires_grad:
+            self.a = a
+        return get_array_module(a).cos(a)
+
+    def backward(self, g: Any) -> Any:
+        return -g * get_array_module(self.a).sin(self.a)
 
 
 class Abs(Function):
@@ -326,6 +346,16 @@ def log(a: Tensor) -> Tensor:
 def sqrt(a: Tensor) -> Tensor:
     """Elementwise square root."""
     return Sqrt.apply(a)
+
+
+def sin(a: Tensor) -> Tensor:
+    """Elementwise sine (radians)."""
+    return Sin.apply(a)
+
+
+def cos(a: Tensor) -> Tensor:
+    """Elementwise cosine (radians)."""
+    return Cos.apply(a)
 
 
 def abs(a: Tensor) -> Tensor:  # noqa: A001 - mirrors torch.abs

@@ -1,4 +1,5 @@
-"""Reductions: sum, mean, max, min, var, logsumexp, with ``axis`` and ``keepdims``."""
+"""Reductions: sum, mean, max, min, var, logsumexp, prod, with ``axis`` and ``keepdims``;
+and the running sum ``cumsum``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
 
-__all__ = ["sum", "mean", "max", "min", "var", "logsumexp", "normalize_axis"]
+__all__ = ["sum", "mean", "max", "min", "var", "logsumexp", "prod", "cumsum", "normalize_axis"]
 
 Axis = int | Sequence[int] | None
 
@@ -135,6 +136,45 @@ class LogSumExp(Function):
         return g * xp.exp(self.a - self.out)
 
 
+class Prod(Function):
+    """Product over axes; the gradient is the product of the other factors (exact with zeros)."""
+
+    def forward(self, a: Any, axes: tuple = (), keepdims: bool = False) -> Any:
+        if self.requires_grad:
+            self.a, self.axes, self.keepdims = a, axes, keepdims
+        return a.prod(axis=axes, keepdims=keepdims)
+
+    def backward(self, g: Any) -> Any:
+        xp = get_array_module(g)
+        a, axes = self.a, self.axes
+        rest = [i for i in range(a.ndim) if i not in axes]
+        # the reduced axes flattened into the last one: (rest..., K)
+        moved = xp.transpose(a, rest + list(axes))
+        flat = moved.reshape(moved.shape[: len(rest)] + (-1,))
+        ones = xp.ones(flat.shape[:-1] + (1,), dtype=a.dtype)
+        before = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+        after = xp.flip(
+            xp.cumprod(xp.concatenate([ones, xp.flip(flat, -1)[..., :-1]], axis=-1), axis=-1), -1
+        )
+        others = (before * after).reshape(moved.shape)
+        inverse = [0] * a.ndim
+        for i, p in enumerate(rest + list(axes)):
+            inverse[p] = i
+        return _expand(g, a.shape, axes, self.keepdims) * xp.transpose(others, inverse)
+
+
+class Cumsum(Function):
+    """Running sum along one axis; the gradient is the running sum of ``g`` from the end."""
+
+    def forward(self, a: Any, axis: int = 0) -> Any:
+        self.axis = axis
+        return get_array_module(a).cumsum(a, axis=axis)
+
+    def backward(self, g: Any) -> Any:
+        xp = get_array_module(g)
+        return xp.flip(xp.cumsum(xp.flip(g, self.axis), axis=self.axis), self.axis)
+
+
 def _reduce(cls: type, a: Tensor, axis: Axis, keepdims: bool, name: str, **kw: Any) -> Tensor:
     axes = normalize_axis(axis, a.ndim, name)
     return cls.apply(a, axes=axes, keepdims=keepdims, **kw)
@@ -172,3 +212,16 @@ def var(a: Tensor, axis: Axis = None, keepdims: bool = False, *, correction: int
 def logsumexp(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """``log(sum(exp(a)))`` over ``axis``, computed stably."""
     return _reduce(LogSumExp, a, axis, keepdims, "logsumexp")
+
+
+def prod(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """Product over ``axis`` (all axes when ``None``)."""
+    return _reduce(Prod, a, axis, keepdims, "prod")
+
+
+def cumsum(a: Tensor, axis: int) -> Tensor:
+    """Running sum along ``axis`` (same shape as ``a``)."""
+    (ax,) = normalize_axis(axis, a.ndim, "cumsum") or (0,)
+    if a.ndim == 0:
+        return Cumsum.apply(a.reshape(1), axis=0).reshape(())
+    return Cumsum.apply(a, axis=ax)

@@ -29,6 +29,8 @@ UNARY = {
     "abs": (A.abs, lambda a: a.abs(), lambda x: x + np.sign(x) * 0.1),
     "clip": (lambda a: A.clip(a, -0.5, 0.5), lambda a: a.clamp(-0.5, 0.5), None),
     "clone": (A.clone, lambda a: a.clone(), None),
+    "sin": (A.sin, lambda a: a.sin(), None),
+    "cos": (A.cos, lambda a: a.cos(), None),
 }
 
 

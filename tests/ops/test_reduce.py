@@ -165,3 +165,33 @@ def test_output_dtype_follows_input():
 def test_errors_name_function_and_axis(call, match):
     with pytest.raises(ValueError, match=match):
         call(gn.randn(2, 3, 4))
+
+
+# prod and cumsum take one dim in PyTorch: (shape, dim) with dim None meaning all entries
+ONE_DIM = [((3, 4, 5), None), ((3, 4, 5), 1), ((3, 4, 5), -1), ((6,), 0), ((), None)]
+
+
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("shape,dim", ONE_DIM)
+def test_prod_matches_torch_and_finite_differences(shape, dim, keepdim, rng, torch):
+    x = rng.uniform(0.5, 1.5, shape)
+
+    def tfn(a):
+        return torch.prod(a) if dim is None else torch.prod(a, dim, keepdim=keepdim)
+
+    check_against_torch(lambda a: R.prod(a, dim, keepdim and dim is not None), tfn, x)
+    check_gradients(lambda a: R.prod(a, dim, keepdim), x)
+
+
+def test_prod_gradient_is_exact_with_zeros(torch):
+    x = np.array([[2.0, 0.0, 3.0], [0.0, 0.0, 1.0], [1.0, 2.0, 4.0]])
+    check_against_torch(lambda a: R.prod(a, 1), lambda a: torch.prod(a, 1), x)
+    check_against_torch(lambda a: R.prod(a), lambda a: torch.prod(a), x[2:])
+    check_gradients(lambda a: R.prod(a, 0), x)
+
+
+@pytest.mark.parametrize("shape,dim", [((3, 4, 5), 0), ((3, 4, 5), -1), ((6,), 0), ((), 0)])
+def test_cumsum_matches_torch_and_finite_differences(shape, dim, rng, torch):
+    x = rng.standard_normal(shape)
+    check_against_torch(lambda a: R.cumsum(a, dim), lambda a: torch.cumsum(a, dim), x)
+    check_gradients(lambda a: R.cumsum(a, dim), x)

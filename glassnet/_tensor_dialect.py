@@ -1,0 +1,164 @@
+"""More of the Tensor's methods in PyTorch's names: comparisons, selecting, sorting, splitting.
+
+:func:`glassnet._tensor_methods.attach` copies the methods of
+:class:`DialectMethods` onto :class:`~glassnet.tensor.Tensor`, with the
+others. Each is a thin call into an op (``glassnet/ops/select.py`` composes
+most of them from indexing, so they are differentiable where PyTorch's are).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .ops import arithmetic as _ar
+from .ops import select as _sel
+from .ops import shape as _sh
+from .tensor import Tensor
+
+__all__ = ["DialectMethods"]
+
+
+class DialectMethods:
+    """Methods for :class:`~glassnet.tensor.Tensor` (never instantiated)."""
+
+    # ------------------------------------------------ comparisons (no graph)
+    def eq(self, other: Any) -> Tensor:
+        return self == other
+
+    def ne(self, other: Any) -> Tensor:
+        return self != other
+
+    def lt(self, other: Any) -> Tensor:
+        return self < other
+
+    def le(self, other: Any) -> Tensor:
+        return self <= other
+
+    def gt(self, other: Any) -> Tensor:
+        return self > other
+
+    def ge(self, other: Any) -> Tensor:
+        return self >= other
+
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+    def equal(self, other: Any) -> bool:
+        """True when ``other`` has the same shape and values."""
+        o = other.array if isinstance(other, Tensor) else other
+        return tuple(self.shape) == tuple(getattr(o, "shape", ())) and bool((self.array == o).all())
+
+    def allclose(self, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
+        o = other.array if isinstance(other, Tensor) else other
+        return bool(self.xp.allclose(self.array, o, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def logical_not(self) -> Tensor:
+        return Tensor._make(self.xp.logical_not(self.array), False, None, 0)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """Indices of the non-zero entries: ``(n, ndim)`` int64, or one 1-D tensor per dim."""
+        idx = self.xp.nonzero(self.array)
+        if as_tuple:
+            return tuple(Tensor._make(i, False, None, 0) for i in idx)
+        return Tensor._make(self.xp.stack(idx, axis=1) if idx else self.xp.zeros((1, 0), dtype="int64"), False, None, 0)
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        return Tensor._make(self.xp.asarray(self.xp.count_nonzero(self.array, axis=dim)), False, None, 0)
+
+    # ---------------------------------------------------------- selecting
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """``self`` where ``condition`` is true, else ``other``."""
+        return _ar.where(condition, self, other)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        return _sel.masked_fill(self, mask, value)
+
+    def masked_select(self, mask: Any) -> Tensor:
+        return _sel.masked_select(self, mask)
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        return _sel.gather(self, dim, index)
+
+    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+        """Out-of-place ``scatter_``: ``src`` (a tensor) or ``value`` written at ``index``."""
+        if (src is None) == (value is None):
+            raise TypeError("scatter: give exactly one of src and value")
+        return _sel.scatter(self, dim, index, value if src is None else src)
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        return _sel.index_select(self, dim, index)
+
+    def take_along_dim(self, indices: Any, dim: int) -> Tensor:
+        return _sel.gather(self, dim, indices)
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        return _sel.narrow(self, dim, start, length)
+
+    def select(self, dim: int, index: int) -> Tensor:
+        """The slice at ``index`` along ``dim``, without that dim."""
+        return _sel.unbind_one(self, dim, index)
+
+    def flip(self, *dims: Any) -> Tensor:
+        return _sel.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def fliplr(self) -> Tensor:
+        return _sel.flip(self, 1)
+
+    def flipud(self) -> Tensor:
+        return _sel.flip(self, 0)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        return _sel.roll(self, shifts, dims)
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        """Tile: ``sizes[i]`` copies along dim ``i`` (``x.repeat(2, 1)``)."""
+        return _sel.repeat(self, _sizes(sizes))
+
+    def tile(self, *dims: Any) -> Tensor:
+        d = _sizes(dims)
+        return _sel.repeat(self, (1,) * (self.ndim - len(d)) + tuple(d))
+
+    def repeat_interleave(self, repeats: int, dim: int | None = None) -> Tensor:
+        """Each entry ``repeats`` times in a row along ``dim`` (the flattened tensor by default)."""
+        x = _sh.reshape(self, (-1,)) if dim is None else self
+        d = 0 if dim is None else dim % max(x.ndim, 1)
+        return _sel.index_select(x, d, x.xp.repeat(x.xp.arange(x.shape[d]), int(repeats)))
+
+    # ------------------------------------------------------------- sorting
+    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
+        return _sel.sort(self, dim, descending, stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+        return _sel.argsort(self, dim, descending, stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        return _sel.topk(self, k, dim, largest, sorted)
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        return _sel.kthvalue(self, k, dim, keepdim)
+
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        return _sel.median(self, dim, keepdim)
+
+    # ----------------------------------------------------------- splitting
+    def split(self, split_size_or_sections: Any, dim: int = 0, *, axis: int | None = None) -> tuple[Tensor, ...]:
+        """Pieces of ``split_size`` along ``dim`` (the last smaller), or of the listed sizes."""
+        d = dim if axis is None else axis
+        return tuple(_sh.split(self, split_size_or_sections, d))
+
+    def chunk(self, chunks: int, dim: int = 0, *, axis: int | None = None) -> tuple[Tensor, ...]:
+        return tuple(_sel.chunk(self, chunks, dim if axis is None else axis))
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        return _sel.unbind(self, dim)
+
+    def tensor_split(self, sections: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """``sections`` pieces as equal as possible (the first ones one larger)."""
+        n = self.shape[dim]
+        q, r = divmod(n, int(sections))
+        return tuple(_sh.split(self, [q + 1] * r + [q] * (int(sections) - r), dim))
+
+
+def _sizes(args: tuple) -> tuple:
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return tuple(args)

@@ -1,0 +1,103 @@
+"""Reading PyTorch-style arguments: ``dim``/``axis``, ``keepdim``/``keepdims``, ``.to(...)``,
+and PyTorch's type promotion between integer and floating operands.
+
+Shared by the Tensor methods (``_tensor_methods.py``) and the top-level
+functions (``_torch_functions.py``), so both read arguments the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import backend
+from ._dtypes import is_dtype, to_dtype
+from .ops import arithmetic as _ar
+from .tensor import Tensor
+
+__all__ = ["dim_arg", "keep_arg", "to_args", "promote"]
+
+
+def dim_arg(who: str, dim: Any, axis: Any) -> Any:
+    """``dim``, or its NumPy spelling ``axis`` (PyTorch accepts both; giving both is an error)."""
+    if axis is None:
+        return tuple(dim) if isinstance(dim, list) else dim
+    if dim is not None:
+        raise TypeError(f"{who}: give dim or axis, not both (got dim={dim!r}, axis={axis!r})")
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def keep_arg(who: str, keepdim: bool, keepdims: bool | None) -> bool:
+    """``keepdim``, or its NumPy spelling ``keepdims``."""
+    if keepdims is None:
+        return bool(keepdim)
+    if keepdim:
+        raise TypeError(f"{who}: give keepdim or keepdims, not both")
+    return bool(keepdims)
+
+
+def to_args(args: tuple, kwargs: dict) -> tuple[Any, Any, bool]:
+    """``(device, dtype, copy)`` from the forms of ``Tensor.to``.
+
+    ``to(device)``, ``to(dtype)``, ``to(other_tensor)``, ``to(device, dtype)``,
+    and the keywords ``device``, ``dtype``, ``copy``, ``non_blocking`` (ignored:
+    copies here are synchronous).
+    """
+    unknown = set(kwargs) - {"device", "dtype", "copy", "non_blocking", "memory_format"}
+    if unknown:
+        raise TypeError(f"Tensor.to: unexpected keyword arguments {sorted(unknown)}")
+    device, dtype = kwargs.get("device"), kwargs.get("dtype")
+    for a in args:
+        if a is None or isinstance(a, bool):
+            continue  # to(device, dtype, non_blocking, copy): the flags
+        if isinstance(a, Tensor):
+            device, dtype = a.device, a.dtype
+        elif is_dtype(a):
+            dtype = a
+        elif isinstance(a, (str, backend.Device)) or type(a).__name__ == "device":
+            device = a
+        else:
+            raise TypeError(
+                f"Tensor.to: expected a device ('cpu', 'cuda'), a dtype (glassnet.float32) "
+                f"or a tensor, got {a!r}"
+            )
+    return device, None if dtype is None else to_dtype(dtype, "Tensor.to"), bool(kwargs.get("copy"))
+
+
+def _kind(x: Any) -> str:
+    """'b', 'i' or 'f' for a tensor, array or Python number ('' for anything else)."""
+    if isinstance(x, Tensor):
+        k = x.array.dtype.kind
+    elif isinstance(x, bool):
+        return "b"
+    elif isinstance(x, int):
+        return "i"
+    elif isinstance(x, float):
+        return "f"
+    else:
+        k = getattr(getattr(x, "dtype", None), "kind", "")
+    return "i" if k == "u" else k
+
+
+def promote(a: Any, b: Any) -> tuple[Any, Any]:
+    """Operands cast so NumPy's result dtype is PyTorch's.
+
+    PyTorch lets the floating operand decide: an integer tensor with a float
+    tensor takes the float tensor's dtype, with a Python float the default
+    dtype (NumPy would give float64 in both cases). Only an integer or boolean
+    tensor meeting a floating operand is cast; anything else passes unchanged.
+    """
+    ka, kb = _kind(a), _kind(b)
+    if ka == kb or "f" not in (ka, kb) or not ({ka, kb} - {"f"}) <= {"i", "b"}:
+        return a, b
+    if ka == "f":
+        return a, _cast_int(b, a)
+    return _cast_int(a, b), b
+
+
+def _cast_int(x: Any, floating: Any) -> Any:
+    if not isinstance(x, Tensor):
+        return x
+    dt = floating.dtype if isinstance(floating, Tensor) else backend.default_dtype()
+    return _ar.cast(x, np.dtype(dt))

@@ -1,0 +1,210 @@
+"""PyTorch's top-level functions on tensors: ``glassnet.cat``, ``glassnet.max``, ``glassnet.where``, ...
+
+``glassnet/__init__.py`` re-exports everything in ``__all__``, so
+``torch.sum(x, dim=1)`` reads ``glassnet.sum(x, dim=1)``. Most are the
+Tensor method of the same name called on the first argument (one definition
+of each behaviour: ``glassnet.max(x, 1)`` is ``x.max(1)``, a ``(values,
+indices)`` pair); the rest join, pick or compare several tensors. Creating
+tensors is in ``_creation.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import _torch_args as _args
+from .ops import arithmetic as _ar
+from .ops import shape as _sh
+from .tensor import Tensor
+
+#: Functions that are ``input.<name>(*args, **kwargs)``.
+_METHODS = (
+    "exp", "log", "sqrt", "sin", "cos", "abs", "neg", "negative", "clamp", "clip", "sigmoid",
+    "tanh", "relu", "floor", "ceil", "round", "trunc", "sign", "reciprocal", "rsqrt", "square",
+    "isnan", "isinf", "isfinite", "logical_not", "softmax", "log_softmax",
+    "sum", "mean", "prod", "cumsum", "logsumexp", "max", "min", "amax", "amin", "argmax",
+    "argmin", "var", "std", "norm", "all", "any", "count_nonzero", "nonzero",
+    "reshape", "flatten", "transpose", "swapaxes", "swapdims", "permute", "squeeze",
+    "unsqueeze", "broadcast_to", "t", "chunk", "split", "tensor_split", "unbind", "narrow",
+    "select", "flip", "fliplr", "flipud", "roll", "tile", "repeat_interleave",
+    "gather", "scatter", "index_select", "masked_fill", "masked_select", "take_along_dim",
+    "sort", "argsort", "topk", "kthvalue", "median",
+    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
+    "not_equal", "equal", "allclose",
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
+    "floor_divide", "remainder", "pow", "matmul", "mm", "bmm", "dot",
+    "clone", "detach", "numel", "is_floating_point",
+)  # fmt: skip
+
+__all__ = [
+    *_METHODS, "cat", "concat", "concatenate", "stack", "hstack", "vstack", "where",
+    "maximum", "minimum", "outer", "isclose", "tril", "triu", "meshgrid", "is_tensor",
+    "cdist", "diag", "set_printoptions",
+]  # fmt: skip
+
+
+def _from_method(name: str) -> Callable[..., Any]:
+    method = getattr(Tensor, name)
+
+    def function(input: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        if not isinstance(input, Tensor):
+            raise TypeError(f"glassnet.{name}: expected a Tensor as input, got {type(input).__name__}")
+        return method(input, *args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"``glassnet.{name}(input, ...)`` is ``input.{name}(...)``.\n\n{method.__doc__ or ''}"
+    return function
+
+
+for _name in _METHODS:
+    globals()[_name] = _from_method(_name)
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """Join tensors along the existing dim ``dim`` (1-D empty tensors are skipped, as in PyTorch)."""
+    d = _args.dim_arg("cat", dim if axis is None else None, axis)
+    parts = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or list(tensors)[:1]
+    return _sh.concat(_promoted(parts), d)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """Join same-shaped tensors along a new dim ``dim``."""
+    return _sh.stack(_promoted(list(tensors)), _args.dim_arg("stack", dim if axis is None else None, axis))
+
+
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along dim 1 (dim 0 for 1-D tensors)."""
+    tensors = list(tensors)
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along dim 0, 1-D tensors as rows."""
+    return cat([t if t.ndim > 1 else _sh.reshape(t, (1, -1)) for t in tensors], 0)
+
+
+def _promoted(tensors: list[Tensor]) -> list[Tensor]:
+    """Tensors cast to one dtype, PyTorch's way (floating wins over integer)."""
+    dtypes = {t.dtype for t in tensors}
+    if len(dtypes) <= 1:
+        return tensors
+    floats = [d for d in dtypes if d.kind == "f"]
+    target = np.result_type(*floats) if floats else np.result_type(*dtypes)
+    return [t if t.dtype == target else _ar.cast(t, target) for t in tensors]
+
+
+def where(condition: Any, input: Any = None, other: Any = None) -> Any:  # noqa: A002
+    """``input`` where ``condition`` is true, else ``other``; with the condition alone, the
+    indices of its true entries (one tensor per dim)."""
+    if input is None and other is None:
+        cond = condition if isinstance(condition, Tensor) else Tensor(np.asarray(condition))
+        return cond.nonzero(as_tuple=True)
+    return _ar.where(condition, *_args.promote(input, other))
+
+
+def maximum(input: Any, other: Any) -> Tensor:  # noqa: A002
+    return _ar.maximum(*_args.promote(input, other))
+
+
+def minimum(input: Any, other: Any) -> Tensor:  # noqa: A002
+    return _ar.minimum(*_args.promote(input, other))
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
+    """Outer product of two 1-D tensors, ``(n, m)``."""
+    return _ar.mul(_sh.reshape(input, (-1, 1)), _sh.reshape(vec2, (1, -1)))
+
+
+def isclose(input: Tensor, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:  # noqa: A002
+    """Boolean tensor: ``|input - other| <= atol + rtol * |other|``."""
+    o = other.array if isinstance(other, Tensor) else other
+    return Tensor._make(input.xp.isclose(input.array, o, rtol=rtol, atol=atol, equal_nan=equal_nan), False, None, 0)
+
+
+def _triangle(input: Tensor, diagonal: int, lower: bool) -> Tensor:
+    n, m = input.shape[-2:]
+    keep = input.xp.tri(n, m, diagonal, dtype=bool) if lower else ~input.xp.tri(n, m, diagonal - 1, dtype=bool)
+    return _ar.where(keep, input, input.xp.zeros((), dtype=input.dtype))
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    """The lower triangle of the last two dims (above ``diagonal`` set to 0)."""
+    return _triangle(input, diagonal, True)
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    """The upper triangle of the last two dims (below ``diagonal`` set to 0)."""
+    return _triangle(input, diagonal, False)
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    """A 1-D tensor as a diagonal matrix, or the diagonal of a 2-D tensor."""
+    if input.ndim == 1:
+        n = input.shape[0] + abs(diagonal)
+        rows = input.xp.arange(input.shape[0]) + max(-diagonal, 0)
+        cols = input.xp.arange(input.shape[0]) + max(diagonal, 0)
+        pick = input.xp.full((n, n), input.shape[0], dtype=np.int64)
+        pick[rows, cols] = input.xp.arange(input.shape[0])
+        padded = _sh.concat([_sh.reshape(input, (-1,)), Tensor._make(input.xp.zeros(1, dtype=input.dtype), False, None, 0)], 0)
+        return _sh.getitem(padded, pick)
+    if input.ndim != 2:
+        raise ValueError(f"diag: expected a 1-D or 2-D tensor, got shape {input.shape}")
+    n, m = input.shape
+    k = max(min(n + min(diagonal, 0), m - max(diagonal, 0)), 0)
+    idx = input.xp.arange(k)
+    return _sh.getitem(input, (idx + max(-diagonal, 0), idx + max(diagonal, 0)))
+
+
+def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
+    """Coordinate grids from 1-D tensors; ``indexing='ij'`` (PyTorch's default) or ``'xy'``."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    order = list(tensors)
+    if indexing == "xy" and len(order) >= 2:
+        order[0], order[1] = order[1], order[0]
+    shape = tuple(t.numel() for t in order)
+    grids = []
+    for i, t in enumerate(order):
+        view = [1] * len(order)
+        view[i] = -1
+        grids.append(_sh.broadcast_to(_sh.reshape(t, tuple(view)), shape))
+    if indexing == "xy" and len(grids) >= 2:
+        grids = [_sh.swapaxes(g, 0, 1) for g in grids]
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+def is_tensor(obj: Any) -> bool:
+    """True for a :class:`~glassnet.Tensor`."""
+    return isinstance(obj, Tensor)
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0) -> Tensor:
+    """Pairwise ``p``-norm distances between the rows of ``x1`` ``(..., N, D)`` and ``x2``
+    ``(..., M, D)``: ``(..., N, M)``."""
+    diff = _ar.sub(_sh.unsqueeze(x1, -2), _sh.unsqueeze(x2, -3))
+    return diff.norm(p, -1)
+
+
+
+def set_printoptions(
+    precision: int | None = None,
+    threshold: int | None = None,
+    edgeitems: int | None = None,
+    linewidth: int | None = None,
+    sci_mode: bool | None = None,
+) -> None:
+    """How tensors print (NumPy's print options underneath; ``sci_mode=False`` turns
+    scientific notation off)."""
+    options = {"precision": precision, "threshold": threshold, "edgeitems": edgeitems, "linewidth": linewidth}
+    if sci_mode is not None:
+        options["suppress"] = not sci_mode
+    np.set_printoptions(**{k: v for k, v in options.items() if v is not None})

@@ -1,0 +1,156 @@
+"""Elementwise functions composed from other ops: rounding, ``sign``, ``reciprocal``,
+``rsqrt``, ``square``, the ``isnan`` family, ``norm`` and ``div`` with a rounding mode.
+
+The step functions (``floor``, ``ceil``, ``round``, ``trunc``, ``sign``) have a
+zero gradient, as in PyTorch: their result is picked with
+:func:`~glassnet.ops.arithmetic.where` from constants, so it stays in the graph
+(``requires_grad`` as the input) and sends zeros back. Integer tensors come
+back unchanged in value and dtype.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..backend import default_dtype
+from ..tensor import Tensor
+from . import arithmetic as _ar
+from . import reduce as _red
+
+__all__ = [
+    "floor", "ceil", "round", "trunc", "sign", "reciprocal", "rsqrt", "square", "isnan",
+    "isinf", "isfinite", "norm", "div_rounded", "constant_of",
+]  # fmt: skip
+
+
+def constant_of(a: Tensor, values: Any) -> Tensor:
+    """``values`` (an array shaped like ``a``) as a result of ``a`` with a zero gradient."""
+    if not a.requires_grad:
+        return Tensor._make(values, False, None, 0)
+    return _ar.where(a.xp.ones(a.shape, dtype=bool), values, a)
+
+
+def _step(a: Tensor, fn: str) -> Tensor:
+    if a.dtype.kind in "iub":
+        return _ar.clone(a)
+    return constant_of(a, getattr(a.xp, fn)(a.array))
+
+
+def floor(a: Tensor) -> Tensor:
+    """Round down (zero gradient)."""
+    return _step(a, "floor")
+
+
+def ceil(a: Tensor) -> Tensor:
+    """Round up (zero gradient)."""
+    return _step(a, "ceil")
+
+
+def trunc(a: Tensor) -> Tensor:
+    """Round towards zero (zero gradient)."""
+    return _step(a, "trunc")
+
+
+def round(a: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001 - mirrors torch.round
+    """Round half to even, to ``decimals`` places (zero gradient)."""
+    if a.dtype.kind in "iub":
+        return _ar.clone(a)
+    return constant_of(a, a.xp.round(a.array, decimals))
+
+
+def sign(a: Tensor) -> Tensor:
+    """-1, 0 or 1 by the sign of each entry (zero gradient)."""
+    if a.dtype.kind == "b":
+        return _ar.clone(a)
+    return constant_of(a, a.xp.sign(a.array))
+
+
+def _floating(a: Tensor) -> Tensor:
+    """Integer and boolean tensors as the default floating dtype (PyTorch's promotion)."""
+    return a if a.dtype.kind in "fc" else _ar.cast(a, default_dtype())
+
+
+def reciprocal(a: Tensor) -> Tensor:
+    """``1 / a`` (integers give the default floating dtype)."""
+    a = _floating(a)
+    return _ar.div(a.xp.asarray(1, dtype=a.dtype), a)
+
+
+def rsqrt(a: Tensor) -> Tensor:
+    """``1 / sqrt(a)``."""
+    a = _floating(a)
+    return _ar.div(a.xp.asarray(1, dtype=a.dtype), _ar.sqrt(a))
+
+
+def square(a: Tensor) -> Tensor:
+    """``a * a``."""
+    return _ar.mul(a, a)
+
+
+def _test(a: Tensor, fn: str) -> Tensor:
+    return Tensor._make(getattr(a.xp, fn)(a.array), False, None, 0)
+
+
+def isnan(a: Tensor) -> Tensor:
+    """Boolean tensor: where ``a`` is NaN."""
+    return _test(a, "isnan")
+
+
+def isinf(a: Tensor) -> Tensor:
+    """Boolean tensor: where ``a`` is +-inf."""
+    return _test(a, "isinf")
+
+
+def isfinite(a: Tensor) -> Tensor:
+    """Boolean tensor: where ``a`` is neither NaN nor infinite."""
+    return _test(a, "isfinite")
+
+
+def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+    """The ``p``-norm of ``a`` over ``dim`` (all entries when ``None``).
+
+    ``p`` is a positive number, ``'fro'`` (2), ``inf``/``-inf`` (largest/smallest
+    absolute value) or 0 (the count of non-zeros, no gradient). The 2-norm of
+    an all-zero slice has a NaN gradient here (PyTorch gives 0 there).
+    """
+    if p == "fro" or p is None:
+        p = 2
+    if isinstance(p, str):
+        raise ValueError(f"norm: p must be a number or 'fro', got {p!r}")
+    a = _floating(a)
+    if p == 0:
+        nz = (a.array != 0).sum(axis=dim if dim is None else tuple(_red.normalize_axis(dim, a.ndim, "norm")), keepdims=keepdim)
+        return Tensor._make(nz.astype(a.dtype), False, None, 0)
+    if math.isinf(p):
+        absolute = _ar.abs(a)
+        return (_red.max if p > 0 else _red.min)(absolute, dim, keepdim)
+    if p == 2:
+        return _ar.sqrt(_red.sum(_ar.mul(a, a), dim, keepdim))
+    if p == 1:
+        return _red.sum(_ar.abs(a), dim, keepdim)
+    return _ar.pow(_red.sum(_ar.pow(_ar.abs(a), float(p)), dim, keepdim), 1.0 / float(p))
+
+
+def div_rounded(a: Any, b: Any, rounding_mode: str | None) -> Tensor:
+    """``a / b``, then rounded by ``rounding_mode``: ``None`` (true division),
+    ``'trunc'`` or ``'floor'``. Integer inputs stay integer with a rounding mode, as in PyTorch."""
+    if rounding_mode not in (None, "trunc", "floor"):
+        raise ValueError(
+            f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
+        )
+    aa = a.array if isinstance(a, Tensor) else np.asarray(a)
+    bb = b.array if isinstance(b, Tensor) else np.asarray(b)
+    integral = aa.dtype.kind in "iub" and bb.dtype.kind in "iub"
+    if rounding_mode is None or not integral:
+        if integral:
+            a = _floating(a if isinstance(a, Tensor) else Tensor(aa))
+        q = _ar.div(a, b)
+        return q if rounding_mode is None else _step(q, rounding_mode)
+    ref = a if isinstance(a, Tensor) else b
+    xp = ref.xp
+    if rounding_mode == "floor":
+        return Tensor._make(xp.floor_divide(aa, bb), False, None, 0)
+    return Tensor._make(xp.trunc(aa / bb).astype(np.result_type(aa, bb)), False, None, 0)

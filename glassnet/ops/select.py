@@ -1,0 +1,305 @@
+"""Selecting, reordering and repeating elements, composed from indexing (torch's names).
+
+``gather``, ``scatter``, ``index_select``, ``masked_fill``, ``masked_select``,
+``narrow``, ``flip``, ``roll``, ``repeat``, ``chunk``, ``unbind``, ``sort``,
+``argsort``, ``topk``, ``kthvalue``, ``median`` and ``max``/``min`` along a
+dim. Each computes index arrays (never values) and picks the values with
+:func:`~glassnet.ops.shape.getitem`, :func:`~glassnet.ops.arithmetic.where`
+or :func:`~glassnet.ops.shape.concat`, so gradients, devices and ONNX export
+come from those ops: this module adds no ``Function``.
+
+Where several results are equal, ``sort``/``topk``/``max(dim)`` pick the first
+occurrence (``sort`` is stable); PyTorch leaves the order of ties unspecified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import return_types as rt
+from ..backend import to_device
+from ..tensor import Tensor
+from . import arithmetic as _ar
+from . import shape as _sh
+from .reduce import normalize_axis
+
+__all__ = [
+    "gather", "scatter", "index_select", "masked_fill", "masked_select", "narrow", "flip",
+    "roll", "repeat", "chunk", "unbind", "sort", "argsort", "topk", "kthvalue", "median",
+    "max_along", "min_along", "take_along", "unbind_one",
+]  # fmt: skip
+
+
+def _dim(dim: Any, ndim: int, who: str) -> int:
+    """``dim`` as a non-negative int (0 for a 0-d tensor, which accepts 0 and -1)."""
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{who}: dim must be an int, got {dim!r}")
+    axes = normalize_axis(int(dim), ndim, who)
+    return axes[0] if axes else 0
+
+
+def _index_array(index: Any, a: Tensor, who: str) -> Any:
+    """``index`` (a tensor, array or list of ints) as an int64 array on ``a``'s device."""
+    arr = index.array if isinstance(index, Tensor) else np.asarray(index)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{who}: index must hold integers, got dtype {arr.dtype}")
+    if type(arr) is not type(a.array):
+        arr = to_device(arr, a.device) if a.device.type != "cpu" else np.asarray(arr.get())
+    return arr.astype(np.int64, copy=False)
+
+
+def _grid(xp: Any, shape: Sequence[int], dim: int, index: Any) -> tuple:
+    """Open index arrays over ``shape`` with ``index`` in place of the ``dim`` one."""
+    parts = list(xp.ix_(*[xp.arange(n) for n in shape])) if shape else []
+    parts[dim] = index
+    return tuple(parts)
+
+
+def take_along(a: Tensor, index: Any, dim: int) -> Tensor:
+    """``out[..., i, ...] = a[..., index[..., i, ...], ...]`` along ``dim`` (an index array)."""
+    if a.ndim == 0:
+        return _sh.getitem(a, ())
+    return _sh.getitem(a, _grid(a.xp, index.shape, dim, index))
+
+
+def gather(a: Tensor, dim: int, index: Any) -> Tensor:
+    """Values of ``a`` at ``index`` along ``dim``, as ``torch.gather`` (``index`` shape out).
+
+    Raises
+    ------
+    ValueError
+        When ``index`` has another number of dims than ``a``, or is larger outside ``dim``.
+    """
+    d = _dim(dim, a.ndim, "gather")
+    idx = _index_array(index, a, "gather")
+    if idx.ndim != a.ndim or any(
+        idx.shape[i] > a.shape[i] for i in range(a.ndim) if i != d
+    ):
+        raise ValueError(
+            f"gather: index of shape {idx.shape} does not fit input of shape {a.shape} "
+            f"outside dim {dim}"
+        )
+    return take_along(a, idx, d)
+
+
+def scatter(a: Tensor, dim: int, index: Any, src: Any) -> Tensor:
+    """A copy of ``a`` with ``src`` written at ``index`` along ``dim`` (out-of-place ``scatter_``).
+
+    ``src`` is a tensor (its leading ``index.shape`` block is written) or a
+    number. Differentiable in ``a`` (zero where overwritten) and in ``src``.
+    With repeated indices the last write wins (PyTorch leaves it unspecified).
+    """
+    d = _dim(dim, a.ndim, "scatter")
+    idx = _index_array(index, a, "scatter")
+    xp = a.xp
+    if idx.ndim != a.ndim:
+        raise ValueError(f"scatter: index has {idx.ndim} dims, input has {a.ndim}")
+    target = xp.ravel_multi_index(
+        xp.broadcast_arrays(*_grid(xp, idx.shape, d, idx)), a.shape
+    ).ravel()
+    if not isinstance(src, Tensor):
+        mask = xp.zeros(a.numel(), dtype=bool)
+        mask[target] = True
+        return _ar.where(mask.reshape(a.shape), xp.asarray(src, dtype=a.dtype), a)
+    src = src if src.dtype == a.dtype else _ar.cast(src, a.dtype)
+    pick = xp.arange(a.numel())
+    sources = xp.ravel_multi_index(
+        xp.broadcast_arrays(*xp.ix_(*[xp.arange(n) for n in idx.shape])), src.shape
+    ).ravel()
+    pick[target] = a.numel() + sources
+    both = _sh.concat([_sh.reshape(a, (-1,)), _sh.reshape(src, (-1,))], 0)
+    return _sh.reshape(_sh.getitem(both, pick), a.shape)
+
+
+def index_select(a: Tensor, dim: int, index: Any) -> Tensor:
+    """The entries ``index`` (1-D) of ``a`` along ``dim``."""
+    d = _dim(dim, a.ndim, "index_select")
+    idx = _index_array(index, a, "index_select").reshape(-1)
+    return _sh.getitem(a, (slice(None),) * d + (idx,))
+
+
+def masked_fill(a: Tensor, mask: Any, value: Any) -> Tensor:
+    """``value`` where ``mask`` (broadcast to ``a``) is true, else ``a``; keeps ``a``'s dtype."""
+    m = mask.array if isinstance(mask, Tensor) else mask
+    if isinstance(value, Tensor):
+        return _ar.where(m, _ar.cast(value, a.dtype) if value.dtype != a.dtype else value, a)
+    return _ar.where(m, a.xp.asarray(value, dtype=a.dtype), a)
+
+
+def masked_select(a: Tensor, mask: Any) -> Tensor:
+    """The entries of ``a`` where ``mask`` (broadcast together) is true, as a 1-D tensor."""
+    m = mask.array if isinstance(mask, Tensor) else a.xp.asarray(mask)
+    shape = np.broadcast_shapes(a.shape, m.shape)
+    full = a if a.shape == shape else _sh.broadcast_to(a, shape)
+    return _sh.getitem(full, a.xp.broadcast_to(m, shape))
+
+
+def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """``length`` entries of ``a`` from ``start`` along ``dim``."""
+    d = _dim(dim, a.ndim, "narrow")
+    n = a.shape[d]
+    s = int(start) + n if start < 0 else int(start)
+    if not 0 <= s <= n or length < 0 or s + length > n:
+        raise ValueError(f"narrow: start {start} + length {length} exceeds dim {dim} of size {n}")
+    return _sh.getitem(a, (slice(None),) * d + (slice(s, s + int(length)),))
+
+
+def flip(a: Tensor, dims: int | Sequence[int]) -> Tensor:
+    """``a`` with the order of entries reversed along ``dims``."""
+    axes = normalize_axis(dims, a.ndim, "flip")
+    return _sh.getitem(a, tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(a.ndim)))
+
+
+def roll(a: Tensor, shifts: int | Sequence[int], dims: Any = None) -> Tensor:
+    """Shift entries by ``shifts`` along ``dims``, wrapping around (the flattened tensor
+    when ``dims`` is ``None``)."""
+    if dims is None:
+        return _sh.reshape(roll(_sh.reshape(a, (-1,)), shifts, 0), a.shape)
+    shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise ValueError(f"roll: {len(shifts)} shifts for {len(dims)} dims")
+    out = a
+    for s, dim in zip(shifts, dims):
+        d = _dim(dim, a.ndim, "roll")
+        n = a.shape[d]
+        idx = (a.xp.arange(n) - int(s)) % max(n, 1)
+        out = _sh.getitem(out, (slice(None),) * d + (idx,))
+    return out
+
+
+def repeat(a: Tensor, sizes: Sequence[int]) -> Tensor:
+    """Tile ``a``: ``sizes[i]`` copies along dim ``i`` (``torch.Tensor.repeat``)."""
+    sizes = tuple(int(s) for s in sizes)
+    if len(sizes) < a.ndim:
+        raise ValueError(
+            f"repeat: {len(sizes)} repeat counts for a tensor with {a.ndim} dims (need at least {a.ndim})"
+        )
+    shape = (1,) * (len(sizes) - a.ndim) + tuple(a.shape)
+    inter = tuple(x for n in shape for x in (1, n))
+    wide = tuple(x for r, n in zip(sizes, shape) for x in (r, n))
+    tiled = _sh.broadcast_to(_sh.reshape(a, inter), wide)
+    return _sh.reshape(tiled, tuple(r * n for r, n in zip(sizes, shape)))
+
+
+def chunk(a: Tensor, chunks: int, dim: int = 0) -> list[Tensor]:
+    """At most ``chunks`` pieces of equal size (the last smaller) along ``dim``."""
+    if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    d = _dim(dim, a.ndim, "chunk")
+    n = a.shape[d]
+    size = -(-n // int(chunks)) if n else 1
+    return _sh.split(a, max(size, 1), d) if n else [a]
+
+
+def unbind(a: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices of ``a`` along ``dim``, without that dim."""
+    d = _dim(dim, a.ndim, "unbind")
+    return tuple(_sh.getitem(a, (slice(None),) * d + (i,)) for i in range(a.shape[d]))
+
+
+def _order(a: Tensor, d: int, descending: bool) -> Any:
+    """Stable sort order of ``a`` along ``d`` (ties keep their order, also descending)."""
+    xp, arr = a.xp, a.array
+    if a.ndim == 0:
+        return xp.zeros((), dtype=np.int64)
+    if not descending:
+        return xp.argsort(arr, axis=d, kind="stable")
+    n = arr.shape[d]
+    rev = xp.argsort(xp.flip(arr, d), axis=d, kind="stable")
+    return (n - 1 - xp.flip(rev, d)).astype(np.int64)
+
+
+def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> rt.sort:
+    """``(values, indices)`` of ``a`` sorted along ``dim`` (stable in both directions)."""
+    d = _dim(dim, a.ndim, "sort")
+    idx = _order(a, d, descending)
+    return rt.sort(take_along(a, idx, d), Tensor._make(idx, False, None, 0))
+
+
+def argsort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    """The indices that sort ``a`` along ``dim``."""
+    return Tensor._make(_order(a, _dim(dim, a.ndim, "argsort"), descending), False, None, 0)
+
+
+def topk(
+    a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
+) -> rt.topk:
+    """The ``k`` largest (or smallest) entries along ``dim`` and their indices, in order."""
+    d = _dim(dim, a.ndim, "topk")
+    n = a.shape[d] if a.ndim else 1
+    if not 0 <= int(k) <= n:
+        raise ValueError(f"topk: k={k} is out of range for dim {dim} of size {n}")
+    idx = _order(a, d, largest)
+    if a.ndim:
+        idx = idx[(slice(None),) * d + (slice(0, int(k)),)]
+    return rt.topk(take_along(a, idx, d), Tensor._make(idx, False, None, 0))
+
+
+def _pick(a: Tensor, dim: int, keepdim: bool, position: Any, who: str) -> tuple[Tensor, Tensor]:
+    """Values and indices at ``position(sorted order)`` along ``dim``."""
+    d = _dim(dim, a.ndim, who)
+    idx = position(_order(a, d, False), d)
+    if a.ndim:
+        idx = a.xp.expand_dims(idx, d)
+    values, indices = take_along(a, idx, d), Tensor._make(idx, False, None, 0)
+    if not keepdim and a.ndim:
+        values, indices = _sh.squeeze(values, d), _sh.squeeze(indices, d)
+    return values, indices
+
+
+def kthvalue(a: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> rt.kthvalue:
+    """The ``k``-th smallest entry (``k`` from 1) along ``dim`` and its index."""
+    n = a.shape[_dim(dim, a.ndim, "kthvalue")] if a.ndim else 1
+    if not 1 <= int(k) <= n:
+        raise ValueError(f"kthvalue: k={k} is out of range for dim {dim} of size {n}")
+    return rt.kthvalue(
+        *_pick(a, dim, keepdim, lambda o, d: o.take(int(k) - 1, axis=d) if o.ndim else o, "kthvalue")
+    )
+
+
+def median(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+    """The lower median (as PyTorch): a tensor without ``dim``, ``(values, indices)`` with it."""
+    if dim is None:
+        flat = _sh.reshape(a, (-1,))
+        return median(flat, 0).values if a.numel() else _sh.reshape(flat, ())
+    n = a.shape[_dim(dim, a.ndim, "median")] if a.ndim else 1
+    if n == 0:
+        raise ValueError(f"median: dim {dim} is empty")
+    return rt.median(
+        *_pick(a, dim, keepdim, lambda o, d: o.take((n - 1) // 2, axis=d) if o.ndim else o, "median")
+    )
+
+
+def _extreme_along(a: Tensor, dim: int, keepdim: bool, largest: bool, who: str) -> tuple:
+    d = _dim(dim, a.ndim, who)
+    if a.ndim and a.shape[d] == 0:
+        raise ValueError(f"{who}: dim {dim} is empty (there is no {'largest' if largest else 'smallest'} entry)")
+    if a.ndim == 0:
+        return a, Tensor._make(a.xp.zeros((), dtype=np.int64), False, None, 0)
+    arg = a.array.argmax(axis=d) if largest else a.array.argmin(axis=d)
+    idx = a.xp.expand_dims(arg.astype(np.int64, copy=False), d)
+    values, indices = take_along(a, idx, d), Tensor._make(idx, False, None, 0)
+    if not keepdim:
+        values, indices = _sh.squeeze(values, d), _sh.squeeze(indices, d)
+    return values, indices
+
+
+def max_along(a: Tensor, dim: int, keepdim: bool = False) -> rt.max:
+    """``(values, indices)`` of the largest entries along ``dim`` (the first of ties; the
+    gradient goes to that entry, as in PyTorch)."""
+    return rt.max(*_extreme_along(a, dim, keepdim, True, "max"))
+
+
+def min_along(a: Tensor, dim: int, keepdim: bool = False) -> rt.min:
+    """``(values, indices)`` of the smallest entries along ``dim``."""
+    return rt.min(*_extreme_along(a, dim, keepdim, False, "min"))
+
+
+def unbind_one(a: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` along ``dim``, without that dim (``Tensor.select``)."""
+    d = _dim(dim, a.ndim, "select")
+    return _sh.getitem(a, (slice(None),) * d + (int(index),))
