@@ -8,19 +8,21 @@ The public API::
     y.backward()            # x.grad == [[2., 4.]]
 """
 
-import sys as _sys
+import builtins as _builtins
 
 from . import (
     _creation,
     _dtypes,
     _tensor_methods,  # noqa: F401  (attaches Tensor's operators and methods)
     _torch_functions,
+    functional,
     nn,
     optim,
     return_types,
 )
 from . import random as _random
 from ._creation import *  # noqa: F403  (torch's creation functions: zeros_like, eye, randint, ...)
+from ._creation import as_tensor, full
 from ._dtypes import *  # noqa: F403  (dtype objects: glassnet.float32, glassnet.long, ...)
 from ._dtypes import BUILTIN_NAMES as _BUILTIN_NAMES
 from ._torch_functions import *  # noqa: F403  (torch's top-level functions: cat, max, where, ...)
@@ -28,11 +30,8 @@ from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_
 from .backend import Device, cuda_available, default_dtype, device, set_default_dtype
 from .ops._parallel import num_threads as get_num_threads
 from .ops._parallel import set_num_threads
-from .nn import functional
 from .tensor import Size, Tensor, arange, ones, rand, randn, tensor, zeros
 
-#: ``glassnet.functional`` is ``glassnet.nn.functional`` (one module, two names).
-_sys.modules[f"{__name__}.functional"] = functional
 inference_mode = no_grad
 
 __version__ = "0.1.0"
@@ -55,7 +54,9 @@ __all__ = [
     "Device", "device", "cuda_available", "default_dtype", "set_default_dtype",
     "get_num_threads", "set_num_threads", "manual_seed", "functional", "nn", "optim", *_LAZY,
     "return_types", "inference_mode",
-    *_torch_functions.__all__, *_creation.__all__, *_dtypes.__all__, *_BUILTIN_NAMES,
+    *_creation.__all__, *_dtypes.__all__,
+    # ``from glassnet import *`` must not shadow Python's max, sum, abs, round, ...
+    *(name for name in _torch_functions.__all__ if not hasattr(_builtins, name)),
 ]  # fmt: skip
 
 

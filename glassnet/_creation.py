@@ -46,7 +46,12 @@ def _fill_dtype(value: Any) -> np.dtype:
 
 
 def full(
-    size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    size: Any,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """``size`` filled with ``fill_value``; the dtype follows the value (bool, int64 or float32)
     unless given, as in PyTorch."""
@@ -68,20 +73,33 @@ def _like(input: Tensor, value: Any, dtype: Any, device: Any, requires_grad: boo
     )  # fmt: skip
 
 
-def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def zeros_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:  # noqa: A002
     """Zeros with ``input``'s shape, dtype and device (unless given)."""
     return _like(input, 0, dtype, device, requires_grad)
 
 
-def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def ones_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:  # noqa: A002
     return _like(input, 1, dtype, device, requires_grad)
 
 
-def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def empty_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:  # noqa: A002
     return _like(input, 0, dtype, device, requires_grad)
 
 
-def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def full_like(
+    input: Tensor,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:  # noqa: A002
     return _like(input, fill_value, dtype, device, requires_grad)
 
 
@@ -93,17 +111,23 @@ def _random_like(input: Tensor, draw: Any, dtype: Any, device: Any, requires_gra
     return _finish(data, input.device if device is None else device, requires_grad)
 
 
-def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def rand_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:  # noqa: A002
     """Uniform samples on [0, 1) with ``input``'s shape, dtype and device."""
     return _random_like(input, lambda r, s: r.random(s), dtype, device, requires_grad)
 
 
-def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def randn_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:  # noqa: A002
     """Standard-normal samples with ``input``'s shape, dtype and device."""
     return _random_like(input, lambda r, s: r.standard_normal(s), dtype, device, requires_grad)
 
 
-def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype: Any = None, device: Any = None) -> Tensor:  # noqa: A002
+def randint_like(
+    input: Tensor, low: int = 0, high: int | None = None, *, dtype: Any = None, device: Any = None
+) -> Tensor:  # noqa: A002
     """Integers in ``[low, high)`` (``randint_like(x, high)`` reads ``low=0``) with ``input``'s shape."""
     if high is None:
         low, high = 0, low
@@ -111,24 +135,58 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype:
     return _finish(data, input.device if device is None else device, False)
 
 
-def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def eye(
+    n: int,
+    m: int | None = None,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """The ``(n, m)`` identity matrix (``m = n`` by default)."""
     return _finish(np.eye(n, m, dtype=_dt(dtype, backend.default_dtype())), device, requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def linspace(
+    start: float,
+    end: float,
+    steps: int,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (the default dtype)."""
-    data = np.linspace(float(start), float(end), int(steps)).astype(_dt(dtype, backend.default_dtype()))
+    data = np.linspace(float(start), float(end), int(steps)).astype(
+        _dt(dtype, backend.default_dtype())
+    )
     return _finish(data, device, requires_grad)
 
 
-def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def logspace(
+    start: float,
+    end: float,
+    steps: int,
+    base: float = 10.0,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """``base ** linspace(start, end, steps)``."""
-    data = np.logspace(float(start), float(end), int(steps), base=base).astype(_dt(dtype, backend.default_dtype()))
+    data = np.logspace(float(start), float(end), int(steps), base=base).astype(
+        _dt(dtype, backend.default_dtype())
+    )
     return _finish(data, device, requires_grad)
 
 
-def randint(*args: Any, dtype: Any = None, device: Any = None, generator: Any = None, requires_grad: bool = False) -> Tensor:
+def randint(
+    *args: Any,
+    dtype: Any = None,
+    device: Any = None,
+    generator: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Integers in ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)`` (int64).
 
     ``generator`` is a NumPy Generator (glassnet's global one by default).
@@ -138,7 +196,9 @@ def randint(*args: Any, dtype: Any = None, device: Any = None, generator: Any = 
     elif len(args) == 3:
         low, high, size = args
     else:
-        raise TypeError(f"randint: expected (high, size) or (low, high, size), got {len(args)} arguments")
+        raise TypeError(
+            f"randint: expected (high, size) or (low, high, size), got {len(args)} arguments"
+        )
     rng = generator if generator is not None else _random.get_rng()
     data = rng.integers(int(low), int(high), _shape_arg((size,))).astype(_dt(dtype, np.int64))
     return _finish(data, device, requires_grad)
@@ -150,7 +210,15 @@ def randperm(n: int, *, dtype: Any = None, device: Any = None, generator: Any = 
     return _finish(rng.permutation(int(n)).astype(_dt(dtype, np.int64)), device, False)
 
 
-def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None, dtype: Any = None, device: Any = None) -> Tensor:
+def normal(
+    mean: Any = 0.0,
+    std: Any = 1.0,
+    size: Any = None,
+    *,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+) -> Tensor:
     """Samples of N(mean, std²): ``mean``/``std`` numbers (then ``size`` is needed) or tensors
     (broadcast together; the result has their shape)."""
     m = mean.numpy() if isinstance(mean, Tensor) else np.asarray(mean)

@@ -18,8 +18,7 @@ from . import backend
 
 __all__ = [
     "float32", "float64", "float16", "half", "double", "int64", "long", "int32", "int16",
-    "short", "int8", "uint8", "bool_", "finfo", "iinfo", "get_default_dtype", "to_dtype",
-    "is_dtype", "is_floating_point",
+    "short", "int8", "uint8", "bool_", "finfo", "iinfo", "get_default_dtype",
 ]  # fmt: skip
 
 float32 = np.dtype(np.float32)

@@ -47,7 +47,9 @@ class DialectMethods:
         o = other.array if isinstance(other, Tensor) else other
         return tuple(self.shape) == tuple(getattr(o, "shape", ())) and bool((self.array == o).all())
 
-    def allclose(self, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
+    def allclose(
+        self, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+    ) -> bool:
         o = other.array if isinstance(other, Tensor) else other
         return bool(self.xp.allclose(self.array, o, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
@@ -59,10 +61,17 @@ class DialectMethods:
         idx = self.xp.nonzero(self.array)
         if as_tuple:
             return tuple(Tensor._make(i, False, None, 0) for i in idx)
-        return Tensor._make(self.xp.stack(idx, axis=1) if idx else self.xp.zeros((1, 0), dtype="int64"), False, None, 0)
+        return Tensor._make(
+            self.xp.stack(idx, axis=1) if idx else self.xp.zeros((1, 0), dtype="int64"),
+            False,
+            None,
+            0,
+        )
 
     def count_nonzero(self, dim: Any = None) -> Tensor:
-        return Tensor._make(self.xp.asarray(self.xp.count_nonzero(self.array, axis=dim)), False, None, 0)
+        return Tensor._make(
+            self.xp.asarray(self.xp.count_nonzero(self.array, axis=dim)), False, None, 0
+        )
 
     # ---------------------------------------------------------- selecting
     def where(self, condition: Any, other: Any) -> Tensor:
@@ -140,7 +149,9 @@ class DialectMethods:
         return _sel.median(self, dim, keepdim)
 
     # ----------------------------------------------------------- splitting
-    def split(self, split_size_or_sections: Any, dim: int = 0, *, axis: int | None = None) -> tuple[Tensor, ...]:
+    def split(
+        self, split_size_or_sections: Any, dim: int = 0, *, axis: int | None = None
+    ) -> tuple[Tensor, ...]:
         """Pieces of ``split_size`` along ``dim`` (the last smaller), or of the listed sizes."""
         d = dim if axis is None else axis
         return tuple(_sh.split(self, split_size_or_sections, d))

@@ -139,21 +139,37 @@ class TensorMethods(InplaceMethods):
         out = out.to(device) if device is not None else out
         return out.requires_grad_(requires_grad) if requires_grad else out
 
-    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    def new_zeros(
+        self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
         """Zeros of ``size`` with this tensor's dtype and device (unless given)."""
         return self._new(size, 0, dtype, device, requires_grad)
 
-    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    def new_ones(
+        self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
         return self._new(size, 1, dtype, device, requires_grad)
 
-    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    def new_full(
+        self,
+        size: Any,
+        fill_value: Any,
+        *,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
         return self._new((size,), fill_value, dtype, device, requires_grad)
 
-    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    def new_empty(
+        self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
         """Like :meth:`new_zeros` (glassnet never hands out uninitialised memory)."""
         return self._new(size, 0, dtype, device, requires_grad)
 
-    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    def new_tensor(
+        self, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
         """A copy of ``data`` with this tensor's dtype and device (unless given)."""
         dt = self.dtype if dtype is None else _dtypes.to_dtype(dtype, "Tensor.new_tensor")
         src = data.numpy() if isinstance(data, Tensor) else data
@@ -366,10 +382,14 @@ class TensorMethods(InplaceMethods):
     def relu(self) -> Tensor:
         return _act.relu(self)
 
-    def softmax(self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None) -> Tensor:
+    def softmax(
+        self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None
+    ) -> Tensor:
         return _act.softmax(_cast_for(self, dtype), _need_dim("softmax", dim, axis))
 
-    def log_softmax(self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None) -> Tensor:
+    def log_softmax(
+        self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None
+    ) -> Tensor:
         return _act.log_softmax(_cast_for(self, dtype), _need_dim("log_softmax", dim, axis))
 
     def floor(self) -> Tensor:
@@ -406,59 +426,165 @@ class TensorMethods(InplaceMethods):
         return _pw.isfinite(self)
 
     # ------------------------------------------------------------ reductions
-    def sum(self, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None, axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+    def sum(
+        self,
+        dim: Axis = None,
+        keepdim: bool = False,
+        *,
+        dtype: Any = None,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
         return _red.sum(
-            _cast_for(self, dtype), _args.dim_arg("sum", dim, axis), _args.keep_arg("sum", keepdim, keepdims)
+            _cast_for(self, dtype),
+            _args.dim_arg("sum", dim, axis),
+            _args.keep_arg("sum", keepdim, keepdims),
         )
 
-    def mean(self, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None, axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+    def mean(
+        self,
+        dim: Axis = None,
+        keepdim: bool = False,
+        *,
+        dtype: Any = None,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
         x = _cast_for(self, dtype)
         if x.dtype.kind != "f":
             raise TypeError(
                 f"mean: needs a floating tensor, got dtype {x.dtype} (use .float() or dtype=)"
             )
-        return _red.mean(x, _args.dim_arg("mean", dim, axis), _args.keep_arg("mean", keepdim, keepdims))
-
-    def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None, axis: int | None = None, keepdims: bool | None = None) -> Tensor:
-        return _red.prod(
-            _cast_for(self, dtype), _args.dim_arg("prod", dim, axis), _args.keep_arg("prod", keepdim, keepdims)
+        return _red.mean(
+            x, _args.dim_arg("mean", dim, axis), _args.keep_arg("mean", keepdim, keepdims)
         )
 
-    def cumsum(self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None) -> Tensor:
+    def prod(
+        self,
+        dim: int | None = None,
+        keepdim: bool = False,
+        *,
+        dtype: Any = None,
+        axis: int | None = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        return _red.prod(
+            _cast_for(self, dtype),
+            _args.dim_arg("prod", dim, axis),
+            _args.keep_arg("prod", keepdim, keepdims),
+        )
+
+    def cumsum(
+        self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None
+    ) -> Tensor:
         d = _args.dim_arg("cumsum", dim, axis)
         if d is None:
             raise TypeError("cumsum: missing dim (torch.cumsum needs dim)")
         return _red.cumsum(_cast_for(self, dtype), d)
 
-    def logsumexp(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+    def logsumexp(
+        self,
+        dim: Axis = None,
+        keepdim: bool = False,
+        *,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
         return _red.logsumexp(
-            _floating(self), _args.dim_arg("logsumexp", dim, axis), _args.keep_arg("logsumexp", keepdim, keepdims)
+            _floating(self),
+            _args.dim_arg("logsumexp", dim, axis),
+            _args.keep_arg("logsumexp", keepdim, keepdims),
         )
 
-    def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Any:
+    def max(
+        self,
+        dim: Any = None,
+        keepdim: bool = False,
+        *,
+        axis: Any = None,
+        keepdims: bool | None = None,
+    ) -> Any:
         """The largest entry (a tensor); with ``dim`` an int, ``(values, indices)`` along it;
         with a tensor, the elementwise maximum (as ``torch.max``)."""
         return _extreme(self, dim, keepdim, axis, keepdims, largest=True)
 
-    def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Any:
+    def min(
+        self,
+        dim: Any = None,
+        keepdim: bool = False,
+        *,
+        axis: Any = None,
+        keepdims: bool | None = None,
+    ) -> Any:
         """The smallest entry; with ``dim``, ``(values, indices)``; with a tensor, elementwise."""
         return _extreme(self, dim, keepdim, axis, keepdims, largest=False)
 
-    def amax(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+    def amax(
+        self,
+        dim: Axis = None,
+        keepdim: bool = False,
+        *,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
         """Largest entries over ``dim`` (ties share the gradient, as ``torch.amax``)."""
-        return _red.max(self, _args.dim_arg("amax", dim, axis), _args.keep_arg("amax", keepdim, keepdims))
+        return _red.max(
+            self, _args.dim_arg("amax", dim, axis), _args.keep_arg("amax", keepdim, keepdims)
+        )
 
-    def amin(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None, keepdims: bool | None = None) -> Tensor:
-        return _red.min(self, _args.dim_arg("amin", dim, axis), _args.keep_arg("amin", keepdim, keepdims))
+    def amin(
+        self,
+        dim: Axis = None,
+        keepdim: bool = False,
+        *,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        return _red.min(
+            self, _args.dim_arg("amin", dim, axis), _args.keep_arg("amin", keepdim, keepdims)
+        )
 
-    def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None, keepdims: bool | None = None) -> Tensor:
+    def argmax(
+        self,
+        dim: int | None = None,
+        keepdim: bool = False,
+        *,
+        axis: int | None = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
         """Index of the largest entry (of the flattened tensor without ``dim``)."""
-        return _arg_extreme(self, "argmax", _args.dim_arg("argmax", dim, axis), _args.keep_arg("argmax", keepdim, keepdims))
+        return _arg_extreme(
+            self,
+            "argmax",
+            _args.dim_arg("argmax", dim, axis),
+            _args.keep_arg("argmax", keepdim, keepdims),
+        )
 
-    def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None, keepdims: bool | None = None) -> Tensor:
-        return _arg_extreme(self, "argmin", _args.dim_arg("argmin", dim, axis), _args.keep_arg("argmin", keepdim, keepdims))
+    def argmin(
+        self,
+        dim: int | None = None,
+        keepdim: bool = False,
+        *,
+        axis: int | None = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        return _arg_extreme(
+            self,
+            "argmin",
+            _args.dim_arg("argmin", dim, axis),
+            _args.keep_arg("argmin", keepdim, keepdims),
+        )
 
-    def var(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int | None = None, axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+    def var(
+        self,
+        dim: Axis = None,
+        unbiased: bool | None = None,
+        keepdim: bool = False,
+        *,
+        correction: int | None = None,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
         """Variance over ``dim`` with ``N - correction`` in the denominator (default 1).
 
         Read as in PyTorch: ``x.var(1)``, ``x.var(1, keepdim=True)``,
@@ -469,23 +595,57 @@ class TensorMethods(InplaceMethods):
         if correction is not None and unbiased is not None:
             unbiased, keepdim = None, bool(unbiased) or keepdim
         return _red.var(
-            _floating(self), _args.dim_arg("var", dim, axis), _args.keep_arg("var", keepdim, keepdims), correction=_correction(unbiased, correction)
+            _floating(self),
+            _args.dim_arg("var", dim, axis),
+            _args.keep_arg("var", keepdim, keepdims),
+            correction=_correction(unbiased, correction),
         )
 
-    def std(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int | None = None, axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+    def std(
+        self,
+        dim: Axis = None,
+        unbiased: bool | None = None,
+        keepdim: bool = False,
+        *,
+        correction: int | None = None,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
         """Standard deviation; arguments as :meth:`var`."""
-        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
+        return self.var(
+            dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
+        ).sqrt()
 
-    def norm(self, p: Any = "fro", dim: Axis = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    def norm(
+        self, p: Any = "fro", dim: Axis = None, keepdim: bool = False, dtype: Any = None
+    ) -> Tensor:
         """The ``p``-norm over ``dim`` (all entries when ``None``); see :func:`glassnet.norm`."""
         return _pw.norm(_cast_for(self, dtype), p, dim, keepdim)
 
-    def all(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+    def all(
+        self,
+        dim: Axis = None,
+        keepdim: bool = False,
+        *,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
         """Are all entries true (non-zero)? A boolean tensor, outside the graph."""
-        return _logical(self, "all", _args.dim_arg("all", dim, axis), _args.keep_arg("all", keepdim, keepdims))
+        return _logical(
+            self, "all", _args.dim_arg("all", dim, axis), _args.keep_arg("all", keepdim, keepdims)
+        )
 
-    def any(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None, keepdims: bool | None = None) -> Tensor:
-        return _logical(self, "any", _args.dim_arg("any", dim, axis), _args.keep_arg("any", keepdim, keepdims))
+    def any(
+        self,
+        dim: Axis = None,
+        keepdim: bool = False,
+        *,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        return _logical(
+            self, "any", _args.dim_arg("any", dim, axis), _args.keep_arg("any", keepdim, keepdims)
+        )
 
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape: Any) -> Tensor:
@@ -494,7 +654,9 @@ class TensorMethods(InplaceMethods):
     def view(self, *shape: Any) -> Tensor:
         """A tensor of ``shape`` with these values (``view(dtype)`` is not supported)."""
         if len(shape) == 1 and _dtypes.is_dtype(shape[0]):
-            raise NotImplementedError("view(dtype): reinterpreting bytes is not supported; use .to(dtype)")
+            raise NotImplementedError(
+                "view(dtype): reinterpreting bytes is not supported; use .to(dtype)"
+            )
         return _sh.reshape(self, _shape(shape))
 
     def view_as(self, other: Tensor) -> Tensor:
@@ -563,10 +725,9 @@ def _need_dims(who: str, n: int, *tensors: Any) -> None:
 
 
 def _need_dim(who: str, dim: Any, axis: Any) -> Any:
+    """The dim of a method that PyTorch requires it for: -1 when missing (glassnet's default)."""
     d = _args.dim_arg(who, dim, axis)
-    if d is None:
-        raise TypeError(f"Tensor.{who}: missing dim (as in PyTorch, x.{who}(dim))")
-    return d
+    return -1 if d is None else d
 
 
 def _floating(x: Tensor) -> Tensor:

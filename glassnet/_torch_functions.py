@@ -10,6 +10,7 @@ tensors is in ``_creation.py``.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -51,11 +52,15 @@ def _from_method(name: str) -> Callable[..., Any]:
 
     def function(input: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
         if not isinstance(input, Tensor):
-            raise TypeError(f"glassnet.{name}: expected a Tensor as input, got {type(input).__name__}")
+            raise TypeError(
+                f"glassnet.{name}: expected a Tensor as input, got {type(input).__name__}"
+            )
         return method(input, *args, **kwargs)
 
     function.__name__ = function.__qualname__ = name
-    function.__doc__ = f"``glassnet.{name}(input, ...)`` is ``input.{name}(...)``.\n\n{method.__doc__ or ''}"
+    function.__doc__ = (
+        f"``glassnet.{name}(input, ...)`` is ``input.{name}(...)``.\n\n{method.__doc__ or ''}"
+    )
     return function
 
 
@@ -75,7 +80,9 @@ concat = concatenate = cat
 
 def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
     """Join same-shaped tensors along a new dim ``dim``."""
-    return _sh.stack(_promoted(list(tensors)), _args.dim_arg("stack", dim if axis is None else None, axis))
+    return _sh.stack(
+        _promoted(list(tensors)), _args.dim_arg("stack", dim if axis is None else None, axis)
+    )
 
 
 def hstack(tensors: Sequence[Tensor]) -> Tensor:
@@ -121,15 +128,23 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
     return _ar.mul(_sh.reshape(input, (-1, 1)), _sh.reshape(vec2, (1, -1)))
 
 
-def isclose(input: Tensor, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:  # noqa: A002
+def isclose(
+    input: Tensor, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+) -> Tensor:  # noqa: A002
     """Boolean tensor: ``|input - other| <= atol + rtol * |other|``."""
     o = other.array if isinstance(other, Tensor) else other
-    return Tensor._make(input.xp.isclose(input.array, o, rtol=rtol, atol=atol, equal_nan=equal_nan), False, None, 0)
+    return Tensor._make(
+        input.xp.isclose(input.array, o, rtol=rtol, atol=atol, equal_nan=equal_nan), False, None, 0
+    )
 
 
 def _triangle(input: Tensor, diagonal: int, lower: bool) -> Tensor:
     n, m = input.shape[-2:]
-    keep = input.xp.tri(n, m, diagonal, dtype=bool) if lower else ~input.xp.tri(n, m, diagonal - 1, dtype=bool)
+    keep = (
+        input.xp.tri(n, m, diagonal, dtype=bool)
+        if lower
+        else ~input.xp.tri(n, m, diagonal - 1, dtype=bool)
+    )
     return _ar.where(keep, input, input.xp.zeros((), dtype=input.dtype))
 
 
@@ -146,19 +161,25 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
     """A 1-D tensor as a diagonal matrix, or the diagonal of a 2-D tensor."""
     if input.ndim == 1:
-        n = input.shape[0] + abs(diagonal)
-        rows = input.xp.arange(input.shape[0]) + max(-diagonal, 0)
-        cols = input.xp.arange(input.shape[0]) + max(diagonal, 0)
+        n = input.shape[0] + builtins.abs(diagonal)
+        rows = input.xp.arange(input.shape[0]) + builtins.max(-diagonal, 0)
+        cols = input.xp.arange(input.shape[0]) + builtins.max(diagonal, 0)
         pick = input.xp.full((n, n), input.shape[0], dtype=np.int64)
         pick[rows, cols] = input.xp.arange(input.shape[0])
-        padded = _sh.concat([_sh.reshape(input, (-1,)), Tensor._make(input.xp.zeros(1, dtype=input.dtype), False, None, 0)], 0)
+        padded = _sh.concat(
+            [
+                _sh.reshape(input, (-1,)),
+                Tensor._make(input.xp.zeros(1, dtype=input.dtype), False, None, 0),
+            ],
+            0,
+        )
         return _sh.getitem(padded, pick)
     if input.ndim != 2:
         raise ValueError(f"diag: expected a 1-D or 2-D tensor, got shape {input.shape}")
     n, m = input.shape
-    k = max(min(n + min(diagonal, 0), m - max(diagonal, 0)), 0)
+    k = builtins.max(builtins.min(n + builtins.min(diagonal, 0), m - builtins.max(diagonal, 0)), 0)
     idx = input.xp.arange(k)
-    return _sh.getitem(input, (idx + max(-diagonal, 0), idx + max(diagonal, 0)))
+    return _sh.getitem(input, (idx + builtins.max(-diagonal, 0), idx + builtins.max(diagonal, 0)))
 
 
 def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
@@ -177,7 +198,6 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
         view[i] = -1
         grids.append(_sh.broadcast_to(_sh.reshape(t, tuple(view)), shape))
     if indexing == "xy" and len(grids) >= 2:
-        grids = [_sh.swapaxes(g, 0, 1) for g in grids]
         grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
 
@@ -194,7 +214,6 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0) -> Tensor:
     return diff.norm(p, -1)
 
 
-
 def set_printoptions(
     precision: int | None = None,
     threshold: int | None = None,
@@ -204,7 +223,12 @@ def set_printoptions(
 ) -> None:
     """How tensors print (NumPy's print options underneath; ``sci_mode=False`` turns
     scientific notation off)."""
-    options = {"precision": precision, "threshold": threshold, "edgeitems": edgeitems, "linewidth": linewidth}
+    options = {
+        "precision": precision,
+        "threshold": threshold,
+        "edgeitems": edgeitems,
+        "linewidth": linewidth,
+    }
     if sci_mode is not None:
         options["suppress"] = not sci_mode
     np.set_printoptions(**{k: v for k, v in options.items() if v is not None})

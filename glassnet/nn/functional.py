@@ -37,7 +37,6 @@ from ..ops import activation as _A
 from ..ops import activation_composed as _C
 from ..ops import dropout as _D
 from ..ops import dropout_variants as _DV
-from ..tensor import Tensor
 from ..ops.activation import (
     erf,
     gelu,
@@ -108,6 +107,7 @@ from ..ops.pool_more import (
 from ..ops.resize import interpolate, pad
 from ..ops.rnn import gru_cell, gru_layer, lstm_cell, lstm_layer, rnn_cell, rnn_layer
 from ..ops.shape import broadcast_to, getitem, swapaxes
+from ..tensor import Tensor
 
 clamp = clip
 
@@ -162,32 +162,46 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     return _result(input, _C.hardsigmoid(input), inplace)
 
 
-def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:  # noqa: A002
     return _result(input, _C.hardtanh(input, min_val, max_val), inplace)
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *, rng: Any = None) -> Tensor:  # noqa: A002
+def dropout(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *, rng: Any = None
+) -> Tensor:  # noqa: A002
     """Zero entries with probability ``p`` and scale the rest by ``1/(1-p)`` when ``training``."""
     return _result(input, _D.dropout(input, p, training, rng), inplace)
 
 
-def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+def dropout1d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:  # noqa: A002
     return _result(input, _DV.dropout1d(input, p, training), inplace)
 
 
-def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+def dropout2d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:  # noqa: A002
     return _result(input, _DV.dropout2d(input, p, training), inplace)
 
 
-def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+def dropout3d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:  # noqa: A002
     return _result(input, _DV.dropout3d(input, p, training), inplace)
 
 
-def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:  # noqa: A002
+def alpha_dropout(
+    input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
+) -> Tensor:  # noqa: A002
     return _result(input, _DV.alpha_dropout(input, p, training), inplace)
 
 
-def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:  # noqa: A002
+def feature_alpha_dropout(
+    input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
+) -> Tensor:  # noqa: A002
     return _result(input, _DV.feature_alpha_dropout(input, p, training), inplace)
 
 
@@ -211,16 +225,32 @@ def _as_dtype(input: Tensor, dtype: Any) -> Tensor:  # noqa: A002
     return input if dtype is None else input.to(dtype)
 
 
-def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None, *, axis: int | None = None) -> Tensor:  # noqa: A002
+def softmax(
+    input: Tensor,
+    dim: int | None = None,
+    _stacklevel: int = 3,
+    dtype: Any = None,
+    *,
+    axis: int | None = None,
+) -> Tensor:  # noqa: A002
     """``exp(x) / sum(exp(x))`` along ``dim``."""
     return _A.softmax(_as_dtype(input, dtype), _softmax_dim("softmax", input, dim, axis))
 
 
-def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None, *, axis: int | None = None) -> Tensor:  # noqa: A002
+def log_softmax(
+    input: Tensor,
+    dim: int | None = None,
+    _stacklevel: int = 3,
+    dtype: Any = None,
+    *,
+    axis: int | None = None,
+) -> Tensor:  # noqa: A002
     """``log(softmax(x))`` along ``dim``, computed stably."""
     return _A.log_softmax(_as_dtype(input, dtype), _softmax_dim("log_softmax", input, dim, axis))
 
 
-def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:  # noqa: A002
+def softmin(
+    input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None
+) -> Tensor:  # noqa: A002
     """``softmax(-x)`` along ``dim``."""
     return _C.softmin(_as_dtype(input, dtype), _softmax_dim("softmin", input, dim, None))

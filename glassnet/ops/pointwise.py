@@ -122,7 +122,10 @@ def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> T
         raise ValueError(f"norm: p must be a number or 'fro', got {p!r}")
     a = _floating(a)
     if p == 0:
-        nz = (a.array != 0).sum(axis=dim if dim is None else tuple(_red.normalize_axis(dim, a.ndim, "norm")), keepdims=keepdim)
+        nz = (a.array != 0).sum(
+            axis=dim if dim is None else tuple(_red.normalize_axis(dim, a.ndim, "norm")),
+            keepdims=keepdim,
+        )
         return Tensor._make(nz.astype(a.dtype), False, None, 0)
     if math.isinf(p):
         absolute = _ar.abs(a)

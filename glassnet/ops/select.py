@@ -75,9 +75,7 @@ def gather(a: Tensor, dim: int, index: Any) -> Tensor:
     """
     d = _dim(dim, a.ndim, "gather")
     idx = _index_array(index, a, "gather")
-    if idx.ndim != a.ndim or any(
-        idx.shape[i] > a.shape[i] for i in range(a.ndim) if i != d
-    ):
+    if idx.ndim != a.ndim or any(idx.shape[i] > a.shape[i] for i in range(a.ndim) if i != d):
         raise ValueError(
             f"gather: index of shape {idx.shape} does not fit input of shape {a.shape} "
             f"outside dim {dim}"
@@ -90,7 +88,9 @@ def scatter(a: Tensor, dim: int, index: Any, src: Any) -> Tensor:
 
     ``src`` is a tensor (its leading ``index.shape`` block is written) or a
     number. Differentiable in ``a`` (zero where overwritten) and in ``src``.
-    With repeated indices the last write wins (PyTorch leaves it unspecified).
+    With repeated indices the last write wins (PyTorch leaves the value
+    unspecified) and only the written entry of ``src`` gets a gradient (PyTorch
+    sends one to each).
     """
     d = _dim(dim, a.ndim, "scatter")
     idx = _index_array(index, a, "scatter")
@@ -150,7 +150,9 @@ def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
 def flip(a: Tensor, dims: int | Sequence[int]) -> Tensor:
     """``a`` with the order of entries reversed along ``dims``."""
     axes = normalize_axis(dims, a.ndim, "flip")
-    return _sh.getitem(a, tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(a.ndim)))
+    return _sh.getitem(
+        a, tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(a.ndim))
+    )
 
 
 def roll(a: Tensor, shifts: int | Sequence[int], dims: Any = None) -> Tensor:
@@ -225,9 +227,7 @@ def argsort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = F
     return Tensor._make(_order(a, _dim(dim, a.ndim, "argsort"), descending), False, None, 0)
 
 
-def topk(
-    a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
-) -> rt.topk:
+def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> rt.topk:
     """The ``k`` largest (or smallest) entries along ``dim`` and their indices, in order."""
     d = _dim(dim, a.ndim, "topk")
     n = a.shape[d] if a.ndim else 1
@@ -257,7 +257,9 @@ def kthvalue(a: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> rt.kthv
     if not 1 <= int(k) <= n:
         raise ValueError(f"kthvalue: k={k} is out of range for dim {dim} of size {n}")
     return rt.kthvalue(
-        *_pick(a, dim, keepdim, lambda o, d: o.take(int(k) - 1, axis=d) if o.ndim else o, "kthvalue")
+        *_pick(
+            a, dim, keepdim, lambda o, d: o.take(int(k) - 1, axis=d) if o.ndim else o, "kthvalue"
+        )
     )
 
 
@@ -270,14 +272,18 @@ def median(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     if n == 0:
         raise ValueError(f"median: dim {dim} is empty")
     return rt.median(
-        *_pick(a, dim, keepdim, lambda o, d: o.take((n - 1) // 2, axis=d) if o.ndim else o, "median")
+        *_pick(
+            a, dim, keepdim, lambda o, d: o.take((n - 1) // 2, axis=d) if o.ndim else o, "median"
+        )
     )
 
 
 def _extreme_along(a: Tensor, dim: int, keepdim: bool, largest: bool, who: str) -> tuple:
     d = _dim(dim, a.ndim, who)
     if a.ndim and a.shape[d] == 0:
-        raise ValueError(f"{who}: dim {dim} is empty (there is no {'largest' if largest else 'smallest'} entry)")
+        raise ValueError(
+            f"{who}: dim {dim} is empty (there is no {'largest' if largest else 'smallest'} entry)"
+        )
     if a.ndim == 0:
         return a, Tensor._make(a.xp.zeros((), dtype=np.int64), False, None, 0)
     arg = a.array.argmax(axis=d) if largest else a.array.argmin(axis=d)
