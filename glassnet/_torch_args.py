@@ -88,6 +88,11 @@ def promote(a: Any, b: Any) -> tuple[Any, Any]:
     dtype (NumPy would give float64 in both cases). Only an integer or boolean
     tensor meeting a floating operand is cast; anything else passes unchanged.
     """
+    if type(a) is Tensor:  # the common cases first: they change nothing
+        if type(b) is Tensor and a.array.dtype.kind == b.array.dtype.kind:
+            return a, b
+        if a.array.dtype.kind == "f" and type(b) in (float, int):
+            return a, b
     ka, kb = _kind(a), _kind(b)
     if ka == kb or "f" not in (ka, kb) or not ({ka, kb} - {"f"}) <= {"i", "b"}:
         return a, b

@@ -137,9 +137,15 @@ def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> T
     return _ar.pow(_red.sum(_ar.pow(_ar.abs(a), float(p)), dim, keepdim), 1.0 / float(p))
 
 
+def _is_float(x: Any) -> bool:
+    return isinstance(x, Tensor) and x.array.dtype.kind == "f"
+
+
 def div_rounded(a: Any, b: Any, rounding_mode: str | None) -> Tensor:
     """``a / b``, then rounded by ``rounding_mode``: ``None`` (true division),
     ``'trunc'`` or ``'floor'``. Integer inputs stay integer with a rounding mode, as in PyTorch."""
+    if rounding_mode is None and _is_float(a) and (_is_float(b) or not isinstance(b, Tensor)):
+        return _ar.div(a, b)  # the common case, kept short
     if rounding_mode not in (None, "trunc", "floor"):
         raise ValueError(
             f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
