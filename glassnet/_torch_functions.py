@@ -19,6 +19,7 @@ import numpy as np
 from . import _torch_args as _args
 from .ops import arithmetic as _ar
 from .ops import shape as _sh
+from .ops.einsum import einsum
 from .tensor import Tensor
 
 #: Functions that are ``input.<name>(*args, **kwargs)``.
@@ -43,7 +44,7 @@ _METHODS = (
 __all__ = [
     *_METHODS, "cat", "concat", "concatenate", "stack", "hstack", "vstack", "where",
     "maximum", "minimum", "outer", "isclose", "tril", "triu", "meshgrid", "is_tensor",
-    "cdist", "diag", "set_printoptions",
+    "cdist", "diag", "set_printoptions", "einsum",
 ]  # fmt: skip
 
 

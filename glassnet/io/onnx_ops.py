@@ -15,6 +15,7 @@ import numpy as np
 
 from ..ops import activation as act
 from ..ops import arithmetic as ar
+from ..ops import einsum as es
 from ..ops import reduce as red
 from ..ops import shape as sh
 from .onnx_graph import OnnxBuilder, OpView
@@ -164,6 +165,14 @@ for _cls, _onnx_op in (
     (red.Min, "ReduceMin"), (red.LogSumExp, "ReduceLogSumExp"), (red.Prod, "ReduceProd"),
 ):  # fmt: skip
     register_onnx_function(_cls, _reducer(_onnx_op))
+
+
+@register_onnx_function(es.Einsum)
+def _einsum(g: OnnxBuilder, op: OpView) -> str:
+    ins, out = es.parse_equation(op.attrs["equation"], op.n_inputs)
+    dt = op.out().dtype
+    inputs = [op.input(i, dt) for i in range(op.n_inputs)]
+    return g.node("Einsum", inputs, equation=f"{','.join(ins)}->{out}")
 
 
 @register_onnx_function(red.Cumsum)

@@ -72,6 +72,7 @@ from ..ops.attention import (
 )
 from ..ops.conv import conv1d, conv2d
 from ..ops.conv_transpose import conv_transpose1d, conv_transpose2d
+from ..ops.einsum import einsum
 from ..ops.embedding import embedding, one_hot
 from ..ops.linear import linear
 from ..ops.loss import (
