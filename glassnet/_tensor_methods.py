@@ -179,24 +179,26 @@ class TensorMethods(InplaceMethods):
 
     # -------------------------------------------------------------- autograd
     def backward(
-        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
     ) -> None:
-        """Compute gradients of this tensor w.r.t. the graph's leaves.
+        """Compute gradients of this tensor w.r.t. the graph's leaves (PyTorch's signature).
 
         Parameters
         ----------
         gradient : array-like, optional
             Gradient w.r.t. this tensor; needed unless it has one element.
-        retain_graph : bool, default False
-            Keep the graph so backward can be called again.
+        retain_graph : bool, optional
+            Keep the graph so backward can be called again (default False).
         create_graph : bool, default False
-            Not supported (glassnet has no higher-order gradients): True raises.
+            ``True`` (higher-order gradients) raises ``NotImplementedError``.
+        inputs : Tensor or sequence of Tensor, optional
+            Accumulate only into these tensors' ``.grad``.
         """
-        if create_graph:
-            raise NotImplementedError(
-                "backward(create_graph=True): glassnet computes first-order gradients only"
-            )
-        _engine.backward([self], [gradient], retain_graph=bool(retain_graph))
+        _engine.backward([self], [gradient], retain_graph, create_graph, inputs=inputs)
 
     # ------------------------------------------------------------- operators
     def __add__(self, other: Any) -> Tensor:

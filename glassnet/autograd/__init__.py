@@ -1,12 +1,16 @@
 """Reverse-mode automatic differentiation: ``Function``, the engine, grad modes, gradcheck."""
 
+from . import function
 from .engine import backward, grad, unbroadcast
-from .function import Function
+from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 
 __all__ = [
     "Function",
+    "FunctionCtx",
+    "function",
+    "once_differentiable",
     "backward",
     "grad",
     "unbroadcast",

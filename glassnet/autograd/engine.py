@@ -182,14 +182,16 @@ def backprop_node(node: Any, grads: list, needs: tuple) -> tuple:
     node : Function
     grads : list of ndarray or None
         The summed gradient of each output; ``None`` where an output took part in
-        nothing (it is given zeros of that output's shape).
+        nothing (it is given zeros of that output's shape, unless the node has
+        ``materialize_grads`` false).
     needs : tuple of bool
         Which inputs need a gradient. When it differs from what the node recorded,
         ``backward`` runs on a shallow copy of the node that says so; the node itself
         is left as it was.
     """
     _check_unchanged(node)
-    if node.n_outputs > 1 and any(g is None for g in grads):
+    materialize = node.__dict__.get("materialize_grads", True)
+    if node.n_outputs > 1 and materialize and any(g is None for g in grads):
         xp = get_array_module(*[g for g in grads if g is not None])
         grads = [
             xp.zeros(shape, dtype=dtype) if g is None else g
@@ -225,7 +227,7 @@ def _check_unchanged(node: Any) -> None:
                     f"is at version {inp._version}; expected version {v} instead "
                     f"(input of {type(node).__name__})"
                 )
-    if node.__dict__.get("output_modified"):
+    if node.__dict__.get("output_modified") and not node.__dict__.get("checks_saved_versions"):
         raise RuntimeError(
             "one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: the output of {type(node).__name__} was changed in place "
@@ -461,69 +463,144 @@ def _execute(
             _send(node_inputs, needs, result, pending, sink)
 
 
+def _no_double_backward(who: str, create_graph: bool) -> None:
+    if create_graph:
+        raise NotImplementedError(
+            f"{who}: create_graph=True (differentiating a backward pass, for higher-order "
+            "gradients) is not supported by glassnet: its ops compute gradients on arrays "
+            "outside the graph"
+        )
+
+
+def _as_list(x: Any) -> list:
+    return [x] if _is_tensor(x) else list(x)
+
+
 def backward(
-    tensors: Sequence[Any],
-    grad_tensors: Sequence[Any | None] | None = None,
-    retain_graph: bool = False,
+    tensors: Any,
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    grad_variables: Any = None,
+    inputs: Any = None,
 ) -> None:
-    """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves.
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves (PyTorch's signature).
 
     Parameters
     ----------
-    tensors : sequence of Tensor
+    tensors : Tensor or sequence of Tensor
         Outputs to differentiate.
-    grad_tensors : sequence of array-like or None, optional
+    grad_tensors : Tensor, array-like or sequence of them (or None), optional
         Gradient with respect to each output; ``None`` means ones, which is
         allowed only for single-element outputs.
-    retain_graph : bool, default False
-        Keep the graph (and its saved arrays) so backward can run again.
+    retain_graph : bool, optional
+        Keep the graph (and its saved arrays) so backward can run again
+        (default: ``create_graph``, that is False).
+    create_graph : bool, default False
+        ``True`` (higher-order gradients) raises ``NotImplementedError``.
+    grad_variables : optional
+        Old name of ``grad_tensors``.
+    inputs : Tensor or sequence of Tensor, optional
+        Accumulate only into the ``.grad`` of these tensors (leaves or not).
     """
+    _no_double_backward("backward", create_graph)
+    retain = bool(create_graph if retain_graph is None else retain_graph)
+    outs = _as_list(tensors)
     if grad_tensors is None:
-        grad_tensors = [None] * len(tensors)
-    _execute(tensors, grad_tensors, retain_graph, _IntoDotGrad())
+        grad_tensors = grad_variables
+    gouts = _grad_outputs(grad_tensors, tensors, len(outs))
+    if inputs is not None:
+        ins = _as_list(inputs)
+        found = grad(outs, ins, gouts, retain_graph=retain, allow_unused=True)
+        for t, g in zip(ins, found):
+            if g is not None:
+                t.grad = g if t.grad is None else t._make(t.grad.array + g.array, False, None, 0)
+        return
+    _execute(outs, gouts, retain, _IntoDotGrad())
+
+
+def _grad_outputs(grad_outputs: Any, outputs: Any, n: int) -> list:
+    """One seed gradient (or None) per output, from what the caller passed."""
+    if grad_outputs is None:
+        return [None] * n
+    if _is_tensor(outputs) or not isinstance(grad_outputs, (list, tuple)):
+        return [grad_outputs]
+    if len(grad_outputs) != n:
+        raise RuntimeError(
+            f"grad_outputs: got {len(grad_outputs)} gradients for {n} outputs; "
+            "pass one per output (None for a one-element output)"
+        )
+    return list(grad_outputs)
 
 
 def grad(
     outputs: Any,
     inputs: Any,
     grad_outputs: Any = None,
-    *,
-    retain_graph: bool = False,
-    allow_unused: bool = False,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    only_inputs: bool = True,
+    allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
 ) -> tuple:
     """Gradients of ``outputs`` with respect to ``inputs``, returned instead of accumulated.
 
-    Unlike ``backward()``, no ``.grad`` attribute anywhere is touched, and only
-    the part of the graph that leads to ``inputs`` is differentiated (a
-    layer's weight gradient is skipped when only the input's is asked for).
-    ``inputs`` may be leaves or intermediate tensors (e.g. a layer's output).
+    PyTorch's signature. Unlike ``backward()``, no ``.grad`` attribute
+    anywhere is touched, and only the part of the graph that leads to
+    ``inputs`` is differentiated (a layer's weight gradient is skipped when
+    only the input's is asked for). ``inputs`` may be leaves or intermediate
+    tensors (e.g. a layer's output).
 
     Parameters
     ----------
     outputs : Tensor or sequence of Tensor
     inputs : Tensor or sequence of Tensor
-    grad_outputs : array-like or sequence, optional
-        Gradient w.r.t. each output (ones for one-element outputs when omitted).
-    retain_graph : bool, default False
-    allow_unused : bool, default False
-        Return ``None`` for inputs the outputs do not depend on instead of raising.
+    grad_outputs : Tensor, array-like or sequence of them, optional
+        Gradient w.r.t. each output (ones for one-element outputs when omitted
+        or ``None``).
+    retain_graph : bool, optional
+        Keep the graph for another pass (default: ``create_graph``, that is False).
+    create_graph : bool, default False
+        ``True`` (higher-order gradients) raises ``NotImplementedError``.
+    only_inputs : bool, default True
+        Ignored, as in PyTorch (deprecated there).
+    allow_unused : bool, optional
+        Return ``None`` for inputs the outputs do not depend on instead of
+        raising (default: ``materialize_grads``).
+    is_grads_batched : bool, default False
+        ``True`` (vmap over ``grad_outputs``) raises ``NotImplementedError``.
+    materialize_grads : bool, default False
+        Return zeros instead of ``None`` for unused inputs.
 
     Returns
     -------
     tuple of Tensor or None
         One gradient per input, with the input's shape.
     """
-    outs = [outputs] if _is_tensor(outputs) else list(outputs)
-    ins = [inputs] if _is_tensor(inputs) else list(inputs)
-    if grad_outputs is None:
-        gouts = [None] * len(outs)
-    elif isinstance(grad_outputs, (list, tuple)) and len(outs) > 1:
-        gouts = list(grad_outputs)
-    else:
-        gouts = [grad_outputs]
+    _no_double_backward("grad", create_graph)
+    if is_grads_batched:
+        raise NotImplementedError(
+            "grad: is_grads_batched=True is not supported by glassnet; call grad once per "
+            "row of grad_outputs"
+        )
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    elif materialize_grads and not allow_unused:
+        raise ValueError("grad: materialize_grads=True needs allow_unused True or None")
+    retain = bool(create_graph if retain_graph is None else retain_graph)
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    gouts = _grad_outputs(grad_outputs, outputs, len(outs))
     for i, t in enumerate(ins):
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad")
     sink = _Collect(ins)
-    _execute(outs, gouts, retain_graph, sink, ins)
-    return sink.results(allow_unused)
+    _execute(outs, gouts, retain, sink, ins)
+    result = sink.results(allow_unused)
+    if materialize_grads:
+        result = tuple(
+            t._make(t.xp.zeros_like(t.array), False, None, 0) if g is None else g
+            for t, g in zip(ins, result)
+        )
+    return result

@@ -12,16 +12,22 @@ An op is a subclass of :class:`Function` with two methods on raw arrays:
 
 Ops never handle broadcasting or accumulation: the engine sums each gradient
 down to its input's shape and adds up contributions (see ``engine.py``).
+
+A subclass whose ``forward`` is a ``@staticmethod`` is a Function in PyTorch's
+form (``forward(ctx, *tensors)``, ``backward(ctx, *grads)`` on Tensors,
+``ctx.save_for_backward``); :meth:`Function.apply` hands it to
+:mod:`glassnet.autograd.custom`, which builds on the same engine.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ..tensor import Tensor
-from . import grad_mode, tracing
+from . import custom, grad_mode, tracing
+from .custom import FunctionCtx, once_differentiable
 
-__all__ = ["Function"]
+__all__ = ["Function", "FunctionCtx", "once_differentiable"]
 
 
 class Function:
@@ -35,6 +41,12 @@ class Function:
     versions: list[int]
     #: True when the graph is being recorded for this call (save for backward only then).
     requires_grad: bool
+    #: Is this class a Function in PyTorch's form (static ``forward(ctx, ...)``)?
+    _torch_form: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._torch_form = custom.is_torch_form(cls)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
@@ -54,11 +66,16 @@ class Function:
         differentiation; anything else is passed through as a constant.
         Keyword arguments are the op's attributes.
 
+        A Function in PyTorch's form (static ``forward(ctx, ...)``) runs on
+        Tensors instead; see :mod:`glassnet.autograd.custom`.
+
         Returns
         -------
         Tensor or tuple of Tensor
             One tensor per array the forward returns.
         """
+        if cls._torch_form:
+            return custom.apply_torch_form(cls, args, kwargs)
         if tracing._slot.recorder is not None:  # an exporter is tracing (io/onnx_trace.py)
             return tracing._slot.recorder.apply(cls, args, kwargs)
         ctx = cls()
