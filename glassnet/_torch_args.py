@@ -85,14 +85,19 @@ def promote(a: Any, b: Any) -> tuple[Any, Any]:
 
     PyTorch lets the floating operand decide: an integer tensor with a float
     tensor takes the float tensor's dtype, with a Python float the default
-    dtype (NumPy would give float64 in both cases). Only an integer or boolean
-    tensor meeting a floating operand is cast; anything else passes unchanged.
+    dtype (NumPy would give float64 in both cases). A NumPy scalar is a Python
+    number here (``x * np.float64(2)`` stays float32). Only an integer or
+    boolean tensor meeting a floating operand is cast.
     """
     if type(a) is Tensor:  # the common cases first: they change nothing
         if type(b) is Tensor and a.array.dtype.kind == b.array.dtype.kind:
             return a, b
         if a.array.dtype.kind == "f" and type(b) in (float, int):
             return a, b
+    if isinstance(a, np.generic):  # NumPy scalars count as Python numbers, as in PyTorch
+        a = a.item()
+    if isinstance(b, np.generic):
+        b = b.item()
     ka, kb = _kind(a), _kind(b)
     if ka == kb or "f" not in (ka, kb) or not ({ka, kb} - {"f"}) <= {"i", "b"}:
         return a, b

@@ -128,6 +128,8 @@ CALLS: dict[str, Callable[[Any], Any]] = {
     "int_times_float": lambda T: T.tensor([1, 2]) * 0.5,
     "int_plus_float_tensor": lambda T: T.tensor([1, 2]) + T.tensor([0.5, 0.25]),
     "float32_plus_float64_scalar": lambda T: a(T) + np.float64(1.0).item(),
+    "float32_times_numpy_scalar": lambda T: (a(T) * np.float64(2.0), np.float32(3.0) - a(T)),
+    "int_tensor_times_numpy_float": lambda T: T.tensor([1, 2]) * np.float64(0.5),
     "sum_bool": lambda T: (a(T) > 0).sum(),
     "mean_dtype": lambda T: T.tensor([1, 2, 4]).mean(dtype=T.float64),
     "get_default_dtype": lambda T: T.get_default_dtype() == T.float32,
