@@ -97,6 +97,7 @@ from ..ops.loss_composed import (
 )
 from ..ops.norm import batch_norm
 from ..ops.norm_composed import group_norm, instance_norm, layer_norm, normalize
+from ..ops.pointwise import cosine_similarity
 from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, global_avg_pool2d, max_pool2d
 from ..ops.pool_more import (
     adaptive_avg_pool1d,

@@ -22,7 +22,7 @@ from . import reduce as _red
 
 __all__ = [
     "floor", "ceil", "round", "trunc", "sign", "reciprocal", "rsqrt", "square", "isnan",
-    "isinf", "isfinite", "norm", "div_rounded", "constant_of",
+    "isinf", "isfinite", "norm", "div_rounded", "constant_of", "cosine_similarity",
 ]  # fmt: skip
 
 
@@ -163,3 +163,11 @@ def div_rounded(a: Any, b: Any, rounding_mode: str | None) -> Tensor:
     if rounding_mode == "floor":
         return Tensor._make(xp.floor_divide(aa, bb), False, None, 0)
     return Tensor._make(xp.trunc(aa / bb).astype(np.result_type(aa, bb)), False, None, 0)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """``x1 . x2 / max(||x1|| ||x2||, eps)`` along ``dim`` (broadcasting), as PyTorch's
+    ``F.cosine_similarity``."""
+    dot = _red.sum(_ar.mul(x1, x2), dim)
+    sq = _ar.mul(_red.sum(_ar.mul(x1, x1), dim), _red.sum(_ar.mul(x2, x2), dim))
+    return _ar.div(dot, _ar.sqrt(_ar.clip(sq, eps * eps, None)))

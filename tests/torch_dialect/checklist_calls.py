@@ -371,6 +371,13 @@ CALLS: dict[str, Callable[[Any], Any]] = {
     "F_max_pool2d": lambda T: T.nn.functional.max_pool2d(d3(T).reshape(1, 2, 3, 4), 2),
     "F_avg_pool2d": lambda T: T.nn.functional.avg_pool2d(d3(T).reshape(1, 2, 3, 4), (1, 2)),
     "F_conv2d": lambda T: T.nn.functional.conv2d(d3(T).reshape(1, 2, 3, 4), T.ones(3, 2, 2, 2)),
+    "F_cosine_similarity": lambda T: T.nn.functional.cosine_similarity(a(T), b(T)),
+    "F_cosine_similarity_dim0": lambda T: T.nn.functional.cosine_similarity(a(T), b(T), dim=0),
+    "grad_cosine_similarity": lambda T: _grads(
+        T, lambda T, x, y: T.nn.functional.cosine_similarity(x, y).sum(), A, B
+    ),
+    "einsum": lambda T: T.einsum("ij,kj->ik", a(T), b(T)),
+    "grad_einsum": lambda T: _grads(T, lambda T, x, y: T.einsum("ij,ij->i", x, y).sum(), A, B),
     "F_embedding": lambda T: T.nn.functional.embedding(T.tensor([1, 0]), a(T)),
 }
 
