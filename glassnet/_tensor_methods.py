@@ -23,13 +23,12 @@ from . import _dtypes, backend
 from . import _torch_args as _args
 from ._inplace import InplaceMethods
 from ._tensor_dialect import DialectMethods
+from ._tensor_reductions import ReductionMethods
 from .autograd import engine as _engine
 from .autograd import grad_mode
 from .ops import activation as _act
 from .ops import arithmetic as _ar
 from .ops import pointwise as _pw
-from .ops import reduce as _red
-from .ops import select as _sel
 from .ops import shape as _sh
 from .tensor import Tensor
 
@@ -342,19 +341,19 @@ class TensorMethods(InplaceMethods):
 
     # ------------------------------------------------------------ elementwise
     def exp(self) -> Tensor:
-        return _ar.exp(_floating(self))
+        return _ar.exp(_args.floating(self))
 
     def log(self) -> Tensor:
-        return _ar.log(_floating(self))
+        return _ar.log(_args.floating(self))
 
     def sqrt(self) -> Tensor:
-        return _ar.sqrt(_floating(self))
+        return _ar.sqrt(_args.floating(self))
 
     def sin(self) -> Tensor:
-        return _ar.sin(_floating(self))
+        return _ar.sin(_args.floating(self))
 
     def cos(self) -> Tensor:
-        return _ar.cos(_floating(self))
+        return _ar.cos(_args.floating(self))
 
     def abs(self) -> Tensor:
         return _ar.abs(self)
@@ -387,12 +386,12 @@ class TensorMethods(InplaceMethods):
     def softmax(
         self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None
     ) -> Tensor:
-        return _act.softmax(_cast_for(self, dtype), _need_dim("softmax", dim, axis))
+        return _act.softmax(_args.cast_for(self, dtype), _need_dim("softmax", dim, axis))
 
     def log_softmax(
         self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None
     ) -> Tensor:
-        return _act.log_softmax(_cast_for(self, dtype), _need_dim("log_softmax", dim, axis))
+        return _act.log_softmax(_args.cast_for(self, dtype), _need_dim("log_softmax", dim, axis))
 
     def floor(self) -> Tensor:
         return _pw.floor(self)
@@ -426,228 +425,6 @@ class TensorMethods(InplaceMethods):
 
     def isfinite(self) -> Tensor:
         return _pw.isfinite(self)
-
-    # ------------------------------------------------------------ reductions
-    def sum(
-        self,
-        dim: Axis = None,
-        keepdim: bool = False,
-        *,
-        dtype: Any = None,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        return _red.sum(
-            _cast_for(self, dtype),
-            _args.dim_arg("sum", dim, axis),
-            _args.keep_arg("sum", keepdim, keepdims),
-        )
-
-    def mean(
-        self,
-        dim: Axis = None,
-        keepdim: bool = False,
-        *,
-        dtype: Any = None,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        x = _cast_for(self, dtype)
-        if x.dtype.kind != "f":
-            raise TypeError(
-                f"mean: needs a floating tensor, got dtype {x.dtype} (use .float() or dtype=)"
-            )
-        return _red.mean(
-            x, _args.dim_arg("mean", dim, axis), _args.keep_arg("mean", keepdim, keepdims)
-        )
-
-    def prod(
-        self,
-        dim: int | None = None,
-        keepdim: bool = False,
-        *,
-        dtype: Any = None,
-        axis: int | None = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        return _red.prod(
-            _cast_for(self, dtype),
-            _args.dim_arg("prod", dim, axis),
-            _args.keep_arg("prod", keepdim, keepdims),
-        )
-
-    def cumsum(
-        self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None
-    ) -> Tensor:
-        d = _args.dim_arg("cumsum", dim, axis)
-        if d is None:
-            raise TypeError("cumsum: missing dim (torch.cumsum needs dim)")
-        return _red.cumsum(_cast_for(self, dtype), d)
-
-    def logsumexp(
-        self,
-        dim: Axis = None,
-        keepdim: bool = False,
-        *,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        return _red.logsumexp(
-            _floating(self),
-            _args.dim_arg("logsumexp", dim, axis),
-            _args.keep_arg("logsumexp", keepdim, keepdims),
-        )
-
-    def max(
-        self,
-        dim: Any = None,
-        keepdim: bool = False,
-        *,
-        axis: Any = None,
-        keepdims: bool | None = None,
-    ) -> Any:
-        """The largest entry (a tensor); with ``dim`` an int, ``(values, indices)`` along it;
-        with a tensor, the elementwise maximum (as ``torch.max``)."""
-        return _extreme(self, dim, keepdim, axis, keepdims, largest=True)
-
-    def min(
-        self,
-        dim: Any = None,
-        keepdim: bool = False,
-        *,
-        axis: Any = None,
-        keepdims: bool | None = None,
-    ) -> Any:
-        """The smallest entry; with ``dim``, ``(values, indices)``; with a tensor, elementwise."""
-        return _extreme(self, dim, keepdim, axis, keepdims, largest=False)
-
-    def amax(
-        self,
-        dim: Axis = None,
-        keepdim: bool = False,
-        *,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        """Largest entries over ``dim`` (ties share the gradient, as ``torch.amax``)."""
-        return _red.max(
-            self, _args.dim_arg("amax", dim, axis), _args.keep_arg("amax", keepdim, keepdims)
-        )
-
-    def amin(
-        self,
-        dim: Axis = None,
-        keepdim: bool = False,
-        *,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        return _red.min(
-            self, _args.dim_arg("amin", dim, axis), _args.keep_arg("amin", keepdim, keepdims)
-        )
-
-    def argmax(
-        self,
-        dim: int | None = None,
-        keepdim: bool = False,
-        *,
-        axis: int | None = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        """Index of the largest entry (of the flattened tensor without ``dim``)."""
-        return _arg_extreme(
-            self,
-            "argmax",
-            _args.dim_arg("argmax", dim, axis),
-            _args.keep_arg("argmax", keepdim, keepdims),
-        )
-
-    def argmin(
-        self,
-        dim: int | None = None,
-        keepdim: bool = False,
-        *,
-        axis: int | None = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        return _arg_extreme(
-            self,
-            "argmin",
-            _args.dim_arg("argmin", dim, axis),
-            _args.keep_arg("argmin", keepdim, keepdims),
-        )
-
-    def var(
-        self,
-        dim: Axis = None,
-        unbiased: bool | None = None,
-        keepdim: bool = False,
-        *,
-        correction: int | None = None,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        """Variance over ``dim`` with ``N - correction`` in the denominator (default 1).
-
-        Read as in PyTorch: ``x.var(1)``, ``x.var(1, keepdim=True)``,
-        ``x.var(1, False)`` (unbiased=False), ``x.var(dim=1, correction=0)``.
-        Next to ``correction=`` (which PyTorch cannot combine with ``unbiased``)
-        a second positional bool is glassnet's older ``keepdims``.
-        """
-        if correction is not None and unbiased is not None:
-            unbiased, keepdim = None, bool(unbiased) or keepdim
-        return _red.var(
-            _floating(self),
-            _args.dim_arg("var", dim, axis),
-            _args.keep_arg("var", keepdim, keepdims),
-            correction=_correction(unbiased, correction),
-        )
-
-    def std(
-        self,
-        dim: Axis = None,
-        unbiased: bool | None = None,
-        keepdim: bool = False,
-        *,
-        correction: int | None = None,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        """Standard deviation; arguments as :meth:`var`."""
-        return self.var(
-            dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
-        ).sqrt()
-
-    def norm(
-        self, p: Any = "fro", dim: Axis = None, keepdim: bool = False, dtype: Any = None
-    ) -> Tensor:
-        """The ``p``-norm over ``dim`` (all entries when ``None``); see :func:`glassnet.norm`."""
-        return _pw.norm(_cast_for(self, dtype), p, dim, keepdim)
-
-    def all(
-        self,
-        dim: Axis = None,
-        keepdim: bool = False,
-        *,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        """Are all entries true (non-zero)? A boolean tensor, outside the graph."""
-        return _logical(
-            self, "all", _args.dim_arg("all", dim, axis), _args.keep_arg("all", keepdim, keepdims)
-        )
-
-    def any(
-        self,
-        dim: Axis = None,
-        keepdim: bool = False,
-        *,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        return _logical(
-            self, "any", _args.dim_arg("any", dim, axis), _args.keep_arg("any", keepdim, keepdims)
-        )
 
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape: Any) -> Tensor:
@@ -732,54 +509,6 @@ def _need_dim(who: str, dim: Any, axis: Any) -> Any:
     return -1 if d is None else d
 
 
-def _floating(x: Tensor) -> Tensor:
-    """Integer and boolean tensors as the default dtype (PyTorch's ``exp``/``log``/... of ints)."""
-    return x if x.dtype.kind in "fc" else _ar.cast(x, backend.default_dtype())
-
-
-def _cast_for(x: Tensor, dtype: Any) -> Tensor:
-    """``x`` cast to ``dtype`` before a reduction (``sum(dtype=...)``), or ``x`` itself."""
-    if dtype is None:
-        return x
-    dt = _dtypes.to_dtype(dtype, "dtype argument")
-    return x if dt == x.dtype else _ar.cast(x, dt)
-
-
-def _correction(unbiased: Any, correction: Any) -> int:
-    if correction is not None:
-        return int(correction)
-    return 0 if unbiased is False else 1
-
-
-def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, largest: bool) -> Any:
-    who = "max" if largest else "min"
-    if isinstance(dim, Tensor) or (dim is not None and hasattr(dim, "shape")):
-        return (_ar.maximum if largest else _ar.minimum)(x, dim)
-    d = _args.dim_arg(who, dim, axis)
-    keep = _args.keep_arg(who, keepdim, keepdims)
-    if d is None:
-        return (_red.max if largest else _red.min)(x, None, keep)
-    if not isinstance(d, (int, np.integer)):
-        raise TypeError(f"{who}: dim must be an int (use amax/amin for several dims), got {d!r}")
-    return (_sel.max_along if largest else _sel.min_along)(x, int(d), keep)
-
-
-def _arg_extreme(x: Tensor, name: str, dim: Any, keepdim: bool) -> Tensor:
-    arr = x.array
-    if dim is None:
-        out = getattr(arr.reshape(-1), name)()
-        if keepdim:
-            out = out.reshape((1,) * arr.ndim)
-    else:
-        out = getattr(arr, name)(axis=dim, keepdims=keepdim)
-    return Tensor._make(x.xp.asarray(out, dtype=np.int64), False, None, 0)
-
-
-def _logical(x: Tensor, name: str, dim: Any, keepdim: bool) -> Tensor:
-    out = getattr(x.array.astype(bool, copy=False), name)(axis=dim, keepdims=keepdim)
-    return Tensor._make(x.xp.asarray(out), False, None, 0)
-
-
 _TYPE_NAMES = {
     "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
     "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
@@ -797,6 +526,7 @@ _NOT_METHODS = frozenset({"__module__", "__qualname__", "__doc__", "__dict__", "
 
 def attach(cls: type = Tensor) -> None:
     """Copy every method and property of :class:`TensorMethods` and
+    :class:`~glassnet._tensor_reductions.ReductionMethods`,
     :class:`~glassnet._tensor_dialect.DialectMethods` and
     :class:`~glassnet._inplace.InplaceMethods` onto ``cls``.
 
@@ -805,7 +535,7 @@ def attach(cls: type = Tensor) -> None:
     RuntimeError
         When ``cls`` already defines one of them: each method has one home.
     """
-    for source in (TensorMethods, DialectMethods, InplaceMethods):
+    for source in (TensorMethods, ReductionMethods, DialectMethods, InplaceMethods):
         for name, value in vars(source).items():
             if name in _NOT_METHODS:
                 continue

@@ -16,7 +16,7 @@ from ._dtypes import is_dtype, to_dtype
 from .ops import arithmetic as _ar
 from .tensor import Tensor
 
-__all__ = ["dim_arg", "keep_arg", "to_args", "promote"]
+__all__ = ["dim_arg", "keep_arg", "to_args", "promote", "floating", "cast_for"]
 
 
 def dim_arg(who: str, dim: Any, axis: Any) -> Any:
@@ -106,8 +106,21 @@ def promote(a: Any, b: Any) -> tuple[Any, Any]:
     return _cast_int(a, b), b
 
 
-def _cast_int(x: Any, floating: Any) -> Any:
+def _cast_int(x: Any, other: Any) -> Any:
     if not isinstance(x, Tensor):
         return x
-    dt = floating.dtype if isinstance(floating, Tensor) else backend.default_dtype()
+    dt = other.dtype if isinstance(other, Tensor) else backend.default_dtype()
     return _ar.cast(x, np.dtype(dt))
+
+
+def floating(x: Tensor) -> Tensor:
+    """Integer and boolean tensors as the default dtype (PyTorch's ``exp``/``log``/... of ints)."""
+    return x if x.dtype.kind in "fc" else _ar.cast(x, backend.default_dtype())
+
+
+def cast_for(x: Tensor, dtype: Any) -> Tensor:
+    """``x`` cast to ``dtype`` before a reduction (``sum(dtype=...)``), or ``x`` itself."""
+    if dtype is None:
+        return x
+    dt = to_dtype(dtype, "dtype argument")
+    return x if dt == x.dtype else _ar.cast(x, dt)

@@ -1,0 +1,285 @@
+"""The Tensor's reductions in PyTorch's form: ``sum``, ``mean``, ``max``/``min`` (with the
+``(values, indices)`` result along a dim), ``var``/``std``, ``norm``, ``all``/``any``, ...
+
+Each takes ``dim``/``keepdim`` and NumPy's ``axis``/``keepdims`` (see
+``_torch_args.py``). :func:`glassnet._tensor_methods.attach` copies the
+methods of :class:`ReductionMethods` onto :class:`~glassnet.tensor.Tensor`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import _torch_args as _args
+from .ops import arithmetic as _ar
+from .ops import pointwise as _pw
+from .ops import reduce as _red
+from .ops import select as _sel
+from .tensor import Tensor
+
+__all__ = ["ReductionMethods"]
+
+Axis = int | Sequence[int] | None
+
+
+class ReductionMethods:
+    """Methods for :class:`~glassnet.tensor.Tensor` (never instantiated)."""
+
+    def sum(
+        self,
+        dim: Axis = None,
+        keepdim: bool = False,
+        *,
+        dtype: Any = None,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        return _red.sum(
+            _args.cast_for(self, dtype),
+            _args.dim_arg("sum", dim, axis),
+            _args.keep_arg("sum", keepdim, keepdims),
+        )
+
+    def mean(
+        self,
+        dim: Axis = None,
+        keepdim: bool = False,
+        *,
+        dtype: Any = None,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        x = _args.cast_for(self, dtype)
+        if x.dtype.kind != "f":
+            raise TypeError(
+                f"mean: needs a floating tensor, got dtype {x.dtype} (use .float() or dtype=)"
+            )
+        return _red.mean(
+            x, _args.dim_arg("mean", dim, axis), _args.keep_arg("mean", keepdim, keepdims)
+        )
+
+    def prod(
+        self,
+        dim: int | None = None,
+        keepdim: bool = False,
+        *,
+        dtype: Any = None,
+        axis: int | None = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        return _red.prod(
+            _args.cast_for(self, dtype),
+            _args.dim_arg("prod", dim, axis),
+            _args.keep_arg("prod", keepdim, keepdims),
+        )
+
+    def cumsum(
+        self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None
+    ) -> Tensor:
+        d = _args.dim_arg("cumsum", dim, axis)
+        if d is None:
+            raise TypeError("cumsum: missing dim (torch.cumsum needs dim)")
+        return _red.cumsum(_args.cast_for(self, dtype), d)
+
+    def logsumexp(
+        self,
+        dim: Axis = None,
+        keepdim: bool = False,
+        *,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        return _red.logsumexp(
+            _args.floating(self),
+            _args.dim_arg("logsumexp", dim, axis),
+            _args.keep_arg("logsumexp", keepdim, keepdims),
+        )
+
+    def max(
+        self,
+        dim: Any = None,
+        keepdim: bool = False,
+        *,
+        axis: Any = None,
+        keepdims: bool | None = None,
+    ) -> Any:
+        """The largest entry (a tensor); with ``dim`` an int, ``(values, indices)`` along it;
+        with a tensor, the elementwise maximum (as ``torch.max``)."""
+        return _extreme(self, dim, keepdim, axis, keepdims, largest=True)
+
+    def min(
+        self,
+        dim: Any = None,
+        keepdim: bool = False,
+        *,
+        axis: Any = None,
+        keepdims: bool | None = None,
+    ) -> Any:
+        """The smallest entry; with ``dim``, ``(values, indices)``; with a tensor, elementwise."""
+        return _extreme(self, dim, keepdim, axis, keepdims, largest=False)
+
+    def amax(
+        self,
+        dim: Axis = None,
+        keepdim: bool = False,
+        *,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        """Largest entries over ``dim`` (ties share the gradient, as ``torch.amax``)."""
+        return _red.max(
+            self, _args.dim_arg("amax", dim, axis), _args.keep_arg("amax", keepdim, keepdims)
+        )
+
+    def amin(
+        self,
+        dim: Axis = None,
+        keepdim: bool = False,
+        *,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        return _red.min(
+            self, _args.dim_arg("amin", dim, axis), _args.keep_arg("amin", keepdim, keepdims)
+        )
+
+    def argmax(
+        self,
+        dim: int | None = None,
+        keepdim: bool = False,
+        *,
+        axis: int | None = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        """Index of the largest entry (of the flattened tensor without ``dim``)."""
+        return _arg_extreme(
+            self,
+            "argmax",
+            _args.dim_arg("argmax", dim, axis),
+            _args.keep_arg("argmax", keepdim, keepdims),
+        )
+
+    def argmin(
+        self,
+        dim: int | None = None,
+        keepdim: bool = False,
+        *,
+        axis: int | None = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        return _arg_extreme(
+            self,
+            "argmin",
+            _args.dim_arg("argmin", dim, axis),
+            _args.keep_arg("argmin", keepdim, keepdims),
+        )
+
+    def var(
+        self,
+        dim: Axis = None,
+        unbiased: bool | None = None,
+        keepdim: bool = False,
+        *,
+        correction: int | None = None,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        """Variance over ``dim`` with ``N - correction`` in the denominator (default 1).
+
+        Read as in PyTorch: ``x.var(1)``, ``x.var(1, keepdim=True)``,
+        ``x.var(1, False)`` (unbiased=False), ``x.var(dim=1, correction=0)``.
+        Next to ``correction=`` (which PyTorch cannot combine with ``unbiased``)
+        a second positional bool is glassnet's older ``keepdims``.
+        """
+        if correction is not None and unbiased is not None:
+            unbiased, keepdim = None, bool(unbiased) or keepdim
+        return _red.var(
+            _args.floating(self),
+            _args.dim_arg("var", dim, axis),
+            _args.keep_arg("var", keepdim, keepdims),
+            correction=_correction(unbiased, correction),
+        )
+
+    def std(
+        self,
+        dim: Axis = None,
+        unbiased: bool | None = None,
+        keepdim: bool = False,
+        *,
+        correction: int | None = None,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        """Standard deviation; arguments as :meth:`var`."""
+        return self.var(
+            dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
+        ).sqrt()
+
+    def norm(
+        self, p: Any = "fro", dim: Axis = None, keepdim: bool = False, dtype: Any = None
+    ) -> Tensor:
+        """The ``p``-norm over ``dim`` (all entries when ``None``); see :func:`glassnet.norm`."""
+        return _pw.norm(_args.cast_for(self, dtype), p, dim, keepdim)
+
+    def all(
+        self,
+        dim: Axis = None,
+        keepdim: bool = False,
+        *,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        """Are all entries true (non-zero)? A boolean tensor, outside the graph."""
+        return _logical(
+            self, "all", _args.dim_arg("all", dim, axis), _args.keep_arg("all", keepdim, keepdims)
+        )
+
+    def any(
+        self,
+        dim: Axis = None,
+        keepdim: bool = False,
+        *,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        return _logical(
+            self, "any", _args.dim_arg("any", dim, axis), _args.keep_arg("any", keepdim, keepdims)
+        )
+
+
+def _correction(unbiased: Any, correction: Any) -> int:
+    if correction is not None:
+        return int(correction)
+    return 0 if unbiased is False else 1
+
+
+def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, largest: bool) -> Any:
+    who = "max" if largest else "min"
+    if isinstance(dim, Tensor) or (dim is not None and hasattr(dim, "shape")):
+        return (_ar.maximum if largest else _ar.minimum)(x, dim)
+    d = _args.dim_arg(who, dim, axis)
+    keep = _args.keep_arg(who, keepdim, keepdims)
+    if d is None:
+        return (_red.max if largest else _red.min)(x, None, keep)
+    if not isinstance(d, (int, np.integer)):
+        raise TypeError(f"{who}: dim must be an int (use amax/amin for several dims), got {d!r}")
+    return (_sel.max_along if largest else _sel.min_along)(x, int(d), keep)
+
+
+def _arg_extreme(x: Tensor, name: str, dim: Any, keepdim: bool) -> Tensor:
+    arr = x.array
+    if dim is None:
+        out = getattr(arr.reshape(-1), name)()
+        if keepdim:
+            out = out.reshape((1,) * arr.ndim)
+    else:
+        out = getattr(arr, name)(axis=dim, keepdims=keepdim)
+    return Tensor._make(x.xp.asarray(out, dtype=np.int64), False, None, 0)
+
+
+def _logical(x: Tensor, name: str, dim: Any, keepdim: bool) -> Tensor:
+    out = getattr(x.array.astype(bool, copy=False), name)(axis=dim, keepdims=keepdim)
+    return Tensor._make(x.xp.asarray(out), False, None, 0)
