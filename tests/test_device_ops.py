@@ -285,6 +285,31 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     ),
     "gru_cell": (lambda x, h, *w: F.gru_cell(x, h, *w), [_f(3, 2), _f(3, 5), *_gru_w(2, 5)]),
     "rnn_cell": (lambda x, h, *w: F.rnn_cell(x, h, *w), [_f(3, 2), _f(3, 5), _f(5, 2), _f(5, 5)]),
+    # the torch dialect's methods composed from indexing (index arrays follow the tensor)
+    "gather_scatter": (
+        lambda a, b: a.gather(1, gn.tensor([[0, 2], [1, 1], [3, 0]]))
+        + a.scatter(1, gn.tensor([[1], [0], [2]]), b)[:, :2],
+        [_f(3, 4), _f(3, 4)],
+    ),  # fmt: skip
+    "sort_topk_max_dim": (
+        lambda a: a.sort(1, descending=True).values[:, :2] + a.topk(2, 1, largest=False).values
+        + a.max(1, keepdim=True).values,
+        [_f(3, 4)],
+    ),  # fmt: skip
+    "select_flip_roll_repeat": (
+        lambda a: a.masked_fill(a > 0.5, 0.0).flip(0).roll(1, 1).repeat(2, 1)[1:4]
+        + a.index_select(1, gn.tensor([3, 2, 1, 0])),
+        [_f(3, 4)],
+    ),  # fmt: skip
+    "tril_norm_cosine": (
+        lambda a, b: gn.tril(a, 1) * a.norm(dim=1, keepdim=True)
+        + F.cosine_similarity(a, b, dim=1)[:, None],
+        [_f(3, 4), _f(3, 4)],
+    ),  # fmt: skip
+    "median_kthvalue_chunk": (
+        lambda a: a.median(1).values + a.kthvalue(2, 1).values + a.chunk(2, 1)[1].sum(1),
+        [_f(3, 5)],
+    ),  # fmt: skip
     # dropout with a host generator: the same mask on every device
     "dropout_host_rng": (lambda a: F.dropout(a, 0.4, rng=np.random.default_rng(3)), [_f(5, 6)]),
 }
