@@ -73,6 +73,29 @@ class DialectMethods:
             self.xp.asarray(self.xp.count_nonzero(self.array, axis=dim)), False, None, 0
         )
 
+    def unique(
+        self,
+        sorted: bool = True,  # noqa: A002
+        return_inverse: bool = False,
+        return_counts: bool = False,
+        dim: int | None = None,
+    ) -> Any:
+        """The distinct values (sorted), with the inverse indices and counts when asked."""
+        out = self.xp.unique(
+            self.array, return_inverse=return_inverse, return_counts=return_counts, axis=dim
+        )
+        if not (return_inverse or return_counts):
+            return Tensor._make(out, False, None, 0)
+        values, *rest = out
+        if return_inverse:
+            rest[0] = rest[0].reshape(self.shape if dim is None else (-1,))
+        return tuple(Tensor._make(r, False, None, 0) for r in (values, *rest))
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
+        """Counts of each non-negative int (summed ``weights`` when given) in this 1-D tensor."""
+        w = weights.array if isinstance(weights, Tensor) else weights
+        return Tensor._make(self.xp.bincount(self.array, w, minlength), False, None, 0)
+
     # ---------------------------------------------------------- selecting
     def where(self, condition: Any, other: Any) -> Tensor:
         """``self`` where ``condition`` is true, else ``other``."""

@@ -38,7 +38,7 @@ _METHODS = (
     "not_equal", "equal", "allclose",
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
     "floor_divide", "remainder", "pow", "matmul", "mm", "bmm", "dot",
-    "clone", "detach", "numel", "is_floating_point",
+    "clone", "detach", "numel", "is_floating_point", "unique", "bincount",
 )  # fmt: skip
 
 __all__ = [

@@ -193,6 +193,11 @@ CALLS: dict[str, Callable[[Any], Any]] = {
     "where": lambda T: T.where(a(T) > 0, a(T), b(T)),
     "where_scalar": lambda T: T.where(a(T) > 0, a(T), 0.0),
     "nonzero": lambda T: T.tensor([[0, 1], [2, 0]]).nonzero(),
+    "unique": lambda T: T.tensor([3, 1, 3, 2, 1]).unique(),
+    "unique_inverse_counts": lambda T: T.unique(
+        T.tensor([[3, 1], [3, 2]]), return_inverse=True, return_counts=True
+    ),
+    "bincount": lambda T: T.tensor([0, 2, 2, 5]).bincount(),
     "item": lambda T: a(T)[1, 2].item(),
     "tolist": lambda T: T.tensor([[1, 2], [3, 4]]).tolist(),
     # -------------------------------------------------------- reductions
