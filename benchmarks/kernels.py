@@ -23,6 +23,7 @@ import numpy as np
 
 import glassnet as gn
 from glassnet import kernels
+from glassnet.ops.norm import BatchNorm
 from glassnet.ops.pool import MaxPool2d
 
 from .machine import cpu_model
@@ -56,6 +57,34 @@ def _pool_case(backward: bool) -> Callable[[], None]:
     def run() -> None:
         path = kernels.enabled()
         if path not in ops:  # the forward of the same path keeps what backward needs
+            ops[path] = forward()
+        ops[path].backward(g)
+
+    return run
+
+
+def _norm_case(backward: bool) -> Callable[[], None]:
+    """Batch norm in training of the seed CNN's first conv output (NHWC in memory)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(POOL_SHAPE, dtype=np.float32).transpose(0, 3, 1, 2)
+    g = rng.standard_normal(POOL_SHAPE, dtype=np.float32).transpose(0, 3, 1, 2)
+    c = x.shape[1]
+    w, b = np.ones(c, np.float32), np.zeros(c, np.float32)
+
+    def forward() -> BatchNorm:
+        op = BatchNorm()
+        op.requires_grad = True
+        op.needs_input_grad = (True, True, True)
+        op.forward(x, w, b, np.zeros(c, np.float32), np.ones(c, np.float32), training=True)
+        return op
+
+    if not backward:
+        return lambda: forward() and None
+    ops: dict[bool, BatchNorm] = {}
+
+    def run() -> None:
+        path = kernels.enabled()
+        if path not in ops:
             ops[path] = forward()
         ops[path].backward(g)
 
@@ -101,6 +130,9 @@ def _step_case(model: str) -> Callable[[], None]:
 CASES: dict[str, tuple[str, Callable[[], Callable[[], None]]]] = {
     "pool": ("max-pool 2x2 forward, NHWC (128,28,28,32) float32", lambda: _pool_case(False)),
     "pool_backward": ("max-pool 2x2 backward, same shape", lambda: _pool_case(True)),
+    "batch_norm": ("batch norm forward (training), NHWC (128,28,28,32) float32",
+                   lambda: _norm_case(False)),
+    "batch_norm_backward": ("batch norm backward, same shape", lambda: _norm_case(True)),
     "adam": ("Adam step, seed CNN's 3.3M float32 parameters",
              lambda: _optim_case(lambda ps: gn.optim.Adam(ps, lr=1e-3))),
     "adamw": ("AdamW step, same parameters",
@@ -110,6 +142,8 @@ CASES: dict[str, tuple[str, Callable[[], Callable[[], None]]]] = {
     "rmsprop": ("RMSprop, same parameters",
                 lambda: _optim_case(lambda ps: gn.optim.RMSprop(ps, lr=1e-3))),
     "seed_cnn_step": ("seed CNN training step, batch 128, Adam", lambda: _step_case("seed_cnn")),
+    "seed_cnn_bn_step": ("seed CNN + batch norm training step, batch 128, Adam",
+                         lambda: _step_case("seed_cnn_bn")),
     "mlp_step": ("MLP training step, batch 128, Adam", lambda: _step_case("mlp")),
 }  # fmt: skip
 

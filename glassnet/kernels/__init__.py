@@ -5,7 +5,8 @@ kernel does the same work faster (a fused pass, no temporaries, every core throu
 ``prange``), they ask :func:`load` for the kernel module and use it when they get one:
 
 - ``_pool``: max pooling forward and backward on the channels-last layout;
-- ``_optim``: the Adam/AdamW, SGD and RMSprop updates, each one fused pass per parameter.
+- ``_optim``: the Adam/AdamW, SGD and RMSprop updates, each one fused pass per parameter;
+- ``_norm``: batch normalisation's per-channel sums and elementwise passes.
 
 The switch is the environment variable ``GLASSNET_KERNELS``: ``numpy`` forces the NumPy
 reference everywhere; unset (or ``numba``) uses the kernels when numba imports. It is
@@ -30,7 +31,7 @@ __all__ = ["ENV", "enabled", "available", "load", "KERNEL_MODULES"]
 ENV = "GLASSNET_KERNELS"
 
 #: The kernel modules of this package, by the short name :func:`load` takes.
-KERNEL_MODULES = ("pool", "optim")
+KERNEL_MODULES = ("pool", "optim", "norm")
 
 _CHOICES = ("numba", "numpy", "")
 _available: bool | None = None
@@ -71,7 +72,7 @@ def load(name: str) -> ModuleType | None:
     Parameters
     ----------
     name : str
-        ``"pool"`` or ``"optim"``.
+        ``"pool"``, ``"optim"`` or ``"norm"``.
 
     Returns
     -------

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from .. import kernels
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
-from ._parallel import run_split
+from ._parallel import run_split, split_threads
 
 __all__ = ["batch_norm"]
 
@@ -75,9 +78,21 @@ def _fold(s: Any, c: int) -> Any:
     return s.reshape(-1, c).sum(axis=0)
 
 
+def _compiled(xp: Any, *arrays: Any) -> Any:
+    """The compiled passes (:mod:`glassnet.kernels._norm`) when they take ``arrays``
+    (C-contiguous float32/float64 NumPy arrays), else None (the NumPy code runs)."""
+    if xp is not np:
+        return None
+    mod = kernels.load("norm")
+    return mod if mod is not None and mod.fits(*arrays) else None
+
+
 def _centred_sums(xp: Any, a2: Any, b2: Any, centre: Any) -> tuple[Any, Any]:
     """Per-column sums without full-size temporaries: ``(sum(a2 - centre),
     sum((a2 - centre)**2))`` when ``b2`` is None, else ``(sum(b2), sum((a2 - centre) * b2))``."""
+    compiled = _compiled(xp, a2, *(() if b2 is None else (b2,)))
+    if compiled is not None:
+        return compiled.centred_sums(a2, b2, centre, split_threads(a2.nbytes))
     m, c = a2.shape
     parts: list = []
 
@@ -149,7 +164,10 @@ class BatchNorm(Function):
         shift = -mean * scale
         if bias is not None:
             shift += bias
-        if flat is not None:
+        compiled = None if flat is None else _compiled(xp, flat)
+        if compiled is not None:
+            out = compiled.affine(flat, scale, shift, split_threads(flat.nbytes)).reshape(xcl.shape)
+        elif flat is not None:
             out = xp.empty(flat.shape, dtype=x.dtype)
 
             def affine(rows: Any, tmp: Any, vecs: tuple) -> None:
@@ -190,7 +208,12 @@ class BatchNorm(Function):
             inv_n = g.dtype.type(1 / self.count)
             coef_x = -scale * invstd * sum_gxhat * inv_n
             const = -scale * sum_g * inv_n - coef_x * mean
-            if flat:
+            compiled = _compiled(xp, gcl, xcl) if flat else None
+            if compiled is not None:
+                g2, x2 = gcl.reshape(-1, c), xcl.reshape(-1, c)
+                gx = compiled.assemble(x2, g2, coef_x, const, scale, split_threads(g2.nbytes))
+                gx = gx.reshape(gcl.shape)
+            elif flat:
                 g2, x2 = gcl.reshape(-1, c), xcl.reshape(-1, c)
                 gx = xp.empty(g2.shape, dtype=g.dtype)
 
