@@ -1,6 +1,7 @@
 """Each compiled kernel against its NumPy reference, in one process.
 
 ``python -m benchmarks.kernels [--rounds 5] [--repeat 10] [--threads 1] [--only pool,adam]``
+``python -m benchmarks.kernels --startup`` (start-up cost: NumPy path, empty cache, cached)
 
 Every case times the op or the optimizer step as glassnet runs it, with
 ``GLASSNET_KERNELS`` flipped between ``numba`` and ``numpy`` round by round so both paths
@@ -13,8 +14,12 @@ time is kept out: each case runs once on each path before timing. Nothing is ass
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
@@ -175,13 +180,52 @@ def measure(name: str, rounds: int, repeat: int) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in res.items()}
 
 
+#: A fresh process: import glassnet, one training step of a conv-ReLU-pool model with Adam.
+STARTUP_PROBE = """
+import time
+t0, c0 = time.perf_counter(), time.process_time()
+import numpy as np
+import glassnet as gn
+m = gn.nn.Sequential(gn.nn.Conv2d(1, 4, 3), gn.nn.ReLU(), gn.nn.MaxPool2d(2))
+opt = gn.optim.Adam(m.parameters())
+m(gn.tensor(np.ones((2, 1, 6, 6), np.float32))).sum().backward()
+opt.step()
+print(time.perf_counter() - t0, time.process_time() - c0)
+"""
+
+
+def startup(rounds: int) -> list[tuple[str, float, float]]:
+    """Median (wall, CPU) seconds of :data:`STARTUP_PROBE` on the NumPy path, with an empty
+    numba cache (``NUMBA_CACHE_DIR`` a new folder: every kernel it uses compiles) and with
+    that cache filled."""
+    res: dict[str, list[tuple[float, float]]] = {"numpy": [], "numba, empty cache": [],
+                                                 "numba, cached": []}  # fmt: skip
+    for _ in range(rounds):
+        with tempfile.TemporaryDirectory() as cache:
+            for label, path in (("numpy", "numpy"), ("numba, empty cache", "numba"),
+                                ("numba, cached", "numba")):  # fmt: skip
+                env = {**os.environ, kernels.ENV: path, "NUMBA_CACHE_DIR": cache}
+                out = subprocess.run([sys.executable, "-c", STARTUP_PROBE], env=env, check=True,
+                                     capture_output=True, text=True).stdout  # fmt: skip
+                res[label].append(tuple(json.loads("[" + ",".join(out.split()) + "]")))
+    return [(k, statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+            for k, v in res.items()]  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.kernels", description=__doc__)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--threads", type=int, default=1, help="gn.set_num_threads (default 1)")
     ap.add_argument("--only", default="", help="comma-separated case names: " + ", ".join(CASES))
+    ap.add_argument("--startup", action="store_true",
+                    help="time a fresh process's first step instead (NumPy, empty cache, cached)")
     args = ap.parse_args(argv)
+    if args.startup:
+        print("| path | wall s | CPU s |\n|---|---:|---:|")
+        for label, wall, cpu in startup(args.rounds):
+            print(f"| {label} | {wall:.2f} | {cpu:.2f} |")
+        return 0
     names = [n for n in args.only.split(",") if n] or list(CASES)
     unknown = sorted(set(names) - set(CASES))
     if unknown:
