@@ -116,6 +116,14 @@ class DialectMethods:
             raise TypeError("scatter: give exactly one of src and value")
         return _sel.scatter(self, dim, index, value if src is None else src)
 
+    def scatter_add(self, dim: int, index: Any, src: Tensor) -> Tensor:
+        """Out-of-place ``scatter_add_``: ``src`` added at ``index`` (entries that meet add up)."""
+        return _sel.scatter_add(self, dim, index, src)
+
+    def index_add(self, dim: int, index: Any, source: Tensor, *, alpha: Any = 1) -> Tensor:
+        """Out-of-place ``index_add_``: ``alpha * source[i]`` added at ``index[i]`` along ``dim``."""
+        return _sel.index_add(self, dim, index, source, alpha)
+
     def index_select(self, dim: int, index: Any) -> Tensor:
         return _sel.index_select(self, dim, index)
 

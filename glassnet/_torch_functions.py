@@ -32,7 +32,7 @@ _METHODS = (
     "reshape", "flatten", "transpose", "swapaxes", "swapdims", "permute", "squeeze",
     "unsqueeze", "broadcast_to", "t", "chunk", "split", "tensor_split", "unbind", "narrow",
     "select", "flip", "fliplr", "flipud", "roll", "tile", "repeat_interleave",
-    "gather", "scatter", "index_select", "masked_fill", "masked_select", "take_along_dim",
+    "gather", "scatter", "scatter_add", "index_add", "index_select", "masked_fill", "masked_select", "take_along_dim",
     "sort", "argsort", "topk", "kthvalue", "median",
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
     "not_equal", "equal", "allclose",

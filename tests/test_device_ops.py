@@ -291,6 +291,11 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
         + a.scatter(1, gn.tensor([[1], [0], [2]]), b)[:, :2],
         [_f(3, 4), _f(3, 4)],
     ),  # fmt: skip
+    "scatter_add_index_add": (
+        lambda a, b: a.scatter_add(1, gn.tensor([[0, 0], [2, 1], [3, 3]]), b)
+        + a.index_add(0, gn.tensor([2, 0, 2]), b, alpha=0.5),
+        [_f(3, 4), _f(3, 4)],
+    ),  # fmt: skip
     "sort_topk_max_dim": (
         lambda a: a.sort(1, descending=True).values[:, :2] + a.topk(2, 1, largest=False).values
         + a.max(1, keepdim=True).values,

@@ -13,10 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import to_host
 from ..ops import activation as act
 from ..ops import arithmetic as ar
 from ..ops import einsum as es
 from ..ops import reduce as red
+from ..ops import select as sel
 from ..ops import shape as sh
 from .onnx_graph import OnnxBuilder, OpView
 from .onnx_registry import register_onnx_function
@@ -173,6 +175,19 @@ def _einsum(g: OnnxBuilder, op: OpView) -> str:
     dt = op.out().dtype
     inputs = [op.input(i, dt) for i in range(op.n_inputs)]
     return g.node("Einsum", inputs, equation=f"{','.join(ins)}->{out}")
+
+
+@register_onnx_function(sel.ScatterAdd)
+def _scatter_add(g: OnnxBuilder, op: OpView) -> str:
+    index = np.asarray(to_host(op.attrs["index"]), dtype=np.int64)
+    src, dt = op.input(1, op.out().dtype), op.out().dtype
+    if tuple(op.shape(1)) != index.shape:  # the leading index-shaped block of src
+        axes = list(range(index.ndim))
+        src = g.node("Slice", [src, g.const([0] * index.ndim), g.const(list(index.shape)), g.const(axes)])
+    return g.node(
+        "ScatterElements", [op.input(0, dt), g.const(index), src],
+        axis=int(op.attrs.get("dim", 0)), reduction="add",
+    )  # fmt: skip
 
 
 @register_onnx_function(red.Cumsum)

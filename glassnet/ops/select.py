@@ -6,7 +6,9 @@
 dim. Each computes index arrays (never values) and picks the values with
 :func:`~glassnet.ops.shape.getitem`, :func:`~glassnet.ops.arithmetic.where`
 or :func:`~glassnet.ops.shape.concat`, so gradients, devices and ONNX export
-come from those ops: this module adds no ``Function``.
+come from those ops. The one op of its own is :class:`ScatterAdd`
+(``scatter_add``, ``index_add``): adding up, where several entries meet, is
+not a selection.
 
 Where several results are equal, ``sort``/``topk``/``max(dim)`` pick the first
 occurrence (``sort`` is stable); PyTorch leaves the order of ties unspecified.
@@ -20,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from .. import return_types as rt
-from ..backend import to_device
+from ..autograd.function import Function
+from ..backend import get_array_module, is_cupy_array, to_device
 from ..tensor import Tensor
 from . import arithmetic as _ar
 from . import shape as _sh
@@ -29,7 +32,8 @@ from .reduce import normalize_axis
 __all__ = [
     "gather", "scatter", "index_select", "masked_fill", "masked_select", "narrow", "flip",
     "roll", "repeat", "chunk", "unbind", "sort", "argsort", "topk", "kthvalue", "median",
-    "max_along", "min_along", "take_along", "unbind_one",
+    "max_along", "min_along", "take_along", "unbind_one", "scatter_add", "index_add",
+    "ScatterAdd",
 ]  # fmt: skip
 
 
@@ -43,7 +47,10 @@ def _dim(dim: Any, ndim: int, who: str) -> int:
 
 def _index_array(index: Any, a: Tensor, who: str) -> Any:
     """``index`` (a tensor, array or list of ints) as an int64 array on ``a``'s device."""
-    arr = index.array if isinstance(index, Tensor) else np.asarray(index)
+    if isinstance(index, Tensor):
+        arr = index.array
+    else:
+        arr = index if is_cupy_array(index) else np.asarray(index)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{who}: index must hold integers, got dtype {arr.dtype}")
     if type(arr) is not type(a.array):
@@ -309,3 +316,74 @@ def unbind_one(a: Tensor, dim: int, index: int) -> Tensor:
     """The slice at ``index`` along ``dim``, without that dim (``Tensor.select``)."""
     d = _dim(dim, a.ndim, "select")
     return _sh.getitem(a, (slice(None),) * d + (int(index),))
+
+
+class ScatterAdd(Function):
+    """``a`` with the leading ``index.shape`` block of ``src`` added at ``index`` along ``dim``.
+
+    Entries that meet at one position add up. The gradient of ``a`` is ``g``;
+    that of ``src`` is ``g`` gathered at ``index`` (zero outside the block).
+    """
+
+    def forward(self, a: Any, src: Any, index: Any = None, dim: int = 0) -> Any:
+        xp = get_array_module(a, src)
+        grid = _grid(xp, index.shape, dim, index)
+        block = tuple(slice(0, n) for n in index.shape)
+        out = a.copy()
+        xp.add.at(out, grid, src[block])
+        if self.requires_grad:
+            self.grid, self.block, self.src_shape = grid, block, src.shape
+        return out
+
+    def backward(self, g: Any) -> tuple:
+        na, ns = self.needs_input_grad
+        gs = None
+        if ns:
+            gs = get_array_module(g).zeros(self.src_shape, dtype=g.dtype)
+            gs[self.block] = g[self.grid]
+        return (g if na else None), gs
+
+
+def scatter_add(a: Tensor, dim: int, index: Any, src: Tensor) -> Tensor:
+    """``a`` plus ``src`` added at ``index`` along ``dim`` (out-of-place ``scatter_add_``).
+
+    Raises
+    ------
+    ValueError
+        When ``index`` and ``a``/``src`` differ in dims, or ``index`` is larger than
+        ``src`` anywhere or than ``a`` outside ``dim``.
+    """
+    d = _dim(dim, a.ndim, "scatter_add")
+    idx = _index_array(index, a, "scatter_add")
+    if idx.ndim != a.ndim or src.ndim != a.ndim:
+        raise ValueError(
+            f"scatter_add: index ({idx.ndim} dims), src ({src.ndim}) and input ({a.ndim}) "
+            "must have the same number of dims"
+        )
+    too_big = any(idx.shape[i] > src.shape[i] for i in range(a.ndim)) or any(
+        idx.shape[i] > a.shape[i] for i in range(a.ndim) if i != d
+    )
+    if too_big:
+        raise ValueError(
+            f"scatter_add: index of shape {idx.shape} does not fit src of shape {src.shape} "
+            f"and input of shape {a.shape}"
+        )
+    if idx.size and (int(idx.min()) < -a.shape[d] or int(idx.max()) >= a.shape[d]):
+        raise IndexError(f"scatter_add: index out of range for dim {dim} of size {a.shape[d]}")
+    src = src if src.dtype == a.dtype else _ar.cast(src, a.dtype)
+    return ScatterAdd.apply(a, src, index=idx % a.shape[d] if a.shape[d] else idx, dim=d)
+
+
+def index_add(a: Tensor, dim: int, index: Any, source: Tensor, alpha: Any = 1) -> Tensor:
+    """``a`` with ``alpha * source[i]`` added at position ``index[i]`` along ``dim``."""
+    d = _dim(dim, a.ndim, "index_add")
+    idx = _index_array(index, a, "index_add").reshape(-1)
+    if source.ndim != a.ndim or source.shape[d] != idx.shape[0]:
+        raise ValueError(
+            f"index_add: source of shape {source.shape} needs {a.ndim} dims and "
+            f"{idx.shape[0]} entries along dim {dim}"
+        )
+    view = [1] * a.ndim
+    view[d] = -1
+    full = a.xp.broadcast_to(idx.reshape(view), source.shape)
+    return scatter_add(a, d, full, source if alpha == 1 else _ar.mul(source, alpha))

@@ -1,4 +1,4 @@
-"""The ops the torch dialect added (sin, cos, prod, cumsum, einsum) export to ONNX and agree
+"""The ops the torch dialect added (sin, cos, prod, cumsum, einsum, scatter_add) export to ONNX and agree
 with onnxruntime."""
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ class DialectOps(nn.Module):
 
     def forward(self, x):
         y = x.sin() * x.cos() + x.cumsum(1) + (x.abs() + 0.5).prod(dim=1, keepdim=True)
-        return gn.einsum("bi,ij->bj", y, self.w) + gn.einsum("bi->b", x).unsqueeze(1)
+        z = gn.einsum("bi,ij->bj", y, self.w) + gn.einsum("bi->b", x).unsqueeze(1)
+        index = gn.tensor([[0, 0], [2, 1], [1, 1], [0, 2], [2, 2]])
+        return z.scatter_add(1, index, y)
 
 
 def test_dialect_ops_export_and_agree_with_onnxruntime(tmp_path):

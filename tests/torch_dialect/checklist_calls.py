@@ -186,6 +186,12 @@ CALLS: dict[str, Callable[[Any], Any]] = {
     "torch_gather": lambda T: T.gather(a(T), 0, T.tensor([[2, 1, 0, 0]])),
     "scatter": lambda T: T.zeros(3, 4).scatter(1, T.tensor(IDX[:, :1]), b(T)),
     "scatter_value": lambda T: a(T).scatter(0, T.tensor([[0, 1, 2, 0]]), 9.0),
+    "scatter_add": lambda T: a(T).scatter_add(1, T.tensor(IDX), b(T)),
+    "index_add": lambda T: a(T).index_add(0, T.tensor([2, 0, 2]), b(T), alpha=2.0),
+    "torch_scatter_add": lambda T: T.scatter_add(T.zeros(3, 4), 0, T.tensor([[0, 1, 1, 0]]), b(T)),
+    "grad_scatter_add": lambda T: _grads(
+        T, lambda T, x, s: (x.scatter_add(1, T.tensor(IDX), s) ** 2).sum(), A, B[:, :2]
+    ),
     "index_select": lambda T: a(T).index_select(1, T.tensor([3, 0])),
     "masked_fill": lambda T: a(T).masked_fill(a(T) < 0, 0.0),
     "masked_select": lambda T: T.masked_select(a(T), T.tensor(MASK)),
