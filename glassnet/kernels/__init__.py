@@ -39,16 +39,34 @@ _loaded: dict[str, ModuleType] = {}
 
 
 def available() -> bool:
-    """Whether numba imports here (tried once, on the first call)."""
+    """Whether numba imports here with a thread-safe threading layer (tried once).
+
+    ``nn.DataParallel`` and the optimizers' worker threads may call kernels at the same
+    time; numba's fallback layer (``workqueue``) aborts the process when that happens, so
+    the kernels are used only where TBB or OpenMP is there, and numba is told to pick one
+    of those (``THREADING_LAYER = "threadsafe"``) unless the user chose a layer.
+    """
     global _available
     if _available is None:
         try:
-            import numba  # noqa: F401  (optional at run time: the NumPy path stands in)
+            import numba  # optional at run time: the NumPy path stands in
         except ImportError:
             _available = False
         else:
-            _available = True
+            _available = _threadsafe_layer(numba)
     return _available
+
+
+def _threadsafe_layer(numba: ModuleType) -> bool:
+    for pool in ("tbbpool", "omppool"):
+        try:
+            importlib.import_module(f"numba.np.ufunc.{pool}")
+        except ImportError:  # its library (libtbb, libgomp) is missing
+            continue
+        if numba.config.THREADING_LAYER == "default":
+            numba.config.THREADING_LAYER = "threadsafe"
+        return True
+    return False
 
 
 def enabled() -> bool:

@@ -70,3 +70,24 @@ def test_a_training_step_imports_numba_only_on_the_kernel_path():
     )
     assert _run(code, GLASSNET_KERNELS="numpy") == "False"
     assert _run(code, GLASSNET_KERNELS="numba") == "True"
+
+
+@needs_numba
+def test_kernels_run_on_a_thread_safe_layer(monkeypatch):
+    import numba
+    import numpy as np
+
+    import glassnet as gn
+
+    monkeypatch.delenv(kernels.ENV, raising=False)
+    p = gn.tensor(np.ones(10, np.float32), requires_grad=True)
+    p.grad = gn.tensor(np.ones(10, np.float32))
+    gn.optim.Adam([p]).step()
+    assert numba.threading_layer() in ("tbb", "omp")
+
+
+def test_without_a_thread_safe_layer_the_numpy_path_runs(monkeypatch):
+    monkeypatch.setattr(kernels, "_available", None)
+    monkeypatch.setattr(kernels, "_threadsafe_layer", lambda numba: False)
+    monkeypatch.delenv(kernels.ENV, raising=False)
+    assert not kernels.enabled() and kernels.load("pool") is None
