@@ -84,6 +84,18 @@ def enabled() -> bool:
     return choice != "numpy" and available()
 
 
+def _after_fork_in_child() -> None:
+    """A process forked after kernels ran keeps to NumPy: GNU OpenMP's threads do not
+    survive ``fork()``, and a parallel kernel in the child would hang."""
+    global _available
+    if _loaded:
+        _available = False
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def load(name: str) -> ModuleType | None:
     """The kernel module ``name`` (one of :data:`KERNEL_MODULES`), or None on the NumPy path.
 

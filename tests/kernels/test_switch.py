@@ -91,3 +91,16 @@ def test_without_a_thread_safe_layer_the_numpy_path_runs(monkeypatch):
     monkeypatch.setattr(kernels, "_threadsafe_layer", lambda numba: False)
     monkeypatch.delenv(kernels.ENV, raising=False)
     assert not kernels.enabled() and kernels.load("pool") is None
+
+
+@needs_numba
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() here")
+def test_a_child_forked_after_kernels_ran_keeps_to_numpy(monkeypatch):
+    import multiprocessing as mp
+
+    monkeypatch.delenv(kernels.ENV, raising=False)
+    assert kernels.load("optim") is not None
+    ctx = mp.get_context("fork")
+    with ctx.Pool(1) as pool:
+        assert pool.apply(kernels.enabled) is False
+    assert kernels.enabled()
