@@ -1,7 +1,10 @@
 """Loss modules: ``loss_fn = CrossEntropyLoss(); loss = loss_fn(logits, target)``.
 
 Each wraps one function of :mod:`glassnet.ops.loss` and validates its
-arguments at construction. Class weights are registered as a buffer named
+arguments at construction. Arguments are PyTorch's, in PyTorch's order
+(``CrossEntropyLoss(weight, size_average, ignore_index, reduce, reduction,
+label_smoothing)``); the deprecated ``size_average``/``reduce`` are read as
+PyTorch reads them (either set overrides ``reduction``). Class weights are registered as a buffer named
 ``weight`` (as in PyTorch), so they follow ``.to()`` and appear in
 ``state_dict``.
 """
@@ -16,6 +19,7 @@ from .._validate import is_int, is_number, one_of
 from ..backend import default_dtype
 from ..ops import loss as L
 from ..tensor import Tensor
+from .loss_composed import legacy_reduction
 from .module import Module
 
 __all__ = [
@@ -58,8 +62,10 @@ class _Loss(Module):
 
     _reductions: tuple[str, ...] = ("mean", "sum", "none")
 
-    def __init__(self, *, reduction: str = "mean") -> None:
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> None:
         super().__init__()
+        if size_average is not None or reduce is not None:  # PyTorch's deprecated pair wins
+            reduction = legacy_reduction(type(self).__name__, size_average, reduce, reduction)
         self.reduction = one_of(type(self).__name__, "reduction", reduction, self._reductions)
 
     def extra_repr(self) -> str:
@@ -69,8 +75,10 @@ class _Loss(Module):
 class _WeightedLoss(_Loss):
     """A loss with an optional ``weight`` buffer (``weight_ndim``: its required rank, or None)."""
 
-    def __init__(self, weight: Any, reduction: str, weight_ndim: int | None = 1) -> None:
-        super().__init__(reduction=reduction)
+    def __init__(
+        self, weight: Any, size_average: Any, reduce: Any, reduction: str, weight_ndim: int | None = 1
+    ) -> None:
+        super().__init__(size_average, reduce, reduction)
         if weight is not None:
             weight = _float_array(type(self).__name__, "weight", weight, weight_ndim)
         self.register_buffer("weight", weight)
@@ -104,12 +112,13 @@ class CrossEntropyLoss(_WeightedLoss):
     def __init__(
         self,
         weight: Any = None,
-        *,
+        size_average: Any = None,
         ignore_index: int = -100,
+        reduce: Any = None,
         reduction: str = "mean",
         label_smoothing: float = 0.0,
     ) -> None:
-        super().__init__(weight, reduction)
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = _ignore_index("CrossEntropyLoss", ignore_index)
         self.label_smoothing = _number(
             "CrossEntropyLoss", "label_smoothing", label_smoothing, 0.0, 1.0, False
@@ -147,9 +156,14 @@ class NLLLoss(_WeightedLoss):
     """
 
     def __init__(
-        self, weight: Any = None, *, ignore_index: int = -100, reduction: str = "mean"
+        self,
+        weight: Any = None,
+        size_average: Any = None,
+        ignore_index: int = -100,
+        reduce: Any = None,
+        reduction: str = "mean",
     ) -> None:
-        super().__init__(weight, reduction)
+        super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = _ignore_index("NLLLoss", ignore_index)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
@@ -181,9 +195,14 @@ class BCEWithLogitsLoss(_WeightedLoss):
     """
 
     def __init__(
-        self, weight: Any = None, *, reduction: str = "mean", pos_weight: Any = None
+        self,
+        weight: Any = None,
+        size_average: Any = None,
+        reduce: Any = None,
+        reduction: str = "mean",
+        pos_weight: Any = None,
     ) -> None:
-        super().__init__(weight, reduction, weight_ndim=None)
+        super().__init__(weight, size_average, reduce, reduction, weight_ndim=None)
         pw = None
         if pos_weight is not None:
             pw = _float_array("BCEWithLogitsLoss", "pos_weight", pos_weight)
@@ -215,8 +234,14 @@ class BCELoss(_WeightedLoss):
     - Output: scalar; ``(*)`` with ``reduction='none'``
     """
 
-    def __init__(self, weight: Any = None, *, reduction: str = "mean") -> None:
-        super().__init__(weight, reduction, weight_ndim=None)
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: Any = None,
+        reduce: Any = None,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(weight, size_average, reduce, reduction, weight_ndim=None)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.binary_cross_entropy(
@@ -260,6 +285,9 @@ class HalfMSELoss(_Loss):
     - Output: scalar; ``(N,)`` with ``reduction='none'``
     """
 
+    def __init__(self, *, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return L.half_mse_loss(input, target, reduction=self.reduction)
 
@@ -297,7 +325,7 @@ class HuberLoss(_Loss):
     - Output: scalar; ``(*)`` with ``reduction='none'``
     """
 
-    def __init__(self, *, reduction: str = "mean", delta: float = 1.0) -> None:
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction=reduction)
         self.delta = _number("HuberLoss", "delta", delta, 0.0, None, True)
 
@@ -323,8 +351,10 @@ class SmoothL1Loss(_Loss):
     - Output: scalar; ``(*)`` with ``reduction='none'``
     """
 
-    def __init__(self, *, reduction: str = "mean", beta: float = 1.0) -> None:
-        super().__init__(reduction=reduction)
+    def __init__(
+        self, size_average: Any = None, reduce: Any = None, reduction: str = "mean", beta: float = 1.0
+    ) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.beta = _number("SmoothL1Loss", "beta", beta, 0.0, None, False)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
@@ -353,8 +383,14 @@ class KLDivLoss(_Loss):
 
     _reductions = ("mean", "batchmean", "sum", "none")
 
-    def __init__(self, *, reduction: str = "mean", log_target: bool = False) -> None:
-        super().__init__(reduction=reduction)
+    def __init__(
+        self,
+        size_average: Any = None,
+        reduce: Any = None,
+        reduction: str = "mean",
+        log_target: bool = False,
+    ) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.log_target = bool(log_target)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002

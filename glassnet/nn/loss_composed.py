@@ -22,7 +22,16 @@ def legacy_reduction(who: str, size_average: Any, reduce: Any, reduction: str) -
 
     Either set (not None) overrides ``reduction``: ``reduce=False`` gives
     ``'none'``, otherwise ``size_average=False`` gives ``'sum'``, else ``'mean'``.
+    Each must be a bool or None: ``MSELoss('sum')`` (meaning ``reduction='sum'``)
+    raises instead of silently averaging.
     """
+    for name, value in (("size_average", size_average), ("reduce", reduce)):
+        if value is not None and not isinstance(value, bool):
+            raise TypeError(
+                f"{who}: {name} (a positional argument in PyTorch's order, deprecated there) "
+                f"must be True, False or None, got {value!r}; pass reduction='mean', 'sum' "
+                "or 'none' by keyword"
+            )
     if size_average is None and reduce is None:
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(

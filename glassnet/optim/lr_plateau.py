@@ -55,7 +55,6 @@ class ReduceLROnPlateau:
         self,
         optimizer: Optimizer,
         mode: str = "min",
-        *,
         factor: float = 0.1,
         patience: int = 10,
         threshold: float = 1e-4,

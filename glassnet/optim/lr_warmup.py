@@ -134,7 +134,6 @@ class OneCycleLR(LRScheduler):
         self,
         optimizer: Optimizer,
         max_lr: float | Sequence[float],
-        *,
         total_steps: int | None = None,
         epochs: int | None = None,
         steps_per_epoch: int | None = None,

@@ -87,7 +87,7 @@ def test_get_activation_by_name_class_and_instance():
         (lambda: nn.LogSoftmax(dim=None), TypeError, r"LogSoftmax: dim must be an int, got None"),
         (lambda: nn.Softmax(2)(gn.randn(3, 4)), ValueError, r"Softmax\(dim=2\): dim 2 is out of range for input of shape \(3, 4\)"),
         (lambda: nn.LogSoftmax(0)(gn.tensor(1.0)), ValueError, r"LogSoftmax\(dim=0\): expected input with at least 1 dimension, got a scalar"),
-        (lambda: nn.ReLU(True), TypeError, r"positional"),
+        (lambda: nn.ReLU(True, True), TypeError, r"positional"),
         (lambda: get_activation("relu6"), ValueError, r"get_activation: unknown activation 'relu6'; known: elu, gelu"),
         (lambda: get_activation(3), TypeError, r"get_activation: activation must be a name, a Module class or a Module, got 3"),
     ],

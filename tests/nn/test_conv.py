@@ -95,9 +95,13 @@ def test_conv2d_construction_errors(args, kwargs, match):
         Conv2d(*args, **kwargs)
 
 
-def test_conv2d_optional_arguments_are_keyword_only():
+def test_conv2d_optional_arguments_take_torchs_positional_order():
+    # issue 13: PyTorch's order (in, out, kernel_size, stride, padding, dilation, groups, bias,
+    # padding_mode, device, dtype); before, everything after kernel_size was keyword-only
+    conv = Conv2d(1, 32, 3, 2, 1)
+    assert conv.stride == (2, 2) and conv.padding == (1, 1)
     with pytest.raises(TypeError):
-        Conv2d(1, 32, 3, 1)  # type: ignore[misc]
+        Conv2d(1, 32, 3, 1, 0, 1, 1, True, "zeros", None, None, 5)  # type: ignore[call-arg]
 
 
 @pytest.mark.parametrize(

@@ -74,9 +74,13 @@ def test_pool_construction_errors(make, match):
         make()
 
 
-def test_pool_optional_arguments_are_keyword_only():
+def test_pool_optional_arguments_take_torchs_positional_order():
+    # issue 13: PyTorch's order (kernel_size, stride, padding, dilation, return_indices,
+    # ceil_mode); before, everything after kernel_size was keyword-only
+    pool = MaxPool2d(3, 2, 1)
+    assert (pool.stride, pool.padding) == (2, 1)
     with pytest.raises(TypeError):
-        MaxPool2d(2, 2)  # type: ignore[misc]
+        MaxPool2d(2, 2, 0, 1, False, False, 7)  # type: ignore[call-arg]
 
 
 @pytest.mark.parametrize(

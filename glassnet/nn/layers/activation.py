@@ -44,7 +44,7 @@ class ReLU(Module):
     Parameters
     ----------
     inplace : bool, default False
-        Accepted for PyTorch compatibility; has no effect.
+        Accepted for PyTorch; the result is computed out of place (the input is left unchanged).
 
     Shape
     -----
@@ -52,7 +52,7 @@ class ReLU(Module):
     - Output: ``(*)``, same shape
     """
 
-    def __init__(self, *, inplace: bool = False) -> None:
+    def __init__(self, inplace: bool = False) -> None:
         super().__init__()
         self.inplace = bool(inplace)
 
@@ -67,7 +67,7 @@ class LeakyReLU(Module):
     ----------
     negative_slope : float, default 0.01
     inplace : bool, default False
-        Accepted for PyTorch compatibility; has no effect.
+        Accepted for PyTorch; the result is computed out of place (the input is left unchanged).
 
     Shape
     -----
@@ -75,7 +75,7 @@ class LeakyReLU(Module):
     - Output: ``(*)``, same shape
     """
 
-    def __init__(self, negative_slope: float = 0.01, *, inplace: bool = False) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope = _number("LeakyReLU", "negative_slope", negative_slope)
         self.inplace = bool(inplace)
@@ -120,7 +120,7 @@ class ELU(Module):
     ----------
     alpha : float, default 1.0
     inplace : bool, default False
-        Accepted for PyTorch compatibility; has no effect.
+        Accepted for PyTorch; the result is computed out of place (the input is left unchanged).
 
     Shape
     -----
@@ -128,7 +128,7 @@ class ELU(Module):
     - Output: ``(*)``, same shape
     """
 
-    def __init__(self, alpha: float = 1.0, *, inplace: bool = False) -> None:
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         self.alpha = _number("ELU", "alpha", alpha)
         self.inplace = bool(inplace)
@@ -199,7 +199,7 @@ class SiLU(Module):
     Parameters
     ----------
     inplace : bool, default False
-        Accepted for PyTorch compatibility; has no effect.
+        Accepted for PyTorch; the result is computed out of place (the input is left unchanged).
 
     Shape
     -----
@@ -207,7 +207,7 @@ class SiLU(Module):
     - Output: ``(*)``, same shape
     """
 
-    def __init__(self, *, inplace: bool = False) -> None:
+    def __init__(self, inplace: bool = False) -> None:
         super().__init__()
         self.inplace = bool(inplace)
 

@@ -49,14 +49,25 @@ class Hardtanh(_Elementwise):
     min_val : float, default -1
     max_val : float, default 1
     inplace : bool, default False
+    min_value, max_value : float, optional
+        PyTorch's old names of ``min_val``/``max_val``; they win when given.
 
     Shape
     -----
     - Input: ``(*)``; Output: ``(*)``
     """
 
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
+    def __init__(
+        self,
+        min_val: float = -1.0,
+        max_val: float = 1.0,
+        inplace: bool = False,
+        min_value: float | None = None,
+        max_value: float | None = None,
+    ) -> None:
         super().__init__(inplace)
+        min_val = min_val if min_value is None else min_value
+        max_val = max_val if max_value is None else max_value
         self.min_val = _number("Hardtanh", "min_val", min_val)
         self.max_val = _number("Hardtanh", "max_val", max_val)
         if self.max_val < self.min_val:

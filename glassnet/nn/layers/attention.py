@@ -281,15 +281,21 @@ class MultiheadAttention(Module):
         Dropout on the attention weights, in training only.
     bias : bool, default True
         Biases on the input and output projections.
-    batch_first : bool, default False
-        Inputs and output are ``(N, L, E)`` instead of ``(L, N, E)``.
+    add_bias_kv, add_zero_attn : bool, default False
+        PyTorch's extra key/value positions; ``True`` raises ``NotImplementedError``.
     kdim, vdim : int, optional
         Widths of keys and values (default ``embed_dim``). When either differs,
         the projections are the separate ``q_proj_weight``, ``k_proj_weight``,
         ``v_proj_weight`` instead of the packed ``in_proj_weight``.
+    batch_first : bool, default False
+        Inputs and output are ``(N, L, E)`` instead of ``(L, N, E)``.
+    device, dtype : optional
+        Where the parameters live and their dtype.
     keep_weights : bool, default False
-        Store each call's per-head weights ``(N, num_heads, L, S)`` in ``last_weights``.
-    dtype : dtype, optional
+        Keyword-only (glassnet's own): store each call's per-head weights
+        ``(N, num_heads, L, S)`` in ``last_weights``.
+
+    Arguments are PyTorch's, in PyTorch's order: ``MultiheadAttention(64, 4, 0.1)``.
 
     Shape
     -----
@@ -318,17 +324,26 @@ class MultiheadAttention(Module):
         self,
         embed_dim: int,
         num_heads: int,
-        *,
         dropout: float = 0.0,
         bias: bool = True,
-        batch_first: bool = False,
+        add_bias_kv: bool = False,
+        add_zero_attn: bool = False,
         kdim: int | None = None,
         vdim: int | None = None,
-        keep_weights: bool = False,
+        batch_first: bool = False,
+        device: Any = None,
         dtype: Any = None,
+        *,
+        keep_weights: bool = False,
     ) -> None:
         super().__init__()
         name = "MultiheadAttention"
+        for flag, value in (("add_bias_kv", add_bias_kv), ("add_zero_attn", add_zero_attn)):
+            if value:
+                raise NotImplementedError(
+                    f"{name}: {flag}=True (an extra learned or zero key/value position) "
+                    "is not supported by glassnet"
+                )
         self.embed_dim = positive_int(name, "embed_dim", embed_dim)
         self.num_heads = positive_int(name, "num_heads", num_heads)
         if embed_dim % num_heads:
@@ -360,6 +375,8 @@ class MultiheadAttention(Module):
             self.register_parameter("in_proj_bias", None)
         self.out_proj = Linear(e, e, bias=bias, dtype=dt)
         self.reset_parameters()
+        if device is not None:
+            self.to(device)
 
     def reset_parameters(self) -> None:
         """Xavier-uniform projections, zero biases (PyTorch's scheme)."""

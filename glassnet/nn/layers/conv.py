@@ -7,17 +7,21 @@ from typing import Any
 
 import numpy as np
 
-from ..._validate import is_int
+from ..._validate import is_int, one_of
 from ...backend import default_dtype
 from ...ops._im2col import pair, resolve_conv_padding
 from ...ops._workspace import Workspace
 from ...ops.conv import conv1d, conv2d, conv_output_shape
+from ...ops.resize import pad as _pad
 from ...tensor import Tensor
 from .. import init
 from ..module import Module, Parameter
 from ._checks import positive_int
 
 __all__ = ["Conv2d", "Conv1d"]
+
+# padding_mode (PyTorch's names) -> F.pad's mode
+_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
 
 
 def _groups(who: str, groups: Any, in_channels: int, out_channels: int) -> int:
@@ -44,6 +48,7 @@ class _ConvBase(Module):
         groups: int,
         bias: bool,
         dtype: Any,
+        device: Any = None,
     ) -> None:
         dt = np.dtype(dtype) if dtype is not None else default_dtype()
         self.in_channels = in_channels
@@ -57,6 +62,14 @@ class _ConvBase(Module):
         # column buffers reused from one step to the next (see glassnet.ops._workspace.Workspace)
         self.workspace = Workspace()
         self.reset_parameters()
+        if device is not None:
+            self.to(device)
+
+    def _padded(self, x: Tensor) -> Tensor:
+        """``x`` padded in ``padding_mode`` when it is not ``'zeros'`` (the conv then pads nothing)."""
+        top, bottom, left, right = self._pads
+        widths = (left, right) if self._dims == 1 else (left, right, top, bottom)
+        return _pad(x, widths, mode=_PAD_MODES[self.padding_mode])
 
     def reset_parameters(self) -> None:
         """PyTorch's initialisation: He-uniform with ``a=sqrt(5)``, bias ``U(-1/sqrt(fan_in), ..)``."""
@@ -88,6 +101,8 @@ class _ConvBase(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
 
@@ -123,8 +138,14 @@ class Conv2d(_ConvBase):
     groups : int, default 1
         Must divide both channel counts; ``groups == in_channels`` is depthwise.
     bias : bool, default True
+    padding_mode : {'zeros', 'reflect', 'replicate', 'circular'}, default 'zeros'
+        What the border padding holds.
+    device : device, optional
+        Where the parameters live (the CPU by default).
     dtype : dtype, optional
         Parameter dtype (float32 by default).
+
+    Arguments are PyTorch's, in PyTorch's order: ``Conv2d(1, 32, 3, 1, 1)``.
 
     Shape
     -----
@@ -154,12 +175,13 @@ class Conv2d(_ConvBase):
         in_channels: int,
         out_channels: int,
         kernel_size: int | tuple[int, int],
-        *,
         stride: int | tuple[int, int] = 1,
         padding: int | tuple[int, int] | str = 0,
         dilation: int | tuple[int, int] = 1,
         groups: int = 1,
         bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
         super().__init__()
@@ -174,14 +196,18 @@ class Conv2d(_ConvBase):
         )
         self.padding = padding if isinstance(padding, str) else (self._pads[0], self._pads[2])
         groups = _groups(who, groups, in_channels, out_channels)
-        self._setup(in_channels, out_channels, self.kernel_size, groups, bias, dtype)
+        self.padding_mode = one_of(who, "padding_mode", padding_mode, tuple(_PAD_MODES))
+        self._setup(in_channels, out_channels, self.kernel_size, groups, bias, dtype, device)
 
     def forward(self, x: Tensor) -> Tensor:
         self._check(x, "H, W")
         conv_output_shape(repr(self), tuple(x.shape[2:]), self.kernel_size, self.stride,
                           self._pads, self.dilation)  # fmt: skip
+        padding: Any = self.padding
+        if self.padding_mode != "zeros":
+            x, padding = self._padded(x), 0
         return conv2d(
-            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups,
+            x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups,
             workspace=self.workspace,
         )  # fmt: skip
 
@@ -203,7 +229,11 @@ class Conv1d(_ConvBase):
     dilation : int, default 1
     groups : int, default 1
     bias : bool, default True
-    dtype : dtype, optional
+    padding_mode : {'zeros', 'reflect', 'replicate', 'circular'}, default 'zeros'
+    device, dtype : optional
+        Where the parameters live and their dtype (CPU, float32 by default).
+
+    Arguments are PyTorch's, in PyTorch's order: ``Conv1d(16, 32, 5, 1, 2)``.
 
     Shape
     -----
@@ -224,12 +254,13 @@ class Conv1d(_ConvBase):
         in_channels: int,
         out_channels: int,
         kernel_size: int,
-        *,
         stride: int = 1,
         padding: int | str = 0,
         dilation: int = 1,
         groups: int = 1,
         bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
         super().__init__()
@@ -250,13 +281,16 @@ class Conv1d(_ConvBase):
             self.padding = (p,)
         self._pads = pads
         groups = _groups(who, groups, in_channels, out_channels)
-        self._setup(in_channels, out_channels, self.kernel_size, groups, bias, dtype)
+        self.padding_mode = one_of(who, "padding_mode", padding_mode, tuple(_PAD_MODES))
+        self._setup(in_channels, out_channels, self.kernel_size, groups, bias, dtype, device)
 
     def forward(self, x: Tensor) -> Tensor:
         self._check(x, "L")
         conv_output_shape(repr(self), (1, x.shape[2]), (1, self.kernel_size[0]),
                           (1, self.stride[0]), self._pads, (1, self.dilation[0]), dims=1)  # fmt: skip
         padding = self.padding if isinstance(self.padding, str) else self.padding[0]
+        if self.padding_mode != "zeros":
+            x, padding = self._padded(x), 0
         return conv1d(
             x, self.weight, self.bias, self.stride[0], padding, self.dilation[0], self.groups,
             workspace=self.workspace,

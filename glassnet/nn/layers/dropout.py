@@ -23,7 +23,7 @@ class Dropout(Module):
     p : float in [0, 1), default 0.5
         Probability of zeroing an element.
     inplace : bool, default False
-        Accepted for PyTorch compatibility; has no effect.
+        Accepted for PyTorch; the result is computed out of place (the input is left unchanged).
 
     Shape
     -----
@@ -31,7 +31,7 @@ class Dropout(Module):
     - Output: ``(*)``, same shape
     """
 
-    def __init__(self, p: float = 0.5, *, inplace: bool = False) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         self.p = probability("Dropout", "p", p)
         self.inplace = bool(inplace)

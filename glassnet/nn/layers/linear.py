@@ -27,8 +27,12 @@ class Linear(Module):
     out_features : int
         Size of each output sample.
     bias : bool, default True
+    device : device, optional
+        Where the parameters live (the CPU by default).
     dtype : dtype, optional
         Parameter dtype (float32 by default).
+
+    Arguments are PyTorch's, in PyTorch's order: ``Linear(4, 8, False)``.
 
     Shape
     -----
@@ -43,7 +47,12 @@ class Linear(Module):
     """
 
     def __init__(
-        self, in_features: int, out_features: int, *, bias: bool = True, dtype: Any = None
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
         self.in_features = positive_int("Linear", "in_features", in_features)
@@ -55,6 +64,8 @@ class Linear(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+        if device is not None:
+            self.to(device)
 
     def reset_parameters(self) -> None:
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))

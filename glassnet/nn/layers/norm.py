@@ -24,13 +24,14 @@ class _BatchNorm(Module):
     def __init__(
         self,
         num_features: int,
-        *,
         eps: float = 1e-5,
         momentum: float | None = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
-        bias: bool = True,
+        device: Any = None,
         dtype: Any = None,
+        *,
+        bias: bool = True,
     ) -> None:
         super().__init__()
         who = type(self).__name__
@@ -60,6 +61,8 @@ class _BatchNorm(Module):
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
+        if device is not None:
+            self.to(device)
 
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches tracked."""
@@ -127,13 +130,16 @@ class BatchNorm1d(_BatchNorm):
         ``None`` keeps a cumulative (equal-weight) average of all batches.
     affine : bool, default True
         Learn ``weight`` (init 1) and ``bias`` (init 0).
-    bias : bool, default True
-        With ``affine``, also learn the shift ``bias`` (PyTorch 2.13's argument).
     track_running_stats : bool, default True
         Keep ``running_mean``/``running_var``/``num_batches_tracked`` buffers
         (PyTorch's names, so state dicts interchange); without them batch
         statistics are used in evaluation too.
-    dtype : dtype, optional
+    device, dtype : optional
+        Where the parameters and buffers live and their dtype.
+    bias : bool, default True
+        Keyword-only: with ``affine``, also learn the shift ``bias`` (PyTorch 2.13's argument).
+
+    Arguments are PyTorch's, in PyTorch's order: ``BatchNorm2d(64, 1e-3, 0.01)``.
 
     Shape
     -----
@@ -157,8 +163,9 @@ class BatchNorm2d(_BatchNorm):
         ``None`` keeps a cumulative (equal-weight) average of all batches.
     affine : bool, default True
     track_running_stats : bool, default True
+    device, dtype : optional
     bias : bool, default True
-    dtype : dtype, optional
+        Keyword-only, as in PyTorch.
 
     Shape
     -----

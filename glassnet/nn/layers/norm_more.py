@@ -105,6 +105,8 @@ class GroupNorm(Module):
     affine : bool, default True
         Learn per-channel ``weight`` and ``bias``.
     device, dtype : optional
+    bias : bool, default True
+        Keyword-only, as in PyTorch: ``False`` learns ``weight`` only.
 
     Shape
     -----
@@ -113,7 +115,7 @@ class GroupNorm(Module):
 
     def __init__(
         self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
-        device: Any = None, dtype: Any = None,
+        device: Any = None, dtype: Any = None, *, bias: bool = True,
     ) -> None:  # fmt: skip
         super().__init__()
         self.num_groups = positive_int("GroupNorm", "num_groups", num_groups)
@@ -128,9 +130,11 @@ class GroupNorm(Module):
         dt = _dtype(dtype)
         if self.affine:
             self.weight = Parameter(np.ones(num_channels, dtype=dt))
-            self.bias = Parameter(np.zeros(num_channels, dtype=dt))
         else:
             self.register_parameter("weight", None)
+        if self.affine and bias:
+            self.bias = Parameter(np.zeros(num_channels, dtype=dt))
+        else:
             self.register_parameter("bias", None)
         if device is not None:
             self.to(device)
@@ -151,7 +155,8 @@ class _InstanceNorm(Module):
 
     def __init__(
         self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
-        track_running_stats: bool = False, device: Any = None, dtype: Any = None,
+        track_running_stats: bool = False, device: Any = None, dtype: Any = None, *,
+        bias: bool = True,
     ) -> None:  # fmt: skip
         super().__init__()
         who = type(self).__name__
@@ -164,9 +169,11 @@ class _InstanceNorm(Module):
         dt = _dtype(dtype)
         if self.affine:
             self.weight = Parameter(np.ones(num_features, dtype=dt))
-            self.bias = Parameter(np.zeros(num_features, dtype=dt))
         else:
             self.register_parameter("weight", None)
+        if self.affine and bias:
+            self.bias = Parameter(np.zeros(num_features, dtype=dt))
+        else:
             self.register_parameter("bias", None)
         if self.track_running_stats:
             self.register_buffer("running_mean", np.zeros(num_features, dtype=dt))
@@ -215,6 +222,8 @@ class InstanceNorm1d(_InstanceNorm):
     affine : bool, default False
     track_running_stats : bool, default False
     device, dtype : optional
+    bias : bool, default True
+        Keyword-only: with ``affine``, also learn ``bias``.
 
     Shape
     -----
@@ -235,6 +244,8 @@ class InstanceNorm2d(_InstanceNorm):
     affine : bool, default False
     track_running_stats : bool, default False
     device, dtype : optional
+    bias : bool, default True
+        Keyword-only: with ``affine``, also learn ``bias``.
 
     Shape
     -----

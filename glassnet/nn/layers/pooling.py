@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._validate import positive_int
 from ...ops._im2col import pair
 from ...ops.pool import (
     _adaptive_size,
@@ -55,7 +56,11 @@ class MaxPool2d(Module):
     padding : int or (int, int), default 0
         ``-inf`` on both sides, at most half the kernel.
     dilation : int or (int, int), default 1
+    return_indices : bool, default False
+        ``True`` raises ``NotImplementedError``.
     ceil_mode : bool, default False
+
+    Arguments are PyTorch's, in PyTorch's order: ``MaxPool2d(2, 2)``.
 
     Shape
     -----
@@ -66,13 +71,18 @@ class MaxPool2d(Module):
     def __init__(
         self,
         kernel_size: int | tuple[int, int],
-        *,
         stride: int | tuple[int, int] | None = None,
         padding: int | tuple[int, int] = 0,
         dilation: int | tuple[int, int] = 1,
+        return_indices: bool = False,
         ceil_mode: bool = False,
     ) -> None:
         super().__init__()
+        if return_indices:
+            raise NotImplementedError(
+                "MaxPool2d: return_indices=True is not supported by glassnet (there is no "
+                "MaxUnpool2d to use the indices)"
+            )
         self._k, self._s, self._p, self._d = _window(
             "MaxPool2d", kernel_size, stride, padding, dilation
         )
@@ -121,6 +131,10 @@ class AvgPool2d(Module):
     ceil_mode : bool, default False
     count_include_pad : bool, default True
         Count padded zeros in the divisor.
+    divisor_override : int, optional
+        Divide every window's sum by this instead (not with ``ceil_mode``).
+
+    Arguments are PyTorch's, in PyTorch's order: ``AvgPool2d(2, 2)``.
 
     Shape
     -----
@@ -131,14 +145,21 @@ class AvgPool2d(Module):
     def __init__(
         self,
         kernel_size: int | tuple[int, int],
-        *,
         stride: int | tuple[int, int] | None = None,
         padding: int | tuple[int, int] = 0,
         ceil_mode: bool = False,
         count_include_pad: bool = True,
+        divisor_override: int | None = None,
     ) -> None:
         super().__init__()
         self._k, self._s, self._p, _ = _window("AvgPool2d", kernel_size, stride, padding, 1)
+        if divisor_override is not None:
+            divisor_override = positive_int("AvgPool2d", "divisor_override", divisor_override)
+            if ceil_mode:
+                raise NotImplementedError(
+                    "AvgPool2d: divisor_override with ceil_mode=True is not supported"
+                )
+        self.divisor_override = divisor_override
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
@@ -150,6 +171,9 @@ class AvgPool2d(Module):
         pool_geometry(
             repr(self), tuple(x.shape[2:]), self._k, self._s, self._p, (1, 1), self.ceil_mode
         )
+        if self.divisor_override is not None:  # every window's sum over the given divisor
+            mean = avg_pool2d(x, self._k, self._s, self._p, False, True)
+            return mean * (self._k[0] * self._k[1] / self.divisor_override)
         return avg_pool2d(x, self._k, self._s, self._p, self.ceil_mode, self.count_include_pad)
 
     def extra_repr(self) -> str:

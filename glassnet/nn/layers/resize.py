@@ -123,37 +123,44 @@ class ZeroPad2d(_Pad):
         super().__init__(padding, 0.0)
 
 
-class ReflectionPad1d(_Pad):
+class _EdgePad(_Pad):
+    """A padding that copies values from the input (no ``value``), as PyTorch's take ``padding`` only."""
+
+    def __init__(self, padding: int | tuple[int, ...]) -> None:
+        super().__init__(padding, 0.0)
+
+
+class ReflectionPad1d(_EdgePad):
     """Mirror the last axis about its edges (edges not repeated)."""
 
     _mode = "reflect"
 
 
-class ReflectionPad2d(_Pad):
+class ReflectionPad2d(_EdgePad):
     """Mirror the last two axes about their edges."""
 
     _mode, _axes = "reflect", 2
 
 
-class ReplicationPad1d(_Pad):
+class ReplicationPad1d(_EdgePad):
     """Repeat the edge values of the last axis."""
 
     _mode = "replicate"
 
 
-class ReplicationPad2d(_Pad):
+class ReplicationPad2d(_EdgePad):
     """Repeat the edge values of the last two axes."""
 
     _mode, _axes = "replicate", 2
 
 
-class CircularPad1d(_Pad):
+class CircularPad1d(_EdgePad):
     """Wrap the last axis around."""
 
     _mode = "circular"
 
 
-class CircularPad2d(_Pad):
+class CircularPad2d(_EdgePad):
     """Wrap the last two axes around."""
 
     _mode, _axes = "circular", 2

@@ -30,6 +30,18 @@ from .rnn_packed import run_packed
 __all__ = ["RNN", "LSTM", "GRU"]
 
 
+def _no_projection(name: str, proj_size: Any) -> None:
+    """PyTorch's ``proj_size``: only 0 (no projection of the hidden state) here."""
+    if proj_size == 0:
+        return
+    if name != "LSTM":
+        raise ValueError(f"{name}: proj_size is only supported for LSTM, got {proj_size!r}")
+    raise NotImplementedError(
+        f"LSTM: proj_size={proj_size!r} (a projected hidden state) is not supported by glassnet; "
+        "add a Linear layer after the LSTM instead"
+    )
+
+
 class _RNNBase(Module):
     """Shared construction, checks and the layer/direction loop of ``RNN``, ``LSTM``, ``GRU``."""
 
@@ -39,16 +51,18 @@ class _RNNBase(Module):
         self,
         input_size: int,
         hidden_size: int,
-        *,
         num_layers: int = 1,
         bias: bool = True,
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        proj_size: int = 0,
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
         super().__init__()
         name = type(self).__name__
+        _no_projection(name, proj_size)
         self.input_size = positive_int(name, "input_size", input_size)
         self.hidden_size = positive_int(name, "hidden_size", hidden_size)
         self.num_layers = positive_int(name, "num_layers", num_layers)
@@ -82,6 +96,8 @@ class _RNNBase(Module):
                     self.register_parameter(names[2], None)
                     self.register_parameter(names[3], None)
         self.reset_parameters()
+        if device is not None:
+            self.to(device)
 
     # ------------------------------------------------------------ structure
     @property
@@ -233,8 +249,14 @@ class RNN(_RNNBase):
         Dropout on the outputs of every layer but the last, in training only.
     bidirectional : bool, default False
         Add a second direction that reads the sequence backwards; outputs are concatenated.
+    proj_size : int, default 0
+        Only 0, as in PyTorch (which raises for any other value on an RNN).
+    device : device, optional
+        Where the parameters live (the CPU by default).
     dtype : dtype, optional
         Parameter dtype (float32 by default).
+
+    Arguments are PyTorch's, in PyTorch's order: ``RNN(28, 128, 2, 'relu')``.
 
     Shape
     -----
@@ -256,20 +278,21 @@ class RNN(_RNNBase):
         self,
         input_size: int,
         hidden_size: int,
-        *,
         num_layers: int = 1,
         nonlinearity: str = "tanh",
         bias: bool = True,
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        proj_size: int = 0,
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         super().__init__(
-            input_size, hidden_size, num_layers=num_layers, bias=bias, batch_first=batch_first,
-            dropout=dropout, bidirectional=bidirectional, dtype=dtype,
+            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+            proj_size, device, dtype,
         )  # fmt: skip
         self.nonlinearity = nonlinearity
 
@@ -336,7 +359,12 @@ class LSTM(_RNNBase):
         Dropout on the outputs of every layer but the last, in training only.
     bidirectional : bool, default False
         Add a direction that reads the sequence backwards; outputs are concatenated.
-    dtype : dtype, optional
+    proj_size : int, default 0
+        PyTorch's projected hidden state; only 0 (none) is supported.
+    device, dtype : optional
+        Where the parameters live and their dtype (CPU, float32 by default).
+
+    Arguments are PyTorch's, in PyTorch's order: ``LSTM(28, 128, 2)``.
 
     Shape
     -----
@@ -402,7 +430,11 @@ class GRU(_RNNBase):
     batch_first : bool, default False
     dropout : float, default 0.0
     bidirectional : bool, default False
-    dtype : dtype, optional
+    proj_size : int, default 0
+        Only 0, as in PyTorch (which raises for any other value on a GRU).
+    device, dtype : optional
+
+    Arguments are PyTorch's, in PyTorch's order: ``GRU(28, 128, 2, True, True)``.
 
     Shape
     -----

@@ -27,7 +27,12 @@ class _CellBase(Module):
     _gates = 1
 
     def __init__(
-        self, input_size: int, hidden_size: int, *, bias: bool = True, dtype: Any = None
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
         name = type(self).__name__
@@ -46,6 +51,8 @@ class _CellBase(Module):
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
         self.reset_parameters()
+        if device is not None:
+            self.to(device)
 
     def reset_parameters(self) -> None:
         """Every parameter from ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``, as PyTorch."""
@@ -100,7 +107,8 @@ class RNNCell(_CellBase):
     hidden_size : int
     bias : bool, default True
     nonlinearity : {"tanh", "relu"}, default "tanh"
-    dtype : dtype, optional
+    device, dtype : optional
+        Where the parameters live and their dtype (CPU, float32 by default).
 
     Shape
     -----
@@ -118,16 +126,16 @@ class RNNCell(_CellBase):
         self,
         input_size: int,
         hidden_size: int,
-        *,
         bias: bool = True,
         nonlinearity: str = "tanh",
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(
                 f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}"
             )
-        super().__init__(input_size, hidden_size, bias=bias, dtype=dtype)
+        super().__init__(input_size, hidden_size, bias, device, dtype)
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
@@ -149,7 +157,8 @@ class LSTMCell(_CellBase):
     input_size : int
     hidden_size : int
     bias : bool, default True
-    dtype : dtype, optional
+    device, dtype : optional
+        Where the parameters live and their dtype (CPU, float32 by default).
 
     Shape
     -----
@@ -193,7 +202,8 @@ class GRUCell(_CellBase):
     input_size : int
     hidden_size : int
     bias : bool, default True
-    dtype : dtype, optional
+    device, dtype : optional
+        Where the parameters live and their dtype (CPU, float32 by default).
 
     Shape
     -----
