@@ -62,7 +62,9 @@ class _Loss(Module):
 
     _reductions: tuple[str, ...] = ("mean", "sum", "none")
 
-    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> None:
+    def __init__(
+        self, size_average: Any = None, reduce: Any = None, reduction: str = "mean"
+    ) -> None:
         super().__init__()
         if size_average is not None or reduce is not None:  # PyTorch's deprecated pair wins
             reduction = legacy_reduction(type(self).__name__, size_average, reduce, reduction)
@@ -76,7 +78,12 @@ class _WeightedLoss(_Loss):
     """A loss with an optional ``weight`` buffer (``weight_ndim``: its required rank, or None)."""
 
     def __init__(
-        self, weight: Any, size_average: Any, reduce: Any, reduction: str, weight_ndim: int | None = 1
+        self,
+        weight: Any,
+        size_average: Any,
+        reduce: Any,
+        reduction: str,
+        weight_ndim: int | None = 1,
     ) -> None:
         super().__init__(size_average, reduce, reduction)
         if weight is not None:
@@ -352,7 +359,11 @@ class SmoothL1Loss(_Loss):
     """
 
     def __init__(
-        self, size_average: Any = None, reduce: Any = None, reduction: str = "mean", beta: float = 1.0
+        self,
+        size_average: Any = None,
+        reduce: Any = None,
+        reduction: str = "mean",
+        beta: float = 1.0,
     ) -> None:
         super().__init__(size_average, reduce, reduction)
         self.beta = _number("SmoothL1Loss", "beta", beta, 0.0, None, False)

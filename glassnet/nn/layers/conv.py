@@ -21,7 +21,12 @@ from ._checks import positive_int
 __all__ = ["Conv2d", "Conv1d"]
 
 # padding_mode (PyTorch's names) -> F.pad's mode
-_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
+_PAD_MODES = {
+    "zeros": "constant",
+    "reflect": "reflect",
+    "replicate": "replicate",
+    "circular": "circular",
+}
 
 
 def _groups(who: str, groups: Any, in_channels: int, out_channels: int) -> int:
