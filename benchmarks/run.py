@@ -31,6 +31,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from glassnet import kernels
+
 from .models import MODELS, forward_flops
 
 HERE = Path(__file__).resolve().parent
@@ -86,6 +88,13 @@ def measure(
     return out
 
 
+def kernel_path() -> str:
+    """Which of glassnet's paths the workers (same environment) run."""
+    if kernels.enabled():
+        return "compiled kernels (numba; `GLASSNET_KERNELS=numpy` for the NumPy reference)"
+    return "NumPy reference path (`GLASSNET_KERNELS=numpy`, or numba missing)"
+
+
 def matmul_rate(env: dict[str, str]) -> tuple[float, str]:
     code = (
         "from benchmarks.machine import matmul_gflops, blas_summary;"
@@ -120,6 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"machine: {info['cpu']}, {info['cores']} cores; threads={args.threads}")
     print(f"NumPy BLAS in the workers: {blas}")
     print(f"float32 matmul 2048x2048: {gflops:.0f} GFLOP/s")
+    print(f"glassnet: {kernel_path()}")
 
     rows = []
     for model in args.models.split(","):
@@ -174,6 +184,7 @@ def write_results(path: Path, rows: list[dict[str, Any]], info: dict[str, Any], 
         f"- Python {info['python']}, NumPy {info['numpy']}, PyTorch {torch.__version__}",
         f"- NumPy BLAS: {blas}",
         f"- float32 matmul (2048x2048) in NumPy: **{gflops:.0f} GFLOP/s**",
+        f"- glassnet: {kernel_path()}",
         f"- Batch {args.batch}; training = zero_grad + forward + cross-entropy + backward + Adam step;"
         " inference = forward in no_grad / inference_mode, eval mode.",
         "",
