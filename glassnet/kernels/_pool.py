@@ -20,10 +20,18 @@ from ._threads import use_threads
 __all__ = ["max_pool_forward", "max_pool_backward", "supports"]
 
 
-def supports(kernel: tuple, padding: tuple, dilation: tuple, needs_pad: bool) -> bool:
-    """Whether the compiled kernels cover this window: no padding, no dilation, fewer than
-    256 taps (the tap index is one byte)."""
-    return not needs_pad and not any(padding) and dilation == (1, 1) and kernel[0] * kernel[1] < 256
+def supports(
+    dtype: Any, kernel: tuple, padding: tuple, dilation: tuple, needs_pad: bool
+) -> bool:
+    """Whether the compiled kernels cover this input and window: float32 or float64, no
+    padding, no dilation, fewer than 256 taps (the tap index is one byte)."""
+    return (
+        dtype in (np.float32, np.float64)
+        and not needs_pad
+        and not any(padding)
+        and dilation == (1, 1)
+        and kernel[0] * kernel[1] < 256
+    )
 
 
 @njit(cache=True, parallel=True)

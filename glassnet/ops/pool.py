@@ -125,7 +125,7 @@ class MaxPool2d(Function):
         xh = x.transpose(0, 2, 3, 1)
         reach, needs_pad = _geometry((h, w), out_hw, kernel, stride, padding, dilation)
         compiled = kernels.load("pool") if xp is np else None
-        if compiled is not None and compiled.supports(kernel, padding, dilation, needs_pad):
+        if compiled is not None and compiled.supports(x.dtype, kernel, padding, dilation, needs_pad):
             threads = split_threads(x.nbytes)
             out, idx = compiled.max_pool_forward(xh, kernel, stride, out_hw, threads)
             if self.requires_grad:

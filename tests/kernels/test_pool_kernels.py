@@ -80,3 +80,16 @@ def test_relu_before_pool_in_sequential(both_paths, rng):
     out1, out0 = both_paths(run)
     for a, b in zip(out1, out0):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.int32])
+def test_other_dtypes_take_the_reference_path(both_paths, rng, dtype):
+    x = (rng.standard_normal((2, 3, 6, 6)) * 10).astype(dtype)
+
+    def run():
+        with gn.no_grad():
+            return max_pool2d(gn.tensor(x), 2).array.copy()
+
+    y1, y0 = both_paths(run)
+    assert y1.dtype == dtype
+    np.testing.assert_array_equal(y1, y0)
