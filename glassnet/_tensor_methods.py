@@ -219,7 +219,10 @@ class TensorMethods(InplaceMethods):
         return _ar.mul(*_args.promote(other, self))
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _pw.div_rounded(*_args.promote(self, other), None)
+        a, b = _args.promote(self, other)
+        if a.array.dtype.kind == "f":  # floating: plain division (promote cast b if needed)
+            return _ar.div(a, b)
+        return _pw.div_rounded(a, b, None)
 
     def __rtruediv__(self, other: Any) -> Tensor:
         return _pw.div_rounded(*_args.promote(other, self), None)
