@@ -47,6 +47,9 @@ class Adadelta(Optimizer):
     ``"acc_delta"``. Arguments follow ``torch.optim.Adadelta``'s positional order.
     """
 
+    STATE_ENTRIES = {"step": "count", "square_avg": "array", "acc_delta": "array"}
+    REQUIRED_ENTRIES = ("step", "square_avg", "acc_delta")
+
     def __init__(
         self,
         params: Iterable[Any],

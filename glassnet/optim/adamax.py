@@ -52,6 +52,9 @@ class Adamax(Optimizer):
     State per parameter (PyTorch's names): ``"step"``, ``"exp_avg"``, ``"exp_inf"``.
     """
 
+    STATE_ENTRIES = {"step": "count", "exp_avg": "array", "exp_inf": "array"}
+    REQUIRED_ENTRIES = ("step", "exp_avg", "exp_inf")
+
     def __init__(
         self,
         params: Iterable[Any],

@@ -49,6 +49,9 @@ class ASGD(Optimizer):
     (Python floats here, 0-d tensors in PyTorch's default dtype there), ``"ax"``.
     """
 
+    STATE_ENTRIES = {"step": "count", "eta": "number", "mu": "number", "ax": "array"}
+    REQUIRED_ENTRIES = ("step", "eta", "mu", "ax")
+
     def __init__(
         self,
         params: Iterable[Any],

@@ -91,8 +91,10 @@ class LBFGS(Optimizer):
     -----
     State (on the first parameter, PyTorch's names): ``func_evals``,
     ``n_iter``, ``d``, ``t``, ``old_dirs``, ``old_stps``, ``ro``, ``H_diag``,
-    ``prev_flat_grad``, ``prev_loss``. Memory grows by two flat copies of all
-    parameters per remembered pair.
+    ``prev_flat_grad``, ``prev_loss`` (PyTorch's ``al``, a scratch list, is
+    accepted from its state dicts and dropped). Memory grows by two flat copies of
+    all parameters per remembered pair. A loaded state is checked entry by entry
+    (:attr:`STATE_ENTRIES`).
 
     Examples
     --------
@@ -103,6 +105,22 @@ class LBFGS(Optimizer):
     ...     return loss
     >>> opt.step(closure)  # doctest: +SKIP
     """
+
+    #: the state's entries and their kinds (``"flat"``: all parameters flattened, as one array)
+    STATE_ENTRIES = {
+        "func_evals": "count",
+        "n_iter": "count",
+        "d": "flat",
+        "t": "number",
+        "old_dirs": "flat list",
+        "old_stps": "flat list",
+        "ro": "number list",
+        "H_diag": "number",
+        "prev_flat_grad": "flat",
+        "prev_loss": "number",
+        "al": "torch only",
+    }
+    REQUIRED_ENTRIES = ("func_evals", "n_iter")
 
     def __init__(
         self,
@@ -211,9 +229,7 @@ class LBFGS(Optimizer):
             state.get("ro", []), state.get("H_diag", 1.0),
         )  # fmt: skip
         self._iterate(closure, group, state, memory, loss, g)
-        state.update(
-            old_dirs=memory.dirs, old_stps=memory.stps, ro=memory.ro, H_diag=memory.h_diag
-        )
+        state.update(old_dirs=memory.dirs, old_stps=memory.stps, ro=memory.ro, H_diag=memory.h_diag)
         return orig_loss
 
     def _direction(self, state: dict, memory: _Memory, g: Any) -> Any:
@@ -283,16 +299,25 @@ class LBFGS(Optimizer):
                 entry["ro"] = [float(v) for v in entry["ro"]]
         return out
 
-    def _load_value(self, who: str, pid: int, p: Any, name: str, value: Any) -> Any:  # type: ignore[override]
+    def _load_value(  # type: ignore[override]
+        self, who: str, pid: int, p: Any, name: str, value: Any, kind: str | None = None
+    ) -> Any:
         n = sum(q.numel() for q in self._params)
-        if name in _HISTORY_KEYS or name == "ro":
-            items = list(value)
-            if name == "ro":
-                return [float(backend.to_host(v)) for v in items]
-            return [self._flat_value(who, name, v, n, p) for v in items]
-        if name in ("d", "prev_flat_grad"):
+        if kind in ("flat list", "number list"):
+            if not isinstance(value, (list, tuple)):
+                raise ValueError(
+                    f"{who}: state {name!r} of parameter {pid} must be a list, got {value!r:.80}"
+                )
+            if kind == "number list":
+                return [
+                    super(LBFGS, self)._load_value(who, pid, p, name, v, "number") for v in value
+                ]
+            return [self._flat_value(who, name, v, n, p) for v in value]
+        if kind == "flat":
             return self._flat_value(who, name, value, n, p)
-        return super()._load_value(who, pid, p, name, value)
+        if kind == "torch only":  # PyTorch's scratch list of the two-loop recursion
+            return None
+        return super()._load_value(who, pid, p, name, value, kind)
 
     @staticmethod
     def _flat_value(who: str, name: str, value: Any, n: int, p: Any) -> Any:

@@ -60,6 +60,14 @@ class NAdam(Optimizer):
     there), ``"exp_avg"``, ``"exp_avg_sq"``.
     """
 
+    STATE_ENTRIES = {
+        "step": "count",
+        "mu_product": "number",
+        "exp_avg": "array",
+        "exp_avg_sq": "array",
+    }
+    REQUIRED_ENTRIES = ("step", "mu_product", "exp_avg", "exp_avg_sq")
+
     def __init__(
         self,
         params: Iterable[Any],

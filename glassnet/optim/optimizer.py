@@ -185,6 +185,15 @@ def _count(where: str, value: Any) -> int:
     return int(value)
 
 
+def _real(where: str, value: Any) -> float:
+    """A finite real number, also as a 0-d array (PyTorch's scalar tensors)."""
+    if hasattr(value, "shape") and not isinstance(value, np.generic):
+        value = _to_plain(_host_array(value))
+    if not (_is_number(value) and math.isfinite(value)):
+        raise ValueError(f"{where} must be a finite number, got {value!r:.80}")
+    return float(value)
+
+
 def _state_array(where: str, p: Tensor, arr: np.ndarray) -> Any:
     """``arr`` as a state array of parameter ``p``: its shape, then its dtype and device."""
     if arr.shape != p.shape:
@@ -581,9 +590,11 @@ class Optimizer:
         ]
         return new_groups, new_state
 
-    #: The entries of a parameter's state: name -> ``"count"`` (an int >= 0), ``"array"``
+    #: The entries of a parameter's state: name -> ``"count"`` (an int >= 0), ``"number"``
+    #: (a finite real number, also as a 0-d array: PyTorch's scalar tensors), ``"array"``
     #: (an array of the parameter's shape) or ``"array?"`` (an array or None, as PyTorch
-    #: writes an unused buffer). None (a subclass that does not say): not checked.
+    #: writes an unused buffer); a subclass may add kinds of its own in ``_load_value``.
+    #: None (a subclass that does not say): not checked.
     STATE_ENTRIES: Mapping[str, str] | None = None
     #: Entries every non-empty state holds (the state of a parameter that has stepped).
     REQUIRED_ENTRIES: tuple[str, ...] = ()
@@ -676,6 +687,8 @@ class Optimizer:
         where = f"{who}: state {name!r} of parameter {pid}"
         if kind == "count":
             return _count(where, value)
+        if kind == "number":
+            return _real(where, value)
         if kind == "array?" and value is None:
             return None
         if kind is not None:

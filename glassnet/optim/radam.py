@@ -66,6 +66,9 @@ class RAdam(Optimizer):
     State per parameter (PyTorch's names): ``"step"``, ``"exp_avg"``, ``"exp_avg_sq"``.
     """
 
+    STATE_ENTRIES = {"step": "count", "exp_avg": "array", "exp_avg_sq": "array"}
+    REQUIRED_ENTRIES = ("step", "exp_avg", "exp_avg_sq")
+
     def __init__(
         self,
         params: Iterable[Any],
