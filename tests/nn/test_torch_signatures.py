@@ -238,10 +238,6 @@ def test_unsupported_options_are_refused_by_name():
         gnn.LSTM(4, 8, 1, True, False, 0.0, False, 2)
     with pytest.raises(ValueError, match="GRU: proj_size is only supported for LSTM"):
         gnn.GRU(4, 8, proj_size=2)
-    with pytest.raises(NotImplementedError, match="add_bias_kv"):
-        gnn.MultiheadAttention(8, 2, 0.0, True, True)
-    with pytest.raises(NotImplementedError, match="add_zero_attn"):
-        gnn.MultiheadAttention(8, 2, add_zero_attn=True)
     with pytest.raises(NotImplementedError, match="divisor_override with ceil_mode"):
         gnn.AvgPool2d(2, 2, 0, True, True, 3)
     with pytest.raises(ValueError, match="Conv2d: padding_mode must be"):

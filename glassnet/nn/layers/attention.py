@@ -31,7 +31,7 @@ from ...backend import default_dtype, get_array_module
 from ...ops.arithmetic import clip, matmul, where
 from ...ops.attention import additive_attention, scaled_dot_product_attention, weighted_sum
 from ...ops.linear import linear
-from ...ops.shape import split
+from ...ops.shape import broadcast_to, concat, split
 from ...tensor import Tensor
 from .. import init
 from ..module import Module, Parameter
@@ -281,8 +281,11 @@ class MultiheadAttention(Module):
         Dropout on the attention weights, in training only.
     bias : bool, default True
         Biases on the input and output projections.
-    add_bias_kv, add_zero_attn : bool, default False
-        PyTorch's extra key/value positions; ``True`` raises ``NotImplementedError``.
+    add_bias_kv : bool, default False
+        Append a learned key and value (``bias_k``, ``bias_v``, shape ``(1, 1, E)``)
+        to every sequence after the projections, as PyTorch.
+    add_zero_attn : bool, default False
+        Append a zero key and value per head after that (PyTorch's option).
     kdim, vdim : int, optional
         Widths of keys and values (default ``embed_dim``). When either differs,
         the projections are the separate ``q_proj_weight``, ``k_proj_weight``,
@@ -338,12 +341,6 @@ class MultiheadAttention(Module):
     ) -> None:
         super().__init__()
         name = "MultiheadAttention"
-        for flag, value in (("add_bias_kv", add_bias_kv), ("add_zero_attn", add_zero_attn)):
-            if value:
-                raise NotImplementedError(
-                    f"{name}: {flag}=True (an extra learned or zero key/value position) "
-                    "is not supported by glassnet"
-                )
         self.embed_dim = positive_int(name, "embed_dim", embed_dim)
         self.num_heads = positive_int(name, "num_heads", num_heads)
         if embed_dim % num_heads:
@@ -374,6 +371,13 @@ class MultiheadAttention(Module):
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = Linear(e, e, bias=bias, dtype=dt)
+        if add_bias_kv:
+            self.bias_k = Parameter(np.empty((1, 1, e), dtype=dt))
+            self.bias_v = Parameter(np.empty((1, 1, e), dtype=dt))
+        else:
+            self.register_parameter("bias_k", None)
+            self.register_parameter("bias_v", None)
+        self.add_zero_attn = bool(add_zero_attn)
         self.reset_parameters()
         if device is not None:
             self.to(device)
@@ -389,6 +393,9 @@ class MultiheadAttention(Module):
         if self.in_proj_bias is not None:
             init.zeros_(self.in_proj_bias)
             init.zeros_(self.out_proj.bias)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+            init.xavier_normal_(self.bias_v)
 
     # ---------------------------------------------------------------- checks
     def _check_inputs(self, query: Any, key: Any, value: Any) -> bool:
@@ -503,9 +510,17 @@ class MultiheadAttention(Module):
             q = linear(query, self.q_proj_weight, bq)
             k = linear(key, self.k_proj_weight, bk)
             v = linear(value, self.v_proj_weight, bv)
+        if self.bias_k is not None:  # one more key/value position, learned
+            k = concat([k, broadcast_to(self.bias_k, (n, 1, e))], axis=1)
+            v = concat([v, broadcast_to(self.bias_v, (n, 1, e))], axis=1)
+            s_len, mask = s_len + 1, _attend_one_more(mask)
         q = q.reshape((n, l_len, h, d)).transpose(0, 2, 1, 3)
         k = k.reshape((n, s_len, h, d)).transpose(0, 2, 1, 3)
         v = v.reshape((n, s_len, h, d)).transpose(0, 2, 1, 3)
+        if self.add_zero_attn:  # one more key/value position, zeros
+            zeros = Tensor(get_array_module(k.array).zeros((n, h, 1, d), dtype=k.dtype))
+            k, v = concat([k, zeros], axis=2), concat([v, zeros], axis=2)
+            mask = _attend_one_more(mask)
         out, w = scaled_dot_product_attention(
             q, k, v, mask, dropout_p=self.dropout, training=self.training
         )
@@ -580,3 +595,13 @@ def record_attention(model: Module) -> Iterator[dict[str, list[Tensor]]]:
             hd.remove()
         for m, flag in saved:
             m.keep_weights = flag
+
+
+def _attend_one_more(mask: Any) -> Any:
+    """``mask`` over one more key position at the end, which every query may attend."""
+    if mask is None:
+        return None
+    shape = tuple(mask.shape[:-1]) + (1,)
+    xp = get_array_module(mask.array)
+    extra = xp.ones(shape, dtype=bool) if mask.dtype == np.bool_ else xp.zeros(shape, mask.dtype)
+    return concat([mask, Tensor(extra)], axis=-1)
