@@ -274,10 +274,21 @@ class TensorMethods(InplaceMethods):
         return _sh.getitem(self, index)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        if self.requires_grad and grad_mode.is_grad_enabled():
+        """``x[index] = value``: written into this tensor's array, as torch does.
+
+        Outside the graph only: assigning into a tensor that requires grad (or
+        assigning a value that does) while gradients are recorded is refused;
+        build the result with ``where``/``cat``, or wrap the assignment in
+        ``no_grad()`` when it is an update and not part of the model.
+        """
+        recording = grad_mode.is_grad_enabled() and (
+            self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)
+        )
+        if recording:
             raise RuntimeError(
-                "Tensor.__setitem__: in-place assignment to a tensor that requires grad; "
-                "wrap it in no_grad() or build a new tensor with where()/concat()"
+                "Tensor.__setitem__: assignment into a tensor that takes part in the graph "
+                "(it or the value requires grad) is not differentiable in glassnet; wrap it "
+                "in no_grad() or build a new tensor with where()/cat()"
             )
         value = value.array if isinstance(value, Tensor) else value
         if hasattr(value, "shape"):  # arrays follow the tensor to its device
@@ -286,6 +297,9 @@ class TensorMethods(InplaceMethods):
             elif backend.is_cupy_array(value):
                 value = value.get()
         self.array[index] = value
+        self._version += 1
+        if self._ctx is not None:  # its op may have kept this array for backward
+            self._ctx.__dict__["output_modified"] = True
 
     # ----------------------------------------------- arithmetic by name (torch)
     def add(self, other: Any, *, alpha: Any = 1) -> Tensor:

@@ -168,8 +168,8 @@ def test_module_to_moves_grads_and_buffers(gpu):
     for t in list(model.parameters()) + [p.grad for p in model.parameters()]:
         assert t.device == gn.device(gpu)
     assert all(b.device == gn.device(gpu) for b in model.buffers())
-    state = model.state_dict()  # host copies
-    assert all(type(v) is np.ndarray for v in state.values())
+    state = model.state_dict()  # as torch: tensors on the model's device, sharing memory
+    assert all(isinstance(v, gn.Tensor) and v.device == gn.device(gpu) for v in state.values())
 
 
 # ------------------------------------------------------------------ optimizers

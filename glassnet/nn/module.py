@@ -274,14 +274,16 @@ class Module:
                 p.grad.array[...] = 0
 
     # ------------------------------------------------------------- state dict
-    def state_dict(self, prefix: str = "") -> OrderedDict[str, np.ndarray]:
-        """Parameters and persistent buffers by dotted name, as NumPy arrays.
+    def state_dict(self, prefix: str = "") -> OrderedDict[str, Tensor]:
+        """Parameters and persistent buffers by dotted name, as tensors outside the graph.
 
-        Names and shapes follow PyTorch's, so a glassnet state dict and a torch
-        one interchange (see :meth:`load_state_dict`). On a GPU the arrays are
-        host copies.
+        As in PyTorch, each value shares memory with the parameter or buffer
+        it names (``{k: v.clone() for k, v in sd.items()}`` keeps a copy) and
+        stays on its device. Names and shapes follow PyTorch's, so a glassnet
+        state dict and a torch one interchange (see :meth:`load_state_dict`);
+        ``np.asarray(value)`` gives a host array.
         """
-        return OrderedDict((k, t.numpy()) for k, t in self._state_tensors(prefix).items())
+        return OrderedDict((k, t.detach()) for k, t in self._state_tensors(prefix).items())
 
     def _state_tensors(self, prefix: str = "") -> OrderedDict[str, Tensor]:
         """Parameters and persistent buffers by dotted name: what a state dict holds."""

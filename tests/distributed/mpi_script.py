@@ -65,7 +65,7 @@ def equivalence() -> None:
         )
         print(f"MAXDIFF {diff:.3g}", flush=True)
     # replicas stay identical
-    flat = np.concatenate([v.ravel() for v in model.state_dict().values()]).astype(np.float64)
+    flat = np.concatenate([np.asarray(v).ravel() for v in model.state_dict().values()]).astype(np.float64)
     total = flat.copy()
     w.allreduce_(total)
     assert np.allclose(total / w.size, flat, atol=1e-6), "replicas diverged"

@@ -53,7 +53,7 @@ def pair(torch):
             return self.net(torch.cat([a, b], dim=1)) * scale
 
     tm = TorchTwo()
-    tm.load_state_dict({k: torch.tensor(v) for k, v in model.state_dict().items()})
+    tm.load_state_dict({k: torch.tensor(np.asarray(v)) for k, v in model.state_dict().items()})
     rng = np.random.default_rng(1)
     data = {
         "a": rng.standard_normal((3, 4)),
@@ -212,7 +212,7 @@ def test_grad_cam(torch):
         torch.nn.Flatten(),
         torch.nn.Linear(48, 4),
     ).double()
-    tm.load_state_dict({k: torch.tensor(v) for k, v in model.state_dict().items()})
+    tm.load_state_dict({k: torch.tensor(np.asarray(v)) for k, v in model.state_dict().items()})
     x = np.random.default_rng(3).standard_normal((2, 1, 4, 4))
     for relu in (False, True):
         ref = captum_attr.LayerGradCam(tm, tm[1]).attribute(

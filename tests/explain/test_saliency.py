@@ -29,7 +29,7 @@ def test_saliency_matches_torch(rng, torch):
     x = rng.standard_normal((4, 6))
     target = [2, 0, 1, 1]
     tm = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).double()
-    tm.load_state_dict({k: torch.tensor(v) for k, v in model.state_dict().items()})
+    tm.load_state_dict({k: torch.tensor(np.asarray(v)) for k, v in model.state_dict().items()})
     tx = torch.tensor(x, requires_grad=True)
     tm(tx)[torch.arange(4), torch.tensor(target)].sum().backward()
     np.testing.assert_allclose(

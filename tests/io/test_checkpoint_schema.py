@@ -60,7 +60,7 @@ def _train(model, opt, sched, steps=3):
 
 def _snapshot(model, opt, sched):
     return (
-        {k: v.copy() for k, v in model.state_dict().items()},
+        {k: np.array(v) for k, v in model.state_dict().items()},
         copy.deepcopy(opt.state_dict()),
         copy.deepcopy(sched.state_dict()),
         copy.deepcopy(gr.get_state()),

@@ -126,10 +126,10 @@ def _torch_row_classifier(torch, model, x):
     )  # fmt: skip
     state = model.state_dict()
     lstm.load_state_dict(
-        {k[5:]: torch.tensor(v) for k, v in state.items() if k.startswith("lstm.")}
+        {k[5:]: torch.tensor(np.asarray(v)) for k, v in state.items() if k.startswith("lstm.")}
     )
     params = {
-        k: torch.tensor(v, requires_grad=True)
+        k: torch.tensor(np.asarray(v), requires_grad=True)
         for k, v in state.items()
         if not k.startswith("lstm.")
     }

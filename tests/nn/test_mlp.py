@@ -34,7 +34,7 @@ def test_perceptron_shapes_and_parameters():
 def test_perceptron_equals_torch_linear_plus_sigmoid(rng, torch):
     p = nn.Perceptron(4)
     t = torch.nn.Sequential(torch.nn.Linear(4, 1), torch.nn.Sigmoid())
-    t[0].load_state_dict({k: torch.tensor(v) for k, v in p.state_dict().items()})
+    t[0].load_state_dict({k: torch.tensor(np.asarray(v)) for k, v in p.state_dict().items()})
     x = rng.standard_normal((6, 4)).astype(np.float32)
     np.testing.assert_allclose(p(gn.tensor(x)).numpy(), t(torch.tensor(x)).detach().numpy(), rtol=1e-6)  # fmt: skip
 
@@ -112,7 +112,7 @@ def test_mlp_matches_torch_sequential(rng, torch):
         torch.nn.Linear(5, 7), torch.nn.Tanh(), torch.nn.Linear(7, 6), torch.nn.Tanh(), torch.nn.Linear(6, 3)
     )  # fmt: skip
     # MLP names are fc1..fc3; torch's Sequential numbers every child: map the Linear layers in order
-    t.load_state_dict(dict(zip(t.state_dict(), (torch.tensor(v) for v in g.state_dict().values()))))  # fmt: skip
+    t.load_state_dict(dict(zip(t.state_dict(), (torch.tensor(np.asarray(v)) for v in g.state_dict().values()))))  # fmt: skip
     x = rng.standard_normal((4, 5)).astype(np.float32)
     out = g(gn.tensor(x))
     tx = torch.tensor(x)

@@ -78,7 +78,9 @@ def test_register_parameter_none_and_type_check():
 def test_state_dict_has_parameters_and_persistent_buffers_only():
     sd = Net().state_dict()
     assert list(sd) == ["scale", "steps", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
-    assert all(isinstance(v, np.ndarray) for v in sd.values())
+    assert all(isinstance(v, gn.Tensor) and not v.requires_grad for v in sd.values())
+    net = Net()
+    assert net.state_dict()["fc1.weight"].array is net.fc1.weight.array  # shares memory, as torch
 
 
 def test_load_state_dict_roundtrip_in_place():
@@ -142,7 +144,7 @@ def test_names_match_torch_sequential_and_outputs_agree(torch):
     np.testing.assert_allclose(gm(gn.tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-6)
     # and back: torch loads glassnet's state dict
     gm2 = nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 4), nn.Softmax(dim=1))
-    tm.load_state_dict({k: torch.tensor(v) for k, v in gm2.state_dict().items()})
+    tm.load_state_dict({k: torch.tensor(np.asarray(v)) for k, v in gm2.state_dict().items()})
     np.testing.assert_allclose(
         gm2(gn.tensor(x)).numpy(), tm(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6
     )

@@ -74,7 +74,7 @@ def test_state_dict_interchanges_with_torch(rng, torch):
     assert int(layer.num_batches_tracked.item()) == 3
     assert layer.num_batches_tracked.dtype == np.int64
     back = torch.nn.BatchNorm2d(3)
-    back.load_state_dict({k: torch.tensor(v) for k, v in layer.state_dict().items()})
+    back.load_state_dict({k: torch.tensor(np.asarray(v)) for k, v in layer.state_dict().items()})
     layer.eval()
     back.eval()
     x = rng.standard_normal((2, 3, 4, 4)).astype(np.float32)

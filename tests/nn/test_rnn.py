@@ -80,7 +80,7 @@ def test_state_dict_names_shapes_and_order_match_torch(name, torch):
     for k in t_sd:
         assert g_sd[k].shape == tuple(t_sd[k].shape), k
     # and back: a glassnet state dict loads into torch
-    tm.load_state_dict({k: torch.tensor(v) for k, v in g_sd.items()})
+    tm.load_state_dict({k: torch.tensor(np.asarray(v)) for k, v in g_sd.items()})
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))

@@ -49,7 +49,7 @@ class Script(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs["score"] = self.values[epoch]
-        self.weights.append({k: v.copy() for k, v in self.model.state_dict().items()})
+        self.weights.append({k: np.array(v) for k, v in self.model.state_dict().items()})
 
 
 def run(callbacks, epochs, model=None, **kwargs):

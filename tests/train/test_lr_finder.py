@@ -31,7 +31,7 @@ def test_model_optimizer_and_random_state_are_untouched():
     loss = gn.functional.cross_entropy(model(gn.tensor(x)), y)
     loss.backward()
     opt.step()
-    before = {k: v.copy() for k, v in model.state_dict().items()}
+    before = {k: np.array(v) for k, v in model.state_dict().items()}
     opt_before = opt.state_dict()
     params = [id(p) for p in model.parameters()]
     rng_before = gn.random.get_state()

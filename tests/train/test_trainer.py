@@ -268,7 +268,7 @@ def test_nan_loss_raises_divergence_error_naming_epoch_and_step():
 
     class Snapshot(Callback):
         def on_train_batch_end(self, batch, logs=None):
-            before.update({k: v.copy() for k, v in model.state_dict().items()})
+            before.update({k: np.array(v) for k, v in model.state_dict().items()})
 
     with pytest.raises(
         DivergenceError, match=r"loss became nan at epoch 2, step 3 \(lr 0\.5\)"

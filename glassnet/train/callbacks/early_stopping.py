@@ -86,7 +86,7 @@ class EarlyStopping(Callback):
             self.best = value
             self.best_epoch = epoch
             if self.restore_best_weights:
-                self.best_weights = {k: v.copy() for k, v in self.model.state_dict().items()}
+                self.best_weights = {k: v.numpy().copy() for k, v in self.model.state_dict().items()}
             if self.baseline is None or is_better(value, self.baseline, self.mode):
                 self.wait = 0
                 return
