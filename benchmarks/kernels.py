@@ -150,6 +150,8 @@ CASES: dict[str, tuple[str, Callable[[], Callable[[], None]]]] = {
     "seed_cnn_bn_step": ("seed CNN + batch norm training step, batch 128, Adam",
                          lambda: _step_case("seed_cnn_bn")),
     "mlp_step": ("MLP training step, batch 128, Adam", lambda: _step_case("mlp")),
+    "lstm_attn_step": ("LSTM(28->128) + attention training step, batch 128, Adam",
+                       lambda: _step_case("lstm_attn")),
 }  # fmt: skip
 
 

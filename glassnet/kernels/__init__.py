@@ -6,7 +6,8 @@ kernel does the same work faster (a fused pass, no temporaries, every core throu
 
 - ``_pool``: max pooling forward and backward on the channels-last layout;
 - ``_optim``: the Adam/AdamW, SGD and RMSprop updates, each one fused pass per parameter;
-- ``_norm``: batch normalisation's per-channel sums and elementwise passes.
+- ``_norm``: batch normalisation's per-channel sums and elementwise passes;
+- ``_rnn``: the LSTM's per-step elementwise work (its ``tanh`` calls stay NumPy's).
 
 The switch is the environment variable ``GLASSNET_KERNELS``: ``numpy`` forces the NumPy
 reference everywhere; unset (or ``numba``) uses the kernels when numba imports. It is
@@ -31,7 +32,7 @@ __all__ = ["ENV", "enabled", "available", "load", "KERNEL_MODULES"]
 ENV = "GLASSNET_KERNELS"
 
 #: The kernel modules of this package, by the short name :func:`load` takes.
-KERNEL_MODULES = ("pool", "optim", "norm")
+KERNEL_MODULES = ("pool", "optim", "norm", "rnn")
 
 _CHOICES = ("numba", "numpy", "")
 _available: bool | None = None
@@ -102,7 +103,7 @@ def load(name: str) -> ModuleType | None:
     Parameters
     ----------
     name : str
-        ``"pool"``, ``"optim"`` or ``"norm"``.
+        One of :data:`KERNEL_MODULES` (``"pool"``, ``"optim"``, ``"norm"``, ``"rnn"``).
 
     Returns
     -------

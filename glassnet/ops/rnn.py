@@ -36,10 +36,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from .. import kernels
 from .._kernels import elementwise
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
+from ._parallel import split_threads
 from ._workspace import default_workspace
 
 __all__ = [
@@ -134,6 +138,17 @@ class _Recurrent(Function):
 
 
 # ------------------------------------------------------------- the LSTM step
+def _compiled_steps(xp: Any, gates: Any) -> tuple[Any, int]:
+    """The compiled LSTM steps (:mod:`glassnet.kernels._rnn`) and their threads for the gate
+    blocks ``gates`` (T, 4H, N), or ``(None, 1)`` (a device, or the NumPy path)."""
+    if xp is not np or not gates.flags.c_contiguous:
+        return None, 1
+    mod = kernels.load("rnn")
+    if mod is None or not mod.fits(gates):
+        return None, 1
+    return mod, split_threads(gates[0].nbytes)
+
+
 def lstm_step(xp: Any, a: Any, c_prev: Any, c: Any, tc: Any, h: Any, tmp: Any) -> None:
     """One LSTM step after its gate product, in place: the reference definition.
 
@@ -258,6 +273,7 @@ class LSTMLayer(_Recurrent):
         hb = None if self.requires_grad else xp.empty((h, n), dtype=dt)
         c_prev = None if c0 is None else xp.ascontiguousarray(c0.T)
         fused = elementwise(xp, "glassnet_lstm_step")  # a GPU: one kernel per step
+        compiled, threads = _compiled_steps(xp, gates)
         for k in range(t_len):
             a = gates[k % keep]
             if k == 0 and h0 is None:  # h_prev is zero: skip its columns
@@ -269,6 +285,10 @@ class LSTMLayer(_Recurrent):
                 has_prev = dt.type(c_prev is not None)
                 fused(tmp if c_prev is None else c_prev, has_prev,
                       a[:h], a[h : 2 * h], a[2 * h : 3 * h], a[3 * h :], c, tc, z[k + 1, :h])  # fmt: skip
+            elif compiled is not None:
+                compiled.lstm_step(a, c_prev, c, tc, z[k + 1, :h] if hb is None else hb, threads)
+                if hb is not None:
+                    z[k + 1, :h] = hb
             elif hb is None:
                 lstm_step(xp, a, c_prev, c, tc, z[k + 1, :h], tmp)
             else:  # into scratch, then copied into the stack (see the module docstring)
@@ -310,6 +330,7 @@ class LSTMLayer(_Recurrent):
         order = list(_order(t_len, self.reverse))
         skip_h0 = not self.h0_given  # z[0]'s h rows are zeros: no dW_hh from the first step
         fused = elementwise(xp, "glassnet_lstm_step_grad")  # a GPU: one kernel per step
+        compiled, threads = _compiled_steps(xp, gates)
         for k in range(t_len - 1, -1, -1):
             t = order[k]
             a, c_prev = gates[k], (cs[k - 1] if k > 0 else self.c0)
@@ -317,6 +338,8 @@ class LSTMLayer(_Recurrent):
                 has_prev = dt.type(c_prev is not None)
                 fused(dh, g_tm[t].T, tcs[k], a[:h], a[h : 2 * h], a[2 * h : 3 * h], a[3 * h :],
                       tmp if c_prev is None else c_prev, has_prev, dc, d_o, d_i, d_f, d_g)  # fmt: skip
+            elif compiled is not None:
+                compiled.lstm_step_grad(dh, g_tm[t].T, a, tcs[k], c_prev, dc, d, threads)
             else:
                 lstm_step_grad(xp, dh, g_tm[t].T, a, tcs[k], c_prev, dc, d, deriv, tmp)
             self._step_products(xp, k, t, d, dh, dw, dw_step, dx_tm, w_ih_r, w_hh_r,
