@@ -17,7 +17,7 @@ import pytest
 
 import glassnet as gn
 import glassnet.functional as F
-from glassnet import nn, optim
+from glassnet import kernels, nn, optim
 from glassnet.backend import to_host
 from glassnet.models import RowAttentionClassifier, seed_cnn
 
@@ -109,11 +109,11 @@ def _twins(build):
     return ref, other
 
 
-def _same_step(build, x, y, device, **kw):
+def _same_step(build, x, y, device, loose=False, **kw):
     ref, model = _twins(build)
     want = _step(ref, x, y, "cpu", **kw)
     got = _step(model, x, y, device, **kw)
-    tol = tolerances(device)
+    tol = tolerances(device, loose=loose)
     assert got[0] == pytest.approx(want[0], rel=tol["rtol"] * 10, abs=tol["atol"] * 10)
     for kind, gs, ws in (("gradient", got[1], want[1]), ("parameter", got[2], want[2])):
         for (name, _), g, w in zip(model.named_parameters(), gs, ws):
@@ -133,7 +133,12 @@ def test_mlp_step_same_on_device(device):
 def test_seed_cnn_step_same_on_device(device, batch_norm):
     x = R.random((4, 1, 28, 28), dtype=np.float32)
     y = R.integers(0, 10, 4)
-    model = _same_step(lambda: seed_cnn(dropout=0.0, batch_norm=batch_norm), x, y, device)
+    # batch norm's compiled CPU kernel (glassnet/kernels/_norm.py) sums in float64 chunks
+    # while the fake GPU runs the NumPy reference: equal within float32 rounding, not bit for bit
+    loose = batch_norm and kernels.enabled()
+    model = _same_step(
+        lambda: seed_cnn(dropout=0.0, batch_norm=batch_norm), x, y, device, loose=loose
+    )
     if batch_norm:  # running statistics stay on the device and were updated there
         bn = model[1]
         assert bn.running_mean.device == gn.device(device)

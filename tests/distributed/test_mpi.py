@@ -131,7 +131,8 @@ def test_cli_distributed_writes_one_run_folder_and_resumes_on_one_rank(tmp_path)
     )  # fmt: skip
     assert res.returncode == 0, res.stderr[-2000:]
     assert os.listdir(tmp_path / "out") == ["d"]  # rank 0 alone made the folder
-    assert res.stdout.count("Training mlp") == 1 and res.stdout.count("Epoch 1/1") == 1
+    # rank 0 alone prints (a slow machine may add progress lines, but one final line)
+    assert res.stdout.count("Training mlp") == 1 and res.stdout.count("Epoch 1/1 - 43/43 - ") == 1
     assert "on 2 ranks (batch 64 per rank)" in res.stdout
     assert re.search(r"^Epoch 1/1 - 43/43 - ", res.stdout, re.M)  # 5400 / (64 * 2) steps
     from glassnet.io import load_config
