@@ -113,8 +113,9 @@ def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> T
     """The ``p``-norm of ``a`` over ``dim`` (all entries when ``None``).
 
     ``p`` is a positive number, ``'fro'`` (2), ``inf``/``-inf`` (largest/smallest
-    absolute value) or 0 (the count of non-zeros, no gradient). The 2-norm of
-    an all-zero slice has a NaN gradient here (PyTorch gives 0 there).
+    absolute value) or 0 (the count of non-zeros, no gradient). The gradient
+    of an all-zero slice is 0, as in PyTorch (the root's derivative is infinite
+    there, so the root is taken of 1 and its result replaced by 0).
     """
     if p == "fro" or p is None:
         p = 2
@@ -130,11 +131,21 @@ def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> T
     if math.isinf(p):
         absolute = _ar.abs(a)
         return (_red.max if p > 0 else _red.min)(absolute, dim, keepdim)
-    if p == 2:
-        return _ar.sqrt(_red.sum(_ar.mul(a, a), dim, keepdim))
     if p == 1:
         return _red.sum(_ar.abs(a), dim, keepdim)
-    return _ar.pow(_red.sum(_ar.pow(_ar.abs(a), float(p)), dim, keepdim), 1.0 / float(p))
+    if p == 2:
+        return _zero_safe_root(_red.sum(_ar.mul(a, a), dim, keepdim), 2.0)
+    return _zero_safe_root(_red.sum(_ar.pow(_ar.abs(a), float(p)), dim, keepdim), float(p))
+
+
+def _zero_safe_root(total: Tensor, p: float) -> Tensor:
+    """``total ** (1/p)`` with gradient 0 (not NaN) where ``total`` is 0."""
+    zero = total.array == 0
+    if not zero.any():
+        return _ar.sqrt(total) if p == 2.0 else _ar.pow(total, 1.0 / p)
+    safe = _ar.where(zero, 1.0, total)
+    root = _ar.sqrt(safe) if p == 2.0 else _ar.pow(safe, 1.0 / p)
+    return _ar.where(zero, 0.0, root)
 
 
 def _is_float(x: Any) -> bool:

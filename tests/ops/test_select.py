@@ -79,3 +79,14 @@ def test_scatter_add_errors_name_the_shapes():
         S.scatter_add(a, 1, np.full((2, 1), 3), gn.zeros(2, 1))
     with pytest.raises(ValueError, match=r"index_add: source of shape \(2, 3\) needs 2 dims and 3"):
         S.index_add(a, 0, [0, 1, 1], gn.zeros(2, 3))
+
+
+@pytest.mark.parametrize("p", [2, 3])
+def test_norm_of_an_all_zero_slice_has_gradient_zero_as_in_torch(p):
+    a = np.array([[0.0, 0.0, 0.0], [1.0, 2.0, 2.0]], np.float32)
+    x = gn.tensor(a, requires_grad=True)
+    x.norm(p, dim=1).sum().backward()
+    assert np.all(np.isfinite(x.grad.numpy())) and np.all(x.grad.numpy()[0] == 0)
+    y = gn.tensor(a[1:], requires_grad=True)
+    y.norm(p, dim=1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy()[1:], y.grad.numpy(), rtol=1e-6)
