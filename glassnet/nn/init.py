@@ -1,7 +1,9 @@
 """Parameter initialisation, in place: Xavier/Glorot and He/Kaiming (uniform and normal), constants.
 
 Each function takes a tensor, fills its data from glassnet's global generator
-(or ``rng``) and returns it. Fan-in and fan-out follow PyTorch: for a weight
+(or ``generator``, a ``numpy.random.Generator``; ``rng=`` is the same) and returns
+it. Arguments are PyTorch's, in PyTorch's order (``tensor``, ``val``, ``generator``).
+Fan-in and fan-out follow PyTorch: for a weight
 of shape ``(out, in, *kernel)``, ``fan_in = in * prod(kernel)`` and
 ``fan_out = out * prod(kernel)``.
 """
@@ -40,125 +42,156 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}")
 
 
-def fan_in_and_fan_out(t: Tensor) -> tuple[int, int]:
+def fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a weight of shape ``(out, in, *kernel)``."""
-    if t.ndim < 2:
-        raise ValueError(f"fan_in_and_fan_out: needs a tensor with at least 2 dims, got {t.shape}")
-    receptive = int(np.prod(t.shape[2:])) if t.ndim > 2 else 1
-    return t.shape[1] * receptive, t.shape[0] * receptive
+    if tensor.ndim < 2:
+        raise ValueError(
+            f"fan_in_and_fan_out: needs a tensor with at least 2 dims, got {tensor.shape}"
+        )
+    receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
 
-def _fill(t: Tensor, values: np.ndarray) -> Tensor:
-    t.array[...] = to_device(values.astype(t.dtype, copy=False), t.device)
-    return t
+def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
+    tensor.array[...] = to_device(values.astype(tensor.dtype, copy=False), tensor.device)
+    return tensor
 
 
-def _rng(rng: Any) -> np.random.Generator:
-    return rng if rng is not None else get_rng()
+def _rng(generator: Any, rng: Any = None) -> np.random.Generator:
+    """The generator to draw from: ``generator`` (PyTorch's name), ``rng``, or the global one."""
+    given = generator if generator is not None else rng
+    if given is None:
+        return get_rng()
+    if not isinstance(given, np.random.Generator):
+        raise TypeError(
+            f"nn.init: generator must be a numpy.random.Generator, got {type(given).__name__}"
+        )
+    return given
 
 
-def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, rng: Any = None) -> Tensor:
-    """Fill ``t`` with samples of ``U(a, b)``."""
-    return _fill(t, _rng(rng).uniform(a, b, t.shape))
+def uniform_(
+    tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None, *, rng: Any = None
+) -> Tensor:
+    """Fill ``tensor`` with samples of ``U(a, b)``."""
+    return _fill(tensor, _rng(generator, rng).uniform(a, b, tensor.shape))
 
 
-def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, rng: Any = None) -> Tensor:
-    """Fill ``t`` with samples of ``N(mean, std^2)``."""
-    return _fill(t, _rng(rng).normal(mean, std, t.shape))
+def normal_(
+    tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None, *, rng: Any = None
+) -> Tensor:
+    """Fill ``tensor`` with samples of ``N(mean, std^2)``."""
+    return _fill(tensor, _rng(generator, rng).normal(mean, std, tensor.shape))
 
 
 def trunc_normal_(
-    t: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, rng: Any = None
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    generator: Any = None,
+    *,
+    rng: Any = None,
 ) -> Tensor:
     """Normal samples redrawn until they fall in ``[a, b]`` (TensorFlow's ``truncated_normal`` uses ±2 std)."""
-    g = _rng(rng)
-    out = g.normal(mean, std, t.shape)
+    g = _rng(generator, rng)
+    out = g.normal(mean, std, tensor.shape)
     bad = (out < a) | (out > b)
     while bad.any():
         out[bad] = g.normal(mean, std, int(bad.sum()))
         bad = (out < a) | (out > b)
-    return _fill(t, out)
+    return _fill(tensor, out)
 
 
-def zeros_(t: Tensor) -> Tensor:
-    """Fill ``t`` with 0."""
-    t.array[...] = 0
-    return t
+def zeros_(tensor: Tensor) -> Tensor:
+    """Fill ``tensor`` with 0."""
+    tensor.array[...] = 0
+    return tensor
 
 
-def ones_(t: Tensor) -> Tensor:
-    """Fill ``t`` with 1."""
-    t.array[...] = 1
-    return t
+def ones_(tensor: Tensor) -> Tensor:
+    """Fill ``tensor`` with 1."""
+    tensor.array[...] = 1
+    return tensor
 
 
-def constant_(t: Tensor, value: float) -> Tensor:
-    """Fill ``t`` with ``value``."""
-    t.array[...] = value
-    return t
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill ``tensor`` with ``val``."""
+    tensor.array[...] = val
+    return tensor
 
 
-def xavier_uniform_(t: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor:
+def xavier_uniform_(
+    tensor: Tensor, gain: float = 1.0, generator: Any = None, *, rng: Any = None
+) -> Tensor:
     """Glorot uniform: ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
-    fi, fo = fan_in_and_fan_out(t)
+    fi, fo = fan_in_and_fan_out(tensor)
     a = gain * math.sqrt(6.0 / (fi + fo))
-    return uniform_(t, -a, a, rng)
+    return uniform_(tensor, -a, a, generator, rng=rng)
 
 
-def xavier_normal_(t: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor:
+def xavier_normal_(
+    tensor: Tensor, gain: float = 1.0, generator: Any = None, *, rng: Any = None
+) -> Tensor:
     """Glorot normal: ``N(0, std^2)`` with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
-    fi, fo = fan_in_and_fan_out(t)
-    return normal_(t, 0.0, gain * math.sqrt(2.0 / (fi + fo)), rng)
+    fi, fo = fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fi + fo)), generator, rng=rng)
 
 
-def _kaiming_std(t: Tensor, a: float, mode: str, nonlinearity: str) -> float:
+def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> float:
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"kaiming init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
-    fi, fo = fan_in_and_fan_out(t)
+    fi, fo = fan_in_and_fan_out(tensor)
     fan = fi if mode == "fan_in" else fo
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
 def kaiming_uniform_(
-    t: Tensor,
+    tensor: Tensor,
     a: float = 0.0,
     mode: str = "fan_in",
     nonlinearity: str = "leaky_relu",
+    generator: Any = None,
+    *,
     rng: Any = None,
 ) -> Tensor:
     """He uniform: ``U(-b, b)`` with ``b = gain * sqrt(3 / fan)``."""
-    bound = math.sqrt(3.0) * _kaiming_std(t, a, mode, nonlinearity)
-    return uniform_(t, -bound, bound, rng)
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
+    return uniform_(tensor, -bound, bound, generator, rng=rng)
 
 
 def kaiming_normal_(
-    t: Tensor,
+    tensor: Tensor,
     a: float = 0.0,
     mode: str = "fan_in",
     nonlinearity: str = "leaky_relu",
+    generator: Any = None,
+    *,
     rng: Any = None,
 ) -> Tensor:
     """He normal: ``N(0, std^2)`` with ``std = gain / sqrt(fan)``."""
-    return normal_(t, 0.0, _kaiming_std(t, a, mode, nonlinearity), rng)
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator, rng=rng)
 
 
-def he_uniform_(t: Tensor, rng: Any = None) -> Tensor:
+def he_uniform_(tensor: Tensor, generator: Any = None, *, rng: Any = None) -> Tensor:
     """He uniform for ReLU networks (``kaiming_uniform_`` with ``nonlinearity='relu'``)."""
-    return kaiming_uniform_(t, nonlinearity="relu", rng=rng)
+    return kaiming_uniform_(tensor, nonlinearity="relu", generator=generator, rng=rng)
 
 
-def he_normal_(t: Tensor, rng: Any = None) -> Tensor:
+def he_normal_(tensor: Tensor, generator: Any = None, *, rng: Any = None) -> Tensor:
     """He normal for ReLU networks."""
-    return kaiming_normal_(t, nonlinearity="relu", rng=rng)
+    return kaiming_normal_(tensor, nonlinearity="relu", generator=generator, rng=rng)
 
 
-def orthogonal_(t: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor:
-    """A (semi-)orthogonal matrix, the rows of ``t`` flattened past the first dim."""
-    rows = t.shape[0]
-    cols = int(np.prod(t.shape[1:]))
-    flat = _rng(rng).standard_normal((max(rows, cols), min(rows, cols)))
+def orthogonal_(
+    tensor: Tensor, gain: float = 1.0, generator: Any = None, *, rng: Any = None
+) -> Tensor:
+    """A (semi-)orthogonal matrix, the rows of ``tensor`` flattened past the first dim."""
+    rows = tensor.shape[0]
+    cols = int(np.prod(tensor.shape[1:]))
+    flat = _rng(generator, rng).standard_normal((max(rows, cols), min(rows, cols)))
     q, r = np.linalg.qr(flat)
     q *= np.sign(np.diag(r))
     if rows < cols:
         q = q.T
-    return _fill(t, gain * q[:rows, :cols].reshape(t.shape))
+    return _fill(tensor, gain * q[:rows, :cols].reshape(tensor.shape))

@@ -126,6 +126,31 @@ def test_exceptions_are_still_different(torch):
         assert all(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in tparams), name
 
 
+def test_init_functions_take_torchs_arguments(torch):
+    import glassnet.nn.init as ginit
+
+    problems = []
+    for name in sorted(ginit.__all__):
+        tf = getattr(torch.nn.init, name, None)
+        if tf is None:
+            continue
+        tpos = _positional(inspect.signature(tf).parameters.values())
+        gpos = _positional(inspect.signature(getattr(ginit, name)).parameters.values())
+        if gpos[: len(tpos)] != tpos:
+            problems.append(f"init.{name}: torch {tpos}, glassnet {gpos}")
+    assert problems == [], "\n".join(problems)
+    w = gnn.Parameter(np.zeros((3, 4), np.float32))
+    ginit.constant_(w, val=0.5)
+    assert float(w.numpy().max()) == 0.5
+    a = ginit.kaiming_uniform_(w, 0.0, "fan_out", "relu", np.random.default_rng(1)).numpy().copy()
+    b = ginit.kaiming_uniform_(w, mode="fan_out", nonlinearity="relu", rng=np.random.default_rng(1))
+    np.testing.assert_array_equal(a, b.numpy())
+    with pytest.raises(
+        TypeError, match="generator must be a numpy.random.Generator, got Generator"
+    ):
+        ginit.normal_(w, 0.0, 1.0, torch.Generator())
+
+
 # ------------------------------------------------- the examples, by value
 def test_positional_constructors_build_what_torch_builds():
     conv = gnn.Conv2d(1, 32, 3, 1, 1)
