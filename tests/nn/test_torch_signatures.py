@@ -273,3 +273,66 @@ def test_glassnet_only_options_stay_keyword_only():
     with pytest.raises(TypeError):
         gnn.MultiheadAttention(8, 2, 0.0, True, False, False, None, None, False, None, None, True)
     gnn.MultiheadAttention(8, 2, keep_weights=True)
+
+
+# ------------------------------------------- torch's state_dict loads as it is (issue 14)
+# positional arguments for the classes whose constructor needs some (torch's order)
+BUILD_ARGS = {
+    "AdaptiveAvgPool1d": (2,), "AdaptiveAvgPool2d": (2,), "AdaptiveMaxPool1d": (2,),
+    "AdaptiveMaxPool2d": (2,), "AvgPool1d": (2,), "AvgPool2d": (2,), "MaxPool1d": (2,),
+    "MaxPool2d": (2,), "BatchNorm1d": (4,), "BatchNorm2d": (4,),
+    "InstanceNorm1d": (4, 1e-5, 0.1, True, True), "InstanceNorm2d": (4, 1e-5, 0.1, True, True),
+    "GroupNorm": (2, 4), "LayerNorm": ((3, 4),), "CircularPad1d": (1,), "CircularPad2d": (1,),
+    "ConstantPad1d": (1, 0.5), "ConstantPad2d": (1, 0.5), "ReflectionPad1d": (1,),
+    "ReflectionPad2d": (1,), "ReplicationPad1d": (1,), "ReplicationPad2d": (1,),
+    "ZeroPad1d": (1,), "ZeroPad2d": (1,), "Conv1d": (2, 4, 3), "Conv2d": (2, 4, 3),
+    "ConvTranspose1d": (2, 4, 3), "ConvTranspose2d": (2, 4, 3), "Embedding": (10, 3),
+    "Linear": (3, 4), "PReLU": (4,), "GRU": (3, 4, 2, True, False, 0.0, True),
+    "LSTM": (3, 4, 2, True, False, 0.0, True), "RNN": (3, 4, 2), "GRUCell": (3, 4),
+    "LSTMCell": (3, 4), "RNNCell": (3, 4), "MultiheadAttention": (8, 2, 0.0, True, True),
+    "Transformer": (8, 2, 1, 1, 16), "TransformerEncoderLayer": (8, 2, 16),
+    "TransformerDecoderLayer": (8, 2, 16), "Upsample": (None, 2),
+    "UpsamplingBilinear2d": (None, 2), "UpsamplingNearest2d": (None, 2), "Softmax": (1,),
+    "LogSoftmax": (1,), "Softmin": (1,),
+}  # fmt: skip
+NOT_BUILT = {"Module", "Sequential", "ModuleList", "ModuleDict", "Parameter", "Buffer",
+             "DataParallel", "TransformerEncoder", "TransformerDecoder"}  # containers: below  # fmt: skip
+
+
+def _same_state(gm, tm, name):
+    gsd, tsd = gm.state_dict(), tm.state_dict()
+    assert list(gsd) == list(tsd), name
+    for k, v in tsd.items():
+        assert tuple(np.asarray(gsd[k]).shape) == tuple(v.shape), f"{name}.{k}"
+    gm.load_state_dict({k: v.detach().numpy() for k, v in tsd.items()})
+    for k, v in tsd.items():
+        np.testing.assert_array_equal(np.asarray(gm.state_dict()[k]), v.detach().numpy())
+
+
+def test_every_layer_has_torchs_state_dict(torch):
+    built = 0
+    for name, g, t in _pairs(gnn, torch.nn):
+        if name in NOT_BUILT or not issubclass(g, gnn.Module):
+            continue
+        args = BUILD_ARGS.get(name, ())
+        _same_state(g(*args), t(*args), name)
+        built += 1
+    assert built > 70
+    layer_g, layer_t = (
+        gnn.TransformerEncoderLayer(8, 2, 16),
+        torch.nn.TransformerEncoderLayer(8, 2, 16),
+    )
+    _same_state(
+        gnn.TransformerEncoder(layer_g, 2),
+        torch.nn.TransformerEncoder(layer_t, 2, enable_nested_tensor=False),
+        "TransformerEncoder",
+    )
+    layer_g, layer_t = (
+        gnn.TransformerDecoderLayer(8, 2, 16),
+        torch.nn.TransformerDecoderLayer(8, 2, 16),
+    )
+    _same_state(
+        gnn.TransformerDecoder(layer_g, 2),
+        torch.nn.TransformerDecoder(layer_t, 2),
+        "TransformerDecoder",
+    )
