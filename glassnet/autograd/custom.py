@@ -171,13 +171,8 @@ class CustomNode:
                 args.append(None)
             else:
                 args.append(Tensor._make(g, False, None, 0))
-        if not isinstance(inspect.getattr_static(self.fn, "backward", None), staticmethod):
-            raise NotImplementedError(
-                f"{self.fn.__name__}: you must implement backward as a @staticmethod "
-                "backward(ctx, *grads) for this custom autograd Function to be differentiated"
-            )
         with grad_mode.no_grad():
-            result = self.fn.backward(ctx, *args)
+            result = _backward_of(self.fn)(ctx, *args)
         result = result if isinstance(result, tuple) else (result,)
         return self._check(result)
 
@@ -212,6 +207,17 @@ class CustomNode:
 
     def __repr__(self) -> str:
         return f"<{self.fn.__name__}Backward>"
+
+
+def _backward_of(fn: type) -> Callable[..., Any]:
+    """``fn.backward``, or ``fn.vjp`` (PyTorch's other name for it), as a static method."""
+    for name in ("backward", "vjp"):
+        if isinstance(inspect.getattr_static(fn, name, None), staticmethod):
+            return getattr(fn, name)
+    raise NotImplementedError(
+        f"{fn.__name__}: you must implement backward (or vjp) as a @staticmethod "
+        "backward(ctx, *grads) for this custom autograd Function to be differentiated"
+    )
 
 
 def _fit(g: Any, inp: Tensor, name: str, i: int) -> Any:

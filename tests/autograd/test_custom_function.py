@@ -326,6 +326,21 @@ def test_wrong_number_of_gradients_names_the_function(rng):
         Few.apply(x, x).sum().backward()
 
 
+def test_vjp_is_backwards_other_name(rng):
+    class Twice(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def vjp(ctx, grad):
+            return grad * 2
+
+    x = gn.tensor(rng.standard_normal(3), requires_grad=True)
+    Twice.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full(3, 2.0))
+
+
 def test_extra_none_gradients_are_allowed(rng):
     class Extra(Function):
         @staticmethod
@@ -595,3 +610,16 @@ def test_docs_autograd_examples_run():
         ns: dict = {}
         exec(compile(block, "docs/autograd.md", "exec"), ns)  # noqa: S102
     assert ns["y"].grad_fn is not None and ns["w"].grad.shape == (4, 3)
+
+
+def test_on_every_device(device, rng):
+    a, b = rng.standard_normal((5, 3)), rng.standard_normal((4, 3))
+    x = gn.tensor(a, requires_grad=True).to(device)
+    w = gn.tensor(b, requires_grad=True).to(device)
+    y = Exp.apply(LinearFn.apply(x, w) * 0.1)
+    assert y.device.type == ("cpu" if device == "cpu" else "cuda")
+    y.sum().backward()
+    e = np.exp(a @ b.T * 0.1) * 0.1
+    np.testing.assert_allclose(x.grad.numpy(), e @ b, rtol=1e-10)
+    np.testing.assert_allclose(w.grad.numpy(), e.T @ a, rtol=1e-10)
+    assert x.grad.device == x.device
