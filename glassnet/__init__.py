@@ -37,14 +37,21 @@ inference_mode = no_grad
 __version__ = "0.1.0"
 
 # Heavier parts load on first use: gn.data, gn.train, gn.explain, gn.io, gn.models, ...
-_LAZY = ("data", "train", "explain", "io", "models", "distributed", "testing", "random")
+_LAZY = (
+    "data", "train", "explain", "io", "models", "distributed", "testing", "random",
+    "utils", "vision", "cuda", "accelerator", "backends",
+)  # fmt: skip
+# torch.save / torch.load's names, found in glassnet.io.serialization on first use
+_LAZY_FUNCTIONS = {"save": "io.serialization", "load": "io.serialization"}
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
+    if name in _LAZY or name in _LAZY_FUNCTIONS:
         import importlib
 
-        return importlib.import_module(f".{name}", __name__)
+        if name in _LAZY:
+            return importlib.import_module(f".{name}", __name__)
+        return getattr(importlib.import_module(f".{_LAZY_FUNCTIONS[name]}", __name__), name)
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
 
 
@@ -57,6 +64,7 @@ __all__ = [
     *_creation.__all__, *_dtypes.__all__,
     # ``from glassnet import *`` must not shadow Python's max, sum, abs, round, ...
     *(name for name in _torch_functions.__all__ if not hasattr(_builtins, name)),
+    "save", "load",
 ]  # fmt: skip
 
 

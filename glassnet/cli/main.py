@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import __version__
-from . import demo, evaluate, explain, lr_find, predict, summary, train
+from . import demo, evaluate, explain, lr_find, predict, run, summary, train
 from .options import UsageError, one_line
 
 __all__ = ["main", "build_parser"]
 
-COMMANDS = (demo, train, evaluate, predict, explain, summary, lr_find)
+COMMANDS = (demo, train, evaluate, predict, explain, summary, lr_find, run)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -47,24 +47,28 @@ def default_collate(samples: list[Any]) -> Any:
     return np.stack([np.asarray(_unwrap(s)) for s in samples])
 
 
-def to_tensor(batch: Any, device: Any = None) -> Any:
+def to_tensor(batch: Any, device: Any = None, *, keep_dtype: bool = False) -> Any:
     """Arrays in ``batch`` (nested tuples / lists / dicts) to Tensors.
 
     Floating arrays become the default float dtype (float32), integer arrays
-    int64 (class labels), booleans stay boolean; tensors pass through.
+    int64 (class labels), booleans stay boolean; tensors pass through. With
+    ``keep_dtype`` (PyTorch's collation) every array keeps its dtype, and
+    arrays of strings become lists of str.
     """
     if isinstance(batch, Tensor):
         return batch if device is None else batch.to(device)
     if isinstance(batch, dict):
-        return {k: to_tensor(v, device) for k, v in batch.items()}
+        return {k: to_tensor(v, device, keep_dtype=keep_dtype) for k, v in batch.items()}
     if isinstance(batch, (tuple, list)):
-        return tuple(to_tensor(v, device) for v in batch)
+        return tuple(to_tensor(v, device, keep_dtype=keep_dtype) for v in batch)
     if not hasattr(batch, "dtype"):
         return batch
     kind = batch.dtype.kind
-    if kind == "f":
+    if kind in "USO" and keep_dtype:
+        return batch.tolist()
+    if kind == "f" and not keep_dtype:
         batch = batch.astype(default_dtype(), copy=False)
-    elif kind in "iu":
+    elif kind in "iu" and not keep_dtype:
         batch = batch.astype(np.int64, copy=False)
     if device is not None:
         batch = to_device(batch, device)
@@ -222,7 +226,11 @@ class DataLoader:
             batch = self._fetch(idx)
             if self.transform is not None:
                 batch = self._augment(batch, rng)
-            yield to_tensor(batch, self.device)
+            yield self._to_tensors(batch)
+
+    def _to_tensors(self, batch: Any) -> Any:
+        """A fetched batch (arrays) as Tensors on :attr:`device`."""
+        return to_tensor(batch, self.device)
 
     def __repr__(self) -> str:
         return (

@@ -63,6 +63,9 @@ class Sampler:
 
     epoch: int = 0
 
+    def __init__(self, data_source: Any = None) -> None:
+        """``data_source`` is accepted (and ignored) as torch's ``Sampler.__init__`` does."""
+
     def set_epoch(self, epoch: int) -> None:
         """Make the next pass produce the order of epoch ``epoch``."""
         epoch = int_at_least(f"{type(self).__name__}.set_epoch", "epoch", epoch, 0)

@@ -54,14 +54,17 @@ _PREFIX = {"optimizer": "optim.", "scheduler": "sched.", "extra": "extra."}
 class _Encoder:
     """Turns a state structure into JSON, moving its arrays into ``tensors``."""
 
-    def __init__(self, what: str, prefix: str, tensors: dict[str, np.ndarray]) -> None:
+    def __init__(
+        self, what: str, prefix: str, tensors: dict[str, Any], who: str = "save_checkpoint"
+    ) -> None:
         self.what = what
         self.prefix = prefix
         self.tensors = tensors
+        self.who = who
 
     def _fail(self, path: list[str], msg: str) -> Any:
         where = self.what + "".join(f"[{p!r}]" for p in path)
-        raise TypeError(f"save_checkpoint: {where} {msg}")
+        raise TypeError(f"{self.who}: {where} {msg}")
 
     def encode(self, v: Any, path: list[str]) -> Any:
         if (
@@ -78,7 +81,7 @@ class _Encoder:
             key = self.prefix + ".".join(path)
             if key in self.tensors:
                 self._fail(path, f"gives the tensor name {key!r} twice")
-            self.tensors[key] = v.numpy() if isinstance(v, Tensor) else v
+            self.tensors[key] = v
             return {"__array__": key}
         if isinstance(v, list):
             return [self.encode(x, path + [str(i)]) for i, x in enumerate(v)]

@@ -1,6 +1,7 @@
-"""The part of torchvision that tutorials use: models (and, with the PyTorch-dialect work,
-datasets and transforms)."""
+"""The part of torchvision that tutorials use: ``datasets`` (MNIST, FashionMNIST),
+``transforms`` (Compose, ToTensor, Normalize, Lambda, RandomCrop, RandomHorizontalFlip, Resize),
+``utils`` (make_grid, save_image) and ``models`` (ResNets)."""
 
-from . import models
+from . import datasets, models, transforms, utils
 
-__all__ = ["models"]
+__all__ = ["datasets", "models", "transforms", "utils"]

@@ -1,0 +1,259 @@
+"""The import hook of ``glassnet run``: ``torch`` and ``torchvision`` resolve to glassnet.
+
+:func:`install` puts a finder first on ``sys.meta_path``. For every name in
+:data:`ALIASES` it hands back glassnet's own module object (an alias, never a
+copy), so ``import torch.nn as nn`` binds ``glassnet.nn`` and
+``sys.modules["torch"] is glassnet``. It takes precedence over an installed
+PyTorch, and drops any torch modules already imported.
+
+Nothing differs silently: a torch module glassnet lacks (``import torch.jit``)
+raises :class:`TorchModuleMissing`, and a missing attribute of an aliased
+module (``torch.compile``) raises :class:`TorchAPIMissing`. Both are
+``NotImplementedError`` naming the torch API and, where one exists, the
+nearest glassnet API (:data:`NEAREST`, else a close name in the same module).
+``TorchAPIMissing`` is also an ``AttributeError``, so ``hasattr(torch, "compile")``
+is False, and ``from torch import compile`` reports the same message.
+"""
+
+from __future__ import annotations
+
+import difflib
+import dis
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = [
+    "ALIASES", "NEAREST", "TorchAPIMissing", "TorchModuleMissing", "install", "uninstall",
+    "torch_aliases", "missing_message",
+]  # fmt: skip
+
+#: torch / torchvision module -> glassnet module(s) it is (the first that imports).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "torch": ("glassnet",),
+    "torch.nn": ("glassnet.nn",),
+    "torch.nn.functional": ("glassnet.nn.functional", "glassnet.functional"),
+    "torch.nn.init": ("glassnet.nn.init",),
+    "torch.nn.utils": ("glassnet.nn.utils",),
+    "torch.nn.utils.rnn": ("glassnet.nn.utils.rnn",),
+    "torch.optim": ("glassnet.optim",),
+    "torch.optim.lr_scheduler": ("glassnet.optim.lr_scheduler",),
+    "torch.autograd": ("glassnet.autograd",),
+    "torch.utils": ("glassnet.utils",),
+    "torch.utils.data": ("glassnet.utils.data",),
+    "torch.utils.tensorboard": ("glassnet.utils.tensorboard",),
+    "torch.cuda": ("glassnet.cuda",),
+    "torch.accelerator": ("glassnet.accelerator",),
+    "torch.backends": ("glassnet.backends",),
+    "torch.backends.mps": ("glassnet.backends.mps",),
+    "torch.backends.cudnn": ("glassnet.backends.cudnn",),
+    "torchvision": ("glassnet.vision",),
+    "torchvision.datasets": ("glassnet.vision.datasets",),
+    "torchvision.transforms": ("glassnet.vision.transforms",),
+    "torchvision.utils": ("glassnet.vision.utils",),
+    "torchvision.models": ("glassnet.vision.models",),
+}
+
+#: torch APIs glassnet lacks -> the nearest glassnet API (what to use instead).
+NEAREST: dict[str, str] = {
+    "torch.jit": "glassnet.io.export_onnx (an ONNX file for deployment)",
+    "torch.onnx": "glassnet.io.export_onnx(model, example_input, path)",
+    "torch.compile": "none needed: call the model directly",
+    "torch.distributed": "glassnet.distributed (MPI data parallel, run under mpirun)",
+    "torch.amp": "none: glassnet computes in float32 (or float64)",
+    "torch.cuda.amp": "none: glassnet computes in float32 (or float64)",
+    "torch.fft": "numpy.fft on tensor.numpy()",
+    "torch.cat": "glassnet.functional.concat",
+    "torch.utils.data.IterableDataset": "glassnet.utils.data.Dataset (map-style)",
+    "torch.utils.data.WeightedRandomSampler": "glassnet.utils.data.RandomSampler",
+    "torch.utils.checkpoint": "none: glassnet keeps every activation",
+    "torch.Generator": "numpy.random.default_rng(seed), accepted where torch takes generator=",
+    "torch.load_state_dict_from_url": "glassnet.io.load_torch_state_dict on a downloaded file",
+    "torchvision.io": "Pillow (PIL.Image.open) then glassnet.vision.transforms.ToTensor",
+    "torchvision.datasets.CIFAR10": "glassnet.data.open_data on an image folder",
+    "torchvision.datasets.ImageFolder": "glassnet.data.ImageFolder",
+}
+
+_IMPORT_FROM = dis.opmap["IMPORT_FROM"]
+
+
+class TorchAPIMissing(NotImplementedError, AttributeError):
+    """A torch attribute glassnet does not have."""
+
+
+class TorchModuleMissing(NotImplementedError, ModuleNotFoundError):
+    """A torch module glassnet does not have."""
+
+
+def _nearest_glassnet(torch_name: str, module: types.ModuleType | None) -> str | None:
+    if torch_name in NEAREST:
+        return NEAREST[torch_name]
+    parent, _, name = torch_name.rpartition(".")
+    if parent in NEAREST:
+        return NEAREST[parent]
+    if module is None:
+        return None
+    public = [n for n in dir(module) if not n.startswith("_")]
+    close = difflib.get_close_matches(name, public, n=1, cutoff=0.75)
+    return f"{module.__name__}.{close[0]}" if close else None
+
+
+def missing_message(torch_name: str, module: types.ModuleType | None = None) -> str:
+    """The message for a torch API glassnet lacks: its name and the nearest glassnet API."""
+    near = _nearest_glassnet(torch_name, module)
+    hint = f"; nearest glassnet API: {near}" if near else ""
+    return (
+        f"{torch_name} is not available in glassnet{hint} "
+        "(glassnet run maps torch to glassnet; see docs/pytorch.md for what is covered)"
+    )
+
+
+def _called_by_import_from() -> bool:
+    """True when the attribute lookup comes from ``from module import name``."""
+    frame = sys._getframe(2)
+    code = frame.f_code.co_code
+    return 0 <= frame.f_lasti < len(code) and code[frame.f_lasti] == _IMPORT_FROM
+
+
+def _make_getattr(
+    torch_name: str, module: types.ModuleType, previous: Callable[[str], Any] | None
+) -> Callable[[str], Any]:
+    def __getattr__(name: str) -> Any:
+        if previous is not None:
+            try:
+                return previous(name)
+            except AttributeError:
+                pass
+        if name.startswith("_"):
+            raise AttributeError(f"module {torch_name!r} has no attribute {name!r}")
+        if f"{torch_name}.{name}" in ALIASES:  # a submodule not imported yet (from torch import nn)
+            return importlib.import_module(f"{torch_name}.{name}")
+        message = missing_message(f"{torch_name}.{name}", module)
+        if _called_by_import_from():  # an AttributeError would become "cannot import name"
+            raise NotImplementedError(message)
+        exc = TorchAPIMissing(message)
+        exc.name, exc.obj = name, module  # AttributeError's fields, for tools that read them
+        raise exc
+
+    __getattr__.torch_alias = previous  # type: ignore[attr-defined]
+    return __getattr__
+
+
+class _AliasLoader(importlib.abc.Loader):
+    """Hands back an already imported glassnet module under a torch name."""
+
+    def __init__(self, module: types.ModuleType) -> None:
+        self.module = module
+        self.spec = module.__spec__
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        return self.module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        module.__spec__ = self.spec  # importlib set the torch spec on glassnet's module; undo
+        if self.spec is not None and self.spec.loader is not None:
+            module.__loader__ = self.spec.loader
+
+
+class TorchAliasFinder(importlib.abc.MetaPathFinder):
+    """The ``sys.meta_path`` finder that resolves torch names to glassnet modules."""
+
+    def __init__(self) -> None:
+        self.patched: dict[str, tuple[types.ModuleType, Any]] = {}
+        self.displaced: dict[str, types.ModuleType] = {}  # real torch modules set aside
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        root = fullname.partition(".")[0]
+        if root not in ("torch", "torchvision"):
+            return None
+        module = self._glassnet_module(fullname)
+        if module is None:
+            if any(part.startswith("_") for part in fullname.split(".")):
+                raise ModuleNotFoundError(
+                    f"No module named {fullname!r} in glassnet", name=fullname
+                )
+            exc = TorchModuleMissing(missing_message(fullname))
+            exc.name = fullname
+            raise exc
+        self._patch(fullname, module)
+        loader = _AliasLoader(module)
+        return importlib.machinery.ModuleSpec(
+            fullname, loader, is_package=hasattr(module, "__path__")
+        )
+
+    @staticmethod
+    def _glassnet_module(fullname: str) -> types.ModuleType | None:
+        for candidate in ALIASES.get(fullname, ()):
+            try:
+                return importlib.import_module(candidate)
+            except ModuleNotFoundError as exc:
+                if exc.name != candidate:  # a real failure inside glassnet: show it
+                    raise
+        return None
+
+    def _patch(self, torch_name: str, module: types.ModuleType) -> None:
+        """Give ``module`` a ``__getattr__`` that reports missing torch APIs (once)."""
+        if module.__name__ in self.patched:
+            return
+        previous = module.__dict__.get("__getattr__")
+        self.patched[module.__name__] = (module, previous)
+        module.__getattr__ = _make_getattr(torch_name, module, previous)  # type: ignore[attr-defined]
+
+    def restore(self) -> None:
+        """Take every installed ``__getattr__`` off again."""
+        for module, previous in self.patched.values():
+            if previous is None:
+                module.__dict__.pop("__getattr__", None)
+            else:
+                module.__getattr__ = previous  # type: ignore[attr-defined]
+        self.patched.clear()
+
+
+def _is_torch_name(name: str) -> bool:
+    return name.partition(".")[0] in ("torch", "torchvision")
+
+
+def install() -> TorchAliasFinder:
+    """Make ``import torch`` / ``import torchvision`` give glassnet, in this process.
+
+    Any torch or torchvision modules already imported are dropped from
+    ``sys.modules`` first, so the aliases win whether or not PyTorch is installed.
+
+    Returns
+    -------
+    TorchAliasFinder
+        Pass it to :func:`uninstall` to undo.
+    """
+    finder = TorchAliasFinder()
+    for name in [n for n in sys.modules if _is_torch_name(n)]:
+        finder.displaced[name] = sys.modules.pop(name)
+    sys.meta_path.insert(0, finder)
+    return finder
+
+
+def uninstall(finder: TorchAliasFinder) -> None:
+    """Remove the finder, the torch names it put in ``sys.modules`` and its ``__getattr__``s;
+    put back any torch modules :func:`install` set aside."""
+    if finder in sys.meta_path:
+        sys.meta_path.remove(finder)
+    for name in [n for n in sys.modules if _is_torch_name(n)]:
+        if getattr(sys.modules[name], "__name__", "").startswith("glassnet"):
+            del sys.modules[name]
+    sys.modules.update(finder.displaced)  # an already imported PyTorch comes back as it was
+    finder.displaced.clear()
+    finder.restore()
+
+
+@contextmanager
+def torch_aliases() -> Iterator[TorchAliasFinder]:
+    """``with torch_aliases(): import torch`` -- the hook for the duration of a block."""
+    finder = install()
+    try:
+        yield finder
+    finally:
+        uninstall(finder)

@@ -1,0 +1,197 @@
+"""``glassnet.save`` / ``glassnet.load``: torch.save's job in a safetensors file, without pickle.
+
+::
+
+    gn.save(model.state_dict(), "model.pt")
+    model.load_state_dict(gn.load("model.pt"))
+    gn.save({"model": model.state_dict(), "optim": opt.state_dict(), "epoch": 3}, "ckpt.pt")
+
+What is stored: Tensors, NumPy arrays and any nesting of dicts, lists and tuples
+of them with numbers, strings, booleans and None (an optimizer's ``state_dict()``
+is such a nesting). Tensors go into the safetensors body, named by their path
+in the object (a state dict's tensors keep their keys, so the file is also an
+ordinary safetensors file); the structure goes into the header's
+``__metadata__`` as JSON (the tagged values of :mod:`glassnet.io.checkpoint`).
+
+A Module, an optimizer or any other object would need pickle, which glassnet
+never uses: :func:`save` refuses it and names ``state_dict()``. :func:`load`
+refuses PyTorch's own pickled ``.pt`` files for the same reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import numpy as np
+
+from ..backend import Device
+from ..nn.module import Module
+from ..tensor import Tensor
+from .checkpoint import _decode, _Encoder
+from .safetensors import CheckpointError, safe_open, save_file
+
+__all__ = ["save", "load", "FORMAT"]
+
+FORMAT = "glassnet.save"
+FORMAT_VERSION = 1
+_PICKLE_MAGIC = (b"PK\x03\x04", b"\x80")  # torch's zip container; a legacy pickle stream
+
+
+def _refuse_object(obj: Any) -> None:
+    if isinstance(obj, Module):
+        raise TypeError(
+            f"glassnet.save: got a whole {type(obj).__name__} (a Module); saving a module object "
+            "needs pickle, which glassnet never uses. Save its weights with "
+            "glassnet.save(model.state_dict(), path) and restore them with "
+            "model.load_state_dict(glassnet.load(path))"
+        )
+    if callable(getattr(obj, "state_dict", None)) and not isinstance(obj, (dict, list, tuple)):
+        raise TypeError(
+            f"glassnet.save: got a {type(obj).__name__} object; saving it needs pickle, which "
+            f"glassnet never uses. Save its state_dict() instead and load it back with "
+            f"load_state_dict()"
+        )
+
+
+class _SaveEncoder(_Encoder):
+    """The checkpoint encoder, with tensor names that are the object's paths."""
+
+    def encode(self, v: Any, path: list[str]) -> Any:
+        if isinstance(v, (Tensor, np.ndarray)) and not path:
+            path = ["tensor"]
+        if not isinstance(v, (Tensor, np.ndarray, np.generic, list, tuple, dict)) and (
+            v is not None and not isinstance(v, (bool, int, float, str))
+        ):
+            where = "obj" + "".join(f"[{p!r}]" for p in path)
+            raise TypeError(
+                f"glassnet.save: {where} is a {type(v).__name__}, which needs pickle (glassnet "
+                "never pickles). glassnet.save stores Tensors, arrays, numbers, strings, None and "
+                "dicts / lists / tuples of them: save a module's or optimizer's state_dict()"
+            )
+        return super().encode(v, path)
+
+
+def _check_path(who: str, f: Any) -> str:
+    if not isinstance(f, (str, os.PathLike)):
+        raise TypeError(
+            f"{who}: expected a file path (str or os.PathLike), got {type(f).__name__}; "
+            "file objects are not supported (the file is written atomically by path)"
+        )
+    return os.fspath(f)
+
+
+def save(obj: Any, f: str | os.PathLike) -> None:
+    """Write ``obj`` (Tensors, state dicts, nested dicts/lists of them) to ``f``, atomically.
+
+    Parameters
+    ----------
+    obj : Tensor, ndarray, or dict / list / tuple nesting of them and plain values
+        E.g. ``model.state_dict()``, ``optimizer.state_dict()`` or a dict of both.
+    f : str or os.PathLike
+        Destination; any extension (``.pt`` is fine). It is a safetensors file.
+
+    Raises
+    ------
+    TypeError
+        ``obj`` is (or holds) a Module, an optimizer or another object that
+        would need pickle; the message names ``state_dict()``.
+    """
+    path = _check_path("glassnet.save", f)
+    _refuse_object(obj)
+    tensors: dict[str, Any] = {}
+    enc = _SaveEncoder("obj", "", tensors, who="glassnet.save")
+    try:
+        doc = enc.encode(obj, [])
+    except RecursionError:
+        raise ValueError("glassnet.save: obj is nested too deeply (or contains itself)") from None
+    kinds = {k: "ndarray" for k, v in tensors.items() if not isinstance(v, Tensor)}
+    devices = {
+        k: str(v.device)
+        for k, v in tensors.items()
+        if isinstance(v, Tensor) and v.device.type != "cpu"
+    }
+    meta = {
+        "format": FORMAT,
+        "format_version": str(FORMAT_VERSION),
+        "structure": json.dumps(doc, allow_nan=False, separators=(",", ":")),
+        "ndarrays": json.dumps(sorted(kinds)),
+        "devices": json.dumps(devices),
+    }
+    save_file(tensors, path, metadata=meta)
+
+
+def _target_device(saved: str, map_location: Any) -> Device | None:
+    """Where a tensor saved on ``saved`` goes; None keeps it on the CPU."""
+    if map_location is None:
+        return None if saved == "cpu" else Device(saved)
+    if isinstance(map_location, dict):
+        target = str(map_location.get(saved, saved))
+        return None if target == "cpu" else Device(target)
+    if callable(map_location):
+        raise NotImplementedError(
+            "torch.load(map_location=<function>) is not available in glassnet; pass a device "
+            "('cpu', 'cuda'), a glassnet.device, or a dict {'cuda:0': 'cpu'}"
+        )
+    dev = Device(str(map_location))
+    return None if dev.type == "cpu" else dev
+
+
+def _check_not_pickle(path: str) -> None:
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+        size = os.fstat(fh.fileno()).st_size
+    fits = len(head) == 8 and int.from_bytes(head, "little") + 8 <= size  # a safetensors header
+    if not fits and (head.startswith(_PICKLE_MAGIC[0]) or head[:1] == _PICKLE_MAGIC[1]):
+        raise CheckpointError(
+            f"glassnet.load: {path} is a PyTorch pickle file (torch.save's .pt format); glassnet "
+            "never unpickles, since loading a pickle can run arbitrary code. With torch, convert "
+            "it once: safetensors.torch.save_file(torch.load(path), 'model.safetensors'), then "
+            "glassnet.load('model.safetensors')"
+        )
+
+
+def load(f: str | os.PathLike, map_location: Any = None, weights_only: bool | None = None) -> Any:
+    """Read what :func:`save` wrote (or any safetensors file, as a dict of Tensors).
+
+    Parameters
+    ----------
+    f : str or os.PathLike
+    map_location : str, Device or dict, optional
+        Where tensors go: ``'cpu'``, ``'cuda'``, a device, or ``{'cuda:0': 'cpu'}``.
+        Default: the device each tensor was saved from.
+    weights_only : bool, optional
+        Accepted for torch's sake; glassnet's files hold only data, so both
+        values read the same way and nothing can run code.
+
+    Returns
+    -------
+    object
+        Arrays come back as Tensors (NumPy arrays that were saved as arrays stay arrays);
+        a plain safetensors file gives an ordered dict of Tensors.
+    """
+    path = _check_path("glassnet.load", f)
+    if weights_only not in (None, True, False):
+        raise TypeError(f"glassnet.load: weights_only must be a bool or None, got {weights_only!r}")
+    _check_not_pickle(path)
+    with safe_open(path) as sf:
+        meta = sf.metadata()
+        arrays = {k: sf.get_tensor(k) for k in sf.keys()}
+    if meta.get("format") != FORMAT:
+        return {k: _place(Tensor(a), "cpu", map_location) for k, a in arrays.items()}
+    try:
+        keep = set(json.loads(meta.get("ndarrays", "[]")))
+        devices = json.loads(meta.get("devices", "{}"))
+    except ValueError as exc:
+        raise CheckpointError(f"{path}: glassnet.load: damaged header field: {exc}") from None
+    values = {
+        k: a if k in keep else _place(Tensor(a), devices.get(k, "cpu"), map_location)
+        for k, a in arrays.items()
+    }
+    return _decode(path, "structure", meta.get("structure", "null"), values, set())
+
+
+def _place(t: Tensor, saved: str, map_location: Any) -> Tensor:
+    dev = _target_device(saved, map_location)
+    return t if dev is None else t.to(dev)

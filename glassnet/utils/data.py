@@ -1,0 +1,269 @@
+"""``glassnet.utils.data``: torch.utils.data's names and signatures over :mod:`glassnet.data`.
+
+::
+
+    from glassnet.utils.data import DataLoader, TensorDataset, random_split
+    train, val = random_split(TensorDataset(x, y), [0.8, 0.2])
+    loader = DataLoader(train, batch_size=64, shuffle=True, num_workers=2, pin_memory=True)
+
+The loading machinery is :class:`glassnet.data.DataLoader`; this module gives it
+PyTorch's constructor and PyTorch's collation, under which a batch keeps the
+dtype of its samples (Python floats become float64, ints int64, strings stay a
+list of str). :class:`glassnet.data.DataLoader` instead casts floats to float32.
+
+Differences from PyTorch, each on purpose:
+
+- ``num_workers``: accepted, and every batch is loaded in the main process
+  (``num_workers=0`` semantics); :func:`get_worker_info` returns None.
+  ``pin_memory``, ``persistent_workers``, ``prefetch_factor``, ``timeout``,
+  ``worker_init_fn`` and ``multiprocessing_context`` change no result and are
+  accepted for that reason. The batches are the same; only parallel loading is absent.
+- ``generator``: a ``numpy.random.Generator``, an int seed, or any object with
+  ``initial_seed()``; the shuffle order is glassnet's, so it differs from
+  torch's order for the same seed.
+- Index batches from :class:`BatchSampler` are lists of int, as in torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..data import dataloader as _loader
+from ..data import dataset as _dataset
+from ..data import sampler as _sampler
+from ..data.dataset import ConcatDataset, Dataset, Subset, TensorDataset
+from ..data.sampler import Sampler, SequentialSampler
+
+__all__ = [
+    "Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
+    "DataLoader", "default_collate", "get_worker_info",
+    "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
+]  # fmt: skip
+
+
+def _seed_of(generator: Any, who: str) -> int | np.random.Generator | None:
+    """A glassnet seed from torch's ``generator=`` argument."""
+    if generator is None or isinstance(generator, (int, np.random.Generator)):
+        return generator
+    initial = getattr(generator, "initial_seed", None)
+    if callable(initial):
+        return int(initial())
+    raise TypeError(
+        f"{who}: generator must be a numpy.random.Generator, an int seed or an object with "
+        f"initial_seed(), got {type(generator).__name__}"
+    )
+
+
+def default_collate(batch: list[Any]) -> Any:
+    """Stack samples into a batch of Tensors the way torch does, keeping each field's dtype.
+
+    Parameters
+    ----------
+    batch : list
+        Samples: Tensors, arrays, numbers, or tuples / lists / dicts of them.
+
+    Returns
+    -------
+    Tensor or tuple or dict
+        One Tensor of shape ``(len(batch), *sample_shape)`` per field; strings as lists.
+    """
+    return _loader.to_tensor(_loader.default_collate(batch), keep_dtype=True)
+
+
+def get_worker_info() -> None:
+    """None: glassnet loads every batch in the main process (no worker processes)."""
+    return None
+
+
+def random_split(dataset: Any, lengths: Sequence[float], generator: Any = None) -> list[Subset]:
+    """Split ``dataset`` into non-overlapping random subsets (lengths or fractions).
+
+    Parameters
+    ----------
+    dataset : Dataset
+    lengths : sequence of int or float
+        Sizes summing to ``len(dataset)``, or fractions summing to 1.
+    generator : numpy.random.Generator or int, optional
+        Fixes the split; default glassnet's global generator (``manual_seed``).
+
+    Returns
+    -------
+    list of Subset
+    """
+    return _dataset.random_split(dataset, lengths, seed=_seed_of(generator, "random_split"))
+
+
+class RandomSampler(_sampler.RandomSampler):
+    """Random order each epoch; torch's signature.
+
+    Parameters
+    ----------
+    data_source : Dataset
+    replacement : bool, default False
+        Draw ``num_samples`` indices with replacement.
+    num_samples : int, optional
+        How many indices per epoch (default ``len(data_source)``).
+    generator : numpy.random.Generator or int, optional
+    """
+
+    def __init__(
+        self,
+        data_source: Any,
+        replacement: bool = False,
+        num_samples: int | None = None,
+        generator: Any = None,
+    ) -> None:
+        super().__init__(data_source, seed=_seed_of(generator, "RandomSampler"))
+        if num_samples is not None and (not isinstance(num_samples, int) or num_samples <= 0):
+            raise ValueError(
+                f"RandomSampler: num_samples must be a positive int, got {num_samples!r}"
+            )
+        self.replacement = bool(replacement)
+        self.num_samples = self.n if num_samples is None else int(num_samples)
+
+    def indices(self) -> np.ndarray:
+        rng = np.random.default_rng([self.seed, self.epoch])
+        self.epoch += 1
+        if self.replacement:
+            return rng.integers(0, self.n, size=self.num_samples, dtype=np.int64)
+        reps = -(-self.num_samples // self.n) if self.n else 0
+        order = np.concatenate([rng.permutation(self.n) for _ in range(reps)] or [[]])
+        return order[: self.num_samples].astype(np.int64, copy=False)
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices in a random order each epoch.
+
+    Parameters
+    ----------
+    indices : sequence of int
+    generator : numpy.random.Generator or int, optional
+    """
+
+    def __init__(self, indices: Sequence[int], generator: Any = None) -> None:
+        self.subset = np.asarray(indices, dtype=np.int64).reshape(-1)
+        self.seed = _sampler.draw_seed(
+            _seed_of(generator, "SubsetRandomSampler"), "SubsetRandomSampler"
+        )
+
+    def indices(self) -> np.ndarray:
+        rng = np.random.default_rng([self.seed, self.epoch])
+        self.epoch += 1
+        return self.subset[rng.permutation(len(self.subset))]
+
+    def __len__(self) -> int:
+        return len(self.subset)
+
+
+class BatchSampler(_sampler.BatchSampler):
+    """Group a sampler's indices into lists of ``batch_size`` (torch's positional signature)."""
+
+    def __init__(self, sampler: Any, batch_size: int, drop_last: bool) -> None:
+        super().__init__(sampler, batch_size, drop_last=drop_last)
+
+    def __iter__(self) -> Iterator[list[int]]:  # type: ignore[override]
+        for batch in super().__iter__():
+            yield batch.tolist()
+
+
+def _check_workers(num_workers: Any) -> None:
+    if not isinstance(num_workers, int) or isinstance(num_workers, bool) or num_workers < 0:
+        raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
+
+
+class DataLoader(_loader.DataLoader):
+    """Batches of a dataset as Tensors, with torch.utils.data.DataLoader's signature.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Map-style (``dataset[i]``, ``len(dataset)``). Iterable-style datasets
+        are not supported.
+    batch_size : int, default 1
+        ``None`` (torch's "no batching") is refused with a message.
+    shuffle : bool, optional
+    sampler, batch_sampler : Sampler, optional
+    num_workers : int, default 0
+        Accepted; loading always happens in the main process.
+    collate_fn : callable, optional
+        Default :func:`default_collate` (torch's collation: dtypes kept).
+    pin_memory : bool, default False
+        Accepted; no effect (there is no pinned host memory in NumPy).
+    drop_last : bool, default False
+    timeout, worker_init_fn, multiprocessing_context, prefetch_factor,
+    persistent_workers, pin_memory_device, in_order
+        Accepted for torch's sake; no effect without worker processes.
+    generator : numpy.random.Generator or int, optional
+        Seed of the shuffle (default: glassnet's global generator).
+
+    Yields
+    ------
+    Tensor or tuple of Tensor
+        ``(inputs (B, ...), targets (B, ...))`` for a dataset of pairs.
+    """
+
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int | None = 1,
+        shuffle: bool | None = None,
+        sampler: Any = None,
+        batch_sampler: Any = None,
+        num_workers: int = 0,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
+        pin_memory: bool = False,
+        drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
+        multiprocessing_context: Any = None,
+        generator: Any = None,
+        *,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
+    ) -> None:
+        _check_workers(num_workers)
+        if batch_size is None:
+            raise NotImplementedError(
+                "torch.utils.data.DataLoader(batch_size=None) (automatic batching off) is not "
+                "available in glassnet; index the dataset directly, or use batch_size=1"
+            )
+        if hasattr(dataset, "__iter__") and not hasattr(dataset, "__getitem__"):
+            raise NotImplementedError(
+                "torch.utils.data.IterableDataset is not available in glassnet: the DataLoader "
+                "needs a map-style dataset (__getitem__ and __len__); nearest: "
+                "glassnet.utils.data.Dataset"
+            )
+        self.num_workers = num_workers
+        self.pin_memory = bool(pin_memory)
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.persistent_workers = bool(persistent_workers)
+        self.prefetch_factor = prefetch_factor
+        super().__init__(
+            dataset,
+            batch_size,
+            bool(shuffle),
+            seed=_seed_of(generator, "DataLoader"),
+            sampler=sampler,
+            batch_sampler=batch_sampler,
+            drop_last=drop_last,
+            collate_fn=collate_fn or default_collate,
+        )
+        self._fast = collate_fn is None and _dataset.has_batches(dataset)
+        self.collate_fn = collate_fn or default_collate
+
+    def _fetch(self, idx: Any) -> Any:
+        if self._fast:  # arrays of a TensorDataset, gathered in one call per field
+            return _loader.to_tensor(self.dataset.get_batch(idx), keep_dtype=True)
+        return self.collate_fn([self.dataset[int(i)] for i in idx])
+
+    def _to_tensors(self, batch: Any) -> Any:
+        return batch  # as collate_fn made it, as in torch
