@@ -98,9 +98,9 @@ def _nearest_glassnet(torch_name: str, module: types.ModuleType | None) -> str |
         return NEAREST[parent]
     if module is None:
         return None
-    public = [n for n in dir(module) if not n.startswith("_")]
-    close = difflib.get_close_matches(name, public, n=1, cutoff=0.75)
-    return f"{module.__name__}.{close[0]}" if close else None
+    public = {n.lower(): n for n in dir(module) if not n.startswith("_")}
+    close = difflib.get_close_matches(name.lower(), list(public), n=1, cutoff=0.75)
+    return f"{module.__name__}.{public[close[0]]}" if close else None
 
 
 def missing_message(torch_name: str, module: types.ModuleType | None = None) -> str:
@@ -121,14 +121,21 @@ def _called_by_import_from() -> bool:
 
 
 def _make_getattr(
-    torch_name: str, module: types.ModuleType, previous: Callable[[str], Any] | None
+    torch_name: str,
+    module: types.ModuleType,
+    previous: Callable[[str], Any] | None,
+    on_module: Callable[[], None],
 ) -> Callable[[str], Any]:
     def __getattr__(name: str) -> Any:
         if previous is not None:
             try:
-                return previous(name)
+                found = previous(name)
             except AttributeError:
                 pass
+            else:
+                if isinstance(found, types.ModuleType):  # glassnet's lazy submodules (torch.utils)
+                    on_module()
+                return found
         if name.startswith("_"):
             raise AttributeError(f"module {torch_name!r} has no attribute {name!r}")
         if f"{torch_name}.{name}" in ALIASES:  # a submodule not imported yet (from torch import nn)
@@ -166,6 +173,15 @@ class TorchAliasFinder(importlib.abc.MetaPathFinder):
     def __init__(self) -> None:
         self.patched: dict[str, tuple[types.ModuleType, Any]] = {}
         self.displaced: dict[str, types.ModuleType] = {}  # real torch modules set aside
+        self.torch_names = {g: t for t, gs in reversed(ALIASES.items()) for g in gs}
+
+    def scan(self) -> None:
+        """Patch every aliased glassnet module imported so far (``torch.nn`` reached as an
+        attribute never passes through the finder)."""
+        for gname, tname in self.torch_names.items():
+            module = sys.modules.get(gname)
+            if module is not None:
+                self._patch(tname, module)
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         root = fullname.partition(".")[0]
@@ -181,6 +197,7 @@ class TorchAliasFinder(importlib.abc.MetaPathFinder):
             exc.name = fullname
             raise exc
         self._patch(fullname, module)
+        self.scan()
         loader = _AliasLoader(module)
         return importlib.machinery.ModuleSpec(
             fullname, loader, is_package=hasattr(module, "__path__")
@@ -202,7 +219,7 @@ class TorchAliasFinder(importlib.abc.MetaPathFinder):
             return
         previous = module.__dict__.get("__getattr__")
         self.patched[module.__name__] = (module, previous)
-        module.__getattr__ = _make_getattr(torch_name, module, previous)  # type: ignore[attr-defined]
+        module.__getattr__ = _make_getattr(torch_name, module, previous, self.scan)  # type: ignore[attr-defined]
 
     def restore(self) -> None:
         """Take every installed ``__getattr__`` off again."""
@@ -233,6 +250,7 @@ def install() -> TorchAliasFinder:
     for name in [n for n in sys.modules if _is_torch_name(n)]:
         finder.displaced[name] = sys.modules.pop(name)
     sys.meta_path.insert(0, finder)
+    finder.scan()
     return finder
 
 

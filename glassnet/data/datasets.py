@@ -197,9 +197,14 @@ def _locate(
     return download_file(f.name, target, f.sha256, mirrors(spec.mirrors, base_url))
 
 
-def _read_pair(who: str, images_path: Path, labels_path: Path, spec: ImageSetSpec, count: int):
+def _read_pair(
+    who: str, images_path: Path, labels_path: Path, spec: ImageSetSpec, count: int | None
+):
+    """Read and check an images/labels pair; ``count`` None accepts any equal count."""
     images = read_idx(images_path)
     labels = read_idx(labels_path)
+    if count is None:
+        count = len(images) if images.ndim else -1
     want = (count,) + spec.image_shape
     if images.dtype != np.uint8 or images.shape != want:
         raise ValueError(

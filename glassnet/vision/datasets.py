@@ -89,7 +89,7 @@ class MNIST(Dataset):
         spec: ImageSetSpec = SPECS[self._spec_key]
         split = "train" if self.train else "test"
         paths = [self._locate(spec, f"{split}_{r}", bool(download)) for r in ("images", "labels")]
-        images, labels = _read_pair(who, *paths, spec, spec.counts[split])
+        images, labels = _read_pair(who, *paths, spec, None)  # any size, as torchvision reads
         self._images = images
         self._labels = labels.astype(np.int64)
         self.data = Tensor(images)
