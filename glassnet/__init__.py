@@ -64,7 +64,7 @@ __all__ = [
     *_creation.__all__, *_dtypes.__all__,
     # ``from glassnet import *`` must not shadow Python's max, sum, abs, round, ...
     *(name for name in _torch_functions.__all__ if not hasattr(_builtins, name)),
-    "save", "load",
+    *_LAZY_FUNCTIONS,
 ]  # fmt: skip
 
 
