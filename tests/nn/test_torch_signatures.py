@@ -151,6 +151,29 @@ def test_init_functions_take_torchs_arguments(torch):
         ginit.normal_(w, 0.0, 1.0, torch.Generator())
 
 
+def test_nn_utils_functions_take_torchs_arguments(torch):
+    import torch.nn.utils as tutils
+    import torch.nn.utils.rnn as trnn
+
+    import glassnet.nn.utils as gutils
+    import glassnet.nn.utils.rnn as grnn
+
+    problems = []
+    for gmod, tmod in ((gutils, tutils), (grnn, trnn)):
+        for name in sorted(dir(gmod)):
+            g, t = getattr(gmod, name), getattr(tmod, name, None)
+            if name.startswith("_") or not inspect.isfunction(g) or not inspect.isfunction(t):
+                continue
+            gp, tp = inspect.signature(g).parameters, inspect.signature(t).parameters
+            if _positional(gp.values())[: len(_positional(tp.values()))] != _positional(
+                tp.values()
+            ):
+                problems.append(f"{name}: torch {list(tp)}, glassnet {list(gp)}")
+            elif set(tp) - set(gp):
+                problems.append(f"{name}: glassnet lacks {sorted(set(tp) - set(gp))}")
+    assert problems == [], "\n".join(problems)
+
+
 # ------------------------------------------------- the examples, by value
 def test_positional_constructors_build_what_torch_builds():
     conv = gnn.Conv2d(1, 32, 3, 1, 1)

@@ -104,7 +104,10 @@ def _on_one_gpu(items: list[Tensor]) -> Any:
 
 
 def get_total_norm(
-    tensors: Params, norm_type: float = 2.0, error_if_nonfinite: bool = False
+    tensors: Params,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
 ) -> Tensor:
     """The norm of all elements of ``tensors``, as if they were concatenated into one vector.
 
@@ -117,6 +120,8 @@ def get_total_norm(
         absolute value).
     error_if_nonfinite : bool, default False
         Raise a ``RuntimeError`` when the norm is nan or inf.
+    foreach : bool, optional
+        PyTorch's choice of kernel; accepted, the result is the same.
 
     Returns
     -------
@@ -155,7 +160,9 @@ def get_total_norm(
     return Tensor(np.asarray(total, dtype=items[0].dtype))
 
 
-def clip_grads_with_norm_(parameters: Params, max_norm: float, total_norm: Any) -> None:
+def clip_grads_with_norm_(
+    parameters: Params, max_norm: float, total_norm: Any, foreach: bool | None = None
+) -> None:
     """Scale gradients in place by ``min(1, max_norm / (total_norm + 1e-6))``.
 
     Parameters
@@ -166,6 +173,8 @@ def clip_grads_with_norm_(parameters: Params, max_norm: float, total_norm: Any) 
         Largest allowed norm (>= 0).
     total_norm : float or Tensor
         The norm of the gradients, e.g. from :func:`get_total_norm`.
+    foreach : bool, optional
+        PyTorch's choice of kernel; accepted, the result is the same.
     """
     who = "clip_grads_with_norm_"
     items = _tensors(who, parameters)
@@ -199,6 +208,7 @@ def clip_grad_norm_(
     max_norm: float,
     norm_type: float = 2.0,
     error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
 ) -> Tensor:
     """Rescale gradients in place so their total norm is at most ``max_norm``.
 
@@ -217,6 +227,8 @@ def clip_grad_norm_(
     error_if_nonfinite : bool, default False
         Raise a ``RuntimeError`` when the total norm is nan or inf (otherwise
         the gradients are scaled by it and become nan, as in PyTorch).
+    foreach : bool, optional
+        PyTorch's choice of kernel; accepted, the result is the same.
 
     Returns
     -------
@@ -239,7 +251,7 @@ def clip_grad_norm_(
     return total
 
 
-def clip_grad_value_(parameters: Params, clip_value: float) -> None:
+def clip_grad_value_(parameters: Params, clip_value: float, foreach: bool | None = None) -> None:
     """Clamp every gradient element to ``[-clip_value, clip_value]``, in place.
 
     Parameters
@@ -248,6 +260,8 @@ def clip_grad_value_(parameters: Params, clip_value: float) -> None:
         Parameters whose ``.grad`` to clip (those without one are skipped).
     clip_value : float
         Largest allowed absolute value (>= 0).
+    foreach : bool, optional
+        PyTorch's choice of kernel; accepted, the result is the same.
     """
     who = "clip_grad_value_"
     items = _tensors(who, parameters)

@@ -54,7 +54,11 @@ class PackedSequence(NamedTuple):
         sizes = np.asarray(self.batch_sizes)
         n = int(sizes[0]) if sizes.size else 0
         sorted_lengths = (sizes[None, :] > np.arange(n)[:, None]).sum(axis=1)
-        return sorted_lengths if self.unsorted_indices is None else sorted_lengths[self.unsorted_indices]
+        return (
+            sorted_lengths
+            if self.unsorted_indices is None
+            else sorted_lengths[self.unsorted_indices]
+        )
 
 
 def _lengths(who: str, lengths: Any, n: int, t_max: int) -> np.ndarray:
@@ -85,7 +89,9 @@ def pad_sequence(
     if not seqs:
         raise ValueError("pad_sequence: expected at least one sequence")
     if padding_side not in ("right", "left"):
-        raise ValueError(f"pad_sequence: padding_side must be 'right' or 'left', got {padding_side!r}")
+        raise ValueError(
+            f"pad_sequence: padding_side must be 'right' or 'left', got {padding_side!r}"
+        )
     tail = seqs[0].shape[1:]
     for i, s in enumerate(seqs):
         if s.ndim < 1 or s.shape[1:] != tail:
@@ -178,14 +184,17 @@ def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> P
     return pack_padded_sequence(pad_sequence(sequences), lens, enforce_sorted=enforce_sorted)
 
 
-def unpad_sequence(padded: Tensor, lengths: Any, batch_first: bool = False) -> list[Tensor]:
+def unpad_sequence(
+    padded_sequences: Tensor, lengths: Any, batch_first: bool = False
+) -> list[Tensor]:
     """Split a padded batch back into its ``(L_i, *)`` sequences."""
+    padded = padded_sequences
     x = padded if batch_first else padded.transpose(0, 1)
     lens = _lengths("unpad_sequence", lengths, x.shape[0], x.shape[1])
     return [S.getitem(x, (i, slice(0, int(n)))) for i, n in enumerate(lens)]
 
 
-def unpack_sequence(packed: PackedSequence) -> list[Tensor]:
+def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
     """The ``(L_i, *)`` sequences of a :class:`PackedSequence`, in the original order."""
-    padded, lens = pad_packed_sequence(packed, batch_first=True)
+    padded, lens = pad_packed_sequence(packed_sequences, batch_first=True)
     return unpad_sequence(padded, lens, batch_first=True)
