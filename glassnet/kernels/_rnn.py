@@ -1,4 +1,4 @@
-"""The LSTM's per-step elementwise work, compiled: the kernels behind ``ops/rnn.py``.
+"""The LSTM's and GRU's per-step elementwise work, compiled: the kernels behind ``ops/rnn.py``.
 
 ``lstm_step`` and ``lstm_step_grad`` in ``ops/rnn.py`` are the reference definitions
 (about 5 NumPy calls forward and 14 backward on ``(H, N)`` blocks per step). Here the
@@ -7,6 +7,9 @@ about 10x slower than the ufunc) and fuses what lies around the two ``tanh`` cal
 backward step, which needs no transcendental, is one loop. The float operations and
 their order are the reference's, without ``fastmath``: the states and gradients come out
 bit for bit the same.
+
+The GRU's forward step is here too; its backward step as one loop was not faster than
+the NumPy code (its output gradient arrives transposed), so ``GRULayer`` keeps that.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from numba import njit, prange
 
 from ._threads import use_threads
 
-__all__ = ["lstm_step", "lstm_step_grad", "fits"]
+__all__ = ["lstm_step", "lstm_step_grad", "gru_step", "fits"]
 
 
 def fits(a: Any) -> bool:
@@ -93,3 +96,56 @@ def lstm_step_grad(
     without ``xp`` and the scratch arrays)."""
     use_threads(threads)
     _grad(dh, g_out, a, tc, dc if c_prev is None else c_prev, c_prev is not None, dc, d)
+
+
+@njit(cache=True, parallel=True)
+def _gru_add(a, r_h):  # pragma: no cover - compiled
+    rows, n = a.shape
+    for r in prange(2 * (rows // 3)):
+        for j in range(n):
+            a[r, j] = a[r, j] + r_h[r, j]
+
+
+@njit(cache=True, parallel=True)
+def _gru_candidate(a, r_h):  # pragma: no cover - compiled
+    nh = a.shape[0] // 3
+    n = a.shape[1]
+    half = a.dtype.type(0.5)
+    for r in prange(nh):
+        for j in range(n):
+            rr = a[r, j] * half + half
+            a[r, j] = rr
+            a[nh + r, j] = a[nh + r, j] * half + half
+            a[2 * nh + r, j] = a[2 * nh + r, j] + rr * r_h[2 * nh + r, j]
+
+
+@njit(cache=True, parallel=True)
+def _gru_hidden(a, h_prev, h):  # pragma: no cover - compiled
+    nh, n = h.shape
+    for r in prange(nh):
+        for j in range(n):
+            nv = a[2 * nh + r, j]
+            h[r, j] = nv + (h_prev[r, j] - nv) * a[nh + r, j]
+
+
+def gru_step(a: Any, r_h: Any, h_prev: Any, h: Any, threads: int = 1) -> None:
+    """One GRU step after its two products, in place, as ``GRULayer.forward`` does it.
+
+    Parameters
+    ----------
+    a : ndarray, shape (3H, N)
+        The input side's pre-activations (r, z rows halved); becomes ``(r, z, n)``.
+    r_h : ndarray, shape (3H, N)
+        The hidden side's pre-activations (r, z rows halved; ``W_hn h + b_hn`` last).
+    h_prev : ndarray, shape (H, N)
+    h : ndarray, shape (H, N)
+        Written: ``n + z * (h_prev - n)``.
+    threads : int, default 1
+    """
+    use_threads(threads)
+    _gru_add(a, r_h)
+    nh = a.shape[0] // 3
+    np.tanh(a[: 2 * nh], out=a[: 2 * nh])
+    _gru_candidate(a, r_h)
+    np.tanh(a[2 * nh :], out=a[2 * nh :])
+    _gru_hidden(a, h_prev, h)

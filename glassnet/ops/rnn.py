@@ -402,12 +402,17 @@ class GRULayer(_Recurrent):
         hh = _empty(xp, (t_len, 3 * h, n), dt)
         out, out_tm = self._out_buffers(xp, x, h, batch_first)
         tmp = xp.empty((h, n), dtype=dt)
+        compiled, threads = _compiled_steps(xp, gates)
         for k, t in enumerate(_order(t_len, reverse)):
             a, r_h = gates[k], hh[k]
             if k == 0 and h0 is None:
                 xp.matmul(wh[:, h:], zh[0, h:], out=r_h)
             else:
                 xp.matmul(wh, zh[k], out=r_h)
+            if compiled is not None:
+                compiled.gru_step(a, r_h, zh[k, :h], zh[k + 1, :h], threads)
+                out_tm[t] = zh[k + 1, :h].T
+                continue
             rz = a[: 2 * h]
             rz += r_h[: 2 * h]
             xp.tanh(rz, out=rz)
@@ -437,7 +442,6 @@ class GRULayer(_Recurrent):
         t_len, h3, n = gates.shape
         h = h3 // 3
         dt = gates.dtype
-        one = dt.type(1)
         g_tm = _grad_time_major(xp, g_out, self.batch_first)
         w_hh_t = self.w_hh.T
         dx = self._dx_buffer(xp) if nx else None
@@ -448,34 +452,13 @@ class GRULayer(_Recurrent):
         dwh_step = None if dwh is None else xp.empty_like(dwh)
         dzx = xp.empty((3 * h, n), dtype=dt)
         dzh = xp.empty((3 * h, n), dtype=dt)
-        d_r, d_u, d_n = dzx[:h], dzx[h : 2 * h], dzx[2 * h :]
         dh = xp.ascontiguousarray(g_hn.T)
         tmp = xp.empty((h, n), dtype=dt)
         tmp2 = xp.empty((2 * h, n), dtype=dt)
         order = list(_order(t_len, self.reverse))
         for k in range(t_len - 1, -1, -1):
             t = order[k]
-            xp.copyto(tmp, g_tm[t].T)
-            dh += tmp
-            a = gates[k]
-            r, u, nn_ = a[:h], a[h : 2 * h], a[2 * h :]
-            # through h = n + z * (h_prev - n)
-            xp.subtract(zh[k, :h], nn_, out=d_u)
-            d_u *= dh
-            xp.subtract(one, u, out=tmp)
-            xp.multiply(dh, tmp, out=d_n)
-            xp.multiply(nn_, nn_, out=tmp)
-            xp.subtract(one, tmp, out=tmp)
-            d_n *= tmp
-            # r enters through r * (W_hn h + b_hn)
-            xp.multiply(d_n, hh[k][2 * h :], out=d_r)
-            xp.multiply(d_n, r, out=dzh[2 * h :])
-            rz = a[: 2 * h]
-            xp.subtract(one, rz, out=tmp2)
-            tmp2 *= rz
-            dzx[: 2 * h] *= tmp2
-            dzh[: 2 * h] = dzx[: 2 * h]
-            dh *= u
+            self._step_grad(xp, dh, g_tm[t].T, gates[k], hh[k], zh[k, :h], dzx, dzh, tmp, tmp2)
             if dwx is not None:
                 xp.matmul(dzx, xs[k].T, out=dwx_step)
                 dwx += dwx_step
@@ -494,6 +477,38 @@ class GRULayer(_Recurrent):
         g_bh = dwh[:, h] if nbh else None
         g_h0 = dh.T if nh0 else None
         return dx, g_h0, g_wi, g_wh, g_bi, g_bh
+
+
+    @staticmethod
+    def _step_grad(
+        xp: Any, dh: Any, g_out: Any, a: Any, r_h: Any, h_prev: Any, dzx: Any, dzh: Any,
+        tmp: Any, tmp2: Any,
+    ) -> None:  # fmt: skip
+        """The elementwise part of one step's backward, in place: ``dh`` takes ``g_out``
+        and becomes ``dh * z``; ``dzx``, ``dzh`` (3H, N) get the pre-activation gradients."""
+        h = dh.shape[0]
+        one = dh.dtype.type(1)
+        xp.copyto(tmp, g_out)
+        dh += tmp
+        r, u, nn_ = a[:h], a[h : 2 * h], a[2 * h :]
+        d_r, d_u, d_n = dzx[:h], dzx[h : 2 * h], dzx[2 * h :]
+        # through h = n + z * (h_prev - n)
+        xp.subtract(h_prev, nn_, out=d_u)
+        d_u *= dh
+        xp.subtract(one, u, out=tmp)
+        xp.multiply(dh, tmp, out=d_n)
+        xp.multiply(nn_, nn_, out=tmp)
+        xp.subtract(one, tmp, out=tmp)
+        d_n *= tmp
+        # r enters through r * (W_hn h + b_hn)
+        xp.multiply(d_n, r_h[2 * h :], out=d_r)
+        xp.multiply(d_n, r, out=dzh[2 * h :])
+        rz = a[: 2 * h]
+        xp.subtract(one, rz, out=tmp2)
+        tmp2 *= rz
+        dzx[: 2 * h] *= tmp2
+        dzh[: 2 * h] = dzx[: 2 * h]
+        dh *= u
 
 
 # ---------------------------------------------------------------------- RNN
