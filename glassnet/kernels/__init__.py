@@ -7,7 +7,8 @@ kernel does the same work faster (a fused pass, no temporaries, every core throu
 - ``_pool``: max pooling forward and backward on the channels-last layout;
 - ``_optim``: the Adam/AdamW, SGD and RMSprop updates, each one fused pass per parameter;
 - ``_norm``: batch normalisation's per-channel sums and elementwise passes;
-- ``_rnn``: the LSTM's per-step elementwise work (its ``tanh`` calls stay NumPy's).
+- ``_rnn``: the LSTM's per-step elementwise work and the GRU's forward step (their
+  ``tanh`` calls stay NumPy's).
 
 The switch is the environment variable ``GLASSNET_KERNELS``: ``numpy`` forces the NumPy
 reference everywhere; unset (or ``numba``) uses the kernels when numba imports. It is
