@@ -1,7 +1,8 @@
 """``glassnet run SCRIPT.py [ARGS...]``: run an unmodified PyTorch script on glassnet.
 
 The script runs as ``__main__`` with ``sys.argv = [SCRIPT.py, ARGS...]`` and its
-folder first on ``sys.path``, as ``python SCRIPT.py ARGS...`` would run it, but
+folder first on ``sys.path``, as ``python SCRIPT.py ARGS...`` would run it (the rest of
+``sys.path`` stays as it is), but
 with the import hook of :mod:`glassnet.cli.torch_alias` installed: ``torch``,
 ``torch.*``, ``torchvision`` and ``torchvision.*`` are glassnet's modules. The
 exit status is the script's (``sys.exit(n)`` gives ``n``; an uncaught exception
@@ -77,12 +78,9 @@ def run_script(script: str, argv: list[str]) -> int:
     if not os.path.isfile(script):
         raise UsageError(f"run: SCRIPT.py {script!r} is not a file")
     path = os.path.abspath(script)
-    saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None
+    saved_argv, saved_path = sys.argv[:], sys.path[:]
     sys.argv = [script, *argv]
-    if sys.path:
-        sys.path[0] = os.path.dirname(path)
-    else:
-        sys.path.append(os.path.dirname(path))
+    sys.path.insert(0, os.path.dirname(path))  # the script's folder first, as python does
     finder = install()
     try:
         runpy.run_path(path, run_name="__main__")
@@ -98,8 +96,7 @@ def run_script(script: str, argv: list[str]) -> int:
     finally:
         uninstall(finder)
         sys.argv = saved_argv
-        if saved_path0 is not None:
-            sys.path[0] = saved_path0
+        sys.path[:] = saved_path
 
 
 def run(args: argparse.Namespace) -> int:
