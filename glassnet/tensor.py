@@ -215,6 +215,12 @@ class Tensor(_Methods):
     def __float__(self) -> float:
         return float(self.item())
 
+    def __format__(self, spec: str) -> str:
+        """``f"{t:.2f}"`` formats a 0-d tensor's value, as torch does; others only with ``{}``."""
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
     def __int__(self) -> int:
         return int(self.item())
 

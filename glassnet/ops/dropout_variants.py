@@ -66,6 +66,15 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
             stacklevel=2,
         )
         return _channel_dropout("dropout2d", x, p, training, 3)
+    if x.ndim == 2 or x.ndim > 4:
+        warnings.warn(
+            f"dropout2d: received a {x.ndim}-D input; as PyTorch (which deprecates this), "
+            "glassnet drops each (sample, channel) entry of axes 0 and 1 with probability p, so a "
+            "2-D (N, C) input gets plain element-wise dropout; use dropout for that",
+            UserWarning,
+            stacklevel=2,
+        )
+        return _channel_dropout("dropout2d", x, p, training, x.ndim)
     return _channel_dropout("dropout2d", x, p, training, 4)
 
 

@@ -57,3 +57,14 @@ def test_errors():
         nn.Dropout2d(2)
     with pytest.raises(ValueError, match="dropout1d: expected a 2-D .* or 3-D input"):
         D.dropout1d(gn.tensor(np.ones((2, 3, 4, 5))))
+
+
+def test_dropout2d_on_2d_input_is_element_wise_with_torchs_warning(torch):
+    x = gn.ones(400, 50)
+    with pytest.warns(UserWarning, match="2-D input"):
+        y = D.dropout2d(x, 0.5).numpy()
+    assert set(np.unique(y)) <= {0.0, 2.0} and 0.4 < (y == 0).mean() < 0.6
+    assert (y == 0).all(axis=1).sum() == 0  # not whole rows: each entry drawn on its own
+    with pytest.warns(UserWarning, match="Received a 2-D input to dropout2d"):
+        theirs = torch.nn.functional.dropout2d(torch.ones(400, 50), 0.5).numpy()
+    assert (theirs == 0).all(axis=1).sum() == 0 and 0.4 < (theirs == 0).mean() < 0.6

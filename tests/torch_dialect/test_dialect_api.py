@@ -160,3 +160,12 @@ def test_errors_name_the_call_and_the_bad_value():
         x.repeat(2)
     with pytest.raises(TypeError, match="glassnet.sum: expected a Tensor as input, got list"):
         gn.sum([1, 2])
+
+
+def test_format_spec_on_a_0d_tensor_like_torch(torch):
+    w = gn.tensor([1.23456, -2.5])
+    assert f"{w[0]:+.2f} x^{1}" == "+1.23 x^1" == f"{torch.tensor([1.23456])[0]:+.2f} x^{1}"
+    assert f"{gn.tensor(7):>3}" == "  7"
+    assert f"{w}" == str(w)
+    with pytest.raises(TypeError):
+        f"{w:.2f}"  # noqa: B018  (torch refuses a format spec on a 1-D tensor too)
