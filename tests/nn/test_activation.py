@@ -48,7 +48,7 @@ def test_reprs_show_arguments():
     assert repr(nn.GELU("tanh")) == "GELU(approximate='tanh')"
     assert repr(nn.Softplus()) == "Softplus(beta=1.0, threshold=20.0)"
     assert repr(nn.Softmax(1)) == "Softmax(dim=1)"
-    assert repr(nn.LogSoftmax()) == "LogSoftmax(dim=-1)"
+    assert repr(nn.LogSoftmax()) == "LogSoftmax(dim=None)"  # PyTorch's default (issue 13)
     assert repr(nn.ReLU()) == "ReLU()"
 
 
@@ -84,7 +84,7 @@ def test_get_activation_by_name_class_and_instance():
         (lambda: nn.GELU("erf"), ValueError, r"GELU: approximate must be 'none' or 'tanh', got 'erf'"),
         (lambda: nn.Softplus(beta=0), ValueError, r"Softplus: beta must be positive, got 0"),
         (lambda: nn.Softmax(1.0), TypeError, r"Softmax: dim must be an int, got 1.0"),
-        (lambda: nn.LogSoftmax(dim=None), TypeError, r"LogSoftmax: dim must be an int, got None"),
+        (lambda: nn.LogSoftmax(dim="1"), TypeError, r"LogSoftmax: dim must be an int, got '1'"),
         (lambda: nn.Softmax(2)(gn.randn(3, 4)), ValueError, r"Softmax\(dim=2\): dim 2 is out of range for input of shape \(3, 4\)"),
         (lambda: nn.LogSoftmax(0)(gn.tensor(1.0)), ValueError, r"LogSoftmax\(dim=0\): expected input with at least 1 dimension, got a scalar"),
         (lambda: nn.ReLU(True, True), TypeError, r"positional"),

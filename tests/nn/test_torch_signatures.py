@@ -215,6 +215,21 @@ def test_inplace_is_accepted_and_leaves_the_input_alone():
         np.testing.assert_array_equal(x.numpy(), [-1.0, 2.0])
 
 
+@pytest.mark.parametrize("shape", [(5,), (2, 5), (2, 3, 4), (2, 3, 4, 5)])
+def test_softmax_without_dim_makes_torchs_implicit_choice(torch, rng, shape):
+    x = rng.standard_normal(shape).astype(np.float32)
+    for g, t in ((gnn.Softmax(), torch.nn.Softmax()), (gnn.LogSoftmax(), torch.nn.LogSoftmax())):
+        with pytest.warns(UserWarning, match="Implicit dimension choice"):
+            got = g(gn.tensor(x)).numpy()
+        with pytest.warns(UserWarning):
+            want = t(torch.tensor(x)).numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    # glassnet's activation names keep normalising the last axis, without a warning
+    from glassnet.nn.layers.activation import get_activation
+
+    assert get_activation("softmax").dim == -1 and get_activation("log_softmax").dim == -1
+
+
 @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
 def test_conv_padding_mode_matches_torch(mode, torch, rng):
     for gcls, tcls, shape in ((gnn.Conv2d, torch.nn.Conv2d, (2, 2, 6, 7)),

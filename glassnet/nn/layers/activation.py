@@ -6,10 +6,13 @@ glassnet never overwrites a layer's input, so it has no effect.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from ..._validate import is_int, is_number
 from ...ops import activation as A
+from ...ops.activation_composed import implicit_softmax_dim
 from ...tensor import Tensor
 from ..module import Module
 
@@ -27,10 +30,18 @@ def _number(layer: str, name: str, value: Any, *, positive: bool = False) -> flo
     return float(value)
 
 
-def _dim(layer: str, dim: Any) -> int:
-    if not is_int(dim):
+def _dim(layer: str, dim: Any) -> int | None:
+    if dim is not None and not is_int(dim):
         raise TypeError(f"{layer}: dim must be an int, got {dim!r}")
     return dim
+
+
+def _softmax_axis(layer: Module, x: Tensor, dim: int | None) -> int:
+    """``dim``, or PyTorch's implicit choice (with its warning) when it is None."""
+    _nonscalar(layer, x)
+    if dim is None:
+        return implicit_softmax_dim(type(layer).__name__, x.ndim)
+    return _axis_in_range(layer, x, dim)
 
 
 def _nonscalar(layer: Module, x: Tensor) -> None:
@@ -220,8 +231,10 @@ class Softmax(Module):
 
     Parameters
     ----------
-    dim : int, default -1
-        The axis to normalise (the class axis: 1 for ``(N, C)`` input).
+    dim : int, optional
+        The axis to normalise (the class axis: 1 for ``(N, C)`` input). Without
+        it, PyTorch's legacy implicit choice is made (axis 0 for 0-, 1- and 3-D
+        input, else 1), with PyTorch's warning.
 
     Shape
     -----
@@ -229,13 +242,12 @@ class Softmax(Module):
     - Output: ``(*)``, same shape
     """
 
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = _dim("Softmax", dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        _nonscalar(self, x)
-        return A.softmax(x, _axis_in_range(self, x, self.dim))
+        return A.softmax(x, _softmax_axis(self, x, self.dim))
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -246,7 +258,8 @@ class LogSoftmax(Module):
 
     Parameters
     ----------
-    dim : int, default -1
+    dim : int, optional
+        As for :class:`Softmax` (PyTorch's implicit choice without it).
 
     Shape
     -----
@@ -254,13 +267,12 @@ class LogSoftmax(Module):
     - Output: ``(*)``, same shape
     """
 
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = _dim("LogSoftmax", dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        _nonscalar(self, x)
-        return A.log_softmax(x, _axis_in_range(self, x, self.dim))
+        return A.log_softmax(x, _softmax_axis(self, x, self.dim))
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -273,7 +285,7 @@ def _axis_in_range(layer: Module, x: Tensor, dim: int) -> int:
 
 
 #: Names accepted by :func:`get_activation` (and by ``MLP(activation=...)``).
-ACTIVATIONS: dict[str, type[Module]] = {
+ACTIVATIONS: dict[str, Callable[[], Module]] = {
     "relu": ReLU,
     "leaky_relu": LeakyReLU,
     "sigmoid": Sigmoid,
@@ -283,8 +295,9 @@ ACTIVATIONS: dict[str, type[Module]] = {
     "softplus": Softplus,
     "silu": SiLU,
     "swish": SiLU,
-    "softmax": Softmax,
-    "log_softmax": LogSoftmax,
+    # glassnet's names normalise the last axis (the features of an MLP's output)
+    "softmax": functools.partial(Softmax, dim=-1),
+    "log_softmax": functools.partial(LogSoftmax, dim=-1),
 }
 
 
