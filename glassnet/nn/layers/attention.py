@@ -464,6 +464,27 @@ class MultiheadAttention(Module):
             total = f if total is None else total + f
         return total
 
+    def _extra_positions(self, k: Tensor, v: Tensor, mask: Any) -> tuple[Tensor, Tensor, Any]:
+        """Projected ``(N, S, E)`` keys and values split into heads ``(N, h, S', d)``.
+
+        With ``add_bias_kv`` a learned position is appended before the split, with
+        ``add_zero_attn`` a zero one after it, as PyTorch does; the mask lets every
+        query attend both.
+        """
+        n, e = k.shape[0], self.embed_dim
+        h, d = self.num_heads, self.head_dim
+        if self.bias_k is not None:
+            k = concat([k, broadcast_to(self.bias_k, (n, 1, e))], axis=1)
+            v = concat([v, broadcast_to(self.bias_v, (n, 1, e))], axis=1)
+            mask = _attend_one_more(mask)
+        k = k.reshape((n, k.shape[1], h, d)).transpose(0, 2, 1, 3)
+        v = v.reshape((n, v.shape[1], h, d)).transpose(0, 2, 1, 3)
+        if self.add_zero_attn:
+            zeros = Tensor(get_array_module(k.array).zeros((n, h, 1, d), dtype=k.dtype))
+            k, v = concat([k, zeros], axis=2), concat([v, zeros], axis=2)
+            mask = _attend_one_more(mask)
+        return k, v, mask
+
     # --------------------------------------------------------------- forward
     def forward(
         self,
@@ -510,17 +531,8 @@ class MultiheadAttention(Module):
             q = linear(query, self.q_proj_weight, bq)
             k = linear(key, self.k_proj_weight, bk)
             v = linear(value, self.v_proj_weight, bv)
-        if self.bias_k is not None:  # one more key/value position, learned
-            k = concat([k, broadcast_to(self.bias_k, (n, 1, e))], axis=1)
-            v = concat([v, broadcast_to(self.bias_v, (n, 1, e))], axis=1)
-            s_len, mask = s_len + 1, _attend_one_more(mask)
         q = q.reshape((n, l_len, h, d)).transpose(0, 2, 1, 3)
-        k = k.reshape((n, s_len, h, d)).transpose(0, 2, 1, 3)
-        v = v.reshape((n, s_len, h, d)).transpose(0, 2, 1, 3)
-        if self.add_zero_attn:  # one more key/value position, zeros
-            zeros = Tensor(get_array_module(k.array).zeros((n, h, 1, d), dtype=k.dtype))
-            k, v = concat([k, zeros], axis=2), concat([v, zeros], axis=2)
-            mask = _attend_one_more(mask)
+        k, v, mask = self._extra_positions(k, v, mask)
         out, w = scaled_dot_product_attention(
             q, k, v, mask, dropout_p=self.dropout, training=self.training
         )
