@@ -46,6 +46,14 @@ def test_torch_names_are_glassnets_modules_not_copies():
         assert F.__name__.startswith("glassnet.") and datasets is glassnet.vision.datasets
         assert transforms is glassnet.vision.transforms
         assert glassnet.__spec__.name == "glassnet"  # the alias did not rename glassnet
+        from torch.nn.parameter import Parameter
+        from torch.optim.optimizer import Optimizer
+        from torch.utils.data.dataset import Dataset
+        from torch.utils.data.sampler import SubsetRandomSampler
+
+        assert Parameter is glassnet.nn.Parameter and Optimizer is glassnet.optim.Optimizer
+        assert Dataset is glassnet.utils.data.Dataset
+        assert SubsetRandomSampler is glassnet.utils.data.SubsetRandomSampler
     assert "torchvision" not in sys.modules
 
 

@@ -31,11 +31,11 @@ from typing import Any
 
 import numpy as np
 
-from ..data import dataloader as _loader
-from ..data import dataset as _dataset
-from ..data import sampler as _sampler
-from ..data.dataset import ConcatDataset, Dataset, Subset, TensorDataset
-from ..data.sampler import Sampler, SequentialSampler
+from ...data import dataloader as _loader
+from ...data import dataset as _dataset
+from ...data import sampler as _sampler
+from ...data.dataset import ConcatDataset, Dataset, Subset, TensorDataset
+from ...data.sampler import Sampler, SequentialSampler
 
 __all__ = [
     "Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
