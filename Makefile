@@ -15,7 +15,8 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q -e ".[plot,image]"
 	touch $@
 
-# Dev extras: pytest, ruff, hypothesis, plus the optional back ends the tests compare against.
+# Dev extras: pytest, ruff, hypothesis, plus the optional back ends the tests compare against
+# (tensorboard: its own reader checks the event files of glassnet.utils.tensorboard).
 .make-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[dev,torch,onnx,mpi,image]"
 	touch $@

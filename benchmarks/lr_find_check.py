@@ -1,10 +1,12 @@
 """Does lr_find's suggestion train at least as well as the default rate (Adam 1e-3)?
 
-For the seed CNN and the MLP on the embedded Fashion-MNIST sample: run the range
-test, then train the same initial weights for a short run with the default and
-with the suggested rate, and print the test loss and accuracy of both.
+For the seed CNN and the MLP on Fashion-MNIST (the embedded sample by default):
+run the range test once, then train the same initial weights for a short run
+with the default rate and with the rate of every suggestion rule (valley,
+min/10, steepest), and print the test loss and accuracy of each.
 
     PYTHONPATH=. python benchmarks/lr_find_check.py --epochs 2
+    PYTHONPATH=. python benchmarks/lr_find_check.py --train 2048 --epochs 2 --models seed-cnn
 """
 
 from __future__ import annotations
@@ -19,33 +21,32 @@ from glassnet.models import build_model, get_model_spec, to_layout
 from glassnet.train import evaluate, fit, lr_find
 
 
-def check(name: str, epochs: int, steps: int) -> None:
+def _data(args: argparse.Namespace, layout: str) -> tuple:
+    sample = args.data == "fashion-mnist-sample"
+    x, y = datasets.fashion_mnist("train", sample=sample)
+    xt, yt = datasets.fashion_mnist("test", sample=sample)
+    if args.train:
+        x, y = x[: args.train], y[: args.train]
+    return (to_layout(x, layout), y), (to_layout(xt, layout), yt)
+
+
+def check(name: str, args: argparse.Namespace) -> None:
     spec = get_model_spec(name)
-    x, y = datasets.fashion_mnist("train", sample=True)
-    xt, yt = datasets.fashion_mnist("test", sample=True)
-    x, xt = to_layout(x, spec.layout), to_layout(xt, spec.layout)
-    gn.manual_seed(0)
+    train, test = _data(args, spec.layout)
+    gn.manual_seed(args.seed)
     model = build_model(name)
-    found = lr_find(model, (x, y), optimizer="adam", num_steps=steps, batch_size=128)
-    print(
-        f"{name}: suggestion {found.suggestion:.3g} (min/10 {found.min_lr_div10:.3g}), "
-        f"{len(found.lrs)} steps, stopped early: {found.stopped_early}"
-    )
-    for label, lr in (("default", 1e-3), ("suggested", found.suggestion)):
+    found = lr_find(model, train, optimizer="adam", num_steps=args.steps, batch_size=128)
+    rates = ", ".join(f"{k} {v:.3g}" for k, v in found.suggestions.items())
+    print(f"{name}: {len(found.lrs)} steps, stopped early: {found.stopped_early}; {rates}")
+    for label, lr in (("default", 1e-3), *found.suggestions.items()):
         m = copy.deepcopy(model)
-        fit(
-            m,
-            (x, y),
-            loss="cross_entropy",
-            optimizer=optim.Adam(m.parameters(), lr=lr),
-            epochs=epochs,
-            batch_size=128,
-            verbose=0,
-            seed=0,
-        )
-        res = evaluate(m, (xt, yt), loss="cross_entropy")
+        opt = optim.Adam(m.parameters(), lr=lr)
+        fit(m, train, loss="cross_entropy", optimizer=opt, epochs=args.epochs, batch_size=128,
+            verbose=0, seed=args.seed)  # fmt: skip
+        res = evaluate(m, test, loss="cross_entropy")
         print(
-            f"  {label:9s} lr={lr:.3g}: test loss {res['loss']:.4f}, accuracy {res['accuracy']:.4f}"
+            f"  {label:9s} lr={lr:.3g}: test loss {res['loss']:.4f}, accuracy {res['accuracy']:.4f}",
+            flush=True,
         )
 
 
@@ -54,9 +55,13 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--steps", type=int, default=200)
     p.add_argument("--models", default="mlp,seed-cnn")
+    p.add_argument("--data", default="fashion-mnist-sample",
+                   choices=("fashion-mnist-sample", "fashion-mnist"))  # fmt: skip
+    p.add_argument("--train", type=int, default=0, help="use the first N training images (0: all)")
+    p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     for name in args.models.split(","):
-        check(name, args.epochs, args.steps)
+        check(name, args)
 
 
 if __name__ == "__main__":

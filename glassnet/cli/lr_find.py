@@ -11,7 +11,7 @@ from .._fileio import atomic_write
 from ..models.registry import to_layout
 from ..random import manual_seed
 from ..train.loop import resolve_optimizer
-from ..train.lr_finder import lr_find
+from ..train.lr_finder import DEFAULT_RULE, RULES, lr_find
 from ..train.report import matplotlib_available
 from ..train.runs import default_run_name
 from .options import (
@@ -22,14 +22,15 @@ from .options import (
     positive_int,
     resolve_config,
 )
-from .pipeline import build_model, class_names, complete_config, load_split
+from .pipeline import build_model, complete_config
+from .sources import open_run_data
 
 __all__ = ["add_parser", "run", "lr_find_run"]
 
 #: Options of ``glassnet train`` that lr-find also takes (same validators, same config keys).
 SHARED = (
-    "model", "data", "batch_size", "optimizer", "weight_decay", "hidden", "dropout", "seed",
-    "runs_dir",
+    "model", "data", "target", "image_size", "image_fit", "batch_size", "optimizer",
+    "weight_decay", "hidden", "dropout", "seed", "runs_dir",
 )  # fmt: skip
 
 
@@ -40,8 +41,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         description=(
             "Train a copy of the model for a few hundred steps while the learning rate grows "
             "exponentially; stop when the smoothed loss diverges (4x its minimum); print the "
-            "suggested rate (steepest descent of the smoothed loss) and write lr_find.png, "
-            ".csv and .json under runs/."
+            "suggested rate and write lr_find.png, .csv and .json under runs/. --data takes "
+            "what glassnet train takes: a built-in data set, an image folder, a .npz or a "
+            ".csv (with --target)."
         ),
     )
     for key in SHARED:
@@ -52,6 +54,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--steps", default="200", metavar="N", help="steps of the sweep (default 200)")
     p.add_argument("--start-lr", default="1e-7", metavar="LR", help="first rate (default 1e-7)")
     p.add_argument("--end-lr", default="10", metavar="LR", help="last rate (default 10)")
+    p.add_argument(
+        "--rule",
+        default=DEFAULT_RULE,
+        choices=list(RULES),
+        help=f"which rule's rate is the suggestion (default {DEFAULT_RULE}; all are printed)",
+    )
     p.add_argument(
         "--out",
         default=None,
@@ -70,6 +78,7 @@ def _options(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
         "num_steps": positive_int("steps", args.steps),
         "start_lr": positive_float("start_lr", args.start_lr),
         "end_lr": positive_float("end_lr", args.end_lr),
+        "rule": args.rule,
     }
     if sweep["num_steps"] < 5:
         raise UsageError(f"--steps: expected at least 5, got {args.steps!r}")
@@ -83,6 +92,11 @@ def lr_find_run(
 ) -> tuple[Any, str]:
     """Run the range test for ``config``'s model and training data; write the files to ``out``.
 
+    The data is read as ``glassnet train`` reads it: a built-in data set, or
+    your own image folder, ``.npz`` or ``.csv`` (``target``, ``image_size``,
+    ``image_fit``), whose training split the sweep uses. Without ``model`` the
+    default is ``train``'s (``small-cnn`` for images, ``mlp`` for tables).
+
     Returns
     -------
     (LRFindResult, str)
@@ -91,8 +105,10 @@ def lr_find_run(
     config = complete_config(config if isinstance(config, TrainConfig) else TrainConfig(**config))
     options = config.to_dict()
     manual_seed(config["seed"])
-    x, y = load_split(config["data"], "train", download=download)
-    model, layout = build_model(config, len(class_names(config["data"])))
+    data = open_run_data(config, download=download)
+    x, y = data.train
+    shape = (data.dataset or {}).get("input_shape")
+    model, layout = build_model(config, len(data.classes), shape)
     hyper = {"lr": 1e-3}
     if options.get("weight_decay"):
         hyper["weight_decay"] = config["weight_decay"]
@@ -107,6 +123,8 @@ def lr_find_run(
     with atomic_write(os.path.join(folder, "lr_find.csv"), "w", encoding="utf-8") as f:
         f.write(result.csv_text())
     record = {**result.to_dict(), "model": config["model"], "data": config["data"]}
+    if data.dataset is not None:
+        record["dataset"] = data.dataset
     with atomic_write(os.path.join(folder, "lr_find.json"), "w", encoding="utf-8") as f:
         json.dump(record, f, indent=1)
     return result, folder
@@ -116,10 +134,11 @@ def run(args: argparse.Namespace) -> int:
     config, sweep = _options(args)
     result, folder = lr_find_run(config, sweep, args.out, download=not args.no_download)
     how = "stopped early: the loss diverged" if result.stopped_early else "no divergence"
+    others = ", ".join(f"{k} {v:.3g}" for k, v in result.suggestions.items() if k != result.rule)
     print(
         f"lr-find: {len(result.lrs)} steps from {result.lrs[0]:.2g} to {result.lrs[-1]:.2g} ({how})\n"
-        f"suggested learning rate: {result.suggestion:.3g} ({result.rule}); "
-        f"min/10 rule: {result.min_lr_div10:.3g}\n"
+        f"suggested learning rate: {result.suggestion:.3g} ({result.rule}: {RULES[result.rule]})\n"
+        f"other rules: {others}\n"
         f"wrote {folder}/lr_find.csv, lr_find.json"
         + (", lr_find.png" if os.path.isfile(os.path.join(folder, "lr_find.png")) else "")
     )

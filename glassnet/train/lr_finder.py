@@ -7,13 +7,25 @@ early once the smoothed loss exceeds ``diverge`` times its minimum (or becomes
 non-finite). The model, the optimizer you pass and glassnet's random state are
 left as they were.
 
-Suggestion rule
----------------
-``suggestion`` is the learning rate where the smoothed loss falls **steepest**:
-the most negative slope ``d(smoothed loss) / d(log10 lr)``, looked for between
-the first 10% of the recorded steps (the average is still warming up) and the
-step of the minimum smoothed loss. ``lr_min / 10`` (one tenth of the rate at the
-minimum, the other common rule) is reported beside it as ``min_lr_div10``.
+Suggestion rules
+----------------
+``suggestion`` follows ``rule`` (default ``"valley"``); the rates of all three
+rules are in ``suggestions``:
+
+``"valley"``
+    fastai's rule: the longest stretch over which the smoothed loss keeps
+    falling (the longest decreasing subsequence of the recorded points), and
+    the rate half way along it (in steps, so the geometric middle in rate).
+``"min/10"``
+    One tenth of the rate at the minimum smoothed loss (also ``min_lr_div10``).
+``"steepest"``
+    The most negative slope ``d(smoothed loss) / d(log10 lr)``, looked for
+    between the first 10% of the recorded steps (the average is still warming
+    up) and the step of the minimum.
+
+``benchmarks/lr_find_check.py`` trains the seed CNN and the MLP with each
+rule's rate and with the default; ``docs/training.md`` has the table that
+chose ``"valley"``.
 """
 
 from __future__ import annotations
@@ -41,12 +53,18 @@ from .loop import (
 )
 from .report import _png, _pyplot
 
-__all__ = ["LRFindResult", "lr_find", "suggest_lr"]
+__all__ = ["LRFindResult", "lr_find", "suggest_lr", "RULES", "DEFAULT_RULE"]
 
-RULE = (
-    "steepest descent of the smoothed loss against log10(lr), between the first 10% of "
-    "the steps and the minimum"
-)
+#: The suggestion rules, in words (see the module docstring).
+RULES = {
+    "valley": "the middle of the longest stretch over which the smoothed loss keeps falling",
+    "min/10": "a tenth of the rate at the minimum smoothed loss",
+    "steepest": (
+        "steepest descent of the smoothed loss against log10(lr), between the first 10% of "
+        "the steps and the minimum"
+    ),
+}
+DEFAULT_RULE = "min/10"
 
 
 @dataclass
@@ -58,13 +76,15 @@ class LRFindResult:
     lrs, losses, smoothed : list of float
         One entry per step: the learning rate, the batch loss and the smoothed loss.
     suggestion : float
-        The suggested learning rate (see the module docstring for the rule).
+        The suggested learning rate: the rate of ``rule`` (module docstring).
     min_lr_div10 : float
         One tenth of the learning rate at the minimum smoothed loss.
     stopped_early : bool
         True when the smoothed loss diverged before ``num_steps``.
     rule : str
-        The rule behind ``suggestion``, in words.
+        The rule behind ``suggestion``: a key of :data:`RULES`.
+    suggestions : dict of str to float
+        The rate every rule of :data:`RULES` gives.
     """
     lrs: list[float] = field(default_factory=list)
     losses: list[float] = field(default_factory=list)
@@ -72,7 +92,8 @@ class LRFindResult:
     suggestion: float = math.nan
     min_lr_div10: float = math.nan
     stopped_early: bool = False
-    rule: str = RULE
+    rule: str = DEFAULT_RULE
+    suggestions: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -80,6 +101,8 @@ class LRFindResult:
             "suggestion": self.suggestion,
             "min_lr_div10": self.min_lr_div10,
             "rule": self.rule,
+            "rule_text": RULES[self.rule],
+            "suggestions": self.suggestions,
             "stopped_early": self.stopped_early,
             "steps": len(self.lrs),
             "lrs": self.lrs,
@@ -128,30 +151,79 @@ class LRFindResult:
         return path
 
 
-def suggest_lr(lrs: list[float], smoothed: list[float]) -> float:
-    """The rate of steepest descent of ``smoothed`` against ``log10(lrs)`` (see the module rule).
-
-    Parameters
-    ----------
-    lrs, smoothed : list of float, length T >= 2
-
-    Returns
-    -------
-    float
-        ``nan`` when fewer than 3 finite points were recorded.
-    """
+def _finite(lrs: list[float], smoothed: list[float]) -> tuple[np.ndarray, np.ndarray]:
     lr = np.asarray(lrs, dtype=np.float64)
     sm = np.asarray(smoothed, dtype=np.float64)
     finite = np.isfinite(sm)
-    if finite.sum() < 3:
-        return math.nan
-    lr, sm = lr[finite], sm[finite]
+    return lr[finite], sm[finite]
+
+
+def _steepest(lr: np.ndarray, sm: np.ndarray) -> float:
     stop = int(np.argmin(sm))
     start = min(len(sm) // 10, max(stop - 2, 0))
     if stop - start < 2:
         return float(lr[stop])
     slope = np.gradient(sm[start : stop + 1], np.log10(lr[start : stop + 1]))
     return float(lr[start + int(np.argmin(slope))])
+
+
+def longest_descent(values: np.ndarray) -> tuple[int, int]:
+    """``(first, last)`` indices of the longest strictly decreasing subsequence of ``values``.
+
+    Parameters
+    ----------
+    values : ndarray, shape (T,), T >= 1
+
+    Returns
+    -------
+    (int, int)
+        Where the longest chain ``values[i0] > values[i1] > ... > values[ik]``
+        (``i0 < ... < ik``) starts and ends; the earliest such chain on ties.
+    """
+    n = len(values)
+    length = np.ones(n, dtype=np.int64)
+    first = np.arange(n)
+    for i in range(1, n):
+        higher = values[:i] > values[i]
+        if higher.any():
+            j = int(np.argmax(np.where(higher, length[:i], 0)))
+            length[i], first[i] = length[j] + 1, first[j]
+    last = int(np.argmax(length))
+    return int(first[last]), last
+
+
+def _valley(lr: np.ndarray, sm: np.ndarray) -> float:
+    start, end = longest_descent(sm)
+    return float(lr[(start + end) // 2])
+
+
+_RULE_FUNCTIONS = {
+    "valley": _valley,
+    "min/10": lambda lr, sm: float(lr[int(np.argmin(sm))] / 10),
+    "steepest": _steepest,
+}
+
+
+def suggest_lr(lrs: list[float], smoothed: list[float], rule: str = DEFAULT_RULE) -> float:
+    """The learning rate ``rule`` picks from a recorded sweep (see the module docstring).
+
+    Parameters
+    ----------
+    lrs, smoothed : list of float, length T
+        The sweep's rates and smoothed losses; non-finite losses are left out.
+    rule : {"valley", "min/10", "steepest"}, default "valley"
+
+    Returns
+    -------
+    float
+        ``nan`` when fewer than 3 finite points were recorded.
+    """
+    if rule not in _RULE_FUNCTIONS:
+        raise ValueError(f"lr_find: rule must be one of {', '.join(RULES)}, got {rule!r}")
+    lr, sm = _finite(lrs, smoothed)
+    if len(sm) < 3:
+        return math.nan
+    return _RULE_FUNCTIONS[rule](lr, sm)
 
 
 def _fresh_optimizer(optimizer: Any, model: Any) -> Any:
@@ -199,6 +271,7 @@ def lr_find(
     diverge: float = 4.0,
     seed: int = 0,
     plot: str | os.PathLike | None = None,
+    rule: str = DEFAULT_RULE,
 ) -> LRFindResult:
     """Sweep the learning rate exponentially on a copy of ``model``; suggest one.
 
@@ -226,6 +299,8 @@ def lr_find(
         Shuffling and dropout of the sweep; glassnet's random state is restored after.
     plot : str or path, optional
         Write the curve there as a PNG (needs matplotlib).
+    rule : {"valley", "min/10", "steepest"}, default "valley"
+        Which rate ``suggestion`` is (module docstring); ``suggestions`` has all three.
 
     Returns
     -------
@@ -240,6 +315,8 @@ def lr_find(
         raise ValueError(f"lr_find: beta must be in [0, 1), got {beta!r}")
     if not diverge > 1:
         raise ValueError(f"lr_find: diverge must be > 1, got {diverge!r}")
+    if rule not in RULES:
+        raise ValueError(f"lr_find: rule must be one of {', '.join(RULES)}, got {rule!r}")
     loss_fn = resolve_loss("lr_find", loss)
     rng_state = gn_random.get_state()
     try:
@@ -250,6 +327,9 @@ def lr_find(
         )  # fmt: skip
     finally:
         gn_random.set_state(rng_state)
+    result.suggestions = {name: suggest_lr(result.lrs, result.smoothed, name) for name in RULES}
+    result.rule, result.suggestion = rule, result.suggestions[rule]
+    result.min_lr_div10 = result.suggestions["min/10"]
     if plot is not None:
         result.plot(plot)
     return result
@@ -289,7 +369,4 @@ def _sweep(
         if not math.isfinite(smooth) or smooth > diverge * best:
             res.stopped_early = True
             break
-    res.suggestion = suggest_lr(res.lrs, res.smoothed)
-    finite = [(s, lr) for s, lr in zip(res.smoothed, res.lrs) if math.isfinite(s)]
-    res.min_lr_div10 = min(finite)[1] / 10 if finite else math.nan
     return res

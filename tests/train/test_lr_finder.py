@@ -8,7 +8,7 @@ import pytest
 import glassnet as gn
 from glassnet import nn, optim
 from glassnet.train import lr_find
-from glassnet.train.lr_finder import suggest_lr
+from glassnet.train.lr_finder import DEFAULT_RULE, RULES, longest_descent, suggest_lr
 
 
 def _data(n=256, seed=0):
@@ -70,8 +70,8 @@ def test_suggestion_is_the_steepest_descent():
     # flat, then a steep drop centred at 1e-3, then a minimum at 1e-1 and a rise
     logs = np.log10(lrs)
     curve = 2.0 - 1.5 / (1 + np.exp(-(logs + 3) * 4)) + np.where(logs > -1, (logs + 1) * 5, 0)
-    assert suggest_lr(lrs, list(curve)) == pytest.approx(1e-3, rel=0.3)
-    assert math.isnan(suggest_lr([1e-3, 1e-2], [1.0, 0.5]))
+    assert suggest_lr(lrs, list(curve), "steepest") == pytest.approx(1e-3, rel=0.3)
+    assert math.isnan(suggest_lr([1e-3, 1e-2], [1.0, 0.5], "steepest"))
 
 
 def test_plot_is_written(tmp_path):
@@ -103,3 +103,48 @@ def test_data_without_targets_is_refused():
     x, _ = _data(32)
     with pytest.raises(ValueError, match="targets"):
         lr_find(_model(), (x,), num_steps=5)
+
+
+def _sweep_curve():
+    """A range-test curve: a noisy plateau, a drop centred at 1e-3, the minimum at 1e-1, a rise."""
+    lrs = np.logspace(-7, 1, 161)
+    logs = np.log10(lrs)
+    wiggle = 0.002 * np.sin(np.arange(len(lrs)) * 2.1)  # not monotone on the plateau
+    curve = 2.0 - 1.5 / (1 + np.exp(-(logs + 3) * 3)) + wiggle
+    curve += np.where(logs > -1, (logs + 1) ** 2 * 4, 0)
+    return list(lrs), list(curve)
+
+
+def test_the_documented_rule_is_min_over_10():
+    # docs/training.md documents min/10 as the default rule, chosen by measurement there
+    assert DEFAULT_RULE == "min/10" and set(RULES) == {"valley", "min/10", "steepest"}
+    lrs, curve = _sweep_curve()
+    lr_at_min = lrs[int(np.argmin(curve))]
+    assert lr_at_min == pytest.approx(1e-1, rel=0.15)
+    assert suggest_lr(lrs, curve) == pytest.approx(lr_at_min / 10)
+    assert suggest_lr(lrs, curve, "min/10") == pytest.approx(lr_at_min / 10)
+
+
+def test_valley_is_the_middle_of_the_longest_descent():
+    lrs, curve = _sweep_curve()
+    start, end = longest_descent(np.asarray(curve))
+    assert curve[end] == min(curve)  # the descent ends at the minimum
+    assert lrs[start] < 1e-5  # and starts on the plateau, through its lower points
+    assert suggest_lr(lrs, curve, "valley") == pytest.approx(lrs[(start + end) // 2])
+    assert longest_descent(np.array([3.0, 1.0, 2.0, 1.5, 0.5, 4.0])) == (0, 4)
+    assert longest_descent(np.array([1.0])) == (0, 0)
+
+
+def test_rules_of_lr_find_and_a_bad_rule():
+    x, y = _data()
+    res = lr_find(_model(), (x, y), optimizer="sgd", start_lr=1e-4, end_lr=1e4, num_steps=60,
+                  rule="steepest")  # fmt: skip
+    assert res.rule == "steepest" and res.suggestion == res.suggestions["steepest"]
+    assert res.min_lr_div10 == res.suggestions["min/10"]
+    for name in RULES:
+        assert res.suggestions[name] == suggest_lr(res.lrs, res.smoothed, name)
+    assert res.to_dict()["suggestions"] == res.suggestions
+    with pytest.raises(ValueError, match="rule must be one of"):
+        lr_find(_model(), (x, y), rule="fastest")
+    with pytest.raises(ValueError, match="rule must be one of"):
+        suggest_lr(res.lrs, res.smoothed, "fastest")

@@ -27,10 +27,8 @@ import os
 import sys
 from typing import IO, Any
 
-import numpy as np
-
 from ..._fileio import atomic_write
-from ...backend import get_array_module
+from . import layer_stats as stats
 from .base import Callback
 
 __all__ = ["LayerDiagnostics", "DIAGNOSTICS_CSV", "DIAGNOSTICS_JSON"]
@@ -41,24 +39,6 @@ FIELDS = (
     "step", "epoch", "layer", "type", "act_mean", "act_std", "dead_frac", "grad_norm",
     "update_ratio",
 )  # fmt: skip
-_RELUS = ("ReLU", "ReLU6")
-
-
-def _norm(a: Any) -> float:
-    xp = get_array_module(a)
-    return float(xp.sqrt(xp.sum(xp.square(a.astype(np.float64)))))
-
-
-def _activation_stats(kind: str, out: Any) -> dict[str, float]:
-    data = getattr(out, "array", None)
-    if data is None or not hasattr(data, "dtype") or data.dtype.kind != "f" or data.size == 0:
-        return {}
-    xp = get_array_module(data)
-    stats = {"act_mean": float(xp.mean(data)), "act_std": float(xp.std(data))}
-    if kind in _RELUS and data.ndim >= 1:
-        units = data.reshape(data.shape[0], -1) if data.ndim > 1 else data.reshape(1, -1)
-        stats["dead_frac"] = float(xp.mean(xp.all(units <= 0, axis=0)))
-    return stats
 
 
 class LayerDiagnostics(Callback):
@@ -127,22 +107,14 @@ class LayerDiagnostics(Callback):
 
     # ------------------------------------------------------------- layers
     def _layers(self) -> list[tuple[str, Any]]:
-        return [
-            (name, m)
-            for name, m in self.model.named_modules()
-            if name and (not m._modules or m._parameters)
-        ]
-
-    @staticmethod
-    def _params(module: Any) -> list[Any]:
-        return [p for p in module._parameters.values() if p is not None and p.requires_grad]
+        return stats.layers(self.model)
 
     def _hook(self, name: str) -> Any:
         def hook(module: Any, inputs: tuple, output: Any) -> None:
             out = output[0] if isinstance(output, tuple) and output else output
-            stats = _activation_stats(type(module).__name__, out)
-            if stats:
-                self._acts[name] = stats
+            found = stats.activation_stats(type(module).__name__, out)
+            if found:
+                self._acts[name] = found
 
         return hook
 
@@ -158,7 +130,7 @@ class LayerDiagnostics(Callback):
         self._before = {}
         for name, m in self._layers():
             self._handles.append(m.register_forward_hook(self._hook(name)))
-            params = self._params(m)
+            params = stats.own_parameters(m)
             if params:
                 self._before[name] = [p.array.copy() for p in params]
 
@@ -176,19 +148,17 @@ class LayerDiagnostics(Callback):
 
     def _row(self, step: int, name: str, module: Any) -> dict[str, Any] | None:
         acts = self._acts.get(name, {})
-        params = self._params(module)
+        params = stats.own_parameters(module)
         grads = [p.grad.array for p in params if p.grad is not None]
         if not acts and not grads:
             return None
         row: dict[str, Any] = {f: None for f in FIELDS}
         row.update(step=step, epoch=self._epoch, layer=name, type=type(module).__name__, **acts)
         if grads:
-            row["grad_norm"] = math.sqrt(sum(_norm(g) ** 2 for g in grads))
+            row["grad_norm"] = stats.total_norm(grads)
         before = self._before.get(name)
         if before is not None and len(before) == len(params):
-            w0 = math.sqrt(sum(_norm(b) ** 2 for b in before))
-            dw = math.sqrt(sum(_norm(p.array - b) ** 2 for p, b in zip(params, before)))
-            row["update_ratio"] = dw / w0 if w0 > 0 else None
+            row["update_ratio"] = stats.update_ratio(before, [p.array for p in params])
         return row
 
     # ------------------------------------------------------------- warnings

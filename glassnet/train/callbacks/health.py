@@ -25,8 +25,7 @@ import sys
 import warnings
 from typing import Any
 
-import numpy as np
-
+from . import layer_stats as stats
 from .base import Callback
 
 __all__ = ["TrainingHealth", "TrainingHealthWarning"]
@@ -34,11 +33,6 @@ __all__ = ["TrainingHealth", "TrainingHealthWarning"]
 
 class TrainingHealthWarning(RuntimeWarning):
     """Training ended with exploded weights or a loss that did not fall."""
-
-
-def _rms(p: Any) -> float:
-    data = np.asarray(p.numpy(), dtype=np.float64)
-    return float(np.sqrt(np.mean(data * data))) if data.size else 0.0
 
 
 class TrainingHealth(Callback):
@@ -62,7 +56,7 @@ class TrainingHealth(Callback):
         self._losses: list[float] = []
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self._start = {n: _rms(p) for n, p in self._matrices()}
+        self._start = {n: stats.rms(p.array) for n, p in self._matrices()}
         self._losses = []
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
@@ -72,19 +66,17 @@ class TrainingHealth(Callback):
 
     def _matrices(self) -> list[tuple[str, Any]]:
         model = getattr(self.trainer, "model", None) if self.trainer is not None else None
-        if model is None or not hasattr(model, "named_parameters"):
-            return []
-        return [(n, p) for n, p in model.named_parameters() if len(p.shape) >= 2]
+        return stats.weight_matrices(model)
 
     def findings(self) -> list[str]:
         """What looks wrong now, one sentence each with its figures (empty when nothing)."""
         found = []
         for name, p in self._matrices():
-            before, now = self._start.get(name), _rms(p)
+            before, now = self._start.get(name), stats.rms(p.array)
             if before is None or not math.isfinite(now):
                 continue
             if now > self.floor and now > self.growth * max(before, 1e-12):
-                top = float(np.max(np.abs(p.numpy())))
+                top = stats.max_abs(p.array)
                 found.append(
                     f"weight {name!r} grew from RMS {before:.3g} to {now:.3g} "
                     f"(x{now / max(before, 1e-12):.3g}; largest |w| {top:.3g})"
