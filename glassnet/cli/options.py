@@ -270,7 +270,7 @@ TRAIN_OPTIONS: tuple[Option, ...] = (
     Option("l1", nonneg_float, 0.0, "L1 penalty coefficient on weights", "C"),
     Option("l2", nonneg_float, 0.0, "L2 penalty coefficient on weights (coeff/2 * sum w^2)", "C"),
     Option("augment", boolean, False, "random shifts and horizontal flips of training images"),
-    Option("schedule", choice(lambda: SCHEDULES), "none", "LR schedule: " + ", ".join(SCHEDULES), "NAME"),
+    Option("schedule", choice(lambda: SCHEDULES), None, "LR schedule: " + ", ".join(SCHEDULES) + " (default: cosine for your own data, none for the built-in data sets)", "NAME"),
     Option("monitor", choice(lambda: MONITORS), "val_loss", "validation figure that picks best.safetensors and drives early stopping: " + ", ".join(MONITORS), "NAME"),
     Option("early_stopping", nonneg_int, 0, "stop after this many epochs without an improvement of --monitor (0: off)", "PATIENCE"),
     Option("clip_grad_norm", positive_float, None, "rescale gradients to at most this global 2-norm (off if omitted)", "NORM"),

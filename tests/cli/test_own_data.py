@@ -121,3 +121,17 @@ def test_empty_class_folder_and_corrupt_image_exit_2(tmp_path, capsys):
 def test_target_on_a_builtin_data_set_is_refused(tmp_path, capsys):
     assert train(tmp_path, "--data", "fashion-mnist-sample", "--target", "x") == 2
     assert "--target: applies to your own data" in capsys.readouterr().err
+
+
+def test_own_data_gets_a_cosine_schedule_by_default(tmp_path):
+    from glassnet.cli.pipeline import OWN_DATA_SCHEDULE, complete_config
+
+    path = table_csv(tmp_path)
+    assert OWN_DATA_SCHEDULE == "cosine"
+    own = complete_config({"data": path, "target": "animal", "seed": 0})
+    assert own.schedule == "cosine" and own.batch_size == 32
+    assert complete_config({"data": path, "target": "animal", "schedule": "none"}).schedule == "none"
+    builtin = complete_config({"data": "fashion-mnist-sample", "seed": 0})
+    assert builtin.schedule == "none" and builtin.batch_size == 128
+    assert train(tmp_path, "--data", path, "--target", "animal", "--name", "c") == 0
+    assert load_config(tmp_path / "runs" / "c" / "config.toml")["schedule"] == "cosine"
