@@ -9,7 +9,7 @@ left as they were.
 
 Suggestion rules
 ----------------
-``suggestion`` follows ``rule`` (default ``"valley"``); the rates of all three
+``suggestion`` follows ``rule`` (default ``"min/10"``); the rates of all three
 rules are in ``suggestions``:
 
 ``"valley"``
@@ -25,7 +25,7 @@ rules are in ``suggestions``:
 
 ``benchmarks/lr_find_check.py`` trains the seed CNN and the MLP with each
 rule's rate and with the default; ``docs/training.md`` has the table that
-chose ``"valley"``.
+chose ``"min/10"``.
 """
 
 from __future__ import annotations
@@ -211,7 +211,7 @@ def suggest_lr(lrs: list[float], smoothed: list[float], rule: str = DEFAULT_RULE
     ----------
     lrs, smoothed : list of float, length T
         The sweep's rates and smoothed losses; non-finite losses are left out.
-    rule : {"valley", "min/10", "steepest"}, default "valley"
+    rule : {"valley", "min/10", "steepest"}, default "min/10"
 
     Returns
     -------
@@ -299,7 +299,7 @@ def lr_find(
         Shuffling and dropout of the sweep; glassnet's random state is restored after.
     plot : str or path, optional
         Write the curve there as a PNG (needs matplotlib).
-    rule : {"valley", "min/10", "steepest"}, default "valley"
+    rule : {"valley", "min/10", "steepest"}, default "min/10"
         Which rate ``suggestion`` is (module docstring); ``suggestions`` has all three.
 
     Returns
