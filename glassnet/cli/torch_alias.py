@@ -77,7 +77,6 @@ NEAREST: dict[str, str] = {
     "torch.fft": "numpy.fft on tensor.numpy()",
     "torch.cat": "glassnet.functional.concat",
     "torch.utils.data.IterableDataset": "glassnet.utils.data.Dataset (map-style)",
-    "torch.utils.data.WeightedRandomSampler": "glassnet.utils.data.RandomSampler",
     "torch.utils.checkpoint": "none: glassnet keeps every activation",
     "torch.Generator": "numpy.random.default_rng(seed), accepted where torch takes generator=",
     "torch.load_state_dict_from_url": "glassnet.io.load_torch_state_dict on a downloaded file",

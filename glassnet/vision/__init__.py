@@ -1,5 +1,6 @@
 """The part of torchvision that tutorials use: ``datasets`` (MNIST, FashionMNIST),
-``transforms`` (Compose, ToTensor, Normalize, Lambda, RandomCrop, RandomHorizontalFlip, Resize),
+``transforms`` (Compose, ToTensor, Normalize, Lambda, RandomCrop, RandomHorizontalFlip, Resize,
+CenterCrop),
 ``utils`` (make_grid, save_image) and ``models`` (ResNets)."""
 
 from . import datasets, models, transforms, utils

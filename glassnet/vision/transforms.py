@@ -32,6 +32,7 @@ from ..tensor import Tensor
 
 __all__ = [
     "Compose", "ToTensor", "Normalize", "Lambda", "RandomCrop", "RandomHorizontalFlip", "Resize",
+    "CenterCrop",
 ]  # fmt: skip
 
 
@@ -237,3 +238,36 @@ class Resize:
 
     def __repr__(self) -> str:
         return f"Resize(size={self.size})"
+
+
+class CenterCrop:
+    """Crop the central ``size`` window of a Pillow image or a ``(..., H, W)`` Tensor.
+
+    Parameters
+    ----------
+    size : int or (int, int)
+        Output ``(h, w)``; it must fit inside the image (torchvision pads; glassnet refuses).
+    """
+
+    def __init__(self, size: int | tuple[int, int]) -> None:
+        self.size = (size, size) if isinstance(size, int) else tuple(size)
+
+    def __call__(self, img: Any) -> Any:
+        th, tw = self.size
+        w, h = img.size if _is_pil(img) else (img.shape[-1], img.shape[-2])
+        if th > h or tw > w:
+            raise NotImplementedError(
+                f"torchvision.transforms.CenterCrop larger than the image ({th}x{tw} of {h}x{w}, "
+                "which torchvision pads) is not available in glassnet"
+            )
+        top, left = int(round((h - th) / 2.0)), int(round((w - tw) / 2.0))
+        if _is_pil(img):
+            return img.crop((left, top, left + tw, top + th))
+        if not isinstance(img, Tensor):
+            raise TypeError(
+                f"CenterCrop: expected a Pillow image or a Tensor, got {type(img).__name__}"
+            )
+        return img[..., top : top + th, left : left + tw]
+
+    def __repr__(self) -> str:
+        return f"CenterCrop(size={self.size})"

@@ -145,3 +145,19 @@ def test_subset_and_concat_dataset_in_a_loader():
     got = np.concatenate([b[0].numpy() for b in tud.DataLoader(both, batch_size=4)])
     assert got.tolist() == [5, 4, 0, 1, 2, 3, 4, 5]
     assert isinstance(ds + ds, tud.ConcatDataset)
+
+
+def test_weighted_random_sampler_follows_the_weights():
+    s = tud.WeightedRandomSampler([0.0, 1.0, 3.0], num_samples=4000, generator=0)
+    drawn = np.array(list(s))
+    assert len(s) == 4000 and 0 not in drawn
+    assert abs((drawn == 2).mean() - 0.75) < 0.03
+    once = list(tud.WeightedRandomSampler([1, 1, 1, 0], 3, replacement=False, generator=0))
+    assert sorted(once) == [0, 1, 2]
+    with pytest.raises(ValueError, match="cannot exceed the 3 non-zero weights"):
+        tud.WeightedRandomSampler([1, 1, 1, 0], 4, replacement=False)
+    with pytest.raises(ValueError, match="weights must be finite"):
+        tud.WeightedRandomSampler([0, 0], 2)
+    ds = tud.TensorDataset(np.arange(3))
+    loader = tud.DataLoader(ds, batch_size=5, sampler=tud.WeightedRandomSampler([0, 0, 1], 10))
+    assert [b[0].numpy().tolist() for b in loader] == [[2] * 5, [2] * 5]

@@ -75,3 +75,13 @@ def test_against_torchvision(rng, torch):
     ours = T.Compose([T.ToTensor(), T.Normalize((0.1307,), (0.3081,))])(PIL.fromarray(px))
     theirs = tv.Compose([tv.ToTensor(), tv.Normalize((0.1307,), (0.3081,))])(PIL.fromarray(px))
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_center_crop_on_pil_and_tensors(rng):
+    px = _image(rng, (10, 12))
+    a = np.asarray(T.CenterCrop(4)(PIL.fromarray(px)))
+    b = T.CenterCrop((4, 4))(gn.tensor(px[None])).numpy()[0]
+    np.testing.assert_array_equal(a, px[3:7, 4:8])
+    np.testing.assert_array_equal(b, px[3:7, 4:8])
+    with pytest.raises(NotImplementedError, match="CenterCrop larger than the image"):
+        T.CenterCrop(20)(PIL.fromarray(px))

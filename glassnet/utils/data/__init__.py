@@ -40,7 +40,8 @@ from ...data.sampler import Sampler, SequentialSampler
 __all__ = [
     "Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
     "DataLoader", "default_collate", "get_worker_info",
-    "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
+    "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+    "WeightedRandomSampler", "BatchSampler",
 ]  # fmt: skip
 
 
@@ -159,6 +160,57 @@ class SubsetRandomSampler(Sampler):
 
     def __len__(self) -> int:
         return len(self.subset)
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with probabilities proportional to ``weights``.
+
+    Parameters
+    ----------
+    weights : sequence of float, shape (N,)
+        Non-negative, not all zero (they need not sum to 1).
+    num_samples : int
+        Indices per epoch.
+    replacement : bool, default True
+        Without replacement, ``num_samples`` must not exceed the number of non-zero weights.
+    generator : numpy.random.Generator or int, optional
+    """
+
+    def __init__(
+        self,
+        weights: Sequence[float],
+        num_samples: int,
+        replacement: bool = True,
+        generator: Any = None,
+    ) -> None:
+        who = "WeightedRandomSampler"
+        w = np.asarray(weights, dtype=np.float64).reshape(-1)
+        if not len(w) or not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
+            raise ValueError(
+                f"{who}: weights must be finite, >= 0 and not all 0, got {weights!r:.80}"
+            )
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(f"{who}: num_samples must be a positive int, got {num_samples!r}")
+        if not replacement and num_samples > int((w > 0).sum()):
+            raise ValueError(
+                f"{who}: without replacement num_samples ({num_samples}) cannot exceed the "
+                f"{int((w > 0).sum())} non-zero weights"
+            )
+        self.weights = w / w.sum()
+        self.num_samples = num_samples
+        self.replacement = bool(replacement)
+        self.seed = _sampler.draw_seed(_seed_of(generator, who), who)
+
+    def indices(self) -> np.ndarray:
+        rng = np.random.default_rng([self.seed, self.epoch])
+        self.epoch += 1
+        n = len(self.weights)
+        return rng.choice(n, self.num_samples, replace=self.replacement, p=self.weights).astype(
+            np.int64
+        )
+
+    def __len__(self) -> int:
+        return self.num_samples
 
 
 class BatchSampler(_sampler.BatchSampler):
