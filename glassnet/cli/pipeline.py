@@ -103,7 +103,7 @@ def complete_config(config: TrainConfig | Mapping[str, Any]) -> TrainConfig:
     builtin = config.data in DATASETS
     if config.batch_size is None:  # smaller own data sets need more steps an epoch
         changes["batch_size"] = 128 if builtin else OWN_DATA_BATCH
-    if config.schedule is None:  # and a decaying rate to settle (docs/data.md: +4 points)
+    if config.schedule is None:  # and a decaying rate to settle (docs/data.md: +5 points)
         changes["schedule"] = "none" if builtin else OWN_DATA_SCHEDULE
     for key in ("hidden", "dropout"):
         if config[key] is None:
