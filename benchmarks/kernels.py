@@ -220,8 +220,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--threads", type=int, default=1, help="gn.set_num_threads (default 1)")
     ap.add_argument("--only", default="", help="comma-separated case names: " + ", ".join(CASES))
-    ap.add_argument("--startup", action="store_true",
-                    help="time a fresh process's first step instead (NumPy, empty cache, cached)")
+    ap.add_argument(
+        "--startup",
+        action="store_true",
+        help="time a fresh process's first step instead (NumPy, empty cache, cached)",
+    )
     args = ap.parse_args(argv)
     if args.startup:
         print("| path | wall s | CPU s |\n|---|---:|---:|")

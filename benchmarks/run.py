@@ -88,6 +88,19 @@ def measure(
     return out
 
 
+def has_onnxruntime() -> bool:
+    """Whether onnxruntime (the ``onnx`` extra) is installed, for the inference comparison."""
+    import importlib.util
+
+    return importlib.util.find_spec("onnxruntime") is not None
+
+
+def _ort_version() -> str:
+    import onnxruntime
+
+    return onnxruntime.__version__
+
+
 def kernel_path() -> str:
     """Which of glassnet's paths the workers (same environment) run."""
     if kernels.enabled():
@@ -135,6 +148,8 @@ def main(argv: list[str] | None = None) -> None:
     for model in args.models.split(","):
         for mode in args.modes.split(","):
             frameworks = ("glassnet",) + (() if args.no_parallel else ("glassnet-dp",)) + ("torch",)
+            if mode == "infer" and has_onnxruntime():
+                frameworks += ("onnxruntime",)
             r = measure(model, mode, batch=args.batch, steps=args.steps, rounds=args.rounds,
                         threads=args.threads, width=1, env=env, frameworks=frameworks)  # fmt: skip
             g, t = r["glassnet"], r["torch"]
@@ -152,6 +167,11 @@ def main(argv: list[str] | None = None) -> None:
                 row.update(dp_sps=dp["samples_per_s"], dp_ms=dp["median_s"] * 1e3,
                            dp_ratio=dp["samples_per_s"] / t["samples_per_s"],
                            dp_gflops=flops / dp["median_s"] / 1e9, dp_mb=dp["peak_mb"])  # fmt: skip
+            ort = r.get("onnxruntime")
+            if ort is not None:
+                row.update(ort_sps=ort["samples_per_s"], ort_ms=ort["median_s"] * 1e3,
+                           ort_ratio=g["samples_per_s"] / ort["samples_per_s"],
+                           ort_mb=ort["peak_mb"])  # fmt: skip
             rows.append(row)
             print(
                 f"{model:12s} {mode:5s} glassnet {row['gn_sps']:8.0f}/s  torch {row['torch_sps']:8.0f}/s"
@@ -159,6 +179,9 @@ def main(argv: list[str] | None = None) -> None:
                 f" peak {row['gn_mb']:.0f} vs {row['torch_mb']:.0f} MB)",
                 flush=True,
             )
+            if ort is not None:
+                print(f"{'':12s} {'':5s} onnxruntime {row['ort_sps']:8.0f}/s  glassnet/onnxruntime"
+                      f" {row['ort_ratio']:.2f}x", flush=True)  # fmt: skip
             if dp is not None:
                 print(
                     f"{'':12s} {'':5s} DataParallel {row['dp_sps']:8.0f}/s  ratio {row['dp_ratio']:.2f}x"
@@ -215,8 +238,26 @@ def write_results(path: Path, rows: list[dict[str, Any]], info: dict[str, Any], 
                     f"{r['dp_sps'] / r['gn_sps']:.2f}x | {r['dp_gflops']:.0f} "
                     f"({100 * r['dp_gflops'] / gflops:.0f}%) | {r['dp_mb']:.0f} |"
                 )
+    if any("ort_sps" in r for r in rows):
+        lines += [
+            "",
+            f"Inference against onnxruntime {_ort_version()} running glassnet's own ONNX export of"
+            f" the same model ({args.threads} intra-op threads, default graph optimisations), in"
+            " the same run:",
+            "",
+            "| model | glassnet samples/s | onnxruntime samples/s | glassnet / onnxruntime |"
+            " onnxruntime peak MB |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for r in rows:
+            if "ort_sps" in r:
+                lines.append(
+                    f"| {r['model']} | {r['gn_sps']:,.0f} | {r['ort_sps']:,.0f} | "
+                    f"**{r['ort_ratio']:.2f}x** | {r['ort_mb']:.0f} |"
+                )
     lines += ["", "Peak MB: peak resident memory of the process minus its resident memory before the"
-              " model was built (imports excluded).", "",
+              " model was built (imports excluded: for glassnet that includes numba and its kernel"
+              " modules, imported up front; compiled code is loaded at the first call and counts).", "",
               "Per-op breakdowns: `python -m benchmarks.profile` ([profile.md](profile.md)); what"
               " makes these numbers and what bounds them: [docs/performance.md]"
               "(../docs/performance.md).", ""]  # fmt: skip

@@ -12,6 +12,11 @@ removed unless ``--keep-openblas-env``):
   that have one: the seed CNN's conv channels (32w, 64w), the MLP's hidden
   layers (512w, 256w) and the LSTM's hidden size (128w).
 
+``--threads 1,2,4,8,16`` (more than one count) runs a third sweep instead of these
+two: throughput against thread count at batch ``--batch``, both frameworks at each
+count, the matmul rate measured at each (``benchmarks/thread_sweep.py``; writes
+``scaling_threads.md``/``.png`` and the "Threads" section of ``results.md``).
+
 ``--parallel`` also measures glassnet wrapped in ``nn.DataParallel`` (the batch
 sliced over ``--threads`` threads, as ``benchmarks.run`` does) at every point.
 
@@ -239,7 +244,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--batch", type=int, default=128, help="batch size of the width sweep")
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--rounds", type=int, default=1)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", default="2",
+                   help="threads for both frameworks; several (1,2,4) run the thread sweep")  # fmt: skip
     p.add_argument("--keep-openblas-env", action="store_true")
     p.add_argument("--parallel", action="store_true",
                    help="also measure glassnet in nn.DataParallel(threads=--threads)")  # fmt: skip
@@ -248,6 +254,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--results", default=str(HERE / "results.md"),
                    help="results file whose Scaling section is refreshed ('' to skip)")  # fmt: skip
     args = p.parse_args(argv)
+    counts = [int(c) for c in str(args.threads).split(",") if c]
+    if len(counts) > 1:
+        _thread_sweep(args, counts)
+        return
+    args.threads = counts[0]
 
     from .machine import describe
     from .run import matmul_rate
@@ -282,6 +293,33 @@ def main(argv: list[str] | None = None) -> None:
         png = None
     if args.results:
         update_results(Path(args.results), md, png, by_batch, by_width, args)
+        print(f"updated {args.results}")
+
+
+def _thread_sweep(args: argparse.Namespace, counts: list[int]) -> None:
+    from . import thread_sweep as ts
+    from .machine import describe
+
+    info = describe()
+    counts = ts.usable_counts(counts, info["cores"])
+    header = [
+        f"Run {_now()} with `python -m benchmarks.scaling --mode {args.mode} --threads"
+        f" {','.join(map(str, counts))} --batch {args.batch} --rounds {args.rounds} --steps"
+        f" {args.steps}{' --parallel' if args.parallel else ''}`.",
+        "",
+        f"- Machine: {info['cpu']}, {info['cores']} cores; NumPy {info['numpy']}",
+        "- Each point: both frameworks at that thread count, median step time of one process"
+        f" per framework (alternating, {args.rounds} round(s)); samples/s = batch / median step.",
+    ]
+    rows = ts.sweep_threads(args, counts)
+    md = Path(args.out).with_name("scaling_threads.md")
+    ts.write_markdown(md, rows, header)
+    print(f"wrote {md}")
+    png = Path(args.png).with_name("scaling_threads.png") if args.png else None
+    if png is not None and ts.write_png(png, rows, args.mode):
+        print(f"wrote {png}")
+    if args.results:
+        ts.update_results(Path(args.results), md, rows, args.mode)
         print(f"updated {args.results}")
 
 

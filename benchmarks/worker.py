@@ -11,6 +11,10 @@ its step's memory, not the library's.
 ``--framework glassnet-dp`` wraps the model in ``glassnet.nn.DataParallel`` with
 ``--threads`` slices (and splits the optimizer's update over as many threads).
 
+``--framework onnxruntime`` (inference only) exports glassnet's model (same seed,
+hence the same weights) to ONNX and times ``InferenceSession.run`` with
+``--threads`` intra-op threads: the runtime a user deploys glassnet's export with.
+
 ``--device cuda`` runs on a GPU (glassnet through CuPy, PyTorch through CUDA):
 model and batches live on the GPU, and every timed step is bracketed by a
 device synchronisation, so the time is the GPU's work, not the launch queue's.
@@ -91,6 +95,37 @@ def _glassnet_gpu_mb() -> float:
     return cp.get_default_memory_pool().total_bytes() / 2**20 if cp is not None else 0.0
 
 
+def run_onnxruntime(args: argparse.Namespace) -> list[float]:
+    import os
+    import tempfile
+
+    import onnxruntime as ort
+
+    import glassnet as gn
+    from glassnet.io.onnx_export import export_onnx
+
+    if args.mode != "infer" or args.device != "cpu":
+        raise SystemExit("--framework onnxruntime: inference on the CPU only")
+    gn.manual_seed(0)
+    model = build_glassnet(args.model, args.width).eval()
+    data = [x for x, _ in batches(args.model, args.batch)]
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = args.threads
+    opts.inter_op_num_threads = 1
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.onnx")
+        export_onnx(model, gn.tensor(data[0]), path)
+        sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+    name = sess.get_inputs()[0].name
+    times = []
+    for i in range(args.warmup + args.steps):
+        x = data[i % len(data)]
+        t = time.perf_counter()
+        sess.run(None, {name: x})
+        times.append(time.perf_counter() - t)
+    return times[args.warmup :]
+
+
 def run_torch(args: argparse.Namespace) -> list[float]:
     import torch
 
@@ -133,9 +168,22 @@ def run_torch(args: argparse.Namespace) -> list[float]:
     return times[args.warmup :]
 
 
+def _import_glassnet() -> None:
+    """glassnet and, on the kernel path, numba and the kernel modules: imports, like
+    PyTorch's, are not the model's memory (numba is otherwise imported on the first
+    kernel call, inside the measured part)."""
+    from glassnet import kernels
+
+    if kernels.enabled():
+        for name in kernels.KERNEL_MODULES:
+            kernels.load(name)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--framework", choices=("glassnet", "glassnet-dp", "torch"), required=True)
+    p.add_argument(
+        "--framework", choices=("glassnet", "glassnet-dp", "torch", "onnxruntime"), required=True
+    )
     p.add_argument("--model", required=True)
     p.add_argument("--mode", choices=("train", "infer"), default="train")
     p.add_argument("--batch", type=int, default=128)
@@ -148,11 +196,16 @@ def main(argv: list[str] | None = None) -> None:
     # the baseline is taken after importing the framework, so peak memory is the model's,
     # its data and its step's, not the library's (PyTorch's import alone is ~200 MB)
     if args.framework.startswith("glassnet"):
-        import glassnet  # noqa: F401
+        _import_glassnet()
+    elif args.framework == "onnxruntime":
+        import onnxruntime  # noqa: F401
+
+        _import_glassnet()  # it builds and exports the model
     else:
         import torch  # noqa: F401
     base = _current_rss_mb()
-    times = run_glassnet(args) if args.framework.startswith("glassnet") else run_torch(args)
+    run = {"torch": run_torch, "onnxruntime": run_onnxruntime}.get(args.framework, run_glassnet)
+    times = run(args)
     med = float(np.median(times))
     out = {
         "framework": args.framework,

@@ -104,3 +104,18 @@ def test_a_child_forked_after_kernels_ran_keeps_to_numpy(monkeypatch):
     with ctx.Pool(1) as pool:
         assert pool.apply(kernels.enabled) is False
     assert kernels.enabled()
+
+
+@needs_numba
+def test_openmp_threads_sleep_when_idle_unless_the_user_chose():
+    code = (
+        "import os, glassnet.kernels as k\n"
+        "k.available()\n"
+        "print(os.environ.get('OMP_WAIT_POLICY'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    full = {**env, "PYTHONPATH": str(ROOT)}
+    res = subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "PASSIVE"
+    assert _run(code, OMP_WAIT_POLICY="active") == "active"
