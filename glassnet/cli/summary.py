@@ -51,14 +51,30 @@ def _config(args: argparse.Namespace) -> dict[str, Any]:
     return RunFolder.open(args.run).read_config()
 
 
-def model_for_summary(config: dict[str, Any]) -> tuple[Any, tuple[int, ...]]:
-    """The configured model and one example's input shape (from its layout, 28x28 images)."""
-    config = complete_config(config if isinstance(config, TrainConfig) else TrainConfig(**config))
+def model_for_summary(config: TrainConfig | dict[str, Any]) -> tuple[Any, tuple[int, ...]]:
+    """The configured model and one example's input shape.
+
+    ``config`` is a TrainConfig, a dict of options or a run's record. A run trained on
+    the user's own data records its classes and sample shape (the ``dataset`` table);
+    otherwise the model reads 28x28 greyscale images.
+    """
+    dataset = config.get("dataset") if isinstance(config, dict) else None
+    dataset = dataset if isinstance(dataset, dict) and dataset.get("input_shape") else None
+    if dataset is not None:  # the record has what the model needs; the data may be gone
+        config = {k: v for k, v in config.items() if k not in ("data", "dataset", "run")}
+    config = complete_config(config)
     options = config.to_dict()
     data = options.get("data")
-    num_classes = len(class_names(data)) if data in DATASETS else int(options.get("num_classes", 10))
-    model, layout = build_model(config, num_classes)
-    shape = to_layout(np.zeros((1, 1, 28, 28), dtype=np.float32), layout).shape[1:]
+    if dataset is not None:
+        num_classes = len(dataset.get("classes") or ()) or int(options.get("num_classes", 10))
+        sample = tuple(int(d) for d in dataset["input_shape"])
+    else:
+        num_classes = (
+            len(class_names(data)) if data in DATASETS else int(options.get("num_classes", 10))
+        )
+        sample = (1, 28, 28)
+    model, layout = build_model(config, num_classes, input_shape=dataset and sample)
+    shape = to_layout(np.zeros((1, *sample), dtype=np.float32), layout).shape[1:]
     return model, tuple(shape)
 
 

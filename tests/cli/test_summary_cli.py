@@ -45,3 +45,32 @@ def test_summary_of_a_run_folder(tmp_path, capsys):
 def test_usage_errors_exit_2(capsys, args, message):
     assert main(args) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "dataset, first_shape, params",
+    [
+        # a run on colour images: the first convolution reads 3 channels, 5 classes
+        ({"kind": "images", "input_shape": [3, 20, 20], "classes": list("abcde")},
+         "[1, 3, 20, 20]", None),
+        # a run on a table of 7 features: the MLP reads 7 columns, 3 classes
+        ({"kind": "table", "input_shape": [7], "classes": ["x", "y", "z"]}, "[1, 7]",
+         7 * 16 + 16 + 16 * 3 + 3),
+    ],
+)
+def test_summary_of_a_run_on_own_data(tmp_path, capsys, dataset, first_shape, params):
+    from glassnet.train.runs import RunFolder
+
+    model = "small-cnn" if dataset["kind"] == "images" else "mlp"
+    run = RunFolder.create(tmp_path, "r")
+    record = {"model": model, "data": str(tmp_path / "mine"), "dataset": dataset,
+              "run": {"command": "train"}}  # fmt: skip
+    if model == "mlp":
+        record["hidden"] = [16]
+    run.write_config(record)
+    assert main(["summary", "--run", run.path, "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert str(d["input_shape"]).replace(" ", "") == first_shape.replace(" ", "")
+    assert d["layers"][-1]["output_shape"][-1] == len(dataset["classes"])
+    if params is not None:
+        assert d["total_params"] == params
