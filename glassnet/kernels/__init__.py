@@ -8,7 +8,8 @@ kernel does the same work faster (a fused pass, no temporaries, every core throu
 - ``_optim``: the Adam/AdamW, SGD and RMSprop updates, each one fused pass per parameter;
 - ``_norm``: batch normalisation's per-channel sums and elementwise passes;
 - ``_rnn``: the LSTM's per-step elementwise work and the GRU's forward step (their
-  ``tanh`` calls stay NumPy's).
+  ``tanh`` calls stay NumPy's);
+- ``_conv``: the convolution's col2im as one gathering pass (its input gradient).
 
 The switch is the environment variable ``GLASSNET_KERNELS``: ``numpy`` forces the NumPy
 reference everywhere; unset (or ``numba``) uses the kernels when numba imports. It is
@@ -33,7 +34,7 @@ __all__ = ["ENV", "enabled", "available", "load", "KERNEL_MODULES"]
 ENV = "GLASSNET_KERNELS"
 
 #: The kernel modules of this package, by the short name :func:`load` takes.
-KERNEL_MODULES = ("pool", "optim", "norm", "rnn")
+KERNEL_MODULES = ("pool", "optim", "norm", "rnn", "conv")
 
 _CHOICES = ("numba", "numpy", "")
 _available: bool | None = None
@@ -117,7 +118,8 @@ def load(name: str) -> ModuleType | None:
     Parameters
     ----------
     name : str
-        One of :data:`KERNEL_MODULES` (``"pool"``, ``"optim"``, ``"norm"``, ``"rnn"``).
+        One of :data:`KERNEL_MODULES` (``"pool"``, ``"optim"``, ``"norm"``, ``"rnn"``,
+        ``"conv"``).
 
     Returns
     -------

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import kernels
 from .._validate import is_int, positive_int
 from ..autograd.function import Function
 from ..backend import get_array_module
@@ -51,6 +52,7 @@ from ._im2col import (
     pair,
     resolve_conv_padding,
 )
+from ._parallel import split_threads
 from ._workspace import Workspace, default_workspace
 
 __all__ = [
@@ -389,7 +391,8 @@ def _input_grad(xp: Any, geo: ConvGeometry, ws: Workspace, g2: Any, w: Any) -> A
     chunk = _chunk(xp, n, per * g2.dtype.itemsize)
     buf = ws.empty(xp, (chunk * per,), g2.dtype)
     gxh = xp.empty((n, geo.height, geo.width, geo.in_channels), dtype=g2.dtype)
-    per_tap = g > 1 or cg <= PER_TAP_MAX_CHANNELS
+    compiled = _compiled_col2im(xp, geo, g2.dtype)
+    per_tap = compiled is None and (g > 1 or cg <= PER_TAP_MAX_CHANNELS)
     if per_tap:  # (G, 1, rows, O/G) @ (G, kH*kW, O/G, Cg)
         wt = w.reshape(g, og, cg, taps).transpose(0, 3, 1, 2)
         gg = g2.reshape(geo.rows, g, og).transpose(1, 0, 2)[:, None]
@@ -405,9 +408,23 @@ def _input_grad(xp: Any, geo: ConvGeometry, ws: Workspace, g2: Any, w: Any) -> A
             gc = buf[: (n1 - n0) * per].reshape(r1 - r0, taps * cg)
             xp.matmul(g2[r0:r1], wt, out=gc)
             gc = gc.reshape(n1 - n0, ho, wo, 1, taps, cg)
+        if compiled is not None:
+            compiled.col2im(gc.reshape(n1 - n0, ho, wo, geo.kernel_h, geo.kernel_w, cg),
+                            gxh[n0:n1], geo.stride, geo.dilation, geo.pads,
+                            split_threads(gxh[n0:n1].nbytes))  # fmt: skip
+            continue
         col2im(xp, gc, (n1 - n0, geo.height, geo.width, geo.in_channels), geo.out_hw,
                geo.kernel, geo.stride, geo.dilation, geo.pads, g, out=gxh[n0:n1])  # fmt: skip
     return gxh.transpose(0, 3, 1, 2)
+
+
+def _compiled_col2im(xp: Any, geo: ConvGeometry, dtype: Any) -> Any:
+    """The compiled col2im module (:mod:`glassnet.kernels._conv`) where it covers the call
+    (NumPy arrays, float32/float64, no groups), else None (the NumPy path)."""
+    if xp is not np:
+        return None
+    mod = kernels.load("conv")
+    return mod if mod is not None and mod.supports(np.dtype(dtype), geo.groups) else None
 
 
 # ----------------------------------------------------------------- Function

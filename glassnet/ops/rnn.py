@@ -115,6 +115,18 @@ def _stack(xp: Any, x_tm: Any, h0: Any, top: int, reverse: bool) -> Any:
     return z
 
 
+def _grad_steps(xp: Any, g: Any, batch_first: bool) -> Any:
+    """The output gradient as ``(T, H, N)``, C-contiguous: each step's block in the
+    states' layout, so the step loop reads it row by row (read through a transposed view,
+    the LSTM's compiled backward step took 104 instead of 23 us at H = N = 128; the LSTM
+    layer's forward and backward at T = 28, N = H = 128: 24.3 -> 23.1 ms, one process,
+    alternating, three runs)."""
+    g_tm = _time_major(g, batch_first)
+    out = _empty(xp, (g_tm.shape[0], g_tm.shape[2], g_tm.shape[1]), g.dtype)
+    out[...] = g_tm.transpose(0, 2, 1)
+    return out
+
+
 def _grad_time_major(xp: Any, g: Any, batch_first: bool) -> Any:
     """The output gradient as ``(T, N, H)``; each step's block is then transposed on use."""
     if not batch_first:
@@ -314,7 +326,7 @@ class LSTMLayer(_Recurrent):
         i_size = self.x_shape[2]
         dt = cs.dtype
         need_w = nwi or nwh or nbi or nbh
-        g_tm = _grad_time_major(xp, g_out, self.batch_first)
+        g_steps = _grad_steps(xp, g_out, self.batch_first)  # (T, H, N)
         w_hh_r = xp.ascontiguousarray(_rot_in(self.w_hh, h).T)  # (H, 4H); dgates rows (o, i, f, g)
         w_ih_r = _rot_in(self.w_ih, h) if nx else None
         dx = self._dx_buffer(xp) if nx else None
@@ -336,12 +348,12 @@ class LSTMLayer(_Recurrent):
             a, c_prev = gates[k], (cs[k - 1] if k > 0 else self.c0)
             if fused is not None:
                 has_prev = dt.type(c_prev is not None)
-                fused(dh, g_tm[t].T, tcs[k], a[:h], a[h : 2 * h], a[2 * h : 3 * h], a[3 * h :],
+                fused(dh, g_steps[t], tcs[k], a[:h], a[h : 2 * h], a[2 * h : 3 * h], a[3 * h :],
                       tmp if c_prev is None else c_prev, has_prev, dc, d_o, d_i, d_f, d_g)  # fmt: skip
             elif compiled is not None:
-                compiled.lstm_step_grad(dh, g_tm[t].T, a, tcs[k], c_prev, dc, d, threads)
+                compiled.lstm_step_grad(dh, g_steps[t], a, tcs[k], c_prev, dc, d, threads)
             else:
-                lstm_step_grad(xp, dh, g_tm[t].T, a, tcs[k], c_prev, dc, d, deriv, tmp)
+                lstm_step_grad(xp, dh, g_steps[t], a, tcs[k], c_prev, dc, d, deriv, tmp)
             self._step_products(xp, k, t, d, dh, dw, dw_step, dx_tm, w_ih_r, w_hh_r,
                                 need_w, nx, nh0, skip_h0)  # fmt: skip
         g_wi = _rot_out(dw[:, h : h + i_size], h) if nwi else None

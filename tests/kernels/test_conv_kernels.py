@@ -1,0 +1,66 @@
+"""The convolution's input gradient: the compiled gathering col2im against the NumPy
+reference (per-tap products and strided adds), over geometries that reach every edge case."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import kernels
+from glassnet.ops.conv import conv2d
+
+from .conftest import needs_numba
+
+pytestmark = needs_numba
+
+
+def _grads(x: np.ndarray, w: np.ndarray, g: np.ndarray, **kw):
+    def run():
+        xt = gn.tensor(x, requires_grad=True)
+        wt = gn.tensor(w, requires_grad=True)
+        conv2d(xt, wt, **kw).backward(gn.tensor(g))
+        return xt.grad.array.copy(), wt.grad.array.copy()
+
+    return run
+
+
+@pytest.mark.parametrize(
+    "x_shape, w_shape, kw",
+    [
+        ((3, 32, 14, 14), (64, 32, 3, 3), dict(padding=1)),  # the seed CNN's second layer
+        ((2, 3, 9, 9), (4, 3, 3, 3), dict()),  # few channels, no padding
+        ((2, 8, 11, 10), (16, 8, 5, 5), dict(stride=2, padding=2)),  # taps skip rows
+        ((2, 6, 9, 9), (4, 6, 3, 3), dict(stride=2, dilation=2)),  # inputs no tap reads
+        ((1, 70, 6, 5), (8, 70, 3, 2), dict(padding=(1, 0))),  # many channels, a 3x2 kernel
+        ((2, 4, 7, 7), (4, 4, 3, 3), dict(padding="same", dilation=2)),
+        ((2, 2, 3, 3), (3, 2, 3, 3), dict(padding=3)),  # padding larger than the kernel reach
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_input_and_weight_gradients_agree(both_paths, rng, x_shape, w_shape, kw, dtype):
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal(w_shape).astype(dtype)
+    g = rng.standard_normal(conv2d(gn.tensor(x), gn.tensor(w), **kw).shape).astype(dtype)
+    (gx1, gw1), (gx0, gw0) = both_paths(_grads(x, w, g, **kw))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(gx1, gx0, rtol=tol, atol=tol)
+    np.testing.assert_array_equal(gw1, gw0)
+
+
+def test_grouped_convolutions_keep_the_reference(monkeypatch):
+    monkeypatch.setenv(kernels.ENV, "numba")
+    mod = kernels.load("conv")
+    assert mod.supports(np.dtype(np.float32), 1)
+    assert not mod.supports(np.dtype(np.float32), 2)
+    assert not mod.supports(np.dtype(np.float16), 1)
+
+
+def test_every_input_element_is_written(rng):
+    from glassnet.kernels._conv import col2im
+
+    gc = rng.standard_normal((1, 2, 2, 3, 3, 4)).astype(np.float32)
+    out = np.full((1, 7, 7, 4), np.nan, np.float32)  # stride 3 leaves rows no tap reaches
+    col2im(gc, out, (3, 3), (1, 1), (0, 0, 0, 0))
+    assert not np.isnan(out).any()
+    assert (out[0, 6] == 0).all() and (out[0, :, 6] == 0).all()
