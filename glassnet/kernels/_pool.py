@@ -17,7 +17,7 @@ from numba import njit, prange
 
 from ._threads import use_threads
 
-__all__ = ["max_pool_forward", "max_pool_backward", "supports"]
+__all__ = ["max_pool_forward", "max_pool_backward", "relu_max_pool_2x2", "supports"]
 
 
 def supports(
@@ -92,6 +92,32 @@ def _forward_2x2(x, out, idx):  # pragma: no cover - compiled
 
 
 @njit(cache=True, parallel=True)
+def _relu_forward_2x2(x, out):  # pragma: no cover - compiled
+    # the maximum as _forward_2x2 takes it (NaN wins), then ReLU as np.maximum(v, 0) does
+    n, ho, wo, c = out.shape
+    zero = out.dtype.type(0)
+    for r in prange(n * ho):
+        b = r // ho
+        i = r - b * ho
+        for j in range(wo):
+            top = x[b, 2 * i, 2 * j : 2 * j + 2]
+            bottom = x[b, 2 * i + 1, 2 * j : 2 * j + 2]
+            o = out[b, i, j]
+            for ch in range(c):
+                best = top[0, ch]
+                v = top[1, ch]
+                if v > best or (v != v and best == best):
+                    best = v
+                v = bottom[0, ch]
+                if v > best or (v != v and best == best):
+                    best = v
+                v = bottom[1, ch]
+                if v > best or (v != v and best == best):
+                    best = v
+                o[ch] = best if (best >= zero or best != best) else zero
+
+
+@njit(cache=True, parallel=True)
 def _backward_2x2(g, idx, gx):  # pragma: no cover - compiled
     n, ho, wo, c = g.shape
     zero = gx.dtype.type(0)
@@ -157,6 +183,26 @@ def max_pool_forward(
     else:
         _forward(xh, kernel[0], kernel[1], stride[0], stride[1], out, idx)
     return out, idx
+
+
+def relu_max_pool_2x2(xh: Any, out: Any, threads: int = 1) -> Any:
+    """``maximum(max_pool_2x2(xh), 0)`` written into ``out``: no indices (no gradient).
+
+    Parameters
+    ----------
+    xh : ndarray, shape (N, 2*H_out, 2*W_out, C)
+        Channels-last input, float32 or float64 (any strides; C-contiguous is fastest).
+    out : ndarray, shape (N, H_out, W_out, C)
+    threads : int, default 1
+
+    Returns
+    -------
+    ndarray
+        ``out``.
+    """
+    use_threads(threads)
+    _relu_forward_2x2(xh, out)
+    return out
 
 
 def max_pool_backward(

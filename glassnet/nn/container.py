@@ -6,6 +6,8 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from ..autograd import tracing
+from ..autograd.grad_mode import is_grad_enabled
 from .module import Module
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict"]
@@ -22,6 +24,25 @@ def _swapped(a: Module, b: Module) -> bool:
     )
 
 
+def _hooked(m: Module) -> bool:
+    return bool(m._forward_hooks or m._forward_pre_hooks)
+
+
+def _run_fused(mods: tuple[Module, ...], i: int, x: Any) -> tuple[Any, int] | None:
+    """``(output, next index)`` when ``mods[i]`` offers an inference fusion with the modules
+    after it (:meth:`Module.inference_fusion`), none of them has hooks and the fused
+    function covers ``x``; else None."""
+    m = mods[i]
+    plan = None if _hooked(m) else m.inference_fusion(mods[i + 1 :])
+    if plan is None:
+        return None
+    k, fn = plan
+    if any(_hooked(n) for n in mods[i + 1 : i + 1 + k]):
+        return None
+    y = fn(x)
+    return None if y is None else (y, i + 1 + k)
+
+
 class Sequential(Module):
     """Modules applied in order; ``Sequential(a, b, c)(x) == c(b(a(x)))``.
 
@@ -31,7 +52,10 @@ class Sequential(Module):
     A module may run before the one written just before it when it says that
     gives exactly the same values and gradients for less work
     (:meth:`Module.runs_before`: ``MaxPool2d`` after ``ReLU``); forward hooks on
-    either keep the written order.
+    either keep the written order. Without a graph (``no_grad``) a module may also run
+    fused with the ones after it (:meth:`Module.inference_fusion`: ``Conv2d``, ``ReLU``,
+    ``MaxPool2d(2)``), again only where none of them has hooks, and not while an op trace
+    is recorded (ONNX export).
     """
 
     def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
@@ -46,9 +70,15 @@ class Sequential(Module):
     def forward(self, x: Any) -> Any:
         mods = tuple(self._modules.values())
         last = len(mods) - 1
+        fuse = not is_grad_enabled() and tracing.current() is None  # a trace sees every op
         i = 0
         while i <= last:
             m = mods[i]
+            if fuse:
+                fused = _run_fused(mods, i, x)
+                if fused is not None:
+                    x, i = fused
+                    continue
             if i < last and _swapped(m, mods[i + 1]):
                 x = m(mods[i + 1](x))
                 i += 2

@@ -9,7 +9,7 @@ printed tree all follow from that registration, as in PyTorch.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -405,6 +405,19 @@ class Module:
         handle = RemovableHandle(self._forward_pre_hooks)
         self._forward_pre_hooks[handle.id] = hook
         return handle
+
+    def inference_fusion(self, following: Sequence[Module]) -> tuple[int, Callable] | None:
+        """A way to run this module together with the modules after it when no graph is
+        recorded: ``(k, fn)``, where ``fn(x)`` computes this module and the next ``k`` of
+        ``following`` at once, or returns None where it does not cover ``x`` (the modules
+        then run one by one). None (the default): no fusion.
+
+        ``Sequential`` asks for it under ``no_grad``/``inference_mode`` only, and skips it
+        when any of the modules has forward hooks. Offer one only where the result is the
+        same as the modules' one by one (``Conv2d`` followed by ``ReLU`` and a 2x2
+        ``MaxPool2d``: see :mod:`glassnet.ops.conv_fused`).
+        """
+        return None
 
     def runs_before(self, previous: Module) -> bool:
         """Whether a container may run this module before ``previous``, its predecessor.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -12,11 +13,14 @@ from ...backend import default_dtype
 from ...ops._im2col import pair, resolve_conv_padding
 from ...ops._workspace import Workspace
 from ...ops.conv import conv1d, conv2d, conv_output_shape
+from ...ops.conv_fused import conv2d_relu_maxpool2
 from ...ops.resize import pad as _pad
 from ...tensor import Tensor
 from .. import init
 from ..module import Module, Parameter
 from ._checks import positive_int
+from .activation import ReLU
+from .pooling import MaxPool2d
 
 __all__ = ["Conv2d", "Conv1d"]
 
@@ -215,6 +219,31 @@ class Conv2d(_ConvBase):
             x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups,
             workspace=self.workspace,
         )  # fmt: skip
+
+    def inference_fusion(self, following: Sequence[Module]) -> tuple[int, Callable] | None:
+        """``(2, fn)`` when a ``ReLU`` and a 2x2 ``MaxPool2d`` (stride 2, no padding, no
+        dilation) follow: without a graph ``Sequential`` then runs the three as one blocked
+        pass that never writes the full-size convolution output
+        (:func:`glassnet.ops.conv_fused.conv2d_relu_maxpool2`). Exact classes only (a
+        subclass may compute something else); zero padding mode, no groups."""
+        if (
+            type(self) is not Conv2d
+            or self.padding_mode != "zeros"
+            or self.groups != 1
+            or len(following) < 2
+            or type(following[0]) is not ReLU
+            or type(following[1]) is not MaxPool2d
+            or not following[1].is_plain_2x2()
+        ):
+            return None
+        return 2, self._relu_pool
+
+    def _relu_pool(self, x: Tensor) -> Tensor | None:
+        self._check(x, "H, W")
+        conv_output_shape(repr(self), tuple(x.shape[2:]), self.kernel_size, self.stride,
+                          self._pads, self.dilation)  # fmt: skip
+        return conv2d_relu_maxpool2(x, self.weight, self.bias, self.stride, self._pads,
+                                    self.dilation, self.workspace)  # fmt: skip
 
     def extra_repr(self) -> str:
         return self._repr_args(self.kernel_size, self.stride, self.padding, self.dilation, (0, 0))

@@ -99,6 +99,13 @@ class MaxPool2d(Module):
         )
         return max_pool2d(x, self._k, self._s, self._p, self._d, self.ceil_mode)
 
+    def is_plain_2x2(self) -> bool:
+        """Whether this pools 2x2 windows with stride 2, no padding, no dilation, floor mode."""
+        return (
+            self._k == (2, 2) and self._s == (2, 2) and self._p == (0, 0)
+            and self._d == (1, 1) and not self.ceil_mode
+        )  # fmt: skip
+
     def runs_before(self, previous: Module) -> bool:
         """True after a ``ReLU``: ``Sequential`` then pools first, and the ReLU works on
         the pooled, smaller array (a quarter of the elements for 2x2 windows).
