@@ -1,4 +1,8 @@
-"""The convolution's col2im, compiled: the kernel behind ``ops/conv.py``'s input gradient.
+"""The convolution's im2col and col2im, compiled: kernels behind ``ops/conv.py``.
+
+**im2col.** The NumPy reference pads the input into a buffer (one full copy) and copies
+the windows out of it with one strided copy. :func:`im2col_rows` reads the unpadded
+input and writes the zeros of the padding itself, so the padded copy is never made.
 
 The NumPy reference (``col2im`` in ``ops/_im2col.py``) adds the gradient columns back
 onto the input one kernel tap at a time: ``kH*kW`` strided passes over the whole input
@@ -22,12 +26,36 @@ from numba import njit, prange
 
 from ._threads import use_threads
 
-__all__ = ["col2im", "supports"]
+__all__ = ["col2im", "im2col_rows", "supports"]
 
 
 def supports(dtype: Any, groups: int) -> bool:
     """Whether the kernel covers this input gradient: float32 or float64, no groups."""
     return dtype in (np.float32, np.float64) and groups == 1
+
+
+@njit(cache=True, parallel=True)
+def _im2col_rows(x, cols, n0, ho, wo, kh, kw, sh, sw, dh, dw, pt, pl):  # pragma: no cover
+    _, h, w, c = x.shape
+    zero = cols.dtype.type(0)
+    nb = cols.shape[0] // (ho * wo)
+    for r in prange(nb * ho):
+        b = r // ho
+        i = r - b * ho
+        for j in range(wo):
+            row = cols[r * wo + j]
+            for a in range(kh):
+                y = i * sh + a * dh - pt
+                for e in range(kw):
+                    xx = j * sw + e * dw - pl
+                    base = (a * kw + e) * c
+                    if 0 <= y < h and 0 <= xx < w:
+                        src = x[n0 + b, y, xx]
+                        for ch in range(c):
+                            row[base + ch] = src[ch]
+                    else:
+                        for ch in range(c):
+                            row[base + ch] = zero
 
 
 @njit(cache=True, parallel=True)
@@ -54,6 +82,41 @@ def _gather(gc, gx, sh, sw, dh, dw, pt, pl):  # pragma: no cover - compiled
                     src = gc[b, oy, nx // sw, a, e]
                     for ch in range(c):
                         out[ch] += src[ch]
+
+
+def im2col_rows(
+    x: Any,
+    cols: Any,
+    n0: int,
+    out_hw: tuple[int, int],
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+    pads: tuple[int, int, int, int],
+    threads: int = 1,
+) -> None:
+    """The windows of samples ``n0 ..`` of ``x`` as rows of ``cols``, zeros where they
+    overhang the input (the padding).
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, H, W, C)
+        The unpadded channels-last input (any strides).
+    cols : ndarray, shape (rows, K[+1])
+        C-contiguous; ``rows = samples * H_out * W_out``. Row ``(b, i, j)`` receives the
+        window at output position ``(i, j)`` of sample ``n0 + b`` in ``(kH, kW, C)``
+        order in its first ``K = kH*kW*C`` entries; the entries after them (the bias's
+        ones) are left alone.
+    n0 : int
+        The first sample.
+    out_hw, kernel, stride, dilation : (int, int)
+    pads : (int, int, int, int)
+        Top, bottom, left, right.
+    threads : int, default 1
+    """
+    use_threads(threads)
+    _im2col_rows(x, cols, n0, out_hw[0], out_hw[1], kernel[0], kernel[1], stride[0], stride[1],
+                 dilation[0], dilation[1], pads[0], pads[2])  # fmt: skip
 
 
 def col2im(

@@ -233,10 +233,16 @@ class ColumnLayout:
     def __init__(self, geo: ConvGeometry, ws: Workspace, dtype: Any) -> None:
         self.geo, self.ws, self.dtype = geo, ws, dtype
 
+    def source(self, xp: Any, xh: Any) -> Any:
+        """What :meth:`forward` reads: the NHWC input ``xh``, zero-padded into a
+        workspace buffer where the geometry pads."""
+        geo = self.geo
+        return padded_nhwc(xp, xh, geo.pads, 0, self.ws) if any(geo.pads) else xh
+
     def forward(self, xp: Any, src: Any, wk: Any, keep: bool) -> tuple[Any, Any]:
-        """``(cols @ W, kept)``: the product ``(M, C_out)`` from the padded NHWC input
-        ``src`` and the weights ``wk`` ``(G, K[+1], C_out/G)``, and what backward
-        needs (None unless ``keep``)."""
+        """``(cols @ W, kept)``: the product ``(M, C_out)`` from ``src`` (what
+        :meth:`source` gave) and the weights ``wk`` ``(G, K[+1], C_out/G)``, and what
+        backward needs (None unless ``keep``)."""
         raise NotImplementedError
 
     def weight_grad(self, xp: Any, g2: Any, kept: Any) -> Any:
@@ -266,7 +272,30 @@ class TapColumns(ColumnLayout):
 class RowColumns(ColumnLayout):
     """Ungrouped row columns ``(M, 1, K[+1])``, built and multiplied a few samples at a
     time so each block is multiplied while still in cache. Kept whole for backward when
-    the weight needs a gradient; otherwise one block-sized buffer serves every block."""
+    the weight needs a gradient; otherwise one block-sized buffer serves every block.
+
+    With the compiled kernels (:mod:`glassnet.kernels._conv`) the columns are built from
+    the unpadded input, the kernel writing the padding's zeros, so the padded copy of the
+    input is not made.
+    """
+
+    def __init__(self, geo: ConvGeometry, ws: Workspace, dtype: Any) -> None:
+        super().__init__(geo, ws, dtype)
+        self.compiled: Any = None
+
+    def source(self, xp: Any, xh: Any) -> Any:
+        self.compiled = _compiled_conv(xp, self.geo, self.dtype)
+        return xh if self.compiled is not None else super().source(xp, xh)
+
+    def fill(self, xp: Any, src: Any, blk: Any, n0: int, n1: int) -> None:
+        """im2col of samples ``[n0, n1)`` of ``src`` into the row-column block ``blk``."""
+        geo = self.geo
+        if self.compiled is None:
+            _fill_rows(xp, geo, src, blk, n0, n1)
+            return
+        rows = blk.reshape(blk.shape[0], geo.kb)
+        self.compiled.im2col_rows(src, rows, n0, geo.out_hw, geo.kernel, geo.stride,
+                                  geo.dilation, geo.pads, split_threads(rows.nbytes))  # fmt: skip
 
     def forward(self, xp: Any, src: Any, wk: Any, keep: bool) -> tuple[Any, Any]:
         geo = self.geo
@@ -279,7 +308,7 @@ class RowColumns(ColumnLayout):
         for n0, n1 in _blocks(geo.batch, chunk):
             r0, r1 = n0 * hw, n1 * hw
             blk = cols[r0:r1] if keep else cols[: r1 - r0]
-            _fill_rows(xp, geo, src, blk, n0, n1)
+            self.fill(xp, src, blk, n0, n1)
             xp.matmul(blk.reshape(r1 - r0, geo.kb), wk[0], out=out[r0:r1])
         return out, (cols if keep else None)
 
@@ -289,7 +318,8 @@ class RowColumns(ColumnLayout):
 
 class RebuiltRowColumns(RowColumns):
     """Row columns as :class:`RowColumns`, but backward builds them again, block by block,
-    from the kept (padded) input: for columns above ``KEEP_COLUMNS_MAX_BYTES``."""
+    from the kept input (padded, or as given where the compiled im2col pads): for columns
+    above ``KEEP_COLUMNS_MAX_BYTES``."""
 
     rebuilds = True
 
@@ -309,7 +339,7 @@ class RebuiltRowColumns(RowColumns):
         for n0, n1 in _blocks(geo.batch, chunk):
             r0, r1 = n0 * hw, n1 * hw
             blk = buf[: r1 - r0]
-            _fill_rows(xp, geo, kept, blk, n0, n1)
+            self.fill(xp, kept, blk, n0, n1)
             xp.matmul(g2[r0:r1].T, blk, out=part)
             gwb += part
         return gwb[None]
@@ -391,7 +421,7 @@ def _input_grad(xp: Any, geo: ConvGeometry, ws: Workspace, g2: Any, w: Any) -> A
     chunk = _chunk(xp, n, per * g2.dtype.itemsize)
     buf = ws.empty(xp, (chunk * per,), g2.dtype)
     gxh = xp.empty((n, geo.height, geo.width, geo.in_channels), dtype=g2.dtype)
-    compiled = _compiled_col2im(xp, geo, g2.dtype)
+    compiled = _compiled_conv(xp, geo, g2.dtype)
     per_tap = compiled is None and (g > 1 or cg <= PER_TAP_MAX_CHANNELS)
     if per_tap:  # (G, 1, rows, O/G) @ (G, kH*kW, O/G, Cg)
         wt = w.reshape(g, og, cg, taps).transpose(0, 3, 1, 2)
@@ -418,9 +448,9 @@ def _input_grad(xp: Any, geo: ConvGeometry, ws: Workspace, g2: Any, w: Any) -> A
     return gxh.transpose(0, 3, 1, 2)
 
 
-def _compiled_col2im(xp: Any, geo: ConvGeometry, dtype: Any) -> Any:
-    """The compiled col2im module (:mod:`glassnet.kernels._conv`) where it covers the call
-    (NumPy arrays, float32/float64, no groups), else None (the NumPy path)."""
+def _compiled_conv(xp: Any, geo: ConvGeometry, dtype: Any) -> Any:
+    """The compiled im2col/col2im module (:mod:`glassnet.kernels._conv`) where it covers
+    the call (NumPy arrays, float32/float64, no groups), else None (the NumPy path)."""
     if xp is not np:
         return None
     mod = kernels.load("conv")
@@ -467,9 +497,9 @@ class Conv2d(Function):
         )
         dt = xp.result_type(x.dtype, w.dtype)
         xh = x.transpose(0, 2, 3, 1)  # free when x came out of a conv or pool
-        src = padded_nhwc(xp, xh, pads, 0, ws) if any(pads) else xh
         nx, nw = self.needs_input_grad[:2]
         columns = choose_columns(geo, dt.itemsize, nw)(geo, ws, dt)
+        src = columns.source(xp, xh)
         out, kept = columns.forward(xp, src, _weight_matrix(xp, geo, w, b), keep=nw)
         if nw:
             self.columns = columns

@@ -23,14 +23,15 @@ import numpy as np
 
 from .. import kernels
 from ..tensor import Tensor
-from ._im2col import im2col_taps, padded_nhwc
+from ._im2col import im2col_taps
 from ._workspace import Workspace, default_workspace
 from .conv import (
     TAPS_MAX_CHANNELS,
     ConvGeometry,
+    RowColumns,
+    TapColumns,
     _blocks,
     _chunk,
-    _fill_rows,
     _weight_matrix,
 )
 
@@ -104,14 +105,15 @@ def conv2d_relu_maxpool2(
     ws = workspace if workspace is not None else default_workspace()
     dt = xa.dtype
     xh = xa.transpose(0, 2, 3, 1)
-    src = padded_nhwc(np, xh, pads, 0, ws) if any(pads) else xh
     wk = _weight_matrix(np, geo, wa, ba)[0]  # (K[+1], C_out)
     out = np.empty((geo.batch, geo.out_h // 2, geo.out_w // 2, geo.out_channels), dtype=dt)
     epilogue = _epilogue()
     if geo.in_per_group <= TAPS_MAX_CHANNELS:
-        products = _tap_products(geo, src, wk, ws, dt)
+        layout = TapColumns(geo, ws, dt)
+        products = _tap_products(geo, layout.source(np, xh), wk, ws, dt)
     else:
-        products = _row_products(geo, src, wk, ws, dt)
+        layout = RowColumns(geo, ws, dt)
+        products = _row_products(layout, layout.source(np, xh), wk)
     for n0, n1, block in products:
         epilogue(block.reshape(n1 - n0, geo.out_h, geo.out_w, geo.out_channels), out[n0:n1])
     return Tensor(out.transpose(0, 3, 1, 2))
@@ -141,9 +143,11 @@ def _tap_products(geo: ConvGeometry, src: Any, wk: Any, ws: Workspace, dt: Any) 
         yield n0, n1, block
 
 
-def _row_products(geo: ConvGeometry, src: Any, wk: Any, ws: Workspace, dt: Any) -> Any:
-    """Row columns built and multiplied a block of samples at a time (both in cache).
-    Yields ``(n0, n1, block (rows, C_out))``."""
+def _row_products(layout: RowColumns, src: Any, wk: Any) -> Any:
+    """Row columns built and multiplied a block of samples at a time (both in cache), as
+    :class:`~glassnet.ops.conv.RowColumns` builds them. Yields ``(n0, n1, block (rows,
+    C_out))``."""
+    geo, ws, dt = layout.geo, layout.ws, layout.dtype
     hw = geo.out_h * geo.out_w
     chunk, blk = _block_buffer(geo, ws, dt)
     cols = ws.empty(np, (chunk * hw, 1, geo.kb), dt)
@@ -151,7 +155,7 @@ def _row_products(geo: ConvGeometry, src: Any, wk: Any, ws: Workspace, dt: Any) 
         cols[:, :, geo.k] = 1
     for n0, n1 in _blocks(geo.batch, chunk):
         c = cols[: (n1 - n0) * hw]
-        _fill_rows(np, geo, src, c, n0, n1)
+        layout.fill(np, src, c, n0, n1)
         block = blk[: (n1 - n0) * hw]
         np.matmul(c.reshape(-1, geo.kb), wk, out=block)
         yield n0, n1, block

@@ -1,5 +1,6 @@
-"""The convolution's input gradient: the compiled gathering col2im against the NumPy
-reference (per-tap products and strided adds), over geometries that reach every edge case."""
+"""The convolution's compiled im2col (which writes the padding's zeros itself) and gathering
+col2im against the NumPy reference (a padded copy and one strided copy; per-tap products and
+strided adds), over geometries that reach every edge case."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ def _grads(x: np.ndarray, w: np.ndarray, g: np.ndarray, **kw):
     def run():
         xt = gn.tensor(x, requires_grad=True)
         wt = gn.tensor(w, requires_grad=True)
-        conv2d(xt, wt, **kw).backward(gn.tensor(g))
-        return xt.grad.array.copy(), wt.grad.array.copy()
+        y = conv2d(xt, wt, **kw)
+        y.backward(gn.tensor(g))
+        return y.array.copy(), xt.grad.array.copy(), wt.grad.array.copy()
 
     return run
 
@@ -38,12 +40,17 @@ def _grads(x: np.ndarray, w: np.ndarray, g: np.ndarray, **kw):
     ],
 )
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_input_and_weight_gradients_agree(both_paths, rng, x_shape, w_shape, kw, dtype):
+@pytest.mark.parametrize("rebuild", [False, True])
+def test_values_and_gradients_agree(both_paths, monkeypatch, rng, x_shape, w_shape, kw, dtype,
+                                    rebuild):  # fmt: skip
+    if rebuild:  # the columns are built again for the weight gradient (from the input)
+        monkeypatch.setattr("glassnet.ops.conv.KEEP_COLUMNS_MAX_BYTES", 0)
     x = rng.standard_normal(x_shape).astype(dtype)
     w = rng.standard_normal(w_shape).astype(dtype)
     g = rng.standard_normal(conv2d(gn.tensor(x), gn.tensor(w), **kw).shape).astype(dtype)
-    (gx1, gw1), (gx0, gw0) = both_paths(_grads(x, w, g, **kw))
+    (y1, gx1, gw1), (y0, gx0, gw0) = both_paths(_grads(x, w, g, **kw))
     tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_array_equal(y1, y0)
     np.testing.assert_allclose(gx1, gx0, rtol=tol, atol=tol)
     np.testing.assert_array_equal(gw1, gw0)
 
@@ -54,6 +61,20 @@ def test_grouped_convolutions_keep_the_reference(monkeypatch):
     assert mod.supports(np.dtype(np.float32), 1)
     assert not mod.supports(np.dtype(np.float32), 2)
     assert not mod.supports(np.dtype(np.float16), 1)
+
+
+def test_im2col_writes_the_padding_and_leaves_the_bias_column(rng):
+    from glassnet.kernels._conv import im2col_rows
+
+    x = rng.standard_normal((2, 3, 3, 2)).astype(np.float32)
+    cols = np.full((9, 3 * 3 * 2 + 1), 7.0, np.float32)  # sample 1's 3x3 output positions
+    im2col_rows(x, cols, 1, (3, 3), (3, 3), (1, 1), (1, 1), (1, 1, 1, 1))
+    assert (cols[:, -1] == 7).all()
+    centre = cols[4, :-1].reshape(3, 3, 2)
+    np.testing.assert_array_equal(centre, x[1])
+    corner = cols[0, :-1].reshape(3, 3, 2)
+    assert (corner[0] == 0).all() and (corner[:, 0] == 0).all()
+    np.testing.assert_array_equal(corner[1:, 1:], x[1, :2, :2])
 
 
 def test_every_input_element_is_written(rng):
