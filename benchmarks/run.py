@@ -263,8 +263,8 @@ def write_results(path: Path, rows: list[dict[str, Any]], info: dict[str, Any], 
               "(../docs/performance.md).", ""]  # fmt: skip
     text = "\n".join(lines)
     old = path.read_text() if path.exists() else ""
-    if "\n## Scaling" in old:  # keep the section benchmarks.scaling maintains
-        text = text.rstrip("\n") + "\n" + old[old.index("\n## Scaling") :]
+    if "\n## " in old:  # keep the sections benchmarks.scaling maintains (Scaling, Threads)
+        text = text.rstrip("\n") + "\n" + old[old.index("\n## ") :]
     tmp = path.with_suffix(".tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
