@@ -29,11 +29,11 @@ always points at the latest curves.
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import os
 from pathlib import Path
 from typing import Any
 
+from ._report import pyplot, replace_section, save_figure, utc_now, write_atomic
 from .models import MODELS, forward_flops
 from .run import measure, worker_env
 
@@ -128,18 +128,13 @@ def write_markdown(path: Path, by_batch: list, by_width: list, args: argparse.Na
                   *_table(by_width, "width"), ""]  # fmt: skip
     lines += ["Peak MB: peak resident memory of the process minus its resident memory after the"
               " framework was imported (model, batches and step).", ""]  # fmt: skip
-    _write(path, "\n".join(lines))
+    write_atomic(path, "\n".join(lines))
 
 
 def write_png(path: Path, by_batch: list, by_width: list, mode: str) -> bool:
     """The curves as one figure; False (and a message) when matplotlib is missing."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed (pip install 'glassnet[plot]'): no PNG written")
+    plt = pyplot()
+    if plt is None:
         return False
     models = list(dict.fromkeys(r["model"] for r in by_batch))
     wmodels = list(dict.fromkeys(r["model"] for r in by_width))
@@ -175,10 +170,7 @@ def write_png(path: Path, by_batch: list, by_width: list, mode: str) -> bool:
             ax_m.set_xlabel(label)
             ax_s.legend(fontsize=8)
     fig.tight_layout()
-    tmp = path.with_name(path.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    os.replace(tmp, path)
+    save_figure(fig, path)
     return True
 
 
@@ -190,16 +182,12 @@ def update_results(results: Path, md: Path, png: Path | None, by_batch: list, by
     """Replace (or add) the "Scaling" section of ``results.md`` with a summary and links;
     the sections after it are kept."""
     text = results.read_text() if results.exists() else "# Benchmark results\n"
-    after = ""
-    if SECTION in text:
-        start = text.index(SECTION)
-        nxt = text.find("\n## ", start + len(SECTION))
-        after = "" if nxt == -1 else text[nxt + 1 :]
-        text = text[:start].rstrip("\n") + "\n"
+    text, after = replace_section(text, SECTION)
+    text = text.rstrip("\n") + "\n"
     rel = os.path.relpath(md, results.parent)
     lines = ["", SECTION, "",
              f"From `python -m benchmarks.scaling --mode {args.mode}"
-             f"{' --parallel' if getattr(args, 'parallel', False) else ''}` ({_now()}); full tables in"
+             f"{' --parallel' if getattr(args, 'parallel', False) else ''}` ({utc_now()}); full tables in"
              f" [{rel}]({rel})" + (f", curves in [{os.path.relpath(png, results.parent)}]"
                                   f"({os.path.relpath(png, results.parent)})" if png else "") + ".",
              "", "Speed ratio (glassnet / PyTorch samples per second) and peak MB (glassnet /"
@@ -220,17 +208,7 @@ def update_results(results: Path, md: Path, png: Path | None, by_batch: list, by
                              f"{r['ratio']:.2f}x{dp}, {r['gn_mb']:.0f}/{r['torch_mb']:.0f} MB")  # fmt: skip
             lines.append(f"| {m} | " + " | ".join(cells) + " |")
         lines.append("")
-    _write(results, text + "\n".join(lines) + ("\n" + after if after else ""))
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    write_atomic(results, text + "\n".join(lines) + ("\n" + after if after else ""))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -266,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     info = describe()
     gflops, blas = matmul_rate(worker_env(args.threads, args.keep_openblas_env))
     header = [
-        f"Run {_now()} with `python -m benchmarks.scaling --mode {args.mode} --rounds"
+        f"Run {utc_now()} with `python -m benchmarks.scaling --mode {args.mode} --rounds"
         f" {args.rounds} --steps {args.steps} --threads {args.threads}"
         f"{' --parallel' if args.parallel else ''}`.",
         "",
@@ -303,7 +281,7 @@ def _thread_sweep(args: argparse.Namespace, counts: list[int]) -> None:
     info = describe()
     counts = ts.usable_counts(counts, info["cores"])
     header = [
-        f"Run {_now()} with `python -m benchmarks.scaling --mode {args.mode} --threads"
+        f"Run {utc_now()} with `python -m benchmarks.scaling --mode {args.mode} --threads"
         f" {','.join(map(str, counts))} --batch {args.batch} --rounds {args.rounds} --steps"
         f" {args.steps}{' --parallel' if args.parallel else ''}`.",
         "",

@@ -16,11 +16,11 @@ Writes ``benchmarks/scaling_threads.md`` (the table), ``benchmarks/scaling_threa
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import os
 from pathlib import Path
 from typing import Any
 
+from ._report import pyplot, replace_section, save_figure, utc_now, write_atomic
 from .models import forward_flops
 from .run import matmul_rate, measure, worker_env
 
@@ -85,18 +85,13 @@ def write_markdown(path: Path, rows: list[dict[str, Any]], header: list[str]) ->
             f"{r['torch_sps']:,.0f} | **{r['ratio']:.2f}x** | {r['gn_gflops']:.0f} ({pct:.0f}%) |"
             + dp
         )
-    _write(path, "\n".join(lines) + "\n")
+    write_atomic(path, "\n".join(lines) + "\n")
 
 
 def write_png(path: Path, rows: list[dict[str, Any]], mode: str) -> bool:
     """samples/s against threads, one panel per model; False when matplotlib is missing."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed (pip install 'glassnet[plot]'): no PNG written")
+    plt = pyplot()
+    if plt is None:
         return False
     models = list(dict.fromkeys(r["model"] for r in rows))
     fig, axes = plt.subplots(1, len(models), figsize=(3.6 * len(models), 3.0), squeeze=False)
@@ -116,27 +111,19 @@ def write_png(path: Path, rows: list[dict[str, Any]], mode: str) -> bool:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
-    tmp = path.with_name(path.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    os.replace(tmp, path)
+    save_figure(fig, path)
     return True
 
 
 def update_results(results: Path, md: Path, rows: list[dict[str, Any]], mode: str) -> None:
     """Replace (or append) the "Threads" section of ``results.md``; other sections stay."""
     text = results.read_text() if results.exists() else "# Benchmark results\n"
-    after = ""
-    if SECTION in text:
-        start = text.index(SECTION)
-        nxt = text.find("\n## ", start + len(SECTION))
-        after = "" if nxt == -1 else text[nxt + 1 :]
-        text = text[:start]
+    text, after = replace_section(text, SECTION)
     counts = list(dict.fromkeys(r["threads"] for r in rows))
     rel = os.path.relpath(md, results.parent)
     lines = [SECTION, "",
              f"From `python -m benchmarks.scaling --mode {mode} --threads"
-             f" {','.join(map(str, counts))}` ({_now()}); table in [{rel}]({rel}). Speed ratio"
+             f" {','.join(map(str, counts))}` ({utc_now()}); table in [{rel}]({rel}). Speed ratio"
              " (glassnet / PyTorch samples per second), with the matmul rate at that thread"
              " count:", "",
              "| model | " + " | ".join(f"{c} thread{'s' * (c > 1)}" for c in counts) + " |",
@@ -148,14 +135,4 @@ def update_results(results: Path, md: Path, rows: list[dict[str, Any]], mode: st
             cells.append(f"{r['ratio']:.2f}x ({r['matmul_gflops']:.0f} GFLOP/s)")
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
     body = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
-    _write(results, body + ("\n" + after if after else ""))
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    write_atomic(results, body + ("\n" + after if after else ""))

@@ -34,6 +34,13 @@ def supports(
     )
 
 
+@njit(cache=True, inline="always")
+def _takes(v, best):  # pragma: no cover - compiled
+    """Whether ``v`` replaces the window's maximum so far: larger, or a NaN (NaN wins, as
+    ``np.maximum`` lets it through)."""
+    return v > best or (v != v and best == best)
+
+
 @njit(cache=True, parallel=True)
 def _forward(x, kh, kw, sh, sw, out, idx):  # pragma: no cover - compiled
     n, ho, wo, c = out.shape
@@ -55,7 +62,7 @@ def _forward(x, kh, kw, sh, sw, out, idx):  # pragma: no cover - compiled
                         for ch in range(c):
                             v = row[ch]
                             cur = o[ch]
-                            take = v > cur or (v != v and cur == cur)
+                            take = _takes(v, cur)
                             o[ch] = v if take else cur
                             d[ch] = t if take else d[ch]
                     t += 1
@@ -76,15 +83,15 @@ def _forward_2x2(x, out, idx):  # pragma: no cover - compiled
                 best = top[0, ch]
                 arg = 0
                 v = top[1, ch]
-                if v > best or (v != v and best == best):
+                if _takes(v, best):
                     best = v
                     arg = 1
                 v = bottom[0, ch]
-                if v > best or (v != v and best == best):
+                if _takes(v, best):
                     best = v
                     arg = 2
                 v = bottom[1, ch]
-                if v > best or (v != v and best == best):
+                if _takes(v, best):
                     best = v
                     arg = 3
                 o[ch] = best
@@ -106,13 +113,13 @@ def _relu_forward_2x2(x, out):  # pragma: no cover - compiled
             for ch in range(c):
                 best = top[0, ch]
                 v = top[1, ch]
-                if v > best or (v != v and best == best):
+                if _takes(v, best):
                     best = v
                 v = bottom[0, ch]
-                if v > best or (v != v and best == best):
+                if _takes(v, best):
                     best = v
                 v = bottom[1, ch]
-                if v > best or (v != v and best == best):
+                if _takes(v, best):
                     best = v
                 o[ch] = best if (best >= zero or best != best) else zero
 
