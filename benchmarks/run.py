@@ -256,8 +256,9 @@ def write_results(path: Path, rows: list[dict[str, Any]], info: dict[str, Any], 
                     f"**{r['ort_ratio']:.2f}x** | {r['ort_mb']:.0f} |"
                 )
     lines += ["", "Peak MB: peak resident memory of the process minus its resident memory before the"
-              " model was built (imports excluded: for glassnet that includes numba and its kernel"
-              " modules, imported up front; compiled code is loaded at the first call and counts).", "",
+              " model was built (imports excluded: for glassnet that includes numba, its kernel"
+              " modules and numba's code generator, started up front by one tiny kernel call;"
+              " each kernel the model uses is loaded at its first call and counts).", "",
               "Per-op breakdowns: `python -m benchmarks.profile` ([profile.md](profile.md)); what"
               " makes these numbers and what bounds them: [docs/performance.md]"
               "(../docs/performance.md).", ""]  # fmt: skip
