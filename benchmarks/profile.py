@@ -13,7 +13,8 @@ Besides the ops, the table shows:
 - ``engine (backward overhead)``: ``loss.backward()`` minus the time inside op
   backwards: graph sort, gradient accumulation and un-broadcasting;
 - ``framework (forward overhead)``: the model call minus the time inside op
-  forwards: module calls, argument checks, ``Function.apply`` bookkeeping.
+  forwards: module calls, argument checks, ``Function.apply`` bookkeeping;
+- the fused inference pass (``Conv2d+ReLU+MaxPool2d``, no graph), timed as one part.
 
 The table (median milliseconds per step over ``--steps`` steps after warm-up)
 is printed as Markdown and written to ``benchmarks/profile.md`` (``--out``).
@@ -116,9 +117,18 @@ def _subclasses(cls: type) -> list[type]:
     return out
 
 
+#: Passes that run without a Function (fused inference): (module, name, label).
+FUSED = (
+    ("glassnet.nn.layers.conv", "conv2d_relu_maxpool2", "Conv2d+ReLU+MaxPool2d (fused, no graph)"),
+)
+
+
 @contextmanager
 def instrumented(timer: OpTimer) -> Iterator[None]:
-    """Wrap every Function subclass's forward/backward with ``timer`` inside the block."""
+    """Wrap every Function subclass's forward/backward, and the fused passes of
+    :data:`FUSED`, with ``timer`` inside the block."""
+    import importlib
+
     from glassnet.autograd.function import Function
 
     patched = []
@@ -129,11 +139,16 @@ def instrumented(timer: OpTimer) -> Iterator[None]:
                 continue
             setattr(cls, meth, timer.wrap(f"{cls.__name__}.{meth}", f))
             patched.append((cls, meth, f))
+    for module, name, label in FUSED:
+        mod = importlib.import_module(module)
+        f = getattr(mod, name)
+        setattr(mod, name, timer.wrap(label, f))
+        patched.append((mod, name, f))
     try:
         yield
     finally:
-        for cls, meth, f in patched:
-            setattr(cls, meth, f)
+        for owner, name, f in patched:
+            setattr(owner, name, f)
 
 
 def _setup(model: str, mode: str, batch: int, width: int, device: str) -> tuple:
