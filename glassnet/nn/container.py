@@ -17,14 +17,11 @@ def _swapped(a: Module, b: Module) -> bool:
     """Whether ``Sequential`` runs the adjacent modules ``a, b`` as ``a(b(x))``: ``b`` says
     it may run before ``a`` (:meth:`Module.runs_before`), and neither has hooks, which would
     see other values than the written order gives them."""
-    return (
-        b.runs_before(a)
-        and not (a._forward_hooks or a._forward_pre_hooks)
-        and not (b._forward_hooks or b._forward_pre_hooks)
-    )
+    return b.runs_before(a) and not _hooked(a) and not _hooked(b)
 
 
 def _hooked(m: Module) -> bool:
+    """Whether ``m`` has forward (pre-)hooks, which must see the written order's values."""
     return bool(m._forward_hooks or m._forward_pre_hooks)
 
 
