@@ -127,15 +127,6 @@ def _grad_steps(xp: Any, g: Any, batch_first: bool) -> Any:
     return out
 
 
-def _grad_time_major(xp: Any, g: Any, batch_first: bool) -> Any:
-    """The output gradient as ``(T, N, H)``; each step's block is then transposed on use."""
-    if not batch_first:
-        return g
-    out = _empty(xp, (g.shape[1], g.shape[0], g.shape[2]), g.dtype)
-    out[...] = g.transpose(1, 0, 2)
-    return out
-
-
 class _Recurrent(Function):
     """What the three ops share: the output buffer and the input gradient."""
 
@@ -454,7 +445,7 @@ class GRULayer(_Recurrent):
         t_len, h3, n = gates.shape
         h = h3 // 3
         dt = gates.dtype
-        g_tm = _grad_time_major(xp, g_out, self.batch_first)
+        g_steps = _grad_steps(xp, g_out, self.batch_first)  # (T, H, N)
         w_hh_t = self.w_hh.T
         dx = self._dx_buffer(xp) if nx else None
         dx_tm = _time_major(dx, self.batch_first) if nx else None
@@ -470,7 +461,7 @@ class GRULayer(_Recurrent):
         order = list(_order(t_len, self.reverse))
         for k in range(t_len - 1, -1, -1):
             t = order[k]
-            self._step_grad(xp, dh, g_tm[t].T, gates[k], hh[k], zh[k, :h], dzx, dzh, tmp, tmp2)
+            self._step_grad(xp, dh, g_steps[t], gates[k], hh[k], zh[k, :h], dzx, dzh, tmp, tmp2)
             if dwx is not None:
                 xp.matmul(dzx, xs[k].T, out=dwx_step)
                 dwx += dwx_step
@@ -572,7 +563,7 @@ class RNNLayer(_Recurrent):
         dt = z.dtype
         one = dt.type(1)
         need_w = nwi or nwh or nbi or nbh
-        g_tm = _grad_time_major(xp, g_out, self.batch_first)
+        g_steps = _grad_steps(xp, g_out, self.batch_first)  # (T, H, N)
         w_hh_t = self.w_hh.T
         dx = self._dx_buffer(xp) if nx else None
         dx_tm = _time_major(dx, self.batch_first) if nx else None
@@ -584,7 +575,7 @@ class RNNLayer(_Recurrent):
         order = list(_order(t_len, self.reverse))
         for k in range(t_len - 1, -1, -1):
             t = order[k]
-            xp.copyto(tmp, g_tm[t].T)
+            xp.copyto(tmp, g_steps[t])
             dh += tmp
             h_k = z[k + 1, :h]
             if self.relu:
