@@ -17,6 +17,7 @@ import pytest
 
 import glassnet as gn
 import glassnet.functional as F
+from glassnet.ops.conv_fused import conv2d_relu_maxpool2
 
 from . import device_params
 from .device_params import host, tolerances
@@ -53,6 +54,13 @@ def _lstm_w(f: int, h: int) -> list[np.ndarray]:
 
 def _gru_w(f: int, h: int) -> list[np.ndarray]:
     return [_f(3 * h, f), _f(3 * h, h), _f(3 * h), _f(3 * h)]
+
+
+def _conv_relu_pool(x: gn.Tensor, w: gn.Tensor, b: gn.Tensor) -> gn.Tensor:
+    """The fused block where it applies (ConvReluPool2d on the CPU with the compiled
+    kernels), else the three ops, as ``nn.Sequential`` runs them."""
+    y = conv2d_relu_maxpool2(x, w, b, (1, 1), (1, 1, 1, 1), (1, 1))
+    return y if y is not None else F.relu(F.max_pool2d(F.conv2d(x, w, b, padding=1), 2))
 
 
 MASK = R.random((2, 3, 5)) > 0.3
@@ -138,6 +146,9 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
         lambda x, w: F.conv2d(x, w, stride=2, padding=1),
         [_f(2, 66, 5, 5), _f(3, 66, 3, 3)],
     ),
+    # Conv2d -> ReLU -> MaxPool2d(2) as one node (CPU, compiled kernels); the modules elsewhere
+    "conv2d_relu_maxpool2": (_conv_relu_pool, [_f(2, 3, 6, 6), _f(4, 3, 3, 3), _f(4)]),
+    "conv2d_relu_maxpool2_rows": (_conv_relu_pool, [_f(2, 6, 4, 6), _f(3, 6, 3, 3), _f(3)]),
     "conv1d": (lambda x, w, b: F.conv1d(x, w, b, padding=1), [_f(2, 3, 7), _f(4, 3, 3), _f(4)]),
     "max_pool2d": (lambda x: F.max_pool2d(x, 2), [_f(2, 3, 6, 6)]),
     "max_pool2d_pad": (

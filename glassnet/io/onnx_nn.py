@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..nn.parallel import _Gather
-from ..ops import conv, linear, loss, norm, pool, reduce
+from ..ops import conv, conv_fused, linear, loss, norm, pool, reduce
 from ..ops.dropout import Dropout
 from .onnx_graph import OnnxBuilder, OpView
 from .onnx_registry import mark_not_exportable, register_onnx_function
@@ -41,6 +41,15 @@ def _conv2d(g: OnnxBuilder, op: OpView) -> str:
         strides=list(op.attrs.get("stride", (1, 1))), dilations=list(op.attrs.get("dilation", (1, 1))),
         pads=[top, left, bottom, right], group=int(op.attrs.get("groups", 1)),
     )  # fmt: skip
+
+
+@register_onnx_function(conv_fused.ConvReluPool2d)
+def _conv_relu_pool(g: OnnxBuilder, op: OpView) -> str:
+    # the fused block is the three standard nodes (Sequential does not fuse while tracing;
+    # a direct call of the function still exports)
+    y = _conv2d(g, op)
+    y = g.node("MaxPool", [y], kernel_shape=[2, 2], strides=[2, 2], pads=[0, 0, 0, 0])
+    return g.node("Relu", [y])
 
 
 @register_onnx_function(conv.Conv1d)

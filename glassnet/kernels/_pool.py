@@ -17,12 +17,17 @@ from numba import njit, prange
 
 from ._threads import use_threads
 
-__all__ = ["max_pool_forward", "max_pool_backward", "relu_max_pool_2x2", "supports"]
+__all__ = [
+    "NO_GRAD", "max_pool_forward", "max_pool_backward", "max_pool_backward_2x2",
+    "relu_max_pool_2x2", "supports",
+]  # fmt: skip
+
+#: The tap code of a pooled value whose gradient is zero (:func:`relu_max_pool_2x2`: its
+#: maximum is not positive, so the ReLU after the pool passes no gradient).
+NO_GRAD = 255
 
 
-def supports(
-    dtype: Any, kernel: tuple, padding: tuple, dilation: tuple, needs_pad: bool
-) -> bool:
+def supports(dtype: Any, kernel: tuple, padding: tuple, dilation: tuple, needs_pad: bool) -> bool:
     """Whether the compiled kernels cover this input and window: float32 or float64, no
     padding, no dilation, fewer than 256 taps (the tap index is one byte)."""
     return (
@@ -99,8 +104,9 @@ def _forward_2x2(x, out, idx):  # pragma: no cover - compiled
 
 
 @njit(cache=True, parallel=True)
-def _relu_forward_2x2(x, out):  # pragma: no cover - compiled
-    # the maximum as _forward_2x2 takes it (NaN wins), then ReLU as np.maximum(v, 0) does
+def _relu_forward_2x2(x, out, idx, keep):  # pragma: no cover - compiled
+    # the maximum as _forward_2x2 takes it (NaN wins), then ReLU as np.maximum(v, 0) does;
+    # with keep, the tap of the maximum where it is positive, NO_GRAD elsewhere
     n, ho, wo, c = out.shape
     zero = out.dtype.type(0)
     for r in prange(n * ho):
@@ -110,18 +116,25 @@ def _relu_forward_2x2(x, out):  # pragma: no cover - compiled
             top = x[b, 2 * i, 2 * j : 2 * j + 2]
             bottom = x[b, 2 * i + 1, 2 * j : 2 * j + 2]
             o = out[b, i, j]
+            d = idx[b, i, j] if keep else idx[0, 0, 0]
             for ch in range(c):
                 best = top[0, ch]
+                arg = 0
                 v = top[1, ch]
                 if _takes(v, best):
                     best = v
+                    arg = 1
                 v = bottom[0, ch]
                 if _takes(v, best):
                     best = v
+                    arg = 2
                 v = bottom[1, ch]
                 if _takes(v, best):
                     best = v
+                    arg = 3
                 o[ch] = best if (best >= zero or best != best) else zero
+                if keep:
+                    d[ch] = arg if best > zero else NO_GRAD
 
 
 @njit(cache=True, parallel=True)
@@ -192,14 +205,18 @@ def max_pool_forward(
     return out, idx
 
 
-def relu_max_pool_2x2(xh: Any, out: Any, threads: int = 1) -> Any:
-    """``maximum(max_pool_2x2(xh), 0)`` written into ``out``: no indices (no gradient).
+def relu_max_pool_2x2(xh: Any, out: Any, idx: Any = None, threads: int = 1) -> Any:
+    """``maximum(max_pool_2x2(xh), 0)`` written into ``out``, and into ``idx`` (when given)
+    the tap of each window's first maximum where that maximum is positive, else
+    :data:`NO_GRAD` (ReLU's gradient is zero there).
 
     Parameters
     ----------
     xh : ndarray, shape (N, 2*H_out, 2*W_out, C)
         Channels-last input, float32 or float64 (any strides; C-contiguous is fastest).
     out : ndarray, shape (N, H_out, W_out, C)
+    idx : ndarray of uint8, shape (N, H_out, W_out, C), optional
+        For :func:`max_pool_backward_2x2`; None when no gradient is wanted.
     threads : int, default 1
 
     Returns
@@ -208,7 +225,32 @@ def relu_max_pool_2x2(xh: Any, out: Any, threads: int = 1) -> Any:
         ``out``.
     """
     use_threads(threads)
-    _relu_forward_2x2(xh, out)
+    keep = idx is not None
+    _relu_forward_2x2(xh, out, idx if keep else np.empty((1, 1, 1, 1), np.uint8), keep)
+    return out
+
+
+def max_pool_backward_2x2(gh: Any, idx: Any, out: Any, threads: int = 1) -> Any:
+    """The gradient of a 2x2, stride-2 max pool (from :func:`max_pool_forward` or
+    :func:`relu_max_pool_2x2`) written into ``out``: each gradient at its window's tap,
+    zeros elsewhere (everywhere in a window marked :data:`NO_GRAD`).
+
+    Parameters
+    ----------
+    gh : ndarray, shape (N, H_out, W_out, C)
+        The pooled output's gradient, any strides.
+    idx : ndarray of uint8, shape (N, H_out, W_out, C)
+    out : ndarray, shape (N, 2*H_out, 2*W_out, C)
+        Every element is written.
+    threads : int, default 1
+
+    Returns
+    -------
+    ndarray
+        ``out``.
+    """
+    use_threads(threads)
+    _backward_2x2(gh, idx, out)
     return out
 
 

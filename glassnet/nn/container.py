@@ -25,12 +25,14 @@ def _hooked(m: Module) -> bool:
     return bool(m._forward_hooks or m._forward_pre_hooks)
 
 
-def _run_fused(mods: tuple[Module, ...], i: int, x: Any) -> tuple[Any, int] | None:
-    """``(output, next index)`` when ``mods[i]`` offers an inference fusion with the modules
-    after it (:meth:`Module.inference_fusion`), none of them has hooks and the fused
-    function covers ``x``; else None."""
+def _run_fused(mods: tuple[Module, ...], i: int, x: Any, graph: bool) -> tuple[Any, int] | None:
+    """``(output, next index)`` when ``mods[i]`` offers a fusion with the modules after it
+    (:meth:`Module.graph_fusion` when ``graph``, else :meth:`Module.inference_fusion`),
+    none of them has hooks and the fused function covers ``x``; else None."""
     m = mods[i]
-    plan = None if _hooked(m) else m.inference_fusion(mods[i + 1 :])
+    if _hooked(m):
+        return None
+    plan = m.graph_fusion(mods[i + 1 :]) if graph else m.inference_fusion(mods[i + 1 :])
     if plan is None:
         return None
     k, fn = plan
@@ -49,10 +51,11 @@ class Sequential(Module):
     A module may run before the one written just before it when it says that
     gives exactly the same values and gradients for less work
     (:meth:`Module.runs_before`: ``MaxPool2d`` after ``ReLU``); forward hooks on
-    either keep the written order. Without a graph (``no_grad``) a module may also run
-    fused with the ones after it (:meth:`Module.inference_fusion`: ``Conv2d``, ``ReLU``,
-    ``MaxPool2d(2)``), again only where none of them has hooks, and not while an op trace
-    is recorded (ONNX export).
+    either keep the written order. A module may also run fused with the ones after it
+    (``Conv2d``, ``ReLU``, ``MaxPool2d(2)`` as one blocked pass): without a graph
+    (``no_grad``) through :meth:`Module.inference_fusion`, with one through
+    :meth:`Module.graph_fusion`; again only where none of them has hooks, and not while an
+    op trace is recorded (ONNX export).
     """
 
     def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
@@ -67,12 +70,13 @@ class Sequential(Module):
     def forward(self, x: Any) -> Any:
         mods = tuple(self._modules.values())
         last = len(mods) - 1
-        fuse = not is_grad_enabled() and tracing.current() is None  # a trace sees every op
+        fuse = tracing.current() is None  # a trace sees every op
+        graph = is_grad_enabled()
         i = 0
         while i <= last:
             m = mods[i]
             if fuse:
-                fused = _run_fused(mods, i, x)
+                fused = _run_fused(mods, i, x, graph)
                 if fused is not None:
                     x, i = fused
                     continue

@@ -419,6 +419,17 @@ class Module:
         """
         return None
 
+    def graph_fusion(self, following: Sequence[Module]) -> tuple[int, Callable] | None:
+        """As :meth:`inference_fusion`, for calls that record a graph (gradients enabled).
+
+        ``fn(x)`` returns a tensor whose graph gives the same gradients as the modules one
+        by one (to float rounding), or None. ``Sequential`` asks for it when gradients are
+        enabled, and skips it when any of the modules has forward hooks or an op trace is
+        recorded. None (the default): no fusion. ``Conv2d`` offers one with the compiled
+        kernels (:class:`glassnet.ops.conv_fused.ConvReluPool2d`).
+        """
+        return None
+
     def runs_before(self, previous: Module) -> bool:
         """Whether a container may run this module before ``previous``, its predecessor.
 

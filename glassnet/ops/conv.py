@@ -57,7 +57,7 @@ from ._workspace import Workspace, default_workspace
 
 __all__ = [
     "conv2d", "conv1d", "conv_output_shape", "ConvGeometry", "ColumnLayout", "TapColumns",
-    "RowColumns", "RebuiltRowColumns", "GroupedColumns", "choose_columns",
+    "RowColumns", "RebuiltRowColumns", "GroupedColumns", "choose_columns", "InputGrad",
 ]  # fmt: skip
 
 #: Inputs with at most this many channels (per group) use the transposed column layout.
@@ -405,47 +405,74 @@ def _split_weight_grad(xp: Any, geo: ConvGeometry, gwb: Any) -> tuple[Any, Any]:
 
 
 def _input_grad(xp: Any, geo: ConvGeometry, ws: Workspace, g2: Any, w: Any) -> Any:
-    """``grad_x`` (N, C_in, H, W), an NCHW view of NHWC memory.
+    """``grad_x`` (N, C_in, H, W), an NCHW view of NHWC memory, from ``g2`` (M, C_out).
 
     ``grad_cols = grad_out @ W.T``, summed back onto the input by col2im, a few samples
-    at a time so each block of gradient columns is still in cache when added. With few
-    channels per group (at most ``PER_TAP_MAX_CHANNELS``, or grouped): one product per
-    group and tap, so each tap's gradient columns are one block and the col2im adds run
-    over whole rows (with the taps interleaved they run over Cg values at a time; at
-    Cg = 32 that made col2im 1.5x slower than the extra products cost). Otherwise one
-    product per block, ``(rows, C_out) @ (C_out, kH*kW*C_in)``.
+    at a time so each block of gradient columns is still in cache when added
+    (:class:`InputGrad`).
     """
-    g, og, cg, taps = geo.groups, geo.out_per_group, geo.in_per_group, geo.taps
-    n, ho, wo = geo.batch, geo.out_h, geo.out_w
-    per = g * taps * ho * wo * cg  # gradient-column entries per sample
-    chunk = _chunk(xp, n, per * g2.dtype.itemsize)
-    buf = ws.empty(xp, (chunk * per,), g2.dtype)
-    gxh = xp.empty((n, geo.height, geo.width, geo.in_channels), dtype=g2.dtype)
-    compiled = _compiled_conv(xp, geo, g2.dtype)
-    per_tap = compiled is None and (g > 1 or cg <= PER_TAP_MAX_CHANNELS)
-    if per_tap:  # (G, 1, rows, O/G) @ (G, kH*kW, O/G, Cg)
-        wt = w.reshape(g, og, cg, taps).transpose(0, 3, 1, 2)
-        gg = g2.reshape(geo.rows, g, og).transpose(1, 0, 2)[:, None]
-    else:  # (rows, O) @ (O, kH*kW*C)
-        wt = w.reshape(geo.out_channels, cg, taps).transpose(0, 2, 1).reshape(-1, taps * cg)
-    for n0, n1 in _blocks(n, chunk):
-        r0, r1 = n0 * ho * wo, n1 * ho * wo
-        if per_tap:
-            gc = buf[: (n1 - n0) * per].reshape(g, taps, r1 - r0, cg)
-            xp.matmul(gg[:, :, r0:r1], wt, out=gc)
+    ig = InputGrad(xp, geo, ws, w, g2.dtype)
+    hw = geo.out_h * geo.out_w
+    for n0, n1 in _blocks(geo.batch, ig.chunk):
+        ig.add_block(g2[n0 * hw : n1 * hw], n0, n1)
+    return ig.gxh.transpose(0, 3, 1, 2)
+
+
+class InputGrad:
+    """The input's gradient, assembled a block of samples at a time.
+
+    With few channels per group (at most ``PER_TAP_MAX_CHANNELS``, or grouped) on the
+    NumPy path: one product per group and tap, so each tap's gradient columns are one
+    block and the col2im adds run over whole rows (with the taps interleaved they run
+    over Cg values at a time; at Cg = 32 that made col2im 1.5x slower than the extra
+    products cost). Otherwise one product per block, ``(rows, C_out) @ (C_out,
+    kH*kW*C_in)``, and the compiled col2im where it covers the call.
+
+    Attributes
+    ----------
+    chunk : int
+        Samples per block that :attr:`buf` holds (blocks may be smaller).
+    gxh : ndarray, shape (N, H, W, C_in)
+        The gradient, written block by block by :meth:`add_block`.
+    """
+
+    def __init__(self, xp: Any, geo: ConvGeometry, ws: Workspace, w: Any, dtype: Any,
+                 chunk: int | None = None) -> None:  # fmt: skip
+        g, og, cg, taps = geo.groups, geo.out_per_group, geo.in_per_group, geo.taps
+        self.xp, self.geo = xp, geo
+        self.per = g * taps * geo.out_h * geo.out_w * cg  # gradient-column entries per sample
+        self.chunk = chunk or _chunk(xp, geo.batch, self.per * np.dtype(dtype).itemsize)
+        self.buf = ws.empty(xp, (self.chunk * self.per,), dtype)
+        self.gxh = xp.empty((geo.batch, geo.height, geo.width, geo.in_channels), dtype=dtype)
+        self.compiled = _compiled_conv(xp, geo, dtype)
+        self.per_tap = self.compiled is None and (g > 1 or cg <= PER_TAP_MAX_CHANNELS)
+        if self.per_tap:  # (G, kH*kW, O/G, Cg)
+            self.wt = w.reshape(g, og, cg, taps).transpose(0, 3, 1, 2)
+        else:  # (O, kH*kW*C)
+            wt = w.reshape(geo.out_channels, cg, taps).transpose(0, 2, 1)
+            self.wt = wt.reshape(-1, taps * cg)
+
+    def add_block(self, g2: Any, n0: int, n1: int) -> None:
+        """Write ``gxh[n0:n1]`` from ``g2`` ``(rows of samples n0..n1, C_out)``."""
+        xp, geo = self.xp, self.geo
+        g, og, cg, taps = geo.groups, geo.out_per_group, geo.in_per_group, geo.taps
+        ho, wo, rows = geo.out_h, geo.out_w, g2.shape[0]
+        if self.per_tap:  # (G, 1, rows, O/G) @ (G, kH*kW, O/G, Cg)
+            gc = self.buf[: (n1 - n0) * self.per].reshape(g, taps, rows, cg)
+            xp.matmul(g2.reshape(rows, g, og).transpose(1, 0, 2)[:, None], self.wt, out=gc)
             gc = gc.reshape(g, taps, n1 - n0, ho, wo, cg).transpose(2, 3, 4, 0, 1, 5)
         else:
-            gc = buf[: (n1 - n0) * per].reshape(r1 - r0, taps * cg)
-            xp.matmul(g2[r0:r1], wt, out=gc)
+            gc = self.buf[: (n1 - n0) * self.per].reshape(rows, taps * cg)
+            xp.matmul(g2, self.wt, out=gc)
             gc = gc.reshape(n1 - n0, ho, wo, 1, taps, cg)
-        if compiled is not None:
-            compiled.col2im(gc.reshape(n1 - n0, ho, wo, geo.kernel_h, geo.kernel_w, cg),
-                            gxh[n0:n1], geo.stride, geo.dilation, geo.pads,
-                            split_threads(gxh[n0:n1].nbytes))  # fmt: skip
-            continue
+        out = self.gxh[n0:n1]
+        if self.compiled is not None:
+            self.compiled.col2im(gc.reshape(n1 - n0, ho, wo, geo.kernel_h, geo.kernel_w, cg),
+                                 out, geo.stride, geo.dilation, geo.pads,
+                                 split_threads(out.nbytes))  # fmt: skip
+            return
         col2im(xp, gc, (n1 - n0, geo.height, geo.width, geo.in_channels), geo.out_hw,
-               geo.kernel, geo.stride, geo.dilation, geo.pads, g, out=gxh[n0:n1])  # fmt: skip
-    return gxh.transpose(0, 3, 1, 2)
+               geo.kernel, geo.stride, geo.dilation, geo.pads, g, out=out)  # fmt: skip
 
 
 def _compiled_conv(xp: Any, geo: ConvGeometry, dtype: Any) -> Any:

@@ -238,7 +238,16 @@ class Conv2d(_ConvBase):
             return None
         return 2, self._relu_pool
 
+    def graph_fusion(self, following: Sequence[Module]) -> tuple[int, Callable] | None:
+        """The same block as :meth:`inference_fusion`, with a graph: one
+        :class:`glassnet.ops.conv_fused.ConvReluPool2d` node in place of three, whose
+        backward never writes the full-size gradient either. Used with the compiled
+        kernels only (on the NumPy path ``fn`` returns None and the modules run)."""
+        return self.inference_fusion(following)
+
     def _relu_pool(self, x: Tensor) -> Tensor | None:
+        if not isinstance(x, Tensor):
+            return None  # an array: the modules run (and convert it) one by one
         self._check(x, "H, W")
         conv_output_shape(repr(self), tuple(x.shape[2:]), self.kernel_size, self.stride,
                           self._pads, self.dilation)  # fmt: skip
