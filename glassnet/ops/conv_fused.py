@@ -270,6 +270,7 @@ class ConvReluPool2d(Function):
             block = conv.product(n0, n1)
             pool.relu_max_pool_2x2(block, out[n0:n1], None if idx is None else idx[n0:n1],
                                    split_threads(block.nbytes))  # fmt: skip
+        conv.out = None  # the block buffer goes back to the workspace now, not after backward
         if keep:
             self.geometry, self.conv, self.idx, self.ws, self.w = geo, conv, idx, ws, w
             self.pool = pool  # backward uses the same kernels, whatever the switch says then
