@@ -131,7 +131,7 @@ class BlockedConv:
                              self.dtype)  # fmt: skip
         if geo.bias:
             self.cols[:, :, geo.k] = 1
-        self.filled = False
+        self.filled = False  # whole columns: built block by block by the products of forward
 
     def _tap_columns(self, src: Any) -> Any:
         geo = self.geo

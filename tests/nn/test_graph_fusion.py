@@ -164,3 +164,31 @@ def test_the_node_exports_as_three_onnx_nodes(monkeypatch, rng, tmp_path):
         want = _block(2, 4, padding=1)
         want[0].load_state_dict(conv.state_dict())
         np.testing.assert_allclose(got, want(gn.tensor(x)).array, rtol=1e-5, atol=1e-5)
+
+
+@needs_numba
+def test_backward_twice_with_retain_graph(monkeypatch, rng):
+    monkeypatch.setenv(kernels.ENV, "numba")
+    monkeypatch.setattr("glassnet.ops.conv.CHUNK_BYTES", 6000)
+    model = _block(5, padding=1)  # row columns, kept whole
+    x = gn.tensor(rng.standard_normal((6, 5, 8, 8)).astype(np.float32), requires_grad=True)
+    y = model(x)
+    assert isinstance(y.grad_fn, ConvReluPool2d)
+    y.sum().backward(retain_graph=True)
+    first = [x.grad.array.copy()] + [p.grad.array.copy() for p in model.parameters()]
+    y.sum().backward()
+    second = [x.grad.array] + [p.grad.array for p in model.parameters()]
+    for a, b in zip(first, second):
+        np.testing.assert_allclose(b, 2 * a, rtol=1e-6, atol=1e-6)
+
+
+@needs_numba
+def test_data_parallel_slices_use_the_node(monkeypatch, rng):
+    monkeypatch.setenv(kernels.ENV, "numba")
+    model = _block(1, padding=1)
+    x0 = rng.standard_normal((8, 1, 10, 10)).astype(np.float32)
+    g0 = rng.standard_normal((8, 6, 5, 5)).astype(np.float32)
+    alone = _run(model, x0, g0, one_by_one=True)
+    sliced = _run(nn.DataParallel(model, threads=2), x0, g0, one_by_one=False)
+    for a, b in zip(sliced, alone):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
