@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import statistics
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +58,15 @@ def save_figure(fig: Any, path: Path, dpi: int = 110) -> None:
     fig.savefig(tmp, dpi=dpi)
     plt.close(fig)
     os.replace(tmp, path)
+
+
+def median_ms(fn: Callable[[], Any], repeat: int, warmup: int = 3) -> float:
+    """Median wall time of ``fn()`` in ms over ``repeat`` calls, after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return 1e3 * statistics.median(times)

@@ -17,11 +17,10 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import time
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
+
+from ._report import median_ms
 
 #: model -> [(what, (M, K, N), times per step)]: the products of one training step at batch
 #: 128, as glassnet computes them (full size; glassnet runs some of them a block at a time).
@@ -54,17 +53,6 @@ SHAPES: dict[str, list[tuple[str, tuple[int, int, int], int]]] = {
 }
 
 
-def _median_ms(fn: Callable[[], Any], repeat: int) -> float:
-    for _ in range(2):
-        fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return 1e3 * statistics.median(times)
-
-
 def time_shape(mkn: tuple[int, int, int], repeat: int) -> tuple[float, float]:
     """Median ms of ``(M, K) @ (K, N)`` in NumPy and in ``torch.mm`` (float32), alternating."""
     import torch
@@ -78,8 +66,8 @@ def time_shape(mkn: tuple[int, int, int], repeat: int) -> tuple[float, float]:
     tout = torch.empty((m, n))
     np_ms, torch_ms = [], []
     for _ in range(3):
-        np_ms.append(_median_ms(lambda: np.matmul(a, b, out=out), repeat))
-        torch_ms.append(_median_ms(lambda: torch.mm(ta, tb, out=tout), repeat))
+        np_ms.append(median_ms(lambda: np.matmul(a, b, out=out), repeat, warmup=2))
+        torch_ms.append(median_ms(lambda: torch.mm(ta, tb, out=tout), repeat, warmup=2))
     return statistics.median(np_ms), statistics.median(torch_ms)
 
 

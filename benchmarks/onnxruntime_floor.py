@@ -20,23 +20,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-
-def _median_ms(fn: Callable[[], Any], repeat: int) -> float:
-    for _ in range(3):
-        fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return 1e3 * statistics.median(times)
+from ._report import median_ms
 
 
 def _session(node: Any, x_shape: tuple, y_shape: tuple, weight: np.ndarray, threads: int) -> Any:
@@ -73,9 +61,9 @@ def measure(threads: int, repeat: int) -> list[tuple[str, float, float, float, f
     wt, xt = gn.tensor(np.ascontiguousarray(w.T)), gn.tensor(x)
     fc = (
         "linear 3136 -> 1024, batch 128", 2 * 128 * 3136 * 1024 / 1e9,
-        _median_ms(lambda: sess.run(None, {"x": x}), repeat),
-        _median_ms(lambda: x @ w, repeat),
-        _median_ms(lambda: F.linear(xt, wt), repeat),
+        median_ms(lambda: sess.run(None, {"x": x}), repeat),
+        median_ms(lambda: x @ w, repeat),
+        median_ms(lambda: F.linear(xt, wt), repeat),
     )  # fmt: skip
     xc = rng.standard_normal((128, 32, 14, 14)).astype(np.float32)
     wc = rng.standard_normal((64, 32, 3, 3)).astype(np.float32)
@@ -93,9 +81,9 @@ def measure(threads: int, repeat: int) -> list[tuple[str, float, float, float, f
 
     cv = (
         "conv 32 -> 64, 3x3, 128 x 14x14", 2 * 128 * 196 * 288 * 64 / 1e9,
-        _median_ms(lambda: sess.run(None, {"x": xc}), repeat),
-        _median_ms(lambda: cols @ wk, repeat),
-        _median_ms(glassnet_conv, repeat),
+        median_ms(lambda: sess.run(None, {"x": xc}), repeat),
+        median_ms(lambda: cols @ wk, repeat),
+        median_ms(glassnet_conv, repeat),
     )  # fmt: skip
     return [fc, cv]
 
