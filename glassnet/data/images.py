@@ -7,9 +7,11 @@ class names sorted::
     flowers/daisy/0002.png
     flowers/tulip/0001.jpg
 
-Pillow (``pip install glassnet[image]``) decodes the files. Images become
-float32 arrays ``(C, H, W)`` with values in ``[0, 1]``: one channel when every
-image is greyscale, three (RGB) otherwise, unless ``channels`` says.
+A class folder's images may sit in subfolders of it (``flowers/daisy/2024/0003.jpg``),
+as torchvision finds them. Pillow (``pip install glassnet[image]``) decodes the
+files. Images become float32 arrays ``(C, H, W)`` with values in ``[0, 1]``
+(16-bit greyscale PNGs are scaled by 1/65535): one channel when every image is
+greyscale, three (RGB) otherwise, unless ``channels`` says.
 """
 
 from __future__ import annotations
@@ -25,14 +27,14 @@ from .errors import DataError
 
 __all__ = [
     "IMAGE_EXTENSIONS", "FITS", "ImageFolder", "decode_image", "image_size_arg",
-    "list_images", "find_classes",
+    "list_images", "class_images", "find_classes",
 ]  # fmt: skip
 
 #: File name endings read as images (case-insensitive).
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 #: How an image is brought to ``image_size``: stretched, or scaled to fit and padded with black.
 FITS = ("resize", "pad")
-_GREY_MODES = ("1", "L", "LA", "I", "I;16", "F")
+_GREY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F")
 
 
 def _pil() -> Any:
@@ -74,6 +76,18 @@ def list_images(folder: str) -> list[str]:
     """The image files directly in ``folder``, sorted (hidden files skipped)."""
     names = sorted(n for n in os.listdir(folder) if not n.startswith(".") and is_image_file(n))
     return [os.path.join(folder, n) for n in names if os.path.isfile(os.path.join(folder, n))]
+
+
+def class_images(folder: str) -> list[str]:
+    """The image files in ``folder`` and its subfolders, sorted by path (hidden files and
+    folders skipped), as torchvision's ``ImageFolder`` finds a class's files."""
+    found = []
+    for here, dirs, names in os.walk(folder, followlinks=True):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [
+            os.path.join(here, n) for n in names if not n.startswith(".") and is_image_file(n)
+        ]
+    return sorted(found)
 
 
 def find_classes(root: str) -> list[str]:
@@ -149,11 +163,25 @@ def decode_image(
         raise ValueError(f"decode_image: channels must be 1 or 3, got {channels!r}")
     if fit not in FITS:
         raise ValueError(f"decode_image: fit must be one of {', '.join(FITS)}, got {fit!r}")
-    img = _open(path).convert("L" if channels == 1 else "RGB")
+    img = _open(path)
+    if img.mode.startswith("I"):  # 16-bit greyscale (I;16, or I from a 16-bit PNG)
+        return _decode_wide(img, channels, size, fit)
+    img = img.convert("L" if channels == 1 else "RGB")
     if size is not None:
         img = _fit(img, size, fit)
     x = np.asarray(img, dtype=np.float32) * np.float32(1.0 / 255.0)
     return x[None] if channels == 1 else np.ascontiguousarray(x.transpose(2, 0, 1))
+
+
+def _decode_wide(img: Any, channels: int, size: tuple[int, int] | None, fit: str) -> np.ndarray:
+    """A 16-bit greyscale image scaled by 1/65535 (Pillow's own conversion to 8 bits would clip
+    every value above 255 to white), resized as float, repeated to ``channels``."""
+    grey = np.asarray(img, dtype=np.float32) * np.float32(1.0 / 65535.0)
+    img = _pil().fromarray(np.clip(grey, 0.0, 1.0))  # mode "F"
+    if size is not None:
+        img = _fit(img, size, fit)
+    x = np.asarray(img, dtype=np.float32)[None]
+    return np.ascontiguousarray(np.repeat(x, channels, axis=0))
 
 
 def probe_images(paths: Sequence[str]) -> tuple[int, tuple[int, int] | None]:
@@ -250,7 +278,7 @@ class ImageFolder(Dataset):
                     f"{os.path.join(self.root, name)!r}: class {name!r} is not one of the "
                     f"training classes ({', '.join(self.classes)})"
                 )
-            files = list_images(os.path.join(self.root, name))
+            files = class_images(os.path.join(self.root, name))
             if not files:
                 raise DataError(
                     f"{os.path.join(self.root, name)!r}: class folder holds no PNG/JPEG images"

@@ -27,7 +27,6 @@ are standardised with the mean and standard deviation of the training split.
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -37,7 +36,7 @@ import numpy as np
 
 from .errors import DataError
 from .images import FITS, ImageFolder, decode_image, image_size_arg, is_image_file, list_images
-from .tables import Standardizer, class_order, load_table
+from .tables import Standardizer, class_order, load_table, read_header
 
 __all__ = [
     "DataSpec", "LoadedData", "open_data", "read_inputs", "data_kind", "default_model",
@@ -182,18 +181,39 @@ def _open_folder(root: str, image_size: Any, fit: str) -> LoadedData:
     return LoadedData((x, y), test.arrays(), spec)
 
 
+#: The names an ``.npz`` array may have, by role (``np.savez(f, x, y)`` gives arr_0, arr_1).
+NPZ_NAMES = {
+    "x": ("x", "X", "images", "data", "features", "inputs", "arr_0"),
+    "y": ("y", "Y", "labels", "targets", "target", "arr_1"),
+    "x_test": ("x_test", "X_test"),
+    "y_test": ("y_test", "Y_test"),
+}
+
+
+def _npz_key(path: str, role: str, found: list[str]) -> str | None:
+    """The stored name of the array playing ``role``; a :class:`DataError` if two names could."""
+    hits = [name for name in NPZ_NAMES[role] if name in found]
+    if len(hits) > 1:
+        raise DataError(
+            f"{path!r}: expected one array for {role!r}, got several that could be it: "
+            f"{', '.join(hits)}"
+        )
+    return hits[0] if hits else None
+
+
 def _npz_arrays(path: str, *keys: str) -> tuple[np.ndarray | None, ...]:
     if not os.path.isfile(path):
         raise DataError(f"{path!r}: no such file")
     try:
         with np.load(path, allow_pickle=False) as f:
             found = list(f.keys())
-            for key in keys[:2]:
-                if key not in found:
-                    raise DataError(
-                        f"{path!r}: expected arrays 'x' and 'y', got {', '.join(found) or 'none'}"
-                    )
-            return tuple(np.asarray(f[k]) if k in found else None for k in keys)
+            names = [_npz_key(path, key, found) for key in keys]
+            if None in names[:2]:
+                raise DataError(
+                    f"{path!r}: expected arrays 'x' and 'y' (or X/Y, images/labels, data/target), "
+                    f"got {', '.join(found) or 'none'}"
+                )
+            return tuple(None if k is None else np.asarray(f[k]) for k in names)
     except DataError:
         raise
     except Exception as exc:
@@ -213,6 +233,8 @@ def _npz_images(path: str, x: np.ndarray) -> np.ndarray:
         raise DataError(f"{path!r}: x holds NaN or infinite values (first in sample {first})")
     if x.ndim == 3:
         x = x[:, None]
+    if x.ndim == 4 and x.shape[3] in (1, 3, 4) and x.shape[1] not in (1, 3, 4):
+        x = x.transpose(0, 3, 1, 2)  # channels last (N, H, W, C), as PIL and Keras hold images
     scaled = (
         x.astype(np.float32) * np.float32(1 / 255) if x.dtype == np.uint8 and x.ndim == 4 else x
     )
@@ -264,7 +286,7 @@ def _open_csv(path: str, target: str | None) -> LoadedData:
     table = load_table(path, target)
     train, test = _holdout(table.x, table.y, repr(path))
     spec = DataSpec(
-        "table", path, table.classes, [table.x.shape[1]], target=target,
+        "table", path, table.classes, [table.x.shape[1]], target=table.target,
         feature_names=table.feature_names,
     )  # fmt: skip
     return _standardised(LoadedData(train, test, spec))
@@ -321,6 +343,10 @@ def open_data(
     """
     if fit not in FITS:
         raise ValueError(f"open_data: fit must be one of {', '.join(FITS)}, got {fit!r}")
+    return _at_least_two_classes(_open_any(path, target, image_size, fit))
+
+
+def _open_any(path: str, target: str | None, image_size: Any, fit: str) -> LoadedData:
     if os.path.isdir(path):
         return _open_folder(os.path.abspath(path), image_size_arg(image_size), fit)
     path = os.path.abspath(path) if os.path.exists(path) else path
@@ -332,6 +358,21 @@ def open_data(
     if low.endswith(".csv"):
         return _open_csv(path, target)
     raise DataError(f"{path!r}: expected an image folder, a .npz or a .csv file")
+
+
+def _at_least_two_classes(data: LoadedData) -> LoadedData:
+    """Training data must hold two classes or more: a one-class classifier learns nothing."""
+    classes = data.spec.classes
+    if len(classes) < 2:
+        where = (
+            f"column {data.spec.target!r}" if data.spec.target
+            else "the class folders" if os.path.isdir(data.spec.source) else "the labels"
+        )  # fmt: skip
+        raise DataError(
+            f"{data.spec.source!r}: expected at least 2 classes to learn, got {len(classes)} "
+            f"in {where} ({', '.join(map(str, classes))})"
+        )
+    return data
 
 
 # ------------------------------------------------------------------ new inputs
@@ -396,8 +437,7 @@ def _check_shape(path: str, x: np.ndarray, spec: DataSpec) -> None:
 def _table_inputs(path: str, spec: DataSpec) -> tuple[np.ndarray, np.ndarray | None]:
     if not path.lower().endswith(".csv"):
         raise DataError(f"{path!r}: the model reads a table; expected a .csv or .npz file")
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        header = [h.strip() for h in next(csv.reader(f), [])]
+    header = read_header(path)
     target = spec.target if spec.target and spec.target in header else None
     table = load_table(path, target, classes=spec.classes, feature_names=spec.feature_names)
     scale = spec.standardizer

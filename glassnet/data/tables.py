@@ -3,13 +3,17 @@
 :func:`load_table` reads the features (every column but the target) as
 float32 and the target as class labels, which may be strings; a missing or
 non-numeric feature is a :class:`~glassnet.data.errors.DataError` naming the
-line and the column. :class:`Standardizer` holds the per-feature mean and
-standard deviation of a training split, to apply the same scaling later.
+line and the column. The file is UTF-8 (a byte-order mark is skipped); the
+delimiter is ``,`` unless the header row holds none and holds ``;``, a tab
+or ``|`` (with ``;`` a decimal comma, ``2,5``, is read as ``2.5``).
+:class:`Standardizer` holds the per-feature mean and standard deviation of a
+training split, to apply the same scaling later.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -20,7 +24,10 @@ import numpy as np
 
 from .errors import DataError
 
-__all__ = ["Table", "load_table", "Standardizer", "class_order"]
+__all__ = ["Table", "load_table", "read_header", "Standardizer", "class_order", "DELIMITERS"]
+
+#: Delimiters tried, in this order of preference, on the header row.
+DELIMITERS = (",", ";", "\t", "|")
 
 
 @dataclass(frozen=True)
@@ -34,12 +41,15 @@ class Table:
         Class numbers (indices into ``classes``); None without a target column.
     feature_names : list of str
     classes : list of str
+    target : str or None
+        The name of the class column (also when it was given by position).
     """
 
     x: np.ndarray
     y: np.ndarray | None
     feature_names: list[str]
     classes: list[str]
+    target: str | None = None
 
 
 def class_order(labels: Sequence[str]) -> list[str]:
@@ -51,22 +61,98 @@ def class_order(labels: Sequence[str]) -> list[str]:
         return sorted(distinct)
 
 
-def _read_rows(path: str) -> tuple[list[str], list[list[str]]]:
+def _delimiter(header_line: str) -> str:
+    """``,`` unless the header line holds none and holds another of :data:`DELIMITERS`."""
+    counts = {d: header_line.count(d) for d in DELIMITERS}
+    if counts[","]:
+        return ","
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _read_text(path: str) -> str:
     if not os.path.isfile(path):
         raise DataError(f"{path!r}: expected a CSV file, got no such file")
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        rows = [r for r in csv.reader(f)]
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            return f.read()
+    except UnicodeDecodeError as e:
+        raise DataError(
+            f"{path!r}: expected UTF-8 text, got byte 0x{e.object[e.start]:02x} at offset "
+            f"{e.start} (save the file as UTF-8)"
+        ) from None
+
+
+def _parse(path: str, text: str) -> tuple[str, list[list[str]]]:
+    """``(delimiter, rows)`` of a CSV text."""
+    delimiter = _delimiter(text.split("\n", 1)[0])
+    try:
+        return delimiter, list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as e:
+        raise DataError(f"{path!r}: not a readable CSV file ({e})") from None
+
+
+def read_header(path: str) -> list[str]:
+    """The column names of a CSV file (its first row), read as :func:`load_table` reads them."""
+    _, rows = _parse(path, _read_text(path))
+    return [h.strip() for h in rows[0]] if rows else []
+
+
+def _read_rows(path: str) -> tuple[list[str], list[list[str]], str]:
+    delimiter, rows = _parse(path, _read_text(path))
     if not rows:
         raise DataError(f"{path!r}: the CSV file is empty (expected a header row of column names)")
     header = [h.strip() for h in rows[0]]
+    repeated = sorted({h for h in header if h and header.count(h) > 1})
+    if repeated:
+        raise DataError(
+            f"{path!r}: expected distinct column names in the header row, got "
+            f"{', '.join(repr(h) for h in repeated)} more than once"
+        )
     body = [r for r in rows[1:] if any(c.strip() for c in r)]
     if not body:
         raise DataError(f"{path!r}: the CSV file has a header but no data rows")
-    return header, body
+    return header, body, delimiter
 
 
-def _number(path: str, line: int, column: str, text: str) -> float:
+def _is_number(text: str) -> bool:
+    try:
+        float(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
+def _target_column(path: str, header: list[str], target: str) -> int:
+    """The index of the class column: by name, else by position (``'0'``, ``'-1'``)."""
+    pandas_names = header == [str(i) for i in range(len(header))]  # DataFrame(array).to_csv
+    looks_like_data = not pandas_names and sum(_is_number(h) for h in header) >= max(
+        1, len(header) - 1
+    )
+    if target in header and not (looks_like_data and _is_number(target)):
+        return header.index(target)
+    if looks_like_data:
+        raise DataError(
+            f"{path!r}: the first row looks like data ({', '.join(header[:4])}"
+            f"{', ...' if len(header) > 4 else ''}), not column names; expected a header row "
+            f"naming the columns, one of them {target!r} (--target)"
+        )
+    try:
+        k = int(target)
+    except ValueError:
+        k = None
+    if k is not None and -len(header) <= k < len(header):
+        return k % len(header)
+    raise DataError(
+        f"{path!r}: no column {target!r} for the target (--target); columns: "
+        f"{', '.join(header)} (or give the column's position, 0..{len(header) - 1})"
+    )
+
+
+def _number(path: str, line: int, column: str, text: str, decimal_comma: bool = False) -> float:
     value = text.strip()
+    if decimal_comma and value.count(",") == 1 and "." not in value:
+        value = value.replace(",", ".")
     if not value:
         raise DataError(f"{path!r}: line {line}, column {column!r}: missing value")
     try:
@@ -115,11 +201,9 @@ def load_table(
         Naming the file: no such column, a missing or non-numeric feature
         (with its line and column), a missing label, an unknown class.
     """
-    header, body = _read_rows(path)
-    if target is not None and target not in header:
-        raise DataError(
-            f"{path!r}: no column {target!r} for the target (--target); columns: {', '.join(header)}"
-        )
+    header, body, delimiter = _read_rows(path)
+    if target is not None:
+        target = header[_target_column(path, header, str(target))]
     names = list(feature_names) if feature_names is not None else [h for h in header if h != target]
     missing = [n for n in names if n not in header]
     if missing:
@@ -132,10 +216,16 @@ def load_table(
     x = np.empty((len(body), len(names)), dtype=np.float32)
     for i, row in enumerate(body):
         line = i + 2
-        if len(row) < len(header):
-            raise DataError(f"{path!r}: line {line}: expected {len(header)} values, got {len(row)}")
+        width = (
+            len(row) if any(c.strip() for c in row[len(header) :]) else min(len(row), len(header))
+        )
+        if width != len(header):
+            raise DataError(
+                f"{path!r}: line {line}: expected {len(header)} values, got {width} (one per "
+                "column of the header row)"
+            )
         for j, (c, name) in enumerate(zip(cols, names)):
-            x[i, j] = _number(path, line, name, row[c])
+            x[i, j] = _number(path, line, name, row[c], delimiter == ";")
     if target is None:
         return Table(x, None, names, list(classes or []))
     return _with_labels(path, x, names, body, header.index(target), target, classes)
@@ -158,7 +248,7 @@ def _with_labels(
             f"training classes ({', '.join(order)})"
         )
     y = np.array([index[lab] for lab in labels], dtype=np.int64)
-    return Table(x, y, names, order)
+    return Table(x, y, names, order, target)
 
 
 @dataclass(frozen=True)

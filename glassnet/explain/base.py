@@ -221,10 +221,10 @@ class Attribution:
                 f"got {type(out).__name__}"
             )
         n = ts[0].shape[0]
-        if out.ndim not in (1, 2) or out.shape[0] != n:
+        if out.ndim == 0 or out.shape[0] != n:
             raise ValueError(
-                f"{self._who}: expected model outputs of shape (N,) or (N, C) for {n} "
-                f"input rows, got {out.shape}"
+                f"{self._who}: expected model outputs of shape (N,), (N, C) or (N, d1, d2, ...) "
+                f"for {n} input rows, got {out.shape}"
             )
         return out
 
@@ -267,12 +267,17 @@ class Attribution:
 
     # --------------------------------------------------------------- targets
     def resolve_target(self, target: Target, out: np.ndarray) -> np.ndarray | None:
-        """Per-row class indices ``(N,)`` for outputs ``out``; None for one-output models."""
+        """Per-row indices ``(N,)`` into each row's flattened outputs ``out[n].ravel()``;
+        None for one-output models.
+
+        Outputs ``(N, C)`` take an int or one int per row; outputs
+        ``(N, d1, ..., dk)`` take, as in Captum, a tuple of ``k`` ints (the
+        same output for every row) or one such tuple per row.
+        """
         n = out.shape[0]
-        n_out = 1 if out.ndim == 1 else out.shape[1]
         if isinstance(target, Tensor) or hasattr(target, "detach") or backend.is_cupy_array(target):
             target = as_array(target)  # a glassnet, torch or CuPy tensor of class indices
-        if out.ndim == 1 or n_out == 1:
+        if int(np.prod(out.shape[1:])) == 1:
             t = np.asarray(target) if target is not None else None
             if t is None or (t.dtype.kind in "iu" and t.ndim <= 1 and not np.any(t != 0)):
                 return None
@@ -281,21 +286,19 @@ class Attribution:
                 f"target must be None or 0, got {target!r}"
             )
         if target is None:
-            raise ValueError(
-                f"{self._who}: the model has {n_out} outputs per row; pass target= the class "
-                "to explain (an int, or one per row), e.g. target=outputs.argmax(1) for the "
-                "predicted classes"
-            )
+            raise ValueError(self._target_needed(out))
+        if out.ndim > 2:
+            return self._multi_index_target(target, out)
+        if isinstance(target, tuple) and len(target) == 1 and is_int(target[0]):
+            target = target[0]  # Captum's tuple index into the output's one class axis
         t = np.asarray(target)
         if t.dtype.kind not in "iu" or t.ndim > 1:
             raise ValueError(
                 f"{self._who}: target must be None, an int or a sequence of ints (one per row), "
                 f"got {target!r}"
             )
-        if t.ndim == 1 and t.shape[0] != n:
-            raise ValueError(
-                f"{self._who}: target has {t.shape[0]} entries, expected one per input row ({n})"
-            )
+        self._check_rows(t, n)
+        n_out = out.shape[1]
         bad = (t < 0) | (t >= n_out)
         if np.any(bad):
             raise ValueError(
@@ -304,23 +307,77 @@ class Attribution:
             )
         return np.broadcast_to(t, (n,)).astype(np.int64)
 
+    def _target_needed(self, out: np.ndarray) -> str:
+        if out.ndim == 2:
+            return (
+                f"{self._who}: the model has {out.shape[1]} outputs per row; pass target= the "
+                "class to explain (an int, or one per row), e.g. target=outputs.argmax(1) for "
+                "the predicted classes"
+            )
+        return (
+            f"{self._who}: the model's outputs have shape {out.shape}; pass target= the output "
+            f"to explain: a tuple of {out.ndim - 1} ints (the same for every row) or one such "
+            "tuple per row"
+        )
+
+    def _check_rows(self, t: np.ndarray, n: int) -> None:
+        if t.ndim >= 1 and t.shape[0] != n:
+            raise ValueError(
+                f"{self._who}: target has {t.shape[0]} entries, expected one per input row ({n})"
+            )
+
+    def _multi_index_target(self, target: Any, out: np.ndarray) -> np.ndarray:
+        """Flat indices ``(N,)`` for a tuple target (or one tuple per row) on ``(N, d1, ..., dk)``."""
+        n, dims = out.shape[0], out.shape[1:]
+        t = np.asarray(target)
+        per_row = not isinstance(target, tuple) and t.ndim == 2
+        if t.dtype.kind not in "iu" or t.shape[-1:] != (len(dims),) or t.ndim != 1 + per_row:
+            raise ValueError(
+                f"{self._who}: the model's outputs have shape {out.shape}; target must be a tuple "
+                f"of {len(dims)} ints (one output of every row) or a list of such tuples (one per "
+                f"row), got {target!r}"
+            )
+        if per_row:
+            self._check_rows(t, n)
+        bad = np.any((t < 0) | (t >= np.array(dims)), axis=-1)
+        if np.any(bad):
+            raise ValueError(
+                f"{self._who}: target {tuple(int(v) for v in t.reshape(-1, len(dims))[0])} is "
+                f"out of range for outputs of shape {dims} per row"
+            )
+        flat = np.ravel_multi_index(tuple(t.T), dims)
+        return np.broadcast_to(flat, (n,)).astype(np.int64)
+
+    @staticmethod
+    def target_arg(targets: np.ndarray | None, out_shape: tuple[int, ...]) -> Any:
+        """Resolved ``targets`` in a form :meth:`resolve_target` takes again for outputs of
+        ``out_shape`` (one int, or one index tuple, per row)."""
+        if targets is None or len(out_shape) <= 2:
+            return targets
+        return np.stack(np.unravel_index(targets, out_shape[1:]), axis=1)
+
+    def first_output(self, x: np.ndarray | Inputs, extra: ForwardArgs | None = None) -> np.ndarray:
+        """The model's output for the first row of ``x`` (one forward pass), shape ``(1, ...)``."""
+        xs = self._as_inputs(x)
+        first = None if extra is None else np.zeros(1, dtype=np.int64)
+        return self.forward(tuple(v[:1] for v in xs), extra=extra, rows=first)
+
     def targets_for(
         self, target: Target, x: np.ndarray | Inputs, extra: ForwardArgs | None = None
     ) -> np.ndarray | None:
-        """Resolve ``target`` for inputs ``x``, validated against the output width seen on
+        """Resolve ``target`` for inputs ``x``, validated against the output shape seen on
         the first row (one forward pass of that row)."""
-        xs = self._as_inputs(x)
-        first = None if extra is None else np.zeros(1, dtype=np.int64)
-        out1 = self.forward(tuple(v[:1] for v in xs), extra=extra, rows=first)
-        n = xs[0].shape[0]
+        out1 = self.first_output(x, extra)
+        n = self._as_inputs(x)[0].shape[0]
         return self.resolve_target(target, np.broadcast_to(out1, (n,) + out1.shape[1:]))
 
     @staticmethod
     def select(out: np.ndarray, targets: np.ndarray | None) -> np.ndarray:
-        """The explained output of each row: ``out[n, targets[n]]`` (or the single output)."""
+        """The explained output of each row: ``out[n].ravel()[targets[n]]`` (or the single output)."""
+        flat = out.reshape(out.shape[0], -1)
         if targets is None:
-            return out.reshape(out.shape[0])
-        return out[np.arange(out.shape[0]), targets]
+            return flat[:, 0]
+        return flat[np.arange(out.shape[0]), targets]
 
     # ------------------------------------------------------------- gradients
     def gradients(
@@ -366,6 +423,6 @@ class Attribution:
         xp = out.xp
         if targets is None:
             return xp.ones(out.shape, dtype=out.dtype)
-        seed = np.zeros(out.shape, dtype=out.dtype)
+        seed = np.zeros((out.shape[0], int(np.prod(out.shape[1:]))), dtype=out.dtype)
         seed[np.arange(out.shape[0]), targets] = 1
-        return backend.to_device(seed, out.device)
+        return backend.to_device(seed.reshape(out.shape), out.device)

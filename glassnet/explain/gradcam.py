@@ -159,7 +159,9 @@ class GradCAM(Attribution):
         Returns
         -------
         ndarray, shape (N, 1, H, W)
-            ``(N, 1, h, w)`` at the layer's resolution when ``upsample=False``.
+            ``(N, 1, h, w)`` at the layer's resolution when ``upsample=False``;
+            ``(N, 1)`` for a layer with outputs ``(N, C)`` (only with ``upsample=False``,
+            Captum's ``LayerGradCam`` on such a layer).
         """
         if (
             relu is not None
@@ -186,6 +188,12 @@ class GradCAM(Attribution):
             cam = np.maximum(cam, 0.0)
         x = xs[0]
         n_sp = cam.ndim - 2
+        if upsample and n_sp == 0:
+            raise ValueError(
+                f"GradCAM: layer {self.layer!r} gives outputs of shape {a.shape}, with no spatial "
+                "axes to map onto the input; pass upsample=False for one value per row, "
+                "shape (N, 1), as Captum's LayerGradCam gives"
+            )
         if upsample and x.ndim - 1 < n_sp:
             raise ValueError(
                 f"GradCAM: cannot upsample maps of shape {cam.shape} to inputs of shape "
@@ -223,11 +231,11 @@ class GradCAM(Attribution):
                         f"GradCAM: layer {self.layer!r} was not called during the forward pass"
                     )
                 act = captured[-1]
-                if not isinstance(act, Tensor) or act.ndim not in (3, 4):
+                if not isinstance(act, Tensor) or act.ndim < 2:
                     raise ValueError(
                         f"GradCAM: layer {self.layer!r} gives {where} of shape "
                         f"{getattr(act, 'shape', type(act).__name__)}; expected (N, C, H, W) "
-                        f"or (N, C, L) from a conv layer"
+                        f"or (N, C, L) from a conv layer (or (N, C) with upsample=False)"
                     )
                 (g,) = _autograd_grad(
                     out, act, grad_outputs=self._seed(out, targets), allow_unused=True

@@ -57,10 +57,11 @@ def per_input(who: str, name: str, value: Any, n_inputs: int, as_tuple: bool) ->
     """An argument given per input (baselines, feature_mask, ...) as one value per input.
 
     With tuple inputs it must be a tuple of ``n_inputs`` values; a scalar or
-    None applies to every input.
+    None applies to every input. With one input a tuple of one value is that
+    value (Captum accepts both forms).
     """
     if not as_tuple:
-        return (value,)
+        return value if isinstance(value, tuple) and len(value) == 1 else (value,)
     if isinstance(value, tuple):
         if len(value) != n_inputs:
             raise ValueError(

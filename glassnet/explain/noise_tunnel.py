@@ -137,7 +137,9 @@ class NoiseTunnel(Attribution):
         n = xs[0].shape[0]
         with self.evaluating():
             extra = ForwardArgs(kwargs.get("additional_forward_args"), n)
-            targets = self.targets_for(target, xs, extra)
+            out1 = self.first_output(xs, extra)
+            targets = self.resolve_target(target, np.broadcast_to(out1, (n,) + out1.shape[1:]))
+        per_row = self.target_arg(targets, out1.shape)  # one int, or one index tuple, per row
         noise = _draw_noise(xs, samples, base_seed)
         totals: list[np.ndarray] = []  # per attribution the method returns (one per input,
         totals_sq: list[np.ndarray] = []  # or one map for Grad-CAM), from the first call
@@ -150,7 +152,7 @@ class NoiseTunnel(Attribution):
             )
             out = self.method.attribute(
                 self.pack(noisy, as_tuple),
-                target=None if targets is None else np.tile(targets, k),
+                target=None if per_row is None else np.concatenate([per_row] * k),
                 **_repeat_kwargs(kwargs, xs, as_tuple, k),
             )
             if with_delta:
@@ -220,9 +222,9 @@ def _repeat_kwargs(kwargs: dict, xs: tuple[np.ndarray, ...], as_tuple: bool, k: 
     for name in ("baselines", "feature_mask"):
         if out.get(name) is None:
             continue
-        values = out[name] if as_tuple and isinstance(out[name], tuple) else (out[name],)
+        values = per_input("NoiseTunnel", name, out[name], len(xs), as_tuple)
         tiled = tuple(_tile_full(v, x, k) for v, x in zip(values, xs))
-        out[name] = tiled if as_tuple and isinstance(out[name], tuple) else tiled[0]
+        out[name] = tiled if as_tuple else tiled[0]
     return out
 
 

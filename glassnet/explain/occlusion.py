@@ -30,13 +30,20 @@ def _int_tuple(who: str, name: str, value: Any, ndim: int) -> tuple[int, ...]:
     return tuple(int(v) for v in value)
 
 
+def _is_sequence(value: Any) -> bool:
+    """Whether ``value`` is a list/tuple (of window sizes), not an int or a string."""
+    return isinstance(value, Sequence) and not isinstance(value, str)
+
+
 def _per_input_shapes(
     who: str, name: str, value: Any, xs: Inputs, as_tuple: bool
 ) -> list[tuple[int, ...]]:
     """A window shape or stride per input: with tuple inputs, a tuple of one per input (an int
     applies to all; with one input a single shape is accepted too)."""
     n = len(xs)
-    if not as_tuple:
+    if not as_tuple and isinstance(value, tuple) and len(value) == 1 and _is_sequence(value[0]):
+        each, names = [value[0]], [name]  # Captum's tuple of one shape for one input
+    elif not as_tuple:
         each, names = [value], [name]
     elif isinstance(value, (int, np.integer)):
         each, names = [value] * n, [name] * n

@@ -96,6 +96,8 @@ def test_npz_with_explicit_model(tmp_path, capsys):
         (lambda p: table_csv(p), [], r"needs the class column named \(--target COLUMN\)"),
         (lambda p: write_csv(p / "m.csv", "a,c\n1,x\n,y\n"), ["--target", "c"], "line 3, column 'a': missing value"),
         (lambda p: str(p / "nothing-here"), [], "or an image folder, .npz or .csv file, got"),
+        (lambda p: write_csv(p / "l.csv", "\xe9,c\n1,x\n2,y\n", "latin-1"), ["--target", "c"], "l.csv': expected UTF-8 text, got byte 0xe9"),
+        (lambda p: write_csv(p / "h.csv", "1,2,x\n3,4,y\n"), ["--target", "2"], "h.csv': the first row looks like data"),
         (lambda p: table_csv(p), ["--target", "animal", "--model", "seed-cnn"], "--model: model 'seed-cnn' reads images"),
         (lambda p: table_csv(p), ["--target", "animal", "--augment"], "--augment: shifts and flips images"),
     ],

@@ -34,8 +34,8 @@ def image_folder(root, classes=("cat", "dog", "eel"), per_class=5, size=(8, 8), 
     return root
 
 
-def write_csv(path, text):
-    path.write_text(text)
+def write_csv(path, text, encoding="utf-8"):
+    path.write_text(text, encoding=encoding)
     return str(path)
 
 
@@ -247,7 +247,8 @@ def test_npz_images_and_tables(tmp_path):
 
 def test_npz_errors(tmp_path):
     np.savez(tmp_path / "a.npz", images=np.zeros((3, 2)))
-    with pytest.raises(DataError, match="expected arrays 'x' and 'y', got images"):
+    names = r"expected arrays 'x' and 'y' \(or X/Y, images/labels, data/target\), got images$"
+    with pytest.raises(DataError, match=names):
         open_data(str(tmp_path / "a.npz"))
     np.savez(tmp_path / "b.npz", x=np.zeros((3, 2)), y=np.zeros(4, np.int64))
     with pytest.raises(DataError, match=r"expected y of shape \(3,\)"):

@@ -115,7 +115,9 @@ def test_bad_model_and_inputs():
         Saliency(3)
     with pytest.raises(ValueError, match=r"Saliency: inputs must have a batch axis"):
         Saliency(mlp()).attribute(np.float64(1.0))
-    with pytest.raises(ValueError, match=r"expected model outputs of shape \(N,\) or \(N, C\)"):
+    with pytest.raises(ValueError, match=r"expected model outputs of shape \(N,\), \(N, C\)"):
+        Saliency(lambda x: x.sum()).attribute(np.ones((2, 6)))
+    with pytest.raises(ValueError, match=r"pass target= the output to explain: a tuple of 2 ints"):
         Saliency(lambda x: x.reshape(x.shape[0], 2, 3)).attribute(np.ones((2, 6)))
     with pytest.raises(TypeError, match=r"the model must return a Tensor"):
         Saliency(lambda x: 3.0).attribute(np.ones((2, 6)))

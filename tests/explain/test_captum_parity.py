@@ -408,3 +408,46 @@ def test_torch_tensor_requiring_grad_is_accepted(torch, rng):
         ],
         a.attribute(two, target=0, additional_forward_args=scale)[0],
     )
+
+
+def test_tuple_targets_pick_one_output_of_a_sequence_model(rng):
+    """Outputs (N, T, C): a tuple (t, c) for every row, or one tuple per row (Captum's forms)."""
+    x = rng.standard_normal((2, 4, 3))
+    w = rng.standard_normal((3, 2))
+
+    def steps(t):
+        return t @ gn.tensor(w)  # (N, 4, 2); output [n, s, c] depends on x[n, s] only
+
+    same = Saliency(steps, abs=False).attribute(x, target=(3, 1))
+    expected = np.zeros_like(x)
+    expected[:, 3] = w[:, 1]
+    np.testing.assert_allclose(same, expected)
+    each = IntegratedGradients(steps).attribute(x, target=[(3, 0), (1, 1)], n_steps=4)
+    expected = np.zeros_like(x)
+    expected[0, 3], expected[1, 1] = x[0, 3] * w[:, 0], x[1, 1] * w[:, 1]
+    np.testing.assert_allclose(each, expected)
+    with pytest.raises(ValueError, match=r"target \(4, 0\) is out of range for outputs"):
+        Saliency(steps).attribute(x, target=(4, 0))
+    with pytest.raises(ValueError, match=r"target must be a tuple of 2 ints .* got 3"):
+        Saliency(steps).attribute(x, target=3)
+    with pytest.raises(ValueError, match=r"target has 3 entries, expected one per input row"):
+        Saliency(steps).attribute(x, target=[(0, 0)] * 3)
+
+
+def test_tuple_of_one_value_for_one_input(rng):
+    model = mlp()
+    x, base = rng.standard_normal((3, 6)), rng.standard_normal((3, 6))
+    ig = IntegratedGradients(model)
+    np.testing.assert_allclose(
+        ig.attribute(x, baselines=(base,), target=1), ig.attribute(x, baselines=base, target=1)
+    )
+    occ = Occlusion(model)
+    np.testing.assert_allclose(
+        occ.attribute(x, sliding_window_shapes=((2,),), strides=((2,),), target=0),
+        occ.attribute(x, sliding_window_shapes=(2,), strides=(2,), target=0),
+    )
+    nt = NoiseTunnel(Saliency(model))
+    np.testing.assert_allclose(
+        nt.attribute(x, stdevs=(0.1,), nt_samples=2, target=0),
+        nt.attribute(x, stdevs=0.1, nt_samples=2, target=0),
+    )

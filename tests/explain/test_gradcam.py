@@ -112,9 +112,11 @@ def test_unknown_layer_lists_conv_layers(tiny):
 def test_layer_with_wrong_output(tiny):
     with pytest.raises(
         ValueError,
-        match=r"GradCAM: layer '3' gives output of shape \(1, 2\); expected \(N, C, H, W\)",
+        match=r"GradCAM: layer '3' gives outputs of shape \(1, 2\), with no spatial axes.*"
+        r"pass upsample=False",
     ):
         GradCAM(tiny, layer="3").attribute(X, target=0)
+    assert GradCAM(tiny, layer="3").attribute(X, target=0, upsample=False).shape == (1, 1)
     with pytest.raises(ValueError, match=r"target 2 is out of range for a model with 2 outputs"):
         GradCAM(tiny, layer="1").attribute(X, target=2)
     assert all(len(m._forward_hooks) == 0 for m in tiny.modules())
