@@ -30,6 +30,7 @@ from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_
 from .backend import Device, cuda_available, default_dtype, device, set_default_dtype
 from .ops._parallel import num_threads as get_num_threads
 from .ops._parallel import set_num_threads
+from .random import Generator
 from .tensor import Size, Tensor, arange, ones, rand, randn, tensor, zeros
 
 inference_mode = no_grad
@@ -60,7 +61,7 @@ __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "Device", "device", "cuda_available", "default_dtype", "set_default_dtype",
     "get_num_threads", "set_num_threads", "manual_seed", "functional", "nn", "optim", *_LAZY,
-    "return_types", "inference_mode",
+    "return_types", "inference_mode", "Generator",
     *_creation.__all__, *_dtypes.__all__,
     # ``from glassnet import *`` must not shadow Python's max, sum, abs, round, ...
     *(name for name in _torch_functions.__all__ if not hasattr(_builtins, name)),

@@ -156,11 +156,20 @@ def _ufunc(t: Tensor, name: str, ufunc: str, other: Any, functional: Callable) -
     return t
 
 
-def _host_fill(t: Tensor, name: str, draw: Callable[[Any, tuple], np.ndarray]) -> Tensor:
-    """Fill ``t`` with values drawn on the host from glassnet's generator (outside the graph)."""
+def _host_fill(
+    t: Tensor, name: str, draw: Callable[[Any, tuple], np.ndarray], generator: Any = None
+) -> Tensor:
+    """Fill ``t`` with values drawn on the host from ``generator`` (a NumPy Generator such as
+    ``glassnet.Generator()``) or glassnet's generator, outside the graph."""
     if grad_mode.is_grad_enabled():
         _refuse_leaf(t, name)
-    values = draw(_random.get_rng(), t.shape).astype(t.array.dtype, copy=False)
+    rng = _random.get_rng() if generator is None else generator
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{name}: generator must be a glassnet.Generator (torch.Generator) or a "
+            f"numpy.random.Generator, got {type(rng).__name__}"
+        )
+    values = draw(rng, t.shape).astype(t.array.dtype, copy=False)
     _write(t, backend.to_device(values, t.device) if t.device.type != "cpu" else values, name)
     _bump(t)
     return t
@@ -173,6 +182,33 @@ def _replace(t: Tensor, value: Any) -> Tensor:
 
 def _scaled(other: Any, alpha: float) -> Any:
     return other if alpha == 1 else other * alpha
+
+
+def _twin(name: str, base: str) -> Callable[..., Tensor]:
+    """The in-place form ``name`` of the Tensor method ``base``, through :func:`update`.
+
+    The tensor arguments are passed to :func:`update` as operands, so the op is recorded
+    in the graph when one of them requires a gradient.
+    """
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        operands = tuple(a for a in (*args, *kwargs.values()) if isinstance(a, Tensor))
+        op = getattr(Tensor, base)
+        return update(self, name, lambda s, *_: op(s, *args, **kwargs), *operands)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``{base}``, written into this tensor (torch's ``Tensor.{name}``)."
+    return method
+
+
+#: torch's in-place methods that are their out-of-place twin written back (same shape).
+_TWINS = (
+    "ceil", "floor", "round", "trunc", "sign", "sin", "cos", "square", "reciprocal", "rsqrt",
+    "cumsum", "remainder", "floor_divide", "true_divide", "divide", "multiply", "subtract",
+    "negative", "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
+    "less_equal", "not_equal", "logical_not", "scatter", "scatter_add", "index_add", "tril",
+    "triu",
+)  # fmt: skip
 
 
 class InplaceMethods:
@@ -282,29 +318,38 @@ class InplaceMethods:
         _bump(self)
         return self
 
-    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with samples of U(a, b) from glassnet's generator (``glassnet.manual_seed``)."""
-        return _host_fill(self, "uniform_", lambda rng, shape: rng.uniform(a, b, shape))
+        return _host_fill(self, "uniform_", lambda rng, shape: rng.uniform(a, b, shape), generator)
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with samples of N(mean, std²) from glassnet's generator."""
-        return _host_fill(self, "normal_", lambda rng, shape: rng.normal(mean, std, shape))
+        return _host_fill(self, "normal_", lambda rng, shape: rng.normal(mean, std, shape), generator)
 
-    def bernoulli_(self, p: float = 0.5) -> Tensor:
+    def bernoulli_(self, p: float = 0.5, *, generator: Any = None) -> Tensor:
         """Fill with 1 with probability ``p``, else 0."""
-        return _host_fill(self, "bernoulli_", lambda rng, shape: rng.random(shape) < p)
+        return _host_fill(self, "bernoulli_", lambda rng, shape: rng.random(shape) < p, generator)
 
-    def exponential_(self, lambd: float = 1.0) -> Tensor:
+    def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with samples of an exponential distribution of rate ``lambd``."""
-        return _host_fill(self, "exponential_", lambda rng, shape: rng.exponential(1 / lambd, shape))
+        def draw(rng: Any, shape: tuple) -> np.ndarray:
+            return rng.exponential(1 / lambd, shape)
 
-    def random_(self, low: int = 0, high: int | None = None) -> Tensor:
+        return _host_fill(self, "exponential_", draw, generator)
+
+    def random_(
+        self, low: int = 0, high: int | None = None, *, generator: Any = None
+    ) -> Tensor:
         """Fill with integers drawn uniformly from ``[low, high)`` (``[0, low)`` with one bound)."""
         lo, hi = (0, low) if high is None else (low, high)
-        return _host_fill(self, "random_", lambda rng, shape: rng.integers(lo, hi, shape))
+        return _host_fill(self, "random_", lambda rng, shape: rng.integers(lo, hi, shape), generator)
 
     # -------------------------------------------------------------- autograd
     def detach_(self) -> Tensor:
         """Cut this tensor from the graph, in place (it becomes a leaf)."""
         self._ctx, self._index, self.requires_grad = None, 0, False
         return self
+
+
+for _base in _TWINS:
+    setattr(InplaceMethods, f"{_base}_", _twin(f"{_base}_", _base))

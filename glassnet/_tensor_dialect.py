@@ -8,18 +8,62 @@ most of them from indexing, so they are differentiable where PyTorch's are).
 
 from __future__ import annotations
 
+import builtins
+import difflib
 from typing import Any
+
+import numpy as np
 
 from .ops import arithmetic as _ar
 from .ops import select as _sel
 from .ops import shape as _sh
 from .tensor import Tensor
 
-__all__ = ["DialectMethods"]
+__all__ = ["DialectMethods", "TensorMethodMissing"]
+
+#: torch Tensor methods glassnet lacks -> what to use instead.
+NEAREST_METHOD: dict[str, str] = {
+    "register_hook": "glassnet.autograd.grad(out, [x]) or x.retain_grad() to read the gradient",
+    "log1p": "Tensor.log on (1 + x) (less accurate near 0)",
+    "expm1": "Tensor.exp, minus 1 (less accurate near 0)",
+    "multinomial": "numpy.random.Generator.choice on x.numpy()",
+    "scatter_reduce": "Tensor.scatter_add",
+}
+
+
+class TensorMethodMissing(NotImplementedError, AttributeError):
+    """A torch ``Tensor`` method or attribute glassnet's Tensor does not have.
+
+    Both a ``NotImplementedError`` (a torch API glassnet lacks fails loudly) and an
+    ``AttributeError`` (``hasattr(x, "name")`` stays False, ``getattr(x, name, default)``
+    still gives the default). The message is made when shown, so probing costs nothing.
+    """
+
+    def __str__(self) -> str:
+        name = str(self.args[0])
+        near = NEAREST_METHOD.get(name)
+        if near is None:
+            public = [n for n in dir(Tensor) if not n.startswith("_")]
+            close = difflib.get_close_matches(name, public, n=1, cutoff=0.75)
+            near = f"Tensor.{close[0]}" if close else None
+        hint = f"; nearest glassnet API: {near}" if near else ""
+        return (
+            f"torch.Tensor.{name} is not available in glassnet{hint} "
+            "(see docs/pytorch.md for what is covered)"
+        )
 
 
 class DialectMethods:
     """Methods for :class:`~glassnet.tensor.Tensor` (never instantiated)."""
+
+    def __getattr__(self, name: str) -> Any:
+        """Called only when ``name`` is not found: a torch method glassnet lacks, said so."""
+        if name.startswith("_") or hasattr(type(self), name):
+            # private names, and a property whose getter itself raised AttributeError
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        exc = TensorMethodMissing(name)
+        exc.name = name
+        raise exc
 
     # ------------------------------------------------ comparisons (no graph)
     def eq(self, other: Any) -> Tensor:
@@ -198,6 +242,100 @@ class DialectMethods:
         n = self.shape[dim]
         q, r = divmod(n, int(sections))
         return tuple(_sh.split(self, [q + 1] * r + [q] * (int(sections) - r), dim))
+
+    # ------------------------------------------------------------- moving dims
+    def movedim(self, source: int | tuple[int, ...], destination: int | tuple[int, ...]) -> Tensor:
+        """The dims ``source`` moved to the positions ``destination``; the others keep order."""
+        src, dst = _dims(self, "movedim", source), _dims(self, "movedim", destination)
+        if len(src) != len(dst) or len(set(src)) != len(src) or len(set(dst)) != len(dst):
+            raise ValueError(
+                f"movedim: source {source!r} and destination {destination!r} must be "
+                "distinct dims, as many of each"
+            )
+        rest = iter(d for d in range(self.ndim) if d not in src)
+        where = dict(zip(dst, src))
+        return self.permute(*[where[i] if i in where else next(rest) for i in range(self.ndim)])
+
+    moveaxis = movedim
+
+    def unflatten(self, dim: int, sizes: tuple[int, ...]) -> Tensor:
+        """Dim ``dim`` split into ``sizes`` (one of them may be -1)."""
+        (d,) = _dims(self, "unflatten", dim)
+        shape = tuple(self.shape)
+        return _sh.reshape(self, shape[:d] + tuple(sizes) + shape[d + 1 :])
+
+    # ------------------------------------------------------- matrix shapes
+    def outer(self, vec2: Tensor) -> Tensor:
+        """Outer product of two 1-D tensors, ``(n, m)``."""
+        return _ar.mul(_sh.reshape(self, (-1, 1)), _sh.reshape(vec2, (1, -1)))
+
+    def isclose(
+        self, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+    ) -> Tensor:
+        """Boolean tensor: ``|self - other| <= atol + rtol * |other|``."""
+        o = other.array if isinstance(other, Tensor) else other
+        return Tensor._make(
+            self.xp.isclose(self.array, o, rtol=rtol, atol=atol, equal_nan=equal_nan),
+            False,
+            None,
+            0,
+        )
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two dims (above ``diagonal`` set to 0)."""
+        return _triangle(self, diagonal, True)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two dims (below ``diagonal`` set to 0)."""
+        return _triangle(self, diagonal, False)
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        """A 1-D tensor as a diagonal matrix, or the diagonal of a 2-D tensor."""
+        if self.ndim == 1:
+            return _diag_matrix(self, diagonal)
+        if self.ndim != 2:
+            raise ValueError(f"diag: expected a 1-D or 2-D tensor, got shape {self.shape}")
+        n, m = self.shape
+        k = builtins.max(
+            builtins.min(n + builtins.min(diagonal, 0), m - builtins.max(diagonal, 0)), 0
+        )
+        idx = self.xp.arange(k)
+        rows, cols = idx + builtins.max(-diagonal, 0), idx + builtins.max(diagonal, 0)
+        return _sh.getitem(self, (rows, cols))
+
+    def trace(self) -> Tensor:
+        """The sum of the main diagonal of a 2-D tensor (a 0-d tensor)."""
+        if self.ndim != 2:
+            raise ValueError(f"trace: expected a 2-D tensor, got shape {self.shape}")
+        return self.diag().sum()
+
+
+def _dims(x: Tensor, who: str, dims: int | tuple[int, ...]) -> tuple[int, ...]:
+    """``dims`` (an int or a sequence) as non-negative dims of ``x``."""
+    out = (dims,) if isinstance(dims, int) else tuple(dims)
+    for d in out:
+        if not -x.ndim <= d < x.ndim:
+            raise IndexError(f"{who}: dim {d} is out of range for a {x.ndim}-d tensor")
+    return tuple(d % x.ndim for d in out)
+
+
+def _triangle(x: Tensor, diagonal: int, lower: bool) -> Tensor:
+    n, m = x.shape[-2:]
+    keep = (
+        x.xp.tri(n, m, diagonal, dtype=bool) if lower else ~x.xp.tri(n, m, diagonal - 1, dtype=bool)
+    )
+    return _ar.where(keep, x, x.xp.zeros((), dtype=x.dtype))
+
+
+def _diag_matrix(v: Tensor, diagonal: int) -> Tensor:
+    """``(n + |diagonal|, n + |diagonal|)`` with ``v`` on the ``diagonal``-th diagonal."""
+    n = v.shape[0] + builtins.abs(diagonal)
+    rows = v.xp.arange(v.shape[0]) + builtins.max(-diagonal, 0)
+    cols = v.xp.arange(v.shape[0]) + builtins.max(diagonal, 0)
+    pick = v.xp.full((n, n), v.shape[0], dtype=np.int64)
+    pick[rows, cols] = v.xp.arange(v.shape[0])
+    zero = Tensor._make(v.xp.zeros(1, dtype=v.dtype), False, None, 0)
+    return _sh.getitem(_sh.concat([_sh.reshape(v, (-1,)), zero], 0), pick)
 
 
 def _sizes(args: tuple) -> tuple:

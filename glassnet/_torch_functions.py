@@ -10,7 +10,6 @@ tensors is in ``_creation.py``.
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -39,12 +38,12 @@ _METHODS = (
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
     "floor_divide", "remainder", "pow", "matmul", "mm", "bmm", "dot",
     "clone", "detach", "numel", "is_floating_point", "unique", "bincount",
+    "outer", "isclose", "tril", "triu", "diag", "trace", "movedim", "moveaxis", "unflatten",
 )  # fmt: skip
 
 __all__ = [
     *_METHODS, "cat", "concat", "concatenate", "stack", "hstack", "vstack", "where",
-    "maximum", "minimum", "outer", "isclose", "tril", "triu", "meshgrid", "is_tensor",
-    "cdist", "diag", "set_printoptions", "einsum",
+    "maximum", "minimum", "meshgrid", "is_tensor", "cdist", "set_printoptions", "einsum",
 ]  # fmt: skip
 
 
@@ -122,65 +121,6 @@ def maximum(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 def minimum(input: Any, other: Any) -> Tensor:  # noqa: A002
     return _ar.minimum(*_args.promote(input, other))
-
-
-def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
-    """Outer product of two 1-D tensors, ``(n, m)``."""
-    return _ar.mul(_sh.reshape(input, (-1, 1)), _sh.reshape(vec2, (1, -1)))
-
-
-def isclose(
-    input: Tensor, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
-) -> Tensor:  # noqa: A002
-    """Boolean tensor: ``|input - other| <= atol + rtol * |other|``."""
-    o = other.array if isinstance(other, Tensor) else other
-    return Tensor._make(
-        input.xp.isclose(input.array, o, rtol=rtol, atol=atol, equal_nan=equal_nan), False, None, 0
-    )
-
-
-def _triangle(input: Tensor, diagonal: int, lower: bool) -> Tensor:
-    n, m = input.shape[-2:]
-    keep = (
-        input.xp.tri(n, m, diagonal, dtype=bool)
-        if lower
-        else ~input.xp.tri(n, m, diagonal - 1, dtype=bool)
-    )
-    return _ar.where(keep, input, input.xp.zeros((), dtype=input.dtype))
-
-
-def tril(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
-    """The lower triangle of the last two dims (above ``diagonal`` set to 0)."""
-    return _triangle(input, diagonal, True)
-
-
-def triu(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
-    """The upper triangle of the last two dims (below ``diagonal`` set to 0)."""
-    return _triangle(input, diagonal, False)
-
-
-def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
-    """A 1-D tensor as a diagonal matrix, or the diagonal of a 2-D tensor."""
-    if input.ndim == 1:
-        n = input.shape[0] + builtins.abs(diagonal)
-        rows = input.xp.arange(input.shape[0]) + builtins.max(-diagonal, 0)
-        cols = input.xp.arange(input.shape[0]) + builtins.max(diagonal, 0)
-        pick = input.xp.full((n, n), input.shape[0], dtype=np.int64)
-        pick[rows, cols] = input.xp.arange(input.shape[0])
-        padded = _sh.concat(
-            [
-                _sh.reshape(input, (-1,)),
-                Tensor._make(input.xp.zeros(1, dtype=input.dtype), False, None, 0),
-            ],
-            0,
-        )
-        return _sh.getitem(padded, pick)
-    if input.ndim != 2:
-        raise ValueError(f"diag: expected a 1-D or 2-D tensor, got shape {input.shape}")
-    n, m = input.shape
-    k = builtins.max(builtins.min(n + builtins.min(diagonal, 0), m - builtins.max(diagonal, 0)), 0)
-    idx = input.xp.arange(k)
-    return _sh.getitem(input, (idx + builtins.max(-diagonal, 0), idx + builtins.max(diagonal, 0)))
 
 
 def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:

@@ -21,13 +21,76 @@ import numpy as np
 from ._validate import is_int
 from .backend import _import_cupy
 
-__all__ = ["manual_seed", "get_rng", "get_state", "set_state", "device_rng", "thread_rng"]
+__all__ = [
+    "Generator",
+    "manual_seed",
+    "get_rng",
+    "get_state",
+    "set_state",
+    "device_rng",
+    "thread_rng",
+]
 
 _rng = np.random.default_rng()
 _seed: int | None = None
 _device_rngs: dict[int, tuple[Any, Any]] = {}  # device -> (CuPy module, generator)
 _DEVICE_STREAM = 0x67707521  # keeps the GPU streams apart from the host one
 _local = threading.local()  # a per-thread generator set by thread_rng()
+
+
+class Generator(np.random.Generator):
+    """torch's ``torch.Generator``: a NumPy generator with torch's seeding methods.
+
+    ``torch.Generator().manual_seed(42)`` gives a generator that every glassnet function
+    taking ``generator=`` accepts (it *is* a ``numpy.random.Generator``), so
+    ``random_split(ds, [0.8, 0.2], generator=torch.Generator().manual_seed(42))`` is
+    reproducible. The numbers are NumPy's PCG64 stream, not torch's.
+
+    Parameters
+    ----------
+    device : str or Device, default 'cpu'
+        Only the CPU is supported.
+    """
+
+    def __init__(self, device: Any = "cpu") -> None:
+        if str(device).split(":")[0] != "cpu":
+            raise NotImplementedError(
+                f"torch.Generator(device={device!r}): glassnet's generators live on the CPU; "
+                "use torch.Generator() (GPU dropout masks draw from glassnet.random.device_rng)"
+            )
+        seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+        super().__init__(np.random.PCG64(seed))
+        self._initial_seed = seed
+        self.device = "cpu"
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Reseed from ``seed`` (a non-negative int) and return self."""
+        if not is_int(seed) or seed < 0:
+            raise ValueError(
+                f"Generator.manual_seed: seed must be a non-negative int, got {seed!r}"
+            )
+        self.bit_generator.state = np.random.PCG64(int(seed)).state
+        self._initial_seed = int(seed)
+        return self
+
+    def seed(self) -> int:
+        """Reseed from fresh entropy and return the new seed."""
+        new = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+        self.manual_seed(new)
+        return new
+
+    def initial_seed(self) -> int:
+        """The seed this generator was last seeded with."""
+        return self._initial_seed
+
+    def get_state(self) -> dict[str, Any]:
+        """The generator's state, a dict that :meth:`set_state` takes back."""
+        return self.bit_generator.state
+
+    def set_state(self, new_state: dict[str, Any]) -> Generator:
+        """Restore a state returned by :meth:`get_state`; return self."""
+        self.bit_generator.state = new_state
+        return self
 
 
 def manual_seed(seed: int) -> np.random.Generator:

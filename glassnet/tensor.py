@@ -362,24 +362,35 @@ def full(
     return _filled(tuple(shape), value, dtype, requires_grad, device)
 
 
+def _given_rng(generator: Any, rng: Any) -> Any:
+    """The generator to draw from: torch's ``generator=``, glassnet's ``rng=``, else the global one."""
+    if generator is not None and rng is not None and generator is not rng:
+        raise TypeError("random: pass generator= or rng= (the same thing), not both")
+    given = generator if generator is not None else rng
+    return given if given is not None else _random.get_rng()
+
+
 def randn(
-    *shape: Any, dtype: Any = None, requires_grad: bool = False, rng: Any = None, device: Any = None
-) -> Tensor:
-    """Standard-normal samples (from ``rng``, a NumPy Generator, or glassnet's global generator, seeded by ``gn.manual_seed``).
+    *shape: Any, dtype: Any = None, requires_grad: bool = False, rng: Any = None, device: Any = None,
+    generator: Any = None,
+) -> Tensor:  # fmt: skip
+    """Standard-normal samples (from ``generator`` or ``rng``, a NumPy Generator such as
+    ``glassnet.Generator()``, or glassnet's global generator, seeded by ``gn.manual_seed``).
 
     The samples are drawn on the host and copied to ``device``, so a seeded
     ``rng`` gives the same values on every device.
     """
-    rng = rng if rng is not None else _random.get_rng()
+    rng = _given_rng(generator, rng)
     data = rng.standard_normal(_shape_arg(shape)).astype(dtype or backend.default_dtype())
     return _placed(data, requires_grad, device)
 
 
 def rand(
-    *shape: Any, dtype: Any = None, requires_grad: bool = False, rng: Any = None, device: Any = None
-) -> Tensor:
+    *shape: Any, dtype: Any = None, requires_grad: bool = False, rng: Any = None, device: Any = None,
+    generator: Any = None,
+) -> Tensor:  # fmt: skip
     """Uniform samples on [0, 1) (drawn on the host like :func:`randn`, then moved to ``device``)."""
-    rng = rng if rng is not None else _random.get_rng()
+    rng = _given_rng(generator, rng)
     data = rng.random(_shape_arg(shape)).astype(dtype or backend.default_dtype())
     return _placed(data, requires_grad, device)
 

@@ -1,7 +1,7 @@
 """Neural-network modules: ``Module``, containers, layers, initialisation."""
 
 from . import init, utils
-from .container import ModuleDict, ModuleList, Sequential
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .layers.activation import (
     ELU,
     GELU,
@@ -102,6 +102,7 @@ from .regularization import L1L2, l1_penalty, l2_penalty, penalized_parameters
 
 __all__ = [
     "init", "Module", "Parameter", "Buffer", "Sequential", "ModuleList", "ModuleDict",
+    "ParameterList", "ParameterDict",
     "Linear", "Identity", "utils",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "GELU", "Softplus", "SiLU", "Softmax",
     "LogSoftmax", "Embedding", "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish", "Mish", "LogSigmoid",

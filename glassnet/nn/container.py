@@ -1,4 +1,5 @@
-"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``."""
+"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``, ``ParameterList``,
+``ParameterDict``."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Any
 
 from ..autograd import tracing
 from ..autograd.grad_mode import is_grad_enabled
-from .module import Module
+from ..tensor import Tensor
+from .module import Module, Parameter
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict"]
+__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
 def _swapped(a: Module, b: Module) -> bool:
@@ -170,6 +172,167 @@ class ModuleDict(Module):
 
     def items(self) -> Iterable[tuple[str, Module]]:
         return self._modules.items()
+
+
+def _as_parameter(value: Any) -> Any:
+    """As torch's parameter containers: a plain Tensor becomes a :class:`Parameter`."""
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        return Parameter(value)
+    return value
+
+
+def _describe(value: Any) -> str:
+    """One line for a parameter container's repr, as torch prints it."""
+    if isinstance(value, Tensor):
+        kind = "Parameter containing" if isinstance(value, Parameter) else "Tensor"
+        size = "x".join(str(n) for n in value.shape)
+        return f"{kind}: [glassnet.{value.dtype} of size {size}]"
+    return f"Object of type: {type(value).__name__}"
+
+
+class ParameterList(Module):
+    """A list of parameters, registered (as ``'0'``, ``'1'``, ...) so optimizers find them.
+
+    Plain tensors put in the list become :class:`Parameter` s, as in torch.
+
+    Parameters
+    ----------
+    values : iterable of Tensor, optional
+    """
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        object.__setattr__(self, "_size", 0)
+        if values is not None:
+            self.extend(values)
+
+    def _index(self, idx: int) -> str:
+        if not isinstance(idx, int) or isinstance(idx, bool):
+            raise TypeError(f"ParameterList: index must be an int or slice, got {idx!r}")
+        n = self._size
+        if not -n <= idx < n:
+            raise IndexError(f"ParameterList: index {idx} is out of range for length {n}")
+        return str(idx % n)
+
+    def __getitem__(self, idx: int | slice) -> Any:
+        if isinstance(idx, slice):
+            return ParameterList(self[i] for i in range(self._size)[idx])
+        return getattr(self, self._index(idx))
+
+    def __setitem__(self, idx: int, value: Any) -> None:
+        setattr(self, self._index(idx), _as_parameter(value))
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[i] for i in range(self._size))
+
+    def __iadd__(self, values: Iterable[Any]) -> ParameterList:
+        return self.extend(values)
+
+    def append(self, value: Any) -> ParameterList:
+        """Add ``value`` at the end; return self."""
+        object.__setattr__(self, "_size", self._size + 1)
+        self[self._size - 1] = value
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        """Append each of ``values``; return self."""
+        for v in values:
+            self.append(v)
+        return self
+
+    def extra_repr(self) -> str:
+        lines = [f"  ({i}): {_describe(v)}" for i, v in enumerate(self)]
+        return "\n" + "\n".join(lines) + "\n" if lines else ""
+
+
+class ParameterDict(Module):
+    """A dict of parameters, registered under their keys so optimizers find them.
+
+    Plain tensors put in the dict become :class:`Parameter` s, as in torch; keys keep their
+    insertion order.
+
+    Parameters
+    ----------
+    parameters : mapping or iterable of (str, Tensor) pairs, optional
+    """
+
+    def __init__(self, parameters: Any = None) -> None:
+        super().__init__()
+        object.__setattr__(self, "_keys", {})
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._keys:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if not isinstance(key, str):
+            raise TypeError(f"ParameterDict: keys must be str, got {key!r}")
+        self._keys[key] = None
+        setattr(self, key, _as_parameter(value))
+
+    def __delitem__(self, key: str) -> None:
+        del self._keys[key]
+        delattr(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._keys))
+
+    def keys(self) -> Iterable[str]:
+        """The keys, in insertion order."""
+        return list(self._keys)
+
+    def values(self) -> Iterable[Any]:
+        """The values, in insertion order."""
+        return [self[k] for k in self._keys]
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        """``(key, value)`` pairs, in insertion order."""
+        return [(k, self[k]) for k in self._keys]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """``self[key]`` if present, else ``default``."""
+        return self[key] if key in self._keys else default
+
+    def pop(self, key: str) -> Any:
+        """Remove ``key`` and return its value."""
+        value = self[key]
+        del self[key]
+        return value
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """``self[key]``, first setting it to ``default`` when absent."""
+        if key not in self._keys:
+            self[key] = default
+        return self[key]
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        for k in list(self._keys):
+            del self[k]
+
+    def update(self, parameters: Any) -> None:
+        """Add the entries of a mapping or of an iterable of ``(key, value)`` pairs."""
+        pairs = (
+            parameters.items() if isinstance(parameters, Mapping | ParameterDict) else parameters
+        )
+        for k, v in pairs:
+            self[k] = v
+
+    def extra_repr(self) -> str:
+        lines = [f"  ({k}): {_describe(v)}" for k, v in self.items()]
+        return "\n" + "\n".join(lines) + "\n" if lines else ""
 
 
 def _check(m: Any, name: str) -> Module:

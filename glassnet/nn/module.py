@@ -325,6 +325,8 @@ class Module:
             if k not in state:
                 continue
             arr = backend.to_host(state[k])  # Tensor, NumPy/CuPy array or torch tensor
+            if t.ndim == 0 and arr.ndim == 1:  # torch's rule for 0-d entries saved 1-d
+                arr = arr[0]
             if arr.shape != t.shape:
                 raise ValueError(
                     f"{type(self).__name__}.load_state_dict: {k!r} has shape {arr.shape} in the "

@@ -146,7 +146,7 @@ def pack_padded_sequence(
 def pad_packed_sequence(
     sequence: PackedSequence, batch_first: bool = False, padding_value: float = 0.0,
     total_length: int | None = None,
-) -> tuple[Tensor, np.ndarray]:  # fmt: skip
+) -> tuple[Tensor, Tensor]:  # fmt: skip
     """Undo :func:`pack_padded_sequence`: the padded batch and the lengths (original order).
 
     Parameters
@@ -156,6 +156,12 @@ def pad_packed_sequence(
     padding_value : float, default 0
     total_length : int, optional
         Pad to this many steps (at least the longest length).
+
+    Returns
+    -------
+    padded : Tensor, shape (T, N, *) or (N, T, *) when ``batch_first``
+    lengths : Tensor of int64, shape (N,)
+        Each sequence's length, in the original order, on the CPU (as torch).
     """
     data, sizes = sequence.data, np.asarray(sequence.batch_sizes)
     n, t_max = int(sizes[0]), len(sizes)
@@ -175,7 +181,8 @@ def pad_packed_sequence(
         out = Z.pad(out, [0, 0] * (out.ndim - 1) + [0, total_length - t_max], value=padding_value)
     if sequence.unsorted_indices is not None:
         out = S.getitem(out, (slice(None), out.xp.asarray(sequence.unsorted_indices)))
-    return (out.transpose(0, 1) if batch_first else out), sequence.lengths()
+    lengths = Tensor(np.asarray(sequence.lengths(), dtype=np.int64))
+    return (out.transpose(0, 1) if batch_first else out), lengths
 
 
 def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> PackedSequence:
