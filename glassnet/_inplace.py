@@ -207,7 +207,7 @@ _TWINS = (
     "cumsum", "remainder", "floor_divide", "true_divide", "divide", "multiply", "subtract",
     "negative", "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
     "less_equal", "not_equal", "logical_not", "scatter", "scatter_add", "index_add", "tril",
-    "triu",
+    "triu", "expm1", "log1p",
 )  # fmt: skip
 
 

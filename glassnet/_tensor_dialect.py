@@ -24,8 +24,6 @@ __all__ = ["DialectMethods", "TensorMethodMissing"]
 #: torch Tensor methods glassnet lacks -> what to use instead.
 NEAREST_METHOD: dict[str, str] = {
     "register_hook": "glassnet.autograd.grad(out, [x]) or x.retain_grad() to read the gradient",
-    "log1p": "Tensor.log on (1 + x) (less accurate near 0)",
-    "expm1": "Tensor.exp, minus 1 (less accurate near 0)",
     "multinomial": "numpy.random.Generator.choice on x.numpy()",
     "scatter_reduce": "Tensor.scatter_add",
 }

@@ -363,6 +363,14 @@ class TensorMethods(InplaceMethods):
     def log(self) -> Tensor:
         return _ar.log(_args.floating(self))
 
+    def expm1(self) -> Tensor:
+        """``exp(x) - 1``, accurate near 0."""
+        return _ar.expm1(_args.floating(self))
+
+    def log1p(self) -> Tensor:
+        """``log(1 + x)``, accurate near 0."""
+        return _ar.log1p(_args.floating(self))
+
     def sqrt(self) -> Tensor:
         return _ar.sqrt(_args.floating(self))
 

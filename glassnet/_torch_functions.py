@@ -23,7 +23,7 @@ from .tensor import Tensor
 
 #: Functions that are ``input.<name>(*args, **kwargs)``.
 _METHODS = (
-    "exp", "log", "sqrt", "sin", "cos", "abs", "neg", "negative", "clamp", "clip", "sigmoid",
+    "exp", "log", "expm1", "log1p", "sqrt", "sin", "cos", "abs", "neg", "negative", "clamp", "clip", "sigmoid",
     "tanh", "relu", "floor", "ceil", "round", "trunc", "sign", "reciprocal", "rsqrt", "square",
     "isnan", "isinf", "isfinite", "logical_not", "softmax", "log_softmax",
     "sum", "mean", "prod", "cumsum", "logsumexp", "max", "min", "amax", "amin", "argmax",

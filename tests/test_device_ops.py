@@ -77,6 +77,7 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     "pow_const": (lambda a: a**3, [_f(3, 4)]),
     "neg_abs": (lambda a: -abs(a), [_f(3, 4)]),
     "exp_log_sqrt": (lambda a: F.exp(a) + F.log(a) + F.sqrt(a), [_pos(3, 4)]),
+    "expm1_log1p": (lambda a: gn.expm1(a) * gn.log1p(a), [_pos(3, 4)]),
     "einsum_matmul": (lambda a, b: gn.einsum("ij,jk->ik", a, b), [_f(3, 4), _f(4, 5)]),
     "einsum_batch_sum": (lambda a, b: gn.einsum("bij,bj", a, b), [_f(2, 3, 4), _f(2, 4)]),
     "einsum_reduce_one": (lambda a, b: gn.einsum("ij,k->i", a, b), [_f(3, 4), _f(5)]),

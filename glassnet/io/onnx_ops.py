@@ -47,6 +47,18 @@ for _cls, _onnx_op in (
     register_onnx_function(_cls, _same(_onnx_op))
 
 
+@register_onnx_function(ar.Expm1)
+def _expm1(g: OnnxBuilder, op: OpView) -> str:
+    dt = op.out().dtype  # ONNX has no Expm1: Exp(x) - 1 (rounds near 0, where Expm1 need not)
+    return g.node("Sub", [g.node("Exp", [op.input(0, dt)]), g.scalar(1.0, dt)])
+
+
+@register_onnx_function(ar.Log1p)
+def _log1p(g: OnnxBuilder, op: OpView) -> str:
+    dt = op.out().dtype  # ONNX has no Log1p: Log(1 + x)
+    return g.node("Log", [g.node("Add", [op.input(0, dt), g.scalar(1.0, dt)])])
+
+
 @register_onnx_function(ar.MatMul)
 def _matmul(g: OnnxBuilder, op: OpView) -> str:
     dt = op.out().dtype

@@ -16,7 +16,8 @@ from ..backend import Device, device_of, get_array_module, is_cupy_array, to_dev
 from ..tensor import Tensor
 
 __all__ = [
-    "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sin", "cos", "clip",
+    "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "expm1", "log1p", "sqrt", "abs",
+    "sin", "cos", "clip",
     "maximum", "minimum", "where", "matmul", "cast", "clone", "move",
 ]  # fmt: skip
 
@@ -111,6 +112,27 @@ class Log(Function):
 
     def backward(self, g: Any) -> Any:
         return g / self.a
+
+
+class Expm1(Function):
+    def forward(self, a: Any) -> Any:
+        out = get_array_module(a).expm1(a)
+        if self.requires_grad:
+            self.out = out
+        return out
+
+    def backward(self, g: Any) -> Any:
+        return g * (self.out + 1)
+
+
+class Log1p(Function):
+    def forward(self, a: Any) -> Any:
+        if self.requires_grad:
+            self.a = a
+        return get_array_module(a).log1p(a)
+
+    def backward(self, g: Any) -> Any:
+        return g / (1 + self.a)
 
 
 class Sqrt(Function):
@@ -341,6 +363,16 @@ def exp(a: Tensor) -> Tensor:
 def log(a: Tensor) -> Tensor:
     """Elementwise natural logarithm."""
     return Log.apply(a)
+
+
+def expm1(a: Tensor) -> Tensor:
+    """Elementwise ``e ** a - 1``, accurate for ``a`` near 0."""
+    return Expm1.apply(a)
+
+
+def log1p(a: Tensor) -> Tensor:
+    """Elementwise ``log(1 + a)``, accurate for ``a`` near 0."""
+    return Log1p.apply(a)
 
 
 def sqrt(a: Tensor) -> Tensor:

@@ -38,3 +38,19 @@ def test_dialect_ops_export_and_agree_with_onnxruntime(tmp_path):
     with gn.no_grad():
         want = model(gn.tensor(x)).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+class Log1pExpm1(nn.Module):
+    def forward(self, x):
+        return x.abs().log1p() * x.expm1()
+
+
+def test_log1p_and_expm1_export_and_agree_with_onnxruntime(tmp_path):
+    model = Log1pExpm1().eval()
+    x = np.random.default_rng(1).standard_normal((5, 4)).astype(np.float32)
+    path = gio.export_onnx(model, (x,), tmp_path / "m.onnx", input_names=("x",), output_names=("y",))
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (got,) = sess.run(None, {"x": x})
+    with gn.no_grad():
+        want = model(gn.tensor(x)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

@@ -25,6 +25,8 @@ UNARY = {
     "neg": (lambda a: -a, lambda a: -a, None),
     "exp": (A.exp, lambda a: a.exp(), None),
     "log": (A.log, lambda a: a.log(), lambda x: np.abs(x) + 0.1),
+    "expm1": (A.expm1, lambda a: a.expm1(), None),
+    "log1p": (A.log1p, lambda a: a.log1p(), lambda x: np.abs(x) - 0.5),
     "sqrt": (A.sqrt, lambda a: a.sqrt(), lambda x: np.abs(x) + 0.1),
     "abs": (A.abs, lambda a: a.abs(), lambda x: x + np.sign(x) * 0.1),
     "clip": (lambda a: A.clip(a, -0.5, 0.5), lambda a: a.clamp(-0.5, 0.5), None),
