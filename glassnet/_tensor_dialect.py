@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .autograd import hooks as _hooks
 from .ops import arithmetic as _ar
 from .ops import select as _sel
 from .ops import shape as _sh
@@ -23,7 +24,6 @@ __all__ = ["DialectMethods", "TensorMethodMissing"]
 
 #: torch Tensor methods glassnet lacks -> what to use instead.
 NEAREST_METHOD: dict[str, str] = {
-    "register_hook": "glassnet.autograd.grad(out, [x]) or x.retain_grad() to read the gradient",
     "multinomial": "numpy.random.Generator.choice on x.numpy()",
     "scatter_reduce": "Tensor.scatter_add",
 }
@@ -62,6 +62,27 @@ class DialectMethods:
         exc = TensorMethodMissing(name)
         exc.name = name
         raise exc
+
+    # ----------------------------------------------------------------- hooks
+    def register_hook(self, hook: Any) -> _hooks.HookHandle:
+        """Call ``hook(grad)`` with this tensor's gradient in every backward pass.
+
+        The hook may return a tensor of the same shape, which replaces the gradient
+        (for the graph below, ``retain_grad()``, a leaf's ``.grad`` and
+        ``autograd.grad``); it should not change ``grad`` in place. A leaf's hook sees
+        the sum of all its contributions, once. See :mod:`glassnet.autograd.hooks`.
+
+        Parameters
+        ----------
+        hook : callable
+            ``hook(grad: Tensor) -> Tensor or None``.
+
+        Returns
+        -------
+        HookHandle
+            ``handle.remove()`` unregisters the hook.
+        """
+        return _hooks.register(self, hook)
 
     # ------------------------------------------------ comparisons (no graph)
     def eq(self, other: Any) -> Tensor:

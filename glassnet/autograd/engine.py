@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..backend import get_array_module
+from . import hooks as _hooks
 
 __all__ = ["Plan", "backprop_node", "backward", "grad", "plan", "unbroadcast"]
 
@@ -250,11 +251,17 @@ class _Pending:
     Sums contributions without modifying arrays it did not allocate itself.
     """
 
-    __slots__ = ("slots", "owned")
+    __slots__ = ("slots", "owned", "leaves")
 
     def __init__(self) -> None:
         self.slots: dict[int, list] = {}
         self.owned: set[int] = set()
+        self.leaves: dict[int, tuple[Any, Any]] = {}  # hooked leaves: id -> (tensor, sum)
+
+    def hooked_leaf(self, t: Any, g: Any) -> None:
+        """Add ``g`` to the gradient of leaf ``t`` (which has hooks), summed until the end."""
+        prev = self.leaves.get(id(t))
+        self.leaves[id(t)] = (t, g if prev is None else prev[1] + g)
 
     def add(self, node: Any, index: int, g: Any) -> None:
         slot = self.slots.get(id(node))
@@ -425,10 +432,36 @@ def _send(inputs: tuple, needs: tuple, result: tuple, pending: _Pending, sink: A
             continue
         if g.shape != inp.array.shape:
             g = unbroadcast(g, inp.array.shape)
-        if inp._ctx is None:
-            sink.leaf(inp, g)
-        else:
-            pending.add(inp._ctx, inp._index, g)
+        _to_leaf_or_node(inp, g, pending, sink)
+
+
+def _to_leaf_or_node(t: Any, g: Any, pending: _Pending, sink: Any) -> None:
+    """``g`` to the node that made ``t``, or to the sink for a leaf; a leaf with hooks
+    collects its contributions first (:meth:`_Pending.hooked_leaf`)."""
+    if t._ctx is not None:
+        pending.add(t._ctx, t._index, g)
+    elif _hooks.leaf_hooks(t):
+        pending.hooked_leaf(t, g)
+    else:
+        sink.leaf(t, g)
+
+
+def _run_node_hooks(node: Any, grads: list, like: Any) -> None:
+    """Pass the gradients of ``node``'s outputs through their tensors' hooks, in place."""
+    by_index = _hooks.node_hooks(node)
+    if not by_index:
+        return
+    for i, hooks in by_index.items():
+        if hooks and grads[i] is not None:
+            grads[i] = _hooks.run(hooks, grads[i], like)
+
+
+def _flush_hooked_leaves(pending: _Pending, sink: Any) -> None:
+    """Each hooked leaf's summed gradient through its hooks, then to the sink."""
+    for t, g in pending.leaves.values():
+        hooks = _hooks.leaf_hooks(t)
+        sink.leaf(t, _hooks.run(hooks, g, t) if hooks else g)
+    pending.leaves.clear()
 
 
 def _execute(
@@ -444,15 +477,13 @@ def _execute(
     pending = _Pending()
     for t, g in zip(outputs, seeds):
         pending.owned.add(id(g))
-        if t._ctx is None:
-            sink.leaf(t, g)
-        else:
-            pending.add(t._ctx, t._index, g)
+        _to_leaf_or_node(t, g, pending, sink)
     seeds = g = None  # pending holds them now: each goes once its node has run
     for node in the_plan.order:
         grads = pending.pop(node)
         if grads is None:
             continue
+        _run_node_hooks(node, grads, outputs[0])
         sink.reached(node, grads)
         needs = the_plan.needs_of(node)
         result = None if needs is None else backprop_node(node, grads, needs)
@@ -461,6 +492,7 @@ def _execute(
             node.__dict__.clear()
         if result is not None:
             _send(node_inputs, needs, result, pending, sink)
+    _flush_hooked_leaves(pending, sink)
 
 
 def _no_double_backward(who: str, create_graph: bool) -> None:

@@ -605,7 +605,7 @@ def test_docs_autograd_examples_run():
 
     text = (Path(__file__).resolve().parents[2] / "docs" / "autograd.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     for block in blocks:
         ns: dict = {}
         exec(compile(block, "docs/autograd.md", "exec"), ns)  # noqa: S102
