@@ -61,6 +61,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "torch.backends.cudnn": ("glassnet.backends.cudnn",),
     "torchvision": ("glassnet.vision",),
     "torchvision.datasets": ("glassnet.vision.datasets",),
+    "torchvision.datasets.folder": ("glassnet.vision.datasets.folder",),
     "torchvision.transforms": ("glassnet.vision.transforms",),
     "torchvision.utils": ("glassnet.vision.utils",),
     "torchvision.models": ("glassnet.vision.models",),
@@ -78,11 +79,9 @@ NEAREST: dict[str, str] = {
     "torch.cat": "glassnet.functional.concat",
     "torch.utils.data.IterableDataset": "glassnet.utils.data.Dataset (map-style)",
     "torch.utils.checkpoint": "none: glassnet keeps every activation",
-    "torch.Generator": "numpy.random.default_rng(seed), accepted where torch takes generator=",
     "torch.load_state_dict_from_url": "glassnet.io.load_torch_state_dict on a downloaded file",
     "torchvision.io": "Pillow (PIL.Image.open) then glassnet.vision.transforms.ToTensor",
     "torchvision.datasets.CIFAR10": "glassnet.data.open_data on an image folder",
-    "torchvision.datasets.ImageFolder": "glassnet.data.ImageFolder",
 }
 
 _IMPORT_FROM = dis.opmap["IMPORT_FROM"]

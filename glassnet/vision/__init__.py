@@ -1,4 +1,5 @@
-"""The part of torchvision that tutorials use: ``datasets`` (MNIST, FashionMNIST),
+"""The part of torchvision that tutorials use: ``datasets`` (MNIST, FashionMNIST, ImageFolder,
+DatasetFolder),
 ``transforms`` (Compose, ToTensor, Normalize, Lambda, RandomCrop, RandomHorizontalFlip, Resize,
 CenterCrop),
 ``utils`` (make_grid, save_image) and ``models`` (ResNets)."""

@@ -1,4 +1,5 @@
-"""torchvision's ``MNIST`` and ``FashionMNIST``: the same constructor, folders and items.
+"""torchvision's ``MNIST`` and ``FashionMNIST``: the same constructor, folders and items
+(``ImageFolder`` and ``DatasetFolder`` are in :mod:`glassnet.vision.datasets.folder`).
 
 ::
 
@@ -28,12 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from ..data.dataset import Dataset
-from ..data.datasets import FASHION_MNIST_CLASSES, SPECS, ImageSetSpec, _find, _read_pair
-from ..data.download import download_file, mirrors, search_folders
-from ..tensor import Tensor
+from ...data.dataset import Dataset
+from ...data.datasets import FASHION_MNIST_CLASSES, SPECS, ImageSetSpec, _find, _read_pair
+from ...data.download import download_file, mirrors, search_folders
+from ...tensor import Tensor
+from .folder import DatasetFolder, ImageFolder
 
-__all__ = ["MNIST", "FashionMNIST"]
+__all__ = ["MNIST", "FashionMNIST", "DatasetFolder", "ImageFolder"]
 
 
 def _pil_image() -> Any:
