@@ -16,6 +16,7 @@ from . import (
     _tensor_methods,  # noqa: F401  (attaches Tensor's operators and methods)
     _torch_functions,
     functional,
+    linalg,
     nn,
     optim,
     return_types,
@@ -60,7 +61,8 @@ __all__ = [
     "Size", "Tensor", "tensor", "as_tensor", "zeros", "ones", "full", "rand", "randn", "arange",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "Device", "device", "cuda_available", "default_dtype", "set_default_dtype",
-    "get_num_threads", "set_num_threads", "manual_seed", "functional", "nn", "optim", *_LAZY,
+    "get_num_threads", "set_num_threads", "manual_seed", "functional", "linalg", "nn", "optim",
+    *_LAZY,
     "return_types", "inference_mode", "Generator",
     *_creation.__all__, *_dtypes.__all__,
     # ``from glassnet import *`` must not shadow Python's max, sum, abs, round, ...
