@@ -284,7 +284,8 @@ class RowColumns(ColumnLayout):
         self.compiled: Any = None
 
     def source(self, xp: Any, xh: Any) -> Any:
-        self.compiled = _compiled_conv(xp, self.geo, self.dtype)
+        # the kernel reads the input itself: its dtype must be one the kernel takes too
+        self.compiled = _compiled_conv(xp, self.geo, self.dtype, xh.dtype)
         return xh if self.compiled is not None else super().source(xp, xh)
 
     def fill(self, xp: Any, src: Any, blk: Any, n0: int, n1: int) -> None:
@@ -313,7 +314,8 @@ class RowColumns(ColumnLayout):
         return out, (cols if keep else None)
 
     def weight_grad(self, xp: Any, g2: Any, kept: Any) -> Any:
-        return (g2.T @ kept.reshape(self.geo.rows, -1))[None]  # (1, O, K[+1])
+        # the sizes spelled out: ``-1`` cannot be inferred for an empty batch (0 rows)
+        return (g2.T @ kept.reshape(self.geo.rows, self.geo.kb))[None]  # (1, O, K[+1])
 
 
 class RebuiltRowColumns(RowColumns):
@@ -475,13 +477,17 @@ class InputGrad:
                geo.kernel, geo.stride, geo.dilation, geo.pads, g, out=out)  # fmt: skip
 
 
-def _compiled_conv(xp: Any, geo: ConvGeometry, dtype: Any) -> Any:
+def _compiled_conv(xp: Any, geo: ConvGeometry, *dtypes: Any) -> Any:
     """The compiled im2col/col2im module (:mod:`glassnet.kernels._conv`) where it covers
-    the call (NumPy arrays, float32/float64, no groups), else None (the NumPy path)."""
+    the call (NumPy arrays, every one of ``dtypes`` float32/float64, no groups), else None
+    (the NumPy path). A float16 input convolved with float32 weights computes in float32,
+    but the kernel would read the float16 input, which numba does not take."""
     if xp is not np:
         return None
     mod = kernels.load("conv")
-    return mod if mod is not None and mod.supports(np.dtype(dtype), geo.groups) else None
+    if mod is None or not all(mod.supports(np.dtype(dt), geo.groups) for dt in dtypes):
+        return None
+    return mod
 
 
 # ----------------------------------------------------------------- Function

@@ -104,7 +104,8 @@ def _centred_sums(xp: Any, a2: Any, b2: Any, centre: Any) -> tuple[Any, Any]:
         parts.append((_fold(s1, c), _fold(s2, c)))
 
     _blockwise(xp, m, c, a2.dtype, body, (centre,))
-    return sum(p[0] for p in parts), sum(p[1] for p in parts)
+    zero = xp.zeros(c, dtype=a2.dtype)  # the sums over no rows (an empty batch): arrays too
+    return sum((p[0] for p in parts), zero), sum((p[1] for p in parts), zero)
 
 
 class BatchNorm(Function):

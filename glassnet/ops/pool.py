@@ -88,7 +88,26 @@ def _first_max(xp: Any, views: list, out: Any, idx: Any) -> Any:
             step *= v > out
             idx += step
         xp.maximum(out, v, out=out)
+    if idx is not None:
+        _first_nan(xp, views, out, idx)
     return out
+
+
+def _first_nan(xp: Any, views: list, out: Any, idx: Any) -> None:
+    """Point ``idx`` at the first NaN of the taps where ``out`` is NaN.
+
+    ``np.maximum`` lets a NaN through, but ``v > m`` is false for it, so the update of
+    :func:`_first_max` leaves a NaN maximum's index on a tap that holds a number. The
+    compiled kernels (``kernels._pool``) send that gradient to the window's first NaN in
+    row-major order, and so does this (the column pass, then the row pass). It costs one
+    ``min`` per pass (which propagates a NaN), and a pass per tap only when there is one.
+    PyTorch's CPU kernel picks the window's last NaN instead.
+    """
+    if out.size == 0 or not xp.isnan(out.min()):
+        return
+    nan = xp.isnan(out)
+    for t in range(len(views) - 1, -1, -1):  # the first NaN is written last
+        idx[nan & xp.isnan(views[t])] = t
 
 
 def _block_items(xp: Any, n: int, per_item_bytes: int, target: int = 512 << 10) -> int:

@@ -85,3 +85,47 @@ def test_every_input_element_is_written(rng):
     col2im(gc, out, (3, 3), (1, 1), (0, 0, 0, 0))
     assert not np.isnan(out).any()
     assert (out[0, 6] == 0).all() and (out[0, :, 6] == 0).all()
+
+
+@pytest.mark.parametrize("w_dtype", [np.float32, np.float64])
+def test_a_float16_input_with_wider_weights_takes_the_reference_im2col(both_paths, rng, w_dtype):
+    # the product runs in the weights' dtype, which the kernels take, but the compiled
+    # im2col would read the float16 input itself: numba has no float16 arrays
+    x = rng.standard_normal((2, 6, 7, 7)).astype(np.float16)
+    w = rng.standard_normal((5, 6, 3, 3)).astype(w_dtype)
+    g = rng.standard_normal((2, 5, 7, 7)).astype(w_dtype)
+    (y1, gx1, gw1), (y0, gx0, gw0) = both_paths(_grads(x, w, g, padding=1))
+    assert y1.dtype == w_dtype
+    np.testing.assert_array_equal(y1, y0)
+    np.testing.assert_allclose(gx1, gx0, rtol=1e-3, atol=1e-3)
+    np.testing.assert_array_equal(gw1, gw0)
+
+
+@pytest.mark.parametrize("c_in", [2, 8])
+def test_an_empty_batch_has_zero_weight_gradients(both_paths, rng, c_in):
+    # few channels (transposed columns) and row columns: the kept row columns'
+    # reshape(rows, -1) could not infer its -1 from zero rows
+    x = np.zeros((0, c_in, 6, 6), np.float32)
+    w = rng.standard_normal((4, c_in, 3, 3)).astype(np.float32)
+    (y1, gx1, gw1), (y0, gx0, gw0) = both_paths(_grads(x, w, np.zeros((0, 4, 6, 6), np.float32),
+                                                       padding=1))  # fmt: skip
+    assert y1.shape == y0.shape == (0, 4, 6, 6) and gx1.shape == gx0.shape == x.shape
+    np.testing.assert_array_equal(gw1, np.zeros_like(w))
+    np.testing.assert_array_equal(gw0, np.zeros_like(w))
+
+
+def test_an_empty_batch_through_the_fused_block(both_paths):
+    # with the kernels the block is one fused node; on the reference path its three modules
+    # run, and the convolution's backward has to take the empty batch as well
+    def run():
+        gn.manual_seed(0)
+        m = gn.nn.Sequential(gn.nn.Conv2d(8, 4, 3, padding=1), gn.nn.ReLU(), gn.nn.MaxPool2d(2))
+        x = gn.tensor(np.zeros((0, 8, 6, 6), np.float32), requires_grad=True)
+        y = m(x)
+        y.sum().backward()
+        return y.shape, x.grad.shape, m[0].weight.grad.array.copy()
+
+    (s1, gs1, gw1), (s0, gs0, gw0) = both_paths(run)
+    assert s1 == s0 == (0, 4, 3, 3) and gs1 == gs0 == (0, 8, 6, 6)
+    np.testing.assert_array_equal(gw1, gw0)
+    assert not gw0.any()

@@ -66,3 +66,16 @@ def test_long_batches_keep_float32_statistics_accurate(both_paths, rng):
     m1, m0 = both_paths(run)
     assert np.abs(m1 - exact_mean).max() <= np.abs(m0 - exact_mean).max() + 1e-4
     np.testing.assert_allclose(m1, exact_mean, rtol=1e-6)
+
+
+@pytest.mark.parametrize("layout", ["nhwc", "nc"])
+def test_an_empty_batch_in_evaluation_has_zero_parameter_gradients(both_paths, layout):
+    # the reference summed no row blocks into the int 0, which the engine could not take
+    shape = (0, 4, 3, 5) if layout == "nhwc" else (0, 5)
+    x = np.zeros(shape, np.float32)
+    x = x.transpose(0, 3, 1, 2) if layout == "nhwc" else x
+    out1, out0 = both_paths(_bn(x, np.zeros(x.shape, np.float32), training=False))
+    for a, b in zip(out1, out0):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+    assert out0[2].shape == (5,) and not out0[2].any()

@@ -55,6 +55,26 @@ def test_nan_wins_its_window_on_both_paths(both_paths, rng):
     np.testing.assert_array_equal(y1, y0)
 
 
+@pytest.mark.parametrize(
+    "kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2), dict(kernel_size=(1, 3))]
+)
+def test_the_gradient_of_a_nan_maximum_goes_to_the_first_nan(both_paths, rng, kw):
+    # np.maximum lets the NaN through, but v > m is false for it: the reference once sent
+    # the gradient to the number before the NaN while the kernels sent it to the NaN
+    x = rng.standard_normal((2, 7, 7, 3)).astype(np.float32)
+    x[0, 0, 1, 0] = x[0, 1, 0, 0] = np.nan  # two NaNs in one window: the first takes it
+    x[1, 2, 2, 1] = x[1, 5, 6, 2] = np.nan
+    probe = max_pool2d(gn.tensor(x.transpose(0, 3, 1, 2)), **kw)
+    g = rng.standard_normal(probe.array.transpose(0, 2, 3, 1).shape).astype(np.float32)
+    (y1, gx1), (y0, gx0) = both_paths(_pool(x, g, **kw))
+    np.testing.assert_array_equal(y1, y0)
+    np.testing.assert_allclose(gx1, gx0, rtol=1e-6, atol=1e-6)  # overlaps add in another order
+    # every NaN maximum's gradient lands on a NaN input, every other one on a number
+    g_nan = g.transpose(0, 3, 1, 2)[np.isnan(y0)].sum(dtype=np.float64)
+    np.testing.assert_allclose(gx0[np.isnan(x.transpose(0, 3, 1, 2))].sum(dtype=np.float64),
+                               g_nan, rtol=1e-5)  # fmt: skip
+
+
 def test_nchw_inputs_and_inference(both_paths, rng):
     x = rng.standard_normal((2, 3, 6, 6)).astype(np.float32)  # NCHW in memory
 
