@@ -192,3 +192,22 @@ def test_data_parallel_slices_use_the_node(monkeypatch, rng):
     sliced = _run(nn.DataParallel(model, threads=2), x0, g0, one_by_one=False)
     for a, b in zip(sliced, alone):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+@needs_numba
+@pytest.mark.parametrize("grad", [True, False])
+def test_padding_changed_after_construction_is_used(monkeypatch, rng, grad):
+    monkeypatch.delenv(kernels.ENV, raising=False)
+    model = _block(2, padding=1)
+    model[0].padding = (2, 2)  # the fused block must not keep the padding it was built with
+    x0 = rng.standard_normal((3, 2, 8, 8))
+    with gn.set_grad_enabled(grad):
+        fused = model(gn.tensor(x0, requires_grad=grad)).numpy()
+        y = gn.tensor(x0)
+        for m in model:
+            y = m(y)
+    assert fused.shape == (3, 6, 5, 5)
+    np.testing.assert_array_equal(fused, y.numpy())
+    conv1d = nn.Conv1d(1, 1, 3, padding=1)
+    conv1d.padding = (2,)
+    assert tuple(conv1d(gn.randn(1, 1, 8)).shape) == (1, 1, 10)

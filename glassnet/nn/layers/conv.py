@@ -200,13 +200,19 @@ class Conv2d(_ConvBase):
         self.kernel_size = pair(who, "kernel_size", kernel_size)
         self.stride = pair(who, "stride", stride)
         self.dilation = pair(who, "dilation", dilation)
-        self._pads = resolve_conv_padding(
-            who, padding, self.kernel_size, self.stride, self.dilation
-        )
-        self.padding = padding if isinstance(padding, str) else (self._pads[0], self._pads[2])
+        pads = resolve_conv_padding(who, padding, self.kernel_size, self.stride, self.dilation)
+        self.padding = padding if isinstance(padding, str) else (pads[0], pads[2])
         groups = _groups(who, groups, in_channels, out_channels)
         self.padding_mode = one_of(who, "padding_mode", padding_mode, tuple(_PAD_MODES))
         self._setup(in_channels, out_channels, self.kernel_size, groups, bias, dtype, device)
+
+    @property
+    def _pads(self) -> tuple[int, int, int, int]:
+        """Zeros at the top, bottom, left and right, from the current ``padding`` (which a
+        user may change after construction)."""
+        return resolve_conv_padding(
+            "Conv2d", self.padding, self.kernel_size, self.stride, self.dilation
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         self._check(x, "H, W")
@@ -314,18 +320,26 @@ class Conv1d(_ConvBase):
         self.stride = (_one(who, "stride", stride),)
         self.dilation = (_one(who, "dilation", dilation),)
         if isinstance(padding, str):
-            pads = resolve_conv_padding(
+            resolve_conv_padding(
                 who, padding, (1, self.kernel_size[0]), (1, self.stride[0]), (1, self.dilation[0])
-            )
+            )  # checks the name
             self.padding: Any = padding
         else:
-            p = _one(who, "padding", padding, minimum=0, extra=", 'same' or 'valid'")
-            pads = (0, 0, p, p)
-            self.padding = (p,)
-        self._pads = pads
+            self.padding = (_one(who, "padding", padding, minimum=0, extra=", 'same' or 'valid'"),)
         groups = _groups(who, groups, in_channels, out_channels)
         self.padding_mode = one_of(who, "padding_mode", padding_mode, tuple(_PAD_MODES))
         self._setup(in_channels, out_channels, self.kernel_size, groups, bias, dtype, device)
+
+    @property
+    def _pads(self) -> tuple[int, int, int, int]:
+        """``(0, 0, left, right)`` from the current ``padding``."""
+        if isinstance(self.padding, str):
+            return resolve_conv_padding(
+                "Conv1d", self.padding, (1, self.kernel_size[0]), (1, self.stride[0]),
+                (1, self.dilation[0]),
+            )  # fmt: skip
+        p = int(self.padding[0]) if isinstance(self.padding, (tuple, list)) else int(self.padding)
+        return (0, 0, p, p)
 
     def forward(self, x: Tensor) -> Tensor:
         self._check(x, "L")
