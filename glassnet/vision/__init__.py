@@ -1,7 +1,7 @@
 """The part of torchvision that tutorials use: ``datasets`` (MNIST, FashionMNIST, ImageFolder,
 DatasetFolder),
-``transforms`` (Compose, ToTensor, Normalize, Lambda, RandomCrop, RandomHorizontalFlip, Resize,
-CenterCrop),
+``transforms`` (conversions, Normalize, crops, flips, resizing, rotation, padding, colour jitter,
+grey, the random containers),
 ``utils`` (make_grid, save_image) and ``models`` (ResNets)."""
 
 from . import datasets, models, transforms, utils

@@ -1,4 +1,6 @@
-"""torchvision.transforms' tutorial subset, one sample at a time.
+"""torchvision.transforms, one sample at a time: conversions, normalisation, crops, flips,
+resizing, rotation, padding, colour jitter and grey (see :mod:`glassnet.vision._geometric`
+and :mod:`glassnet.vision._color`), and the random containers.
 
 ::
 
@@ -29,10 +31,21 @@ from .. import random as _random
 from ..backend import default_dtype
 from ..data import transforms as _batched
 from ..tensor import Tensor
+from ._color import ColorJitter, Grayscale, PILToTensor, RandomGrayscale, ToPILImage
+from ._geometric import (
+    InterpolationMode,
+    Pad,
+    RandomResizedCrop,
+    RandomRotation,
+    RandomVerticalFlip,
+    Resize,
+)
 
 __all__ = [
     "Compose", "ToTensor", "Normalize", "Lambda", "RandomCrop", "RandomHorizontalFlip", "Resize",
-    "CenterCrop",
+    "CenterCrop", "RandomApply", "RandomChoice", "RandomOrder", "InterpolationMode",
+    "RandomResizedCrop", "RandomVerticalFlip", "RandomRotation", "Pad", "Grayscale",
+    "RandomGrayscale", "ColorJitter", "ToPILImage", "PILToTensor",
 ]  # fmt: skip
 
 
@@ -62,6 +75,60 @@ class Compose:
     def __repr__(self) -> str:
         inner = "".join(f"\n    {t!r}" for t in self.transforms)
         return f"Compose({inner}\n)"
+
+
+class RandomApply:
+    """Apply all of ``transforms`` in order with probability ``p``, else none.
+
+    Parameters
+    ----------
+    transforms : sequence of callable
+    p : float, default 0.5
+    """
+
+    def __init__(self, transforms: Sequence[Callable[[Any], Any]], p: float = 0.5) -> None:
+        self.transforms, self.p = Compose(transforms), p
+
+    def __call__(self, img: Any) -> Any:
+        if _random.get_rng().random() >= self.p:
+            return img
+        return self.transforms(img)
+
+    def __repr__(self) -> str:
+        return f"RandomApply(p={self.p}, {self.transforms!r})"
+
+
+class RandomChoice:
+    """Apply one of ``transforms``, picked at random (with probabilities ``p``)."""
+
+    def __init__(self, transforms: Sequence[Callable[[Any], Any]], p: Sequence[float] | None = None
+                 ) -> None:  # fmt: skip
+        self.transforms = list(Compose(transforms).transforms)
+        if p is not None and len(p) != len(self.transforms):
+            raise ValueError(f"RandomChoice: {len(self.transforms)} transforms but {len(p)} probabilities")
+        self.p = None if p is None else np.asarray(p, dtype=float) / float(np.sum(p))
+
+    def __call__(self, img: Any) -> Any:
+        k = _random.get_rng().choice(len(self.transforms), p=self.p)
+        return self.transforms[int(k)](img)
+
+    def __repr__(self) -> str:
+        return f"RandomChoice({self.transforms!r})"
+
+
+class RandomOrder:
+    """Apply all of ``transforms``, in a random order."""
+
+    def __init__(self, transforms: Sequence[Callable[[Any], Any]]) -> None:
+        self.transforms = list(Compose(transforms).transforms)
+
+    def __call__(self, img: Any) -> Any:
+        for k in _random.get_rng().permutation(len(self.transforms)):
+            img = self.transforms[int(k)](img)
+        return img
+
+    def __repr__(self) -> str:
+        return f"RandomOrder({self.transforms!r})"
 
 
 class ToTensor:
@@ -207,37 +274,6 @@ class RandomHorizontalFlip:
 
     def __repr__(self) -> str:
         return f"RandomHorizontalFlip(p={self.p})"
-
-
-class Resize:
-    """Resize a Pillow image (bilinear, as torchvision's default), before ToTensor.
-
-    Parameters
-    ----------
-    size : int or (int, int)
-        An int matches the shorter side, keeping the aspect ratio; a pair is ``(h, w)``.
-    """
-
-    def __init__(self, size: int | tuple[int, int]) -> None:
-        self.size = size
-
-    def __call__(self, img: Any) -> Any:
-        if not _is_pil(img):
-            raise NotImplementedError(
-                "torchvision.transforms.Resize on a Tensor is not available in glassnet; "
-                "resize the Pillow image (put Resize before ToTensor)"
-            )
-        w, h = img.size
-        if isinstance(self.size, int):
-            short = min(w, h)
-            h, w = (self.size, round(w * self.size / h)) if h == short else (
-                round(h * self.size / w), self.size)  # fmt: skip
-        else:
-            h, w = self.size
-        return img.resize((int(w), int(h)), resample=2)  # 2: PIL's BILINEAR
-
-    def __repr__(self) -> str:
-        return f"Resize(size={self.size})"
 
 
 class CenterCrop:
