@@ -15,6 +15,7 @@ from . import (
     _dtypes,
     _tensor_methods,  # noqa: F401  (attaches Tensor's operators and methods)
     _torch_functions,
+    amp,
     functional,
     linalg,
     nn,
@@ -27,6 +28,7 @@ from ._creation import as_tensor, full
 from ._dtypes import *  # noqa: F403  (dtype objects: glassnet.float32, glassnet.long, ...)
 from ._dtypes import BUILTIN_NAMES as _BUILTIN_NAMES
 from ._torch_functions import *  # noqa: F403  (torch's top-level functions: cat, max, where, ...)
+from .amp import autocast
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import Device, cuda_available, default_dtype, device, set_default_dtype
 from .ops._parallel import num_threads as get_num_threads
@@ -62,6 +64,7 @@ __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "Device", "device", "cuda_available", "default_dtype", "set_default_dtype",
     "get_num_threads", "set_num_threads", "manual_seed", "functional", "linalg", "nn", "optim",
+    "amp", "autocast",
     *_LAZY,
     "return_types", "inference_mode", "Generator",
     *_creation.__all__, *_dtypes.__all__,

@@ -13,9 +13,12 @@ PyTorch build.
 from __future__ import annotations
 
 from . import backend
+from . import cuda_amp as amp
 from . import random as _random
 
-__all__ = ["is_available", "device_count", "manual_seed", "manual_seed_all", "synchronize"]
+__all__ = [
+    "is_available", "device_count", "manual_seed", "manual_seed_all", "synchronize", "amp",
+]  # fmt: skip
 
 
 def is_available() -> bool:
