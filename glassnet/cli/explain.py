@@ -58,7 +58,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "--target",
         default=None,
         metavar="CLASS",
-        help="class to explain (default: the class the model predicts for the image)",
+        help="class to explain, by number or name (default: the class the model predicts)",
     )
     p.add_argument(
         "--out", default=None, metavar="FILE",
@@ -88,7 +88,7 @@ def explain_example(
     which: str = "best",
     method: str = "ig",
     index: int = 0,
-    target: int | None = None,
+    target: int | str | None = None,
     out_path: str = "explain.png",
     data: str | None = None,
     seed: int = 0,
@@ -101,6 +101,7 @@ def explain_example(
 
     For a run trained on its own colour images or a table, the methods are those of
     :data:`glassnet.cli.explain_own.OWN_METHODS`; a table's explanation is a bar per feature.
+    ``target`` is a class number or a class name (a number in range wins).
     """
     out = out if out is not None else sys.stdout
     if method not in CLI_METHODS:
@@ -116,8 +117,7 @@ def explain_example(
         where = f"{input_path!r} has" if input_path is not None else "the test split has"
         unit = "rows" if x.ndim == 2 else "images"
         raise UsageError(f"--index: {where} {len(x)} {unit} (0..{len(x) - 1}), got {index}")
-    if target is not None and not 0 <= target < len(names):
-        raise UsageError(f"--target: expected a class 0..{len(names) - 1}, got {target}")
+    target = None if target is None else class_index(target, names)
     if method == "attention":
         _check_attention(model, t.config["model"])
     sample = x[index : index + 1]
@@ -142,12 +142,42 @@ def explain_example(
     return out_path
 
 
-def _inputs(t: Any, path: str) -> tuple[np.ndarray, np.ndarray | None]:
-    """``--input``: new samples read as the run's data was (labels when they carry them)."""
+def class_index(target: int | str, names: list[str]) -> int:
+    """The class number ``target`` means: a number in ``0..len(names)-1``, else a class name.
 
-    if spec_of(t.config) is not None:
+    Raises
+    ------
+    UsageError
+        Neither: the message lists the classes.
+    """
+    text = str(target).strip()
+    try:
+        number = int(text)
+    except ValueError:
+        number = None
+    if number is not None and 0 <= number < len(names):
+        return number
+    if text in names:
+        return names.index(text)
+    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+    raise UsageError(
+        f"--target: expected a class 0..{len(names) - 1}, got {text} (or a class name: {shown})"
+    )
+
+
+def _inputs(t: Any, path: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """``--input``: new samples read as ``glassnet predict`` reads them, so ``--index`` is
+    the row of its CSV; a table's or an ``.npz``'s labels are shown when the model knows them."""
+
+    spec = spec_of(t.config)
+    if spec is None:
+        return read_images(path, SPECS[DATASETS[t.data][0]].image_shape)[0], None
+    if spec.kind == "images" and not path.lower().endswith(".npz"):
+        return input_data(t.config, path, labels=False)  # every image below the folder
+    try:
         return input_data(t.config, path)
-    return read_images(path, SPECS[DATASETS[t.data][0]].image_shape)[0], None
+    except UsageError:  # labels the model does not know: predict reads such files too
+        return input_data(t.config, path, labels=False)
 
 
 def _attribute(
@@ -201,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
         which=args.which,
         method=args.method,
         index=_int_arg("index", args.index),
-        target=None if args.target is None else _int_arg("target", args.target),
+        target=args.target,
         out_path=args.out or default_out(args.run, args.checkpoint, "explain.png"),
         data=args.data,
         seed=_int_arg("seed", args.seed),

@@ -76,9 +76,8 @@ def plot_explanation(
     """An image with its attribution laid over it, or a table row's features as bars."""
 
     if spec.kind == "table":
-        plot_feature_attribution(
-            attribution[0], path, feature_names=spec.feature_names, title=title
-        )
+        names = spec.feature_names or None  # a table from an .npz has no column names
+        plot_feature_attribution(attribution[0], path, feature_names=names, title=title)
         return
     signed = False if method in ("saliency", "smoothgrad", "gradcam") else None
     plot_image_attribution(sample, attribution[0], path, title=title, signed=signed)

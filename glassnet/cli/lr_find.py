@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 from typing import Any
 
@@ -114,12 +115,13 @@ def lr_find_run(
         hyper["weight_decay"] = config["weight_decay"]
     optimizer = resolve_optimizer("lr-find", config["optimizer"], model, **hyper)
     folder = out or os.path.join(config["runs_dir"], default_run_name(f"lr-find-{config['model']}"))
-    os.makedirs(folder, exist_ok=True)
-    plot = os.path.join(folder, "lr_find.png") if matplotlib_available() else None
     result = lr_find(
         model, (to_layout(x, layout), y), optimizer=optimizer, batch_size=config["batch_size"],
-        seed=config["seed"], plot=plot, **sweep,
+        seed=config["seed"], **sweep,
     )  # fmt: skip
+    os.makedirs(folder, exist_ok=True)  # only once the sweep ran: a failed one leaves nothing
+    if matplotlib_available():
+        result.plot(os.path.join(folder, "lr_find.png"))
     with atomic_write(os.path.join(folder, "lr_find.csv"), "w", encoding="utf-8") as f:
         f.write(result.csv_text())
     record = {**result.to_dict(), "model": config["model"], "data": config["data"]}
@@ -135,11 +137,17 @@ def run(args: argparse.Namespace) -> int:
     result, folder = lr_find_run(config, sweep, args.out, download=not args.no_download)
     how = "stopped early: the loss diverged" if result.stopped_early else "no divergence"
     others = ", ".join(f"{k} {v:.3g}" for k, v in result.suggestions.items() if k != result.rule)
+    found = math.isfinite(result.suggestion)
+    suggested = (
+        f"{result.suggestion:.3g} ({result.rule}: {RULES[result.rule]})"
+        if found
+        else "none (the warning above says why)"
+    )
     print(
         f"lr-find: {len(result.lrs)} steps from {result.lrs[0]:.2g} to {result.lrs[-1]:.2g} ({how})\n"
-        f"suggested learning rate: {result.suggestion:.3g} ({result.rule}: {RULES[result.rule]})\n"
-        f"other rules: {others}\n"
-        f"wrote {folder}/lr_find.csv, lr_find.json"
+        f"suggested learning rate: {suggested}\n"
+        + (f"other rules: {others}\n" if found else "")
+        + f"wrote {folder}/lr_find.csv, lr_find.json"
         + (", lr_find.png" if os.path.isfile(os.path.join(folder, "lr_find.png")) else "")
     )
-    return 0
+    return 0 if found else 1

@@ -7,6 +7,7 @@ argument parsing; ``evaluate_checkpoint(...)`` is ``glassnet evaluate``;
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Mapping
@@ -220,13 +221,37 @@ def _build_model_on_device(
     return model, layout
 
 
+def validation_sizes(n: int, fraction: float, data: str) -> list[int]:
+    """``[train, validation]`` sample counts of a training split of ``n`` samples.
+
+    ``fraction`` of them (rounded down, the remainder to training, as
+    ``random_split`` hands it out) is held out, and at least one.
+
+    Raises
+    ------
+    UsageError
+        Fewer than 2 samples: none would be left to train on or to validate.
+    """
+    if n < 2:
+        raise UsageError(
+            f"--data: {data!r}: {n} training sample(s) after the test split is too few to hold "
+            f"out a validation split (--val-split); expected at least 2"
+        )
+    val = math.floor(n * fraction)
+    train = math.floor(n * (1 - fraction))
+    if n - train - val:  # the remainder goes round-robin, to training first
+        train += 1
+        val += n - train - val
+    val = max(1, val)
+    return [n - val, val]
+
+
 def _prepare_data(config: TrainConfig, arrays: RunData, layout: str) -> TrainingData:
     """The arrays in the model's layout, the training split divided for validation."""
     (x_train, y_train), (x_test, y_test) = arrays.train, arrays.test
-    fraction = config.val_split
     train_set, val_set = random_split(
         TensorDataset(to_layout(x_train, layout), y_train),
-        [1 - fraction, fraction],
+        validation_sizes(len(x_train), config.val_split, config.data),
         seed=config.seed,
     )
     return TrainingData(

@@ -23,6 +23,7 @@ import numpy as np
 from .._fileio import atomic_write
 from ..data.datasets import SPECS
 from ..data.idx import IDXError, read_idx
+from ..data.sources import input_files
 from ..models.registry import to_layout
 from ..train import predict
 from .options import (
@@ -33,7 +34,7 @@ from .options import (
     positive_int,
 )
 from .pipeline import load_trained, sliced
-from .sources import input_data, spec_of
+from .sources import input_data, spec_of, user_errors
 
 __all__ = ["add_parser", "run", "read_images", "predict_file", "DEFAULT_OUT", "default_out"]
 
@@ -226,21 +227,27 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return z
 
 
-def _header(top_k: int) -> list[str]:
+def _header(top_k: int, files: bool = False) -> list[str]:
     extra = [f"top{r}_{what}" for r in range(2, top_k + 1) for what in ("class", "probability")]
-    return ["index", "predicted", "class", "probability", *extra]
+    return ["index", *(["file"] if files else []), "predicted", "class", "probability", *extra]
 
 
 def _write_csv(
-    path: str, order: np.ndarray, probs: np.ndarray, names: list[str], top_k: int
+    path: str,
+    order: np.ndarray,
+    probs: np.ndarray,
+    names: list[str],
+    top_k: int,
+    files: list[str] | None = None,
 ) -> None:
     rows = np.arange(len(order))[:, None]
     top = probs[rows, order[:, :top_k]]
     with atomic_write(path, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(_header(top_k))
+        writer.writerow(_header(top_k, files is not None))
         for i, (classes, p) in enumerate(zip(order[:, :top_k].tolist(), top.tolist())):
-            row: list[Any] = [i, classes[0], names[classes[0]], f"{p[0]:.6f}"]
+            first = [i] if files is None else [i, files[i]]
+            row: list[Any] = [*first, classes[0], names[classes[0]], f"{p[0]:.6f}"]
             for c, q in zip(classes[1:], p[1:]):
                 row += [names[c], f"{q:.6f}"]
             writer.writerow(row)
@@ -251,17 +258,26 @@ def _counts(predicted: np.ndarray, names: list[str]) -> str:
     return ", ".join(f"{names[c]} {int(k)}" for c, k in enumerate(counts) if k)
 
 
-def _own_inputs(config: dict[str, Any], path: str) -> tuple[np.ndarray, str]:
-    """Inputs for a run trained on its own data, read as its training data was."""
+def _own_inputs(config: dict[str, Any], path: str) -> tuple[np.ndarray, str, list[str] | None]:
+    """Inputs for a run trained on its own data, read as its training data was.
 
-    x, _ = input_data(config, path)
+    Returns ``(x, description, files)``: ``files`` names each image read from
+    a PNG/JPEG file or a folder (relative to the folder), else None. Labels the
+    input carries are not read: predictions need none.
+    """
+
+    x, _ = input_data(config, path, labels=False)
     spec = spec_of(config)
     how = (
         "standardised as in training"
         if spec.kind == "table"
         else f"{spec.fit} to " + "x".join(str(s) for s in spec.input_shape[1:])
     )
-    return x, f"{spec.kind} {tuple(x.shape)}, {how}"
+    files = None
+    if spec.kind == "images" and not path.lower().endswith(".npz"):
+        base = path if os.path.isdir(path) else os.path.dirname(path)
+        files = [os.path.relpath(f, base) for f in user_errors(lambda: input_files(path))]
+    return x, f"{spec.kind} {tuple(x.shape)}, {how}", files
 
 
 # ------------------------------------------------------------------- command
@@ -288,7 +304,8 @@ def predict_file(
     input_path : str
         The images (see :func:`read_images`); their size is that of the run's data set.
     out_path : str, default "predictions.csv"
-        The CSV: ``index,predicted,class,probability`` and, with ``top_k > 1``,
+        The CSV: ``index,predicted,class,probability`` (``index,file,...`` for
+        PNG/JPEG inputs, ``file`` relative to the input folder) and, with ``top_k > 1``,
         ``top2_class,top2_probability,...``; written atomically.
     batch_size : int, default 256
     top_k : int, default 1
@@ -303,7 +320,8 @@ def predict_file(
     dict
         ``predicted`` (ndarray (N,) of class numbers), ``probabilities``
         (ndarray (N, C), softmax), ``class_names``, ``checkpoint`` (the file read)
-        and ``csv`` (``out_path``).
+        ``csv`` (``out_path``) and ``files`` (the image file of each row, when
+        the input is PNG/JPEG files of a run trained on its own images; else None).
     """
     out = out if out is not None else sys.stdout
     batch_size = positive_int("batch_size", batch_size)
@@ -317,10 +335,10 @@ def predict_file(
             f"--top-k: the model has {len(names)} classes, so at most {len(names)}, got {top_k}"
         )
     if isinstance(t.config.get("dataset"), dict):  # trained on the user's own data
-        x, description = _own_inputs(t.config, input_path)
+        x, description, files = _own_inputs(t.config, input_path)
     else:
         image_shape = SPECS[DATASETS[t.data][0]].image_shape
-        x, description = read_images(input_path, image_shape)
+        (x, description), files = read_images(input_path, image_shape), None
     model = t.model
     if t.config.get("device", "cpu") != "cpu":
         model.to(t.config["device"])  # batches follow the model
@@ -328,7 +346,7 @@ def predict_file(
     order = np.argsort(-logits, axis=1, kind="stable")  # ties: the lower class, as argmax
     probs = softmax(logits)
     predicted = order[:, 0]
-    _write_csv(out_path, order, probs, names, top_k)
+    _write_csv(out_path, order, probs, names, top_k, files)
     epoch = "" if t.epoch is None else f" (epoch {t.epoch})"
     print(f"Model: {t.config['model']} from {t.path}{epoch}", file=out)
     unit = "rows" if x.ndim == 2 and isinstance(t.config.get("dataset"), dict) else "images"
@@ -341,6 +359,7 @@ def predict_file(
         "class_names": names,
         "checkpoint": t.path,
         "csv": out_path,
+        "files": files,
     }
 
 

@@ -158,7 +158,13 @@ def test_data(
     return x, y
 
 
-def input_data(config: Mapping[str, Any], path: str) -> tuple[np.ndarray, np.ndarray | None]:
-    """New inputs for a run trained on its own data (``glassnet predict --input PATH``)."""
+def input_data(
+    config: Mapping[str, Any], path: str, *, labels: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """New inputs for a run trained on its own data (``glassnet predict --input PATH``).
+
+    ``labels=False`` (``predict``) leaves the labels the input may carry unread
+    (:func:`glassnet.data.sources.read_inputs`).
+    """
     spec = spec_of(config)
-    return user_errors(lambda: read_inputs(path, spec))
+    return user_errors(lambda: read_inputs(path, spec, labels=labels))

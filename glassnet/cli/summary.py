@@ -11,7 +11,8 @@ import numpy as np
 from ..models.registry import to_layout
 from ..train.runs import RunFolder
 from .options import DATASETS, TrainConfig, UsageError, int_list, positive_int, resolve_config
-from .pipeline import build_model, class_names, complete_config
+from .pipeline import build_model, class_names, complete_config, default_model_name
+from .sources import as_options, open_run_data
 
 __all__ = ["add_parser", "run", "model_for_summary"]
 
@@ -56,10 +57,17 @@ def model_for_summary(config: TrainConfig | dict[str, Any]) -> tuple[Any, tuple[
 
     ``config`` is a TrainConfig, a dict of options or a run's record. A run trained on
     the user's own data records its classes and sample shape (the ``dataset`` table);
-    otherwise the model reads 28x28 greyscale images.
+    a configuration whose ``data`` is a path of the user's own is opened as ``glassnet
+    train`` opens it, for the same; otherwise the model reads 28x28 greyscale images.
     """
-    dataset = config.get("dataset") if isinstance(config, dict) else None
+    config = as_options(config)
+    dataset = config.get("dataset")
     dataset = dataset if isinstance(dataset, dict) and dataset.get("input_shape") else None
+    data = config.get("data")
+    if dataset is None and data is not None and data not in DATASETS:
+        # the user's own files, not yet trained on: read as train reads them
+        dataset = open_run_data(config).dataset
+        config = {**config, "model": config.get("model") or default_model_name(data)}
     if dataset is not None:  # the record has what the model needs; the data may be gone
         config = {k: v for k, v in config.items() if k not in ("data", "dataset", "run")}
     config = complete_config(config)

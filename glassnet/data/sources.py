@@ -35,12 +35,20 @@ from typing import Any
 import numpy as np
 
 from .errors import DataError
-from .images import FITS, ImageFolder, decode_image, image_size_arg, is_image_file, list_images
+from .images import (
+    FITS,
+    ImageFolder,
+    class_images,
+    decode_image,
+    image_size_arg,
+    is_image_file,
+    list_images,
+)  # fmt: skip
 from .tables import Standardizer, class_order, load_table, read_header
 
 __all__ = [
     "DataSpec", "LoadedData", "open_data", "read_inputs", "data_kind", "default_model",
-    "TEST_FRACTION", "is_data_path", "holdout_split",
+    "TEST_FRACTION", "is_data_path", "holdout_split", "input_files",
 ]  # fmt: skip
 
 #: Share of the samples held out as the test split when the data has none.
@@ -377,7 +385,7 @@ def _at_least_two_classes(data: LoadedData) -> LoadedData:
 
 # ------------------------------------------------------------------ new inputs
 def read_inputs(
-    path: str, spec: DataSpec | Mapping[str, Any]
+    path: str, spec: DataSpec | Mapping[str, Any], *, labels: bool = True
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """New samples prepared as the training data of ``spec`` was: for predict, evaluate, explain.
 
@@ -388,13 +396,18 @@ def read_inputs(
         subfolders (labels known), or an ``.npz`` with ``x`` (and ``y``).
         For tables: a ``.csv`` with the training feature columns (and the
         target column: labels known), or an ``.npz`` with ``x`` (and ``y``).
+        The arrays may have the names training accepts (:data:`NPZ_NAMES`).
     spec : DataSpec or dict
+    labels : bool, default True
+        Read the labels the input carries. False (``glassnet predict``) leaves
+        them unread, so labels unknown to the model or missing do no harm, and
+        reads every image of a folder and its subfolders (:func:`input_files`).
 
     Returns
     -------
     x : ndarray, shape (N, C, H, W) or (N, F), float32
     y : ndarray, shape (N,), int64, or None
-        Class numbers when the input carries labels.
+        Class numbers when the input carries labels (and ``labels``).
     """
     spec = spec if isinstance(spec, DataSpec) else DataSpec.from_dict(spec)
     if not os.path.exists(path):
@@ -402,22 +415,60 @@ def read_inputs(
     if path.lower().endswith(".npz"):
         x, y = _npz_inputs(path)
         x = _npz_images(path, x)
-        y = None if y is None else _npz_labels(path, "y", y, len(x), spec.classes)[0]
+        y = None if y is None or not labels else _npz_labels(path, "y", y, len(x), spec.classes)[0]
         _check_shape(path, x, spec)
         return (spec.standardizer(x) if spec.standardizer else x), y
     if spec.kind == "table":
-        return _table_inputs(path, spec)
+        return _table_inputs(path, spec, labels)
+    if not labels:
+        return _image_files(input_files(path), spec), None
     return _image_inputs(path, spec)
 
 
+def input_files(path: str) -> list[str]:
+    """The image files :func:`read_inputs` reads from ``path`` with ``labels=False``, in order.
+
+    Parameters
+    ----------
+    path : str
+        One PNG/JPEG file, or a folder: its images and those of its
+        subfolders, sorted by path (hidden files and folders skipped).
+
+    Returns
+    -------
+    list of str
+    """
+    if os.path.isfile(path):
+        if not is_image_file(path):
+            raise DataError(
+                f"{path!r}: the model reads images; expected a PNG/JPEG file, a folder or a .npz"
+            )
+        return [path]
+    files = class_images(path)
+    if not files:
+        raise DataError(
+            f"{path!r}: expected PNG/JPEG images in the folder or its subfolders, got none"
+        )
+    return files
+
+
+def _image_files(files: list[str], spec: DataSpec) -> np.ndarray:
+    channels, h, w = spec.input_shape
+    return np.stack([decode_image(p, channels=channels, size=(h, w), fit=spec.fit) for p in files])
+
+
 def _npz_inputs(path: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """``x`` and ``y`` (None when absent) of an ``.npz`` of new samples, by any name of :data:`NPZ_NAMES`."""
     try:
         with np.load(path, allow_pickle=False) as f:
-            if "x" not in f:
+            found = list(f.keys())
+            kx, ky = _npz_key(path, "x", found), _npz_key(path, "y", found)
+            if kx is None:
                 raise DataError(
-                    f"{path!r}: expected an array 'x', got {', '.join(f.keys()) or 'none'}"
+                    f"{path!r}: expected an array 'x' (or X, images, data, features, inputs, "
+                    f"arr_0), got {', '.join(found) or 'none'}"
                 )
-            return np.asarray(f["x"]), (np.asarray(f["y"]) if "y" in f else None)
+            return np.asarray(f[kx]), (np.asarray(f[ky]) if ky is not None else None)
     except DataError:
         raise
     except Exception as exc:
@@ -434,12 +485,24 @@ def _check_shape(path: str, x: np.ndarray, spec: DataSpec) -> None:
         )
 
 
-def _table_inputs(path: str, spec: DataSpec) -> tuple[np.ndarray, np.ndarray | None]:
+def _table_inputs(
+    path: str, spec: DataSpec, labels: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
     if not path.lower().endswith(".csv"):
         raise DataError(f"{path!r}: the model reads a table; expected a .csv or .npz file")
     header = read_header(path)
-    target = spec.target if spec.target and spec.target in header else None
-    table = load_table(path, target, classes=spec.classes, feature_names=spec.feature_names)
+    target = spec.target if labels and spec.target and spec.target in header else None
+    if spec.feature_names:
+        names: list[str] | None = spec.feature_names
+    else:  # trained on an .npz: no column names, so every column but the target is a feature
+        names = [h for h in header if h != spec.target] or None
+    table = load_table(path, target, classes=spec.classes, feature_names=names)
+    if not spec.feature_names and table.x.shape[1] != spec.input_shape[0]:
+        raise DataError(
+            f"{path!r}: expected {spec.input_shape[0]} feature columns like the training "
+            f"data (an .npz, whose columns have no names), got {table.x.shape[1]} "
+            f"({', '.join(table.feature_names)})"
+        )
     scale = spec.standardizer
     return (scale(table.x) if scale else table.x), table.y
 

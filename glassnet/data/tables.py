@@ -24,7 +24,10 @@ import numpy as np
 
 from .errors import DataError
 
-__all__ = ["Table", "load_table", "read_header", "Standardizer", "class_order", "DELIMITERS"]
+__all__ = [
+    "Table", "load_table", "read_header", "Standardizer", "class_order", "DELIMITERS",
+    "detect_delimiter",
+]  # fmt: skip
 
 #: Delimiters tried, in this order of preference, on the header row.
 DELIMITERS = (",", ";", "\t", "|")
@@ -61,8 +64,19 @@ def class_order(labels: Sequence[str]) -> list[str]:
         return sorted(distinct)
 
 
-def _delimiter(header_line: str) -> str:
-    """``,`` unless the header line holds none and holds another of :data:`DELIMITERS`."""
+def detect_delimiter(header_line: str) -> str:
+    """``,`` unless ``header_line`` holds none and holds another of :data:`DELIMITERS`.
+
+    Parameters
+    ----------
+    header_line : str
+        The first row of a CSV file.
+
+    Returns
+    -------
+    str
+        The delimiter, one of :data:`DELIMITERS`.
+    """
     counts = {d: header_line.count(d) for d in DELIMITERS}
     if counts[","]:
         return ","
@@ -83,23 +97,29 @@ def _read_text(path: str) -> str:
         ) from None
 
 
-def _parse(path: str, text: str) -> tuple[str, list[list[str]]]:
-    """``(delimiter, rows)`` of a CSV text."""
-    delimiter = _delimiter(text.split("\n", 1)[0])
+def _parse(path: str, text: str) -> tuple[str, list[list[str]], list[int]]:
+    """``(delimiter, rows, lines)`` of a CSV text: ``lines[i]`` is the file line ``rows[i]`` ends on."""
+    delimiter = detect_delimiter(text.split("\n", 1)[0])
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows, lines = [], []
     try:
-        return delimiter, list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        for row in reader:
+            rows.append(row)
+            lines.append(reader.line_num)
     except csv.Error as e:
         raise DataError(f"{path!r}: not a readable CSV file ({e})") from None
+    return delimiter, rows, lines
 
 
 def read_header(path: str) -> list[str]:
     """The column names of a CSV file (its first row), read as :func:`load_table` reads them."""
-    _, rows = _parse(path, _read_text(path))
+    _, rows, _ = _parse(path, _read_text(path))
     return [h.strip() for h in rows[0]] if rows else []
 
 
-def _read_rows(path: str) -> tuple[list[str], list[list[str]], str]:
-    delimiter, rows = _parse(path, _read_text(path))
+def _read_rows(path: str) -> tuple[list[str], list[list[str]], str, list[int]]:
+    """``(header, data rows, delimiter, line number of each data row)``; blank rows left out."""
+    delimiter, rows, lines = _parse(path, _read_text(path))
     if not rows:
         raise DataError(f"{path!r}: the CSV file is empty (expected a header row of column names)")
     header = [h.strip() for h in rows[0]]
@@ -109,10 +129,10 @@ def _read_rows(path: str) -> tuple[list[str], list[list[str]], str]:
             f"{path!r}: expected distinct column names in the header row, got "
             f"{', '.join(repr(h) for h in repeated)} more than once"
         )
-    body = [r for r in rows[1:] if any(c.strip() for c in r)]
-    if not body:
+    kept = [(r, n) for r, n in zip(rows[1:], lines[1:]) if any(c.strip() for c in r)]
+    if not kept:
         raise DataError(f"{path!r}: the CSV file has a header but no data rows")
-    return header, body, delimiter
+    return header, [r for r, _ in kept], delimiter, [n for _, n in kept]
 
 
 def _is_number(text: str) -> bool:
@@ -201,7 +221,7 @@ def load_table(
         Naming the file: no such column, a missing or non-numeric feature
         (with its line and column), a missing label, an unknown class.
     """
-    header, body, delimiter = _read_rows(path)
+    header, body, delimiter, lines = _read_rows(path)
     if target is not None:
         target = header[_target_column(path, header, str(target))]
     names = list(feature_names) if feature_names is not None else [h for h in header if h != target]
@@ -214,8 +234,7 @@ def load_table(
         raise DataError(f"{path!r}: no feature columns besides the target {target!r}")
     cols = [header.index(n) for n in names]
     x = np.empty((len(body), len(names)), dtype=np.float32)
-    for i, row in enumerate(body):
-        line = i + 2
+    for i, (row, line) in enumerate(zip(body, lines)):
         width = (
             len(row) if any(c.strip() for c in row[len(header) :]) else min(len(row), len(header))
         )
@@ -228,17 +247,18 @@ def load_table(
             x[i, j] = _number(path, line, name, row[c], delimiter == ";")
     if target is None:
         return Table(x, None, names, list(classes or []))
-    return _with_labels(path, x, names, body, header.index(target), target, classes)
+    return _with_labels(path, x, names, (body, lines), header.index(target), target, classes)
 
 
 def _with_labels(
-    path: str, x: np.ndarray, names: list[str], body: list[list[str]], col: int, target: str,
-    classes: Sequence[str] | None,
+    path: str, x: np.ndarray, names: list[str], rows: tuple[list[list[str]], list[int]],
+    col: int, target: str, classes: Sequence[str] | None,
 ) -> Table:  # fmt: skip
+    body, lines = rows
     labels = [row[col].strip() for row in body]
-    for i, label in enumerate(labels):
+    for label, line in zip(labels, lines):
         if not label:
-            raise DataError(f"{path!r}: line {i + 2}, column {target!r}: missing class label")
+            raise DataError(f"{path!r}: line {line}, column {target!r}: missing class label")
     order = list(classes) if classes is not None else class_order(labels)
     index = {name: k for k, name in enumerate(order)}
     unknown = sorted({lab for lab in labels if lab not in index})

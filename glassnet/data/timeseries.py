@@ -16,6 +16,8 @@ Examples
 from __future__ import annotations
 
 import csv
+import io
+import math
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -25,6 +27,8 @@ import numpy as np
 from .._validate import int_at_least, is_int, is_number
 from ..backend import get_array_module
 from ._util import _unwrap
+from .errors import DataError
+from .tables import detect_delimiter
 
 __all__ = ["windows", "load_series", "split_by_time", "pad_sequences", "lengths_to_mask"]
 
@@ -98,14 +102,25 @@ def windows(
     return x, y
 
 
-def _parse_float(text: str, where: str) -> float:
+_MISSING = ("", "NA", "NaN", "nan", "null", "NULL", ".")
+
+
+def _parse_float(text: str, where: str, decimal_comma: bool = False) -> float:
     s = text.strip()
-    if s in ("", "NA", "NaN", "nan", "null", "NULL", "."):
+    if s in _MISSING:
         return float("nan")
+    if decimal_comma and s.count(",") == 1 and "." not in s:
+        s = s.replace(",", ".")
     try:
-        return float(s)
+        value = float(s)
     except ValueError:
-        raise ValueError(f"load_series: {where}: {text!r} is not a number") from None
+        raise DataError(f"load_series: {where}: {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise DataError(
+            f"load_series: {where}: expected a finite number or an empty / NA cell for a "
+            f"missing value, got {text!r}"
+        )
+    return value
 
 
 def _is_number(text: str) -> bool:
@@ -117,27 +132,42 @@ def _is_number(text: str) -> bool:
 
 
 def load_series(
-    source: Any, column: int | str | Sequence[int | str] | None = None, *, delimiter: str = ","
+    source: Any,
+    column: int | str | Sequence[int | str] | None = None,
+    *,
+    delimiter: str | None = None,
 ) -> np.ndarray:
     """Load a series from a CSV file or an array.
 
     Parameters
     ----------
     source : str, os.PathLike or array-like
-        A CSV file (a header row is detected when its fields are not all
-        numbers; empty / ``NA`` cells become NaN), or an array ``(T,)`` /
-        ``(T, F)``.
+        A CSV file (UTF-8, a byte-order mark is skipped; a header row is
+        detected when its fields are not all numbers; empty / ``NA`` cells
+        become NaN), or an array ``(T,)`` / ``(T, F)``.
     column : int, str or sequence of them, optional
         The column(s) to keep, by position or header name. Default: all (a
         CSV must then be all numbers). A single column gives shape ``(T,)``.
-    delimiter : str, default ","
+    delimiter : str, optional
+        Default: ``,``, unless the first row holds none and holds ``;``, a
+        tab or ``|`` (as :func:`glassnet.data.load_table` decides). With
+        ``;`` a decimal comma (``2,5``) reads as 2.5.
 
     Returns
     -------
     ndarray, shape (T,) or (T, F)
         float64 from a CSV; arrays keep a floating dtype (others become float64).
+
+    Raises
+    ------
+    DataError
+        A ``ValueError`` naming the file, line and column: a cell that is not
+        a number, an infinite value, a row of another width, an unknown or
+        repeated column name, a file that is not UTF-8 text.
     """
     single = column is not None and not isinstance(column, (list, tuple))
+    if isinstance(column, (list, tuple)) and not column:
+        raise ValueError("load_series: column must name at least one column, got []")
     if isinstance(source, (str, os.PathLike)):
         arr = _read_csv(os.fspath(source), column, delimiter)
         return arr[:, 0] if single or arr.shape[1] == 1 else arr
@@ -152,29 +182,68 @@ def load_series(
     return arr[:, cols[0]] if single else arr[:, cols]
 
 
-def _read_csv(path: str, column: Any, delimiter: str) -> np.ndarray:
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = [r for r in csv.reader(f, delimiter=delimiter) if any(c.strip() for c in r)]
+def _csv_rows(path: str, delimiter: str | None) -> tuple[str, list[tuple[int, list[str]]]]:
+    """``(delimiter, [(line number, fields), ...])`` of the non-blank rows of a CSV file."""
+    if not os.path.isfile(path):
+        got = "a folder" if os.path.isdir(path) else "no such file"
+        raise DataError(f"load_series: {path!r}: expected a CSV file, got {got}")
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            text = f.read()
+    except UnicodeDecodeError as e:
+        raise DataError(
+            f"load_series: {path!r}: expected UTF-8 text, got byte 0x{e.object[e.start]:02x} "
+            f"at offset {e.start} (save the file as UTF-8)"
+        ) from None
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delim = delimiter if delimiter is not None else detect_delimiter(first)
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    rows = []
+    try:
+        for r in reader:
+            if any(c.strip() for c in r):
+                rows.append((reader.line_num, r))
+    except csv.Error as e:
+        raise DataError(f"load_series: {path!r}: not a readable CSV file ({e})") from None
+    return delim, rows
+
+
+def _read_csv(path: str, column: Any, delimiter: str | None) -> np.ndarray:
+    delim, rows = _csv_rows(path, delimiter)
     if not rows:
-        raise ValueError(f"load_series: {path!r} holds no rows")
+        raise DataError(f"load_series: {path!r} holds no rows")
     header = None
-    if not all(_is_number(c) or not c.strip() for c in rows[0]):
-        header, rows = [c.strip() for c in rows[0]], rows[1:]
+    if not all(_is_number(c) or not c.strip() for c in rows[0][1]):
+        header, rows = [c.strip() for c in rows[0][1]], rows[1:]
     if not rows:
-        raise ValueError(f"load_series: {path!r} holds a header but no data rows")
-    first = 1 + (header is not None)  # line number of rows[0]
-    width = len(rows[0])
-    for k, r in enumerate(rows):
+        raise DataError(f"load_series: {path!r} holds a header but no data rows")
+    width = len(rows[0][1])
+    for line, r in rows:
         if len(r) != width:
-            raise ValueError(
-                f"load_series: {path!r} line {k + first} has {len(r)} fields, expected {width}"
+            raise DataError(
+                f"load_series: {path!r} line {line} has {len(r)} fields, expected {width}"
             )
     cols = list(range(width)) if column is None else _columns(repr(path), column, header, width)
+    try:
+        return _parse_rows(path, rows, cols, header, delim == ";")
+    except DataError as exc:
+        if column is None and width > 1:  # every column had to be a number: say how to pick
+            raise DataError(f"{exc} (column= picks the numeric columns)") from None
+        raise
+
+
+def _parse_rows(
+    path: str, rows: list[tuple[int, list[str]]], cols: list[int], header: list[str] | None,
+    decimal_comma: bool,
+) -> np.ndarray:  # fmt: skip
+    """The chosen columns of ``rows`` as float64 ``(T, len(cols))``."""
+
+    def where(line: int, c: int) -> str:
+        name = f" ({header[c]!r})" if header is not None else ""
+        return f"{path!r} line {line}, column {c}{name}"
+
     return np.array(
-        [
-            [_parse_float(r[c], f"{path!r} line {k + first}, column {c}") for c in cols]
-            for k, r in enumerate(rows)
-        ],
+        [[_parse_float(r[c], where(line, c), decimal_comma) for c in cols] for line, r in rows],
         dtype=np.float64,
     )
 
@@ -186,12 +255,19 @@ def _columns(where: str, column: Any, header: list[str] | None, width: int) -> l
         if isinstance(c, str):
             if header is None or c not in header:
                 have = header if header is not None else "no header"
-                raise ValueError(f"load_series: {where}: no column named {c!r} (columns: {have})")
+                raise DataError(f"load_series: {where}: no column named {c!r} (columns: {have})")
+            if header.count(c) > 1:
+                raise DataError(
+                    f"load_series: {where}: expected one column named {c!r}, got "
+                    f"{header.count(c)} (at positions "
+                    f"{', '.join(str(i) for i, h in enumerate(header) if h == c)}); "
+                    "pick one by position"
+                )
             cols.append(header.index(c))
         elif is_int(c) and -width <= c < width:
             cols.append(int(c) % width)
         else:
-            raise ValueError(
+            raise DataError(
                 f"load_series: {where}: column must be a name or an index in [0, {width}), got {c!r}"
             )
     return cols

@@ -31,7 +31,7 @@ from .callbacks import (
 from .evaluation import evaluate, predict
 from .fitting import fit
 from .interrupt import TrainingInterrupted
-from .lr_finder import LRFindResult, lr_find
+from .lr_finder import LRFindResult, LRFindWarning, lr_find
 from .metrics import (
     METRICS,
     Accuracy,
@@ -56,5 +56,5 @@ __all__ = [
     "LayerDiagnostics", "TensorBoard",
     "accuracy", "error_rate", "top_k_accuracy", "confusion_matrix",
     "Metric", "Accuracy", "ErrorRate", "TopKAccuracy", "Mean", "ConfusionMatrix",
-    "get_metric", "METRICS", "lr_find", "LRFindResult",
+    "get_metric", "METRICS", "lr_find", "LRFindResult", "LRFindWarning",
 ]  # fmt: skip

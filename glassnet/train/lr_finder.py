@@ -33,6 +33,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +54,10 @@ from .loop import (
 )
 from .report import _png, _pyplot
 
-__all__ = ["LRFindResult", "lr_find", "suggest_lr", "RULES", "DEFAULT_RULE"]
+__all__ = [
+    "LRFindResult", "LRFindWarning", "lr_find", "suggest_lr", "sweep_problem", "RULES",
+    "DEFAULT_RULE",
+]  # fmt: skip
 
 #: The suggestion rules, in words (see the module docstring).
 RULES = {
@@ -65,6 +69,12 @@ RULES = {
     ),
 }
 DEFAULT_RULE = "min/10"
+#: A sweep whose smoothed loss moved by less than this fraction of its size is flat.
+FLAT = 1e-3
+
+
+class LRFindWarning(RuntimeWarning):
+    """A sweep whose suggestion should not be trusted: too short, flat, or without a minimum."""
 
 
 @dataclass
@@ -135,7 +145,10 @@ class LRFindResult:
         fig, ax = plt.subplots(figsize=(6, 4))
         ax.plot(self.lrs, self.losses, color="0.8", lw=0.8, label="batch loss")
         ax.plot(self.lrs, self.smoothed, color="C0", label="smoothed loss")
-        ax.axvline(self.suggestion, color="C3", ls="--", label=f"suggestion {self.suggestion:.2g}")
+        if math.isfinite(self.suggestion):
+            ax.axvline(
+                self.suggestion, color="C3", ls="--", label=f"suggestion {self.suggestion:.2g}"
+            )
         ax.set_xscale("log")
         ax.set_xlabel("learning rate")
         ax.set_ylabel("training loss")
@@ -305,6 +318,19 @@ def lr_find(
     Returns
     -------
     LRFindResult
+
+    Raises
+    ------
+    ValueError
+        Bad arguments, or a loss that is NaN or infinite at the first step (before
+        any update: the data or the model, not the rate).
+
+    Warns
+    -----
+    LRFindWarning
+        When the suggestion should not be trusted (:func:`sweep_problem`): the
+        loss diverged before 3 finite points (the suggestion is then nan), it
+        barely moved, or it was still falling at ``end_lr``.
     """
     start_lr = check_positive("lr_find", "start_lr", start_lr)
     end_lr = check_positive("lr_find", "end_lr", end_lr)
@@ -330,9 +356,53 @@ def lr_find(
     result.suggestions = {name: suggest_lr(result.lrs, result.smoothed, name) for name in RULES}
     result.rule, result.suggestion = rule, result.suggestions[rule]
     result.min_lr_div10 = result.suggestions["min/10"]
+    problem = sweep_problem(result, end_lr)
+    if problem is not None:
+        warnings.warn(f"lr_find: {problem}", LRFindWarning, stacklevel=2)
     if plot is not None:
         result.plot(plot)
     return result
+
+
+def sweep_problem(result: LRFindResult, end_lr: float) -> str | None:
+    """Why ``result``'s suggestion should not be trusted, in words; None when it can be.
+
+    Parameters
+    ----------
+    result : LRFindResult
+        A finished sweep.
+    end_lr : float
+        The rate the sweep was to end at.
+
+    Returns
+    -------
+    str or None
+        The loss diverged before 3 finite points (no suggestion); the smoothed
+        loss barely moved (nothing learnt at any rate tried); or it was still
+        falling at the last rate (the minimum is the sweep's edge).
+    """
+    lr, sm = _finite(result.lrs, result.smoothed)
+    if len(sm) < 3:
+        where = f"at lr {result.lrs[-1]:.3g}" if result.lrs else "at once"
+        return (
+            f"the loss diverged after {len(result.lrs)} step(s) ({where}), too soon to suggest "
+            f"a rate (suggestion nan); start the sweep lower (start_lr is {result.lrs[0]:.3g})"
+        )
+    low, high = float(sm.min()), float(sm.max())
+    if high - low <= FLAT * max(abs(high), abs(low), 1e-12):
+        return (
+            f"the smoothed loss barely changed over the sweep ({high:.6g} to {low:.6g}, rates "
+            f"{lr[0]:.3g} to {lr[-1]:.3g}): the model learnt nothing at any rate tried, so the "
+            "suggestion is arbitrary; check that the inputs vary and the parameters are "
+            "trainable, or sweep to a higher end_lr"
+        )
+    if not result.stopped_early and int(np.argmin(sm)) == len(sm) - 1:
+        return (
+            f"the smoothed loss was still falling at the last rate ({lr[-1]:.3g}, end_lr "
+            f"{end_lr:.3g}): the sweep found no minimum, so the suggestion sits at its edge; "
+            "raise end_lr or num_steps"
+        )
+    return None
 
 
 def _sweep(
@@ -360,6 +430,12 @@ def _sweep(
         for group in opt.param_groups:
             group["lr"] = lr
         value = _step(model, opt, loss_fn, next(batches), dev)
+        if i == 0 and not math.isfinite(value):
+            raise ValueError(
+                f"lr_find: the loss is {value} at the first step, before any update, so no "
+                "learning rate can help: look for NaN or inf in the inputs or targets, or a "
+                "model or loss that overflows on them"
+            )
         avg = beta * avg + (1 - beta) * value
         smooth = avg / (1 - beta ** (i + 1))
         res.lrs.append(lr)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .._validate import int_at_least
+from ..backend import get_array_module
 from ..distributed.data_parallel import DataParallel
 from ..nn.parallel import DataParallel as ThreadParallel
 from ..nn.utils import clip_grad_norm_, clip_grad_value_, get_total_norm
@@ -63,12 +64,17 @@ class DivergenceError(RuntimeError):
         Where it happened (1-based, as displayed).
     lr : float
         The learning rate of the first parameter group at that step.
+    advice : str
+        What to try: a lower rate, or (when the rate cannot be the cause) the data.
     """
 
-    def __init__(self, what: str, value: float, epoch: int, step: int, lr: float) -> None:
+    def __init__(
+        self, what: str, value: float, epoch: int, step: int, lr: float, advice: str | None = None
+    ) -> None:
         self.epoch, self.step, self.lr = epoch, step, lr
+        self.advice = advice if advice is not None else _advice(lr)
         super().__init__(
-            f"{what} became {value} at epoch {epoch}, step {step} (lr {lr:g}); {_advice(lr)}"
+            f"{what} became {value} at epoch {epoch}, step {step} (lr {lr:g}); {self.advice}"
         )
 
 
@@ -83,6 +89,29 @@ def _advice(lr: float) -> str:
         "the learning rate is already tiny, so lowering it will not help: look for inf or "
         "NaN in the inputs or targets, a loss that overflows, or a model that does"
     )
+
+
+def _non_finite(name: str, t: Any) -> str | None:
+    """``"the batch's NAME hold N NaN/inf value(s)"`` when the floating array of ``t`` has any."""
+    a = getattr(t, "array", t)
+    if not hasattr(a, "dtype") or a.dtype.kind != "f":
+        return None
+    xp = get_array_module(a)
+    bad = int(xp.count_nonzero(~xp.isfinite(a)))
+    return f"the batch's {name} hold {bad} NaN or infinite value(s)" if bad else None
+
+
+def _data_advice(x: Any, y: Any, first_update: bool) -> str | None:
+    """Advice that blames the data, not the rate, when the batch or the first step says so."""
+    found = _non_finite("inputs", x) or _non_finite("targets", y)
+    if found:
+        return f"{found}, so no learning rate can help: remove or fill them in the data"
+    if first_update:
+        return (
+            "no update had been made yet, so the learning rate is not the cause: look for "
+            "inputs of a huge scale (standardise them), or a model or loss that overflows"
+        )
+    return None
 
 
 def _callback_keys(callbacks: list[Callback]) -> dict[int, str]:
@@ -212,9 +241,16 @@ class Trainer(Resumable, ShardedData):
     def _lr(self) -> float:
         return float(self.optimizer.param_groups[0]["lr"])
 
-    def _diverged(self, what: str, value: float) -> DivergenceError:
+    def _diverged(
+        self, what: str, value: float, x: Any = None, y: Any = None
+    ) -> DivergenceError:
+        """The error for a non-finite ``what``; the advice blames the batch ``(x, y)`` when
+        it holds NaN/inf, or the data when no update had been made yet."""
         p = self.progress
-        return DivergenceError(what, value, self.epoch + 1, p.step_in_epoch + 1, self._lr())
+        advice = _data_advice(x, y, p.global_step == 0 and what == "loss")
+        return DivergenceError(
+            what, value, self.epoch + 1, p.step_in_epoch + 1, self._lr(), advice
+        )
 
     def _forward_backward(self, x: Any, y: Any) -> tuple[float, float, Any]:
         """Loss, penalty and outputs of one batch; backward when the loss is finite."""
@@ -224,7 +260,7 @@ class Trainer(Resumable, ShardedData):
         loss_t = self.loss_fn(out, y)
         loss_v, penalty = float(loss_t.array), 0.0
         if self.dp is None and not math.isfinite(loss_v):
-            raise self._diverged("loss", loss_v)
+            raise self._diverged("loss", loss_v, x, y)
         if math.isfinite(loss_v):
             if self.regularizer is not None:
                 pen_t = self.regularizer(self.model)
@@ -252,7 +288,7 @@ class Trainer(Resumable, ShardedData):
         total, stop = self._gather(len(x), loss_v)
         norm = self._clip_and_norm(params)
         if not math.isfinite(norm):
-            raise self._diverged("gradient norm", norm)
+            raise self._diverged("gradient norm", norm, x, y)
         self.optimizer.step()
         return loss_v, total, norm, penalty, out, stop
 

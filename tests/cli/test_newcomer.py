@@ -44,7 +44,7 @@ def test_dry_run_checks_everything_and_writes_nothing(tmp_path, capsys):
     ]
     assert main([*args, "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "6000 train (of which 10% validation) / 1000 test images of 1x28x28, 10 classes" in out
+    assert "5400 train / 600 validation / 1000 test images of 1x28x28, 10 classes" in out
     assert "seed-cnn (3,241,354 parameters)" in out and "logits (2, 10)" in out
     assert "Dry run: nothing trained or written." in out and not runs.exists()
 

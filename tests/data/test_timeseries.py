@@ -85,7 +85,7 @@ def test_load_series_arrays():
 def test_load_series_errors(tmp_path):
     p = tmp_path / "s.csv"
     p.write_text("date,value\n2020-01,1.5\n2020-02,x\n")
-    with pytest.raises(ValueError, match=r"s.csv' line 3, column 1: 'x' is not a number"):
+    with pytest.raises(ValueError, match=r"s.csv' line 3, column 1 \('value'\): 'x' is not a number"):
         load_series(p, column="value")
     with pytest.raises(ValueError, match=r"no column named 'v' \(columns: \['date', 'value'\]\)"):
         load_series(p, column="v")
