@@ -207,7 +207,7 @@ _TWINS = (
     "cumsum", "remainder", "floor_divide", "true_divide", "divide", "multiply", "subtract",
     "negative", "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
     "less_equal", "not_equal", "logical_not", "scatter", "scatter_add", "index_add", "tril",
-    "triu", "expm1", "log1p",
+    "triu", "expm1", "log1p", "lerp", "atan2", "arctan2", "cumprod", "erf", "erfc", "erfinv",
 )  # fmt: skip
 
 
@@ -254,10 +254,6 @@ class InplaceMethods:
     def addcdiv_(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
         """``self += value * tensor1 / tensor2``, in place."""
         return update(self, "addcdiv_", lambda s, a, b: s + value * (a / b), tensor1, tensor2)
-
-    def lerp_(self, end: Any, weight: Any) -> Tensor:
-        """``self += weight * (end - self)``, in place."""
-        return update(self, "lerp_", lambda s, e, w: s + w * (e - s), end, weight)
 
     # ----------------------------------------------------------- elementwise
     def neg_(self) -> Tensor:

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from . import backend as _backend
+from . import random as _random
 from .autograd import hooks as _hooks
 from .ops import arithmetic as _ar
 from .ops import select as _sel
@@ -24,7 +26,6 @@ __all__ = ["DialectMethods", "TensorMethodMissing"]
 
 #: torch Tensor methods glassnet lacks -> what to use instead.
 NEAREST_METHOD: dict[str, str] = {
-    "multinomial": "numpy.random.Generator.choice on x.numpy()",
     "scatter_reduce": "Tensor.scatter_add",
 }
 
@@ -226,6 +227,77 @@ class DialectMethods:
         d = 0 if dim is None else dim % max(x.ndim, 1)
         return _sel.index_select(x, d, x.xp.repeat(x.xp.arange(x.shape[d]), int(repeats)))
 
+    def diff(
+        self, n: int = 1, dim: int = -1, prepend: Tensor | None = None, append: Tensor | None = None
+    ) -> Tensor:
+        """The ``n``-th forward difference along ``dim``: ``x[i + 1] - x[i]``, ``n`` times.
+
+        ``prepend`` / ``append`` (tensors of this tensor's ndim) are joined on before;
+        boolean tensors give ``x[i + 1] != x[i]``, as torch's.
+
+        Parameters
+        ----------
+        n : int
+            How many times to take the difference (0 gives the tensor back).
+        dim : int
+            The dim to run along.
+        prepend, append : Tensor, optional
+            Values joined before / after this tensor along ``dim``.
+
+        Returns
+        -------
+        Tensor
+            This tensor's shape, with ``dim`` ``n`` shorter (and longer by the joined values).
+        """
+        if not isinstance(n, int) or n < 0:
+            raise ValueError(f"diff: order n must be a non-negative int, got {n!r}")
+        (d,) = _dims(self, "diff", dim)
+        x = _joined_for_diff(self, d, prepend, append)
+        for _ in range(n):
+            if x.shape[d] == 0:
+                break
+            later = _sel.narrow(x, d, 1, x.shape[d] - 1)
+            earlier = _sel.narrow(x, d, 0, x.shape[d] - 1)
+            x = later != earlier if x.dtype == np.bool_ else later - earlier
+        return x
+
+    def multinomial(
+        self, num_samples: int, replacement: bool = False, *, generator: Any = None
+    ) -> Tensor:
+        """Category indices drawn with the probabilities of each row (weights, any scale).
+
+        Without replacement a category is drawn at most once per row (once the categories
+        of non-zero weight run out, those of zero weight follow, as in torch). No gradient.
+
+        Parameters
+        ----------
+        num_samples : int
+            Draws per row.
+        replacement : bool
+            Draw with replacement.
+        generator : glassnet.Generator, optional
+            The generator to draw from (glassnet's global one by default).
+
+        Returns
+        -------
+        Tensor
+            int64, ``(num_samples,)`` for a 1-D ``(C,)`` input, ``(N, num_samples)`` for
+            ``(N, C)``, on this tensor's device.
+        """
+        weights = _multinomial_weights(self, num_samples, replacement)
+        rng = _random.get_rng() if generator is None else generator
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(
+                "multinomial: generator must be a glassnet.Generator (torch.Generator) or a "
+                f"numpy.random.Generator, got {type(rng).__name__}"
+            )
+        draw = _with_replacement if replacement else _without_replacement
+        idx = draw(weights, int(num_samples), rng).astype(np.int64)
+        idx = idx[0] if self.ndim == 1 else idx
+        if self.device.type != "cpu":
+            idx = _backend.to_device(idx, self.device)
+        return Tensor._make(idx, False, None, 0)
+
     # ------------------------------------------------------------- sorting
     def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
         return _sel.sort(self, dim, descending, stable)
@@ -336,6 +408,67 @@ def _dims(x: Tensor, who: str, dims: int | tuple[int, ...]) -> tuple[int, ...]:
         if not -x.ndim <= d < x.ndim:
             raise IndexError(f"{who}: dim {d} is out of range for a {x.ndim}-d tensor")
     return tuple(d % x.ndim for d in out)
+
+
+def _joined_for_diff(x: Tensor, d: int, prepend: Any, append: Any) -> Tensor:
+    """``x`` with ``prepend`` before it and ``append`` after it along ``d``."""
+    parts = []
+    for name, part in (("prepend", prepend), (None, x), ("append", append)):
+        if part is None:
+            continue
+        if name is not None:
+            if not isinstance(part, Tensor):
+                raise TypeError(f"diff: {name} must be a Tensor, got {type(part).__name__}")
+            if part.ndim != x.ndim:
+                raise ValueError(
+                    f"diff: {name} must have the input's {x.ndim} dims, got shape {part.shape}"
+                )
+        parts.append(part)
+    if len(parts) == 1:
+        return x
+    dtypes = {p.dtype for p in parts}
+    if len(dtypes) > 1:
+        target = np.result_type(*dtypes)
+        parts = [p if p.dtype == target else _ar.cast(p, target) for p in parts]
+    return _sh.concat(parts, d)
+
+
+def _multinomial_weights(x: Tensor, num_samples: Any, replacement: bool) -> np.ndarray:
+    """The rows of ``x`` as a float64 host array ``(N, C)``, checked as torch checks them."""
+    if x.ndim not in (1, 2):
+        raise ValueError(f"multinomial: prob_dist must be 1 or 2 dim, got shape {x.shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"multinomial: only floating-point input is supported, got {x.dtype}")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)):
+        raise TypeError(f"multinomial: num_samples must be an int, got {num_samples!r}")
+    if num_samples <= 0:
+        raise ValueError(f"multinomial: cannot sample num_samples <= 0 samples, got {num_samples}")
+    if not replacement and num_samples > x.shape[-1]:
+        raise ValueError(
+            f"multinomial: cannot sample num_samples={num_samples} > prob_dist.size(-1)="
+            f"{x.shape[-1]} samples without replacement"
+        )
+    w = np.asarray(_backend.to_host(x.array), dtype=np.float64).reshape(-1, x.shape[-1])
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("multinomial: probability tensor contains either inf, nan or element < 0")
+    if (w.sum(axis=1) <= 0).any():
+        raise ValueError("multinomial: invalid distribution (sum of probabilities <= 0)")
+    return w
+
+
+def _with_replacement(w: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """``(N, k)`` indices: each row inverts its cumulative weights at ``k`` uniform points."""
+    cum = np.cumsum(w, axis=1)
+    total = cum[:, -1:]
+    u = np.minimum(rng.random((w.shape[0], k)) * total, np.nextafter(total, 0))  # below total
+    return np.stack([np.searchsorted(c, r, side="right") for c, r in zip(cum, u)])
+
+
+def _without_replacement(w: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """``(N, k)`` indices: the ``k`` largest ``w / E`` with ``E`` exponential draws, largest
+    first (the order a sequential draw without replacement picks them in)."""
+    keys = w / rng.standard_exponential(w.shape)
+    return np.argsort(-keys, axis=1, kind="stable")[:, :k]
 
 
 def _triangle(x: Tensor, diagonal: int, lower: bool) -> Tensor:

@@ -30,6 +30,7 @@ from .ops import activation as _act
 from .ops import arithmetic as _ar
 from .ops import pointwise as _pw
 from .ops import shape as _sh
+from .ops import special as _sp
 from .tensor import Tensor
 
 __all__ = ["TensorMethods", "attach"]
@@ -373,6 +374,29 @@ class TensorMethods(InplaceMethods):
 
     def sqrt(self) -> Tensor:
         return _ar.sqrt(_args.floating(self))
+
+    def erf(self) -> Tensor:
+        """The error function, elementwise."""
+        return _sp.erf(_args.floating(self))
+
+    def erfc(self) -> Tensor:
+        """``1 - erf(x)``, accurate where it is small."""
+        return _sp.erfc(_args.floating(self))
+
+    def erfinv(self) -> Tensor:
+        """The inverse error function (``+-inf`` at ``+-1``, NaN outside ``[-1, 1]``)."""
+        return _sp.erfinv(_args.floating(self))
+
+    def atan2(self, other: Any) -> Tensor:
+        """The angle of the point ``(x=other, y=self)``, in ``[-pi, pi]``."""
+        a, b = _args.promote(_args.floating(self), other)
+        return _ar.atan2(a, _args.floating(b) if isinstance(b, Tensor) else b)
+
+    arctan2 = atan2
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        """``self + weight * (end - self)`` (``weight`` a number or a tensor)."""
+        return _ar.lerp(self, end, weight)
 
     def sin(self) -> Tensor:
         return _ar.sin(_args.floating(self))

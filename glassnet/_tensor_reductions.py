@@ -84,6 +84,15 @@ class ReductionMethods:
             raise TypeError("cumsum: missing dim (torch.cumsum needs dim)")
         return _red.cumsum(_args.cast_for(self, dtype), d)
 
+    def cumprod(
+        self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None
+    ) -> Tensor:
+        """Running product along ``dim``, same shape (``dtype`` casts first)."""
+        d = _args.dim_arg("cumprod", dim, axis)
+        if d is None:
+            raise TypeError("cumprod: missing dim (torch.cumprod needs dim)")
+        return _red.cumprod(_args.cast_for(self, dtype), d)
+
     def logsumexp(
         self,
         dim: Axis = None,

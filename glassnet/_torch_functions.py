@@ -39,6 +39,7 @@ _METHODS = (
     "floor_divide", "remainder", "pow", "matmul", "mm", "bmm", "dot",
     "clone", "detach", "numel", "is_floating_point", "unique", "bincount",
     "outer", "isclose", "tril", "triu", "diag", "trace", "movedim", "moveaxis", "unflatten",
+    "cumprod", "erf", "erfc", "erfinv", "atan2", "arctan2", "lerp", "diff", "multinomial",
 )  # fmt: skip
 
 __all__ = [

@@ -224,6 +224,13 @@ class Tensor(_Methods):
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """A one-element integer (or bool) tensor as an index: ``seq[t]``, ``x[i : i + n]``,
+        ``range(t)``, as torch allows; any other tensor raises torch's ``TypeError``."""
+        if self.array.size != 1 or self.array.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
     def __bool__(self) -> bool:
         if self.array.size != 1:
             raise ValueError(

@@ -63,6 +63,9 @@ def _conv_relu_pool(x: gn.Tensor, w: gn.Tensor, b: gn.Tensor) -> gn.Tensor:
     return y if y is not None else F.relu(F.max_pool2d(F.conv2d(x, w, b, padding=1), 2))
 
 
+_ZEROS = _f(3, 6)
+_ZEROS[0, 2] = _ZEROS[1, 0] = _ZEROS[1, 3] = _ZEROS[2, 5] = 0.0  # first zeros, and a second
+
 MASK = R.random((2, 3, 5)) > 0.3
 MASK[:, :, 0] = True
 
@@ -78,6 +81,18 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     "neg_abs": (lambda a: -abs(a), [_f(3, 4)]),
     "exp_log_sqrt": (lambda a: F.exp(a) + F.log(a) + F.sqrt(a), [_pos(3, 4)]),
     "expm1_log1p": (lambda a: gn.expm1(a) * gn.log1p(a), [_pos(3, 4)]),
+    "atan2": (lambda a, b: gn.atan2(a, b) + a.atan2(2.0), [_f(3, 4), _f(4)]),
+    "lerp_number": (lambda a, b: a.lerp(b, 0.3) * gn.lerp(a, b, 0.7), [_f(3, 4), _f(3, 4)]),
+    "lerp_tensor": (lambda a, b, w: gn.lerp(a, b, w), [_f(3, 4), _f(4), _f(3, 1, lo=-0.2, hi=1.2)]),
+    "erf_erfc_erfinv": (
+        lambda a, y: gn.erf(a) * a.erfc() + y.erfinv(),
+        [_f(3, 4, lo=-2.5, hi=2.5), _f(3, 4, lo=-0.9, hi=0.9)],
+    ),
+    # draws on the host from a seeded generator: the same samples on every device
+    "multinomial_gather": (
+        lambda p: p.gather(1, p.multinomial(3, generator=gn.Generator().manual_seed(0))),
+        [_pos(4, 6)],
+    ),
     "einsum_matmul": (lambda a, b: gn.einsum("ij,jk->ik", a, b), [_f(3, 4), _f(4, 5)]),
     "einsum_batch_sum": (lambda a, b: gn.einsum("bij,bj", a, b), [_f(2, 3, 4), _f(2, 4)]),
     "einsum_reduce_one": (lambda a, b: gn.einsum("ij,k->i", a, b), [_f(3, 4), _f(5)]),
@@ -109,6 +124,9 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     "prod": (lambda a: a.prod(1) + a.prod(), [_f(3, 4, lo=0.5, hi=1.5)]),
     "prod_zero": (lambda a: gn.cat([a[:, :1], a[:, 1:2] * 0, a[:, 2:]], 1).prod(dim=1), [_f(3, 4)]),
     "cumsum": (lambda a: a.cumsum(1) * a.cumsum(dim=0), [_f(3, 4)]),
+    "cumprod": (lambda a: a.cumprod(1) + gn.cumprod(a, dim=0), [_f(3, 4)]),
+    "cumprod_zeros": (lambda a: a.cumprod(dim=-1), [_ZEROS]),
+    "diff": (lambda a, p: (a.diff(n=2, dim=1, prepend=p), gn.diff(a, dim=0)), [_f(3, 5), _f(3, 1)]),
     "var_std": (lambda a: a.var(axis=0) + a.std(), [_f(3, 4)]),
     "logsumexp": (lambda a: F.logsumexp(a, axis=1), [_f(3, 4)]),
     # shape

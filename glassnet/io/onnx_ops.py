@@ -20,6 +20,7 @@ from ..ops import einsum as es
 from ..ops import reduce as red
 from ..ops import select as sel
 from ..ops import shape as sh
+from ..ops import special as sp
 from .onnx_graph import OnnxBuilder, OpView
 from .onnx_registry import register_onnx_function
 
@@ -340,3 +341,85 @@ def _gather_index(g: OnnxBuilder, op: OpView, items: tuple, shape: tuple) -> str
         "export_onnx: GetItem: only ints, slices, None, ... and one integer array on one "
         f"axis export to ONNX; got the index {items!r}"
     )
+
+
+# ------------------------------------------ atan2, lerp, cumprod, erf family
+@register_onnx_function(ar.Atan2)
+def _atan2(g: OnnxBuilder, op: OpView) -> str:
+    """ONNX has no Atan2: ``Atan(y / x)``, moved by +-pi where ``x < 0``, 0 at the origin
+    (the sign of a zero ``y`` is not kept: ``atan2(-0.0, -1)`` gives pi, not -pi)."""
+    dt = op.out().dtype
+    y, x = op.input(0, dt), op.input(1, dt)
+    zero = g.scalar(0.0, dt)
+    angle = g.node("Atan", [g.node("Div", [y, x])])
+    turn = g.node(
+        "Where", [g.node("Less", [y, zero]), g.scalar(-math.pi, dt), g.scalar(math.pi, dt)]
+    )
+    angle = g.node("Where", [g.node("Less", [x, zero]), g.node("Add", [angle, turn]), angle])
+    origin = g.node("And", [g.node("Equal", [x, zero]), g.node("Equal", [y, zero])])
+    return g.node("Where", [origin, zero, angle])
+
+
+@register_onnx_function(ar.Lerp)
+def _lerp(g: OnnxBuilder, op: OpView) -> str:
+    """torch's two forms, picked by ``|weight| < 0.5`` (exact at weights 0 and 1)."""
+    dt = op.out().dtype
+    start, end, w = op.input(0, dt), op.input(1, dt), op.input(2, dt)
+    span = g.node("Sub", [end, start])
+    from_start = g.node("Add", [start, g.node("Mul", [w, span])])
+    rest = g.node("Sub", [g.scalar(1.0, dt), w])
+    from_end = g.node("Sub", [end, g.node("Mul", [span, rest])])
+    near = g.node("Less", [g.node("Abs", [w]), g.scalar(0.5, dt)])
+    return g.node("Where", [near, from_start, from_end])
+
+
+@register_onnx_function(red.Cumprod)
+def _cumprod(g: OnnxBuilder, op: OpView) -> str:
+    """ONNX has no CumProd: the running product of the slices along the axis, joined
+    (exact, also with zeros; one Mul per position of the axis)."""
+    axis = int(op.attrs.get("axis", 0))
+    x, n = op.input(0), op.shape(0)[axis]
+    running = g.slice(x, [0], [1], [axis])
+    parts = [running]
+    for i in range(1, n):
+        running = g.node("Mul", [running, g.slice(x, [i], [i + 1], [axis])])
+        parts.append(running)
+    return g.concat(parts, axis)
+
+
+@register_onnx_function(sp.Erf)
+def _erf(g: OnnxBuilder, op: OpView) -> str:
+    return g.node("Erf", [op.input(0, op.out().dtype)])
+
+
+@register_onnx_function(sp.Erfc)
+def _erfc(g: OnnxBuilder, op: OpView) -> str:
+    """ONNX has no Erfc: ``1 - Erf(x)`` (absolute, not relative, accuracy for large x)."""
+    dt = op.out().dtype
+    return g.node("Sub", [g.scalar(1.0, dt), g.node("Erf", [op.input(0, dt)])])
+
+
+@register_onnx_function(sp.Erfinv)
+def _erfinv(g: OnnxBuilder, op: OpView) -> str:
+    """ONNX has no Erfinv: Winitzki's first guess and two Halley steps on ``Erf(x) - |y|``,
+    as ``ops/special.py`` does (in the graph's dtype: near +-1 the float32 residual limits
+    the accuracy; +-1 gives +-inf and outside [-1, 1] NaN, as glassnet)."""
+    dt = op.out().dtype
+    y = op.input(0, dt)
+    c = {v: g.scalar(v, dt) for v in (0.5, 1.0, 2.0 / (math.pi * sp._WINITZKI_A))}
+    a = g.node("Abs", [y])
+    w = g.node("Log", [g.node("Mul", [g.node("Sub", [c[1.0], a]), g.node("Add", [c[1.0], a])])])
+    t = g.node("Add", [c[2.0 / (math.pi * sp._WINITZKI_A)], g.node("Mul", [c[0.5], w])])
+    inner = g.node("Sub", [g.node("Mul", [t, t]), g.node("Div", [w, g.scalar(sp._WINITZKI_A, dt)])])
+    x = g.node("Sqrt", [g.node("Sub", [g.node("Sqrt", [inner]), t])])
+    slope = g.scalar(2.0 / math.sqrt(math.pi), dt)
+    for _ in range(2):
+        residual = g.node("Sub", [g.node("Erf", [x]), a])
+        derivative = g.node("Mul", [slope, g.node("Exp", [g.node("Neg", [g.node("Mul", [x, x])])])])
+        step = g.node("Div", [residual, derivative])
+        halley = g.node("Add", [c[1.0], g.node("Mul", [x, step])])
+        x = g.node("Sub", [x, g.node("Div", [step, halley])])
+    edge = g.node("Equal", [a, c[1.0]])
+    x = g.node("Where", [edge, g.scalar(math.inf, dt), x])
+    sign = g.node("Where", [g.node("Less", [y, g.scalar(0.0, dt)]), g.scalar(-1.0, dt), c[1.0]])
+    return g.node("Mul", [x, sign])

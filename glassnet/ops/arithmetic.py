@@ -17,7 +17,7 @@ from ..tensor import Tensor
 
 __all__ = [
     "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "expm1", "log1p", "sqrt", "abs",
-    "sin", "cos", "clip",
+    "sin", "cos", "clip", "atan2", "lerp",
     "maximum", "minimum", "where", "matmul", "cast", "clone", "move",
 ]  # fmt: skip
 
@@ -305,6 +305,47 @@ class Clone(Function):
         return g
 
 
+class Atan2(Function):
+    """The angle of the point ``(b, a)``: ``arctan2(a, b)`` in ``[-pi, pi]``."""
+
+    def forward(self, a: Any, b: Any) -> Any:
+        if self.requires_grad:
+            self.a, self.b = a, b
+        return get_array_module(a, b).arctan2(a, b)
+
+    def backward(self, g: Any) -> tuple:
+        na, nb = self.needs_input_grad
+        a, b = self.a, self.b
+        xp = get_array_module(g)
+        norm2 = a * a + b * b
+        # 0 at the origin, as torch's
+        scale = xp.where(norm2 == 0, 0, g / xp.where(norm2 == 0, 1, norm2))
+        return (scale * b if na else None), (-scale * a if nb else None)
+
+
+class Lerp(Function):
+    """``start + weight * (end - start)``, in torch's two forms (exact at ``weight`` 0 and 1)."""
+
+    def forward(self, start: Any, end: Any, weight: Any) -> Any:
+        xp = get_array_module(start, end, weight)
+        span = end - start
+        near_start = xp.abs(weight) < 0.5
+        out = xp.where(near_start, start + weight * span, end - span * (1 - weight))
+        if self.requires_grad:
+            self.weight = weight
+            self.span = span if self.needs_input_grad[2] else None
+        return out.astype(xp.result_type(start, end), copy=False)
+
+    def backward(self, g: Any) -> tuple:
+        ns, ne, nw = self.needs_input_grad
+        w = self.weight
+        return (
+            g * (1 - w) if ns else None,
+            g * w if ne else None,
+            g * self.span if nw else None,
+        )
+
+
 # ------------------------------------------------------------------ functions
 def _one_device(who: str, a: Any, b: Any) -> tuple[Any, Any]:
     """Put both operands on one device: a NumPy constant follows a GPU tensor; two tensors on
@@ -400,6 +441,43 @@ def clip(a: Tensor, min: float | None = None, max: float | None = None) -> Tenso
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
     return Clip.apply(a, lo=min, hi=max)
+
+
+def atan2(a: Any, b: Any) -> Tensor:
+    """The angle of the point ``(x=b, y=a)`` in radians, in ``[-pi, pi]``, elementwise.
+
+    Parameters
+    ----------
+    a : Tensor (broadcastable with ``b``)
+        The y coordinates (torch's ``input``).
+    b : Tensor or number
+        The x coordinates (torch's ``other``).
+
+    Returns
+    -------
+    Tensor (the broadcast shape)
+    """
+    return Atan2.apply(*_one_device("atan2", a, b))
+
+
+def lerp(start: Tensor, end: Any, weight: Any) -> Tensor:
+    """Linear interpolation ``start + weight * (end - start)``, elementwise.
+
+    Parameters
+    ----------
+    start : Tensor (any shape)
+    end : Tensor (broadcastable with ``start``)
+    weight : float or Tensor (broadcastable)
+        The fraction of the way from ``start`` to ``end`` (a tensor weight gets a gradient).
+
+    Returns
+    -------
+    Tensor (the broadcast shape)
+    """
+    start, end = _one_device("lerp", start, end)
+    if isinstance(weight, Tensor) or isinstance(weight, np.ndarray):
+        _, weight = _one_device("lerp", start, weight)
+    return Lerp.apply(start, end, weight)
 
 
 def maximum(a: Any, b: Any) -> Tensor:

@@ -1,5 +1,5 @@
 """Reductions: sum, mean, max, min, var, logsumexp, prod, with ``axis`` and ``keepdims``;
-and the running sum ``cumsum``."""
+and the running sum ``cumsum`` and product ``cumprod``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
 
-__all__ = ["sum", "mean", "max", "min", "var", "logsumexp", "prod", "cumsum", "normalize_axis"]
+__all__ = [
+    "sum", "mean", "max", "min", "var", "logsumexp", "prod", "cumsum", "cumprod", "normalize_axis",
+]  # fmt: skip
 
 Axis = int | Sequence[int] | None
 
@@ -175,6 +177,39 @@ class Cumsum(Function):
         return xp.flip(xp.cumsum(xp.flip(g, self.axis), axis=self.axis), self.axis)
 
 
+class Cumprod(Function):
+    """Running product along one axis; the gradient is exact also where inputs are 0.
+
+    With ``z`` the first zero of a row: before ``z`` the gradient is the reversed running
+    sum of ``g * out`` divided by the input (non-zero there); at ``z`` it is
+    ``sum_{j >= z} g_j * prod_{i <= j, i != z} x_i``; after ``z`` every product holds the
+    zero at ``z`` twice or more, so it is 0.
+    """
+
+    def forward(self, a: Any, axis: int = 0) -> Any:
+        self.axis = axis
+        out = get_array_module(a).cumprod(a, axis=axis)
+        if self.requires_grad:
+            self.a, self.out = a, out
+        return out
+
+    def backward(self, g: Any) -> Any:
+        xp = get_array_module(g)
+        x, out, g = (xp.moveaxis(v, self.axis, -1) for v in (self.a, self.out, g))
+        n = x.shape[-1]
+        k = xp.arange(n)
+        zero = x == 0
+        first = xp.where(zero.any(axis=-1), xp.argmax(zero, axis=-1), n)[..., None]
+        before = k < first
+        tail = xp.flip(xp.cumsum(xp.flip(g * out, -1), axis=-1), -1)
+        grad = xp.where(before, tail / xp.where(before, x, 1), 0)
+        at = k == first
+        skip_zero = xp.cumprod(xp.where(at, 1, x), axis=-1)
+        at_zero = xp.sum(xp.where(k >= first, g * skip_zero, 0), axis=-1, keepdims=True)
+        grad = xp.where(at, at_zero, grad).astype(g.dtype, copy=False)
+        return xp.moveaxis(grad, -1, self.axis)
+
+
 def _reduce(cls: type, a: Tensor, axis: Axis, keepdims: bool, name: str, **kw: Any) -> Tensor:
     axes = normalize_axis(axis, a.ndim, name)
     return cls.apply(a, axes=axes, keepdims=keepdims, **kw)
@@ -225,3 +260,22 @@ def cumsum(a: Tensor, axis: int) -> Tensor:
     if a.ndim == 0:
         return Cumsum.apply(a.reshape(1), axis=0).reshape(())
     return Cumsum.apply(a, axis=ax)
+
+
+def cumprod(a: Tensor, axis: int) -> Tensor:
+    """Running product along ``axis``: ``out[..., i] = prod(a[..., :i + 1])``.
+
+    Parameters
+    ----------
+    a : Tensor (any shape)
+    axis : int
+        The dim to run along (negative counts from the end).
+
+    Returns
+    -------
+    Tensor (same shape as ``a``)
+    """
+    (ax,) = normalize_axis(axis, a.ndim, "cumprod") or (0,)
+    if a.ndim == 0:
+        return Cumprod.apply(a.reshape(1), axis=0).reshape(())
+    return Cumprod.apply(a, axis=ax)

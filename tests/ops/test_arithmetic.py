@@ -20,6 +20,7 @@ BINARY = {
     "pow": (lambda a, b: a**b, lambda a, b: a**b, lambda x: np.abs(x) + 0.5),
     "maximum": (A.maximum, lambda a, b: __import__("torch").maximum(a, b), None),
     "minimum": (A.minimum, lambda a, b: __import__("torch").minimum(a, b), None),
+    "atan2": (A.atan2, lambda a, b: __import__("torch").atan2(a, b), None),
 }
 UNARY = {
     "neg": (lambda a: -a, lambda a: -a, None),
@@ -117,3 +118,49 @@ def test_cast_between_float_dtypes():
     assert y.dtype == np.float64
     (y * 2.0).sum().backward()
     assert x.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "shapes", [((3, 4), (3, 4), ()), ((2, 3, 4), (4,), (3, 1)), ((5,), (), (5,))]
+)
+def test_lerp_with_tensor_weight(shapes, rng, torch):
+    a, b, w = _inputs(rng, shapes, None)
+    check_gradients(A.lerp, a, b, w)
+    check_against_torch(A.lerp, torch.lerp, a, b, w)
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.3, 0.5, 0.75, 1.0, -0.5, 2.0])
+def test_lerp_with_number_weight(weight, rng, torch):
+    a, b = _inputs(rng, [(3, 4), (3, 4)], None)
+    check_gradients(lambda s, e: A.lerp(s, e, weight), a, b)
+    check_against_torch(
+        lambda s, e: A.lerp(s, e, weight), lambda s, e: torch.lerp(s, e, weight), a, b
+    )
+
+
+def test_lerp_is_exact_at_the_ends_and_keeps_dtype():
+    a, b = gn.tensor([0.1, 1e8]), gn.tensor([0.7, 3.0])
+    assert a.lerp(b, 1.0).tolist() == b.tolist() and gn.lerp(a, b, 0.0).tolist() == a.tolist()
+    assert a.lerp(b, 0.3).dtype == np.float32
+    c = a.clone()
+    assert c.lerp_(b, 1.0) is c and c.tolist() == b.tolist()
+
+
+def test_atan2_quadrants_method_and_twin(torch):
+    y = np.array([1.0, 1.0, -1.0, -1.0, 0.0, 0.0, 2.0, -2.0])
+    x = np.array([1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 0.0, 0.0])
+    want = torch.atan2(torch.tensor(y), torch.tensor(x)).numpy()
+    np.testing.assert_array_equal(gn.atan2(gn.tensor(y), gn.tensor(x)).numpy(), want)
+    np.testing.assert_array_equal(gn.tensor(y).arctan2(gn.tensor(x)).numpy(), want)
+    assert gn.atan2(gn.tensor([1, 2]), gn.tensor([3, 4])).dtype == np.float32
+    t = gn.tensor(y)
+    assert t.atan2_(gn.tensor(x)) is t and np.allclose(t.numpy(), want)
+
+
+def test_atan2_gradient_at_the_origin_is_zero_as_torchs(torch):
+    a, b = gn.tensor([0.0], requires_grad=True), gn.tensor([0.0], requires_grad=True)
+    gn.atan2(a, b).sum().backward()
+    ta, tb = torch.zeros(1, requires_grad=True), torch.zeros(1, requires_grad=True)
+    torch.atan2(ta, tb).sum().backward()
+    assert a.grad.tolist() == ta.grad.tolist() == [0.0]
+    assert b.grad.tolist() == tb.grad.tolist() == [0.0]

@@ -195,3 +195,32 @@ def test_cumsum_matches_torch_and_finite_differences(shape, dim, rng, torch):
     x = rng.standard_normal(shape)
     check_against_torch(lambda a: R.cumsum(a, dim), lambda a: torch.cumsum(a, dim), x)
     check_gradients(lambda a: R.cumsum(a, dim), x)
+
+
+@pytest.mark.parametrize("shape,dim", [((3, 4, 5), 0), ((3, 4, 5), -1), ((6,), 0), ((), 0)])
+def test_cumprod_matches_torch_and_finite_differences(shape, dim, rng, torch):
+    x = rng.uniform(-1.5, 1.5, shape)
+    check_against_torch(lambda a: R.cumprod(a, dim), lambda a: torch.cumprod(a, dim), x)
+    check_gradients(lambda a: R.cumprod(a, dim), x)
+
+
+def test_cumprod_gradient_is_exact_with_zeros(torch):
+    # rows: one zero first, in the middle, last, two zeros, no zero, all zeros
+    x = np.array(
+        [[0.0, 2.0, 3.0, 0.5], [2.0, 0.0, 3.0, -1.5], [2.0, 3.0, -0.5, 0.0],
+         [1.5, 0.0, 2.0, 0.0], [1.5, -2.0, 0.5, 3.0], [0.0, 0.0, 0.0, 0.0]]
+    )  # fmt: skip
+    check_against_torch(lambda a: R.cumprod(a, 1), lambda a: torch.cumprod(a, 1), x)
+    check_against_torch(lambda a: R.cumprod(a, 0), lambda a: torch.cumprod(a, 0), x)
+    check_gradients(lambda a: R.cumprod(a, 1), x)
+    check_gradients(lambda a: R.cumprod(a, 0), x)
+
+
+def test_cumprod_method_dtype_and_inplace_twin(torch):
+    x = gn.tensor([1, 2, 3])
+    assert x.cumprod(0).dtype == np.int64 and x.cumprod(0).tolist() == [1, 2, 6]
+    assert gn.cumprod(x, dim=0, dtype=gn.float32).dtype == np.float32
+    y = gn.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert y.cumprod_(1) is y and y.tolist() == [[1.0, 2.0], [3.0, 12.0]]
+    with pytest.raises(TypeError, match="cumprod: missing dim"):
+        x.cumprod()
