@@ -16,6 +16,7 @@ from . import (
     _tensor_methods,  # noqa: F401  (attaches Tensor's operators and methods)
     _torch_functions,
     amp,
+    distributions,
     functional,
     linalg,
     nn,
@@ -64,7 +65,7 @@ __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "Device", "device", "cuda_available", "default_dtype", "set_default_dtype",
     "get_num_threads", "set_num_threads", "manual_seed", "functional", "linalg", "nn", "optim",
-    "amp", "autocast",
+    "amp", "autocast", "distributions",
     *_LAZY,
     "return_types", "inference_mode", "Generator",
     *_creation.__all__, *_dtypes.__all__,

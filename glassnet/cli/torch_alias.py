@@ -47,6 +47,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "torch.nn.parameter": ("glassnet.nn.module",),
     "torch.linalg": ("glassnet.linalg",),
     "torch.amp": ("glassnet.amp",),
+    "torch.distributions": ("glassnet.distributions",),
+    **{f"torch.distributions.{m}": (f"glassnet.distributions.{m}",)
+       for m in ("distribution", "normal", "uniform", "categorical", "bernoulli", "kl")},
     "torch.cuda.amp": ("glassnet.cuda_amp",),
     "torch.autograd": ("glassnet.autograd",),
     "torch.autograd.function": ("glassnet.autograd.function",),
