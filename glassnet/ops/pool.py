@@ -99,15 +99,16 @@ def _first_nan(xp: Any, views: list, out: Any, idx: Any) -> None:
     ``np.maximum`` lets a NaN through, but ``v > m`` is false for it, so the update of
     :func:`_first_max` leaves a NaN maximum's index on a tap that holds a number. The
     compiled kernels (``kernels._pool``) send that gradient to the window's first NaN in
-    row-major order, and so does this (the column pass, then the row pass). It costs one
-    ``min`` per pass (which propagates a NaN), and a pass per tap only when there is one.
+    row-major order, and so does this (the column pass, then the row pass). On the CPU it
+    costs one ``min`` per pass (which propagates a NaN), and a pass per tap only when there
+    is one; on a GPU a pass per tap always (no wait for the device).
     PyTorch's CPU kernel picks the window's last NaN instead.
     """
-    if out.size == 0 or not xp.isnan(out.min()):
-        return
+    if xp is np and (out.size == 0 or not np.isnan(out.min())):
+        return  # the CPU's common case; a GPU skips this test, which would wait for the device
     nan = xp.isnan(out)
     for t in range(len(views) - 1, -1, -1):  # the first NaN is written last
-        idx[nan & xp.isnan(views[t])] = t
+        xp.copyto(idx, idx.dtype.type(t), where=nan & xp.isnan(views[t]))
 
 
 def _block_items(xp: Any, n: int, per_item_bytes: int, target: int = 512 << 10) -> int:
