@@ -81,7 +81,6 @@ NEAREST: dict[str, str] = {
     "torch.distributed": "glassnet.distributed (MPI data parallel, run under mpirun)",
     "torch.fft": "numpy.fft on tensor.numpy()",
     "torch.cat": "glassnet.functional.concat",
-    "torch.utils.data.IterableDataset": "glassnet.utils.data.Dataset (map-style)",
     "torch.utils.checkpoint": "none: glassnet keeps every activation",
     "torch.load_state_dict_from_url": "glassnet.io.load_torch_state_dict on a downloaded file",
     "torchvision.io": "Pillow (PIL.Image.open) then glassnet.vision.transforms.ToTensor",

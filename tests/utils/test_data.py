@@ -84,13 +84,6 @@ def test_refusals_name_the_torch_feature():
         tud.DataLoader(Pairs(), num_workers=-1)
     with pytest.raises(NotImplementedError, match=r"batch_size=None"):
         tud.DataLoader(Pairs(), batch_size=None)
-
-    class Stream:
-        def __iter__(self):
-            return iter(range(3))
-
-    with pytest.raises(NotImplementedError, match="IterableDataset"):
-        tud.DataLoader(Stream())
     with pytest.raises(TypeError, match="generator must be"):
         tud.DataLoader(Pairs(), shuffle=True, generator="seed")
 

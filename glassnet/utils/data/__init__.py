@@ -22,6 +22,8 @@ Differences from PyTorch, each on purpose:
   ``initial_seed()``; the shuffle order is glassnet's, so it differs from
   torch's order for the same seed.
 - Index batches from :class:`BatchSampler` are lists of int, as in torch.
+- Iterable-style datasets (:class:`IterableDataset`) are read in the main process too, so a
+  dataset that shards its stream by ``get_worker_info()`` yields all of it once.
 """
 
 from __future__ import annotations
@@ -36,9 +38,12 @@ from ...data import dataset as _dataset
 from ...data import sampler as _sampler
 from ...data.dataset import ConcatDataset, Dataset, Subset, TensorDataset
 from ...data.sampler import Sampler, SequentialSampler
+from . import iterable as _iterable
+from .iterable import ChainDataset, IterableDataset
 
 __all__ = [
-    "Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
+    "Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "IterableDataset",
+    "ChainDataset",
     "DataLoader", "default_collate", "get_worker_info",
     "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
     "WeightedRandomSampler", "BatchSampler",
@@ -234,11 +239,12 @@ class DataLoader(_loader.DataLoader):
 
     Parameters
     ----------
-    dataset : Dataset
-        Map-style (``dataset[i]``, ``len(dataset)``). Iterable-style datasets
-        are not supported.
+    dataset : Dataset or IterableDataset
+        Map-style (``dataset[i]``, ``len(dataset)``), or iterable-style (a stream:
+        consecutive samples are batched, no shuffling; see :mod:`.iterable`).
     batch_size : int, default 1
-        ``None`` (torch's "no batching") is refused with a message.
+        ``None`` (torch's "no batching") yields an iterable dataset's samples one by one;
+        over a map-style dataset it is refused with a message.
     shuffle : bool, optional
     sampler, batch_sampler : Sampler, optional
     num_workers : int, default 0
@@ -282,23 +288,23 @@ class DataLoader(_loader.DataLoader):
         in_order: bool = True,
     ) -> None:
         _check_workers(num_workers)
-        if batch_size is None:
-            raise NotImplementedError(
-                "torch.utils.data.DataLoader(batch_size=None) (automatic batching off) is not "
-                "available in glassnet; index the dataset directly, or use batch_size=1"
-            )
-        if hasattr(dataset, "__iter__") and not hasattr(dataset, "__getitem__"):
-            raise NotImplementedError(
-                "torch.utils.data.IterableDataset is not available in glassnet: the DataLoader "
-                "needs a map-style dataset (__getitem__ and __len__); nearest: "
-                "glassnet.utils.data.Dataset"
-            )
         self.num_workers = num_workers
         self.pin_memory = bool(pin_memory)
         self.timeout = timeout
         self.worker_init_fn = worker_init_fn
         self.persistent_workers = bool(persistent_workers)
         self.prefetch_factor = prefetch_factor
+        self._stream = _iterable.is_iterable_style(dataset)
+        if self._stream:
+            self._init_stream(dataset, batch_size, shuffle, sampler, batch_sampler, drop_last,
+                              collate_fn)  # fmt: skip
+            return
+        if batch_size is None:
+            raise NotImplementedError(
+                "torch.utils.data.DataLoader(batch_size=None) (automatic batching off) over a "
+                "map-style dataset is not available in glassnet; index the dataset directly, or "
+                "use batch_size=1"
+            )
         super().__init__(
             dataset,
             batch_size,
@@ -311,6 +317,36 @@ class DataLoader(_loader.DataLoader):
         )
         self._fast = collate_fn is None and _dataset.has_batches(dataset)
         self.collate_fn = collate_fn or default_collate
+
+    def _init_stream(self, dataset: Any, batch_size: int | None, shuffle: Any, sampler: Any,
+                     batch_sampler: Any, drop_last: bool, collate_fn: Any) -> None:  # fmt: skip
+        """The loader over an iterable-style dataset (see :mod:`.iterable`)."""
+        _iterable.check_stream_args(shuffle, sampler, batch_sampler)
+        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+            raise ValueError(f"DataLoader: batch_size must be a positive int or None, got {batch_size!r}")
+        self.dataset, self.batch_size, self.drop_last = dataset, batch_size, bool(drop_last)
+        self.sampler = self.batch_sampler = self.transform = self.device = None
+        self.seed, self.epoch, self._fast = None, 0, False
+        self.collate_fn = collate_fn or default_collate
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._stream:
+            self.epoch += 1
+            return _iterable.batches(self.dataset, self.batch_size, self.drop_last, self.collate_fn)
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        if not self._stream:
+            return super().__len__()
+        try:
+            n = len(self.dataset)
+        except TypeError:
+            raise TypeError(
+                f"DataLoader: the iterable dataset {type(self.dataset).__name__} has no len()"
+            ) from None
+        if self.batch_size is None:
+            return n
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def _fetch(self, idx: Any) -> Any:
         if self._fast:  # arrays of a TensorDataset, gathered in one call per field
