@@ -69,6 +69,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "torchvision.datasets": ("glassnet.vision.datasets",),
     "torchvision.datasets.folder": ("glassnet.vision.datasets.folder",),
     "torchvision.transforms": ("glassnet.vision.transforms",),
+    "torchvision.transforms.functional": ("glassnet.vision.transforms.functional",),
     "torchvision.utils": ("glassnet.vision.utils",),
     "torchvision.models": ("glassnet.vision.models",),
 }

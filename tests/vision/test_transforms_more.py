@@ -50,7 +50,7 @@ def test_random_resized_crop_is_in_range_and_seeded():
     img = _rgb()
     t = T.RandomResizedCrop(16, scale=(0.2, 0.9))
     for _ in range(30):
-        top, left, h, w = t.get_params(48, 64)
+        top, left, h, w = t.get_params(img, t.scale, t.ratio)
         assert 0 <= top <= 48 - h and 0 <= left <= 64 - w
         assert 0.2 * 48 * 64 * 0.75 <= h * w <= 0.9 * 48 * 64 * 1.25  # rounding slack
         assert 3 / 4 - 0.1 <= w / h <= 4 / 3 + 0.1
@@ -61,7 +61,7 @@ def test_random_resized_crop_is_in_range_and_seeded():
     assert a.shape == (16, 16, 3)
     np.testing.assert_array_equal(a, b)
     # no ratio fits the image: the centre crop of the nearest ratio
-    top, left, h, w = T.RandomResizedCrop(8, scale=(2.0, 3.0)).get_params(10, 100)
+    top, left, h, w = T.RandomResizedCrop.get_params(Image.new("L", (100, 10)), (2.0, 3.0), (0.75, 4 / 3))
     assert (top, left, h, w) == (0, (100 - 13) // 2, 10, 13)
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import random as _random
-from ..tensor import Tensor
+from ... import random as _random
+from ...tensor import Tensor
 
 __all__ = ["Grayscale", "RandomGrayscale", "ColorJitter", "ToPILImage", "PILToTensor"]
 
@@ -138,16 +138,23 @@ class ColorJitter:
             )
         from PIL import ImageEnhance
 
-        rng = _random.get_rng()
-        order = rng.permutation(4)
-        ranges = (self.brightness, self.contrast, self.saturation, self.hue)
-        factors = [None if r is None else float(rng.uniform(r[0], r[1])) for r in ranges]
+        order, *factors = self.get_params(self.brightness, self.contrast, self.saturation, self.hue)
         enhancers = (ImageEnhance.Brightness, ImageEnhance.Contrast, ImageEnhance.Color)
         for k in order:
             if factors[k] is None:
                 continue
             img = adjust_hue(img, factors[k]) if k == 3 else enhancers[k](img).enhance(factors[k])
         return img
+
+    @staticmethod
+    def get_params(brightness: Any, contrast: Any, saturation: Any, hue: Any) -> tuple:
+        """``(order, b, c, s, h)``: the order of the four adjustments (a permutation of
+        0..3) and each factor drawn from its ``(min, max)`` range, or None (torchvision's)."""
+        rng = _random.get_rng()
+        order = [int(k) for k in rng.permutation(4)]
+        ranges = (brightness, contrast, saturation, hue)
+        factors = [None if r is None else float(rng.uniform(r[0], r[1])) for r in ranges]
+        return (order, *factors)
 
     def __repr__(self) -> str:
         return (f"ColorJitter(brightness={self.brightness}, contrast={self.contrast}, "

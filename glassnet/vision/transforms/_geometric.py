@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from .. import random as _random
-from ..tensor import Tensor
+from ... import random as _random
+from ...tensor import Tensor
 
 __all__ = [
     "InterpolationMode", "Resize", "RandomResizedCrop", "RandomVerticalFlip", "RandomRotation",
-    "Pad",
+    "Pad", "resize_image", "rotate_image", "pad_image", "resized_shape",
 ]  # fmt: skip
 
 
@@ -96,6 +96,30 @@ def resized_shape(h: int, w: int, size: Any, max_size: int | None) -> tuple[int,
     return (new_long, new_short) if w <= h else (new_short, new_long)
 
 
+def resize_image(img: Any, size: Any, interpolation: Any = InterpolationMode.BILINEAR,
+                 max_size: int | None = None) -> Any:  # fmt: skip
+    """A Pillow image resized as torchvision's ``Resize(size, interpolation, max_size)``."""
+    _need_pil(img, "Resize")
+    _hw(size, "Resize")
+    w, h = img.size
+    nh, nw = resized_shape(h, w, size, max_size)
+    if (nh, nw) == (h, w):
+        return img
+    return img.resize((nw, nh), resample=_mode(interpolation, "Resize").pil)
+
+
+def rotate_image(img: Any, angle: float, interpolation: Any = InterpolationMode.NEAREST,
+                 expand: bool = False, center: Any = None, fill: Any = 0) -> Any:  # fmt: skip
+    """A Pillow image rotated ``angle`` degrees counter-clockwise (outside: ``fill``)."""
+    _need_pil(img, "RandomRotation")
+    fill = 0 if fill is None else fill
+    if isinstance(fill, (int, float)) and len(img.getbands()) > 1:
+        fill = (int(fill),) * len(img.getbands())
+    center = None if center is None else tuple(center)
+    return img.rotate(float(angle), resample=_mode(interpolation, "rotate").pil, expand=expand,
+                      center=center, fillcolor=fill)  # fmt: skip
+
+
 class Resize:
     """Resize a Pillow image, as torchvision's ``Resize``.
 
@@ -128,12 +152,7 @@ class Resize:
         self.interpolation = _mode(interpolation, "Resize")
 
     def __call__(self, img: Any) -> Any:
-        _need_pil(img, "Resize")
-        w, h = img.size
-        nh, nw = resized_shape(h, w, self.size, self.max_size)
-        if (nh, nw) == (h, w):
-            return img
-        return img.resize((nw, nh), resample=self.interpolation.pil)
+        return resize_image(img, self.size, self.interpolation, self.max_size)
 
     def __repr__(self) -> str:
         return f"Resize(size={self.size}, interpolation={self.interpolation.value})"
@@ -168,37 +187,44 @@ class RandomResizedCrop:
         self.scale, self.ratio = tuple(scale), tuple(ratio)
         self.interpolation = _mode(interpolation, "RandomResizedCrop")
 
-    def get_params(self, h: int, w: int) -> tuple[int, int, int, int]:
-        """``(top, left, height, width)`` of the crop: ten random tries, then the centre
-        crop of the nearest allowed ratio (torchvision's procedure)."""
-        rng = _random.get_rng()
-        area = h * w
-        log_lo, log_hi = math.log(self.ratio[0]), math.log(self.ratio[1])
-        for _ in range(10):
-            target = area * rng.uniform(self.scale[0], self.scale[1])
-            aspect = math.exp(rng.uniform(log_lo, log_hi))
-            cw = int(round(math.sqrt(target * aspect)))
-            ch = int(round(math.sqrt(target / aspect)))
-            if 0 < cw <= w and 0 < ch <= h:
-                return int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1)), ch, cw
-        in_ratio = w / h
-        if in_ratio < self.ratio[0]:
-            cw, ch = w, int(round(w / self.ratio[0]))
-        elif in_ratio > self.ratio[1]:
-            ch, cw = h, int(round(h * self.ratio[1]))
-        else:
-            cw, ch = w, h
-        return (h - ch) // 2, (w - cw) // 2, ch, cw
+    @staticmethod
+    def get_params(img: Any, scale: Sequence[float], ratio: Sequence[float]
+                   ) -> tuple[int, int, int, int]:  # fmt: skip
+        """``(top, left, height, width)`` of a random crop of ``img`` (a Pillow image or a
+        ``(..., H, W)`` Tensor): ten tries, then the centre crop of the nearest allowed ratio
+        (torchvision's procedure and signature)."""
+        w, h = img.size if _is_pil(img) else (int(img.shape[-1]), int(img.shape[-2]))
+        return _crop_params(h, w, tuple(scale), tuple(ratio))
 
     def __call__(self, img: Any) -> Any:
         _need_pil(img, "RandomResizedCrop")
-        w, h = img.size
-        top, left, ch, cw = self.get_params(h, w)
+        top, left, ch, cw = self.get_params(img, self.scale, self.ratio)
         crop = img.crop((left, top, left + cw, top + ch))
         return crop.resize((self.size[1], self.size[0]), resample=self.interpolation.pil)
 
     def __repr__(self) -> str:
         return f"RandomResizedCrop(size={self.size}, scale={self.scale}, ratio={self.ratio})"
+
+
+def _crop_params(h: int, w: int, scale: tuple, ratio: tuple) -> tuple[int, int, int, int]:
+    rng = _random.get_rng()
+    area = h * w
+    log_lo, log_hi = math.log(ratio[0]), math.log(ratio[1])
+    for _ in range(10):
+        target = area * rng.uniform(scale[0], scale[1])
+        aspect = math.exp(rng.uniform(log_lo, log_hi))
+        cw = int(round(math.sqrt(target * aspect)))
+        ch = int(round(math.sqrt(target / aspect)))
+        if 0 < cw <= w and 0 < ch <= h:
+            return int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1)), ch, cw
+    in_ratio = w / h
+    if in_ratio < ratio[0]:
+        cw, ch = w, int(round(w / ratio[0]))
+    elif in_ratio > ratio[1]:
+        ch, cw = h, int(round(h * ratio[1]))
+    else:
+        cw, ch = w, h
+    return (h - ch) // 2, (w - cw) // 2, ch, cw
 
 
 class RandomVerticalFlip:
@@ -254,15 +280,15 @@ class RandomRotation:
         self.interpolation = _mode(interpolation, "RandomRotation")
         self.expand, self.center, self.fill = expand, center, fill
 
+    @staticmethod
+    def get_params(degrees: Sequence[float]) -> float:
+        """An angle drawn uniformly from ``degrees`` ``(min, max)``."""
+        return float(_random.get_rng().uniform(float(degrees[0]), float(degrees[1])))
+
     def __call__(self, img: Any) -> Any:
         _need_pil(img, "RandomRotation")
-        angle = float(_random.get_rng().uniform(self.degrees[0], self.degrees[1]))
-        fill = self.fill
-        if isinstance(fill, (int, float)) and len(img.getbands()) > 1:
-            fill = (int(fill),) * len(img.getbands())
-        center = None if self.center is None else tuple(self.center)
-        return img.rotate(angle, resample=self.interpolation.pil, expand=self.expand,
-                          center=center, fillcolor=fill)  # fmt: skip
+        angle = self.get_params(self.degrees)
+        return rotate_image(img, angle, self.interpolation, self.expand, self.center, self.fill)
 
     def __repr__(self) -> str:
         return f"RandomRotation(degrees={self.degrees})"
@@ -283,6 +309,27 @@ def _sides(padding: Any) -> tuple[int, int, int, int]:
     if len(p) == 4:
         return p[0], p[1], p[2], p[3]
     raise ValueError(f"Pad: padding must be an int or 1, 2 or 4 ints, got {padding!r}")
+
+
+def pad_image(img: Any, padding: Any, fill: Any = 0, padding_mode: str = "constant") -> Any:
+    """A Pillow image padded as torchvision's ``Pad(padding, fill, padding_mode)``."""
+    _need_pil(img, "Pad")
+    from PIL import Image, ImageOps  # a Pillow image came in, so Pillow is there
+
+    sides = _sides(padding)
+    if padding_mode == "constant":
+        if isinstance(fill, (int, float)) and len(img.getbands()) > 1:
+            fill = (int(fill),) * len(img.getbands())
+        return ImageOps.expand(img, border=sides, fill=fill)
+    if padding_mode not in _NP_PAD_MODES:
+        raise ValueError(
+            f"Pad: padding_mode must be 'constant', 'edge', 'reflect' or 'symmetric', got "
+            f"{padding_mode!r}"
+        )
+    left, top, right, bottom = sides
+    arr = np.asarray(img)
+    widths = ((top, bottom), (left, right)) + (((0, 0),) if arr.ndim == 3 else ())
+    return Image.fromarray(np.pad(arr, widths, mode=_NP_PAD_MODES[padding_mode]))
 
 
 class Pad:
@@ -309,18 +356,7 @@ class Pad:
         self.padding, self.fill, self.padding_mode = padding, fill, padding_mode
 
     def __call__(self, img: Any) -> Any:
-        _need_pil(img, "Pad")
-        from PIL import Image, ImageOps  # a Pillow image came in, so Pillow is there
-
-        if self.padding_mode == "constant":
-            fill = self.fill
-            if isinstance(fill, (int, float)) and len(img.getbands()) > 1:
-                fill = (int(fill),) * len(img.getbands())
-            return ImageOps.expand(img, border=self.sides, fill=fill)
-        left, top, right, bottom = self.sides
-        arr = np.asarray(img)
-        widths = ((top, bottom), (left, right)) + (((0, 0),) if arr.ndim == 3 else ())
-        return Image.fromarray(np.pad(arr, widths, mode=_NP_PAD_MODES[self.padding_mode]))
+        return pad_image(img, self.sides, self.fill, self.padding_mode)
 
     def __repr__(self) -> str:
         return f"Pad(padding={self.padding}, fill={self.fill}, padding_mode={self.padding_mode})"

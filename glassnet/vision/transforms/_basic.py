@@ -1,24 +1,5 @@
-"""torchvision.transforms, one sample at a time: conversions, normalisation, crops, flips,
-resizing, rotation, padding, colour jitter and grey (see :mod:`glassnet.vision._geometric`
-and :mod:`glassnet.vision._color`), and the random containers.
-
-::
-
-    transform = transforms.Compose([
-        transforms.RandomCrop(28, padding=4),
-        transforms.RandomHorizontalFlip(),
-        transforms.ToTensor(),                       # image -> Tensor (C, H, W) float32 in [0, 1]
-        transforms.Normalize((0.1307,), (0.3081,)),
-    ])
-
-Images are Pillow images, ``(H, W)`` / ``(H, W, C)`` NumPy arrays (to :class:`ToTensor`)
-or ``(C, H, W)`` Tensors. The random transforms draw from glassnet's global
-generator, so ``manual_seed`` fixes them, as torch's global seed fixes torchvision's.
-The pixel work of :class:`Normalize`, :class:`RandomCrop` and
-:class:`RandomHorizontalFlip` is :mod:`glassnet.data.transforms`' batched code
-applied to a batch of one. For whole-batch augmentation inside a
-:class:`glassnet.data.DataLoader`, use :mod:`glassnet.data.transforms` directly.
-"""
+"""The conversions, normalisation, crops and flips of ``torchvision.transforms``, and the
+random containers (see the package's docstring)."""
 
 from __future__ import annotations
 
@@ -27,25 +8,14 @@ from typing import Any
 
 import numpy as np
 
-from .. import random as _random
-from ..backend import default_dtype
-from ..data import transforms as _batched
-from ..tensor import Tensor
-from ._color import ColorJitter, Grayscale, PILToTensor, RandomGrayscale, ToPILImage
-from ._geometric import (
-    InterpolationMode,
-    Pad,
-    RandomResizedCrop,
-    RandomRotation,
-    RandomVerticalFlip,
-    Resize,
-)
+from ... import random as _random
+from ...backend import default_dtype
+from ...data import transforms as _batched
+from ...tensor import Tensor
 
 __all__ = [
-    "Compose", "ToTensor", "Normalize", "Lambda", "RandomCrop", "RandomHorizontalFlip", "Resize",
-    "CenterCrop", "RandomApply", "RandomChoice", "RandomOrder", "InterpolationMode",
-    "RandomResizedCrop", "RandomVerticalFlip", "RandomRotation", "Pad", "Grayscale",
-    "RandomGrayscale", "ColorJitter", "ToPILImage", "PILToTensor",
+    "Compose", "ToTensor", "Normalize", "Lambda", "RandomCrop", "RandomHorizontalFlip",
+    "CenterCrop", "RandomApply", "RandomChoice", "RandomOrder",
 ]  # fmt: skip
 
 
@@ -257,6 +227,23 @@ class RandomCrop:
 
     def __call__(self, img: Any) -> Any:
         return _apply_one(self._batched, img)
+
+    @staticmethod
+    def get_params(img: Any, output_size: tuple[int, int]) -> tuple[int, int, int, int]:
+        """``(top, left, height, width)`` of a random ``output_size`` window of ``img`` (a
+        Pillow image or a ``(..., H, W)`` Tensor), drawn from glassnet's generator; pass
+        them to ``functional.crop`` (torchvision's ``RandomCrop.get_params``)."""
+        w, h = img.size if _is_pil(img) else (img.shape[-1], img.shape[-2])
+        th, tw = output_size
+        if h < th or w < tw:
+            raise ValueError(
+                f"RandomCrop.get_params: required crop size {(th, tw)} is larger than the input "
+                f"image size {(h, w)}"
+            )
+        if (h, w) == (th, tw):
+            return 0, 0, h, w
+        rng = _random.get_rng()
+        return int(rng.integers(0, h - th + 1)), int(rng.integers(0, w - tw + 1)), th, tw
 
     def __repr__(self) -> str:
         return f"RandomCrop(size={self.size}, padding={self.padding})"
