@@ -103,13 +103,35 @@ def _check_axes(names: list[str], leaves: list, axes: list) -> None:
             )
 
 
-def _input_value(t: Tensor, name: str, axis: int | None) -> OnnxValue:
-    """A graph input; with a batch axis, also its value on a batch one sample larger
-    (the exporter's second run, which tells the sizes that follow the batch)."""
-    if axis is None:
-        return OnnxValue(name, t)
+def _check_batch_sizes(names: list[str], leaves: list, axes: list) -> None:
+    """The batch axes share one symbolic size, so the example must give them one length."""
+    sizes = [(n, ax, t.shape[ax]) for n, t, ax in zip(names, leaves, axes) if ax is not None]
+    if len({size for _, _, size in sizes}) > 1:
+        said = ", ".join(f"{n!r}: {size} on axis {ax}" for n, ax, size in sizes)
+        raise ValueError(
+            f"export_onnx: the inputs' batch axes have different lengths ({said}), but they "
+            f"share one symbolic size 'batch'; give each input's batch axis with batch_axes= "
+            f"(1 for a time-major sequence or an (L, N, H) recurrent state, None for an input "
+            f"without one), or export with dynamic_batch=False"
+        )
+
+
+def _input_value(t: Tensor, name: str, axis: int | None, grow: bool) -> OnnxValue:
+    """A graph input and, with a batch axis, its value for the exporter's second run.
+
+    The second run sees the example's samples in another order (rolled by one along
+    the batch axis), so that a constant computed from the input's values (a comparison
+    such as ``x > 0``, which the trace does not record) differs between the runs and is
+    refused rather than baked into the graph. With ``grow`` (a dynamic batch) the batch
+    is also one sample larger, which tells the sizes that follow the batch.
+    """
     x = t.numpy()
-    return OnnxValue(name, x, np.concatenate([x, np.take(x, [0], axis=axis)], axis=axis))
+    if axis is None:
+        return OnnxValue(name, x)
+    alt = np.roll(x, -1, axis=axis)
+    if grow:
+        return OnnxValue(name, x, np.concatenate([alt, np.take(x, [0], axis=axis)], axis=axis))
+    return OnnxValue(name, x, None if np.array_equal(alt, x, equal_nan=True) else alt)
 
 
 def _check_opset(opset: Any) -> int:
@@ -149,13 +171,19 @@ def build_onnx_model(
     if not leaves:
         raise ValueError("export_onnx: example_input must contain at least one tensor or array")
     in_names = _names("input_names", input_names, len(leaves), "takes")
-    axes = _batch_axes(model, args, batch_axes, leaves) if dynamic_batch else [None] * len(leaves)
+    axes = _batch_axes(model, args, batch_axes, leaves)
     _check_axes(in_names, leaves, axes)
     b = OnnxBuilder(model, opset, dynamic=dynamic_batch)
     for n in in_names:
         b.reserve(n)
     it = iter(zip(in_names, axes))
-    values = _map(lambda a: _input_value(a, *next(it)) if isinstance(a, Tensor) else a, args)
+    values = _map(
+        lambda a: _input_value(a, *next(it), dynamic_batch) if isinstance(a, Tensor) else a, args
+    )
+    if dynamic_batch:
+        _check_batch_sizes(in_names, leaves, axes)
+    else:
+        axes = [None] * len(leaves)
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:

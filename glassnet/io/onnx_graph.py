@@ -46,7 +46,10 @@ class OnnxBuilder(GraphBuilder):
         The exported model (its ``state_dict`` names the initializers).
     opset : int
     dynamic : bool, default True
-        Trace a second time on another batch size to find the sizes that follow it.
+        The batch axis is symbolic: the second trace runs on a batch of another size
+        to find the sizes that follow it (without it, the second trace runs on the
+        example's samples reordered, which only checks that no constant depends on
+        the input's values).
     """
 
     def __init__(self, root: Module, opset: int, *, dynamic: bool = True) -> None:
@@ -85,7 +88,7 @@ class OnnxBuilder(GraphBuilder):
         if convert is not None:
             ex1 = module_outputs(module, _examples(args, False), _examples(kwargs, False))
             ex2 = None
-            if self.dynamic and _has_alt((args, kwargs)):
+            if _has_alt((args, kwargs)):
                 ex2 = module_outputs(module, _examples(args, True), _examples(kwargs, True))
             return self.run_converter(convert, module, where, args, kwargs, ex1, ex2)
         if type(module).forward is Module.forward:
@@ -145,6 +148,13 @@ def _pair(names: Any, expected: Any, alt: Any, where: str, module: Module) -> An
     )
 
 
+#: How an array comes to depend on the input's values without the trace seeing it.
+_UNTRACED = (
+    ".numpy() or .data, a comparison such as x > 0, ~ & |, sign, floor, round, argmax, "
+    "argsort, one_hot"
+)
+
+
 # ---------------------------------------------------------------- one traced module
 class _Conversion:
     """The conversion of one traced module call: its tapes and the names of their values."""
@@ -158,20 +168,20 @@ class _Conversion:
         self._batch: str | None = None
 
     def run(self, args: tuple, kwargs: dict) -> Any:
-        g, module = self.g, self.module
+        module = self.module
         ex1, kw1 = _examples(args, False), _examples(kwargs, False)
         tape1, res1 = self._trace(ex1, kw1)
         tape2 = res2 = None
         self._bind_inputs((args, kwargs), (ex1, kw1))
-        if g.dynamic and _has_alt((args, kwargs)):
+        if _has_alt((args, kwargs)):
             ex2, kw2 = _examples(args, True), _examples(kwargs, True)
             self._alt_inputs = leaves(ex2) + leaves(list(kw2.values()))
             try:
                 tape2, res2 = self._trace(ex2, kw2)
             except Exception as e:
                 raise RuntimeError(
-                    f"export_onnx: {self.where!r} ({type(module).__name__}) fails on a batch of "
-                    f"another size ({type(e).__name__}: {e}); export with dynamic_batch=False"
+                    f"export_onnx: {self.where!r} ({type(module).__name__}) fails on "
+                    f"{self._other()} ({type(e).__name__}: {e}); {self._fail_advice()}"
                 ) from e
         if tape2 is not None:
             self._match(tape1, tape2, res1, res2)
@@ -199,8 +209,7 @@ class _Conversion:
         if kinds1 != [_kind(s) for s in s2] or len(leaves(res1)) != len(leaves(res2)):
             raise RuntimeError(
                 f"export_onnx: {self.where!r} ({type(self.module).__name__}) runs other ops on "
-                f"a batch of another size ({len(s1)} vs {len(s2)} ops); a graph that depends on "
-                f"the batch size exports only with dynamic_batch=False"
+                f"{self._other()} ({len(s1)} vs {len(s2)} ops); {self._advice()}"
             )
         for a, b in zip(s1, s2):
             outs2 = b.outputs
@@ -216,6 +225,25 @@ class _Conversion:
         for t1, t2 in zip(self._inputs1, self._alt_inputs):
             self.alt[id(t1)] = t2
 
+    def _other(self) -> str:
+        """What the second trace ran on, for messages."""
+        if self.g.dynamic:
+            return "a batch of another size"
+        return "the example with its samples reordered"
+
+    def _advice(self) -> str:
+        if self.g.dynamic:
+            return "a graph that depends on the batch size exports only with dynamic_batch=False"
+        return "a graph that depends on the input's values cannot be exported"
+
+    def _fail_advice(self) -> str:
+        if self.g.dynamic:
+            return (
+                "if an input's batch is not on axis 0 (a time-major sequence, an (L, N, H) "
+                "recurrent state), give batch_axes=; otherwise export with dynamic_batch=False"
+            )
+        return "a model whose ops depend on the input's values cannot be exported"
+
     def _check_numbers(self, a: TracedOp, b: TracedOp) -> None:
         """Numbers an op takes as operands must not change with the input (they would be
         baked into the graph)."""
@@ -224,7 +252,7 @@ class _Conversion:
                 raise ValueError(
                     f"export_onnx: {self.where!r} ({type(self.module).__name__}) gives "
                     f"{type(a.fn).__name__} a constant of shape () that changes with the input "
-                    f"({x} here, {y} on a batch of another size); compute it with tensor ops"
+                    f"({x} here, {y} on {self._other()}); compute it with tensor ops"
                 )
 
     def _needed(self, steps: list, outputs: list) -> list:
@@ -274,7 +302,8 @@ class _Conversion:
             raise ValueError(
                 f"export_onnx: {self.where!r} ({type(self.module).__name__}) uses a constant of "
                 f"shape {data.shape} that changes with the input (an array computed outside "
-                f"glassnet's ops, e.g. through .numpy()); compute it with tensor ops"
+                f"the ops the trace records: {_UNTRACED}); compute it with tensor ops or pass it "
+                f"to the model as an input"
             )
         return self.g.initializer(np.ascontiguousarray(data), f"{self.g.scope or 'const'}.const")
 
@@ -284,7 +313,9 @@ class _Conversion:
             raise ValueError(
                 f"export_onnx: {self.where!r} ({type(self.module).__name__}) uses a constant of "
                 f"shape {data.shape} whose size follows the batch and whose values vary; build "
-                f"it from the input (e.g. zeros_like) or export with dynamic_batch=False"
+                f"it from the input with tensor ops (e.g. zeros_like). Computed from the input's "
+                f"values ({_UNTRACED}), it cannot be exported; otherwise export with "
+                f"dynamic_batch=False"
             )
         scalar = self.g.const(flat[:1], dtype=data.dtype)
         return self.g.node("Expand", [scalar, self.shape_of(data.shape, alt.shape)])

@@ -335,12 +335,21 @@ def _gather_index(g: OnnxBuilder, op: OpView, items: tuple, shape: tuple) -> str
     rest_whole = all(i == slice(None) for k, i in enumerate(items) if k not in arrays)
     if len(arrays) == 1 and rest_whole and np.asarray(items[arrays[0]]).dtype.kind in "iu":
         k = arrays[0]
+        if isinstance(items[k], np.ndarray):  # checked like any constant: not from the input
+            return g.node("Gather", [op.input(0), op.name_of(items[k], np.int64)], axis=k)
         idx = np.asarray(items[k]).astype(np.int64) % shape[k]
         return g.node("Gather", [op.input(0), g.const(idx)], axis=k)
     raise TypeError(
         "export_onnx: GetItem: only ints, slices, None, ... and one integer array on one "
-        f"axis export to ONNX; got the index {items!r}"
+        f"axis export to ONNX; got the index ({', '.join(_describe_item(i) for i in items)})"
     )
+
+
+def _describe_item(item: object) -> str:
+    if isinstance(item, (np.ndarray, list)):
+        arr = np.asarray(item)
+        return f"array of shape {arr.shape} ({arr.dtype})"
+    return repr(item)
 
 
 # ------------------------------------------ atan2, lerp, cumprod, erf family

@@ -86,9 +86,15 @@ _WRITE: dict[np.dtype, str] = {
 }
 
 _PICKLE_HINT = (
-    "; this looks like a PyTorch .pt/.pth file (a pickle), which glassnet never loads -- "
-    "convert it with safetensors.torch.save_file(state_dict, 'model.safetensors')"
+    "it is a PyTorch .pt/.pth file (torch.save's zip or pickle format), not a safetensors "
+    "file; glassnet never loads pickles. With torch, convert it once: "
+    "glassnet.save(torch.load(path, weights_only=True), 'model.safetensors')"
 )
+
+
+def _looks_pickled(head: bytes) -> bool:
+    """torch.save's zip container, or a legacy pickle stream (protocol 2+)."""
+    return head[:4] == b"PK\x03\x04" or head[:1] == b"\x80"
 
 
 class CheckpointError(ValueError):
@@ -322,11 +328,12 @@ class SafetensorsFile:
         if len(head) < 8:
             self._fail(f"the file has {len(head)} bytes, fewer than the 8-byte header length")
         n = int.from_bytes(head, "little")
-        hint = _PICKLE_HINT if head[:4] == b"PK\x03\x04" or head[:1] == b"\x80" else ""
+        if (n > MAX_HEADER_BYTES or 8 + n > size) and _looks_pickled(head):
+            raise CheckpointError(f"{self.path}: {_PICKLE_HINT}")
         if n > MAX_HEADER_BYTES:
-            self._fail(f"header length {n} is over the {MAX_HEADER_BYTES}-byte limit{hint}")
+            self._fail(f"header length {n} is over the {MAX_HEADER_BYTES}-byte limit")
         if 8 + n > size:
-            self._fail(f"header length {n} is larger than the file ({size} bytes){hint}")
+            self._fail(f"header length {n} is larger than the file ({size} bytes)")
         if n < 2:
             self._fail(f"header length {n} is too small for a JSON object")
         raw = f.read(n)

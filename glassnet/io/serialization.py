@@ -31,6 +31,7 @@ from ..nn.module import Module
 from ..tensor import Tensor
 from .checkpoint import _decode, _Encoder
 from .safetensors import CheckpointError, safe_open, save_file
+from .torch_interop import _torch_to_numpy, is_torch_tensor
 
 __all__ = ["save", "load", "FORMAT"]
 
@@ -59,16 +60,22 @@ class _SaveEncoder(_Encoder):
     """The checkpoint encoder, with tensor names that are the object's paths."""
 
     def encode(self, v: Any, path: list[str]) -> Any:
+        where = "obj" + "".join(f"[{p!r}]" for p in path)
+        if is_torch_tensor(v):  # a torch checkpoint converts as it is: torch tensors as Tensors
+            v = Tensor(_torch_to_numpy(where, v))
         if isinstance(v, (Tensor, np.ndarray)) and not path:
             path = ["tensor"]
         if not isinstance(v, (Tensor, np.ndarray, np.generic, list, tuple, dict)) and (
             v is not None and not isinstance(v, (bool, int, float, str))
         ):
-            where = "obj" + "".join(f"[{p!r}]" for p in path)
+            kind = type(v).__qualname__
+            if type(v).__module__ != "builtins":
+                kind = f"{type(v).__module__}.{kind}"
             raise TypeError(
-                f"glassnet.save: {where} is a {type(v).__name__}, which needs pickle (glassnet "
-                "never pickles). glassnet.save stores Tensors, arrays, numbers, strings, None and "
-                "dicts / lists / tuples of them: save a module's or optimizer's state_dict()"
+                f"glassnet.save: {where} is a {kind}, which needs pickle (glassnet never "
+                "pickles). glassnet.save stores glassnet Tensors, NumPy arrays, torch tensors, "
+                "numbers, strings, None and dicts / lists / tuples of them: save a module's or "
+                "optimizer's state_dict()"
             )
         return super().encode(v, path)
 
@@ -147,7 +154,8 @@ def _check_not_pickle(path: str) -> None:
         raise CheckpointError(
             f"glassnet.load: {path} is a PyTorch pickle file (torch.save's .pt format); glassnet "
             "never unpickles, since loading a pickle can run arbitrary code. With torch, convert "
-            "it once: safetensors.torch.save_file(torch.load(path), 'model.safetensors'), then "
+            f"it once: glassnet.save(torch.load({path!r}, weights_only=True), "
+            "'model.safetensors') (a state dict or a checkpoint dict of any nesting), then "
             "glassnet.load('model.safetensors')"
         )
 

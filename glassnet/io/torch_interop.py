@@ -86,6 +86,20 @@ def to_torch_state_dict(module: Module | Mapping[str, Any]) -> OrderedDict[str, 
     return out
 
 
+def is_torch_tensor(value: Any) -> bool:
+    """Whether ``value`` is a ``torch.Tensor`` (told without importing torch).
+
+    Parameters
+    ----------
+    value : object
+
+    Returns
+    -------
+    bool
+    """
+    return any(c.__module__ == "torch" and c.__name__ == "Tensor" for c in type(value).__mro__)
+
+
 def _torch_to_numpy(key: str, value: Any) -> np.ndarray:
     if isinstance(value, np.ndarray):
         return value

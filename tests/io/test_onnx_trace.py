@@ -243,7 +243,7 @@ def test_an_input_read_as_an_array_is_refused(rng):
             return x + gn.Tensor(y.numpy() + 0)  # a new array: outside the graph
 
     args = (_x(rng, 2, 3), _x(rng, 2, 3))
-    with pytest.raises(ValueError, match="input 'y' does not reach the outputs"):
+    with pytest.raises(ValueError, match="constant of shape \\(2, 3\\) that changes with the"):
         gio.build_onnx_model(ReadsArray(), args, input_names=("x", "y"), dynamic_batch=False)
     with pytest.raises(ValueError, match="constant of shape \\(2, 3\\) whose size follows"):
         gio.build_onnx_model(ReadsArray(), args, input_names=("x", "y"))

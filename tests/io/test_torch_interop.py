@@ -140,6 +140,6 @@ def test_pt_pickle_files_are_refused(tmp_path, torch):
     path = tmp_path / "model.pth"
     torch.save(torch.nn.Linear(2, 2).state_dict(), path)
     with pytest.raises(
-        CheckpointError, match="PyTorch .pt/.pth file .*safetensors.torch.save_file"
+        CheckpointError, match=r"PyTorch .pt/.pth file .*glassnet.save\(torch.load\("
     ):
         load_torch_state_dict(path)
