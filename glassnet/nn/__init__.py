@@ -39,7 +39,7 @@ from .layers.dropout_more import (
     FeatureAlphaDropout,
 )
 from .layers.embedding import Embedding
-from .layers.flatten import Flatten
+from .layers.flatten import Flatten, Unflatten
 from .layers.linear import Identity, Linear
 from .layers.mlp import MLP, Perceptron
 from .layers.norm import BatchNorm1d, BatchNorm2d
@@ -107,7 +107,7 @@ __all__ = [
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "GELU", "Softplus", "SiLU", "Softmax",
     "LogSoftmax", "Embedding", "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish", "Mish", "LogSigmoid",
     "Softmin", "PReLU", "SELU", "CELU", "Softsign", "Dropout", "Dropout1d", "Dropout2d",
-    "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "Flatten", "Perceptron", "MLP",
+    "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "Flatten", "Unflatten", "Perceptron", "MLP",
     "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "BCELoss", "MSELoss", "HalfMSELoss",
     "L1Loss", "HuberLoss", "SmoothL1Loss", "KLDivLoss", "CosineEmbeddingLoss",
     "MarginRankingLoss", "TripletMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "L1L2", "l1_penalty", "l2_penalty",

@@ -44,7 +44,77 @@ def _run_fused(mods: tuple[Module, ...], i: int, x: Any, graph: bool) -> tuple[A
     return None if y is None else (y, i + 1 + k)
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """The list operations ``Sequential`` and ``ModuleList`` share, with torch's semantics:
+    children are named by position, and deleting or inserting renumbers them."""
+
+    def _key(self, idx: Any) -> str:
+        """The name of the child at position ``idx`` (negative counts from the end)."""
+        if isinstance(idx, bool) or not hasattr(idx, "__index__"):
+            raise TypeError(
+                f"{type(self).__name__}: indices must be integers or slices, got {idx!r}"
+            )
+        n, idx = len(self._modules), idx.__index__()
+        if not -n <= idx < n:
+            raise IndexError(f"index {idx} is out of range")
+        return list(self._modules)[idx % n]
+
+    def _renumber(self, mods: list[Module] | None = None) -> None:
+        """Name the children (``mods``, or the present ones) ``'0'``, ``'1'``, ... in order."""
+        mods = list(self._modules.values()) if mods is None else mods
+        self._modules.clear()
+        self._modules.update((str(i), m) for i, m in enumerate(mods))
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        key = self._key(idx)
+        self._modules[key] = _check(module, key)
+
+    def __delitem__(self, idx: int | slice) -> None:
+        keys = list(self._modules)[idx] if isinstance(idx, slice) else [self._key(idx)]
+        for key in keys:
+            del self._modules[key]
+        self._renumber()
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __dir__(self) -> list[str]:
+        return [k for k in super().__dir__() if not k.isdigit()]
+
+    def append(self, module: Module) -> Any:
+        """Add ``module`` at the end (named by its position); return self."""
+        name = str(len(self._modules))
+        self.add_module(name, _check(module, name))
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> Any:
+        """Append each of ``modules``; return self."""
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module: Module) -> Any:
+        """Put ``module`` at position ``index`` (negative counts from the end, as a list's
+        ``insert``); the modules from there on move up one; return self."""
+        mods = list(self._modules.values())
+        n = len(mods)
+        if not -n <= index <= n:
+            raise IndexError(f"{type(self).__name__}.insert: index {index} is out of range")
+        mods.insert(index, _check(module, str(index)))
+        self._renumber(mods)
+        return self
+
+    def pop(self, idx: int | slice = -1) -> Any:
+        """Remove the module(s) at ``idx`` and return it (them), renumbering the rest."""
+        taken = self[idx]
+        del self[idx]
+        return taken
+
+
+class Sequential(_ModuleSequence):
     """Modules applied in order; ``Sequential(a, b, c)(x) == c(b(a(x)))``.
 
     Accepts modules positionally (named ``'0'``, ``'1'``, ...) or one
@@ -90,55 +160,84 @@ class Sequential(Module):
                 i += 1
         return x
 
-    def append(self, module: Module) -> Sequential:
-        """Add ``module`` at the end (named by its position); return self."""
-        name = str(len(self._modules))
-        self.add_module(name, _check(module, name))
-        return self
-
     def __getitem__(self, idx: int | slice) -> Any:
-        items = list(self._modules.items())
-        if isinstance(idx, slice):
-            return Sequential(OrderedDict(items[idx]))
-        return items[idx][1]
+        if isinstance(idx, slice):  # the modules keep their names, as in torch
+            return Sequential(OrderedDict(list(self._modules.items())[idx]))
+        return self._modules[self._key(idx)]
 
-    def __len__(self) -> int:
-        return len(self._modules)
+    def __add__(self, other: Sequential) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise ValueError(f"Sequential: + takes another Sequential, got {type(other).__name__}")
+        return Sequential(*self, *other)
 
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+    def __iadd__(self, other: Sequential) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise ValueError(f"Sequential: += takes another Sequential, got {type(other).__name__}")
+        return self.extend(list(other))
+
+    def __mul__(self, times: int) -> Sequential:
+        return Sequential(*(list(self) * _repeats(times)))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, times: int) -> Sequential:
+        return self.extend(list(self) * (_repeats(times) - 1))
 
 
-class ModuleList(Module):
-    """A list of modules, registered so their parameters are found."""
+def _repeats(times: Any) -> int:
+    """``times`` for ``Sequential * times``: a positive int, as torch requires."""
+    if isinstance(times, bool) or not isinstance(times, int):
+        raise TypeError(f"Sequential: can only be multiplied by an int, got {type(times).__name__}")
+    if times <= 0:
+        raise ValueError(f"Sequential: can only be multiplied by a positive int, got {times}")
+    return times
+
+
+class ModuleList(_ModuleSequence):
+    """A list of modules, registered so their parameters are found.
+
+    Indexing, slicing, ``append``, ``extend``, ``insert``, ``pop``, ``del``, ``+`` and
+    ``+=`` behave as torch's (children are renamed ``'0'``, ``'1'``, ... after a change);
+    ``insert`` also takes a negative index, as a Python list does.
+    """
 
     def __init__(self, modules: Iterable[Module] = ()) -> None:
         super().__init__()
         for m in modules:
             self.append(m)
 
-    def append(self, module: Module) -> ModuleList:
-        """Add ``module`` at the end (named by its position); return self."""
-        name = str(len(self._modules))
-        self.add_module(name, _check(module, name))
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> ModuleList:
-        for m in modules:
-            self.append(m)
-        return self
-
     def __getitem__(self, idx: int | slice) -> Any:
-        items = list(self._modules.values())
         if isinstance(idx, slice):
-            return ModuleList(items[idx])
-        return items[idx]
+            return ModuleList(list(self._modules.values())[idx])
+        return self._modules[self._key(idx)]
 
-    def __len__(self) -> int:
-        return len(self._modules)
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        return ModuleList([*self, *other])
 
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+    def __iadd__(self, other: Iterable[Module]) -> ModuleList:
+        return self.extend(other)
+
+    def insert(self, index: int, module: Module) -> None:  # torch's returns None here
+        """Put ``module`` at position ``index``; the modules from there on move up one."""
+        super().insert(index, module)
+
+    def __repr__(self) -> str:
+        """torch's: a run of children with the same repr is one line, ``(2-4): 3 x ReLU()``."""
+        runs: list[list] = []  # [first index, last index, repr]
+        for i, m in enumerate(self):
+            r = repr(m)
+            if runs and runs[-1][2] == r:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        if not runs:
+            return "ModuleList()"
+        lines = []
+        for first, last, r in runs:
+            r = r.replace("\n", "\n  ")
+            head = f"({first})" if first == last else f"({first}-{last}): {last - first + 1} x"
+            lines.append(f"  {head}: {r}" if first == last else f"  {head} {r}")
+        return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
 
 
 class ModuleDict(Module):
@@ -157,6 +256,27 @@ class ModuleDict(Module):
 
     def __contains__(self, key: str) -> bool:
         return key in self._modules
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def pop(self, key: str) -> Module:
+        """Remove the module under ``key`` and return it."""
+        return self._modules.pop(key)
+
+    def clear(self) -> None:
+        """Remove every module."""
+        self._modules.clear()
+
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        """Add (or replace) modules from a mapping or from ``(key, module)`` pairs."""
+        pairs = modules.items() if isinstance(modules, (Mapping, ModuleDict)) else modules
+        for j, pair in enumerate(pairs):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise ValueError(
+                    f"ModuleDict.update: element #{j} should be a (key, module) pair, got {pair!r}"
+                )
+            self[pair[0]] = pair[1]
 
     def __len__(self) -> int:
         return len(self._modules)

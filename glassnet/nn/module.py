@@ -197,13 +197,19 @@ class Module:
         for _, m in self.named_children():
             yield m
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and all below it, depth first, with dotted names (iterative)."""
+    def named_modules(
+        self, prefix: str = "", *, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
+        """This module and all below it, depth first, with dotted names (iterative).
+
+        A module reached under several names is given once, under its first, unless
+        ``remove_duplicate=False`` (as torch's).
+        """
         seen: set[int] = set()
         stack: list[tuple[str, Module]] = [(prefix, self)]
         while stack:
             name, m = stack.pop()
-            if id(m) in seen:
+            if remove_duplicate and id(m) in seen:
                 continue
             seen.add(id(m))
             yield name, m
@@ -286,9 +292,13 @@ class Module:
         return OrderedDict((k, t.detach()) for k, t in self._state_tensors(prefix).items())
 
     def _state_tensors(self, prefix: str = "") -> OrderedDict[str, Tensor]:
-        """Parameters and persistent buffers by dotted name: what a state dict holds."""
+        """Parameters and persistent buffers by dotted name: what a state dict holds.
+
+        A module used under several names (``Sequential(block, block)``) appears under each,
+        as in torch's state dicts, so they load into each other.
+        """
         out: OrderedDict[str, Tensor] = OrderedDict()
-        for mprefix, m in self.named_modules(prefix):
+        for mprefix, m in self.named_modules(prefix, remove_duplicate=False):
             for name, p in m._parameters.items():
                 if p is not None:
                     out[f"{mprefix}.{name}" if mprefix else name] = p

@@ -3,7 +3,7 @@
 Each is one line of existing differentiable ops, so its gradient, CuPy path
 and ONNX export come from them. Where PyTorch's gradient at a kink differs
 from what the plain composition would give (``hardtanh`` is flat *at* its
-bounds), ``where`` picks the branch the way PyTorch does.
+bounds), an op's variant gives PyTorch's (``clip_open``).
 """
 
 from __future__ import annotations
@@ -26,13 +26,12 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     """``x`` clipped to ``[min_val, max_val]``; the gradient is 1 strictly inside, 0 elsewhere.
 
-    Written ``max_val - relu((max_val - min_val) - relu(x - min_val))``: the same values as
-    a clip, and the product of the two ReLU slopes is PyTorch's gradient, 0 *at* the bounds
-    too. (Only traced ops: no condition is read off the data, so ONNX export keeps it.)
+    A clip (the values are ``x`` itself inside: no bits lost to shifting by a bound) whose
+    gradient is PyTorch's, 0 *at* the bounds too (:func:`glassnet.ops.arithmetic.clip_open`).
     """
     if max_val < min_val:
         raise ValueError(f"hardtanh: max_val ({max_val}) must be >= min_val ({min_val})")
-    return max_val - A.relu((max_val - min_val) - A.relu(x - min_val))
+    return M.clip_open(x, min_val, max_val)
 
 
 def relu6(x: Tensor) -> Tensor:
@@ -41,13 +40,17 @@ def relu6(x: Tensor) -> Tensor:
 
 
 def hardsigmoid(x: Tensor) -> Tensor:
-    """``clip(x / 6 + 1/2, 0, 1)``; the gradient is ``1/6`` strictly inside ``(-3, 3)``."""
-    return hardtanh(x, -3.0, 3.0) / 6.0 + 0.5
+    """``clip(x + 3, 0, 6) / 6``, PyTorch's formula; the gradient is ``1/6`` strictly inside ``(-3, 3)``."""
+    return M.clip_open(x + 3.0, 0.0, 6.0) / 6.0
 
 
 def hardswish(x: Tensor) -> Tensor:
-    """``x * clip(x + 3, 0, 6) / 6`` (MobileNetV3)."""
-    return x * M.clip(x + 3.0, 0.0, 6.0) / 6.0
+    """``x * clip(x + 3, 0, 6) / 6`` (MobileNetV3), PyTorch's formula.
+
+    The clip's slope is 0 *at* its bounds, so the gradient is PyTorch's: 0 for ``x <= -3``,
+    ``x / 3 + 1/2`` strictly between, 1 for ``x >= 3``.
+    """
+    return x * M.clip_open(x + 3.0, 0.0, 6.0) / 6.0
 
 
 def mish(x: Tensor) -> Tensor:

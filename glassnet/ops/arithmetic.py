@@ -177,14 +177,17 @@ class Abs(Function):
 
 
 class Clip(Function):
-    def forward(self, a: Any, lo: Any = None, hi: Any = None) -> Any:
+    """Values limited to ``[lo, hi]``. The gradient is 1 inside, bounds included (``clamp``'s),
+    or with ``open_grad`` strictly inside only (``hardtanh``'s: 0 *at* the bounds)."""
+
+    def forward(self, a: Any, lo: Any = None, hi: Any = None, open_grad: bool = False) -> Any:
         xp = get_array_module(a)
         if self.requires_grad:
             mask = xp.ones(a.shape, dtype=bool)
             if lo is not None:
-                mask &= a >= lo
+                mask &= (a > lo) if open_grad else (a >= lo)
             if hi is not None:
-                mask &= a <= hi
+                mask &= (a < hi) if open_grad else (a <= hi)
             self.mask = mask
         return xp.clip(a, lo, hi)
 
@@ -441,6 +444,12 @@ def clip(a: Tensor, min: float | None = None, max: float | None = None) -> Tenso
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
     return Clip.apply(a, lo=min, hi=max)
+
+
+def clip_open(a: Tensor, min: float, max: float) -> Tensor:  # noqa: A002
+    """Limit values to ``[min, max]``; the gradient is 1 strictly inside, 0 at the bounds and
+    outside (PyTorch's ``hardtanh``, ``relu6``, ``hardsigmoid``)."""
+    return Clip.apply(a, lo=min, hi=max, open_grad=True)
 
 
 def atan2(a: Any, b: Any) -> Tensor:

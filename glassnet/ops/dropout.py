@@ -63,15 +63,18 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None) -
     ----------
     x : Tensor
     p : float
-        Probability of zeroing each element, in ``[0, 1)``. (The seed's
-        ``keep_prob`` is ``1 - p``: 1 keeps everything, which is evaluation.)
+        Probability of zeroing each element, in ``[0, 1]`` (1 zeroes everything, as in
+        PyTorch). (The seed's ``keep_prob`` is ``1 - p``: 1 keeps everything, which is
+        evaluation.)
     training : bool
     rng : numpy.random.Generator, optional
         Source of the mask (glassnet's global generator by default; on a GPU,
         the GPU's generator, see :func:`dropout_mask`).
     """
-    if not 0.0 <= p < 1.0:
-        raise ValueError(f"dropout: p must be in [0, 1), got {p!r}")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p must be in [0, 1], got {p!r}")
     if not training or p == 0.0:
         return x
+    if p == 1.0:  # every element dropped: zeros, and a zero gradient
+        return x * 0.0
     return Dropout.apply(x, mask=dropout_mask(x.array, p, rng))

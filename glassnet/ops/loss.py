@@ -44,6 +44,13 @@ def _scale(g: Any, reduction: str, denom: Any) -> Any:
     return g
 
 
+def _scale_valid(xp: Any, g: Any, reduction: str, denom: Any, valid: Any) -> Any:
+    """:func:`_scale` at the targets that count and 0 at ignored ones, as PyTorch: with every
+    target ignored (``denom`` 0) the mean is NaN, but the gradient stays 0, not NaN."""
+    sc = _scale(g, reduction, denom)
+    return xp.where(valid, sc, xp.zeros((), dtype=getattr(sc, "dtype", g.dtype)))
+
+
 def _class_axis(a: Any) -> Any:
     """Insert the class axis (axis 1) into a per-sample array ``(N, d1, ...)``."""
     return a[:, None] if getattr(a, "ndim", 0) else a
@@ -155,7 +162,7 @@ class CrossEntropy(Function):
     def backward(self, g: Any) -> tuple:
         xp = get_array_module(g)
         z, eps = self.z, self.eps
-        sc = _scale(g, self.reduction, self.denom)
+        sc = _scale_valid(xp, g, self.reduction, self.denom, self.valid)
         at_target = (1 - eps) * self.w_t * sc
         coef = at_target
         if eps:
@@ -236,13 +243,13 @@ class NLLLoss(Function):
         denom = w_t.sum() if reduction == "mean" else None
         if self.requires_grad:
             self.shape, self.dtype, self.t, self.w_t = logp.shape, logp.dtype, safe_t, w_t
-            self.reduction, self.denom = reduction, denom
+            self.valid, self.reduction, self.denom = valid, reduction, denom
         return _reduce(xp, loss, reduction, denom)
 
     def backward(self, g: Any) -> tuple:
         xp = get_array_module(g)
         grad = xp.zeros(self.shape, dtype=self.dtype)
-        vals = self.w_t * _scale(g, self.reduction, self.denom)
+        vals = self.w_t * _scale_valid(xp, g, self.reduction, self.denom, self.valid)
         _sub_at(xp, grad, self.t, xp.broadcast_to(vals, self.t.shape))
         return grad, None
 

@@ -8,6 +8,7 @@ PyTorch's (``tests/ops/test_norm_composed.py``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -84,6 +85,11 @@ def group_norm(
             f"got {x.shape}"
         )
     n, c = x.shape[:2]
+    if n * (c // num_groups) * math.prod(x.shape[2:]) == 1:  # PyTorch's check
+        raise ValueError(
+            f"group_norm: expected more than 1 value per group, got input of shape {x.shape} "
+            f"with num_groups={num_groups}"
+        )
     grouped = x.reshape((n, num_groups, -1))
     y, _, _ = standardize(grouped, (2,), eps)
     return _affine(y.reshape(x.shape), weight, bias, (c,) + (1,) * (x.ndim - 2))

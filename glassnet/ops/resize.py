@@ -104,6 +104,11 @@ def _out_sizes(x: Tensor, size: Any, scale_factor: Any, recompute: bool | None) 
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: give exactly one of size and scale_factor")
     if size is not None:
+        if recompute:
+            raise ValueError(
+                "interpolate: recompute_scale_factor=True is not meaningful with an explicit "
+                "size (it recomputes the scale from scale_factor); leave it None"
+            )
         sizes = (size,) * k if isinstance(size, int) else tuple(int(s) for s in size)
         if len(sizes) != k:
             raise ValueError(f"interpolate: size has {len(sizes)} values for {k} spatial axes")

@@ -128,6 +128,6 @@ def test_errors(kwargs, match):
 def test_wrong_input_is_reported_by_the_first_layer():
     with pytest.raises(
         ValueError,
-        match=r"Conv2d\(1, 32, .*\): expected input of shape \(N, 1, H, W\), got \(4, 28, 28\)",
+        match=r"Conv2d\(1, 32, .*\): expected input of shape \(N, 1, H, W\) .*got \(4, 28, 28\)",
     ):
         seed_cnn()(gn.zeros(4, 28, 28))

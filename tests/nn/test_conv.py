@@ -107,8 +107,9 @@ def test_conv2d_optional_arguments_take_torchs_positional_order():
 @pytest.mark.parametrize(
     "shape, match",
     [
-        ((28, 28, 1), r"Conv2d\(1, 32, .*\): expected input of shape \(N, 1, H, W\), got \(28, 28, 1\)"),
-        ((4, 3, 28, 28), r"Conv2d\(1, 32, .*\): expected input of shape \(N, 1, H, W\) with 1 channels, got \(4, 3, 28, 28\)"),
+        ((28, 28, 1), r"Conv2d\(1, 32, .*\): expected input of shape \(N, 1, H, W\) or \(1, H, W\) with 1 channels, got \(28, 28, 1\)"),
+        ((4, 3, 28, 28), r"Conv2d\(1, 32, .*\): expected input of shape \(N, 1, H, W\) or \(1, H, W\) with 1 channels, got \(4, 3, 28, 28\)"),
+        ((28, 28), r"Conv2d\(1, 32, .*\): expected input of shape \(N, 1, H, W\) or \(1, H, W\), got \(28, 28\)"),
     ],
 )  # fmt: skip
 def test_conv2d_forward_shape_errors(shape, match):
@@ -158,9 +159,11 @@ def test_conv1d_construction_errors(args, kwargs, match):
 def test_conv1d_forward_errors():
     layer = Conv1d(2, 4, 5)
     with pytest.raises(
-        ValueError, match=r"Conv1d\(2, 4, .*\): expected input of shape \(N, 2, L\), got \(2, 9\)"
+        ValueError, match=r"Conv1d\(2, 4, .*\): expected input of shape \(N, 2, L\) or \(2, L\), got \(9,\)"
     ):
-        layer(gn.zeros(2, 9))
+        layer(gn.zeros(9))
+    with pytest.raises(ValueError, match=r"or \(2, L\) with 2 channels, got \(3, 9\)"):
+        layer(gn.zeros(3, 9))
     with pytest.raises(
         ValueError, match=r"Conv1d\(2, 4, .*\): kernel 5 is larger than the padded input 3"
     ):

@@ -86,10 +86,10 @@ def test_pool_optional_arguments_take_torchs_positional_order():
 @pytest.mark.parametrize(
     "layer, shape, match",
     [
-        (MaxPool2d(2), (32, 28, 28), r"MaxPool2d\(kernel_size=2, .*\): expected input of shape \(N, C, H, W\), got \(32, 28, 28\)"),
+        (MaxPool2d(2), (28, 28), r"MaxPool2d\(kernel_size=2, .*\): expected input of shape \(N, C, H, W\) or \(C, H, W\), got \(28, 28\)"),
         (MaxPool2d(5), (1, 1, 3, 3), r"MaxPool2d\(kernel_size=5, .*\): kernel 5x5 is larger than the padded input 3x3"),
         (AvgPool2d(3, padding=1), (1, 1, 1, 0), r"AvgPool2d\(kernel_size=3, .*\): kernel 3x3 is larger than the padded input 3x2"),
-        (AdaptiveAvgPool2d(2), (4, 4), r"AdaptiveAvgPool2d\(output_size=2\): expected input of shape \(N, C, H, W\), got \(4, 4\)"),
+        (AdaptiveAvgPool2d(2), (4, 4), r"AdaptiveAvgPool2d\(output_size=2\): expected input of shape \(N, C, H, W\) or \(C, H, W\), got \(4, 4\)"),
         (GlobalAvgPool2d(), (2, 3), r"GlobalAvgPool2d\(\): expected input of shape \(N, C, H, W\), got \(2, 3\)"),
     ],
 )  # fmt: skip

@@ -331,7 +331,7 @@ BUILD_ARGS = {
     "Transformer": (8, 2, 1, 1, 16), "TransformerEncoderLayer": (8, 2, 16),
     "TransformerDecoderLayer": (8, 2, 16), "Upsample": (None, 2),
     "UpsamplingBilinear2d": (None, 2), "UpsamplingNearest2d": (None, 2), "Softmax": (1,),
-    "LogSoftmax": (1,), "Softmin": (1,),
+    "LogSoftmax": (1,), "Softmin": (1,), "Unflatten": (1, (2, 3)),
 }  # fmt: skip
 NOT_BUILT = {"Module", "Sequential", "ModuleList", "ModuleDict", "Parameter", "Buffer",
              "DataParallel", "TransformerEncoder", "TransformerDecoder"}  # containers: below  # fmt: skip

@@ -83,7 +83,7 @@ def test_masks_differ_between_calls():
     assert not np.array_equal(dropout(x, 0.5).numpy(), dropout(x, 0.5).numpy())
 
 
-@pytest.mark.parametrize("p", [1.0, -0.1, 1.5])
+@pytest.mark.parametrize("p", [-0.1, 1.5])
 def test_p_out_of_range_is_named(p):
-    with pytest.raises(ValueError, match=rf"dropout: p must be in \[0, 1\), got {p}"):
+    with pytest.raises(ValueError, match=rf"dropout: p must be in \[0, 1\], got {p}"):
         dropout(gn.ones(3), p)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 # The argument checks every layer uses, from the package's one validator module.
 from ..._validate import positive_int, probability
+from ...ops.shape import squeeze, unsqueeze
+from ...tensor import as_tensor
 
-__all__ = ["positive_int", "probability", "check_input"]
+__all__ = ["positive_int", "probability", "check_input", "unbatched"]
 
 
 def check_input(
@@ -38,3 +41,23 @@ def check_input(
         raise ValueError(
             f"{layer!r}: expected input of shape {what} with {size} at axis {dim}, got {shape}"
         )
+
+
+def unbatched(forward: Callable[..., Any], x: Any, *args: Any, **kwargs: Any) -> Any:
+    """``forward`` on ``x`` given without its batch axis, as PyTorch's layers accept it.
+
+    Parameters
+    ----------
+    forward : callable
+        The layer's batched forward, taking ``(1, *x.shape)``.
+    x : Tensor or array
+        One sample, e.g. ``(C, H, W)`` for a 2-D convolution.
+    *args, **kwargs
+        Passed on to ``forward``.
+
+    Returns
+    -------
+    Tensor
+        ``forward``'s result with the batch axis of one removed again.
+    """
+    return squeeze(forward(unsqueeze(as_tensor(x), 0), *args, **kwargs), 0)

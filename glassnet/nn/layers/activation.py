@@ -49,6 +49,11 @@ def _nonscalar(layer: Module, x: Tensor) -> None:
         raise ValueError(f"{layer!r}: expected input with at least 1 dimension, got a scalar")
 
 
+def _inplace_repr(layer: Module, sep: str = "") -> str:
+    """``"inplace=True"`` (after ``sep``) when the layer was made with it, as PyTorch's repr."""
+    return f"{sep}inplace=True" if getattr(layer, "inplace", False) else ""
+
+
 class ReLU(Module):
     """``max(x, 0)`` elementwise.
 
@@ -69,6 +74,9 @@ class ReLU(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return A.relu(x)
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self)
 
 
 class LeakyReLU(Module):
@@ -95,7 +103,7 @@ class LeakyReLU(Module):
         return A.leaky_relu(x, self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + _inplace_repr(self, ", ")
 
 
 class Sigmoid(Module):
@@ -148,7 +156,7 @@ class ELU(Module):
         return A.elu(x, self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + _inplace_repr(self, ", ")
 
 
 class GELU(Module):
@@ -224,6 +232,9 @@ class SiLU(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return A.silu(x)
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self)
 
 
 class Softmax(Module):

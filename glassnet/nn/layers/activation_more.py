@@ -14,6 +14,7 @@ from ...backend import default_dtype
 from ...ops import activation_composed as C
 from ...tensor import Tensor
 from ..module import Module, Parameter
+from .activation import _inplace_repr
 
 __all__ = [
     "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish", "Mish", "LogSigmoid", "Softmin", "PReLU",
@@ -77,7 +78,7 @@ class Hardtanh(_Elementwise):
         return C.hardtanh(x, self.min_val, self.max_val)
 
     def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}"
+        return f"min_val={self.min_val}, max_val={self.max_val}" + _inplace_repr(self, ", ")
 
 
 class ReLU6(_Elementwise):
@@ -85,6 +86,9 @@ class ReLU6(_Elementwise):
 
     def fn(self, x: Tensor) -> Tensor:
         return C.relu6(x)
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self)
 
 
 class Hardsigmoid(_Elementwise):
@@ -114,6 +118,9 @@ class SELU(_Elementwise):
     def fn(self, x: Tensor) -> Tensor:
         return C.selu(x)
 
+    def extra_repr(self) -> str:
+        return _inplace_repr(self)
+
 
 class CELU(_Elementwise):
     """``max(0, x) + min(0, alpha (exp(x / alpha) - 1))``.
@@ -134,7 +141,7 @@ class CELU(_Elementwise):
         return C.celu(x, self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + _inplace_repr(self, ", ")
 
 
 class LogSigmoid(Module):

@@ -18,7 +18,7 @@ from ...ops.resize import pad as _pad
 from ...tensor import Tensor
 from .. import init
 from ..module import Module, Parameter
-from ._checks import positive_int
+from ._checks import positive_int, unbatched
 from .activation import ReLU
 from .pooling import MaxPool2d
 
@@ -89,15 +89,14 @@ class _ConvBase(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def _check(self, x: Tensor, spatial: str) -> None:
-        shape = tuple(x.shape)
-        if len(shape) != self._dims + 2:
+        """Raise unless ``x`` is ``(N, C_in, *spatial)`` or one unbatched ``(C_in, *spatial)``."""
+        shape, c = tuple(x.shape), self.in_channels
+        what = f"(N, {c}, {spatial}) or ({c}, {spatial})"
+        if len(shape) not in (self._dims + 1, self._dims + 2):
+            raise ValueError(f"{self!r}: expected input of shape {what}, got {shape}")
+        if shape[-self._dims - 1] != c:
             raise ValueError(
-                f"{self!r}: expected input of shape (N, {self.in_channels}, {spatial}), got {shape}"
-            )
-        if shape[1] != self.in_channels:
-            raise ValueError(
-                f"{self!r}: expected input of shape (N, {self.in_channels}, {spatial}) with "
-                f"{self.in_channels} channels, got {shape}"
+                f"{self!r}: expected input of shape {what} with {c} channels, got {shape}"
             )
 
     def _repr_args(self, kernel: Any, stride: Any, padding: Any, dilation: Any, zero: Any) -> str:
@@ -158,8 +157,9 @@ class Conv2d(_ConvBase):
 
     Shape
     -----
-    - Input: ``(N, C_in, H, W)``
-    - Output: ``(N, C_out, H_out, W_out)`` (channels-last in memory; an NCHW view)
+    - Input: ``(N, C_in, H, W)`` or ``(C_in, H, W)``
+    - Output: ``(N, C_out, H_out, W_out)`` (channels-last in memory; an NCHW view), or
+      ``(C_out, H_out, W_out)``
 
     Attributes
     ----------
@@ -216,6 +216,8 @@ class Conv2d(_ConvBase):
 
     def forward(self, x: Tensor) -> Tensor:
         self._check(x, "H, W")
+        if x.ndim == 3:  # (C_in, H, W): one sample, as PyTorch accepts
+            return unbatched(self.forward, x)
         conv_output_shape(repr(self), tuple(x.shape[2:]), self.kernel_size, self.stride,
                           self._pads, self.dilation)  # fmt: skip
         padding: Any = self.padding
@@ -252,8 +254,8 @@ class Conv2d(_ConvBase):
         return self.inference_fusion(following)
 
     def _relu_pool(self, x: Tensor) -> Tensor | None:
-        if not isinstance(x, Tensor):
-            return None  # an array: the modules run (and convert it) one by one
+        if not isinstance(x, Tensor) or x.ndim != 4:
+            return None  # an array or one unbatched sample: the modules run one by one
         self._check(x, "H, W")
         conv_output_shape(repr(self), tuple(x.shape[2:]), self.kernel_size, self.stride,
                           self._pads, self.dilation)  # fmt: skip
@@ -286,8 +288,8 @@ class Conv1d(_ConvBase):
 
     Shape
     -----
-    - Input: ``(N, C_in, L)``
-    - Output: ``(N, C_out, L_out)``
+    - Input: ``(N, C_in, L)`` or ``(C_in, L)``
+    - Output: ``(N, C_out, L_out)`` or ``(C_out, L_out)``
 
     Attributes
     ----------
@@ -343,6 +345,8 @@ class Conv1d(_ConvBase):
 
     def forward(self, x: Tensor) -> Tensor:
         self._check(x, "L")
+        if x.ndim == 2:  # (C_in, L): one sample, as PyTorch accepts
+            return unbatched(self.forward, x)
         conv_output_shape(repr(self), (1, x.shape[2]), (1, self.kernel_size[0]),
                           (1, self.stride[0]), self._pads, (1, self.dilation[0]), dims=1)  # fmt: skip
         padding = self.padding if isinstance(self.padding, str) else self.padding[0]

@@ -92,6 +92,8 @@ class _ConvTransposeNd(Module):
         )
         if any(self.padding):
             s += f", padding={self.padding}"
+        if any(d != 1 for d in self.dilation):
+            s += f", dilation={self.dilation}"
         if any(self.output_padding):
             s += f", output_padding={self.output_padding}"
         if self.groups != 1:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ...ops.dropout import dropout
+from ...ops.dropout_variants import _check_p
 from ...tensor import Tensor
 from ..module import Module
-from ._checks import probability
 
 __all__ = ["Dropout"]
 
@@ -20,8 +20,8 @@ class Dropout(Module):
 
     Parameters
     ----------
-    p : float in [0, 1), default 0.5
-        Probability of zeroing an element.
+    p : float in [0, 1], default 0.5
+        Probability of zeroing an element (1 zeroes everything in training mode).
     inplace : bool, default False
         Accepted for PyTorch; the result is computed out of place (the input is left unchanged).
 
@@ -33,11 +33,11 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        self.p = probability("Dropout", "p", p)
+        self.p = _check_p("Dropout", p)
         self.inplace = bool(inplace)
 
     def forward(self, x: Tensor) -> Tensor:
         return dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"

@@ -16,7 +16,7 @@ class _DropoutBase(Module):
         self.inplace = bool(inplace)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Dropout1d(_DropoutBase):

@@ -1,15 +1,17 @@
-"""``Flatten``: merge a range of dimensions into one (by default all but the batch axis)."""
+"""``Flatten``: merge a range of dimensions into one (by default all but the batch axis);
+``Unflatten``: split one dimension into several."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..._validate import is_int
-from ...ops.shape import flatten
+from ...ops.shape import flatten, reshape
 from ...tensor import Tensor
 from ..module import Module
 
-__all__ = ["Flatten"]
+__all__ = ["Flatten", "Unflatten"]
 
 
 def _int(name: str, value: Any) -> int:
@@ -52,3 +54,57 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+def _sizes_fit(sizes: tuple[int, ...], n: int) -> bool:
+    """Whether ``sizes`` (at most one -1, which takes what is left) multiply to ``n``."""
+    known = math.prod(s for s in sizes if s != -1)
+    if -1 not in sizes:
+        return known == n
+    return sizes.count(-1) == 1 and known > 0 and n % known == 0
+
+
+class Unflatten(Module):
+    """Split dim ``dim`` into ``unflattened_size``, e.g. ``(N, 784)`` to ``(N, 1, 28, 28)``.
+
+    Parameters
+    ----------
+    dim : int
+        The dim to split (negative counts from the end).
+    unflattened_size : tuple or list of int
+        The new sizes; their product must be the size of ``dim`` (one may be -1).
+
+    Shape
+    -----
+    - Input: ``(*, S_dim, *)``
+    - Output: ``(*, U_1, ..., U_n, *)``
+    """
+
+    def __init__(self, dim: int, unflattened_size: tuple[int, ...] | list[int]) -> None:
+        super().__init__()
+        if not is_int(dim):
+            raise TypeError(f"Unflatten: dim must be an int, got {dim!r}")
+        if not isinstance(unflattened_size, (tuple, list)) or not all(
+            is_int(s) for s in unflattened_size
+        ):
+            raise TypeError(
+                f"Unflatten: unflattened_size must be a tuple or list of ints, got "
+                f"{unflattened_size!r}"
+            )
+        self.dim, self.unflattened_size = dim, unflattened_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        n = x.ndim
+        if not -n <= self.dim < n:
+            raise ValueError(f"{self!r}: dim {self.dim} is out of range for shape {x.shape}")
+        d = self.dim % n
+        sizes = tuple(self.unflattened_size)
+        if not _sizes_fit(sizes, x.shape[d]):
+            raise ValueError(
+                f"{self!r}: sizes {sizes} do not multiply to {x.shape[d]}, the size of dim "
+                f"{self.dim} of input {x.shape}"
+            )
+        return reshape(x, tuple(x.shape[:d]) + sizes + tuple(x.shape[d + 1 :]))
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

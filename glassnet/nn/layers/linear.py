@@ -82,7 +82,17 @@ class Linear(Module):
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder in a ``Sequential``)."""
+    """Returns its input unchanged (a placeholder in a ``Sequential``).
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Accepted and ignored, as PyTorch's ``Identity`` does (so a layer can be swapped for
+        it without changing the call).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
 
     def forward(self, x: Any) -> Any:
         return x

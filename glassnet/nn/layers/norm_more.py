@@ -89,7 +89,7 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (
             f"{self.normalized_shape}, eps={self.eps}, "
-            f"elementwise_affine={self.elementwise_affine}"
+            f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
         )
 
 
@@ -147,14 +147,18 @@ class GroupNorm(Module):
         return N.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class _InstanceNorm(Module):
     _rank = 3
 
     def __init__(
-        self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
+        self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+        affine: bool = False,
         track_running_stats: bool = False, device: Any = None, dtype: Any = None, *,
         bias: bool = True,
     ) -> None:  # fmt: skip
@@ -162,9 +166,13 @@ class _InstanceNorm(Module):
         who = type(self).__name__
         self.num_features = positive_int(who, "num_features", num_features)
         self.eps = _eps(who, eps)
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1:
-            raise ValueError(f"{who}: momentum must be a float in [0, 1], got {momentum!r}")
-        self.momentum = float(momentum)
+        if momentum is not None and (
+            isinstance(momentum, bool) or not isinstance(momentum, (int, float))
+            or not 0 <= momentum <= 1
+        ):  # fmt: skip
+            raise ValueError(f"{who}: momentum must be a float in [0, 1] or None, got {momentum!r}")
+        # None: PyTorch's instance norm then passes momentum 0 (the running stats stay put)
+        self.momentum = None if momentum is None else float(momentum)
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
         dt = _dtype(dtype)
         if self.affine:
@@ -200,14 +208,14 @@ class _InstanceNorm(Module):
         out = N.instance_norm(
             batched, self.running_mean if update or not use_input else None,
             self.running_var if update or not use_input else None, self.weight, self.bias,
-            use_input, self.momentum, self.eps,
+            use_input, 0.0 if self.momentum is None else self.momentum, self.eps,
         )  # fmt: skip
         return out if x.ndim == r else out.squeeze(0)
 
     def extra_repr(self) -> str:
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-            f"track_running_stats={self.track_running_stats}"
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
         )
 
 
@@ -218,7 +226,8 @@ class InstanceNorm1d(_InstanceNorm):
     ----------
     num_features : int
     eps : float, default 1e-5
-    momentum : float, default 0.1
+    momentum : float or None, default 0.1
+        ``None`` leaves the running statistics unchanged (PyTorch passes momentum 0).
     affine : bool, default False
     track_running_stats : bool, default False
     device, dtype : optional
@@ -240,7 +249,8 @@ class InstanceNorm2d(_InstanceNorm):
     ----------
     num_features : int
     eps : float, default 1e-5
-    momentum : float, default 0.1
+    momentum : float or None, default 0.1
+        ``None`` leaves the running statistics unchanged (PyTorch passes momentum 0).
     affine : bool, default False
     track_running_stats : bool, default False
     device, dtype : optional

@@ -16,14 +16,20 @@ from ...ops.pool import (
 )
 from ...tensor import Tensor
 from ..module import Module
+from ._checks import unbatched
 from .activation import ReLU
 
 __all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "GlobalAvgPool2d"]
 
 
-def _check_4d(layer: Module, x: Tensor) -> None:
+def _check_4d(layer: Module, x: Tensor, *, unbatched_ok: bool = True) -> None:
+    """Raise unless ``x`` is ``(N, C, H, W)``; the message names ``(C, H, W)`` too where the
+    layer takes one unbatched sample (which it has turned into a batch of one already)."""
     if x.ndim != 4:
-        raise ValueError(f"{layer!r}: expected input of shape (N, C, H, W), got {tuple(x.shape)}")
+        also = " or (C, H, W)" if unbatched_ok else ""
+        raise ValueError(
+            f"{layer!r}: expected input of shape (N, C, H, W){also}, got {tuple(x.shape)}"
+        )
 
 
 def _window(who: str, kernel_size: Any, stride: Any, padding: Any, dilation: Any) -> tuple:
@@ -64,8 +70,8 @@ class MaxPool2d(Module):
 
     Shape
     -----
-    - Input: ``(N, C, H, W)``
-    - Output: ``(N, C, H_out, W_out)``
+    - Input: ``(N, C, H, W)`` or ``(C, H, W)``
+    - Output: ``(N, C, H_out, W_out)`` or ``(C, H_out, W_out)``
     """
 
     def __init__(
@@ -93,6 +99,8 @@ class MaxPool2d(Module):
         self.ceil_mode = bool(ceil_mode)
 
     def forward(self, x: Tensor) -> Tensor:
+        if x.ndim == 3:  # (C, H, W): one sample, as PyTorch accepts
+            return unbatched(self.forward, x)
         _check_4d(self, x)
         pool_geometry(
             repr(self), tuple(x.shape[2:]), self._k, self._s, self._p, self._d, self.ceil_mode
@@ -145,8 +153,8 @@ class AvgPool2d(Module):
 
     Shape
     -----
-    - Input: ``(N, C, H, W)``
-    - Output: ``(N, C, H_out, W_out)``, ``H_out = floor((H + 2*padding - kernel_size) / stride) + 1``
+    - Input: ``(N, C, H, W)`` or ``(C, H, W)``
+    - Output: ``(N, C, H_out, W_out)`` or ``(C, H_out, W_out)``, ``H_out = floor((H + 2*padding - kernel_size) / stride) + 1``
     """
 
     def __init__(
@@ -174,6 +182,8 @@ class AvgPool2d(Module):
         self.count_include_pad = bool(count_include_pad)
 
     def forward(self, x: Tensor) -> Tensor:
+        if x.ndim == 3:  # (C, H, W): one sample, as PyTorch accepts
+            return unbatched(self.forward, x)
         _check_4d(self, x)
         pool_geometry(
             repr(self), tuple(x.shape[2:]), self._k, self._s, self._p, (1, 1), self.ceil_mode
@@ -197,8 +207,8 @@ class AdaptiveAvgPool2d(Module):
 
     Shape
     -----
-    - Input: ``(N, C, H, W)``
-    - Output: ``(N, C, H_out, W_out)``
+    - Input: ``(N, C, H, W)`` or ``(C, H, W)``
+    - Output: ``(N, C, H_out, W_out)`` or ``(C, H_out, W_out)``
     """
 
     def __init__(self, output_size: int | tuple[int | None, int | None]) -> None:
@@ -207,6 +217,8 @@ class AdaptiveAvgPool2d(Module):
         self.output_size = output_size
 
     def forward(self, x: Tensor) -> Tensor:
+        if x.ndim == 3:  # (C, H, W): one sample, as PyTorch accepts
+            return unbatched(self.forward, x)
         _check_4d(self, x)
         return adaptive_avg_pool2d(x, self.output_size)
 
@@ -234,7 +246,7 @@ class GlobalAvgPool2d(Module):
         self.keepdims = bool(keepdims)
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_4d(self, x)
+        _check_4d(self, x, unbatched_ok=False)
         return global_avg_pool2d(x, keepdims=self.keepdims)
 
     def extra_repr(self) -> str:

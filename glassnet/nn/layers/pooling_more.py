@@ -13,6 +13,11 @@ __all__ = [
 ]  # fmt: skip
 
 
+def _single(value: Any) -> tuple:
+    """``value`` as a 1-tuple (a tuple or list is kept as a tuple)."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
 def _no_indices(who: str, return_indices: bool) -> None:
     if return_indices:
         raise NotImplementedError(f"{who}: return_indices=True is not supported")
@@ -52,7 +57,10 @@ class MaxPool1d(Module):
         )
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
 
 
 class AvgPool1d(Module):
@@ -76,8 +84,10 @@ class AvgPool1d(Module):
         ceil_mode: bool = False, count_include_pad: bool = True,
     ) -> None:  # fmt: skip
         super().__init__()
-        self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
-        self.padding, self.ceil_mode = padding, bool(ceil_mode)
+        # 1-tuples, as PyTorch's AvgPool1d keeps them
+        self.kernel_size = _single(kernel_size)
+        self.stride = self.kernel_size if stride is None else _single(stride)
+        self.padding, self.ceil_mode = _single(padding), bool(ceil_mode)
         self.count_include_pad = bool(count_include_pad)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -126,6 +136,9 @@ class AdaptiveMaxPool1d(Module):
     def forward(self, x: Tensor) -> Tensor:
         return Q.adaptive_max_pool1d(x, self.output_size)
 
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
 
 class AdaptiveAvgPool1d(Module):
     """Average pooling of ``(N, C, L)`` to ``(N, C, output_size)``."""
@@ -136,3 +149,6 @@ class AdaptiveAvgPool1d(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return Q.adaptive_avg_pool1d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"

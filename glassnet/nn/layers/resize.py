@@ -39,6 +39,10 @@ class Upsample(Module):
         super().__init__()
         if (size is None) == (scale_factor is None):
             raise ValueError(f"{type(self).__name__}: give exactly one of size and scale_factor")
+        if isinstance(scale_factor, (tuple, list)):  # PyTorch keeps the factors as floats
+            scale_factor = tuple(float(f) for f in scale_factor)
+        elif scale_factor is not None:
+            scale_factor = float(scale_factor)
         self.size, self.scale_factor, self.mode = size, scale_factor, mode
         self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
 
@@ -88,17 +92,24 @@ class _Pad(Module):
         return Z.pad(x, self.padding, self._mode, value)
 
     def extra_repr(self) -> str:
-        return f"{self.padding}" + (f", value={self.value}" if self._mode == "constant" else "")
+        return f"{self.padding}"
 
 
-class ConstantPad1d(_Pad):
+class _ConstantPad(_Pad):
+    """A padding with ``value``, shown as PyTorch shows it."""
+
+    def extra_repr(self) -> str:
+        return f"padding={self.padding}, value={self.value}"
+
+
+class ConstantPad1d(_ConstantPad):
     """Pad the last axis with ``value``: ``padding`` is ``int`` or ``(left, right)``."""
 
     def __init__(self, padding: int | tuple[int, int], value: float) -> None:
         super().__init__(padding, value)
 
 
-class ConstantPad2d(_Pad):
+class ConstantPad2d(_ConstantPad):
     """Pad the last two axes with ``value``: ``(left, right, top, bottom)``."""
 
     _axes = 2
