@@ -327,8 +327,9 @@ def predict_file(
     batch_size = positive_int("batch_size", batch_size)
     top_k = positive_int("top_k", top_k)
     threads = positive_int("threads", threads)
-    _check_out(out_path, input_path)
+    # the model first: a missing --run folder is named as such, not as --out's missing folder
     t = load_trained("predict", run_dir=run_dir, checkpoint=checkpoint, which=which)
+    _check_out(out_path, input_path)
     names = t.class_names
     if top_k > len(names):
         raise UsageError(

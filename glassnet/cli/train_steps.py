@@ -20,10 +20,10 @@ from .. import __version__
 from ..nn.regularization import L1L2
 from ..optim import lr_scheduler as S
 from ..train import EarlyStopping, LayerDiagnostics, RunLogger
-from ..train.resume import read_resume_point
+from ..train.resume import check_epochs_reach, read_resume_point
 from ..train.runlock import hold
 from ..train.runs import RunFolder
-from .options import TrainConfig
+from .options import TrainConfig, UsageError
 from .ranks import Discard, command_world, on_main
 
 __all__ = [
@@ -110,6 +110,11 @@ def resume_run(ctx: RunContext, path: str) -> tuple[Any, Any]:
     """The run folder to continue and its resume point (None before its first checkpoint)."""
     run = RunFolder.open(path)
     point = read_resume_point(run.file(run.LAST)) if os.path.isfile(run.file(run.LAST)) else None
+    if point is not None:  # before the run's config.toml is rewritten with the new --epochs
+        try:
+            check_epochs_reach(point.state.progress, ctx.config.epochs, path, flag="--epochs")
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
 
     def prepare() -> None:
         run.remove_stale_temporaries()

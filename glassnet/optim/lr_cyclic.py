@@ -213,6 +213,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         """Set ``T_cur`` and ``T_i`` for an absolute (possibly fractional) epoch."""
         if epoch < 0:
             raise ValueError(f"CosineAnnealingWarmRestarts.step: epoch must be >= 0, got {epoch!r}")
+        epoch = float(epoch)  # T_cur stays a float, so a state saved at a fractional epoch loads
         if epoch < self.T_0:
             self.T_i, self.T_cur = self.T_0, epoch
         elif self.T_mult == 1:

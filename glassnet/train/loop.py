@@ -7,7 +7,7 @@ and raises an error naming the function, what it expected and what came.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ __all__ = [
     "LOSSES",
     "OPTIMIZERS",
     "as_dataset",
+    "check_optimizer_covers",
     "make_loader",
     "resolve_loss",
     "resolve_optimizer",
@@ -77,6 +78,11 @@ def as_dataset(who: str, data: Any) -> Any:
         dataset = TensorDataset(*data)
     elif isinstance(data, (np.ndarray, Tensor)):
         dataset = TensorDataset(data)
+    elif isinstance(data, Mapping):
+        raise TypeError(
+            f"{who}: data must be (X, y) arrays or tensors, a Dataset or a DataLoader, got a "
+            f"dict with keys {sorted(map(str, data))[:5]}; pass (data['x'], data['y'])"
+        )
     elif hasattr(data, "__getitem__") and hasattr(data, "__len__"):
         dataset = data
     else:
@@ -193,6 +199,31 @@ def resolve_optimizer(who: str, optimizer: Any, model: Any, **hyper: Any) -> Any
         f"{who}: optimizer must be a name ({', '.join(sorted(OPTIMIZERS))}) or an optimizer "
         f"instance with step() and param_groups, got {optimizer!r}"
     )
+
+
+def check_optimizer_covers(who: str, optimizer: Any, model: Any, loss: Any = None) -> None:
+    """Refuse an optimizer that holds parameters, none of them the model's (or the loss's).
+
+    Such an optimizer (built over another model, or over a copy) would leave
+    the model untouched while training appears to run.
+
+    Raises
+    ------
+    ValueError
+        Naming the counts on both sides.
+    """
+    held = [p for group in optimizer.param_groups for p in group.get("params", ())]
+    if not held:
+        return
+    own = {id(p) for p in model.parameters()}
+    if callable(getattr(loss, "parameters", None)):
+        own.update(id(p) for p in loss.parameters())
+    if not any(id(p) in own for p in held):
+        raise ValueError(
+            f"{who}: the optimizer's {len(held)} parameter(s) are none of the model's "
+            f"{len(own)}; build it over this model's parameters "
+            "(optimizer=optim.Adam(model.parameters()), ...)"
+        )
 
 
 def check_positive(who: str, name: str, value: Any, *, allow_none: bool = False) -> Any:

@@ -41,7 +41,7 @@ from .state import STATE_FORMAT, DataOrder, Progress, TrainState, rng_state_for_
 
 __all__ = [
     "ResumePoint", "read_resume_point", "rng_state_for_rank", "STATE_FORMAT", "Resumable",
-    "TRAINER_STATE", "check_trainer_state",
+    "TRAINER_STATE", "check_trainer_state", "check_epochs_reach", "epochs_reached",
 ]  # fmt: skip
 
 
@@ -187,6 +187,41 @@ _KIND_CHECKS = {
 }
 
 
+def epochs_reached(progress: Any) -> int:
+    """The smallest ``epochs`` a run at ``progress`` can continue to: an unfinished epoch counts."""
+    return progress.epochs_completed + (1 if progress.step_in_epoch else 0)
+
+
+def check_epochs_reach(progress: Any, epochs: int, path: str, *, flag: str | None = None) -> None:
+    """Refuse an ``epochs`` below what the checkpoint at ``path`` has trained already.
+
+    Parameters
+    ----------
+    progress : Progress
+        The checkpoint's progress.
+    epochs : int
+        The epochs the continued run is to reach.
+    path : str
+        The checkpoint (or run folder), for the message.
+    flag : str, optional
+        The command-line flag to name (``"--epochs"``) instead of ``fit``'s argument.
+
+    Raises
+    ------
+    ValueError
+        Naming both counts and the smallest ``epochs`` that continues the run.
+    """
+    need = epochs_reached(progress)
+    if epochs >= need:
+        return
+    part = f" and {progress.step_in_epoch} step(s) of the next" if progress.step_in_epoch else ""
+    head = f"{flag}: got {epochs}," if flag else f"fit: epochs={epochs} is"
+    raise ValueError(
+        f"{head} below what {path!r} has trained: {progress.epochs_completed} epoch(s){part}; "
+        f"pass {need} or more (epochs counts from the start of the run)"
+    )
+
+
 class Resumable:
     """Saving and restoring the trainer's state (a mixin of :class:`~glassnet.train.Trainer`).
 
@@ -299,6 +334,7 @@ class Resumable:
     def _resume(self, point: ResumePoint, loader: Any) -> None:
         """Continue from ``point``: check its state against this run, then apply it."""
         state = point.state
+        check_epochs_reach(state.progress, getattr(self, "epochs", 0), point.path)
         state.check_data(self.data_order, point.path)
         skip = self._batches_to_skip(state, point.path, loader)
         self._load_parts(point)

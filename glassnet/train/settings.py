@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from .._validate import int_at_least as check_int
 
 __all__ = ["FitSettings"]
@@ -58,14 +60,25 @@ class FitSettings:
 
         Raises
         ------
-        ValueError
+        ValueError, TypeError
             Naming the argument and echoing the value.
         """
         epochs = check_int("fit", "epochs", epochs, 1)
         initial_epoch = check_int("fit", "initial_epoch", initial_epoch, 0)
         batch_size = check_int("fit", "batch_size", batch_size, 1)
+        if initial_epoch > epochs:
+            raise ValueError(
+                f"fit: initial_epoch={initial_epoch} is beyond epochs={epochs} (epochs is the "
+                "number to train until, not the number of epochs to add)"
+            )
         if verbose not in (0, 1, 2):
             raise ValueError(f"fit: verbose must be 0, 1 or 2, got {verbose!r}")
+        if not isinstance(shuffle, (bool, np.bool_)):
+            raise TypeError(f"fit: shuffle must be True or False, got {shuffle!r}")
+        if scheduler_per not in ("epoch", "batch"):
+            raise ValueError(
+                f"fit: scheduler_per must be 'epoch' or 'batch', got {scheduler_per!r}"
+            )
         if checkpoint_every is not None:
             checkpoint_every = check_int("fit", "checkpoint_every", checkpoint_every, 1)
         if resuming and initial_epoch:
@@ -77,7 +90,7 @@ class FitSettings:
             epochs=epochs,
             batch_size=batch_size,
             verbose=verbose,
-            shuffle=shuffle,
+            shuffle=bool(shuffle),
             initial_epoch=initial_epoch,
             checkpoint_every=checkpoint_every,
             scheduler_per=scheduler_per,

@@ -40,6 +40,7 @@ from .interrupt import InterruptGuard, TrainingInterrupted
 from .logs import MetricSet, RunningEpoch
 from .loop import (
     batch_device,
+    check_optimizer_covers,
     check_positive,
     model_parameters,
     on_device,
@@ -183,6 +184,7 @@ class Trainer(Resumable, ShardedData):
         self._runner: Any = model
         self.loss_fn = resolve_loss("fit", loss)
         self.optimizer = resolve_optimizer("fit", optimizer, model)
+        check_optimizer_covers("fit", self.optimizer, model, loss)
         self.metrics = metrics
         if regularizer is not None and not callable(regularizer):
             raise TypeError(
@@ -567,6 +569,10 @@ class Trainer(Resumable, ShardedData):
         )
         val_loader, val_sharded = self._val_loader(validation_data, settings.batch_size)
         self.steps_per_epoch = len(loader) if hasattr(loader, "__len__") else None
+        if self.steps_per_epoch == 0:
+            raise ValueError(
+                f"fit: the training data gives no batches an epoch ({_why_empty(loader)})"
+            )
         monitor = "val_loss" if val_loader is not None else "loss"
         everyone, early, late, history = self._callback_lists(
             callbacks, scheduler, settings.scheduler_per, monitor, verbose
@@ -579,6 +585,15 @@ class Trainer(Resumable, ShardedData):
                 settings.checkpoint_every,
             )  # fmt: skip
         return history
+
+
+def _why_empty(loader: Any) -> str:
+    """What makes ``loader`` yield nothing, as far as it says."""
+    size = len(loader.dataset) if hasattr(getattr(loader, "dataset", None), "__len__") else None
+    batch = getattr(loader, "batch_size", None)
+    if size is not None and batch is not None and getattr(loader, "drop_last", False):
+        return f"{size} sample(s), batch_size={batch} with drop_last=True drops them all"
+    return "an empty sampler or shard" if size else "no samples"
 
 
 @contextlib.contextmanager

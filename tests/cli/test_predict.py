@@ -273,6 +273,15 @@ def test_bad_options(run, images, tmp_path, monkeypatch, capsys, args, status, m
     assert sorted(os.listdir(tmp_path)) == ["images.npy"]
 
 
+def test_missing_run_folder_is_named_as_such(images, tmp_path, monkeypatch, capsys):
+    # the default --out lies in the run folder: its check used to come first and blame --out
+    monkeypatch.chdir(tmp_path)
+    np.save("images.npy", images)
+    got, _, err = predict(capsys, "runs/nope", "--input", "images.npy")
+    assert got == 1
+    assert err == "glassnet: error: run folder 'runs/nope' does not exist\n"
+
+
 def test_help_lists_predict(capsys):
     assert main(["--help"]) == 0
     assert "predict" in capsys.readouterr().out

@@ -158,6 +158,12 @@ def test_resume_without_a_checkpoint_then_extend_then_finished(tmp_path, capsys)
     status, out = main("train", "--resume", run.path, "--quiet")  # complete: only the report
     assert status == 0 and "after epoch 2" in out and "Test accuracy" in out
     assert len(metrics_without_time(Path(run.path))) == 2
+    capsys.readouterr()
+    # fewer epochs than done: refused before config.toml is rewritten (it used to say epochs = 1)
+    assert main("train", "--resume", run.path, "--quiet", "--epochs", "1")[0] == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glassnet: error: --epochs: got 1, below what") and "pass 2 or more" in err
+    assert run.read_config()["epochs"] == 2
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 
+from glassnet.train.resume import epochs_reached, read_resume_point
+
 from .test_cli import REPO, glassnet, one_error_line
 
 
@@ -47,6 +49,11 @@ def test_resume_while_training_is_refused_and_a_killed_run_resumes(tmp_path):
         first.send_signal(signal.SIGKILL)  # dies holding the lock: the .lock file stays
         first.wait()
     assert (tmp_path / "runs" / "D" / ".lock").exists()
-    third = glassnet("train", "--resume", "runs/D", "--epochs", "1", cwd=tmp_path, timeout=300)
+    # continue only to the epoch the killed run was in (fewer epochs than done is refused)
+    last = tmp_path / "runs" / "D" / "last.safetensors"
+    reached = epochs_reached(read_resume_point(str(last)).state.progress) if last.exists() else 1
+    third = glassnet(
+        "train", "--resume", "runs/D", "--epochs", str(max(reached, 1)), cwd=tmp_path, timeout=300
+    )
     assert third.returncode == 0, third.stderr
     assert "Resuming runs/D" in third.stdout

@@ -82,6 +82,19 @@ def test_warm_restarts_with_fractional_epochs_matches_torch(torch):
             np.testing.assert_allclose(gs.get_last_lr(), ts.get_last_lr(), rtol=1e-12)
 
 
+def test_warm_restarts_state_at_a_fractional_epoch_loads():
+    # T_cur was an int after the construction step, so a state saved at epoch 2.4 (T_cur 2.4)
+    # was refused by a fresh scheduler's load_state_dict
+    a = S.CosineAnnealingWarmRestarts(gn_optimizer(), 3, 2)
+    a.step(2.4)
+    b = S.CosineAnnealingWarmRestarts(gn_optimizer(), 3, 2)
+    b.load_state_dict(json.loads(json.dumps(a.state_dict())))
+    assert b.T_cur == a.T_cur == 2.4
+    a.step(5.5)
+    b.step(5.5)
+    assert a.get_last_lr() == b.get_last_lr()
+
+
 def test_torch_positional_order():
     opt = gn_optimizer()
     assert S.StepLR(opt, 1, 0.7).gamma == 0.7

@@ -108,6 +108,11 @@ class CallbackList:
     """
 
     def __init__(self, callbacks: Iterable[Callback] = ()) -> None:
+        if isinstance(callbacks, Callback):
+            raise TypeError(
+                f"fit: callbacks must be a list of Callback instances, got one "
+                f"{type(callbacks).__name__}; pass callbacks=[{type(callbacks).__name__}(...)]"
+            )
         self.callbacks = list(callbacks)
         for cb in self.callbacks:
             if not isinstance(cb, Callback):

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..._validate import is_number
-from ...optim.lr_scheduler import ReduceLROnPlateau
+from ...optim.lr_scheduler import OneCycleLR, ReduceLROnPlateau
 from ._monitor import monitored
 from .base import Callback
 
@@ -72,6 +72,49 @@ class LearningRateScheduler(Callback):
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._global_step = self.trainer.initial_epoch * (self.trainer.steps_per_epoch or 0)
+        self._check_optimizer()
+        self._check_cycle_length()
+
+    def _check_optimizer(self) -> None:
+        """Refuse a scheduler built over another optimizer than the one training: it would
+        change learning rates nothing reads."""
+        own = getattr(self.scheduler, "optimizer", None)
+        trained = self.trainer.optimizer
+        if own is None or own is trained:
+            return
+        raise ValueError(
+            f"LearningRateScheduler: the {type(self.scheduler).__name__} was built over another "
+            f"{type(own).__name__} than the {type(trained).__name__} being trained, so it would "
+            "change nothing; build it over the optimizer passed to fit"
+        )
+
+    def _steps_ahead(self) -> tuple[int, str] | None:
+        """How many more times this fit steps the scheduler, and how that count is made up."""
+        t = self.trainer
+        epochs_left = t.epochs - t.epochs_completed
+        if self.per == "epoch":
+            return epochs_left, f"{epochs_left} epoch(s)"
+        spe = t.steps_per_epoch
+        if spe is None:
+            return None
+        ahead = epochs_left * spe - t.step_in_epoch
+        return ahead, f"{epochs_left} epoch(s) x {spe} step(s) per epoch"
+
+    def _check_cycle_length(self) -> None:
+        """Refuse, before training, a ``OneCycleLR`` too short for the run (it raises once past
+        its ``total_steps``, which would stop training in the middle)."""
+        sched = self.scheduler
+        if not isinstance(sched, OneCycleLR):
+            return
+        ahead = self._steps_ahead()
+        if ahead is None or sched.last_epoch + ahead[0] <= sched.total_steps:
+            return
+        need = sched.last_epoch + ahead[0]
+        raise ValueError(
+            f"LearningRateScheduler: OneCycleLR has total_steps={sched.total_steps} and has "
+            f"taken {sched.last_epoch}, but stepped per {self.per} this fit takes {ahead[0]} more "
+            f"({ahead[1]}); build it with total_steps={need} or more"
+        )
 
     def _set(self, index: int) -> None:
         groups = self.trainer.optimizer.param_groups
