@@ -18,6 +18,7 @@ from . import backend as _backend
 from . import random as _random
 from .autograd import hooks as _hooks
 from .ops import arithmetic as _ar
+from .ops import logic as _logic
 from .ops import select as _sel
 from .ops import shape as _sh
 from .tensor import Tensor
@@ -85,7 +86,7 @@ class DialectMethods:
         """
         return _hooks.register(self, hook)
 
-    # ------------------------------------------------ comparisons (no graph)
+    # ------------------------------------------------ comparisons (no gradient)
     def eq(self, other: Any) -> Tensor:
         return self == other
 
@@ -118,7 +119,7 @@ class DialectMethods:
         return bool(self.xp.allclose(self.array, o, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
     def logical_not(self) -> Tensor:
-        return Tensor._make(self.xp.logical_not(self.array), False, None, 0)
+        return _logic.logical_not(self)
 
     def nonzero(self, *, as_tuple: bool = False) -> Any:
         """Indices of the non-zero entries: ``(n, ndim)`` int64, or one 1-D tensor per dim."""

@@ -28,6 +28,7 @@ from .autograd import engine as _engine
 from .autograd import grad_mode
 from .ops import activation as _act
 from .ops import arithmetic as _ar
+from .ops import logic as _logic
 from .ops import pointwise as _pw
 from .ops import shape as _sh
 from .ops import special as _sp
@@ -259,17 +260,36 @@ class TensorMethods(InplaceMethods):
     def __abs__(self) -> Tensor:
         return _ar.abs(self)
 
+    # comparisons and logic: boolean tensors without a gradient (ops/logic.py)
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _logic.compare(self, other, "__eq__")
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _logic.compare(self, other, "__ne__")
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _logic.compare(self, other, "__lt__")
+
+    def __le__(self, other: Any) -> Tensor:
+        return _logic.compare(self, other, "__le__")
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _logic.compare(self, other, "__gt__")
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _logic.compare(self, other, "__ge__")
+
     def __invert__(self) -> Tensor:
-        return Tensor._make(~self.array, False, None, 0)
+        return _logic.invert(self)
 
     def __and__(self, other: Any) -> Tensor:
-        return self._cmp(other, "__and__")
+        return _logic.logic(self, other, "__and__")
 
     def __or__(self, other: Any) -> Tensor:
-        return self._cmp(other, "__or__")
+        return _logic.logic(self, other, "__or__")
 
     def __xor__(self, other: Any) -> Tensor:
-        return self._cmp(other, "__xor__")
+        return _logic.logic(self, other, "__xor__")
 
     def __getitem__(self, index: Any) -> Tensor:
         return _sh.getitem(self, index)
@@ -569,8 +589,11 @@ def _type_name(dtype: np.dtype) -> str:
     return f"glassnet.{_TYPE_NAMES.get(np.dtype(dtype).name, str(dtype))}"
 
 
-#: Class attributes of ``TensorMethods`` that are not methods to copy.
-_NOT_METHODS = frozenset({"__module__", "__qualname__", "__doc__", "__dict__", "__weakref__"})
+#: Class attributes of ``TensorMethods`` that are not methods to copy (``__hash__`` is the
+#: ``None`` Python sets beside ``__eq__``; ``Tensor`` hashes by identity).
+_NOT_METHODS = frozenset(
+    {"__module__", "__qualname__", "__doc__", "__dict__", "__weakref__", "__hash__"}
+)
 
 
 def attach(cls: type = Tensor) -> None:

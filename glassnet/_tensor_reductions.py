@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _torch_args as _args
 from .ops import arithmetic as _ar
+from .ops import logic as _logic
 from .ops import pointwise as _pw
 from .ops import reduce as _red
 from .ops import select as _sel
@@ -279,6 +280,8 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, large
 
 
 def _arg_extreme(x: Tensor, name: str, dim: Any, keepdim: bool) -> Tensor:
+    if _logic.tracing_active():  # an exporter traces: record the op
+        return _logic.arg_extreme(x, name == "argmax", dim, keepdim)
     arr = x.array
     if dim is None:
         out = getattr(arr.reshape(-1), name)()

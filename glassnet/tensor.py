@@ -1,8 +1,8 @@
 """``Tensor``: an array with a gradient, the user-facing half of the autograd.
 
 This module holds the data structure and what needs no op: shape, dtype,
-device, conversion, ``requires_grad``/``retain_grad``, comparisons. The
-differentiable methods and operators (``x + y``, ``x.sum()``, ``x.reshape``,
+device, conversion, ``requires_grad``/``retain_grad``. The methods and operators,
+differentiable or not (``x + y``, ``x > 0``, ``x.sum()``, ``x.reshape``,
 ``x.to``, ``x.backward()``, ...) call ops, which build on ``Tensor``; they are
 attached in one place, :mod:`glassnet._tensor_methods`, which
 ``glassnet/__init__.py`` imports once the ops exist. So this module imports
@@ -273,29 +273,6 @@ class Tensor(_Methods):
 
     def zero_grad(self) -> None:
         self.grad = None
-
-    # comparisons give boolean tensors outside the graph
-    def _cmp(self, other: Any, op: str) -> Tensor:
-        o = other.array if isinstance(other, Tensor) else other
-        return Tensor._make(getattr(self.array, op)(o), False, None, 0)
-
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._cmp(other, "__eq__")
-
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._cmp(other, "__ne__")
-
-    def __lt__(self, other: Any) -> Tensor:
-        return self._cmp(other, "__lt__")
-
-    def __le__(self, other: Any) -> Tensor:
-        return self._cmp(other, "__le__")
-
-    def __gt__(self, other: Any) -> Tensor:
-        return self._cmp(other, "__gt__")
-
-    def __ge__(self, other: Any) -> Tensor:
-        return self._cmp(other, "__ge__")
 
 
 def tensor(

@@ -33,7 +33,7 @@ from .._fileio import atomic_write
 from .._validate import is_int
 from ..nn.module import Module
 from ..tensor import Tensor
-from . import onnx_axes, onnx_more, onnx_nn, onnx_ops, onnx_seq  # noqa: F401  (they register converters)
+from . import onnx_axes, onnx_logic, onnx_more, onnx_nn, onnx_ops, onnx_seq  # noqa: F401  (they register converters)
 from .onnx_builder import OnnxValue, _leaves, _map, _onnx
 from .onnx_graph import OnnxBuilder
 from .onnx_registry import (
@@ -120,9 +120,9 @@ def _input_value(t: Tensor, name: str, axis: int | None, grow: bool) -> OnnxValu
     """A graph input and, with a batch axis, its value for the exporter's second run.
 
     The second run sees the example's samples in another order (rolled by one along
-    the batch axis), so that a constant computed from the input's values (a comparison
-    such as ``x > 0``, which the trace does not record) differs between the runs and is
-    refused rather than baked into the graph. With ``grow`` (a dynamic batch) the batch
+    the batch axis), so that a constant computed from the input's values outside the ops
+    the trace records (read as an array with ``.numpy()``) differs between the runs and
+    is refused rather than baked into the graph. With ``grow`` (a dynamic batch) the batch
     is also one sample larger, which tells the sizes that follow the batch.
     """
     x = t.numpy()

@@ -150,8 +150,7 @@ def _pair(names: Any, expected: Any, alt: Any, where: str, module: Module) -> An
 
 #: How an array comes to depend on the input's values without the trace seeing it.
 _UNTRACED = (
-    ".numpy() or .data, a comparison such as x > 0, ~ & |, sign, floor, round, argmax, "
-    "argsort, one_hot"
+    ".numpy() or .data, nonzero, unique, kthvalue, median, integer // or %, masked_select"
 )
 
 

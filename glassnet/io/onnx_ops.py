@@ -287,7 +287,7 @@ def _expand_ellipsis(items: tuple, ndim: int) -> list:
             out.extend([slice(None)] * (ndim - used))
         else:
             out.append(i)
-    if Ellipsis not in items:
+    if not any(i is Ellipsis for i in items):
         out.extend([slice(None)] * (ndim - used))
     return out
 
@@ -339,10 +339,55 @@ def _gather_index(g: OnnxBuilder, op: OpView, items: tuple, shape: tuple) -> str
             return g.node("Gather", [op.input(0), op.name_of(items[k], np.int64)], axis=k)
         idx = np.asarray(items[k]).astype(np.int64) % shape[k]
         return g.node("Gather", [op.input(0), g.const(idx)], axis=k)
+    full = None if any(i is None for i in items) else _expand_ellipsis(items, len(shape))
+    if full is not None and all(_advanced(i) or _whole(i) for i in full):
+        return _gather_nd(g, op, full, shape)
     raise TypeError(
-        "export_onnx: GetItem: only ints, slices, None, ... and one integer array on one "
-        f"axis export to ONNX; got the index ({', '.join(_describe_item(i) for i in items)})"
+        "export_onnx: GetItem: only ints, slices, None, ... and integer arrays (with the other "
+        "axes whole) export to ONNX; got the index "
+        f"({', '.join(_describe_item(i) for i in items)})"
     )
+
+
+def _whole(item: object) -> bool:
+    return isinstance(item, slice) and item == slice(None)
+
+
+def _advanced(item: object) -> bool:
+    """An int or an integer array: an advanced index once any array is in the index."""
+    if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+        return True
+    return isinstance(item, (np.ndarray, list)) and np.asarray(item).dtype.kind in "iu"
+
+
+def _gather_nd(g: OnnxBuilder, op: OpView, items: list, shape: tuple) -> str:
+    """Several integer arrays (NumPy's advanced indexing, the other axes whole): the indexed
+    axes moved to the front, one ``GatherND``, the broadcast index axes put where NumPy
+    puts them (in place of adjacent indexed axes, else first)."""
+    picked = [k for k, i in enumerate(items) if _advanced(i)]
+    rest = [k for k in range(len(shape)) if k not in picked]
+    bshape = np.broadcast_shapes(*(np.shape(items[k]) for k in picked))
+    parts = []
+    for k in picked:
+        item = items[k]
+        name = op.name_of(item, np.int64) if isinstance(item, np.ndarray) else g.const(
+            np.asarray(item, dtype=np.int64)
+        )
+        name = g.node("Mod", [name, g.const(np.array(shape[k], dtype=np.int64))])  # -1 -> n-1
+        name = g.node("Expand", [name, g.const(list(bshape))])
+        parts.append(g.unsqueeze(name, [len(bshape)]))
+    index = g.concat(parts, len(bshape))
+    x = op.input(0)
+    if picked + rest != list(range(len(shape))):
+        x = g.node("Transpose", [x], perm=picked + rest)
+    y = g.node("GatherND", [x, index])
+    adjacent = picked == list(range(picked[0], picked[0] + len(picked)))
+    before = sum(1 for k in rest if k < picked[0])
+    if not adjacent or before == 0:
+        return y
+    nb = len(bshape)
+    perm = [nb + i for i in range(before)] + list(range(nb))
+    return g.node("Transpose", [y], perm=perm + [nb + i for i in range(before, len(rest))])
 
 
 def _describe_item(item: object) -> str:

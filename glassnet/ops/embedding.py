@@ -15,6 +15,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..backend import get_array_module
 from ..tensor import Tensor
+from . import logic as _logic
 
 __all__ = ["Embedding", "embedding", "one_hot", "renorm_rows_"]
 
@@ -128,4 +129,6 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     n = top if num_classes == -1 else int(num_classes)
     if top > n:
         raise ValueError(f"one_hot: class index {top - 1} is too large for num_classes={n}")
+    if _logic.tracing_active() and isinstance(tensor, Tensor):  # record the op for export
+        return _logic.one_hot_indices(tensor, n)
     return Tensor((idx[..., None] == xp.arange(n)).astype(np.int64))

@@ -5,7 +5,8 @@ The step functions (``floor``, ``ceil``, ``round``, ``trunc``, ``sign``) have a
 zero gradient, as in PyTorch: their result is picked with
 :func:`~glassnet.ops.arithmetic.where` from constants, so it stays in the graph
 (``requires_grad`` as the input) and sends zeros back. Integer tensors come
-back unchanged in value and dtype.
+back unchanged in value and dtype. While an exporter traces, they (and the
+``isnan`` family) run as :mod:`glassnet.ops.logic` ops, so the trace records them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from ..backend import default_dtype
 from ..tensor import Tensor
 from . import arithmetic as _ar
+from . import logic as _logic
 from . import reduce as _red
 
 __all__ = [
@@ -36,6 +38,8 @@ def constant_of(a: Tensor, values: Any) -> Tensor:
 def _step(a: Tensor, fn: str) -> Tensor:
     if a.dtype.kind in "iub":
         return _ar.clone(a)
+    if _logic.tracing_active():  # an exporter traces: record the step as an op
+        return _logic.step(a, fn)
     return constant_of(a, getattr(a.xp, fn)(a.array))
 
 
@@ -58,6 +62,8 @@ def round(a: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001 - mirrors torch
     """Round half to even, to ``decimals`` places (zero gradient)."""
     if a.dtype.kind in "iub":
         return _ar.clone(a)
+    if _logic.tracing_active():
+        return _logic.step(a, "round", decimals)
     return constant_of(a, a.xp.round(a.array, decimals))
 
 
@@ -65,6 +71,8 @@ def sign(a: Tensor) -> Tensor:
     """-1, 0 or 1 by the sign of each entry (zero gradient)."""
     if a.dtype.kind == "b":
         return _ar.clone(a)
+    if _logic.tracing_active():
+        return _logic.step(a, "sign")
     return constant_of(a, a.xp.sign(a.array))
 
 
@@ -91,7 +99,7 @@ def square(a: Tensor) -> Tensor:
 
 
 def _test(a: Tensor, fn: str) -> Tensor:
-    return Tensor._make(getattr(a.xp, fn)(a.array), False, None, 0)
+    return _logic.classify(a, fn)
 
 
 def isnan(a: Tensor) -> Tensor:

@@ -10,6 +10,10 @@ come from those ops. The one op of its own is :class:`ScatterAdd`
 (``scatter_add``, ``index_add``): adding up, where several entries meet, is
 not a selection.
 
+While an exporter traces, the index arrays come from :mod:`glassnet.ops.logic` ops
+(``Order``, ``ArgExtreme``) and the values from one ``TakeAlong``, so the ONNX graph
+computes them from the input.
+
 Where several results are equal, ``sort``/``topk``/``max(dim)`` pick the first
 occurrence (``sort`` is stable); PyTorch leaves the order of ties unspecified.
 """
@@ -26,6 +30,7 @@ from ..autograd.function import Function
 from ..backend import get_array_module, is_cupy_array, to_device
 from ..tensor import Tensor
 from . import arithmetic as _ar
+from . import logic as _logic
 from . import shape as _sh
 from .reduce import normalize_axis
 
@@ -66,9 +71,13 @@ def _grid(xp: Any, shape: Sequence[int], dim: int, index: Any) -> tuple:
 
 
 def take_along(a: Tensor, index: Any, dim: int) -> Tensor:
-    """``out[..., i, ...] = a[..., index[..., i, ...], ...]`` along ``dim`` (an index array)."""
+    """``out[..., i, ...] = a[..., index[..., i, ...], ...]`` along ``dim`` (an index array or
+    tensor; one :class:`~glassnet.ops.logic.TakeAlong` op while an exporter traces)."""
     if a.ndim == 0:
         return _sh.getitem(a, ())
+    if _logic.tracing_active():
+        return _logic.take_along(a, index, dim)
+    index = index.array if isinstance(index, Tensor) else index
     return _sh.getitem(a, _grid(a.xp, index.shape, dim, index))
 
 
@@ -87,6 +96,8 @@ def gather(a: Tensor, dim: int, index: Any) -> Tensor:
             f"gather: index of shape {idx.shape} does not fit input of shape {a.shape} "
             f"outside dim {dim}"
         )
+    if isinstance(index, Tensor) and _logic.tracing_active():
+        return take_along(a, index, d)  # the tensor itself, so the trace sees where it came from
     return take_along(a, idx, d)
 
 
@@ -222,16 +233,27 @@ def _order(a: Tensor, d: int, descending: bool) -> Any:
     return (n - 1 - xp.flip(rev, d)).astype(np.int64)
 
 
+def _order_of(a: Tensor, d: int, descending: bool, k: int | None = None) -> Tensor:
+    """The stable sort order along ``d`` as a tensor (its first ``k`` positions when given);
+    an :class:`~glassnet.ops.logic.Order` op while an exporter traces."""
+    if a.ndim and _logic.tracing_active():
+        return _logic.order(a, d, descending, k)
+    idx = _order(a, d, descending)
+    if k is not None and a.ndim:
+        idx = idx[(slice(None),) * d + (slice(0, int(k)),)]
+    return Tensor._make(idx, False, None, 0)
+
+
 def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> rt.sort:
     """``(values, indices)`` of ``a`` sorted along ``dim`` (stable in both directions)."""
     d = _dim(dim, a.ndim, "sort")
-    idx = _order(a, d, descending)
-    return rt.sort(take_along(a, idx, d), Tensor._make(idx, False, None, 0))
+    idx = _order_of(a, d, descending)
+    return rt.sort(take_along(a, idx, d), idx)
 
 
 def argsort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
     """The indices that sort ``a`` along ``dim``."""
-    return Tensor._make(_order(a, _dim(dim, a.ndim, "argsort"), descending), False, None, 0)
+    return _order_of(a, _dim(dim, a.ndim, "argsort"), descending)
 
 
 def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> rt.topk:
@@ -240,10 +262,8 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
     n = a.shape[d] if a.ndim else 1
     if not 0 <= int(k) <= n:
         raise ValueError(f"topk: k={k} is out of range for dim {dim} of size {n}")
-    idx = _order(a, d, largest)
-    if a.ndim:
-        idx = idx[(slice(None),) * d + (slice(0, int(k)),)]
-    return rt.topk(take_along(a, idx, d), Tensor._make(idx, False, None, 0))
+    idx = _order_of(a, d, largest, int(k))
+    return rt.topk(take_along(a, idx, d), idx)
 
 
 def _pick(a: Tensor, dim: int, keepdim: bool, position: Any, who: str) -> tuple[Tensor, Tensor]:
@@ -293,9 +313,13 @@ def _extreme_along(a: Tensor, dim: int, keepdim: bool, largest: bool, who: str) 
         )
     if a.ndim == 0:
         return a, Tensor._make(a.xp.zeros((), dtype=np.int64), False, None, 0)
-    arg = a.array.argmax(axis=d) if largest else a.array.argmin(axis=d)
-    idx = a.xp.expand_dims(arg.astype(np.int64, copy=False), d)
-    values, indices = take_along(a, idx, d), Tensor._make(idx, False, None, 0)
+    if _logic.tracing_active():
+        indices = _logic.arg_extreme(a, largest, d, True)
+        values = take_along(a, indices, d)
+    else:
+        arg = a.array.argmax(axis=d) if largest else a.array.argmin(axis=d)
+        idx = a.xp.expand_dims(arg.astype(np.int64, copy=False), d)
+        values, indices = take_along(a, idx, d), Tensor._make(idx, False, None, 0)
     if not keepdim:
         values, indices = _sh.squeeze(values, d), _sh.squeeze(indices, d)
     return values, indices

@@ -135,21 +135,22 @@ def test_encoder_with_a_key_padding_mask_given_as_input():
 
 
 # ------------------------------------------------- exports that would silently be wrong
-class WhereByComparison(nn.Module):
+class WhereByArrayMask(nn.Module):
     def forward(self, x):
-        return gn.where(x > 0, x, x * 0.1)  # `x > 0` is not a traced op
+        return gn.where(x.numpy() > 0, x, x * 0.1)  # the mask is made outside the ops
 
 
 def test_a_fixed_batch_mask_computed_from_the_input_is_refused(rng):
     x = gn.tensor(rng.standard_normal((3, 4)).astype(np.float32))
-    with pytest.raises(ValueError, match="changes with the input.*comparison such as x > 0"):
-        gio.build_onnx_model(WhereByComparison(), x, dynamic_batch=False)
+    with pytest.raises(ValueError, match="changes with the input.*\\.numpy\\(\\)"):
+        gio.build_onnx_model(WhereByArrayMask(), x, dynamic_batch=False)
+    gio.build_onnx_model(Fn(lambda m, x: gn.where(x > 0, x, x * 0.1)), x, dynamic_batch=False)
 
 
 def test_a_constant_from_one_samples_values_is_refused(rng):
     class FirstSampleMask(nn.Module):
         def forward(self, x):
-            return x * (x[0] > 0)  # shape (4,): does not follow the batch
+            return x * (x[0].numpy() > 0)  # shape (4,): does not follow the batch
 
     x = gn.tensor(rng.standard_normal((3, 4)).astype(np.float32))
     with pytest.raises(ValueError, match="constant of shape \\(4,\\) that changes with the input"):
@@ -173,7 +174,7 @@ def test_an_unused_input_is_still_named(rng):
 
 @pytest.mark.parametrize("dynamic", [True, False])
 def test_an_index_array_computed_from_the_input_is_refused(rng, dynamic):
-    model = Fn(lambda m, x: x[:, x[0].argsort()])  # argsort is not a traced op
+    model = Fn(lambda m, x: x[:, np.argsort(x[0].numpy())])  # an order made outside the ops
     x = gn.tensor(rng.standard_normal((3, 5)).astype(np.float32))
     with pytest.raises(ValueError, match="constant of shape \\(5,\\) that changes with the input"):
         gio.build_onnx_model(model, x, dynamic_batch=dynamic)
@@ -181,5 +182,5 @@ def test_an_index_array_computed_from_the_input_is_refused(rng, dynamic):
 
 def test_an_unsupported_index_is_described_by_shapes(rng):
     x = gn.tensor(rng.standard_normal((2, 6, 5)).astype(np.float32))
-    with pytest.raises(TypeError, match="array of shape \\(2,\\) \\(int64\\), array of shape"):
-        gio.build_onnx_model(Fn(lambda m, x: x[:, [0, 1], [2, 3]]), x)
+    with pytest.raises(TypeError, match="array of shape \\(2,\\) \\(int64\\), slice\\(1, 3"):
+        gio.build_onnx_model(Fn(lambda m, x: x[:, [0, 1], 1:3]), x)

@@ -1,0 +1,162 @@
+"""ONNX converters for the ops without a gradient (``glassnet/ops/logic.py``) and ``TakeAlong``.
+
+Comparisons and logic give ``bool``; ``ArgExtreme``, ``Order`` and ``OneHot`` give
+``int64``; ``Step`` keeps its input's dtype. Operands are cast to the dtype NumPy
+compared them in (widened where ONNX Runtime has no kernel for a narrow type).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ops import logic as lg
+from .onnx_graph import OnnxBuilder, OpView
+from .onnx_registry import register_onnx_function
+
+__all__: list[str] = []
+
+_COMPARE = {
+    "__eq__": "Equal", "__lt__": "Less", "__le__": "LessOrEqual", "__gt__": "Greater",
+    "__ge__": "GreaterOrEqual",
+}  # fmt: skip
+_LOGIC = {"__and__": "And", "__or__": "Or", "__xor__": "Xor"}
+
+
+def _raw(x: object) -> object:
+    return getattr(x, "array", x)
+
+
+def _operand_dtype(op: OpView, ordered: bool) -> np.dtype:
+    """The dtype NumPy compared the operands in, widened to one ONNX Runtime compares."""
+    dt = np.result_type(*(_raw(op.arg(i)) for i in range(op.n_inputs)))
+    if dt.kind == "b":
+        return np.dtype(np.int32) if ordered else dt
+    if dt.kind in "iu" and dt.itemsize < 4:
+        return np.dtype(np.int32)
+    if dt == np.uint32:
+        return np.dtype(np.int64)
+    if dt.kind == "f" and dt.itemsize < 4:
+        return np.dtype(np.float32)
+    return dt
+
+
+@register_onnx_function(lg.Compare)
+def _compare(g: OnnxBuilder, op: OpView) -> str:
+    which = op.attrs.get("op", "__eq__")
+    dt = _operand_dtype(op, ordered=which not in ("__eq__", "__ne__"))
+    a, b = op.input(0, dt), op.input(1, dt)
+    if which == "__ne__":
+        return g.node("Not", [g.node("Equal", [a, b])])
+    return g.node(_COMPARE[which], [a, b])
+
+
+def _needs_bitwise(g: OnnxBuilder, what: str) -> None:
+    if g.opset < 18:
+        raise TypeError(
+            f"export_onnx: {what} on integers needs ONNX's Bitwise ops, from opset 18; "
+            f"export with opset=18 or newer (got {g.opset})"
+        )
+
+
+@register_onnx_function(lg.Logic)
+def _logic(g: OnnxBuilder, op: OpView) -> str:
+    dt = op.out().dtype
+    onnx_op = _LOGIC[op.attrs.get("op", "__and__")]
+    a, b = op.input(0, dt), op.input(1, dt)
+    if dt.kind == "b":
+        return g.node(onnx_op, [a, b])
+    _needs_bitwise(g, onnx_op)
+    return g.node(f"Bitwise{onnx_op}", [a, b])
+
+
+@register_onnx_function(lg.Not)
+def _not(g: OnnxBuilder, op: OpView) -> str:
+    x, dt = op.input(0), np.dtype(op.value(0).dtype)
+    if dt.kind == "b":
+        return g.node("Not", [x])
+    if not op.attrs.get("bitwise"):  # logical_not of numbers: x == 0
+        return g.node("Equal", [x, g.scalar(0, dt)])
+    _needs_bitwise(g, "~")
+    return g.node("BitwiseNot", [x])
+
+
+@register_onnx_function(lg.Step)
+def _step(g: OnnxBuilder, op: OpView) -> str:
+    x, dt = op.input(0), op.out().dtype
+    fn = op.attrs.get("fn", "floor")
+    if fn == "trunc":  # ONNX has no Trunc: Ceil below zero, Floor above
+        below = g.node("Less", [x, g.scalar(0.0, dt)])
+        return g.node("Where", [below, g.node("Ceil", [x]), g.node("Floor", [x])])
+    if fn == "round":  # Round is half to even, as NumPy; decimals as NumPy: scale, round, unscale
+        decimals = int(op.attrs.get("decimals", 0))
+        if decimals == 0:
+            return g.node("Round", [x])
+        scale = g.scalar(10.0**decimals, dt)
+        return g.node("Div", [g.node("Round", [g.node("Mul", [x, scale])]), scale])
+    return g.node({"floor": "Floor", "ceil": "Ceil", "sign": "Sign"}[fn], [x])
+
+
+@register_onnx_function(lg.Classify)
+def _classify(g: OnnxBuilder, op: OpView) -> str:
+    v = op.value(0)
+    x = v.name if v.dtype.kind == "f" else op.input(0, np.float32)  # integers: never NaN/inf
+    fn = op.attrs.get("fn", "isnan")
+    if fn == "isnan":
+        return g.node("IsNaN", [x])
+    if fn == "isinf":
+        return g.node("IsInf", [x])
+    return g.node("Not", [g.node("Or", [g.node("IsNaN", [x]), g.node("IsInf", [x])])])
+
+
+def _sortable(op: OpView) -> str:
+    """Input 0 in a dtype ONNX Runtime's ArgMax / TopK take (booleans and narrow ints widened)."""
+    dt = np.dtype(op.value(0).dtype)
+    if dt.kind == "b" or (dt.kind in "iu" and dt.itemsize < 4):
+        return op.input(0, np.int32)
+    if dt.kind == "f" and dt.itemsize < 4:
+        return op.input(0, np.float32)
+    return op.input(0)
+
+
+@register_onnx_function(lg.ArgExtreme)
+def _arg_extreme(g: OnnxBuilder, op: OpView) -> str:
+    x, axis = _sortable(op), op.attrs.get("axis")
+    keep = bool(op.attrs.get("keepdims"))
+    onnx_op = "ArgMax" if op.attrs.get("largest", True) else "ArgMin"
+    if axis is not None:
+        return g.node(onnx_op, [x], axis=int(axis), keepdims=int(keep), select_last_index=0)
+    flat = g.node("Reshape", [x, g.const([-1])])
+    out = g.node(onnx_op, [flat], axis=0, keepdims=int(keep), select_last_index=0)
+    return g.node("Reshape", [out, g.const(list(op.out().shape))]) if keep else out
+
+
+@register_onnx_function(lg.Order)
+def _order(g: OnnxBuilder, op: OpView) -> str:
+    """``TopK`` (sorted; equal entries in index order, as the stable sort) for its indices."""
+    x, ndim = _sortable(op), len(op.shape(0))
+    axis = int(op.attrs.get("axis", -1)) % ndim
+    k = op.attrs.get("k")
+    count = g.node("Shape", [x], start=axis, end=axis + 1) if k is None else g.const([int(k)])
+    largest = int(bool(op.attrs.get("descending")))
+    _, indices = g.node("TopK", [x, count], axis=axis, largest=largest, sorted=1, outputs=2)
+    return indices
+
+
+@register_onnx_function(lg.OneHot)
+def _one_hot(g: OnnxBuilder, op: OpView) -> str:
+    ids = op.input(0, np.int64)
+    depth = g.const(np.array(int(op.arg(1)), dtype=np.int64))
+    values = g.const(np.array([0, 1], dtype=np.int64))
+    return g.node("OneHot", [ids, depth, values], axis=-1)
+
+
+@register_onnx_function(lg.TakeAlong)
+def _take_along(g: OnnxBuilder, op: OpView) -> str:
+    """``GatherElements`` (the data cut to the index's shape outside the axis first)."""
+    axis = int(op.attrs.get("axis", 0))
+    data, index = op.input(0), op.input(1, np.int64)
+    shape, ishape = op.shape(0), op.shape(1)
+    cut = [i for i, (n, m) in enumerate(zip(shape, ishape)) if i != axis and m < n]
+    if cut:
+        data = g.slice(data, [0] * len(cut), [ishape[i] for i in cut], cut)
+    return g.node("GatherElements", [data, index], axis=axis)

@@ -1,0 +1,242 @@
+"""Ops whose results have no gradient: comparisons, logic, rounding, tests, indices.
+
+``x > 0``, ``a & b``, ``~m``, ``floor``/``ceil``/``round``/``trunc``/``sign``,
+``isnan``/``isinf``/``isfinite``, ``argmax``/``argmin``, the sort order behind
+``sort``/``argsort``/``topk``, and ``one_hot`` give booleans, indices or step
+values: nothing flows back through them. Outside an exporter's trace each public
+function below computes on the arrays at once (the result is a plain tensor, as
+fast as the NumPy call). While an exporter traces a model
+(:func:`glassnet.autograd.tracing.current` is set) they run as
+:class:`NonDifferentiable` Functions instead, so the trace records a node and the
+ONNX graph computes the mask or index from the input (``glassnet/io/onnx_logic.py``).
+
+:class:`TakeAlong` (``gather``, ``take_along_dim``, the values of ``sort``/``topk``)
+is the one op here with a gradient; it too is used only while tracing: outside a
+trace the selection is a :class:`~glassnet.ops.shape.GetItem` with index arrays,
+which has the same values and gradient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import tracing
+from ..autograd.function import Function
+from ..backend import get_array_module
+from ..tensor import Tensor
+
+__all__ = [
+    "NonDifferentiable", "Compare", "Logic", "Not", "Step", "Classify", "ArgExtreme", "Order",
+    "OneHot", "TakeAlong", "tracing_active", "compare", "logic", "logical_not", "invert",
+    "step", "classify", "arg_extreme", "order", "one_hot_indices", "take_along",
+]  # fmt: skip
+
+#: The comparison operators :class:`Compare` runs (the ndarray method names).
+COMPARISONS = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__")
+#: The elementwise logic :class:`Logic` runs (bitwise on integers, as NumPy).
+LOGIC = ("__and__", "__or__", "__xor__")
+#: The step functions :class:`Step` runs.
+STEPS = ("floor", "ceil", "trunc", "round", "sign")
+#: The tests :class:`Classify` runs.
+TESTS = ("isnan", "isinf", "isfinite")
+
+
+def tracing_active() -> bool:
+    """Is an exporter tracing on this thread (so these ops must record a node)?"""
+    return tracing._slot.recorder is not None
+
+
+def _plain(out: Any) -> Tensor:
+    return Tensor._make(out, False, None, 0)
+
+
+def _raw(x: Any) -> Any:
+    return x.array if isinstance(x, Tensor) else x
+
+
+class NonDifferentiable(Function):
+    """A Function without a gradient: :meth:`apply` never records an autograd node.
+
+    Its output never requires grad. While an exporter traces, ``apply`` hands the
+    op to the trace recorder, which records it like any other op.
+    """
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        """Run the op on tensors (or constants); the result requires no gradient."""
+        recorder = tracing._slot.recorder
+        if recorder is not None:
+            return recorder.apply(cls, args, kwargs)
+        ctx = cls()
+        ctx.requires_grad = False
+        return _plain(ctx.forward(*[_raw(a) for a in args], **kwargs))
+
+
+class Compare(NonDifferentiable):
+    """``a <op> b`` elementwise, boolean (``op`` one of :data:`COMPARISONS`)."""
+
+    def forward(self, a: Any, b: Any, op: str = "__eq__") -> Any:
+        return getattr(a, op)(b)
+
+
+class Logic(NonDifferentiable):
+    """``a & b``, ``a | b`` or ``a ^ b`` (logical on booleans, bitwise on integers)."""
+
+    def forward(self, a: Any, b: Any, op: str = "__and__") -> Any:
+        return getattr(a, op)(b)
+
+
+class Not(NonDifferentiable):
+    """``~a`` (``bitwise=True``: bitwise on integers) or ``logical_not(a)``."""
+
+    def forward(self, a: Any, bitwise: bool = False) -> Any:
+        return ~a if bitwise else get_array_module(a).logical_not(a)
+
+
+class Step(NonDifferentiable):
+    """``floor``, ``ceil``, ``trunc``, ``round`` (half to even, ``decimals``) or ``sign``."""
+
+    def forward(self, a: Any, fn: str = "floor", decimals: int = 0) -> Any:
+        xp = get_array_module(a)
+        return xp.round(a, decimals) if fn == "round" else getattr(xp, fn)(a)
+
+
+class Classify(NonDifferentiable):
+    """``isnan``, ``isinf`` or ``isfinite``, boolean."""
+
+    def forward(self, a: Any, fn: str = "isnan") -> Any:
+        return getattr(get_array_module(a), fn)(a)
+
+
+class ArgExtreme(NonDifferentiable):
+    """Index (int64) of the first largest (``largest``) or smallest entry along ``axis``
+    (of the flattened array when ``axis`` is ``None``)."""
+
+    def forward(
+        self, a: Any, largest: bool = True, axis: int | None = None, keepdims: bool = False
+    ) -> Any:
+        xp = get_array_module(a)
+        name = "argmax" if largest else "argmin"
+        if axis is None:
+            out = getattr(a.reshape(-1), name)()
+            if keepdims:
+                out = out.reshape((1,) * a.ndim)
+        else:
+            out = getattr(a, name)(axis=axis, keepdims=keepdims)
+        return xp.asarray(out, dtype=np.int64)
+
+
+class Order(NonDifferentiable):
+    """The stable sort order (int64) of ``a`` along ``axis``: ties keep their order, also
+    ``descending``; only the first ``k`` positions when ``k`` is given."""
+
+    def forward(
+        self, a: Any, axis: int = -1, descending: bool = False, k: int | None = None
+    ) -> Any:
+        xp = get_array_module(a)
+        if a.ndim == 0:
+            return xp.zeros((), dtype=np.int64)
+        if descending:
+            n = a.shape[axis]
+            rev = xp.argsort(xp.flip(a, axis), axis=axis, kind="stable")
+            idx = (n - 1 - xp.flip(rev, axis)).astype(np.int64)
+        else:
+            idx = xp.argsort(a, axis=axis, kind="stable")
+        if k is not None:
+            idx = idx[(slice(None),) * (axis % a.ndim) + (slice(0, int(k)),)]
+        return idx
+
+
+class OneHot(NonDifferentiable):
+    """Integer class indices as one-hot rows of ``num_classes`` int64 entries."""
+
+    def forward(self, idx: Any, num_classes: int) -> Any:
+        xp = get_array_module(idx)
+        return (idx[..., None] == xp.arange(num_classes)).astype(np.int64)
+
+
+class TakeAlong(Function):
+    """``a`` at ``index`` along ``axis`` (``numpy.take_along_axis``; ``index`` is a
+    tensor of ints of ``a``'s rank). The gradient of ``a`` adds ``g`` at ``index``."""
+
+    def forward(self, a: Any, index: Any, axis: int = 0) -> Any:
+        xp = get_array_module(a)
+        if self.requires_grad:
+            self.shape, self.index, self.axis = a.shape, index, axis
+        return xp.take_along_axis(a[_block(index.shape, axis)], index, axis=axis)
+
+    def backward(self, g: Any) -> tuple:
+        xp = get_array_module(g)
+        out = xp.zeros(self.shape, dtype=g.dtype)
+        grid = list(xp.ix_(*[xp.arange(n) for n in self.index.shape]))
+        grid[self.axis] = self.index
+        xp.add.at(out, tuple(grid), g)
+        return out, None
+
+
+def _block(shape: tuple, axis: int) -> tuple:
+    """The leading ``shape`` block outside ``axis`` (an index may be smaller there)."""
+    return tuple(slice(None) if i == axis else slice(0, n) for i, n in enumerate(shape))
+
+
+# ---------------------------------------------------------------- public functions
+def compare(a: Tensor, b: Any, op: str) -> Tensor:
+    """``a <op> b`` as a boolean tensor (``op`` an ndarray comparison method name)."""
+    if tracing._slot.recorder is None:
+        return _plain(getattr(a.array, op)(_raw(b)))
+    return Compare.apply(a, b, op=op)
+
+
+def logic(a: Tensor, b: Any, op: str) -> Tensor:
+    """``a & b``, ``a | b`` or ``a ^ b`` (``op``: ``"__and__"``, ``"__or__"``, ``"__xor__"``)."""
+    if tracing._slot.recorder is None:
+        return _plain(getattr(a.array, op)(_raw(b)))
+    return Logic.apply(a, b, op=op)
+
+
+def invert(a: Tensor) -> Tensor:
+    """``~a``: logical not on booleans, bitwise not on integers."""
+    if tracing._slot.recorder is None:
+        return _plain(~a.array)
+    return Not.apply(a, bitwise=True)
+
+
+def logical_not(a: Tensor) -> Tensor:
+    """True where ``a`` is false (zero)."""
+    if tracing._slot.recorder is None:
+        return _plain(a.xp.logical_not(a.array))
+    return Not.apply(a)
+
+
+def step(a: Tensor, fn: str, decimals: int = 0) -> Tensor:
+    """``fn`` (one of :data:`STEPS`) of a floating tensor, recorded while tracing."""
+    return Step.apply(a, fn=fn, decimals=int(decimals))
+
+
+def classify(a: Tensor, fn: str) -> Tensor:
+    """``isnan``, ``isinf`` or ``isfinite`` of ``a``."""
+    if tracing._slot.recorder is None:
+        return _plain(getattr(a.xp, fn)(a.array))
+    return Classify.apply(a, fn=fn)
+
+
+def arg_extreme(a: Tensor, largest: bool, axis: int | None, keepdims: bool) -> Tensor:
+    """The int64 index of the first largest (or smallest) entry (see :class:`ArgExtreme`)."""
+    return ArgExtreme.apply(a, largest=largest, axis=axis, keepdims=keepdims)
+
+
+def order(a: Tensor, axis: int, descending: bool, k: int | None = None) -> Tensor:
+    """The stable sort order of ``a`` along ``axis`` (see :class:`Order`)."""
+    return Order.apply(a, axis=axis, descending=descending, k=k)
+
+
+def one_hot_indices(idx: Tensor, num_classes: int) -> Tensor:
+    """One-hot int64 rows of ``idx`` (checked by the caller)."""
+    return OneHot.apply(idx, int(num_classes))
+
+
+def take_along(a: Tensor, index: Tensor, axis: int) -> Tensor:
+    """``a`` at ``index`` along ``axis`` as one :class:`TakeAlong` op (used while tracing)."""
+    return TakeAlong.apply(a, index, axis=axis)

@@ -1,0 +1,87 @@
+"""The ops without a gradient (glassnet/ops/logic.py): unchanged results outside a trace,
+one recorded node each inside one, and TakeAlong's gradient."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.autograd import tracing
+from glassnet.io.onnx_trace import Tape
+from glassnet.ops import logic
+from glassnet.testing import check_against_torch, check_gradients
+
+A = np.array([[1.5, -2.0, 0.5, 3.0], [0.0, 2.5, -0.5, 2.5]])
+
+
+def _both(fn):
+    """``fn`` on a tensor that requires grad, outside and inside a trace."""
+    x = gn.tensor(A, requires_grad=True)
+    plain = fn(x)
+    tape = Tape()
+    with gn.no_grad(), tracing.recording(tape):
+        traced = fn(gn.tensor(A))
+    return plain, traced, tape
+
+
+@pytest.mark.parametrize(
+    ("fn", "cls"),
+    [
+        (lambda x: x > 0, logic.Compare),
+        (lambda x: (x > 0) & (x < 2), logic.Logic),
+        (lambda x: ~(x > 0), logic.Not),
+        (lambda x: x.floor(), logic.Step),
+        (lambda x: x.round(), logic.Step),
+        (lambda x: x.isfinite(), logic.Classify),
+        (lambda x: x.argmax(1), logic.ArgExtreme),
+        (lambda x: x.argsort(1, descending=True), logic.Order),
+        (lambda x: x.topk(2, 1).values, logic.TakeAlong),
+    ],
+)
+def test_same_result_and_a_recorded_node_when_traced(fn, cls) -> None:
+    plain, traced, tape = _both(fn)
+    assert plain.dtype == traced.dtype
+    np.testing.assert_array_equal(plain.numpy(), traced.numpy())
+    assert any(type(s.fn) is cls for s in tape.steps)
+    assert not traced.requires_grad
+
+
+def test_no_graph_outside_a_trace() -> None:
+    x = gn.tensor(A, requires_grad=True)
+    for out in (x > 0, ~(x > 0), x.argmax(1), x.argsort(1), x.isnan(), x.sign() > 0):
+        assert not out.requires_grad and out._ctx is None
+    assert x.argmax(1).dtype == np.int64 and (x == 0).dtype == np.bool_
+
+
+def test_nondifferentiable_apply_records_nothing() -> None:
+    x = gn.tensor(A, requires_grad=True)
+    out = logic.Compare.apply(x, 0.0, op="__gt__")
+    assert out._ctx is None and not out.requires_grad
+    np.testing.assert_array_equal(out.numpy(), A > 0)
+
+
+def test_stable_order_matches_numpy() -> None:
+    idx = logic.order(gn.tensor(A), 1, True).numpy()
+    np.testing.assert_array_equal(idx, [[3, 0, 2, 1], [1, 3, 0, 2]])  # ties in index order
+
+
+def test_take_along_gradient() -> None:
+    index = gn.tensor(np.array([[3, 0], [1, 1]]))
+    check_gradients(lambda a: logic.take_along(a, index, 1), A.copy())
+
+
+def test_take_along_smaller_index_than_input() -> None:
+    index = np.array([[2], [0]])
+    out = logic.take_along(gn.tensor(A), gn.tensor(index), 1)
+    np.testing.assert_array_equal(out.numpy(), np.take_along_axis(A, index, 1))
+
+
+def test_take_along_against_torch() -> None:
+    pytest.importorskip("torch")
+    index = np.array([[3, 0, 0], [1, 2, 1]])
+    check_against_torch(
+        lambda a: logic.take_along(a, gn.tensor(index), 1),
+        lambda t: t.gather(1, __import__("torch").as_tensor(index)),
+        A.copy(),
+    )
