@@ -279,11 +279,11 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     # attention
     "masked_softmax": (lambda x, m: F.masked_softmax(x, m), [_f(2, 3, 5), MASK]),
     "sdpa_bool_mask": (
-        lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, m)[0],
+        lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, m),
         [_f(2, 3, 4), _f(2, 5, 4), _f(2, 5, 6), MASK],
     ),  # fmt: skip
     "sdpa_float_mask": (
-        lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, m)[0],
+        lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, m),
         [_f(2, 3, 4), _f(2, 5, 4), _f(2, 5, 6), _f(3, 5)],
     ),  # fmt: skip
     "additive_attention": (
@@ -347,6 +347,20 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     ),  # fmt: skip
     # dropout with a host generator: the same mask on every device
     "dropout_host_rng": (lambda a: F.dropout(a, 0.4, rng=np.random.default_rng(3)), [_f(5, 6)]),
+    # torch's layers composed from other ops (pixel shuffle, bilinear, LRN, LP pooling, SDPA)
+    "pixel_shuffle_unshuffle": (
+        lambda a: F.pixel_unshuffle(F.pixel_shuffle(a, 2) ** 2, 2), [_f(2, 8, 2, 3)],
+    ),  # fmt: skip
+    "bilinear": (F.bilinear, [_f(2, 3, 4), _f(2, 3, 2), _f(5, 4, 2), _f(5)]),
+    "local_response_norm": (lambda a: F.local_response_norm(a, 3, 0.5, 0.75, 1.0), [_f(2, 5, 3)]),
+    "lp_pool": (
+        lambda a, b: F.lp_pool2d(a, 2.5, (2, 3), 1).sum() + F.lp_pool1d(b, 3, 2, ceil_mode=True).sum(),
+        [_pos(1, 2, 4, 5), _pos(2, 2, 5)],
+    ),  # fmt: skip
+    "sdpa_causal_gqa": (
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True),
+        [_f(2, 4, 3, 4), _f(2, 2, 5, 4), _f(2, 2, 5, 3)],
+    ),  # fmt: skip
 }
 
 

@@ -28,6 +28,7 @@ from .layers.activation_more import (
     Softsign,
 )
 from .layers.attention import MultiheadAttention, TemporalAttention, record_attention
+from .layers.bilinear import Bilinear
 from .layers.conv import Conv1d, Conv2d
 from .layers.conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .layers.dropout import Dropout
@@ -41,9 +42,12 @@ from .layers.dropout_more import (
 from .layers.embedding import Embedding
 from .layers.flatten import Flatten, Unflatten
 from .layers.linear import Identity, Linear
+from .layers.local_response_norm import LocalResponseNorm
+from .layers.lp_pool import LPPool1d, LPPool2d
 from .layers.mlp import MLP, Perceptron
 from .layers.norm import BatchNorm1d, BatchNorm2d
 from .layers.norm_more import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
+from .layers.pixel_shuffle import PixelShuffle, PixelUnshuffle
 from .layers.pooling import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
 from .layers.pooling_more import (
     AdaptiveAvgPool1d,
@@ -123,4 +127,5 @@ __all__ = [
     "ReplicationPad2d", "CircularPad1d", "CircularPad2d",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
     "DataParallel",
+    "PixelShuffle", "PixelUnshuffle", "Bilinear", "LocalResponseNorm", "LPPool1d", "LPPool2d",
 ]  # fmt: skip

@@ -66,15 +66,18 @@ from ..ops.arithmetic import (
 )
 from ..ops.attention import (
     additive_attention,
+    dot_product_attention,
     masked_softmax,
     scaled_dot_product_attention,
     weighted_sum,
 )
+from ..ops.bilinear import bilinear
 from ..ops.conv import conv1d, conv2d
 from ..ops.conv_transpose import conv_transpose1d, conv_transpose2d
 from ..ops.einsum import einsum
 from ..ops.embedding import embedding, one_hot
 from ..ops.linear import linear
+from ..ops.local_response_norm import local_response_norm
 from ..ops.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -95,8 +98,10 @@ from ..ops.loss_composed import (
     poisson_nll_loss,
     triplet_margin_loss,
 )
+from ..ops.lp_pool import lp_pool1d, lp_pool2d
 from ..ops.norm import batch_norm
 from ..ops.norm_composed import group_norm, instance_norm, layer_norm, normalize
+from ..ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle
 from ..ops.pointwise import cosine_similarity
 from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, global_avg_pool2d, max_pool2d
 from ..ops.pool_more import (

@@ -27,9 +27,11 @@ from ._workspace import default_workspace
 from .activation import softmax_backward
 from .arithmetic import matmul
 from .dropout import dropout_mask
+from .shape import broadcast_to, reshape, unsqueeze
 
 __all__ = [
-    "masked_softmax", "scaled_dot_product_attention", "additive_attention", "weighted_sum",
+    "masked_softmax", "scaled_dot_product_attention", "dot_product_attention",
+    "additive_attention", "weighted_sum",
 ]  # fmt: skip
 
 _empty = default_workspace().empty  # large buffers from the shared pool
@@ -227,7 +229,83 @@ def weighted_sum(weights: Tensor, values: Tensor) -> Tensor:
     return WeightedSum.apply(weights, values)
 
 
-def scaled_dot_product_attention(
+def _repeat_heads(x: Tensor, groups: int) -> Tensor:
+    """``x`` of shape ``(..., H, S, E)`` with each head repeated ``groups`` times in a row."""
+    *lead, h, s, e = x.shape
+    wide = broadcast_to(unsqueeze(x, x.ndim - 2), (*lead, h, groups, s, e))
+    return reshape(wide, (*lead, h * groups, s, e))
+
+
+def _gqa(who: str, query: Tensor, key: Tensor, value: Tensor) -> tuple[Tensor, Tensor]:
+    """Key and value with their heads (dim -3) repeated to match the query's (grouped-query)."""
+    if query.ndim < 3 or key.ndim < 3 or value.ndim < 3:
+        raise ValueError(
+            f"{who}: enable_gqa=True needs heads at dim -3: query (..., H_q, L, E), key and "
+            f"value (..., H_kv, S, E); got {query.shape}, {key.shape}, {value.shape}"
+        )
+    hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
+    if hk != hv or hq % hk:
+        raise ValueError(
+            f"{who}: enable_gqa=True needs key and value with the same number of heads "
+            f"dividing the query's, got H_q={hq}, H_k={hk}, H_v={hv}"
+        )
+    if hq == hk:
+        return key, value
+    return _repeat_heads(key, hq // hk), _repeat_heads(value, hq // hk)
+
+
+def _causal_mask(query: Tensor, key: Tensor) -> Any:
+    """``True`` on and below the diagonal of ``(L, S)``, on the query's device (top-left aligned)."""
+    m = np.tril(np.ones((query.shape[-2], key.shape[-2]), dtype=np.bool_))
+    return _device_array(m, query.array)
+
+
+def _mask_and_bias(who: str, attn_mask: Any, query: Tensor, scores_shape: tuple) -> tuple:
+    """``attn_mask`` as (boolean mask, None) or (None, additive bias) on the query's device."""
+    if attn_mask is None:
+        return None, None
+    m = _device_array(attn_mask, query.array)
+    try:
+        np.broadcast_shapes(m.shape, scores_shape)
+    except ValueError:
+        raise ValueError(
+            f"{who}: attn_mask of shape {m.shape} does not broadcast to the scores' "
+            f"shape {scores_shape}"
+        ) from None
+    if m.dtype == np.bool_:
+        return m, None
+    return None, m.astype(query.dtype, copy=False)
+
+
+def _check_qkv(who: str, query: Tensor, key: Tensor, value: Tensor, dropout_p: float) -> None:
+    if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
+        raise ValueError(
+            f"{who}: query, key and value need at least 2 dims, got {query.shape}, "
+            f"{key.shape}, {value.shape}"
+        )
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise ValueError(
+            f"{who}: expected query (..., L, E), key (..., S, E), value (..., S, E_v), got "
+            f"{query.shape}, {key.shape}, {value.shape}"
+        )
+    if not 0.0 <= dropout_p < 1.0:
+        raise ValueError(f"{who}: dropout_p must be in [0, 1), got {dropout_p!r}")
+
+
+def _scores_shape(who: str, query: Tensor, key: Tensor, value: Tensor) -> tuple:
+    """``(..., L, S)``: the batch dims of query, key and value broadcast together."""
+    try:
+        lead = np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+    except ValueError:
+        raise ValueError(
+            f"{who}: the batch dims of query {query.shape}, key {key.shape} and value "
+            f"{value.shape} do not broadcast (for fewer key/value heads than query heads, "
+            f"pass enable_gqa=True)"
+        ) from None
+    return lead + (query.shape[-2], key.shape[-2])
+
+
+def dot_product_attention(
     query: Tensor,
     key: Tensor,
     value: Tensor,
@@ -237,8 +315,13 @@ def scaled_dot_product_attention(
     training: bool = True,
     scale: float | None = None,
     rng: Any = None,
+    is_causal: bool = False,
+    enable_gqa: bool = False,
 ) -> tuple[Tensor, Tensor]:
-    """Scaled dot-product attention ``softmax(q k^T * scale + mask) v``.
+    """Scaled dot-product attention ``softmax(q k^T * scale + mask) v``, and its weights.
+
+    glassnet's form of :func:`scaled_dot_product_attention`: the same
+    computation, returning the attention weights too (for explanations).
 
     Parameters
     ----------
@@ -256,43 +339,30 @@ def scaled_dot_product_attention(
         Defaults to ``1 / sqrt(E)``.
     rng : numpy.random.Generator, optional
         Source of the dropout mask (glassnet's global generator by default).
+    is_causal : bool, default False
+        Hide the positions above the diagonal of ``(L, S)`` (query ``i`` sees keys
+        ``0..i``); ``attn_mask`` must then be None.
+    enable_gqa : bool, default False
+        Grouped-query attention: key and value have ``H_kv`` heads at dim -3, each
+        shared by ``H_q / H_kv`` consecutive query heads.
 
     Returns
     -------
     out : Tensor, shape (..., L, E_v)
     weights : Tensor, shape (..., L, S)
-        The attention weights (before dropout); rows sum to 1.
+        The attention weights (before dropout); rows sum to 1 (a row with every
+        position hidden is all 0, where PyTorch gives NaN).
     """
     who = "scaled_dot_product_attention"
-    if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
-        raise ValueError(
-            f"{who}: query, key and value need at least 2 dims, got {query.shape}, "
-            f"{key.shape}, {value.shape}"
-        )
-    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
-        raise ValueError(
-            f"{who}: expected query (..., L, E), key (..., S, E), value (..., S, E_v), got "
-            f"{query.shape}, {key.shape}, {value.shape}"
-        )
-    if not 0.0 <= dropout_p < 1.0:
-        raise ValueError(f"{who}: dropout_p must be in [0, 1), got {dropout_p!r}")
-    scores_shape = np.broadcast_shapes(query.shape[:-2], key.shape[:-2]) + (
-        query.shape[-2], key.shape[-2],
-    )  # fmt: skip
-    mask = bias = None
-    if attn_mask is not None:
-        m = _device_array(attn_mask, query.array)
-        try:
-            np.broadcast_shapes(m.shape, scores_shape)
-        except ValueError:
-            raise ValueError(
-                f"{who}: attn_mask of shape {m.shape} does not broadcast to the scores' "
-                f"shape {scores_shape}"
-            ) from None
-        if m.dtype == np.bool_:
-            mask = m
-        else:
-            bias = m.astype(query.dtype, copy=False)
+    _check_qkv(who, query, key, value, dropout_p)
+    if is_causal and attn_mask is not None:
+        raise ValueError(f"{who}: give attn_mask or is_causal=True, not both")
+    if enable_gqa:
+        key, value = _gqa(who, query, key, value)
+    scores_shape = _scores_shape(who, query, key, value)
+    if is_causal:
+        attn_mask = _causal_mask(query, key)
+    mask, bias = _mask_and_bias(who, attn_mask, query, scores_shape)
     drop = None
     if dropout_p > 0 and training:
         drop = dropout_mask(query.array, dropout_p, rng, shape=scores_shape)
@@ -300,6 +370,56 @@ def scaled_dot_product_attention(
     weights = DotProductWeights.apply(query, key, mask=mask, bias=bias, scale=sc)
     dropped = weights if drop is None else weights * Tensor._make(drop, False, None, 0)
     return matmul(dropped, value), weights
+
+
+def scaled_dot_product_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Any = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    *,
+    scale: float | None = None,
+    enable_gqa: bool = False,
+    training: bool = True,
+    rng: Any = None,
+) -> Tensor:
+    """PyTorch's ``F.scaled_dot_product_attention``: ``softmax(q k^T * scale + mask) v``.
+
+    As in PyTorch, ``scale`` and ``enable_gqa`` are keyword-only.
+
+    Parameters
+    ----------
+    query : Tensor, shape (..., L, E)
+    key : Tensor, shape (..., S, E)
+    value : Tensor, shape (..., S, E_v)
+    attn_mask : array or Tensor, broadcastable to (..., L, S), optional
+        Boolean: ``True`` where attention is allowed. Floating: added to the scores.
+    dropout_p : float, default 0.0
+        Dropout on the weights (as in PyTorch, applied whenever it is > 0 unless
+        glassnet's ``training=False`` is given).
+    is_causal : bool, default False
+        Hide the positions above the diagonal of ``(L, S)``; not with ``attn_mask``.
+    scale : float, optional
+        Defaults to ``1 / sqrt(E)``.
+    enable_gqa : bool, default False
+        Key and value heads (dim -3) shared by groups of query heads.
+    training : bool, default True
+        glassnet only: ``False`` turns dropout off.
+    rng : numpy.random.Generator, optional
+        glassnet only: the source of the dropout mask.
+
+    Returns
+    -------
+    Tensor, shape (..., L, E_v)
+        Use :func:`dot_product_attention` to get the weights too.
+    """
+    out, _ = dot_product_attention(
+        query, key, value, attn_mask, dropout_p=dropout_p, training=training, scale=scale,
+        rng=rng, is_causal=is_causal, enable_gqa=enable_gqa,
+    )  # fmt: skip
+    return out
 
 
 def additive_attention(

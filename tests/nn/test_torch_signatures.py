@@ -332,6 +332,8 @@ BUILD_ARGS = {
     "TransformerDecoderLayer": (8, 2, 16), "Upsample": (None, 2),
     "UpsamplingBilinear2d": (None, 2), "UpsamplingNearest2d": (None, 2), "Softmax": (1,),
     "LogSoftmax": (1,), "Softmin": (1,), "Unflatten": (1, (2, 3)),
+    "Bilinear": (3, 4, 5), "PixelShuffle": (2,), "PixelUnshuffle": (2,),
+    "LocalResponseNorm": (3,), "LPPool1d": (2, 3), "LPPool2d": (2, 3),
 }  # fmt: skip
 NOT_BUILT = {"Module", "Sequential", "ModuleList", "ModuleDict", "Parameter", "Buffer",
              "DataParallel", "TransformerEncoder", "TransformerDecoder"}  # containers: below  # fmt: skip

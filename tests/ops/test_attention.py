@@ -74,7 +74,7 @@ def test_sdpa_matches_torch(mask_kind, rng, torch):
         mask[..., 0] = True
 
     def gfn(q, k, v):
-        return A.scaled_dot_product_attention(q, k, v, mask)
+        return A.dot_product_attention(q, k, v, mask)
 
     check_against_torch(gfn, _t_sdpa(torch, mask), q, k, v)
     check_gradients(gfn, q, k, v)
@@ -84,7 +84,7 @@ def test_sdpa_equals_torch_functional(rng, torch):
     q, k, v = (rng.standard_normal(s) for s in ((2, 4, 5), (2, 6, 5), (2, 6, 3)))
     mask = rng.random((4, 6)) > 0.4
     mask[:, 0] = True
-    out, _ = A.scaled_dot_product_attention(*(gn.tensor(a) for a in (q, k, v)), mask, scale=0.3)
+    out = A.scaled_dot_product_attention(*(gn.tensor(a) for a in (q, k, v)), mask, scale=0.3)
     ref = torch.nn.functional.scaled_dot_product_attention(
         *(torch.tensor(a) for a in (q, k, v)), attn_mask=torch.tensor(mask), scale=0.3
     )
@@ -94,15 +94,15 @@ def test_sdpa_equals_torch_functional(rng, torch):
 def test_sdpa_broadcast_query_gradcheck(rng):
     # one learned query shared by the batch: its gradient is summed over the batch
     q, k = rng.standard_normal((1, 1, 4)), rng.standard_normal((3, 5, 4))
-    check_gradients(lambda q, k: A.scaled_dot_product_attention(q, k, k), q, k)
+    check_gradients(lambda q, k: A.dot_product_attention(q, k, k), q, k)
 
 
 def test_sdpa_dropout_in_training_only(rng):
     q, k, v = (gn.tensor(rng.standard_normal((2, 4, 3))) for _ in range(3))
-    out_eval, w = A.scaled_dot_product_attention(q, k, v, dropout_p=0.5, training=False)
-    out_ref, _ = A.scaled_dot_product_attention(q, k, v)
+    out_eval, w = A.dot_product_attention(q, k, v, dropout_p=0.5, training=False)
+    out_ref, _ = A.dot_product_attention(q, k, v)
     np.testing.assert_array_equal(out_eval.numpy(), out_ref.numpy())
-    out_train, w_train = A.scaled_dot_product_attention(
+    out_train, w_train = A.dot_product_attention(
         q, k, v, dropout_p=0.5, rng=np.random.default_rng(1)
     )
     assert not np.allclose(out_train.numpy(), out_ref.numpy())
@@ -113,20 +113,20 @@ def test_sdpa_dropout_gradcheck(rng):
     q, k, v = (rng.standard_normal((2, 3, 4)) for _ in range(3))
 
     def fn(q, k, v):
-        return A.scaled_dot_product_attention(q, k, v, dropout_p=0.3, rng=np.random.default_rng(5))
+        return A.dot_product_attention(q, k, v, dropout_p=0.3, rng=np.random.default_rng(5))
 
     check_gradients(fn, q, k, v)
 
 
 def test_sdpa_errors():
     with pytest.raises(ValueError, match=r"scaled_dot_product_attention: expected query \(\.\.\., L, E\)"):  # fmt: skip
-        A.scaled_dot_product_attention(gn.zeros(2, 3, 4), gn.zeros(2, 5, 3), gn.zeros(2, 5, 3))
+        A.dot_product_attention(gn.zeros(2, 3, 4), gn.zeros(2, 5, 3), gn.zeros(2, 5, 3))
     with pytest.raises(ValueError, match=r"attn_mask of shape \(3, 4\) does not broadcast to the scores' shape \(2, 3, 5\)"):  # fmt: skip
-        A.scaled_dot_product_attention(
+        A.dot_product_attention(
             gn.zeros(2, 3, 4), gn.zeros(2, 5, 4), gn.zeros(2, 5, 4), np.ones((3, 4), bool)
         )
     with pytest.raises(ValueError, match="dropout_p must be in"):
-        A.scaled_dot_product_attention(
+        A.dot_product_attention(
             gn.zeros(3, 4), gn.zeros(5, 4), gn.zeros(5, 4), dropout_p=1.0
         )
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from ...backend import default_dtype, get_array_module
 from ...ops.arithmetic import clip, matmul, where
-from ...ops.attention import additive_attention, scaled_dot_product_attention, weighted_sum
+from ...ops.attention import additive_attention, dot_product_attention, weighted_sum
 from ...ops.linear import linear
 from ...ops.shape import broadcast_to, concat, split
 from ...tensor import Tensor
@@ -247,7 +247,7 @@ class TemporalAttention(Module):
             q = self.query_vector.reshape((1, 1, h)) if query is None else query.unsqueeze(1)
             scale = 1.0 if self.score == "dot" else 1.0 / math.sqrt(h)
             am = None if m is None else Tensor._make(m, False, None, 0).reshape((n, 1, t_len))
-            out, w3 = scaled_dot_product_attention(q, outputs, outputs, am, scale=scale)
+            out, w3 = dot_product_attention(q, outputs, outputs, am, scale=scale)
             ctx, w = out.reshape((n, h)), w3.reshape((n, t_len))
         if self.keep_weights:
             self.last_weights = w
@@ -533,7 +533,7 @@ class MultiheadAttention(Module):
             v = linear(value, self.v_proj_weight, bv)
         q = q.reshape((n, l_len, h, d)).transpose(0, 2, 1, 3)
         k, v, mask = self._extra_positions(k, v, mask)
-        out, w = scaled_dot_product_attention(
+        out, w = dot_product_attention(
             q, k, v, mask, dropout_p=self.dropout, training=self.training
         )
         out = out.transpose(0, 2, 1, 3).reshape((n, l_len, e))
