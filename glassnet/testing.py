@@ -6,10 +6,16 @@ Every differentiable op in glassnet is tested through these two functions:
 - :func:`check_against_torch` -- same inputs through glassnet and PyTorch;
   forward values and the gradients of every input must agree. PyTorch is
   imported only here, lazily; tests skip when it is absent.
+
+:func:`run_torch_script` runs a PyTorch script through ``glassnet run`` in a fresh
+interpreter, as a user would.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,7 +24,7 @@ import numpy as np
 from .autograd.gradcheck import gradcheck
 from .tensor import Tensor
 
-__all__ = ["check_gradients", "check_against_torch", "torch_available"]
+__all__ = ["check_gradients", "check_against_torch", "torch_available", "run_torch_script"]
 
 
 def torch_available() -> bool:
@@ -27,6 +33,32 @@ def torch_available() -> bool:
     except ImportError:
         return False
     return True
+
+
+def run_torch_script(
+    script: str | os.PathLike, *args: str, timeout: float = 120, **env: str
+) -> subprocess.CompletedProcess:
+    """Run ``glassnet run script *args`` in a fresh Python process and capture its output.
+
+    Parameters
+    ----------
+    script : path
+        A PyTorch script (``import torch`` resolves to glassnet).
+    *args : str
+        The script's own arguments.
+    timeout : float, default 120
+        Seconds before the process is stopped.
+    **env : str
+        Extra environment variables.
+
+    Returns
+    -------
+    subprocess.CompletedProcess
+        ``returncode``, ``stdout`` and ``stderr`` (text).
+    """
+    cmd = [sys.executable, "-m", "glassnet", "run", os.fspath(script), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **env})  # fmt: skip
 
 
 def check_gradients(fn: Callable[..., Any], *inputs: Any, **kwargs: Any) -> bool:

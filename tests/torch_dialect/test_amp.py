@@ -4,14 +4,12 @@ torch's."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
 import glassnet as gn
 from glassnet import amp, nn
+from glassnet.testing import run_torch_script
 
 
 def test_autocast_is_a_no_op_where_torch_turns_it_off_and_refused_elsewhere():
@@ -100,7 +98,6 @@ def test_an_amp_script_runs_under_glassnet_run(tmp_path):
         "    scaler.update()\n"
         "print('done', scaler.is_enabled())\n"
     )
-    out = subprocess.run([sys.executable, "-m", "glassnet", "run", str(script)],
-                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    out = run_torch_script(script)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == f"done {gn.cuda.is_available()}"

@@ -4,14 +4,12 @@ argument checks as torch's defaults; a policy-gradient script through ``glassnet
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
 import glassnet as gn
 from glassnet import distributions as D
+from glassnet.testing import run_torch_script
 
 RNG = np.random.default_rng(0)
 LOC, SCALE = RNG.standard_normal((2, 3)), RNG.uniform(0.5, 2.0, (2, 3))
@@ -146,7 +144,6 @@ def test_a_policy_gradient_script_runs_under_glassnet_run(tmp_path):
         "kl = kl_divergence(m, Categorical(logits=torch.zeros(8, 2)))\n"
         "print('ok', tuple(action.shape), bool((kl >= 0).all()))\n"
     )
-    out = subprocess.run([sys.executable, "-m", "glassnet", "run", str(script)],
-                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    out = run_torch_script(script)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok (8,) True"

@@ -4,14 +4,13 @@ decompositions refused by name under ``glassnet run``."""
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 import glassnet as gn
 from glassnet import linalg
+from glassnet.testing import run_torch_script
 
 A = np.random.default_rng(0).standard_normal((3, 4, 5))
 
@@ -72,7 +71,6 @@ def test_what_is_not_there_is_refused_clearly(tmp_path):
         "import torch\nprint(torch.linalg.vector_norm(torch.ones(4)).item())\n"
         "torch.linalg.inv(torch.eye(2))\n"
     )
-    out = subprocess.run([sys.executable, "-m", "glassnet", "run", str(script)],
-                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    out = run_torch_script(script)
     assert out.stdout.strip() == "2.0", out.stderr
     assert "torch.linalg.inv is not available in glassnet" in out.stderr

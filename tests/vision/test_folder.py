@@ -4,13 +4,12 @@ torchvision script through ``glassnet run``."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
 import pytest
 
+from glassnet.testing import run_torch_script
 from glassnet.utils.data import DataLoader
 from glassnet.vision import datasets, transforms
 
@@ -93,7 +92,6 @@ def test_a_torchvision_script_runs_unchanged(root, tmp_path):
             opt.zero_grad(); loss.backward(); opt.step()
         print("classes", ds.classes, "batches", len(loader))
     """))
-    out = subprocess.run([sys.executable, "-m", "glassnet", "run", str(script)],
-                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    out = run_torch_script(script)
     assert out.returncode == 0, out.stderr
     assert "classes ['cat', 'dog'] batches 3" in out.stdout

@@ -4,13 +4,11 @@ parameters from ``get_params``) runs under ``glassnet run``."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
 import glassnet as gn
+from glassnet.testing import run_torch_script
 from glassnet.vision import transforms as T
 from glassnet.vision.transforms import functional as TF
 
@@ -90,7 +88,6 @@ def test_a_segmentation_script_runs_under_glassnet_run(tmp_path):
         "y = torch.as_tensor(np.array(mask), dtype=torch.long)\n"
         "print(tuple(x.shape), tuple(y.shape), int(y.max()))\n"
     )
-    out = subprocess.run([sys.executable, "-m", "glassnet", "run", str(script)],
-                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    out = run_torch_script(script)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "(3, 32, 32) (32, 32) 2"
