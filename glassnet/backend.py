@@ -216,12 +216,17 @@ def to_device(array: Any, dev: str | Device):
 def to_host(value: Any) -> np.ndarray:
     """A NumPy array from a NumPy/CuPy array, a glassnet Tensor, a torch tensor or array-like.
 
-    CuPy data is copied to the host; NumPy data is returned as it is (no copy).
+    CuPy data is copied to the host; NumPy data is returned as it is (no copy). torch's
+    bfloat16 and float8 tensors, which NumPy cannot hold, come back as float32.
     """
     if is_cupy_array(value):
         return value.get()
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a glassnet or torch tensor
-        return value.detach().cpu().numpy()
+        value = value.detach().cpu()
+        kind = str(getattr(value, "dtype", ""))
+        if ("bfloat16" in kind or "float8" in kind) and hasattr(value, "float"):
+            value = value.float()  # NumPy has no bfloat16 or float8: widened to float32
+        return value.numpy()
     return np.asarray(value)
 
 

@@ -342,6 +342,12 @@ class Module:
                     f"{type(self).__name__}.load_state_dict: {k!r} has shape {arr.shape} in the "
                     f"state dict, expected {t.shape}"
                 )
+            if arr.dtype.kind == "c" and t.array.dtype.kind != "c":
+                raise TypeError(
+                    f"{type(self).__name__}.load_state_dict: {k!r} holds complex values "
+                    f"({arr.dtype}) in the state dict, expected {t.array.dtype} (the imaginary "
+                    "part would be lost)"
+                )
             arrays[k] = arr
         for k, arr in arrays.items():
             t = targets[k]

@@ -254,3 +254,15 @@ def test_forward_must_be_defined():
 def test_parameter_rejects_integer_data():
     with pytest.raises(TypeError, match="floating"):
         nn.Parameter(np.arange(3))
+
+
+def test_load_state_dict_widens_torch_bfloat16_and_refuses_complex():
+    torch = pytest.importorskip("torch")
+    src = torch.nn.Linear(4, 3)
+    layer = nn.Linear(4, 3)
+    layer.load_state_dict({k: v.bfloat16() for k, v in src.state_dict().items()})
+    want = src.weight.detach().bfloat16().float().numpy()
+    np.testing.assert_array_equal(layer.weight.numpy(), want)
+    assert layer.weight.dtype == np.float32
+    with pytest.raises(TypeError, match=r"'weight' holds complex values .* expected float32"):
+        layer.load_state_dict({"weight": np.ones((3, 4), np.complex64), "bias": np.zeros(3)})
