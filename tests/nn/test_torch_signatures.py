@@ -297,8 +297,9 @@ def test_device_argument_places_parameters():
 def test_unsupported_options_are_refused_by_name():
     with pytest.raises(NotImplementedError, match="return_indices"):
         gnn.MaxPool2d(2, 2, 0, 1, True)
-    with pytest.raises(NotImplementedError, match="proj_size"):
-        gnn.LSTM(4, 8, 1, True, False, 0.0, False, 2)
+    assert gnn.LSTM(4, 8, 1, True, False, 0.0, False, 2).proj_size == 2  # positional, as torch
+    with pytest.raises(ValueError, match="LSTM: proj_size must be smaller than hidden_size"):
+        gnn.LSTM(4, 8, 1, True, False, 0.0, False, 8)
     with pytest.raises(ValueError, match="GRU: proj_size is only supported for LSTM"):
         gnn.GRU(4, 8, proj_size=2)
     with pytest.raises(NotImplementedError, match="divisor_override with ceil_mode"):

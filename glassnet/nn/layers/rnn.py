@@ -26,20 +26,24 @@ from ..module import Module, Parameter
 from ..utils.rnn import PackedSequence
 from ._checks import positive_int, probability
 from .rnn_packed import run_packed
+from .rnn_proj import lstm_proj_layer
 
 __all__ = ["RNN", "LSTM", "GRU"]
 
 
-def _no_projection(name: str, proj_size: Any) -> None:
-    """PyTorch's ``proj_size``: only 0 (no projection of the hidden state) here."""
+def _check_proj_size(name: str, proj_size: Any, hidden_size: int) -> int:
+    """PyTorch's ``proj_size``: 0 (none), or for the LSTM an int in ``[1, hidden_size)``."""
+    if isinstance(proj_size, bool) or not isinstance(proj_size, (int, np.integer)) or proj_size < 0:
+        raise ValueError(f"{name}: proj_size must be a non-negative int, got {proj_size!r}")
     if proj_size == 0:
-        return
+        return 0
     if name != "LSTM":
         raise ValueError(f"{name}: proj_size is only supported for LSTM, got {proj_size!r}")
-    raise NotImplementedError(
-        f"LSTM: proj_size={proj_size!r} (a projected hidden state) is not supported by glassnet; "
-        "add a Linear layer after the LSTM instead"
-    )
+    if proj_size >= hidden_size:
+        raise ValueError(
+            f"LSTM: proj_size must be smaller than hidden_size ({hidden_size}), got {proj_size!r}"
+        )
+    return int(proj_size)
 
 
 class _RNNBase(Module):
@@ -62,9 +66,9 @@ class _RNNBase(Module):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        _no_projection(name, proj_size)
         self.input_size = positive_int(name, "input_size", input_size)
         self.hidden_size = positive_int(name, "hidden_size", hidden_size)
+        self.proj_size = _check_proj_size(name, proj_size, self.hidden_size)
         self.num_layers = positive_int(name, "num_layers", num_layers)
         self.dropout = probability(name, "dropout", dropout)
         for flag, value in (("bias", bias), ("batch_first", batch_first)):
@@ -82,27 +86,38 @@ class _RNNBase(Module):
                 stacklevel=2,
             )
         dt = np.dtype(dtype) if dtype is not None else default_dtype()
-        rows = self._gates * hidden_size
         for layer in range(num_layers):
             for suffix in self._suffixes():
-                width = input_size if layer == 0 else hidden_size * self.num_directions
-                names = self._param_names(layer, suffix)
-                setattr(self, names[0], Parameter(np.empty((rows, width), dtype=dt)))
-                setattr(self, names[1], Parameter(np.empty((rows, hidden_size), dtype=dt)))
-                if bias:
-                    setattr(self, names[2], Parameter(np.empty((rows,), dtype=dt)))
-                    setattr(self, names[3], Parameter(np.empty((rows,), dtype=dt)))
-                else:
-                    self.register_parameter(names[2], None)
-                    self.register_parameter(names[3], None)
+                self._make_parameters(layer, suffix, dt)
         self.reset_parameters()
         if device is not None:
             self.to(device)
+
+    def _make_parameters(self, layer: int, suffix: str, dt: np.dtype) -> None:
+        """One layer and direction's parameters, registered in PyTorch's order."""
+        rows, out = self._gates * self.hidden_size, self.out_size
+        width = self.input_size if layer == 0 else out * self.num_directions
+        names = self._param_names(layer, suffix)
+        setattr(self, names[0], Parameter(np.empty((rows, width), dtype=dt)))
+        setattr(self, names[1], Parameter(np.empty((rows, out), dtype=dt)))
+        for k in names[2:]:
+            if self.bias:
+                setattr(self, k, Parameter(np.empty((rows,), dtype=dt)))
+            else:
+                self.register_parameter(k, None)
+        if self.proj_size:
+            shape = (self.proj_size, self.hidden_size)
+            setattr(self, f"weight_hr_l{layer}{suffix}", Parameter(np.empty(shape, dtype=dt)))
 
     # ------------------------------------------------------------ structure
     @property
     def num_directions(self) -> int:
         return 2 if self.bidirectional else 1
+
+    @property
+    def out_size(self) -> int:
+        """Size of the hidden state and of each direction's output: ``proj_size`` or ``hidden_size``."""
+        return self.proj_size or self.hidden_size
 
     def _suffixes(self) -> tuple[str, ...]:
         return ("", "_reverse") if self.bidirectional else ("",)
@@ -114,7 +129,11 @@ class _RNNBase(Module):
         )  # type: ignore[return-value]
 
     def _weights(self, layer: int, direction: int) -> tuple:
-        names = self._param_names(layer, self._suffixes()[direction])
+        """``(w_ih, w_hh, b_ih, b_hh)``, and ``w_hr`` last with a projection."""
+        suffix = self._suffixes()[direction]
+        names = self._param_names(layer, suffix)
+        if self.proj_size:
+            names += (f"weight_hr_l{layer}{suffix}",)
         return tuple(getattr(self, k) for k in names)
 
     def reset_parameters(self) -> None:
@@ -154,18 +173,21 @@ class _RNNBase(Module):
 
     def _check_state(self, name: str, s: Any, n: int, batched: bool) -> Tensor:
         lead = self.num_layers * self.num_directions
-        want = (lead, n, self.hidden_size) if batched else (lead, self.hidden_size)
+        projected = name == "h0" and self.proj_size > 0
+        size = self.proj_size if projected else self.hidden_size
+        want = (lead, n, size) if batched else (lead, size)
         if not isinstance(s, Tensor):
             raise TypeError(f"{self!r}: expected {name} to be a Tensor, got {type(s).__name__}")
         if tuple(s.shape) != want:
-            what = "(num_layers * num_directions, N, hidden_size)"
+            last = "proj_size" if projected else "hidden_size"
+            what = f"(num_layers * num_directions, N, {last})"
             if not batched:
-                what = "(num_layers * num_directions, hidden_size) for unbatched input"
+                what = f"(num_layers * num_directions, {last}) for unbatched input"
             raise ValueError(
                 f"{self!r}: expected {name} of shape {want} {what}, got {tuple(s.shape)}"
             )
         if not batched:
-            s = s.reshape((lead, 1, self.hidden_size))
+            s = s.reshape((lead, 1, size))
         return s
 
     # -------------------------------------------------------------- forward
@@ -227,6 +249,8 @@ class _RNNBase(Module):
             s += f", dropout={self.dropout}"
         if self.bidirectional:
             s += ", bidirectional=True"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         return s
 
 
@@ -360,7 +384,10 @@ class LSTM(_RNNBase):
     bidirectional : bool, default False
         Add a direction that reads the sequence backwards; outputs are concatenated.
     proj_size : int, default 0
-        PyTorch's projected hidden state; only 0 (none) is supported.
+        With ``P = proj_size > 0`` (``P < hidden_size``), PyTorch's projected LSTM:
+        ``h_t = W_hr (o * tanh(c_t))`` has ``P`` features and is what is fed back and
+        output; ``c_t`` keeps ``hidden_size``. This runs as a per-step composition of
+        ordinary ops (``rnn_proj.py``), slower than the fused op used when ``P = 0``.
     device, dtype : optional
         Where the parameters live and their dtype (CPU, float32 by default).
 
@@ -373,14 +400,19 @@ class LSTM(_RNNBase):
     - hx (optional): a tuple ``(h0, c0)``, each ``(num_layers * D, N, H)``; zeros when omitted.
     - Output: ``(output, (h_n, c_n))``: ``output`` is ``(T, N, D * H)`` (or
       ``(N, T, D * H)``), ``h_n`` and ``c_n`` are ``(num_layers * D, N, H)``.
+    - With ``proj_size = P``: ``h0``, ``h_n`` are ``(num_layers * D, N, P)`` and
+      ``output`` is ``(T, N, D * P)``; ``c0``, ``c_n`` keep ``H``.
 
     Attributes
     ----------
     weight_ih_l{k} : Parameter, shape (4H, in)
-        Gates i, f, g, o stacked by rows; ``in`` is ``input_size`` for layer 0, ``D * H`` above.
-    weight_hh_l{k} : Parameter, shape (4H, H)
+        Gates i, f, g, o stacked by rows; ``in`` is ``input_size`` for layer 0, ``D * H``
+        above (``D * P`` with a projection).
+    weight_hh_l{k} : Parameter, shape (4H, H), or (4H, P) with a projection
     bias_ih_l{k}, bias_hh_l{k} : Parameter, shape (4H,)
         The backward direction's parameters end in ``_reverse``.
+    weight_hr_l{k} : Parameter, shape (P, H)
+        Only with ``proj_size = P > 0``.
 
     Examples
     --------
@@ -394,9 +426,16 @@ class LSTM(_RNNBase):
     _gates = 4
 
     def _run(self, x: Tensor, states: list, weights: tuple, reverse: bool) -> tuple:
-        return lstm_layer(
-            x, states[0], states[1], *weights, reverse=reverse, batch_first=self.batch_first
-        )
+        run = lstm_proj_layer if self.proj_size else lstm_layer
+        return run(x, states[0], states[1], *weights, reverse=reverse, batch_first=self.batch_first)
+
+    def _packed_zeros(self, packed: PackedSequence) -> tuple[Tensor, Tensor]:
+        """Zero ``(h0, c0)`` for a packed batch: ``h0`` has ``proj_size`` features."""
+        data, n = packed.data, int(packed.batch_sizes[0])
+        lead = self.num_layers * self.num_directions
+        h0 = Tensor(data.xp.zeros((lead, n, self.proj_size), dtype=data.dtype))
+        c0 = Tensor(data.xp.zeros((lead, n, self.hidden_size), dtype=data.dtype))
+        return h0, c0
 
     def forward(
         self,
@@ -405,6 +444,8 @@ class LSTM(_RNNBase):
     ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
         """Run the sequence (a Tensor or a PackedSequence); return ``(output, (h_n, c_n))``."""
         if isinstance(input, PackedSequence):
+            if hx is None and self.proj_size:
+                hx = self._packed_zeros(input)
             out, finals = run_packed(self, input, hx)
             return out, (finals[0], finals[1])
         x, states, batched = self._prepare(input, hx, ("h0", "c0"))
