@@ -230,14 +230,16 @@ class TensorMethods(InplaceMethods):
         return _pw.div_rounded(*_args.promote(other, self), None)
 
     def __floordiv__(self, other: Any) -> Tensor:
-        return _pw.div_rounded(*_args.promote(self, other), "floor")
+        return _floor_divide(*_args.promote(self, other))
 
     def __rfloordiv__(self, other: Any) -> Tensor:
-        return _pw.div_rounded(*_args.promote(other, self), "floor")
+        return _floor_divide(*_args.promote(other, self))
 
     def __mod__(self, other: Any) -> Tensor:
-        a, b = _args.promote(self, other)
-        return _ar.sub(a, _ar.mul(_pw.div_rounded(a, b, "floor"), b))
+        return _remainder(*_args.promote(self, other))
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _remainder(*_args.promote(other, self))
 
     def __pow__(self, other: Any) -> Tensor:
         return _ar.pow(*_args.promote(self, other))
@@ -557,6 +559,30 @@ class TensorMethods(InplaceMethods):
 
     def broadcast_to(self, *shape: Any) -> Tensor:
         return _sh.broadcast_to(self, _shape(shape))
+
+
+def _integral(a: Any, b: Any) -> bool:
+    """Are both operands integers or booleans (tensors or Python numbers)?"""
+    return all(
+        (x.array.dtype.kind if isinstance(x, Tensor) else np.asarray(x).dtype.kind) in "iub"
+        for x in (a, b)
+    )
+
+
+def _floor_divide(a: Any, b: Any) -> Tensor:
+    """``a // b`` of promoted operands; one :class:`~glassnet.ops.logic.IntDivide` op for
+    integers while an exporter traces (floats record ``Div`` and ``floor``)."""
+    if _logic.tracing_active() and _integral(a, b):
+        return _logic.int_divide(a, b, "floor_divide")
+    return _pw.div_rounded(a, b, "floor")
+
+
+def _remainder(a: Any, b: Any) -> Tensor:
+    """``a % b`` of promoted operands (the sign of ``b``); one
+    :class:`~glassnet.ops.logic.IntDivide` op for integers while an exporter traces."""
+    if _logic.tracing_active() and _integral(a, b):
+        return _logic.int_divide(a, b, "remainder")
+    return _ar.sub(a, _ar.mul(_pw.div_rounded(a, b, "floor"), b))
 
 
 def _shape(args: tuple) -> tuple:

@@ -232,7 +232,10 @@ class ReductionMethods:
         self, p: Any = "fro", dim: Axis = None, keepdim: bool = False, dtype: Any = None
     ) -> Tensor:
         """The ``p``-norm over ``dim`` (all entries when ``None``); see :func:`glassnet.norm`."""
-        return _pw.norm(_args.cast_for(self, dtype), p, dim, keepdim)
+        x = _args.cast_for(self, dtype)
+        if p == 0 and _logic.tracing_active():  # an exporter traces: record the count
+            return _count_norm(x, dim, keepdim)
+        return _pw.norm(x, p, dim, keepdim)
 
     def all(
         self,
@@ -293,5 +296,11 @@ def _arg_extreme(x: Tensor, name: str, dim: Any, keepdim: bool) -> Tensor:
 
 
 def _logical(x: Tensor, name: str, dim: Any, keepdim: bool) -> Tensor:
-    out = getattr(x.array.astype(bool, copy=False), name)(axis=dim, keepdims=keepdim)
-    return Tensor._make(x.xp.asarray(out), False, None, 0)
+    return _logic.truth(x, name, dim, keepdim)
+
+
+def _count_norm(x: Tensor, dim: Any, keepdim: bool) -> Tensor:
+    """``norm(p=0)`` as recorded ops: the non-zeros counted, in ``x``'s floating dtype."""
+    x = _args.floating(x)
+    axis = dim if dim is None else tuple(_red.normalize_axis(dim, x.ndim, "norm"))
+    return _ar.cast(_logic.truth(x, "count", axis, keepdim), x.dtype)

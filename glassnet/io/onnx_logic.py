@@ -1,7 +1,8 @@
 """ONNX converters for the ops without a gradient (``glassnet/ops/logic.py``) and ``TakeAlong``.
 
-Comparisons and logic give ``bool``; ``ArgExtreme``, ``Order`` and ``OneHot`` give
-``int64``; ``Step`` keeps its input's dtype. Operands are cast to the dtype NumPy
+Comparisons, logic and ``all``/``any`` give ``bool``; ``ArgExtreme``, ``Order``, ``Rank``,
+``OneHot`` and the count of non-zeros give ``int64``; ``Step`` keeps its input's dtype and
+integer ``//``/``%`` give NumPy's result dtype. Operands are cast to the dtype NumPy
 compared them in (widened where ONNX Runtime has no kernel for a narrow type).
 """
 
@@ -11,6 +12,7 @@ import numpy as np
 
 from ..ops import logic as lg
 from .onnx_graph import OnnxBuilder, OpView
+from .onnx_ops import _reduce
 from .onnx_registry import register_onnx_function
 
 __all__: list[str] = []
@@ -28,7 +30,11 @@ def _raw(x: object) -> object:
 
 def _operand_dtype(op: OpView, ordered: bool) -> np.dtype:
     """The dtype NumPy compared the operands in, widened to one ONNX Runtime compares."""
-    dt = np.result_type(*(_raw(op.arg(i)) for i in range(op.n_inputs)))
+    return _widened(np.result_type(*(_raw(op.arg(i)) for i in range(op.n_inputs))), ordered)
+
+
+def _widened(dt: np.dtype, ordered: bool = True) -> np.dtype:
+    """``dt``, or a wider dtype ONNX Runtime has kernels for (``ordered``: booleans as int32)."""
     if dt.kind == "b":
         return np.dtype(np.int32) if ordered else dt
     if dt.kind in "iu" and dt.itemsize < 4:
@@ -108,6 +114,50 @@ def _classify(g: OnnxBuilder, op: OpView) -> str:
     return g.node("Not", [g.node("Or", [g.node("IsNaN", [x]), g.node("IsInf", [x])])])
 
 
+def _nonzero(g: OnnxBuilder, op: OpView) -> str:
+    """Input 0 as booleans: true where it is non-zero (NaN included)."""
+    dt = np.dtype(op.value(0).dtype)
+    if dt.kind == "b":
+        return op.input(0)
+    wide = _widened(dt)
+    return g.node("Not", [g.node("Equal", [op.input(0, wide), g.scalar(0, wide)])])
+
+
+def _reduced_axes(op: OpView) -> list[int]:
+    """The ``axis`` attribute of input 0 as a sorted list (every axis when ``None``)."""
+    axis, ndim = op.attrs.get("axis"), len(op.shape(0))
+    if axis is None:
+        return list(range(ndim))
+    return sorted({int(a) % ndim for a in np.atleast_1d(axis)})
+
+
+@register_onnx_function(lg.Truth)
+def _truth(g: OnnxBuilder, op: OpView) -> str:
+    """``ReduceMin`` (``all``) or ``ReduceMax`` (``any``) of the truth values as int32, or
+    ``ReduceSum`` of them as int64 (``count``)."""
+    fn, keep = op.attrs.get("fn", "all"), bool(op.attrs.get("keepdims"))
+    axes = _reduced_axes(op)
+    if fn == "count":
+        ones = g.node("Cast", [_nonzero(g, op)], to=g.elem_type(np.int64))
+        return _reduce(g, "ReduceSum", ones, axes, keep)
+    as_int = g.node("Cast", [_nonzero(g, op)], to=g.elem_type(np.int32))
+    reduced = _reduce(g, "ReduceMin" if fn == "all" else "ReduceMax", as_int, axes, keep)
+    return g.node("Cast", [reduced], to=g.elem_type(np.bool_))
+
+
+@register_onnx_function(lg.IntDivide)
+def _int_divide(g: OnnxBuilder, op: OpView) -> str:
+    """``Mod(fmod=0)`` (the divisor's sign, as NumPy) for ``%``; ``(a - a % b) / b``, an exact
+    division, for ``//`` (ONNX's integer ``Div`` truncates toward zero)."""
+    dt = op.out().dtype
+    wide = _widened(np.dtype(dt))
+    a, b = op.input(0, wide), op.input(1, wide)
+    out = g.node("Mod", [a, b], fmod=0)
+    if op.attrs.get("fn", "floor_divide") == "floor_divide":
+        out = g.node("Div", [g.node("Sub", [a, out]), b])
+    return out if wide == dt else g.node("Cast", [out], to=g.elem_type(dt))
+
+
 def _sortable(op: OpView) -> str:
     """Input 0 in a dtype ONNX Runtime's ArgMax / TopK take (booleans and narrow ints widened)."""
     dt = np.dtype(op.value(0).dtype)
@@ -140,6 +190,23 @@ def _order(g: OnnxBuilder, op: OpView) -> str:
     largest = int(bool(op.attrs.get("descending")))
     _, indices = g.node("TopK", [x, count], axis=axis, largest=largest, sorted=1, outputs=2)
     return indices
+
+
+@register_onnx_function(lg.Rank)
+def _rank(g: OnnxBuilder, op: OpView) -> str:
+    """The last index of an ascending ``TopK`` of ``k`` entries (ties in index order, as the
+    stable sort); the lower median's ``k = (n - 1) // 2 + 1`` from the axis' length."""
+    x, ndim = _sortable(op), len(op.shape(0))
+    axis = int(op.attrs.get("axis", -1)) % ndim
+    k = op.attrs.get("k")
+    if k is None:
+        n = g.node("Shape", [x], start=axis, end=axis + 1)
+        half = g.node("Div", [g.node("Sub", [n, g.const([1])]), g.const([2])])
+        count = g.node("Add", [half, g.const([1])])
+    else:
+        count = g.const([int(k)])
+    _, indices = g.node("TopK", [x, count], axis=axis, largest=0, sorted=1, outputs=2)
+    return g.slice(indices, [-1], [np.iinfo(np.int64).max], [axis])
 
 
 @register_onnx_function(lg.OneHot)

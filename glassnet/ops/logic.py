@@ -1,9 +1,11 @@
 """Ops whose results have no gradient: comparisons, logic, rounding, tests, indices.
 
 ``x > 0``, ``a & b``, ``~m``, ``floor``/``ceil``/``round``/``trunc``/``sign``,
-``isnan``/``isinf``/``isfinite``, ``argmax``/``argmin``, the sort order behind
-``sort``/``argsort``/``topk``, and ``one_hot`` give booleans, indices or step
-values: nothing flows back through them. Outside an exporter's trace each public
+``isnan``/``isinf``/``isfinite``, ``all``/``any`` and the count of non-zeros,
+integer ``//`` and ``%``, ``argmax``/``argmin``, the sort order behind
+``sort``/``argsort``/``topk``, the rank behind ``kthvalue``/``median``, and
+``one_hot`` give booleans, counts, indices or step values: nothing flows back
+through them. Outside an exporter's trace each public
 function below computes on the arrays at once (the result is a plain tensor, as
 fast as the NumPy call). While an exporter traces a model
 (:func:`glassnet.autograd.tracing.current` is set) they run as
@@ -28,9 +30,10 @@ from ..backend import get_array_module
 from ..tensor import Tensor
 
 __all__ = [
-    "NonDifferentiable", "Compare", "Logic", "Not", "Step", "Classify", "ArgExtreme", "Order",
-    "OneHot", "TakeAlong", "tracing_active", "compare", "logic", "logical_not", "invert",
-    "step", "classify", "arg_extreme", "order", "one_hot_indices", "take_along",
+    "NonDifferentiable", "Compare", "Logic", "Not", "Step", "Classify", "Truth", "IntDivide",
+    "ArgExtreme", "Order", "Rank", "OneHot", "TakeAlong", "tracing_active", "compare", "logic",
+    "logical_not", "invert", "step", "classify", "truth", "int_divide", "arg_extreme", "order",
+    "rank", "one_hot_indices", "take_along",
 ]  # fmt: skip
 
 #: The comparison operators :class:`Compare` runs (the ndarray method names).
@@ -41,6 +44,10 @@ LOGIC = ("__and__", "__or__", "__xor__")
 STEPS = ("floor", "ceil", "trunc", "round", "sign")
 #: The tests :class:`Classify` runs.
 TESTS = ("isnan", "isinf", "isfinite")
+#: The reductions :class:`Truth` runs (``count``: the number of non-zero entries).
+TRUTHS = ("all", "any", "count")
+#: The integer divisions :class:`IntDivide` runs (the NumPy function names).
+INT_DIVISIONS = ("floor_divide", "remainder")
 
 
 def tracing_active() -> bool:
@@ -110,6 +117,30 @@ class Classify(NonDifferentiable):
         return getattr(get_array_module(a), fn)(a)
 
 
+class Truth(NonDifferentiable):
+    """``all`` or ``any`` (boolean) of the entries of ``a`` taken as truth values, or their
+    ``count`` of non-zeros (int64), over ``axis`` (every axis when ``None``)."""
+
+    def forward(self, a: Any, fn: str = "all", axis: Any = None, keepdims: bool = False) -> Any:
+        return _truth_of(a, fn, axis, keepdims)
+
+
+def _truth_of(a: Any, fn: str, axis: Any, keepdims: bool) -> Any:
+    xp = get_array_module(a)
+    if fn == "count":
+        return xp.asarray((a != 0).sum(axis=axis, keepdims=keepdims), dtype=np.int64)
+    return xp.asarray(getattr(a.astype(bool, copy=False), fn)(axis=axis, keepdims=keepdims))
+
+
+class IntDivide(NonDifferentiable):
+    """Integer ``a // b`` (``floor_divide``: rounded toward minus infinity) or ``a % b``
+    (``remainder``: the sign of ``b``), in the dtype NumPy gives (numbers as 0-d arrays)."""
+
+    def forward(self, a: Any, b: Any, fn: str = "floor_divide") -> Any:
+        xp = get_array_module(a, b)
+        return getattr(xp, fn)(xp.asarray(a), xp.asarray(b))
+
+
 class ArgExtreme(NonDifferentiable):
     """Index (int64) of the first largest (``largest``) or smallest entry along ``axis``
     (of the flattened array when ``axis`` is ``None``)."""
@@ -147,6 +178,19 @@ class Order(NonDifferentiable):
         if k is not None:
             idx = idx[(slice(None),) * (axis % a.ndim) + (slice(0, int(k)),)]
         return idx
+
+
+class Rank(NonDifferentiable):
+    """The index (int64, ``axis`` kept with length 1) of the ``k``-th smallest entry of ``a``
+    along ``axis`` (``k`` from 1) in the stable order, where ties keep their order; the lower
+    median (``k = (n + 1) // 2`` of ``n`` entries) when ``k`` is ``None``."""
+
+    def forward(self, a: Any, axis: int = -1, k: int | None = None) -> Any:
+        xp = get_array_module(a)
+        n = a.shape[axis]
+        pos = (n - 1) // 2 if k is None else int(k) - 1
+        idx = xp.argsort(a, axis=axis, kind="stable").take(pos, axis=axis)
+        return xp.expand_dims(idx, axis).astype(np.int64, copy=False)
 
 
 class OneHot(NonDifferentiable):
@@ -222,6 +266,49 @@ def classify(a: Tensor, fn: str) -> Tensor:
     return Classify.apply(a, fn=fn)
 
 
+def truth(a: Tensor, fn: str, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """``all``/``any`` (boolean) or ``count`` (int64 non-zeros) of ``a`` over ``axis``.
+
+    Parameters
+    ----------
+    a : Tensor
+        Any dtype; an entry is true where it is non-zero (NaN is true).
+    fn : str
+        One of :data:`TRUTHS`.
+    axis : int or tuple of int, optional
+        The axes reduced (every axis when ``None``).
+    keepdims : bool
+        Keep the reduced axes with length 1.
+
+    Returns
+    -------
+    Tensor
+        Boolean (``all``, ``any``) or int64 (``count``), without a gradient.
+    """
+    if tracing._slot.recorder is None:
+        return _plain(_truth_of(a.array, fn, axis, keepdims))
+    return Truth.apply(a, fn=fn, axis=axis, keepdims=bool(keepdims))
+
+
+def int_divide(a: Any, b: Any, fn: str) -> Tensor:
+    """Integer ``a // b`` (``fn="floor_divide"``) or ``a % b`` (``fn="remainder"``) as one
+    :class:`IntDivide` op (used while tracing; the caller checks both are integers).
+
+    Parameters
+    ----------
+    a, b : Tensor or int
+        The operands (one at least a tensor).
+    fn : str
+        One of :data:`INT_DIVISIONS`.
+
+    Returns
+    -------
+    Tensor
+        The quotient rounded toward minus infinity, or the remainder with ``b``'s sign.
+    """
+    return IntDivide.apply(a, b, fn=fn)
+
+
 def arg_extreme(a: Tensor, largest: bool, axis: int | None, keepdims: bool) -> Tensor:
     """The int64 index of the first largest (or smallest) entry (see :class:`ArgExtreme`)."""
     return ArgExtreme.apply(a, largest=largest, axis=axis, keepdims=keepdims)
@@ -230,6 +317,27 @@ def arg_extreme(a: Tensor, largest: bool, axis: int | None, keepdims: bool) -> T
 def order(a: Tensor, axis: int, descending: bool, k: int | None = None) -> Tensor:
     """The stable sort order of ``a`` along ``axis`` (see :class:`Order`)."""
     return Order.apply(a, axis=axis, descending=descending, k=k)
+
+
+def rank(a: Tensor, axis: int, k: int | None = None) -> Tensor:
+    """The int64 index (``axis`` kept) of the ``k``-th smallest entry along ``axis``, or of
+    the lower median when ``k`` is ``None`` (see :class:`Rank`; used while tracing).
+
+    Parameters
+    ----------
+    a : Tensor
+        At least 1-D.
+    axis : int
+        The axis ranked.
+    k : int, optional
+        The rank, from 1 (checked by the caller).
+
+    Returns
+    -------
+    Tensor
+        int64 of ``a``'s shape with ``axis`` of length 1.
+    """
+    return Rank.apply(a, axis=int(axis), k=None if k is None else int(k))
 
 
 def one_hot_indices(idx: Tensor, num_classes: int) -> Tensor:

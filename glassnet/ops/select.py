@@ -266,13 +266,21 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
     return rt.topk(take_along(a, idx, d), idx)
 
 
-def _pick(a: Tensor, dim: int, keepdim: bool, position: Any, who: str) -> tuple[Tensor, Tensor]:
-    """Values and indices at ``position(sorted order)`` along ``dim``."""
+def _pick(
+    a: Tensor, dim: int, keepdim: bool, position: Any, who: str, k: int | None = None
+) -> tuple[Tensor, Tensor]:
+    """Values and indices at ``position(sorted order)`` along ``dim``: the ``k``-th smallest
+    (the lower median when ``k`` is ``None``), a :class:`~glassnet.ops.logic.Rank` op while
+    an exporter traces."""
     d = _dim(dim, a.ndim, who)
-    idx = position(_order(a, d, False), d)
-    if a.ndim:
-        idx = a.xp.expand_dims(idx, d)
-    values, indices = take_along(a, idx, d), Tensor._make(idx, False, None, 0)
+    if a.ndim and _logic.tracing_active():
+        indices = _logic.rank(a, d, k)
+        values = take_along(a, indices, d)
+    else:
+        idx = position(_order(a, d, False), d)
+        if a.ndim:
+            idx = a.xp.expand_dims(idx, d)
+        values, indices = take_along(a, idx, d), Tensor._make(idx, False, None, 0)
     if not keepdim and a.ndim:
         values, indices = _sh.squeeze(values, d), _sh.squeeze(indices, d)
     return values, indices
@@ -285,7 +293,12 @@ def kthvalue(a: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> rt.kthv
         raise ValueError(f"kthvalue: k={k} is out of range for dim {dim} of size {n}")
     return rt.kthvalue(
         *_pick(
-            a, dim, keepdim, lambda o, d: o.take(int(k) - 1, axis=d) if o.ndim else o, "kthvalue"
+            a,
+            dim,
+            keepdim,
+            lambda o, d: o.take(int(k) - 1, axis=d) if o.ndim else o,
+            "kthvalue",
+            int(k),
         )
     )
 

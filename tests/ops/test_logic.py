@@ -37,6 +37,18 @@ def _both(fn):
         (lambda x: x.argmax(1), logic.ArgExtreme),
         (lambda x: x.argsort(1, descending=True), logic.Order),
         (lambda x: x.topk(2, 1).values, logic.TakeAlong),
+        (lambda x: x.all(1), logic.Truth),
+        (lambda x: (x > 0).any(), logic.Truth),
+        (lambda x: (x > 0).all((0, 1), keepdim=True), logic.Truth),
+        (lambda x: x.norm(0, dim=1, keepdim=True), logic.Truth),
+        (lambda x: x.norm(0), logic.Truth),
+        (lambda x: x.kthvalue(2, 1).values, logic.Rank),
+        (lambda x: x.kthvalue(2, 0, keepdim=True).indices, logic.Rank),
+        (lambda x: x.median(1).values, logic.Rank),
+        (lambda x: x.median(1).indices, logic.Rank),
+        (lambda x: x.median(), logic.Rank),
+        (lambda x: x // -1.5, logic.Step),
+        (lambda x: x % -1.5, logic.Step),
     ],
 )
 def test_same_result_and_a_recorded_node_when_traced(fn, cls) -> None:
@@ -51,7 +63,72 @@ def test_no_graph_outside_a_trace() -> None:
     x = gn.tensor(A, requires_grad=True)
     for out in (x > 0, ~(x > 0), x.argmax(1), x.argsort(1), x.isnan(), x.sign() > 0):
         assert not out.requires_grad and out._ctx is None
+    for out in (x.all(1), x.any(), x.norm(0), x.median(1).indices, x.kthvalue(1, 0).indices):
+        assert not out.requires_grad and out._ctx is None
     assert x.argmax(1).dtype == np.int64 and (x == 0).dtype == np.bool_
+
+
+#: Integers of both signs, none zero (they divide too).
+B = np.array([[7, -7, 5, -1], [-3, 3, -8, 9]])
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int8])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: x // 3,
+        lambda x: x // -3,
+        lambda x: x % 3,
+        lambda x: x % -3,
+        lambda x: -7 // x,
+        lambda x: 7 // x,
+        lambda x: x % x.flip(1),
+        lambda x: x.floor_divide(x.flip(0)),
+        lambda x: x.remainder(-4),
+    ],
+)
+def test_integer_division_same_when_traced(fn, dtype) -> None:
+    x = gn.tensor(B.astype(dtype))
+    plain = fn(x)
+    tape = Tape()
+    with gn.no_grad(), tracing.recording(tape):
+        traced = fn(gn.tensor(B.astype(dtype)))
+    assert plain.dtype == traced.dtype
+    np.testing.assert_array_equal(plain.numpy(), traced.numpy())
+    assert any(type(s.fn) is logic.IntDivide for s in tape.steps)
+
+
+def test_integer_division_follows_python_signs() -> None:
+    """Quotients round toward minus infinity; remainders take the divisor's sign."""
+    x = gn.tensor(B)
+    for d in (3, -3, 4, -4):
+        np.testing.assert_array_equal((x // d).numpy(), [[v // d for v in r] for r in B.tolist()])
+        np.testing.assert_array_equal((x % d).numpy(), [[v % d for v in r] for r in B.tolist()])
+        out = logic.int_divide(x, d, "remainder").numpy()
+        np.testing.assert_array_equal(out, (x % d).numpy())
+
+
+def test_rank_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    a = np.array([[3.0, 1.0, 2.0, 1.0], [0.5, 0.5, -1.0, 4.0], [2.0, 2.0, 2.0, 2.0]])
+    t = torch.as_tensor(a)
+    for d in (0, 1):
+        m = t.median(d)
+        np.testing.assert_array_equal(
+            logic.take_along(gn.tensor(a), logic.rank(gn.tensor(a), d), d).numpy().squeeze(d),
+            m.values.numpy(),
+        )
+        np.testing.assert_array_equal(
+            logic.take_along(gn.tensor(a), logic.rank(gn.tensor(a), d, 2), d).numpy().squeeze(d),
+            t.kthvalue(2, d).values.numpy(),
+        )
+
+
+def test_truth_of_nan_and_empty() -> None:
+    x = gn.tensor(np.array([[np.nan, 0.0], [1.0, 2.0]]))
+    np.testing.assert_array_equal(logic.truth(x, "all", 1).numpy(), [False, True])
+    np.testing.assert_array_equal(logic.truth(x, "count", 0).numpy(), [2, 1])
+    assert logic.truth(gn.tensor(np.zeros((0, 2))), "all").numpy() == np.True_
 
 
 def test_nondifferentiable_apply_records_nothing() -> None:
