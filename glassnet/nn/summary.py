@@ -165,10 +165,12 @@ def _rnn_flops(m: Any, inputs: tuple, out: Tensor) -> int:
     dirs = 2 if m.bidirectional else 1
     gates = _GATES[type(m).__name__]
     h = m.hidden_size
+    proj = getattr(m, "proj_size", 0)  # an LSTM's projection: W_hr (proj, h) each step
+    fed_back = proj or h  # the hidden state's width, what the next step and layer read
     macs = 0
     for layer in range(m.num_layers):
-        layer_in = m.input_size if layer == 0 else h * dirs
-        macs += dirs * gates * h * (layer_in + h)
+        layer_in = m.input_size if layer == 0 else fed_back * dirs
+        macs += dirs * (gates * h * (layer_in + fed_back) + h * proj)
     return 2 * macs * steps_times_batch
 
 

@@ -39,6 +39,14 @@ def test_lstm_flops_and_frozen_parameters():
     assert "frozen" in str(s)
 
 
+def test_projected_lstm_flops_count_the_projection():
+    s = nn.LSTM(8, 16, num_layers=2, batch_first=True, proj_size=4).summary((3, 5, 8))
+    layer0 = 4 * 16 * (8 + 4) + 16 * 4  # gates read x and the 4-wide state; then W_hr
+    layer1 = 4 * 16 * (4 + 4) + 16 * 4
+    assert s.total_flops == 2 * (layer0 + layer1) * 3 * 5
+    assert s.total_params == sum(p.numel() for p in nn.LSTM(8, 16, 2, proj_size=4).parameters())
+
+
 def test_shared_module_counted_once_and_mode_restored():
     lin = nn.Linear(4, 4)
     model = nn.Sequential(lin, nn.ReLU(), lin)
