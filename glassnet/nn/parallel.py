@@ -47,15 +47,19 @@ _SPLIT_ELEMENTS = 1 << 16
 
 
 class _Gather(Function):
-    """Concatenates the slices' outputs; its backward runs the slices' backward passes."""
+    """Concatenates the slices' outputs (one or several); its backward runs the slices'
+    backward passes, once for all the outputs."""
 
     def forward(self, anchor: Any, *, shards: list, owner: DataParallel, dim: int) -> Any:
         if self.requires_grad:
             self.shards, self.owner, self.dim = shards, owner, dim
-        return get_array_module(shards[0].array).concatenate([s.array for s in shards], axis=dim)
+            self.materialize_grads = False  # an output that took no part gets None, not zeros
+        xp = get_array_module(shards[0][0].array)
+        outs = tuple(xp.concatenate([s.array for s in out], axis=dim) for out in shards)
+        return outs if len(outs) > 1 else outs[0]
 
-    def backward(self, g: Any) -> Any:
-        self.owner._backward(self.shards, g, self.dim)
+    def backward(self, *grads: Any) -> Any:
+        self.owner._backward(self.shards, grads, self.dim)
         return None
 
 
@@ -207,19 +211,31 @@ class DataParallel(Module):
         return self._gather(outs, [bounds[k + 1] - bounds[k] for k in range(parts)], training)
 
     def _gather(self, outs: list, sizes: list[int], training: bool) -> Any:
-        first = outs[0]
-        if isinstance(first, Tensor):
-            return self._gather_one(outs, sizes, training)
-        if isinstance(first, (tuple, list)) and all(isinstance(o, Tensor) for o in first):
-            return type(first)(
-                self._gather_one([o[i] for o in outs], sizes, training) for i in range(len(first))
+        """The slices' outputs joined along the batch dimension, in the structure the
+        module returned (a Tensor, a tuple, list or named tuple of Tensors, or a dict)."""
+        leaves, rebuild = _flatten(outs[0])
+        per_slice = [leaves] + [_flatten(o)[0] for o in outs[1:]]
+        shards = [[sl[i] for sl in per_slice] for i in range(len(leaves))]
+        for out in shards:
+            self._check_batch(out, sizes)
+        graded = [
+            i for i, out in enumerate(shards) if training and any(s.requires_grad for s in out)
+        ]
+        joined: list = [None] * len(shards)
+        if graded:
+            made = _Gather.apply(
+                self._anchor, shards=[shards[i] for i in graded], owner=self, dim=self.dim
             )
-        raise TypeError(
-            "DataParallel: the module must return a Tensor or a tuple of Tensors, got "
-            f"{type(first).__name__}"
-        )
+            for i, t in zip(graded, made if isinstance(made, tuple) else (made,)):
+                joined[i] = t
+        for i, out in enumerate(shards):
+            if joined[i] is None:
+                xp = get_array_module(out[0].array)
+                array = xp.concatenate([s.array for s in out], axis=self.dim)
+                joined[i] = Tensor._make(array, False, None, 0)
+        return rebuild(joined)
 
-    def _gather_one(self, shards: list, sizes: list[int], training: bool) -> Tensor:
+    def _check_batch(self, shards: list, sizes: list[int]) -> None:
         dim = self.dim
         for s, size in zip(shards, sizes):
             if s.ndim <= dim or s.shape[dim] != size:
@@ -228,24 +244,30 @@ class DataParallel(Module):
                     f"{size} gave an output of shape {tuple(s.shape)} (compute losses and other "
                     "reductions on the gathered output)"
                 )
-        if not training or not any(s.requires_grad for s in shards):
-            xp = get_array_module(shards[0].array)
-            return Tensor._make(xp.concatenate([s.array for s in shards], axis=dim), False, None, 0)
-        return _Gather.apply(self._anchor, shards=shards, owner=self, dim=dim)
 
     # ------------------------------------------------------------- backward
-    def _backward(self, shards: list, g: Any, dim: int) -> None:
-        """Each slice's backward in its thread, then the replicas' gradients added to the module's."""
-        bounds = np.cumsum([0] + [s.shape[dim] for s in shards])
+    def _backward(self, shards: list, grads: tuple, dim: int) -> None:
+        """Each slice's backward in its thread (all its outputs at once), then the
+        replicas' gradients added to the module's.
+
+        ``shards[i][k]`` is output ``i`` of slice ``k``; ``grads[i]`` the gradient of
+        gathered output ``i`` (None where it took no part in the loss)."""
+        sizes = [s.shape[dim] for s in shards[0]]
+        bounds = np.cumsum([0] + sizes)
         lead = (slice(None),) * dim
-        jobs = [
-            (s, g[(*lead, slice(bounds[k], bounds[k + 1]))])
-            for k, s in enumerate(shards)
-            if s.requires_grad
-        ]
+        jobs = []
+        for k in range(len(sizes)):
+            part = (*lead, slice(bounds[k], bounds[k + 1]))
+            pairs = [
+                (out[k], g[part])
+                for out, g in zip(shards, grads)
+                if g is not None and out[k].requires_grad
+            ]
+            if pairs:
+                jobs.append(([t for t, _ in pairs], [gs for _, gs in pairs]))
         with _blas.limit(1):
-            _parallel.run_tasks([lambda s=s, gs=gs: engine.backward([s], [gs]) for s, gs in jobs])
-            self._reduce(len(shards) - 1)
+            _parallel.run_tasks([lambda ts=ts, gs=gs: engine.backward(ts, gs) for ts, gs in jobs])
+            self._reduce(len(sizes) - 1)
 
     def _reduce(self, count: int) -> None:
         """Add the replicas' gradients into the module's, the large ones split between threads."""
@@ -296,6 +318,26 @@ def _warn_unlimited_blas() -> None:
             RuntimeWarning,
             stacklevel=3,
         )
+
+
+def _flatten(out: Any) -> tuple[list, Any]:
+    """The Tensors of a module's output and a function that puts joined ones back in
+    the same structure: a Tensor, a tuple, list or named tuple of Tensors, or a dict
+    of Tensors (what ``torch.nn.DataParallel`` gathers)."""
+    if isinstance(out, Tensor):
+        return [out], lambda ts: ts[0]
+    if isinstance(out, dict) and out and all(isinstance(v, Tensor) for v in out.values()):
+        keys = list(out)
+        return list(out.values()), lambda ts: type(out)(zip(keys, ts))
+    if isinstance(out, (tuple, list)) and out and all(isinstance(v, Tensor) for v in out):
+        if hasattr(out, "_fields"):  # a named tuple
+            return list(out), lambda ts: type(out)(*ts)
+        return list(out), lambda ts: type(out)(ts)
+    raise TypeError(
+        "DataParallel: the module must return a Tensor, or a tuple, list or dict of Tensors, "
+        f"got {type(out).__name__}"
+        + (" with non-Tensor items" if isinstance(out, (tuple, list, dict)) else "")
+    )
 
 
 def _slice(v: Any, dim: int, n: int, lo: int, hi: int) -> Any:

@@ -228,9 +228,10 @@ def test_errors_name_the_wrapper():
 
     class Bad(nn.Module):
         def forward(self, x):
-            return {"y": x}
+            return x, "label"
 
-    with pytest.raises(TypeError, match=r"must return a Tensor or a tuple of Tensors, got dict"):
+    with pytest.raises(TypeError, match=r"must return a Tensor, or a tuple, list or dict of "
+                       r"Tensors, got tuple with non-Tensor items"):  # fmt: skip
         nn.DataParallel(Bad(), threads=2)(gn.zeros((4, 2)))
 
 
