@@ -245,14 +245,19 @@ class Module:
         """The number of parameter elements (only those that require grad with ``trainable_only``)."""
         return sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only)
 
-    def summary(self, input_shape: Any, *, dtype: Any = None) -> ModelSummary:
+    def summary(
+        self, input_shape: Any = None, *, dtype: Any = None, input_data: Any = None
+    ) -> ModelSummary:
         """A table of the layers: output shape, parameters, FLOPs and activation memory.
 
         Runs the model once on zeros of ``input_shape`` (batch dimension
-        included, e.g. ``(1, 1, 28, 28)``) with forward hooks; ``print()`` the
-        result. FLOPs are 2 x multiply-adds (see :mod:`glassnet.nn.summary`).
+        included, e.g. ``(1, 1, 28, 28)``; a list of shapes for several inputs;
+        ``dtype=gn.int64`` for token indices) or on ``input_data`` (a Tensor, a
+        list of them, or a dict of keyword arguments) with forward hooks;
+        ``print()`` the result. FLOPs are 2 x multiply-adds (see
+        :func:`glassnet.nn.summary.summarize`).
         """
-        return summarize(self, input_shape, dtype=dtype)
+        return summarize(self, input_shape, dtype=dtype, input_data=input_data)
 
     # ----------------------------------------------------------------- modes
     def train(self, mode: bool = True) -> Module:

@@ -1,6 +1,6 @@
 """``Module.summary``: one row per layer with output shape, parameters, FLOPs and activation memory.
 
-The model runs once on zeros of ``input_shape`` (in eval mode, without
+The model runs once on zeros of ``input_shape`` (or on ``input_data``; in eval mode, without
 recording a graph) with forward hooks on every sub-module; each module that
 has parameters of its own or no children becomes a row, in the order the
 forward pass calls them (as torchinfo and Keras's ``model.summary()``).
@@ -90,7 +90,8 @@ class ModelSummary:
     Attributes
     ----------
     model_name : str
-    input_shape : tuple of int
+    input_shape : tuple of int, or tuple of such tuples
+        The input's shape; one shape per input for a model with several.
     rows : list of LayerSummary
     trainable, frozen : int
         Over all the model's parameters (also those the forward pass did not use).
@@ -99,7 +100,7 @@ class ModelSummary:
     """
 
     model_name: str
-    input_shape: tuple[int, ...]
+    input_shape: tuple
     rows: list[LayerSummary] = field(default_factory=list)
     trainable: int = 0
     frozen: int = 0
@@ -122,7 +123,7 @@ class ModelSummary:
         """A JSON-ready dict of the rows and totals."""
         return {
             "model": self.model_name,
-            "input_shape": list(self.input_shape),
+            "input_shape": _as_lists(self.input_shape),
             "layers": [
                 {
                     "name": r.name, "type": r.kind, "output_shape": list(r.output_shape),
@@ -340,47 +341,127 @@ def _check_shape(input_shape: Any) -> tuple[int, ...]:
         shape = tuple(shape)
     except TypeError:
         shape = None
-    if not shape or any(
-        not is_int(d) or d <= 0 for d in shape
-    ):
+    if not shape or any(not is_int(d) or d <= 0 for d in shape):
         raise ValueError(
             "summary: input_shape must be a non-empty tuple of positive ints including the "
-            f"batch dimension, e.g. (1, 1, 28, 28), got {input_shape!r}"
+            "batch dimension, e.g. (1, 1, 28, 28), or a list of such tuples for a model with "
+            f"several inputs, got {input_shape!r}"
         )
     return tuple(int(d) for d in shape)
 
 
-def summarize(model: Module, input_shape: Any, *, dtype: Any = None) -> ModelSummary:
-    """Run ``model`` once on zeros of ``input_shape`` and summarise every layer.
+def _several(input_shape: Any) -> bool:
+    """Whether ``input_shape`` is a list of shapes (one per input) rather than one shape."""
+    return (
+        isinstance(input_shape, (tuple, list))
+        and len(input_shape) > 0
+        and all(isinstance(s, (tuple, list)) for s in input_shape)
+    )
+
+
+def _zeros_inputs(model: Module, input_shape: Any, dtype: Any) -> list[Tensor]:
+    """Zeros of each shape in ``input_shape``, of ``dtype`` (one, or one per input).
+
+    Integer dtypes give zeros too: index 0 is valid for an ``Embedding``."""
+    shapes = (
+        [_check_shape(s) for s in input_shape]
+        if _several(input_shape)
+        else [_check_shape(input_shape)]
+    )
+    params = list(model.parameters())
+    xp = get_array_module(params[0].array) if params else np
+    if dtype is None:
+        dtype = params[0].dtype if params else np.float32
+    dtypes = list(dtype) if isinstance(dtype, (tuple, list)) else [dtype] * len(shapes)
+    if len(dtypes) != len(shapes):
+        raise ValueError(
+            f"summary: dtype gives {len(dtypes)} dtypes for {len(shapes)} inputs; give one "
+            "dtype, or one per input"
+        )
+    return [Tensor(xp.zeros(s, dtype=_np_dtype(d))) for s, d in zip(shapes, dtypes)]
+
+
+def _np_dtype(dtype: Any) -> np.dtype:
+    return np.dtype(getattr(dtype, "np", dtype))
+
+
+def _data_inputs(input_data: Any) -> tuple[list, dict]:
+    """``input_data`` as positional and keyword arguments: a Tensor or array, a list or
+    tuple of them (one per positional input), or a dict (keyword arguments)."""
+
+    def one(v: Any) -> Any:
+        return Tensor(v) if isinstance(v, np.ndarray) else v
+
+    if isinstance(input_data, dict):
+        return [], {k: one(v) for k, v in input_data.items()}
+    if isinstance(input_data, (tuple, list)):
+        return [one(v) for v in input_data], {}
+    if isinstance(input_data, (Tensor, np.ndarray)):
+        return [one(input_data)], {}
+    raise TypeError(
+        "summary: input_data must be a Tensor or array, a list or tuple of them, or a dict of "
+        f"keyword arguments, got {type(input_data).__name__}"
+    )
+
+
+def _given_text(given: list) -> str:
+    if len(given) == 1:
+        return f"an input of shape {tuple(given[0].shape)} ({given[0].dtype})"
+    return "inputs of shapes " + ", ".join(f"{tuple(t.shape)} ({t.dtype})" for t in given)
+
+
+def _hint(model: Module, given: list) -> str:
+    """What to pass instead, where the model starts from token indices but got floats."""
+    embeds = any("Embedding" in type(m).__name__ for m in model.modules())
+    floats = all(np.issubdtype(np.dtype(t.dtype), np.floating) for t in given)
+    return " (pass dtype=gn.int64 or input_data= for token indices)" if embeds and floats else ""
+
+
+def summarize(
+    model: Module, input_shape: Any = None, *, dtype: Any = None, input_data: Any = None
+) -> ModelSummary:
+    """Run ``model`` once and summarise every layer.
 
     Parameters
     ----------
     model : Module
-    input_shape : tuple of int
-        The whole input shape, batch dimension included, e.g. ``(1, 1, 28, 28)``.
-    dtype : numpy dtype, optional
-        Of the zeros (default: the dtype of the model's first parameter, else float32).
+    input_shape : tuple of int, or list of tuple of int
+        The whole input shape, batch dimension included, e.g. ``(1, 1, 28, 28)``; for a
+        model with several inputs, one shape per input (``[(2, 4), (2, 5)]``). The model
+        runs on zeros of these shapes.
+    dtype : dtype or list of dtype, optional
+        Of the zeros, one for all inputs or one per input (default: the dtype of the
+        model's first parameter, else float32). An integer dtype (``gn.int64``) gives
+        index 0, for models that start with an ``Embedding``.
+    input_data : Tensor, array, list/tuple of them, or dict, optional
+        Instead of ``input_shape``: the inputs themselves (positional, or a dict of
+        keyword arguments), as torchinfo's ``input_data``.
 
     Returns
     -------
     ModelSummary
         ``print()`` it for the table; ``.to_dict()`` for JSON.
     """
-    shape = _check_shape(input_shape)
+    if (input_shape is None) == (input_data is None):
+        raise ValueError("summary: give exactly one of input_shape and input_data")
+    if input_data is None:
+        args, kwargs = _zeros_inputs(model, input_shape, dtype), {}
+    else:
+        args, kwargs = _data_inputs(input_data)
+    given = [t for t in (*args, *kwargs.values()) if isinstance(t, Tensor)]
+    shapes = tuple(tuple(int(d) for d in t.shape) for t in given)
+    shape: tuple = shapes[0] if len(shapes) == 1 else shapes
     params = list(model.parameters())
-    if dtype is None:
-        dtype = params[0].dtype if params else np.float32
-    xp = get_array_module(params[0].array) if params else np
-    x = Tensor(xp.zeros(shape, dtype=dtype))
     recorder = _Recorder(model)
     was_training = model.training
     model.eval()
     try:
         with no_grad():
-            model(x)
+            model(*args, **kwargs)
     except Exception as exc:
         raise ValueError(
-            f"summary: {type(model).__name__} cannot run on an input of shape {shape}: {exc}"
+            f"summary: {type(model).__name__} cannot run on {_given_text(given)}: {exc}"
+            + _hint(model, given)
         ) from exc
     finally:
         recorder.remove()
@@ -394,7 +475,7 @@ def summarize(model: Module, input_shape: Any, *, dtype: Any = None) -> ModelSum
         trainable=trainable,
         frozen=sum(int(p.numel()) for p in params) - trainable,
         param_bytes=sum(int(p.array.nbytes) for p in params),
-        input_bytes=int(x.array.nbytes),
+        input_bytes=sum(int(t.array.nbytes) for t in given),
     )
 
 
@@ -423,6 +504,16 @@ def _params_cell(r: LayerSummary) -> str:
     return f"{r.trainable:,}"
 
 
+def _as_lists(shape: tuple) -> list:
+    return [_as_lists(d) if isinstance(d, tuple) else d for d in shape]
+
+
+def _inputs_text(shape: tuple) -> str:
+    if shape and isinstance(shape[0], tuple):
+        return "inputs " + ", ".join(str(list(s)) for s in shape)
+    return f"input {list(shape)}"
+
+
 def _format(s: ModelSummary) -> str:
     header = ("Layer (type)", "Output shape", "Params", "FLOPs", "Activations")
     body = [
@@ -438,7 +529,7 @@ def _format(s: ModelSummary) -> str:
     widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
     line = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
     rule = "=" * (sum(widths) + 2 * (len(widths) - 1))
-    out = [f"{s.model_name}, input {list(s.input_shape)}", rule, line.format(*header), rule]
+    out = [f"{s.model_name}, {_inputs_text(s.input_shape)}", rule, line.format(*header), rule]
     out += [line.format(*row) for row in body]
     out += [
         rule,
