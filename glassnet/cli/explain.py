@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import IO, Any
 
@@ -106,6 +107,7 @@ def explain_example(
     out = out if out is not None else sys.stdout
     if method not in CLI_METHODS:
         raise UsageError(f"--method: expected one of {', '.join(CLI_METHODS)}, got {method!r}")
+    _check_paths(out_path, input_path)
     t = load_trained("explain", run_dir=run_dir, checkpoint=checkpoint, which=which, data=data)
     model, names = t.model, t.class_names
     if input_path is not None:
@@ -140,6 +142,18 @@ def explain_example(
         flush=True,
     )
     return out_path
+
+
+def _check_paths(out_path: str, input_path: str | None) -> None:
+    """A :class:`UsageError` before any work for an ``--out`` that is not a PNG or an
+    ``--input`` that does not exist."""
+    if not os.fspath(out_path).lower().endswith(".png"):
+        raise UsageError(
+            f"--out: the explanation is written as a PNG picture; expected a path ending in "
+            f".png, got {os.fspath(out_path)!r}"
+        )
+    if input_path is not None and not os.path.exists(input_path):
+        raise UsageError(f"--input: {input_path!r} does not exist")
 
 
 def class_index(target: int | str, names: list[str]) -> int:

@@ -18,7 +18,9 @@ from .base import Attribution
 from .feature_weights import FeatureWeights
 from .gallery import demo_explanations, explain_images
 from .gradcam import GradCAM
+from .gradient_shap import GradientShap
 from .integrated_gradients import IntegratedGradients
+from .layer_integrated_gradients import LayerIntegratedGradients
 from .lime import LimeSurrogate
 from .noise_tunnel import NoiseTunnel
 from .occlusion import FeatureAblation, Occlusion
@@ -27,6 +29,7 @@ from .sanity import cascading_randomization, spearman
 
 __all__ = [
     "Attribution", "FeatureWeights", "Saliency", "InputXGradient", "IntegratedGradients",
-    "NoiseTunnel", "Occlusion", "FeatureAblation", "GradCAM", "AttentionMaps", "LimeSurrogate",
+    "LayerIntegratedGradients", "GradientShap", "NoiseTunnel", "Occlusion", "FeatureAblation",
+    "GradCAM", "AttentionMaps", "LimeSurrogate",
     "cascading_randomization", "spearman", "explain_images", "demo_explanations", "plots",
 ]  # fmt: skip

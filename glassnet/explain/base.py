@@ -85,6 +85,20 @@ def row_seed(who: str, seed: int | np.random.Generator | None) -> int:
     return int(seed)
 
 
+def _fits_integer(values: np.ndarray, dtype: np.dtype) -> bool:
+    """Whether ``values`` are whole numbers that ``dtype`` (an integer type) holds exactly."""
+    v = np.asarray(values)
+    if v.dtype.kind not in "iuf" or (v.dtype.kind == "f" and not np.all(np.isfinite(v))):
+        return False
+    info = np.iinfo(dtype)
+    return bool(np.all(v == np.round(v)) and np.all(v >= info.min) and np.all(v <= info.max))
+
+
+def _tuple_per_row(target: Any) -> bool:
+    """Whether ``target`` is a list of index tuples, one per row (Captum's form)."""
+    return isinstance(target, list) and bool(target) and all(isinstance(v, tuple) for v in target)
+
+
 Inputs = tuple[np.ndarray, ...]
 
 
@@ -98,6 +112,10 @@ class Attribution:
         arguments) to outputs of shape ``(N, C)``, ``(N, 1)`` or ``(N,)``. A
         model returning a tuple is explained through its first element.
     """
+
+    #: Whether integer inputs (token ids, category codes) are explained as they are; the
+    #: perturbation methods do so, as in Captum; gradient methods cast them to floats.
+    keeps_integer_inputs: bool = False
 
     def __init__(self, model: Module | Callable[..., Any]) -> None:
         if not callable(model):
@@ -138,6 +156,13 @@ class Attribution:
                     return p.dtype
         return None
 
+    def result_dtype(self, x: np.ndarray) -> np.dtype:
+        """The dtype of attributions of input ``x``: its own when floating, else the model's
+        parameter dtype (or the default float dtype) for integer inputs."""
+        if x.dtype.kind == "f":
+            return x.dtype
+        return self._model_dtype() or np.dtype(backend.default_dtype())
+
     def _device(self) -> Any:
         return self.model.device if isinstance(self.model, Module) else backend.Device("cpu")
 
@@ -147,10 +172,11 @@ class Attribution:
             raise ValueError(
                 f"{self._who}: {name} must have a batch axis, shape (N, *), got a scalar"
             )
-        dt = self._model_dtype()
+        keep = x.dtype.kind in "iu" and self.keeps_integer_inputs  # token ids, as in Captum
+        dt = None if keep else self._model_dtype()
         if dt is not None:
             x = x.astype(dt, copy=False)
-        elif x.dtype.kind != "f":
+        elif not keep and x.dtype.kind != "f":
             x = x.astype(backend.default_dtype())
         if x.shape[0] == 0:
             raise ValueError(f"{self._who}: {name} have no rows (shape {x.shape})")
@@ -184,7 +210,15 @@ class Attribution:
         """Baselines broadcast to ``x``'s shape: None (zeros), a scalar, ``(*)`` or ``(N, *)``."""
         if baselines is None:
             return np.zeros_like(x)
-        b = as_array(baselines).astype(x.dtype, copy=False)
+        b = as_array(baselines)
+        if x.dtype.kind in "iu" and not _fits_integer(b, x.dtype):
+            info = np.iinfo(x.dtype)
+            raise ValueError(
+                f"{self._who}: {name} must be whole numbers in {info.min}..{info.max} for inputs "
+                f"of integer dtype {x.dtype} (e.g. token ids: the id of a padding token), got "
+                f"{baselines!r}; or pass the inputs as floats"
+            )
+        b = b.astype(x.dtype, copy=False)
         try:
             return np.ascontiguousarray(np.broadcast_to(b, x.shape))
         except ValueError:
@@ -221,7 +255,15 @@ class Attribution:
                 f"got {type(out).__name__}"
             )
         n = ts[0].shape[0]
-        if out.ndim == 0 or out.shape[0] != n:
+        if out.ndim == 0 and n == 1:
+            out = out.reshape(1)  # a model that squeezes its (N, 1) outputs, on one row
+        elif out.ndim == 0:
+            raise ValueError(
+                f"{self._who}: expected model outputs of shape (N,), (N, C) or (N, d1, d2, ...) "
+                f"for {n} input rows, got one value for the whole batch, shape (); a whole-batch "
+                "score such as a summed loss cannot be attributed row by row"
+            )
+        if out.shape[0] != n:
             raise ValueError(
                 f"{self._who}: expected model outputs of shape (N,), (N, C) or (N, d1, d2, ...) "
                 f"for {n} input rows, got {out.shape}"
@@ -287,8 +329,8 @@ class Attribution:
             )
         if target is None:
             raise ValueError(self._target_needed(out))
-        if out.ndim > 2:
-            return self._multi_index_target(target, out)
+        if out.ndim > 2 or _tuple_per_row(target):
+            return self._multi_index_target(target, out)  # [(c,), ...] too, as in Captum
         if isinstance(target, tuple) and len(target) == 1 and is_int(target[0]):
             target = target[0]  # Captum's tuple index into the output's one class axis
         t = np.asarray(target)

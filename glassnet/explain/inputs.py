@@ -45,6 +45,11 @@ def format_inputs(who: str, inputs: Any) -> tuple[tuple[Any, ...], bool]:
                 f"{who}: inputs is an empty tuple; expected one array or a tuple of them"
             )
         return inputs, True
+    if isinstance(inputs, list) and any(_is_array(v) or _is_torch(v) for v in inputs):
+        raise ValueError(
+            f"{who}: inputs is a list of {len(inputs)} arrays/tensors; pass a tuple for several "
+            "inputs of the model (Captum's form), or one array (N, *) for one input"
+        )
     return (inputs,), False
 
 

@@ -122,8 +122,8 @@ class NoiseTunnel(Attribution):
             )
         if draw_baseline_from_distrib:
             raise ValueError(
-                "NoiseTunnel: draw_baseline_from_distrib=True is not supported (it serves "
-                "GradientShap, which glassnet does not have); pass baselines= to the method"
+                "NoiseTunnel: draw_baseline_from_distrib=True is not supported; for baselines "
+                "drawn from a distribution use GradientShap(model).attribute(inputs, baselines)"
             )
         with_delta = bool(kwargs.get("return_convergence_delta"))
         if with_delta and not _has_delta(self.method):
@@ -133,6 +133,7 @@ class NoiseTunnel(Attribution):
             )
         base_seed = row_seed("NoiseTunnel", seed)
         xs, as_tuple = self.method.prepare_all(inputs)
+        _refuse_integers(self.method, xs, as_tuple)
         sds = self._noise_sd(stdevs, xs, as_tuple, noise_scale)
         n = xs[0].shape[0]
         with self.evaluating():
@@ -191,6 +192,19 @@ class NoiseTunnel(Attribution):
                 spread = np.full(x.shape[0], s)
             sds.append(spread.reshape((-1,) + (1,) * (x.ndim - 1)))
         return sds
+
+
+def _refuse_integers(method: Attribution, xs: tuple[np.ndarray, ...], as_tuple: bool) -> None:
+    """A ``ValueError`` for integer inputs (token ids) kept as they are by ``method``:
+    Gaussian noise has no meaning on them."""
+    for i, x in enumerate(xs):
+        if x.dtype.kind in "iu":
+            name = f"inputs[{i}]" if as_tuple else "inputs"
+            raise ValueError(
+                f"NoiseTunnel: {name} have integer dtype {x.dtype} (e.g. token ids), to which "
+                f"Gaussian noise cannot be added; explain them with {type(method).__name__} "
+                "alone, or pass floating inputs"
+            )
 
 
 def _has_delta(method: Attribution) -> bool:

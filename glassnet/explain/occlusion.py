@@ -67,7 +67,13 @@ def _window_starts(d: int, w: int, s: int) -> range:
 
 
 class _Perturbation(Attribution):
-    """Shared evaluation loop: replace parts of the inputs by a baseline, measure the drop."""
+    """Shared evaluation loop: replace parts of the inputs by a baseline, measure the drop.
+
+    Integer inputs (token ids, category codes) are perturbed as they are, with integer
+    baselines, as in Captum; their attributions are floats.
+    """
+
+    keeps_integer_inputs = True
 
     def _reference(
         self, xs: Inputs, target: Target, extra: ForwardArgs
@@ -193,10 +199,8 @@ class Occlusion(_Perturbation):
                 for (i, sl), eff in zip(part, self._effects(xs, bs, masks, fx, targets, extra)):
                     totals[i][(slice(None),) + sl] += eff.reshape((-1,) + (1,) * len(sl))
                     counts[i][sl] += 1
-        return self.pack(
-            [(t / np.maximum(c, 1)).astype(x.dtype) for t, c, x in zip(totals, counts, xs)],
-            as_tuple,
-        )
+        means = [t / np.maximum(c, 1) for t, c in zip(totals, counts)]
+        return self.pack([m.astype(self.result_dtype(x)) for m, x in zip(means, xs)], as_tuple)
 
     @staticmethod
     def _window_mask(xs: Inputs, i: int, sl: tuple[slice, ...]) -> tuple[np.ndarray | None, ...]:
@@ -272,7 +276,7 @@ class FeatureAblation(_Perturbation):
                 for p, eff in zip(part, self._effects(xs, bs, part, fx, targets, extra)):
                     for total, m in zip(totals, p):
                         total += np.where(m, eff.reshape((-1,) + (1,) * (total.ndim - 1)), 0.0)
-        return self.pack([t.astype(x.dtype) for t, x in zip(totals, xs)], as_tuple)
+        return self.pack([t.astype(self.result_dtype(x)) for t, x in zip(totals, xs)], as_tuple)
 
     def _masks(self, feature_mask: Any, xs: Inputs, as_tuple: bool) -> list[np.ndarray]:
         """Group ids per input, broadcast to its shape; inputs without a mask get one id per
