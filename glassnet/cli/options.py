@@ -74,15 +74,26 @@ def one_line(exc: BaseException) -> str:
     return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
+#: The largest integer a ``config.toml`` can hold (TOML integers are 64-bit).
+_INT_MAX = 2**63 - 1
+
+
 def _integer(name: str, value: Any) -> int:
+    v: Any = None
     if isinstance(value, str):
         try:
-            return int(value)
+            v = int(value)
         except ValueError:
             pass
     elif is_int(value):
-        return value
-    raise UsageError(f"{_flag(name)}: expected an integer, got {value!r}")
+        v = value
+    if v is None:
+        raise UsageError(f"{_flag(name)}: expected an integer, got {value!r}")
+    if abs(v) > _INT_MAX:
+        raise UsageError(
+            f"{_flag(name)}: expected an integer of at most 2**63 - 1 (64 bits), got {value!r}"
+        )
+    return int(v)
 
 
 def positive_int(name: str, value: Any) -> int:
@@ -154,7 +165,7 @@ def int_list(name: str, value: Any) -> list[int]:
             v = int(item.strip()) if isinstance(item, str) else item
         except ValueError:
             v = None
-        if not is_int(v) or v <= 0:
+        if not is_int(v) or not 0 < v <= _INT_MAX:
             raise UsageError(bad)
         out.append(v)
     return out
@@ -185,6 +196,23 @@ def text(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise UsageError(f"{_flag(name)}: expected a non-empty string, got {value!r}")
     return value
+
+
+def folder_path(name: str, value: Any) -> str:
+    """A folder to write in: absent (it is made) or a folder, with no file on the way."""
+    value = text(name, value)
+    where = os.path.abspath(value)
+    while True:
+        if os.path.exists(where) and not os.path.isdir(where):
+            if where == os.path.abspath(value):
+                raise UsageError(f"{_flag(name)}: expected a folder, got the file {value!r}")
+            raise UsageError(
+                f"{_flag(name)}: expected a folder, got {value!r}, inside the file {where!r}"
+            )
+        parent = os.path.dirname(where)
+        if parent == where or os.path.isdir(where):
+            return value
+        where = parent
 
 
 def run_name(name: str, value: Any) -> str:
@@ -281,7 +309,7 @@ TRAIN_OPTIONS: tuple[Option, ...] = (
     Option("seed", nonneg_int, None, "random seed (default: a random one, recorded in config.toml)", "N"),
     Option("val_split", fraction, 0.1, "fraction of the training set held out for validation", "F"),
     Option("name", run_name, None, "run name (default: MODEL-DATE-TIME)", "NAME"),
-    Option("runs_dir", text, "runs", "folder for run folders", "DIR"),
+    Option("runs_dir", folder_path, "runs", "folder for run folders", "DIR"),
 )  # fmt: skip
 
 OPTIONS_BY_KEY = {o.key: o for o in TRAIN_OPTIONS}
@@ -382,6 +410,8 @@ _IGNORED_TABLES = ("run", "dataset")
 
 def load_config_file(path: str) -> dict[str, Any]:
     """The options in a TOML file, validated; unknown keys are refused, naming the file."""
+    if os.path.isdir(path):
+        raise UsageError(f"--config: expected a TOML file, got the folder {path!r}")
     if not os.path.isfile(path):
         raise UsageError(f"--config: file {path!r} does not exist")
     try:

@@ -274,7 +274,7 @@ def _own_inputs(config: dict[str, Any], path: str) -> tuple[np.ndarray, str, lis
         else f"{spec.fit} to " + "x".join(str(s) for s in spec.input_shape[1:])
     )
     files = None
-    if spec.kind == "images" and not path.lower().endswith(".npz"):
+    if spec.kind == "images" and not path.lower().endswith((".npz", ".npy")):
         base = path if os.path.isdir(path) else os.path.dirname(path)
         files = [os.path.relpath(f, base) for f in user_errors(lambda: input_files(path))]
     return x, f"{spec.kind} {tuple(x.shape)}, {how}", files

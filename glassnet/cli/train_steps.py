@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from .. import __version__
+from ..data.sources import DataSpec
 from ..nn.regularization import L1L2
 from ..optim import lr_scheduler as S
 from ..train import EarlyStopping, LayerDiagnostics, RunLogger
 from ..train.resume import check_epochs_reach, read_resume_point
-from ..train.runlock import hold
+from ..train.runlock import hold, release
 from ..train.runs import RunFolder
 from .options import TrainConfig, UsageError
 from .ranks import Discard, command_world, on_main
@@ -106,6 +107,47 @@ class RunContext:
     dataset: dict[str, Any] | None = None  # how the user's own data was read (DataSpec)
 
 
+#: What must stay the same in the data a run resumes on: ``[dataset]`` keys and their wording.
+_SAME_DATA = (
+    ("kind", "kind"), ("classes", "classes"), ("input_shape", "sample shape"),
+    ("feature_names", "feature columns"), ("target", "target column"),
+    ("mean", "feature means"), ("std", "feature standard deviations"),
+)  # fmt: skip
+
+
+def check_same_data(
+    path: str, recorded: Mapping[str, Any] | None, now: Mapping[str, Any] | None
+) -> None:
+    """A :class:`UsageError` when the data a run resumes on is not what it trained on.
+
+    Parameters
+    ----------
+    path : str
+        The run folder.
+    recorded : mapping or None
+        The run's ``[dataset]`` table (None: a built-in data set).
+    now : mapping or None
+        The same, of the data as it reads now.
+    """
+    if not recorded or not now:
+        return
+    recorded, now = DataSpec.from_dict(recorded).to_dict(), DataSpec.from_dict(now).to_dict()
+    for key, what in _SAME_DATA:
+        was, got = recorded.get(key), now.get(key)
+        if was != got:
+            raise UsageError(
+                f"--resume: the data {now.get('source')!r} is not what {path!r} trained on "
+                f"(its {what} were {_short(was)}, now {_short(got)}); the file changed since "
+                "the run started: restore it, or start a new run"
+            )
+
+
+def _short(value: Any) -> str:
+    items = value if isinstance(value, (list, tuple)) else [value]
+    text = ", ".join(str(v) for v in items[:6])
+    return text + (", ..." if len(items) > 6 else "")
+
+
 def resume_run(ctx: RunContext, path: str) -> tuple[Any, Any]:
     """The run folder to continue and its resume point (None before its first checkpoint)."""
     run = RunFolder.open(path)
@@ -116,6 +158,8 @@ def resume_run(ctx: RunContext, path: str) -> tuple[Any, Any]:
         except ValueError as exc:
             raise UsageError(str(exc)) from None
 
+    check_same_data(path, run.read_config().get("dataset"), ctx.dataset)
+
     def prepare() -> None:
         run.remove_stale_temporaries()
         resume_record(run, ctx.config, ctx.world, ctx.dataset)
@@ -124,16 +168,33 @@ def resume_run(ctx: RunContext, path: str) -> tuple[Any, Any]:
     return run, point
 
 
+def _discard_new_folder(path: str) -> None:
+    """Remove a run folder just made, with the lock file it may hold and nothing else."""
+    release(path)
+    for name in os.listdir(path):
+        full = os.path.join(path, name)
+        if name.startswith(".") and os.path.isfile(full):
+            os.remove(full)
+    try:
+        os.rmdir(path)
+    except OSError:  # something else was written there meanwhile: keep it
+        pass
+
+
 def create_run(ctx: RunContext, command: str, sizes: Mapping[str, int]) -> Any:
     """A new run folder (rank 0 creates it and writes ``config.toml``); its name goes in the config."""
 
     def create() -> str:
         new = RunFolder.create(ctx.config.runs_dir, ctx.config.name)
-        hold(new.path)  # the folder is this process's until train_run ends
-        record = run_record(
-            ctx.config.replace(name=new.name), command, sizes, ctx.world, ctx.dataset
-        )
-        new.write_config(record)
+        try:
+            hold(new.path)  # the folder is this process's until train_run ends
+            record = run_record(
+                ctx.config.replace(name=new.name), command, sizes, ctx.world, ctx.dataset
+            )
+            new.write_config(record)
+        except BaseException:
+            _discard_new_folder(new.path)  # leave no run folder without its config.toml
+            raise
         return new.path
 
     run = RunFolder(on_main(ctx.world, create))

@@ -63,6 +63,7 @@ def to_tensor(batch: Any, device: Any = None, *, keep_dtype: bool = False) -> An
         return tuple(to_tensor(v, device, keep_dtype=keep_dtype) for v in batch)
     if not hasattr(batch, "dtype"):
         return batch
+    batch = _unwrap(batch)  # a torch tensor (from a collate_fn) as its array
     kind = batch.dtype.kind
     if kind in "USO" and keep_dtype:
         return batch.tolist()

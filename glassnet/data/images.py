@@ -84,10 +84,27 @@ def class_images(folder: str) -> list[str]:
     found = []
     for here, dirs, names in os.walk(folder, followlinks=True):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        _refuse_link_loops(here, dirs)
         found += [
             os.path.join(here, n) for n in names if not n.startswith(".") and is_image_file(n)
         ]
     return sorted(found)
+
+
+def _refuse_link_loops(here: str, dirs: list[str]) -> None:
+    """A :class:`DataError` for a symbolic link in ``here`` to ``here`` or a folder above it,
+    which a walk that follows links would go round (reading the same images again and again)."""
+    real_here = os.path.realpath(here)
+    for d in dirs:
+        link = os.path.join(here, d)
+        if not os.path.islink(link):
+            continue
+        target = os.path.realpath(link)
+        if real_here == target or real_here.startswith(target.rstrip(os.sep) + os.sep):
+            raise DataError(
+                f"{link!r}: expected a folder of images, got a symbolic link back to "
+                f"{target!r}, a folder that holds it (a loop); remove the link"
+            )
 
 
 def find_classes(root: str) -> list[str]:

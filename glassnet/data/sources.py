@@ -28,7 +28,7 @@ are standardised with the mean and standard deviation of the training split.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -44,7 +44,7 @@ from .images import (
     is_image_file,
     list_images,
 )  # fmt: skip
-from .tables import Standardizer, class_order, load_table, read_header
+from .tables import Standardizer, class_lookup, class_order, load_table, read_header
 
 __all__ = [
     "DataSpec", "LoadedData", "open_data", "read_inputs", "data_kind", "default_model",
@@ -53,7 +53,9 @@ __all__ = [
 
 #: Share of the samples held out as the test split when the data has none.
 TEST_FRACTION = 0.2
-_TEST_FOLDERS = ("test", "val", "valid", "validation")
+_TEST_FOLDERS = ("test", "testing", "val", "valid", "validation")
+#: Names of the training split's folder (any case: ``Train/`` as Kaggle ships them).
+_TRAIN_FOLDERS = ("train", "training")
 
 
 @dataclass
@@ -162,15 +164,33 @@ def _holdout(x: np.ndarray, y: np.ndarray, who: str) -> tuple[tuple, tuple]:
     return (x[train], y[train]), (x[test], y[test])
 
 
+def _has_subfolders(folder: str) -> bool:
+    return any(
+        not n.startswith(".") and os.path.isdir(os.path.join(folder, n)) for n in os.listdir(folder)
+    )
+
+
 def _split_folders(root: str) -> tuple[str, str | None]:
-    """``(train folder, test folder or None)`` of an image folder."""
-    train = os.path.join(root, "train")
-    if not os.path.isdir(train):
+    """``(train folder, test folder or None)`` of an image folder; split folders are
+    named in any case (``train/``, ``Train/``, ``training/``; ``test/``, ``Val/``, ...)."""
+    folders = {}
+    if os.path.isdir(root):
+        for name in sorted(os.listdir(root)):
+            if os.path.isdir(os.path.join(root, name)):
+                folders.setdefault(name.lower(), name)
+    train = next((folders[n] for n in _TRAIN_FOLDERS if n in folders), None)
+    if train is not None and not _has_subfolders(os.path.join(root, train)):
+        train = None  # a class named "train" (of vehicles, say): images, no class folders
+    test = next((folders[n] for n in _TEST_FOLDERS if n in folders), None)
+    if train is None:
+        if test is not None and all(n in _TEST_FOLDERS for n in folders):
+            raise DataError(
+                f"{root!r}: its subfolders ({', '.join(folders.values())}) are named like "
+                "data splits, not classes; expected a train/ folder beside them (or one "
+                "subfolder per class)"
+            )
         return root, None
-    for name in _TEST_FOLDERS:
-        if os.path.isdir(os.path.join(root, name)):
-            return train, os.path.join(root, name)
-    return train, None
+    return os.path.join(root, train), (None if test is None else os.path.join(root, test))
 
 
 # ------------------------------------------------------------------ sources
@@ -191,8 +211,8 @@ def _open_folder(root: str, image_size: Any, fit: str) -> LoadedData:
 
 #: The names an ``.npz`` array may have, by role (``np.savez(f, x, y)`` gives arr_0, arr_1).
 NPZ_NAMES = {
-    "x": ("x", "X", "images", "data", "features", "inputs", "arr_0"),
-    "y": ("y", "Y", "labels", "targets", "target", "arr_1"),
+    "x": ("x", "X", "x_train", "X_train", "images", "data", "features", "inputs", "arr_0"),
+    "y": ("y", "Y", "y_train", "Y_train", "labels", "targets", "target", "arr_1"),
     "x_test": ("x_test", "X_test"),
     "y_test": ("y_test", "Y_test"),
 }
@@ -209,19 +229,38 @@ def _npz_key(path: str, role: str, found: list[str]) -> str | None:
     return hits[0] if hits else None
 
 
-def _npz_arrays(path: str, *keys: str) -> tuple[np.ndarray | None, ...]:
+#: The first bytes of a zip archive (one with files, or an empty one), which every ``.npz`` is.
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def _npz_array(path: str, f: Any, name: str) -> np.ndarray:
+    """The array ``name`` of an open ``.npz``; one of Python objects (stored pickled) is refused."""
+    try:
+        return np.asarray(f[name])
+    except ValueError as exc:
+        if "allow_pickle" not in str(exc):
+            raise
+        raise DataError(
+            f"{path!r}: array {name!r} holds Python objects (dtype=object, stored pickled), "
+            "which glassnet never loads; expected numbers or strings (save it as e.g. "
+            "np.asarray(a, dtype=np.float32) or dtype=str)"
+        ) from None
+
+
+def _read_npz(path: str, pick: Callable[[list[str]], list[str | None]]) -> list[np.ndarray | None]:
+    """The arrays ``pick(names in the file)`` names (None stays None), with one error per fault."""
     if not os.path.isfile(path):
         raise DataError(f"{path!r}: no such file")
+    with open(path, "rb") as raw:
+        if raw.read(4) not in _ZIP_MAGIC:
+            raise DataError(
+                f"{path!r}: not a readable .npz file (expected a zip archive of .npy arrays, "
+                "as np.savez writes; the file does not start like one)"
+            )
     try:
         with np.load(path, allow_pickle=False) as f:
-            found = list(f.keys())
-            names = [_npz_key(path, key, found) for key in keys]
-            if None in names[:2]:
-                raise DataError(
-                    f"{path!r}: expected arrays 'x' and 'y' (or X/Y, images/labels, data/target), "
-                    f"got {', '.join(found) or 'none'}"
-                )
-            return tuple(None if k is None else np.asarray(f[k]) for k in names)
+            names = pick(list(f.keys()))
+            return [None if k is None else _npz_array(path, f, k) for k in names]
     except DataError:
         raise
     except Exception as exc:
@@ -229,16 +268,42 @@ def _npz_arrays(path: str, *keys: str) -> tuple[np.ndarray | None, ...]:
         raise DataError(f"{path!r}: not a readable .npz file ({detail})") from None
 
 
+def _npz_arrays(path: str, *keys: str) -> tuple[np.ndarray | None, ...]:
+    def pick(found: list[str]) -> list[str | None]:
+        names = [_npz_key(path, key, found) for key in keys]
+        if None in names[:2]:
+            raise DataError(
+                f"{path!r}: expected arrays 'x' and 'y' (or X/Y, images/labels, data/target), "
+                f"got {', '.join(found) or 'none'}"
+            )
+        return names
+
+    return tuple(_read_npz(path, pick))
+
+
 def _npz_images(path: str, x: np.ndarray) -> np.ndarray:
     """``x`` as float32 images ``(N, C, H, W)`` (or a table ``(N, F)``), uint8 scaled by 1/255."""
+    if x.dtype.kind == "b":
+        x = x.astype(np.float32)  # 0/1 features or pixels
     if x.dtype.kind not in "uif" or x.ndim not in (2, 3, 4):
         raise DataError(
             f"{path!r}: expected x of numbers shaped (N, F), (N, H, W) or (N, C, H, W), "
             f"got {x.dtype} {x.shape}"
         )
+    if 0 in x.shape[1:]:
+        raise DataError(
+            f"{path!r}: expected x with at least one value per sample, got shape {x.shape}"
+        )
     if not np.isfinite(x).all():
         first = int(np.argmax(~np.isfinite(x.reshape(len(x), -1)).all(axis=1)))
         raise DataError(f"{path!r}: x holds NaN or infinite values (first in sample {first})")
+    if x.dtype.kind == "f" and x.dtype.itemsize > 4 and len(x):
+        big = np.abs(x).reshape(len(x), -1).max(axis=1) > np.finfo(np.float32).max
+        if big.any():
+            raise DataError(
+                f"{path!r}: x holds values beyond float32's range (+-3.4e38; first in sample "
+                f"{int(np.argmax(big))}), which would become infinite"
+            )
     if x.ndim == 3:
         x = x[:, None]
     if x.ndim == 4 and x.shape[3] in (1, 3, 4) and x.shape[1] not in (1, 3, 4):
@@ -249,27 +314,65 @@ def _npz_images(path: str, x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(scaled, dtype=np.float32)
 
 
-def _npz_labels(path: str, key: str, y: np.ndarray, n: int, classes: list[str] | None):
-    if y.ndim != 1 or len(y) != n:
-        raise DataError(f"{path!r}: expected {key} of shape ({n},), got {y.shape}")
-    if y.dtype.kind not in "iuUS":
+def _label_texts(path: str, key: str, y: np.ndarray) -> list[str]:
+    """The class labels of ``y`` as text: integers, whole floats (``1.0`` -> ``'1'``), bools,
+    str or UTF-8 bytes."""
+    if y.dtype.kind == "f":
+        whole = np.isfinite(y) & (y == np.round(y)) & (np.abs(y) <= 2**53)
+        if not whole.all():
+            i = int(np.argmin(whole))
+            raise DataError(
+                f"{path!r}: expected class labels in {key}, got the float {float(y[i])!r} at "
+                f"index {i} (float labels must be whole numbers such as 0.0, 1.0, below 2**53; "
+                "for regression targets train from Python with fit(..., loss='mse'))"
+            )
+        y = y.astype(np.int64)
+    if y.dtype.kind not in "iubUS":
         raise DataError(
-            f"{path!r}: expected integer or string class labels in {key}, got {y.dtype}"
+            f"{path!r}: expected integer, whole float, bool or string class labels in {key}, "
+            f"got {y.dtype}"
         )
-    labels = [str(v) for v in y.tolist()]
+    if y.dtype.kind == "S":
+        try:
+            labels = [v.decode("utf-8") for v in y.tolist()]
+        except UnicodeDecodeError:
+            raise DataError(f"{path!r}: expected UTF-8 text in the byte labels {key}") from None
+    else:
+        labels = [str(v) for v in y.tolist()]
+    empty = [i for i, label in enumerate(labels) if not label.strip()]
+    if empty:
+        raise DataError(f"{path!r}: {key}[{empty[0]}]: missing class label (an empty string)")
+    return labels
+
+
+def _npz_labels(path: str, key: str, y: np.ndarray, n: int, classes: list[str] | None):
+    if y.ndim == 2 and y.shape[1] == 1:  # a column vector (N, 1), as Keras users keep labels
+        y = y[:, 0]
+    if y.ndim != 1 or len(y) != n:
+        raise DataError(
+            f"{path!r}: expected {key} of shape ({n},) (one class label per sample), got {y.shape}"
+        )
+    labels = _label_texts(path, key, y)
     order = classes if classes is not None else class_order(labels)
-    index = {c: i for i, c in enumerate(order)}
-    unknown = sorted({lab for lab in labels if lab not in index})
+    lookup = class_lookup(order)
+    numbers = [lookup(lab) for lab in labels]
+    unknown = sorted({lab for lab, k in zip(labels, numbers) if k is None})
     if unknown:
         raise DataError(
             f"{path!r}: {key} holds class(es) {', '.join(unknown)} that the training labels "
             f"do not ({', '.join(order)})"
         )
-    return np.array([index[lab] for lab in labels], dtype=np.int64), order
+    return np.array(numbers, dtype=np.int64), order
 
 
 def _open_npz(path: str) -> LoadedData:
     x, y, x_test, y_test = _npz_arrays(path, "x", "y", "x_test", "y_test")
+    if (x_test is None) != (y_test is None):
+        have, lack = ("x_test", "y_test") if y_test is None else ("y_test", "x_test")
+        raise DataError(
+            f"{path!r}: expected x_test and y_test together (the test split), got {have} "
+            f"without {lack}"
+        )
     x = _npz_images(path, x)
     y, classes = _npz_labels(path, "y", y, len(x), None)
     if x_test is not None and y_test is not None:
@@ -356,16 +459,40 @@ def open_data(
 
 def _open_any(path: str, target: str | None, image_size: Any, fit: str) -> LoadedData:
     if os.path.isdir(path):
+        _refuse_unused(path, "an image folder", target=target)
         return _open_folder(os.path.abspath(path), image_size_arg(image_size), fit)
     path = os.path.abspath(path) if os.path.exists(path) else path
     if not os.path.exists(path):
         raise DataError(f"{path!r}: no such file or folder")
     low = path.lower()
     if low.endswith(".npz"):
+        _refuse_unused(path, "a .npz of arrays", target=target, image_size=image_size, fit=fit)
         return _open_npz(path)
     if low.endswith(".csv"):
+        _refuse_unused(path, "a .csv table", image_size=image_size, fit=fit)
         return _open_csv(path, target)
     raise DataError(f"{path!r}: expected an image folder, a .npz or a .csv file")
+
+
+#: What each option of :func:`open_data` applies to, for the error when it cannot apply.
+_APPLIES_TO = {
+    "target": ("--target", "the class column of a .csv file"),
+    "image_size": ("--image-size", "the images of a folder"),
+    "fit": ("--image-fit", "the images of a folder"),
+}
+
+
+def _refuse_unused(path: str, kind: str, **given: Any) -> None:
+    """A :class:`DataError` for an option given that ``path`` (a ``kind``) has no use for, so
+    it is not silently ignored (``fit`` counts when it is not the default ``resize``)."""
+    for key, value in given.items():
+        if value is None or (key == "fit" and value == "resize"):
+            continue
+        flag, applies = _APPLIES_TO[key]
+        raise DataError(
+            f"{path!r}: {key}={value!r} ({flag}) applies to {applies}; this is {kind}, "
+            f"expected no {key}"
+        )
 
 
 def _at_least_two_classes(data: LoadedData) -> LoadedData:
@@ -393,9 +520,10 @@ def read_inputs(
     ----------
     path : str
         For images: one PNG/JPEG file, a folder of them, a folder of class
-        subfolders (labels known), or an ``.npz`` with ``x`` (and ``y``).
-        For tables: a ``.csv`` with the training feature columns (and the
-        target column: labels known), or an ``.npz`` with ``x`` (and ``y``).
+        subfolders (labels known), an ``.npz`` with ``x`` (and ``y``) or a
+        ``.npy`` array of samples. For tables: a ``.csv`` with the training
+        feature columns (and the target column: labels known), an ``.npz``
+        with ``x`` (and ``y``) or a ``.npy`` array.
         The arrays may have the names training accepts (:data:`NPZ_NAMES`).
     spec : DataSpec or dict
     labels : bool, default True
@@ -412,11 +540,12 @@ def read_inputs(
     spec = spec if isinstance(spec, DataSpec) else DataSpec.from_dict(spec)
     if not os.path.exists(path):
         raise DataError(f"{path!r}: no such file or folder")
-    if path.lower().endswith(".npz"):
-        x, y = _npz_inputs(path)
+    if path.lower().endswith((".npz", ".npy")):
+        x, y = _npz_inputs(path) if path.lower().endswith(".npz") else (_npy_input(path), None)
+        stored = tuple(np.shape(x))
         x = _npz_images(path, x)
         y = None if y is None or not labels else _npz_labels(path, "y", y, len(x), spec.classes)[0]
-        _check_shape(path, x, spec)
+        _check_shape(path, x, spec, stored)
         return (spec.standardizer(x) if spec.standardizer else x), y
     if spec.kind == "table":
         return _table_inputs(path, spec, labels)
@@ -441,7 +570,7 @@ def input_files(path: str) -> list[str]:
     if os.path.isfile(path):
         if not is_image_file(path):
             raise DataError(
-                f"{path!r}: the model reads images; expected a PNG/JPEG file, a folder or a .npz"
+                f"{path!r}: the model reads images; expected a PNG/JPEG file, a folder, a .npz or a .npy"
             )
         return [path]
     files = class_images(path)
@@ -459,29 +588,49 @@ def _image_files(files: list[str], spec: DataSpec) -> np.ndarray:
 
 def _npz_inputs(path: str) -> tuple[np.ndarray, np.ndarray | None]:
     """``x`` and ``y`` (None when absent) of an ``.npz`` of new samples, by any name of :data:`NPZ_NAMES`."""
+
+    def pick(found: list[str]) -> list[str | None]:
+        kx, ky = _npz_key(path, "x", found), _npz_key(path, "y", found)
+        if kx is None:
+            raise DataError(
+                f"{path!r}: expected an array 'x' (or X, x_train, images, data, features, "
+                f"inputs, arr_0), got {', '.join(found) or 'none'}"
+            )
+        return [kx, ky]
+
+    x, y = _read_npz(path, pick)
+    return x, y  # type: ignore[return-value]
+
+
+def _npy_input(path: str) -> np.ndarray:
+    """The array of a ``.npy`` file of new samples (``np.save(path, x)``); never unpickled."""
+    if not os.path.isfile(path):
+        raise DataError(f"{path!r}: expected a .npy file, got a folder")
     try:
-        with np.load(path, allow_pickle=False) as f:
-            found = list(f.keys())
-            kx, ky = _npz_key(path, "x", found), _npz_key(path, "y", found)
-            if kx is None:
-                raise DataError(
-                    f"{path!r}: expected an array 'x' (or X, images, data, features, inputs, "
-                    f"arr_0), got {', '.join(found) or 'none'}"
-                )
-            return np.asarray(f[kx]), (np.asarray(f[ky]) if ky is not None else None)
-    except DataError:
-        raise
+        return np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        if "allow_pickle" not in str(exc):
+            detail = " ".join(str(exc).split())
+            raise DataError(f"{path!r}: not a readable .npy file ({detail})") from None
+        raise DataError(
+            f"{path!r}: expected a .npy array of numbers, got Python objects (dtype=object, "
+            "stored pickled), which glassnet never loads"
+        ) from None
     except Exception as exc:
         detail = " ".join(str(exc).split()) or type(exc).__name__
-        raise DataError(f"{path!r}: not a readable .npz file ({detail})") from None
+        raise DataError(f"{path!r}: not a readable .npy file ({detail})") from None
 
 
-def _check_shape(path: str, x: np.ndarray, spec: DataSpec) -> None:
+def _check_shape(
+    path: str, x: np.ndarray, spec: DataSpec, stored: tuple[int, ...] | None = None
+) -> None:
+    """``x``'s samples must have the training shape; ``stored`` is the shape in the file."""
     if list(x.shape[1:]) != list(spec.input_shape):
         want = "x".join(str(s) for s in spec.input_shape)
         raise DataError(
             f"{path!r}: expected samples of shape {want} like the training data, "
-            f"got {'x'.join(str(s) for s in x.shape[1:])}"
+            f"got {'x'.join(str(s) for s in x.shape[1:])} (x of shape {stored or tuple(x.shape)} "
+            f"is read as {len(x)} samples; the first axis counts them)"
         )
 
 
@@ -489,13 +638,13 @@ def _table_inputs(
     path: str, spec: DataSpec, labels: bool = True
 ) -> tuple[np.ndarray, np.ndarray | None]:
     if not path.lower().endswith(".csv"):
-        raise DataError(f"{path!r}: the model reads a table; expected a .csv or .npz file")
+        raise DataError(f"{path!r}: the model reads a table; expected a .csv, .npz or .npy file")
     header = read_header(path)
     target = spec.target if labels and spec.target and spec.target in header else None
     if spec.feature_names:
         names: list[str] | None = spec.feature_names
     else:  # trained on an .npz: no column names, so every column but the target is a feature
-        names = [h for h in header if h != spec.target] or None
+        names = [h for h in header if h != spec.target and h] or None
     table = load_table(path, target, classes=spec.classes, feature_names=names)
     if not spec.feature_names and table.x.shape[1] != spec.input_shape[0]:
         raise DataError(
@@ -512,7 +661,7 @@ def _image_inputs(path: str, spec: DataSpec) -> tuple[np.ndarray, np.ndarray | N
     if os.path.isfile(path):
         if not is_image_file(path):
             raise DataError(
-                f"{path!r}: the model reads images; expected a PNG/JPEG file, a folder or a .npz"
+                f"{path!r}: the model reads images; expected a PNG/JPEG file, a folder, a .npz or a .npy"
             )
         x = decode_image(path, channels=channels, size=(h, w), fit=spec.fit)[None]
         return x, None

@@ -3,20 +3,22 @@
 :func:`load_table` reads the features (every column but the target) as
 float32 and the target as class labels, which may be strings; a missing or
 non-numeric feature is a :class:`~glassnet.data.errors.DataError` naming the
-line and the column. The file is UTF-8 (a byte-order mark is skipped); the
-delimiter is ``,`` unless the header row holds none and holds ``;``, a tab
-or ``|`` (with ``;`` a decimal comma, ``2,5``, is read as ``2.5``).
+line and the column. The file is UTF-8 (a byte-order mark is skipped) or
+UTF-16 with a byte-order mark; the delimiter is ``,`` unless the header row
+holds none and holds ``;``, a tab or ``|`` (with ``;`` a decimal comma,
+``2,5``, is read as ``2.5``).
 :class:`Standardizer` holds the per-feature mean and standard deviation of a
 training split, to apply the same scaling later.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,12 +27,13 @@ import numpy as np
 from .errors import DataError
 
 __all__ = [
-    "Table", "load_table", "read_header", "Standardizer", "class_order", "DELIMITERS",
-    "detect_delimiter",
+    "Table", "load_table", "read_header", "Standardizer", "class_order", "class_lookup",
+    "label_value", "DELIMITERS", "detect_delimiter",
 ]  # fmt: skip
 
 #: Delimiters tried, in this order of preference, on the header row.
 DELIMITERS = (",", ";", "\t", "|")
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -55,13 +58,59 @@ class Table:
     target: str | None = None
 
 
-def class_order(labels: Sequence[str]) -> list[str]:
-    """The distinct labels in class order: numerically when all are numbers, else sorted text."""
-    distinct = set(labels)
+def label_value(label: str) -> float | None:
+    """The finite number a class label spells (``'1'``, ``'1.0'``, ``'01'`` -> 1.0), else None."""
     try:
-        return sorted(distinct, key=float)
+        value = float(label)
     except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def class_order(labels: Sequence[str]) -> list[str]:
+    """The distinct labels in class order: numerically when all are numbers, else sorted text.
+
+    Numeric labels that spell the same number (``'1'``, ``'1.0'``, ``'01'``, as a
+    spreadsheet or pandas may write one column) are one class, named by its
+    shortest spelling.
+    """
+    distinct = set(labels)
+    values = {label: label_value(label) for label in distinct}
+    if not distinct or any(v is None for v in values.values()):
         return sorted(distinct)
+    by_value: dict[float, str] = {}
+    for label in sorted(distinct, key=lambda s: (len(s), s)):
+        by_value.setdefault(values[label], label)  # type: ignore[arg-type]
+    return [by_value[v] for v in sorted(by_value)]
+
+
+def class_lookup(classes: Sequence[str]) -> Callable[[str], int | None]:
+    """A function from a label to its class number in ``classes`` (None when unknown).
+
+    A label matches its class by name, or -- when every class is a number -- by
+    the number it spells, so ``'1.0'`` finds the class ``'1'``.
+
+    Parameters
+    ----------
+    classes : sequence of str
+        The class names in label order.
+
+    Returns
+    -------
+    callable
+        ``lookup(label) -> int or None``.
+    """
+    index = {name: k for k, name in enumerate(classes)}
+    values = [label_value(name) for name in classes]
+    numeric = {} if None in values else {v: k for k, v in enumerate(values)}
+
+    def lookup(label: str) -> int | None:
+        found = index.get(label)
+        if found is None and numeric:
+            found = numeric.get(label_value(label))  # type: ignore[arg-type]
+        return found
+
+    return lookup
 
 
 def detect_delimiter(header_line: str) -> str:
@@ -87,9 +136,15 @@ def detect_delimiter(header_line: str) -> str:
 def _read_text(path: str) -> str:
     if not os.path.isfile(path):
         raise DataError(f"{path!r}: expected a CSV file, got no such file")
+    with open(path, "rb") as f:
+        raw = f.read()
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DataError(f"{path!r}: expected UTF-16 text after its byte-order mark") from None
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            return f.read()
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise DataError(
             f"{path!r}: expected UTF-8 text, got byte 0x{e.object[e.start]:02x} at offset "
@@ -117,13 +172,17 @@ def read_header(path: str) -> list[str]:
     return [h.strip() for h in rows[0]] if rows else []
 
 
-def _read_rows(path: str) -> tuple[list[str], list[list[str]], str, list[int]]:
+def _read_rows(
+    path: str, target: str | None = None
+) -> tuple[list[str], list[list[str]], str, list[int]]:
     """``(header, data rows, delimiter, line number of each data row)``; blank rows left out."""
     delimiter, rows, lines = _parse(path, _read_text(path))
     if not rows:
         raise DataError(f"{path!r}: the CSV file is empty (expected a header row of column names)")
     header = [h.strip() for h in rows[0]]
     repeated = sorted({h for h in header if h and header.count(h) > 1})
+    if repeated and _looks_like_data(header):  # a file without a header row: numbers repeat
+        raise _not_a_header(path, header, target)
     if repeated:
         raise DataError(
             f"{path!r}: expected distinct column names in the header row, got "
@@ -143,20 +202,28 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _looks_like_data(header: list[str]) -> bool:
+    """Whether a first row is numbers rather than column names (``0,1,2,...`` is pandas' header)."""
+    pandas_names = header == [str(i) for i in range(len(header))]  # DataFrame(array).to_csv
+    return not pandas_names and sum(_is_number(h) for h in header) >= max(1, len(header) - 1)
+
+
+def _not_a_header(path: str, header: list[str], target: str | None) -> DataError:
+    wanted = f", one of them {target!r} (--target)" if target is not None else ""
+    return DataError(
+        f"{path!r}: the first row looks like data ({', '.join(header[:4])}"
+        f"{', ...' if len(header) > 4 else ''}), not column names; expected a header row "
+        f"naming the columns{wanted}"
+    )
+
+
 def _target_column(path: str, header: list[str], target: str) -> int:
     """The index of the class column: by name, else by position (``'0'``, ``'-1'``)."""
-    pandas_names = header == [str(i) for i in range(len(header))]  # DataFrame(array).to_csv
-    looks_like_data = not pandas_names and sum(_is_number(h) for h in header) >= max(
-        1, len(header) - 1
-    )
+    looks_like_data = _looks_like_data(header)
     if target in header and not (looks_like_data and _is_number(target)):
         return header.index(target)
     if looks_like_data:
-        raise DataError(
-            f"{path!r}: the first row looks like data ({', '.join(header[:4])}"
-            f"{', ...' if len(header) > 4 else ''}), not column names; expected a header row "
-            f"naming the columns, one of them {target!r} (--target)"
-        )
+        raise _not_a_header(path, header, target)
     try:
         k = int(target)
     except ValueError:
@@ -185,7 +252,40 @@ def _number(path: str, line: int, column: str, text: str, decimal_comma: bool = 
         raise DataError(
             f"{path!r}: line {line}, column {column!r}: expected a finite number, got {value!r}"
         )
+    if abs(v) > _FLOAT32_MAX:  # would become inf in the float32 features
+        raise DataError(
+            f"{path!r}: line {line}, column {column!r}: expected a number within float32's "
+            f"range (+-{_FLOAT32_MAX:.4g}), got {value!r}"
+        )
     return v
+
+
+def _features_at_once(body: list[list[str]], cols: list[int]) -> np.ndarray | None:
+    """The feature columns ``cols`` of every row as float32 ``(N, F)``, parsed in one NumPy
+    call (Python's number syntax); None when any cell is not a finite number that float32
+    holds -- a blank, text, a decimal comma -- for :func:`_number` to read or name."""
+    try:
+        values = np.array([[row[c] for c in cols] for row in body], dtype=np.float64)
+    except ValueError:
+        return None
+    if not np.isfinite(values).all() or (np.abs(values) > _FLOAT32_MAX).any():
+        return None
+    return values.astype(np.float32)
+
+
+def _check_unnamed_columns(
+    path: str, header: list[str], body: list[list[str]], target: str | None
+) -> None:
+    """Refuse a column without a name that holds values (pandas' index, written by
+    ``df.to_csv(path)``, would become a feature); an empty one (trailing delimiters) is skipped."""
+    for k, name in enumerate(header):
+        if name or name == target or not any(k < len(r) and r[k].strip() for r in body):
+            continue
+        raise DataError(
+            f"{path!r}: column {k} (counting from 0) has no name in the header row but holds "
+            "values; expected a name for every column (a pandas index? write the file with "
+            "df.to_csv(path, index=False), or name the column)"
+        )
 
 
 def load_table(
@@ -221,10 +321,15 @@ def load_table(
         Naming the file: no such column, a missing or non-numeric feature
         (with its line and column), a missing label, an unknown class.
     """
-    header, body, delimiter, lines = _read_rows(path)
+    header, body, delimiter, lines = _read_rows(path, None if target is None else str(target))
     if target is not None:
         target = header[_target_column(path, header, str(target))]
-    names = list(feature_names) if feature_names is not None else [h for h in header if h != target]
+    _check_unnamed_columns(path, header, body, target)
+    names = (
+        list(feature_names)
+        if feature_names is not None
+        else [h for h in header if h != target and h]
+    )
     missing = [n for n in names if n not in header]
     if missing:
         raise DataError(
@@ -233,8 +338,7 @@ def load_table(
     if not names:
         raise DataError(f"{path!r}: no feature columns besides the target {target!r}")
     cols = [header.index(n) for n in names]
-    x = np.empty((len(body), len(names)), dtype=np.float32)
-    for i, (row, line) in enumerate(zip(body, lines)):
+    for row, line in zip(body, lines):
         width = (
             len(row) if any(c.strip() for c in row[len(header) :]) else min(len(row), len(header))
         )
@@ -243,32 +347,47 @@ def load_table(
                 f"{path!r}: line {line}: expected {len(header)} values, got {width} (one per "
                 "column of the header row)"
             )
-        for j, (c, name) in enumerate(zip(cols, names)):
-            x[i, j] = _number(path, line, name, row[c], delimiter == ";")
+    x = _features_at_once(body, cols)
+    if x is None:  # some value is not a plain number: read cell by cell, naming the first fault
+        x = np.empty((len(body), len(names)), dtype=np.float32)
+        for i, (row, line) in enumerate(zip(body, lines)):
+            for j, (c, name) in enumerate(zip(cols, names)):
+                x[i, j] = _number(path, line, name, row[c], delimiter == ";")
     if target is None:
         return Table(x, None, names, list(classes or []))
-    return _with_labels(path, x, names, (body, lines), header.index(target), target, classes)
+    labels = [_label_text(row[header.index(target)], delimiter == ";") for row in body]
+    return _with_labels(path, x, names, (labels, lines), target, classes)
+
+
+def _label_text(text: str, decimal_comma: bool) -> str:
+    """A class label as written, stripped; in a ``;`` file a number with a decimal comma
+    (``1,0``) is written with a point, as its features are read."""
+    label = text.strip()
+    if decimal_comma and label.count(",") == 1 and "." not in label:
+        dotted = label.replace(",", ".")
+        if label_value(dotted) is not None:
+            return dotted
+    return label
 
 
 def _with_labels(
-    path: str, x: np.ndarray, names: list[str], rows: tuple[list[list[str]], list[int]],
-    col: int, target: str, classes: Sequence[str] | None,
+    path: str, x: np.ndarray, names: list[str], rows: tuple[list[str], list[int]],
+    target: str, classes: Sequence[str] | None,
 ) -> Table:  # fmt: skip
-    body, lines = rows
-    labels = [row[col].strip() for row in body]
+    labels, lines = rows
     for label, line in zip(labels, lines):
         if not label:
             raise DataError(f"{path!r}: line {line}, column {target!r}: missing class label")
     order = list(classes) if classes is not None else class_order(labels)
-    index = {name: k for k, name in enumerate(order)}
-    unknown = sorted({lab for lab in labels if lab not in index})
+    lookup = class_lookup(order)
+    numbers = [lookup(lab) for lab in labels]
+    unknown = sorted({lab for lab, k in zip(labels, numbers) if k is None})
     if unknown:
         raise DataError(
             f"{path!r}: column {target!r}: class(es) {', '.join(unknown)} not among the "
             f"training classes ({', '.join(order)})"
         )
-    y = np.array([index[lab] for lab in labels], dtype=np.int64)
-    return Table(x, y, names, order, target)
+    return Table(x, np.array(numbers, dtype=np.int64), names, order, target)
 
 
 @dataclass(frozen=True)

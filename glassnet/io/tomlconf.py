@@ -100,7 +100,7 @@ def load_config(path: str | os.PathLike) -> dict[str, Any]:
     ------
     ConfigError
         Invalid TOML (the message names the file and the line), text that is
-        not UTF-8, or a file over 16 MiB.
+        not UTF-8 (a byte-order mark is skipped), or a file over 16 MiB.
     """
     path = os.fspath(path)
     with open(path, "rb") as f:
@@ -108,7 +108,7 @@ def load_config(path: str | os.PathLike) -> dict[str, Any]:
     if len(raw) > MAX_CONFIG_BYTES:
         raise ConfigError(f"{path}: a configuration file over {MAX_CONFIG_BYTES} bytes is refused")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark (Windows editors) is skipped
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError(

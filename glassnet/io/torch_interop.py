@@ -104,10 +104,26 @@ def _torch_to_numpy(key: str, value: Any) -> np.ndarray:
     if isinstance(value, np.ndarray):
         return value
     if hasattr(value, "detach") and hasattr(value, "cpu"):
+        layout = str(getattr(value, "layout", "torch.strided"))
+        if layout != "torch.strided":
+            raise TypeError(
+                f"{key!r} is a torch tensor of layout {layout}; expected a dense (strided) "
+                "tensor: convert it with .to_dense() first"
+            )
+        if getattr(value, "is_meta", False):
+            raise TypeError(
+                f"{key!r} is a torch tensor on the meta device, which holds no values; "
+                "expected a tensor with data (materialise the model's weights first)"
+            )
         t = value.detach().cpu()
         if str(t.dtype) in _WIDEN:
             t = t.float()
-        return t.numpy()
+        try:
+            return t.numpy()
+        except (TypeError, RuntimeError) as exc:
+            raise TypeError(
+                f"{key!r}: a torch tensor of dtype {t.dtype} has no NumPy equivalent ({exc})"
+            ) from None
     raise TypeError(
         f"from_torch_state_dict: {key!r} is a {type(value).__name__}, expected a torch tensor "
         "or a NumPy array"

@@ -95,6 +95,20 @@ def evaluate(
     return run_evaluation(model, loader, loss_fn, MetricSet("evaluate", metrics), "")
 
 
+def _per_sample(out: np.ndarray, x: Any) -> np.ndarray:
+    """``out``, checked to hold one output per sample of the batch ``x`` (first axis) when
+    ``x`` is one array (other batches, such as dicts, say nothing about their size)."""
+    if getattr(x, "shape", None) is None or len(x.shape) == 0:
+        return out
+    if out.ndim == 0 or out.shape[0] != x.shape[0]:
+        raise ValueError(
+            f"predict: expected the model to return one output per sample (first axis "
+            f"{x.shape[0]}) for a batch of shape {tuple(x.shape)}, got shape {tuple(out.shape)}; "
+            "the first axis of the data counts the samples (one sample x is x[None])"
+        )
+    return out
+
+
 def predict(model: Any, data: Any, *, batch_size: int = DEFAULT_EVAL_BATCH) -> np.ndarray:
     """The model's outputs for ``data``, batch by batch, as one NumPy array.
 
@@ -121,7 +135,7 @@ def predict(model: Any, data: Any, *, batch_size: int = DEFAULT_EVAL_BATCH) -> n
         with no_grad():
             for batch in loader:
                 x, _ = split_batch("predict", batch)
-                outs.append(model(on_device(x, dev)).numpy())
+                outs.append(_per_sample(model(on_device(x, dev)).numpy(), x))
     finally:
         model.train(was_training)
     if not outs:

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import optim
 from .._validate import is_number
+from ..data._util import is_torch_tensor
 from ..data.dataloader import DataLoader
 from ..data.dataset import TensorDataset
 from ..ops import loss as losses
@@ -76,7 +77,7 @@ def as_dataset(who: str, data: Any) -> Any:
                 f"{who}: data given as a tuple must be (X, y) or (X,), got {len(data)} items"
             )
         dataset = TensorDataset(*data)
-    elif isinstance(data, (np.ndarray, Tensor)):
+    elif isinstance(data, (np.ndarray, Tensor)) or is_torch_tensor(data):
         dataset = TensorDataset(data)
     elif isinstance(data, Mapping):
         raise TypeError(
