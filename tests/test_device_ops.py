@@ -136,6 +136,10 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     "getitem_list": (lambda a: a[[0, 2, 2]], [_f(3, 4)]),
     "getitem_array": (lambda a, i: a[:, i], [_f(3, 4), np.array([3, 0, 3])]),
     "getitem_bool": (lambda a, m: a[m], [_f(3, 4), R.random((3, 4)) > 0.4]),
+    "max_unpool2d": (
+        lambda a: F.max_unpool2d(*F.max_pool2d(a, 2, return_indices=True), 2, output_size=(5, 4)),
+        [_f(2, 3, 5, 4)],
+    ),
     "concat_split": (
         lambda a, b: F.split(F.concat([a, b], axis=1), 2, axis=1)[1],
         [_f(3, 2), _f(3, 3)],

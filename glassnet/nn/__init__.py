@@ -27,10 +27,20 @@ from .layers.activation_more import (
     Softmin,
     Softsign,
 )
+from .layers.activation_shrink import (
+    GLU,
+    Hardshrink,
+    RReLU,
+    Softmax2d,
+    Softshrink,
+    Tanhshrink,
+    Threshold,
+)
 from .layers.attention import MultiheadAttention, TemporalAttention, record_attention
 from .layers.bilinear import Bilinear
 from .layers.conv import Conv1d, Conv2d
 from .layers.conv_transpose import ConvTranspose1d, ConvTranspose2d
+from .layers.distance import CosineSimilarity, PairwiseDistance
 from .layers.dropout import Dropout
 from .layers.dropout_more import (
     AlphaDropout,
@@ -39,18 +49,21 @@ from .layers.dropout_more import (
     Dropout3d,
     FeatureAlphaDropout,
 )
-from .layers.embedding import Embedding
+from .layers.embedding import Embedding, EmbeddingBag
 from .layers.flatten import Flatten, Unflatten
+from .layers.fold import Fold, Unfold
 from .layers.linear import Identity, Linear
 from .layers.local_response_norm import LocalResponseNorm
 from .layers.lp_pool import LPPool1d, LPPool2d
 from .layers.mlp import MLP, Perceptron
-from .layers.norm import BatchNorm1d, BatchNorm2d
-from .layers.norm_more import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
+from .layers.norm import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from .layers.norm_more import GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm
+from .layers.norm_rms import RMSNorm
 from .layers.pixel_shuffle import PixelShuffle, PixelUnshuffle
 from .layers.pooling import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
 from .layers.pooling_more import (
     AdaptiveAvgPool1d,
+    AdaptiveAvgPool3d,
     AdaptiveMaxPool1d,
     AdaptiveMaxPool2d,
     AvgPool1d,
@@ -59,17 +72,22 @@ from .layers.pooling_more import (
 from .layers.resize import (
     CircularPad1d,
     CircularPad2d,
+    CircularPad3d,
     ConstantPad1d,
     ConstantPad2d,
+    ConstantPad3d,
     ReflectionPad1d,
     ReflectionPad2d,
+    ReflectionPad3d,
     ReplicationPad1d,
     ReplicationPad2d,
+    ReplicationPad3d,
     Upsample,
     UpsamplingBilinear2d,
     UpsamplingNearest2d,
     ZeroPad1d,
     ZeroPad2d,
+    ZeroPad3d,
 )
 from .layers.rnn import GRU, LSTM, RNN
 from .layers.rnn_cells import GRUCell, LSTMCell, RNNCell
@@ -81,6 +99,7 @@ from .layers.transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+from .layers.unpool import MaxUnpool1d, MaxUnpool2d
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -99,6 +118,12 @@ from .loss_composed import (
     MarginRankingLoss,
     PoissonNLLLoss,
     TripletMarginLoss,
+)
+from .loss_margin import (
+    HingeEmbeddingLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    SoftMarginLoss,
 )
 from .module import Buffer, Module, Parameter
 from .parallel import DataParallel
@@ -128,4 +153,30 @@ __all__ = [
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
     "DataParallel",
     "PixelShuffle", "PixelUnshuffle", "Bilinear", "LocalResponseNorm", "LPPool1d", "LPPool2d",
+    "Threshold", "GLU", "RReLU", "Hardshrink", "Softshrink", "Tanhshrink", "Softmax2d", "RMSNorm",
+    "SoftMarginLoss", "MultiLabelSoftMarginLoss", "HingeEmbeddingLoss", "MultiMarginLoss",
+    "MaxUnpool1d", "MaxUnpool2d", "Fold", "Unfold", "EmbeddingBag", "BatchNorm3d",
+    "InstanceNorm3d", "AdaptiveAvgPool3d", "ZeroPad3d", "ConstantPad3d", "ReflectionPad3d",
+    "ReplicationPad3d", "CircularPad3d", "CosineSimilarity", "PairwiseDistance",
 ]  # fmt: skip
+
+#: torch.nn classes glassnet does not implement: asking for one says so
+_NOT_IMPLEMENTED = frozenset({
+    "CTCLoss", "Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveMaxPool3d",
+    "LPPool3d", "MaxUnpool3d", "FractionalMaxPool2d", "FractionalMaxPool3d",
+    "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss", "AdaptiveLogSoftmaxWithLoss",
+    "ChannelShuffle", "CrossMapLRN2d", "SyncBatchNorm", "LazyLinear", "LazyConv1d",
+    "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+    "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+    "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
+})  # fmt: skip
+
+
+def __getattr__(name: str) -> object:
+    if name in _NOT_IMPLEMENTED:
+        raise AttributeError(
+            f"glassnet.nn has no {name!r}: torch.nn.{name} is not implemented in glassnet "
+            "(docs/nn.md lists the layers there are)"
+        )
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+

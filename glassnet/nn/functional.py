@@ -35,6 +35,7 @@ from .._torch_functions import (
 )
 from ..ops import activation as _A
 from ..ops import activation_composed as _C
+from ..ops import activation_shrink as _K
 from ..ops import dropout as _D
 from ..ops import dropout_variants as _DV
 from ..ops.activation import (
@@ -45,6 +46,7 @@ from ..ops.activation import (
     tanh,
 )
 from ..ops.activation_composed import logsigmoid, prelu, softsign
+from ..ops.activation_shrink import glu, hardshrink, softshrink, tanhshrink
 from ..ops.arithmetic import (
     abs,
     add,
@@ -76,6 +78,9 @@ from ..ops.conv import conv1d, conv2d
 from ..ops.conv_transpose import conv_transpose1d, conv_transpose2d
 from ..ops.einsum import einsum
 from ..ops.embedding import embedding, one_hot
+from ..ops.embedding_bag import embedding_bag
+from ..ops.fold import fold, unfold
+from ..ops.grid_sample import affine_grid, grid_sample
 from ..ops.linear import linear
 from ..ops.local_response_norm import local_response_norm
 from ..ops.loss import (
@@ -98,14 +103,22 @@ from ..ops.loss_composed import (
     poisson_nll_loss,
     triplet_margin_loss,
 )
+from ..ops.loss_margin import (
+    hinge_embedding_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
+)
 from ..ops.lp_pool import lp_pool1d, lp_pool2d
 from ..ops.norm import batch_norm
-from ..ops.norm_composed import group_norm, instance_norm, layer_norm, normalize
+from ..ops.norm_composed import group_norm, instance_norm, layer_norm, normalize, rms_norm
 from ..ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle
 from ..ops.pointwise import cosine_similarity
 from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, global_avg_pool2d, max_pool2d
+from ..ops.pool_indices import max_unpool1d, max_unpool2d
 from ..ops.pool_more import (
     adaptive_avg_pool1d,
+    adaptive_avg_pool3d,
     adaptive_max_pool1d,
     adaptive_max_pool2d,
     avg_pool1d,
@@ -261,3 +274,104 @@ def softmin(
 ) -> Tensor:  # noqa: A002
     """``softmax(-x)`` along ``dim``."""
     return _C.softmin(_as_dtype(input, dtype), _softmax_dim("softmin", input, dim, None))
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``input`` where ``input > threshold``, else ``value`` (PyTorch's ``F.threshold``)."""
+    return _result(input, _K.threshold(input, threshold, value), inplace)
+
+
+def rrelu(
+    input: Tensor,  # noqa: A002
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    inplace: bool = False,
+) -> Tensor:
+    """Randomised leaky ReLU: negative slopes drawn from ``[lower, upper]`` in training.
+
+    Without ``training`` the slope is ``(lower + upper) / 2``; training slopes come from
+    glassnet's global generator (``gn.manual_seed``).
+    """
+    return _result(input, _K.rrelu(input, lower, upper, bool(training)), inplace)
+
+
+# ---------------------------------------------------- PyTorch's deprecated aliases
+def upsample(
+    input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",  # noqa: A002
+    align_corners: bool | None = None,
+) -> Tensor:  # fmt: skip
+    """PyTorch's deprecated name of :func:`interpolate` (the same arguments)."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:  # noqa: A002
+    """PyTorch's deprecated ``interpolate(..., mode='nearest')``."""
+    return interpolate(input, size, scale_factor, "nearest")
+
+
+def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:  # noqa: A002
+    """PyTorch's deprecated ``interpolate(..., mode='bilinear', align_corners=True)``."""
+    return interpolate(input, size, scale_factor, "bilinear", True)
+
+
+def relu_(input: Tensor) -> Tensor:  # noqa: A002
+    """:func:`relu` in place."""
+    return relu(input, True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+    """:func:`leaky_relu` in place."""
+    return leaky_relu(input, negative_slope, True)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """:func:`elu` in place."""
+    return elu(input, alpha, True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """:func:`celu` in place."""
+    return celu(input, alpha, True)
+
+
+def selu_(input: Tensor) -> Tensor:  # noqa: A002
+    """:func:`selu` in place."""
+    return selu(input, True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:  # noqa: A002
+    """:func:`hardtanh` in place."""
+    return hardtanh(input, min_val, max_val, True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
+    """:func:`threshold` in place."""
+    return _result(input, _K.threshold(input, threshold, value), True)
+
+
+def rrelu_(
+    input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False  # noqa: A002
+) -> Tensor:
+    """:func:`rrelu` in place."""
+    return rrelu(input, lower, upper, training, True)
+
+
+#: torch.nn.functional names glassnet does not implement: asking for one says so
+_NOT_IMPLEMENTED = frozenset({
+    "ctc_loss", "conv3d", "conv_transpose3d", "conv_tbc", "max_pool3d", "avg_pool3d",
+    "adaptive_max_pool3d", "lp_pool3d", "max_unpool3d", "fractional_max_pool2d",
+    "fractional_max_pool3d", "multilabel_margin_loss", "triplet_margin_with_distance_loss",
+    "gumbel_softmax", "channel_shuffle", "native_channel_shuffle", "pdist",
+    "multi_head_attention_forward", "linear_cross_entropy", "grouped_mm", "scaled_mm",
+    "scaled_grouped_mm",
+})  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name in _NOT_IMPLEMENTED:
+        raise AttributeError(
+            f"glassnet.nn.functional has no {name!r}: torch.nn.functional.{name} is not "
+            "implemented in glassnet (docs/nn.md lists what is)"
+        )
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

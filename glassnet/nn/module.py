@@ -15,10 +15,13 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import backend
+from .._torch_args import to_args as _to_args
 from ..tensor import Tensor
 from .summary import ModelSummary, summarize
 
-__all__ = ["Module", "Parameter", "Buffer", "IncompatibleKeys", "RemovableHandle"]
+__all__ = [
+    "Module", "Parameter", "Buffer", "IncompatibleKeys", "RemovableHandle", "StateDictKeyError",
+]  # fmt: skip
 
 
 class Parameter(Tensor):
@@ -48,6 +51,11 @@ class Buffer(Tensor):
     """Marks a tensor to register as a (non-learnable) buffer: ``self.stats = Buffer(...)``."""
 
     __slots__ = ()
+
+
+class StateDictKeyError(KeyError, RuntimeError):
+    """Missing or unexpected keys in a strict ``load_state_dict``: a ``KeyError``, and the
+    ``RuntimeError`` torch raises, so ``except RuntimeError:`` fallbacks in scripts work."""
 
 
 class IncompatibleKeys(NamedTuple):
@@ -331,7 +339,7 @@ class Module:
         missing = [k for k in targets if k not in state]
         unexpected = [k for k in state if k not in targets]
         if strict and (missing or unexpected):
-            raise KeyError(
+            raise StateDictKeyError(
                 f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
                 f"unexpected keys {unexpected}"
             )
@@ -360,8 +368,14 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     # --------------------------------------------------------------- devices
-    def to(self, device: Any = None, dtype: Any = None) -> Module:
-        """Move parameters and buffers to ``device`` and/or cast floating ones to ``dtype``, in place."""
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Move parameters and buffers to ``device`` and/or cast floating ones to ``dtype``, in place.
+
+        torch's forms: ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)``,
+        the keywords ``device=``, ``dtype=``, and ``non_blocking=`` (accepted; copies here
+        are synchronous).
+        """
+        device, dtype, _ = _to_args(args, kwargs)
         dev = backend.Device(device) if device is not None else None
         dt = np.dtype(dtype) if dtype is not None else None
         for t in list(self.parameters()) + list(self.buffers()):

@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
-from ..backend import get_array_module
+from ..backend import default_dtype, get_array_module
 from ..tensor import Tensor
+from .arithmetic import cast
 
 __all__ = [
     "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus", "silu",
@@ -222,14 +223,27 @@ class LogSoftmax(Function):
         return g - xp.exp(self.out) * g.sum(axis=self.axis, keepdims=True)
 
 
+def _float_input(a: Tensor, who: str, promote: bool = False) -> Tensor:
+    """``a`` when floating; integer/boolean input as the default float dtype (``promote``, as
+    torch's ``sigmoid``/``tanh`` do) or refused, as torch refuses it, not computed in ints."""
+    if a.dtype.kind in "fc":
+        return a
+    if promote:
+        return cast(a, default_dtype())
+    raise NotImplementedError(
+        f"{who}: not implemented for integer or boolean tensors, got dtype {a.dtype} "
+        "(as in torch); cast first, e.g. x.float()"
+    )
+
+
 def sigmoid(a: Tensor) -> Tensor:
     """Logistic function ``1 / (1 + exp(-a))``, the perceptron's activation."""
-    return Sigmoid.apply(a)
+    return Sigmoid.apply(_float_input(a, "sigmoid", promote=True))
 
 
 def tanh(a: Tensor) -> Tensor:
     """Hyperbolic tangent."""
-    return Tanh.apply(a)
+    return Tanh.apply(_float_input(a, "tanh", promote=True))
 
 
 def relu(a: Tensor) -> Tensor:
@@ -239,36 +253,36 @@ def relu(a: Tensor) -> Tensor:
 
 def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
     """``a`` where positive, ``negative_slope * a`` elsewhere."""
-    return LeakyReLU.apply(a, slope=float(negative_slope))
+    return LeakyReLU.apply(_float_input(a, "leaky_relu"), slope=float(negative_slope))
 
 
 def elu(a: Tensor, alpha: float = 1.0) -> Tensor:
     """``a`` where positive, ``alpha * (exp(a) - 1)`` elsewhere."""
-    return ELU.apply(a, alpha=float(alpha))
+    return ELU.apply(_float_input(a, "elu"), alpha=float(alpha))
 
 
 def gelu(a: Tensor, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit ``a * Phi(a)``; ``approximate='tanh'`` for the tanh form."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return GELU.apply(a, approximate=approximate)
+    return GELU.apply(_float_input(a, "gelu"), approximate=approximate)
 
 
 def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * a)) / beta``, linear above ``threshold``."""
-    return Softplus.apply(a, beta=float(beta), threshold=float(threshold))
+    return Softplus.apply(_float_input(a, "softplus"), beta=float(beta), threshold=float(threshold))
 
 
 def silu(a: Tensor) -> Tensor:
     """``a * sigmoid(a)`` (swish)."""
-    return SiLU.apply(a)
+    return SiLU.apply(_float_input(a, "silu"))
 
 
 def softmax(a: Tensor, axis: int = -1) -> Tensor:
     """Normalised exponentials along ``axis`` (stable: the max is subtracted first)."""
-    return Softmax.apply(a, axis=axis)
+    return Softmax.apply(_float_input(a, "softmax"), axis=axis)
 
 
 def log_softmax(a: Tensor, axis: int = -1) -> Tensor:
     """``log(softmax(a))`` computed stably."""
-    return LogSoftmax.apply(a, axis=axis)
+    return LogSoftmax.apply(_float_input(a, "log_softmax"), axis=axis)

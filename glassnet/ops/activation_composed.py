@@ -13,6 +13,7 @@ import warnings
 from ..tensor import Tensor
 from . import activation as A
 from . import arithmetic as M
+from . import logic as _logic
 
 __all__ = [
     "hardtanh", "relu6", "hardsigmoid", "hardswish", "mish", "logsigmoid", "softmin", "prelu",
@@ -116,7 +117,11 @@ def celu(x: Tensor, alpha: float = 1.0) -> Tensor:
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0")
-    return M.maximum(x, 0.0) + M.minimum(alpha * (M.exp(x / alpha) - 1.0), 0.0)
+    # exp of the non-positive part only: exp(x / alpha) overflows for large x (a NaN gradient);
+    # the slope at 0 is exp(0) = 1, PyTorch's
+    positive = _logic.compare(x, 0.0, "__gt__")  # a graph node while an exporter traces
+    negative = M.where(positive, 0.0, x)
+    return M.where(positive, x, alpha * (M.exp(negative / alpha) - 1.0))
 
 
 def softsign(x: Tensor) -> Tensor:

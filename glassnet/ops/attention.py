@@ -305,6 +305,16 @@ def _scores_shape(who: str, query: Tensor, key: Tensor, value: Tensor) -> tuple:
     return lead + (query.shape[-2], key.shape[-2])
 
 
+def _learned_bias_weights(query: Tensor, key: Tensor, bias: Tensor, scale: float) -> Tensor:
+    """``softmax(q k^T * scale + bias)`` with a gradient for ``bias`` too (a learned mask).
+
+    Composed from differentiable ops; the fused :class:`DotProductWeights` takes
+    the bias as a constant, so it serves only masks that need no gradient.
+    """
+    scores = matmul(query, key.swapaxes(-1, -2)) * scale + bias.to(dtype=query.dtype)
+    return MaskedSoftmax.apply(scores, mask=None, axis=-1)
+
+
 def dot_product_attention(
     query: Tensor,
     key: Tensor,
@@ -367,7 +377,10 @@ def dot_product_attention(
     if dropout_p > 0 and training:
         drop = dropout_mask(query.array, dropout_p, rng, shape=scores_shape)
     sc = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
-    weights = DotProductWeights.apply(query, key, mask=mask, bias=bias, scale=sc)
+    if isinstance(attn_mask, Tensor) and attn_mask.requires_grad and bias is not None:
+        weights = _learned_bias_weights(query, key, attn_mask, sc)
+    else:
+        weights = DotProductWeights.apply(query, key, mask=mask, bias=bias, scale=sc)
     dropped = weights if drop is None else weights * Tensor._make(drop, False, None, 0)
     return matmul(dropped, value), weights
 

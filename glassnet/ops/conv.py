@@ -659,7 +659,7 @@ def conv2d(
 
     Parameters
     ----------
-    x : Tensor, shape (N, C_in, H, W)
+    x : Tensor, shape (N, C_in, H, W) or (C_in, H, W)
     weight : Tensor, shape (C_out, C_in / groups, kH, kW)
     bias : Tensor, shape (C_out,), optional
     stride : int or (int, int), default 1
@@ -682,6 +682,9 @@ def conv2d(
         (likewise ``W_out``). The memory is channels-last (NHWC); the tensor is
         an NCHW view of it, which every op accepts.
     """
+    if x.ndim == 3 and weight.ndim == 4:  # (C_in, H, W): one sample, as PyTorch takes it
+        y = conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups, workspace=workspace)
+        return y.squeeze(0)
     _check_args("conv2d", x, weight, bias, groups, 2, "H, W", "kH, kW")
     k = (int(weight.shape[2]), int(weight.shape[3]))
     st = pair("conv2d", "stride", stride)
@@ -708,7 +711,7 @@ def conv1d(
 
     Parameters
     ----------
-    x : Tensor, shape (N, C_in, L)
+    x : Tensor, shape (N, C_in, L) or (C_in, L)
     weight : Tensor, shape (C_out, C_in / groups, k)
     bias : Tensor, shape (C_out,), optional
     stride, dilation : int, default 1
@@ -721,6 +724,9 @@ def conv1d(
     Tensor, shape (N, C_out, L_out)
         ``L_out = floor((L + 2*padding - dilation*(k - 1) - 1) / stride) + 1``.
     """
+    if x.ndim == 2 and weight.ndim == 3:  # (C_in, L): one sample, as PyTorch takes it
+        y = conv1d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups, workspace=workspace)
+        return y.squeeze(0)
     _check_args("conv1d", x, weight, bias, groups, 1, "L", "k")
     k = int(weight.shape[2])
     st = _single("conv1d", "stride", stride)

@@ -15,6 +15,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..backend import get_array_module
 from ..tensor import Tensor
+from . import arithmetic as _ar
 from . import logic as _logic
 
 __all__ = ["Embedding", "embedding", "one_hot", "renorm_rows_"]
@@ -44,10 +45,10 @@ def _indices(who: str, indices: Any, num: int, xp: Any) -> Any:
     idx = xp.asarray(idx)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{who}: indices must be integers, got dtype {idx.dtype}")
-    if idx.size and (int(idx.min()) < -num or int(idx.max()) >= num):
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num):  # no negatives, as PyTorch
         raise IndexError(
             f"{who}: index out of range: got values in [{int(idx.min())}, {int(idx.max())}] "
-            f"for {num} embeddings"
+            f"for {num} embeddings (indices must be in [0, {num}))"
         )
     return idx
 
@@ -61,6 +62,15 @@ def renorm_rows_(weight: Tensor, idx: Any, max_norm: float, norm_type: float) ->
     scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
     with no_grad():
         weight.array[rows] = w * scale[:, None]
+
+
+def _renormed(weight: Tensor, max_norm: float, norm_type: float) -> Tensor:
+    """``weight`` with every row scaled down to norm ``max_norm`` as :func:`renorm_rows_`
+    does, out of place in ops (the looked-up rows are the same)."""
+    norms = (weight.abs() ** norm_type).sum(1) ** (1.0 / norm_type)
+    over = _logic.compare(norms, max_norm, "__gt__")
+    scale = _ar.where(over, max_norm / (norms + 1e-7), np.asarray(1.0, dtype=weight.dtype))
+    return weight * scale.unsqueeze(1)
 
 
 def embedding(
@@ -93,7 +103,10 @@ def embedding(
     if weight.ndim != 2:
         raise ValueError(f"{who}: weight must be 2-D (num_embeddings, dim), got {weight.shape}")
     idx = _indices(who, input, weight.shape[0], weight.xp)
-    if max_norm is not None:
+    if max_norm is not None and _logic.tracing_active():
+        # an exporter traces: the rows looked up are those of the renormalized table
+        weight = _renormed(weight, float(max_norm), float(norm_type))
+    elif max_norm is not None:
         renorm_rows_(weight, idx, float(max_norm), float(norm_type))
     ids = input if isinstance(input, Tensor) and input.xp is weight.xp else Tensor(idx)
     if padding_idx is None or not (weight.requires_grad and is_grad_enabled()):

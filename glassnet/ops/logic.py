@@ -33,7 +33,8 @@ __all__ = [
     "NonDifferentiable", "Compare", "Logic", "Not", "Step", "Classify", "Truth", "IntDivide",
     "ArgExtreme", "Order", "Rank", "OneHot", "TakeAlong", "tracing_active", "compare", "logic",
     "logical_not", "invert", "step", "classify", "truth", "int_divide", "arg_extreme", "order",
-    "rank", "one_hot_indices", "take_along",
+    "rank", "one_hot_indices", "take_along", "trunc_divide", "NonZero", "nonzero_indices",
+    "refuse_while_tracing",
 ]  # fmt: skip
 
 #: The comparison operators :class:`Compare` runs (the ndarray method names).
@@ -47,12 +48,23 @@ TESTS = ("isnan", "isinf", "isfinite")
 #: The reductions :class:`Truth` runs (``count``: the number of non-zero entries).
 TRUTHS = ("all", "any", "count")
 #: The integer divisions :class:`IntDivide` runs (the NumPy function names).
-INT_DIVISIONS = ("floor_divide", "remainder")
+INT_DIVISIONS = ("floor_divide", "remainder", "trunc_divide")
 
 
 def tracing_active() -> bool:
     """Is an exporter tracing on this thread (so these ops must record a node)?"""
     return tracing._slot.recorder is not None
+
+
+def refuse_while_tracing(name: str) -> None:
+    """Refuse ``name`` while an exporter traces: it computes on the arrays, outside the ops a
+    trace records, so the graph would hold the example's result."""
+    if tracing._slot.recorder is not None:
+        raise TypeError(
+            f"export_onnx: {name} has no ONNX export in glassnet (its result's size depends on "
+            f"the input's values and it is computed outside the traced ops); compute it "
+            f"outside the model and pass it in as an input"
+        )
 
 
 def _plain(out: Any) -> Tensor:
@@ -133,12 +145,34 @@ def _truth_of(a: Any, fn: str, axis: Any, keepdims: bool) -> Any:
 
 
 class IntDivide(NonDifferentiable):
-    """Integer ``a // b`` (``floor_divide``: rounded toward minus infinity) or ``a % b``
-    (``remainder``: the sign of ``b``), in the dtype NumPy gives (numbers as 0-d arrays)."""
+    """Integer ``a // b`` (``floor_divide``: rounded toward minus infinity), ``a % b``
+    (``remainder``: the sign of ``b``) or ``trunc_divide`` (the quotient rounded toward
+    zero, ``div(a, b, rounding_mode='trunc')``), in the dtype NumPy gives (numbers as 0-d
+    arrays)."""
 
     def forward(self, a: Any, b: Any, fn: str = "floor_divide") -> Any:
         xp = get_array_module(a, b)
-        return getattr(xp, fn)(xp.asarray(a), xp.asarray(b))
+        a, b = xp.asarray(a), xp.asarray(b)
+        if fn != "trunc_divide":
+            return getattr(xp, fn)(a, b)
+        return trunc_divide(a, b)
+
+
+def trunc_divide(a: Any, b: Any) -> Any:
+    """Integer ``a / b`` rounded toward zero, exactly (no trip through floats)."""
+    xp = get_array_module(a, b)
+    q = xp.floor_divide(a, b)
+    inexact = (xp.remainder(a, b) != 0) & ((a < 0) != (b < 0))
+    return q + inexact.astype(q.dtype)
+
+
+class NonZero(NonDifferentiable):
+    """The indices of the non-zero entries of ``a`` (at least 1-D), ``(n, a.ndim)`` int64, in
+    row-major order (``nonzero``, ``argwhere``, ``where(cond)``)."""
+
+    def forward(self, a: Any) -> Any:
+        xp = get_array_module(a)
+        return xp.stack(xp.nonzero(a), axis=1).astype(np.int64, copy=False)
 
 
 class ArgExtreme(NonDifferentiable):
@@ -291,8 +325,9 @@ def truth(a: Tensor, fn: str, axis: Any = None, keepdims: bool = False) -> Tenso
 
 
 def int_divide(a: Any, b: Any, fn: str) -> Tensor:
-    """Integer ``a // b`` (``fn="floor_divide"``) or ``a % b`` (``fn="remainder"``) as one
-    :class:`IntDivide` op (used while tracing; the caller checks both are integers).
+    """Integer ``a // b`` (``fn="floor_divide"``), ``a % b`` (``fn="remainder"``) or the
+    quotient rounded toward zero (``fn="trunc_divide"``) as one :class:`IntDivide` op (used
+    while tracing; the caller checks both are integers).
 
     Parameters
     ----------
@@ -304,9 +339,27 @@ def int_divide(a: Any, b: Any, fn: str) -> Tensor:
     Returns
     -------
     Tensor
-        The quotient rounded toward minus infinity, or the remainder with ``b``'s sign.
+        The quotient rounded toward minus infinity (toward zero for ``trunc_divide``), or
+        the remainder with ``b``'s sign.
     """
     return IntDivide.apply(a, b, fn=fn)
+
+
+def nonzero_indices(a: Tensor) -> Tensor:
+    """The indices of the non-zero entries of ``a`` (at least 1-D) as one :class:`NonZero` op
+    (used while tracing, so the graph computes them from the input).
+
+    Parameters
+    ----------
+    a : Tensor
+        Any dtype, shape ``(d_0, ..., d_{k-1})`` with ``k >= 1``.
+
+    Returns
+    -------
+    Tensor
+        ``(n, k)`` int64: one row per non-zero entry, in row-major order.
+    """
+    return NonZero.apply(a)
 
 
 def arg_extreme(a: Tensor, largest: bool, axis: int | None, keepdims: bool) -> Tensor:

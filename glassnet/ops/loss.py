@@ -14,6 +14,7 @@ import numpy as np
 
 from .._validate import is_int, is_number, one_of
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..backend import get_array_module, is_cupy_array
 from ..tensor import Tensor
 
@@ -459,10 +460,21 @@ def _float_operand(who: str, name: str, a: Any, x: Tensor) -> Any:
     return out
 
 
+def _no_grad_wanted(who: str, name: str, a: Any) -> None:
+    """A ``ValueError`` for a weight that requires grad: it is a constant here, and PyTorch
+    refuses it too (rather than dropping its gradient silently)."""
+    if isinstance(a, Tensor) and a.requires_grad and is_grad_enabled():
+        raise ValueError(
+            f"{who}: {name} requires grad, but the loss is not differentiable with respect to "
+            f"it (as in PyTorch); pass {name}.detach()"
+        )
+
+
 def _broadcast_const(who: str, name: str, a: Any, x: Tensor) -> Any:
     """A constant (not differentiated) array of the input's dtype that broadcasts to its shape."""
     if a is None:
         return None
+    _no_grad_wanted(who, name, a)
     arr = _raw(a, x.xp).astype(x.dtype, copy=False)
     try:
         ok = np.broadcast_shapes(arr.shape, x.shape) == x.shape
@@ -479,6 +491,7 @@ def _broadcast_const(who: str, name: str, a: Any, x: Tensor) -> Any:
 def _class_weight(who: str, weight: Any, x: Tensor, n_classes: int) -> Any:
     if weight is None:
         return None
+    _no_grad_wanted(who, "weight", weight)
     w = _raw(weight, x.xp).astype(x.dtype, copy=False)
     if w.shape != (n_classes,):
         raise ValueError(
@@ -590,6 +603,11 @@ def cross_entropy(
             raise ValueError(
                 f"{who}: class-probability target must have the input's shape {input.shape}, "
                 f"got {tuple(traw.shape)}{hint}"
+            )
+        if ignore_index != -100:  # PyTorch refuses it too: no class index to ignore
+            raise ValueError(
+                f"{who}: ignore_index={ignore_index} is only for class-index targets, got "
+                f"class probabilities (dtype {traw.dtype}); leave ignore_index at -100"
             )
         t = _float_operand(who, "target", target, input)
         if unbatched:
@@ -718,7 +736,7 @@ def binary_cross_entropy(
     Raises
     ------
     ValueError
-        When an input value lies outside ``[0, 1]`` (the message shows it).
+        When an input or target value lies outside ``[0, 1]`` (the message shows it).
     """
     who = "binary_cross_entropy"
     _check_input(who, input)
@@ -732,6 +750,11 @@ def binary_cross_entropy(
             f"{who}: input must hold probabilities in [0, 1], got {value} "
             "(use binary_cross_entropy_with_logits on logits)"
         )
+    t_arr = t.array if isinstance(t, Tensor) else xp.asarray(t)
+    bad = (t_arr < 0) | (t_arr > 1)
+    if bad.any():  # PyTorch refuses such targets too
+        value = float(t_arr[bad].reshape(-1)[0])
+        raise ValueError(f"{who}: target must hold probabilities in [0, 1], got {value}")
     w = _broadcast_const(who, "weight", weight, input)
     return BCE.apply(input, t, weight=w, reduction=reduction)
 

@@ -253,7 +253,7 @@ def batch_norm(
 
     Parameters
     ----------
-    x : Tensor, shape (N, C), (N, C, L) or (N, C, H, W)
+    x : Tensor, shape (N, C), (N, C, L), (N, C, H, W) or (N, C, D, H, W)
     running_mean, running_var : Tensor, shape (C,), or None
         Running statistics. In training they are updated in place,
         ``r = (1 - momentum) * r + momentum * batch_stat`` (the variance with
@@ -271,10 +271,14 @@ def batch_norm(
     -------
     Tensor, same shape as ``x``
     """
+    if x.ndim > 4:  # (N, C, D, H, W, ...): the same per-channel statistics over (N, D*H, W)
+        flat = x.reshape(x.shape[0], x.shape[1], -1, x.shape[-1])
+        out = batch_norm(flat, running_mean, running_var, weight, bias, training, momentum, eps)
+        return out.reshape(x.shape)
     if x.ndim not in (2, 3, 4):
         raise ValueError(
-            f"batch_norm: expected input of shape (N, C), (N, C, L) or (N, C, H, W), "
-            f"got {tuple(x.shape)}"
+            f"batch_norm: expected input of shape (N, C), (N, C, L), (N, C, H, W) or "
+            f"(N, C, D, H, W), got {tuple(x.shape)}"
         )
     c = x.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),

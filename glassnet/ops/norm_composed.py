@@ -12,8 +12,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from ..tensor import Tensor
 from . import arithmetic as M
+from . import pointwise as P
 from . import reduce as R
 
 __all__ = ["layer_norm", "group_norm", "instance_norm", "normalize", "standardize"]
@@ -63,6 +66,36 @@ def layer_norm(
         )
     y, _, _ = standardize(x, tuple(range(x.ndim - k, x.ndim)), eps)
     return _affine(y, weight, bias, ())
+
+
+def rms_norm(
+    x: Tensor, normalized_shape: Sequence[int] | int, weight: Tensor | None = None,
+    eps: float | None = None,
+) -> Tensor:  # fmt: skip
+    """``x / sqrt(mean(x^2) + eps)`` over the last ``len(normalized_shape)`` axes, times ``weight``.
+
+    Parameters
+    ----------
+    x : Tensor, shape (*, *normalized_shape)
+    normalized_shape : int or sequence of int
+    weight : Tensor, shape normalized_shape, optional
+    eps : float, optional
+        Defaults to the machine epsilon of ``x``'s dtype (PyTorch's default).
+
+    Returns
+    -------
+    Tensor, the shape of ``x``
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k :]) != shape:
+        raise ValueError(
+            f"rms_norm: expected input of shape (*, {', '.join(map(str, shape))}), got {x.shape}"
+        )
+    e = float(np.finfo(x.dtype).eps) if eps is None else float(eps)
+    axes = tuple(range(x.ndim - k, x.ndim))
+    y = x / M.sqrt(R.mean(x * x, axes, True) + e)
+    return y if weight is None else y * weight
 
 
 def group_norm(
@@ -158,4 +191,6 @@ def normalize(x: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Te
         return x / M.clip(R.sum(M.abs(x), dim, True), eps)
     if p == 2:
         return x / M.sqrt(M.maximum(R.sum(x * x, dim, True), eps * eps))
-    return x / M.pow(M.maximum(R.sum(M.pow(M.abs(x), p), dim, True), eps**p), 1.0 / p)
+    # inf/-inf: the largest/smallest magnitude; 0: the count of non-zeros (no gradient);
+    # p < 1: entries that are 0 add nothing to the gradient, as in PyTorch
+    return x / M.clip(P.norm(x, p, dim, True), eps)

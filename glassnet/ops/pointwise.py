@@ -143,7 +143,15 @@ def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> T
         return _red.sum(_ar.abs(a), dim, keepdim)
     if p == 2:
         return _zero_safe_root(_red.sum(_ar.mul(a, a), dim, keepdim), 2.0)
-    return _zero_safe_root(_red.sum(_ar.pow(_ar.abs(a), float(p)), dim, keepdim), float(p))
+    return _zero_safe_root(_red.sum(_zero_safe_pow(_ar.abs(a), float(p)), dim, keepdim), float(p))
+
+
+def _zero_safe_pow(absolute: Tensor, p: float) -> Tensor:
+    """``absolute ** p`` with gradient 0 (not inf or NaN) where ``absolute`` is 0 and p < 1."""
+    zero = absolute.array == 0
+    if p >= 1 or not zero.any():
+        return _ar.pow(absolute, p)
+    return _ar.where(zero, 0.0, _ar.pow(_ar.where(zero, 1.0, absolute), p))
 
 
 def _zero_safe_root(total: Tensor, p: float) -> Tensor:
@@ -177,16 +185,25 @@ def div_rounded(a: Any, b: Any, rounding_mode: str | None) -> Tensor:
             a = _floating(a if isinstance(a, Tensor) else Tensor(aa))
         q = _ar.div(a, b)
         return q if rounding_mode is None else _step(q, rounding_mode)
+    fn = "floor_divide" if rounding_mode == "floor" else "trunc_divide"
+    if _logic.tracing_active():  # one op, so that an exporter's trace records it
+        return _logic.int_divide(a, b, fn)
     ref = a if isinstance(a, Tensor) else b
     xp = ref.xp
     if rounding_mode == "floor":
         return Tensor._make(xp.floor_divide(aa, bb), False, None, 0)
-    return Tensor._make(xp.trunc(aa / bb).astype(np.result_type(aa, bb)), False, None, 0)
+    return Tensor._make(_logic.trunc_divide(aa, bb), False, None, 0)
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """``x1 . x2 / max(||x1|| ||x2||, eps)`` along ``dim`` (broadcasting), as PyTorch's
-    ``F.cosine_similarity``."""
-    dot = _red.sum(_ar.mul(x1, x2), dim)
-    sq = _ar.mul(_red.sum(_ar.mul(x1, x1), dim), _red.sum(_ar.mul(x2, x2), dim))
-    return _ar.div(dot, _ar.sqrt(_ar.clip(sq, eps * eps, None)))
+    """``(x1 / max(||x1||, eps)) . (x2 / max(||x2||, eps))`` along ``dim`` (broadcasting), as
+    PyTorch's ``F.cosine_similarity`` (each norm is clamped on its own, so a short vector's
+    similarity shrinks with its length)."""
+    n1, n2 = _clamped_norm(x1, dim, eps), _clamped_norm(x2, dim, eps)
+    return _red.sum(_ar.mul(_ar.div(x1, n1), _ar.div(x2, n2)), dim)
+
+
+def _clamped_norm(x: Tensor, dim: int, eps: float) -> Tensor:
+    """``max(||x||, eps)`` along ``dim`` (kept). (PyTorch clamps in place, out of autograd's
+    sight, so for ``0 < ||x|| < eps`` its gradient keeps the norm's term; this clamp's is 0.)"""
+    return _ar.clip(norm(x, 2, dim, True), eps, None)

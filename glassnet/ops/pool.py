@@ -22,6 +22,7 @@ from ..backend import get_array_module
 from ..tensor import Tensor
 from ._im2col import pair, pool_out_size
 from ._parallel import run_split, split_threads
+from .pool_indices import max_pool_indices
 from .shape import reshape
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "global_avg_pool2d"]
@@ -406,12 +407,13 @@ def max_pool2d(
     padding: int | tuple[int, int] = 0,
     dilation: int | tuple[int, int] = 1,
     ceil_mode: bool = False,
-) -> Tensor:
+    return_indices: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
     """Maximum over each window (PyTorch's ``max_pool2d``).
 
     Parameters
     ----------
-    x : Tensor, shape (N, C, H, W)
+    x : Tensor, shape (N, C, H, W) or (C, H, W)
     kernel_size : int or (int, int)
     stride : int or (int, int), optional
         Defaults to ``kernel_size`` (non-overlapping windows).
@@ -420,6 +422,8 @@ def max_pool2d(
     dilation : int or (int, int), default 1
     ceil_mode : bool, default False
         Round the output size up (a last, partial window) instead of down.
+    return_indices : bool, default False
+        Also return where each maximum is (for ``max_unpool2d``).
 
     Returns
     -------
@@ -427,11 +431,20 @@ def max_pool2d(
         ``H_out = floor((H + 2*padding - dilation*(k - 1) - 1) / stride) + 1``
         (``ceil`` in ``ceil_mode``). The gradient goes to the first maximum of
         each window.
+    indices : Tensor of int64, shape (N, C, H_out, W_out)
+        Only with ``return_indices``: each maximum's position ``h * W + w`` in its
+        channel of ``x`` (PyTorch's).
     """
+    if x.ndim == 3:  # (C, H, W): one sample, as PyTorch takes it
+        y = max_pool2d(x.unsqueeze(0), kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+        return tuple(t.squeeze(0) for t in y) if return_indices else y.squeeze(0)
     _check_input("max_pool2d", x)
     k, s, p, d = _window_args("max_pool2d", kernel_size, stride, padding, dilation)
     out_hw = pool_geometry("max_pool2d", x.shape[2:], k, s, p, d, bool(ceil_mode))
-    return MaxPool2d.apply(x, kernel=k, stride=s, padding=p, dilation=d, out_hw=out_hw)
+    out = MaxPool2d.apply(x, kernel=k, stride=s, padding=p, dilation=d, out_hw=out_hw)
+    if not return_indices:
+        return out
+    return out, Tensor(max_pool_indices(x.array, k, s, p, d, out_hw))
 
 
 def avg_pool2d(
@@ -441,6 +454,7 @@ def avg_pool2d(
     padding: int | tuple[int, int] = 0,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
+    divisor_override: int | None = None,
 ) -> Tensor:
     """Mean over each window (PyTorch's ``avg_pool2d``).
 
@@ -456,17 +470,37 @@ def avg_pool2d(
     count_include_pad : bool, default True
         Divide by the window size including padded zeros (PyTorch's default)
         or only by the number of real inputs in the window.
+    divisor_override : int, optional
+        Divide every window's sum by this instead (``count_include_pad`` then
+        has no effect).
 
     Returns
     -------
     Tensor, shape (N, C, H_out, W_out)
     """
+    if x.ndim == 3:  # (C, H, W): one sample, as PyTorch takes it
+        return avg_pool2d(
+            x.unsqueeze(0), kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+        ).squeeze(0)
     _check_input("avg_pool2d", x)
     k, s, p, _ = _window_args("avg_pool2d", kernel_size, stride, padding, 1)
+    if divisor_override is not None and (
+        isinstance(divisor_override, bool)
+        or not isinstance(divisor_override, (int, np.integer))
+        or divisor_override == 0
+    ):
+        raise ValueError(f"avg_pool2d: divisor_override must be a non-zero int, got {divisor_override!r}")
     out_hw = pool_geometry("avg_pool2d", x.shape[2:], k, s, p, (1, 1), bool(ceil_mode))
-    return AvgPool2d.apply(
-        x, kernel=k, stride=s, padding=p, out_hw=out_hw, count_include_pad=bool(count_include_pad)
-    )
+    include = bool(count_include_pad) or divisor_override is not None
+    out = AvgPool2d.apply(x, kernel=k, stride=s, padding=p, out_hw=out_hw, count_include_pad=include)
+    if divisor_override is None:
+        return out
+    # each window's sum (its mean times its padded size) over the given divisor
+    div = _avg_divisor(x.xp, tuple(x.shape[2:]), out_hw, k, s, p, True, x.dtype)
+    if isinstance(div, float):
+        return out * (div / divisor_override)
+    scale = div.transpose(0, 3, 1, 2) / x.dtype.type(divisor_override)
+    return out * Tensor._make(scale, False, None, 0)
 
 
 def adaptive_avg_pool2d(x: Tensor, output_size: int | tuple[int | None, int | None]) -> Tensor:
@@ -483,6 +517,8 @@ def adaptive_avg_pool2d(x: Tensor, output_size: int | tuple[int | None, int | No
     Tensor, shape (N, C, H_out, W_out)
         Bin ``i`` covers rows ``floor(i*H/H_out)`` to ``ceil((i+1)*H/H_out) - 1``.
     """
+    if x.ndim == 3:  # (C, H, W): one sample, as PyTorch takes it
+        return adaptive_avg_pool2d(x.unsqueeze(0), output_size).squeeze(0)
     _check_input("adaptive_avg_pool2d", x)
     out_hw = _adaptive_size("adaptive_avg_pool2d", output_size, x.shape[2:])
     h, w = x.shape[2:]

@@ -8,7 +8,6 @@ of rows, then each bin of columns (a rectangle's maximum is separable).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from .._validate import is_int
@@ -16,6 +15,8 @@ from ..tensor import Tensor
 from . import pool as P
 from . import reduce as R
 from . import shape as S
+from .pool_indices import adaptive_bins, adaptive_max_pool_indices
+from .resize import _along
 
 __all__ = [
     "max_pool1d", "avg_pool1d", "adaptive_max_pool1d", "adaptive_avg_pool1d",
@@ -49,15 +50,15 @@ def max_pool1d(
 ) -> Tensor:  # fmt: skip
     """Maximum over windows along the last axis; ``(N, C, L)`` to ``(N, C, L_out)``."""
     who = "max_pool1d"
-    if return_indices:
-        raise NotImplementedError(f"{who}: return_indices=True is not supported")
     k = _one(who, "kernel_size", kernel_size)
     s = k if stride is None else _one(who, "stride", stride)
     x2, unbatched = _as_2d(who, x)
     y = P.max_pool2d(
         x2, (1, k), (1, s), (0, _one(who, "padding", padding)), (1, _one(who, "dilation", dilation)),
-        ceil_mode,
+        ceil_mode, bool(return_indices),
     )  # fmt: skip
+    if return_indices:  # positions in (1, L) are positions in L
+        return _back(y[0], unbatched), _back(y[1], unbatched)
     return _back(y, unbatched)
 
 
@@ -74,11 +75,6 @@ def avg_pool1d(
         x2, (1, k), (1, s), (0, _one(who, "padding", padding)), ceil_mode, count_include_pad
     )
     return _back(y, unbatched)
-
-
-def adaptive_bins(n_in: int, n_out: int) -> list[tuple[int, int]]:
-    """PyTorch's adaptive bins: ``[floor(i n_in / n_out), ceil((i + 1) n_in / n_out))``."""
-    return [(i * n_in // n_out, math.ceil((i + 1) * n_in / n_out)) for i in range(n_out)]
 
 
 def _max_over_bins(x: Tensor, axis: int, n_out: int) -> Tensor:
@@ -113,8 +109,6 @@ def adaptive_max_pool2d(x: Tensor, output_size: Any, return_indices: bool = Fals
         ``None`` keeps that input size.
     """
     who = "adaptive_max_pool2d"
-    if return_indices:
-        raise NotImplementedError(f"{who}: return_indices=True is not supported")
     if x.ndim not in (3, 4):
         raise ValueError(f"{who}: expected (N, C, H, W) or (C, H, W) input, got shape {x.shape}")
     xb = x if x.ndim == 4 else x.unsqueeze(0)
@@ -124,14 +118,21 @@ def adaptive_max_pool2d(x: Tensor, output_size: Any, return_indices: bool = Fals
         y = P.max_pool2d(xb, (h // oh, w // ow))
     else:
         y = _max_over_bins(_max_over_bins(xb, 2, oh), 3, ow)
+    if return_indices:
+        idx = Tensor(adaptive_max_pool_indices(xb.array, (oh, ow)))
+        return (y, idx) if x.ndim == 4 else (y.squeeze(0), idx.squeeze(0))
     return y if x.ndim == 4 else y.squeeze(0)
 
 
 def adaptive_max_pool1d(x: Tensor, output_size: Any, return_indices: bool = False) -> Tensor:
-    """Max pooling of ``(N, C, L)`` to ``(N, C, output_size)``."""
+    """Max pooling of ``(N, C, L)`` to ``(N, C, output_size)`` (and the maxima's positions
+    with ``return_indices``)."""
     x2, unbatched = _as_2d("adaptive_max_pool1d", x)
     size = _one("adaptive_max_pool1d", "output_size", output_size)
-    return _back(adaptive_max_pool2d(x2, (1, size), return_indices), unbatched)
+    y = adaptive_max_pool2d(x2, (1, size), return_indices)
+    if return_indices:
+        return _back(y[0], unbatched), _back(y[1], unbatched)
+    return _back(y, unbatched)
 
 
 def adaptive_avg_pool1d(x: Tensor, output_size: Any) -> Tensor:
@@ -139,3 +140,30 @@ def adaptive_avg_pool1d(x: Tensor, output_size: Any) -> Tensor:
     x2, unbatched = _as_2d("adaptive_avg_pool1d", x)
     size = _one("adaptive_avg_pool1d", "output_size", output_size)
     return _back(P.adaptive_avg_pool2d(x2, (1, size)), unbatched)
+
+
+def adaptive_avg_pool3d(x: Tensor, output_size: Any) -> Tensor:
+    """Average pooling of ``(N, C, D, H, W)`` (or ``(C, D, H, W)``) to ``output_size``.
+
+    Parameters
+    ----------
+    x : Tensor, shape (N, C, D, H, W) or (C, D, H, W)
+    output_size : int or (int or None, int or None, int or None)
+        ``None`` keeps that input size.
+
+    Returns
+    -------
+    Tensor, shape (N, C, D_out, H_out, W_out) (no batch axis for an unbatched input)
+
+    PyTorch's bins along each axis; the average over a box of bins is separable, so each
+    axis is mixed by its averaging matrix in turn.
+    """
+    who = "adaptive_avg_pool3d"
+    if x.ndim not in (4, 5):
+        raise ValueError(f"{who}: expected (N, C, D, H, W) or (C, D, H, W) input, got shape {x.shape}")
+    sizes = _sizes(who, output_size, tuple(x.shape[-3:]))
+    out = x
+    for k, n_out in enumerate(sizes):
+        axis = x.ndim - 3 + k
+        out = _along(out, axis, P._bin_matrix(out.shape[axis], n_out))
+    return out

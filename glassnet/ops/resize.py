@@ -16,12 +16,17 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
+from . import arithmetic as M
 from . import shape as S
+from .pool import _bin_matrix
 
 __all__ = ["pad", "interpolate", "pad_indices"]
 
 _PAD_MODES = ("constant", "reflect", "replicate", "circular")
-_RESIZE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear")
+_RESIZE_MODES = (
+    "nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic", "area",
+)  # fmt: skip
+_CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution coefficient
 
 
 def pad_indices(n: int, lo: int, hi: int, mode: str) -> np.ndarray:
@@ -48,8 +53,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     ----------
     input : Tensor
     pad : sequence of int
-        ``(left_last, right_last, left_prev, right_prev, ...)``; constant
-        padding may be negative (cropping), as in PyTorch.
+        ``(left_last, right_last, left_prev, right_prev, ...)``; padding may
+        be negative (cropping) in every mode, as in PyTorch.
     mode : {'constant', 'reflect', 'replicate', 'circular'}
     value : float, optional
         Fill value of constant padding (default 0).
@@ -76,9 +81,12 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
             raise ValueError(
                 f"pad: reflect padding ({lo}, {hi}) must be smaller than the axis length {n}"
             )
-        if lo < 0 or hi < 0:
-            raise ValueError(f"pad: mode={mode!r} needs non-negative padding, got ({lo}, {hi})")
-        if lo or hi:
+        if n - max(-lo, 0) - max(-hi, 0) + max(lo, 0) + max(hi, 0) <= 0:
+            raise ValueError(f"pad: padding ({lo}, {hi}) leaves nothing of an axis of length {n}")
+        if mode == "circular" and (lo < 0 or hi < 0):  # PyTorch crops first, then wraps
+            out = S.getitem(out, (slice(None),) * axis + (slice(max(-lo, 0), n - max(-hi, 0)),))
+            n, lo, hi = out.shape[axis], max(lo, 0), max(hi, 0)
+        if lo or hi:  # reflect/replicate: negative padding crops, the edges stay the input's
             out = _gather(out, axis, pad_indices(n, lo, hi, mode))
     return out
 
@@ -124,7 +132,7 @@ def _out_sizes(x: Tensor, size: Any, scale_factor: Any, recompute: bool | None) 
 
 def _nearest(x: Tensor, axis: int, n_out: int, scale: float, exact: bool) -> Tensor:
     n = x.shape[axis]
-    if n_out == n:
+    if n_out == n:  # PyTorch's 2-D kernel copies an axis whose size is kept, whatever the scale
         return x
     # PyTorch computes these positions in float32 whatever the input's dtype
     dst, sc = np.arange(n_out, dtype=np.float32), np.float32(scale)
@@ -134,6 +142,8 @@ def _nearest(x: Tensor, axis: int, n_out: int, scale: float, exact: bool) -> Ten
 
 def _linear(x: Tensor, axis: int, n_out: int, scale: float, align_corners: bool) -> Tensor:
     n = x.shape[axis]
+    if n_out == n:  # PyTorch copies an axis whose size is kept, whatever the scale
+        return x
     dt = np.dtype(x.dtype).type  # PyTorch's arithmetic type for the positions
     dst = np.arange(n_out, dtype=dt)
     if align_corners:
@@ -164,10 +174,12 @@ def interpolate(
         Exactly one of ``size`` and ``scale_factor``. With ``scale_factor``
         the source positions use ``1 / scale_factor`` (PyTorch's rule) unless
         ``recompute_scale_factor``.
-    mode : {'nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear'}
-        Linear modes interpolate separably along each spatial axis.
+    mode : {'nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear', 'bicubic', 'area'}
+        Linear and cubic modes interpolate separably along each spatial axis
+        (``bicubic``: PyTorch's cubic convolution, ``A = -0.75``, edges
+        repeated); ``area`` averages PyTorch's adaptive-pooling bins.
     align_corners : bool, optional
-        Linear modes only: map the corner pixels' centres onto each other.
+        Linear and cubic modes only: map the corner pixels' centres onto each other.
     recompute_scale_factor : bool, optional
     antialias : bool, default False
         Not supported when True.
@@ -181,9 +193,11 @@ def interpolate(
     if input.ndim < 3:
         raise ValueError(f"interpolate: expected (N, C, *spatial) input, got shape {input.shape}")
     linear = mode in ("linear", "bilinear", "trilinear")
-    if not linear and align_corners is not None:
-        raise ValueError(f"interpolate: align_corners is only for linear modes, not {mode!r}")
-    wanted = {"linear": 3, "bilinear": 4, "trilinear": 5}.get(mode)
+    if not linear and mode != "bicubic" and align_corners is not None:
+        raise ValueError(
+            f"interpolate: align_corners is only for linear and bicubic modes, not {mode!r}"
+        )
+    wanted = {"linear": 3, "bilinear": 4, "trilinear": 5, "bicubic": 4}.get(mode)
     if wanted is not None and input.ndim != wanted:
         raise ValueError(f"interpolate: mode {mode!r} needs a {wanted}-D input, got {input.shape}")
     sizes, scales = _out_sizes(input, size, scale_factor, recompute_scale_factor)
@@ -192,6 +206,47 @@ def interpolate(
         axis = 2 + k
         if linear:
             out = _linear(out, axis, n_out, scale, bool(align_corners))
+        elif mode == "bicubic":
+            out = _along(out, axis, _cubic_matrix(out.shape[axis], n_out, scale, bool(align_corners)))
+        elif mode == "area":
+            out = _along(out, axis, _bin_matrix(out.shape[axis], n_out))
         else:
             out = _nearest(out, axis, n_out, scale, mode == "nearest-exact")
     return out
+
+
+def _along(x: Tensor, axis: int, weights: np.ndarray) -> Tensor:
+    """``x`` mixed along ``axis`` by ``weights`` of shape ``(n_out, n_in)``."""
+    w = Tensor(x.xp.asarray(weights.T.astype(x.dtype)))
+    return S.swapaxes(M.matmul(S.swapaxes(x, axis, -1), w), axis, -1)
+
+
+def _cubic_weights(t: np.ndarray) -> np.ndarray:
+    """The 4 cubic-convolution weights of the taps at offsets -1, 0, 1, 2 from ``floor(src)``."""
+    a = _CUBIC_A
+
+    def near(d: np.ndarray) -> np.ndarray:  # |d| <= 1
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d: np.ndarray) -> np.ndarray:  # 1 < |d| < 2
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+
+    return np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=-1)
+
+
+def _cubic_matrix(n_in: int, n_out: int, scale: float, align_corners: bool) -> np.ndarray:
+    """``(n_out, n_in)`` bicubic weights, PyTorch's source positions (not clamped at 0)
+    and its clamped taps (the edge values repeat)."""
+    dst = np.arange(n_out, dtype=np.float64)
+    if align_corners:
+        src = dst * ((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros(n_out)
+    else:
+        src = (dst + 0.5) * scale - 0.5
+    base = np.floor(src)
+    weights = _cubic_weights(src - base)
+    mat = np.zeros((n_out, n_in))
+    rows = np.repeat(np.arange(n_out), 4)
+    taps = np.clip(base[:, None].astype(np.int64) + np.arange(-1, 3), 0, n_in - 1)
+    np.add.at(mat, (rows, taps.ravel()), weights.ravel())
+    return mat
+

@@ -135,7 +135,8 @@ def scatter(a: Tensor, dim: int, index: Any, src: Any) -> Tensor:
 def index_select(a: Tensor, dim: int, index: Any) -> Tensor:
     """The entries ``index`` (1-D) of ``a`` along ``dim``."""
     d = _dim(dim, a.ndim, "index_select")
-    idx = _index_array(index, a, "index_select").reshape(-1)
+    idx = _index_array(index, a, "index_select")
+    idx = idx if idx.ndim == 1 else idx.reshape(-1)  # the same array: an exporter's trace knows it
     return _sh.getitem(a, (slice(None),) * d + (idx,))
 
 
@@ -152,7 +153,9 @@ def masked_select(a: Tensor, mask: Any) -> Tensor:
     m = mask.array if isinstance(mask, Tensor) else a.xp.asarray(mask)
     shape = np.broadcast_shapes(a.shape, m.shape)
     full = a if a.shape == shape else _sh.broadcast_to(a, shape)
-    return _sh.getitem(full, a.xp.broadcast_to(m, shape))
+    if isinstance(mask, Tensor) and mask.shape != shape:  # an op, so an exporter's trace sees it
+        return _sh.getitem(full, _sh.broadcast_to(mask, shape).array)
+    return _sh.getitem(full, m if m.shape == shape else a.xp.broadcast_to(m, shape))
 
 
 def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
@@ -408,7 +411,9 @@ def scatter_add(a: Tensor, dim: int, index: Any, src: Tensor) -> Tensor:
     if idx.size and (int(idx.min()) < -a.shape[d] or int(idx.max()) >= a.shape[d]):
         raise IndexError(f"scatter_add: index out of range for dim {dim} of size {a.shape[d]}")
     src = src if src.dtype == a.dtype else _ar.cast(src, a.dtype)
-    return ScatterAdd.apply(a, src, index=idx % a.shape[d] if a.shape[d] else idx, dim=d)
+    if idx.size and int(idx.min()) < 0:  # else the same array, which an exporter's trace knows
+        idx = idx % a.shape[d]
+    return ScatterAdd.apply(a, src, index=idx, dim=d)
 
 
 def index_add(a: Tensor, dim: int, index: Any, source: Tensor, alpha: Any = 1) -> Tensor:

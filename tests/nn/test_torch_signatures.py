@@ -29,7 +29,8 @@ TORCH_BY_HAND = {
 }
 # torch's __init__ of these is (*args, **kwargs) and takes no arguments of its own
 # (Sequential takes its modules)
-NO_OWN_ARGUMENTS = {"Identity", "LogSigmoid", "Module", "Sequential", "Sigmoid", "Softsign", "Tanh"}
+NO_OWN_ARGUMENTS = {"Identity", "LogSigmoid", "Module", "Sequential", "Sigmoid", "Softmax2d",
+                    "Softsign", "Tanh", "Tanhshrink"}
 
 # deliberate differences, each with its reason
 EXCEPTIONS = {
@@ -295,15 +296,11 @@ def test_device_argument_places_parameters():
 
 # ---------------------------------------------------------------- refusals
 def test_unsupported_options_are_refused_by_name():
-    with pytest.raises(NotImplementedError, match="return_indices"):
-        gnn.MaxPool2d(2, 2, 0, 1, True)
     assert gnn.LSTM(4, 8, 1, True, False, 0.0, False, 2).proj_size == 2  # positional, as torch
     with pytest.raises(ValueError, match="LSTM: proj_size must be smaller than hidden_size"):
         gnn.LSTM(4, 8, 1, True, False, 0.0, False, 8)
     with pytest.raises(ValueError, match="GRU: proj_size is only supported for LSTM"):
         gnn.GRU(4, 8, proj_size=2)
-    with pytest.raises(NotImplementedError, match="divisor_override with ceil_mode"):
-        gnn.AvgPool2d(2, 2, 0, True, True, 3)
     with pytest.raises(ValueError, match="Conv2d: padding_mode must be"):
         gnn.Conv2d(1, 2, 3, padding_mode="mirror")
 
@@ -335,6 +332,11 @@ BUILD_ARGS = {
     "LogSoftmax": (1,), "Softmin": (1,), "Unflatten": (1, (2, 3)),
     "Bilinear": (3, 4, 5), "PixelShuffle": (2,), "PixelUnshuffle": (2,),
     "LocalResponseNorm": (3,), "LPPool1d": (2, 3), "LPPool2d": (2, 3),
+    "RMSNorm": ((3, 4),), "Threshold": (0.5, 2.0), "MaxUnpool1d": (2,), "MaxUnpool2d": (2,),
+    "Unfold": (2,), "Fold": ((4, 5), 2), "EmbeddingBag": (10, 3), "BatchNorm3d": (4,),
+    "InstanceNorm3d": (4, 1e-5, 0.1, True, True), "AdaptiveAvgPool3d": (2,), "ZeroPad3d": (1,),
+    "ConstantPad3d": (1, 0.5), "ReflectionPad3d": (1,), "ReplicationPad3d": (1,),
+    "CircularPad3d": (1,),
 }  # fmt: skip
 NOT_BUILT = {"Module", "Sequential", "ModuleList", "ModuleDict", "Parameter", "Buffer",
              "DataParallel", "TransformerEncoder", "TransformerDecoder"}  # containers: below  # fmt: skip

@@ -251,7 +251,7 @@ def test_output_size_formula_and_the_seed_example():
 @pytest.mark.parametrize(
     "x_shape, w_shape, kwargs, match",
     [
-        ((2, 28, 28), (4, 2, 3, 3), {}, r"conv2d: expected input of shape \(N, C_in, H, W\), got \(2, 28, 28\)"),
+        ((28, 28), (4, 2, 3, 3), {}, r"conv2d: expected input of shape \(N, C_in, H, W\), got \(28, 28\)"),
         ((1, 3, 8, 8), (4, 3, 3), {}, r"conv2d: expected weight of shape .* got \(4, 3, 3\)"),
         ((1, 3, 8, 8), (4, 2, 3, 3), {}, r"conv2d: input has 3 channels .* expects 2"),
         ((1, 4, 8, 8), (6, 2, 3, 3), {"groups": 4}, r"6 output channels are not divisible by groups=4"),
@@ -278,7 +278,7 @@ def test_conv2d_bias_shape_error():
 @pytest.mark.parametrize(
     "x_shape, w_shape, kwargs, match",
     [
-        ((2, 9), (4, 2, 3), {}, r"conv1d: expected input of shape \(N, C_in, L\), got \(2, 9\)"),
+        ((9,), (4, 2, 3), {}, r"conv1d: expected input of shape \(N, C_in, L\), got \(9,\)"),
         ((1, 2, 2), (4, 2, 3), {}, r"conv1d: kernel 3 is larger than the padded input 2"),
         ((1, 2, 9), (4, 2, 3), {"stride": 0}, r"conv1d: stride must be a positive int, got 0"),
         ((1, 2, 9), (4, 2, 3), {"padding": -2}, r"conv1d: padding must be a non-negative int, got -2"),

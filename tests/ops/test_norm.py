@@ -81,7 +81,7 @@ def test_batch_norm_on_channels_last_view_keeps_layout_and_float32(rng, torch):
 @pytest.mark.parametrize(
     "args, kwargs, match",
     [
-        (((2, 3, 4, 5, 6),), {}, r"batch_norm: expected input of shape \(N, C\), \(N, C, L\) or \(N, C, H, W\), got \(2, 3, 4, 5, 6\)"),
+        (((3,), 3), {}, r"batch_norm: expected input of shape \(N, C\), \(N, C, L\), \(N, C, H, W\) or \(N, C, D, H, W\), got \(3,\)"),
         (((4, 3), 2), {}, r"batch_norm: expected running_mean of shape \(3,\) for input \(4, 3\), got \(2,\)"),
         (((1, 3),), {"training": True}, r"expected more than 1 value per channel when training, got input of shape \(1, 3\)"),
         (((4, 3),), {"training": True, "momentum": 1.5}, r"momentum must be in \[0, 1\], got 1.5"),

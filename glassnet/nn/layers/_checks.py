@@ -60,4 +60,7 @@ def unbatched(forward: Callable[..., Any], x: Any, *args: Any, **kwargs: Any) ->
     Tensor
         ``forward``'s result with the batch axis of one removed again.
     """
-    return squeeze(forward(unsqueeze(as_tensor(x), 0), *args, **kwargs), 0)
+    out = forward(unsqueeze(as_tensor(x), 0), *args, **kwargs)
+    if isinstance(out, tuple):  # (values, indices) of return_indices=True
+        return tuple(squeeze(o, 0) for o in out)
+    return squeeze(out, 0)

@@ -8,12 +8,13 @@ import numpy as np
 
 from ...backend import default_dtype, to_host
 from ...ops.embedding import embedding
+from ...ops.embedding_bag import embedding_bag
 from ...tensor import Tensor
 from .. import init
 from ..module import Module, Parameter
 from ._checks import positive_int
 
-__all__ = ["Embedding"]
+__all__ = ["Embedding", "EmbeddingBag"]
 
 
 class Embedding(Module):
@@ -120,4 +121,95 @@ class Embedding(Module):
             s += f", max_norm={self.max_norm}"
         if self.norm_type != 2:
             s += f", norm_type={self.norm_type}"
+        return s
+
+
+class EmbeddingBag(Module):
+    """Sums, means or maxima of bags of embedding vectors, as ``torch.nn.EmbeddingBag``.
+
+    Parameters
+    ----------
+    num_embeddings, embedding_dim : int
+    max_norm : float, optional
+        Looked-up rows are scaled down in place to this norm (as ``Embedding``).
+    norm_type : float, default 2
+    scale_grad_by_freq, sparse : bool
+        ``True`` raises ``NotImplementedError`` (dense gradients only).
+    mode : {'mean', 'sum', 'max'}
+    include_last_offset : bool, default False
+        ``offsets`` ends with the total length.
+    padding_idx : int, optional
+        Entries equal to it are left out of their bag; that row starts at zeros.
+    device, dtype : optional
+
+    Shape
+    -----
+    - Input: ``(B, N)`` indices, or ``(T,)`` with ``offsets`` ``(B,)``
+    - ``per_sample_weights`` (``mode='sum'``): the input's shape
+    - Output: ``(B, embedding_dim)``
+    """
+
+    def __init__(
+        self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
+        norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
+        sparse: bool = False, _weight: Any = None, include_last_offset: bool = False,
+        padding_idx: int | None = None, device: Any = None, dtype: Any = None,
+    ) -> None:  # fmt: skip
+        super().__init__()
+        if mode not in ("sum", "mean", "max"):
+            raise ValueError(f"EmbeddingBag: mode must be 'sum', 'mean' or 'max', got {mode!r}")
+        if scale_grad_by_freq or sparse:
+            name = "scale_grad_by_freq" if scale_grad_by_freq else "sparse"
+            raise NotImplementedError(
+                f"EmbeddingBag: {name}=True is not supported (dense gradients only)"
+            )
+        table = Embedding(
+            num_embeddings, embedding_dim, padding_idx, max_norm, norm_type, _weight=_weight,
+            device=device, dtype=dtype,
+        )  # fmt: skip
+        self.num_embeddings, self.embedding_dim = table.num_embeddings, table.embedding_dim
+        self.padding_idx, self.max_norm, self.norm_type = table.padding_idx, max_norm, float(norm_type)
+        self.scale_grad_by_freq, self.sparse = False, False
+        self.mode, self.include_last_offset = mode, bool(include_last_offset)
+        self.weight = table.weight
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight.array[self.padding_idx] = 0
+
+    def forward(
+        self, input: Any, offsets: Any = None, per_sample_weights: Tensor | None = None  # noqa: A002
+    ) -> Tensor:
+        return embedding_bag(
+            input, self.weight, offsets, self.max_norm, self.norm_type, False, self.mode, False,
+            per_sample_weights, self.include_last_offset, self.padding_idx,
+        )  # fmt: skip
+
+    @classmethod
+    def from_pretrained(
+        cls, embeddings: Any, freeze: bool = True, max_norm: float | None = None,
+        norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
+        sparse: bool = False, include_last_offset: bool = False, padding_idx: int | None = None,
+    ) -> EmbeddingBag:  # fmt: skip
+        """An ``EmbeddingBag`` holding a copy of the 2-D ``embeddings`` table (frozen by default)."""
+        table = np.asarray(to_host(embeddings.array if isinstance(embeddings, Tensor) else embeddings))
+        if table.ndim != 2:
+            raise ValueError(f"EmbeddingBag.from_pretrained: expected a 2-D table, got shape {table.shape}")
+        bag = cls(
+            table.shape[0], table.shape[1], max_norm, norm_type, scale_grad_by_freq, mode, sparse,
+            table.copy(), include_last_offset, padding_idx,
+        )  # fmt: skip
+        bag.weight.requires_grad = not freeze
+        return bag
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm!r}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type!r}"
+        s += f", mode={self.mode!r}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx!r}"
         return s

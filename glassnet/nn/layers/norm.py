@@ -177,4 +177,30 @@ class BatchNorm2d(_BatchNorm):
     _shape_text = "(N, C, H, W)"
 
 
-__all__ = ["BatchNorm1d", "BatchNorm2d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of volumes, per channel over ``(N, D, H, W)``.
+
+    Parameters
+    ----------
+    num_features : int
+        ``C``.
+    eps : float, default 1e-5
+    momentum : float or None, default 0.1
+        ``None`` keeps a cumulative (equal-weight) average of all batches.
+    affine : bool, default True
+    track_running_stats : bool, default True
+    device, dtype : optional
+    bias : bool, default True
+        Keyword-only, as in PyTorch.
+
+    Shape
+    -----
+    - Input: ``(N, C, D, H, W)``
+    - Output: ``(N, C, D, H, W)``
+    """
+
+    _ranks = (5,)
+    _shape_text = "(N, C, D, H, W)"

@@ -14,7 +14,7 @@ from .. import init
 from ..module import Module, Parameter
 from ._checks import positive_int
 
-__all__ = ["LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d"]
+__all__ = ["LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 
 
 def _eps(who: str, eps: Any) -> float:
@@ -263,3 +263,26 @@ class InstanceNorm2d(_InstanceNorm):
     """
 
     _rank = 4
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Normalise each channel of each volume over its depth, height and width.
+
+    Parameters
+    ----------
+    num_features : int
+    eps : float, default 1e-5
+    momentum : float or None, default 0.1
+        ``None`` leaves the running statistics unchanged (PyTorch passes momentum 0).
+    affine : bool, default False
+    track_running_stats : bool, default False
+    device, dtype : optional
+    bias : bool, default True
+        Keyword-only: with ``affine``, also learn ``bias``.
+
+    Shape
+    -----
+    - Input: ``(N, C, D, H, W)`` or ``(C, D, H, W)``; Output: the same
+    """
+
+    _rank = 5

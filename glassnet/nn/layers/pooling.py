@@ -63,7 +63,7 @@ class MaxPool2d(Module):
         ``-inf`` on both sides, at most half the kernel.
     dilation : int or (int, int), default 1
     return_indices : bool, default False
-        ``True`` raises ``NotImplementedError``.
+        Also return each maximum's position ``h * W + w`` (for ``MaxUnpool2d``).
     ceil_mode : bool, default False
 
     Arguments are PyTorch's, in PyTorch's order: ``MaxPool2d(2, 2)``.
@@ -84,11 +84,7 @@ class MaxPool2d(Module):
         ceil_mode: bool = False,
     ) -> None:
         super().__init__()
-        if return_indices:
-            raise NotImplementedError(
-                "MaxPool2d: return_indices=True is not supported by glassnet (there is no "
-                "MaxUnpool2d to use the indices)"
-            )
+        self.return_indices = bool(return_indices)
         self._k, self._s, self._p, self._d = _window(
             "MaxPool2d", kernel_size, stride, padding, dilation
         )
@@ -105,13 +101,15 @@ class MaxPool2d(Module):
         pool_geometry(
             repr(self), tuple(x.shape[2:]), self._k, self._s, self._p, self._d, self.ceil_mode
         )
-        return max_pool2d(x, self._k, self._s, self._p, self._d, self.ceil_mode)
+        return max_pool2d(
+            x, self._k, self._s, self._p, self._d, self.ceil_mode, self.return_indices
+        )
 
     def is_plain_2x2(self) -> bool:
         """Whether this pools 2x2 windows with stride 2, no padding, no dilation, floor mode."""
         return (
             self._k == (2, 2) and self._s == (2, 2) and self._p == (0, 0)
-            and self._d == (1, 1) and not self.ceil_mode
+            and self._d == (1, 1) and not self.ceil_mode and not self.return_indices
         )  # fmt: skip
 
     def runs_before(self, previous: Module) -> bool:
@@ -124,7 +122,7 @@ class MaxPool2d(Module):
         the window's maximum is not positive and both orders give it zero. Only the
         exact ``ReLU`` class qualifies (a subclass may compute something else).
         """
-        return type(previous) is ReLU
+        return type(previous) is ReLU and not self.return_indices
 
     def extra_repr(self) -> str:
         return (
@@ -147,7 +145,7 @@ class AvgPool2d(Module):
     count_include_pad : bool, default True
         Count padded zeros in the divisor.
     divisor_override : int, optional
-        Divide every window's sum by this instead (not with ``ceil_mode``).
+        Divide every window's sum by this instead (``count_include_pad`` has no effect).
 
     Arguments are PyTorch's, in PyTorch's order: ``AvgPool2d(2, 2)``.
 
@@ -170,10 +168,6 @@ class AvgPool2d(Module):
         self._k, self._s, self._p, _ = _window("AvgPool2d", kernel_size, stride, padding, 1)
         if divisor_override is not None:
             divisor_override = positive_int("AvgPool2d", "divisor_override", divisor_override)
-            if ceil_mode:
-                raise NotImplementedError(
-                    "AvgPool2d: divisor_override with ceil_mode=True is not supported"
-                )
         self.divisor_override = divisor_override
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
@@ -188,10 +182,10 @@ class AvgPool2d(Module):
         pool_geometry(
             repr(self), tuple(x.shape[2:]), self._k, self._s, self._p, (1, 1), self.ceil_mode
         )
-        if self.divisor_override is not None:  # every window's sum over the given divisor
-            mean = avg_pool2d(x, self._k, self._s, self._p, False, True)
-            return mean * (self._k[0] * self._k[1] / self.divisor_override)
-        return avg_pool2d(x, self._k, self._s, self._p, self.ceil_mode, self.count_include_pad)
+        return avg_pool2d(
+            x, self._k, self._s, self._p, self.ceil_mode, self.count_include_pad,
+            self.divisor_override,
+        )  # fmt: skip
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -10,17 +10,13 @@ from ..module import Module
 
 __all__ = [
     "MaxPool1d", "AvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool3d",
 ]  # fmt: skip
 
 
 def _single(value: Any) -> tuple:
     """``value`` as a 1-tuple (a tuple or list is kept as a tuple)."""
     return tuple(value) if isinstance(value, (tuple, list)) else (value,)
-
-
-def _no_indices(who: str, return_indices: bool) -> None:
-    if return_indices:
-        raise NotImplementedError(f"{who}: return_indices=True is not supported")
 
 
 class MaxPool1d(Module):
@@ -34,7 +30,7 @@ class MaxPool1d(Module):
     padding : int, default 0
     dilation : int, default 1
     return_indices : bool, default False
-        Not supported when True.
+        Also return each maximum's position along the length (for ``MaxUnpool1d``).
     ceil_mode : bool, default False
 
     Shape
@@ -47,14 +43,15 @@ class MaxPool1d(Module):
         return_indices: bool = False, ceil_mode: bool = False,
     ) -> None:  # fmt: skip
         super().__init__()
-        _no_indices("MaxPool1d", return_indices)
+        self.return_indices = bool(return_indices)
         self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
         self.padding, self.dilation, self.ceil_mode = padding, dilation, bool(ceil_mode)
 
     def forward(self, x: Tensor) -> Tensor:
         return Q.max_pool1d(
-            x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode
-        )
+            x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+            self.return_indices,
+        )  # fmt: skip
 
     def extra_repr(self) -> str:
         return (
@@ -106,7 +103,7 @@ class AdaptiveMaxPool2d(Module):
     ----------
     output_size : int or (int or None, int or None)
     return_indices : bool, default False
-        Not supported when True.
+        Also return each maximum's position ``h * W + w`` (for ``MaxUnpool2d``).
 
     Shape
     -----
@@ -115,11 +112,11 @@ class AdaptiveMaxPool2d(Module):
 
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
         super().__init__()
-        _no_indices("AdaptiveMaxPool2d", return_indices)
+        self.return_indices = bool(return_indices)
         self.output_size = output_size
 
     def forward(self, x: Tensor) -> Tensor:
-        return Q.adaptive_max_pool2d(x, self.output_size)
+        return Q.adaptive_max_pool2d(x, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
@@ -130,11 +127,11 @@ class AdaptiveMaxPool1d(Module):
 
     def __init__(self, output_size: int, return_indices: bool = False) -> None:
         super().__init__()
-        _no_indices("AdaptiveMaxPool1d", return_indices)
+        self.return_indices = bool(return_indices)
         self.output_size = output_size
 
     def forward(self, x: Tensor) -> Tensor:
-        return Q.adaptive_max_pool1d(x, self.output_size)
+        return Q.adaptive_max_pool1d(x, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
@@ -149,6 +146,25 @@ class AdaptiveAvgPool1d(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return Q.adaptive_avg_pool1d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool3d(Module):
+    """Average pooling of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` to ``output_size`` (PyTorch's bins).
+
+    Parameters
+    ----------
+    output_size : int or (int or None, int or None, int or None)
+    """
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return Q.adaptive_avg_pool3d(x, self.output_size)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"

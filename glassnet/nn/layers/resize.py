@@ -13,6 +13,7 @@ __all__ = [
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
     "ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
     "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d",
+    "ZeroPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d", "CircularPad3d",
 ]  # fmt: skip
 
 
@@ -175,3 +176,39 @@ class CircularPad2d(_EdgePad):
     """Wrap the last two axes around."""
 
     _mode, _axes = "circular", 2
+
+
+class ConstantPad3d(_ConstantPad):
+    """Pad the last three axes with ``value``: ``(left, right, top, bottom, front, back)``."""
+
+    _axes = 3
+
+    def __init__(self, padding: int | tuple[int, ...], value: float) -> None:
+        super().__init__(padding, value)
+
+
+class ZeroPad3d(_Pad):
+    """Pad the last three axes with zeros: ``(left, right, top, bottom, front, back)``."""
+
+    _axes = 3
+
+    def __init__(self, padding: int | tuple[int, ...]) -> None:
+        super().__init__(padding, 0.0)
+
+
+class ReflectionPad3d(_EdgePad):
+    """Mirror the last three axes about their edges."""
+
+    _mode, _axes = "reflect", 3
+
+
+class ReplicationPad3d(_EdgePad):
+    """Repeat the edge values of the last three axes."""
+
+    _mode, _axes = "replicate", 3
+
+
+class CircularPad3d(_EdgePad):
+    """Wrap the last three axes around."""
+
+    _mode, _axes = "circular", 3

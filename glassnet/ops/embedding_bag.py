@@ -1,0 +1,138 @@
+"""``embedding_bag``: sums, means or maxima of bags of embedding rows (PyTorch's ``F.embedding_bag``).
+
+Written with other ops: the rows are an :func:`~glassnet.ops.embedding.embedding`
+lookup, a bag's sum or mean an ``index_add`` into its output row, its maximum a
+``max`` over its rows; gradients (for ``weight`` and ``per_sample_weights``) come
+from them. Which bag each index belongs to is worked out on the host.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..backend import to_host
+from ..tensor import Tensor
+from . import arithmetic as M
+from . import reduce as R
+from . import shape as S
+from .embedding import embedding
+from .select import index_add
+
+__all__ = ["embedding_bag", "bag_layout"]
+
+_MODES = ("sum", "mean", "max")
+
+
+def bag_layout(
+    who: str, input: Any, offsets: Any, include_last_offset: bool  # noqa: A002
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The flat indices, each one's bag and the number of bags.
+
+    ``input`` is ``(B, N)`` (each row a bag; no ``offsets``) or ``(T,)`` with
+    ``offsets`` ``(B,)`` of bag starts (``(B + 1,)`` ending with ``T`` when
+    ``include_last_offset``).
+    """
+    idx = np.asarray(to_host(input.array if isinstance(input, Tensor) else input))
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{who}: input must hold integer indices, got dtype {idx.dtype}")
+    if idx.ndim == 2:
+        if offsets is not None:
+            raise ValueError(f"{who}: offsets must be None for a 2-D input (each row is a bag)")
+        n_bags, per = idx.shape
+        return idx.reshape(-1), np.repeat(np.arange(n_bags), per), n_bags
+    if idx.ndim != 1:
+        raise ValueError(f"{who}: input must be 1-D (with offsets) or 2-D, got shape {idx.shape}")
+    if offsets is None:
+        raise ValueError(f"{who}: a 1-D input needs offsets (the start of each bag)")
+    off = np.asarray(to_host(offsets.array if isinstance(offsets, Tensor) else offsets))
+    if off.ndim != 1 or off.dtype.kind not in "iu" or (off.size and off[0] != 0):
+        raise ValueError(f"{who}: offsets must be a 1-D integer array starting at 0, got {off!r}")
+    if np.any(np.diff(off) < 0) or (off.size and off[-1] > idx.size):
+        raise ValueError(f"{who}: offsets must be non-decreasing and at most {idx.size}, got {off!r}")
+    starts = off[:-1] if include_last_offset else off
+    ends = off[1:] if include_last_offset else np.append(off[1:], idx.size)
+    n_bags = starts.size
+    bags = np.repeat(np.arange(n_bags), ends - starts)
+    return idx[: bags.size], bags, n_bags
+
+
+def embedding_bag(
+    input: Any,  # noqa: A002
+    weight: Tensor,
+    offsets: Any = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    mode: str = "mean",
+    sparse: bool = False,
+    per_sample_weights: Tensor | None = None,
+    include_last_offset: bool = False,
+    padding_idx: int | None = None,
+) -> Tensor:
+    """Reduce bags of embedding rows to one row each.
+
+    Parameters
+    ----------
+    input : integer array-like or Tensor, shape (B, N) or (T,)
+    weight : Tensor, shape (num_embeddings, D)
+    offsets : integer array-like, shape (B,) or (B + 1,), optional
+        Bag starts for a 1-D ``input``.
+    max_norm, norm_type : as :func:`~glassnet.ops.embedding.embedding`
+    mode : {'mean', 'sum', 'max'}
+    per_sample_weights : Tensor, the shape of ``input``, optional
+        Weights of the rows (``mode='sum'`` only).
+    include_last_offset : bool, default False
+    padding_idx : int, optional
+        Entries equal to it are left out of their bag (and of its count).
+    scale_grad_by_freq, sparse : bool
+        Not supported (``NotImplementedError`` when True).
+
+    Returns
+    -------
+    Tensor, shape (B, D)
+        An empty bag gives zeros.
+    """
+    who = "embedding_bag"
+    if mode not in _MODES:
+        raise ValueError(f"{who}: mode must be one of {_MODES}, got {mode!r}")
+    if scale_grad_by_freq or sparse:
+        name = "scale_grad_by_freq" if scale_grad_by_freq else "sparse"
+        raise NotImplementedError(f"{who}: {name}=True is not supported; glassnet's gradients are dense")
+    if per_sample_weights is not None and mode != "sum":
+        raise ValueError(f"{who}: per_sample_weights is only supported with mode='sum', got mode={mode!r}")
+    idx, bags, n_bags = bag_layout(who, input, offsets, include_last_offset)
+    n, dim = weight.shape
+    keep = np.ones(idx.size, dtype=bool)
+    if padding_idx is not None:
+        if not -n <= padding_idx < n:
+            raise ValueError(f"{who}: padding_idx must be in [-{n}, {n}), got {padding_idx!r}")
+        keep = idx != padding_idx % n
+    rows = embedding(idx, weight, None, max_norm, norm_type)  # (T, D)
+    out = Tensor(weight.xp.zeros((n_bags, dim), dtype=weight.dtype))
+    if mode == "max":
+        return _bag_max(rows, bags[keep], np.flatnonzero(keep), n_bags, out)
+    scale = keep.astype(weight.dtype)
+    if mode == "mean":
+        count = np.bincount(bags[keep], minlength=n_bags)
+        scale = scale / np.maximum(count, 1)[bags]
+    rows = rows * Tensor(weight.xp.asarray(scale[:, None]))
+    if per_sample_weights is not None:
+        psw = per_sample_weights.reshape(-1)
+        if psw.shape[0] != idx.size:
+            raise ValueError(f"{who}: per_sample_weights must have the input's shape, got {per_sample_weights.shape}")
+        rows = rows * S.unsqueeze(psw[: bags.size], -1)
+    return index_add(out, 0, weight.xp.asarray(bags), rows)
+
+
+def _bag_max(rows: Tensor, bags: np.ndarray, where: np.ndarray, n_bags: int, empty: Tensor) -> Tensor:
+    """Each bag's elementwise maximum over its rows (zeros for an empty bag)."""
+    picked = []
+    for b in range(n_bags):
+        members = where[bags == b]
+        if members.size == 0:
+            picked.append(empty[b])
+        else:
+            picked.append(R.max(S.getitem(rows, rows.xp.asarray(members)), 0))
+    return S.stack(picked, 0) if picked else M.mul(empty, 1.0)
