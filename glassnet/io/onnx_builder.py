@@ -96,13 +96,19 @@ def _name(x: Any) -> str:
 
 def _map(fn: Callable[[Any], Any], tree: Any) -> Any:
     if isinstance(tree, (tuple, list)):
-        return type(tree)(_map(fn, t) for t in tree)
+        items = [_map(fn, t) for t in tree]
+        return type(tree)(*items) if hasattr(tree, "_fields") else type(tree)(items)
+    if isinstance(tree, dict):
+        return {k: _map(fn, v) for k, v in tree.items()}
     return fn(tree)
 
 
 def _leaves(tree: Any, kinds: tuple[type, ...]) -> list:
+    """The ``kinds`` objects in a nested tuple/list/dict (dict values in order), in order."""
     if isinstance(tree, (tuple, list)):
         return [leaf for t in tree for leaf in _leaves(t, kinds)]
+    if isinstance(tree, dict):
+        return [leaf for t in tree.values() for leaf in _leaves(t, kinds)]
     return [tree] if isinstance(tree, kinds) else []
 
 

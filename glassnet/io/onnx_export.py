@@ -123,14 +123,16 @@ def _input_value(t: Tensor, name: str, axis: int | None, grow: bool) -> OnnxValu
     the batch axis), so that a constant computed from the input's values outside the ops
     the trace records (read as an array with ``.numpy()``) differs between the runs and
     is refused rather than baked into the graph. With ``grow`` (a dynamic batch) the batch
-    is also one sample larger, which tells the sizes that follow the batch.
+    is also twice as large (the example follows the reordered samples), which tells the sizes
+    that follow the batch; doubling, rather than adding one sample, also changes sizes such as
+    ``n // 2`` that an attribute (a slice bound) may hold, so that they are refused.
     """
     x = t.numpy()
     if axis is None:
         return OnnxValue(name, x)
     alt = np.roll(x, -1, axis=axis)
     if grow:
-        return OnnxValue(name, x, np.concatenate([alt, np.take(x, [0], axis=axis)], axis=axis))
+        return OnnxValue(name, x, np.concatenate([alt, x], axis=axis))
     return OnnxValue(name, x, None if np.array_equal(alt, x, equal_nan=True) else alt)
 
 

@@ -27,6 +27,7 @@ from ..nn.module import Module
 from ..tensor import Tensor
 from .onnx_builder import GraphBuilder, OnnxValue, _describe, _leaves, _map, _name
 from .onnx_registry import (
+    batch_attrs,
     function_converter,
     module_converter,
     not_exportable_reason,
@@ -149,9 +150,7 @@ def _pair(names: Any, expected: Any, alt: Any, where: str, module: Module) -> An
 
 
 #: How an array comes to depend on the input's values without the trace seeing it.
-_UNTRACED = (
-    ".numpy() or .data, nonzero, unique, kthvalue, median, integer // or %, masked_select"
-)
+_UNTRACED = ".numpy() or .data, .tolist() or .item()"
 
 
 # ---------------------------------------------------------------- one traced module
@@ -171,10 +170,9 @@ class _Conversion:
         ex1, kw1 = _examples(args, False), _examples(kwargs, False)
         tape1, res1 = self._trace(ex1, kw1)
         tape2 = res2 = None
-        self._bind_inputs((args, kwargs), (ex1, kw1))
+        self._bind_inputs((args, kwargs), (ex1, kw1), tape1)
         if _has_alt((args, kwargs)):
             ex2, kw2 = _examples(args, True), _examples(kwargs, True)
-            self._alt_inputs = leaves(ex2) + leaves(list(kw2.values()))
             try:
                 tape2, res2 = self._trace(ex2, kw2)
             except Exception as e:
@@ -183,6 +181,8 @@ class _Conversion:
                     f"{self._other()} ({type(e).__name__}: {e}); {self._fail_advice()}"
                 ) from e
         if tape2 is not None:
+            # the inputs as they came in (a model may change one in place)
+            self._alt_inputs = [tape2.original(t) for t in leaves(ex2) + leaves(list(kw2.values()))]
             self._match(tape1, tape2, res1, res2)
         for step in self._needed(tape1.steps, leaves(res1)):
             self._convert(step)
@@ -193,9 +193,9 @@ class _Conversion:
         return trace(self.module, args, kwargs, self.g.module_names, opaque, self.where)
 
     # -------------------------------------------------------------- values
-    def _bind_inputs(self, given: Any, ex1: Any) -> None:
+    def _bind_inputs(self, given: Any, ex1: Any, tape: Any) -> None:
         vals = _leaves(given[0], (OnnxValue,)) + _leaves(list(given[1].values()), (OnnxValue,))
-        ts = leaves(ex1[0]) + leaves(list(ex1[1].values()))
+        ts = [tape.original(t) for t in leaves(ex1[0]) + leaves(list(ex1[1].values()))]
         for v, t in zip(vals, ts):
             self.values[id(t)] = self.values[id(t.array)] = v
             if self.batch_ref is None and v.dynamic_axes:
@@ -219,6 +219,7 @@ class _Conversion:
                 self.alt[id(a)] = b.result
             else:
                 self._check_numbers(a, b)
+                self._check_attrs(a, b)
         for o1, o2 in zip(leaves(res1), leaves(res2)):
             self.alt[id(o1)] = o2
         for t1, t2 in zip(self._inputs1, self._alt_inputs):
@@ -254,6 +255,23 @@ class _Conversion:
                     f"({x} here, {y} on {self._other()}); compute it with tensor ops"
                 )
 
+    def _check_attrs(self, a: TracedOp, b: TracedOp) -> None:
+        """An op's attributes (slice bounds, pad widths, sizes) must not change with the batch
+        or the input's values, unless its converter computes them in the graph."""
+        computed = batch_attrs(type(a.fn))
+        for key, x in a.attrs.items():
+            y = b.attrs.get(key)
+            if key in computed or _same_attr(x, y):
+                continue
+            where = a.scope or self.where
+            raise ValueError(
+                f"export_onnx: {type(a.fn).__name__} (run by module {where!r}) takes "
+                f"{key}={_attr_text(x)} here but {key}={_attr_text(y)} on {self._other()}: the "
+                f"attribute is computed from the input's shape or values (x.shape[0] in a "
+                f"slice, a pad width), and the graph would hold the example's; "
+                f"{self._advice()}"
+            )
+
     def _needed(self, steps: list, outputs: list) -> list:
         """The steps the outputs depend on (walking back from them), in run order."""
         producer: dict[int, int] = {}
@@ -261,7 +279,8 @@ class _Conversion:
             for t in s.outputs:
                 producer[id(t)] = producer[id(t.array)] = i
         keep: set[int] = set()
-        stack = [producer[id(t)] for t in outputs if id(t) in producer]
+        stack = [producer.get(id(t), producer.get(id(t.array))) for t in outputs]
+        stack = [i for i in stack if i is not None]
         while stack:
             i = stack.pop()
             if i in keep:
@@ -269,6 +288,8 @@ class _Conversion:
             keep.add(i)
             for obj in iter_objects(steps[i]):
                 j = producer.get(id(obj))
+                if j is None and isinstance(obj, Tensor):  # a tensor around an output's array
+                    j = producer.get(id(obj.array))  # (x.detach(), Tensor(y.array))
                 if j is not None and j not in keep:
                     stack.append(j)
         return [s for i, s in enumerate(steps) if i in keep]
@@ -413,7 +434,28 @@ class _Conversion:
             return self.value_of(res)
         if isinstance(res, (tuple, list)):
             return tuple(self._result(r) for r in res)
+        if isinstance(res, dict):  # flattened in order, as torch.onnx does
+            return tuple(self._result(r) for r in res.values())
         return res
+
+
+def _same_attr(x: Any, y: Any) -> bool:
+    """Equal attributes, arrays and tensors aside (those are values, checked as constants)."""
+    if isinstance(x, (Tensor, np.ndarray)) or isinstance(y, (Tensor, np.ndarray)):
+        return True
+    if isinstance(x, (tuple, list)) and isinstance(y, (tuple, list)):
+        return len(x) == len(y) and all(_same_attr(p, q) for p, q in zip(x, y))
+    if isinstance(x, dict) and isinstance(y, dict):
+        return x.keys() == y.keys() and all(_same_attr(x[k], y[k]) for k in x)
+    try:
+        return bool(x == y) or (x != x and y != y)  # NaN equals NaN here
+    except (TypeError, ValueError):
+        return x is y
+
+
+def _attr_text(x: Any) -> str:
+    text = repr(x)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _kind(step: TracedOp | HookCall) -> Any:

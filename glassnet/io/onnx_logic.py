@@ -148,14 +148,27 @@ def _truth(g: OnnxBuilder, op: OpView) -> str:
 @register_onnx_function(lg.IntDivide)
 def _int_divide(g: OnnxBuilder, op: OpView) -> str:
     """``Mod(fmod=0)`` (the divisor's sign, as NumPy) for ``%``; ``(a - a % b) / b``, an exact
-    division, for ``//`` (ONNX's integer ``Div`` truncates toward zero)."""
+    division, for ``//``; the same with ``Mod(fmod=1)`` (the dividend's sign) for the quotient
+    rounded toward zero (not ONNX's integer ``Div`` alone, whose rounding is not specified)."""
     dt = op.out().dtype
     wide = _widened(np.dtype(dt))
     a, b = op.input(0, wide), op.input(1, wide)
-    out = g.node("Mod", [a, b], fmod=0)
-    if op.attrs.get("fn", "floor_divide") == "floor_divide":
+    fn = op.attrs.get("fn", "floor_divide")
+    out = g.node("Mod", [a, b], fmod=int(fn == "trunc_divide"))
+    if fn != "remainder":
         out = g.node("Div", [g.node("Sub", [a, out]), b])
     return out if wide == dt else g.node("Cast", [out], to=g.elem_type(dt))
+
+
+@register_onnx_function(lg.NonZero)
+def _nonzero_indices(g: OnnxBuilder, op: OpView) -> str:
+    """``NonZero`` (``(k, n)``, row-major order as NumPy), transposed to ``(n, k)``."""
+    if len(op.shape(0)) == 0:
+        raise TypeError(
+            f"export_onnx: nonzero of a 0-d tensor (run by module {g.scope or '(model)'!r}) has "
+            f"no ONNX form here; give it a 1-D tensor (x.reshape(1))"
+        )
+    return g.transpose(g.node("NonZero", [op.input(0)]), [1, 0])
 
 
 def _sortable(op: OpView) -> str:

@@ -21,8 +21,9 @@ from ..ops import reduce as red
 from ..ops import select as sel
 from ..ops import shape as sh
 from ..ops import special as sp
+from ..tensor import Tensor
 from .onnx_graph import OnnxBuilder, OpView
-from .onnx_registry import register_onnx_function
+from .onnx_registry import mark_batch_attrs, register_onnx_function
 
 __all__: list[str] = []
 
@@ -68,10 +69,19 @@ def _matmul(g: OnnxBuilder, op: OpView) -> str:
 
 @register_onnx_function(ar.Clip)
 def _clip(g: OnnxBuilder, op: OpView) -> str:
+    """``Clip`` with number bounds; ``Max`` then ``Min`` (NumPy's order) with tensor bounds,
+    which may come from the input and need not be scalars."""
     dt = op.out().dtype
     lo, hi = op.attrs.get("lo"), op.attrs.get("hi")
-    bounds = [None if b is None else g.const(b, dtype=dt) for b in (lo, hi)]
-    return g.node("Clip", [op.input(0), *bounds])
+    if not any(isinstance(b, (np.ndarray, Tensor)) for b in (lo, hi)):
+        bounds = [None if b is None else g.const(b, dtype=dt) for b in (lo, hi)]
+        return g.node("Clip", [op.input(0), *bounds])
+    out = op.input(0, dt)
+    for b, fn in ((lo, "Max"), (hi, "Min")):
+        if b is not None:
+            bound = op.name_of(b, dt) if isinstance(b, (np.ndarray, Tensor)) else g.scalar(b, dt)
+            out = g.node(fn, [out, bound])
+    return out
 
 
 @register_onnx_function(ar.Where)
@@ -192,13 +202,14 @@ def _einsum(g: OnnxBuilder, op: OpView) -> str:
 
 @register_onnx_function(sel.ScatterAdd)
 def _scatter_add(g: OnnxBuilder, op: OpView) -> str:
-    index = np.asarray(to_host(op.attrs["index"]), dtype=np.int64)
+    index = op.name_of(op.attrs["index"], np.int64)  # traced when computed from the input
+    shape = np.shape(to_host(op.attrs["index"]))
     src, dt = op.input(1, op.out().dtype), op.out().dtype
-    if tuple(op.shape(1)) != index.shape:  # the leading index-shaped block of src
-        axes = list(range(index.ndim))
-        src = g.node("Slice", [src, g.const([0] * index.ndim), g.const(list(index.shape)), g.const(axes)])
+    if tuple(op.shape(1)) != shape:  # the leading index-shaped block of src
+        ends = g.node("Shape", [index])
+        src = g.node("Slice", [src, g.const([0] * len(shape)), ends, g.const(list(range(len(shape))))])
     return g.node(
-        "ScatterElements", [op.input(0, dt), g.const(index), src],
+        "ScatterElements", [op.input(0, dt), index, src],
         axis=int(op.attrs.get("dim", 0)), reduction="add",
     )  # fmt: skip
 
@@ -216,8 +227,14 @@ def _var(g: OnnxBuilder, op: OpView) -> str:
     count = int(np.prod([op.shape(0)[a] for a in axes]))
     centred = g.node("Sub", [x, _reduce(g, "ReduceMean", x, axes, True)])
     total = _reduce(g, "ReduceSum", g.node("Mul", [centred, centred]), axes, keep)
-    denom = max(count - int(op.attrs.get("correction", 1)), 0)
-    return g.node("Div", [total, g.scalar(float(denom), dt)])
+    correction = int(op.attrs.get("correction", 1))
+    if not set(op.value(0).dynamic_axes) & set(axes):
+        return g.node("Div", [total, g.scalar(float(max(count - correction, 0)), dt)])
+    # the count includes the batch: read it from the input's shape
+    dims = g.node("Gather", [g.node("Shape", [x]), g.const(axes)], axis=0)
+    n = g.node("Cast", [g.node("ReduceProd", [dims], keepdims=0)], to=g.elem_type(dt))
+    denom = g.node("Max", [g.node("Sub", [n, g.scalar(float(correction), dt)]), g.scalar(0.0, dt)])
+    return g.node("Div", [total, denom])
 
 
 # ---------------------------------------------------------------- shapes
@@ -230,6 +247,10 @@ def _reshape(g: OnnxBuilder, op: OpView) -> str:
             target[a] = -1
         return g.node("Reshape", [op.input(0), g.const(target)])
     return g.node("Reshape", [op.input(0), op.dynamic_shape()])
+
+
+mark_batch_attrs(sh.Reshape, "shape")
+mark_batch_attrs(sh.BroadcastTo, "shape")
 
 
 @register_onnx_function(sh.Transpose)
@@ -292,6 +313,24 @@ def _expand_ellipsis(items: tuple, ndim: int) -> list:
     return out
 
 
+_END = np.iinfo(np.int64).max  # an open end of a Slice (clamped to the axis' length)
+
+
+def _slice_bounds(i: slice) -> tuple[int, int, int]:
+    """``Slice`` bounds with Python's meaning at any axis length: negative bounds count from
+    the end in both, and open bounds become the extreme int64 values that ONNX clamps."""
+    step = 1 if i.step is None else int(i.step)
+    if i.start is None:
+        start = 0 if step > 0 else -1
+    else:
+        start = int(i.start)
+    if i.stop is None:
+        stop = _END if step > 0 else -_END - 1
+    else:
+        stop = int(i.stop)
+    return start, stop, step
+
+
 def _basic_index(g: OnnxBuilder, x: str, items: tuple, shape: tuple) -> str:
     """Ints, slices, ``None`` and ``...``: one ``Slice``, then ``Squeeze`` / ``Unsqueeze``."""
     items = tuple(_expand_ellipsis(items, len(shape)))
@@ -301,20 +340,17 @@ def _basic_index(g: OnnxBuilder, x: str, items: tuple, shape: tuple) -> str:
         if i is None:
             new.append(pos)
             continue
-        n = shape[dim]
         if isinstance(i, slice):
             if i != slice(None):
-                start, stop, step = i.indices(n)
-                if step < 0 and stop < 0:
-                    stop = -(n + 1)  # past the front, for a negative step
+                start, stop, step = _slice_bounds(i)
                 starts.append(start)
                 ends.append(stop)
                 axes.append(dim)
                 steps.append(step)
         else:
-            k = int(i) % n
+            k = int(i)  # negative counts from the end, as in ONNX: right at any batch size
             starts.append(k)
-            ends.append(k + 1)
+            ends.append(_END if k == -1 else k + 1)
             axes.append(dim)
             steps.append(1)
             drop.append(dim)
@@ -330,7 +366,11 @@ def _basic_index(g: OnnxBuilder, x: str, items: tuple, shape: tuple) -> str:
 
 
 def _gather_index(g: OnnxBuilder, op: OpView, items: tuple, shape: tuple) -> str:
-    """One integer-array index on one axis (the others whole): ``Gather``."""
+    """One integer-array index on one axis (the others whole): ``Gather``; a boolean mask
+    (the other axes whole): ``Compress``."""
+    masked = _mask_index(g, op, items, shape)
+    if masked is not None:
+        return masked
     arrays = [k for k, i in enumerate(items) if isinstance(i, (np.ndarray, list))]
     rest_whole = all(i == slice(None) for k, i in enumerate(items) if k not in arrays)
     if len(arrays) == 1 and rest_whole and np.asarray(items[arrays[0]]).dtype.kind in "iu":
@@ -347,6 +387,27 @@ def _gather_index(g: OnnxBuilder, op: OpView, items: tuple, shape: tuple) -> str
         "axes whole) export to ONNX; got the index "
         f"({', '.join(_describe_item(i) for i in items)})"
     )
+
+
+def _mask_index(g: OnnxBuilder, op: OpView, items: tuple, shape: tuple) -> str | None:
+    """``x[mask]``, ``x[:, mask]``, ``x[mask, ...]``: the masked axes flattened to one, then
+    ``Compress`` along it (the selected entries in row-major order, as NumPy and PyTorch)."""
+    masks = [k for k, i in enumerate(items) if isinstance(i, np.ndarray) and i.dtype == np.bool_]
+    if len(masks) != 1 or any(i is None for i in items):
+        return None
+    mask = items[masks[0]]
+    m, spot = mask.ndim, object()  # the axes the mask covers, marked in the expanded index
+    full = _expand_ellipsis(items[: masks[0]] + (spot,) * m + items[masks[0] + 1 :], len(shape))
+    if m == 0 or not all(i is spot or _whole(i) for i in full):
+        return None
+    k = full.index(spot)
+    x, cond = op.input(0), op.name_of(mask)
+    if m > 1:
+        cond = g.node("Reshape", [cond, g.const([-1])])
+        rest = g.node("Shape", [x], start=k + m) if k + m < len(shape) else None
+        target = g.concat([g.const([0] * k + [-1]), *([rest] if rest else [])], axis=0)
+        x = g.node("Reshape", [x, target])
+    return g.node("Compress", [x, cond], axis=k)
 
 
 def _whole(item: object) -> bool:
@@ -433,6 +494,12 @@ def _cumprod(g: OnnxBuilder, op: OpView) -> str:
     (exact, also with zeros; one Mul per position of the axis)."""
     axis = int(op.attrs.get("axis", 0))
     x, n = op.input(0), op.shape(0)[axis]
+    if axis % len(op.shape(0)) in op.value(0).dynamic_axes:
+        raise ValueError(
+            f"export_onnx: cumprod along axis {axis}, which follows the batch (run by module "
+            f"{g.scope or '(model)'!r}), unrolls to the example's length; export with "
+            f"dynamic_batch=False"
+        )
     running = g.slice(x, [0], [1], [axis])
     parts = [running]
     for i in range(1, n):

@@ -28,6 +28,7 @@ _FUNCTIONS: dict[type, Converter] = {}
 _NOT_EXPORTABLE: dict[type, str] = {}
 _MODULES: dict[type, Converter] = {}
 _BATCH_AXES: dict[type, Callable[..., list]] = {}
+_BATCH_ATTRS: dict[type, set[str]] = {}
 
 
 # ------------------------------------------------------------------ Functions
@@ -63,6 +64,19 @@ def register_onnx_function(cls: type, fn: Converter | None = None) -> Any:
     _FUNCTIONS[cls] = fn
     _NOT_EXPORTABLE.pop(cls, None)
     return fn
+
+
+def mark_batch_attrs(cls: type, *names: str) -> None:
+    """Say that the converter of the Function class ``cls`` computes its keyword attributes
+    ``names`` from the graph when they change with the batch size (a ``Reshape``'s
+    ``shape``). Any other attribute that changes with the batch size is refused on export,
+    since the graph would hold the example's value."""
+    _BATCH_ATTRS.setdefault(cls, set()).update(names)
+
+
+def batch_attrs(cls: type) -> set[str]:
+    """The attributes of ``cls`` its converter computes when they follow the batch."""
+    return _BATCH_ATTRS.get(cls, set())
 
 
 def mark_not_exportable(cls: type, reason: str) -> None:
