@@ -44,7 +44,7 @@ __version__ = "0.1.0"
 # Heavier parts load on first use: gn.data, gn.train, gn.explain, gn.io, gn.models, ...
 _LAZY = (
     "data", "train", "explain", "io", "models", "distributed", "testing", "random",
-    "utils", "vision", "cuda", "accelerator", "backends",
+    "utils", "vision", "cuda", "accelerator", "backends", "onnx",
 )  # fmt: skip
 # torch.save / torch.load's names, found in glassnet.io.serialization on first use
 _LAZY_FUNCTIONS = {"save": "io.serialization", "load": "io.serialization"}

@@ -36,12 +36,13 @@ import numpy as np
 
 from . import backend
 from . import random as _random
-from .autograd import grad_mode
+from .autograd import grad_mode, tracing
 from .ops import activation as _act
 from .ops import arithmetic as _ar
+from .ops import shape as _sh
 from .tensor import Tensor
 
-__all__ = ["InplaceMethods", "update"]
+__all__ = ["InplaceMethods", "update", "traced_setitem"]
 
 
 def _raw(value: Any, like: Tensor) -> Any:
@@ -56,7 +57,10 @@ def _raw(value: Any, like: Tensor) -> Any:
 
 
 def _records(t: Tensor, others: tuple) -> bool:
-    """Does an in-place op on ``t`` with ``others`` have to be recorded in the graph?"""
+    """Does an in-place op on ``t`` with ``others`` have to be recorded in the graph
+    (or in an exporter's trace)?"""
+    if tracing.current() is not None:
+        return True
     if not grad_mode.is_grad_enabled():
         return False
     return t.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others)
@@ -115,18 +119,15 @@ def update(t: Tensor, name: str, functional: Callable[..., Tensor], *others: Any
     Tensor
         ``t`` itself.
     """
+    recorder = tracing.current()
+    if recorder is not None:  # an exporter traces: the op joins the trace out of place
+        recorder.inplace(t, name, lambda before: _out_of_place(t, name, functional, before, others))
+        t._version += 1
+        return t
     if _records(t, others):
         _refuse_leaf(t, name)
         before = Tensor._make(t.array, t.requires_grad, t._ctx, t._index)
-        out = functional(before, *others)
-        if out.shape != t.shape:
-            raise RuntimeError(
-                f"{name}: the result has shape {out.shape}, which does not match the "
-                f"tensor's shape {t.shape}"
-            )
-        if out.dtype != t.dtype:
-            _check_cast(out.dtype, t.dtype, name)
-            out = _ar.cast(out, dtype=t.dtype)
+        out = _out_of_place(t, name, functional, before, others)
         t.array, t._ctx, t._index, t.requires_grad = out.array, out._ctx, out._index, True
         t._version += 1
         return t
@@ -135,6 +136,99 @@ def update(t: Tensor, name: str, functional: Callable[..., Tensor], *others: Any
     _write(t, out.array, name)
     _bump(t)
     return t
+
+
+def _out_of_place(
+    t: Tensor, name: str, functional: Callable[..., Tensor], before: Tensor, others: tuple
+) -> Tensor:
+    """``functional(before, *others)`` with ``t``'s shape and dtype (cast when allowed)."""
+    out = functional(before, *others)
+    if out.shape != t.shape:
+        raise RuntimeError(
+            f"{name}: the result has shape {out.shape}, which does not match the "
+            f"tensor's shape {t.shape}"
+        )
+    if out.dtype != t.dtype:
+        _check_cast(out.dtype, t.dtype, name)
+        out = _ar.cast(out, dtype=t.dtype)
+    return out
+
+
+def traced_setitem(t: Tensor, index: Any, value: Any) -> None:
+    """``t[index] = value`` while an exporter traces: ``where(mask, value, t)``, recorded.
+
+    ``index`` is a boolean mask (a tensor or array of ``t``'s leading shape), with a number
+    or a one-element tensor as ``value``; or ints and slices (with ``...``), with a number or
+    a tensor that broadcasts to the indexed region (slices of step 1 then: the value is
+    padded out to ``t``'s shape). Anything else has no exact form built from the traced ops
+    and is refused, naming what came.
+    """
+    items = _basic_items(t, index)
+    mask = _setitem_mask(t, index, items)
+    v = value.array if isinstance(value, Tensor) else np.asarray(value)
+    if mask is not None and getattr(v, "size", 1) == 1:
+        if isinstance(value, Tensor):
+            fill = value.reshape(())
+            fill = _ar.cast(fill, dtype=t.dtype) if fill.dtype != t.dtype else fill
+        else:
+            fill = t.xp.asarray(value, dtype=t.dtype)
+    elif mask is not None and items is not None and all(
+        not isinstance(i, slice) or i.indices(n)[2] == 1 for i, n in zip(items, t.shape)
+    ):
+        fill = _placed(t, items, value)
+    else:
+        raise TypeError(
+            f"Tensor.__setitem__ while exporting: expected ints and slices of step 1 (with a "
+            f"value that broadcasts to the region) or a boolean mask (with a one-element "
+            f"value) as index, got a value of shape {tuple(np.shape(v))} at index {index!r} on "
+            f"a tensor of shape {t.shape}; build the result with where() or cat() instead"
+        )
+    update(t, "__setitem__", lambda s: _ar.where(mask, fill, s))
+
+
+def _basic_items(t: Tensor, index: Any) -> tuple | None:
+    """``index`` as one int or slice per axis of ``t`` (``...`` expanded), or ``None``."""
+    items = index if isinstance(index, tuple) else (index,)
+    if any(i is Ellipsis for i in items):
+        at = items.index(Ellipsis)
+        whole = (slice(None),) * (t.ndim - len(items) + 1)
+        items = items[:at] + whole + items[at + 1 :]
+    if len(items) > t.ndim or not all(
+        isinstance(i, slice) or (isinstance(i, (int, np.integer)) and not isinstance(i, bool))
+        for i in items
+    ):
+        return None
+    return items + (slice(None),) * (t.ndim - len(items))
+
+
+def _setitem_mask(t: Tensor, index: Any, items: tuple | None) -> Any:
+    """The positions ``index`` selects in ``t`` as a boolean mask broadcastable to ``t``
+    (length 1 on the axes it takes whole), or ``None`` for an index without one."""
+    if isinstance(index, (Tensor, np.ndarray)) and np.dtype(index.dtype) == np.bool_:
+        extra = (1,) * (t.ndim - index.ndim)
+        return index.reshape(*index.shape, *extra) if extra else index
+    if items is None:
+        return None
+    whole = [isinstance(i, slice) and i == slice(None) for i in items]
+    mask = np.zeros([1 if w else n for w, n in zip(whole, t.shape)], dtype=bool)
+    mask[tuple(slice(None) if w else i for w, i in zip(whole, items))] = True
+    return mask
+
+
+def _placed(t: Tensor, items: tuple, value: Any) -> Tensor:
+    """``value`` broadcast to ``t[items]`` and padded with zeros to ``t``'s shape, so that it
+    sits where ``items`` (ints and slices of step 1, one per axis) select."""
+    val = value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=t.dtype))
+    val = _ar.cast(val, dtype=t.dtype) if val.dtype != t.dtype else val
+    spans = [i.indices(n)[:2] if isinstance(i, slice) else (int(i) % n, int(i) % n + 1)
+             for i, n in zip(items, t.shape)]  # fmt: skip
+    region = [max(stop - start, 0) for start, stop in spans]
+    val = _sh.broadcast_to(val, [r for r, i in zip(region, items) if isinstance(i, slice)])
+    for d, i in enumerate(items):
+        if not isinstance(i, slice):
+            val = _sh.unsqueeze(val, d)
+    widths = [(start, n - max(stop, start)) for (start, stop), n in zip(spans, t.shape)]
+    return _sh.pad(val, widths) if any(lo or hi for lo, hi in widths) else val
 
 
 def _check_cast(src: Any, dst: Any, name: str) -> None:
@@ -208,6 +302,9 @@ _TWINS = (
     "negative", "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
     "less_equal", "not_equal", "logical_not", "scatter", "scatter_add", "index_add", "tril",
     "triu", "expm1", "log1p", "lerp", "atan2", "arctan2", "cumprod", "erf", "erfc", "erfinv",
+    "clamp_min", "clamp_max", "nan_to_num", "logit", "xlogy", "fmod", "frac", "index_fill",
+    "logical_and", "logical_or", "logical_xor", "log2", "log10", "tan", "atan", "asin", "acos",
+    "sinh", "cosh",
 )  # fmt: skip
 
 

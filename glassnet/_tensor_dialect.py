@@ -123,6 +123,9 @@ class DialectMethods:
 
     def nonzero(self, *, as_tuple: bool = False) -> Any:
         """Indices of the non-zero entries: ``(n, ndim)`` int64, or one 1-D tensor per dim."""
+        if _logic.tracing_active() and self.ndim > 0:  # one op, so an exporter's trace sees it
+            out = _logic.nonzero_indices(self)
+            return tuple(out[:, i] for i in range(self.ndim)) if as_tuple else out
         idx = self.xp.nonzero(self.array)
         if as_tuple:
             return tuple(Tensor._make(i, False, None, 0) for i in idx)
@@ -134,6 +137,8 @@ class DialectMethods:
         )
 
     def count_nonzero(self, dim: Any = None) -> Tensor:
+        if _logic.tracing_active():  # one op, so an exporter's trace sees it
+            return _logic.truth(self, "count", dim)
         return Tensor._make(
             self.xp.asarray(self.xp.count_nonzero(self.array, axis=dim)), False, None, 0
         )
@@ -146,6 +151,7 @@ class DialectMethods:
         dim: int | None = None,
     ) -> Any:
         """The distinct values (sorted), with the inverse indices and counts when asked."""
+        _logic.refuse_while_tracing("unique")
         out = self.xp.unique(
             self.array, return_inverse=return_inverse, return_counts=return_counts, axis=dim
         )
@@ -158,6 +164,7 @@ class DialectMethods:
 
     def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
         """Counts of each non-negative int (summed ``weights`` when given) in this 1-D tensor."""
+        _logic.refuse_while_tracing("bincount")
         w = weights.array if isinstance(weights, Tensor) else weights
         return Tensor._make(self.xp.bincount(self.array, w, minlength), False, None, 0)
 
@@ -222,11 +229,26 @@ class DialectMethods:
         d = _sizes(dims)
         return _sel.repeat(self, (1,) * (self.ndim - len(d)) + tuple(d))
 
-    def repeat_interleave(self, repeats: int, dim: int | None = None) -> Tensor:
-        """Each entry ``repeats`` times in a row along ``dim`` (the flattened tensor by default)."""
+    def repeat_interleave(
+        self, repeats: Any = None, dim: int | None = None, *, output_size: int | None = None
+    ) -> Tensor:
+        """Each entry ``repeats`` times in a row along ``dim`` (the flattened tensor by default).
+
+        ``repeats`` is an int or a 1-D integer tensor of counts, one per entry along ``dim``
+        (or a single count for all). With no ``repeats``, this tensor holds the counts and
+        the result repeats ``arange(len(self))``, as ``torch.repeat_interleave(counts)``.
+        """
+        if repeats is None:
+            return Tensor(_repeat_positions("repeat_interleave", self, self.numel()))
         x = _sh.reshape(self, (-1,)) if dim is None else self
         d = 0 if dim is None else dim % max(x.ndim, 1)
-        return _sel.index_select(x, d, x.xp.repeat(x.xp.arange(x.shape[d]), int(repeats)))
+        index = _repeat_positions("repeat_interleave", repeats, x.shape[d])
+        if output_size is not None and int(output_size) != index.shape[0]:
+            raise RuntimeError(
+                f"repeat_interleave: output_size={output_size} but the repeats sum to "
+                f"{index.shape[0]}"
+            )
+        return _sel.index_select(x, d, x.xp.asarray(index))
 
     def diff(
         self, n: int = 1, dim: int = -1, prepend: Tensor | None = None, append: Tensor | None = None
@@ -495,3 +517,21 @@ def _sizes(args: tuple) -> tuple:
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         return tuple(args[0])
     return tuple(args)
+
+
+def _repeat_positions(who: str, repeats: Any, n: int) -> np.ndarray:
+    """The index ``[0]*r0 + [1]*r1 + ...`` for counts ``repeats`` (an int or 1-D counts), (R,)."""
+    if isinstance(repeats, Tensor):
+        repeats = repeats.numpy()
+    counts = np.asarray(repeats)
+    if counts.dtype.kind not in "iub":
+        raise TypeError(f"{who}: repeats must be an int or integer tensor, got {counts.dtype}")
+    if counts.ndim > 1 or (counts.ndim == 1 and counts.shape[0] not in (1, n)):
+        raise RuntimeError(
+            f"{who}: repeats must have the same size as input along dim ({n}), "
+            f"got shape {counts.shape}"
+        )
+    if (counts < 0).any():
+        raise RuntimeError(f"{who}: repeats can not be negative, got {counts.tolist()}")
+    counts = np.broadcast_to(counts.reshape(-1), (n,)) if counts.size == 1 else counts
+    return np.repeat(np.arange(n), counts.astype(np.int64))

@@ -19,13 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from . import _dtypes, backend
+from . import _dtypes, _inplace, backend
 from . import _torch_args as _args
 from ._inplace import InplaceMethods
 from ._tensor_dialect import DialectMethods
+from ._tensor_extra import ExtraMethods
 from ._tensor_reductions import ReductionMethods
+from ._tensor_setitem import setitem as _setitem
 from .autograd import engine as _engine
-from .autograd import grad_mode
+from .autograd import grad_mode, tracing
 from .ops import activation as _act
 from .ops import arithmetic as _ar
 from .ops import logic as _logic
@@ -299,20 +301,23 @@ class TensorMethods(InplaceMethods):
     def __setitem__(self, index: Any, value: Any) -> None:
         """``x[index] = value``: written into this tensor's array, as torch does.
 
-        Outside the graph only: assigning into a tensor that requires grad (or
-        assigning a value that does) while gradients are recorded is refused;
-        build the result with ``where``/``cat``, or wrap the assignment in
-        ``no_grad()`` when it is an update and not part of the model.
+        While gradients are recorded and this tensor or the value requires grad, the
+        assignment is an op of the graph (``outputs[t] = step_output`` in a decoder
+        loop): the gradient reaches ``value`` through the written region and this
+        tensor's old value everywhere else. As in torch, a leaf that requires grad
+        may not be assigned into (use ``no_grad()`` for an update). As with every
+        in-place op inside the graph, this tensor gets a new array, so a view taken
+        of it before does not see the change.
         """
+        if tracing.current() is not None:  # an exporter traces: record it out of place
+            _inplace.traced_setitem(self, index, value)
+            return
         recording = grad_mode.is_grad_enabled() and (
             self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)
         )
         if recording:
-            raise RuntimeError(
-                "Tensor.__setitem__: assignment into a tensor that takes part in the graph "
-                "(it or the value requires grad) is not differentiable in glassnet; wrap it "
-                "in no_grad() or build a new tensor with where()/cat()"
-            )
+            _inplace.update(self, "__setitem__", lambda s, v: _setitem(s, index, v), value)
+            return
         value = value.array if isinstance(value, Tensor) else value
         if hasattr(value, "shape"):  # arrays follow the tensor to its device
             if backend.is_cupy_array(self.array):
@@ -435,7 +440,12 @@ class TensorMethods(InplaceMethods):
     negative = neg
 
     def clip(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-        return _ar.clip(self, min, max)
+        """``min(max(self, min), max)``; an integer tensor with a float bound gives the
+        default float dtype, as in torch."""
+        x = self
+        if self.dtype.kind in "iub" and any(isinstance(b, float) for b in (min, max)):
+            x = _args.floating(self)
+        return _ar.clip(x, min, max)
 
     clamp = clip
 
@@ -625,7 +635,8 @@ _NOT_METHODS = frozenset(
 def attach(cls: type = Tensor) -> None:
     """Copy every method and property of :class:`TensorMethods` and
     :class:`~glassnet._tensor_reductions.ReductionMethods`,
-    :class:`~glassnet._tensor_dialect.DialectMethods` and
+    :class:`~glassnet._tensor_dialect.DialectMethods`,
+    :class:`~glassnet._tensor_extra.ExtraMethods` and
     :class:`~glassnet._inplace.InplaceMethods` onto ``cls``.
 
     Raises
@@ -633,7 +644,7 @@ def attach(cls: type = Tensor) -> None:
     RuntimeError
         When ``cls`` already defines one of them: each method has one home.
     """
-    for source in (TensorMethods, ReductionMethods, DialectMethods, InplaceMethods):
+    for source in (TensorMethods, ReductionMethods, DialectMethods, ExtraMethods, InplaceMethods):
         for name, value in vars(source).items():
             if name in _NOT_METHODS:
                 continue

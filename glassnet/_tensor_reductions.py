@@ -39,7 +39,7 @@ class ReductionMethods:
         keepdims: bool | None = None,
     ) -> Tensor:
         return _red.sum(
-            _args.cast_for(self, dtype),
+            _accumulated(self, dtype),
             _args.dim_arg("sum", dim, axis),
             _args.keep_arg("sum", keepdim, keepdims),
         )
@@ -72,7 +72,7 @@ class ReductionMethods:
         keepdims: bool | None = None,
     ) -> Tensor:
         return _red.prod(
-            _args.cast_for(self, dtype),
+            _accumulated(self, dtype),
             _args.dim_arg("prod", dim, axis),
             _args.keep_arg("prod", keepdim, keepdims),
         )
@@ -83,7 +83,7 @@ class ReductionMethods:
         d = _args.dim_arg("cumsum", dim, axis)
         if d is None:
             raise TypeError("cumsum: missing dim (torch.cumsum needs dim)")
-        return _red.cumsum(_args.cast_for(self, dtype), d)
+        return _red.cumsum(_accumulated(self, dtype), d)
 
     def cumprod(
         self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None
@@ -304,3 +304,11 @@ def _count_norm(x: Tensor, dim: Any, keepdim: bool) -> Tensor:
     x = _args.floating(x)
     axis = dim if dim is None else tuple(_red.normalize_axis(dim, x.ndim, "norm"))
     return _ar.cast(_logic.truth(x, "count", axis, keepdim), x.dtype)
+
+
+def _accumulated(x: Tensor, dtype: Any) -> Tensor:
+    """``x`` cast for a sum or product: to ``dtype`` when given, else unsigned integers to
+    int64 as torch does (NumPy would keep them unsigned: uint8 sums to uint64)."""
+    if dtype is None and x.dtype.kind == "u":
+        return x.long()
+    return _args.cast_for(x, dtype)

@@ -16,9 +16,11 @@ from typing import Any
 import numpy as np
 
 from . import _torch_args as _args
+from ._torch_legacy import *  # noqa: F403  (torch.FloatTensor, torch.LongTensor, ...)
+from ._torch_legacy import LEGACY_TYPES
 from .ops import arithmetic as _ar
+from .ops import einsum as _einsum
 from .ops import shape as _sh
-from .ops.einsum import einsum
 from .tensor import Tensor
 
 #: Functions that are ``input.<name>(*args, **kwargs)``.
@@ -40,11 +42,15 @@ _METHODS = (
     "clone", "detach", "numel", "is_floating_point", "unique", "bincount",
     "outer", "isclose", "tril", "triu", "diag", "trace", "movedim", "moveaxis", "unflatten",
     "cumprod", "erf", "erfc", "erfinv", "atan2", "arctan2", "lerp", "diff", "multinomial",
+    "clamp_min", "clamp_max", "nan_to_num", "logit", "xlogy", "fmod", "frac", "index_fill",
+    "logical_and", "logical_or", "logical_xor", "nansum", "nanmean", "aminmax", "argwhere",
+    "log2", "log10", "tan", "atan", "asin", "acos", "sinh", "cosh", "arcsin", "arccos", "arctan",
 )  # fmt: skip
 
 __all__ = [
     *_METHODS, "cat", "concat", "concatenate", "stack", "hstack", "vstack", "where",
     "maximum", "minimum", "meshgrid", "is_tensor", "cdist", "set_printoptions", "einsum",
+    "triu_indices", "tril_indices", "std_mean", "var_mean", "addmm", "baddbmm", *LEGACY_TYPES,
 ]  # fmt: skip
 
 
@@ -174,3 +180,123 @@ def set_printoptions(
     if sci_mode is not None:
         options["suppress"] = not sci_mode
     np.set_printoptions(**{k: v for k, v in options.items() if v is not None})
+
+
+def einsum(equation: str, *operands: Any) -> Tensor:
+    """Sum of products of ``operands`` over the letters of ``equation``, as ``torch.einsum``.
+
+    ``einsum(eq, [a, b])`` (a list) works too. An ellipsis (``'...ij,...jk->...ik'``)
+    stands for the leading dims each operand has beyond its letters, broadcast against
+    each other from the right; without ``->`` the output is those dims, then the letters
+    used once, in alphabetical order (torch's rule).
+
+    Parameters
+    ----------
+    equation : str
+        Subscripts such as ``'bhqd,bhkd->bhqk'``.
+    *operands : Tensor
+        One tensor per comma-separated term.
+
+    Returns
+    -------
+    Tensor
+        The result, with one dim per output letter (and per ellipsis dim).
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if "..." in equation:
+        equation, operands = _expand_ellipsis(equation.replace(" ", ""), list(operands))
+    return _einsum.einsum(equation, *operands)
+
+
+def _expand_ellipsis(equation: str, operands: list[Tensor]) -> tuple[str, list[Tensor]]:
+    """``equation`` with each ``...`` spelt as unused letters, and the operands broadcast
+    along those dims where one of them has size 1."""
+    lhs, arrow, rhs = equation.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(operands):
+        raise ValueError(
+            f"einsum: {equation!r} names {len(terms)} operands, got {len(operands)} tensors"
+        )
+    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in equation]
+    shapes = []
+    for term, op in zip(terms, operands):
+        n = op.ndim - (len(term) - 3) if "..." in term else 0
+        if n < 0:
+            raise ValueError(f"einsum: operand {term!r} has more letters than its {op.ndim} dims")
+        shapes.append(tuple(op.shape[:n]))
+    common = np.broadcast_shapes(*shapes)
+    letters = "".join(spare[: len(common)])
+    new_terms, new_ops = [], []
+    for term, op, shape in zip(terms, operands, shapes):
+        if "..." in term:
+            want = common[len(common) - len(shape) :]
+            if shape != want:
+                op = op.expand(*want, *op.shape[len(shape) :])
+            term = term.replace("...", letters[len(letters) - len(shape) :])
+        new_terms.append(term)
+        new_ops.append(op)
+    if arrow:
+        out = rhs.replace("...", letters)
+    else:
+        counts = {c: lhs.count(c) for c in lhs if c.isalpha()}
+        out = letters + "".join(sorted(c for c, k in counts.items() if k == 1))
+    return ",".join(new_terms) + "->" + out, new_ops
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None) -> Tensor:
+    """The ``(2, N)`` row and column indices of the upper triangle of a ``row x col`` matrix
+    (the diagonal ``offset`` and above), row by row as torch's."""
+    rows, cols = np.triu_indices(row, offset, col)
+    return _index_pair(rows, cols, dtype, device)
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None) -> Tensor:
+    """The ``(2, N)`` row and column indices of the lower triangle of a ``row x col`` matrix
+    (the diagonal ``offset`` and below), row by row as torch's."""
+    rows, cols = np.tril_indices(row, offset, col)
+    return _index_pair(rows, cols, dtype, device)
+
+
+def _index_pair(rows: np.ndarray, cols: np.ndarray, dtype: Any, device: Any) -> Tensor:
+    out = Tensor(np.stack([rows, cols]).astype(np.int64 if dtype is None else np.dtype(dtype)))
+    return out if device is None else out.to(device)
+
+
+def std_mean(input: Tensor, dim: Any = None, *args: Any, **kwargs: Any) -> tuple[Tensor, Tensor]:  # noqa: A002
+    """``(input.std(dim, ...), input.mean(dim, keepdim))``, torch's arguments."""
+    return input.std(dim, *args, **kwargs), _mean_like(input, dim, args, kwargs)
+
+
+def var_mean(input: Tensor, dim: Any = None, *args: Any, **kwargs: Any) -> tuple[Tensor, Tensor]:  # noqa: A002
+    """``(input.var(dim, ...), input.mean(dim, keepdim))``, torch's arguments."""
+    return input.var(dim, *args, **kwargs), _mean_like(input, dim, args, kwargs)
+
+
+def _mean_like(input: Tensor, dim: Any, args: tuple, kwargs: dict) -> Tensor:  # noqa: A002
+    keepdim = kwargs.get("keepdim", args[1] if len(args) > 1 else False)
+    return input.mean(dim, keepdim=keepdim)
+
+
+def addmm(input: Any, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """``beta * input + alpha * (mat1 @ mat2)`` for ``(n, m) @ (m, p)``; ``input`` broadcasts to
+    ``(n, p)`` (with ``beta=0`` it is ignored, NaNs included, as in torch)."""
+    if mat1.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError(f"addmm: expected 2-D matrices, got shapes {mat1.shape} and {mat2.shape}")
+    return _scaled_sum(input, _ar.matmul(mat1, mat2), beta, alpha)
+
+
+def baddbmm(input: Any, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """``beta * input + alpha * (batch1 @ batch2)`` for ``(b, n, m) @ (b, m, p)``."""
+    if batch1.ndim != 3 or batch2.ndim != 3:
+        raise RuntimeError(
+            f"baddbmm: expected 3-D batches, got shapes {batch1.shape} and {batch2.shape}"
+        )
+    return _scaled_sum(input, _ar.matmul(batch1, batch2), beta, alpha)
+
+
+def _scaled_sum(input: Any, product: Tensor, beta: Any, alpha: Any) -> Tensor:  # noqa: A002
+    out = product if alpha == 1 else product * alpha
+    if beta == 0:
+        return out
+    return out + (input if beta == 1 else input * beta)

@@ -239,7 +239,8 @@ class Tensor(_Methods):
         return bool(self.item())
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        arr = self.numpy()
+        # a 0-d tensor may hold a NumPy scalar; NumPy requires an ndarray here
+        arr = np.asarray(self.numpy())
         if dtype is not None:
             return arr.astype(dtype, copy=bool(copy))
         return arr.copy() if copy else arr

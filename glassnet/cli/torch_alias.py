@@ -63,6 +63,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "torch.cuda": ("glassnet.cuda",),
     "torch.accelerator": ("glassnet.accelerator",),
     "torch.backends": ("glassnet.backends",),
+    "torch.onnx": ("glassnet.onnx",),
     "torch.backends.mps": ("glassnet.backends.mps",),
     "torch.backends.cudnn": ("glassnet.backends.cudnn",),
     "torchvision": ("glassnet.vision",),
@@ -77,7 +78,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
 #: torch APIs glassnet lacks -> the nearest glassnet API (what to use instead).
 NEAREST: dict[str, str] = {
     "torch.jit": "glassnet.io.export_onnx (an ONNX file for deployment)",
-    "torch.onnx": "glassnet.io.export_onnx(model, example_input, path)",
     "torch.compile": "none needed: call the model directly",
     "torch.distributed": "glassnet.distributed (MPI data parallel, run under mpirun)",
     "torch.fft": "numpy.fft on tensor.numpy()",

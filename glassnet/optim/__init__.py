@@ -19,9 +19,10 @@ from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = [
     "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
-    "RAdam", "ASGD", "LBFGS", "lr_scheduler",
+    "RAdam", "ASGD", "LBFGS", "Rprop", "lr_scheduler",
 ]  # fmt: skip

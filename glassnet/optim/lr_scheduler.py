@@ -37,7 +37,7 @@ from .optimizer import Optimizer
 __all__ = [
     "LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "MultiplicativeLR", "LinearLR",
     "CosineAnnealingLR", "WarmupCosineLR", "OneCycleLR", "ReduceLROnPlateau", "CyclicLR",
-    "CosineAnnealingWarmRestarts", "SequentialLR", "ChainedScheduler",
+    "CosineAnnealingWarmRestarts", "SequentialLR", "ChainedScheduler", "ConstantLR", "PolynomialLR",
 ]  # fmt: skip
 
 
@@ -280,6 +280,92 @@ class LinearLR(LRScheduler):
         done = min(self.total_iters, self.last_epoch) / self.total_iters
         factor = self.start_factor + (self.end_factor - self.start_factor) * done
         return [b * factor for b in self.base_lrs]
+
+
+class ConstantLR(LRScheduler):
+    """Multiply the learning rate by ``factor`` until epoch ``total_iters``, then restore it.
+
+    ``lr = initial_lr * factor`` for ``epoch < total_iters``, else ``initial_lr`` (a short
+    warm-up, often the first part of a :class:`SequentialLR`).
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    factor : float, default 1/3
+        In [0, 1].
+    total_iters : int, default 5
+        Epochs during which the factor applies (>= 0).
+    last_epoch : int, default -1
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        factor: float = 1.0 / 3,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        if not is_number(factor) or not (0 <= factor <= 1):
+            raise ValueError(f"ConstantLR: factor must be in [0, 1], got {factor!r}")
+        if not is_int(total_iters) or total_iters < 0:
+            raise ValueError(f"ConstantLR: total_iters must be an int >= 0, got {total_iters!r}")
+        self.factor = float(factor)
+        self.total_iters = int(total_iters)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        lrs = self._current_lrs()
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in lrs]
+        if self.last_epoch != self.total_iters:
+            return lrs
+        return [lr / self.factor for lr in lrs]
+
+    def _closed_form_lrs(self) -> list[float]:
+        scale = 1.0 if self.last_epoch >= self.total_iters else self.factor
+        return [b * scale for b in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """Decay the learning rate polynomially to 0 over ``total_iters`` epochs.
+
+    ``lr = initial_lr * (1 - min(epoch, total_iters) / total_iters) ** power``, applied
+    to the current lr step by step as PyTorch does (so it composes).
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    total_iters : int, default 5
+        Epochs until the lr reaches 0 (> 0).
+    power : float, default 1.0
+        The polynomial's power (> 0 for a decay).
+    last_epoch : int, default -1
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        total_iters: int = 5,
+        power: float = 1.0,
+        last_epoch: int = -1,
+    ) -> None:
+        self.total_iters = positive_int("PolynomialLR", "total_iters", total_iters)
+        if not is_number(power):
+            raise ValueError(f"PolynomialLR: power must be a number, got {power!r}")
+        self.power = float(power)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        lrs = self._current_lrs()
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return lrs
+        n, e = self.total_iters, self.last_epoch
+        factor = ((1.0 - e / n) / (1.0 - (e - 1) / n)) ** self.power
+        return [lr * factor for lr in lrs]
+
+    def _closed_form_lrs(self) -> list[float]:
+        left = 1.0 - min(self.total_iters, self.last_epoch) / self.total_iters
+        return [b * left**self.power for b in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):

@@ -160,6 +160,17 @@ def _empty(like: Any, n: int) -> Any:
         return xp.empty(n, dtype=like.dtype)
 
 
+def _saved_entry(value: Any) -> Any:
+    """One state entry as :meth:`Optimizer.state_dict` gives it: a host copy of an array, a
+    detached copy of a Tensor (what an optimizer written in a script keeps), else a plain
+    value."""
+    if isinstance(value, Tensor):
+        return Tensor._make(value.array.copy(), False, None, 0)
+    if hasattr(value, "shape") and value.ndim:
+        return np.array(_host_array(value))
+    return _to_plain(value)
+
+
 def _to_plain(value: Any) -> Any:
     """Python scalars for NumPy scalars and 0-d NumPy/CuPy arrays; other values unchanged."""
     if isinstance(value, np.generic) or (
@@ -515,10 +526,7 @@ class Optimizer:
             s = self.state.get(params[pid])
             if not s:
                 continue
-            state[i] = {
-                k: (np.array(_host_array(v)) if hasattr(v, "shape") and v.ndim else _to_plain(v))
-                for k, v in s.items()
-            }
+            state[i] = {k: _saved_entry(v) for k, v in s.items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
@@ -695,7 +703,13 @@ class Optimizer:
             if value is None or isinstance(value, (bool, int, float, str, Mapping, list, tuple)):
                 raise ValueError(f"{where} must be an array of shape {p.shape}, got {value!r:.80}")
             return _state_array(where, p, _host_array(value))
-        # an entry of an optimizer that does not declare STATE_ENTRIES: numbers stay numbers
+        # an entry of an optimizer that does not declare STATE_ENTRIES (one written in a
+        # script): Tensors stay Tensors, as its step() made them; numbers stay numbers
+        if isinstance(value, Tensor):
+            kept = Tensor._make(value.array.copy(), False, None, 0)
+            if kept.dtype.kind == "f" and name != "step":
+                kept = kept.to(p.dtype)
+            return kept.to(p.device)
         if value is None or isinstance(value, (int, float, bool, str)):
             v = value
         else:

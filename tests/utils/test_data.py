@@ -24,7 +24,7 @@ def test_default_collation_keeps_dtypes_like_torch():
     assert tuple(xb.shape) == (3, 2) and xb.dtype == np.float32
     assert fb.dtype == np.float64 and fb.numpy().tolist() == [0.0, 0.5, 1.0]
     assert ib.dtype == np.int64 and ib.numpy().tolist() == [0, 1, 2]
-    assert sb == ["s0", "s1", "s2"]
+    assert sb == ("s0", "s1", "s2")  # torch transposes tuple samples with zip: a tuple
 
 
 def test_tensor_dataset_batches_keep_float64_and_int_dtypes(rng):

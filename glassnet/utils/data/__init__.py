@@ -36,8 +36,10 @@ import numpy as np
 from ...data import dataloader as _loader
 from ...data import dataset as _dataset
 from ...data import sampler as _sampler
-from ...data.dataset import ConcatDataset, Dataset, Subset, TensorDataset
+from ...data.dataset import ConcatDataset, Dataset, Subset
+from ...data.dataset import TensorDataset as _ArrayDataset
 from ...data.sampler import Sampler, SequentialSampler
+from ...tensor import Tensor
 from . import iterable as _iterable
 from .iterable import ChainDataset, IterableDataset
 
@@ -76,7 +78,52 @@ def default_collate(batch: list[Any]) -> Any:
     Tensor or tuple or dict
         One Tensor of shape ``(len(batch), *sample_shape)`` per field; strings as lists.
     """
-    return _loader.to_tensor(_loader.default_collate(batch), keep_dtype=True)
+    return _torch_structure(_loader.to_tensor(_loader.default_collate(batch), keep_dtype=True))
+
+
+def _torch_structure(batch: Any, field_of_sequence: bool = False) -> Any:
+    """A collated batch in torch's containers: a list per sequence of fields (a namedtuple
+    stays one); a field of strings is a tuple inside a sequence sample (torch transposes
+    with ``zip``), a list elsewhere."""
+    if isinstance(batch, (list, tuple)) and batch and all(isinstance(b, str) for b in batch):
+        return tuple(batch) if field_of_sequence else list(batch)
+    if isinstance(batch, tuple) and hasattr(batch, "_fields"):
+        return type(batch)(*(_torch_structure(b, True) for b in batch))
+    if isinstance(batch, (list, tuple)):
+        return [_torch_structure(b, True) for b in batch]
+    if isinstance(batch, dict):
+        return {k: _torch_structure(v) for k, v in batch.items()}
+    return batch
+
+
+class TensorDataset(_ArrayDataset):
+    """``torch.utils.data.TensorDataset``: samples are the rows of equally long tensors.
+
+    ``ds[i]`` is a tuple of Tensors (``x[i], y[i]``; a slice, a list or a tensor of indices
+    gives several rows at once), ``ds.tensors`` the Tensors, as in torch. The rows share the
+    stored arrays' memory.
+
+    Parameters
+    ----------
+    *tensors : Tensor or ndarray
+        One per field, all with the same first dimension ``N``.
+    """
+
+    @property
+    def tensors(self) -> tuple[Tensor, ...]:
+        """The fields as Tensors."""
+        return tuple(_as_tensor(a) for a in self.arrays)
+
+    def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
+        if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+            return tuple(_as_tensor(a) for a in super().__getitem__(index))
+        if isinstance(index, Tensor):
+            index = index.numpy()
+        return tuple(_as_tensor(a[index]) for a in self.arrays)
+
+
+def _as_tensor(a: Any) -> Tensor:
+    return Tensor._make(a if hasattr(a, "ndim") and not np.isscalar(a) else np.asarray(a), False, None, 0)
 
 
 def get_worker_info() -> None:
@@ -350,7 +397,7 @@ class DataLoader(_loader.DataLoader):
 
     def _fetch(self, idx: Any) -> Any:
         if self._fast:  # arrays of a TensorDataset, gathered in one call per field
-            return _loader.to_tensor(self.dataset.get_batch(idx), keep_dtype=True)
+            return _torch_structure(_loader.to_tensor(self.dataset.get_batch(idx), keep_dtype=True))
         return self.collate_fn([self.dataset[int(i)] for i in idx])
 
     def _to_tensors(self, batch: Any) -> Any:
