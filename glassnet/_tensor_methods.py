@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _dtypes, backend
+from . import _dtypes, _inplace, _views, backend
 from . import _torch_args as _args
 from ._inplace import InplaceMethods
 from ._tensor_dialect import DialectMethods
@@ -297,22 +297,22 @@ class TensorMethods(InplaceMethods):
         return _sh.getitem(self, index)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        """``x[index] = value``: written into this tensor's array, as torch does.
+        """``x[index] = value``, as torch does.
 
-        Outside the graph only: assigning into a tensor that requires grad (or
-        assigning a value that does) while gradients are recorded is refused;
-        build the result with ``where``/``cat``, or wrap the assignment in
-        ``no_grad()`` when it is an update and not part of the model.
+        Outside the graph the value is written into this tensor's array (and so into
+        every tensor sharing it). When this tensor or the value takes part in the
+        graph, the assignment is recorded (:func:`glassnet.ops.shape.setitem`): the
+        tensor takes the result, the gradient reaches the value at ``index`` and the
+        tensor's earlier value elsewhere, and a tensor this one is a view of
+        (``x[0]``, ``x.view(...)``) changes too. As in torch, a leaf that requires
+        grad (or a view of one) may not be assigned into while gradients are recorded.
         """
         recording = grad_mode.is_grad_enabled() and (
             self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)
         )
         if recording:
-            raise RuntimeError(
-                "Tensor.__setitem__: assignment into a tensor that takes part in the graph "
-                "(it or the value requires grad) is not differentiable in glassnet; wrap it "
-                "in no_grad() or build a new tensor with where()/cat()"
-            )
+            _inplace.update(self, "__setitem__", lambda s, v: _sh.setitem(s, index, v), value)
+            return
         value = value.array if isinstance(value, Tensor) else value
         if hasattr(value, "shape"):  # arrays follow the tensor to its device
             if backend.is_cupy_array(self.array):
@@ -323,6 +323,7 @@ class TensorMethods(InplaceMethods):
         self._version += 1
         if self._ctx is not None:  # its op may have kept this array for backward
             self._ctx.__dict__["output_modified"] = True
+        _views.bump_bases(self)  # the tensors this one views changed too
 
     # ----------------------------------------------- arithmetic by name (torch)
     def add(self, other: Any, *, alpha: Any = 1) -> Tensor:

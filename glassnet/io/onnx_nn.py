@@ -13,6 +13,7 @@ import numpy as np
 
 from ..nn.parallel import _Gather
 from ..ops import conv, conv_fused, linear, loss, norm, pool, reduce
+from ..ops import shape as _shape
 from ..ops.dropout import Dropout
 from .onnx_graph import OnnxBuilder, OpView
 from .onnx_registry import mark_not_exportable, register_onnx_function
@@ -148,6 +149,11 @@ for _cls in (loss.CrossEntropy, loss.SoftCrossEntropy, loss.NLLLoss, loss.BCEWit
              loss.BCE, loss.Regression, loss.KLDiv):  # fmt: skip
     mark_not_exportable(_cls, "is a training loss; export the model that makes the predictions")
 mark_not_exportable(reduce._Extreme, "is the base of Max and Min, which have their converters")
+mark_not_exportable(
+    _shape.SetItem,
+    "is x[index] = value recorded for autograd; an exporter's trace records assignments "
+    "itself, so this op only meets one if the assignment happened before tracing",
+)
 mark_not_exportable(
     _Gather,
     "is how DataParallel joins its threads' shards; export the wrapped module "
