@@ -24,6 +24,7 @@ from . import _torch_args as _args
 from ._inplace import InplaceMethods
 from ._tensor_dialect import DialectMethods
 from ._tensor_reductions import ReductionMethods
+from ._torch_more import MoreMethods
 from .autograd import engine as _engine
 from .autograd import grad_mode
 from .ops import activation as _act
@@ -626,7 +627,8 @@ _NOT_METHODS = frozenset(
 def attach(cls: type = Tensor) -> None:
     """Copy every method and property of :class:`TensorMethods` and
     :class:`~glassnet._tensor_reductions.ReductionMethods`,
-    :class:`~glassnet._tensor_dialect.DialectMethods` and
+    :class:`~glassnet._tensor_dialect.DialectMethods`,
+    :class:`~glassnet._torch_more.MoreMethods` and
     :class:`~glassnet._inplace.InplaceMethods` onto ``cls``.
 
     Raises
@@ -634,7 +636,7 @@ def attach(cls: type = Tensor) -> None:
     RuntimeError
         When ``cls`` already defines one of them: each method has one home.
     """
-    for source in (TensorMethods, ReductionMethods, DialectMethods, InplaceMethods):
+    for source in (TensorMethods, ReductionMethods, DialectMethods, MoreMethods, InplaceMethods):
         for name, value in vars(source).items():
             if name in _NOT_METHODS:
                 continue
