@@ -5,7 +5,8 @@
 ``gumbel_softmax`` are written with reshapes, transposes, indexing, ``gather``,
 ``sort``, ``pad`` and products, so their gradients come from those ops and need no
 backward of their own. ``searchsorted``, ``bucketize``, ``isin``, ``heaviside`` and
-``sgn`` give results without gradients, as in torch. ``glassnet/__init__.py``
+``sgn`` give results without gradients, as in torch. ``inverse``, ``det``, ``slogdet``
+and ``logdet`` are the ops of :mod:`glassnet.ops.linalg` under torch's top-level names. ``glassnet/__init__.py``
 re-exports the functions; :class:`MoreMethods` is attached to ``Tensor``.
 """
 
@@ -19,6 +20,7 @@ import numpy as np
 from . import random as _random
 from . import return_types as rt
 from .ops import activation as _act
+from .ops import linalg as _la
 from .ops import select as _sel
 from .ops import shape as _sh
 from .ops.embedding import one_hot
@@ -27,7 +29,7 @@ from .tensor import Tensor
 __all__ = [
     "tensordot", "diagonal", "cummax", "cummin", "quantile", "rot90", "block_diag",
     "cartesian_prod", "trapezoid", "searchsorted", "bucketize", "isin", "heaviside", "sgn",
-    "gumbel_softmax",
+    "gumbel_softmax", "inverse", "det", "slogdet", "logdet",
 ]  # fmt: skip
 
 
@@ -372,6 +374,12 @@ def _moved_back(ndim: int, d: int) -> list[int]:
     return order
 
 
+inverse = _la.inv
+det = _la.det
+slogdet = _la.slogdet
+logdet = _la.logdet
+
+
 class MoreMethods:
     """The Tensor methods of this module (attached by ``_tensor_methods.attach``)."""
 
@@ -410,3 +418,15 @@ class MoreMethods:
         self, test_elements: Any, *, assume_unique: bool = False, invert: bool = False
     ) -> Tensor:
         return isin(self, test_elements, assume_unique=assume_unique, invert=invert)
+
+    def inverse(self) -> Tensor:
+        return _la.inv(self)
+
+    def det(self) -> Tensor:
+        return _la.det(self)
+
+    def slogdet(self) -> tuple[Tensor, Tensor]:
+        return _la.slogdet(self)
+
+    def logdet(self) -> Tensor:
+        return _la.logdet(self)

@@ -152,6 +152,11 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     "getitem_bool": (lambda a, m: a[m], [_f(3, 4), R.random((3, 4)) > 0.4]),
     "setitem_slice": (lambda a, v: _assigned(a, (slice(1, 3), slice(None, None, 2)), v), [_f(3, 4), _f(2, 1)]),
     "setitem_view_add": (lambda a, v: _added_through_view(a, v), [_f(3, 4), _f(4)]),
+    # linear algebra (well-conditioned: identity plus a small random part)
+    "linalg_inv": (lambda a: gn.linalg.inv(a), [np.eye(3) * 2 + _f(2, 3, 3) * 0.3]),
+    "linalg_det": (lambda a: gn.linalg.det(a), [np.eye(3) + _f(2, 3, 3) * 0.5]),
+    "linalg_slogdet": (lambda a: gn.linalg.slogdet(a)[1], [np.eye(3) * 2 + _f(3, 3) * 0.3]),
+    "linalg_solve": (lambda a, b: gn.linalg.solve(a, b), [np.eye(3) * 2 + _f(2, 3, 3) * 0.3, _f(2, 3, 2)]),
     "concat_split": (
         lambda a, b: F.split(F.concat([a, b], axis=1), 2, axis=1)[1],
         [_f(3, 2), _f(3, 3)],

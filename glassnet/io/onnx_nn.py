@@ -13,6 +13,7 @@ import numpy as np
 
 from ..nn.parallel import _Gather
 from ..ops import conv, conv_fused, linear, loss, norm, pool, reduce
+from ..ops import linalg as _linalg
 from ..ops import shape as _shape
 from ..ops.dropout import Dropout
 from .onnx_graph import OnnxBuilder, OpView
@@ -159,3 +160,18 @@ mark_not_exportable(
     "is how DataParallel joins its threads' shards; export the wrapped module "
     "(DataParallel's to_onnx does)",
 )
+
+
+@register_onnx_function(_linalg.Det)
+def _det(g: OnnxBuilder, op: OpView) -> str:
+    return g.node("Det", [op.input(0, op.out().dtype)])
+
+
+for _cls, _what in (
+    (_linalg.Inverse, "inverse"),
+    (_linalg.LogAbsDet, "log-determinant"),
+    (_linalg.Solve, "linear solve"),
+):
+    mark_not_exportable(
+        _cls, f"is a matrix {_what}, which the standard ONNX operator set does not have"
+    )
