@@ -15,6 +15,7 @@ from . import (
     _dtypes,
     _tensor_methods,  # noqa: F401  (attaches Tensor's operators and methods)
     _torch_functions,
+    _torch_more,
     amp,
     distributions,
     functional,
@@ -29,6 +30,7 @@ from ._creation import as_tensor, full
 from ._dtypes import *  # noqa: F403  (dtype objects: glassnet.float32, glassnet.long, ...)
 from ._dtypes import BUILTIN_NAMES as _BUILTIN_NAMES
 from ._torch_functions import *  # noqa: F403  (torch's top-level functions: cat, max, where, ...)
+from ._torch_more import *  # noqa: F403  (tensordot, diagonal, quantile, searchsorted, ...)
 from .amp import autocast
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import Device, cuda_available, default_dtype, device, set_default_dtype
@@ -71,6 +73,7 @@ __all__ = [
     *_creation.__all__, *_dtypes.__all__,
     # ``from glassnet import *`` must not shadow Python's max, sum, abs, round, ...
     *(name for name in _torch_functions.__all__ if not hasattr(_builtins, name)),
+    *_torch_more.__all__,
     *_LAZY_FUNCTIONS,
 ]  # fmt: skip
 

@@ -21,6 +21,11 @@ instead of computing a wrong gradient (see ``autograd/engine.py``). A change
 written into a tensor computed by an op also marks that op, because it may
 have kept its output for backward (``exp``, ``sigmoid``, ``relu``).
 
+A tensor made by indexing, reshaping or transposing another is a view of it
+(``_views.py``): changed inside the graph, the change is written back into the
+tensor it views; changed outside, the versions of both are bumped. ``x[index] =
+value`` inside the graph is :func:`update` with ``ops.shape.setitem``.
+
 Differences from PyTorch, all on the safe side: a version check fails for any
 op that used the changed tensor, not only for ops that saved it; and inside
 the graph the tensor gets a new array, so a view taken of it before the
@@ -34,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from . import backend
+from . import _views, backend
 from . import random as _random
 from .autograd import grad_mode, tracing
 from .ops import activation as _act
@@ -98,6 +103,7 @@ def _bump(t: Tensor) -> None:
     t._version += 1
     if t._ctx is not None:  # the op that made t may have kept this array for its backward
         t._ctx.__dict__["output_modified"] = True
+    _views.bump_bases(t)  # the change is in the memory of the tensors t views, too
 
 
 def update(t: Tensor, name: str, functional: Callable[..., Tensor], *others: Any) -> Tensor:
@@ -126,10 +132,14 @@ def update(t: Tensor, name: str, functional: Callable[..., Tensor], *others: Any
         return t
     if _records(t, others):
         _refuse_leaf(t, name)
+        _refuse_leaf_view(t, name)
+        viewed = _views.live_base(t)
         before = Tensor._make(t.array, t.requires_grad, t._ctx, t._index)
         out = _out_of_place(t, name, functional, before, others)
         t.array, t._ctx, t._index, t.requires_grad = out.array, out._ctx, out._index, True
         t._version += 1
+        if viewed is not None:
+            _write_back(t, viewed, name)
         return t
     with grad_mode.no_grad():
         out = functional(Tensor._make(t.array, False, None, 0), *others)
@@ -229,6 +239,41 @@ def _placed(t: Tensor, items: tuple, value: Any) -> Tensor:
             val = _sh.unsqueeze(val, d)
     widths = [(start, n - max(stop, start)) for (start, stop), n in zip(spans, t.shape)]
     return _sh.pad(val, widths) if any(lo or hi for lo, hi in widths) else val
+
+
+def _refuse_leaf_view(t: Tensor, name: str) -> None:
+    """torch's error for an in-place change, in the graph, of a view of a leaf that
+    requires grad (``w.t().add_(x)``, ``w[0] = h``)."""
+    found = _views.live_base(t)
+    while found is not None:
+        base = found[0]
+        if base.requires_grad and base._ctx is None:
+            raise RuntimeError(
+                f"{name}: a view of a leaf tensor that requires grad is being used in an "
+                "in-place operation (clone() the view, or change the leaf inside "
+                "glassnet.no_grad())"
+            )
+        found = _views.live_base(base)
+
+
+def _write_back(t: Tensor, viewed: tuple, name: str) -> None:
+    """After ``t``, a view, changed inside the graph: write it back into the tensor it
+    views (recorded like any in-place change, and on up the chain of views), then let
+    ``t`` view that again."""
+    base, kind, arg = viewed
+    update(base, name, lambda b, v: _put(b, kind, arg, v), t)
+    t.array = _views.take(base.array, kind, arg)
+
+
+def _put(base: Tensor, kind: str, arg: Any, view: Tensor) -> Tensor:
+    """``base`` with the part a view link describes (see ``_views.link``) replaced by
+    ``view``, as a graph op."""
+    if kind == "item":
+        return _sh.setitem(base, arg, view)
+    if kind == "reshape":
+        return _sh.reshape(view, base.shape)
+    axes = arg if arg is not None else tuple(reversed(range(view.ndim)))
+    return _sh.transpose(view, sorted(range(len(axes)), key=axes.__getitem__))
 
 
 def _check_cast(src: Any, dst: Any, name: str) -> None:

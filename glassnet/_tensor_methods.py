@@ -19,13 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from . import _dtypes, _inplace, backend
+from . import _dtypes, _inplace, _views, backend
 from . import _torch_args as _args
 from ._inplace import InplaceMethods
 from ._tensor_dialect import DialectMethods
 from ._tensor_extra import ExtraMethods
 from ._tensor_reductions import ReductionMethods
-from ._tensor_setitem import setitem as _setitem
+from ._torch_more import MoreMethods
 from .autograd import engine as _engine
 from .autograd import grad_mode, tracing
 from .ops import activation as _act
@@ -299,15 +299,15 @@ class TensorMethods(InplaceMethods):
         return _sh.getitem(self, index)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        """``x[index] = value``: written into this tensor's array, as torch does.
+        """``x[index] = value``, as torch does.
 
-        While gradients are recorded and this tensor or the value requires grad, the
-        assignment is an op of the graph (``outputs[t] = step_output`` in a decoder
-        loop): the gradient reaches ``value`` through the written region and this
-        tensor's old value everywhere else. As in torch, a leaf that requires grad
-        may not be assigned into (use ``no_grad()`` for an update). As with every
-        in-place op inside the graph, this tensor gets a new array, so a view taken
-        of it before does not see the change.
+        Outside the graph the value is written into this tensor's array (and so into
+        every tensor sharing it). When this tensor or the value takes part in the
+        graph, the assignment is recorded (:func:`glassnet.ops.shape.setitem`): the
+        tensor takes the result, the gradient reaches the value at ``index`` and the
+        tensor's earlier value elsewhere, and a tensor this one is a view of
+        (``x[0]``, ``x.view(...)``) changes too. As in torch, a leaf that requires
+        grad (or a view of one) may not be assigned into while gradients are recorded.
         """
         if tracing.current() is not None:  # an exporter traces: record it out of place
             _inplace.traced_setitem(self, index, value)
@@ -316,7 +316,7 @@ class TensorMethods(InplaceMethods):
             self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)
         )
         if recording:
-            _inplace.update(self, "__setitem__", lambda s, v: _setitem(s, index, v), value)
+            _inplace.update(self, "__setitem__", lambda s, v: _sh.setitem(s, index, v), value)
             return
         value = value.array if isinstance(value, Tensor) else value
         if hasattr(value, "shape"):  # arrays follow the tensor to its device
@@ -328,6 +328,7 @@ class TensorMethods(InplaceMethods):
         self._version += 1
         if self._ctx is not None:  # its op may have kept this array for backward
             self._ctx.__dict__["output_modified"] = True
+        _views.bump_bases(self)  # the tensors this one views changed too
 
     # ----------------------------------------------- arithmetic by name (torch)
     def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -636,7 +637,8 @@ def attach(cls: type = Tensor) -> None:
     """Copy every method and property of :class:`TensorMethods` and
     :class:`~glassnet._tensor_reductions.ReductionMethods`,
     :class:`~glassnet._tensor_dialect.DialectMethods`,
-    :class:`~glassnet._tensor_extra.ExtraMethods` and
+    :class:`~glassnet._tensor_extra.ExtraMethods`,
+    :class:`~glassnet._torch_more.MoreMethods` and
     :class:`~glassnet._inplace.InplaceMethods` onto ``cls``.
 
     Raises
@@ -644,7 +646,10 @@ def attach(cls: type = Tensor) -> None:
     RuntimeError
         When ``cls`` already defines one of them: each method has one home.
     """
-    for source in (TensorMethods, ReductionMethods, DialectMethods, ExtraMethods, InplaceMethods):
+    sources = (
+        TensorMethods, ReductionMethods, DialectMethods, ExtraMethods, MoreMethods, InplaceMethods
+    )  # fmt: skip
+    for source in sources:
         for name, value in vars(source).items():
             if name in _NOT_METHODS:
                 continue

@@ -1,10 +1,12 @@
-"""``torch.linalg``'s norms: :func:`vector_norm`, :func:`matrix_norm`, :func:`norm`.
+"""``torch.linalg``: the norms, and ``inv``, ``det``, ``slogdet``, ``solve``.
 
-They are made of glassnet's differentiable ops (absolute values, powers, sums, maxima), so
-their gradients are the ops' (an all-zero vector gets gradient 0, as in PyTorch).
-Decompositions and solvers (``inv``, ``det``, ``solve``, ``svd``, ``eigh``, ``qr``,
-``cholesky``, and the norms that need singular values: ``'nuc'``, ``2``, ``-2``) are not
-here; under ``glassnet run`` asking for one raises ``NotImplementedError`` naming it.
+The norms (:func:`vector_norm`, :func:`matrix_norm`, :func:`norm`) are made of glassnet's
+differentiable ops (absolute values, powers, sums, maxima), so their gradients are the
+ops' (an all-zero vector gets gradient 0, as in PyTorch). ``inv``, ``det``, ``slogdet``
+and ``solve`` are ops of their own (:mod:`glassnet.ops.linalg`). Decompositions (``svd``,
+``eigh``, ``qr``, ``cholesky``) and the norms that need singular values (``'nuc'``,
+``2``, ``-2``) are not here; under ``glassnet run`` asking for one raises
+``NotImplementedError`` naming it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from ._torch_args import cast_for
 from .ops import arithmetic as _ar
 from .ops import pointwise as _pw
 from .ops import reduce as _red
+from .ops.linalg import det, inv, slogdet, solve
 from .tensor import Tensor
 
-__all__ = ["vector_norm", "matrix_norm", "norm"]
+__all__ = ["vector_norm", "matrix_norm", "norm", "inv", "det", "slogdet", "solve"]
 
 Dims = int | tuple[int, ...] | list[int] | None
 

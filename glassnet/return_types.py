@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from .tensor import Tensor
 
-__all__ = ["max", "min", "sort", "topk", "kthvalue", "median"]
+__all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "cummax", "cummin"]
 
 
 class max(NamedTuple):  # noqa: N801 - named as torch.return_types.max
@@ -39,5 +39,15 @@ class kthvalue(NamedTuple):  # noqa: N801
 
 
 class median(NamedTuple):  # noqa: N801
+    values: Tensor
+    indices: Tensor
+
+
+class cummax(NamedTuple):  # noqa: N801
+    values: Tensor
+    indices: Tensor
+
+
+class cummin(NamedTuple):  # noqa: N801
     values: Tensor
     indices: Tensor

@@ -80,7 +80,9 @@ class Tensor(_Methods):
         called :meth:`retain_grad`).
     """
 
-    __slots__ = ("array", "grad", "requires_grad", "_ctx", "_index", "_version", "__weakref__")
+    __slots__ = (
+        "array", "grad", "requires_grad", "_ctx", "_index", "_version", "_base", "__weakref__"
+    )  # fmt: skip
     __array_priority__ = 1000
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:

@@ -63,6 +63,20 @@ def _conv_relu_pool(x: gn.Tensor, w: gn.Tensor, b: gn.Tensor) -> gn.Tensor:
     return y if y is not None else F.relu(F.max_pool2d(F.conv2d(x, w, b, padding=1), 2))
 
 
+def _assigned(a: Any, index: Any, v: Any) -> Any:
+    """``x[index] = v`` on a tensor computed from ``a`` (recorded by ``__setitem__``)."""
+    x = a * 1
+    x[index] = v
+    return x
+
+
+def _added_through_view(a: Any, v: Any) -> Any:
+    """``x[1].add_(v)``: the change written back into ``x`` through the view."""
+    x = a * 1
+    x[1].add_(v)
+    return x
+
+
 _ZEROS = _f(3, 6)
 _ZEROS[0, 2] = _ZEROS[1, 0] = _ZEROS[1, 3] = _ZEROS[2, 5] = 0.0  # first zeros, and a second
 
@@ -140,6 +154,13 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
         lambda a: F.max_unpool2d(*F.max_pool2d(a, 2, return_indices=True), 2, output_size=(5, 4)),
         [_f(2, 3, 5, 4)],
     ),
+    "setitem_slice": (lambda a, v: _assigned(a, (slice(1, 3), slice(None, None, 2)), v), [_f(3, 4), _f(2, 1)]),
+    "setitem_view_add": (lambda a, v: _added_through_view(a, v), [_f(3, 4), _f(4)]),
+    # linear algebra (well-conditioned: identity plus a small random part)
+    "linalg_inv": (lambda a: gn.linalg.inv(a), [np.eye(3) * 2 + _f(2, 3, 3) * 0.3]),
+    "linalg_det": (lambda a: gn.linalg.det(a), [np.eye(3) + _f(2, 3, 3) * 0.5]),
+    "linalg_slogdet": (lambda a: gn.linalg.slogdet(a)[1], [np.eye(3) * 2 + _f(3, 3) * 0.3]),
+    "linalg_solve": (lambda a, b: gn.linalg.solve(a, b), [np.eye(3) * 2 + _f(2, 3, 3) * 0.3, _f(2, 3, 2)]),
     "concat_split": (
         lambda a, b: F.split(F.concat([a, b], axis=1), 2, axis=1)[1],
         [_f(3, 2), _f(3, 3)],

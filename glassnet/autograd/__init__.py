@@ -1,10 +1,13 @@
-"""Reverse-mode automatic differentiation: ``Function``, the engine, grad modes, gradcheck."""
+"""Reverse-mode automatic differentiation: ``Function``, the engine, grad modes, gradcheck,
+anomaly detection, ``functional.jacobian``/``vjp``/``jvp`` and the legacy ``Variable``."""
 
-from . import function
+from . import function, functional
+from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad, unbroadcast
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from .variable import Variable
 
 __all__ = [
     "Function",
@@ -21,4 +24,9 @@ __all__ = [
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "detect_anomaly",
+    "set_detect_anomaly",
+    "is_anomaly_enabled",
+    "functional",
+    "Variable",
 ]

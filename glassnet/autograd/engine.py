@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..backend import get_array_module
+from . import anomaly
 from . import hooks as _hooks
 
 __all__ = ["Plan", "backprop_node", "backward", "grad", "plan", "unbroadcast"]
@@ -207,6 +208,8 @@ def backprop_node(node: Any, grads: list, needs: tuple) -> tuple:
             f"{type(node).__name__}.backward returned {len(result)} gradients "
             f"for {len(node.inputs)} inputs"
         )
+    if anomaly._state["enabled"]:
+        anomaly.check(node, result)
     return result
 
 

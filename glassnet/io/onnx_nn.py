@@ -13,6 +13,8 @@ import numpy as np
 
 from ..nn.parallel import _Gather
 from ..ops import conv, conv_fused, linear, loss, norm, pool, reduce
+from ..ops import linalg as _linalg
+from ..ops import shape as _shape
 from ..ops.dropout import Dropout
 from ..ops.pool_indices import MaxUnpool
 from .onnx_graph import OnnxBuilder, OpView
@@ -155,7 +157,27 @@ mark_not_exportable(
     "(PyTorch's per-plane positions, where ONNX's MaxUnpool takes whole-tensor ones)",
 )
 mark_not_exportable(
+    _shape.SetItem,
+    "is x[index] = value recorded for autograd; an exporter's trace records assignments "
+    "itself, so this op only meets one if the assignment happened before tracing",
+)
+mark_not_exportable(
     _Gather,
     "is how DataParallel joins its threads' shards; export the wrapped module "
     "(DataParallel's to_onnx does)",
 )
+
+
+@register_onnx_function(_linalg.Det)
+def _det(g: OnnxBuilder, op: OpView) -> str:
+    return g.node("Det", [op.input(0, op.out().dtype)])
+
+
+for _cls, _what in (
+    (_linalg.Inverse, "inverse"),
+    (_linalg.LogAbsDet, "log-determinant"),
+    (_linalg.Solve, "linear solve"),
+):
+    mark_not_exportable(
+        _cls, f"is a matrix {_what}, which the standard ONNX operator set does not have"
+    )

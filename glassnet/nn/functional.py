@@ -33,6 +33,7 @@ from .._torch_functions import (
     unsqueeze,
     var,
 )
+from .._torch_more import gumbel_softmax
 from ..ops import activation as _A
 from ..ops import activation_composed as _C
 from ..ops import activation_shrink as _K

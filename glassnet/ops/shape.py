@@ -8,13 +8,14 @@ from typing import Any
 
 import numpy as np
 
+from .. import _views
 from .._validate import is_int
 from ..autograd.function import Function
 from ..backend import get_array_module, is_cupy_array
 from ..tensor import Tensor
 
 __all__ = [
-    "reshape", "flatten", "transpose", "swapaxes", "getitem", "concat", "stack", "pad",
+    "reshape", "flatten", "transpose", "swapaxes", "getitem", "setitem", "concat", "stack", "pad",
     "squeeze", "unsqueeze", "broadcast_to", "split",
 ]  # fmt: skip
 
@@ -59,6 +60,39 @@ class GetItem(Function):
         else:
             xp.add.at(out, self.index, g)
         return out
+
+
+class SetItem(Function):
+    """``a`` with ``a[index] = value`` written into a copy: ``x[index] = value`` in the graph."""
+
+    def forward(self, a: Any, value: Any, index: Any = None) -> Any:
+        out = a.copy()
+        out[index] = value
+        if self.requires_grad:
+            self.index, self.value_shape, self.value_dtype = index, value.shape, value.dtype
+        return out
+
+    def backward(self, g: Any) -> tuple:
+        na, nv = self.needs_input_grad
+        ga = gv = None
+        if na:
+            ga = g.copy()
+            ga[self.index] = 0
+        if nv:
+            gv = _sum_to(g[self.index], self.value_shape).astype(self.value_dtype, copy=False)
+        return ga, gv
+
+
+def _sum_to(g: Any, shape: tuple) -> Any:
+    """``g`` summed down to ``shape``, which NumPy broadcast to ``g``'s shape when assigning
+    (leading axes of length one in ``shape`` beyond ``g``'s rank included)."""
+    if g.ndim < len(shape):  # a value with extra leading ones: (1, 3) assigned into 3 places
+        g = g.reshape((1,) * (len(shape) - g.ndim) + g.shape)
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    return g.sum(axis=axes, keepdims=True).reshape(shape) if axes else g
 
 
 class Concat(Function):
@@ -127,7 +161,10 @@ def reshape(a: Tensor, shape: Sequence[int]) -> Tensor:
         raise ValueError(f"reshape: cannot reshape a tensor of shape {a.shape} into {shape}")
     if shape == a.shape:
         return a
-    return Reshape.apply(a, shape=shape)
+    out = Reshape.apply(_views.source(a), shape=shape)
+    if a.xp.may_share_memory(out.array, a.array):  # a view, as torch's view/reshape
+        _views.link(out, a, "reshape", out.shape)
+    return out
 
 
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -150,7 +187,7 @@ def transpose(a: Tensor, axes: Sequence[int] | None = None) -> Tensor:
         axes = tuple(_axis(x, a.ndim, "transpose") for x in given)
         if sorted(axes) != list(range(a.ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of {a.ndim} dims")
-    return Transpose.apply(a, axes=axes)
+    return _views.link(Transpose.apply(_views.source(a), axes=axes), a, "transpose", axes)
 
 
 def swapaxes(a: Tensor, axis1: int, axis2: int) -> Tensor:
@@ -180,9 +217,44 @@ def _unwrap_index(index: Any, xp: Any = np) -> Any:
     return _index_part(index, xp)
 
 
+def _is_view_index(index: Any) -> bool:
+    """A basic index without negative steps: torch's indexing that gives a view."""
+    items = index if isinstance(index, tuple) else (index,)
+    return _is_basic(index) and not any(
+        isinstance(i, slice) and i.step is not None and i.step < 0 for i in items
+    )
+
+
 def getitem(a: Tensor, index: Any) -> Tensor:
-    """NumPy indexing: ints, slices, ``None``, ``...``, integer and boolean arrays."""
-    return GetItem.apply(a, index=_unwrap_index(index, a.xp))
+    """NumPy indexing: ints, slices, ``None``, ``...``, integer and boolean arrays.
+
+    Ints and slices give a view (see :mod:`glassnet._views`): an in-place change of the
+    result reaches ``a``."""
+    index = _unwrap_index(index, a.xp)
+    if not _is_view_index(index):
+        return GetItem.apply(a, index=index)
+    return _views.link(GetItem.apply(_views.source(a), index=index), a, "item", index)
+
+
+def setitem(a: Tensor, index: Any, value: Any) -> Tensor:
+    """A new tensor: ``a`` with ``a[index] = value`` (NumPy indexing; ``value`` broadcast).
+
+    Parameters
+    ----------
+    a : Tensor
+    index : int, slice, tuple, array or Tensor
+        Any index :func:`getitem` takes.
+    value : Tensor or number
+        Cast to ``a``'s dtype; the gradient reaching it is that of the positions it filled.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as ``a``; no gradient reaches ``a`` at ``index``.
+    """
+    if not isinstance(value, Tensor):
+        value = Tensor(a.xp.asarray(value, dtype=a.dtype))
+    return SetItem.apply(a, value, index=_unwrap_index(index, a.xp))
 
 
 def concat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:

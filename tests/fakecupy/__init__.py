@@ -351,7 +351,9 @@ def make_module() -> types.ModuleType:
     )
     cp.lib = lib
     linalg = types.ModuleType("cupy.linalg")
-    for name in ("cholesky", "det", "eigh", "inv", "lstsq", "norm", "pinv", "qr", "solve", "svd"):
+    for name in (
+        "cholesky", "det", "eigh", "inv", "lstsq", "norm", "pinv", "qr", "slogdet", "solve", "svd"
+    ):
         setattr(linalg, name, _device_function(f"linalg.{name}", getattr(np.linalg, name)))
     cp.linalg = linalg
     return cp

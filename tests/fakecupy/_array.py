@@ -68,7 +68,7 @@ def _wrap(x: Any) -> Any:
         return ndarray._make(x)
     if isinstance(x, np.generic):
         return ndarray._make(np.asarray(x))
-    if type(x) is tuple:
+    if isinstance(x, tuple):  # named results too (svd, slogdet), as CuPy returns a tuple
         return tuple(_wrap(v) for v in x)
     if type(x) is list:
         return [_wrap(v) for v in x]

@@ -1,0 +1,83 @@
+"""Views: which tensor another one looks into, so in-place changes reach both, as in torch.
+
+Indexing with ints and slices, reshaping (``view``, ``squeeze``, ``flatten``, ...) and
+transposing (``t``, ``permute``, ``transpose``) give a tensor whose array is a NumPy view
+of the original's. Outside the graph an in-place change writes into that shared memory,
+so both tensors see it; the ops that make views record a link on the result
+(``t._base = (base, kind, arg)``, see :func:`link`) so that the two other cases work too:
+
+* **Inside the graph** an in-place change gives the tensor a new array (see
+  ``_inplace.py``). The link lets the change be written back into the base, recorded
+  like any op (``_inplace._put``: the base with the view's part replaced), so ``y = x[0];
+  y.add_(1)`` or ``y[1] = h`` changes ``x`` and its gradient, as torch's views do. The
+  view then looks into the base's new array again (:func:`take`).
+* **Version counters**: a change through a view bumps the versions of the tensors it
+  views, so an op that saved the base for its backward sees the change
+  (:func:`bump_bases`), as torch's shared version counter does.
+
+A link is live while the view's array still shares memory with the base's: a base that
+was itself changed inside the graph has a new array, and views taken before that change
+keep the old values (the documented difference from torch, in ``_inplace.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .autograd import tracing
+from .tensor import Tensor
+
+__all__ = ["source", "link", "live_base", "bump_bases", "take"]
+
+
+def source(t: Tensor) -> Tensor:
+    """What a view op should record as its input: ``t`` itself, or for a tensor computed
+    in the graph a second tensor of the same graph node.
+
+    An in-place change inside the graph rebinds the changed tensor to a new node (see
+    ``_inplace.py``), and an op whose recorded input is that tensor then fails the
+    version check at backward. The op that made a view must survive a change written
+    back through the view, so it records an alias of the node instead: the gradient
+    still reaches the node, and ``retain_grad``/hooks (kept on the node) still see it."""
+    if t._ctx is None or not t.requires_grad or tracing.current() is not None:
+        return t  # (an exporter's trace follows tensors by identity)
+    return Tensor._make(t.array, t.requires_grad, t._ctx, t._index)
+
+
+def link(view: Tensor, base: Tensor, kind: str, arg: Any) -> Tensor:
+    """Record that ``view`` looks into ``base``: ``kind`` is ``"item"`` (``arg``: a basic
+    index), ``"reshape"`` (``arg``: the view's shape) or ``"transpose"`` (``arg``: axes)."""
+    if view is not base:
+        view._base = (base, kind, arg)
+    return view
+
+
+def live_base(t: Tensor) -> tuple | None:
+    """``(base, kind, arg)`` if ``t`` is a view whose array still shares ``base``'s memory."""
+    found = getattr(t, "_base", None)
+    if found is None:
+        return None
+    base = found[0]
+    if not t.xp.may_share_memory(t.array, base.array):
+        return None
+    return found
+
+
+def bump_bases(t: Tensor) -> None:
+    """Bump the version of every tensor ``t`` looks into (after a change written through it)."""
+    found = live_base(t)
+    while found is not None:
+        base = found[0]
+        base._version += 1
+        if base._ctx is not None:  # the op that made it may have kept this array for backward
+            base._ctx.__dict__["output_modified"] = True
+        found = live_base(base)
+
+
+def take(array: Any, kind: str, arg: Any) -> Any:
+    """The view of ``array`` that the link describes (a NumPy/CuPy view, no copy)."""
+    if kind == "item":
+        return array[arg]
+    if kind == "reshape":
+        return array.reshape(arg)
+    return array.transpose(arg)
