@@ -135,14 +135,23 @@ def _toposort(roots: Sequence[Any]) -> list:
 
 
 def _needs_toward(inputs_first: list, targets: Sequence[Any]) -> dict:
-    """For each node with a path to one of ``targets``, the inputs on such a path."""
+    """For each node with a path to one of ``targets``, the inputs on such a path.
+
+    A non-leaf target is found by its node and output index, not by identity: an op may
+    have recorded a second tensor of the same node as its input (``glassnet/_views.py``).
+    """
     target_ids = {id(t) for t in targets}
+    target_outputs = {(id(t._ctx), t._index) for t in targets if t._ctx is not None}
     needs: dict = {}
     for node in inputs_first:
         mask = tuple(
             bool(need)
             and inp is not None
-            and (id(inp) in target_ids or (inp._ctx is not None and id(inp._ctx) in needs))
+            and (
+                id(inp) in target_ids
+                or (inp._ctx is not None and (id(inp._ctx), inp._index) in target_outputs)
+                or (inp._ctx is not None and id(inp._ctx) in needs)
+            )
             for inp, need in zip(node.inputs, node.needs_input_grad)
         )
         if any(mask):

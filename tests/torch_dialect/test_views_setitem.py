@@ -174,3 +174,26 @@ def test_setitem_op_gradients_by_finite_differences():
     check_gradients(lambda x, y: setitem(x, (slice(1, 3), slice(0, 4)), y), a, val)
     mask = np.array([[True, False, True, False]] * 3)
     check_gradients(lambda x, y: setitem(x, mask, y), a, rng.standard_normal(()))
+
+
+@pytest.mark.parametrize("view", ["reshape", "slice", "transpose"])
+def test_gradient_with_respect_to_a_tensor_that_was_then_viewed(view):
+    # the view op records a second tensor of the same node: autograd.grad(inputs=...) and
+    # backward(inputs=...) find the target by its node (Grad-CAM asks for a layer's output)
+    def run(lib):
+        w = _leaf(lib, W)
+        h = (w * 2).relu()
+        v = {
+            "reshape": lambda: h.reshape(-1),
+            "slice": lambda: h[:, 1:],
+            "transpose": lambda: h.t(),
+        }[view]()
+        out = (v * v).sum()
+        (g,) = lib.autograd.grad(out, [h], retain_graph=True)
+        h.retain_grad()
+        out2 = (v * 3).sum()
+        out2.backward(inputs=[h])
+        return g.numpy(), h.grad.numpy()
+
+    for a, b in zip(run(gn), run(torch)):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
