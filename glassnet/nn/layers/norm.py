@@ -177,9 +177,6 @@ class BatchNorm2d(_BatchNorm):
     _shape_text = "(N, C, H, W)"
 
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
-
-
 class BatchNorm3d(_BatchNorm):
     """Batch normalisation of volumes, per channel over ``(N, D, H, W)``.
 
@@ -204,3 +201,6 @@ class BatchNorm3d(_BatchNorm):
 
     _ranks = (5,)
     _shape_text = "(N, C, D, H, W)"
+
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
