@@ -152,7 +152,7 @@ def jvp(
 ) -> tuple:
     """``(func(inputs), J v)``, as ``torch.autograd.functional.jvp`` (from the Jacobian)."""
     _refuse_create_graph("jvp", create_graph)
-    ins, many_in = _as_tuple("jvp", "inputs", inputs)
+    ins, _ = _as_tuple("jvp", "inputs", inputs)
     if v is None:
         if any(t.numel() != 1 for t in ins):
             raise RuntimeError("jvp: v can be omitted only for one-element inputs")
