@@ -60,10 +60,10 @@ class ExtraMethods:
         info = np.finfo(self.dtype)
         hi = info.max if posinf is None else posinf
         lo = info.min if neginf is None else neginf
-        a = self.array
-        out = _ar.where(self.xp.isnan(a), self.xp.asarray(nan, dtype=a.dtype), self)
-        out = _ar.where(self.xp.isposinf(a), self.xp.asarray(hi, dtype=a.dtype), out)
-        return _ar.where(self.xp.isneginf(a), self.xp.asarray(lo, dtype=a.dtype), out)
+        a = self.array  # the tests below are ops, so that an ONNX export records them
+        out = _ar.where(_logic.classify(self, "isnan"), self.xp.asarray(nan, a.dtype), self)
+        out = _ar.where(_logic.classify(self, "isposinf"), self.xp.asarray(hi, a.dtype), out)
+        return _ar.where(_logic.classify(self, "isneginf"), self.xp.asarray(lo, a.dtype), out)
 
     # ------------------------------------------------ more elementwise functions
     def log2(self) -> Tensor:
@@ -115,13 +115,14 @@ class ExtraMethods:
         x = _float(self)
         y = other if isinstance(other, Tensor) else Tensor(self.xp.asarray(other, x.dtype))
         y = _float(y)
-        zero = (x.array == 0) & ~self.xp.isnan(y.array)
+        zero = (x == 0) & ~_logic.classify(y, "isnan")
         safe_y = _ar.where(zero, self.xp.asarray(1, dtype=y.dtype), y)
         return _ar.where(zero, self.xp.asarray(0, dtype=x.dtype), x * _ar.log(safe_y))
 
     def fmod(self, other: Any) -> Tensor:
         """The C remainder: ``self - trunc(self / other) * other``, the dividend's sign."""
         if self.dtype.kind != "f" and not (isinstance(other, Tensor) and other.dtype.kind == "f"):
+            _logic.refuse_while_tracing("fmod of integers", "not written with glassnet's ops")
             o = other.array if isinstance(other, Tensor) else other
             return Tensor(self.xp.fmod(self.array, o))
         return self - (self / other).trunc() * other
@@ -144,11 +145,11 @@ class ExtraMethods:
     def nansum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """The sum over ``dim`` with NaNs counted as 0."""
         zero = self.xp.asarray(0, dtype=self.dtype)
-        return _ar.where(self.xp.isnan(self.array), zero, self).sum(dim, keepdim=keepdim)
+        return _ar.where(_logic.classify(self, "isnan"), zero, self).sum(dim, keepdim=keepdim)
 
     def nanmean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """The mean over ``dim`` of the entries that are not NaN."""
-        kept = Tensor(~self.xp.isnan(self.array)).sum(dim, keepdim=keepdim)
+        kept = (~_logic.classify(self, "isnan")).sum(dim, keepdim=keepdim)
         return self.nansum(dim, keepdim) / kept.to(self.dtype)
 
     def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> aminmax:

@@ -21,6 +21,7 @@ from . import random as _random
 from . import return_types as rt
 from .ops import activation as _act
 from .ops import linalg as _la
+from .ops import logic as _logic
 from .ops import select as _sel
 from .ops import shape as _sh
 from .ops.embedding import one_hot
@@ -188,6 +189,7 @@ def trapezoid(
 
 # ------------------------------------------------------------------- running extremes
 def _running(x: Tensor, dim: int, largest: bool, who: str) -> tuple[Tensor, Tensor]:
+    _logic.refuse_while_tracing(who, "ONNX has no running maximum or minimum")
     d = _dim(x, dim, who)
     arr = x.array if x.ndim else x.array.reshape(1)
     ufunc = x.xp.maximum if largest else x.xp.minimum
@@ -285,6 +287,7 @@ def searchsorted(
     sorter: Any = None,
 ) -> Tensor:
     """Where ``values`` would go in the sorted last axis of ``sorted_sequence``."""
+    _logic.refuse_while_tracing("searchsorted", "ONNX has no sorted search")
     seq = _as_tensor(sorted_sequence, "searchsorted").array
     vals = values.array if isinstance(values, Tensor) else np.asarray(values)
     if side not in (None, "left", "right") or (side == "left" and right):
@@ -327,6 +330,7 @@ def isin(
     elements: Any, test_elements: Any, *, assume_unique: bool = False, invert: bool = False
 ) -> Tensor:
     """Whether each element of ``elements`` is in ``test_elements`` (a bool tensor)."""
+    _logic.refuse_while_tracing("isin", "not written with glassnet's ops")
     e = elements.array if isinstance(elements, Tensor) else np.asarray(elements)
     t = test_elements.array if isinstance(test_elements, Tensor) else np.asarray(test_elements)
     return Tensor(np.isin(e, t, assume_unique=assume_unique, invert=invert))
@@ -334,6 +338,7 @@ def isin(
 
 def heaviside(input: Tensor, values: Any) -> Tensor:  # noqa: A002
     """0 below zero, 1 above, ``values`` at zero (no gradient, as in torch)."""
+    _logic.refuse_while_tracing("heaviside", "not written with glassnet's ops")
     x = _as_tensor(input, "heaviside").array
     v = values.array if isinstance(values, Tensor) else np.asarray(values)
     return Tensor(np.heaviside(x, v).astype(np.result_type(x, v), copy=False))

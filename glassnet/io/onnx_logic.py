@@ -111,6 +111,9 @@ def _classify(g: OnnxBuilder, op: OpView) -> str:
         return g.node("IsNaN", [x])
     if fn == "isinf":
         return g.node("IsInf", [x])
+    if fn in ("isposinf", "isneginf"):
+        return g.node("IsInf", [x], detect_negative=int(fn == "isneginf"),
+                      detect_positive=int(fn == "isposinf"))  # fmt: skip
     return g.node("Not", [g.node("Or", [g.node("IsNaN", [x]), g.node("IsInf", [x])])])
 
 

@@ -180,7 +180,8 @@ def _reduce(g: OnnxBuilder, op_type: str, x: Any, axes: list[int], keepdims: boo
 
 def _reducer(op_type: str) -> Any:
     def convert(g: OnnxBuilder, op: OpView) -> str:
-        return _reduce(g, op_type, op.input(0), _axes(op), bool(op.attrs.get("keepdims")))
+        x = op.input(0, op.out().dtype)  # in the output's dtype: a sum of booleans is int64
+        return _reduce(g, op_type, x, _axes(op), bool(op.attrs.get("keepdims")))
 
     return convert
 

@@ -3,7 +3,9 @@
 Written with other ops: the rows are an :func:`~glassnet.ops.embedding.embedding`
 lookup, a bag's sum or mean an ``index_add`` into its output row, its maximum a
 ``max`` over its rows; gradients (for ``weight`` and ``per_sample_weights``) come
-from them. Which bag each index belongs to is worked out on the host.
+from them. Which bag each index belongs to is worked out on the host, except for a 2-D
+input without ``padding_idx`` (each row a bag): a ``(B, N, D)`` lookup reduced over ``N``,
+which an ONNX export records (the other forms are refused while it traces).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 from ..backend import to_host
 from ..tensor import Tensor
 from . import arithmetic as M
+from . import logic as _logic
 from . import reduce as R
 from . import shape as S
 from .embedding import embedding
@@ -104,6 +107,13 @@ def embedding_bag(
         raise ValueError(f"{who}: per_sample_weights is only supported with mode='sum', got mode={mode!r}")
     idx, bags, n_bags = bag_layout(who, input, offsets, include_last_offset)
     n, dim = weight.shape
+    per_bag = np.ndim(to_host(input.array if isinstance(input, Tensor) else input)) == 2
+    if per_bag and idx.size and padding_idx is None:
+        return _rows_bag(input, weight, mode, max_norm, norm_type, per_sample_weights)
+    _logic.refuse_while_tracing(
+        "embedding_bag with offsets or padding_idx",
+        "its bags are laid out on the host; a 2-D input (each row a bag) without padding_idx exports",
+    )  # fmt: skip
     keep = np.ones(idx.size, dtype=bool)
     if padding_idx is not None:
         if not -n <= padding_idx < n:
@@ -124,6 +134,25 @@ def embedding_bag(
             raise ValueError(f"{who}: per_sample_weights must have the input's shape, got {per_sample_weights.shape}")
         rows = rows * S.unsqueeze(psw[: bags.size], -1)
     return index_add(out, 0, weight.xp.asarray(bags), rows)
+
+
+def _rows_bag(
+    input: Any, weight: Tensor, mode: str, max_norm: float | None, norm_type: float,  # noqa: A002
+    per_sample_weights: Tensor | None,
+) -> Tensor:  # fmt: skip
+    """Bags that are the rows of a 2-D ``input`` ``(B, N)``, ``N > 0``: a lookup
+    ``(B, N, D)`` reduced over ``N`` (ops an exporter records, so the bags follow the input)."""
+    ids = input if isinstance(input, Tensor) else Tensor(weight.xp.asarray(input))
+    rows = embedding(ids, weight, None, max_norm, norm_type)  # (B, N, D)
+    if per_sample_weights is not None:
+        if tuple(per_sample_weights.shape) != tuple(ids.shape):
+            raise ValueError(
+                f"embedding_bag: per_sample_weights must have the input's shape {tuple(ids.shape)}, "
+                f"got {tuple(per_sample_weights.shape)}"
+            )
+        rows = rows * S.unsqueeze(per_sample_weights.to(weight.dtype), -1)
+    reduce = {"sum": R.sum, "mean": R.mean, "max": R.max}[mode]
+    return reduce(rows, 1)
 
 
 def _bag_max(rows: Tensor, bags: np.ndarray, where: np.ndarray, n_bags: int, empty: Tensor) -> Tensor:

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import tracing
+from ..autograd.function import Function
 from ..backend import to_host
 from ..tensor import Tensor
 from . import arithmetic as M
@@ -131,6 +133,8 @@ def grid_sample(
     if grid.ndim != 4 or grid.shape[0] != n or grid.shape[3] != 2:
         raise ValueError(f"{who}: expected grid of shape ({n}, H_out, W_out, 2), got {grid.shape}")
     ac = bool(align_corners)
+    if tracing.current() is not None:  # an exporter records one op (ONNX's GridSample)
+        return GridSample.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=ac)
     if grid.dtype != input.dtype:
         grid = grid.to(dtype=input.dtype)
     x = _source(grid[..., 0], w, padding_mode, ac)
@@ -152,3 +156,15 @@ def grid_sample(
             term = _gather(input, yi, xi, valid) * S.unsqueeze(wy * wx, -1)
             out = term if out is None else out + term
     return S.transpose(out, (0, 3, 1, 2))
+
+
+class GridSample(Function):
+    """:func:`grid_sample` as one op, recorded while an exporter traces (ONNX ``GridSample``);
+    outside a trace the composed ops above run and give the gradients, so it has no backward."""
+
+    def forward(
+        self, x: Any, grid: Any, mode: str = "bilinear", padding_mode: str = "zeros",
+        align_corners: bool = False,
+    ) -> Any:  # fmt: skip
+        with tracing.recording(None):
+            return grid_sample(Tensor(x), Tensor(grid), mode, padding_mode, align_corners).array

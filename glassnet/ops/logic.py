@@ -56,14 +56,15 @@ def tracing_active() -> bool:
     return tracing._slot.recorder is not None
 
 
-def refuse_while_tracing(name: str) -> None:
+def refuse_while_tracing(name: str, why: str = "its result's size depends on the input's values") -> None:
     """Refuse ``name`` while an exporter traces: it computes on the arrays, outside the ops a
-    trace records, so the graph would hold the example's result."""
+    trace records, so the graph would hold the example's result. ``why`` says what stands
+    in the way of an ONNX form."""
     if tracing._slot.recorder is not None:
         raise TypeError(
-            f"export_onnx: {name} has no ONNX export in glassnet (its result's size depends on "
-            f"the input's values and it is computed outside the traced ops); compute it "
-            f"outside the model and pass it in as an input"
+            f"export_onnx: {name} has no ONNX export in glassnet ({why}, and it is computed "
+            f"on the arrays, outside the traced ops); compute it outside the model and pass "
+            f"it in as an input"
         )
 
 
@@ -123,7 +124,7 @@ class Step(NonDifferentiable):
 
 
 class Classify(NonDifferentiable):
-    """``isnan``, ``isinf`` or ``isfinite``, boolean."""
+    """``isnan``, ``isinf``, ``isposinf``, ``isneginf`` or ``isfinite``, boolean."""
 
     def forward(self, a: Any, fn: str = "isnan") -> Any:
         return getattr(get_array_module(a), fn)(a)

@@ -133,6 +133,10 @@ def pairwise_distance(
         return A.sqrt(R.sum(diff * diff, axis, keepdim))
     if p == 1:
         return R.sum(A.abs(diff), axis, keepdim)
+    if math.isinf(p):  # the largest (smallest for -inf) magnitude, as torch
+        return (R.max if p > 0 else R.min)(A.abs(diff), axis, keepdim)
+    if p == 0:  # the count of non-zero entries, as torch
+        return R.sum((diff != 0).to(diff.dtype), axis, keepdim)
     return A.pow(R.sum(A.pow(A.abs(diff), p), axis, keepdim), 1.0 / p)
 
 

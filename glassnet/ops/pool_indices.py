@@ -18,11 +18,15 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
+from .logic import refuse_while_tracing
 
 __all__ = [
     "max_pool_indices", "adaptive_max_pool_indices", "max_unpool1d", "max_unpool2d",
     "unpool_output_size", "adaptive_bins",
 ]  # fmt: skip
+
+#: Why the indices have no ONNX export (said when an exporter traces them).
+_NO_ONNX = "they are PyTorch's per-plane positions; ONNX's MaxPool gives whole-tensor ones"
 
 
 def adaptive_bins(n_in: int, n_out: int) -> list[tuple[int, int]]:
@@ -49,6 +53,7 @@ def max_pool_indices(
     -------
     array of int64, shape (N, C, *out_sizes)
     """
+    refuse_while_tracing("max pooling with return_indices=True", _NO_ONNX)
     xp = get_array_module(x)
     spatial = x.shape[2:]
     widths = [(0, 0), (0, 0)]
@@ -86,6 +91,7 @@ def adaptive_max_pool_indices(x: Any, out_sizes: tuple) -> Any:
     -------
     array of int64, shape (N, C, *out_sizes)
     """
+    refuse_while_tracing("adaptive max pooling with return_indices=True", _NO_ONNX)
     xp = get_array_module(x)
     spatial = x.shape[2:]
     bins = [adaptive_bins(n, o) for n, o in zip(spatial, out_sizes)]
