@@ -180,8 +180,28 @@ def logspace(
     return _finish(data, device, requires_grad)
 
 
+def _randint_args(args: tuple, low: Any, high: Any, size: Any) -> tuple[Any, Any, Any]:
+    """torch's ways of naming ``(low, high, size)``: positionally, by keyword, or mixed."""
+    rest = list(args)
+    if size is None and rest:
+        size = rest.pop()
+    if high is None and rest:
+        high = rest.pop()
+    if low is None and rest:
+        low = rest.pop()
+    if rest or size is None or high is None:
+        raise TypeError(
+            "randint: expected (high, size) or (low, high, size), positionally or by keyword "
+            f"(e.g. randint(10, size=(3,))), got {len(args)} positional argument(s)"
+        )
+    return (0 if low is None else low), high, size
+
+
 def randint(
     *args: Any,
+    low: Any = None,
+    high: Any = None,
+    size: Any = None,
     dtype: Any = None,
     device: Any = None,
     generator: Any = None,
@@ -189,16 +209,11 @@ def randint(
 ) -> Tensor:
     """Integers in ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)`` (int64).
 
-    ``generator`` is a NumPy Generator (glassnet's global one by default).
+    Any of ``low``, ``high`` and ``size`` may be given by keyword, as in torch
+    (``randint(10, size=(3,))``). ``generator`` is a NumPy Generator (glassnet's global one
+    by default).
     """
-    if len(args) == 2:
-        (low, high), size = (0, args[0]), args[1]
-    elif len(args) == 3:
-        low, high, size = args
-    else:
-        raise TypeError(
-            f"randint: expected (high, size) or (low, high, size), got {len(args)} arguments"
-        )
+    low, high, size = _randint_args(args, low, high, size)
     rng = generator if generator is not None else _random.get_rng()
     data = rng.integers(int(low), int(high), _shape_arg((size,))).astype(_dt(dtype, np.int64))
     return _finish(data, device, requires_grad)

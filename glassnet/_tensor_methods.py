@@ -131,6 +131,16 @@ class TensorMethods(InplaceMethods):
     def is_cuda(self) -> bool:
         return self.device.type == "cuda"
 
+    @property
+    def is_xpu(self) -> bool:
+        """False: glassnet has no Intel XPU device (as torch on a machine without one)."""
+        return self.device.type == "xpu"
+
+    @property
+    def is_mps(self) -> bool:
+        """False: glassnet has no Apple MPS device (as torch on a machine without one)."""
+        return self.device.type == "mps"
+
     def contiguous(self, memory_format: Any = None) -> Tensor:
         """This tensor (NumPy copies where a layout needs it)."""
         return self
@@ -316,7 +326,9 @@ class TensorMethods(InplaceMethods):
             self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)
         )
         if recording:
-            _inplace.update(self, "__setitem__", lambda s, v: _sh.setitem(s, index, v), value)
+            _inplace.update(
+                self, "__setitem__", lambda s, v: _sh.setitem(s, index, v), value, region=index
+            )
             return
         value = value.array if isinstance(value, Tensor) else value
         if hasattr(value, "shape"):  # arrays follow the tensor to its device
@@ -518,10 +530,10 @@ class TensorMethods(InplaceMethods):
             raise NotImplementedError(
                 "view(dtype): reinterpreting bytes is not supported; use .to(dtype)"
             )
-        return _sh.reshape(self, _shape(shape))
+        return _sh.view(self, _shape(shape))
 
     def view_as(self, other: Tensor) -> Tensor:
-        return _sh.reshape(self, other.shape)
+        return _sh.view(self, other.shape)
 
     def reshape_as(self, other: Tensor) -> Tensor:
         return _sh.reshape(self, other.shape)

@@ -45,6 +45,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "torch.optim.lr_scheduler": ("glassnet.optim.lr_scheduler",),
     "torch.optim.optimizer": ("glassnet.optim.optimizer",),
     "torch.nn.parameter": ("glassnet.nn.module",),
+    "torch.nn.parallel": ("glassnet.nn.parallel",),
     "torch.linalg": ("glassnet.linalg",),
     "torch.amp": ("glassnet.amp",),
     "torch.distributions": ("glassnet.distributions",),

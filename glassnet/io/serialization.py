@@ -20,8 +20,10 @@ refuses PyTorch's own pickled ``.pt`` files for the same reason.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import tempfile
 from typing import Any
 
 import numpy as np
@@ -33,23 +35,27 @@ from .checkpoint import _decode, _Encoder
 from .safetensors import CheckpointError, safe_open, save_file
 from .torch_interop import _torch_to_numpy, is_torch_tensor
 
-__all__ = ["save", "load", "FORMAT"]
+__all__ = ["save", "load", "FORMAT", "ObjectNeedsPickle"]
 
 FORMAT = "glassnet.save"
 FORMAT_VERSION = 1
 _PICKLE_MAGIC = (b"PK\x03\x04", b"\x80")  # torch's zip container; a legacy pickle stream
 
 
+class ObjectNeedsPickle(NotImplementedError, TypeError):
+    """``torch.save`` of a whole Module or optimizer: out of scope, since it needs pickle."""
+
+
 def _refuse_object(obj: Any) -> None:
     if isinstance(obj, Module):
-        raise TypeError(
+        raise ObjectNeedsPickle(
             f"glassnet.save: got a whole {type(obj).__name__} (a Module); saving a module object "
             "needs pickle, which glassnet never uses. Save its weights with "
             "glassnet.save(model.state_dict(), path) and restore them with "
             "model.load_state_dict(glassnet.load(path))"
         )
     if callable(getattr(obj, "state_dict", None)) and not isinstance(obj, (dict, list, tuple)):
-        raise TypeError(
+        raise ObjectNeedsPickle(
             f"glassnet.save: got a {type(obj).__name__} object; saving it needs pickle, which "
             f"glassnet never uses. Save its state_dict() instead and load it back with "
             f"load_state_dict()"
@@ -83,10 +89,34 @@ class _SaveEncoder(_Encoder):
 def _check_path(who: str, f: Any) -> str:
     if not isinstance(f, (str, os.PathLike)):
         raise TypeError(
-            f"{who}: expected a file path (str or os.PathLike), got {type(f).__name__}; "
-            "file objects are not supported (the file is written atomically by path)"
+            f"{who}: expected a file path (str or os.PathLike) or a binary file object, "
+            f"got {type(f).__name__}"
         )
     return os.fspath(f)
+
+
+def _save_to_file_object(obj: Any, f: Any) -> None:
+    """``torch.save(obj, open(path, 'wb'))`` / a BytesIO: the same bytes as a path gives."""
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = os.path.join(folder, "obj.safetensors")
+        save(obj, tmp)
+        with open(tmp, "rb") as fh:
+            f.write(fh.read())
+
+
+def _load_from_file_object(f: Any, map_location: Any, weights_only: bool | None) -> Any:
+    """``torch.load(open(path, 'rb'))`` / a BytesIO holding what :func:`save` wrote."""
+    data = b"" if isinstance(f, io.TextIOBase) else f.read()
+    if isinstance(f, io.TextIOBase) or not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(
+            f"glassnet.load: the file object must be opened in binary mode ('rb'), got "
+            f"{type(f).__name__}"
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = os.path.join(folder, "obj.safetensors")
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        return load(tmp, map_location, weights_only)  # arrays are read in, no mapping kept
 
 
 def save(obj: Any, f: str | os.PathLike) -> None:
@@ -105,6 +135,9 @@ def save(obj: Any, f: str | os.PathLike) -> None:
         ``obj`` is (or holds) a Module, an optimizer or another object that
         would need pickle; the message names ``state_dict()``.
     """
+    if not isinstance(f, (str, os.PathLike)) and hasattr(f, "write"):
+        _save_to_file_object(obj, f)
+        return
     path = _check_path("glassnet.save", f)
     _refuse_object(obj)
     tensors: dict[str, Any] = {}
@@ -179,6 +212,8 @@ def load(f: str | os.PathLike, map_location: Any = None, weights_only: bool | No
         Arrays come back as Tensors (NumPy arrays that were saved as arrays stay arrays);
         a plain safetensors file gives an ordered dict of Tensors.
     """
+    if not isinstance(f, (str, os.PathLike)) and hasattr(f, "read"):
+        return _load_from_file_object(f, map_location, weights_only)
     path = _check_path("glassnet.load", f)
     if weights_only not in (None, True, False):
         raise TypeError(f"glassnet.load: weights_only must be a bool or None, got {weights_only!r}")

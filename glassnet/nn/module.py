@@ -120,19 +120,23 @@ class Module:
                 f"{name!r} (a Parameter or None expected; to change its values in place use "
                 f"`with no_grad(): self.{name}.copy_(value)`)"
             )
-        for store in (self._parameters, self._buffers, self._modules):
-            store.pop(name, None)
         if isinstance(value, Parameter):
-            self._parameters[name] = value
-            self.__dict__.pop(name, None)
+            target, stored = self._parameters, value
         elif isinstance(value, Module):
-            self._modules[name] = value
-            self.__dict__.pop(name, None)
+            target, stored = self._modules, value
         elif isinstance(value, Buffer):
-            self._buffers[name] = Tensor._make(value.array, False, None, 0)
-            self.__dict__.pop(name, None)
+            target, stored = self._buffers, Tensor._make(value.array, False, None, 0)
         else:
+            target, stored = None, value
+        for store in (self._parameters, self._buffers, self._modules):
+            if store is not target:
+                store.pop(name, None)
+        if target is None:
             object.__setattr__(self, name, value)
+        else:
+            # as torch: replacing a child or parameter keeps its place in the order
+            target[name] = stored
+            self.__dict__.pop(name, None)
 
     def __getattr__(self, name: str) -> Any:
         d = self.__dict__

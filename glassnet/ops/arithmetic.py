@@ -108,7 +108,8 @@ class Log(Function):
     def forward(self, a: Any) -> Any:
         if self.requires_grad:
             self.a = a
-        return get_array_module(a).log(a)
+        with np.errstate(divide="ignore", invalid="ignore"):  # as torch: log(0) = -inf, silently
+            return get_array_module(a).log(a)
 
     def backward(self, g: Any) -> Any:
         return g / self.a

@@ -33,9 +33,10 @@ from ...data.dataset import Dataset
 from ...data.datasets import FASHION_MNIST_CLASSES, SPECS, ImageSetSpec, _find, _read_pair
 from ...data.download import download_file, mirrors, search_folders
 from ...tensor import Tensor
+from .fake import FakeData
 from .folder import DatasetFolder, ImageFolder
 
-__all__ = ["MNIST", "FashionMNIST", "DatasetFolder", "ImageFolder"]
+__all__ = ["MNIST", "FashionMNIST", "DatasetFolder", "ImageFolder", "FakeData"]
 
 
 def _pil_image() -> Any:
