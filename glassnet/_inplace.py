@@ -26,10 +26,14 @@ A tensor made by indexing, reshaping or transposing another is a view of it
 tensor it views; changed outside, the versions of both are bumped. ``x[index] =
 value`` inside the graph is :func:`update` with ``ops.shape.setitem``.
 
-Differences from PyTorch, all on the safe side: a version check fails for any
-op that used the changed tensor, not only for ops that saved it; and inside
-the graph the tensor gets a new array, so a view taken of it before the
-change does not see the change.
+Inside the graph the tensor gets a new array (in its old memory layout), and
+the views taken of it before are made again from it (``_refresh_views``), so
+they see the change as in torch. Each op keeps the array and node it was given
+(``Function.edges``), so an op that used the tensor before the change still
+backpropagates, to the old node: where torch raises "modified by an inplace
+operation" because the op saved the tensor, glassnet gives the gradient of the
+program as written. Outside the graph a version check fails for any op that
+used the changed tensor, not only for ops that saved it (the safe side).
 """
 
 from __future__ import annotations
@@ -106,7 +110,9 @@ def _bump(t: Tensor) -> None:
     _views.bump_bases(t)  # the change is in the memory of the tensors t views, too
 
 
-def update(t: Tensor, name: str, functional: Callable[..., Tensor], *others: Any) -> Tensor:
+def update(
+    t: Tensor, name: str, functional: Callable[..., Tensor], *others: Any, region: Any = None
+) -> Tensor:
     """Change ``t`` in place to ``functional(t, *others)``; see the module docstring.
 
     Parameters
@@ -119,6 +125,9 @@ def update(t: Tensor, name: str, functional: Callable[..., Tensor], *others: Any
         The out-of-place op, ``functional(t, *others) -> Tensor``.
     *others
         The op's other operands.
+    region : index, optional
+        The part of ``t`` the op changes (``x[region] = v``), when it is not all of it:
+        the views of ``t`` outside it keep their graph nodes (see :func:`_refresh_views`).
 
     Returns
     -------
@@ -136,10 +145,12 @@ def update(t: Tensor, name: str, functional: Callable[..., Tensor], *others: Any
         viewed = _views.live_base(t)
         before = Tensor._make(t.array, t.requires_grad, t._ctx, t._index)
         out = _out_of_place(t, name, functional, before, others)
-        t.array, t._ctx, t._index, t.requires_grad = out.array, out._ctx, out._index, True
+        laid = _laid_out_as(out.array, t.array)
+        t.array, t._ctx, t._index, t.requires_grad = laid, out._ctx, out._index, True
         t._version += 1
+        _refresh_views(t, before.array, region)
         if viewed is not None:
-            _write_back(t, viewed, name)
+            _write_back(t, viewed, name)  # and so the sibling views, from the base
         return t
     with grad_mode.no_grad():
         out = functional(Tensor._make(t.array, False, None, 0), *others)
@@ -162,6 +173,18 @@ def _out_of_place(
         _check_cast(out.dtype, t.dtype, name)
         out = _ar.cast(out, dtype=t.dtype)
     return out
+
+
+def _laid_out_as(new: Any, old: Any) -> Any:
+    """``new`` in ``old``'s memory layout (a copy only where they differ): a tensor changed
+    in place keeps its strides in torch, so ``x.t().add_(1)`` leaves ``x`` contiguous and
+    ``view`` accepts or refuses the same shapes afterwards."""
+    if new.strides == old.strides or new.size <= 1:
+        return new
+    xp = backend.get_array_module(old)
+    laid = xp.empty_like(old)  # order="K": old's strides, for a dense layout
+    laid[...] = new
+    return laid
 
 
 def traced_setitem(t: Tensor, index: Any, value: Any) -> None:
@@ -261,8 +284,61 @@ def _write_back(t: Tensor, viewed: tuple, name: str) -> None:
     views (recorded like any in-place change, and on up the chain of views), then let
     ``t`` view that again."""
     base, kind, arg = viewed
-    update(base, name, lambda b, v: _put(b, kind, arg, v), t)
-    t.array = _views.take(base.array, kind, arg)
+    region = arg if kind == "item" else None
+    update(base, name, lambda b, v: _put(b, kind, arg, v), t, region=region)
+    if _views.live_base(t) is None:  # (not refreshed: a link made outside this module)
+        t.array = _views.take(base.array, kind, arg)
+
+
+def _refresh_views(t: Tensor, old: Any, region: Any) -> None:
+    """After ``t`` changed inside the graph (a new array and node; ``old`` its array
+    before, ``region`` the index changed or ``None`` for all): make every view taken of it
+    earlier again from it, recorded, and so on down to the views of those views, so that
+    ``v = x[0]; x.mul_(2)`` leaves ``v`` equal to ``x[0]`` as in torch, and bump its
+    version. Ops that used the view before keep its old node (``Function.edges``).
+
+    A view of ``t`` outside ``region`` (``out[t - 1]`` after ``out[t] = h``), and the
+    views of it, have the same values and derivatives as before: they only look into the
+    new array, so that a decoder loop does not record every earlier row again at each
+    step. (A view whose array is not in ``old``, ``t`` itself written back into the tensor
+    it views, is outside too: its node is already the change.)"""
+    changed, xp = _changed_part(old, region), t.xp
+    stack = [(t, None)]
+    while stack:
+        base, remake = stack.pop()
+        for view in _views.views_of(base):
+            _, kind, arg = view._base
+            if remake is None:  # a view of t: does it look into the part that changed?
+                touched = changed is None or xp.may_share_memory(view.array, changed)
+            else:  # a view of a view: as the view it looks into
+                touched = remake
+            if touched:
+                fresh = _remake(base, kind, arg)
+                view.array, view._ctx, view._index = fresh.array, fresh._ctx, fresh._index
+                view.requires_grad = fresh.requires_grad
+                view._version += 1
+            else:
+                view.array = _views.take(base.array, kind, arg)
+            if _views.has_views(view):
+                stack.append((view, touched))
+
+
+def _changed_part(old: Any, region: Any) -> Any:
+    """The part of ``old`` that ``region`` selects, as a view of it; ``None`` for all of it
+    (no region, or an index that does not give a view: a mask, an int array)."""
+    if region is None or not _sh._is_view_index(region):
+        return None
+    return _views.index_view(old, region)
+
+
+def _remake(base: Tensor, kind: str, arg: Any) -> Tensor:
+    """The view of ``base`` a link describes, as a graph op (not linked again)."""
+    src = _views.source(base)
+    if kind == "item":
+        return _sh.GetItem.apply(src, index=arg)
+    if kind == "reshape":
+        return _sh.Reshape.apply(src, shape=arg)
+    return _sh.Transpose.apply(src, axes=arg)
 
 
 def _put(base: Tensor, kind: str, arg: Any, view: Tensor) -> Tensor:

@@ -142,8 +142,11 @@ class TensorMethods(InplaceMethods):
         return self.device.type == "mps"
 
     def contiguous(self, memory_format: Any = None) -> Tensor:
-        """This tensor (NumPy copies where a layout needs it)."""
-        return self
+        """This tensor if its memory is C-contiguous, else a C-contiguous copy in the graph
+        (as torch's: ``x.permute(1, 0, 2).contiguous().view(3, -1)``)."""
+        if self.array.flags.c_contiguous:
+            return self
+        return _ar.clone(self)
 
     # ------------------------------------------------------------ new tensors
     def _new(self, shape: tuple, fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:

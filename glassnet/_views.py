@@ -15,19 +15,30 @@ so both tensors see it; the ops that make views record a link on the result
   views, so an op that saved the base for its backward sees the change
   (:func:`bump_bases`), as torch's shared version counter does.
 
-A link is live while the view's array still shares memory with the base's: a base that
-was itself changed inside the graph has a new array, and views taken before that change
-keep the old values (the documented difference from torch, in ``_inplace.py``).
+A link is live while the view's array still shares memory with the base's. A base
+changed inside the graph gets a new array; the views taken of it earlier (found by
+:func:`views_of`) are then made again from it, recorded, so they see the change as
+torch's views do (``_inplace._refresh_views``).
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
+
+import numpy as np
 
 from .autograd import tracing
 from .tensor import Tensor
 
-__all__ = ["source", "link", "live_base", "bump_bases", "take"]
+__all__ = [
+    "source", "link", "live_base", "bump_bases", "take", "views_of", "has_views", "index_view",
+    "laid_out_as_in_torch",
+]  # fmt: skip
+
+#: ``id(base)`` -> (a weak reference to ``base``, weak references to the views linked to it),
+#: so that a change of ``base`` inside the graph can reach the views taken of it earlier.
+_VIEWS: dict[int, tuple] = {}
 
 
 def source(t: Tensor) -> Tensor:
@@ -49,7 +60,40 @@ def link(view: Tensor, base: Tensor, kind: str, arg: Any) -> Tensor:
     index), ``"reshape"`` (``arg``: the view's shape) or ``"transpose"`` (``arg``: axes)."""
     if view is not base:
         view._base = (base, kind, arg)
+        _register(base, view)
     return view
+
+
+def _register(base: Tensor, view: Tensor) -> None:
+    key = id(base)
+    entry = _VIEWS.get(key)
+    if entry is None or entry[0]() is not base:
+        entry = _VIEWS[key] = (weakref.ref(base, lambda _, k=key: _forget(k)), [])
+    refs = entry[1]
+    refs.append(weakref.ref(view))
+    if len(refs) >= 16 and len(refs) & (len(refs) - 1) == 0:  # a base indexed in a loop
+        refs[:] = [r for r in refs if r() is not None]
+
+
+def _forget(key: int) -> None:
+    entry = _VIEWS.get(key)
+    if entry is not None and entry[0]() is None:
+        del _VIEWS[key]
+
+
+def has_views(base: Tensor) -> bool:
+    """Were views of ``base`` ever linked (:func:`link`)? (A quick test before
+    :func:`views_of`.)"""
+    return id(base) in _VIEWS
+
+
+def views_of(base: Tensor) -> list[Tensor]:
+    """The live tensors linked (:func:`link`) as views of ``base``, in the order made."""
+    entry = _VIEWS.get(id(base))
+    if entry is None or entry[0]() is not base:
+        return []
+    views = (r() for r in entry[1])
+    return [v for v in views if v is not None and v._base is not None and v._base[0] is base]
 
 
 def live_base(t: Tensor) -> tuple | None:
@@ -77,7 +121,28 @@ def bump_bases(t: Tensor) -> None:
 def take(array: Any, kind: str, arg: Any) -> Any:
     """The view of ``array`` that the link describes (a NumPy/CuPy view, no copy)."""
     if kind == "item":
-        return array[arg]
+        return index_view(array, arg)
     if kind == "reshape":
         return array.reshape(arg)
     return array.transpose(arg)
+
+
+def index_view(array: Any, index: Any) -> Any:
+    """``array[index]``, but a 0-d view where NumPy would give a scalar copy (an int for
+    every axis), so that ``x[1].add_(2)`` or ``x.select(0, 1).fill_(0)`` reaches ``x``."""
+    out = array[index]
+    if isinstance(out, np.generic):
+        out = array[(*index, Ellipsis) if isinstance(index, tuple) else (index, Ellipsis)]
+    return out
+
+
+def laid_out_as_in_torch(t: Tensor) -> bool:
+    """Is ``t`` a view of a C-contiguous tensor (so its strides are the ones torch's view
+    would have)? An op's result may be laid out otherwise in NumPy than in torch."""
+    found = live_base(t)
+    if found is None:
+        return False
+    while found is not None:
+        root = found[0]
+        found = live_base(root)
+    return bool(root.array.flags.c_contiguous)

@@ -110,6 +110,17 @@ def _alive_inputs(node: Any) -> tuple:
     return inputs
 
 
+def _parents(node: Any) -> tuple:
+    """Per input of ``node``: ``(node that made it, output index)`` when the op ran, or
+    ``None`` for a constant. An op's recorded edges win over the input tensor's current
+    node, which an in-place change inside the graph has replaced since."""
+    inputs = _alive_inputs(node)
+    edges = node.__dict__.get("edges")
+    if edges is None:  # (a custom Function's node)
+        return tuple(None if t is None else (t._ctx, t._index) for t in inputs)
+    return tuple(None if e is None else (e[0], e[1]) for e in edges)
+
+
 def _toposort(roots: Sequence[Any]) -> list:
     """Nodes reachable from the nodes ``roots`` in post-order (inputs before consumers).
 
@@ -128,9 +139,9 @@ def _toposort(roots: Sequence[Any]) -> list:
             continue
         seen.add(id(node))
         stack.append((node, True))
-        for inp in _alive_inputs(node):
-            if inp is not None and inp._ctx is not None and id(inp._ctx) not in seen:
-                stack.append((inp._ctx, False))
+        for parent in _parents(node):
+            if parent is not None and parent[0] is not None and id(parent[0]) not in seen:
+                stack.append((parent[0], False))
     return order
 
 
@@ -149,10 +160,10 @@ def _needs_toward(inputs_first: list, targets: Sequence[Any]) -> dict:
             and inp is not None
             and (
                 id(inp) in target_ids
-                or (inp._ctx is not None and (id(inp._ctx), inp._index) in target_outputs)
-                or (inp._ctx is not None and id(inp._ctx) in needs)
+                or (par[0] is not None and (id(par[0]), par[1]) in target_outputs)
+                or (par[0] is not None and id(par[0]) in needs)
             )
-            for inp, need in zip(node.inputs, node.needs_input_grad)
+            for inp, par, need in zip(node.inputs, _parents(node), node.needs_input_grad)
         )
         if any(mask):
             needs[id(node)] = mask
@@ -232,7 +243,10 @@ def _check_unchanged(node: Any) -> None:
     """
     versions = node.__dict__.get("versions")
     if versions is not None:
-        for inp, v in zip(node.inputs, versions):
+        edges = node.__dict__.get("edges") or (None,) * len(versions)
+        for inp, v, edge in zip(node.inputs, versions, edges):
+            if edge is not None and inp.array is not edge[2]:
+                continue  # changed inside the graph: a new array, the op's is intact
             if inp is not None and inp._version != v:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified "
@@ -284,7 +298,10 @@ class _Pending:
         if cur is None:
             slot[index] = g
         elif id(cur) in self.owned:
-            cur += g
+            cur += g  # in place for an array; a NumPy scalar (a 0-d op's result) is rebound
+            if cur is not slot[index]:
+                self.owned.add(id(cur))
+                slot[index] = cur
         else:
             new = cur + g
             self.owned.add(id(new))
@@ -437,21 +454,27 @@ def _is_tensor(x: Any) -> bool:
     return hasattr(x, "_ctx") and hasattr(x, "data")
 
 
-def _send(inputs: tuple, needs: tuple, result: tuple, pending: _Pending, sink: Any) -> None:
+def _send(
+    inputs: tuple, parents: tuple, needs: tuple, result: tuple, pending: _Pending, sink: Any
+) -> None:
     """Hand each needed input gradient, un-broadcast, to its producer or to the sink."""
-    for inp, need, g in zip(inputs, needs, result):
+    for inp, parent, need, g in zip(inputs, parents, needs, result):
         if not need or g is None:
             continue
         if g.shape != inp.array.shape:
             g = unbroadcast(g, inp.array.shape)
-        _to_leaf_or_node(inp, g, pending, sink)
+        _to_leaf_or_node(inp, g, pending, sink, parent)
 
 
-def _to_leaf_or_node(t: Any, g: Any, pending: _Pending, sink: Any) -> None:
-    """``g`` to the node that made ``t``, or to the sink for a leaf; a leaf with hooks
+def _to_leaf_or_node(
+    t: Any, g: Any, pending: _Pending, sink: Any, parent: tuple | None = None
+) -> None:
+    """``g`` to the node that made ``t`` (``parent``: that node and output index, when the
+    op that used ``t`` recorded them), or to the sink for a leaf; a leaf with hooks
     collects its contributions first (:meth:`_Pending.hooked_leaf`)."""
-    if t._ctx is not None:
-        pending.add(t._ctx, t._index, g)
+    node, index = parent if parent is not None else (t._ctx, t._index)
+    if node is not None:
+        pending.add(node, index, g)
     elif _hooks.leaf_hooks(t):
         pending.hooked_leaf(t, g)
     else:
@@ -499,11 +522,11 @@ def _execute(
         sink.reached(node, grads)
         needs = the_plan.needs_of(node)
         result = None if needs is None else backprop_node(node, grads, needs)
-        node_inputs = node.inputs
+        node_inputs, parents = node.inputs, _parents(node)
         if not retain_graph:
             node.__dict__.clear()
         if result is not None:
-            _send(node_inputs, needs, result, pending, sink)
+            _send(node_inputs, parents, needs, result, pending, sink)
     _flush_hooked_leaves(pending, sink)
 
 

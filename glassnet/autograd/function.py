@@ -39,6 +39,10 @@ class Function:
     needs_input_grad: tuple[bool, ...]
     #: Per positional input: its version (``Tensor._version``) when the op ran.
     versions: list[int]
+    #: Per positional input: ``(node, output index, array)`` of the tensor when the op
+    #: ran, or ``None``. The engine follows these edges, not the tensor's current node: a
+    #: tensor changed in place inside the graph later has a new node and array.
+    edges: tuple
     #: True when the graph is being recorded for this call (save for backward only then).
     requires_grad: bool
     #: Is this class a Function in PyTorch's form (static ``forward(ctx, ...)``)?
@@ -103,6 +107,7 @@ class Function:
             if record:
                 ctx.inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
                 ctx.versions = versions
+                ctx.edges = _edges(args)
                 ctx.n_outputs = len(out)
                 ctx.out_meta = tuple((o.shape, o.dtype) for o in out)
                 return tuple(make(o, True, ctx, i) for i, o in enumerate(out))
@@ -111,9 +116,15 @@ class Function:
         if record:
             ctx.inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
             ctx.versions = versions
+            ctx.edges = _edges(args)
             ctx.n_outputs = 1
             return make(out, True, ctx, 0)
         return make(out, False, None, 0)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
+
+
+def _edges(args: tuple) -> tuple:
+    """Each tensor argument's ``(node, output index, array)`` now (see ``Function.edges``)."""
+    return tuple((a._ctx, a._index, a.array) if isinstance(a, Tensor) else None for a in args)

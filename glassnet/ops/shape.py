@@ -15,7 +15,7 @@ from ..backend import get_array_module, is_cupy_array
 from ..tensor import Tensor
 
 __all__ = [
-    "reshape", "flatten", "transpose", "swapaxes", "getitem", "setitem", "concat", "stack", "pad",
+    "reshape", "view", "flatten", "transpose", "swapaxes", "getitem", "setitem", "concat", "stack", "pad",
     "squeeze", "unsqueeze", "broadcast_to", "split",
 ]  # fmt: skip
 
@@ -50,7 +50,7 @@ class GetItem(Function):
     def forward(self, a: Any, index: Any = None) -> Any:
         if self.requires_grad:
             self.shape, self.dtype, self.index = a.shape, a.dtype, index
-        return a[index]
+        return _views.index_view(a, index)
 
     def backward(self, g: Any) -> Any:
         xp = get_array_module(g)
@@ -164,6 +164,29 @@ def reshape(a: Tensor, shape: Sequence[int]) -> Tensor:
     out = Reshape.apply(_views.source(a), shape=shape)
     if a.xp.may_share_memory(out.array, a.array):  # a view, as torch's view/reshape
         _views.link(out, a, "reshape", out.shape)
+    return out
+
+
+def view(a: Tensor, shape: Sequence[int]) -> Tensor:
+    """torch's ``view``: :func:`reshape` that must give a view of ``a`` (no copy).
+
+    Raises
+    ------
+    RuntimeError
+        When ``a``'s layout (a transpose, a strided slice) cannot be read in ``shape``
+        without a copy, as torch does; :func:`reshape` copies then. Only for a view of
+        a contiguous tensor, whose layout is torch's: an op's result may be laid out
+        otherwise in NumPy than in torch, and is then copied, as before.
+    """
+    out = reshape(a, shape)
+    copied = out is not a and a.numel() and not a.xp.may_share_memory(out.array, a.array)
+    if copied and _views.laid_out_as_in_torch(a):
+        raise RuntimeError(
+            f"view: a tensor of shape {a.shape} with strides {a.array.strides} (bytes) "
+            f"cannot be viewed as shape {out.shape} without a copy: it is not contiguous "
+            "across the dims being merged or split; use .reshape(...) instead (it copies "
+            "then), or .contiguous().view(...)"
+        )
     return out
 
 

@@ -112,11 +112,75 @@ def value_of_another_dtype(lib, w, v):
     return x.to(lib.float64)
 
 
+# --- found by test_views_fuzz.py: each failed before its fix
+def view_sees_a_later_change_of_its_base(lib, w, v):
+    x = w * 1
+    y = x.t()  # taken before the change: made again from x afterwards
+    x.mul_(v[0])
+    return y * 1
+
+
+def view_sees_a_change_through_a_sibling_view(lib, w, v):
+    x = w * 1
+    row = x[1]
+    x.view(6)[3:5] += v[:2]  # the same memory as row
+    return row * 1
+
+
+def op_that_read_a_view_survives_a_change_of_its_base(lib, w, v):
+    x = w * 1
+    s = x[0] + v  # add keeps nothing: torch backprops, and so must glassnet
+    x.add_(v[1])
+    return s * 1 + x.sum()
+
+
+def change_through_a_zero_dim_view(lib, w, v):
+    x = w * 1
+    x[0, 1].add_(v[0])  # an int for every axis: a 0-d view, not a copy
+    x.select(0, 1).select(0, 2).fill_(0.5)
+    return x
+
+
+def zero_dim_view_used_twice(lib, w, v):
+    e = (w * 1).reshape(-1)[2]
+    a = e + e  # the 0-d gradients add up (NumPy scalars)
+    return (e * 2 + a * 3).reshape(1)
+
+
+def change_through_a_transpose_keeps_the_base_layout(lib, w, v):
+    x = w * 2
+    b = x.t()
+    b[0:3] += v.reshape(3, 1)
+    return x.view(-1)  # x is still contiguous, as in torch
+
+
+
+def decoder_reads_earlier_rows(lib, w, v):
+    out = lib.zeros(4, 3, dtype=lib.float64)
+    out[0] = v
+    for t in range(1, 4):  # out[t - 1] is kept by the graph; out[t] = ... must not stale it
+        out[t] = (out[t - 1] + w[t % 2]).tanh()  # (add keeps nothing: torch agrees)
+    return out
+
+
+def change_through_a_view_of_a_view_reaches_overlapping_siblings(lib, w, v):
+    x = w * 1
+    n = x[:, 1:]
+    row, col = n[0], n[:, 0]  # overlap at n[0, 0]
+    row[0:1] = v[0]  # the view of a view changes; col must see it, x too
+    n.squeeze()[1, 1:] += v[2]
+    return col * 1 + x.sum()
+
+
 SCENARIOS = [
     seq2seq_outputs, assign_number_and_slice, assign_with_a_mask, assign_with_index_arrays,
     assign_broadcast_value, iadd_into_an_index, add_through_a_slice, mul_through_view_of_view,
     through_a_transpose, through_narrow_and_unsqueeze, view_sees_base_outside_graph,
-    value_of_another_dtype,
+    value_of_another_dtype, view_sees_a_later_change_of_its_base,
+    view_sees_a_change_through_a_sibling_view, op_that_read_a_view_survives_a_change_of_its_base,
+    change_through_a_zero_dim_view, zero_dim_view_used_twice,
+    change_through_a_transpose_keeps_the_base_layout, decoder_reads_earlier_rows,
+    change_through_a_view_of_a_view_reaches_overlapping_siblings,
 ]  # fmt: skip
 
 
@@ -197,3 +261,33 @@ def test_gradient_with_respect_to_a_tensor_that_was_then_viewed(view):
 
     for a, b in zip(run(gn), run(torch)):
         np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_view_of_a_non_contiguous_tensor_is_refused_as_in_torch():
+    got = []
+    for lib in (torch, gn):
+        x = _leaf(lib, W).t()
+        with pytest.raises(RuntimeError, match="view"):
+            x.view(-1)
+        assert tuple(x.reshape(-1).shape) == (6,)  # reshape copies instead
+        y = _leaf(lib, np.arange(24.0)).view(2, 3, 4).permute(1, 0, 2)
+        got.append(y.contiguous().view(3, -1).detach().numpy())  # contiguous() copies
+    np.testing.assert_array_equal(*got)
+
+
+def test_where_torch_refuses_a_changed_saved_output_glassnet_gives_the_programs_answer():
+    # exp keeps its output for backward; torch raises once a view of it changes. glassnet
+    # kept the array exp saw, so its gradient is that of the same program in which exp's
+    # output is cloned before the change (which torch computes).
+    def body(lib, w, v, clone):
+        y = (w * 1).exp()
+        y = y.clone() if clone else y
+        y[0].mul_(v[0])
+        return y
+
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        _run(torch, lambda lib, w, v: body(lib, w, v, False))
+    ours = _run(gn, lambda lib, w, v: body(lib, w, v, False))
+    theirs = _run(torch, lambda lib, w, v: body(lib, w, v, True))
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
