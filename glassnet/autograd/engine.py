@@ -114,11 +114,11 @@ def _parents(node: Any) -> tuple:
     """Per input of ``node``: ``(node that made it, output index)`` when the op ran, or
     ``None`` for a constant. An op's recorded edges win over the input tensor's current
     node, which an in-place change inside the graph has replaced since."""
-    inputs = _alive_inputs(node)
     edges = node.__dict__.get("edges")
-    if edges is None:  # (a custom Function's node)
-        return tuple(None if t is None else (t._ctx, t._index) for t in inputs)
-    return tuple(None if e is None else (e[0], e[1]) for e in edges)
+    if edges is not None:
+        return edges
+    inputs = _alive_inputs(node)  # a custom Function's node, or a freed graph (raises)
+    return tuple(None if t is None else (t._ctx, t._index) for t in inputs)
 
 
 def _toposort(roots: Sequence[Any]) -> list:
@@ -243,9 +243,9 @@ def _check_unchanged(node: Any) -> None:
     """
     versions = node.__dict__.get("versions")
     if versions is not None:
-        edges = node.__dict__.get("edges") or (None,) * len(versions)
-        for inp, v, edge in zip(node.inputs, versions, edges):
-            if edge is not None and inp.array is not edge[2]:
+        ran_on = node.__dict__.get("edge_arrays") or (None,) * len(versions)
+        for inp, v, array in zip(node.inputs, versions, ran_on):
+            if inp is not None and array is not None and inp.array is not array:
                 continue  # changed inside the graph: a new array, the op's is intact
             if inp is not None and inp._version != v:
                 raise RuntimeError(

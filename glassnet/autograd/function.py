@@ -39,10 +39,12 @@ class Function:
     needs_input_grad: tuple[bool, ...]
     #: Per positional input: its version (``Tensor._version``) when the op ran.
     versions: list[int]
-    #: Per positional input: ``(node, output index, array)`` of the tensor when the op
-    #: ran, or ``None``. The engine follows these edges, not the tensor's current node: a
-    #: tensor changed in place inside the graph later has a new node and array.
-    edges: tuple
+    #: Per positional input: ``(node, output index)`` of the tensor when the op ran, or
+    #: ``None``. The engine follows these edges, not the tensor's current node: a tensor
+    #: changed in place inside the graph later has a new node and array.
+    edges: list
+    #: Per positional input: the array the op ran on (``edges``' arrays).
+    edge_arrays: list
     #: True when the graph is being recorded for this call (save for backward only then).
     requires_grad: bool
     #: Is this class a Function in PyTorch's form (static ``forward(ctx, ...)``)?
@@ -86,6 +88,7 @@ class Function:
         arrays = []
         needs = []
         versions = []
+        edges = []
         any_req = False
         for a in args:
             if isinstance(a, Tensor):
@@ -93,11 +96,13 @@ class Function:
                 r = a.requires_grad
                 needs.append(r)
                 versions.append(a._version)
+                edges.append((a._ctx, a._index))
                 any_req = any_req or r
             else:
                 arrays.append(a)
                 needs.append(False)
                 versions.append(0)
+                edges.append(None)
         record = any_req and grad_mode._state.enabled
         ctx.requires_grad = record
         ctx.needs_input_grad = tuple(needs) if record else (False,) * len(needs)
@@ -107,7 +112,7 @@ class Function:
             if record:
                 ctx.inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
                 ctx.versions = versions
-                ctx.edges = _edges(args)
+                ctx.edges, ctx.edge_arrays = edges, arrays
                 ctx.n_outputs = len(out)
                 ctx.out_meta = tuple((o.shape, o.dtype) for o in out)
                 return tuple(make(o, True, ctx, i) for i, o in enumerate(out))
@@ -116,7 +121,7 @@ class Function:
         if record:
             ctx.inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
             ctx.versions = versions
-            ctx.edges = _edges(args)
+            ctx.edges, ctx.edge_arrays = edges, arrays
             ctx.n_outputs = 1
             return make(out, True, ctx, 0)
         return make(out, False, None, 0)
@@ -124,7 +129,3 @@ class Function:
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
 
-
-def _edges(args: tuple) -> tuple:
-    """Each tensor argument's ``(node, output index, array)`` now (see ``Function.edges``)."""
-    return tuple((a._ctx, a._index, a.array) if isinstance(a, Tensor) else None for a in args)
