@@ -13,22 +13,10 @@ import glassnet as gn
 import glassnet.functional as F
 import glassnet.io as gio
 from glassnet import nn
+from tests.nn.onnx_check import Fn
 
 ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
-
-
-class Fn(nn.Module):
-    """A model whose forward is ``f(self, *inputs)``, holding the given children."""
-
-    def __init__(self, f, **children):
-        super().__init__()
-        for name, child in children.items():
-            setattr(self, name, child)
-        self.f = f
-
-    def forward(self, *xs):
-        return self.f(self, *xs)
 
 
 def _first(out):

@@ -12,30 +12,10 @@ import pytest
 import glassnet as gn
 import glassnet.io as gio
 from glassnet import nn
+from tests.nn.onnx_check import Fn, flat_outputs
 
 ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
-
-
-class Fn(nn.Module):
-    """A model whose forward is ``f(self, *inputs)``, holding the given children."""
-
-    def __init__(self, f, **children):
-        super().__init__()
-        for name, child in children.items():
-            setattr(self, name, child)
-        self.f = f
-
-    def forward(self, *xs):
-        return self.f(self, *xs)
-
-
-def _flat(out):
-    if isinstance(out, dict):
-        return _flat(tuple(out.values()))
-    if isinstance(out, (tuple, list)):
-        return [leaf for o in out for leaf in _flat(o)]
-    return [out]
 
 
 def _normal(shape, rng):
@@ -49,7 +29,7 @@ def _check(model, shapes, *, make=_normal, batch_axes=None, dynamic=True):
     names = tuple(f"in{i}" for i in range(len(shapes)))
     args = tuple(gn.tensor(make(s, rng)) for s in shapes)
     with gn.no_grad():
-        n_out = len(_flat(model(*(gn.tensor(a.numpy()) for a in args))))
+        n_out = len(flat_outputs(model(*(gn.tensor(a.numpy()) for a in args))))
     proto = gio.build_onnx_model(
         model, args, input_names=names, output_names=tuple(f"out{i}" for i in range(n_out)),
         batch_axes=batch_axes, dynamic_batch=dynamic,
@@ -61,7 +41,7 @@ def _check(model, shapes, *, make=_normal, batch_axes=None, dynamic=True):
               for s, ax in zip(shapes, axes)]  # fmt: skip
         got = sess.run(None, dict(zip(names, xs)))
         with gn.no_grad():  # fresh tensors: the model may change its inputs in place
-            want = [w.numpy() for w in _flat(model(*(gn.tensor(x.copy()) for x in xs)))]
+            want = [w.numpy() for w in flat_outputs(model(*(gn.tensor(x.copy()) for x in xs)))]
         assert len(got) == len(want)
         for g, w in zip(got, want):
             assert g.shape == w.shape and g.dtype == w.dtype

@@ -16,28 +16,10 @@ import glassnet as gn
 import glassnet.functional as F
 import glassnet.io as gio
 from glassnet import nn
+from tests.nn.onnx_check import Fn, flat_outputs
 
 ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
-
-
-class Fn(nn.Module):
-    """A model whose forward is ``f(self, *inputs)``, holding the given children."""
-
-    def __init__(self, f, **children):
-        super().__init__()
-        for name, child in children.items():
-            setattr(self, name, child)
-        self.f = f
-
-    def forward(self, *xs):
-        return self.f(self, *xs)
-
-
-def _flat(out):
-    if isinstance(out, (tuple, list)):
-        return [leaf for o in out for leaf in _flat(o)]
-    return [out]
 
 
 def _normal(shape, rng):
@@ -56,7 +38,7 @@ def _check(model, shapes, *, make=_normal, torch_style=False):
     makers = make if isinstance(make, (tuple, list)) else [make] * len(shapes)
     args = tuple(gn.tensor(m(s, rng)) for m, s in zip(makers, shapes))
     with gn.no_grad():
-        n_out = len(_flat(model(*(gn.tensor(a.numpy()) for a in args))))
+        n_out = len(flat_outputs(model(*(gn.tensor(a.numpy()) for a in args))))
     outs = [f"out{i}" for i in range(n_out)]
     if torch_style:
         import io
@@ -74,7 +56,7 @@ def _check(model, shapes, *, make=_normal, torch_style=False):
         xs = [m((n, *s[1:]), rng) for m, s in zip(makers, shapes)]
         got = sess.run(None, dict(zip(names, xs)))
         with gn.no_grad():
-            want = [w.numpy() for w in _flat(model(*(gn.tensor(x.copy()) for x in xs)))]
+            want = [w.numpy() for w in flat_outputs(model(*(gn.tensor(x.copy()) for x in xs)))]
         assert len(got) == len(want)
         for g, w in zip(got, want):
             assert g.shape == w.shape and g.dtype == w.dtype

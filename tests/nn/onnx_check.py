@@ -7,6 +7,29 @@ import pytest
 
 import glassnet as gn
 import glassnet.io as gio
+from glassnet import nn
+
+
+class Fn(nn.Module):
+    """A model whose forward is ``f(self, *inputs)``, holding the given children."""
+
+    def __init__(self, f, **children):
+        super().__init__()
+        for name, child in children.items():
+            setattr(self, name, child)
+        self.f = f
+
+    def forward(self, *xs):
+        return self.f(self, *xs)
+
+
+def flat_outputs(out):
+    """The tensors of a model's output (a tensor, a nested tuple/list, or a dict), in order."""
+    if isinstance(out, dict):
+        return flat_outputs(tuple(out.values()))
+    if isinstance(out, (tuple, list)):
+        return [leaf for o in out for leaf in flat_outputs(o)]
+    return [out]
 
 
 def assert_onnx_matches(model, inputs, tmp_path, *, others=(), rtol=1e-4, atol=1e-5) -> None:
