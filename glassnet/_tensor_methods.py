@@ -21,6 +21,7 @@ import numpy as np
 
 from . import _dtypes, _inplace, _views, backend
 from . import _torch_args as _args
+from ._decompositions import DecompositionMethods
 from ._inplace import InplaceMethods
 from ._tensor_dialect import DialectMethods
 from ._tensor_extra import ExtraMethods
@@ -653,7 +654,8 @@ def attach(cls: type = Tensor) -> None:
     :class:`~glassnet._tensor_reductions.ReductionMethods`,
     :class:`~glassnet._tensor_dialect.DialectMethods`,
     :class:`~glassnet._tensor_extra.ExtraMethods`,
-    :class:`~glassnet._torch_more.MoreMethods` and
+    :class:`~glassnet._torch_more.MoreMethods`,
+    :class:`~glassnet._decompositions.DecompositionMethods` and
     :class:`~glassnet._inplace.InplaceMethods` onto ``cls``.
 
     Raises
@@ -662,7 +664,8 @@ def attach(cls: type = Tensor) -> None:
         When ``cls`` already defines one of them: each method has one home.
     """
     sources = (
-        TensorMethods, ReductionMethods, DialectMethods, ExtraMethods, MoreMethods, InplaceMethods
+        TensorMethods, ReductionMethods, DialectMethods, ExtraMethods, MoreMethods,
+        DecompositionMethods, InplaceMethods,
     )  # fmt: skip
     for source in sources:
         for name, value in vars(source).items():

@@ -6,7 +6,9 @@
 ``sort``, ``pad`` and products, so their gradients come from those ops and need no
 backward of their own. ``searchsorted``, ``bucketize``, ``isin``, ``heaviside`` and
 ``sgn`` give results without gradients, as in torch. ``inverse``, ``det``, ``slogdet``
-and ``logdet`` are the ops of :mod:`glassnet.ops.linalg` under torch's top-level names. ``glassnet/__init__.py``
+and ``logdet`` are the ops of :mod:`glassnet.ops.linalg` under torch's top-level names, and
+``svd``, ``qr``, ``cholesky``, ``pinverse``, ``cholesky_solve``, ``cholesky_inverse`` and
+``matrix_power`` those of :mod:`glassnet._decompositions`. ``glassnet/__init__.py``
 re-exports the functions; :class:`MoreMethods` is attached to ``Tensor``.
 """
 
@@ -17,11 +19,13 @@ from typing import Any
 
 import numpy as np
 
+from . import _decompositions as _dec
 from . import random as _random
 from . import return_types as rt
 from .ops import activation as _act
 from .ops import linalg as _la
 from .ops import logic as _logic
+from .ops import pointwise as _pw
 from .ops import select as _sel
 from .ops import shape as _sh
 from .ops.embedding import one_hot
@@ -30,7 +34,8 @@ from .tensor import Tensor
 __all__ = [
     "tensordot", "diagonal", "cummax", "cummin", "quantile", "rot90", "block_diag",
     "cartesian_prod", "trapezoid", "searchsorted", "bucketize", "isin", "heaviside", "sgn",
-    "gumbel_softmax", "inverse", "det", "slogdet", "logdet",
+    "gumbel_softmax", "inverse", "det", "slogdet", "logdet", "svd", "qr", "cholesky",
+    "pinverse", "cholesky_solve", "cholesky_inverse", "matrix_power", "dist",
 ]  # fmt: skip
 
 
@@ -379,10 +384,22 @@ def _moved_back(ndim: int, d: int) -> list[int]:
     return order
 
 
+def dist(input: Tensor, other: Any, p: float = 2) -> Tensor:  # noqa: A002 - torch's name
+    """The ``p``-norm of ``input - other`` over every entry (broadcast), a 0-d tensor."""
+    return _pw.norm(input - other, p)
+
+
 inverse = _la.inv
 det = _la.det
 slogdet = _la.slogdet
 logdet = _la.logdet
+svd = _dec.torch_svd
+qr = _dec.torch_qr
+cholesky = _dec.torch_cholesky
+pinverse = _dec.pinverse
+cholesky_solve = _dec.cholesky_solve
+cholesky_inverse = _dec.cholesky_inverse
+matrix_power = _dec.matrix_power
 
 
 class MoreMethods:
@@ -423,6 +440,9 @@ class MoreMethods:
         self, test_elements: Any, *, assume_unique: bool = False, invert: bool = False
     ) -> Tensor:
         return isin(self, test_elements, assume_unique=assume_unique, invert=invert)
+
+    def dist(self, other: Any, p: float = 2) -> Tensor:
+        return dist(self, other, p)
 
     def inverse(self) -> Tensor:
         return _la.inv(self)

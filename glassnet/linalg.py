@@ -1,11 +1,14 @@
-"""``torch.linalg``: the norms, and ``inv``, ``det``, ``slogdet``, ``solve``.
+"""``torch.linalg``: the norms, ``inv``, ``det``, ``slogdet``, ``solve`` and the
+decompositions.
 
 The norms (:func:`vector_norm`, :func:`matrix_norm`, :func:`norm`) are made of glassnet's
 differentiable ops (absolute values, powers, sums, maxima), so their gradients are the
-ops' (an all-zero vector gets gradient 0, as in PyTorch). ``inv``, ``det``, ``slogdet``
-and ``solve`` are ops of their own (:mod:`glassnet.ops.linalg`). Decompositions (``svd``,
-``eigh``, ``qr``, ``cholesky``) and the norms that need singular values (``'nuc'``,
-``2``, ``-2``) are not here; under ``glassnet run`` asking for one raises
+ops' (an all-zero vector gets gradient 0, as in PyTorch); the matrix norms ``'nuc'``,
+``2`` and ``-2`` take the singular values. ``inv``, ``det``, ``slogdet`` and ``solve`` are
+ops of their own (:mod:`glassnet.ops.linalg`); ``cholesky``, ``eigh``, ``svd``, ``qr``
+and what is built on them (``pinv``, ``lstsq``, ``matrix_rank``, ...) come from
+:mod:`glassnet._decompositions`. Only real matrices: ``eig``/``eigvals`` (complex
+results) are not here, and under ``glassnet run`` asking for one raises
 ``NotImplementedError`` naming it.
 """
 
@@ -14,6 +17,21 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ._decompositions import (
+    LinAlgError,
+    cholesky,
+    eigh,
+    eigvalsh,
+    lstsq,
+    matrix_power,
+    matrix_rank,
+    multi_dot,
+    pinv,
+    qr,
+    svd,
+    svd_norm,
+    svdvals,
+)
 from ._torch_args import cast_for
 from .ops import arithmetic as _ar
 from .ops import pointwise as _pw
@@ -21,7 +39,11 @@ from .ops import reduce as _red
 from .ops.linalg import det, inv, slogdet, solve
 from .tensor import Tensor
 
-__all__ = ["vector_norm", "matrix_norm", "norm", "inv", "det", "slogdet", "solve"]
+__all__ = [
+    "vector_norm", "matrix_norm", "norm", "cond", "inv", "det", "slogdet", "solve",
+    "LinAlgError", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr", "pinv",
+    "matrix_rank", "lstsq", "matrix_power", "multi_dot",
+]  # fmt: skip
 
 Dims = int | tuple[int, ...] | list[int] | None
 
@@ -75,9 +97,10 @@ def matrix_norm(
     Parameters
     ----------
     a : Tensor, shape (..., m, n)
-    ord : {'fro', 1, -1, inf, -inf}, default 'fro'
-        Frobenius; the largest (smallest) column sum of absolute values for ``1``
-        (``-1``); the largest (smallest) row sum for ``inf`` (``-inf``).
+    ord : {'fro', 'nuc', 1, -1, 2, -2, inf, -inf}, default 'fro'
+        Frobenius; the sum of the singular values (``'nuc'``); the largest (smallest)
+        column sum of absolute values for ``1`` (``-1``); the largest (smallest) singular
+        value for ``2`` (``-2``); the largest (smallest) row sum for ``inf`` (``-inf``).
     dim : (int, int), default (-2, -1)
     keepdim : bool, default False
     dtype : dtype, optional
@@ -96,12 +119,11 @@ def matrix_norm(
     if ord == "fro":
         return _pw.norm(a, 2, dims, keepdim)
     if ord in ("nuc", 2, -2):
-        raise NotImplementedError(
-            f"linalg.matrix_norm: ord={ord!r} needs singular values, which glassnet does not "
-            "compute; 'fro', 1, -1, inf and -inf are available"
-        )
+        return svd_norm(a, ord, dims, keepdim)
     if ord not in (1, -1) and not (isinstance(ord, float) and math.isinf(ord)):
-        raise ValueError(f"linalg.matrix_norm: ord must be 'fro', 1, -1, inf or -inf, got {ord!r}")
+        raise ValueError(
+            f"linalg.matrix_norm: ord must be 'fro', 'nuc', 1, -1, 2, -2, inf or -inf, got {ord!r}"
+        )
     rows, cols = dims
     summed, kept = (rows, cols) if abs(ord) == 1 else (cols, rows)  # 1: column sums
     sums = _red.sum(_ar.abs(a), summed, True)
@@ -149,3 +171,24 @@ def norm(
             )
         dim = (-2, -1)
     return matrix_norm(a, "fro" if ord is None else ord, tuple(dim), keepdim, dtype=dtype)
+
+
+def cond(a: Tensor, p: str | float | None = None) -> Tensor:
+    """The condition number ``norm(A, p) * norm(A^-1, p)`` (``torch.linalg.cond``).
+
+    Parameters
+    ----------
+    a : Tensor, shape (..., m, n)
+        Square unless ``p`` is None, 2 or -2.
+    p : {None, 2, -2, 'fro', 'nuc', 1, -1, inf, -inf}
+        None and 2: the largest singular value over the smallest; -2: the inverse.
+
+    Returns
+    -------
+    Tensor, shape (...)
+    """
+    if p is None or p in (2, -2):
+        s = svdvals(a)
+        big, small = _red.max(s, -1, False), _red.min(s, -1, False)
+        return small / big if p == -2 else big / small
+    return matrix_norm(a, p) * matrix_norm(inv(a), p)

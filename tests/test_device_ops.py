@@ -161,6 +161,14 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     "linalg_det": (lambda a: gn.linalg.det(a), [np.eye(3) + _f(2, 3, 3) * 0.5]),
     "linalg_slogdet": (lambda a: gn.linalg.slogdet(a)[1], [np.eye(3) * 2 + _f(3, 3) * 0.3]),
     "linalg_solve": (lambda a, b: gn.linalg.solve(a, b), [np.eye(3) * 2 + _f(2, 3, 3) * 0.3, _f(2, 3, 2)]),
+    # decompositions: symmetric inputs as a + a^T (each reads one triangle); vectors squared,
+    # which does not depend on their signs
+    "linalg_cholesky": (lambda a: gn.linalg.cholesky(a + a.mT, upper=True), [np.eye(3) * 2 + _f(2, 3, 3) * 0.3]),
+    "linalg_eigh": (lambda a: gn.linalg.eigh(a + a.mT)[1] ** 2 + gn.linalg.eigvalsh(a + a.mT)[..., None, :], [_f(2, 3, 3)]),
+    "linalg_svd": (lambda a: gn.linalg.svd(a, False)[0] ** 2 + gn.linalg.svd(a, False)[1][..., None, :], [_f(2, 4, 3)]),
+    "linalg_svd_vh": (lambda a: gn.linalg.svd(a)[2][..., :2, :] ** 2, [_f(2, 2, 4)]),
+    "linalg_qr": (lambda a: gn.linalg.qr(a)[0] + gn.linalg.qr(a)[1].sum(-2, keepdim=True), [_f(2, 4, 3)]),
+    "linalg_qr_wide": (lambda a: gn.linalg.qr(a)[1], [_f(3, 5)]),
     "concat_split": (
         lambda a, b: F.split(F.concat([a, b], axis=1), 2, axis=1)[1],
         [_f(3, 2), _f(3, 3)],

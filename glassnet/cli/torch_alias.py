@@ -85,6 +85,10 @@ NEAREST: dict[str, str] = {
     "torch.compile": "none needed: call the model directly",
     "torch.distributed": "glassnet.distributed (MPI data parallel, run under mpirun)",
     "torch.fft": "numpy.fft on tensor.numpy()",
+    "torch.linalg.eig": "glassnet.linalg.eigh for symmetric matrices (glassnet has no complex "
+    "dtype for the eigenvalues of others)",
+    "torch.linalg.eigvals": "glassnet.linalg.eigvalsh for symmetric matrices (glassnet has no "
+    "complex dtype)",
     "torch.cat": "glassnet.functional.concat",
     "torch.load_state_dict_from_url": "glassnet.io.load_torch_state_dict on a downloaded file",
     "torchvision.io": "Pillow (PIL.Image.open) then glassnet.vision.transforms.ToTensor",

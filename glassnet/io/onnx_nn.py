@@ -13,6 +13,7 @@ import numpy as np
 
 from ..nn.parallel import _Gather
 from ..ops import conv, conv_fused, linear, loss, norm, pool, reduce
+from ..ops import decomp as _decomp
 from ..ops import linalg as _linalg
 from ..ops import shape as _shape
 from ..ops.dropout import Dropout
@@ -177,6 +178,10 @@ for _cls, _what in (
     (_linalg.Inverse, "inverse"),
     (_linalg.LogAbsDet, "log-determinant"),
     (_linalg.Solve, "linear solve"),
+    (_decomp.Cholesky, "Cholesky decomposition"),
+    (_decomp.Eigh, "symmetric eigen-decomposition"),
+    (_decomp.SVD, "singular value decomposition"),
+    (_decomp.QR, "QR decomposition"),
 ):
     mark_not_exportable(
         _cls, f"is a matrix {_what}, which the standard ONNX operator set does not have"
