@@ -50,7 +50,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "torch.amp": ("glassnet.amp",),
     "torch.distributions": ("glassnet.distributions",),
     **{f"torch.distributions.{m}": (f"glassnet.distributions.{m}",)
-       for m in ("distribution", "normal", "uniform", "categorical", "bernoulli", "kl")},
+       for m in ("distribution", "normal", "uniform", "categorical", "bernoulli", "kl",
+                 "multivariate_normal", "independent", "exponential", "laplace",
+                 "one_hot_categorical")},
     "torch.cuda.amp": ("glassnet.cuda_amp",),
     "torch.autograd": ("glassnet.autograd",),
     "torch.autograd.function": ("glassnet.autograd.function",),

@@ -12,7 +12,12 @@ from ..tensor import Tensor
 from .bernoulli import Bernoulli
 from .categorical import Categorical
 from .distribution import Distribution
+from .exponential import Exponential
+from .independent import Independent
+from .laplace import Laplace
+from .multivariate_normal import MultivariateNormal, half_log_det, mahalanobis_sq
 from .normal import Normal
+from .one_hot_categorical import OneHotCategorical
 from .uniform import Uniform
 
 __all__ = ["kl_divergence", "register_kl"]
@@ -79,3 +84,43 @@ def _uniform_uniform(p: Uniform, q: Uniform) -> Tensor:
     out = ((q.high - q.low) / (p.high - p.low)).log()
     outside = (q.low.array > p.low.array) | (q.high.array < p.high.array)
     return out.masked_fill(Tensor(outside), float("inf")) if outside.any() else out
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _mvn_mvn(p: MultivariateNormal, q: MultivariateNormal) -> Tensor:
+    # 0.5 (tr(Sq^-1 Sp) + |Lq^-1 (mq - mp)|^2 - k) + log det Lq - log det Lp
+    k = p.event_shape[0]
+    batch = np.broadcast_shapes(p.batch_shape, q.batch_shape)
+    lq = q.scale_tril.tril().expand(*batch, k, k)  # read as torch's triangular solve
+    trace = (lq.inverse() @ p.scale_tril.expand(*batch, k, k)).pow(2).sum((-2, -1))
+    gap = mahalanobis_sq(q.scale_tril, q.loc - p.loc)
+    return 0.5 * (trace + gap - k) + half_log_det(q.scale_tril) - half_log_det(p.scale_tril)
+
+
+@register_kl(Independent, Independent)
+def _independent_independent(p: Independent, q: Independent) -> Tensor:
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError(
+            "kl_divergence: Independent distributions with different "
+            f"reinterpreted_batch_ndims ({p.reinterpreted_batch_ndims} and "
+            f"{q.reinterpreted_batch_ndims})"
+        )
+    return p._sum_event(kl_divergence(p.base_dist, q.base_dist))
+
+
+@register_kl(Exponential, Exponential)
+def _exponential_exponential(p: Exponential, q: Exponential) -> Tensor:
+    ratio = q.rate / p.rate
+    return ratio - ratio.log() - 1
+
+
+@register_kl(Laplace, Laplace)
+def _laplace_laplace(p: Laplace, q: Laplace) -> Tensor:
+    ratio = p.scale / q.scale
+    gap = (p.loc - q.loc).abs()
+    return -ratio.log() + gap / q.scale + ratio * (-gap / p.scale).exp() - 1
+
+
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _one_hot_one_hot(p: OneHotCategorical, q: OneHotCategorical) -> Tensor:
+    return _categorical_categorical(p._categorical, q._categorical)
