@@ -14,8 +14,12 @@ from . import (
     _creation,
     _dtypes,
     _tensor_methods,  # noqa: F401  (attaches Tensor's operators and methods)
+    _torch_config,
     _torch_functions,
+    _torch_math,
     _torch_more,
+    _torch_nn_top,
+    _torch_shapes,
     amp,
     distributions,
     functional,
@@ -29,8 +33,12 @@ from ._creation import *  # noqa: F403  (torch's creation functions: zeros_like,
 from ._creation import as_tensor, full
 from ._dtypes import *  # noqa: F403  (dtype objects: glassnet.float32, glassnet.long, ...)
 from ._dtypes import BUILTIN_NAMES as _BUILTIN_NAMES
+from ._torch_config import *  # noqa: F403  (set_float32_matmul_precision, seed, compile, ...)
 from ._torch_functions import *  # noqa: F403  (torch's top-level functions: cat, max, where, ...)
+from ._torch_math import *  # noqa: F403  (addcmul, cross, kron, cov, broadcast_tensors, ...)
 from ._torch_more import *  # noqa: F403  (tensordot, diagonal, quantile, searchsorted, ...)
+from ._torch_nn_top import *  # noqa: F403  (torch.conv2d, torch.dropout, torch.layer_norm, ...)
+from ._torch_shapes import *  # noqa: F403  (broadcast_tensors, atleast_2d, cov, histc, ...)
 from .amp import autocast
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import Device, cuda_available, default_dtype, device, set_default_dtype
@@ -74,6 +82,10 @@ __all__ = [
     # ``from glassnet import *`` must not shadow Python's max, sum, abs, round, ...
     *(name for name in _torch_functions.__all__ if not hasattr(_builtins, name)),
     *_torch_more.__all__,
+    *(name for name in _torch_config.__all__ if not hasattr(_builtins, name)),
+    *(name for name in _torch_math.__all__ if name != "MathMethods"),
+    *_torch_nn_top.__all__,
+    *(name for name in _torch_shapes.__all__ if name != "ShapeMethods"),
     *_LAZY_FUNCTIONS,
 ]  # fmt: skip
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _torch_args as _args
 from . import backend as _backend
 from . import random as _random
 from .autograd import hooks as _hooks
@@ -171,7 +172,7 @@ class DialectMethods:
     # ---------------------------------------------------------- selecting
     def where(self, condition: Any, other: Any) -> Tensor:
         """``self`` where ``condition`` is true, else ``other``."""
-        return _ar.where(condition, self, other)
+        return _ar.where(condition, *_args.promote(self, other))
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         return _sel.masked_fill(self, mask, value)
@@ -351,11 +352,29 @@ class DialectMethods:
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
         return _sel.unbind(self, dim)
 
-    def tensor_split(self, sections: int, dim: int = 0) -> tuple[Tensor, ...]:
-        """``sections`` pieces as equal as possible (the first ones one larger)."""
+    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """An int: that many pieces as equal as possible (the first ones one larger). A list
+        (or 1-D tensor) of indices: the pieces between them, as ``x[:i0], x[i0:i1], ...``
+        (an index past the end gives empty pieces)."""
         n = self.shape[dim]
-        q, r = divmod(n, int(sections))
-        return tuple(_sh.split(self, [q + 1] * r + [q] * (int(sections) - r), dim))
+        if isinstance(indices_or_sections, Tensor) and indices_or_sections.ndim == 0:
+            indices_or_sections = int(indices_or_sections.item())
+        if isinstance(indices_or_sections, (int, np.integer)):
+            sections = int(indices_or_sections)
+            if sections < 1:
+                raise RuntimeError(f"tensor_split: expected at least 1 section, got {sections}")
+            q, r = divmod(n, sections)
+            return tuple(_sh.split(self, [q + 1] * r + [q] * (sections - r), dim))
+        points = indices_or_sections
+        if isinstance(points, Tensor):
+            points = points.tolist()
+        bounds = [0] + [min(max(int(i) + n if int(i) < 0 else int(i), 0), n) for i in points]
+        bounds.append(n)
+        sizes = [max(end - start, 0) for start, end in zip(bounds, bounds[1:])]
+        if sum(sizes) != n:  # decreasing indices: torch gives the slices, which overlap
+            return tuple(self.narrow(dim, min(s, n), max(min(e, n) - min(s, n), 0))
+                         for s, e in zip(bounds, bounds[1:]))  # fmt: skip
+        return tuple(_sh.split(self, sizes, dim))
 
     # ------------------------------------------------------------- moving dims
     def movedim(self, source: int | tuple[int, ...], destination: int | tuple[int, ...]) -> Tensor:

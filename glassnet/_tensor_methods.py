@@ -25,8 +25,11 @@ from ._decompositions import DecompositionMethods
 from ._inplace import InplaceMethods
 from ._tensor_dialect import DialectMethods
 from ._tensor_extra import ExtraMethods
+from ._tensor_info import InfoMethods
 from ._tensor_reductions import ReductionMethods
+from ._torch_math import MathMethods
 from ._torch_more import MoreMethods
+from ._torch_shapes import ShapeMethods
 from .autograd import engine as _engine
 from .autograd import grad_mode, tracing
 from .ops import activation as _act
@@ -467,10 +470,10 @@ class TensorMethods(InplaceMethods):
     clamp = clip
 
     def maximum(self, other: Any) -> Tensor:
-        return _ar.maximum(self, other)
+        return _ar.maximum(*_args.promote(self, other))
 
     def minimum(self, other: Any) -> Tensor:
-        return _ar.minimum(self, other)
+        return _ar.minimum(*_args.promote(self, other))
 
     def sigmoid(self) -> Tensor:
         return _act.sigmoid(self)
@@ -655,7 +658,10 @@ def attach(cls: type = Tensor) -> None:
     :class:`~glassnet._tensor_dialect.DialectMethods`,
     :class:`~glassnet._tensor_extra.ExtraMethods`,
     :class:`~glassnet._torch_more.MoreMethods`,
-    :class:`~glassnet._decompositions.DecompositionMethods` and
+    :class:`~glassnet._decompositions.DecompositionMethods`,
+    :class:`~glassnet._torch_math.MathMethods`,
+    :class:`~glassnet._torch_shapes.ShapeMethods`,
+    :class:`~glassnet._tensor_info.InfoMethods` and
     :class:`~glassnet._inplace.InplaceMethods` onto ``cls``.
 
     Raises
@@ -665,7 +671,7 @@ def attach(cls: type = Tensor) -> None:
     """
     sources = (
         TensorMethods, ReductionMethods, DialectMethods, ExtraMethods, MoreMethods,
-        DecompositionMethods, InplaceMethods,
+        DecompositionMethods, MathMethods, ShapeMethods, InfoMethods, InplaceMethods,
     )  # fmt: skip
     for source in sources:
         for name, value in vars(source).items():

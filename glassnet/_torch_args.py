@@ -90,7 +90,7 @@ def promote(a: Any, b: Any) -> tuple[Any, Any]:
     boolean tensor meeting a floating operand is cast.
     """
     if type(a) is Tensor:  # the common cases first: they change nothing
-        if type(b) is Tensor and a.array.dtype.kind == b.array.dtype.kind:
+        if type(b) is Tensor and a.array.dtype == b.array.dtype:
             return a, b
         if a.array.dtype.kind == "f" and type(b) in (float, int):
             return a, b
@@ -98,12 +98,30 @@ def promote(a: Any, b: Any) -> tuple[Any, Any]:
         a = a.item()
     if isinstance(b, np.generic):
         b = b.item()
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        a, b = _zero_dim_follows(a, b)
     ka, kb = _kind(a), _kind(b)
     if ka == kb or "f" not in (ka, kb) or not ({ka, kb} - {"f"}) <= {"i", "b"}:
         return a, b
     if ka == "f":
         return a, _cast_int(b, a)
     return _cast_int(a, b), b
+
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _zero_dim_follows(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """A 0-d tensor meeting a tensor with dimensions, of the same category (bool, integer,
+    floating), takes the other's dtype, as in PyTorch: ``x32 * torch.tensor(2.0, dtype=
+    torch.float64)`` stays float32, ``uint8 + torch.tensor(2)`` stays uint8 (NumPy would
+    widen both)."""
+    da, db = a.array.dtype, b.array.dtype
+    if da == db or (a.ndim == 0) == (b.ndim == 0) or _CATEGORY[da.kind] != _CATEGORY[db.kind]:
+        return a, b
+    if a.ndim == 0:
+        return _ar.cast(a, db), b
+    return a, _ar.cast(b, da)
 
 
 def _cast_int(x: Any, other: Any) -> Any:

@@ -33,16 +33,18 @@ from ._decompositions import (
     svdvals,
 )
 from ._torch_args import cast_for
+from ._torch_math import cross as _cross
 from .ops import arithmetic as _ar
 from .ops import pointwise as _pw
 from .ops import reduce as _red
+from .ops import shape as _sh
 from .ops.linalg import det, inv, slogdet, solve
 from .tensor import Tensor
 
 __all__ = [
     "vector_norm", "matrix_norm", "norm", "cond", "inv", "det", "slogdet", "solve",
     "LinAlgError", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr", "pinv",
-    "matrix_rank", "lstsq", "matrix_power", "multi_dot",
+    "matrix_rank", "lstsq", "matrix_power", "multi_dot", "cross", "vecdot", "vander",
 ]  # fmt: skip
 
 Dims = int | tuple[int, ...] | list[int] | None
@@ -192,3 +194,24 @@ def cond(a: Tensor, p: str | float | None = None) -> Tensor:
         big, small = _red.max(s, -1, False), _red.min(s, -1, False)
         return small / big if p == -2 else big / small
     return matrix_norm(a, p) * matrix_norm(inv(a), p)
+
+
+def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:  # noqa: A002
+    """The cross product of 3-vectors along ``dim`` (broadcast), as ``torch.linalg.cross``."""
+    return _cross(input, other, dim)
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
+    """The dot product of ``x`` and ``y`` along ``dim`` (broadcast)."""
+    return (x * y).sum(dim)
+
+
+def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803 - torch's name
+    """Increasing powers ``x^0 ... x^(N-1)`` of the last axis: shape ``x.shape + (N,)``."""
+    n = x.shape[-1] if N is None else N
+    if n < 1:
+        raise ValueError(f"linalg.vander: N must be at least 1, got {n}")
+    cols = [x.unsqueeze(-1) ** 0]
+    for _ in range(1, n):
+        cols.append(cols[-1] * x.unsqueeze(-1))
+    return _sh.concat(cols, axis=-1)

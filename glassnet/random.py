@@ -29,10 +29,11 @@ __all__ = [
     "set_state",
     "device_rng",
     "thread_rng",
+    "initial_seed",
 ]
 
-_rng = np.random.default_rng()
-_seed: int | None = None
+_seed: int = int(np.random.SeedSequence().entropy % (2**63))  # as torch: a random default
+_rng = np.random.default_rng(_seed)
 _device_rngs: dict[int, tuple[Any, Any]] = {}  # device -> (CuPy module, generator)
 _DEVICE_STREAM = 0x67707521  # keeps the GPU streams apart from the host one
 _local = threading.local()  # a per-thread generator set by thread_rng()
@@ -102,6 +103,12 @@ def manual_seed(seed: int) -> np.random.Generator:
     _seed = int(seed)
     _device_rngs.clear()  # GPU generators are remade from the new seed on first use
     return _rng
+
+
+def initial_seed() -> int:
+    """The seed of the global generator: the last ``manual_seed``, else the one drawn at
+    import."""
+    return _seed
 
 
 def get_rng() -> np.random.Generator:

@@ -287,10 +287,35 @@ def tensor(
     xp = backend.get_array_module(data)
     t = Tensor(xp.array(data, copy=True), requires_grad=False, dtype=dtype)
     if dtype is None and t.array.dtype.kind == "f" and not isinstance(data, (np.ndarray,)):
-        t.array = t.array.astype(backend.default_dtype(), copy=False)
+        t.array = t.array.astype(_float_dtype_of(data), copy=False)
     if device is not None:
         t = t.to(device)
     return t.requires_grad_(requires_grad) if requires_grad else t
+
+
+def _float_scan(data: Any, found: set) -> bool:
+    """Collect the dtypes of NumPy floating scalars in (nested) ``data`` into ``found``;
+    True when a Python float (or int) is there too."""
+    if isinstance(data, np.floating):
+        found.add(data.dtype)
+        return False
+    if isinstance(data, (list, tuple)):
+        python = False
+        for item in data:
+            python = _float_scan(item, found) or python
+        return python
+    return isinstance(data, (float, int))
+
+
+def _float_dtype_of(data: Any) -> np.dtype:
+    """The floating dtype ``torch.tensor(data)`` infers: Python floats are the default
+    dtype, a NumPy scalar keeps its own (``torch.tensor(np.float64(0.5))`` is float64), and
+    a mix promotes."""
+    found: set = set()
+    python = _float_scan(data, found)
+    if not found:
+        return backend.default_dtype()
+    return np.result_type(*found, *((backend.default_dtype(),) if python else ()))
 
 
 def as_tensor(data: Any, dtype: Any = None) -> Tensor:

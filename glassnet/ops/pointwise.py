@@ -181,8 +181,9 @@ def div_rounded(a: Any, b: Any, rounding_mode: str | None) -> Tensor:
     bb = b.array if isinstance(b, Tensor) else np.asarray(b)
     integral = aa.dtype.kind in "iub" and bb.dtype.kind in "iub"
     if rounding_mode is None or not integral:
-        if integral:
+        if integral:  # both to the default float dtype (NumPy would give float64)
             a = _floating(a if isinstance(a, Tensor) else Tensor(aa))
+            b = _floating(b) if isinstance(b, Tensor) else b
         q = _ar.div(a, b)
         return q if rounding_mode is None else _step(q, rounding_mode)
     fn = "floor_divide" if rounding_mode == "floor" else "trunc_divide"
