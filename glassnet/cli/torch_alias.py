@@ -84,7 +84,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
 #: torch APIs glassnet lacks -> the nearest glassnet API (what to use instead).
 NEAREST: dict[str, str] = {
     "torch.jit": "glassnet.io.export_onnx (an ONNX file for deployment)",
-    "torch.compile": "none needed: call the model directly",
     "torch.distributed": "glassnet.distributed (MPI data parallel, run under mpirun)",
     "torch.fft": "numpy.fft on tensor.numpy()",
     "torch.linalg.eig": "glassnet.linalg.eigh for symmetric matrices (glassnet has no complex "

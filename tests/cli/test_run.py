@@ -70,14 +70,14 @@ def test_missing_torch_attribute_is_not_implemented_naming_it_and_the_nearest():
     with torch_aliases():
         import torch
 
-        with pytest.raises(NotImplementedError, match=r"torch\.compile is not available") as exc:
-            torch.compile  # noqa: B018
-        assert "nearest glassnet API: none needed" in str(exc.value)
+        with pytest.raises(NotImplementedError, match=r"torch\.fft is not available") as exc:
+            torch.fft  # noqa: B018
+        assert "nearest glassnet API: numpy.fft" in str(exc.value)
         with pytest.raises(
             TorchAPIMissing, match=r"torch\.nn\.Conv3D .*nearest glassnet API: glassnet\.nn\.Conv"
         ):
             torch.nn.Conv3D  # noqa: B018
-        assert not hasattr(torch, "compile")  # still an AttributeError for feature probes
+        assert not hasattr(torch, "fft")  # still an AttributeError for feature probes
         assert getattr(torch.backends, "xla", None) is None
         with pytest.raises(
             NotImplementedError, match=r"torch\.utils\.data\.DistributedSampler is not available"
@@ -137,10 +137,10 @@ def test_an_unmodified_torch_training_loop_runs(tmp_path):
 
 
 def test_a_script_error_shows_its_traceback_and_exits_1(tmp_path):
-    script = _script(tmp_path, "import torch\ntorch.compile(None)\n")
+    script = _script(tmp_path, "import torch\ntorch.fft.rfft(None)\n")
     done = _run(script)
     assert done.returncode == 1
-    assert "torch.compile is not available in glassnet" in done.stderr
+    assert "torch.fft is not available in glassnet" in done.stderr
     assert f'File "{script}", line 2' in done.stderr and "runpy" not in done.stderr
 
 
