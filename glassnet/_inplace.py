@@ -426,6 +426,8 @@ _TWINS = (
     "clamp_min", "clamp_max", "nan_to_num", "logit", "xlogy", "fmod", "frac", "index_fill",
     "logical_and", "logical_or", "logical_xor", "log2", "log10", "tan", "atan", "asin", "acos",
     "sinh", "cosh",
+    "scatter_reduce", "index_copy", "renorm", "hypot", "copysign", "deg2rad", "rad2deg", "ldexp",
+    "addmv", "addr",
 )  # fmt: skip
 
 

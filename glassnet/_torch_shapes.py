@@ -22,13 +22,15 @@ from . import random as _random
 from ._torch_math import _need_dims, _t
 from .ops import arithmetic as _ar
 from .ops import shape as _sh
+from .ops.scatter_reduce import scatter_reduce as _scatter_reduce
 from .tensor import Size, Tensor
 
 __all__ = [
     "broadcast_tensors", "broadcast_shapes", "atleast_1d", "atleast_2d", "atleast_3d",
     "column_stack", "dstack", "ravel", "hsplit", "vsplit", "dsplit", "diag_embed", "diagflat",
     "combinations", "take", "index_copy", "cov", "corrcoef", "renorm", "cumulative_trapezoid",
-    "histc", "histogram", "unique_consecutive", "poisson", "msort", "ShapeMethods",
+    "histc", "histogram", "unique_consecutive", "poisson", "msort", "scatter_reduce",
+    "ShapeMethods",
 ]  # fmt: skip
 
 
@@ -174,6 +176,15 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
 
 
 # -------------------------------------------------------------------- statistics
+def scatter_reduce(
+    input: Tensor, dim: int, index: Any, src: Tensor, reduce: str, *,  # noqa: A002
+    include_self: bool = True,
+) -> Tensor:  # fmt: skip
+    """``input`` with ``src``'s entries at ``index`` along ``dim`` reduced into it
+    (:func:`glassnet.ops.scatter_reduce.scatter_reduce`)."""
+    return _scatter_reduce(input, dim, index, src, reduce, include_self=include_self)
+
+
 def cov(
     input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,  # noqa: A002
     aweights: Tensor | None = None,
@@ -341,6 +352,10 @@ class ShapeMethods:
         self, return_inverse: bool = False, return_counts: bool = False, dim: int | None = None
     ) -> Any:
         return unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def scatter_reduce(self, dim: int, index: Any, src: Tensor, reduce: str, *,
+                       include_self: bool = True) -> Tensor:  # fmt: skip
+        return scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
 
     def msort(self) -> Tensor:
         return msort(self)

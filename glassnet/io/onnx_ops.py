@@ -18,6 +18,7 @@ from ..ops import activation as act
 from ..ops import arithmetic as ar
 from ..ops import einsum as es
 from ..ops import reduce as red
+from ..ops import scatter_reduce as scr
 from ..ops import select as sel
 from ..ops import shape as sh
 from ..ops import special as sp
@@ -213,6 +214,46 @@ def _scatter_add(g: OnnxBuilder, op: OpView) -> str:
         "ScatterElements", [op.input(0, dt), index, src],
         axis=int(op.attrs.get("dim", 0)), reduction="add",
     )  # fmt: skip
+
+
+_SCATTER_MODES = {"sum": "add", "mean": "add", "prod": "mul", "amax": "max", "amin": "min"}
+
+
+@register_onnx_function(scr.ScatterReduce)
+def _scatter_reduce(g: OnnxBuilder, op: OpView) -> str:
+    """``ScatterElements`` with a reduction (max/min need opset 18); without the input's own
+    values, the reached positions are first overwritten with the reduction's identity; a
+    mean divides by the count scattered the same way."""
+    reduce, dt = op.attrs["reduce"], op.out().dtype
+    if reduce in ("amax", "amin") and g.opset < 18:
+        raise ValueError(
+            f"export_onnx: scatter_reduce(reduce={reduce!r}) needs ScatterElements' max/min "
+            f"reductions, from opset 18; export with opset=18 (got {g.opset})"
+        )
+    if reduce == "mean" and np.dtype(dt).kind != "f":
+        raise ValueError("export_onnx: scatter_reduce(reduce='mean') of integers rounds down; "
+                         "ONNX's integer Div truncates: not exported")  # fmt: skip
+    index = op.name_of(op.attrs["index"], np.int64)
+    shape = np.shape(to_host(op.attrs["index"]))
+    src, x = op.input(1, dt), op.input(0, dt)
+    if tuple(op.shape(1)) != shape:  # the leading index-shaped block of src
+        src = g.node("Slice", [src, g.const([0] * len(shape)), g.node("Shape", [index]),
+                               g.const(list(range(len(shape))))])  # fmt: skip
+    axis, kind = int(op.attrs.get("dim", 0)), g.elem_type(dt)
+    zeros = g.node("Cast", [g.node("ConstantOfShape", [g.node("Shape", [index])])], to=kind)
+    if not op.attrs.get("include_self", True):
+        ident = g.node("Add", [zeros, g.const(np.asarray(scr.reduce_identity(reduce, dt), dt), dt)])
+        x = g.node("ScatterElements", [x, index, ident], axis=axis)
+    out = g.node("ScatterElements", [x, index, src], axis=axis, reduction=_SCATTER_MODES[reduce])
+    if reduce != "mean":
+        return out
+    one = g.const(np.asarray(1, dt), dt)
+    ones_x = g.node("Expand", [one, g.node("Shape", [x])])
+    if not op.attrs.get("include_self", True):
+        ones_x = g.node("ScatterElements", [ones_x, index, zeros], axis=axis)
+    count = g.node("ScatterElements", [ones_x, index, g.node("Add", [zeros, one])], axis=axis,
+                   reduction="add")  # fmt: skip
+    return g.node("Div", [out, g.node("Max", [count, one])])
 
 
 @register_onnx_function(red.Cumsum)
