@@ -308,6 +308,6 @@ class FeatureAblation(_Perturbation):
         except ValueError:
             name = f"feature_mask[{i}]" if as_tuple else "feature_mask"
             raise ValueError(
-                f"FeatureAblation: {name} of shape {given} does not match inputs of shape "
+                f"{self._who}: {name} of shape {given} does not match inputs of shape "
                 f"{x.shape}; expected shape {x.shape[1:]} or {x.shape} (or broadcastable to it)"
             ) from None
