@@ -26,7 +26,7 @@ __all__ = ["add_parser", "run", "explain_example", "CLI_METHODS"]
 #: ``--method`` names: those of :func:`glassnet.explain.gallery.explain_images`, ``ig`` first.
 CLI_METHODS = (
     "ig", "saliency", "input_x_gradient", "smoothgrad", "occlusion", "ablation", "gradcam",
-    "attention", "lime",
+    "attention", "lime", "deeplift", "guided_backprop", "shapley",
 )  # fmt: skip
 
 

@@ -13,13 +13,16 @@ from typing import Any
 import numpy as np
 
 from ..explain import (
+    DeepLift,
     FeatureAblation,
     GradCAM,
+    GuidedBackprop,
     InputXGradient,
     IntegratedGradients,
     NoiseTunnel,
     Occlusion,
     Saliency,
+    ShapleyValueSampling,
 )
 from ..explain.plots import plot_feature_attribution, plot_image_attribution
 from .options import UsageError
@@ -28,8 +31,10 @@ __all__ = ["OWN_METHODS", "explain_array", "plot_explanation"]
 
 #: Methods for colour images and for tables (the others assume greyscale image geometry).
 OWN_METHODS = {
-    "images": ("ig", "saliency", "input_x_gradient", "smoothgrad", "occlusion", "gradcam"),
-    "table": ("ig", "saliency", "input_x_gradient", "smoothgrad", "ablation"),
+    "images": ("ig", "saliency", "input_x_gradient", "smoothgrad", "occlusion", "gradcam",
+               "deeplift", "guided_backprop"),
+    "table": ("ig", "saliency", "input_x_gradient", "smoothgrad", "ablation", "deeplift",
+              "shapley"),
 }
 
 
@@ -66,6 +71,12 @@ def explain_array(
         return FeatureAblation(model).attribute(x, target=target)
     if method == "gradcam":
         return GradCAM(model).attribute(x, target=target, normalize=True)
+    if method == "deeplift":  # from zeros: the training mean of a table, black for images
+        return np.asarray(DeepLift(model).attribute(x, target=target))
+    if method == "guided_backprop":
+        return np.asarray(GuidedBackprop(model).attribute(x, target=target))
+    if method == "shapley":  # each feature's Shapley value against 0, 25 permutations
+        return np.asarray(ShapleyValueSampling(model).attribute(x, target=target, n_samples=25))
     c = x.shape[1]
     return Occlusion(model).attribute(x, (c, 4, 4), strides=(c, 2, 2), target=target)
 

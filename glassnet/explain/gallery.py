@@ -20,13 +20,16 @@ from ..nn.module import Module
 from ..tensor import Tensor
 from .attention import AttentionMaps, attention_layer_names
 from .base import Target, as_array
+from .deeplift import DeepLift
 from .gradcam import GradCAM, conv_layer_names
+from .guided import GuidedBackprop
 from .integrated_gradients import IntegratedGradients
 from .lime import LimeSurrogate
 from .noise_tunnel import NoiseTunnel
 from .occlusion import FeatureAblation, Occlusion
 from .plots import plot_panels
 from .saliency import InputXGradient, Saliency
+from .shapley import ShapleyValueSampling
 
 __all__ = [
     "METHODS", "LAYOUTS", "explain_images", "image_logits", "demo_explanations", "default_methods",
@@ -35,7 +38,7 @@ __all__ = [
 #: Method names accepted by :func:`explain_images` (and ``glassnet explain --method``).
 METHODS = (
     "saliency", "input_x_gradient", "ig", "smoothgrad", "occlusion", "ablation", "gradcam",
-    "attention", "lime",
+    "attention", "lime", "deeplift", "guided_backprop", "shapley",
 )  # fmt: skip
 #: How a model reads a batch of images ``(N, 1, H, W)``: see ``glassnet.models.registry``.
 LAYOUTS = ("image", "flat", "rows")
@@ -111,7 +114,7 @@ def explain_images(
         A classifier returning logits ``(N, C)``.
     images : array, shape (N, 1, H, W) or (N, H, W)
     method : {'saliency', 'input_x_gradient', 'ig', 'smoothgrad', 'occlusion', 'ablation', \
-'gradcam', 'attention', 'lime'}
+'gradcam', 'attention', 'lime', 'deeplift', 'guided_backprop', 'shapley'}
         ``saliency``: |gradient|; ``input_x_gradient``: gradient times
         input (signed); ``ig``: Integrated Gradients from a black
         image (Gauss-Legendre, 32 steps); ``smoothgrad``: |gradient| averaged
@@ -120,7 +123,10 @@ def explain_images(
         groups, each set to 0 in turn); ``gradcam``: the last conv layer, normalised to [0, 1];
         ``attention``: the weights of the model's attention over time steps
         (``rows`` layout: one weight per image row); ``lime``: surrogate on
-        4x4 patches, 500 samples.
+        4x4 patches, 500 samples; ``deeplift``: DeepLift's rescale rule from a black
+        image (Captum's); ``guided_backprop``: gradients through ``nn.ReLU`` modules kept
+        where positive (Captum's); ``shapley``: Shapley value sampling over the 16 blocks
+        of ``ablation``, 10 permutations.
     layout : {'image', 'flat', 'rows'}, default 'image'
         What the model reads: images, ``(N, H*W)`` vectors or ``(N, H, W)`` rows.
     target : int, sequence of int or None
@@ -145,9 +151,13 @@ def explain_images(
         return Saliency(wrapped).attribute(x, target=target)
     if method == "input_x_gradient":
         return InputXGradient(wrapped).attribute(x, target=target)
-    if method == "ablation":
+    if method in ("ablation", "shapley"):
         h, w = x.shape[2:]
         blocks = (np.arange(h)[:, None] * 4 // h) * 4 + np.arange(w)[None, :] * 4 // w
+        if method == "shapley":
+            return as_array(ShapleyValueSampling(wrapped).attribute(
+                x, feature_mask=blocks[None], target=target, n_samples=10, seed=seed
+            ))  # fmt: skip
         return FeatureAblation(wrapped).attribute(
             x, feature_mask=blocks[None], target=target, perturbations_per_eval=16
         )
@@ -165,6 +175,10 @@ def explain_images(
         )
     if method == "gradcam":
         return GradCAM(wrapped).attribute(x, target=target, normalize=True)
+    if method == "deeplift":
+        return as_array(DeepLift(wrapped).attribute(x, target=target))
+    if method == "guided_backprop":
+        return as_array(GuidedBackprop(wrapped).attribute(x, target=target))
     if method == "lime":
         return LimeSurrogate(wrapped).attribute(
             x, target=target, perturbation="patches", patch_size=4, n_samples=500, seed=seed
