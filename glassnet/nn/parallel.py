@@ -40,7 +40,7 @@ from ..ops import _parallel
 from ..tensor import Tensor
 from .module import Module
 
-__all__ = ["DataParallel"]
+__all__ = ["DataParallel", "data_parallel"]
 
 #: Gradient sums of parameters larger than this are split between the threads.
 _SPLIT_ELEMENTS = 1 << 16
@@ -82,6 +82,10 @@ class DataParallel(Module):
         Number of slices and threads; the number of CPUs by default.
     min_batch : int, default 2
         Batches smaller than ``threads * min_batch`` run unsliced.
+    device_ids, output_device : optional
+        torch's GPU arguments, accepted (also ``DataParallel(module, [0, 1])``, torch's
+        positional form) and kept as attributes; as torch does without CUDA, they change
+        nothing: glassnet slices over CPU threads.
 
     Notes
     -----
@@ -103,11 +107,17 @@ class DataParallel(Module):
     """
 
     def __init__(
-        self, module: Module, threads: int | None = None, min_batch: int = 2, dim: int = 0
-    ) -> None:
+        self, module: Module, threads: int | None = None, min_batch: int = 2, dim: int = 0, *,
+        device_ids: Any = None, output_device: Any = None,
+    ) -> None:  # fmt: skip
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DataParallel: expected a Module, got {type(module).__name__}")
+        if isinstance(threads, (list, tuple)):  # torch's DataParallel(module, device_ids, ...)
+            device_ids, threads, min_batch = list(threads), None, 2
+        object.__setattr__(self, "device_ids", [] if device_ids is None else list(device_ids))
+        object.__setattr__(self, "output_device", output_device if output_device is not None
+                           else (self.device_ids[0] if self.device_ids else None))  # fmt: skip
         if threads is None:
             threads = os.cpu_count() or 1
         threads = positive_int("DataParallel", "threads", threads)
@@ -305,6 +315,19 @@ class DataParallel(Module):
 
 
 _warned: list[bool] = []
+
+
+def data_parallel(
+    module: Module, inputs: Any, device_ids: Any = None, output_device: Any = None,
+    dim: int = 0, module_kwargs: dict | None = None,
+) -> Any:  # fmt: skip
+    """``torch.nn.parallel.data_parallel``: ``module(*inputs, **module_kwargs)``. Without a
+    GPU torch runs the module as is, and so does glassnet (use :class:`DataParallel` for
+    CPU threads)."""
+    if not isinstance(module, Module):
+        raise TypeError(f"data_parallel: expected a Module, got {type(module).__name__}")
+    args = inputs if isinstance(inputs, tuple) else (inputs,)
+    return module(*args, **(module_kwargs or {}))
 
 
 def _warn_unlimited_blas() -> None:
