@@ -15,10 +15,12 @@ from . import (
     _dtypes,
     _tensor_methods,  # noqa: F401  (attaches Tensor's operators and methods)
     _torch_config,
+    _torch_elementwise,
     _torch_functions,
     _torch_math,
     _torch_more,
     _torch_nn_top,
+    _torch_scatter_views,
     _torch_shapes,
     amp,
     distributions,
@@ -33,11 +35,14 @@ from ._creation import *  # noqa: F403  (torch's creation functions: zeros_like,
 from ._creation import as_tensor, full
 from ._dtypes import *  # noqa: F403  (dtype objects: glassnet.float32, glassnet.long, ...)
 from ._dtypes import BUILTIN_NAMES as _BUILTIN_NAMES
+from ._tensor_flags import layout, strided
 from ._torch_config import *  # noqa: F403  (set_float32_matmul_precision, seed, compile, ...)
+from ._torch_elementwise import *  # noqa: F403  (asinh, fmax, bitwise_and, ...)
 from ._torch_functions import *  # noqa: F403  (torch's top-level functions: cat, max, where, ...)
 from ._torch_math import *  # noqa: F403  (addcmul, cross, kron, cov, broadcast_tensors, ...)
 from ._torch_more import *  # noqa: F403  (tensordot, diagonal, quantile, searchsorted, ...)
 from ._torch_nn_top import *  # noqa: F403  (torch.conv2d, torch.dropout, torch.layer_norm, ...)
+from ._torch_scatter_views import *  # noqa: F403  (select_scatter, slice_scatter, ...)
 from ._torch_shapes import *  # noqa: F403  (broadcast_tensors, atleast_2d, cov, histc, ...)
 from .amp import autocast
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -86,6 +91,9 @@ __all__ = [
     *(name for name in _torch_math.__all__ if name != "MathMethods"),
     *_torch_nn_top.__all__,
     *(name for name in _torch_shapes.__all__ if name != "ShapeMethods"),
+    *(name for name in _torch_elementwise.__all__ if name != "ElementwiseMethods"),
+    *(name for name in _torch_scatter_views.__all__ if name != "ScatterViewMethods"),
+    "layout", "strided",
     *_LAZY_FUNCTIONS,
 ]  # fmt: skip
 

@@ -427,7 +427,8 @@ _TWINS = (
     "logical_and", "logical_or", "logical_xor", "log2", "log10", "tan", "atan", "asin", "acos",
     "sinh", "cosh",
     "scatter_reduce", "index_copy", "renorm", "hypot", "copysign", "deg2rad", "rad2deg", "ldexp",
-    "addmv", "addr",
+    "addmv", "addr", "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "absolute",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
 )  # fmt: skip
 
 

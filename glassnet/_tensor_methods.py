@@ -25,10 +25,13 @@ from ._decompositions import DecompositionMethods
 from ._inplace import InplaceMethods
 from ._tensor_dialect import DialectMethods
 from ._tensor_extra import ExtraMethods
+from ._tensor_flags import FlagMethods
 from ._tensor_info import InfoMethods
 from ._tensor_reductions import ReductionMethods
+from ._torch_elementwise import ElementwiseMethods
 from ._torch_math import MathMethods
 from ._torch_more import MoreMethods
+from ._torch_scatter_views import ScatterViewMethods
 from ._torch_shapes import ShapeMethods
 from .autograd import engine as _engine
 from .autograd import grad_mode, tracing
@@ -661,7 +664,10 @@ def attach(cls: type = Tensor) -> None:
     :class:`~glassnet._decompositions.DecompositionMethods`,
     :class:`~glassnet._torch_math.MathMethods`,
     :class:`~glassnet._torch_shapes.ShapeMethods`,
-    :class:`~glassnet._tensor_info.InfoMethods` and
+    :class:`~glassnet._tensor_info.InfoMethods`,
+    :class:`~glassnet._torch_elementwise.ElementwiseMethods`,
+    :class:`~glassnet._tensor_flags.FlagMethods`,
+    :class:`~glassnet._torch_scatter_views.ScatterViewMethods` and
     :class:`~glassnet._inplace.InplaceMethods` onto ``cls``.
 
     Raises
@@ -671,7 +677,8 @@ def attach(cls: type = Tensor) -> None:
     """
     sources = (
         TensorMethods, ReductionMethods, DialectMethods, ExtraMethods, MoreMethods,
-        DecompositionMethods, MathMethods, ShapeMethods, InfoMethods, InplaceMethods,
+        DecompositionMethods, MathMethods, ShapeMethods, InfoMethods, ElementwiseMethods,
+        FlagMethods, ScatterViewMethods, InplaceMethods,
     )  # fmt: skip
     for source in sources:
         for name, value in vars(source).items():

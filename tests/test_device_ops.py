@@ -172,6 +172,9 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     "scatter_reduce_prod": (lambda a, s: a.scatter_reduce(1, np.array([[0, 2, 2], [1, 1, 0]]), s, "prod"), [_f(2, 3), _f(2, 3)]),
     "scatter_reduce_amax": (lambda a, s: a.scatter_reduce(0, np.array([[1, 0, 1]]), s, "amax", include_self=False), [_f(2, 3), _f(1, 3)]),
     "scatter_reduce_mean": (lambda a, s: a.scatter_reduce(1, np.array([[0, 0, 2]]), s, "mean"), [_f(1, 3), _f(1, 3)]),
+    "asinh": (lambda a: a.asinh(), [_f(3, 4) * 3]),
+    "acosh": (lambda a: a.acosh(), [np.abs(_f(3, 4)) + 1.2]),
+    "atanh": (lambda a: a.atanh(), [np.tanh(_f(3, 4))]),
     "concat_split": (
         lambda a, b: F.split(F.concat([a, b], axis=1), 2, axis=1)[1],
         [_f(3, 2), _f(3, 3)],

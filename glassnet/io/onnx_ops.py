@@ -17,6 +17,7 @@ from ..backend import to_host
 from ..ops import activation as act
 from ..ops import arithmetic as ar
 from ..ops import einsum as es
+from ..ops import hyperbolic as hyp
 from ..ops import reduce as red
 from ..ops import scatter_reduce as scr
 from ..ops import select as sel
@@ -46,6 +47,7 @@ for _cls, _onnx_op in (
     (ar.Sin, "Sin"), (ar.Cos, "Cos"),
     (ar.Maximum, "Max"), (ar.Minimum, "Min"),
     (act.Sigmoid, "Sigmoid"), (act.Tanh, "Tanh"), (act.ReLU, "Relu"),
+    (hyp.Asinh, "Asinh"), (hyp.Acosh, "Acosh"), (hyp.Atanh, "Atanh"),
 ):  # fmt: skip
     register_onnx_function(_cls, _same(_onnx_op))
 
