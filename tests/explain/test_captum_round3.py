@@ -401,7 +401,7 @@ def test_cli_usage_errors_exit_2(tmp_path, capsys):
     for argv, message in (
         (["--out", str(tmp_path)], "--out: the explanation is written as a PNG picture"),
         (["--out", png, "--input", str(tmp_path / "none.npy")], "none.npy' does not exist"),
-        (["--out", png, "--method", "deeplift"], "invalid choice: 'deeplift'"),
+        (["--out", png, "--method", "lrp"], "invalid choice: 'lrp'"),
         (["--out", png, "--index", "-3"], "--index: expected an int >= 0, got -3"),
     ):
         assert main_mod.main(["explain", "--run", run.path, *argv]) == 2, argv
