@@ -29,6 +29,7 @@ from . import (
     nn,
     optim,
     return_types,
+    special,
 )
 from . import random as _random
 from ._creation import *  # noqa: F403  (torch's creation functions: zeros_like, eye, randint, ...)
@@ -49,7 +50,9 @@ from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_
 from .backend import Device, cuda_available, default_dtype, device, set_default_dtype
 from .ops._parallel import num_threads as get_num_threads
 from .ops._parallel import set_num_threads
+from .ops.matrix_exp import matrix_exp
 from .random import Generator
+from .special import digamma, exp2, lgamma, mvlgamma, polygamma, sinc
 from .tensor import Size, Tensor, arange, ones, rand, randn, tensor, zeros
 
 inference_mode = no_grad
@@ -80,7 +83,8 @@ __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "Device", "device", "cuda_available", "default_dtype", "set_default_dtype",
     "get_num_threads", "set_num_threads", "manual_seed", "functional", "linalg", "nn", "optim",
-    "amp", "autocast", "distributions",
+    "amp", "autocast", "distributions", "special",
+    "lgamma", "digamma", "polygamma", "mvlgamma", "sinc", "exp2", "matrix_exp",
     *_LAZY,
     "return_types", "inference_mode", "Generator",
     *_creation.__all__, *_dtypes.__all__,

@@ -259,6 +259,11 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``ndarray`` (changes to one show in the other); keeps its dtype."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(ndarray).__name__}")
+    if ndarray.dtype.kind not in "biuf":
+        raise TypeError(
+            f"from_numpy: expected an array of bool, integer or floating dtype, got dtype "
+            f"{ndarray.dtype} (glassnet has no complex, string or object tensors)"
+        )
     return Tensor._make(ndarray, False, None, 0)
 
 

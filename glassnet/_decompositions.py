@@ -12,10 +12,13 @@ methods are in :class:`DecompositionMethods`.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from ._out import write_out
 from .ops import arithmetic as _ar
 from .ops import reduce as _red
 from .ops.decomp import QR, SVD, Cholesky, Eigh
@@ -64,16 +67,31 @@ class torch_svd_result(NamedTuple):  # noqa: N801 - torch.return_types.svd
     V: Tensor  # noqa: N815
 
 
-def _matrices(who: str, a: Any, square: bool = False) -> Tensor:
-    """``a`` checked: a floating Tensor of shape ``(..., m, n)`` (square when asked)."""
+def _matrices(who: str, a: Any, square: bool = False, integer: bool = False) -> Tensor:
+    """``a`` checked: a floating Tensor of shape ``(..., m, n)`` (square when asked;
+    integer tensors too when ``integer``)."""
     if not isinstance(a, Tensor):
         raise TypeError(f"linalg.{who}: expected a Tensor, got {type(a).__name__}")
     if a.ndim < 2 or (square and a.shape[-1] != a.shape[-2]):
         what = "a square matrix or a batch of them (..., n, n)" if square else "(..., m, n)"
         raise ValueError(f"linalg.{who}: expected {what}, got shape {tuple(a.shape)}")
-    if a.dtype.kind != "f":
+    if a.dtype.kind != "f" and not (integer and a.dtype.kind in "iu"):
         raise TypeError(f"linalg.{who}: expected a floating tensor, got dtype {a.dtype}")
     return a
+
+
+def accepts_out(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` with torch's ``out=`` keyword: the result is written into ``out`` (a tensor, or
+    a tuple of tensors for a named-tuple result) and ``out`` is returned."""
+
+    @functools.wraps(fn)
+    def with_out(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+        result = fn(*args, **kwargs)
+        if out is None:
+            return result
+        return write_out(f"linalg.{fn.__name__}", result, out)
+
+    return with_out
 
 
 def _uplo(who: str, uplo: str) -> bool:
@@ -83,7 +101,8 @@ def _uplo(who: str, uplo: str) -> bool:
 
 
 # ------------------------------------------------------------------ the decompositions
-def cholesky(a: Tensor, *, upper: bool = False, out: None = None) -> Tensor:
+@accepts_out
+def cholesky(input: Tensor, *, upper: bool = False) -> Tensor:  # noqa: A002 - torch's name
     """The Cholesky factor of each symmetric positive-definite matrix (``torch.linalg.cholesky``).
 
     Parameters
@@ -101,9 +120,7 @@ def cholesky(a: Tensor, *, upper: bool = False, out: None = None) -> Tensor:
     LinAlgError
         When a matrix is not positive definite.
     """
-    _matrices("cholesky", a, square=True)
-    if out is not None:
-        raise NotImplementedError("linalg.cholesky(out=...): assign the result instead")
+    a = _matrices("cholesky", input, square=True)
     try:
         return Cholesky.apply(a, upper=upper)
     except np.linalg.LinAlgError as err:
@@ -113,7 +130,8 @@ def cholesky(a: Tensor, *, upper: bool = False, out: None = None) -> Tensor:
         ) from None
 
 
-def eigh(a: Tensor, UPLO: str = "L") -> linalg_eigh:  # noqa: N803 - torch's name
+@accepts_out
+def eigh(input: Tensor, UPLO: str = "L") -> linalg_eigh:  # noqa: N803, A002 - torch's names
     """Eigenvalues (ascending) and eigenvectors of symmetric matrices (``torch.linalg.eigh``).
 
     Parameters
@@ -127,18 +145,20 @@ def eigh(a: Tensor, UPLO: str = "L") -> linalg_eigh:  # noqa: N803 - torch's nam
     linalg_eigh
         ``eigenvalues`` (..., n) and ``eigenvectors`` (..., n, n), one per column.
     """
-    _matrices("eigh", a, square=True)
+    a = _matrices("eigh", input, square=True)
     w, v = Eigh.apply(a, upper=_uplo("eigh", UPLO))
     return linalg_eigh(w, v)
 
 
-def eigvalsh(a: Tensor, UPLO: str = "L") -> Tensor:  # noqa: N803
+@accepts_out
+def eigvalsh(input: Tensor, UPLO: str = "L") -> Tensor:  # noqa: N803, A002
     """The eigenvalues of symmetric matrices, ascending: shape ``(..., n)``."""
-    _matrices("eigvalsh", a, square=True)
+    a = _matrices("eigvalsh", input, square=True)
     return Eigh.apply(a, upper=_uplo("eigvalsh", UPLO))[0]
 
 
-def svd(a: Tensor, full_matrices: bool = True, *, driver: str | None = None) -> linalg_svd:
+@accepts_out
+def svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None) -> linalg_svd:  # noqa: N803
     """The singular value decomposition ``A = U diag(S) Vh`` (``torch.linalg.svd``).
 
     Parameters
@@ -155,19 +175,21 @@ def svd(a: Tensor, full_matrices: bool = True, *, driver: str | None = None) -> 
     linalg_svd
         ``U``, ``S`` (..., k) descending, ``Vh``.
     """
-    _matrices("svd", a)
+    a = _matrices("svd", A)
     if driver is not None:
         raise NotImplementedError(f"linalg.svd: driver={driver!r} is a CUDA option; pass None")
     u, s, vh = SVD.apply(a, full_matrices=full_matrices)
     return linalg_svd(u, s, vh)
 
 
-def svdvals(a: Tensor, *, driver: str | None = None) -> Tensor:
+@accepts_out
+def svdvals(A: Tensor, *, driver: str | None = None) -> Tensor:  # noqa: N803
     """The singular values of each matrix, descending: shape ``(..., min(m, n))``."""
-    return svd(a, False, driver=driver).S
+    return svd(A, False, driver=driver).S
 
 
-def qr(a: Tensor, mode: str = "reduced") -> linalg_qr:
+@accepts_out
+def qr(A: Tensor, mode: str = "reduced") -> linalg_qr:  # noqa: N803
     """The QR decomposition (``torch.linalg.qr``).
 
     Parameters
@@ -182,7 +204,7 @@ def qr(a: Tensor, mode: str = "reduced") -> linalg_qr:
     -------
     linalg_qr
     """
-    _matrices("qr", a)
+    a = _matrices("qr", A)
     if mode not in ("reduced", "complete", "r"):
         raise ValueError(f"linalg.qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
     q, r = QR.apply(a, mode="complete" if mode == "complete" else "reduced")
@@ -204,16 +226,26 @@ def _cutoff(s: Tensor, m: int, n: int, atol: Any, rtol: Any) -> Any:
     return xp.maximum(xp.asarray(atol, dtype=s.dtype), rtol * smax)
 
 
+@accepts_out
 def pinv(
-    a: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False
+    input: Tensor,  # noqa: A002
+    rcond: Any = None,
+    hermitian: bool = False,
+    *,
+    atol: Any = None,
+    rtol: Any = None,
 ) -> Tensor:
     """The Moore-Penrose pseudo-inverse (``torch.linalg.pinv``): shape ``(..., n, m)``.
 
     Singular values at or below ``max(atol, rtol * s_max)`` count as zero; with neither
-    given, ``rtol = eps * max(m, n)``. Differentiable through the SVD (``hermitian`` is
-    accepted and computed the same way).
+    given, ``rtol = eps * max(m, n)``; ``rcond`` (torch's older spelling) is ``rtol``.
+    Differentiable through the SVD (``hermitian`` is accepted and computed the same way).
     """
-    _matrices("pinv", a)
+    a = _matrices("pinv", input)
+    if rcond is not None:
+        if rtol is not None or atol is not None:
+            raise TypeError("linalg.pinv: give rcond, or atol/rtol, not both")
+        rtol = rcond
     m, n = a.shape[-2:]
     u, s, vh = svd(a, full_matrices=False)
     keep = s.array > _cutoff(s, m, n, atol, rtol)
@@ -222,11 +254,17 @@ def pinv(
     return (vh.transpose(-1, -2) * inv_s.unsqueeze(-2)) @ u.transpose(-1, -2)
 
 
+@accepts_out
 def matrix_rank(
-    a: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False, tol: Any = None
+    input: Tensor,  # noqa: A002
+    tol: Any = None,
+    hermitian: bool = False,
+    *,
+    atol: Any = None,
+    rtol: Any = None,
 ) -> Tensor:
     """The number of singular values above the cutoff of :func:`pinv`: int64, shape ``(...)``."""
-    _matrices("matrix_rank", a)
+    a = _matrices("matrix_rank", input)
     if tol is not None:
         atol, rtol = tol, 0.0
     s = Tensor(a.xp.linalg.svd(a.array, compute_uv=False))
@@ -239,7 +277,7 @@ def svd_norm(a: Tensor, ord: Any, dims: tuple[int, int], keepdim: bool) -> Tenso
     largest), ``-2`` (the smallest), over the two axes ``dims``."""
     moved = a.movedim(dims, (-2, -1))
     s = svdvals(moved)
-    if ord == "nuc":
+    if ord == "nuc" or (ord == 2 and s.shape[-1] == 0):  # no singular values: 0, as torch's
         out = _red.sum(s, -1, False)
     else:
         out = (_red.max if ord == 2 else _red.min)(s, -1, False)
@@ -250,44 +288,58 @@ def svd_norm(a: Tensor, ord: Any, dims: tuple[int, int], keepdim: bool) -> Tenso
 
 
 def lstsq(
-    a: Tensor, b: Tensor, rcond: float | None = None, *, driver: str | None = None
+    input: Tensor, b: Tensor, rcond: float | None = None, *, driver: str | None = None  # noqa: A002
 ) -> linalg_lstsq:
     """The least-squares solution of ``a X = b`` (``torch.linalg.lstsq``).
 
     Computed as ``pinv(a) @ b`` (differentiable). As torch's on the CPU: the default
     driver ``'gelsy'`` gives ``rank`` and empty ``residuals`` and ``singular_values``;
     ``'gelsd'``/``'gelss'`` also give the singular values, and the squared residuals
-    when ``m > n`` and every matrix has full rank; ``'gels'`` gives the solution only.
+    when ``m > n`` and every matrix has full rank; ``'gels'`` gives no rank (an empty
+    int64 tensor) and the squared residuals when ``m > n``.
     """
-    _matrices("lstsq", a)
+    a = _matrices("lstsq", input)
     driver = "gelsy" if driver is None else driver
     if driver not in ("gels", "gelsy", "gelsd", "gelss"):
         raise ValueError(
             f"linalg.lstsq: driver must be 'gels', 'gelsy', 'gelsd' or 'gelss', got {driver!r}"
+        )
+    if not isinstance(b, Tensor) or b.ndim not in (a.ndim, a.ndim - 1):
+        raise ValueError(
+            f"linalg.lstsq: b must have as many dims as input (..., m, k) or one fewer "
+            f"(..., m), got shapes {tuple(a.shape)} and {tuple(getattr(b, 'shape', ()))}"
         )
     vector = b.ndim == a.ndim - 1
     bb = b.unsqueeze(-1) if vector else b
     m, n = a.shape[-2:]
     sol = pinv(a, rtol=rcond) @ bb
     xp, empty = a.xp, Tensor(a.xp.zeros((0,), dtype=a.dtype))
-    rank = empty if driver == "gels" else matrix_rank(a, rtol=rcond)
+    if driver == "gels":  # no rank (an empty int64 tensor), residuals assuming full rank
+        rank = Tensor(xp.zeros((0,), dtype=np.int64))
+    else:
+        rank = matrix_rank(a, rtol=rcond)
     sv, res = empty, empty
     if driver in ("gelsd", "gelss"):
         sv = Tensor(xp.linalg.svd(a.array, compute_uv=False))
-        if m > n and bool((rank.array == n).all()):
-            res = _red.sum((a @ sol - bb) ** 2, -2, False)
+    if m > n and driver != "gelsy" and (driver == "gels" or bool((rank.array == n).all())):
+        res = _red.sum((a @ sol - bb) ** 2, -2, False)
     return linalg_lstsq(sol.squeeze(-1) if vector else sol, res, rank, sv)
 
 
-def matrix_power(a: Tensor, n: int) -> Tensor:
-    """``a`` multiplied by itself ``n`` times (``n = 0``: the identity; ``n < 0``: powers
-    of the inverse), by repeated squaring."""
-    _matrices("matrix_power", a, square=True)
+@accepts_out
+def matrix_power(input: Tensor, n: int) -> Tensor:  # noqa: A002
+    """``input`` multiplied by itself ``n`` times (``n = 0``: the identity; ``n < 0``:
+    powers of the inverse), by repeated squaring; integer matrices for ``n >= 0``."""
+    a = _matrices("matrix_power", input, square=True, integer=True)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
         raise TypeError(f"linalg.matrix_power: n must be an int, got {n!r}")
     if n == 0:
         eye = a.xp.broadcast_to(a.xp.eye(a.shape[-1], dtype=a.dtype), a.shape)
         return Tensor(eye.copy())
+    if n < 0 and a.dtype.kind != "f":
+        raise TypeError(
+            f"linalg.matrix_power: a negative power needs a floating tensor, got dtype {a.dtype}"
+        )
     base, n = (inv(a), -n) if n < 0 else (a, int(n))
     result = None
     while n:
@@ -296,14 +348,22 @@ def matrix_power(a: Tensor, n: int) -> Tensor:
         n >>= 1
         if n:
             base = base @ base
-    return result
+    return result.clone() if result is a else result  # a new tensor, as torch's
 
 
+@accepts_out
 def multi_dot(tensors: list[Tensor] | tuple[Tensor, ...]) -> Tensor:
     """The product of a chain of matrices, the first may be a vector ``(n,)`` and the
     last a vector ``(n,)`` (``torch.linalg.multi_dot``)."""
     if len(tensors) < 2:
         raise ValueError(f"linalg.multi_dot: expected at least 2 tensors, got {len(tensors)}")
+    for i, t in enumerate(tensors):
+        ends = i in (0, len(tensors) - 1)
+        if t.ndim != 2 and not (ends and t.ndim == 1):
+            where = "the first and last tensors must be 1-D or 2-D" if ends else (
+                "the tensors between the first and the last must be 2-D"
+            )
+            raise ValueError(f"linalg.multi_dot: {where}, got shape {tuple(t.shape)} at {i}")
     out = tensors[0]
     for t in tensors[1:]:
         out = out @ t
@@ -311,9 +371,10 @@ def multi_dot(tensors: list[Tensor] | tuple[Tensor, ...]) -> Tensor:
 
 
 # ------------------------------------------------------- torch's top-level functions
-def torch_svd(a: Tensor, some: bool = True, compute_uv: bool = True) -> torch_svd_result:
+def torch_svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> torch_svd_result:  # noqa: A002
     """``torch.svd``: ``(U, S, V)`` with ``V = Vh^T`` (reduced when ``some``); with
     ``compute_uv=False``, ``U`` (m, m) and ``V`` (n, n) are zeros, as torch's."""
+    a = _matrices("svd", input)
     if not compute_uv:
         xp, (m, n), lead = a.xp, a.shape[-2:], tuple(a.shape[:-2])
         return torch_svd_result(
@@ -325,9 +386,9 @@ def torch_svd(a: Tensor, some: bool = True, compute_uv: bool = True) -> torch_sv
     return torch_svd_result(u, s, vh.transpose(-1, -2))
 
 
-def torch_qr(a: Tensor, some: bool = True) -> linalg_qr:
+def torch_qr(input: Tensor, some: bool = True) -> linalg_qr:  # noqa: A002
     """``torch.qr``: the reduced (``some``) or complete decomposition."""
-    return qr(a, "reduced" if some else "complete")
+    return qr(input, "reduced" if some else "complete")
 
 
 def _full_from_factor(factor: Tensor, upper: bool) -> tuple[Tensor, Tensor]:
@@ -336,26 +397,58 @@ def _full_from_factor(factor: Tensor, upper: bool) -> tuple[Tensor, Tensor]:
     return low, low.transpose(-1, -2)
 
 
-def cholesky_solve(b: Tensor, factor: Tensor, upper: bool = False) -> Tensor:
-    """``X`` with ``A X = b`` given ``A``'s Cholesky factor (``torch.cholesky_solve``)."""
+def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor:  # noqa: A002
+    """``X`` with ``A X = B`` given ``A``'s Cholesky factor (``torch.cholesky_solve``).
+
+    Parameters
+    ----------
+    input : Tensor, shape (..., n, k)
+        The right-hand sides ``B`` (at least 2-D, as torch's).
+    input2 : Tensor, shape (..., n, n)
+        The lower (or, with ``upper``, upper) Cholesky factor of ``A``; the batch dims of
+        both broadcast.
+    upper : bool, default False
+
+    Returns
+    -------
+    Tensor, shape (broadcast batch..., n, k)
+    """
+    b = _matrices("cholesky_solve", input)
+    factor = _matrices("cholesky_solve", input2, square=True)
+    if b.dtype != factor.dtype:
+        raise TypeError(
+            f"cholesky_solve: expected input and input2 of the same dtype, got {b.dtype} "
+            f"and {factor.dtype}"
+        )
+    b, factor = _broadcast_batch(b, factor)
     low, high = _full_from_factor(factor, upper)
     return solve(high, solve(low, b))
 
 
-def cholesky_inverse(factor: Tensor, upper: bool = False) -> Tensor:
+def _broadcast_batch(b: Tensor, a: Tensor) -> tuple[Tensor, Tensor]:
+    """``b`` (..., n, k) and ``a`` (..., n, n) expanded to their common batch dims."""
+    batch = tuple(np.broadcast_shapes(tuple(b.shape[:-2]), tuple(a.shape[:-2])))
+    if tuple(b.shape[:-2]) != batch:
+        b = b.expand(*batch, *b.shape[-2:])
+    if tuple(a.shape[:-2]) != batch:
+        a = a.expand(*batch, *a.shape[-2:])
+    return b, a
+
+
+def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:  # noqa: A002
     """``A^-1`` given ``A``'s Cholesky factor (``torch.cholesky_inverse``)."""
-    low, high = _full_from_factor(factor, upper)
+    low, high = _full_from_factor(_matrices("cholesky_inverse", input, square=True), upper)
     return inv(low @ high)
 
 
-def pinverse(a: Tensor, rcond: float = 1e-15) -> Tensor:
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:  # noqa: A002
     """``torch.pinverse``: :func:`pinv` with ``rtol = rcond``."""
-    return pinv(a, rtol=rcond)
+    return pinv(input, rtol=rcond)
 
 
-def torch_cholesky(a: Tensor, upper: bool = False) -> Tensor:
+def torch_cholesky(input: Tensor, upper: bool = False) -> Tensor:  # noqa: A002
     """``torch.cholesky`` (deprecated in torch): :func:`cholesky`."""
-    return cholesky(a, upper=upper)
+    return cholesky(input, upper=upper)
 
 
 class DecompositionMethods:

@@ -390,6 +390,55 @@ def _host_fill(
     return t
 
 
+def _reshaped_in_place(t: Tensor, name: str, kind: str, arg: tuple) -> Tensor:
+    """Make ``t`` the view ``kind``/``arg`` (``"reshape"`` to a shape, ``"transpose"`` by
+    axes; see ``_views.take``) of its own memory, as torch's ``unsqueeze_``, ``squeeze_``,
+    ``t_`` and ``transpose_`` change a tensor's metadata in place.
+
+    Inside the graph ``t`` takes the view op's node; a leaf that requires grad is refused as
+    in torch. A tensor linked to others (a view, or one views were taken of) keeps those
+    links through a stand-in for its old self: ``t`` becomes a view of it, so later
+    in-place changes still reach the tensors it shares memory with.
+    """
+    records = _records(t, ())
+    if records:
+        _refuse_leaf(t, name)
+    viewed, views = _views.live_base(t), _views.views_of(t)
+    src = t
+    if viewed is not None or views:
+        src = Tensor._make(t.array, t.requires_grad, t._ctx, t._index)
+        src._version = t._version
+        if viewed is not None:
+            _views.link(src, *viewed)
+        for v in views:
+            _views.link(v, src, *v._base[1:])
+        t._base = None
+    if records:
+        out = _remake(src, kind, arg)
+        t.array, t._ctx, t._index = out.array, out._ctx, out._index
+    else:
+        t.array = _views.take(src.array, kind, arg)
+    if src is not t:
+        _views.link(t, src, kind, arg)
+    t._version += 1
+    return t
+
+
+def _norm_dim(dim: int, ndim: int, name: str) -> int:
+    if not -max(ndim, 1) <= dim < max(ndim, 1):
+        raise IndexError(
+            f"{name}: dimension out of range (expected to be in range of "
+            f"[{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {dim})"
+        )
+    return dim % max(ndim, 1)
+
+
+def _view_shape(t: Tensor, view_op: Callable[[Tensor], Tensor]) -> tuple:
+    """The shape of ``view_op(t)`` (computed on a detached alias of ``t``)."""
+    with grad_mode.no_grad():
+        return tuple(view_op(Tensor._make(t.array, False, None, 0)).shape)
+
+
 def _replace(t: Tensor, value: Any) -> Tensor:
     """``value`` broadcast to ``t``'s shape, in the graph (no gradient reaches ``t``)."""
     return _ar.where(t.xp.zeros(t.shape, dtype=bool), t, value)
@@ -425,7 +474,7 @@ _TWINS = (
     "triu", "expm1", "log1p", "lerp", "atan2", "arctan2", "cumprod", "erf", "erfc", "erfinv",
     "clamp_min", "clamp_max", "nan_to_num", "logit", "xlogy", "fmod", "frac", "index_fill",
     "logical_and", "logical_or", "logical_xor", "log2", "log10", "tan", "atan", "asin", "acos",
-    "sinh", "cosh",
+    "sinh", "cosh", "index_put", "masked_scatter",
     "scatter_reduce", "index_copy", "renorm", "hypot", "copysign", "deg2rad", "rad2deg", "ldexp",
     "addmv", "addr", "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "absolute",
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
@@ -502,7 +551,7 @@ class InplaceMethods:
         return update(self, "relu_", _act.relu)
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
-        return update(self, "clamp_", lambda s: _ar.clip(s, min, max))
+        return update(self, "clamp_", lambda s, lo, hi: s.clip(lo, hi), min, max)
 
     clip_ = clamp_
 
@@ -560,6 +609,32 @@ class InplaceMethods:
         """Fill with integers drawn uniformly from ``[low, high)`` (``[0, low)`` with one bound)."""
         lo, hi = (0, low) if high is None else (low, high)
         return _host_fill(self, "random_", lambda rng, shape: rng.integers(lo, hi, shape), generator)
+
+    # ----------------------------------------------------------- shape (metadata)
+    def unsqueeze_(self, dim: int) -> Tensor:
+        """Insert a dim of size 1 at ``dim``, in place (the same memory, a new shape)."""
+        shape = _view_shape(self, lambda s: s.unsqueeze(dim))
+        return _reshaped_in_place(self, "unsqueeze_", "reshape", shape)
+
+    def squeeze_(self, dim: Any = None) -> Tensor:
+        """Drop the dims of size 1 (only ``dim``, when given), in place."""
+        shape = _view_shape(self, lambda s: s.squeeze(dim))
+        return _reshaped_in_place(self, "squeeze_", "reshape", shape)
+
+    def t_(self) -> Tensor:
+        """Transpose a tensor of at most 2 dims, in place (1-D and 0-d stay as they are)."""
+        if self.ndim > 2:
+            raise ValueError(f"t_: expects a tensor with <= 2 dims, got {self.ndim} (use transpose_)")
+        return self.transpose_(0, 1) if self.ndim == 2 else self
+
+    def transpose_(self, dim0: int, dim1: int) -> Tensor:
+        """Swap dims ``dim0`` and ``dim1``, in place."""
+        axes = list(range(self.ndim))
+        a, b = _norm_dim(dim0, self.ndim, "transpose_"), _norm_dim(dim1, self.ndim, "transpose_")
+        axes[a], axes[b] = axes[b], axes[a]
+        return _reshaped_in_place(self, "transpose_", "transpose", tuple(axes))
+
+    swapdims_ = swapaxes_ = transpose_
 
     # -------------------------------------------------------------- autograd
     def detach_(self) -> Tensor:

@@ -19,6 +19,7 @@ from . import backend as _backend
 from . import random as _random
 from .autograd import hooks as _hooks
 from .ops import arithmetic as _ar
+from .ops import index_put as _ip
 from .ops import logic as _logic
 from .ops import select as _sel
 from .ops import shape as _sh
@@ -167,7 +168,10 @@ class DialectMethods:
         """Counts of each non-negative int (summed ``weights`` when given) in this 1-D tensor."""
         _logic.refuse_while_tracing("bincount")
         w = weights.array if isinstance(weights, Tensor) else weights
-        return Tensor._make(self.xp.bincount(self.array, w, minlength), False, None, 0)
+        out = self.xp.bincount(self.array, w, minlength)
+        if w is not None and getattr(w, "dtype", None) is not None and w.dtype.kind == "f":
+            out = out.astype(w.dtype, copy=False)  # torch: the floating weights' dtype
+        return Tensor._make(out, False, None, 0)
 
     # ---------------------------------------------------------- selecting
     def where(self, condition: Any, other: Any) -> Tensor:
@@ -197,6 +201,14 @@ class DialectMethods:
         """Out-of-place ``index_add_``: ``alpha * source[i]`` added at ``index[i]`` along ``dim``."""
         return _sel.index_add(self, dim, index, source, alpha)
 
+    def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+        """Out-of-place ``index_put_``: ``values`` written (or added) at ``self[indices]``."""
+        return _ip.index_put(self, indices, values, accumulate)
+
+    def masked_scatter(self, mask: Any, source: Tensor) -> Tensor:
+        """Out-of-place ``masked_scatter_``: ``source``'s leading elements where ``mask``."""
+        return _ip.masked_scatter(self, mask, source)
+
     def index_select(self, dim: int, index: Any) -> Tensor:
         return _sel.index_select(self, dim, index)
 
@@ -210,7 +222,12 @@ class DialectMethods:
         """The slice at ``index`` along ``dim``, without that dim."""
         return _sel.unbind_one(self, dim, index)
 
-    def flip(self, *dims: Any) -> Tensor:
+    def flip(self, *dims: Any, **kw: Any) -> Tensor:
+        """Reverse the order along ``dims`` (positional, or torch's keyword ``dims=``)."""
+        if kw:
+            if set(kw) != {"dims"} or dims:
+                raise TypeError(f"flip: expected dims (positional or dims=), got {sorted(kw)}")
+            dims = (kw["dims"],)
         return _sel.flip(self, dims[0] if len(dims) == 1 else dims)
 
     def fliplr(self) -> Tensor:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _torch_args as _args
+from ._torch_config import result_type_of
 from .ops import arithmetic as _ar
 from .ops import logic as _logic
 from .tensor import Tensor
@@ -115,17 +116,20 @@ class ExtraMethods:
         x = _float(self)
         y = other if isinstance(other, Tensor) else Tensor(self.xp.asarray(other, x.dtype))
         y = _float(y)
-        zero = (x == 0) & ~_logic.classify(y, "isnan")
+        # x * log(y) with log(y) taken as 0 where x == 0 and log(y) is not finite: the value
+        # is 0 there, and the gradient in x is log(y) elsewhere (torch's, also at x == 0)
+        zero = (x == 0) & ((y <= 0) | (y == self.xp.inf))
         safe_y = _ar.where(zero, self.xp.asarray(1, dtype=y.dtype), y)
-        return _ar.where(zero, self.xp.asarray(0, dtype=x.dtype), x * _ar.log(safe_y))
+        return x * _ar.log(safe_y) + 0.0  # + 0: 0 rather than -0 at x == 0 < log(y)
 
     def fmod(self, other: Any) -> Tensor:
         """The C remainder: ``self - trunc(self / other) * other``, the dividend's sign."""
-        if self.dtype.kind != "f" and not (isinstance(other, Tensor) and other.dtype.kind == "f"):
+        a, b = _args.promote(self, other)  # torch's result dtype (0-d tensors, numbers)
+        if a.dtype.kind != "f" and not (isinstance(b, Tensor) and b.dtype.kind == "f"):
             _logic.refuse_while_tracing("fmod of integers", "not written with glassnet's ops")
-            o = other.array if isinstance(other, Tensor) else other
-            return Tensor(self.xp.fmod(self.array, o))
-        return self - (self / other).trunc() * other
+            o = b.array if isinstance(b, Tensor) else b
+            return Tensor(self.xp.fmod(a.array, o).astype(result_type_of(self, other), copy=False))
+        return a - (a / b).trunc() * b
 
     def frac(self) -> Tensor:
         """The fractional part, ``self - trunc(self)`` (the sign of ``self``)."""

@@ -28,6 +28,7 @@ from ._tensor_extra import ExtraMethods
 from ._tensor_flags import FlagMethods
 from ._tensor_info import InfoMethods
 from ._tensor_reductions import ReductionMethods
+from ._torch_config import result_type_of
 from ._torch_elementwise import ElementwiseMethods
 from ._torch_math import MathMethods
 from ._torch_more import MoreMethods
@@ -41,7 +42,8 @@ from .ops import logic as _logic
 from .ops import pointwise as _pw
 from .ops import shape as _sh
 from .ops import special as _sp
-from .tensor import Tensor
+from .special import SpecialMethods
+from .tensor import Size, Tensor
 
 __all__ = ["TensorMethods", "attach"]
 
@@ -125,6 +127,16 @@ class TensorMethods(InplaceMethods):
         """Bytes per element."""
         return int(self.array.itemsize)
 
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element (torch's ``Tensor.itemsize``)."""
+        return int(self.array.itemsize)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of all the elements (torch's ``Tensor.nbytes``)."""
+        return int(self.array.size * self.array.itemsize)
+
     def cpu(self) -> Tensor:
         return self.to("cpu")
 
@@ -155,12 +167,37 @@ class TensorMethods(InplaceMethods):
             return self
         return _ar.clone(self)
 
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        """Is this tensor's memory C-contiguous (row-major, torch's default format)?
+        glassnet has no other memory format: ``memory_format=`` is refused by name."""
+        if memory_format is not None:
+            raise NotImplementedError(
+                f"Tensor.is_contiguous: memory formats are not available in glassnet, got "
+                f"memory_format={memory_format!r}; call is_contiguous() without it"
+            )
+        return bool(self.array.flags.c_contiguous)
+
     # ------------------------------------------------------------ new tensors
     def _new(self, shape: tuple, fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
         dt = self.dtype if dtype is None else _dtypes.to_dtype(dtype, "Tensor.new_*")
         out = Tensor._make(self.xp.full(_shape(shape), fill, dtype=dt), False, None, 0)
         out = out.to(device) if device is not None else out
         return out.requires_grad_(requires_grad) if requires_grad else out
+
+    def new(self, *args: Any) -> Tensor:
+        """torch's legacy ``x.new(...)``: this tensor's dtype and device, with sizes
+        (``x.new(2, 3)``, zeros here: glassnet hands out no uninitialised memory), data
+        (``x.new([1, 2])``) or nothing (an empty tensor)."""
+        if not args:
+            return self._new((0,), 0, None, None, False)
+        if len(args) == 1 and isinstance(args[0], Size):
+            args = tuple(args[0])
+        if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
+            return self._new(args, 0, None, None, False)
+        if len(args) != 1:
+            raise TypeError(f"Tensor.new: expected sizes or one piece of data, got {args!r}")
+        data = args[0].array if isinstance(args[0], Tensor) else args[0]
+        return Tensor._make(self.xp.array(data, dtype=self.dtype), False, None, 0)
 
     def new_zeros(
         self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
@@ -439,8 +476,8 @@ class TensorMethods(InplaceMethods):
 
     def atan2(self, other: Any) -> Tensor:
         """The angle of the point ``(x=other, y=self)``, in ``[-pi, pi]``."""
-        a, b = _args.promote(_args.floating(self), other)
-        return _ar.atan2(a, _args.floating(b) if isinstance(b, Tensor) else b)
+        a, b = _args.promote(self, other)  # torch's result dtype first, then floating
+        return _ar.atan2(_args.floating(a), _args.floating(b) if isinstance(b, Tensor) else b)
 
     arctan2 = atan2
 
@@ -463,12 +500,24 @@ class TensorMethods(InplaceMethods):
     negative = neg
 
     def clip(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-        """``min(max(self, min), max)``; an integer tensor with a float bound gives the
-        default float dtype, as in torch."""
-        x = self
-        if self.dtype.kind in "iub" and any(isinstance(b, float) for b in (min, max)):
-            x = _args.floating(self)
-        return _ar.clip(x, min, max)
+        """``min(max(self, min), max)`` in torch's result dtype of ``self`` and the bounds
+        (an integer tensor with a float bound gives the default float dtype; a 0-d tensor
+        bound does not widen ``self``)."""
+        min, max = (b.item() if isinstance(b, np.generic) else b for b in (min, max))  # noqa: A001
+        bounds = [b for b in (min, max) if b is not None]
+        dt = result_type_of(self, *bounds) if bounds else self.dtype
+        x = self if self.dtype == dt else _ar.cast(self, dt)
+        if not any(isinstance(b, Tensor) for b in bounds):
+            return _ar.clip(x, min, max)
+        # tensor bounds: a bound takes the gradient where it is the result, as in torch
+        lo, hi = (
+            _ar.cast(b, dt) if isinstance(b, Tensor) and b.dtype != dt else b for b in (min, max)
+        )
+        if lo is not None:
+            x = _ar.where(x < lo, lo, x)
+        if hi is not None:
+            x = _ar.where(x > hi, hi, x)
+        return x
 
     clamp = clip
 
@@ -667,7 +716,8 @@ def attach(cls: type = Tensor) -> None:
     :class:`~glassnet._tensor_info.InfoMethods`,
     :class:`~glassnet._torch_elementwise.ElementwiseMethods`,
     :class:`~glassnet._tensor_flags.FlagMethods`,
-    :class:`~glassnet._torch_scatter_views.ScatterViewMethods` and
+    :class:`~glassnet._torch_scatter_views.ScatterViewMethods`,
+    :class:`~glassnet.special.SpecialMethods` and
     :class:`~glassnet._inplace.InplaceMethods` onto ``cls``.
 
     Raises
@@ -678,7 +728,7 @@ def attach(cls: type = Tensor) -> None:
     sources = (
         TensorMethods, ReductionMethods, DialectMethods, ExtraMethods, MoreMethods,
         DecompositionMethods, MathMethods, ShapeMethods, InfoMethods, ElementwiseMethods,
-        FlagMethods, ScatterViewMethods, InplaceMethods,
+        FlagMethods, ScatterViewMethods, InplaceMethods, SpecialMethods,
     )  # fmt: skip
     for source in sources:
         for name, value in vars(source).items():

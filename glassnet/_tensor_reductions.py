@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import _torch_args as _args
+from .linalg import matrix_norm
 from .ops import arithmetic as _ar
 from .ops import logic as _logic
 from .ops import pointwise as _pw
@@ -233,6 +234,13 @@ class ReductionMethods:
     ) -> Tensor:
         """The ``p``-norm over ``dim`` (all entries when ``None``); see :func:`glassnet.norm`."""
         x = _args.cast_for(self, dtype)
+        if isinstance(p, str) and p == "nuc":  # the nuclear norm of the matrices over dim
+            if dim is None and x.ndim != 2:
+                raise ValueError(
+                    f"norm: p='nuc' needs a 2-D input or a pair of dims, got shape "
+                    f"{tuple(x.shape)} and dim=None"
+                )
+            return matrix_norm(x, "nuc", (-2, -1) if dim is None else tuple(dim), keepdim)
         if p == 0 and _logic.tracing_active():  # an exporter traces: record the count
             return _count_norm(x, dim, keepdim)
         return _pw.norm(x, p, dim, keepdim)

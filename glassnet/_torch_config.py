@@ -190,8 +190,15 @@ def result_type(tensor1: Any, tensor2: Any) -> np.dtype:
     """The dtype ``tensor1 op tensor2`` gets (``torch.result_type``): tensors with
     dimensions decide within a category, then 0-d tensors, then Python numbers (a float
     among those counts as the default dtype)."""
+    return result_type_of(tensor1, tensor2)
+
+
+def result_type_of(*operands: Any) -> np.dtype:
+    """:func:`result_type` of any number of operands (tensors, numbers, NumPy scalars)."""
     groups: list[np.dtype | None] = [None, None, None]
-    for x in (tensor1, tensor2):
+    for x in operands:
+        if isinstance(x, np.generic):
+            x = x.item()
         rank = 0 if isinstance(x, Tensor) and x.ndim else (1 if isinstance(x, Tensor) else 2)
         d = _dtype_of(x)
         groups[rank] = d if groups[rank] is None else promote_types(groups[rank], d)

@@ -10,12 +10,15 @@ tensors is in ``_creation.py``.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from . import _torch_args as _args
+from . import backend
+from ._out import write_out
 from ._torch_legacy import *  # noqa: F403  (torch.FloatTensor, torch.LongTensor, ...)
 from ._torch_legacy import LEGACY_TYPES
 from .ops import arithmetic as _ar
@@ -45,6 +48,7 @@ _METHODS = (
     "clamp_min", "clamp_max", "nan_to_num", "logit", "xlogy", "fmod", "frac", "index_fill",
     "logical_and", "logical_or", "logical_xor", "nansum", "nanmean", "aminmax", "argwhere",
     "log2", "log10", "tan", "atan", "asin", "acos", "sinh", "cosh", "arcsin", "arccos", "arctan",
+    "index_put", "masked_scatter",
 )  # fmt: skip
 
 __all__ = [
@@ -57,12 +61,13 @@ __all__ = [
 def _from_method(name: str) -> Callable[..., Any]:
     method = getattr(Tensor, name)
 
-    def function(input: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+    def function(input: Tensor, *args: Any, out: Any = None, **kwargs: Any) -> Any:  # noqa: A002
         if not isinstance(input, Tensor):
             raise TypeError(
                 f"glassnet.{name}: expected a Tensor as input, got {type(input).__name__}"
             )
-        return method(input, *args, **kwargs)
+        result = method(input, *args, **kwargs)
+        return result if out is None else write_out(name, result, out)
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = (
@@ -75,21 +80,27 @@ for _name in _METHODS:
     globals()[_name] = _from_method(_name)
 
 
-def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
+def cat(
+    tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None, out: Tensor | None = None
+) -> Tensor:
     """Join tensors along the existing dim ``dim`` (1-D empty tensors are skipped, as in PyTorch)."""
     d = _args.dim_arg("cat", dim if axis is None else None, axis)
     parts = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or list(tensors)[:1]
-    return _sh.concat(_promoted(parts), d)
+    result = _sh.concat(_promoted(parts), d)
+    return result if out is None else write_out("cat", result, out)
 
 
 concat = concatenate = cat
 
 
-def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
+def stack(
+    tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None, out: Tensor | None = None
+) -> Tensor:
     """Join same-shaped tensors along a new dim ``dim``."""
-    return _sh.stack(
+    result = _sh.stack(
         _promoted(list(tensors)), _args.dim_arg("stack", dim if axis is None else None, axis)
     )
+    return result if out is None else write_out("stack", result, out)
 
 
 def hstack(tensors: Sequence[Tensor]) -> Tensor:
@@ -119,15 +130,34 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:  # noqa:
     if input is None and other is None:
         cond = condition if isinstance(condition, Tensor) else Tensor(np.asarray(condition))
         return cond.nonzero(as_tuple=True)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = _scalar_tensor(input, other)  # two numbers: torch's dtype for them
     return _ar.where(condition, *_args.promote(input, other))
 
 
-def maximum(input: Any, other: Any) -> Tensor:  # noqa: A002
-    return _ar.maximum(*_args.promote(input, other))
+def _scalar_tensor(value: Any, other: Any) -> Any:
+    """``value`` as a 0-d Tensor of the dtype torch gives two Python numbers together:
+    the default dtype if either is a float, int64 for ints, bool for two bools."""
+    both = (value, other)  # (builtins: this module's all/any are torch's)
+    if not builtins.all(isinstance(v, (bool, int, float, np.generic)) for v in both):
+        return value
+    if builtins.any(isinstance(v, (float, np.floating)) for v in both):
+        dtype = backend.default_dtype()
+    elif builtins.all(isinstance(v, (bool, np.bool_)) for v in both):
+        dtype = np.bool_
+    else:
+        dtype = np.int64
+    return Tensor(np.asarray(value, dtype=dtype))
 
 
-def minimum(input: Any, other: Any) -> Tensor:  # noqa: A002
-    return _ar.minimum(*_args.promote(input, other))
+def maximum(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    result = _ar.maximum(*_args.promote(input, other))
+    return result if out is None else write_out("maximum", result, out)
+
+
+def minimum(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    result = _ar.minimum(*_args.promote(input, other))
+    return result if out is None else write_out("minimum", result, out)
 
 
 def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:

@@ -140,6 +140,11 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:  # no
     """The cross product of 3-vectors along ``dim`` (None: the first dim of size 3, as
     ``torch.cross``); broadcasts."""
     a, b = _args.promote(input, other)
+    if a.ndim != b.ndim:
+        raise RuntimeError(
+            f"cross: inputs must have the same number of dimensions, got shapes "
+            f"{tuple(a.shape)} and {tuple(b.shape)}"
+        )
     shape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
     a, b = a.expand(*shape), b.expand(*shape)
     if dim is None:

@@ -25,13 +25,16 @@ __all__ = [
     "group_norm", "instance_norm", "embedding", "pixel_shuffle", "pixel_unshuffle",
     "threshold", "hardshrink", "prelu", "rrelu", "selu", "celu", "dropout", "alpha_dropout",
     "feature_dropout", "feature_alpha_dropout", "pdist", "cosine_similarity",
-    "pairwise_distance", "bilinear", "rms_norm",
+    "pairwise_distance", "bilinear", "rms_norm", "conv3d", "conv_transpose3d", "max_pool3d",
 ]  # fmt: skip
 
 conv1d = F.conv1d
 conv2d = F.conv2d
 conv_transpose1d = F.conv_transpose1d
 conv_transpose2d = F.conv_transpose2d
+conv3d = F.conv3d
+conv_transpose3d = F.conv_transpose3d
+max_pool3d = F.max_pool3d
 max_pool1d = F.max_pool1d
 max_pool2d = F.max_pool2d
 avg_pool1d = F.avg_pool1d

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import _torch_args as _args
 from . import random as _random
+from ._torch_config import promote_types
 from ._torch_math import _need_dims, _t
 from .ops import arithmetic as _ar
 from .ops import shape as _sh
@@ -90,12 +91,14 @@ def dstack(tensors: Sequence[Tensor]) -> Tensor:
 
 
 def _args_promoted(tensors: list[Tensor]) -> list[Tensor]:
+    """The tensors cast to their common dtype by torch's rule (int32 with float32 is
+    float32, where NumPy says float64)."""
     kinds = {t.dtype for t in tensors}
     if len(kinds) == 1:
         return tensors
     target = tensors[0].dtype
     for t in tensors[1:]:
-        target = np.dtype(np.promote_types(target, t.dtype))
+        target = promote_types(target, t.dtype)
     return [t if t.dtype == target else _ar.cast(t, target) for t in tensors]
 
 
@@ -137,6 +140,8 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
     onto = np.zeros((n, size, size), dtype=input.dtype)
     onto[np.arange(n), rows, cols] = 1
     out = (input.unsqueeze(-1).unsqueeze(-1) * Tensor(onto)).sum(-3)  # (..., size, size)
+    if out.dtype != input.dtype:  # the sum widens bool and small integers: back to input's
+        out = _ar.cast(out, input.dtype)
     nd = out.ndim
     d1, d2 = dim1 % nd, dim2 % nd
     if (d1, d2) == (nd - 2, nd - 1):
@@ -156,9 +161,11 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
     """The length-``r`` combinations of a 1-D tensor's entries, as rows ``(k, r)``."""
     _need_dims(input, 1, "combinations")
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
-    idx = np.array(list(pick(range(input.shape[0]), r)), dtype=np.int64).reshape(-1, r)
-    if idx.size == 0:
-        return input[Tensor(np.zeros((0,), dtype=np.int64))]
+    rows = list(pick(range(input.shape[0]), r)) if r > 0 else []
+    idx = np.array(rows, dtype=np.int64).reshape(len(rows), r)
+    if idx.size == 0:  # none (r > n), or r == 0: torch's empty (0, r) and (0,) results
+        empty = input[Tensor(np.zeros((0,), dtype=np.int64))]
+        return empty.reshape(0, r) if r > 0 else empty
     return input[Tensor(idx)]
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from ._decompositions import (
     LinAlgError,
+    accepts_out,
     cholesky,
     eigh,
     eigvalsh,
@@ -39,12 +40,14 @@ from .ops import pointwise as _pw
 from .ops import reduce as _red
 from .ops import shape as _sh
 from .ops.linalg import det, inv, slogdet, solve
+from .ops.matrix_exp import matrix_exp
 from .tensor import Tensor
 
 __all__ = [
     "vector_norm", "matrix_norm", "norm", "cond", "inv", "det", "slogdet", "solve",
     "LinAlgError", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr", "pinv",
     "matrix_rank", "lstsq", "matrix_power", "multi_dot", "cross", "vecdot", "vander",
+    "matrix_exp",
 ]  # fmt: skip
 
 Dims = int | tuple[int, ...] | list[int] | None
@@ -60,6 +63,7 @@ def _dims(x: Tensor, who: str, dim: Dims) -> tuple[int, ...] | None:
     return tuple(d % max(x.ndim, 1) for d in dims)
 
 
+@accepts_out
 def vector_norm(
     x: Tensor, ord: float = 2, dim: Dims = None, keepdim: bool = False, *, dtype: Any = None
 ) -> Tensor:
@@ -86,6 +90,7 @@ def vector_norm(
     return _pw.norm(cast_for(x, dtype), ord, _dims(x, "vector_norm", dim), keepdim)
 
 
+@accepts_out
 def matrix_norm(
     a: Tensor,
     ord: str | float = "fro",
@@ -129,10 +134,14 @@ def matrix_norm(
     rows, cols = dims
     summed, kept = (rows, cols) if abs(ord) == 1 else (cols, rows)  # 1: column sums
     sums = _red.sum(_ar.abs(a), summed, True)
-    out = (_red.max if ord > 0 else _red.min)(sums, kept, True)
+    if sums.shape[kept] == 0 and ord > 0:  # the largest of no sums: 0, as torch's
+        out = _red.sum(sums, kept, True)
+    else:
+        out = (_red.max if ord > 0 else _red.min)(sums, kept, True)
     return out if keepdim else out.squeeze(tuple(sorted(dims)))
 
 
+@accepts_out
 def norm(
     a: Tensor,
     ord: str | float | None = None,
@@ -175,7 +184,8 @@ def norm(
     return matrix_norm(a, "fro" if ord is None else ord, tuple(dim), keepdim, dtype=dtype)
 
 
-def cond(a: Tensor, p: str | float | None = None) -> Tensor:
+@accepts_out
+def cond(input: Tensor, p: str | float | None = None) -> Tensor:  # noqa: A002 - torch's name
     """The condition number ``norm(A, p) * norm(A^-1, p)`` (``torch.linalg.cond``).
 
     Parameters
@@ -189,6 +199,9 @@ def cond(a: Tensor, p: str | float | None = None) -> Tensor:
     -------
     Tensor, shape (...)
     """
+    a = input
+    if a.ndim >= 2 and 0 in tuple(a.shape):  # empty matrices (or batch): zeros, as torch's
+        return Tensor(a.xp.zeros(tuple(a.shape[:-2]), dtype=a.dtype))
     if p is None or p in (2, -2):
         s = svdvals(a)
         big, small = _red.max(s, -1, False), _red.min(s, -1, False)
@@ -196,13 +209,21 @@ def cond(a: Tensor, p: str | float | None = None) -> Tensor:
     return matrix_norm(a, p) * matrix_norm(inv(a), p)
 
 
+@accepts_out
 def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:  # noqa: A002
     """The cross product of 3-vectors along ``dim`` (broadcast), as ``torch.linalg.cross``."""
     return _cross(input, other, dim)
 
 
+@accepts_out
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
-    """The dot product of ``x`` and ``y`` along ``dim`` (broadcast)."""
+    """The dot product of ``x`` and ``y`` along ``dim`` (broadcast); floating tensors
+    only, as torch's."""
+    for t in (x, y):
+        if not isinstance(t, Tensor) or t.dtype.kind != "f":
+            raise TypeError(
+                f"linalg.vecdot: expected floating tensors, got {getattr(t, 'dtype', type(t))}"
+            )
     return (x * y).sum(dim)
 
 

@@ -58,6 +58,48 @@ def _to_array(data: Any, dtype: Any, xp: Any = np) -> Any:
     return arr
 
 
+_NO_DATA = object()
+
+
+def _called_as_torch_tensor() -> bool:
+    """Is ``Tensor(...)`` called as ``torch.Tensor(...)``: ``torch`` is glassnet (inside
+    ``glassnet run`` or ``torch_aliases()``) and the caller is outside glassnet?"""
+    import sys
+
+    glassnet = sys.modules.get(__name__.rpartition(".")[0])
+    if glassnet is None or sys.modules.get("torch") is not glassnet:
+        return False
+    caller = sys._getframe(2).f_globals.get("__name__", "")
+    return not (caller == glassnet.__name__ or caller.startswith(glassnet.__name__ + "."))
+
+
+def _torch_constructor(data: Any, requires_grad: Any, dtype: Any, sizes: tuple) -> tuple:
+    """torch's legacy constructor ``torch.Tensor(...)`` as ``(data, requires_grad, dtype)``
+    for glassnet's: sizes (``torch.Tensor(2, 3)``, ``torch.Tensor(torch.Size([2, 3]))``)
+    give zeros, nothing gives an empty tensor, and data (numbers, lists, arrays) is cast to
+    the default dtype (float32), as torch does; a Tensor keeps its dtype."""
+    extra = [a for a in (requires_grad, dtype) if a is not False and a is not None]
+    if data is _NO_DATA:
+        return np.zeros((0,), backend.default_dtype()), False, None
+    if isinstance(data, Size) or _is_int(data):
+        dims = (*data, *extra, *sizes) if isinstance(data, Size) else (data, *extra, *sizes)
+        if not all(_is_int(d) for d in dims):
+            raise TypeError(f"torch.Tensor(*sizes): expected ints as sizes, got {dims}")
+        return np.zeros(tuple(int(d) for d in dims), backend.default_dtype()), False, None
+    if extra or sizes:
+        raise TypeError(
+            "torch.Tensor(data): takes the data alone (as torch's legacy constructor); use "
+            "torch.tensor(data, dtype=..., requires_grad=...) for more"
+        )
+    if isinstance(data, Tensor):
+        return data, False, None
+    return data, False, backend.default_dtype()
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
 class Tensor(_Methods):
     """An n-dimensional array that can record the operations applied to it.
 
@@ -85,8 +127,22 @@ class Tensor(_Methods):
     )  # fmt: skip
     __array_priority__ = 1000
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+    def __init__(
+        self, data: Any = _NO_DATA, requires_grad: Any = False, dtype: Any = None, *sizes: int
+    ) -> None:
+        if _called_as_torch_tensor():
+            data, requires_grad, dtype = _torch_constructor(data, requires_grad, dtype, sizes)
+        elif data is _NO_DATA or sizes:
+            raise TypeError(
+                "Tensor(data, requires_grad=False, dtype=None): expected the data, got "
+                f"{'nothing' if data is _NO_DATA else f'{3 + len(sizes)} positional arguments'}"
+            )
         arr = _to_array(data, dtype, backend.get_array_module(data))
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(
+                f"Tensor: expected booleans or numbers (a bool, integer or floating dtype), got "
+                f"dtype {arr.dtype} (glassnet has no complex, string or object tensors)"
+            )
         if requires_grad and arr.dtype.kind != "f":
             raise TypeError(
                 f"Tensor: only floating tensors can require gradients, got dtype {arr.dtype}"
@@ -101,7 +157,9 @@ class Tensor(_Methods):
     @classmethod
     def _make(cls, data: Any, requires_grad: bool, ctx: Any, index: int) -> Tensor:
         t = Tensor.__new__(Tensor)
-        t.array = data
+        # a NumPy scalar (what a full reduction may give) as a 0-d array, which in-place
+        # ops can write into (``acc = 0; acc += (pred == y).sum()`` then ``acc += ...``)
+        t.array = np.asarray(data) if isinstance(data, np.generic) else data
         t.grad = None
         t.requires_grad = requires_grad
         t._ctx = ctx
@@ -199,8 +257,10 @@ class Tensor(_Methods):
         return f"tensor({body}{extra})"
 
     # ------------------------------------------------------------ conversion
-    def numpy(self) -> np.ndarray:
-        """The data as a NumPy array (copied to the host from a GPU)."""
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The data as a NumPy array (sharing memory on the CPU; copied to the host from a
+        GPU). ``force`` is torch's flag for that copy and for tensors that require grad:
+        glassnet gives the array either way."""
         if backend.is_cupy_array(self.array):
             return self.array.get()
         return self.array
@@ -294,10 +354,13 @@ def tensor(
 
 
 def _float_scan(data: Any, found: set) -> bool:
-    """Collect the dtypes of NumPy floating scalars in (nested) ``data`` into ``found``;
-    True when a Python float (or int) is there too."""
-    if isinstance(data, np.floating):
-        found.add(data.dtype)
+    """Collect the dtypes of NumPy floating scalars and arrays (and Tensors) in (nested)
+    ``data`` into ``found``; True when a Python float (or int) is there too."""
+    if isinstance(data, Tensor):
+        data = data.array
+    if isinstance(data, (np.floating, np.ndarray)):  # a NumPy array in a list keeps its dtype
+        if data.dtype.kind == "f":
+            found.add(data.dtype)
         return False
     if isinstance(data, (list, tuple)):
         python = False
@@ -319,9 +382,12 @@ def _float_dtype_of(data: Any) -> np.dtype:
 
 
 def as_tensor(data: Any, dtype: Any = None) -> Tensor:
-    """A tensor view of ``data`` (no copy when it already is an array of that dtype)."""
+    """A tensor view of ``data`` (no copy when it already is an array of that dtype); a
+    list or number gets the dtype :func:`tensor` infers (``[np.float64(1), 2]``: float64)."""
     if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)):
         return data
+    if dtype is None and isinstance(data, (list, tuple, float, np.floating)):
+        return tensor(data)
     return Tensor(data, dtype=dtype)
 
 

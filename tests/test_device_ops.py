@@ -400,6 +400,83 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
         lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True),
         [_f(2, 4, 3, 4), _f(2, 2, 5, 4), _f(2, 2, 5, 3)],
     ),  # fmt: skip
+    # round 4: CTC loss (padded and concatenated targets, an impossible alignment zeroed)
+    "ctc_loss": (
+        lambda x: F.ctc_loss(
+            F.log_softmax(x, dim=2), np.array([[1, 1, 2], [3, 0, 0]]), (5, 4), (3, 1),
+            reduction="none",
+        ) + F.ctc_loss(F.log_softmax(x, dim=2), np.array([2, 1, 1]), (5, 4), (1, 2), blank=3),
+        [_f(5, 2, 4)],
+    ),  # fmt: skip
+    "ctc_loss_zero_infinity": (
+        lambda x: F.ctc_loss(
+            F.log_softmax(x, dim=-1), np.array([[1, 1], [2, 1]]), (2, 3), (2, 2),
+            reduction="sum", zero_infinity=True,
+        ),
+        [_f(3, 2, 3)],
+    ),  # fmt: skip
+    "multilabel_margin": (
+        lambda x: F.multilabel_margin_loss(x, np.array([[3, 0, -1, 1], [1, 1, 2, -1], [-1, 0, 0, 0]]),
+                                           reduction="none"),
+        [_f(3, 4)],
+    ),  # fmt: skip
+    "triplet_with_distance_swap": (
+        lambda a, p, n: F.triplet_margin_with_distance_loss(
+            a, p, n, distance_function=lambda u, v: 1 - F.cosine_similarity(u, v), margin=0.5,
+            swap=True, reduction="none",
+        ),
+        [_f(4, 3), _f(4, 3), _f(4, 3)],
+    ),  # fmt: skip
+    "channel_shuffle": (lambda x: F.channel_shuffle(x, 3) * x, [_f(2, 6, 2, 1)]),
+    "interpolate_bicubic": (
+        lambda x: F.interpolate(x, size=(3, 5), mode="bicubic").sum()
+        + F.interpolate(x, scale_factor=0.7, mode="bicubic", align_corners=True).sum(),
+        [_f(1, 2, 4, 3)],
+    ),  # fmt: skip
+    "index_put_masked_scatter": (
+        lambda a, v, s: a.index_put((gn.tensor([2, 0, 2]), gn.tensor([1, 1, 3])), v, accumulate=True)
+        + a.index_put((gn.tensor([True, False, True]),), v[:2, None]).masked_scatter(
+            gn.tensor([[True, False, True, False]]), s),
+        [_f(3, 4), _f(3), _f(2, 3)],
+    ),  # fmt: skip
+    # 3-D convolution and pooling (video, volumes): tiny volumes, the 3-D options each once
+    "conv3d": (
+        lambda x, w, b: F.conv3d(x, w, b, stride=(1, 2, 1), padding=(1, 0, 1), groups=2),
+        [_f(2, 4, 3, 4, 3), _f(4, 2, 2, 2, 3), _f(4)],
+    ),
+    "conv3d_same_dil": (
+        lambda x, w: F.conv3d(x, w, padding="same", dilation=(1, 2, 1)),
+        [_f(1, 2, 3, 4, 3), _f(2, 2, 2, 2, 2)],
+    ),
+    "conv_transpose3d": (
+        lambda x, w, b: F.conv_transpose3d(x, w, b, stride=2, padding=1, output_padding=(1, 0, 1)),
+        [_f(1, 2, 2, 3, 2), _f(2, 3, 3, 2, 3), _f(3)],
+    ),
+    "max_pool3d": (
+        lambda x: F.max_pool3d(x, 2, stride=(1, 2, 2), padding=1, ceil_mode=True).sum()
+        + F.max_pool3d(x, (2, 3, 2), dilation=(1, 1, 2), stride=1).sum(),
+        [_f(2, 2, 3, 4, 5)],
+    ),
+    "avg_pool3d": (
+        lambda x: F.avg_pool3d(x, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False).sum()
+        + F.avg_pool3d(x, (1, 2, 2), divisor_override=3).sum() + F.avg_pool3d(x, 2, padding=1).sum(),
+        [_f(2, 2, 4, 5, 3)],
+    ),
+    "adaptive_max_pool3d": (
+        lambda x: F.adaptive_max_pool3d(x, (2, 3, None)).sum() + F.adaptive_max_pool3d(x, 1).sum(),
+        [_f(2, 2, 4, 5, 3)],
+    ),
+    # the gamma family (glassnet/ops/gamma.py): the shifted asymptotic series for x > 0,
+    # the reflection formulas for x < 0
+    "lgamma_digamma_polygamma": (
+        lambda a, b: gn.lgamma(a) * b.lgamma() + a.digamma() + gn.polygamma(2, b) + b.polygamma(1),
+        [_f(3, 4, lo=0.3, hi=20.0), _f(3, 4, lo=-1.8, hi=-1.2)],
+    ),
+    "mvlgamma": (lambda a: gn.mvlgamma(a, 3), [_f(2, 3, lo=1.2, hi=4.0)]),
+    "log_ndtr_ndtri": (  # glassnet/ops/normal_cdf.py
+        lambda x, p: gn.special.log_ndtr(x) + gn.special.ndtri(p),
+        [_f(3, 4, lo=-9.0, hi=4.0), _f(3, 4, lo=0.01, hi=0.99)],
+    ),
 }
 
 

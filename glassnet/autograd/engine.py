@@ -326,7 +326,7 @@ class _IntoDotGrad:
     """``backward()``: gradients accumulate into the leaves' ``.grad``.
 
     Non-leaf tensors that called ``retain_grad()`` get a copy of their gradient
-    when their node is reached. No two leaves' ``.grad`` share memory.
+    when their node is reached (added to the ``.grad`` they hold, as torch does). No two leaves' ``.grad`` share memory.
     """
 
     __slots__ = ("claimed", "fresh_leaf")
@@ -341,8 +341,9 @@ class _IntoDotGrad:
             return
         for i, ref in retained.items():
             out = ref()
-            if out is not None and grads[i] is not None:
-                out.grad = out._make(grads[i].copy(), False, None, 0)
+            if out is not None and grads[i] is not None:  # accumulated, as a leaf's (torch)
+                g = grads[i].copy() if out.grad is None else out.grad.array + grads[i]
+                out.grad = out._make(g, False, None, 0)
 
     def leaf(self, t: Any, g: Any) -> None:
         g, fresh = _writable(g, t.array.dtype)

@@ -129,3 +129,51 @@ class Function:
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
 
+    def name(self) -> str:
+        """The node's name, as torch's ``grad_fn.name()`` (glassnet's op name + ``Backward``)."""
+        return f"{type(self).__name__}Backward"
+
+    @property
+    def next_functions(self) -> tuple:
+        """The nodes this one passes gradients to, one ``(node, output index)`` pair per
+        tensor input, as torch's: ``(None, 0)`` for an input that needs no gradient, an
+        :class:`AccumulateGrad` (its ``variable`` the leaf) for a leaf that does."""
+        edges = self.__dict__.get("edges")
+        if edges is None:
+            return ()
+        inputs = self.__dict__.get("inputs") or (None,) * len(edges)
+        needs = self.__dict__.get("needs_input_grad", (False,) * len(edges))
+        pairs = []
+        for edge, tensor, need in zip(edges, inputs, needs):
+            if edge is None:  # a constant, not a tensor
+                continue
+            node, index = edge
+            if not need:
+                pairs.append((None, 0))
+            elif node is None:
+                pairs.append((AccumulateGrad(tensor), 0))
+            else:
+                pairs.append((node, index))
+        return tuple(pairs)
+
+
+class AccumulateGrad:
+    """The node ``next_functions`` shows for a leaf that requires grad (torch's name).
+
+    Parameters
+    ----------
+    variable : Tensor or None
+        The leaf (``None`` once the graph has been freed by ``backward()``).
+    """
+
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Tensor | None) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+

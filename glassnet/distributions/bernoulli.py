@@ -10,6 +10,7 @@ import numpy as np
 from .. import functional as F
 from .. import random as _random
 from ..tensor import Tensor
+from . import constraints
 from .distribution import Distribution, as_param
 
 __all__ = ["Bernoulli"]
@@ -21,6 +22,9 @@ class Bernoulli(Distribution):
     Draws are 0.0 or 1.0 in the parameters' dtype; ``log_prob`` and ``entropy`` are
     binary cross-entropies on the logits, as torch computes them.
     """
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}  # noqa: RUF012
+    support = constraints.boolean
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:  # fmt: skip
@@ -42,6 +46,12 @@ class Bernoulli(Distribution):
     @property
     def mean(self) -> Tensor:
         return self.probs
+
+    @property
+    def mode(self) -> Tensor:
+        """1 where ``probs > 1/2``, 0 where below, NaN at exactly 1/2 (torch's)."""
+        p = self.probs.array
+        return Tensor(np.where(p == 0.5, np.nan, p > 0.5).astype(p.dtype))
 
     @property
     def variance(self) -> Tensor:

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import random as _random
 from ..tensor import Tensor
+from . import constraints
 from .distribution import Distribution, as_param
 
 __all__ = ["Categorical"]
@@ -21,6 +22,15 @@ class Categorical(Distribution):
     (normalised to log-probabilities) is given; the last axis holds the ``K`` classes and
     the axes before it are the ``batch_shape``. Draws are int64 class indices.
     """
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}  # noqa: RUF012
+
+    @property
+    def support(self) -> constraints.Constraint:
+        """The class indices ``0 .. k - 1``."""
+        return constraints.integer_interval(0, self.logits.shape[-1] - 1)
+
+    _param_event_dims = {"probs": 1, "logits": 1}  # noqa: RUF012
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:  # fmt: skip
@@ -64,6 +74,16 @@ class Categorical(Distribution):
         shape = np.broadcast_shapes(v.shape, self.batch_shape)
         idx = np.broadcast_to(v.astype(np.int64), shape)[..., None]
         return self.logits.expand(*shape, k).gather(-1, Tensor(idx)).squeeze(-1)
+
+    @property
+    def mean(self) -> Tensor:
+        """NaN (class indices have no mean), as torch's."""
+        return Tensor(np.full(self.batch_shape, np.nan, dtype=self.probs.array.dtype))
+
+    @property
+    def variance(self) -> Tensor:
+        """NaN, as torch's."""
+        return self.mean
 
     def entropy(self) -> Tensor:
         """``-sum(p log p)`` over the classes."""

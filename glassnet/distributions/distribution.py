@@ -10,6 +10,7 @@ torch's; densities, entropies and divergences are torch's formulas.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,9 +34,27 @@ def as_param(value: Any, name: str, who: str) -> Tensor:
 
 
 def broadcast_params(*params: Tensor) -> tuple[Tensor, ...]:
-    """The parameters expanded to their common shape (views: gradients reach the originals)."""
+    """The parameters expanded to their common shape (views: gradients reach the originals).
+
+    A parameter given as a number (a 0-d tensor) takes the floating dtype of the tensors
+    given with it, as torch's ``broadcast_all`` does: ``Binomial(8, probs=p64)`` counts in
+    float64."""
+    floats = [p.array.dtype for p in params if p.ndim and p.array.dtype.kind == "f"]
+    if floats:
+        target = np.result_type(*floats)
+        params = tuple(
+            p.to(target) if p.ndim == 0 and p.array.dtype != target else p for p in params
+        )
     shape = np.broadcast_shapes(*(tuple(p.shape) for p in params))
     return tuple(p if tuple(p.shape) == shape else p.expand(*shape) for p in params)
+
+
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether ``shape`` broadcasts to ``target`` (without changing ``target``)."""
+    if len(shape) > len(target):
+        return False
+    tail = target[len(target) - len(shape):]
+    return all(s in (1, t) for s, t in zip(shape, tail))
 
 
 class Distribution:
@@ -46,6 +65,8 @@ class Distribution:
     """
 
     has_rsample = False
+    #: parameters (Tensor attributes) with dims after the batch dims, and how many
+    _param_event_dims: dict[str, int] = {}  # noqa: RUF012 - read only
     batch_shape: tuple[int, ...] = ()
     event_shape: tuple[int, ...] = ()
 
@@ -70,6 +91,49 @@ class Distribution:
     @property
     def stddev(self) -> Tensor:
         return self.variance.sqrt()
+
+    @property
+    def arg_constraints(self) -> dict:
+        """The constraint each parameter satisfies (:mod:`.constraints`), by name."""
+        raise NotImplementedError(f"{type(self).__name__}: arg_constraints is not defined")
+
+    @property
+    def support(self) -> Any:
+        """The set the values lie in (a :mod:`.constraints` object)."""
+        raise NotImplementedError(f"{type(self).__name__}: support is not defined")
+
+    def expand(self, batch_shape: Sequence[int], _instance: Any = None) -> Distribution:
+        """The same distribution repeated to ``batch_shape`` (``torch``'s ``expand``): each
+        parameter is expanded (a view, so gradients reach the original parameters).
+
+        Parameters
+        ----------
+        batch_shape : sequence of int
+            A shape the current ``batch_shape`` broadcasts to.
+
+        Returns
+        -------
+        Distribution
+            Of the same class, with ``batch_shape`` and the same ``event_shape``.
+        """
+        new_batch = tuple(int(s) for s in batch_shape)
+        old = tuple(self.batch_shape)
+        if not _broadcasts_to(old, new_batch):
+            raise ValueError(
+                f"{type(self).__name__}.expand: batch_shape {old} cannot be expanded to "
+                f"{new_batch}"
+            )
+        new = copy.copy(self)
+        for name, value in vars(self).items():
+            if isinstance(value, Distribution):
+                rest = tuple(value.batch_shape)[len(old):]
+                setattr(new, name, value.expand(new_batch + rest))
+            elif isinstance(value, Tensor):
+                k = self._param_event_dims.get(name, 0)
+                event = tuple(value.shape)[value.ndim - k:] if k else ()
+                setattr(new, name, value.expand(*(new_batch + event)))
+        new.batch_shape = new_batch
+        return new
 
     def _check(self, ok: bool, message: str) -> None:
         if self._validate and not ok:

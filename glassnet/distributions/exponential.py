@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import random as _random
 from ..tensor import Tensor
+from . import constraints
 from .distribution import Distribution, as_param
 
 __all__ = ["Exponential"]
@@ -17,6 +18,9 @@ __all__ = ["Exponential"]
 class Exponential(Distribution):
     """``torch.distributions.Exponential(rate, validate_args=None)``: density
     ``rate * exp(-rate * x)`` on ``x >= 0``."""
+
+    arg_constraints = {"rate": constraints.positive}  # noqa: RUF012
+    support = constraints.nonnegative
 
     has_rsample = True
 
@@ -58,3 +62,7 @@ class Exponential(Distribution):
     def cdf(self, value: Any) -> Tensor:
         x = as_param(value, "value", "Exponential.cdf")
         return 1.0 - (-self.rate * x).exp()
+
+    def icdf(self, value: Any) -> Tensor:
+        """The quantile ``-log(1 - p) / rate``."""
+        return -(-as_param(value, "value", "Exponential.icdf")).log1p() / self.rate

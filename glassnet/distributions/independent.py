@@ -19,6 +19,14 @@ class Independent(Distribution):
     ``Normal`` over ``(N, D)`` becomes ``N`` distributions over vectors of length ``D``.
     """
 
+    arg_constraints: dict = {}  # noqa: RUF012
+
+    @property
+    def support(self) -> Any:
+        """The base distribution's support (torch's: with the reinterpreted dims as event
+        dims)."""
+        return self.base_dist.support
+
     def __init__(
         self, base_distribution: Distribution, reinterpreted_batch_ndims: int,
         validate_args: bool | None = None,

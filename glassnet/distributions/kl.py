@@ -11,13 +11,16 @@ from .. import functional as F
 from ..tensor import Tensor
 from .bernoulli import Bernoulli
 from .categorical import Categorical
+from .dirichlet import Beta, Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
+from .gamma import Gamma
 from .independent import Independent
 from .laplace import Laplace
 from .multivariate_normal import MultivariateNormal, half_log_det, mahalanobis_sq
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
+from .poisson import Poisson
 from .uniform import Uniform
 
 __all__ = ["kl_divergence", "register_kl"]
@@ -124,3 +127,34 @@ def _laplace_laplace(p: Laplace, q: Laplace) -> Tensor:
 @register_kl(OneHotCategorical, OneHotCategorical)
 def _one_hot_one_hot(p: OneHotCategorical, q: OneHotCategorical) -> Tensor:
     return _categorical_categorical(p._categorical, q._categorical)
+
+
+@register_kl(Gamma, Gamma)
+def _gamma_gamma(p: Gamma, q: Gamma) -> Tensor:
+    t1 = q.concentration * (p.rate / q.rate).log()
+    t2 = q.concentration.lgamma() - p.concentration.lgamma()
+    t3 = (p.concentration - q.concentration) * p.concentration.digamma()
+    t4 = (q.rate - p.rate) * (p.concentration / p.rate)
+    return t1 + t2 + t3 + t4
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _dirichlet_dirichlet(p: Dirichlet, q: Dirichlet) -> Tensor:
+    return _dirichlet_kl(p.concentration, q.concentration)
+
+
+@register_kl(Beta, Beta)
+def _beta_beta(p: Beta, q: Beta) -> Tensor:
+    return _dirichlet_kl(p._alpha(), q._alpha())
+
+
+def _dirichlet_kl(a: Tensor, b: Tensor) -> Tensor:
+    a0, b0 = a.sum(-1), b.sum(-1)
+    t1 = a0.lgamma() - b0.lgamma()
+    t2 = (a.lgamma() - b.lgamma()).sum(-1)
+    return t1 - t2 + ((a - b) * (a.digamma() - a0.digamma().unsqueeze(-1))).sum(-1)
+
+
+@register_kl(Poisson, Poisson)
+def _poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)

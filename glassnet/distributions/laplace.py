@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import random as _random
 from ..tensor import Tensor
+from . import constraints
 from .distribution import Distribution, as_param, broadcast_params
 
 __all__ = ["Laplace"]
@@ -18,6 +19,9 @@ __all__ = ["Laplace"]
 class Laplace(Distribution):
     """``torch.distributions.Laplace(loc, scale, validate_args=None)``: density
     ``exp(-|x - loc| / scale) / (2 scale)``."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}  # noqa: RUF012
+    support = constraints.real
 
     has_rsample = True
 
@@ -62,4 +66,9 @@ class Laplace(Distribution):
     def cdf(self, value: Any) -> Tensor:
         x = as_param(value, "value", "Laplace.cdf")
         z = x - self.loc
-        return 0.5 - 0.5 * z.sign() * (1.0 - (-z.abs() / self.scale).exp())
+        return 0.5 - 0.5 * z.sign() * (-z.abs() / self.scale).expm1()
+
+    def icdf(self, value: Any) -> Tensor:
+        """The quantile ``loc - scale sign(p - 1/2) log(1 - 2 |p - 1/2|)``."""
+        term = as_param(value, "value", "Laplace.icdf") - 0.5
+        return self.loc - self.scale * term.sign() * (-2 * term.abs()).log1p()

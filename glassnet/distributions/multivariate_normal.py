@@ -11,6 +11,7 @@ import numpy as np
 from .. import linalg as _linalg
 from .. import random as _random
 from ..tensor import Tensor
+from . import constraints
 from .distribution import Distribution, as_param
 
 __all__ = ["MultivariateNormal", "mahalanobis_sq", "half_log_det"]
@@ -50,6 +51,16 @@ class MultivariateNormal(Distribution):
     so gradients reach whichever matrix was given; ``batch_shape`` is the broadcast of
     ``loc``'s and the matrix's leading axes, ``event_shape`` is ``(k,)``.
     """
+
+    arg_constraints = {  # noqa: RUF012
+        "loc": constraints.real_vector,
+        "covariance_matrix": constraints.positive_definite,
+        "precision_matrix": constraints.positive_definite,
+        "scale_tril": constraints.lower_cholesky,
+    }
+    support = constraints.real_vector
+
+    _param_event_dims = {"loc": 1, "scale_tril": 2}  # noqa: RUF012
 
     has_rsample = True
 

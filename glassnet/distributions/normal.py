@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import random as _random
 from ..tensor import Tensor
+from . import constraints
 from .distribution import Distribution, as_param, broadcast_params
 
 __all__ = ["Normal"]
@@ -25,6 +26,9 @@ class Normal(Distribution):
     loc, scale : float or Tensor
         Broadcast together into ``batch_shape``; ``scale`` must be positive.
     """
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}  # noqa: RUF012
+    support = constraints.real
 
     has_rsample = True
 
@@ -64,3 +68,13 @@ class Normal(Distribution):
 
     def entropy(self) -> Tensor:
         return 0.5 + _HALF_LOG_2PI + self.scale.log()
+
+    def cdf(self, value: Any) -> Tensor:
+        """``(1 + erf((x - loc) / (scale sqrt(2)))) / 2``."""
+        x = as_param(value, "value", "Normal.cdf")
+        return 0.5 * (1 + ((x - self.loc) / self.scale / math.sqrt(2)).erf())
+
+    def icdf(self, value: Any) -> Tensor:
+        """The quantile ``loc + scale sqrt(2) erfinv(2 p - 1)``."""
+        p = as_param(value, "value", "Normal.icdf")
+        return self.loc + self.scale * (2 * p - 1).erfinv() * math.sqrt(2)

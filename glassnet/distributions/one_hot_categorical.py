@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
+from . import constraints
 from .categorical import Categorical
 from .distribution import Distribution
 
@@ -20,6 +21,11 @@ class OneHotCategorical(Distribution):
     :class:`Categorical` with each draw a one-hot vector of length ``K`` (float, the
     parameters' dtype) instead of a class index; ``log_prob`` takes one-hot vectors.
     """
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}  # noqa: RUF012
+    support = constraints.one_hot
+
+    _param_event_dims = {"probs": 1, "logits": 1}  # noqa: RUF012
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,6 +10,7 @@ import numpy as np
 
 from .. import random as _random
 from ..tensor import Tensor
+from . import constraints
 from .distribution import Distribution, as_param, broadcast_params
 
 __all__ = ["Uniform"]
@@ -20,6 +22,13 @@ class Uniform(Distribution):
     ``log_prob`` of a value outside ``[low, high)`` is refused (ValueError), as torch's
     default argument checks do; with ``validate_args=False`` it is ``-inf``.
     """
+
+    arg_constraints = {"low": constraints.dependent, "high": constraints.dependent}  # noqa: RUF012
+
+    @property
+    def support(self) -> constraints.Constraint:
+        """``[low, high]``."""
+        return constraints.interval(self.low, self.high)
 
     has_rsample = True
 
@@ -53,3 +62,19 @@ class Uniform(Distribution):
 
     def entropy(self) -> Tensor:
         return (self.high - self.low).log()
+
+    @property
+    def mode(self) -> Tensor:
+        """NaN everywhere, as torch's (every point of the support is a mode)."""
+        return self.high * math.nan
+
+    def cdf(self, value: Any) -> Tensor:
+        """``(x - low) / (high - low)`` limited to ``[0, 1]``."""
+        x = as_param(value, "value", "Uniform.cdf")
+        inside = (self.low.array <= x.array) & (x.array <= self.high.array)
+        self._check(bool(np.all(inside)), "cdf: a value lies outside [low, high]")
+        return ((x - self.low) / (self.high - self.low)).clamp(0, 1)
+
+    def icdf(self, value: Any) -> Tensor:
+        """The quantile ``low + p (high - low)``."""
+        return as_param(value, "value", "Uniform.icdf") * (self.high - self.low) + self.low

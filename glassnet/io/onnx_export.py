@@ -33,7 +33,7 @@ from .._fileio import atomic_write
 from .._validate import is_int
 from ..nn.module import Module
 from ..tensor import Tensor
-from . import onnx_axes, onnx_logic, onnx_more, onnx_nn, onnx_ops, onnx_seq  # noqa: F401  (they register converters)
+from . import onnx_3d, onnx_axes, onnx_logic, onnx_more, onnx_nn, onnx_ops, onnx_seq  # noqa: F401  (they register converters)
 from .onnx_builder import OnnxValue, _leaves, _map, _onnx
 from .onnx_graph import OnnxBuilder
 from .onnx_registry import (

@@ -12,9 +12,11 @@ from typing import Any
 import numpy as np
 
 from ..nn.parallel import _Gather
-from ..ops import conv, conv_fused, linear, loss, norm, pool, reduce
+from ..ops import conv, conv_fused, ctc, linear, loss, norm, pool, reduce
 from ..ops import decomp as _decomp
+from ..ops import gamma as _gamma
 from ..ops import linalg as _linalg
+from ..ops import normal_cdf as _normal_cdf
 from ..ops import shape as _shape
 from ..ops.dropout import Dropout
 from ..ops.pool_indices import MaxUnpool
@@ -151,6 +153,19 @@ mark_not_exportable(
 for _cls in (loss.CrossEntropy, loss.SoftCrossEntropy, loss.NLLLoss, loss.BCEWithLogits,
              loss.BCE, loss.Regression, loss.KLDiv):  # fmt: skip
     mark_not_exportable(_cls, "is a training loss; export the model that makes the predictions")
+mark_not_exportable(
+    ctc.CTC,
+    "is a training loss with no ONNX operator (ONNX has no CTC loss); export the model that "
+    "makes the log-probabilities",
+)
+for _cls in (_gamma.Lgamma, _gamma.Digamma, _gamma.Polygamma):
+    mark_not_exportable(
+        _cls, "has no ONNX operator (ONNX has no lgamma, digamma or polygamma function)"
+    )
+for _cls in (_normal_cdf.LogNdtr, _normal_cdf.Ndtri):
+    mark_not_exportable(
+        _cls, "has no ONNX operator (ONNX has Erf but no erfc, erfcx or inverse of either)"
+    )
 mark_not_exportable(reduce._Extreme, "is the base of Max and Min, which have their converters")
 mark_not_exportable(
     MaxUnpool,

@@ -39,6 +39,7 @@ from .layers.activation_shrink import (
 from .layers.attention import MultiheadAttention, TemporalAttention, record_attention
 from .layers.bilinear import Bilinear
 from .layers.conv import Conv1d, Conv2d
+from .layers.conv3d import Conv3d, ConvTranspose3d
 from .layers.conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .layers.distance import CosineSimilarity, PairwiseDistance
 from .layers.dropout import Dropout
@@ -52,6 +53,18 @@ from .layers.dropout_more import (
 from .layers.embedding import Embedding, EmbeddingBag
 from .layers.flatten import Flatten, Unflatten
 from .layers.fold import Fold, Unfold
+from .layers.lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyLinear,
+    UninitializedParameter,
+)
 from .layers.linear import Identity, Linear
 from .layers.local_response_norm import LocalResponseNorm
 from .layers.lp_pool import LPPool1d, LPPool2d
@@ -59,8 +72,9 @@ from .layers.mlp import MLP, Perceptron
 from .layers.norm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .layers.norm_more import GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm
 from .layers.norm_rms import RMSNorm
-from .layers.pixel_shuffle import PixelShuffle, PixelUnshuffle
+from .layers.pixel_shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from .layers.pooling import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
+from .layers.pooling3d import AdaptiveMaxPool3d, AvgPool3d, MaxPool3d
 from .layers.pooling_more import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool3d,
@@ -118,9 +132,12 @@ from .loss_composed import (
     MarginRankingLoss,
     PoissonNLLLoss,
     TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
+from .loss_ctc import CTCLoss
 from .loss_margin import (
     HingeEmbeddingLoss,
+    MultiLabelMarginLoss,
     MultiLabelSoftMarginLoss,
     MultiMarginLoss,
     SoftMarginLoss,
@@ -158,17 +175,18 @@ __all__ = [
     "MaxUnpool1d", "MaxUnpool2d", "Fold", "Unfold", "EmbeddingBag", "BatchNorm3d",
     "InstanceNorm3d", "AdaptiveAvgPool3d", "ZeroPad3d", "ConstantPad3d", "ReflectionPad3d",
     "ReplicationPad3d", "CircularPad3d", "CosineSimilarity", "PairwiseDistance",
+    "CTCLoss", "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss", "ChannelShuffle",
+    "Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveMaxPool3d",
+    "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+    "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyInstanceNorm1d", "LazyInstanceNorm2d",
+    "UninitializedParameter",
 ]  # fmt: skip
 
 #: torch.nn classes glassnet does not implement: asking for one says so
 _NOT_IMPLEMENTED = frozenset({
-    "CTCLoss", "Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveMaxPool3d",
     "LPPool3d", "MaxUnpool3d", "FractionalMaxPool2d", "FractionalMaxPool3d",
-    "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss", "AdaptiveLogSoftmaxWithLoss",
-    "ChannelShuffle", "CrossMapLRN2d", "SyncBatchNorm", "LazyLinear", "LazyConv1d",
-    "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
-    "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
-    "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
+    "AdaptiveLogSoftmaxWithLoss", "CrossMapLRN2d", "SyncBatchNorm", "LazyConv3d",
+    "LazyConvTranspose3d", "LazyBatchNorm3d", "LazyInstanceNorm3d",
 })  # fmt: skip
 
 

@@ -23,8 +23,13 @@ def _swapped(a: Module, b: Module) -> bool:
 
 
 def _hooked(m: Module) -> bool:
-    """Whether ``m`` has forward (pre-)hooks, which must see the written order's values."""
-    return bool(m._forward_hooks or m._forward_pre_hooks)
+    """Whether ``m`` has forward (pre-)hooks, which must see the written order's values, or
+    backward hooks, which need the module called on its own."""
+    d = m.__dict__
+    return bool(
+        m._forward_hooks or m._forward_pre_hooks or d.get("_backward_hooks")
+        or d.get("_backward_pre_hooks")
+    )
 
 
 def _run_fused(mods: tuple[Module, ...], i: int, x: Any, graph: bool) -> tuple[Any, int] | None:

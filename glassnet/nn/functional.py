@@ -76,7 +76,9 @@ from ..ops.attention import (
 )
 from ..ops.bilinear import bilinear
 from ..ops.conv import conv1d, conv2d
+from ..ops.conv3d import conv3d, conv_transpose3d
 from ..ops.conv_transpose import conv_transpose1d, conv_transpose2d
+from ..ops.ctc import ctc_loss
 from ..ops.einsum import einsum
 from ..ops.embedding import embedding, one_hot
 from ..ops.embedding_bag import embedding_bag
@@ -103,19 +105,27 @@ from ..ops.loss_composed import (
     pairwise_distance,
     poisson_nll_loss,
     triplet_margin_loss,
+    triplet_margin_with_distance_loss,
 )
 from ..ops.loss_margin import (
     hinge_embedding_loss,
     multi_margin_loss,
+    multilabel_margin_loss,
     multilabel_soft_margin_loss,
     soft_margin_loss,
 )
 from ..ops.lp_pool import lp_pool1d, lp_pool2d
 from ..ops.norm import batch_norm
 from ..ops.norm_composed import group_norm, instance_norm, layer_norm, normalize, rms_norm
-from ..ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle
+from ..ops.pixel_shuffle import (
+    channel_shuffle,
+    native_channel_shuffle,
+    pixel_shuffle,
+    pixel_unshuffle,
+)
 from ..ops.pointwise import cosine_similarity
 from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, global_avg_pool2d, max_pool2d
+from ..ops.pool3d import adaptive_max_pool3d, avg_pool3d, max_pool3d
 from ..ops.pool_indices import max_unpool1d, max_unpool2d
 from ..ops.pool_more import (
     adaptive_avg_pool1d,
@@ -360,10 +370,8 @@ def rrelu_(
 
 #: torch.nn.functional names glassnet does not implement: asking for one says so
 _NOT_IMPLEMENTED = frozenset({
-    "ctc_loss", "conv3d", "conv_transpose3d", "conv_tbc", "max_pool3d", "avg_pool3d",
-    "adaptive_max_pool3d", "lp_pool3d", "max_unpool3d", "fractional_max_pool2d",
-    "fractional_max_pool3d", "multilabel_margin_loss", "triplet_margin_with_distance_loss",
-    "gumbel_softmax", "channel_shuffle", "native_channel_shuffle", "pdist",
+    "conv_tbc", "lp_pool3d", "max_unpool3d", "fractional_max_pool2d",
+    "fractional_max_pool3d", "gumbel_softmax", "pdist",
     "multi_head_attention_forward", "linear_cross_entropy", "grouped_mm", "scaled_mm",
     "scaled_grouped_mm",
 })  # fmt: skip

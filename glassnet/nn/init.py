@@ -52,6 +52,18 @@ def fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
 
+#: torch's private name, which custom layers copied from ``nn.Linear.reset_parameters`` call.
+_calculate_fan_in_and_fan_out = fan_in_and_fan_out
+
+
+def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
+    """torch's private helper: the fan-in or fan-out of ``tensor`` (``mode``)."""
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
     tensor.array[...] = to_device(values.astype(tensor.dtype, copy=False), tensor.device)
     return tensor

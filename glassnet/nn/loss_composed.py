@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..ops import loss_composed as LC
 from ..tensor import Tensor
+from .layers.distance import PairwiseDistance
 from .module import Module
 
 __all__ = [
     "CosineEmbeddingLoss",
     "MarginRankingLoss",
     "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
     "PoissonNLLLoss",
     "GaussianNLLLoss",
 ]
@@ -144,6 +147,52 @@ class TripletMarginLoss(_ComposedLoss):
         return LC.triplet_margin_loss(
             anchor, positive, negative, self.margin, self.p, self.eps, self.swap, self.reduction
         )
+
+
+class TripletMarginWithDistanceLoss(_ComposedLoss):
+    """``max(0, d(a, p) - d(a, n) + margin)`` with a distance function of the caller's choice.
+
+    Parameters
+    ----------
+    distance_function : callable, optional (keyword-only)
+        ``d(x1, x2) -> Tensor`` of distances; default ``PairwiseDistance()`` (a child module,
+        as in PyTorch).
+    margin : float, default 1
+        Must be > 0.
+    swap : bool, default False
+        Use ``min(d(a, n), d(p, n))`` as the negative distance.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Shape
+    -----
+    - Anchor, Positive, Negative: ``(N, *)`` or ``(*)``, as ``distance_function`` takes them
+    - Output: scalar; the distances' shape with ``reduction='none'``
+    """
+
+    def __init__(
+        self, *, distance_function: Callable[[Tensor, Tensor], Tensor] | None = None,
+        margin: float = 1.0, swap: bool = False, reduction: str = "mean",
+    ) -> None:  # fmt: skip
+        super().__init__(None, None, reduction)
+        who = "TripletMarginWithDistanceLoss"
+        self.margin = _number(who, "margin", margin)
+        if self.margin <= 0:
+            raise ValueError(f"{who}: margin must be > 0, got {margin!r}")
+        if distance_function is not None and not callable(distance_function):
+            raise TypeError(f"{who}: distance_function must be callable, got {distance_function!r}")
+        self.distance_function = (
+            distance_function if distance_function is not None else PairwiseDistance()
+        )
+        self.swap = bool(swap)
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        return LC.triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        return ""  # torch's repr: the distance function's child line only
 
 
 class PoissonNLLLoss(_ComposedLoss):

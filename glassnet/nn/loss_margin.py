@@ -13,7 +13,10 @@ from ..tensor import Tensor
 from .loss import _Loss, _WeightedLoss
 from .loss_composed import _number
 
-__all__ = ["SoftMarginLoss", "MultiLabelSoftMarginLoss", "HingeEmbeddingLoss", "MultiMarginLoss"]
+__all__ = [
+    "SoftMarginLoss", "MultiLabelSoftMarginLoss", "HingeEmbeddingLoss", "MultiMarginLoss",
+    "MultiLabelMarginLoss",
+]  # fmt: skip
 
 
 class SoftMarginLoss(_Loss):
@@ -114,3 +117,21 @@ class MultiMarginLoss(_WeightedLoss):
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return LM.multi_margin_loss(input, target, self.p, self.margin, self.weight, self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """Multi-label hinge loss ``sum_{j listed} sum_{i not listed} max(0, 1 - x[j] + x[i]) / C``.
+
+    Parameters
+    ----------
+    size_average, reduce : deprecated (PyTorch's meaning)
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Shape
+    -----
+    - Input: ``(N, C)`` or ``(C,)``; Target: the same shape, class indices ended by ``-1``
+    - Output: scalar; ``(N,)`` with ``reduction='none'``
+    """
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        return LM.multilabel_margin_loss(input, target, self.reduction)

@@ -17,6 +17,7 @@ import numpy as np
 from .. import backend
 from .._torch_args import to_args as _to_args
 from ..tensor import Tensor
+from .backward_hooks import hooked_call
 from .summary import ModelSummary, summarize
 
 __all__ = [
@@ -247,6 +248,22 @@ class Module:
             mod = mod._modules[part]
         return mod
 
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at a dotted path such as ``'features.0.weight'`` (torch's)."""
+        return self._get_entry(target, "_parameters", "parameter")
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at a dotted path such as ``'bn.running_mean'`` (torch's)."""
+        return self._get_entry(target, "_buffers", "buffer")
+
+    def _get_entry(self, target: str, store: str, kind: str) -> Any:
+        path, _, name = target.rpartition(".")
+        mod = self.get_submodule(path)
+        found = mod.__dict__[store].get(name)
+        if found is None:
+            raise AttributeError(f"{type(mod).__name__} has no {kind} {name!r} (asked for {target!r})")
+        return found
+
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every submodule, children before parents, then this module; return self."""
         for m in list(self.modules())[::-1]:
@@ -339,6 +356,11 @@ class Module:
         IncompatibleKeys
             ``(missing_keys, unexpected_keys)``.
         """
+        # lazy layers take the entries' shapes; weight_norm reads torch's legacy keys
+        for mprefix, m in list(self.named_modules()):
+            adapt = getattr(type(m), "adapt_state_dict", None)
+            if adapt is not None:
+                state = adapt(m, state, f"{mprefix}." if mprefix else "")
         targets = self._state_tensors()
         missing = [k for k in targets if k not in state]
         unexpected = [k for k in state if k not in targets]
@@ -410,6 +432,11 @@ class Module:
     def double(self) -> Module:
         return self.to(dtype=np.float64)
 
+    def half(self) -> Module:
+        """Cast the floating parameters and buffers to float16 (NumPy's half precision:
+        slow, for storage and checks), as torch's ``Module.half()``."""
+        return self.to(dtype=np.float16)
+
     @property
     def device(self) -> backend.Device:
         """The device of the first parameter (the CPU for a module without parameters)."""
@@ -427,7 +454,10 @@ class Module:
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
-        out = self.forward(*args, **kwargs)
+        if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
+            out = hooked_call(self, args, kwargs, self.forward)
+        else:
+            out = self.forward(*args, **kwargs)
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
                 res = hook(self, args, out)
@@ -439,6 +469,41 @@ class Module:
         """Call ``hook(module, inputs, output)`` after each forward; a non-None return replaces the output."""
         handle = RemovableHandle(self._forward_hooks)
         self._forward_hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_hook(
+        self, hook: Callable[[Module, tuple, tuple], Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when the gradients of this module's
+        inputs are computed, as torch's; a non-None return replaces ``grad_input``. See
+        :mod:`glassnet.nn.backward_hooks`."""
+        return self._add_hook("_backward_hooks", hook, prepend)
+
+    def register_full_backward_pre_hook(
+        self, hook: Callable[[Module, tuple], Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` when the gradients of this module's outputs
+        are computed, as torch's; a non-None return replaces ``grad_output``."""
+        return self._add_hook("_backward_pre_hooks", hook, prepend)
+
+    def register_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """torch's deprecated module backward hook: refused (its ``grad_input`` is that of
+        the module's last op, not of the module's inputs)."""
+        raise NotImplementedError(
+            f"{type(self).__name__}.register_backward_hook (torch's deprecated form) is not "
+            "available in glassnet; use register_full_backward_hook(hook), whose grad_input "
+            "is the gradient of the module's inputs"
+        )
+
+    def _add_hook(self, store: str, hook: Callable, prepend: bool) -> RemovableHandle:
+        hooks = self.__dict__.get(store)
+        if hooks is None:
+            hooks = OrderedDict()
+            object.__setattr__(self, store, hooks)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
         return handle
 
     def register_forward_pre_hook(self, hook: Callable[[Module, tuple], Any]) -> RemovableHandle:

@@ -11,7 +11,11 @@ FLOPs are **2 x multiply-adds** of the matrix products, counted for one forward
 pass over the whole ``input_shape`` batch:
 
 * ``Linear``: ``2 * in_features * output.numel()``;
-* ``Conv1d`` / ``Conv2d``: ``2 * (in_channels / groups) * prod(kernel_size) * output.numel()``;
+* ``Conv1d`` / ``Conv2d`` / ``Conv3d``: ``2 * (in_channels / groups) * prod(kernel_size) * output.numel()``;
+* ``ConvTranspose1d`` / ``2d`` / ``3d``: ``2 * (out_channels / groups) * prod(kernel_size) * input.numel()``
+  (each input element multiplies the kernel for every output channel of its group; the
+  convention of ``torch.utils.flop_counter`` and fvcore, whatever the stride, padding,
+  ``output_padding`` or ``output_size``);
 * ``RNN`` / ``LSTM`` / ``GRU``: per step, layer and direction
   ``2 * gates * hidden * (layer_input + hidden)`` with 1, 4 or 3 gates;
 * ``MultiheadAttention``: the input projections and the two attention products
@@ -153,6 +157,13 @@ def _conv_flops(m: Any, inputs: tuple, out: Tensor) -> int:
     return 2 * (m.in_channels // m.groups) * kernel * int(out.numel())
 
 
+def _conv_transpose_flops(m: Any, inputs: tuple, out: Tensor) -> int:
+    # the adjoint of a convolution: every input element scatters through the kernel into
+    # the output channels of its group; taps that land in the cropped padding still count
+    kernel = int(np.prod(m.kernel_size))
+    return 2 * (m.out_channels // m.groups) * kernel * int(inputs[0].numel())
+
+
 def _linear_flops(m: Any, inputs: tuple, out: Tensor) -> int:
     return 2 * m.in_features * int(out.numel())
 
@@ -204,6 +215,10 @@ _FLOPS = {
     "Linear": _linear_flops,
     "Conv1d": _conv_flops,
     "Conv2d": _conv_flops,
+    "Conv3d": _conv_flops,
+    "ConvTranspose1d": _conv_transpose_flops,
+    "ConvTranspose2d": _conv_transpose_flops,
+    "ConvTranspose3d": _conv_transpose_flops,
     "RNN": _rnn_flops,
     "LSTM": _rnn_flops,
     "GRU": _rnn_flops,

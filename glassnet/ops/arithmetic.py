@@ -73,6 +73,18 @@ class Neg(Function):
         return -g
 
 
+def _pow_base_grad(g: Any, a: Any, b: Any) -> Any:
+    """``g * b * a**(b - 1)``, 0 where ``b == 0`` (as torch: ``x**0`` has gradient 0 at
+    ``x = 0``, where the formula gives ``0 * inf``)."""
+    xp = get_array_module(a, b)
+    zero = b == 0
+    if not (zero if isinstance(zero, (bool, np.bool_)) else bool(xp.any(zero))):
+        return g * b * a ** (b - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ga = g * b * a ** (b - 1)
+    return xp.where(zero, xp.zeros((), dtype=ga.dtype), ga)
+
+
 class Pow(Function):
     def forward(self, a: Any, b: Any) -> Any:
         out = a**b
@@ -84,7 +96,7 @@ class Pow(Function):
     def backward(self, g: Any) -> tuple:
         na, nb = self.needs_input_grad
         a, b = self.a, self.b
-        ga = g * b * a ** (b - 1) if na else None
+        ga = _pow_base_grad(g, a, b) if na else None
         gb = None
         if nb:
             xp = get_array_module(a, b)

@@ -21,11 +21,12 @@ __all__ = ["Asinh", "Acosh", "Atanh", "asinh", "acosh", "atanh"]
 
 
 class _Inverse(Function):
-    """One input saved; ``backward`` is ``g * derivative(x)``."""
+    """One input saved; ``backward`` is ``g * derivative(x)``. Each subclass's ``forward``
+    calls :meth:`_run` (a class with a ``forward`` of its own is an op to export)."""
 
     name = ""
 
-    def forward(self, a: Any) -> Any:
+    def _run(self, a: Any) -> Any:
         if self.requires_grad:
             self.a = a
         with np.errstate(invalid="ignore", divide="ignore"):  # NaN/inf outside, as torch
@@ -39,6 +40,9 @@ class _Inverse(Function):
 class Asinh(_Inverse):
     name = "arcsinh"
 
+    def forward(self, a: Any) -> Any:
+        return self._run(a)
+
     @staticmethod
     def derivative(xp: Any, a: Any) -> Any:
         return 1 / xp.sqrt(a * a + 1)
@@ -47,6 +51,9 @@ class Asinh(_Inverse):
 class Acosh(_Inverse):
     name = "arccosh"
 
+    def forward(self, a: Any) -> Any:
+        return self._run(a)
+
     @staticmethod
     def derivative(xp: Any, a: Any) -> Any:
         return 1 / xp.sqrt(a * a - 1)
@@ -54,6 +61,9 @@ class Acosh(_Inverse):
 
 class Atanh(_Inverse):
     name = "arctanh"
+
+    def forward(self, a: Any) -> Any:
+        return self._run(a)
 
     @staticmethod
     def derivative(xp: Any, a: Any) -> Any:

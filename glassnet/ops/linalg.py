@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -136,9 +138,15 @@ def solve(a: Tensor, b: Tensor, *, left: bool = True) -> Tensor:
         raise NotImplementedError("linalg.solve(left=False): solve a.mT X^T = b.mT instead")
     if not isinstance(b, Tensor):
         raise TypeError(f"linalg.solve: expected b to be a Tensor, got {type(b).__name__}")
-    vector = b.ndim == a.ndim - 1 or b.ndim == 1
+    # torch's rule: b is a (batch of) vector(s) when 1-D or shaped as a's batch + (n,)
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and tuple(b.shape) == tuple(a.shape[:-1]))
     bb = b.unsqueeze(-1) if vector else b
-    if bb.shape[-2] != a.shape[-1]:
+    if bb.ndim < 2 or bb.shape[-2] != a.shape[-1]:
         raise ValueError(f"linalg.solve: a has shape {a.shape} but b has shape {b.shape}")
+    batch = tuple(np.broadcast_shapes(tuple(a.shape[:-2]), tuple(bb.shape[:-2])))
+    if tuple(a.shape[:-2]) != batch:  # the batch dims broadcast (as views: grads flow back)
+        a = a.expand(*batch, *a.shape[-2:])
+    if tuple(bb.shape[:-2]) != batch:
+        bb = bb.expand(*batch, *bb.shape[-2:])
     x = Solve.apply(a, bb)
     return x.squeeze(-1) if vector else x

@@ -10,6 +10,7 @@ one costs a formula and its tests. Values and gradients equal PyTorch's
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from ..tensor import Tensor
@@ -21,6 +22,7 @@ __all__ = [
     "cosine_embedding_loss",
     "margin_ranking_loss",
     "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
     "pairwise_distance",
     "poisson_nll_loss",
     "gaussian_nll_loss",
@@ -168,6 +170,49 @@ def triplet_margin_loss(
     if swap:
         d_neg = A.minimum(d_neg, pairwise_distance(pos, neg, p, eps))
     return _reduce(A.clip(margin + d_pos - d_neg, 0.0), reduction)
+
+
+def triplet_margin_with_distance_loss(
+    anchor: Tensor, positive: Tensor, negative: Tensor, *,
+    distance_function: Callable[[Tensor, Tensor], Tensor] | None = None, margin: float = 1.0,
+    swap: bool = False, reduction: str = "mean",
+) -> Tensor:  # fmt: skip
+    """``max(0, d(a, p) - d(a, n) + margin)`` with a distance ``d`` of the caller's choice.
+
+    Parameters
+    ----------
+    anchor, positive, negative : Tensor, shape (N, D) or (D,) (any shape ``d`` takes)
+    distance_function : callable, optional
+        ``d(x1, x2) -> Tensor`` of non-negative distances, shape (N,); default
+        :func:`pairwise_distance` (the Euclidean distance).
+    margin : float, default 1
+        Must be > 0.
+    swap : bool, default False
+        Use ``min(d(a, n), d(p, n))`` as the negative distance.
+    reduction : {'mean', 'sum', 'none'}
+
+    Returns
+    -------
+    Tensor
+        Scalar, or the distances' shape with ``reduction='none'``.
+    """
+    who = "triplet_margin_with_distance_loss"
+    a, pos, neg = (_check_input(who, t) for t in (anchor, positive, negative))
+    if not a.ndim == pos.ndim == neg.ndim:
+        raise ValueError(
+            f"{who}: anchor, positive and negative must have the same number of dims, got "
+            f"{a.ndim}, {pos.ndim} and {neg.ndim}"
+        )
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or margin <= 0:
+        raise ValueError(f"{who}: margin must be a number > 0, got {margin!r}")
+    if distance_function is not None and not callable(distance_function):
+        raise TypeError(f"{who}: distance_function must be callable, got {distance_function!r}")
+    reduction = _check_reduction(who, reduction)
+    d = pairwise_distance if distance_function is None else distance_function
+    d_pos, d_neg = d(a, pos), d(a, neg)
+    if swap:
+        d_neg = A.minimum(d_neg, d(pos, neg))
+    return _reduce(A.clip(float(margin) + d_pos - d_neg, 0.0), reduction)
 
 
 def poisson_nll_loss(

@@ -13,6 +13,7 @@ from ..tensor import Tensor
 from . import activation as AC
 from . import arithmetic as A
 from . import reduce as R
+from . import shape as S
 from .loss import _check_input, _check_reduction
 from .loss_composed import _as_tensor_like, _reduce, _same_shape
 
@@ -21,6 +22,7 @@ __all__ = [
     "multilabel_soft_margin_loss",
     "hinge_embedding_loss",
     "multi_margin_loss",
+    "multilabel_margin_loss",
 ]
 
 
@@ -172,3 +174,49 @@ def multi_margin_loss(
         z = z * R.sum(A.where(hot, w, 0.0), -1, True)  # each sample's target-class weight
     z = A.where(hot, 0.0, z)
     return _reduce(R.sum(z, -1) / n_classes, reduction)
+
+
+def _label_counts(who: str, target: Any, x: Tensor) -> np.ndarray:
+    """``(N, C)`` how often each class is listed in each sample's targets (up to the first -1)."""
+    t = target.array if isinstance(target, Tensor) else x.xp.asarray(target)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{who}: target must hold integer class indices, got dtype {t.dtype}")
+    if tuple(t.shape) != x.shape:
+        raise ValueError(f"{who}: expected target of the input's shape {x.shape}, got {tuple(t.shape)}")
+    n_classes = x.shape[-1]
+    if t.size and (int(t.min()) < -1 or int(t.max()) >= n_classes):
+        raise IndexError(
+            f"{who}: target entries must be class indices in [0, {n_classes}) or -1 (the end), "
+            f"got {t.min()}..{t.max()}"
+        )
+    listed = x.xp.cumprod(t >= 0, axis=-1).astype(bool)  # the entries before the first -1
+    hot = (t[..., None] == x.xp.arange(n_classes)) & listed[..., None]
+    return hot.sum(axis=-2)
+
+
+def multilabel_margin_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Multi-label hinge: ``sum_{j listed} sum_{i not listed} max(0, 1 - x[j] + x[i]) / C``.
+
+    Parameters
+    ----------
+    input : Tensor, shape (N, C) or (C,)
+    target : integer array-like or Tensor, the same shape
+        Each row lists target classes, ended by the first ``-1`` (the rest is
+        ignored); a class listed twice counts twice, as in PyTorch.
+    reduction : {'mean', 'sum', 'none'}
+
+    Returns
+    -------
+    Tensor
+        Scalar, or shape ``(N,)`` (``()`` for one sample) with ``reduction='none'``.
+    """
+    who = "multilabel_margin_loss"
+    x = _check_input(who, input)
+    if x.ndim not in (1, 2):
+        raise ValueError(f"{who}: expected input (N, C) or (C,), got shape {tuple(x.shape)}")
+    reduction = _check_reduction(who, reduction)
+    counts = _label_counts(who, target, x)
+    others = counts == 0  # the classes not listed
+    pairs = (counts[..., :, None] * others[..., None, :]).astype(x.dtype)  # (N, C_j, C_i)
+    hinge = A.clip(1.0 - S.unsqueeze(x, -1) + S.unsqueeze(x, -2), 0.0)
+    return _reduce(R.sum(hinge * pairs, (-2, -1)) / x.shape[-1], reduction)

@@ -1,4 +1,5 @@
-"""Pixel shuffle: trade channels for spatial resolution and back, as reshapes and a transpose.
+"""Pixel and channel shuffle: trade channels for spatial resolution and back, or interleave
+channel groups, as reshapes and a transpose.
 
 Both functions are compositions of :func:`~glassnet.ops.shape.reshape` and
 :func:`~glassnet.ops.shape.transpose`, so their gradients and their ONNX export
@@ -13,7 +14,7 @@ from .._validate import is_int
 from ..tensor import Tensor
 from .shape import reshape, transpose
 
-__all__ = ["pixel_shuffle", "pixel_unshuffle"]
+__all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle"]
 
 
 def _factor(who: str, name: str, value: Any) -> int:
@@ -86,3 +87,33 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A0
     y = reshape(input, (*batch, c, h // r, r, w // r, r))
     y = transpose(y, (*range(nb), nb, nb + 2, nb + 4, nb + 1, nb + 3))
     return reshape(y, (*batch, c * r * r, h // r, w // r))
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
+    """Interleave the channels of ``groups`` groups (ShuffleNet), as PyTorch's ``F.channel_shuffle``.
+
+    Parameters
+    ----------
+    input : Tensor, shape (N, C, *)
+        At least 3 dims; ``C`` divisible by ``groups``.
+    groups : int
+        ``g``, a positive int.
+
+    Returns
+    -------
+    Tensor, shape (N, C, *)
+        ``out[:, k * g + j] = input[:, j * (C // g) + k]``.
+    """
+    who = "channel_shuffle"
+    g = _factor(who, "groups", groups)
+    if input.ndim < 3:
+        raise ValueError(f"{who}: expected input (N, C, *) with more than 2 dims, got {input.shape}")
+    n, c, *rest = input.shape
+    if c % g:
+        raise ValueError(f"{who}: the {c} channels of input {input.shape} do not divide into {g} groups")
+    y = reshape(input, (n, g, c // g, *rest))
+    y = transpose(y, (0, 2, 1, *range(3, y.ndim)))
+    return reshape(y, input.shape)
+
+
+native_channel_shuffle = channel_shuffle

@@ -112,6 +112,42 @@ def _first_nan(xp: Any, views: list, out: Any, idx: Any) -> None:
         xp.copyto(idx, idx.dtype.type(t), where=nan & xp.isnan(views[t]))
 
 
+def _first_real_taps(
+    xp: Any, n_in: int, n_out: int, k: int, st: int, dl: int, pad: int, axis: int, dtype: Any
+) -> Any:
+    """Per output position along one axis, the first kernel tap that reads the input rather
+    than its padding, for the windows whose tap 0 is padding; None when there are none.
+
+    Only windows that start in the leading padding have such a tap, so these are the
+    first ``lead`` outputs: returns shape (lead,) put on ``axis`` of a 4-D array (ones
+    elsewhere), of ``dtype`` (the tap indices').
+    """
+    pos = np.arange(n_out)[:, None] * st + np.arange(k)[None, :] * dl - pad
+    inside = (pos >= 0) & (pos < n_in)
+    first = np.where(inside.any(axis=1), inside.argmax(axis=1), 0)
+    lead = int(np.count_nonzero(first))
+    if lead == 0:
+        return None
+    shape = [1, 1, 1, 1]
+    shape[axis] = lead
+    return xp.asarray(first[:lead].reshape(shape).astype(dtype))
+
+
+def _inf_to_first_real(xp: Any, out: Any, idx: Any, first: Any, axis: int) -> None:
+    """Point ``idx`` at the first real tap (``first``, from :func:`_first_real_taps`) where
+    a pass's maximum ``out`` is ``-inf``: the window held nothing but ``-inf`` and padding,
+    and PyTorch sends its gradient to the window's first position inside the input, not
+    into the padding.
+
+    Only the few leading outputs along ``axis`` whose first tap is padding are looked at
+    (a slice of ``out``, no pass over the data); elsewhere tap 0 is already real.
+    """
+    if first is None:
+        return
+    window = (slice(None),) * axis + (slice(0, first.shape[axis]),)
+    xp.copyto(idx[window], first, where=out[window] == -np.inf)
+
+
 def _block_items(xp: Any, n: int, per_item_bytes: int, target: int = 512 << 10) -> int:
     """Samples per block: about ``target`` bytes of scratch on the CPU (so a pass's result
     is still in cache for the next), the whole batch on a GPU (where each block costs
@@ -164,6 +200,9 @@ class MaxPool2d(Function):
 
         # a few samples at a time, so the column-pass result is still in cache for the row pass
         blk = _block_items(xp, n, reach[0] * wo * c * x.dtype.itemsize)
+        # per output row/column, the first tap inside the input (for all -inf windows)
+        first_h = _first_real_taps(xp, h, ho, kh, sh, dh, padding[0], 1, itype) if record else None
+        first_w = _first_real_taps(xp, w, wo, kw, sw, dw, padding[1], 2, itype) if record else None
 
         def work(lo: int, hi: int) -> None:
             buf = xp.empty((min(blk, hi - lo), reach[0], wo, c), dtype=x.dtype) if kw > 1 else None
@@ -175,8 +214,12 @@ class MaxPool2d(Function):
                 else:
                     cols = buf[: b1 - b0]
                     _first_max(xp, col_taps, cols, None if icol is None else icol[b0:b1])
+                    if icol is not None:
+                        _inf_to_first_real(xp, cols, icol[b0:b1], first_w, 2)
                 rows = _taps(cols, 1, ho, kh, sh, dh)
                 _first_max(xp, rows, out[b0:b1], None if irow is None else irow[b0:b1])
+                if irow is not None:
+                    _inf_to_first_real(xp, out[b0:b1], irow[b0:b1], first_h, 1)
 
         run_split(work, n, x.nbytes, xp)
         if record:
@@ -363,6 +406,34 @@ def _check_input(who: str, x: Tensor) -> None:
         raise ValueError(f"{who}: expected input of shape (N, C, H, W), got {tuple(x.shape)}")
 
 
+def check_pool_padding(
+    who: str, kernel: tuple[int, ...], padding: tuple[int, ...], given: Any = None
+) -> None:
+    """Refuse padding over half the kernel, PyTorch's rule: ``padding <= kernel_size // 2``
+    per axis, against the kernel as given (not dilated: dilation does not allow more).
+
+    Parameters
+    ----------
+    who : str
+        The function or layer named in the error.
+    kernel, padding : tuple of int, one per spatial axis
+    given : optional
+        The padding as the caller wrote it, echoed in the error (default ``padding``).
+
+    Raises
+    ------
+    ValueError
+        Naming ``who``, the largest padding allowed and the padding given.
+    """
+    if any(pd > kk // 2 for pd, kk in zip(padding, kernel)):
+        most = tuple(kk // 2 for kk in kernel)
+        raise ValueError(
+            f"{who}: padding must be at most half the kernel size (kernel_size // 2, not "
+            f"dilated): expected padding <= {most} for kernel_size {tuple(kernel)}, "
+            f"got padding {tuple(padding) if given is None else given!r}"
+        )
+
+
 def pool_geometry(
     who: str,
     in_hw: tuple[int, int],
@@ -372,23 +443,26 @@ def pool_geometry(
     dilation: tuple[int, int],
     ceil_mode: bool,
 ) -> tuple[int, int]:
-    """Validate a pooling window against the input and return ``(H_out, W_out)``."""
-    eff = tuple(dl * (kk - 1) + 1 for kk, dl in zip(kernel, dilation))
-    if any(pd > e // 2 for pd, e in zip(padding, eff)):
-        raise ValueError(
-            f"{who}: padding must be at most half the (dilated) kernel size, got padding "
-            f"{padding} for kernel {eff[0]}x{eff[1]}"
-        )
-    padded = tuple(n + 2 * pd for n, pd in zip(in_hw, padding))
-    if eff[0] > padded[0] or eff[1] > padded[1]:
-        raise ValueError(
-            f"{who}: kernel {eff[0]}x{eff[1]} is larger than the padded input "
-            f"{padded[0]}x{padded[1]}"
-        )
-    return (
+    """Validate a pooling window against the input and return ``(H_out, W_out)``.
+
+    As PyTorch, the output must have at least one position per axis: in ``ceil_mode`` a
+    (dilated) kernel may be larger than the padded input, its one window hanging over
+    the far edge, when it starts inside the input.
+    """
+    check_pool_padding(who, kernel, padding)
+    out = (
         pool_out_size(in_hw[0], kernel[0], stride[0], padding[0], dilation[0], ceil_mode),
         pool_out_size(in_hw[1], kernel[1], stride[1], padding[1], dilation[1], ceil_mode),
     )
+    if out[0] < 1 or out[1] < 1:
+        eff = tuple(dl * (kk - 1) + 1 for kk, dl in zip(kernel, dilation))
+        padded = tuple(n + 2 * pd for n, pd in zip(in_hw, padding))
+        raise ValueError(
+            f"{who}: kernel {eff[0]}x{eff[1]} is larger than the padded input "
+            f"{padded[0]}x{padded[1]}: expected an output of at least 1x1, got "
+            f"{out[0]}x{out[1]}"
+        )
+    return out
 
 
 def _window_args(who: str, kernel_size: Any, stride: Any, padding: Any, dilation: Any) -> tuple:
@@ -418,7 +492,8 @@ def max_pool2d(
     stride : int or (int, int), optional
         Defaults to ``kernel_size`` (non-overlapping windows).
     padding : int or (int, int), default 0
-        Implicit ``-inf`` on both sides, at most half the kernel.
+        Implicit ``-inf`` on both sides, at most ``kernel_size // 2`` (whatever the
+        dilation, as PyTorch).
     dilation : int or (int, int), default 1
     ceil_mode : bool, default False
         Round the output size up (a last, partial window) instead of down.
@@ -430,7 +505,8 @@ def max_pool2d(
     Tensor, shape (N, C, H_out, W_out)
         ``H_out = floor((H + 2*padding - dilation*(k - 1) - 1) / stride) + 1``
         (``ceil`` in ``ceil_mode``). The gradient goes to the first maximum of
-        each window.
+        each window; for a window of nothing but ``-inf`` and padding, to its first
+        position inside the input (PyTorch's).
     indices : Tensor of int64, shape (N, C, H_out, W_out)
         Only with ``return_indices``: each maximum's position ``h * W + w`` in its
         channel of ``x`` (PyTorch's).

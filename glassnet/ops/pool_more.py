@@ -3,7 +3,8 @@
 ``max_pool1d``/``avg_pool1d`` view ``(N, C, L)`` as ``(N, C, 1, L)`` and pool
 with a ``(1, k)`` window. ``adaptive_max_pool2d`` pools with a plain window
 when the bins tile the input, and otherwise takes the maximum over each bin
-of rows, then each bin of columns (a rectangle's maximum is separable).
+of columns, then each bin of rows (a rectangle's maximum is separable; in this order
+the gradient goes to the first maximum in row-major order, as PyTorch's).
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from typing import Any
 from .._validate import is_int
 from ..tensor import Tensor
 from . import pool as P
-from . import reduce as R
 from . import shape as S
 from .pool_indices import adaptive_bins, adaptive_max_pool_indices
 from .resize import _along
+from .select import max_along
 
 __all__ = [
     "max_pool1d", "avg_pool1d", "adaptive_max_pool1d", "adaptive_avg_pool1d",
@@ -39,6 +40,14 @@ def _as_2d(who: str, x: Tensor) -> tuple[Tensor, bool]:
     return batched.unsqueeze(2), x.ndim == 2
 
 
+def _check_padding(who: str, k: Any, padding: Any) -> None:
+    """PyTorch's ``padding <= kernel_size // 2`` (not dilated), in ``who``'s name; other
+    bad values are left to the 2-D op's checks."""
+    p = _one(who, "padding", padding)
+    if is_int(k) and is_int(p):
+        P.check_pool_padding(who, (int(k),), (int(p),), padding)
+
+
 def _back(y: Tensor, unbatched: bool) -> Tensor:
     y = y.squeeze(2)
     return y.squeeze(0) if unbatched else y
@@ -52,6 +61,7 @@ def max_pool1d(
     who = "max_pool1d"
     k = _one(who, "kernel_size", kernel_size)
     s = k if stride is None else _one(who, "stride", stride)
+    _check_padding(who, k, padding)
     x2, unbatched = _as_2d(who, x)
     y = P.max_pool2d(
         x2, (1, k), (1, s), (0, _one(who, "padding", padding)), (1, _one(who, "dilation", dilation)),
@@ -70,6 +80,7 @@ def avg_pool1d(
     who = "avg_pool1d"
     k = _one(who, "kernel_size", kernel_size)
     s = k if stride is None else _one(who, "stride", stride)
+    _check_padding(who, k, padding)
     x2, unbatched = _as_2d(who, x)
     y = P.avg_pool2d(
         x2, (1, k), (1, s), (0, _one(who, "padding", padding)), ceil_mode, count_include_pad
@@ -84,7 +95,9 @@ def _max_over_bins(x: Tensor, axis: int, n_out: int) -> Tensor:
     parts = []
     for lo, hi in adaptive_bins(n, n_out):
         index = (slice(None),) * axis + (slice(lo, hi),)
-        parts.append(R.max(S.getitem(x, index), axis, True))
+        # the gradient to the first maximum of each bin, as PyTorch (not shared among ties);
+        # per axis in turn that is the first in row-major order over the whole box
+        parts.append(max_along(S.getitem(x, index), axis, keepdim=True).values)
     return S.concat(parts, axis)
 
 
@@ -117,7 +130,8 @@ def adaptive_max_pool2d(x: Tensor, output_size: Any, return_indices: bool = Fals
     if h % oh == 0 and w % ow == 0:
         y = P.max_pool2d(xb, (h // oh, w // ow))
     else:
-        y = _max_over_bins(_max_over_bins(xb, 2, oh), 3, ow)
+        # the last axis first: the gradient then goes to the first maximum in row-major order
+        y = _max_over_bins(_max_over_bins(xb, 3, ow), 2, oh)
     if return_indices:
         idx = Tensor(adaptive_max_pool_indices(xb.array, (oh, ow)))
         return (y, idx) if x.ndim == 4 else (y.squeeze(0), idx.squeeze(0))

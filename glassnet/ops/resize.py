@@ -18,6 +18,7 @@ import numpy as np
 from ..tensor import Tensor
 from . import arithmetic as M
 from . import shape as S
+from .bicubic import resize_cubic
 from .pool import _bin_matrix
 
 __all__ = ["pad", "interpolate", "pad_indices"]
@@ -26,7 +27,6 @@ _PAD_MODES = ("constant", "reflect", "replicate", "circular")
 _RESIZE_MODES = (
     "nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic", "area",
 )  # fmt: skip
-_CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution coefficient
 
 
 def pad_indices(n: int, lo: int, hi: int, mode: str) -> np.ndarray:
@@ -192,6 +192,11 @@ def interpolate(
         raise NotImplementedError("interpolate: antialias=True is not supported")
     if input.ndim < 3:
         raise ValueError(f"interpolate: expected (N, C, *spatial) input, got shape {input.shape}")
+    if input.dtype.kind not in "fc" and mode not in ("nearest", "nearest-exact"):
+        raise TypeError(
+            f"interpolate: mode {mode!r} needs a floating-point input (as in PyTorch), got dtype "
+            f"{input.dtype}; convert it first (x.float())"
+        )
     linear = mode in ("linear", "bilinear", "trilinear")
     if not linear and mode != "bicubic" and align_corners is not None:
         raise ValueError(
@@ -201,13 +206,14 @@ def interpolate(
     if wanted is not None and input.ndim != wanted:
         raise ValueError(f"interpolate: mode {mode!r} needs a {wanted}-D input, got {input.shape}")
     sizes, scales = _out_sizes(input, size, scale_factor, recompute_scale_factor)
+    if mode == "bicubic":
+        factors = None if size is not None or recompute_scale_factor else _factors(scale_factor, 2)
+        return resize_cubic(input, sizes, factors, bool(align_corners))
     out = input
     for k, (n_out, scale) in enumerate(zip(sizes, scales)):
         axis = 2 + k
         if linear:
             out = _linear(out, axis, n_out, scale, bool(align_corners))
-        elif mode == "bicubic":
-            out = _along(out, axis, _cubic_matrix(out.shape[axis], n_out, scale, bool(align_corners)))
         elif mode == "area":
             out = _along(out, axis, _bin_matrix(out.shape[axis], n_out))
         else:
@@ -215,38 +221,14 @@ def interpolate(
     return out
 
 
+def _factors(scale_factor: Any, k: int) -> tuple[float, ...]:
+    """``scale_factor`` as one float per spatial axis."""
+    if isinstance(scale_factor, (int, float)):
+        return (float(scale_factor),) * k
+    return tuple(float(f) for f in scale_factor)
+
+
 def _along(x: Tensor, axis: int, weights: np.ndarray) -> Tensor:
     """``x`` mixed along ``axis`` by ``weights`` of shape ``(n_out, n_in)``."""
     w = Tensor(x.xp.asarray(weights.T.astype(x.dtype)))
     return S.swapaxes(M.matmul(S.swapaxes(x, axis, -1), w), axis, -1)
-
-
-def _cubic_weights(t: np.ndarray) -> np.ndarray:
-    """The 4 cubic-convolution weights of the taps at offsets -1, 0, 1, 2 from ``floor(src)``."""
-    a = _CUBIC_A
-
-    def near(d: np.ndarray) -> np.ndarray:  # |d| <= 1
-        return ((a + 2) * d - (a + 3)) * d * d + 1
-
-    def far(d: np.ndarray) -> np.ndarray:  # 1 < |d| < 2
-        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
-
-    return np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=-1)
-
-
-def _cubic_matrix(n_in: int, n_out: int, scale: float, align_corners: bool) -> np.ndarray:
-    """``(n_out, n_in)`` bicubic weights, PyTorch's source positions (not clamped at 0)
-    and its clamped taps (the edge values repeat)."""
-    dst = np.arange(n_out, dtype=np.float64)
-    if align_corners:
-        src = dst * ((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros(n_out)
-    else:
-        src = (dst + 0.5) * scale - 0.5
-    base = np.floor(src)
-    weights = _cubic_weights(src - base)
-    mat = np.zeros((n_out, n_in))
-    rows = np.repeat(np.arange(n_out), 4)
-    taps = np.clip(base[:, None].astype(np.int64) + np.arange(-1, 3), 0, n_in - 1)
-    np.add.at(mat, (rows, taps.ravel()), weights.ravel())
-    return mat
-

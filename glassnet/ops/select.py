@@ -113,6 +113,9 @@ def scatter(a: Tensor, dim: int, index: Any, src: Any) -> Tensor:
     d = _dim(dim, a.ndim, "scatter")
     idx = _index_array(index, a, "scatter")
     xp = a.xp
+    if idx.ndim == 0 and a.ndim == 1:  # torch: a 0-d index is one entry of a 1-D tensor
+        idx = idx.reshape(1)  # (``zeros(10).scatter_(0, torch.tensor(y), value=1)``)
+        src = _sh.reshape(src, (1,)) if isinstance(src, Tensor) and src.ndim == 0 else src
     if idx.ndim != a.ndim:
         raise ValueError(f"scatter: index has {idx.ndim} dims, input has {a.ndim}")
     target = xp.ravel_multi_index(
@@ -395,6 +398,9 @@ def scatter_add(a: Tensor, dim: int, index: Any, src: Tensor) -> Tensor:
     """
     d = _dim(dim, a.ndim, "scatter_add")
     idx = _index_array(index, a, "scatter_add")
+    if idx.ndim == 0 and a.ndim == 1:  # torch: a 0-d index is one entry of a 1-D tensor
+        idx = idx.reshape(1)
+        src = _sh.reshape(src, (1,)) if src.ndim == 0 else src
     if idx.ndim != a.ndim or src.ndim != a.ndim:
         raise ValueError(
             f"scatter_add: index ({idx.ndim} dims), src ({src.ndim}) and input ({a.ndim}) "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -224,6 +225,14 @@ def swapaxes(a: Tensor, axis1: int, axis2: int) -> Tensor:
 def _index_part(i: Any, xp: Any) -> Any:
     if isinstance(i, Tensor):
         i = i.array
+        if i.dtype == np.uint8:  # torch's deprecated mask form: a uint8 tensor is a mask
+            warnings.warn(
+                "indexing with dtype uint8 is deprecated (as in torch), please use a dtype "
+                "bool instead; the uint8 tensor is taken as a boolean mask",
+                UserWarning,
+                stacklevel=5,
+            )
+            i = i.astype(bool)
     if isinstance(i, list):
         return xp.asarray(i)
     if xp is not np and isinstance(i, np.ndarray):

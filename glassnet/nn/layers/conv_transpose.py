@@ -8,17 +8,18 @@ from typing import Any
 import numpy as np
 
 from ...backend import default_dtype
-from ...ops.conv_transpose import conv_transpose1d, conv_transpose2d, conv_transpose_output_size
+from ...ops.conv_transpose import (
+    _tuple,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose_output_size,
+)
 from ...tensor import Tensor
 from .. import init
 from ..module import Module, Parameter
 from ._checks import positive_int
 
 __all__ = ["ConvTranspose1d", "ConvTranspose2d"]
-
-
-def _tup(value: Any, n: int) -> tuple[int, ...]:
-    return (value,) * n if isinstance(value, int) else tuple(value)
 
 
 class _ConvTransposeNd(Module):
@@ -42,9 +43,11 @@ class _ConvTransposeNd(Module):
         if padding_mode != "zeros":
             raise ValueError(f"{who}: only padding_mode='zeros' is supported, got {padding_mode!r}")
         n = self._n
-        self.kernel_size, self.stride = _tup(kernel_size, n), _tup(stride, n)
-        self.padding, self.output_padding = _tup(padding, n), _tup(output_padding, n)
-        self.dilation, self.padding_mode = _tup(dilation, n), padding_mode
+        self.kernel_size = _tuple(who, "kernel_size", kernel_size, n, 1)
+        self.stride = _tuple(who, "stride", stride, n, 1)
+        self.padding = _tuple(who, "padding", padding, n, 0)
+        self.output_padding = _tuple(who, "output_padding", output_padding, n, 0)
+        self.dilation, self.padding_mode = _tuple(who, "dilation", dilation, n, 1), padding_mode
         dt = np.dtype(dtype) if dtype is not None else default_dtype()
         shape = (in_channels, out_channels // groups, *self.kernel_size)
         self.weight = Parameter(np.empty(shape, dtype=dt))

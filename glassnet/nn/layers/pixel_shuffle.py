@@ -1,13 +1,14 @@
-"""``PixelShuffle`` and ``PixelUnshuffle``: trade channels for resolution and back."""
+"""``PixelShuffle`` and ``PixelUnshuffle``: trade channels for resolution and back;
+``ChannelShuffle``: interleave channel groups."""
 
 from __future__ import annotations
 
-from ...ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle
+from ...ops.pixel_shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from ...tensor import Tensor
 from ..module import Module
 from ._checks import positive_int
 
-__all__ = ["PixelShuffle", "PixelUnshuffle"]
+__all__ = ["PixelShuffle", "PixelUnshuffle", "ChannelShuffle"]
 
 
 class PixelShuffle(Module):
@@ -58,3 +59,28 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    """Interleave the channels of ``groups`` groups (ShuffleNet's shuffle).
+
+    Parameters
+    ----------
+    groups : int
+        ``g``; the channel count must be divisible by it.
+
+    Shape
+    -----
+    - Input: ``(N, C, *)`` with at least 3 dims
+    - Output: ``(N, C, *)``
+    """
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = positive_int("ChannelShuffle", "groups", groups)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return channel_shuffle(input, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"

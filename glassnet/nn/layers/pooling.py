@@ -10,6 +10,7 @@ from ...ops.pool import (
     _adaptive_size,
     adaptive_avg_pool2d,
     avg_pool2d,
+    check_pool_padding,
     global_avg_pool2d,
     max_pool2d,
     pool_geometry,
@@ -37,12 +38,7 @@ def _window(who: str, kernel_size: Any, stride: Any, padding: Any, dilation: Any
     s = k if stride is None else pair(who, "stride", stride)
     p = pair(who, "padding", padding, minimum=0)
     d = pair(who, "dilation", dilation)
-    eff = tuple(dl * (kk - 1) + 1 for kk, dl in zip(k, d))
-    if any(pd > e // 2 for pd, e in zip(p, eff)):
-        raise ValueError(
-            f"{who}: padding must be at most half the (dilated) kernel size, got padding "
-            f"{padding!r} for kernel_size {kernel_size!r}"
-        )
+    check_pool_padding(who, k, p, padding)  # kernel_size // 2, not dilated (PyTorch's rule)
     return k, s, p, d
 
 

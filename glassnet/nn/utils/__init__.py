@@ -21,7 +21,8 @@ from ..._validate import is_number
 from ...backend import get_array_module, is_cupy_array
 from ...ops.shape import concat
 from ...tensor import Tensor
-from . import rnn
+from . import parametrizations, parametrize, rnn
+from ._legacy_norms import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 
 __all__ = [
     "clip_grad_norm_",
@@ -30,6 +31,12 @@ __all__ = [
     "clip_grads_with_norm_",
     "parameters_to_vector",
     "vector_to_parameters",
+    "weight_norm",
+    "remove_weight_norm",
+    "spectral_norm",
+    "remove_spectral_norm",
+    "parametrize",
+    "parametrizations",
 ]
 
 Params = Tensor | Iterable[Tensor]
