@@ -60,9 +60,18 @@ def full(
     return _full(shape, fill_value, dtype=dt, requires_grad=requires_grad, device=device)
 
 
-def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Zeros (glassnet never hands out uninitialised memory)."""
-    return _full(_shape_arg(size), 0, dtype=dtype, requires_grad=requires_grad, device=device)
+def empty(
+    *sizes: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+    size: Any = None, **torch_options: Any,
+) -> Tensor:  # fmt: skip
+    """Zeros (glassnet never hands out uninitialised memory); ``pin_memory``/``memory_format``
+    of torch's are accepted when they ask for nothing (False, None)."""
+    for name, value in torch_options.items():
+        if name not in ("pin_memory", "memory_format", "layout") or value not in (None, False):
+            if not (name == "layout" and repr(value) == "torch.strided"):
+                raise TypeError(f"empty() got an unexpected keyword argument {name}={value!r}")
+    shape = _shape_arg(sizes, size)
+    return _full(shape, 0, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
 def _like(input: Tensor, value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:  # noqa: A002

@@ -111,7 +111,8 @@ class TensorMethods(InplaceMethods):
         return out.clone() if copy and out is self else out
 
     def type(self, dtype: Any = None) -> Any:
-        """Without ``dtype``, the type name (``'glassnet.FloatTensor'``); with it, a cast."""
+        """Without ``dtype``, torch's type name (``'torch.FloatTensor'``, so scripts comparing
+        with it keep working); with it, a cast."""
         if dtype is None:
             return _type_name(self.dtype)
         return self.to(_dtypes.to_dtype(dtype, "Tensor.type"))
@@ -323,9 +324,13 @@ class TensorMethods(InplaceMethods):
 
     # comparisons and logic: boolean tensors without a gradient (ops/logic.py)
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if other is None:  # as torch: a tensor is not None (``if t == None``)
+            return False
         return _logic.compare(self, other, "__eq__")
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if other is None:
+            return True
         return _logic.compare(self, other, "__ne__")
 
     def __lt__(self, other: Any) -> Tensor:
@@ -694,7 +699,7 @@ _TYPE_NAMES = {
 
 
 def _type_name(dtype: np.dtype) -> str:
-    return f"glassnet.{_TYPE_NAMES.get(np.dtype(dtype).name, str(dtype))}"
+    return f"torch.{_TYPE_NAMES.get(np.dtype(dtype).name, str(dtype))}"
 
 
 #: Class attributes of ``TensorMethods`` that are not methods to copy (``__hash__`` is the

@@ -155,8 +155,10 @@ class Device:
         name, _, idx = spec.partition(":")
         if name not in ("cpu", "cuda"):
             raise ValueError(f"device: expected 'cpu', 'cuda' or 'cuda:N', got {spec!r}")
-        if name == "cpu" and idx:
-            raise ValueError(f"device: 'cpu' takes no index, got {spec!r}")
+        if name == "cpu" and idx and idx != "0":  # 'cpu:0' is the CPU, as in torch
+            raise ValueError(f"device: the CPU is 'cpu' or 'cpu:0', got {spec!r}")
+        if name == "cpu":
+            idx = ""
         if idx and not idx.isdigit():
             raise ValueError(f"device: the index in {spec!r} must be a non-negative int")
         self.type = name

@@ -391,8 +391,14 @@ def as_tensor(data: Any, dtype: Any = None) -> Tensor:
     return Tensor(data, dtype=dtype)
 
 
-def _shape_arg(shape: Iterable[Any]) -> tuple[int, ...]:
+def _shape_arg(shape: Iterable[Any], size: Any = None) -> tuple[int, ...]:
+    """The sizes given as ``f(2, 3)``, ``f((2, 3))`` or torch's keyword ``f(size=(2, 3))``."""
     shape = tuple(shape)
+    if size is not None:
+        if shape:
+            raise TypeError(f"expected the sizes either as arguments or as size=, got both: "
+                            f"{shape} and size={size!r}")  # fmt: skip
+        shape = (size,) if isinstance(size, int) else (tuple(size),)
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     return tuple(int(s) for s in shape)
@@ -417,15 +423,19 @@ def _filled(shape: tuple, value: Any, dtype: Any, requires_grad: bool, device: A
 
 
 def zeros(
-    *shape: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None
-) -> Tensor:
+    *shape: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+    size: Any = None,
+) -> Tensor:  # fmt: skip
     """A tensor of zeros (float32 unless ``dtype``), on ``device`` (``'cpu'`` or ``'cuda'``)."""
-    return _filled(_shape_arg(shape), 0, dtype, requires_grad, device)
+    return _filled(_shape_arg(shape, size), 0, dtype, requires_grad, device)
 
 
-def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+def ones(
+    *shape: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+    size: Any = None,
+) -> Tensor:  # fmt: skip
     """A tensor of ones (float32 unless ``dtype``), on ``device``."""
-    return _filled(_shape_arg(shape), 1, dtype, requires_grad, device)
+    return _filled(_shape_arg(shape, size), 1, dtype, requires_grad, device)
 
 
 def full(
@@ -450,7 +460,7 @@ def _given_rng(generator: Any, rng: Any) -> Any:
 
 def randn(
     *shape: Any, dtype: Any = None, requires_grad: bool = False, rng: Any = None, device: Any = None,
-    generator: Any = None,
+    generator: Any = None, size: Any = None,
 ) -> Tensor:  # fmt: skip
     """Standard-normal samples (from ``generator`` or ``rng``, a NumPy Generator such as
     ``glassnet.Generator()``, or glassnet's global generator, seeded by ``gn.manual_seed``).
@@ -459,17 +469,17 @@ def randn(
     ``rng`` gives the same values on every device.
     """
     rng = _given_rng(generator, rng)
-    data = rng.standard_normal(_shape_arg(shape)).astype(dtype or backend.default_dtype())
+    data = rng.standard_normal(_shape_arg(shape, size)).astype(dtype or backend.default_dtype())
     return _placed(data, requires_grad, device)
 
 
 def rand(
     *shape: Any, dtype: Any = None, requires_grad: bool = False, rng: Any = None, device: Any = None,
-    generator: Any = None,
+    generator: Any = None, size: Any = None,
 ) -> Tensor:  # fmt: skip
     """Uniform samples on [0, 1) (drawn on the host like :func:`randn`, then moved to ``device``)."""
     rng = _given_rng(generator, rng)
-    data = rng.random(_shape_arg(shape)).astype(dtype or backend.default_dtype())
+    data = rng.random(_shape_arg(shape, size)).astype(dtype or backend.default_dtype())
     return _placed(data, requires_grad, device)
 
 

@@ -11,6 +11,7 @@ of shape ``(out, in, *kernel)``, ``fan_in = in * prod(kernel)`` and
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,10 @@ from ..tensor import Tensor
 __all__ = [
     "calculate_gain", "fan_in_and_fan_out", "uniform_", "normal_", "zeros_", "ones_", "constant_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "he_uniform_",
-    "he_normal_", "trunc_normal_", "orthogonal_",
+    "he_normal_", "trunc_normal_", "orthogonal_", "eye_", "dirac_", "sparse_",
+    # torch's deprecated un-suffixed names
+    "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
+    "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse",
 ]  # fmt: skip
 
 
@@ -207,3 +211,75 @@ def orthogonal_(
     if rows < cols:
         q = q.T
     return _fill(tensor, gain * q[:rows, :cols].reshape(tensor.shape))
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """The identity matrix (ones on the diagonal of a 2-D tensor, zeros elsewhere)."""
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_: only 2-D tensors are supported, got shape {tuple(tensor.shape)}")
+    return _fill(tensor, np.eye(*tensor.shape))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """The Dirac delta of a convolution weight ``(out, in, *kernel)``: each of the first
+    ``min(out / groups, in)`` output channels of a group passes its input channel through
+    the kernel's centre unchanged."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError(
+            f"dirac_: only 3-, 4- and 5-D tensors are supported, got shape {tuple(tensor.shape)}"
+        )
+    out_per_group = tensor.shape[0] // groups
+    if tensor.shape[0] % groups:
+        raise ValueError(f"dirac_: dim 0 ({tensor.shape[0]}) must be divisible by groups ({groups})")
+    values = np.zeros(tensor.shape)
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    for g in range(groups):
+        for d in range(min(out_per_group, tensor.shape[1])):
+            values[(g * out_per_group + d, d, *centre)] = 1
+    return _fill(tensor, values)
+
+
+def sparse_(
+    tensor: Tensor, sparsity: float, std: float = 0.01, generator: Any = None, *, rng: Any = None
+) -> Tensor:
+    """A 2-D tensor drawn from ``N(0, std^2)`` with ``ceil(sparsity * rows)`` entries of each
+    column set to zero (the rows picked at random per column)."""
+    if tensor.ndim != 2:
+        raise ValueError(f"sparse_: only 2-D tensors are supported, got shape {tuple(tensor.shape)}")
+    rows, cols = tensor.shape
+    draw = _rng(generator, rng)
+    values = draw.normal(0.0, std, (rows, cols))
+    zeros = int(math.ceil(sparsity * rows))
+    for c in range(cols):
+        values[draw.permutation(rows)[:zeros], c] = 0
+    return _fill(tensor, values)
+
+
+def _deprecated(new: Any) -> Any:
+    """torch's un-suffixed old name of ``new``: the same function, with torch's warning."""
+    old = new.__name__[:-1]
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        warnings.warn(
+            f"nn.init.{old} is now deprecated in favor of nn.init.{new.__name__}.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return new(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = old
+    call.__doc__ = f"Deprecated (as in torch): :func:`{new.__name__}`."
+    return call
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)

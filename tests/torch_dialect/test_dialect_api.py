@@ -84,7 +84,7 @@ def test_to_without_a_change_is_the_tensor_itself_and_refuses_nonsense():
     assert x.to(gn.float32, copy=True) is not x
     with pytest.raises(TypeError, match=r"Tensor.to: expected a device .* got 3.5"):
         x.to(3.5)
-    assert x.type() == "glassnet.FloatTensor" and gn.tensor([1]).type() == "glassnet.LongTensor"
+    assert x.type() == "torch.FloatTensor" and gn.tensor([1]).type() == "torch.LongTensor"
 
 
 def test_integer_division_and_mixed_operands_promote_like_torch():
