@@ -32,9 +32,9 @@ import numpy as np
 
 from .._validate import is_int
 from ..autograd.function import Function
-from ..backend import default_dtype, get_array_module
+from ..backend import get_array_module
 from ..tensor import Tensor
-from .arithmetic import cast
+from ._float_input import as_float64, floating
 
 __all__ = [
     "lgamma", "digamma", "polygamma", "mvlgamma",
@@ -73,12 +73,6 @@ def _horner(coefs: tuple[float, ...], c: Any) -> Any:
         out = out * c + k
     return out
 
-
-def _as_float64(x: Any) -> tuple[Any, Any]:
-    """``x`` as float64, and the dtype to round the result to (float64 for integers)."""
-    xp = get_array_module(x)
-    dtype = x.dtype if x.dtype.kind == "f" else xp.dtype(xp.float64)
-    return x.astype(xp.float64, copy=False), dtype
 
 
 def _reduced(x: Any) -> Any:
@@ -151,7 +145,7 @@ def lgamma_array(x: Any) -> Any:
     array (same shape)
     """
     xp = get_array_module(x)
-    x64, dtype = _as_float64(x)
+    x64, dtype = as_float64(x)
     finite = xp.isfinite(x64)
     pole = finite & (x64 <= 0) & (x64 == xp.floor(x64))
     regular = finite & ~pole
@@ -215,7 +209,7 @@ def polygamma_array(n: int, x: Any) -> Any:
     array (same shape), in ``x``'s floating dtype (float64 for integers)
     """
     xp = get_array_module(x)
-    x64, dtype = _as_float64(x)
+    x64, dtype = as_float64(x)
     finite = xp.isfinite(x64)
     pole = finite & (x64 <= 0) & (x64 == xp.floor(x64))
     regular = finite & ~pole
@@ -286,16 +280,6 @@ class Polygamma(Function):
         return g * polygamma_array(self.n + 1, self.a).astype(g.dtype, copy=False)
 
 
-def _floating(x: Tensor, who: str) -> Tensor:
-    """``x`` itself when floating, integer/boolean input in the default dtype (as torch)."""
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{who}: expected a Tensor, got {type(x).__name__}")
-    if x.dtype.kind == "f":
-        return x
-    if x.dtype.kind == "c":
-        raise TypeError(f"{who}: complex input is not supported, got {x.dtype}")
-    return cast(x, default_dtype())
-
 
 def lgamma(x: Tensor) -> Tensor:
     """``log|Gamma(x)|``, elementwise (``inf`` at ``0, -1, -2, ...``).
@@ -309,7 +293,7 @@ def lgamma(x: Tensor) -> Tensor:
     -------
     Tensor (same shape)
     """
-    return Lgamma.apply(_floating(x, "lgamma"))
+    return Lgamma.apply(floating(x, "lgamma"))
 
 
 def digamma(x: Tensor) -> Tensor:
@@ -323,7 +307,7 @@ def digamma(x: Tensor) -> Tensor:
     -------
     Tensor (same shape)
     """
-    return Digamma.apply(_floating(x, "digamma"))
+    return Digamma.apply(floating(x, "digamma"))
 
 
 def polygamma(n: int, x: Tensor) -> Tensor:
@@ -341,7 +325,7 @@ def polygamma(n: int, x: Tensor) -> Tensor:
     """
     if not is_int(n) or n < 0:
         raise ValueError(f"polygamma: n must be an integer >= 0, got {n!r}")
-    x = _floating(x, "polygamma")
+    x = floating(x, "polygamma")
     return Digamma.apply(x) if n == 0 else Polygamma.apply(x, n=int(n))
 
 
@@ -361,7 +345,7 @@ def mvlgamma(x: Tensor, p: int) -> Tensor:
     """
     if not is_int(p) or p < 1:
         raise ValueError(f"mvlgamma: p must be an integer >= 1, got {p!r}")
-    x = _floating(x, "mvlgamma")
+    x = floating(x, "mvlgamma")
     low = (p - 1) / 2
     if x.numel() and not bool((x.array > low).all()):
         raise ValueError(

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
-from ..backend import default_dtype, get_array_module
+from ..backend import get_array_module
 from ..tensor import Tensor
-from . import arithmetic as _ar
+from ._float_input import floating
 
 __all__ = ["Asinh", "Acosh", "Atanh", "asinh", "acosh", "atanh"]
 
@@ -70,20 +70,17 @@ class Atanh(_Inverse):
         return 1 / (1 - a * a)
 
 
-def _floating(x: Tensor) -> Tensor:
-    return x if x.dtype.kind == "f" else _ar.cast(x, default_dtype())
-
 
 def asinh(x: Tensor) -> Tensor:
     """``asinh(x)`` elementwise (integers give the default float dtype): same shape."""
-    return Asinh.apply(_floating(x))
+    return Asinh.apply(floating(x, "asinh"))
 
 
 def acosh(x: Tensor) -> Tensor:
     """``acosh(x)`` elementwise, NaN below 1: same shape."""
-    return Acosh.apply(_floating(x))
+    return Acosh.apply(floating(x, "acosh"))
 
 
 def atanh(x: Tensor) -> Tensor:
     """``atanh(x)`` elementwise, +-inf at +-1, NaN beyond: same shape."""
-    return Atanh.apply(_floating(x))
+    return Atanh.apply(floating(x, "atanh"))

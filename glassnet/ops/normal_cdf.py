@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
-from ..backend import default_dtype, get_array_module
+from ..backend import get_array_module
 from ..tensor import Tensor
-from .arithmetic import cast
+from ._float_input import as_float64, floating
 from .special import erfc_array, erfinv_array
 
 __all__ = ["log_ndtr", "ndtri", "log_ndtr_array", "ndtri_array"]
@@ -57,11 +57,6 @@ def _log_erfc(t: Any) -> Any:
     return xp.where(t < _FRACTION_FROM, near, far)
 
 
-def _as_float64(x: Any) -> tuple[Any, Any]:
-    xp = get_array_module(x)
-    dtype = x.dtype if x.dtype.kind == "f" else xp.dtype(xp.float64)
-    return x.astype(xp.float64, copy=False), dtype
-
 
 def log_ndtr_array(x: Any) -> Any:
     """``log(ndtr(x))`` of an array, in its floating dtype (float64 for integers).
@@ -75,7 +70,7 @@ def log_ndtr_array(x: Any) -> Any:
     array (same shape)
     """
     xp = get_array_module(x)
-    x64, dtype = _as_float64(x)
+    x64, dtype = as_float64(x)
     upper = xp.log1p(-0.5 * erfc_array(xp.maximum(x64, -1.0) / _SQRT2))
     lower = _log_erfc(xp.maximum(-x64, 1.0) / _SQRT2) - _LOG2
     out = xp.where(x64 >= -1.0, upper, lower)
@@ -113,7 +108,7 @@ def ndtri_array(p: Any) -> Any:
     array (same shape)
     """
     xp = get_array_module(p)
-    p64, dtype = _as_float64(p)
+    p64, dtype = as_float64(p)
     inside = (p64 > 0.0) & (p64 < 1.0)
     q = xp.where(inside, xp.minimum(p64, 1.0 - p64), 0.25)  # 1 - p exact for p >= 1/2
     x = _SQRT2 * _erfc_root(2.0 * q)
@@ -155,11 +150,6 @@ class Ndtri(Function):
         return g * slope.astype(g.dtype, copy=False)
 
 
-def _floating(x: Tensor, who: str) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{who}: expected a Tensor, got {type(x).__name__}")
-    return x if x.dtype.kind == "f" else cast(x, default_dtype())
-
 
 def log_ndtr(x: Tensor) -> Tensor:
     """The log of the standard normal CDF, accurate in both tails, elementwise.
@@ -172,7 +162,7 @@ def log_ndtr(x: Tensor) -> Tensor:
     -------
     Tensor (same shape)
     """
-    return LogNdtr.apply(_floating(x, "log_ndtr"))
+    return LogNdtr.apply(floating(x, "log_ndtr"))
 
 
 def ndtri(p: Tensor) -> Tensor:
@@ -187,4 +177,4 @@ def ndtri(p: Tensor) -> Tensor:
     -------
     Tensor (same shape)
     """
-    return Ndtri.apply(_floating(p, "ndtri"))
+    return Ndtri.apply(floating(p, "ndtri"))

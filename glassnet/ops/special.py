@@ -28,6 +28,7 @@ from typing import Any
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
+from ._float_input import as_float64
 
 __all__ = ["erf", "erfc", "erfinv", "erf_array", "erfc_array", "erfinv_array"]
 
@@ -70,12 +71,6 @@ def _erfc_fraction(a: Any, terms: int) -> Any:
     return _exp_minus_square(a) * _INV_SQRT_PI / f
 
 
-def _as_float64(x: Any) -> tuple[Any, Any]:
-    """``x`` as float64, and the dtype to round the result to (float64 for integers)."""
-    xp = get_array_module(x)
-    dtype = x.dtype if x.dtype.kind == "f" else xp.dtype(xp.float64)
-    return x.astype(xp.float64, copy=False), dtype
-
 
 def _by_bins(a: Any, bins: tuple, start: float, fn: Any, lo: float, hi: float) -> Any:
     """``fn(a_part, terms)`` on each bin of ``a`` (float64, ``start <= a``), the rest left 0."""
@@ -117,7 +112,7 @@ def erf_array(x: Any) -> Any:
     array (same shape)
     """
     xp = get_array_module(x)
-    x64, dtype = _as_float64(x)
+    x64, dtype = as_float64(x)
     return xp.copysign(_erf_abs(xp.abs(x64)), x64).astype(dtype, copy=False)
 
 
@@ -133,7 +128,7 @@ def erfc_array(x: Any) -> Any:
     array (same shape)
     """
     xp = get_array_module(x)
-    x64, dtype = _as_float64(x)
+    x64, dtype = as_float64(x)
     a = xp.abs(x64)
     out = xp.where(x64 >= 0, _erfc_abs(a), 1.0 + _erf_abs(a))
     return xp.where(xp.isnan(x64), x64, out).astype(dtype, copy=False)
@@ -161,7 +156,7 @@ def erfinv_array(y: Any) -> Any:
     array (same shape)
     """
     xp = get_array_module(y)
-    y64, dtype = _as_float64(y)
+    y64, dtype = as_float64(y)
     a = xp.abs(y64)
     inside = a < 1.0
     a_in = xp.where(inside, a, 0.5)  # a stand-in keeps the iteration finite outside
