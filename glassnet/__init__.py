@@ -25,6 +25,7 @@ from . import (
     amp,
     distributions,
     functional,
+    jit,
     linalg,
     nn,
     optim,

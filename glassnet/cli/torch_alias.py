@@ -6,7 +6,7 @@ copy), so ``import torch.nn as nn`` binds ``glassnet.nn`` and
 ``sys.modules["torch"] is glassnet``. It takes precedence over an installed
 PyTorch, and drops any torch modules already imported.
 
-Nothing differs silently: a torch module glassnet lacks (``import torch.jit``)
+Nothing differs silently: a torch module glassnet lacks (``import torch.fft``)
 raises :class:`TorchModuleMissing`, and a missing attribute of an aliased
 module (``torch.compile``) raises :class:`TorchAPIMissing`. Both are
 ``NotImplementedError`` naming the torch API and, where one exists, the
@@ -45,6 +45,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "torch.nn.utils.parametrizations": ("glassnet.nn.utils.parametrizations",),
     "torch.optim": ("glassnet.optim",),
     "torch.optim.lr_scheduler": ("glassnet.optim.lr_scheduler",),
+    "torch.optim.swa_utils": ("glassnet.optim.swa_utils",),
     "torch.optim.optimizer": ("glassnet.optim.optimizer",),
     "torch.nn.parameter": ("glassnet.nn.module",),
     "torch.nn.parallel": ("glassnet.nn.parallel",),
@@ -78,6 +79,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "torch.accelerator": ("glassnet.accelerator",),
     "torch.backends": ("glassnet.backends",),
     "torch.onnx": ("glassnet.onnx",),
+    "torch.jit": ("glassnet.jit",),
     "torch.backends.mps": ("glassnet.backends.mps",),
     "torch.backends.cudnn": ("glassnet.backends.cudnn",),
     "torchvision": ("glassnet.vision",),
@@ -91,7 +93,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 #: torch APIs glassnet lacks -> the nearest glassnet API (what to use instead).
 NEAREST: dict[str, str] = {
-    "torch.jit": "glassnet.io.export_onnx (an ONNX file for deployment)",
     "torch.distributed": "glassnet.distributed (MPI data parallel, run under mpirun)",
     "torch.fft": "numpy.fft on tensor.numpy()",
     "torch.linalg.eig": "glassnet.linalg.eigh for symmetric matrices (glassnet has no complex "

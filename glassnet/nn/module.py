@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import backend
 from .._torch_args import to_args as _to_args
+from ..jit import SCRIPT_MODULE_ONLY
 from ..tensor import Tensor
 from .backward_hooks import hooked_call
 from .summary import ModelSummary, summarize
@@ -144,6 +145,13 @@ class Module:
         for store in ("_parameters", "_buffers", "_modules"):
             if store in d and name in d[store]:
                 return d[store][name]
+        if name in SCRIPT_MODULE_ONLY:
+            raise AttributeError(
+                f"'{type(self).__name__}' object has no attribute '{name}': it is a TorchScript "
+                "module's, and glassnet's torch.jit.script/trace return the module itself (run "
+                "eagerly); save the weights with torch.save(model.state_dict(), path) or export "
+                "ONNX with torch.onnx.export"
+            )
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name: str) -> None:
