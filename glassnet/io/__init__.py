@@ -38,6 +38,7 @@ from .safetensors import (
     save_file,
 )
 from .tomlconf import ConfigError, dump_config, load_config, loads_config, save_config
+from .torch_file import TorchFileError, load_torch_file
 from .torch_interop import from_torch_state_dict, load_torch_state_dict, to_torch_state_dict
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "save_file", "load_file", "load_metadata", "safe_open", "SafetensorsFile", "TensorInfo",
     "save", "load", "save_checkpoint", "load_checkpoint", "check_restorable", "FORMAT_VERSION",
     "load_torch_state_dict", "to_torch_state_dict", "from_torch_state_dict",
+    "load_torch_file", "TorchFileError",
     "load_config", "loads_config", "dump_config", "save_config",
     "export_onnx", "build_onnx_model", "register_onnx_converter", "supported_onnx_modules",
     "register_onnx_function", "onnx_function_converters", "not_exportable_functions",

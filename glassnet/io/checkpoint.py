@@ -30,6 +30,7 @@ from .. import random as _random
 from .._validate import is_int
 from ..tensor import Tensor
 from .safetensors import CheckpointError, safe_open, save_file
+from .torch_file import is_torch_file, load_torch_file_state_dict
 
 __all__ = [
     "save_checkpoint", "load_checkpoint", "check_restorable", "save", "load", "FORMAT",
@@ -481,11 +482,16 @@ def save(
 def load(path: str | os.PathLike) -> OrderedDict[str, np.ndarray]:
     """Read weights saved by :func:`save` (or the model part of a checkpoint).
 
+    A torch file of a state dict (``torch.save(model.state_dict(), "m.pth")``)
+    loads too, with :func:`~glassnet.io.torch_file.load_torch_file_state_dict`.
+
     Returns
     -------
     OrderedDict of str to ndarray
         Pass it to ``model.load_state_dict``.
     """
+    if is_torch_file(path):
+        return load_torch_file_state_dict(path)
     with safe_open(path) as f:
         if f.metadata().get("format") == FORMAT:
             return OrderedDict((k[6:], f.get_tensor(k)) for k in f.keys() if k.startswith("model."))

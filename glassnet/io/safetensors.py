@@ -87,8 +87,8 @@ _WRITE: dict[np.dtype, str] = {
 
 _PICKLE_HINT = (
     "it is a PyTorch .pt/.pth file (torch.save's zip or pickle format), not a safetensors "
-    "file; glassnet never loads pickles. With torch, convert it once: "
-    "glassnet.save(torch.load(path, weights_only=True), 'model.safetensors')"
+    "file; glassnet never loads arbitrary pickles. Read it with glassnet.load(path) (or "
+    "glassnet.io.load_torch_state_dict), which rebuilds tensors and plain containers only"
 )
 
 

@@ -15,7 +15,9 @@ ordinary safetensors file); the structure goes into the header's
 
 A Module, an optimizer or any other object would need pickle, which glassnet
 never uses: :func:`save` refuses it and names ``state_dict()``. :func:`load`
-refuses PyTorch's own pickled ``.pt`` files for the same reason.
+also reads PyTorch's own ``.pt``/``.pth`` files (torch.save's zip format) with
+:mod:`glassnet.io.torch_file`, which rebuilds tensors and plain containers
+only and never runs code from the file (as ``torch.load(weights_only=True)``).
 """
 
 from __future__ import annotations
@@ -33,13 +35,13 @@ from ..nn.module import Module
 from ..tensor import Tensor
 from .checkpoint import _decode, _Encoder
 from .safetensors import CheckpointError, safe_open, save_file
+from .torch_file import is_torch_file, load_torch_file
 from .torch_interop import _torch_to_numpy, is_torch_tensor
 
 __all__ = ["save", "load", "FORMAT", "ObjectNeedsPickle"]
 
 FORMAT = "glassnet.save"
 FORMAT_VERSION = 1
-_PICKLE_MAGIC = (b"PK\x03\x04", b"\x80")  # torch's zip container; a legacy pickle stream
 
 
 class ObjectNeedsPickle(NotImplementedError, TypeError):
@@ -178,21 +180,6 @@ def _target_device(saved: str, map_location: Any) -> Device | None:
     return None if dev.type == "cpu" else dev
 
 
-def _check_not_pickle(path: str) -> None:
-    with open(path, "rb") as fh:
-        head = fh.read(8)
-        size = os.fstat(fh.fileno()).st_size
-    fits = len(head) == 8 and int.from_bytes(head, "little") + 8 <= size  # a safetensors header
-    if not fits and (head.startswith(_PICKLE_MAGIC[0]) or head[:1] == _PICKLE_MAGIC[1]):
-        raise CheckpointError(
-            f"glassnet.load: {path} is a PyTorch pickle file (torch.save's .pt format); glassnet "
-            "never unpickles, since loading a pickle can run arbitrary code. With torch, convert "
-            f"it once: glassnet.save(torch.load({path!r}, weights_only=True), "
-            "'model.safetensors') (a state dict or a checkpoint dict of any nesting), then "
-            "glassnet.load('model.safetensors')"
-        )
-
-
 def load(f: str | os.PathLike, map_location: Any = None, weights_only: bool | None = None) -> Any:
     """Read what :func:`save` wrote (or any safetensors file, as a dict of Tensors).
 
@@ -203,21 +190,37 @@ def load(f: str | os.PathLike, map_location: Any = None, weights_only: bool | No
         Where tensors go: ``'cpu'``, ``'cuda'``, a device, or ``{'cuda:0': 'cpu'}``.
         Default: the device each tensor was saved from.
     weights_only : bool, optional
-        Accepted for torch's sake; glassnet's files hold only data, so both
-        values read the same way and nothing can run code.
+        Accepted for torch's sake. glassnet's files hold only data, and a torch
+        ``.pt``/``.pth`` file is always read the restricted way
+        (``weights_only=True``'s), so nothing can run code; with False, a file
+        that needs more (a whole Module, a class of the script's) is refused
+        with a message saying so.
 
     Returns
     -------
     object
         Arrays come back as Tensors (NumPy arrays that were saved as arrays stay arrays);
-        a plain safetensors file gives an ordered dict of Tensors.
+        a plain safetensors file gives an ordered dict of Tensors. A torch file
+        gives its object with torch tensors as Tensors (Parameters as Parameters,
+        bfloat16/float8 widened to float32), see :func:`~glassnet.io.torch_file.load_torch_file`.
+
+    Raises
+    ------
+    TorchFileError
+        A torch file holding objects other than tensors and plain containers,
+        torch's legacy format, a TorchScript archive, or a damaged file.
     """
     if not isinstance(f, (str, os.PathLike)) and hasattr(f, "read"):
         return _load_from_file_object(f, map_location, weights_only)
     path = _check_path("glassnet.load", f)
     if weights_only not in (None, True, False):
         raise TypeError(f"glassnet.load: weights_only must be a bool or None, got {weights_only!r}")
-    _check_not_pickle(path)
+    if is_torch_file(path):
+        return load_torch_file(
+            path,
+            place=lambda t, saved: _place(t, saved, map_location),
+            weights_only=weights_only,
+        )
     with safe_open(path) as sf:
         meta = sf.metadata()
         arrays = {k: sf.get_tensor(k) for k in sf.keys()}

@@ -4,11 +4,14 @@ glassnet uses PyTorch's parameter names and shapes, so a state dict converts
 key for key:
 
 - :func:`load_torch_state_dict` reads a ``.safetensors`` file written by torch
-  (``safetensors.torch.save_file``) into NumPy arrays -- no torch required;
+  (``safetensors.torch.save_file``) or a ``.pt``/``.pth`` state dict file
+  (``torch.save(model.state_dict(), path)``) into NumPy arrays -- no torch required;
 - :func:`to_torch_state_dict` / :func:`from_torch_state_dict` convert in memory
   (torch imported lazily; install the ``torch`` extra).
 
-PyTorch's own ``.pt``/``.pth`` files are pickles, which glassnet never loads.
+PyTorch's own ``.pt``/``.pth`` files are pickles: glassnet reads their tensors and
+plain containers with its own restricted unpickler (:mod:`glassnet.io.torch_file`)
+and never runs code from them.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import numpy as np
 
 from ..nn.module import IncompatibleKeys, Module
 from .safetensors import load_file
+from .torch_file import is_torch_file, load_torch_file_state_dict
 
 __all__ = ["load_torch_state_dict", "to_torch_state_dict", "from_torch_state_dict"]
 
@@ -30,7 +34,7 @@ _WIDEN = ("torch.bfloat16", "torch.float8_e4m3fn", "torch.float8_e5m2", "torch.f
 
 
 def load_torch_state_dict(path: str | os.PathLike) -> OrderedDict[str, np.ndarray]:
-    """Read a ``.safetensors`` file written by PyTorch into NumPy arrays.
+    """Read a state dict file written by PyTorch into NumPy arrays.
 
     Works without torch installed. bfloat16 and float8 tensors come back as
     float32; every other dtype is kept.
@@ -38,13 +42,17 @@ def load_torch_state_dict(path: str | os.PathLike) -> OrderedDict[str, np.ndarra
     Parameters
     ----------
     path : str or os.PathLike
-        A file from ``safetensors.torch.save_file(model.state_dict(), path)``.
+        A file from ``safetensors.torch.save_file(model.state_dict(), path)``, or
+        from ``torch.save(model.state_dict(), path)`` (read without running code;
+        a checkpoint dict is refused here: read it with ``glassnet.load``).
 
     Returns
     -------
     OrderedDict of str to ndarray
         Ready for ``glassnet_model.load_state_dict``.
     """
+    if is_torch_file(path):
+        return load_torch_file_state_dict(path)
     return load_file(path)
 
 
