@@ -30,7 +30,8 @@ __all__ = ["add_parser", "run", "lr_find_run"]
 
 #: Options of ``glassnet train`` that lr-find also takes (same validators, same config keys).
 SHARED = (
-    "model", "data", "target", "image_size", "image_fit", "batch_size", "optimizer",
+    "model", "data", "target", "categorical", "missing", "ignore", "image_size", "image_fit",
+    "batch_size", "optimizer",
     "weight_decay", "hidden", "dropout", "seed", "runs_dir",
 )  # fmt: skip
 

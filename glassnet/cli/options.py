@@ -25,6 +25,7 @@ from .._validate import is_int, is_number
 from ..backend import Device
 from ..data.images import FITS, image_size_arg
 from ..data.sources import is_data_path
+from ..data.tables import MISSING_POLICIES
 from ..io.tomlconf import ConfigError, format_value, load_config
 from ..models.registry import list_models
 from ..train.loop import OPTIMIZERS
@@ -198,6 +199,35 @@ def text(name: str, value: Any) -> str:
     return value
 
 
+def column_list(name: str, value: Any) -> list[str]:
+    """``"Id,Name"`` or ``["Id", "Name"]`` -> ``["Id", "Name"]``: CSV column names (spaces
+    around each stripped; a name holding a comma is given in a TOML list)."""
+    items = value.split(",") if isinstance(value, str) else value
+    bad = f"{_flag(name)}: expected comma-separated column names like Id,Name, got {value!r}"
+    if not isinstance(items, (list, tuple)) or not items:
+        raise UsageError(bad)
+    out = [item.strip() if isinstance(item, str) else None for item in items]
+    if any(not item for item in out):
+        raise UsageError(bad)
+    repeated = sorted({c for c in out if out.count(c) > 1})  # type: ignore[arg-type]
+    if repeated:
+        raise UsageError(f"{_flag(name)}: expected each column once, got {', '.join(repeated)} twice")
+    return out  # type: ignore[return-value]
+
+
+def auto_or_columns(name: str, value: Any) -> str | list[str]:
+    """``"auto"``, or column names as :func:`column_list` reads them."""
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    try:
+        return column_list(name, value)
+    except UsageError:
+        raise UsageError(
+            f"{_flag(name)}: expected auto or comma-separated column names like Sex,Embarked, "
+            f"got {value!r}"
+        ) from None
+
+
 def folder_path(name: str, value: Any) -> str:
     """A folder to write in: absent (it is made) or a folder, with no file on the way."""
     value = text(name, value)
@@ -255,6 +285,11 @@ def _fits() -> tuple[str, ...]:
     return FITS
 
 
+def _missing_policies() -> tuple[str, ...]:
+
+    return MISSING_POLICIES
+
+
 #: What ``--monitor`` may watch: logged every epoch when there is validation data.
 MONITORS = ("val_loss", "val_accuracy")
 
@@ -286,6 +321,9 @@ TRAIN_OPTIONS: tuple[Option, ...] = (
     Option("model", choice(_models), None, "model to train (default: small-cnn for your own images, mlp otherwise)", "NAME"),
     Option("data", data_source, "fashion-mnist", "data set: " + ", ".join(DATASETS) + ", or your own: an image folder (a subfolder per class), a .npz (x, y) or a .csv (with --target)", "NAME|PATH"),
     Option("target", text, None, "the class column of a --data .csv file", "COLUMN"),
+    Option("categorical", auto_or_columns, None, "one-hot encode text columns of a --data .csv: auto (every column holding text) or COL,COL (values from the training split; one unseen later gives all zeros)", "auto|COLS"),
+    Option("missing", choice(_missing_policies), None, "missing values of a --data .csv (empty, NA, N/A, ?, nan, null): error (the default), mean (fill with the training split's mean) or drop (leave the row out)", "HOW"),
+    Option("ignore", column_list, None, "columns of a --data .csv that are not features, e.g. an ID or a name", "COLS"),
     Option("image_size", image_size, None, "bring the images of a --data folder to this size, e.g. 64 or 48x64 (default: their own, if they share it)", "SIZE"),
     Option("image_fit", choice(_fits), None, "how --image-size is reached: resize (stretch; the default) or pad (keep the aspect ratio, pad with black)", "HOW"),
     Option("epochs", positive_int, 10, "number of epochs", "N"),

@@ -258,6 +258,14 @@ def _counts(predicted: np.ndarray, names: list[str]) -> str:
     return ", ".join(f"{names[c]} {int(k)}" for c, k in enumerate(counts) if k)
 
 
+def _table_reading(spec: Any) -> str:
+    """How a table's columns were read: ``one-hot Sex, Embarked; missing values: mean; standardised ...``."""
+    parts = [f"one-hot {', '.join(spec.categories)}"] if spec.categories else []
+    if spec.missing != "error":
+        parts.append(f"missing values: {spec.missing}")
+    return "; ".join(parts + ["standardised as in training"])
+
+
 def _own_inputs(config: dict[str, Any], path: str) -> tuple[np.ndarray, str, list[str] | None]:
     """Inputs for a run trained on its own data, read as its training data was.
 
@@ -269,7 +277,7 @@ def _own_inputs(config: dict[str, Any], path: str) -> tuple[np.ndarray, str, lis
     x, _ = input_data(config, path, labels=False)
     spec = spec_of(config)
     how = (
-        "standardised as in training"
+        _table_reading(spec)
         if spec.kind == "table"
         else f"{spec.fit} to " + "x".join(str(s) for s in spec.input_shape[1:])
     )

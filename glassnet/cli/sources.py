@@ -29,6 +29,9 @@ __all__ = [
 
 T = TypeVar("T")
 
+#: Options that say how the user's own data (``--data PATH``) is read.
+OWN_DATA_OPTIONS = ("target", "image_size", "image_fit", "categorical", "missing", "ignore")
+
 
 def load_split(data: str, split: str, *, download: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """``(x (N, 1, 28, 28) float32, y (N,) int64)`` of ``data``'s ``split`` ("train"/"test")."""
@@ -99,11 +102,11 @@ def _builtin(data: str, *, download: bool) -> RunData:
 
 
 def open_run_data(config: Any, *, download: bool = True) -> RunData:
-    """The data of a ``glassnet train`` configuration (``data``, ``target``, ``image_size``, ``image_fit``)."""
+    """The data of a ``glassnet train`` configuration (``data`` and :data:`OWN_DATA_OPTIONS`)."""
     config = as_options(config)
     data = config["data"]
     if data in DATASETS:
-        for key in ("target", "image_size", "image_fit"):
+        for key in OWN_DATA_OPTIONS:
             if config.get(key) is not None:
                 flag = "--" + key.replace("_", "-")
                 raise UsageError(f"{flag}: applies to your own data (--data PATH), not {data!r}")
@@ -114,6 +117,9 @@ def open_run_data(config: Any, *, download: bool = True) -> RunData:
             target=config.get("target"),
             image_size=config.get("image_size"),
             fit=config.get("image_fit") or "resize",
+            categorical=config.get("categorical"),
+            missing=config.get("missing"),
+            ignore=config.get("ignore"),
         )  # fmt: skip
     )
     if loaded.spec.kind == "table" and config.get("augment"):
@@ -152,7 +158,7 @@ def test_data(
             f"--data: the model was trained on {config.get('data')!r}; expected one of "
             f"{', '.join(DATASETS)}, got {data!r}"
         )
-    x, y = user_errors(lambda: read_inputs(data, spec))
+    x, y = user_errors(lambda: read_inputs(data, spec, drop_missing=True))
     if y is None:
         raise UsageError(f"--data: {data!r} has no class labels to evaluate against")
     return x, y

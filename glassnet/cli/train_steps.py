@@ -112,6 +112,8 @@ _SAME_DATA = (
     ("kind", "kind"), ("classes", "classes"), ("input_shape", "sample shape"),
     ("feature_names", "feature columns"), ("target", "target column"),
     ("mean", "feature means"), ("std", "feature standard deviations"),
+    ("columns", "columns read"), ("missing", "missing values policy"),
+    ("fill", "missing-value fills"),
 )  # fmt: skip
 
 

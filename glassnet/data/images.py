@@ -1,4 +1,4 @@
-"""Image files and class folders: decoding PNG/JPEG with Pillow, and :class:`ImageFolder`.
+"""Image files and class folders: decoding them with Pillow, and :class:`ImageFolder`.
 
 The layout is torchvision's ``ImageFolder``: one subfolder per class, the
 class names sorted::
@@ -9,9 +9,15 @@ class names sorted::
 
 A class folder's images may sit in subfolders of it (``flowers/daisy/2024/0003.jpg``),
 as torchvision finds them. Pillow (``pip install glassnet[image]``) decodes the
-files. Images become float32 arrays ``(C, H, W)`` with values in ``[0, 1]``
-(16-bit greyscale PNGs are scaled by 1/65535): one channel when every image is
-greyscale, three (RGB) otherwise, unless ``channels`` says.
+files: PNG, JPEG, BMP, GIF, TIFF, WebP and the others of :data:`IMAGE_EXTENSIONS`,
+whatever the case of the extension (``.JPG``). Hidden and system files
+(``.DS_Store``, ``._photo.jpg``, ``Thumbs.db``, ``__MACOSX/``, ``@eaDir/``) are
+skipped; a file that is not a readable image is an error naming it. A JPEG's
+EXIF orientation is applied (the image as a viewer shows it); transparent parts
+(RGBA, LA, a palette with transparency) are laid over white; CMYK and palette
+images become RGB. Images become float32 arrays ``(C, H, W)`` with values in
+``[0, 1]`` (16-bit greyscale PNGs are scaled by 1/65535): one channel when every
+image is greyscale, three (RGB) otherwise, unless ``channels`` says.
 """
 
 from __future__ import annotations
@@ -30,8 +36,20 @@ __all__ = [
     "list_images", "class_images", "find_classes",
 ]  # fmt: skip
 
-#: File name endings read as images (case-insensitive).
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
+#: File name endings read as images (case-insensitive): the formats Pillow reads.
+IMAGE_EXTENSIONS = (
+    ".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".bmp", ".dib", ".gif", ".tif", ".tiff", ".webp",
+    ".ppm", ".pgm", ".pbm", ".pnm", ".tga", ".ico", ".pcx", ".sgi",
+)  # fmt: skip
+#: Files and folders that operating systems and NAS boxes leave beside images (skipped,
+#: as are names starting with ``.``): Windows' thumbnails and settings, macOS's zip
+#: leftovers, Synology's thumbnail folders.
+SYSTEM_NAMES = frozenset(
+    {"thumbs.db", "desktop.ini", "__macosx", "@eadir", "$recycle.bin", "system volume information"}
+)
+#: The colour transparent parts of an image are laid over.
+BACKGROUND = 255
+_ORIENTATION = 0x0112  # the EXIF tag
 #: How an image is brought to ``image_size``: stretched, or scaled to fit and padded with black.
 FITS = ("resize", "pad")
 _GREY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F")
@@ -68,13 +86,18 @@ def image_size_arg(value: Any) -> tuple[int, int] | None:
 
 
 def is_image_file(name: str) -> bool:
-    """True for the names :data:`IMAGE_EXTENSIONS` lists."""
+    """True for the names :data:`IMAGE_EXTENSIONS` lists (any case)."""
     return name.lower().endswith(IMAGE_EXTENSIONS)
 
 
+def is_hidden(name: str) -> bool:
+    """True for a hidden or system file or folder name (``.DS_Store``, ``Thumbs.db``, ``__MACOSX``)."""
+    return name.startswith(".") or name.lower() in SYSTEM_NAMES
+
+
 def list_images(folder: str) -> list[str]:
-    """The image files directly in ``folder``, sorted (hidden files skipped)."""
-    names = sorted(n for n in os.listdir(folder) if not n.startswith(".") and is_image_file(n))
+    """The image files directly in ``folder``, sorted (hidden and system files skipped)."""
+    names = sorted(n for n in os.listdir(folder) if not is_hidden(n) and is_image_file(n))
     return [os.path.join(folder, n) for n in names if os.path.isfile(os.path.join(folder, n))]
 
 
@@ -83,11 +106,9 @@ def class_images(folder: str) -> list[str]:
     folders skipped), as torchvision's ``ImageFolder`` finds a class's files."""
     found = []
     for here, dirs, names in os.walk(folder, followlinks=True):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if not is_hidden(d))
         _refuse_link_loops(here, dirs)
-        found += [
-            os.path.join(here, n) for n in names if not n.startswith(".") and is_image_file(n)
-        ]
+        found += [os.path.join(here, n) for n in names if not is_hidden(n) and is_image_file(n)]
     return sorted(found)
 
 
@@ -113,7 +134,7 @@ def find_classes(root: str) -> list[str]:
         raise DataError(f"{root!r}: expected a folder of class subfolders, got no such folder")
     classes = sorted(
         n for n in os.listdir(root)
-        if not n.startswith(".") and os.path.isdir(os.path.join(root, n))
+        if not is_hidden(n) and os.path.isdir(os.path.join(root, n))
     )  # fmt: skip
     if not classes:
         raise DataError(
@@ -122,19 +143,48 @@ def find_classes(root: str) -> list[str]:
     return classes
 
 
+def _format_name(path: str) -> str:
+    """What a file's extension says it is, for messages: ``PNG/JPEG``, ``BMP``, ``WEBP``."""
+    ext = os.path.splitext(path)[1].lower()
+    return "PNG/JPEG" if ext in (".png", ".jpg", ".jpeg") else ext.lstrip(".").upper()
+
+
 def _open(path: str) -> Any:
+    """The image in ``path``, loaded, turned as its EXIF orientation says."""
     Image = _pil()
+    from PIL import ImageOps
+
     try:
         img = Image.open(path)
         img.load()
+        if img.getexif().get(_ORIENTATION, 1) != 1:  # a camera held sideways
+            img = ImageOps.exif_transpose(img)
     except Exception as exc:  # Pillow raises several types for broken files
         detail = " ".join(str(exc).split()) or type(exc).__name__
-        raise DataError(f"{path!r}: not a readable PNG/JPEG image ({detail})") from None
+        raise DataError(
+            f"{path!r}: not a readable {_format_name(path)} image ({detail}); expected an "
+            "image file (remove or replace this one)"
+        ) from None
     return img
 
 
+def _has_alpha(img: Any) -> bool:
+    return img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
+
+
+def _flatten(img: Any, channels: int) -> Any:
+    """``img`` in mode ``L`` (``channels`` 1) or ``RGB``, transparent parts over :data:`BACKGROUND`."""
+    mode = "L" if channels == 1 else "RGB"
+    if not _has_alpha(img):
+        return img.convert(mode)
+    Image = _pil()
+    rgba = img.convert("RGBA")
+    canvas = Image.new("RGBA", rgba.size, (BACKGROUND,) * 3 + (255,))
+    return Image.alpha_composite(canvas, rgba).convert(mode)
+
+
 def _is_grey(img: Any) -> bool:
-    if img.mode == "P":
+    if img.mode in ("P", "PA"):
         rgb = np.asarray(img.convert("RGB"))
         return bool((rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all())
     return img.mode in _GREY_MODES
@@ -158,13 +208,14 @@ def _fit(img: Any, size: tuple[int, int], fit: str) -> Any:
 def decode_image(
     path: str, *, channels: int, size: tuple[int, int] | None = None, fit: str = "resize"
 ) -> np.ndarray:
-    """One PNG or JPEG file as ``(channels, H, W)`` float32 in ``[0, 1]``.
+    """One image file as ``(channels, H, W)`` float32 in ``[0, 1]``.
 
     Parameters
     ----------
     path : str
+        Any format Pillow reads; its EXIF orientation is applied.
     channels : {1, 3}
-        1 converts to greyscale, 3 to RGB (transparency is dropped).
+        1 converts to greyscale, 3 to RGB (transparent parts are laid over white).
     size : (int, int), optional
         ``(H, W)`` to bring the image to; default: its own size.
     fit : {"resize", "pad"}, default "resize"
@@ -183,7 +234,7 @@ def decode_image(
     img = _open(path)
     if img.mode.startswith("I"):  # 16-bit greyscale (I;16, or I from a 16-bit PNG)
         return _decode_wide(img, channels, size, fit)
-    img = img.convert("L" if channels == 1 else "RGB")
+    img = _flatten(img, channels)
     if size is not None:
         img = _fit(img, size, fit)
     x = np.asarray(img, dtype=np.float32) * np.float32(1.0 / 255.0)
@@ -223,6 +274,23 @@ def _size_clash(paths: Sequence[str]) -> str:
                 f"{img.height}x{img.width} in {path!r}"
             )
     return "several sizes"  # pragma: no cover - only called when sizes differ
+
+
+def _no_images(folder: str) -> str:
+    """The message for a class folder without images: what it holds instead, and the fix."""
+    others = sorted(
+        os.path.relpath(os.path.join(here, n), folder)
+        for here, dirs, names in os.walk(folder)
+        for n in names if not is_hidden(n)
+    )  # fmt: skip
+    held = (
+        f"it holds {len(others)} other file(s), e.g. {others[0]!r}" if others else "it is empty"
+    )
+    return (
+        f"{folder!r}: class folder holds no images ({held}); expected image files "
+        f"({', '.join(e.lstrip('.') for e in IMAGE_EXTENSIONS[:11])}, ...) in every class "
+        "folder: add some, or remove the folder"
+    )
 
 
 class ImageFolder(Dataset):
@@ -297,9 +365,7 @@ class ImageFolder(Dataset):
                 )
             files = class_images(os.path.join(self.root, name))
             if not files:
-                raise DataError(
-                    f"{os.path.join(self.root, name)!r}: class folder holds no PNG/JPEG images"
-                )
+                raise DataError(_no_images(os.path.join(self.root, name)))
             samples += [(f, index[name]) for f in files]
         return samples
 

@@ -11,13 +11,16 @@ names, standardisation statistics of the training split). The run keeps it
 =================  ===========================================================
 ``--data``         read as
 =================  ===========================================================
-``FOLDER/``        class subfolders of PNG/JPEG images; with ``train/`` and
+``FOLDER/``        class subfolders of images (PNG, JPEG, ...); with ``train/`` and
                    ``test/`` (or ``val/``) subfolders those are the splits
 ``FILE.npz``       arrays ``x`` and ``y`` (optionally ``x_test``, ``y_test``):
                    ``x`` of shape ``(N, F)`` is a table, ``(N, H, W)`` or
                    ``(N, C, H, W)`` images (uint8 scaled by 1/255)
 ``FILE.csv``       a header row; ``target`` names the class column, the other
-                   columns are numeric features
+                   columns are numeric features (``categorical`` one-hot encodes
+                   text columns, ``missing`` fills or drops missing values,
+                   ``ignore`` leaves columns out: see
+                   :class:`~glassnet.data.tables.TableEncoding`)
 =================  ===========================================================
 
 Without a test split, a fixed 20% of the samples (the same every time:
@@ -44,7 +47,17 @@ from .images import (
     is_image_file,
     list_images,
 )  # fmt: skip
-from .tables import Standardizer, class_lookup, class_order, load_table, read_header
+from .tables import (
+    MISSING_POLICIES,
+    Standardizer,
+    TableEncoding,
+    class_lookup,
+    class_order,
+    load_table,
+    read_header,
+    read_raw_table,
+    table_labels,
+)  # fmt: skip
 
 __all__ = [
     "DataSpec", "LoadedData", "open_data", "read_inputs", "data_kind", "default_model",
@@ -76,9 +89,18 @@ class DataSpec:
     target : str
         The CSV class column ("" otherwise).
     feature_names : list of str
-        The table's feature columns.
+        The table's features: its columns, or ``column=value`` for a one-hot one.
     mean, std : list of float
         Standardisation of table features (empty for images).
+    columns : list of str
+        The CSV columns read through a :class:`~glassnet.data.tables.TableEncoding`
+        (empty: ``feature_names`` are the columns, read as plain numbers).
+    categories : dict of str to list of str
+        The encoding's one-hot columns and their training values.
+    missing : {"error", "mean", "drop"}
+        The encoding's missing values policy.
+    fill : list of float
+        The encoding's value for a missing feature (``missing="mean"``).
     """
 
     kind: str
@@ -90,6 +112,10 @@ class DataSpec:
     feature_names: list[str] = field(default_factory=list)
     mean: list[float] = field(default_factory=list)
     std: list[float] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    categories: dict[str, list[str]] = field(default_factory=dict)
+    missing: str = "error"
+    fill: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict (TOML- and JSON-friendly)."""
@@ -111,6 +137,11 @@ class DataSpec:
     def standardizer(self) -> Standardizer | None:
         """The table's :class:`Standardizer` (None for images)."""
         return Standardizer.from_dict(asdict(self)) if self.mean else None
+
+    @property
+    def encoding(self) -> TableEncoding | None:
+        """The table's :class:`~glassnet.data.tables.TableEncoding` (None: plain number columns)."""
+        return TableEncoding.from_dict(asdict(self)) if self.columns else None
 
     def describe(self) -> str:
         """E.g. ``"images 3x32x32, 5 classes"`` or ``"table of 8 features, 3 classes"``."""
@@ -153,14 +184,18 @@ def default_model(path: str) -> str:
 
 
 # ------------------------------------------------------------------ splits
-def _holdout(x: np.ndarray, y: np.ndarray, who: str) -> tuple[tuple, tuple]:
-    """A fixed :data:`TEST_FRACTION` of ``(x, y)`` as the test split (seed 0)."""
-    n = len(x)
+def _holdout_rows(n: int, who: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(train rows, test rows)`` of ``n`` samples: a fixed :data:`TEST_FRACTION` (seed 0) is the test split."""
     if n < 2:
         raise DataError(f"{who}: expected at least 2 samples to hold out a test split, got {n}")
     order = np.random.default_rng(0).permutation(n)
     k = min(n - 1, max(1, round(n * TEST_FRACTION)))
-    test, train = np.sort(order[:k]), np.sort(order[k:])
+    return np.sort(order[k:]), np.sort(order[:k])
+
+
+def _holdout(x: np.ndarray, y: np.ndarray, who: str) -> tuple[tuple, tuple]:
+    """A fixed :data:`TEST_FRACTION` of ``(x, y)`` as the test split (seed 0)."""
+    train, test = _holdout_rows(len(x), who)
     return (x[train], y[train]), (x[test], y[test])
 
 
@@ -391,16 +426,45 @@ def _open_npz(path: str) -> LoadedData:
     )
 
 
-def _open_csv(path: str, target: str | None) -> LoadedData:
+def _open_csv(path: str, target: str | None, reading: Mapping[str, Any]) -> LoadedData:
     if not target:
         raise DataError(f"{path!r}: a CSV file needs the class column named (--target COLUMN)")
-    table = load_table(path, target)
+    if reading.get("categorical") is not None or reading.get("missing") not in (None, "error"):
+        return _open_encoded_csv(path, target, reading)
+    ignore = list(reading.get("ignore") or ())
+    names = None
+    if ignore:
+        raw = read_raw_table(path, target, ignore=ignore)
+        names = raw.columns
+    table = load_table(path, target, feature_names=names)
     train, test = _holdout(table.x, table.y, repr(path))
     spec = DataSpec(
         "table", path, table.classes, [table.x.shape[1]], target=table.target,
         feature_names=table.feature_names,
     )  # fmt: skip
     return _standardised(LoadedData(train, test, spec))
+
+
+def _open_encoded_csv(path: str, target: str, reading: Mapping[str, Any]) -> LoadedData:
+    """A CSV read through a :class:`TableEncoding` fitted on its training split."""
+    missing = reading.get("missing") or "error"
+    raw = read_raw_table(path, target, ignore=list(reading.get("ignore") or ()))
+    if missing == "drop":
+        raw = raw.take(raw.complete_rows())
+        if len(raw.cells) == 0:
+            raise DataError(
+                f"{path!r}: every row has a missing value, so --missing drop leaves none; "
+                "expected some complete rows (or --missing mean)"
+            )
+    y, classes = table_labels(raw)
+    train, test = _holdout_rows(len(raw.cells), repr(path))
+    enc = TableEncoding.fit(raw, train, categorical=reading.get("categorical"), missing=missing)
+    x = enc.encode(raw, hint=True)
+    spec = DataSpec(
+        "table", path, classes, [x.shape[1]], target=raw.target or "",
+        feature_names=enc.feature_names, **enc.to_dict(),
+    )  # fmt: skip
+    return _standardised(LoadedData((x[train], y[train]), (x[test], y[test]), spec))
 
 
 def _standardised(data: LoadedData) -> LoadedData:
@@ -419,6 +483,9 @@ def open_data(
     target: str | None = None,
     image_size: int | tuple[int, int] | str | None = None,
     fit: str = "resize",
+    categorical: str | list[str] | None = None,
+    missing: str | None = None,
+    ignore: list[str] | None = None,
 ) -> LoadedData:
     """Open an image folder, ``.npz`` or ``.csv`` as train and test arrays.
 
@@ -432,6 +499,14 @@ def open_data(
         Bring every image of a folder to this size; default: the size they share.
     fit : {"resize", "pad"}, default "resize"
         See :func:`glassnet.data.images.decode_image`.
+    categorical : "auto" or list of str, optional
+        CSV columns to one-hot encode (``"auto"``: every column holding text),
+        with the values of the training split; default: none (text is an error).
+    missing : {"error", "mean", "drop"}, optional
+        A missing CSV value (blank, ``NA``, ``N/A``, ``?``, ``nan``, ``null``):
+        an error (the default), the training split's mean, or its row left out.
+    ignore : list of str, optional
+        CSV columns that are not features (an ID, a name).
 
     Returns
     -------
@@ -454,23 +529,32 @@ def open_data(
     """
     if fit not in FITS:
         raise ValueError(f"open_data: fit must be one of {', '.join(FITS)}, got {fit!r}")
-    return _at_least_two_classes(_open_any(path, target, image_size, fit))
+    if missing is not None and missing not in MISSING_POLICIES:
+        raise ValueError(
+            f"open_data: missing must be one of {', '.join(MISSING_POLICIES)}, got {missing!r}"
+        )
+    reading = {"categorical": categorical, "missing": missing, "ignore": ignore}
+    return _at_least_two_classes(_open_any(path, target, image_size, fit, reading))
 
 
-def _open_any(path: str, target: str | None, image_size: Any, fit: str) -> LoadedData:
+def _open_any(
+    path: str, target: str | None, image_size: Any, fit: str, reading: dict[str, Any]
+) -> LoadedData:
     if os.path.isdir(path):
-        _refuse_unused(path, "an image folder", target=target)
+        _refuse_unused(path, "an image folder", target=target, **reading)
         return _open_folder(os.path.abspath(path), image_size_arg(image_size), fit)
     path = os.path.abspath(path) if os.path.exists(path) else path
     if not os.path.exists(path):
         raise DataError(f"{path!r}: no such file or folder")
     low = path.lower()
     if low.endswith(".npz"):
-        _refuse_unused(path, "a .npz of arrays", target=target, image_size=image_size, fit=fit)
+        _refuse_unused(
+            path, "a .npz of arrays", target=target, image_size=image_size, fit=fit, **reading
+        )
         return _open_npz(path)
     if low.endswith(".csv"):
         _refuse_unused(path, "a .csv table", image_size=image_size, fit=fit)
-        return _open_csv(path, target)
+        return _open_csv(path, target, reading)
     raise DataError(f"{path!r}: expected an image folder, a .npz or a .csv file")
 
 
@@ -479,6 +563,9 @@ _APPLIES_TO = {
     "target": ("--target", "the class column of a .csv file"),
     "image_size": ("--image-size", "the images of a folder"),
     "fit": ("--image-fit", "the images of a folder"),
+    "categorical": ("--categorical", "the columns of a .csv file"),
+    "missing": ("--missing", "the cells of a .csv file"),
+    "ignore": ("--ignore", "the columns of a .csv file"),
 }
 
 
@@ -486,7 +573,8 @@ def _refuse_unused(path: str, kind: str, **given: Any) -> None:
     """A :class:`DataError` for an option given that ``path`` (a ``kind``) has no use for, so
     it is not silently ignored (``fit`` counts when it is not the default ``resize``)."""
     for key, value in given.items():
-        if value is None or (key == "fit" and value == "resize"):
+        default = {"fit": "resize", "missing": "error"}.get(key)
+        if value is None or value == default or value == []:
             continue
         flag, applies = _APPLIES_TO[key]
         raise DataError(
@@ -512,7 +600,11 @@ def _at_least_two_classes(data: LoadedData) -> LoadedData:
 
 # ------------------------------------------------------------------ new inputs
 def read_inputs(
-    path: str, spec: DataSpec | Mapping[str, Any], *, labels: bool = True
+    path: str,
+    spec: DataSpec | Mapping[str, Any],
+    *,
+    labels: bool = True,
+    drop_missing: bool = False,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """New samples prepared as the training data of ``spec`` was: for predict, evaluate, explain.
 
@@ -530,6 +622,10 @@ def read_inputs(
         Read the labels the input carries. False (``glassnet predict``) leaves
         them unread, so labels unknown to the model or missing do no harm, and
         reads every image of a folder and its subfolders (:func:`input_files`).
+    drop_missing : bool, default False
+        A CSV with labels, for a model trained with ``missing="drop"``: leave
+        out the rows with a missing value, as training did (for evaluation).
+        Otherwise such a row is an error, so each input row gets a prediction.
 
     Returns
     -------
@@ -548,7 +644,7 @@ def read_inputs(
         _check_shape(path, x, spec, stored)
         return (spec.standardizer(x) if spec.standardizer else x), y
     if spec.kind == "table":
-        return _table_inputs(path, spec, labels)
+        return _table_inputs(path, spec, labels, drop_missing)
     if not labels:
         return _image_files(input_files(path), spec), None
     return _image_inputs(path, spec)
@@ -570,13 +666,15 @@ def input_files(path: str) -> list[str]:
     if os.path.isfile(path):
         if not is_image_file(path):
             raise DataError(
-                f"{path!r}: the model reads images; expected a PNG/JPEG file, a folder, a .npz or a .npy"
+                f"{path!r}: the model reads images; expected an image file (PNG, JPEG, ...), a "
+                "folder, a .npz or a .npy"
             )
         return [path]
     files = class_images(path)
     if not files:
         raise DataError(
-            f"{path!r}: expected PNG/JPEG images in the folder or its subfolders, got none"
+            f"{path!r}: expected images (PNG, JPEG, ...) in the folder or its subfolders, "
+            "got none"
         )
     return files
 
@@ -635,12 +733,19 @@ def _check_shape(
 
 
 def _table_inputs(
-    path: str, spec: DataSpec, labels: bool = True
+    path: str, spec: DataSpec, labels: bool = True, drop_missing: bool = False
 ) -> tuple[np.ndarray, np.ndarray | None]:
     if not path.lower().endswith(".csv"):
         raise DataError(f"{path!r}: the model reads a table; expected a .csv, .npz or .npy file")
     header = read_header(path)
     target = spec.target if labels and spec.target and spec.target in header else None
+    encoding = spec.encoding
+    if encoding is not None:
+        table = load_table(
+            path, target, classes=spec.classes, encoding=encoding, drop_missing=drop_missing
+        )
+        scale = spec.standardizer
+        return (scale(table.x) if scale else table.x), table.y
     if spec.feature_names:
         names: list[str] | None = spec.feature_names
     else:  # trained on an .npz: no column names, so every column but the target is a feature
@@ -661,7 +766,8 @@ def _image_inputs(path: str, spec: DataSpec) -> tuple[np.ndarray, np.ndarray | N
     if os.path.isfile(path):
         if not is_image_file(path):
             raise DataError(
-                f"{path!r}: the model reads images; expected a PNG/JPEG file, a folder, a .npz or a .npy"
+                f"{path!r}: the model reads images; expected an image file (PNG, JPEG, ...), a "
+                "folder, a .npz or a .npy"
             )
         x = decode_image(path, channels=channels, size=(h, w), fit=spec.fit)[None]
         return x, None
@@ -698,7 +804,7 @@ def holdout_split(spec: DataSpec | Mapping[str, Any]) -> tuple[np.ndarray, np.nd
             _check_shape(path, xt, spec)
             yt = _npz_labels(path, "y_test", y_test, len(xt), spec.classes)[0]
             return (spec.standardizer(xt) if spec.standardizer else xt), yt
-    x, y = read_inputs(path, spec)
+    x, y = read_inputs(path, spec, drop_missing=True)
     if y is None:
         raise DataError(f"{path!r}: expected the class column {spec.target!r}, got none")
     return _holdout(x, y, repr(path))[1]

@@ -3,7 +3,10 @@
 :func:`load_table` reads the features (every column but the target) as
 float32 and the target as class labels, which may be strings; a missing or
 non-numeric feature is a :class:`~glassnet.data.errors.DataError` naming the
-line and the column. The file is UTF-8 (a byte-order mark is skipped) or
+line and the column. Real tables -- text columns, empty cells and ``NA``/``?``
+markers, ID columns -- are read through a :class:`TableEncoding` instead
+(:func:`read_raw_table`, :meth:`TableEncoding.fit`), which one-hot encodes the
+text columns it is told to and fills or drops missing values as it is told. The file is UTF-8 (a byte-order mark is skipped) or
 UTF-16 with a byte-order mark; the delimiter is ``,`` unless the header row
 holds none and holds ``;``, a tab or ``|`` (with ``;`` a decimal comma,
 ``2,5``, is read as ``2.5``).
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
 import math
 import os
@@ -28,12 +32,20 @@ from .errors import DataError
 
 __all__ = [
     "Table", "load_table", "read_header", "Standardizer", "class_order", "class_lookup",
-    "label_value", "DELIMITERS", "detect_delimiter",
+    "label_value", "DELIMITERS", "detect_delimiter", "MISSING_MARKERS", "MISSING_POLICIES",
+    "is_missing", "RawTable", "read_raw_table", "TableEncoding", "table_labels",
 ]  # fmt: skip
 
 #: Delimiters tried, in this order of preference, on the header row.
 DELIMITERS = (",", ";", "\t", "|")
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
+#: Cell texts read as a missing value (compared without case, surrounding spaces stripped).
+MISSING_MARKERS = ("", "NA", "N/A", "?", "nan", "null")
+_MISSING = frozenset(m.lower() for m in MISSING_MARKERS)
+#: What a missing feature value does: refuse the file (the default), fill it with the
+#: training split's mean, or leave its row out.
+MISSING_POLICIES = ("error", "mean", "drop")
+_FIX_MISSING = "--missing mean fills it with the training mean, --missing drop leaves the row out"
 
 
 @dataclass(frozen=True)
@@ -236,18 +248,35 @@ def _target_column(path: str, header: list[str], target: str) -> int:
     )
 
 
-def _number(path: str, line: int, column: str, text: str, decimal_comma: bool = False) -> float:
+def is_missing(text: str) -> bool:
+    """Whether a cell is a missing value: blank or one of :data:`MISSING_MARKERS` (any case)."""
+    return text.strip().lower() in _MISSING
+
+
+def _number(
+    path: str, line: int, column: str, text: str, decimal_comma: bool = False, hint: bool = False
+) -> float:
+    """The number a feature cell spells; a :class:`DataError` naming ``line`` and ``column``
+    otherwise (with ``hint``, a training read, saying which option reads such a cell)."""
     value = text.strip()
     if decimal_comma and value.count(",") == 1 and "." not in value:
         value = value.replace(",", ".")
     if not value:
-        raise DataError(f"{path!r}: line {line}, column {column!r}: missing value")
+        fix = f" ({_FIX_MISSING})" if hint else ""
+        raise DataError(f"{path!r}: line {line}, column {column!r}: missing value{fix}")
     try:
         v = float(value)
     except ValueError:
+        v = None
+    if v is None or is_missing(value):
+        what = "a missing-value marker, " + _FIX_MISSING if is_missing(value) else (
+            f"a text column? --categorical {column} one-hot encodes it, --ignore {column} "
+            "leaves it out"
+        )  # fmt: skip
         raise DataError(
             f"{path!r}: line {line}, column {column!r}: expected a number, got {value!r}"
-        ) from None
+            + (f" ({what})" if hint else "")
+        )
     if not math.isfinite(v):
         raise DataError(
             f"{path!r}: line {line}, column {column!r}: expected a finite number, got {value!r}"
@@ -288,12 +317,169 @@ def _check_unnamed_columns(
         )
 
 
+@dataclass(frozen=True)
+class RawTable:
+    """The feature cells of a CSV file as text (stripped), before they become numbers.
+
+    Attributes
+    ----------
+    path : str
+    columns : list of str
+        The feature columns read, in order.
+    cells : list of list of str, shape (N, F)
+        ``cells[i][j]``: row ``i``'s value in ``columns[j]``.
+    lines : list of int, shape (N,)
+        The file line each row ends on (for messages).
+    labels : list of str or None, shape (N,)
+        The class label of each row (None without a target column).
+    target : str or None
+    decimal_comma : bool
+        The file is ``;``-separated: ``2,5`` means 2.5.
+    """
+
+    path: str
+    columns: list[str]
+    cells: list[list[str]]
+    lines: list[int]
+    labels: list[str] | None
+    target: str | None
+    decimal_comma: bool = False
+
+    def take(self, rows: Sequence[int] | np.ndarray) -> RawTable:
+        """The table of the rows ``rows`` (indices, in this order)."""
+        pick = [int(i) for i in rows]
+        return dataclasses.replace(
+            self,
+            cells=[self.cells[i] for i in pick],
+            lines=[self.lines[i] for i in pick],
+            labels=None if self.labels is None else [self.labels[i] for i in pick],
+        )
+
+    def column(self, j: int) -> list[str]:
+        """The cells of feature column ``j``, one per row."""
+        return [row[j] for row in self.cells]
+
+    def gaps(self, j: int) -> np.ndarray:
+        """Bool ``(N,)``: which cells of column ``j`` are missing (see :func:`is_missing`)."""
+        texts = self.column(j)
+        missing = {t for t in set(texts) if is_missing(t)}
+        return np.fromiter((t in missing for t in texts), dtype=bool, count=len(texts))
+
+    def complete_rows(self) -> np.ndarray:
+        """Indices of the rows without a missing feature value or label (see :func:`is_missing`)."""
+        gaps = np.zeros(len(self.cells), dtype=bool)
+        for j in range(len(self.columns)):
+            gaps |= self.gaps(j)
+        if self.labels is not None:
+            gaps |= np.array([not label for label in self.labels], dtype=bool)
+        return np.flatnonzero(~gaps).astype(np.int64)
+
+
+def read_raw_table(
+    path: str,
+    target: str | None,
+    *,
+    columns: Sequence[str] | None = None,
+    ignore: Sequence[str] = (),
+) -> RawTable:
+    """Read a CSV file's feature cells and labels as text, checking its shape.
+
+    Parameters
+    ----------
+    path : str
+    target : str or None
+        The class column (by name or position); None: no labels are read.
+    columns : sequence of str, optional
+        The feature columns to read, in this order (a training table's); all
+        must exist. Default: every named column except ``target`` and ``ignore``.
+    ignore : sequence of str, default ()
+        Columns that are not features (an ID, a name); each must exist.
+
+    Returns
+    -------
+    RawTable
+
+    Raises
+    ------
+    DataError
+        Naming the file: no such column, a row of the wrong width, an
+        unnamed column holding values.
+    """
+    header, body, delimiter, lines = _read_rows(path, None if target is None else str(target))
+    if target is not None:
+        target = header[_target_column(path, header, str(target))]
+    _check_unnamed_columns(path, header, body, target)
+    _check_ignored(path, header, target, ignore)
+    names = (
+        list(columns)
+        if columns is not None
+        else [h for h in header if h != target and h and h not in ignore]
+    )
+    missing = [n for n in names if n not in header]
+    if missing:
+        raise DataError(
+            f"{path!r}: expected the training columns {', '.join(names)}; missing {', '.join(missing)}"
+        )
+    if not names:
+        raise DataError(f"{path!r}: no feature columns besides the target {target!r}")
+    _check_widths(path, header, body, lines)
+    cols = [header.index(n) for n in names]
+    cells = [[row[c].strip() for c in cols] for row in body]
+    labels = None
+    if target is not None:
+        k = header.index(target)
+        labels = [_label_text(row[k], delimiter == ";") for row in body]
+    return RawTable(path, names, cells, lines, labels, target, delimiter == ";")
+
+
+def _check_ignored(
+    path: str, header: list[str], target: str | None, ignore: Sequence[str]
+) -> None:
+    """Every ignored column must exist and not be the target."""
+    for name in ignore:
+        if name == target:
+            raise DataError(
+                f"{path!r}: column {name!r} is the target (--target); expected --ignore to "
+                "name feature columns"
+            )
+        if name not in header:
+            raise DataError(
+                f"{path!r}: no column {name!r} to ignore (--ignore); columns: {', '.join(header)}"
+            )
+
+
+def _check_widths(path: str, header: list[str], body: list[list[str]], lines: list[int]) -> None:
+    """Every row has one value per column of the header (trailing empty cells allowed)."""
+    for row, line in zip(body, lines):
+        width = (
+            len(row) if any(c.strip() for c in row[len(header) :]) else min(len(row), len(header))
+        )
+        if width != len(header):
+            raise DataError(
+                f"{path!r}: line {line}: expected {len(header)} values, got {width} (one per "
+                "column of the header row)"
+            )
+
+
+def _plain_features(raw: RawTable, hint: bool) -> np.ndarray:
+    """Every feature cell as a number, float32 ``(N, F)``; the first other one is an error."""
+    x = _features_at_once(raw.cells, list(range(len(raw.columns))))
+    if x is None:  # some value is not a plain number: read cell by cell, naming the first fault
+        x = np.empty((len(raw.cells), len(raw.columns)), dtype=np.float32)
+        for i, (row, line) in enumerate(zip(raw.cells, raw.lines)):
+            for j, name in enumerate(raw.columns):
+                x[i, j] = _number(raw.path, line, name, row[j], raw.decimal_comma, hint)
+    return x
+
+
 def load_table(
     path: str,
     target: str | None,
     *,
     classes: Sequence[str] | None = None,
     feature_names: Sequence[str] | None = None,
+    encoding: TableEncoding | None = None,
+    drop_missing: bool = False,
 ) -> Table:
     """Read a CSV file with a header row into features and class labels.
 
@@ -309,7 +495,14 @@ def load_table(
         them is an error. Default: the labels found, in :func:`class_order`.
     feature_names : sequence of str, optional
         The feature columns to read, in this order (a training table's); all
-        must exist. Default: every column except ``target``.
+        must exist. Default: every column except ``target``. Not with ``encoding``.
+    encoding : TableEncoding, optional
+        A training table's encoding (its columns, one-hot vocabularies and
+        missing values policy): the features are read through it.
+    drop_missing : bool, default False
+        With an ``encoding`` whose policy is ``"drop"`` and a ``target``: leave
+        out the rows with a missing value, as training did. Otherwise a
+        missing value such an encoding cannot fill is an error.
 
     Returns
     -------
@@ -321,42 +514,32 @@ def load_table(
         Naming the file: no such column, a missing or non-numeric feature
         (with its line and column), a missing label, an unknown class.
     """
-    header, body, delimiter, lines = _read_rows(path, None if target is None else str(target))
-    if target is not None:
-        target = header[_target_column(path, header, str(target))]
-    _check_unnamed_columns(path, header, body, target)
-    names = (
-        list(feature_names)
-        if feature_names is not None
-        else [h for h in header if h != target and h]
-    )
-    missing = [n for n in names if n not in header]
-    if missing:
-        raise DataError(
-            f"{path!r}: expected the training columns {', '.join(names)}; missing {', '.join(missing)}"
-        )
-    if not names:
-        raise DataError(f"{path!r}: no feature columns besides the target {target!r}")
-    cols = [header.index(n) for n in names]
-    for row, line in zip(body, lines):
-        width = (
-            len(row) if any(c.strip() for c in row[len(header) :]) else min(len(row), len(header))
-        )
-        if width != len(header):
-            raise DataError(
-                f"{path!r}: line {line}: expected {len(header)} values, got {width} (one per "
-                "column of the header row)"
-            )
-    x = _features_at_once(body, cols)
-    if x is None:  # some value is not a plain number: read cell by cell, naming the first fault
-        x = np.empty((len(body), len(names)), dtype=np.float32)
-        for i, (row, line) in enumerate(zip(body, lines)):
-            for j, (c, name) in enumerate(zip(cols, names)):
-                x[i, j] = _number(path, line, name, row[c], delimiter == ";")
-    if target is None:
+    columns = encoding.columns if encoding is not None else feature_names
+    raw = read_raw_table(path, target, columns=columns)
+    if encoding is None:
+        x = _plain_features(raw, hint=classes is None and target is not None)  # training
+        names = raw.columns
+    else:
+        if drop_missing and encoding.missing == "drop" and raw.labels is not None:
+            raw = raw.take(raw.complete_rows())
+        x, names = encoding.encode(raw), encoding.feature_names
+    if raw.labels is None:
         return Table(x, None, names, list(classes or []))
-    labels = [_label_text(row[header.index(target)], delimiter == ";") for row in body]
-    return _with_labels(path, x, names, (labels, lines), target, classes)
+    y, order = table_labels(raw, classes)
+    return Table(x, y, names, order, raw.target)
+
+
+def table_labels(raw: RawTable, classes: Sequence[str] | None = None) -> tuple[np.ndarray, list[str]]:
+    """``(class numbers (N,) int64, class names)`` of a table's labels.
+
+    ``classes`` (a training table's, in label order) makes a label not among
+    them an error; default: the labels found, in :func:`class_order`.
+    """
+    if raw.labels is None or raw.target is None:
+        raise DataError(f"{raw.path!r}: expected a target column, got none")
+    t = _with_labels(raw.path, np.empty((len(raw.labels), 0)), [], (raw.labels, raw.lines),
+                     raw.target, classes)  # fmt: skip
+    return t.y, t.classes  # type: ignore[return-value]
 
 
 def _label_text(text: str, decimal_comma: bool) -> str:
@@ -377,7 +560,8 @@ def _with_labels(
     labels, lines = rows
     for label, line in zip(labels, lines):
         if not label:
-            raise DataError(f"{path!r}: line {line}, column {target!r}: missing class label")
+            fix = " (--missing drop leaves such rows out)" if classes is None else ""
+            raise DataError(f"{path!r}: line {line}, column {target!r}: missing class label{fix}")
     order = list(classes) if classes is not None else class_order(labels)
     lookup = class_lookup(order)
     numbers = [lookup(lab) for lab in labels]
@@ -388,6 +572,254 @@ def _with_labels(
             f"training classes ({', '.join(order)})"
         )
     return Table(x, np.array(numbers, dtype=np.int64), names, order, target)
+
+
+#: ``--categorical auto`` leaves a text column to the user (an error) when it holds at least
+#: this many distinct values and more than half as many as there are training rows: an ID,
+#: a name or free text, whose one-hot columns would each mark one row.
+_ID_LIKE_MIN = 10
+
+
+@dataclass(frozen=True)
+class TableEncoding:
+    """How a table's feature columns become the model's features.
+
+    Number columns are read as they are; each column of ``categories`` becomes
+    one 0/1 feature per value it held in the training split (one-hot; a value
+    training never saw gives all zeros). A missing value (:func:`is_missing`)
+    is refused (``missing="error"``), filled with the training split's mean of
+    its feature (``"mean"``: for a one-hot column, the share of each value), or
+    its row is left out of training and evaluation (``"drop"``; a table to
+    predict on with a missing value is then an error, as its row cannot be
+    left out of the predictions).
+
+    Attributes
+    ----------
+    columns : list of str
+        The CSV columns read, in order.
+    categories : dict of str to list of str
+        The one-hot columns and their values in the training split (in order).
+    missing : {"error", "mean", "drop"}
+    fill : list of float, shape (F,)
+        The value that fills a missing value of each feature (``"mean"``; else empty).
+
+    Examples
+    --------
+    >>> raw = read_raw_table("titanic.csv", "Survived", ignore=["PassengerId", "Name"])
+    >>> enc = TableEncoding.fit(raw, np.arange(len(raw.cells)), categorical="auto", missing="mean")
+    >>> enc.feature_names[:3]
+    ['Pclass', 'Sex=female', 'Sex=male']
+    >>> x = enc.encode(raw)        # (N, F) float32
+    """
+
+    columns: list[str]
+    categories: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    missing: str = "error"
+    fill: list[float] = dataclasses.field(default_factory=list)
+
+    @property
+    def feature_names(self) -> list[str]:
+        """One name per feature: the column's, or ``column=value`` for a one-hot feature."""
+        names: list[str] = []
+        for c in self.columns:
+            names += [f"{c}={v}" for v in self.categories[c]] if c in self.categories else [c]
+        return names
+
+    @classmethod
+    def fit(
+        cls,
+        raw: RawTable,
+        rows: Sequence[int] | np.ndarray,
+        *,
+        categorical: str | Sequence[str] | None = None,
+        missing: str = "error",
+    ) -> TableEncoding:
+        """The encoding of ``raw`` with vocabularies and means from its training ``rows``.
+
+        Parameters
+        ----------
+        raw : RawTable
+        rows : sequence of int
+            The training split's rows of ``raw``.
+        categorical : "auto", sequence of str or None
+            The columns to one-hot encode: ``"auto"`` every column holding a
+            value that is not a number (missing values aside); None: none.
+        missing : {"error", "mean", "drop"}, default "error"
+
+        Raises
+        ------
+        DataError
+            A column named that the table lacks, a text column ``auto`` will not
+            encode (all values distinct, like an ID), a column without values in
+            the training split.
+        """
+        if missing not in MISSING_POLICIES:
+            raise ValueError(
+                f"TableEncoding: missing must be one of {', '.join(MISSING_POLICIES)}, got {missing!r}"
+            )
+        named = _categorical_columns(raw, categorical)
+        train = raw.take(rows)
+        categories = {c: _vocabulary(train, c, categorical == "auto") for c in named}
+        enc = cls(list(raw.columns), categories, missing)
+        if missing != "mean":
+            return enc
+        x = enc._with_gaps(train, hint=True)
+        return dataclasses.replace(enc, fill=_means(train.path, x, enc.feature_names))
+
+    def encode(self, raw: RawTable, *, hint: bool = False) -> np.ndarray:
+        """``raw``'s features, float32 ``(N, F)``; a missing value filled, or an error naming it.
+
+        ``hint`` (the training table): an error says which option reads the cell.
+        """
+        x = self._with_gaps(raw, hint)
+        gaps = np.isnan(x)
+        if gaps.any():
+            if self.missing != "mean":
+                raise self._missing_error(raw, int(np.argmax(gaps.any(axis=1))))
+            x = np.where(gaps, np.asarray(self.fill, dtype=np.float64)[None, :], x)
+        return x.astype(np.float32)
+
+    def _with_gaps(self, raw: RawTable, hint: bool = False) -> np.ndarray:
+        """The features as float64 ``(N, F)``, NaN where a value is missing."""
+        if list(raw.columns) != list(self.columns):
+            raise DataError(
+                f"{raw.path!r}: expected the columns {', '.join(self.columns)}, got "
+                f"{', '.join(raw.columns)}"
+            )
+        parts = [
+            self._one_hot(raw, j, c) if c in self.categories else _number_column(raw, j, c, hint)
+            for j, c in enumerate(self.columns)
+        ]  # fmt: skip
+        return np.concatenate(parts, axis=1) if parts else np.empty((len(raw.cells), 0))
+
+    def _one_hot(self, raw: RawTable, j: int, column: str) -> np.ndarray:
+        values = self.categories[column]
+        lookup = class_lookup(values)
+        texts = raw.column(j)
+        codes = {t: lookup(t) for t in set(texts)}  # a value training never saw: None
+        k = np.array([-1 if codes[t] is None else codes[t] for t in texts], dtype=np.int64)
+        out = np.zeros((len(texts), len(values)))
+        seen = np.flatnonzero(k >= 0)
+        out[seen, k[seen]] = 1.0  # unseen values keep all zeros
+        out[raw.gaps(j)] = np.nan
+        return out
+
+    def _missing_error(self, raw: RawTable, i: int) -> DataError:
+        """The error for row ``i``'s first missing value."""
+        j = next(j for j, c in enumerate(raw.cells[i]) if is_missing(c))
+        where = f"{raw.path!r}: line {raw.lines[i]}, column {self.columns[j]!r}: missing value"
+        shown = f" ({raw.cells[i][j]!r})" if raw.cells[i][j] else ""
+        if self.missing == "drop":
+            return DataError(
+                f"{where}{shown}; the model was trained with --missing drop, which leaves such "
+                "rows out of training and evaluation but cannot predict one without its "
+                "value; expected every value filled in"
+            )
+        return DataError(f"{where}{shown} ({_FIX_MISSING})")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict (TOML- and JSON-friendly), for the run folder."""
+        return {
+            "columns": list(self.columns),
+            "categories": {k: list(v) for k, v in self.categories.items()},
+            "missing": self.missing,
+            "fill": [float(v) for v in self.fill],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> TableEncoding:
+        """The inverse of :meth:`to_dict`."""
+        return cls(
+            list(d["columns"]),
+            {str(k): [str(v) for v in vs] for k, vs in dict(d.get("categories") or {}).items()},
+            str(d.get("missing") or "error"),
+            [float(v) for v in d.get("fill") or []],
+        )
+
+
+def _categorical_columns(raw: RawTable, categorical: str | Sequence[str] | None) -> list[str]:
+    """The columns ``categorical`` names (``"auto"``: those holding text), in table order."""
+    if categorical is None:
+        return []
+    if isinstance(categorical, str) and categorical == "auto":
+        return [c for j, c in enumerate(raw.columns) if _holds_text(raw, j)]
+    names = [categorical] if isinstance(categorical, str) else list(categorical)
+    for name in names:
+        if name not in raw.columns:
+            why = " (it is the target)" if name == raw.target else ""
+            raise DataError(
+                f"{raw.path!r}: no feature column {name!r} to one-hot encode (--categorical)"
+                f"{why}; feature columns: {', '.join(raw.columns)}"
+            )
+    return [c for c in raw.columns if c in names]
+
+
+def _holds_text(raw: RawTable, j: int) -> bool:
+    """Whether column ``j`` holds a value that is neither a number nor missing."""
+    for text in set(raw.column(j)):
+        if is_missing(text):
+            continue
+        if raw.decimal_comma and text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")
+        if not _is_number(text):
+            return True
+    return False
+
+
+def _vocabulary(train: RawTable, column: str, auto: bool) -> list[str]:
+    """The values of ``column`` in the training rows, in :func:`class_order`."""
+    j = train.columns.index(column)
+    values = class_order([row[j] for row in train.cells if not is_missing(row[j])])
+    if not values:
+        raise DataError(
+            f"{train.path!r}: column {column!r} has no values in the training split to "
+            "one-hot encode; expected some (or leave it out: --ignore)"
+        )
+    n = len(train.cells)
+    if auto and len(values) >= _ID_LIKE_MIN and len(values) > n / 2:
+        raise DataError(
+            f"{train.path!r}: column {column!r} holds {len(values)} different texts in "
+            f"{n} training rows, like an ID, a name or free text, so --categorical auto does "
+            f"not one-hot encode it; expected it left out (--ignore {column}) or named "
+            f"(--categorical {column},...) to encode it anyway"
+        )
+    return values
+
+
+def _number_column(raw: RawTable, j: int, column: str, hint: bool) -> np.ndarray:
+    """Column ``j`` as float64 ``(N, 1)``, NaN for a missing value; text is an error."""
+    gaps = raw.gaps(j)
+    try:  # in one NumPy call (Python's number syntax), else cell by cell to name a fault
+        values = np.array(
+            ["nan" if g else t for t, g in zip(raw.column(j), gaps)], dtype=np.float64
+        )
+    except ValueError:
+        values = None
+    if values is not None:
+        given = values[~gaps]
+        if np.isfinite(given).all() and (np.abs(given) <= _FLOAT32_MAX).all():
+            return values[:, None]
+    out = np.empty((len(raw.cells), 1))
+    for i, (row, line) in enumerate(zip(raw.cells, raw.lines)):
+        text = row[j]
+        out[i, 0] = (
+            np.nan if is_missing(text)
+            else _number(raw.path, line, column, text, raw.decimal_comma, hint)
+        )  # fmt: skip
+    return out
+
+
+def _means(path: str, x: np.ndarray, names: list[str]) -> list[float]:
+    """The mean of each feature ``x (N, F)`` over the training rows, missing values left out."""
+    seen = ~np.isnan(x)
+    empty = np.flatnonzero(~seen.any(axis=0))
+    if len(empty):
+        raise DataError(
+            f"{path!r}: column {names[int(empty[0])]!r} has no values "
+            "in the training split to take a mean of (--missing mean); expected some (or "
+            "leave the column out: --ignore)"
+        )
+    return [float(v) for v in np.nansum(x, axis=0) / seen.sum(axis=0)]
 
 
 @dataclass(frozen=True)
