@@ -65,7 +65,7 @@ def explain_array(
         return InputXGradient(model).attribute(x, target=target)
     if method == "smoothgrad":
         return NoiseTunnel(Saliency(model)).attribute(
-            x, target=target, nt_samples=16, stdevs=0.15, seed=seed
+            x, target=target, nt_samples=16, stdevs=0.15, noise_scale="range", seed=seed
         )
     if method == "ablation":  # one feature at a time set to 0: the training mean
         return FeatureAblation(model).attribute(x, target=target)

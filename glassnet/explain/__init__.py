@@ -16,12 +16,15 @@ from . import plots
 from .attention import AttentionMaps
 from .base import Attribution
 from .deeplift import DeepLift, DeepLiftShap
+from .feature_permutation import FeaturePermutation
 from .feature_weights import FeatureWeights
 from .gallery import demo_explanations, explain_images
 from .gradcam import GradCAM
 from .gradient_shap import GradientShap
 from .guided import Deconvolution, GuidedBackprop, GuidedGradCam
 from .integrated_gradients import IntegratedGradients
+from .layer_deeplift import LayerDeepLift, LayerDeepLiftShap
+from .layer_gradient_shap import LayerGradientShap
 from .layer_integrated_gradients import LayerIntegratedGradients
 from .layer_methods import (
     LayerActivation,
@@ -31,6 +34,13 @@ from .layer_methods import (
     LayerGradientXActivation,
 )
 from .lime import LimeSurrogate
+from .lime_captum import Lime
+from .neuron import (
+    InternalInfluence,
+    NeuronConductance,
+    NeuronGradient,
+    NeuronIntegratedGradients,
+)
 from .noise_tunnel import NoiseTunnel
 from .occlusion import FeatureAblation, Occlusion
 from .saliency import InputXGradient, Saliency
@@ -43,6 +53,46 @@ __all__ = [
     "GradCAM", "AttentionMaps", "LimeSurrogate", "DeepLift", "DeepLiftShap", "GuidedBackprop",
     "Deconvolution", "GuidedGradCam", "LayerAttribution", "LayerActivation",
     "LayerGradientXActivation", "LayerConductance", "ShapleyValueSampling", "ShapleyValues",
-    "KernelShap", "LayerGradCam",
+    "KernelShap", "LayerGradCam", "FeaturePermutation", "NeuronGradient",
+    "NeuronIntegratedGradients", "NeuronConductance", "InternalInfluence", "Lime",
+    "LayerDeepLift", "LayerDeepLiftShap", "LayerGradientShap",
     "cascading_randomization", "spearman", "explain_images", "demo_explanations", "plots",
 ]  # fmt: skip
+
+#: Captum classes glassnet does not have, with the nearest glassnet API (for the error).
+_NOT_IN_GLASSNET = {
+    "LRP": "DeepLift(model) (rescale rule) or InputXGradient(model)",
+    "LayerLRP": "LayerGradientXActivation(model, layer) or LayerConductance(model, layer)",
+    "LayerFeatureAblation": "FeatureAblation(model) on the inputs, or "
+    "LayerGradientXActivation(model, layer)",
+    "LayerFeaturePermutation": "FeaturePermutation(model) on the inputs",
+    "NeuronGradientShap": "LayerGradientShap(model, layer) (the layer's units), or "
+    "NeuronIntegratedGradients(model, layer)",
+    "NeuronDeepLift": "LayerDeepLift(model, layer) (the layer's units), or "
+    "NeuronIntegratedGradients(model, layer)",
+    "NeuronDeepLiftShap": "LayerDeepLiftShap(model, layer), or NeuronIntegratedGradients",
+    "NeuronFeatureAblation": "NeuronGradient(model, layer) or NeuronIntegratedGradients",
+    "NeuronGuidedBackprop": "GuidedBackprop(model) (on an output) or NeuronGradient(model, layer)",
+    "NeuronDeconvolution": "Deconvolution(model) (on an output) or NeuronGradient(model, layer)",
+    "LimeBase": "Lime(model, interpretable_model, similarity_func, perturb_func) or "
+    "LimeSurrogate(model)",
+    "LLMAttribution": "LayerIntegratedGradients(model, embedding_layer) on token ids",
+    "LLMGradientAttribution": "LayerIntegratedGradients(model, embedding_layer) on token ids",
+    "TokenReferenceBase": "baselines=<the padding id> (an int) with LayerIntegratedGradients",
+    "InterpretableEmbeddingBase": "LayerIntegratedGradients(model, embedding_layer)",
+    "configure_interpretable_embedding_layer": "LayerIntegratedGradients(model, "
+    "embedding_layer) on token ids, or the method on the embedded inputs",
+    "remove_interpretable_embedding_layer": "LayerIntegratedGradients(model, embedding_layer)",
+}
+
+
+def __getattr__(name: str) -> object:
+    """A clear ``ImportError`` for Captum classes glassnet does not offer, naming the
+    nearest glassnet API; ``AttributeError`` for any other missing name."""
+    if name in _NOT_IN_GLASSNET:
+        raise ImportError(
+            f"glassnet.explain: Captum's {name} is not available in glassnet; the nearest is "
+            f"{_NOT_IN_GLASSNET[name]} (see docs/explain.md)",
+            name=name,
+        )
+    raise AttributeError(f"module 'glassnet.explain' has no attribute {name!r}")

@@ -317,8 +317,10 @@ class Attribution:
         same output for every row) or one such tuple per row.
         """
         n = out.shape[0]
+        tensor = isinstance(target, (Tensor, np.ndarray)) or hasattr(target, "detach")
         if isinstance(target, Tensor) or hasattr(target, "detach") or backend.is_cupy_array(target):
             target = as_array(target)  # a glassnet, torch or CuPy tensor of class indices
+            tensor = True
         if int(np.prod(out.shape[1:])) == 1:
             t = np.asarray(target) if target is not None else None
             if t is None or (t.dtype.kind in "iu" and t.ndim <= 1 and not np.any(t != 0)):
@@ -334,6 +336,8 @@ class Attribution:
         if isinstance(target, tuple) and len(target) == 1 and is_int(target[0]):
             target = target[0]  # Captum's tuple index into the output's one class axis
         t = np.asarray(target)
+        if tensor and t.size == 1 and t.ndim == 1:
+            t = t.reshape(())  # Captum: a one-element tensor is the class of every row
         if t.dtype.kind not in "iu" or t.ndim > 1:
             raise ValueError(
                 f"{self._who}: target must be None, an int or a sequence of ints (one per row), "

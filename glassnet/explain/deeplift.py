@@ -38,7 +38,7 @@ from ..nn import functional as F
 from ..nn.module import Module
 from ..tensor import Tensor
 from .base import Attribution, Inputs, Target, float_arg
-from .inputs import ForwardArgs
+from .inputs import ForwardArgs, call_baselines
 from .module_rules import ModuleCall, Rule, backward_rules
 
 __all__ = ["DeepLift", "DeepLiftShap", "deeplift_rules"]
@@ -54,14 +54,17 @@ def _diffs(call: ModuleCall) -> tuple[Any, Any]:
     return xp.concatenate([d_in, d_in]), xp.concatenate([d_out, d_out])
 
 
-def _rescale(call: ModuleCall, d_in: Any, numerator: Any, eps: float) -> Any:
-    """``numerator / d_in`` where ``|d_in| >= eps``, the ordinary gradient elsewhere."""
+def _rescale(
+    call: ModuleCall, d_in: Any, numerator: Any, eps: float, fallback: Any = None
+) -> Any:
+    """``numerator / d_in`` where ``|d_in| >= eps``, the ordinary gradient (or ``fallback``)
+    elsewhere."""
     xp = backend.get_array_module(d_in)
     near = xp.abs(d_in) < eps
     ratio = numerator / xp.where(near, 1, d_in)
     if not bool(near.any()):
         return ratio
-    return xp.where(near, call.grad_input, ratio)
+    return xp.where(near, call.grad_input if fallback is None else fallback, ratio)
 
 
 def _elementwise(eps: float) -> Rule:
@@ -109,7 +112,10 @@ def _maxpool(eps: float, pool: Callable[..., Any]) -> Rule:
         to_max = xp.concatenate([top - y_ref, y - top]) * call.grad_output
         spread = _unpool_last(call, pool, to_max)  # each half's share to its own argmax
         numerator = spread[:n] + spread[n:]
-        return _rescale(call, d_in, xp.concatenate([numerator, numerator]), eps)
+        # Captum's quirk: where the input does not change, every row gets the ordinary
+        # gradient of the batch's first row (its ``grad_input[0]``)
+        return _rescale(call, d_in, xp.concatenate([numerator, numerator]), eps,
+                        call.grad_input[:1])  # fmt: skip
 
     return rule
 
@@ -311,8 +317,7 @@ class DeepLiftShap(DeepLift):
         delta : ndarray, shape (N * B,)
             Only with ``return_convergence_delta=True``.
         """
-        if callable(baselines):
-            baselines = baselines(inputs)
+        baselines = call_baselines(baselines, inputs)
         xs, as_tuple = self.prepare_all(inputs)
         n = xs[0].shape[0]
         dist = self._distribution(baselines, xs, as_tuple)

@@ -167,7 +167,7 @@ def explain_images(
         )
     if method == "smoothgrad":
         return NoiseTunnel(Saliency(wrapped)).attribute(
-            x, target=target, nt_samples=16, stdevs=0.15, seed=seed
+            x, target=target, nt_samples=16, stdevs=0.15, noise_scale="range", seed=seed
         )
     if method == "occlusion":
         return Occlusion(wrapped).attribute(

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..nn.module import Module
 from .base import Attribution, Inputs, Target, float_arg, positive_int_arg, row_seed
-from .inputs import ForwardArgs, as_array, per_input
+from .inputs import ForwardArgs, as_array, call_baselines, per_input
 
 __all__ = ["GradientShap"]
 
@@ -66,7 +66,8 @@ class GradientShap(Attribution):
         inputs : Tensor or ndarray, shape (N, *), or a tuple of them
         baselines : array (B, *) or (*), or a scalar; a tuple (one per input) for tuple inputs
             The baseline distribution: each sample draws one of its ``B`` rows
-            (the same row for every input).
+            (the same row for every input). A callable is called first, as in
+            Captum: ``baselines()``, or ``baselines(inputs)`` when it takes an argument.
         n_samples : int, default 5
             Samples per example.
         stdevs : float or tuple of float (one per input), default 0.0
@@ -90,6 +91,7 @@ class GradientShap(Attribution):
         """
         samples = positive_int_arg(self._who, "n_samples", n_samples)
         base_seed = row_seed(self._who, seed)
+        baselines = call_baselines(baselines, inputs)
         xs, as_tuple = self.prepare_all(inputs)
         refs = self._reference_rows(baselines, xs, as_tuple)
         sds = [

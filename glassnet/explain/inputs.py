@@ -12,6 +12,7 @@ of the examples, each copy gets its example's entry. Anything else
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,7 +23,20 @@ from ..tensor import Tensor
 
 __all__ = [
     "as_array", "format_inputs", "pack", "per_input", "ForwardArgs", "repeat_forward_args",
+    "call_baselines",
 ]  # fmt: skip
+
+
+def call_baselines(baselines: Any, inputs: Any) -> Any:
+    """Baselines given as a callable, called as Captum does: ``baselines()`` when it takes no
+    argument, else ``baselines(inputs)``; anything else is returned unchanged."""
+    if not callable(baselines) or isinstance(baselines, Tensor):
+        return baselines
+    try:
+        takes_none = not inspect.signature(baselines).parameters
+    except (TypeError, ValueError):
+        takes_none = False
+    return baselines() if takes_none else baselines(inputs)
 
 
 def _is_torch(x: Any) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from ..nn.module import Module
 from .base import Attribution, Target, choice_arg, positive_int_arg
 from .inputs import ForwardArgs
 
@@ -21,13 +23,16 @@ IG_METHODS = (
 
 
 def path_rule(method: str, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
-    """Points ``alpha`` in [0, 1] and weights (summing to 1) for integrating along the path.
+    """Points ``alpha`` in [0, 1] and weights for integrating along the path, Captum's rules.
 
     Parameters
     ----------
     method : {'riemann_trapezoid', 'riemann_left', 'riemann_right', 'riemann_middle', 'gausslegendre'}
         ``riemann_trapezoid`` uses ``n_steps`` equally spaced points including
-        both ends, the end points weighted 1/2; ``gausslegendre`` the
+        both ends with Captum's weights: ``1 / n_steps`` each, the end points
+        half that, so they sum to ``(n_steps - 1) / n_steps`` (Captum's rule,
+        kept so the attributions agree; the path integral comes out scaled by
+        that factor, and the convergence delta shows it); ``gausslegendre`` the
         Gauss-Legendre nodes mapped from [-1, 1] to [0, 1] (exact for
         polynomials of degree ``2 * n_steps - 1``).
     n_steps : int
@@ -44,7 +49,7 @@ def path_rule(method: str, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
     )
     if method == "riemann_trapezoid":
         alphas = np.linspace(0.0, 1.0, n)
-        weights = np.full(n, 1.0 / (n - 1))
+        weights = np.full(n, 1.0 / n)
         weights[[0, -1]] *= 0.5
     elif method == "riemann_left":
         alphas, weights = np.arange(n) / n, np.full(n, 1.0 / n)
@@ -68,6 +73,11 @@ class IntegratedGradients(Attribution):
     Parameters
     ----------
     model : Module or callable
+    multiply_by_inputs : bool, default True
+        Multiply the path integral by ``x - b`` (IG's attributions, Captum's
+        default); False returns the path integral of the gradient alone
+        (Captum's "local" attributions), whose rows do not add up to
+        ``F(x) - F(b)``.
 
     Examples
     --------
@@ -79,6 +89,10 @@ class IntegratedGradients(Attribution):
     >>> attr.shape, delta.shape
     ((2, 4), (2,))
     """
+
+    def __init__(self, model: Module | Callable[..., Any], multiply_by_inputs: bool = True) -> None:
+        super().__init__(model)
+        self.multiply_by_inputs = bool(multiply_by_inputs)
 
     def attribute(
         self,
@@ -135,12 +149,14 @@ class IntegratedGradients(Attribution):
             totals = self._path_integral(
                 alphas, weights, bs, diffs, targets, extra, internal_batch_size
             )
-            attributions = [(d * t).astype(x.dtype) for d, t, x in zip(diffs, totals, xs)]
+            if self.multiply_by_inputs:
+                totals = [d * t for d, t in zip(diffs, totals)]
+            attributions = [t.astype(x.dtype) for t, x in zip(totals, xs)]
             if not return_convergence_delta:
                 return self.pack(attributions, as_tuple)
             out_b = self.forward(bs, internal_batch_size, extra)
         gap = self.select(out_x, targets).astype(np.float64) - self.select(out_b, targets)
-        summed = sum((d * t).reshape(n, -1).sum(axis=1) for d, t in zip(diffs, totals))
+        summed = sum(t.reshape(n, -1).sum(axis=1) for t in totals)
         return self.pack(attributions, as_tuple), summed - gap
 
     def _path_integral(

@@ -64,7 +64,11 @@ class LayerIntegratedGradients(Attribution):
         The layer: its dotted name (``model.named_modules()`` lists them) or the
         submodule itself. It must be called once per forward pass and return
         (or, with ``attribute_to_layer_input=True``, take as first argument) one
-        tensor ``(N, *)``.
+        tensor ``(N, *)``. A list of layers (Captum's) is refused: explain one
+        layer per instance.
+    device_ids : None
+        Accepted for Captum's signature and order; must be None (a bool here is
+        read as ``multiply_by_inputs``, glassnet's earlier third argument).
     multiply_by_inputs : bool, default True
         False returns the path integral of the gradient alone, without the
         factor ``A(x) - A(b)`` (Captum's option).
@@ -82,12 +86,29 @@ class LayerIntegratedGradients(Attribution):
 
     keeps_integer_inputs = True  # token ids go to the model as they are
 
-    def __init__(self, model: Module, layer: str | Module, multiply_by_inputs: bool = True) -> None:
+    def __init__(
+        self,
+        model: Module,
+        layer: str | Module,
+        device_ids: Any = None,
+        multiply_by_inputs: bool = True,
+    ) -> None:
         super().__init__(model)
         if not isinstance(model, Module):
             raise TypeError(
                 f"LayerIntegratedGradients: model must be a glassnet Module, got "
                 f"{type(model).__name__}"
+            )
+        if isinstance(device_ids, bool):  # glassnet's earlier (model, layer, multiply_by_inputs)
+            device_ids, multiply_by_inputs = None, device_ids
+        if device_ids is not None:
+            raise ValueError(
+                f"LayerIntegratedGradients: device_ids must be None, got {device_ids!r}"
+            )
+        if isinstance(layer, (list, tuple)):
+            raise TypeError(
+                f"LayerIntegratedGradients: a list of layers is not supported, got {len(layer)} "
+                "layers; make one LayerIntegratedGradients(model, layer) per layer"
             )
         self.layer = submodule_name(self._who, model, layer)
         self.module = model.get_submodule(self.layer)
@@ -162,12 +183,13 @@ class LayerIntegratedGradients(Attribution):
             out_b = (
                 self.forward(bs, internal_batch_size, extra) if return_convergence_delta else None
             )
-        attr = total * (a_x - a_b) if self.multiply_by_inputs else total
-        attr = attr.astype(dtype)
+        full = total * (a_x - a_b) if self.multiply_by_inputs else total
+        attr = full.astype(dtype)
         if out_b is None:
             return attr
         gap = self.select(out_x, targets).astype(np.float64) - self.select(out_b, targets)
-        return attr, (total * (a_x - a_b)).reshape(n, -1).sum(axis=1) - gap
+        # of the attributions returned, as Captum (without multiply_by_inputs, not a gap)
+        return attr, full.reshape(n, -1).sum(axis=1) - gap
 
     # ------------------------------------------------------------- the layer
     def _hooked(self, replace: Any, to_input: bool) -> tuple[list[Any], Any]:

@@ -21,8 +21,9 @@ class NoiseTunnel(Attribution):
     """SmoothGrad (Smilkov et al., 2017) and VarGrad around any attribution method.
 
     Each of ``nt_samples`` copies of the input gets Gaussian noise with
-    standard deviation ``stdevs * (max(x) - min(x))`` (per example and input;
-    with ``noise_scale='absolute'``: ``stdevs`` itself, as in Captum); the
+    standard deviation ``stdevs`` (Captum's meaning and defaults: 5 copies, 1.0;
+    with ``noise_scale='range'``: ``stdevs * (max(x) - min(x))`` per example and
+    input, as the SmoothGrad paper sets it); the
     wrapped method explains every copy, always for the row's ``target``, and
     the results are combined:
 
@@ -61,12 +62,12 @@ class NoiseTunnel(Attribution):
         self,
         inputs: Any,
         nt_type: str = "smoothgrad",
-        nt_samples: int = 10,
+        nt_samples: int = 5,
         nt_samples_batch_size: int | None = None,
-        stdevs: float | tuple[float, ...] = 0.15,
+        stdevs: float | tuple[float, ...] = 1.0,
         draw_baseline_from_distrib: bool = False,
         *,
-        noise_scale: str = "range",
+        noise_scale: str = "absolute",
         seed: int | np.random.Generator | None = 0,
         target: Target = None,
         **kwargs: Any,
@@ -77,21 +78,21 @@ class NoiseTunnel(Attribution):
         ----------
         inputs : Tensor or ndarray, shape (N, *), or a tuple of them
         nt_type : {'smoothgrad', 'smoothgrad_sq', 'vargrad'}
-        nt_samples : int, default 10
-            Noisy copies per example.
+        nt_samples : int, default 5
+            Noisy copies per example (Captum's default).
         nt_samples_batch_size : int, optional
             Noisy copies of the batch explained by one call of the wrapped
             method (``N * nt_samples_batch_size`` rows); default: all of them.
             The result does not depend on it.
-        stdevs : float or tuple of float (one per input), default 0.15
-            Noise standard deviation: a fraction of each example's range
-            ``max - min`` (``noise_scale='range'``, the SmoothGrad paper's
-            noise level), or the standard deviation itself
-            (``noise_scale='absolute'``, Captum's meaning).
+        stdevs : float or tuple of float (one per input), default 1.0
+            Noise standard deviation itself (``noise_scale='absolute'``, Captum's
+            meaning and default), or a fraction of each example's range
+            ``max - min`` (``noise_scale='range'``: the SmoothGrad paper's noise
+            level, which glassnet's CLI and gallery use with 0.15).
         draw_baseline_from_distrib : bool, default False
             Captum's option for GradientShap-style baselines; only False is
             supported.
-        noise_scale : {'range', 'absolute'}, default 'range'
+        noise_scale : {'absolute', 'range'}, default 'absolute'
             How ``stdevs`` is read, see above.
         seed : int, Generator or None, default 0
             Seed of the noise (None: fresh randomness each call).
@@ -136,11 +137,18 @@ class NoiseTunnel(Attribution):
         _refuse_integers(self.method, xs, as_tuple)
         sds = self._noise_sd(stdevs, xs, as_tuple, noise_scale)
         n = xs[0].shape[0]
-        with self.evaluating():
-            extra = ForwardArgs(kwargs.get("additional_forward_args"), n)
-            out1 = self.first_output(xs, extra)
-            targets = self.resolve_target(target, np.broadcast_to(out1, (n,) + out1.shape[1:]))
-        per_row = self.target_arg(targets, out1.shape)  # one int, or one index tuple, per row
+        per_row = None
+        takes_target = "target" in inspect.signature(self.method.attribute).parameters
+        if takes_target:
+            with self.evaluating():
+                extra = ForwardArgs(kwargs.get("additional_forward_args"), n)
+                out1 = self.first_output(xs, extra)
+                targets = self.resolve_target(target, np.broadcast_to(out1, (n,) + out1.shape[1:]))
+            per_row = self.target_arg(targets, out1.shape)  # one int, or one index tuple, per row
+        elif target is not None:  # neuron methods, LayerActivation: nothing to pick
+            raise ValueError(
+                f"NoiseTunnel: {type(self.method).__name__} takes no target, got {target!r}"
+            )
         noise = _draw_noise(xs, samples, base_seed)
         totals: list[np.ndarray] = []  # per attribution the method returns (one per input,
         totals_sq: list[np.ndarray] = []  # or one map for Grad-CAM), from the first call
@@ -151,11 +159,10 @@ class NoiseTunnel(Attribution):
                 np.concatenate([x + z[start + j] * sd for j in range(k)]).astype(x.dtype)
                 for x, z, sd in zip(xs, noise, sds)
             )
-            out = self.method.attribute(
-                self.pack(noisy, as_tuple),
-                target=None if per_row is None else np.concatenate([per_row] * k),
-                **_repeat_kwargs(kwargs, xs, as_tuple, k),
-            )
+            call = _repeat_kwargs(kwargs, xs, as_tuple, k)
+            if takes_target:
+                call["target"] = None if per_row is None else np.concatenate([per_row] * k)
+            out = self.method.attribute(self.pack(noisy, as_tuple), **call)
             if with_delta:
                 out, delta = out
                 deltas.append(np.asarray(delta).reshape(k, n))

@@ -142,6 +142,7 @@ class Occlusion(_Perturbation):
         target: Target = None,
         additional_forward_args: Any = None,
         perturbations_per_eval: int = 16,
+        show_progress: bool = False,
     ) -> Any:
         """Occlusion attributions.
 
@@ -162,6 +163,8 @@ class Occlusion(_Perturbation):
             Passed to the model after the inputs (see :mod:`glassnet.explain.inputs`).
         perturbations_per_eval : int, default 16
             Window positions evaluated in one forward pass.
+        show_progress : bool, default False
+            Accepted for Captum's signature (no progress bar is shown).
 
         Returns
         -------
@@ -239,6 +242,7 @@ class FeatureAblation(_Perturbation):
         additional_forward_args: Any = None,
         feature_mask: Any = None,
         perturbations_per_eval: int = 16,
+        show_progress: bool = False,
     ) -> Any:
         """Ablation attributions.
 
@@ -257,6 +261,8 @@ class FeatureAblation(_Perturbation):
             group the channels of a pixel); default: every feature alone.
         perturbations_per_eval : int, default 16
             Groups evaluated in one forward pass.
+        show_progress : bool, default False
+            Accepted for Captum's signature (no progress bar is shown).
 
         Returns
         -------

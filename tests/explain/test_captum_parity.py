@@ -333,7 +333,8 @@ def test_noise_tunnel_batching_and_delta(rng):
     model, x = mlp(smooth=True), rng.standard_normal((3, 6))
     nt = NoiseTunnel(IntegratedGradients(model))
     kw = dict(
-        target=[0, 1, 2], nt_samples=5, stdevs=0.3, n_steps=6, baselines=rng.standard_normal((3, 6))
+        target=[0, 1, 2], nt_samples=5, stdevs=0.3, n_steps=6, baselines=rng.standard_normal((3, 6)),
+        noise_scale="range",
     )
     ref = nt.attribute(x, nt_samples_batch_size=1, **kw)
     for size in (2, 5, None):

@@ -29,13 +29,10 @@ def test_matches_a_manual_average(rng):
     model = mlp()
     x = rng.standard_normal((1, 6))
     sal = Saliency(model, abs=False)
-    got = NoiseTunnel(sal).attribute(x, target=0, nt_samples=4, stdevs=0.2, seed=3)
-    got_sq = NoiseTunnel(sal).attribute(
-        x, target=0, nt_samples=4, stdevs=0.2, seed=3, nt_type="smoothgrad_sq"
-    )
-    got_var = NoiseTunnel(sal).attribute(
-        x, target=0, nt_samples=4, stdevs=0.2, seed=3, nt_type="vargrad"
-    )
+    kw = dict(target=0, nt_samples=4, stdevs=0.2, seed=3, noise_scale="range")
+    got = NoiseTunnel(sal).attribute(x, **kw)
+    got_sq = NoiseTunnel(sal).attribute(x, **kw, nt_type="smoothgrad_sq")
+    got_var = NoiseTunnel(sal).attribute(x, **kw, nt_type="vargrad")
     noise = np.random.default_rng(3).standard_normal((4, 6)) * 0.2 * (x.max() - x.min())
     each = np.stack([sal.attribute(x + n, target=0)[0] for n in noise])
     np.testing.assert_allclose(got[0], each.mean(axis=0), rtol=1e-10)
