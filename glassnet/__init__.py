@@ -37,18 +37,36 @@ from ._creation import *  # noqa: F403  (torch's creation functions: zeros_like,
 from ._creation import as_tensor, full
 from ._dtypes import *  # noqa: F403  (dtype objects: glassnet.float32, glassnet.long, ...)
 from ._dtypes import BUILTIN_NAMES as _BUILTIN_NAMES
+from ._memory_format import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 from ._tensor_flags import layout, strided
 from ._torch_config import *  # noqa: F403  (set_float32_matmul_precision, seed, compile, ...)
 from ._torch_elementwise import *  # noqa: F403  (asinh, fmax, bitwise_and, ...)
+from ._torch_foreach import *  # noqa: F403  (torch._foreach_add_, _foreach_lerp_, ...)
 from ._torch_functions import *  # noqa: F403  (torch's top-level functions: cat, max, where, ...)
 from ._torch_math import *  # noqa: F403  (addcmul, cross, kron, cov, broadcast_tensors, ...)
 from ._torch_more import *  # noqa: F403  (tensordot, diagonal, quantile, searchsorted, ...)
 from ._torch_nn_top import *  # noqa: F403  (torch.conv2d, torch.dropout, torch.layer_norm, ...)
+from ._torch_random import manual_seed
 from ._torch_scatter_views import *  # noqa: F403  (select_scatter, slice_scatter, ...)
 from ._torch_shapes import *  # noqa: F403  (broadcast_tensors, atleast_2d, cov, histc, ...)
+from ._torch_version import __version__
 from .amp import autocast
-from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .backend import Device, cuda_available, default_dtype, device, set_default_dtype
+from .func import vmap
 from .ops._parallel import num_threads as get_num_threads
 from .ops._parallel import set_num_threads
 from .ops.matrix_exp import matrix_exp
@@ -56,14 +74,11 @@ from .random import Generator
 from .special import digamma, exp2, lgamma, mvlgamma, polygamma, sinc
 from .tensor import Size, Tensor, arange, ones, rand, randn, tensor, zeros
 
-inference_mode = no_grad
-
-__version__ = "0.1.0"
-
 # Heavier parts load on first use: gn.data, gn.train, gn.explain, gn.io, gn.models, ...
 _LAZY = (
     "data", "train", "explain", "io", "models", "distributed", "testing", "random",
-    "utils", "vision", "cuda", "accelerator", "backends", "onnx",
+    "utils", "vision", "cuda", "accelerator", "backends", "onnx", "hub",
+    "profiler",
 )  # fmt: skip
 # torch.save / torch.load's names, found in glassnet.io.serialization on first use
 _LAZY_FUNCTIONS = {"save": "io.serialization", "load": "io.serialization"}
@@ -81,7 +96,8 @@ def __getattr__(name: str):
 
 __all__ = [
     "Size", "Tensor", "tensor", "as_tensor", "zeros", "ones", "full", "rand", "randn", "arange",
-    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "is_inference_mode_enabled",
+    "vmap",
     "Device", "device", "cuda_available", "default_dtype", "set_default_dtype",
     "get_num_threads", "set_num_threads", "manual_seed", "functional", "linalg", "nn", "optim",
     "amp", "autocast", "distributions", "special",
@@ -98,14 +114,10 @@ __all__ = [
     *(name for name in _torch_shapes.__all__ if name != "ShapeMethods"),
     *(name for name in _torch_elementwise.__all__ if name != "ElementwiseMethods"),
     *(name for name in _torch_scatter_views.__all__ if name != "ScatterViewMethods"),
-    "layout", "strided",
+    "layout", "strided", "memory_format", "contiguous_format", "channels_last",
+    "channels_last_3d", "preserve_format",
     *_LAZY_FUNCTIONS,
 ]  # fmt: skip
-
-
-def manual_seed(seed: int) -> None:
-    """Seed glassnet's global random generator (initialisation, dropout, shuffling)."""
-    _random.manual_seed(seed)
 
 
 #: ``glassnet.float``/``int``/``bool``: float32, int32, bool as in PyTorch (set last: this

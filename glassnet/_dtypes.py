@@ -38,8 +38,12 @@ bool_ = np.dtype(np.bool_)
 #: ``glassnet.<name>`` for names that shadow Python builtins in the package namespace.
 BUILTIN_NAMES = {"float": float32, "int": int32, "bool": bool_}
 
-finfo = np.finfo
 iinfo = np.iinfo
+
+
+def finfo(type: Any = None) -> np.finfo:  # noqa: A002 - torch's name
+    """:class:`numpy.finfo` of ``type`` (the default dtype when omitted, as ``torch.finfo()``)."""
+    return np.finfo(backend.default_dtype() if type is None else type)
 
 
 def get_default_dtype() -> np.dtype:

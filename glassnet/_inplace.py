@@ -48,6 +48,7 @@ from . import random as _random
 from .autograd import grad_mode, tracing
 from .ops import activation as _act
 from .ops import arithmetic as _ar
+from .ops import select as _sel
 from .ops import shape as _sh
 from .tensor import Tensor
 
@@ -557,6 +558,7 @@ class InplaceMethods:
 
     def masked_fill_(self, mask: Any, value: float) -> Tensor:
         """Set the elements where ``mask`` is true to ``value``, in place."""
+        _sel.need_bool_mask("masked_fill_", mask)
         m = _raw(mask, self)
         return update(self, "masked_fill_", lambda s: _ar.where(m, value, s))
 

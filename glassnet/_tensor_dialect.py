@@ -88,6 +88,22 @@ class DialectMethods:
         """
         return _hooks.register(self, hook)
 
+    def register_post_accumulate_grad_hook(self, hook: Any) -> _hooks.HookHandle:
+        """Call ``hook(self)`` in each ``backward()`` once this leaf's ``.grad`` holds the
+        pass's gradient (an optimizer step per parameter, gradient logging).
+
+        Parameters
+        ----------
+        hook : callable
+            ``hook(tensor) -> None``.
+
+        Returns
+        -------
+        HookHandle
+            ``handle.remove()`` unregisters the hook.
+        """
+        return _hooks.register_post_accumulate(self, hook)
+
     # ------------------------------------------------ comparisons (no gradient)
     def eq(self, other: Any) -> Tensor:
         return self == other
@@ -176,29 +192,47 @@ class DialectMethods:
     # ---------------------------------------------------------- selecting
     def where(self, condition: Any, other: Any) -> Tensor:
         """``self`` where ``condition`` is true, else ``other``."""
+        _sel.need_bool_condition("where", condition)
         return _ar.where(condition, *_args.promote(self, other))
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        _sel.need_bool_mask("masked_fill", mask)
         return _sel.masked_fill(self, mask, value)
 
     def masked_select(self, mask: Any) -> Tensor:
         return _sel.masked_select(self, mask)
 
     def gather(self, dim: int, index: Any) -> Tensor:
+        _sel.refuse_negative_index("gather", index)
         return _sel.gather(self, dim, index)
 
-    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
-        """Out-of-place ``scatter_``: ``src`` (a tensor) or ``value`` written at ``index``."""
+    def scatter(
+        self, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: Any = None
+    ) -> Tensor:
+        """Out-of-place ``scatter_``: ``src`` (a tensor) or ``value`` written at ``index``;
+        with ``reduce='add'`` or ``'multiply'`` added or multiplied in (``scatter_reduce``
+        with ``'sum'`` / ``'prod'``)."""
         if (src is None) == (value is None):
             raise TypeError("scatter: give exactly one of src and value")
-        return _sel.scatter(self, dim, index, value if src is None else src)
+        source = value if src is None else src
+        _sel.refuse_negative_index("scatter", index)
+        if reduce is None:
+            return _sel.scatter(self, dim, index, source)
+        modes = {"add": "sum", "multiply": "prod"}
+        if reduce not in modes:
+            raise ValueError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
+        if not isinstance(source, Tensor):
+            source = Tensor(self.xp.full(tuple(index.shape), source, dtype=self.dtype))
+        return self.scatter_reduce(dim, index, source, modes[reduce])
 
     def scatter_add(self, dim: int, index: Any, src: Tensor) -> Tensor:
         """Out-of-place ``scatter_add_``: ``src`` added at ``index`` (entries that meet add up)."""
+        _sel.refuse_negative_index("scatter_add", index)
         return _sel.scatter_add(self, dim, index, src)
 
     def index_add(self, dim: int, index: Any, source: Tensor, *, alpha: Any = 1) -> Tensor:
         """Out-of-place ``index_add_``: ``alpha * source[i]`` added at ``index[i]`` along ``dim``."""
+        _sel.refuse_negative_index("index_add", index)
         return _sel.index_add(self, dim, index, source, alpha)
 
     def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
@@ -210,10 +244,34 @@ class DialectMethods:
         return _ip.masked_scatter(self, mask, source)
 
     def index_select(self, dim: int, index: Any) -> Tensor:
+        if getattr(index, "ndim", 1) > 1:
+            raise IndexError(
+                f"index_select: index must be 0-D or 1-D, got shape {tuple(index.shape)}"
+            )
+        _sel.refuse_negative_index("index_select", index)
         return _sel.index_select(self, dim, index)
 
-    def take_along_dim(self, indices: Any, dim: int) -> Tensor:
-        return _sel.gather(self, dim, indices)
+    def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
+        """``self`` at ``indices`` along ``dim``, the other dims broadcast (of the flattened
+        tensor when ``dim`` is None), as ``torch.take_along_dim``."""
+        if dim is None:
+            return _sel.gather(_sh.reshape(self, (-1,)), 0, _sh.reshape(indices, (-1,)))
+        if indices.ndim != self.ndim:
+            raise RuntimeError(
+                f"take_along_dim: input and indices should have the same number of dims, "
+                f"got {self.ndim} and {indices.ndim}"
+            )
+        if self.ndim == 0:
+            return _sel.gather(self, dim, indices)
+        if not -self.ndim <= dim < self.ndim:
+            raise IndexError(f"take_along_dim: dim {dim} is out of range for {self.ndim} dims")
+        d = dim % self.ndim
+        common = list(np.broadcast_shapes(
+            self.shape[:d] + (1,) + self.shape[d + 1 :], indices.shape[:d] + (1,) + indices.shape[d + 1 :]
+        ))  # fmt: skip
+        x = _sh.broadcast_to(self, tuple(common[:d] + [self.shape[d]] + common[d + 1 :]))
+        idx = _sh.broadcast_to(indices, tuple(common[:d] + [indices.shape[d]] + common[d + 1 :]))
+        return _sel.gather(x, d, idx)
 
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
         return _sel.narrow(self, dim, start, length)
@@ -417,6 +475,11 @@ class DialectMethods:
     # ------------------------------------------------------- matrix shapes
     def outer(self, vec2: Tensor) -> Tensor:
         """Outer product of two 1-D tensors, ``(n, m)``."""
+        if self.ndim != 1 or getattr(vec2, "ndim", 1) != 1:
+            raise RuntimeError(
+                f"outer: expected two 1-D tensors, got shapes {tuple(self.shape)} and "
+                f"{tuple(vec2.shape)}"
+            )
         return _ar.mul(_sh.reshape(self, (-1, 1)), _sh.reshape(vec2, (1, -1)))
 
     def isclose(

@@ -18,6 +18,7 @@ from . import _torch_args as _args
 from ._torch_config import result_type_of
 from .ops import arithmetic as _ar
 from .ops import logic as _logic
+from .ops import pointwise as _pw
 from .tensor import Tensor
 
 __all__ = ["ExtraMethods", "aminmax"]
@@ -127,7 +128,8 @@ class ExtraMethods:
         a, b = _args.promote(self, other)  # torch's result dtype (0-d tensors, numbers)
         if a.dtype.kind != "f" and not (isinstance(b, Tensor) and b.dtype.kind == "f"):
             _logic.refuse_while_tracing("fmod of integers", "not written with glassnet's ops")
-            o = b.array if isinstance(b, Tensor) else b
+            o = b.array if isinstance(b, Tensor) else np.asarray(b)
+            _pw.refuse_integer_zero_divisor(o)
             return Tensor(self.xp.fmod(a.array, o).astype(result_type_of(self, other), copy=False))
         return a - (a / b).trunc() * b
 

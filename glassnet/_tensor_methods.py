@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import _dtypes, _inplace, _views, backend
+from . import _memory_format as _mf
 from . import _torch_args as _args
 from ._decompositions import DecompositionMethods
 from ._inplace import InplaceMethods
@@ -55,8 +56,15 @@ class TensorMethods(InplaceMethods):
 
     # ----------------------------------------------------------- conversion
     def clone(self, *, memory_format: Any = None) -> Tensor:
-        """A copy that stays in the graph (gradients flow back to this tensor)."""
-        return _ar.clone(self)
+        """A copy that stays in the graph (gradients flow back to this tensor); laid out in
+        ``memory_format`` when one other than ``preserve_format`` is given
+        (``torch.channels_last``), else C-contiguous: glassnet's own NHWC results (conv
+        outputs) must not pass their layout on, so a channels_last tensor's clone is
+        contiguous here where torch keeps its strides (same values)."""
+        out = _ar.clone(self)
+        if memory_format not in (None, _mf.preserve_format):
+            out.array = _mf.arrange(out.array, memory_format, "Tensor.clone")
+        return out
 
     def astype(self, dtype: Any) -> Tensor:
         """Cast to ``dtype``; differentiable between floating dtypes."""
@@ -84,12 +92,15 @@ class TensorMethods(InplaceMethods):
     def byte(self) -> Tensor:
         return self.astype(np.uint8)
 
+    def char(self) -> Tensor:
+        return self.astype(np.int8)
+
     def bool(self) -> Tensor:
         return self.astype(np.bool_)
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """Move and/or cast: ``to(device)``, ``to(dtype)``, ``to(other)``, ``to(device, dtype)``,
-        or the keywords ``device=``, ``dtype=``, ``copy=``.
+        or the keywords ``device=``, ``dtype=``, ``copy=``, ``memory_format=``.
 
         A leaf moved to another device gives a new leaf that keeps
         ``requires_grad`` (``x = gn.randn(3, requires_grad=True).to('cuda')``
@@ -108,6 +119,9 @@ class TensorMethods(InplaceMethods):
                 out = Tensor._make(data, self.requires_grad and self._ctx is None, None, 0)
         if dtype is not None and dtype != out.dtype:
             out = out.astype(dtype)
+        fmt = kwargs.get("memory_format")
+        if fmt not in (None, _mf.preserve_format) and not _mf.is_in(out.array, fmt, "Tensor.to"):
+            out = out.clone(memory_format=fmt)  # torch.channels_last: same values, NHWC strides
         return out.clone() if copy and out is self else out
 
     def type(self, dtype: Any = None) -> Any:
@@ -162,21 +176,18 @@ class TensorMethods(InplaceMethods):
         return self.device.type == "mps"
 
     def contiguous(self, memory_format: Any = None) -> Tensor:
-        """This tensor if its memory is C-contiguous, else a C-contiguous copy in the graph
-        (as torch's: ``x.permute(1, 0, 2).contiguous().view(3, -1)``)."""
-        if self.array.flags.c_contiguous:
+        """This tensor if its memory is C-contiguous (or in ``memory_format``), else such a
+        copy in the graph (as torch's: ``x.permute(1, 0, 2).contiguous().view(3, -1)``)."""
+        fmt = _mf.contiguous_format if memory_format is None else memory_format
+        if _mf.is_in(self.array, fmt, "Tensor.contiguous"):
             return self
-        return _ar.clone(self)
+        return self.clone(memory_format=fmt)
 
     def is_contiguous(self, memory_format: Any = None) -> bool:
-        """Is this tensor's memory C-contiguous (row-major, torch's default format)?
-        glassnet has no other memory format: ``memory_format=`` is refused by name."""
-        if memory_format is not None:
-            raise NotImplementedError(
-                f"Tensor.is_contiguous: memory formats are not available in glassnet, got "
-                f"memory_format={memory_format!r}; call is_contiguous() without it"
-            )
-        return bool(self.array.flags.c_contiguous)
+        """Is this tensor's memory C-contiguous (row-major, torch's default format), or
+        laid out in ``memory_format`` (``torch.channels_last``: NHWC underneath)?"""
+        fmt = _mf.contiguous_format if memory_format is None else memory_format
+        return _mf.is_in(self.array, fmt)
 
     # ------------------------------------------------------------ new tensors
     def _new(self, shape: tuple, fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
@@ -269,9 +280,11 @@ class TensorMethods(InplaceMethods):
         return _ar.add(*_args.promote(other, self))
 
     def __sub__(self, other: Any) -> Tensor:
+        _no_bool_sub(self, other)
         return _ar.sub(*_args.promote(self, other))
 
     def __rsub__(self, other: Any) -> Tensor:
+        _no_bool_sub(self, other)
         return _ar.sub(*_args.promote(other, self))
 
     def __mul__(self, other: Any) -> Tensor:
@@ -302,12 +315,13 @@ class TensorMethods(InplaceMethods):
         return _remainder(*_args.promote(other, self))
 
     def __pow__(self, other: Any) -> Tensor:
-        return _ar.pow(*_args.promote(self, other))
+        return _pow(*_args.promote(self, other))
 
     def __rpow__(self, other: Any) -> Tensor:
-        return _ar.pow(*_args.promote(other, self))
+        return _pow(*_args.promote(other, self))
 
     def __matmul__(self, other: Any) -> Tensor:
+        _same_dtype("matmul", self, other)
         return _ar.matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
@@ -326,10 +340,12 @@ class TensorMethods(InplaceMethods):
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         if other is None:  # as torch: a tensor is not None (``if t == None``)
             return False
+        if isinstance(other, (list, tuple)):  # as torch: never equal to a list (no broadcast)
+            return False
         return _logic.compare(self, other, "__eq__")
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        if other is None:
+        if other is None or isinstance(other, (list, tuple)):
             return True
         return _logic.compare(self, other, "__ne__")
 
@@ -357,7 +373,18 @@ class TensorMethods(InplaceMethods):
     def __xor__(self, other: Any) -> Tensor:
         return _logic.logic(self, other, "__xor__")
 
+    def __iter__(self) -> Any:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __contains__(self, element: Any) -> bool:
+        """``element in x``: does any entry equal ``element`` (a number or tensor)?"""
+        return bool((self == element).any())
+
     def __getitem__(self, index: Any) -> Tensor:
+        if type(index) is list:
+            _flat_list_index(index)
         return _sh.getitem(self, index)
 
     def __setitem__(self, index: Any, value: Any) -> None:
@@ -371,6 +398,8 @@ class TensorMethods(InplaceMethods):
         (``x[0]``, ``x.view(...)``) changes too. As in torch, a leaf that requires
         grad (or a view of one) may not be assigned into while gradients are recorded.
         """
+        if type(index) is list:
+            _flat_list_index(index)
         if tracing.current() is not None:  # an exporter traces: record it out of place
             _inplace.traced_setitem(self, index, value)
             return
@@ -397,10 +426,12 @@ class TensorMethods(InplaceMethods):
     # ----------------------------------------------- arithmetic by name (torch)
     def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """``self + alpha * other``."""
+        _integral_alpha("add", self, other, alpha)
         return self + (other if alpha == 1 else other * alpha)
 
     def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """``self - alpha * other``."""
+        _integral_alpha("sub", self, other, alpha)
         return self - (other if alpha == 1 else other * alpha)
 
     subtract = sub
@@ -427,16 +458,19 @@ class TensorMethods(InplaceMethods):
         return self**exponent
 
     def matmul(self, other: Any) -> Tensor:
+        _same_dtype("matmul", self, other)
         return _ar.matmul(self, other)
 
     def mm(self, other: Any) -> Tensor:
         """Matrix product of two 2-D tensors."""
         _need_dims("mm", 2, self, other)
+        _same_dtype("mm", self, other)
         return _ar.matmul(self, other)
 
     def bmm(self, other: Any) -> Tensor:
         """Batched matrix product of two 3-D tensors."""
         _need_dims("bmm", 3, self, other)
+        _same_dtype("bmm", self, other)
         return _ar.matmul(self, other)
 
     def dot(self, other: Any) -> Tensor:
@@ -552,16 +586,16 @@ class TensorMethods(InplaceMethods):
         return _act.log_softmax(_args.cast_for(self, dtype), _need_dim("log_softmax", dim, axis))
 
     def floor(self) -> Tensor:
-        return _pw.floor(self)
+        return _pw.floor(_not_bool(self, "floor"))
 
     def ceil(self) -> Tensor:
-        return _pw.ceil(self)
+        return _pw.ceil(_not_bool(self, "ceil"))
 
     def round(self, decimals: int = 0) -> Tensor:
-        return _pw.round(self, decimals)
+        return _pw.round(_not_bool(self, "round"), decimals)
 
     def trunc(self) -> Tensor:
-        return _pw.trunc(self)
+        return _pw.trunc(_not_bool(self, "trunc"))
 
     def sign(self) -> Tensor:
         return _pw.sign(self)
@@ -573,6 +607,8 @@ class TensorMethods(InplaceMethods):
         return _pw.rsqrt(self)
 
     def square(self) -> Tensor:
+        if self.array.dtype.kind == "b":  # as torch: a bool tensor squares to int64
+            return _pw.square(self.long())
         return _pw.square(self)
 
     def isnan(self) -> Tensor:
@@ -642,7 +678,13 @@ class TensorMethods(InplaceMethods):
         return _sh.unsqueeze(self, d)
 
     def expand(self, *shape: Any) -> Tensor:
-        return _sh.broadcast_to(self, _shape(shape))
+        size = _shape(shape)
+        if any(s == -1 for s in size[: len(size) - self.ndim]):
+            raise RuntimeError(
+                f"expand: -1 is not allowed in a new leading dim, got {tuple(size)} for a "
+                f"{self.ndim}-D tensor"
+            )
+        return _sh.broadcast_to(self, size)
 
     def broadcast_to(self, *shape: Any) -> Tensor:
         return _sh.broadcast_to(self, _shape(shape))
@@ -670,6 +712,77 @@ def _remainder(a: Any, b: Any) -> Tensor:
     if _logic.tracing_active() and _integral(a, b):
         return _logic.int_divide(a, b, "remainder")
     return _ar.sub(a, _ar.mul(_pw.div_rounded(a, b, "floor"), b))
+
+
+def _same_dtype(who: str, a: Tensor, b: Any) -> None:
+    """Refuse a matrix product of tensors of two dtypes, as torch does (no promotion)."""
+    if isinstance(b, Tensor) and a.array.dtype != b.array.dtype:
+        raise RuntimeError(
+            f"{who}: expected both operands to have the same dtype, got {a.dtype} and "
+            f"{b.dtype} (cast one with .to())"
+        )
+
+
+def _integral_alpha(who: str, a: Tensor, b: Any, alpha: Any) -> None:
+    """Refuse a floating ``alpha`` with integer operands, as torch does."""
+    if isinstance(alpha, float) and _integral(a, b):
+        raise RuntimeError(
+            f"{who}: for integral input tensors, alpha must not be a floating point number, "
+            f"got {alpha}"
+        )
+
+
+def _flat_list_index(index: list) -> None:
+    """Refuse a list index holding sequences, tensors, slices, None or ``...``: torch reads
+    ``x[[i, j]]`` then as ``x[i, j]`` (deprecated), NumPy as one index array."""
+    if any(p is None or p is Ellipsis or isinstance(p, (list, tuple, slice, np.ndarray, Tensor))
+           for p in index):  # fmt: skip
+        raise IndexError(
+            "indexing: a list holding lists, tensors, slices or None is ambiguous (torch reads "
+            "it as a tuple of indices, NumPy as one index array); write x[tuple(seq)] or "
+            "x[torch.tensor(seq)]"
+        )
+
+
+def _no_bool_sub(a: Tensor, b: Any) -> None:
+    """Refuse ``-`` with a bool tensor, as torch does (NumPy would give integers)."""
+    if a.array.dtype.kind == "b" or (isinstance(b, Tensor) and b.array.dtype.kind == "b"):
+        raise RuntimeError(
+            "sub: subtraction, the `-` operator, with a bool tensor is not supported (as in "
+            "torch); to invert a mask use `~` or logical_not()"
+        )
+
+
+def _not_bool(x: Tensor, who: str) -> Tensor:
+    """``x``, refused as torch does when it is a bool tensor (rounding a mask)."""
+    if x.array.dtype.kind == "b":
+        raise NotImplementedError(f"{who}: not implemented for bool tensors, as in torch (cast first)")
+    return x
+
+
+def _pow(a: Any, b: Any) -> Tensor:
+    """``a ** b`` of promoted operands with torch's integer rules: a bool tensor to a Python
+    int is int64; an integer tensor to a negative Python int is an error; an integer
+    exponent tensor with negatives gives 0 there (1 for base 1, +-1 for base -1), where NumPy
+    raises."""
+    kinds = [x.array.dtype.kind if isinstance(x, Tensor) else type(x) for x in (a, b)]
+    kinds[0] = "i" if kinds[0] is int else kinds[0]
+    if kinds[0] == "b" and type(b) is int:
+        a = _ar.cast(a, np.int64)
+        kinds[0] = "i"
+    if kinds[0] not in ("i", "u") or not (type(b) is int or kinds[1] in ("i", "u")):
+        return _ar.pow(a, b)
+    if type(b) is int:
+        if b < 0:
+            raise RuntimeError("pow: Integers to negative integer powers are not allowed.")
+        return _ar.pow(a, b)
+    xp, e = b.xp, b.array
+    aa = a.array if isinstance(a, Tensor) else xp.asarray(a)
+    if not (e < 0).any():
+        return _ar.pow(a, b)
+    out = aa ** xp.where(e < 0, 0, e)
+    special = xp.where(aa == 1, 1, xp.where(aa == -1, 1 - 2 * (e % 2 != 0), 0))
+    return Tensor._make(xp.where(e < 0, special, out).astype(out.dtype), False, None, 0)
 
 
 def _shape(args: tuple) -> tuple:

@@ -39,11 +39,13 @@ class ReductionMethods:
         axis: Axis = None,
         keepdims: bool | None = None,
     ) -> Tensor:
-        return _red.sum(
+        out = _red.sum(
             _accumulated(self, dtype),
             _args.dim_arg("sum", dim, axis),
             _args.keep_arg("sum", keepdim, keepdims),
         )
+        # NumPy sums small integers as int64; torch keeps the dtype asked for
+        return out if dtype is None else _args.cast_for(out, dtype)
 
     def mean(
         self,
@@ -72,6 +74,11 @@ class ReductionMethods:
         axis: int | None = None,
         keepdims: bool | None = None,
     ) -> Tensor:
+        if isinstance(dim, (tuple, list)) or isinstance(axis, (tuple, list)):
+            raise TypeError(
+                f"prod: dim must be an int (torch.prod reduces one dim), got {dim or axis!r}; "
+                "flatten those dims first or call prod once per dim"
+            )
         return _red.prod(
             _accumulated(self, dtype),
             _args.dim_arg("prod", dim, axis),
@@ -93,7 +100,7 @@ class ReductionMethods:
         d = _args.dim_arg("cumprod", dim, axis)
         if d is None:
             raise TypeError("cumprod: missing dim (torch.cumprod needs dim)")
-        return _red.cumprod(_args.cast_for(self, dtype), d)
+        return _red.cumprod(_accumulated(self, dtype), d)
 
     def logsumexp(
         self,
@@ -205,6 +212,11 @@ class ReductionMethods:
         Next to ``correction=`` (which PyTorch cannot combine with ``unbiased``)
         a second positional bool is glassnet's older ``keepdims``.
         """
+        if self.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"var/std: only floating dtypes are supported (as in torch), got {self.dtype}; "
+                "cast first (x.float())"
+            )
         if correction is not None and unbiased is not None:
             unbiased, keepdim = None, bool(unbiased) or keepdim
         return _red.var(
@@ -291,6 +303,8 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, large
 
 
 def _arg_extreme(x: Tensor, name: str, dim: Any, keepdim: bool) -> Tensor:
+    if x.dtype == np.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input (cast it first: .int())")
     if _logic.tracing_active():  # an exporter traces: record the op
         return _logic.arg_extreme(x, name == "argmax", dim, keepdim)
     arr = x.array
@@ -304,7 +318,8 @@ def _arg_extreme(x: Tensor, name: str, dim: Any, keepdim: bool) -> Tensor:
 
 
 def _logical(x: Tensor, name: str, dim: Any, keepdim: bool) -> Tensor:
-    return _logic.truth(x, name, dim, keepdim)
+    out = _logic.truth(x, name, dim, keepdim)
+    return out.to(np.uint8) if x.dtype == np.uint8 else out  # torch keeps uint8 for uint8
 
 
 def _count_norm(x: Tensor, dim: Any, keepdim: bool) -> Tensor:

@@ -19,9 +19,16 @@ from .tensor import Tensor
 __all__ = ["dim_arg", "keep_arg", "to_args", "promote", "floating", "cast_for"]
 
 
+#: reductions that torch runs over every dim when ``dim`` is empty (``x.sum(dim=())``)
+_EMPTY_DIM_IS_ALL = {"sum", "mean", "amax", "amin", "var", "std", "nansum", "nanmean", "norm",
+                     "count_nonzero"}  # fmt: skip
+
+
 def dim_arg(who: str, dim: Any, axis: Any) -> Any:
     """``dim``, or its NumPy spelling ``axis`` (PyTorch accepts both; giving both is an error)."""
     if axis is None:
+        if who in _EMPTY_DIM_IS_ALL and isinstance(dim, (tuple, list)) and not dim:
+            return None
         return tuple(dim) if isinstance(dim, list) else dim
     if dim is not None:
         raise TypeError(f"{who}: give dim or axis, not both (got dim={dim!r}, axis={axis!r})")

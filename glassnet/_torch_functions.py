@@ -23,6 +23,7 @@ from ._torch_legacy import *  # noqa: F403  (torch.FloatTensor, torch.LongTensor
 from ._torch_legacy import LEGACY_TYPES
 from .ops import arithmetic as _ar
 from .ops import einsum as _einsum
+from .ops import select as _sel
 from .ops import shape as _sh
 from .tensor import Tensor
 
@@ -53,7 +54,7 @@ _METHODS = (
 
 __all__ = [
     *_METHODS, "cat", "concat", "concatenate", "stack", "hstack", "vstack", "where",
-    "maximum", "minimum", "meshgrid", "is_tensor", "cdist", "set_printoptions", "einsum",
+    "maximum", "minimum", "meshgrid", "is_tensor", "cdist", "pdist", "set_printoptions", "einsum",
     "triu_indices", "tril_indices", "std_mean", "var_mean", "addmm", "baddbmm", *LEGACY_TYPES,
 ]  # fmt: skip
 
@@ -78,6 +79,17 @@ def _from_method(name: str) -> Callable[..., Any]:
 
 for _name in _METHODS:
     globals()[_name] = _from_method(_name)
+
+_pow_of_tensor = _from_method("pow")
+
+
+def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A001, A002
+    """``input ** exponent``; ``input`` may be a number when ``exponent`` is a Tensor
+    (``torch.pow(2, x)``)."""
+    if not isinstance(input, Tensor) and isinstance(exponent, Tensor):
+        result = exponent.__rpow__(input)
+        return result if out is None else write_out("pow", result, out)
+    return _pow_of_tensor(input, exponent, out=out)
 
 
 def cat(
@@ -130,6 +142,7 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:  # noqa:
     if input is None and other is None:
         cond = condition if isinstance(condition, Tensor) else Tensor(np.asarray(condition))
         return cond.nonzero(as_tuple=True)
+    _sel.need_bool_condition("where", condition)
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = _scalar_tensor(input, other)  # two numbers: torch's dtype for them
     return _ar.where(condition, *_args.promote(input, other))
@@ -190,6 +203,16 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0) -> Tensor:
     ``(..., M, D)``: ``(..., N, M)``."""
     diff = _ar.sub(_sh.unsqueeze(x1, -2), _sh.unsqueeze(x2, -3))
     return diff.norm(p, -1)
+
+
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:  # noqa: A002
+    """The ``p``-norm distance between each pair of rows of ``input`` ``(N, M)``, pairs
+    ``(i, j)`` with ``i < j`` in row-major order (the upper triangle of
+    ``cdist(input, input)``): shape ``(N * (N - 1) / 2,)``, as ``torch.pdist``."""
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist: expected a 2-D input (N, M), got shape {tuple(input.shape)}")
+    rows, cols = np.triu_indices(input.shape[0], 1)
+    return _ar.sub(input[rows], input[cols]).norm(p, -1)
 
 
 def set_printoptions(

@@ -22,7 +22,7 @@ from .ops import shape as _sh
 from .tensor import Tensor
 
 __all__ = [
-    "mv", "inner", "vdot", "ger", "addmv", "addr", "addcmul", "addcdiv", "chain_matmul",
+    "mv", "inner", "vdot", "ger", "addmv", "addbmm", "addr", "addcmul", "addcdiv", "chain_matmul",
     "kron", "cross", "hypot", "logaddexp", "logaddexp2", "float_power", "copysign", "deg2rad",
     "rad2deg", "ldexp", "signbit", "isposinf", "isneginf", "isreal", "gcd", "lcm",
     "MathMethods",
@@ -81,6 +81,16 @@ def addmv(
 ) -> Tensor:
     """``beta * input + alpha * (mat @ vec)``."""
     return _scaled_sum(input, mv(mat, vec), beta, alpha)
+
+
+def addbmm(
+    input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: float = 1, alpha: float = 1  # noqa: A002
+) -> Tensor:
+    """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])`` for ``(b, n, m) @ (b, m, p)``;
+    ``input`` broadcasts to ``(n, p)``."""
+    _need_dims(batch1, 3, "addbmm", "batch1")
+    _need_dims(batch2, 3, "addbmm", "batch2")
+    return _scaled_sum(input, (batch1 @ batch2).sum(0), beta, alpha)
 
 
 def addr(
@@ -196,11 +206,19 @@ def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
 
 def copysign(input: Tensor, other: Any) -> Tensor:  # noqa: A002
     """``|input|`` with the sign of ``other`` (its sign bit: ``-0.0`` counts as negative)."""
-    x = _args.floating(_t(input, "copysign"))
     o = other.array if isinstance(other, Tensor) else np.asarray(other)
+    if o.dtype.kind == "f" and isinstance(other, Tensor) and _t(input, "copysign").is_floating_point():
+        if other.ndim or not input.ndim:  # torch's promotion (a 0-d other follows)
+            input = input.to(np.result_type(input.dtype, o.dtype))
+    elif o.dtype.kind == "f" and isinstance(other, Tensor):  # an integer input takes other's
+        input = input.to(o.dtype)
+    x = _args.floating(_t(input, "copysign"))
     neg = Tensor(np.signbit(o))
     mag = x.abs()
-    return _ar.where(neg, -mag, mag)
+    out = _ar.where(neg, -mag, mag)
+    if isinstance(other, Tensor) and other.requires_grad:  # torch: a zero gradient for other
+        out = _ar.where(Tensor(np.ones((), dtype=bool)), out, other.to(out.dtype))
+    return out
 
 
 def deg2rad(input: Tensor) -> Tensor:  # noqa: A002
@@ -267,6 +285,9 @@ class MathMethods:
 
     def addmv(self, mat: Tensor, vec: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
         return addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1: Tensor, batch2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        return addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
     def addr(self, vec1: Tensor, vec2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
         return addr(self, vec1, vec2, beta=beta, alpha=alpha)

@@ -200,7 +200,10 @@ def _running(x: Tensor, dim: int, largest: bool, who: str) -> tuple[Tensor, Tens
     ufunc = x.xp.maximum if largest else x.xp.minimum
     best = ufunc.accumulate(arr, axis=d)
     pos = x.xp.arange(arr.shape[d]).reshape((-1,) + (1,) * (arr.ndim - d - 1))
-    hit = x.xp.where(arr == best, pos, 0)  # ties: the latest position, as torch
+    same = arr == best
+    if arr.dtype.kind == "f":  # a NaN is the running extreme from there on, as in torch
+        same |= x.xp.isnan(arr)
+    hit = x.xp.where(same, pos, 0)  # ties: the latest position, as torch
     idx = x.xp.maximum.accumulate(hit, axis=d).astype(np.int64)
     src = x if x.ndim else _sh.reshape(x, (1,))
     values = _sel.gather(src, d, idx)

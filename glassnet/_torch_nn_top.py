@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from . import random as _random
 from .nn import functional as F
+from .nn.functional import pdist  # torch.pdist is F.pdist
 from .tensor import Tensor
 
 __all__ = [
@@ -142,11 +141,3 @@ def feature_alpha_dropout(input: Tensor, p: float, train: bool) -> Tensor:  # no
     return F.feature_alpha_dropout(input, p, train)
 
 
-def pdist(input: Tensor, p: float = 2.0) -> Tensor:  # noqa: A002
-    """The ``p``-norm distances between every pair of rows ``i < j`` of ``input`` ``(N, M)``:
-    shape ``(N (N - 1) / 2,)``, in row-major order of the pairs."""
-    if input.ndim != 2:
-        raise RuntimeError(f"pdist: expected a 2-D input (N, M), got shape {tuple(input.shape)}")
-    rows, cols = np.triu_indices(input.shape[0], 1)
-    diff = input[Tensor(rows.astype(np.int64))] - input[Tensor(cols.astype(np.int64))]
-    return diff.norm(p, -1)

@@ -22,6 +22,7 @@ from . import random as _random
 from ._torch_config import promote_types
 from ._torch_math import _need_dims, _t
 from .ops import arithmetic as _ar
+from .ops import select as _sel
 from .ops import shape as _sh
 from .ops.scatter_reduce import scatter_reduce as _scatter_reduce
 from .tensor import Size, Tensor
@@ -189,6 +190,7 @@ def scatter_reduce(
 ) -> Tensor:  # fmt: skip
     """``input`` with ``src``'s entries at ``index`` along ``dim`` reduced into it
     (:func:`glassnet.ops.scatter_reduce.scatter_reduce`)."""
+    _sel.refuse_negative_index("scatter_reduce", index)
     return _scatter_reduce(input, dim, index, src, reduce, include_self=include_self)
 
 
@@ -262,6 +264,8 @@ def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None
 def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
     """Counts in ``bins`` equal bins over ``[min, max]`` (the data's range when both are 0);
     values outside are ignored."""
+    if input.dtype.kind != "f":
+        raise NotImplementedError(f"histc: needs a floating tensor (as torch), got {input.dtype}")
     data = input.array
     lo, hi = float(min), float(max)
     if lo == 0 and hi == 0 and data.size:

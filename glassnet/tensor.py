@@ -492,4 +492,17 @@ def arange(*args: Any, dtype: Any = None, device: Any = None, requires_grad: boo
     if dtype is None:
         floating = any(isinstance(a, float) or getattr(a, "dtype", np.dtype(int)).kind == "f" for a in args)
         dtype = backend.default_dtype() if floating else np.int64
+    _arange_bounds(*args)
     return _placed(np.arange(*args, dtype=dtype), requires_grad, device)
+
+
+def _arange_bounds(start: Any, stop: Any = None, step: Any = 1) -> None:
+    """Refuse a zero step, or bounds the step's sign cannot reach, as torch does (NumPy
+    gives an empty array)."""
+    lo, hi = (0, start) if stop is None else (start, stop)
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if (hi - lo) * step < 0:
+        raise RuntimeError(
+            f"arange: upper bound {hi} and lower bound {lo} are inconsistent with step sign ({step})"
+        )

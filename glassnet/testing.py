@@ -21,10 +21,14 @@ from typing import Any
 
 import numpy as np
 
+from ._assert_close import assert_allclose, assert_close, make_tensor
 from .autograd.gradcheck import gradcheck
 from .tensor import Tensor
 
-__all__ = ["check_gradients", "check_against_torch", "torch_available", "run_torch_script"]
+__all__ = [
+    "check_gradients", "check_against_torch", "torch_available", "run_torch_script",
+    "assert_close", "assert_allclose", "make_tensor",
+]  # fmt: skip
 
 
 def torch_available() -> bool:

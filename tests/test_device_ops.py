@@ -110,6 +110,7 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     "einsum_matmul": (lambda a, b: gn.einsum("ij,jk->ik", a, b), [_f(3, 4), _f(4, 5)]),
     "einsum_batch_sum": (lambda a, b: gn.einsum("bij,bj", a, b), [_f(2, 3, 4), _f(2, 4)]),
     "einsum_reduce_one": (lambda a, b: gn.einsum("ij,k->i", a, b), [_f(3, 4), _f(5)]),
+    "einsum_diagonal": (lambda a, b: gn.einsum("bii,ij->bj", a, b), [_f(2, 3, 3), _f(3, 4)]),
     "sin_cos": (lambda a: a.sin() * gn.cos(a), [_f(3, 4, lo=-3, hi=3)]),
     "clip": (lambda a: F.clip(a, -0.3, 0.4), [_f(3, 4)]),
     "maximum": (F.maximum, [_f(3, 4), _f(3, 4)]),

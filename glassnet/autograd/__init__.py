@@ -5,7 +5,7 @@ from . import function, functional
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad, unbroadcast
 from .function import Function, FunctionCtx, once_differentiable
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .variable import Variable
 
@@ -21,6 +21,7 @@ __all__ = [
     "numerical_grad",
     "GradcheckError",
     "no_grad",
+    "inference_mode",
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",

@@ -476,7 +476,7 @@ def _to_leaf_or_node(
     node, index = parent if parent is not None else (t._ctx, t._index)
     if node is not None:
         pending.add(node, index, g)
-    elif _hooks.leaf_hooks(t):
+    elif _hooks.leaf_hooks(t) or _hooks.post_accumulate_hooks(t):
         pending.hooked_leaf(t, g)
     else:
         sink.leaf(t, g)
@@ -493,10 +493,15 @@ def _run_node_hooks(node: Any, grads: list, like: Any) -> None:
 
 
 def _flush_hooked_leaves(pending: _Pending, sink: Any) -> None:
-    """Each hooked leaf's summed gradient through its hooks, then to the sink."""
+    """Each hooked leaf's summed gradient through its hooks, then to the sink; after a leaf's
+    ``.grad`` is accumulated (``backward()`` only), its post-accumulate-grad hooks."""
     for t, g in pending.leaves.values():
         hooks = _hooks.leaf_hooks(t)
         sink.leaf(t, _hooks.run(hooks, g, t) if hooks else g)
+        post = _hooks.post_accumulate_hooks(t)
+        if post and isinstance(sink, _IntoDotGrad):
+            for hook in list(post.values()):
+                hook(t)
     pending.leaves.clear()
 
 

@@ -27,13 +27,18 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["HookHandle", "register", "node_hooks", "leaf_hooks", "run"]
+__all__ = [
+    "HookHandle", "register", "node_hooks", "leaf_hooks", "run", "register_post_accumulate",
+    "post_accumulate_hooks",
+]  # fmt: skip
 
 Hook = Callable[[Any], Any]
 
 _ids = itertools.count()
 #: Leaf tensors' hooks: ``id(tensor) -> {handle id: hook}``.
 _leaf: dict[int, dict[int, Hook]] = {}
+#: Leaves' post-accumulate-grad hooks: ``id(tensor) -> {handle id: hook(tensor)}``.
+_post: dict[int, dict[int, Hook]] = {}
 
 
 class HookHandle:
@@ -83,6 +88,40 @@ def register(t: Any, hook: Hook) -> HookHandle:
     handle = HookHandle(registry)
     registry[handle.id] = hook
     return handle
+
+
+def register_post_accumulate(t: Any, hook: Hook) -> HookHandle:
+    """Register ``hook(t)`` to run after ``backward()`` has accumulated leaf ``t``'s ``.grad``.
+
+    Raises
+    ------
+    RuntimeError
+        When ``t`` is not a leaf that requires gradients.
+    TypeError
+        When ``hook`` is not callable.
+    """
+    who = "register_post_accumulate_grad_hook"
+    if not callable(hook):
+        raise TypeError(f"{who}: expected a callable hook(tensor), got {type(hook).__name__}")
+    if not t.requires_grad:
+        raise RuntimeError(f"{who}: cannot register a hook on a tensor that does not require grad")
+    if t._ctx is not None:
+        raise RuntimeError(
+            f"{who}: expected a leaf tensor (a parameter or input), got the result of an op; "
+            "use register_hook for those"
+        )
+    registry = _post.get(id(t))
+    if registry is None:
+        registry = _post[id(t)] = {}
+        weakref.finalize(t, _post.pop, id(t), None)
+    handle = HookHandle(registry)
+    registry[handle.id] = hook
+    return handle
+
+
+def post_accumulate_hooks(t: Any) -> dict[int, Hook] | None:
+    """The post-accumulate-grad hooks of leaf tensor ``t`` (None or empty when none)."""
+    return _post.get(id(t))
 
 
 def node_hooks(node: Any) -> dict[int, dict[int, Hook]] | None:

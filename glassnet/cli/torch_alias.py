@@ -43,10 +43,25 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "torch.nn.utils.rnn": ("glassnet.nn.utils.rnn",),
     "torch.nn.utils.parametrize": ("glassnet.nn.utils.parametrize",),
     "torch.nn.utils.parametrizations": ("glassnet.nn.utils.parametrizations",),
+    "torch.nn.utils.prune": ("glassnet.nn.utils.prune",),
+    "torch.nn.utils.fusion": ("glassnet.nn.utils.fusion",),
+    "torch.nn.utils.clip_grad": ("glassnet.nn.utils",),
+    "torch.nn.utils.convert_parameters": ("glassnet.nn.utils",),
+    # torch.nn.modules and each of its submodules: one glassnet module
+    "torch.nn.modules": ("glassnet.nn.modules",),
+    **{f"torch.nn.modules.{m}": ("glassnet.nn.modules",)
+       for m in ("activation", "adaptive", "batchnorm", "channelshuffle", "container", "conv",
+                 "distance", "dropout", "flatten", "fold", "instancenorm", "lazy", "linear",
+                 "loss", "module", "normalization", "padding", "pixelshuffle", "pooling", "rnn",
+                 "sparse", "transformer", "upsampling", "utils")},
+    "torch.nn.common_types": ("glassnet.nn.modules",),
     "torch.optim": ("glassnet.optim",),
     "torch.optim.lr_scheduler": ("glassnet.optim.lr_scheduler",),
     "torch.optim.swa_utils": ("glassnet.optim.swa_utils",),
     "torch.optim.optimizer": ("glassnet.optim.optimizer",),
+    **{f"torch.optim.{m}": ("glassnet.optim",)
+       for m in ("adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "nadam",
+                 "radam", "lbfgs", "asgd", "rprop")},
     "torch.nn.parameter": ("glassnet.nn.module",),
     "torch.nn.parallel": ("glassnet.nn.parallel",),
     "torch.linalg": ("glassnet.linalg",),
@@ -67,6 +82,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "torch.autograd.function": ("glassnet.autograd.function",),
     "torch.autograd.functional": ("glassnet.autograd.functional",),
     "torch.autograd.anomaly_mode": ("glassnet.autograd.anomaly",),
+    "torch.autograd.grad_mode": ("glassnet.autograd.grad_mode",),
     "torch.utils": ("glassnet.utils",),
     "torch.utils.data": ("glassnet.utils.data",),
     # torch's submodules of torch.utils.data, all served by the one glassnet module
@@ -79,6 +95,16 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "torch.accelerator": ("glassnet.accelerator",),
     "torch.backends": ("glassnet.backends",),
     "torch.onnx": ("glassnet.onnx",),
+    "torch.testing": ("glassnet.testing",),
+    "torch.func": ("glassnet.func",),
+    "torch.hub": ("glassnet.hub",),
+    "torch.profiler": ("glassnet.profiler",),
+    "torch.autograd.profiler": ("glassnet.profiler",),
+    "torch.utils.model_zoo": ("glassnet.hub",),
+    "torch.nn.utils.stateless": ("glassnet.func",),
+    "torch.random": ("glassnet._torch_random",),
+    "torch.version": ("glassnet._torch_version",),
+    "torch.utils.hooks": ("glassnet.nn.module",),
     "torch.jit": ("glassnet.jit",),
     "torch.backends.mps": ("glassnet.backends.mps",),
     "torch.backends.cudnn": ("glassnet.backends.cudnn",),
@@ -100,7 +126,6 @@ NEAREST: dict[str, str] = {
     "torch.linalg.eigvals": "glassnet.linalg.eigvalsh for symmetric matrices (glassnet has no "
     "complex dtype)",
     "torch.cat": "glassnet.functional.concat",
-    "torch.load_state_dict_from_url": "glassnet.io.load_torch_state_dict on a downloaded file",
     "torchvision.io": "Pillow (PIL.Image.open) then glassnet.vision.transforms.ToTensor",
     "torchvision.datasets.CIFAR10": "glassnet.data.open_data on an image folder",
 }
@@ -198,6 +223,7 @@ class TorchAliasFinder(importlib.abc.MetaPathFinder):
 
     def __init__(self) -> None:
         self.patched: dict[str, tuple[types.ModuleType, Any]] = {}
+        self.made_packages: list[types.ModuleType] = []  # plain modules given a __path__
         self.displaced: dict[str, types.ModuleType] = {}  # real torch modules set aside
         self.torch_names = {g: t for t, gs in reversed(ALIASES.items()) for g in gs}
 
@@ -246,6 +272,11 @@ class TorchAliasFinder(importlib.abc.MetaPathFinder):
         previous = module.__dict__.get("__getattr__")
         self.patched[module.__name__] = (module, previous)
         module.__getattr__ = _make_getattr(torch_name, module, previous, self.scan)  # type: ignore[attr-defined]
+        if not hasattr(module, "__path__") and any(t.startswith(f"{torch_name}.") for t in ALIASES):
+            # the import system looks up ``torch.cuda.amp`` only under a package: an empty
+            # __path__ makes the plain module one, and this finder then serves the submodule
+            module.__path__ = []  # type: ignore[attr-defined]
+            self.made_packages.append(module)
 
     def restore(self) -> None:
         """Take every installed ``__getattr__`` off again."""
@@ -255,6 +286,9 @@ class TorchAliasFinder(importlib.abc.MetaPathFinder):
             else:
                 module.__getattr__ = previous  # type: ignore[attr-defined]
         self.patched.clear()
+        for module in self.made_packages:
+            module.__dict__.pop("__path__", None)
+        self.made_packages.clear()
 
 
 def _is_torch_name(name: str) -> bool:

@@ -183,14 +183,15 @@ class ConcatDataset(Dataset):
         sizes = [len(d) for d in self.datasets]
         if 0 in sizes:
             raise ValueError(f"ConcatDataset: dataset {sizes.index(0)} is empty (sizes {sizes})")
-        self.cumulative_sizes = np.cumsum(sizes)
+        self.cumulative_sizes: list[int] = np.cumsum(sizes).tolist()  # a list, as torch's
 
     def __len__(self) -> int:
         return int(self.cumulative_sizes[-1])
 
     def _locate(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        which = np.searchsorted(self.cumulative_sizes, idx, side="right")
-        starts = np.concatenate(([0], self.cumulative_sizes[:-1]))
+        ends = np.asarray(self.cumulative_sizes)
+        which = np.searchsorted(ends, idx, side="right")
+        starts = np.concatenate(([0], ends[:-1]))
         return which, idx - starts[which]
 
     def __getitem__(self, index: int) -> Any:

@@ -100,6 +100,49 @@ def _fetch(url: str, part: Path, timeout: float) -> str:
     return h.hexdigest()
 
 
+def fetch_url(url: str, dest: str | os.PathLike, *, sha256_prefix: str | None = None,
+              timeout: float = 60.0) -> str:  # fmt: skip
+    """Download ``url`` into ``dest`` atomically (through ``dest + '.part'``).
+
+    Parameters
+    ----------
+    url : str
+    dest : str or os.PathLike
+        Replaced only once the whole body has arrived (and matched ``sha256_prefix``).
+    sha256_prefix : str, optional
+        The bytes' SHA-256 (hex) must start with it (PyTorch names its weight files
+        ``<name>-<first hex digits>.pth``).
+    timeout : float, default 60
+        Seconds to wait on the network.
+
+    Returns
+    -------
+    str
+        The SHA-256 (hex) of the bytes written.
+
+    Raises
+    ------
+    ChecksumError
+        The hash does not start with ``sha256_prefix``; nothing is left behind.
+    OSError
+        The transfer failed or was cut short (``urllib``'s errors are OSErrors); the
+        partial file is deleted.
+    """
+    dest = Path(dest)
+    part = dest.with_name(dest.name + ".part")
+    try:
+        digest = _fetch(url, part, timeout)
+        if sha256_prefix is not None and not digest.startswith(sha256_prefix.lower()):
+            raise ChecksumError(f"fetch_url: {url} has SHA-256 {digest}, which does not start "
+                                f"with {sha256_prefix.lower()!r} as its name says")  # fmt: skip
+    except BaseException:
+        with contextlib.suppress(OSError):
+            part.unlink()
+        raise
+    os.replace(part, dest)
+    return digest
+
+
 def download_file(
     filename: str,
     folder: str | os.PathLike,

@@ -1,6 +1,6 @@
 """Neural-network modules: ``Module``, containers, layers, initialisation."""
 
-from . import init, utils
+from . import init, modules, utils
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .layers.activation import (
     ELU,
@@ -147,7 +147,7 @@ from .parallel import DataParallel
 from .regularization import L1L2, l1_penalty, l2_penalty, penalized_parameters
 
 __all__ = [
-    "init", "Module", "Parameter", "Buffer", "Sequential", "ModuleList", "ModuleDict",
+    "init", "modules", "Module", "Parameter", "Buffer", "Sequential", "ModuleList", "ModuleDict",
     "ParameterList", "ParameterDict",
     "Linear", "Identity", "utils",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "GELU", "Softplus", "SiLU", "Softmax",
@@ -181,6 +181,8 @@ __all__ = [
     "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyInstanceNorm1d", "LazyInstanceNorm2d",
     "UninitializedParameter",
 ]  # fmt: skip
+
+modules.adopt(globals())  # torch.nn.modules: the same layer classes under torch's module names
 
 #: torch.nn classes glassnet does not implement: asking for one says so
 _NOT_IMPLEMENTED = frozenset({

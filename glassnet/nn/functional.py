@@ -24,6 +24,7 @@ from .._torch_functions import (
     max,
     mean,
     min,
+    pdist,
     reshape,
     split,
     squeeze,
@@ -371,7 +372,7 @@ def rrelu_(
 #: torch.nn.functional names glassnet does not implement: asking for one says so
 _NOT_IMPLEMENTED = frozenset({
     "conv_tbc", "lp_pool3d", "max_unpool3d", "fractional_max_pool2d",
-    "fractional_max_pool3d", "gumbel_softmax", "pdist",
+    "fractional_max_pool3d", "gumbel_softmax",
     "multi_head_attention_forward", "linear_cross_entropy", "grouped_mm", "scaled_mm",
     "scaled_grouped_mm",
 })  # fmt: skip

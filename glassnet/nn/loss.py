@@ -79,10 +79,10 @@ class _WeightedLoss(_Loss):
 
     def __init__(
         self,
-        weight: Any,
-        size_average: Any,
-        reduce: Any,
-        reduction: str,
+        weight: Any = None,
+        size_average: Any = None,
+        reduce: Any = None,
+        reduction: str = "mean",
         weight_ndim: int | None = 1,
     ) -> None:
         super().__init__(size_average, reduce, reduction)

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .. import _memory_format as _mf
 from .. import backend
 from .._torch_args import to_args as _to_args
 from ..jit import SCRIPT_MODULE_ONLY
@@ -182,14 +183,19 @@ class Module:
 
     # ------------------------------------------------------------- traversal
     def named_parameters(
-        self, prefix: str = "", recurse: bool = True
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
     ) -> Iterator[tuple[str, Parameter]]:
-        """``(name, parameter)`` pairs with dotted names (``'fc1.weight'``); shared ones once."""
+        """``(name, parameter)`` pairs with dotted names (``'fc1.weight'``); shared ones once
+        unless ``remove_duplicate=False`` (then under every name, as torch's)."""
         seen: set[int] = set()
-        mods = self.named_modules(prefix) if recurse else [(prefix, self)]
+        mods = (
+            self.named_modules(prefix, remove_duplicate=remove_duplicate)
+            if recurse
+            else [(prefix, self)]
+        )
         for mprefix, m in mods:
             for name, p in m._parameters.items():
-                if p is None or id(p) in seen:
+                if p is None or (remove_duplicate and id(p) in seen):
                     continue
                 seen.add(id(p))
                 yield (f"{mprefix}.{name}" if mprefix else name), p
@@ -322,16 +328,24 @@ class Module:
                 p.grad.array[...] = 0
 
     # ------------------------------------------------------------- state dict
-    def state_dict(self, prefix: str = "") -> OrderedDict[str, Tensor]:
+    def state_dict(
+        self, prefix: str = "", *, destination: Any = None, keep_vars: bool = False
+    ) -> OrderedDict[str, Tensor]:
         """Parameters and persistent buffers by dotted name, as tensors outside the graph.
 
         As in PyTorch, each value shares memory with the parameter or buffer
         it names (``{k: v.clone() for k, v in sd.items()}`` keeps a copy) and
         stays on its device. Names and shapes follow PyTorch's, so a glassnet
         state dict and a torch one interchange (see :meth:`load_state_dict`);
-        ``np.asarray(value)`` gives a host array.
+        ``np.asarray(value)`` gives a host array. As in torch, ``prefix`` is put
+        before each key as it is (``"net."``), ``keep_vars=True`` gives the
+        parameters and buffers themselves (not detached), and ``destination``
+        (a dict) receives the entries and is returned.
         """
-        return OrderedDict((k, t.detach()) for k, t in self._state_tensors(prefix).items())
+        out = destination if destination is not None else OrderedDict()
+        for k, t in self._state_tensors().items():
+            out[prefix + k] = t if keep_vars else t.detach()
+        return out
 
     def _state_tensors(self, prefix: str = "") -> OrderedDict[str, Tensor]:
         """Parameters and persistent buffers by dotted name: what a state dict holds.
@@ -406,18 +420,22 @@ class Module:
         """Move parameters and buffers to ``device`` and/or cast floating ones to ``dtype``, in place.
 
         torch's forms: ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)``,
-        the keywords ``device=``, ``dtype=``, and ``non_blocking=`` (accepted; copies here
-        are synchronous).
+        the keywords ``device=``, ``dtype=``, ``memory_format=`` (``torch.channels_last``
+        lays the 4-D parameters out NHWC, same values) and ``non_blocking=`` (accepted;
+        copies here are synchronous).
         """
         device, dtype, _ = _to_args(args, kwargs)
         dev = backend.Device(device) if device is not None else None
         dt = np.dtype(dtype) if dtype is not None else None
+        fmt = kwargs.get("memory_format")  # torch.channels_last: for the 4-D (5-D) tensors
         for t in list(self.parameters()) + list(self.buffers()):
             data = t.array
             if dev is not None and backend.device_of(data) != dev:
                 data = backend.to_device(data, dev)
             if dt is not None and data.dtype.kind == "f" and data.dtype != dt:
                 data = data.astype(dt)
+            if fmt is not None and data.ndim == (getattr(fmt, "rank", None) or -1):
+                data = _mf.arrange(data, fmt, f"{type(self).__name__}.to")
             t.array = data
             if t.grad is not None:
                 g = t.grad.array

@@ -280,9 +280,13 @@ def silu(a: Tensor) -> Tensor:
 
 def softmax(a: Tensor, axis: int = -1) -> Tensor:
     """Normalised exponentials along ``axis`` (stable: the max is subtracted first)."""
+    if a.numel() == 0:  # nothing to normalise: an empty result, as torch
+        return _float_input(a, "softmax") * 1
     return Softmax.apply(_float_input(a, "softmax"), axis=axis)
 
 
 def log_softmax(a: Tensor, axis: int = -1) -> Tensor:
     """``log(softmax(a))`` computed stably."""
+    if a.numel() == 0:
+        return _float_input(a, "log_softmax") * 1
     return LogSoftmax.apply(_float_input(a, "log_softmax"), axis=axis)

@@ -3,8 +3,9 @@
 The gradient of each operand is itself an einsum: the output gradient with
 the other operands, onto the operand's letters. A letter that only one
 operand has and the output lacks is summed in the forward pass; its gradient
-is broadcast back along it. Ellipses (``...``) and a letter repeated within one
-operand (diagonals) are refused with an error naming them.
+is broadcast back along it. A letter repeated within one operand (``'ii->i'``, a
+diagonal) reads that operand's diagonal; its gradient is written back onto the diagonal.
+Ellipses (``...``) are expanded by ``glassnet.einsum`` before they reach this module.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ def parse_equation(equation: str, n_operands: int) -> tuple[list[str], str]:
     Raises
     ------
     ValueError
-        For a wrong number of operands, an ellipsis, a letter repeated within one operand,
-        or an output letter no input has.
+        For a wrong number of operands, an ellipsis, a subscript that is not a letter, or
+        an output letter no input has (or has twice).
     """
     eq = equation.replace(" ", "")
     if "..." in eq:
@@ -37,10 +38,8 @@ def parse_equation(equation: str, n_operands: int) -> tuple[list[str], str]:
             f"einsum: {equation!r} names {len(ins)} operands, got {n_operands} tensors"
         )
     for s in ins:
-        if len(set(s)) != len(s) or not all(c.isalpha() for c in s):
-            raise ValueError(
-                f"einsum: operand subscripts must be distinct letters (no diagonals), got {s!r}"
-            )
+        if not all(c.isalpha() for c in s):
+            raise ValueError(f"einsum: operand subscripts must be letters, got {s!r}")
     if "->" not in eq:  # implicit output: the letters that appear once, in alphabetical order
         letters = "".join(ins)
         rhs = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
@@ -70,14 +69,38 @@ class Einsum(Function):
                 continue
             others = [(s, o) for j, (s, o) in enumerate(zip(self.ins, self.operands)) if j != i]
             known = set(self.out).union(*[set(s) for s, _ in others])
-            kept = "".join(c for c in sub if c in known)
+            uniq = "".join(dict.fromkeys(sub))  # a repeated letter (diagonal) once
+            size = {c: a.shape[k] for k, c in enumerate(sub)}
+            kept = "".join(c for c in uniq if c in known)
             terms = ",".join([self.out, *[s for s, _ in others]])
             part = xp.einsum(f"{terms}->{kept}", g, *[o for _, o in others])
-            if kept != sub:  # letters summed only in this operand: broadcast back along them
-                shape = [a.shape[k] if c in known else 1 for k, c in enumerate(sub)]
-                part = xp.broadcast_to(part.reshape(shape), a.shape)
+            if kept != uniq:  # letters summed only in this operand: broadcast back along them
+                shape = [size[c] if c in known else 1 for c in uniq]
+                part = xp.broadcast_to(part.reshape(shape), tuple(size[c] for c in uniq))
+            if uniq != sub:
+                part = _onto_diagonal(xp, part, uniq, sub, size)
             grads.append(part.astype(a.dtype, copy=False))
         return tuple(grads)
+
+
+def _onto_diagonal(xp: Any, part: Any, uniq: str, sub: str, size: dict[str, int]) -> Any:
+    """``part`` (over the distinct letters ``uniq``) laid on the diagonals of ``sub``.
+
+    Each repeat of a letter gets a fresh letter tied to the first by an identity matrix:
+    the gradient of ``'ii->i'`` is ``einsum('i,ij->ij', g, eye)``.
+    """
+    free = iter(c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in sub)
+    spelt, eyes, seen = "", [], set()
+    for c in sub:
+        if c in seen:
+            fresh = next(free)
+            spelt += fresh
+            eyes.append((c + fresh, xp.eye(size[c], dtype=part.dtype)))
+        else:
+            seen.add(c)
+            spelt += c
+    terms = ",".join([uniq, *[t for t, _ in eyes]])
+    return xp.einsum(f"{terms}->{spelt}", part, *[e for _, e in eyes])
 
 
 def einsum(equation: str, *operands: Any) -> Tensor:

@@ -73,7 +73,10 @@ def sign(a: Tensor) -> Tensor:
         return _ar.clone(a)
     if _logic.tracing_active():
         return _logic.step(a, "sign")
-    return constant_of(a, a.xp.sign(a.array))
+    values = a.xp.sign(a.array)
+    if a.dtype.kind == "f":  # torch: the sign of NaN is 0
+        values = a.xp.where(a.xp.isnan(values), a.xp.zeros((), values.dtype), values)
+    return constant_of(a, values)
 
 
 def _floating(a: Tensor) -> Tensor:
@@ -135,7 +138,11 @@ def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> T
             axis=dim if dim is None else tuple(_red.normalize_axis(dim, a.ndim, "norm")),
             keepdims=keepdim,
         )
-        return Tensor._make(nz.astype(a.dtype), False, None, 0)
+        if not a.requires_grad:
+            return Tensor._make(nz.astype(a.dtype), False, None, 0)
+        # in the graph with a zero gradient, as torch's (so that backward() runs)
+        zeros = _red.sum(_ar.where(a.xp.zeros(a.shape, dtype=bool), a, 0.0), dim, keepdim)
+        return _ar.add(zeros, a.xp.asarray(nz, dtype=a.dtype))
     if math.isinf(p):
         absolute = _ar.abs(a)
         return (_red.max if p > 0 else _red.min)(absolute, dim, keepdim)
@@ -185,8 +192,14 @@ def div_rounded(a: Any, b: Any, rounding_mode: str | None) -> Tensor:
             a = _floating(a if isinstance(a, Tensor) else Tensor(aa))
             b = _floating(b) if isinstance(b, Tensor) else b
         q = _ar.div(a, b)
+        if rounding_mode == "floor" and not _logic.tracing_active():
+            # NumPy's floor_divide is torch's (nan for an infinite dividend, -1 for -5 // inf)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                exact = q.xp.floor_divide(_raw(a), _raw(b)).astype(q.dtype, copy=False)
+            return constant_of(q, q.xp.broadcast_to(exact, q.shape))
         return q if rounding_mode is None else _step(q, rounding_mode)
     fn = "floor_divide" if rounding_mode == "floor" else "trunc_divide"
+    refuse_integer_zero_divisor(bb)
     if _logic.tracing_active():  # one op, so that an exporter's trace records it
         return _logic.int_divide(a, b, fn)
     ref = a if isinstance(a, Tensor) else b
@@ -194,6 +207,17 @@ def div_rounded(a: Any, b: Any, rounding_mode: str | None) -> Tensor:
     if rounding_mode == "floor":
         return Tensor._make(xp.floor_divide(aa, bb), False, None, 0)
     return Tensor._make(_logic.trunc_divide(aa, bb), False, None, 0)
+
+
+def _raw(x: Any) -> Any:
+    return x.array if isinstance(x, Tensor) else x
+
+
+def refuse_integer_zero_divisor(divisor: Any) -> None:
+    """Raise torch's ``RuntimeError: ZeroDivisionError`` for an integer division (``//``,
+    ``%``, ``fmod``, ``div(rounding_mode=...)``) by 0; NumPy would give 0 silently."""
+    if (divisor == 0).any():
+        raise RuntimeError("ZeroDivisionError")
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:

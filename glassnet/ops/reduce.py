@@ -227,16 +227,23 @@ def mean(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
 def max(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Largest value over ``axis``; ties share the gradient."""
-    if a.numel() == 0:
-        raise ValueError("max: empty tensor")
+    _refuse_empty_reduction("max", a, axis)
     return _reduce(Max, a, axis, keepdims, "max")
 
 
 def min(a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Smallest value over ``axis``; ties share the gradient."""
-    if a.numel() == 0:
-        raise ValueError("min: empty tensor")
+    _refuse_empty_reduction("min", a, axis)
     return _reduce(Min, a, axis, keepdims, "min")
+
+
+def _refuse_empty_reduction(who: str, a: Tensor, axis: Axis) -> None:
+    """Raise for a max / min over a dim of size 0 (an empty tensor reduced over a dim of
+    another size gives an empty result, as in PyTorch)."""
+    if a.numel() == 0 and (
+        a.ndim == 0 or builtins.any(a.shape[i] == 0 for i in normalize_axis(axis, a.ndim, who))
+    ):
+        raise ValueError(f"{who}: empty tensor (a dim to reduce has size 0)")
 
 
 def var(a: Tensor, axis: Axis = None, keepdims: bool = False, *, correction: int = 1) -> Tensor:

@@ -182,14 +182,25 @@ def interpolate(
         Linear and cubic modes only: map the corner pixels' centres onto each other.
     recompute_scale_factor : bool, optional
     antialias : bool, default False
-        Not supported when True.
+        ``bilinear`` and ``bicubic`` only, without ``align_corners``: when shrinking, each
+        output averages all the inputs its widened filter covers (PyTorch's, after Pillow's:
+        a triangle, or the cubic with ``A = -0.5``, stretched by the scale), so no input is
+        skipped; ``align_corners=True`` with it is refused.
     """
     if mode not in _RESIZE_MODES:
         raise NotImplementedError(
             f"interpolate: mode {mode!r} is not supported; glassnet has {_RESIZE_MODES}"
         )
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported")
+    if antialias and (mode not in ("bilinear", "bicubic") or input.ndim != 4):
+        raise ValueError(
+            f"interpolate: antialias=True is for modes 'bilinear' and 'bicubic' on a 4-D input "
+            f"(as in PyTorch), got mode {mode!r} and shape {input.shape}"
+        )
+    if antialias and align_corners:
+        raise NotImplementedError(
+            "interpolate: antialias=True with align_corners=True is not available in glassnet; "
+            "use align_corners=False"
+        )
     if input.ndim < 3:
         raise ValueError(f"interpolate: expected (N, C, *spatial) input, got shape {input.shape}")
     if input.dtype.kind not in "fc" and mode not in ("nearest", "nearest-exact"):
@@ -206,6 +217,12 @@ def interpolate(
     if wanted is not None and input.ndim != wanted:
         raise ValueError(f"interpolate: mode {mode!r} needs a {wanted}-D input, got {input.shape}")
     sizes, scales = _out_sizes(input, size, scale_factor, recompute_scale_factor)
+    if antialias:
+        out = input
+        for k, (n_out, scale) in enumerate(zip(sizes, scales)):
+            weights = _antialias_matrix(out.shape[2 + k], n_out, scale, mode == "bicubic")
+            out = _along(out, 2 + k, weights)
+        return out
     if mode == "bicubic":
         factors = None if size is not None or recompute_scale_factor else _factors(scale_factor, 2)
         return resize_cubic(input, sizes, factors, bool(align_corners))
@@ -219,6 +236,34 @@ def interpolate(
         else:
             out = _nearest(out, axis, n_out, scale, mode == "nearest-exact")
     return out
+
+
+def _antialias_filter(x: np.ndarray, cubic: bool) -> np.ndarray:
+    x = np.abs(x)
+    if not cubic:
+        return np.maximum(1.0 - x, 0.0)
+    a = -0.5  # Pillow's (and PyTorch's antialiased) cubic; the plain bicubic uses -0.75
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = (((x - 5) * x + 8) * x - 4) * a
+    return np.where(x < 1, near, np.where(x < 2, far, 0.0))
+
+
+def _antialias_matrix(n_in: int, n_out: int, scale: float, cubic: bool) -> np.ndarray:
+    """``(n_out, n_in)`` weights of antialiased resizing: output ``i`` is centred at
+    ``scale * (i + 0.5)``; when shrinking (``scale > 1``) the filter is ``scale`` times
+    wider, and each row is normalised to sum to 1."""
+    half = 2.0 if cubic else 1.0  # the filter's support at scale 1
+    stretch = max(scale, 1.0)
+    support = half * stretch
+    weights = np.zeros((n_out, n_in))
+    for i in range(n_out):
+        center = scale * (i + 0.5)
+        lo = max(int(center - support + 0.5), 0)
+        hi = min(int(center + support + 0.5), n_in)
+        w = _antialias_filter((np.arange(lo, hi) - center + 0.5) / stretch, cubic)
+        total = w.sum()
+        weights[i, lo:hi] = w / total if total != 0 else w
+    return weights
 
 
 def _factors(scale_factor: Any, k: int) -> tuple[float, ...]:

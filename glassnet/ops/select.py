@@ -143,6 +143,37 @@ def index_select(a: Tensor, dim: int, index: Any) -> Tensor:
     return _sh.getitem(a, (slice(None),) * d + (idx,))
 
 
+def refuse_negative_index(who: str, index: Any) -> None:
+    """Refuse negative indices, as torch's ``gather``, ``scatter``, ``index_select``, ... do
+    (glassnet's own ops read them from the end, as NumPy)."""
+    arr = index.array if isinstance(index, Tensor) else index
+    arr = arr if hasattr(arr, "dtype") else np.asarray(arr)
+    if arr.dtype.kind == "i" and arr.size and bool((arr < 0).any()):
+        raise IndexError(
+            f"{who}: index {int(arr.min())} is out of bounds (negative indices are not "
+            "allowed, as in torch)"
+        )
+
+
+def need_bool_condition(who: str, condition: Any) -> None:
+    """Refuse a tensor condition that is neither bool nor uint8, as torch does."""
+    if isinstance(condition, Tensor) and condition.dtype not in (np.bool_, np.uint8):
+        raise RuntimeError(
+            f"{who}: expected condition to be a boolean tensor, got dtype {condition.dtype} "
+            "(compare it first: x > 0)"
+        )
+
+
+def need_bool_mask(who: str, mask: Any) -> None:
+    """Refuse a tensor mask that is not bool, as torch does (an int mask reads as a bool one
+    in NumPy, but ``x.masked_fill(m, v)`` with ``m`` of 0/1 is usually a mistaken dtype)."""
+    if isinstance(mask, Tensor) and mask.dtype != np.bool_:
+        raise RuntimeError(
+            f"{who}: only supports boolean masks, got a mask of dtype {mask.dtype} "
+            "(use mask.bool())"
+        )
+
+
 def masked_fill(a: Tensor, mask: Any, value: Any) -> Tensor:
     """``value`` where ``mask`` (broadcast to ``a``) is true, else ``a``; keeps ``a``'s dtype."""
     m = mask.array if isinstance(mask, Tensor) else mask
@@ -317,11 +348,23 @@ def median(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     n = a.shape[_dim(dim, a.ndim, "median")] if a.ndim else 1
     if n == 0:
         raise ValueError(f"median: dim {dim} is empty")
-    return rt.median(
-        *_pick(
-            a, dim, keepdim, lambda o, d: o.take((n - 1) // 2, axis=d) if o.ndim else o, "median"
-        )
-    )
+    return rt.median(*_pick(a, dim, keepdim, _median_position(a, n), "median"))
+
+
+def _median_position(a: Tensor, n: int) -> Any:
+    """Where the lower median sits in the sort order: ``(n - 1) // 2``, or, as torch, the
+    first NaN of a slice that has one (a NaN median; NaNs sort last, in order)."""
+
+    def position(order: Any, d: int) -> Any:
+        if not order.ndim:
+            return order
+        if a.dtype.kind != "f":
+            return order.take((n - 1) // 2, axis=d)
+        nans = a.xp.isnan(a.array).sum(axis=d)
+        at = a.xp.where(nans > 0, n - nans, (n - 1) // 2)
+        return a.xp.take_along_axis(order, a.xp.expand_dims(at, d), axis=d).squeeze(d)
+
+    return position
 
 
 def _extreme_along(a: Tensor, dim: int, keepdim: bool, largest: bool, who: str) -> tuple:

@@ -8,7 +8,7 @@
     loss.backward(); opt.step(); opt.zero_grad(); sched.step()
 """
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
@@ -24,5 +24,5 @@ from .sgd import SGD
 
 __all__ = [
     "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
-    "RAdam", "ASGD", "LBFGS", "Rprop", "lr_scheduler",
+    "RAdam", "ASGD", "LBFGS", "Rprop", "lr_scheduler", "swa_utils",
 ]  # fmt: skip

@@ -168,8 +168,12 @@ class ReduceLROnPlateau:
 
     def check_state_dict(self, state_dict: Any) -> dict[str, Any]:
         """``state_dict`` checked against this scheduler's own state (see ``LRScheduler``)."""
+        mine = self.state_dict()
+        # None (min_lr given per group) or a number, whichever this scheduler holds
+        saved = state_dict.get("default_min_lr") if isinstance(state_dict, dict) else None
+        mine["default_min_lr"] = None if saved is None else 0.0
         return checked_like(
-            "ReduceLROnPlateau.load_state_dict", self.state_dict(), state_dict,
+            "ReduceLROnPlateau.load_state_dict", mine, state_dict,
             choices={"mode": ("min", "max"), "threshold_mode": ("rel", "abs")},
         )  # fmt: skip
 

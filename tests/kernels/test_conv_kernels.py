@@ -51,7 +51,10 @@ def test_values_and_gradients_agree(both_paths, monkeypatch, rng, x_shape, w_sha
     (y1, gx1, gw1), (y0, gx0, gw0) = both_paths(_grads(x, w, g, **kw))
     tol = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_array_equal(y1, y0)
-    np.testing.assert_allclose(gx1, gx0, rtol=tol, atol=tol)
+    # the two col2im passes add the taps in another order: float rounding of the largest
+    # entries (|gx| ~ 30 here), which lands on the entries where the taps cancel
+    scale = max(1.0, float(np.abs(gx0).max()))
+    np.testing.assert_allclose(gx1, gx0, rtol=tol, atol=tol * scale)
     np.testing.assert_array_equal(gw1, gw0)
 
 

@@ -118,8 +118,13 @@ def test_parameters_to_vector_and_back(torch, rng):
     utils.vector_to_parameters(new, gp)
     np.testing.assert_array_equal(utils.parameters_to_vector(gp).numpy(), new.numpy())
     np.testing.assert_array_equal(gp[1].numpy(), np.arange(12, 17))
-    new.array[0] = -1.0  # copied, not aliased
-    assert gp[0].numpy()[0, 0] == 0.0
+    new.array[0] = -1.0  # each parameter is a view of vec, as in torch
+    assert gp[0].numpy()[0, 0] == -1.0
+    t_new = torch.arange(float(vec.numel()), dtype=torch.float64)
+    torch.nn.utils.vector_to_parameters(t_new, tp)
+    t_new[0] = -1.0
+    assert tp[0].detach().numpy()[0, 0] == -1.0 and tp[0].dtype == torch.float64
+    assert gp[0].dtype == np.float64
 
 
 @pytest.mark.parametrize(

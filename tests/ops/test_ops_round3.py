@@ -527,8 +527,8 @@ def test_deprecated_upsample_aliases_and_in_place_activations_as_torch(rng, torc
 
 
 def test_functions_glassnet_lacks_say_so():
-    with pytest.raises(AttributeError, match="torch.nn.functional.pdist is not implemented"):
-        F.pdist  # noqa: B018
+    with pytest.raises(AttributeError, match="torch.nn.functional.conv_tbc is not implemented"):
+        F.conv_tbc  # noqa: B018
     with pytest.raises(AttributeError, match="torch.nn.AdaptiveLogSoftmaxWithLoss is not implemented"):
         gn.nn.AdaptiveLogSoftmaxWithLoss  # noqa: B018
     assert not hasattr(F, "lp_pool3d") and not hasattr(gn.nn, "LPPool3d")

@@ -82,8 +82,8 @@ def test_custom_collate_output_is_returned_as_is():
 def test_refusals_name_the_torch_feature():
     with pytest.raises(ValueError, match="num_workers must be an int >= 0, got -1"):
         tud.DataLoader(Pairs(), num_workers=-1)
-    with pytest.raises(NotImplementedError, match=r"batch_size=None"):
-        tud.DataLoader(Pairs(), batch_size=None)
+    with pytest.raises(ValueError, match=r"batch_size=None .* drop_last"):
+        tud.DataLoader(Pairs(), batch_size=None, drop_last=True)
     with pytest.raises(TypeError, match="generator must be"):
         tud.DataLoader(Pairs(), shuffle=True, generator="seed")
 

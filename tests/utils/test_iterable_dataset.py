@@ -67,8 +67,8 @@ def test_len_chain_and_refusals():
         gdata.DataLoader(Sized(), shuffle=True)
     with pytest.raises(ValueError, match="expected unspecified sampler option"):
         gdata.DataLoader(Sized(), sampler=[0, 1])
-    with pytest.raises(NotImplementedError, match="map-style dataset"):
-        gdata.DataLoader(gdata.TensorDataset(np.zeros((3, 2))), batch_size=None)
+    unbatched = gdata.DataLoader(gdata.TensorDataset(np.arange(6.0).reshape(3, 2)), batch_size=None)
+    assert len(unbatched) == 3 and [x.tolist() for (x,) in unbatched][1] == [2.0, 3.0]
 
 
 def test_a_generator_object_is_a_stream():

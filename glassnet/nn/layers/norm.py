@@ -79,11 +79,21 @@ class _BatchNorm(Module):
         if self.bias is not None:
             init.zeros_(self.bias)
 
+    def _check_input_dim(self, x: Tensor) -> None:
+        """Refuse an input of the wrong rank; torch's hook, which a subclass may replace."""
+        if not self._ranks:
+            raise NotImplementedError(
+                f"{type(self).__name__}: a subclass of _BatchNorm defines _check_input_dim"
+            )
+        if x.ndim not in self._ranks:
+            raise ValueError(
+                f"{self!r}: expected input of shape {self._shape_text}, got {tuple(x.shape)}"
+            )
+
     def forward(self, x: Tensor) -> Tensor:
+        self._check_input_dim(x)
         shape = tuple(x.shape)
-        if len(shape) not in self._ranks:
-            raise ValueError(f"{self!r}: expected input of shape {self._shape_text}, got {shape}")
-        if shape[1] != self.num_features:
+        if len(shape) > 1 and shape[1] != self.num_features:
             raise ValueError(
                 f"{self!r}: expected input of shape {self._shape_text} with "
                 f"C={self.num_features}, got {shape}"

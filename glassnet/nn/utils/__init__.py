@@ -21,8 +21,14 @@ from ..._validate import is_number
 from ...backend import get_array_module, is_cupy_array
 from ...ops.shape import concat
 from ...tensor import Tensor
-from . import parametrizations, parametrize, rnn
+from . import parametrizations, parametrize, prune, rnn
 from ._legacy_norms import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
+from .fusion import (
+    fuse_conv_bn_eval,
+    fuse_conv_bn_weights,
+    fuse_linear_bn_eval,
+    fuse_linear_bn_weights,
+)
 
 __all__ = [
     "clip_grad_norm_",
@@ -37,6 +43,11 @@ __all__ = [
     "remove_spectral_norm",
     "parametrize",
     "parametrizations",
+    "prune",
+    "fuse_conv_bn_eval",
+    "fuse_conv_bn_weights",
+    "fuse_linear_bn_eval",
+    "fuse_linear_bn_weights",
 ]
 
 Params = Tensor | Iterable[Tensor]
@@ -300,11 +311,12 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
 
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
-    """Copy consecutive slices of ``vec`` into the parameters, in place (the inverse of
+    """Make each parameter a view of its consecutive slice of ``vec`` (the inverse of
     :func:`parameters_to_vector`).
 
-    Unlike PyTorch, which makes each parameter a view of ``vec``, the values
-    are copied, so later changes to ``vec`` do not reach the parameters.
+    As in PyTorch (``param.data = vec[i:j].view_as(param)``), the parameters then share
+    ``vec``'s memory and dtype: a later in-place change of ``vec`` reaches them, and an
+    in-place update of a parameter (an optimizer step) changes ``vec``.
 
     Parameters
     ----------
@@ -325,5 +337,5 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     start = 0
     for p in items:
         stop = start + p.numel()
-        p.array[...] = data[start:stop].reshape(p.shape)
+        p.array = data[start:stop].reshape(p.shape)
         start = stop

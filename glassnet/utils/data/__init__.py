@@ -46,7 +46,7 @@ from .iterable import ChainDataset, IterableDataset
 __all__ = [
     "Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "IterableDataset",
     "ChainDataset",
-    "DataLoader", "default_collate", "get_worker_info",
+    "DataLoader", "default_collate", "default_convert", "get_worker_info",
     "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
     "WeightedRandomSampler", "BatchSampler",
 ]  # fmt: skip
@@ -79,6 +79,26 @@ def default_collate(batch: list[Any]) -> Any:
         One Tensor of shape ``(len(batch), *sample_shape)`` per field; strings as lists.
     """
     return _torch_structure(_loader.to_tensor(_loader.default_collate(batch), keep_dtype=True))
+
+
+def default_convert(data: Any) -> Any:
+    """One sample as torch's loader gives it without batching (``batch_size=None``).
+
+    NumPy arrays and scalars become Tensors (dtype kept); Tensors, Python numbers and strings
+    stay as they are; tuples (namedtuples too), lists and dicts are converted item by item
+    and keep their type.
+    """
+    if isinstance(data, Tensor) or isinstance(data, (str, bytes)):
+        return data
+    if isinstance(data, dict):
+        return {k: default_convert(v) for k, v in data.items()}
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, (tuple, list)):
+        return type(data)(default_convert(d) for d in data)
+    if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind not in "USO":
+        return _loader.to_tensor(np.asarray(data), keep_dtype=True)
+    return data
 
 
 def _torch_structure(batch: Any, field_of_sequence: bool = False) -> Any:
@@ -290,8 +310,10 @@ class DataLoader(_loader.DataLoader):
         Map-style (``dataset[i]``, ``len(dataset)``), or iterable-style (a stream:
         consecutive samples are batched, no shuffling; see :mod:`.iterable`).
     batch_size : int, default 1
-        ``None`` (torch's "no batching") yields an iterable dataset's samples one by one;
-        over a map-style dataset it is refused with a message.
+        ``None`` (torch's "no batching"): each item the sampler gives (an index, or a list
+        of indices from a ``BatchSampler`` passed as ``sampler``) is looked up in the
+        dataset and passed through ``collate_fn`` (default :func:`default_convert`);
+        over an iterable dataset its samples come one by one.
     shuffle : bool, optional
     sampler, batch_sampler : Sampler, optional
     num_workers : int, default 0
@@ -346,15 +368,15 @@ class DataLoader(_loader.DataLoader):
             self._init_stream(dataset, batch_size, shuffle, sampler, batch_sampler, drop_last,
                               collate_fn)  # fmt: skip
             return
-        if batch_size is None:
-            raise NotImplementedError(
-                "torch.utils.data.DataLoader(batch_size=None) (automatic batching off) over a "
-                "map-style dataset is not available in glassnet; index the dataset directly, or "
-                "use batch_size=1"
+        unbatched = batch_size is None
+        if unbatched and (batch_sampler is not None or drop_last):
+            raise ValueError(
+                "DataLoader: batch_size=None turns automatic batching off, so it cannot go "
+                "with batch_sampler or drop_last=True"
             )
         super().__init__(
             dataset,
-            batch_size,
+            1 if unbatched else batch_size,
             bool(shuffle),
             seed=_seed_of(generator, "DataLoader"),
             sampler=sampler,
@@ -362,8 +384,11 @@ class DataLoader(_loader.DataLoader):
             drop_last=drop_last,
             collate_fn=collate_fn or default_collate,
         )
-        self._fast = collate_fn is None and _dataset.has_batches(dataset)
-        self.collate_fn = collate_fn or default_collate
+        self._fast = collate_fn is None and _dataset.has_batches(dataset) and not unbatched
+        self.collate_fn = collate_fn or (default_convert if unbatched else default_collate)
+        self._unbatched = unbatched
+        if unbatched:
+            self.batch_size = None
 
     def _init_stream(self, dataset: Any, batch_size: int | None, shuffle: Any, sampler: Any,
                      batch_sampler: Any, drop_last: bool, collate_fn: Any) -> None:  # fmt: skip
@@ -380,11 +405,22 @@ class DataLoader(_loader.DataLoader):
         if self._stream:
             self.epoch += 1
             return _iterable.batches(self.dataset, self.batch_size, self.drop_last, self.collate_fn)
+        if self._unbatched:
+            return self._samples()
         return super().__iter__()
+
+    def _samples(self) -> Iterator[Any]:
+        """``batch_size=None``: one converted item per index the sampler gives."""
+        epoch = self.epoch
+        self.epoch += 1
+        if hasattr(self.sampler, "set_epoch"):
+            self.sampler.set_epoch(epoch)
+        for idx in self.sampler:
+            yield self.collate_fn(self.dataset[int(idx) if isinstance(idx, np.integer) else idx])
 
     def __len__(self) -> int:
         if not self._stream:
-            return super().__len__()
+            return len(self.sampler) if self._unbatched else super().__len__()
         try:
             n = len(self.dataset)
         except TypeError:
