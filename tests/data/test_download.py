@@ -6,10 +6,7 @@ generated IDX files served from a temporary folder.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +17,8 @@ from glassnet.data.datasets import FileSpec, ImageSetSpec
 from glassnet.data.download import cache_dir, download_file, mirrors, search_folders
 from glassnet.data.idx import write_idx
 
+from ..local_http import serve
+
 NAMES = {
     "train_images": "train-images-idx3-ubyte.gz",
     "train_labels": "train-labels-idx1-ubyte.gz",
@@ -29,41 +28,13 @@ NAMES = {
 COUNTS = {"train": 20, "test": 10}
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    requests: list[str] = []
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        type(self).requests.append(self.path)
-        if self.path.startswith("/short/"):  # promises 100 bytes, sends 5, hangs up
-            self.send_response(200)
-            self.send_header("Content-Length", "100")
-            self.end_headers()
-            self.wfile.write(b"hello")
-            self.close_connection = True
-            return
-        super().do_GET()
-
-
 @pytest.fixture
 def server(tmp_path):
     """Serve tmp_path/www on 127.0.0.1 from a thread; yields (base_url, folder, request log)."""
     root = tmp_path / "www"
     root.mkdir()
-    handler = type("H", (_Quiet,), {"requests": []})
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(handler, directory=str(root))
-    )
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/", root, handler.requests
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
+    with serve(root) as (url, requests):
+        yield url, root, requests
 
 
 @pytest.fixture

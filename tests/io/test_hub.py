@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
-import threading
 
 import numpy as np
 import pytest
@@ -14,16 +11,7 @@ import glassnet as gn
 from glassnet import hub
 from glassnet.data import ChecksumError
 
-
-class _Logged(http.server.SimpleHTTPRequestHandler):
-    requests: list[str] = []
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        type(self).requests.append(self.path)
-        super().do_GET()
+from ..local_http import serve
 
 
 @pytest.fixture
@@ -31,17 +19,8 @@ def server(tmp_path):
     """Serve tmp_path/www on 127.0.0.1; yields (base_url, folder, request log)."""
     root = tmp_path / "www"
     root.mkdir()
-    handler = type("H", (_Logged,), {"requests": []})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                            functools.partial(handler, directory=str(root)))  # fmt: skip
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/", root, handler.requests
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
+    with serve(root) as (url, requests):
+        yield url, root, requests
 
 
 @pytest.fixture

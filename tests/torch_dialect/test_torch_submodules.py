@@ -4,9 +4,6 @@ optimizer modules, each compared with torch."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from collections import OrderedDict
 
@@ -18,7 +15,7 @@ from glassnet import nn
 from glassnet.nn import modules as gm
 from glassnet.testing import assert_close, torch_available
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from ..torch_scripts.script_runs import assert_agree, loss_lines
 
 BASES = ("_BatchNorm", "_NormBase", "_InstanceNorm", "_ConvNd", "_ConvTransposeNd", "_DropoutNd",
          "_MaxPoolNd", "_AvgPoolNd", "_AdaptiveAvgPoolNd", "_AdaptiveMaxPoolNd", "_Loss",
@@ -316,21 +313,9 @@ print("LOSS vmap", f"{doubled.sum().item():.5f}", f"{again.sum().item():.5f}")
 def test_a_script_importing_torchs_submodules_gives_torchs_output(tmp_path):
     path = tmp_path / "submodules.py"
     path.write_text(textwrap.dedent(SCRIPT))
-    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS="1")
-    runs = []
-    for head in ([sys.executable], [sys.executable, "-m", "glassnet", "run"]):
-        done = subprocess.run([*head, str(path)], capture_output=True, text=True, env=env,
-                              cwd=tmp_path, timeout=300)  # fmt: skip
-        assert done.returncode == 0, done.stderr[-3000:]
-        runs.append([ln.split() for ln in done.stdout.splitlines() if ln.startswith("LOSS")])
-    theirs, ours = runs
-    assert len(ours) == len(theirs) == 7
-    for a, b in zip(ours[:5], theirs[:5]):
-        assert a[:2] == b[:2]
-        np.testing.assert_allclose(float(a[2]), float(b[2]), rtol=1e-5, atol=1e-6)
-    assert ours[5] == theirs[5]
-    np.testing.assert_allclose([float(v) for v in ours[6][2:]], [float(v) for v in theirs[6][2:]],
-                               rtol=1e-5)  # fmt: skip
+    theirs = loss_lines(str(path), "", False, tmp_path)
+    ours = loss_lines(str(path), "", True, tmp_path)
+    assert_agree(ours, theirs, minimum=7)
 
 
 def test_torch_version_says_there_is_no_cuda_build():

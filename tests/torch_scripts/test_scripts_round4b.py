@@ -19,59 +19,21 @@ The tests after the runner pin the glassnet fixes the scripts led to, each again
 from __future__ import annotations
 
 import os
-import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.testing import torch_available
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from .script_runs import check_script
+
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "round4b")
 SCRIPTS = sorted(f for f in os.listdir(HERE) if f.endswith(".py"))
 
 
-def _number(word: str) -> float | None:
-    try:
-        return float(word)
-    except ValueError:
-        return None
-
-
-def _run(script: str, init: str, glassnet: bool, cwd) -> list[list[str]]:
-    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS="1", INIT_WEIGHTS=init)
-    head = [sys.executable, "-m", "glassnet", "run"] if glassnet else [sys.executable]
-    done = subprocess.run([*head, os.path.join(HERE, script)], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=600)  # fmt: skip
-    who = "glassnet" if glassnet else "torch"
-    assert done.returncode == 0, f"{script} ({who}):\n{done.stderr[-4000:]}"
-    return [line.split()[1:] for line in re.findall(r"^LOSS .*$", done.stdout, re.M)]
-
-
-def _agree(ours: list[list[str]], theirs: list[list[str]]) -> None:
-    assert len(ours) == len(theirs) >= 5
-    for mine, ref in zip(ours, theirs):
-        assert len(mine) == len(ref), (mine, ref)
-        nums = [(_number(a), _number(b)) for a, b in zip(mine, ref)]
-        words = [(a, b) for (a, b), (x, y) in zip(zip(mine, ref), nums) if x is None or y is None]
-        assert all(a == b for a, b in words), (mine, ref)
-        got = [x for x, y in nums if x is not None and y is not None]
-        want = [y for x, y in nums if x is not None and y is not None]
-        np.testing.assert_allclose(got, want, rtol=1e-4, atol=2e-6, err_msg=f"{mine} vs {ref}")
-
-
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_round4b_script_gives_torchs_results(script, tmp_path):
-    init = str(tmp_path / "init.npz")
-    if not torch_available():
-        assert len(_run(script, "", True, tmp_path)) >= 5
-        return
-    theirs = _run(script, init, False, tmp_path)  # saves the initial weights
-    ours = _run(script, init, True, tmp_path)  # loads them
-    _agree(ours, theirs)
+    check_script(os.path.join(HERE, script), tmp_path)
 
 
 # ---------------------------------------------------------------- the fixes, against torch

@@ -1,0 +1,63 @@
+"""Running a PyTorch script under torch and under ``glassnet run``, and comparing its LOSS lines.
+
+A script prints ``LOSS <words and numbers>`` lines. Where torch is installed it runs first under
+torch, which saves its initial weights to the file named by ``INIT_WEIGHTS``; then under
+glassnet, which loads them. The two runs must print the same LOSS lines: numbers to a relative
+1e-4, other words exactly.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+
+from glassnet.testing import torch_available
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _number(word: str) -> float | None:
+    try:
+        return float(word)
+    except ValueError:
+        return None
+
+
+def loss_lines(path: str, init: str, glassnet: bool, cwd: os.PathLike) -> list[list[str]]:
+    """The words after ``LOSS`` on each LOSS line of ``path`` run under glassnet or torch."""
+    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS="1", INIT_WEIGHTS=init)
+    head = [sys.executable, "-m", "glassnet", "run"] if glassnet else [sys.executable]
+    done = subprocess.run([*head, path], capture_output=True, text=True, env=env, cwd=cwd,
+                          timeout=600)  # fmt: skip
+    who = "glassnet" if glassnet else "torch"
+    assert done.returncode == 0, f"{os.path.basename(path)} ({who}):\n{done.stderr[-4000:]}"
+    return [line.split()[1:] for line in re.findall(r"^LOSS .*$", done.stdout, re.M)]
+
+
+def assert_agree(ours: list[list[str]], theirs: list[list[str]], minimum: int = 5) -> None:
+    """The same LOSS lines: numbers to a relative 1e-4, other words exactly."""
+    assert len(ours) == len(theirs) >= minimum
+    for mine, ref in zip(ours, theirs):
+        assert len(mine) == len(ref), (mine, ref)
+        nums = [(_number(a), _number(b)) for a, b in zip(mine, ref)]
+        words = [(a, b) for (a, b), (x, y) in zip(zip(mine, ref), nums) if x is None or y is None]
+        assert all(a == b for a, b in words), (mine, ref)
+        got = [x for x, y in nums if x is not None and y is not None]
+        want = [y for x, y in nums if x is not None and y is not None]
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=2e-6, err_msg=f"{mine} vs {ref}")
+
+
+def check_script(path: str, tmp_path: os.PathLike, minimum: int = 5) -> None:
+    """Run ``path`` under torch (saving its initial weights) and under glassnet (loading them)
+    and compare their LOSS lines; without torch, check that glassnet runs it."""
+    init = os.path.join(os.fspath(tmp_path), "init.npz")
+    if not torch_available():
+        assert len(loss_lines(path, "", True, tmp_path)) >= minimum
+        return
+    theirs = loss_lines(path, init, False, tmp_path)  # saves the initial weights
+    ours = loss_lines(path, init, True, tmp_path)  # loads them
+    assert_agree(ours, theirs, minimum)
