@@ -72,7 +72,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
        for m in ("distribution", "normal", "uniform", "categorical", "bernoulli", "kl",
                  "multivariate_normal", "independent", "exponential", "laplace",
                  "one_hot_categorical", "gamma", "dirichlet", "poisson", "log_normal",
-                 "constraints")},
+                 "constraints", "transforms", "transformed_distribution")},
     # torch modules whose class lives beside a related one here
     **{f"torch.distributions.{m}": (f"glassnet.distributions.{home}",)
        for m, home in (("chi2", "gamma"), ("beta", "dirichlet"), ("geometric", "poisson"),
