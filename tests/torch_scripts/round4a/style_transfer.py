@@ -15,6 +15,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.optim as optim
 
+# LBFGS's steps amplify float32 rounding (the two libraries sum in other orders): in float64
+# the printed losses agree to the comparison's 1e-4 after every closure call
+torch.set_default_dtype(torch.float64)
+
 rng = np.random.default_rng(2)
 IMSIZE = 16
 yy, xx = np.mgrid[0:IMSIZE, 0:IMSIZE] / IMSIZE
