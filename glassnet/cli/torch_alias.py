@@ -103,6 +103,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "torch.utils.model_zoo": ("glassnet.hub",),
     "torch.nn.utils.stateless": ("glassnet.func",),
     "torch.random": ("glassnet._torch_random",),
+    "torch.serialization": ("glassnet._torch_serialization",),
+    "torch.types": ("glassnet._torch_types",),
     "torch.version": ("glassnet._torch_version",),
     "torch.utils.hooks": ("glassnet.nn.module",),
     "torch.jit": ("glassnet.jit",),

@@ -67,6 +67,51 @@ _CONVERT_HINT = (
 )
 
 
+#: What ``torch.serialization.add_safe_globals`` was given (recorded; see :func:`add_safe_globals`).
+SAFE_GLOBALS: list[Any] = []
+
+
+def add_safe_globals(safe_globals: list[Any]) -> None:
+    """``torch.serialization.add_safe_globals``: recorded, so that the refusal of such a
+    global can say so. glassnet never rebuilds objects of other classes from a file, even
+    ones a script trusts: that would run their code."""
+    SAFE_GLOBALS.extend(safe_globals)
+
+
+def get_safe_globals() -> list[Any]:
+    """What :func:`add_safe_globals` recorded."""
+    return list(SAFE_GLOBALS)
+
+
+def clear_safe_globals() -> None:
+    """Forget what :func:`add_safe_globals` recorded."""
+    SAFE_GLOBALS.clear()
+
+
+class safe_globals:  # noqa: N801 - torch's name
+    """``with torch.serialization.safe_globals([...]):``: recorded for the block only."""
+
+    def __init__(self, globals_list: list[Any]) -> None:
+        self.globals_list = list(globals_list)
+
+    def __enter__(self) -> None:
+        self.before = len(SAFE_GLOBALS)
+        add_safe_globals(self.globals_list)
+
+    def __exit__(self, *exc: object) -> None:
+        del SAFE_GLOBALS[self.before :]
+
+
+def _trusted_names() -> set[str]:
+    names = set()
+    for g in SAFE_GLOBALS:
+        obj = g[0] if isinstance(g, tuple) else g
+        names.add(f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}")
+        if isinstance(g, tuple) and len(g) == 2:
+            names.add(str(g[1]))
+    return names
+
+
 class TorchFileError(CheckpointError, pickle.UnpicklingError):
     """A torch file glassnet will not (or cannot) read; the message names the file and why.
 
@@ -281,11 +326,13 @@ class _RestrictedUnpickler(pickle._Unpickler):
         why = _UNSUPPORTED.get(name) if module.startswith("torch") else None
         if why is not None:
             raise self.fail(f"the file holds {why} ({full}), which glassnet does not read")
+        trusted = (" It was passed to torch.serialization.add_safe_globals, which glassnet "
+                   "records but does not act on.") if full in _trusted_names() else ""  # fmt: skip
         raise self.fail(
             f"refused global {full!r}: glassnet rebuilds only tensors, storages and plain "
             "containers from torch files (what torch.load(weights_only=True) accepts), and "
             "loading never runs code, so objects of other classes and functions are not "
-            "unpickled. " + _CONVERT_HINT
+            f"unpickled.{trusted} " + _CONVERT_HINT
         )
 
     def persistent_load(self, pid: Any) -> _Storage:
