@@ -426,18 +426,19 @@ def _in_dim_leaves(arg: Any, dim: Any, who: str) -> list:
     leaves, _ = _flatten(arg)
     if dim is None or isinstance(dim, int):
         return [dim] * len(leaves)
-    dims, _ = _flatten_dims(dim)
+    dims = _flatten_dims(dim)
     if len(dims) != len(leaves):
         raise ValueError(f"{who}: in_dims is not compatible with the structure of the inputs")
     return dims
 
 
-def _flatten_dims(tree: Any) -> tuple[list, None]:
+def _flatten_dims(tree: Any) -> list:
+    """The dims (ints or None) of an ``in_dims``/``out_dims`` tree, in leaf order."""
     if tree is None or isinstance(tree, int):
-        return [tree], None
+        return [tree]
     if isinstance(tree, Mapping):
-        return [d for v in tree.values() for d in _flatten_dims(v)[0]], None
-    return [d for v in tree for d in _flatten_dims(v)[0]], None
+        return [d for v in tree.values() for d in _flatten_dims(v)]
+    return [d for v in tree for d in _flatten_dims(v)]
 
 
 def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = "error", *,
@@ -506,7 +507,7 @@ def _stack_outputs(outs: list, out_dims: Any) -> Any:
     first = outs[0]
     if not leaves0 and not isinstance(first, Tensor):
         raise ValueError(f"vmap: `func` must only return Tensors, got type {type(first)}")
-    dims = [out_dims] * len(leaves0) if isinstance(out_dims, int) else _flatten_dims(out_dims)[0]
+    dims = [out_dims] * len(leaves0) if isinstance(out_dims, int) else _flatten_dims(out_dims)
     if len(dims) != len(leaves0):
         raise ValueError("vmap: out_dims is not compatible with the structure of the outputs")
     per_slice = [_flatten(o)[0] for o in outs]
