@@ -80,12 +80,14 @@ def _reflect(coord: Tensor, low: float, span: float) -> Tensor:
 
 
 def _source(coord: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
+    """Pixel positions read for the normalised ``coord``. Clipping passes no gradient on the
+    edges themselves, as PyTorch's ``clip_coordinates_set_grad``."""
     x = _unnormalize(coord, size, align_corners)
     if padding_mode == "border":
-        return M.clip(x, 0.0, size - 1.0)
+        return M.clip_open(x, 0.0, size - 1.0)
     if padding_mode == "reflection":
         x = _reflect(x, 0.0, size - 1.0) if align_corners else _reflect(x, -0.5, float(size))
-        return M.clip(x, 0.0, size - 1.0)
+        return M.clip_open(x, 0.0, size - 1.0)
     return x
 
 

@@ -389,6 +389,22 @@ def test_grid_sample_as_torch(mode, padding_mode, align_corners, rng, torch):
 
 
 @pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("padding_mode", ["border", "reflection"])
+def test_grid_sample_passes_no_gradient_on_the_edges_as_torch(
+    padding_mode, align_corners, rng, torch
+):  # fmt: skip
+    # a grid on quarter steps lands exactly on the clipping edges (and on reflection folds);
+    # the grid's gradient there was 1 where torch's clip_coordinates_set_grad gives 0
+    x = rng.standard_normal((2, 2, 5, 3))
+    grid = np.round(rng.normal(0.0, 2.0, (2, 4, 6, 2)) * 4) / 4
+    kw = dict(padding_mode=padding_mode, align_corners=align_corners)
+    check_against_torch(
+        lambda a, g: F.grid_sample(a, g, **kw), lambda a, g: _tf(torch).grid_sample(a, g, **kw),
+        x, grid,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
 def test_affine_grid_and_a_spatial_transformer_as_torch(align_corners, rng, torch):
     theta = rng.standard_normal((2, 2, 3)) * 0.5 + np.array([[1.0, 0, 0], [0, 1.0, 0]])
     x = rng.standard_normal((2, 3, 6, 7))

@@ -3,7 +3,7 @@ filter(lambda p: p.requires_grad, model.parameters()), the frozen BatchNorm kept
 an overridden train(), a count of trainable parameters (p.numel()), then unfreezing the last
 backbone layer with requires_grad = True and optimizer.add_param_group at a lower lr; the frozen
 weights checked unchanged; gradients stay None for frozen parameters; torch.no_grad feature
-extraction then a linear probe."""
+extraction then a float64 linear probe fitted by LBFGS."""
 import os
 
 import numpy as np
@@ -104,8 +104,8 @@ for epoch in range(8, 10):
 # feature extraction with no_grad, then a linear probe
 model.eval()
 with torch.no_grad():
-    feats = model.backbone(X)
-probe = nn.Linear(8, 3)
+    feats = model.backbone(X).double()  # float64: LBFGS would amplify float32 rounding
+probe = nn.Linear(8, 3).double()
 with torch.no_grad():
     probe.weight.copy_(model.classifier.weight)
     probe.bias.zero_()
