@@ -31,7 +31,15 @@ Axis = int | Sequence[int] | None
 
 
 class Size(tuple):
-    """A tensor's shape: a tuple of ints, as ``torch.Size`` (``x.size()``)."""
+    """A tensor's shape (``x.shape``, ``x.size()``): a tuple of ints, as ``torch.Size``.
+
+    It prints as a tuple, ``(2, 3)``; while ``glassnet run``'s import hook makes ``torch``
+    glassnet it prints as PyTorch's, ``torch.Size([2, 3])``. Slices and sums with tuples stay
+    sizes, as PyTorch's do.
+    """
+
+    #: The module name it prints with (``torch`` under the import hook); None: a plain tuple.
+    repr_module: str | None = None
 
     def numel(self) -> int:
         """The number of elements a tensor of this shape holds."""
@@ -40,8 +48,29 @@ class Size(tuple):
             n *= int(s)
         return n
 
+    def __getitem__(self, index: Any) -> Any:
+        got = tuple.__getitem__(self, index)
+        return Size(got) if isinstance(index, slice) else got
+
+    def __add__(self, other: Any) -> Size:
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other: Any) -> Size:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(other, self))
+
+    def __mul__(self, times: Any) -> Size:
+        return Size(tuple.__mul__(self, times))
+
+    __rmul__ = __mul__
+
     def __repr__(self) -> str:
-        return f"glassnet.Size({list(self)})"
+        if Size.repr_module is None:
+            return tuple.__repr__(self)
+        return f"{Size.repr_module}.Size({list(self)})"
+
+    __str__ = __repr__
 
 
 def _to_array(data: Any, dtype: Any, xp: Any = np) -> Any:
@@ -190,8 +219,9 @@ class Tensor(_Methods):
 
     # ------------------------------------------------------------------ info
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self.array.shape
+    def shape(self) -> Size:
+        """The shape, a :class:`Size` (a tuple of ints)."""
+        return Size(self.array.shape)
 
     @property
     def dtype(self) -> np.dtype:

@@ -227,6 +227,7 @@ class TorchAliasFinder(importlib.abc.MetaPathFinder):
         self.patched: dict[str, tuple[types.ModuleType, Any]] = {}
         self.made_packages: list[types.ModuleType] = []  # plain modules given a __path__
         self.displaced: dict[str, types.ModuleType] = {}  # real torch modules set aside
+        self.size_repr: str | None = None  # how Size printed before install()
         self.torch_names = {g: t for t, gs in reversed(ALIASES.items()) for g in gs}
 
     def scan(self) -> None:
@@ -308,17 +309,22 @@ def install() -> TorchAliasFinder:
     TorchAliasFinder
         Pass it to :func:`uninstall` to undo.
     """
+    from ..tensor import Size
+
     finder = TorchAliasFinder()
     for name in [n for n in sys.modules if _is_torch_name(n)]:
         finder.displaced[name] = sys.modules.pop(name)
     sys.meta_path.insert(0, finder)
     finder.scan()
+    finder.size_repr, Size.repr_module = Size.repr_module, "torch"  # print(x.shape) as torch's
     return finder
 
 
 def uninstall(finder: TorchAliasFinder) -> None:
     """Remove the finder, the torch names it put in ``sys.modules`` and its ``__getattr__``s;
     put back any torch modules :func:`install` set aside."""
+    from ..tensor import Size
+
     if finder in sys.meta_path:
         sys.meta_path.remove(finder)
     for name in [n for n in sys.modules if _is_torch_name(n)]:
@@ -327,6 +333,7 @@ def uninstall(finder: TorchAliasFinder) -> None:
     sys.modules.update(finder.displaced)  # an already imported PyTorch comes back as it was
     finder.displaced.clear()
     finder.restore()
+    Size.repr_module = finder.size_repr
 
 
 @contextmanager

@@ -57,6 +57,17 @@ def test_torch_names_are_glassnets_modules_not_copies():
     assert "torchvision" not in sys.modules
 
 
+def test_shapes_print_as_torchs_under_the_hook_and_as_tuples_outside():
+    x = glassnet.zeros(2, 3)
+    assert (repr(x.shape), str(x.size()), f"{x.shape[1:]}") == ("(2, 3)", "(2, 3)", "(3,)")
+    with torch_aliases():
+        import torch
+
+        assert f"{x.shape} {torch.zeros(()).shape}" == "torch.Size([2, 3]) torch.Size([])"
+        assert str(x.shape[1:]) == "torch.Size([3])" and isinstance(x.shape, torch.Size)
+    assert str(x.shape) == "(2, 3)"  # back when the hook is removed
+
+
 def test_the_hook_wins_over_an_installed_torch(torch):
     real = sys.modules["torch"]
     with torch_aliases():
