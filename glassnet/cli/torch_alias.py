@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ..tensor import Size
+
 __all__ = [
     "ALIASES", "NEAREST", "TorchAPIMissing", "TorchModuleMissing", "install", "uninstall",
     "torch_aliases", "missing_message",
@@ -309,8 +311,6 @@ def install() -> TorchAliasFinder:
     TorchAliasFinder
         Pass it to :func:`uninstall` to undo.
     """
-    from ..tensor import Size
-
     finder = TorchAliasFinder()
     for name in [n for n in sys.modules if _is_torch_name(n)]:
         finder.displaced[name] = sys.modules.pop(name)
@@ -323,8 +323,6 @@ def install() -> TorchAliasFinder:
 def uninstall(finder: TorchAliasFinder) -> None:
     """Remove the finder, the torch names it put in ``sys.modules`` and its ``__getattr__``s;
     put back any torch modules :func:`install` set aside."""
-    from ..tensor import Size
-
     if finder in sys.meta_path:
         sys.meta_path.remove(finder)
     for name in [n for n in sys.modules if _is_torch_name(n)]:
