@@ -21,7 +21,13 @@ from .feature_weights import FeatureWeights
 from .gallery import demo_explanations, explain_images
 from .gradcam import GradCAM
 from .gradient_shap import GradientShap
-from .guided import Deconvolution, GuidedBackprop, GuidedGradCam
+from .guided import (
+    Deconvolution,
+    GuidedBackprop,
+    GuidedGradCam,
+    NeuronDeconvolution,
+    NeuronGuidedBackprop,
+)
 from .integrated_gradients import IntegratedGradients
 from .layer_deeplift import LayerDeepLift, LayerDeepLiftShap
 from .layer_gradient_shap import LayerGradientShap
@@ -46,6 +52,7 @@ from .occlusion import FeatureAblation, Occlusion
 from .saliency import InputXGradient, Saliency
 from .sanity import cascading_randomization, spearman
 from .shapley import KernelShap, ShapleyValues, ShapleyValueSampling
+from .tokens import TokenReferenceBase
 
 __all__ = [
     "Attribution", "FeatureWeights", "Saliency", "InputXGradient", "IntegratedGradients",
@@ -55,7 +62,8 @@ __all__ = [
     "LayerGradientXActivation", "LayerConductance", "ShapleyValueSampling", "ShapleyValues",
     "KernelShap", "LayerGradCam", "FeaturePermutation", "NeuronGradient",
     "NeuronIntegratedGradients", "NeuronConductance", "InternalInfluence", "Lime",
-    "LayerDeepLift", "LayerDeepLiftShap", "LayerGradientShap",
+    "LayerDeepLift", "LayerDeepLiftShap", "LayerGradientShap", "NeuronGuidedBackprop",
+    "NeuronDeconvolution", "TokenReferenceBase",
     "cascading_randomization", "spearman", "explain_images", "demo_explanations", "plots",
 ]  # fmt: skip
 
@@ -72,13 +80,10 @@ _NOT_IN_GLASSNET = {
     "NeuronIntegratedGradients(model, layer)",
     "NeuronDeepLiftShap": "LayerDeepLiftShap(model, layer), or NeuronIntegratedGradients",
     "NeuronFeatureAblation": "NeuronGradient(model, layer) or NeuronIntegratedGradients",
-    "NeuronGuidedBackprop": "GuidedBackprop(model) (on an output) or NeuronGradient(model, layer)",
-    "NeuronDeconvolution": "Deconvolution(model) (on an output) or NeuronGradient(model, layer)",
     "LimeBase": "Lime(model, interpretable_model, similarity_func, perturb_func) or "
     "LimeSurrogate(model)",
     "LLMAttribution": "LayerIntegratedGradients(model, embedding_layer) on token ids",
     "LLMGradientAttribution": "LayerIntegratedGradients(model, embedding_layer) on token ids",
-    "TokenReferenceBase": "baselines=<the padding id> (an int) with LayerIntegratedGradients",
     "InterpretableEmbeddingBase": "LayerIntegratedGradients(model, embedding_layer)",
     "configure_interpretable_embedding_layer": "LayerIntegratedGradients(model, "
     "embedding_layer) on token ids, or the method on the embedded inputs",

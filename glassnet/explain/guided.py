@@ -10,7 +10,9 @@ Both gradient methods change only how the gradient passes back through each
   incoming gradient, whatever the ReLU's input: ``max(g, 0)``.
 
 Guided Grad-CAM multiplies Guided Backprop's map by the layer's Grad-CAM map
-(with the ReLU) upsampled to the input's size.
+(with the ReLU) upsampled to the input's size. ``NeuronGuidedBackprop`` and
+``NeuronDeconvolution`` apply the same rules to the gradient of one neuron of a
+layer (Captum's neuron selectors, see :mod:`glassnet.explain.neuron`).
 """
 
 from __future__ import annotations
@@ -27,8 +29,12 @@ from .gradcam import GradCAM
 from .inputs import ForwardArgs
 from .layer_methods import LayerAttribution
 from .module_rules import ModuleCall, backward_rules
+from .neuron import NeuronGradient, NeuronSelector
 
-__all__ = ["GuidedBackprop", "Deconvolution", "GuidedGradCam"]
+__all__ = [
+    "GuidedBackprop", "Deconvolution", "GuidedGradCam", "NeuronGuidedBackprop",
+    "NeuronDeconvolution",
+]  # fmt: skip
 
 
 def _positive(values: Any) -> Any:
@@ -187,3 +193,82 @@ class GuidedGradCam(Attribution):
                 continue
             out.append((g * up).astype(g.dtype))
         return self.pack(out, as_tuple)
+
+
+class _NeuronModifiedReluGradient(NeuronGradient):
+    """A neuron's gradient w.r.t. the inputs with a changed backward at every ``nn.ReLU``."""
+
+    from_grad_output: bool = False
+
+    def __init__(self, model: Module, layer: str | Module, device_ids: Any = None) -> None:
+        if not isinstance(model, Module):
+            raise TypeError(
+                f"{type(self).__name__}: model must be a glassnet Module (its nn.ReLU modules "
+                f"get the rule), got {type(model).__name__}"
+            )
+        super().__init__(model, layer, device_ids)
+
+    def _rule(self, call: ModuleCall) -> Any:
+        return _positive(call.grad_output if self.from_grad_output else call.grad_input)
+
+    def attribute(
+        self,
+        inputs: Any,
+        neuron_selector: NeuronSelector,
+        additional_forward_args: Any = None,
+        attribute_to_neuron_input: bool = False,
+    ) -> Any:
+        """The neuron's modified gradient w.r.t. the inputs, row by row.
+
+        Parameters
+        ----------
+        inputs : Tensor or ndarray, shape (N, *), or a tuple of them
+        neuron_selector : int, tuple of int / slice, or callable
+            See :mod:`glassnet.explain.neuron`.
+        additional_forward_args : any or tuple, optional
+        attribute_to_neuron_input : bool, default False
+            Pick the neuron from the layer's input instead of its output.
+
+        Returns
+        -------
+        ndarray, shape (N, *), or a tuple of them for tuple inputs
+        """
+        with backward_rules(self.model, {nn.ReLU: self._rule}, match="isinstance"):
+            return super().attribute(
+                inputs, neuron_selector, additional_forward_args, attribute_to_neuron_input
+            )
+
+
+class NeuronGuidedBackprop(_NeuronModifiedReluGradient):
+    """Guided Backprop of one neuron of a layer (Captum's ``NeuronGuidedBackprop``): the
+    neuron's gradient w.r.t. the inputs where, at each ``nn.ReLU``, only positive gradients
+    pass back, and only where the ReLU's input was positive.
+
+    Parameters
+    ----------
+    model : Module
+    layer : str or Module
+    device_ids : None
+
+    Examples
+    --------
+    >>> import glassnet as gn
+    >>> from glassnet.explain import NeuronGuidedBackprop
+    >>> model = gn.nn.Sequential(gn.nn.Linear(3, 4), gn.nn.ReLU(), gn.nn.Linear(4, 2))
+    >>> NeuronGuidedBackprop(model, model[2]).attribute(gn.randn(5, 3), 1).shape
+    (5, 3)
+    """
+
+
+class NeuronDeconvolution(_NeuronModifiedReluGradient):
+    """Deconvolution of one neuron of a layer (Captum's ``NeuronDeconvolution``): at each
+    ``nn.ReLU`` the positive part of the incoming gradient passes back.
+
+    Parameters
+    ----------
+    model : Module
+    layer : str or Module
+    device_ids : None
+    """
+
+    from_grad_output = True

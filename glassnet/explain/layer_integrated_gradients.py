@@ -63,9 +63,11 @@ class LayerIntegratedGradients(Attribution):
     layer : str or Module
         The layer: its dotted name (``model.named_modules()`` lists them) or the
         submodule itself. It must be called once per forward pass and return
-        (or, with ``attribute_to_layer_input=True``, take as first argument) one
-        tensor ``(N, *)``. A list of layers (Captum's) is refused: explain one
-        layer per instance.
+        (or, with ``attribute_to_layer_input=True``, take as positional inputs)
+        tensors ``(N, *)``: one, or a flat tuple of them (each gets its own
+        attributions, as in Captum). A list of layers, as in Captum, replaces every layer's
+        value along the path at once (the same step) and gives a list of
+        attributions, one per layer; the delta then sums over all of them.
     device_ids : None
         Accepted for Captum's signature and order; must be None (a bool here is
         read as ``multiply_by_inputs``, glassnet's earlier third argument).
@@ -105,13 +107,18 @@ class LayerIntegratedGradients(Attribution):
             raise ValueError(
                 f"LayerIntegratedGradients: device_ids must be None, got {device_ids!r}"
             )
-        if isinstance(layer, (list, tuple)):
+        if isinstance(layer, tuple):
             raise TypeError(
-                f"LayerIntegratedGradients: a list of layers is not supported, got {len(layer)} "
-                "layers; make one LayerIntegratedGradients(model, layer) per layer"
+                f"LayerIntegratedGradients: layers must be one layer or a list of them (Captum's "
+                f"form), got a tuple of {len(layer)}"
             )
-        self.layer = submodule_name(self._who, model, layer)
-        self.module = model.get_submodule(self.layer)
+        self.is_list = isinstance(layer, list)
+        if self.is_list and not layer:
+            raise ValueError("LayerIntegratedGradients: the list of layers is empty")
+        self.layers = [submodule_name(self._who, model, m) for m in (layer if self.is_list else [layer])]
+        self.modules = [model.get_submodule(name) for name in self.layers]
+        self.layer = self.layers if self.is_list else self.layers[0]
+        self.module = self.modules if self.is_list else self.modules[0]
         self.multiply_by_inputs = bool(multiply_by_inputs)
 
     def __repr__(self) -> str:
@@ -152,12 +159,13 @@ class LayerIntegratedGradients(Attribution):
         return_convergence_delta : bool, default False
             Also return ``sum(attributions) - (F(x) - F(baselines))`` per row.
         attribute_to_layer_input : bool, default False
-            Use the layer's (first) input instead of its output.
+            Use the layer's positional inputs instead of its output.
 
         Returns
         -------
         attributions : ndarray, shape (N, *layer_shape)
-            The layer's output (or input) shape.
+            The layer's output (or input) shape; a tuple of them for a layer giving
+            several tensors; for a list of layers, a list (one entry per layer).
         delta : ndarray, shape (N,)
             Only with ``return_convergence_delta=True``.
         """
@@ -172,126 +180,177 @@ class LayerIntegratedGradients(Attribution):
         with self.evaluating():
             out_x = self.forward(xs, internal_batch_size, extra)
             targets = self.resolve_target(target, out_x)
-            a_x = self._activation(xs, extra, to_input)
-            a_b = self._activation(bs, extra, to_input)
-            dtype = a_x.dtype  # the layer's, given to the model along the path
-            a_x, a_b = a_x.astype(np.float64), a_b.astype(np.float64)
-            total = self._path_integral(
-                alphas, weights, xs, (a_b, a_x - a_b), targets, extra, to_input,
-                internal_batch_size, dtype,
+            a_x, counts = self._activation(xs, extra, to_input)
+            a_b, _ = self._activation(bs, extra, to_input)
+            dtypes = [a.dtype for a in a_x]  # the layers', given to the model along the path
+            a_x = [a.astype(np.float64) for a in a_x]
+            a_b = [a.astype(np.float64) for a in a_b]
+            totals = self._path_integral(
+                alphas, weights, xs, (a_b, [ax - ab for ax, ab in zip(a_x, a_b)]), targets,
+                extra, to_input, counts, internal_batch_size, dtypes,
             )  # fmt: skip
             out_b = (
                 self.forward(bs, internal_batch_size, extra) if return_convergence_delta else None
             )
-        full = total * (a_x - a_b) if self.multiply_by_inputs else total
-        attr = full.astype(dtype)
+        fulls = [
+            t * (ax - ab) if self.multiply_by_inputs else t for t, ax, ab in zip(totals, a_x, a_b)
+        ]
+        attrs = [f.astype(d) for f, d in zip(fulls, dtypes)]
+        per_layer, k = [], 0  # a layer giving several tensors gets a tuple, as in Captum
+        for c in counts:
+            per_layer.append(attrs[k] if c == 1 else tuple(attrs[k : k + c]))
+            k += c
+        attr = per_layer if self.is_list else per_layer[0]
         if out_b is None:
             return attr
         gap = self.select(out_x, targets).astype(np.float64) - self.select(out_b, targets)
         # of the attributions returned, as Captum (without multiply_by_inputs, not a gap)
-        return attr, full.reshape(n, -1).sum(axis=1) - gap
+        return attr, sum(f.reshape(n, -1).sum(axis=1) for f in fulls) - gap
 
     # ------------------------------------------------------------- the layer
-    def _hooked(self, replace: Any, to_input: bool) -> tuple[list[Any], Any]:
-        """Register a hook on the layer that records its value (and replaces it by
-        ``replace`` unless None); return the list it records into and the handle."""
+    def _hooked_all(
+        self, replace: list[Any] | None, to_input: bool, counts: list[int] | None = None
+    ) -> tuple[list, list]:
+        """:meth:`_hooked` on every layer: the lists they record into and the handles;
+        ``replace`` is the flat list of all layers' values, ``counts[i]`` of them layer i's."""
+        parts: list[Any] = [None] * len(self.modules)
+        if replace is not None:
+            ends = np.cumsum(counts)
+            parts = [tuple(replace[e - c : e]) for c, e in zip(counts, ends)]
+        pairs = [self._hooked(m, r, to_input) for m, r in zip(self.modules, parts)]
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+
+    @staticmethod
+    def _hooked(module: Module, replace: Any, to_input: bool) -> tuple[list[Any], Any]:
+        """Register a hook on ``module`` that records its value (its output, or the tuple of
+        its positional inputs) and replaces it by the tuple ``replace`` unless None; return
+        the list it records into and the handle."""
         seen: list[Any] = []
 
         def on_output(module: Module, args: tuple, output: Any) -> Any:
             seen.append(output)
-            return replace
+            if replace is None:
+                return None
+            return tuple(replace) if isinstance(output, (tuple, list)) else replace[0]
 
         def on_input(module: Module, args: tuple) -> Any:
-            seen.append(args[0] if args else None)
-            return None if replace is None else (replace, *args[1:])
+            seen.append(args)
+            return None if replace is None else (*replace, *args[len(replace) :])
 
         if to_input:
-            return seen, self.module.register_forward_pre_hook(on_input)
-        return seen, self.module.register_forward_hook(on_output)
+            return seen, module.register_forward_pre_hook(on_input)
+        return seen, module.register_forward_hook(on_output)
 
-    def _checked(self, seen: list[Any], to_input: bool, n: int) -> Tensor:
-        where = "input" if to_input else "output"
+    def _checked(self, seen: list[Any], to_input: bool, n: int, name: str) -> tuple[Tensor, ...]:
+        """The layer's tensors (one, or those of a flat tuple) from its one recorded call."""
+        where = "inputs" if to_input else "output"
         if len(seen) != 1:
             raise ValueError(
-                f"{self._who}: layer {self.layer!r} was called {len(seen)} times in one forward "
+                f"{self._who}: layer {name!r} was called {len(seen)} times in one forward "
                 "pass; expected once (its value is replaced along the path)"
             )
         value = seen[0]
-        if not isinstance(value, Tensor) or value.ndim == 0 or value.shape[0] != n:
-            got = getattr(value, "shape", type(value).__name__)
+        values = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+        if not values or any(
+            not isinstance(v, Tensor) or v.ndim == 0 or v.shape[0] != n for v in values
+        ):
+            got = [getattr(v, "shape", type(v).__name__) for v in values]
             raise ValueError(
-                f"{self._who}: layer {self.layer!r} gives {where} {got}; expected one tensor "
-                f"(N, *) with N = {n} rows (a layer returning a tuple, such as an LSTM, is not "
-                "supported: pick a layer after it)"
+                f"{self._who}: layer {name!r} gives {where} {got}; expected tensors (N, *) with "
+                f"N = {n} rows, or a flat tuple of them (a layer giving nested tuples, such as "
+                "an LSTM, is not supported: pick a layer after it)"
             )
-        return value
+        return values
 
-    def _activation(self, xs: Inputs, extra: ForwardArgs, to_input: bool) -> np.ndarray:
-        """The layer's output (or input) for inputs ``xs``, as a host array of its dtype."""
-        seen, handle = self._hooked(None, to_input)
+    def _activation(
+        self, xs: Inputs, extra: ForwardArgs, to_input: bool
+    ) -> tuple[list[np.ndarray], list[int]]:
+        """The layers' output (or input) tensors for inputs ``xs``, as one flat list of host
+        arrays of their dtype, and how many of them each layer gives."""
+        seens, handles = self._hooked_all(None, to_input)
         try:
             with no_grad():
                 self._call([self._to_model(v) for v in xs], extra.at(np.arange(xs[0].shape[0])))
         finally:
-            handle.remove()
-        value = self._checked(seen, to_input, xs[0].shape[0])
-        if value.dtype.kind != "f":
-            raise ValueError(
-                f"{self._who}: layer {self.layer!r} has {'input' if to_input else 'output'} of "
-                f"dtype {value.dtype}; a path can only run through floating values (for token "
-                "ids, pick the embedding layer's output)"
-            )
-        return np.asarray(value.numpy())
+            for handle in handles:
+                handle.remove()
+        out, counts = [], []
+        for seen, name in zip(seens, self.layers):
+            values = self._checked(seen, to_input, xs[0].shape[0], name)
+            for value in values:
+                if value.dtype.kind != "f":
+                    raise ValueError(
+                        f"{self._who}: layer {name!r} has {'input' if to_input else 'output'} "
+                        f"of dtype {value.dtype}; a path can only run through floating values "
+                        "(for token ids, pick the embedding layer's output)"
+                    )
+                out.append(np.asarray(value.numpy()))
+            counts.append(len(values))
+        return out, counts
 
     def _path_integral(
         self,
         alphas: np.ndarray,
         weights: np.ndarray,
         xs: Inputs,
-        path: tuple[np.ndarray, np.ndarray],
+        path: tuple[list[np.ndarray], list[np.ndarray]],
         targets: np.ndarray | None,
         extra: ForwardArgs,
         to_input: bool,
+        counts: list[int],
         internal_batch_size: int | None,
-        dtype: np.dtype,
-    ) -> np.ndarray:
-        """``integral_0^1 dF/dA at A(b) + a (A(x) - A(b)) da`` per row, float64; ``path`` is
-        ``(A(b), A(x) - A(b))`` and ``dtype`` the layer's."""
-        a_b, diff = path
+        dtypes: list[np.dtype],
+    ) -> list[np.ndarray]:
+        """``integral_0^1 dF/dA at A(b) + a (A(x) - A(b)) da`` per row and layer tensor,
+        float64; ``path`` is ``(A(b), A(x) - A(b))`` per tensor (``counts[i]`` of them layer
+        i's) and ``dtypes`` the tensors'."""
+        a_bs, diffs = path
         n = xs[0].shape[0]
-        total = np.zeros(a_b.shape)
+        totals = [np.zeros(a_b.shape) for a_b in a_bs]
         n_points = len(alphas) * n
         chunk = n_points if internal_batch_size is None else internal_batch_size
         for start in range(0, n_points, chunk):
             idx = np.arange(start, min(start + chunk, n_points))
             step, row = idx // n, idx % n
-            shape = (-1,) + (1,) * (a_b.ndim - 1)
-            point = a_b[row] + alphas[step].reshape(shape) * diff[row]
-            point = point.astype(dtype)
-            g = self._layer_gradient(point, [v[row] for v in xs], targets, extra, row, to_input)
-            np.add.at(total, row, weights[step].reshape(shape) * g)
-        return total
+            shapes = [(-1,) + (1,) * (a_b.ndim - 1) for a_b in a_bs]
+            points = [
+                (a_b[row] + alphas[step].reshape(s) * d[row]).astype(dt)
+                for a_b, d, s, dt in zip(a_bs, diffs, shapes, dtypes)
+            ]
+            gs = self._layer_gradient(
+                points, [v[row] for v in xs], targets, extra, row, (to_input, counts)
+            )
+            for total, g, s in zip(totals, gs, shapes):
+                np.add.at(total, row, weights[step].reshape(s) * g)
+        return totals
 
     def _layer_gradient(
         self,
-        point: np.ndarray,
+        points: list[np.ndarray],
         xs: list[np.ndarray],
         targets: np.ndarray | None,
         extra: ForwardArgs,
         row: np.ndarray,
-        to_input: bool,
-    ) -> np.ndarray:
-        """d(explained output)/d(layer value) with the layer's value set to ``point``."""
+        reading: tuple[bool, list[int]],
+    ) -> list[np.ndarray]:
+        """d(explained output)/d(layer tensor) with each layer tensor set to its point;
+        ``reading`` is ``(attribute_to_layer_input, tensors per layer)``."""
+        to_input, counts = reading
         with enable_grad():
-            value = self._to_model(point, requires_grad=True)
-            seen, handle = self._hooked(value, to_input)
+            values = [self._to_model(p, requires_grad=True) for p in points]
+            seens, handles = self._hooked_all(values, to_input, counts)
             try:
                 out = self._call([self._to_model(v) for v in xs], extra.at(row))
             finally:
-                handle.remove()
-            self._checked(seen, to_input, len(row))
+                for handle in handles:
+                    handle.remove()
+            for seen, name in zip(seens, self.layers):
+                self._checked(seen, to_input, len(row), name)
             picked = None if targets is None else targets[row]
-            (g,) = _autograd_grad(
-                out, value, grad_outputs=self._seed(out, picked), allow_unused=True
+            gs = _autograd_grad(
+                out, values, grad_outputs=self._seed(out, picked), allow_unused=True
             )
-        return np.zeros(point.shape) if g is None else np.asarray(g.numpy(), dtype=np.float64)
+        return [
+            np.zeros(p.shape) if g is None else np.asarray(g.numpy(), dtype=np.float64)
+            for p, g in zip(points, gs)
+        ]

@@ -695,8 +695,8 @@ def test_layer_ig_without_multiplying_returns_captums_delta(torch, bn_cnn):
     )
     _close(got, ref, rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(d, rd.numpy(), rtol=1e-6, atol=1e-9)
-    with pytest.raises(TypeError, match=r"LayerIntegratedGradients: a list of layers is not"):
-        LayerIntegratedGradients(model, [model[2], model[4]])
+    with pytest.raises(TypeError, match=r"LayerIntegratedGradients: layers must be one layer or"):
+        LayerIntegratedGradients(model, (model[2], model[4]))  # a list is Captum's (round 6)
     with pytest.raises(ValueError, match=r"LayerIntegratedGradients: device_ids must be None"):
         LayerIntegratedGradients(model, model[2], [0])
 
