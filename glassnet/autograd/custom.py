@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -206,7 +207,24 @@ class CustomNode:
         return tuple(out)
 
     def __repr__(self) -> str:
-        return f"<{self.fn.__name__}Backward>"
+        return f"<{type(self).__name__}>"
+
+    def name(self) -> str:
+        """``grad_fn.name()``: the Function's class name + ``Backward``, as torch's (read from
+        the node's class, so that it survives the node being freed by ``backward()``)."""
+        return type(self).__name__
+
+
+_NODE_TYPES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _node_type(fn: type) -> type:
+    """The node class of Function ``fn``: a :class:`CustomNode` named ``<fn>Backward``, as
+    torch names ``type(y.grad_fn)`` (one per Function class, kept while the class lives)."""
+    node_type = _NODE_TYPES.get(fn)
+    if node_type is None:
+        node_type = _NODE_TYPES[fn] = type(f"{fn.__name__}Backward", (CustomNode,), {})
+    return node_type
 
 
 def _backward_of(fn: type) -> Callable[..., Any]:
@@ -289,7 +307,7 @@ def apply_torch_form(cls: type, args: tuple, kwargs: dict) -> Any:
     multi = isinstance(out, tuple)
     outs = out if multi else (out,)
     inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
-    node = CustomNode(cls, ctx, inputs, outs)
+    node = _node_type(cls)(cls, ctx, inputs, outs)
     outs = tuple(
         _attach(o, node, i, inputs, diff) for i, (o, diff) in enumerate(zip(outs, node.got_grad))
     )

@@ -60,6 +60,19 @@ class StateDictKeyError(KeyError, RuntimeError):
     """Missing or unexpected keys in a strict ``load_state_dict``: a ``KeyError``, and the
     ``RuntimeError`` torch raises, so ``except RuntimeError:`` fallbacks in scripts work."""
 
+    def __str__(self) -> str:  # the message as written, as RuntimeError's (not KeyError's repr)
+        return str(self.args[0]) if self.args else ""
+
+
+def _torch_key_lines(name: str, missing: list[str], unexpected: list[str]) -> str:
+    """torch's wording of a strict ``load_state_dict`` failure (scripts search it for
+    ``"Missing key(s)"``), appended to glassnet's own message."""
+    lines = [f"\n\tError(s) in loading state_dict for {name}:"]
+    for title, keys in (("Missing", missing), ("Unexpected", unexpected)):
+        if keys:
+            lines.append(f"\n\t{title} key(s) in state_dict: " + ", ".join(f'"{k}"' for k in keys) + ".")
+    return "".join(lines)
+
 
 class IncompatibleKeys(NamedTuple):
     missing_keys: list[str]
@@ -389,7 +402,7 @@ class Module:
         if strict and (missing or unexpected):
             raise StateDictKeyError(
                 f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
-                f"unexpected keys {unexpected}"
+                f"unexpected keys {unexpected}{_torch_key_lines(type(self).__name__, missing, unexpected)}"
             )
         arrays = {}
         for k, t in targets.items():

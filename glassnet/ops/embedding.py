@@ -28,14 +28,17 @@ class Embedding(Function):
     them as an input of the op (ONNX ``Gather``), not as a constant.
     """
 
-    def forward(self, weight: Any, indices: Any) -> Any:
+    def forward(self, weight: Any, indices: Any, scale_grad_by_freq: bool = False) -> Any:
         if self.requires_grad:
-            self.indices, self.shape = indices, weight.shape
+            self.indices, self.shape, self.by_freq = indices, weight.shape, scale_grad_by_freq
         return weight[indices]
 
     def backward(self, g: Any) -> tuple:
         xp = get_array_module(g)
         grad = xp.zeros(self.shape, dtype=g.dtype)
+        if self.by_freq:  # as torch: each lookup's gradient over its row's count in the batch
+            counts = xp.bincount(self.indices.reshape(-1), minlength=self.shape[0])
+            g = g / counts[self.indices][..., None].astype(g.dtype)
         xp.add.at(grad, self.indices, g)
         return grad, None
 
@@ -89,7 +92,9 @@ def embedding(
         Looked-up rows with a larger ``norm_type``-norm are scaled down to it,
         in place, before the lookup (as PyTorch).
     norm_type : float, default 2
-    scale_grad_by_freq, sparse : bool
+    scale_grad_by_freq : bool, default False
+        Each lookup's gradient is divided by the number of times ``input`` holds its index.
+    sparse : bool
         Not supported (``NotImplementedError`` when True).
 
     Returns
@@ -97,9 +102,8 @@ def embedding(
     Tensor, shape (*, embedding_dim)
     """
     who = "embedding"
-    if scale_grad_by_freq or sparse:
-        name = "scale_grad_by_freq" if scale_grad_by_freq else "sparse"
-        raise NotImplementedError(f"{who}: {name}=True is not supported; glassnet's gradients are dense")
+    if sparse:
+        raise NotImplementedError(f"{who}: sparse=True is not supported; glassnet's gradients are dense")
     if weight.ndim != 2:
         raise ValueError(f"{who}: weight must be 2-D (num_embeddings, dim), got {weight.shape}")
     idx = _indices(who, input, weight.shape[0], weight.xp)
@@ -109,14 +113,15 @@ def embedding(
     elif max_norm is not None:
         renorm_rows_(weight, idx, float(max_norm), float(norm_type))
     ids = input if isinstance(input, Tensor) and input.xp is weight.xp else Tensor(idx)
+    freq = {"scale_grad_by_freq": True} if scale_grad_by_freq else {}
     if padding_idx is None or not (weight.requires_grad and is_grad_enabled()):
-        return Embedding.apply(weight, ids)
+        return Embedding.apply(weight, ids, **freq)
     # the padding row reaches the output but not the gradient: gather from a table whose
     # padding row is detached (values unchanged)
     rows = weight.xp.zeros((weight.shape[0], 1), dtype=weight.dtype)
     rows[padding_idx % weight.shape[0]] = 1
     table = weight * (1 - rows) + weight.detach() * rows
-    return Embedding.apply(table, ids)
+    return Embedding.apply(table, ids, **freq)
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:

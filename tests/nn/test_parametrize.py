@@ -254,3 +254,74 @@ def test_parametrized_weight_norm_loads_a_legacy_weight_norm_state_dict(f64):
     np.testing.assert_allclose(
         gm(gn.tensor(x)).detach().numpy(), tm(torch.tensor(x)).detach().numpy(), rtol=1e-12
     )
+
+
+@pytest.mark.parametrize(
+    ("shape", "orthogonal_map"),
+    [((4, 4), "matrix_exp"), ((4, 4), "cayley"), ((3, 5), "matrix_exp"), ((5, 3), "cayley")],
+)
+def test_orthogonal_matches_torch(shape, orthogonal_map, f64):
+    """parametrizations.orthogonal: the base (QR with R's diagonal made positive) and the
+    -I original made at registration, the weight, gradients and state after Adam steps."""
+    torch = f64
+    rng = np.random.default_rng(5)
+    w = rng.standard_normal(shape)
+    tm, gm = torch.nn.Linear(shape[1], shape[0]), gnn.Linear(shape[1], shape[0])
+    with torch.no_grad():
+        tm.weight.copy_(torch.tensor(w))
+    gm.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
+    torch.nn.utils.parametrizations.orthogonal(tm, orthogonal_map=orthogonal_map)
+    GPS.orthogonal(gm, orthogonal_map=orthogonal_map)
+    assert list(gm.state_dict()) == list(tm.state_dict())
+    if shape[0] != shape[1]:  # the base is completed with random columns: take torch's
+        gm.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
+    else:
+        for k, v in tm.state_dict().items():
+            np.testing.assert_allclose(gm.state_dict()[k].numpy(), v.numpy(), atol=1e-12)
+    # move the original off -I so the map is exercised
+    with torch.no_grad():
+        tm.parametrizations.weight.original.add_(torch.tensor(0.3 * rng.standard_normal(shape)))
+    gm.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
+    _same(tm, gm, rng.standard_normal((2, shape[1])))
+    wg = gm.weight.detach().numpy()
+    gram = wg @ wg.T if shape[0] < shape[1] else wg.T @ wg
+    np.testing.assert_allclose(gram, np.eye(min(shape)), atol=1e-10)
+
+
+def test_orthogonal_assignment_and_refusals(f64):
+    torch = f64
+    q = np.linalg.qr(np.random.default_rng(6).standard_normal((3, 3)))[0]
+    tm = torch.nn.utils.parametrizations.orthogonal(torch.nn.Linear(3, 3))
+    gm = GPS.orthogonal(gnn.Linear(3, 3))
+    tm.weight = torch.tensor(q)  # an orthogonal matrix becomes the base as it is
+    gm.weight = gn.tensor(q)
+    np.testing.assert_allclose(gm.weight.detach().numpy(), tm.weight.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(gm.weight.detach().numpy(), q, atol=1e-12)
+    with pytest.raises(NotImplementedError, match="householder_product"):
+        GPS.orthogonal(gnn.Linear(3, 4))  # torch's default for a non-square weight
+    # without trivialization the weight is the original (right_inverse's NotImplementedError
+    # at registration means the identity, as in torch); assigning is then refused
+    w = np.random.default_rng(7).standard_normal((3, 3))
+    tl, gl = torch.nn.Linear(3, 3), gnn.Linear(3, 3)
+    with torch.no_grad():
+        tl.weight.copy_(torch.tensor(w))
+    gl.load_state_dict({k: v.detach().numpy() for k, v in tl.state_dict().items()})
+    for cayley in (False, True):
+        how = "cayley" if cayley else "matrix_exp"
+        tm = torch.nn.utils.parametrizations.orthogonal(
+            torch.nn.Linear(3, 3), orthogonal_map=how, use_trivialization=False)
+        gm = GPS.orthogonal(gnn.Linear(3, 3), orthogonal_map=how, use_trivialization=False)
+        gm.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
+        assert list(gm.state_dict()) == list(tm.state_dict())
+        _same(tm, gm, w[:2])
+    tm = torch.nn.utils.parametrizations.orthogonal(tl, use_trivialization=False)
+    gm = GPS.orthogonal(gl, use_trivialization=False)
+    np.testing.assert_allclose(gm.parametrizations.weight.original.detach().numpy(), w)
+    np.testing.assert_allclose(gm.weight.detach().numpy(), tm.weight.detach().numpy(), atol=1e-12)
+    with pytest.raises(NotImplementedError, match="use_trivialization=True"):
+        gm.weight = gn.tensor(q)
+    with pytest.raises(ValueError, match="expected a matrix"):
+        GPS.orthogonal(gnn.Linear(3, 3), "bias")
+    with pytest.raises(ValueError, match="orthogonal_map must be one of"):
+        GPS.orthogonal(gnn.Linear(3, 3), orthogonal_map="qr")
+

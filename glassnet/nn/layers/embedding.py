@@ -29,7 +29,9 @@ class Embedding(Module):
     max_norm : float, optional
         Rows looked up are renormalised in place to at most this norm.
     norm_type : float, default 2
-    scale_grad_by_freq, sparse : bool, default False
+    scale_grad_by_freq : bool, default False
+        Each lookup's gradient is divided by how often the batch holds its index.
+    sparse : bool, default False
         Not supported (refused when True).
     _weight : array-like, optional
         Initial table (``from_pretrained`` uses it).
@@ -58,12 +60,11 @@ class Embedding(Module):
         self.num_embeddings = positive_int("Embedding", "num_embeddings", num_embeddings)
         self.embedding_dim = positive_int("Embedding", "embedding_dim", embedding_dim)
         self.padding_idx = self._padding(padding_idx)
-        if scale_grad_by_freq or sparse:
-            name = "scale_grad_by_freq" if scale_grad_by_freq else "sparse"
-            raise NotImplementedError(f"Embedding: {name}=True is not supported (dense gradients only)")
+        if sparse:
+            raise NotImplementedError("Embedding: sparse=True is not supported (dense gradients only)")
         self.max_norm = None if max_norm is None else float(max_norm)
         self.norm_type = float(norm_type)
-        self.scale_grad_by_freq, self.sparse = False, False
+        self.scale_grad_by_freq, self.sparse = bool(scale_grad_by_freq), False
         dt = np.dtype(dtype) if dtype is not None else default_dtype()
         if _weight is None:
             self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dt))
@@ -75,7 +76,8 @@ class Embedding(Module):
                     f"Embedding: _weight has shape {table.shape}, expected "
                     f"({num_embeddings}, {embedding_dim})"
                 )
-            self.weight = Parameter(table.astype(table.dtype if dtype is None else dt))
+            # no copy: as torch, from_pretrained's table shares its memory (max_norm changes both)
+            self.weight = Parameter(table.astype(table.dtype if dtype is None else dt, copy=False))
         self.weight.requires_grad = not _freeze
         if device is not None:
             self.to(device)
@@ -96,7 +98,8 @@ class Embedding(Module):
             self.weight.array[self.padding_idx] = 0
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002
-        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
+        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                         self.scale_grad_by_freq)
 
     @classmethod
     def from_pretrained(
@@ -104,13 +107,14 @@ class Embedding(Module):
         max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
         sparse: bool = False,
     ) -> Embedding:  # fmt: skip
-        """An ``Embedding`` holding a copy of the 2-D ``embeddings`` table (frozen by default)."""
+        """An ``Embedding`` whose weight shares the memory of the 2-D ``embeddings`` table, as
+        torch's (frozen by default)."""
         table = np.asarray(to_host(embeddings.array if isinstance(embeddings, Tensor) else embeddings))
         if table.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: expected a 2-D table, got shape {table.shape}")
         return cls(
             table.shape[0], table.shape[1], padding_idx, max_norm, norm_type, scale_grad_by_freq,
-            sparse, _weight=table.copy(), _freeze=freeze,
+            sparse, _weight=table, _freeze=freeze,
         )  # fmt: skip
 
     def extra_repr(self) -> str:
@@ -137,7 +141,8 @@ class EmbeddingBag(Module):
         ``True`` raises ``NotImplementedError`` (dense gradients only).
     mode : {'mean', 'sum', 'max'}
     include_last_offset : bool, default False
-        ``offsets`` ends with the total length.
+        ``offsets`` has one more entry, the end of the last bag; as in torch, that last
+        bag runs to the end of ``input`` whatever the entry says.
     padding_idx : int, optional
         Entries equal to it are left out of their bag; that row starts at zeros.
     device, dtype : optional
@@ -192,13 +197,14 @@ class EmbeddingBag(Module):
         norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
         sparse: bool = False, include_last_offset: bool = False, padding_idx: int | None = None,
     ) -> EmbeddingBag:  # fmt: skip
-        """An ``EmbeddingBag`` holding a copy of the 2-D ``embeddings`` table (frozen by default)."""
+        """An ``EmbeddingBag`` whose weight shares the memory of the 2-D ``embeddings`` table,
+        as torch's (frozen by default)."""
         table = np.asarray(to_host(embeddings.array if isinstance(embeddings, Tensor) else embeddings))
         if table.ndim != 2:
             raise ValueError(f"EmbeddingBag.from_pretrained: expected a 2-D table, got shape {table.shape}")
         bag = cls(
             table.shape[0], table.shape[1], max_norm, norm_type, scale_grad_by_freq, mode, sparse,
-            table.copy(), include_last_offset, padding_idx,
+            table, include_last_offset, padding_idx,
         )  # fmt: skip
         bag.weight.requires_grad = not freeze
         return bag

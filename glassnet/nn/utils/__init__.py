@@ -159,8 +159,9 @@ def get_total_norm(
         total_d = parts.max() if p == math.inf else parts.sum() ** (1.0 / p)
         if error_if_nonfinite and not bool(xp.isfinite(total_d)):
             raise RuntimeError(
-                f"{who}: the total norm of order {norm_type} is {float(total_d)}, so the "
-                "gradients cannot be clipped; pass error_if_nonfinite=False to scale them by it anyway"
+                f"{who}: the total norm of order {norm_type} is non-finite "
+                f"({float(total_d)}), so the gradients cannot be clipped; pass "
+                "error_if_nonfinite=False to scale them by it anyway"
             )
         return Tensor(total_d)
     norms = [_array_norm(t.array, p) for t in items]
@@ -172,8 +173,8 @@ def get_total_norm(
         total = math.fsum(n**p for n in norms) ** (1.0 / p)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
-            f"{who}: the total norm of order {norm_type} is {total}, so the gradients cannot be "
-            "clipped; pass error_if_nonfinite=False to scale them by it anyway"
+            f"{who}: the total norm of order {norm_type} is non-finite ({total}), so the "
+            "gradients cannot be clipped; pass error_if_nonfinite=False to scale them by it anyway"
         )
     return Tensor(np.asarray(total, dtype=items[0].dtype))
 

@@ -1,6 +1,7 @@
-"""Weight and spectral normalisation as parametrizations (``torch.nn.utils.parametrizations``).
+"""Weight and spectral normalisation and orthogonal weights as parametrizations
+(``torch.nn.utils.parametrizations``).
 
-Both register a parametrization with :func:`~glassnet.nn.utils.parametrize.register_parametrization`,
+Each registers a parametrization with :func:`~glassnet.nn.utils.parametrize.register_parametrization`,
 so the state-dict keys are torch's and a torch state dict loads:
 
 * :func:`weight_norm`: ``parametrizations.weight.original0`` (the magnitude ``g``) and
@@ -10,7 +11,10 @@ so the state-dict keys are torch's and a torch state dict loads:
 * :func:`spectral_norm`: ``parametrizations.weight.original`` and the power-iteration
   vectors ``parametrizations.weight.0._u`` / ``_v``; ``weight = original / sigma`` with
   ``sigma = u . (W v)``, ``W`` the weight as a matrix (``dim`` first). In training mode
-  each read runs ``n_power_iterations`` steps on ``u`` and ``v`` first (no gradient).
+  each read runs ``n_power_iterations`` steps on ``u`` and ``v`` first (no gradient);
+* :func:`orthogonal`: ``parametrizations.weight.original`` and the buffer
+  ``parametrizations.weight.0.base``; ``weight = base @ exp(A)`` (or the Cayley map of
+  ``A``), ``A`` the skew-symmetric matrix of the original's lower triangle.
 
 ``u``/``v`` start from glassnet's random generator (not torch's): a fresh module matches
 torch only after loading torch's state dict, which holds them.
@@ -20,16 +24,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ... import random as _random
 from ...autograd import grad_mode
 from ...backend import get_array_module
+from ...ops import shape as _sh
+from ...ops.linalg import solve
+from ...ops.matrix_exp import matrix_exp
 from ...ops.norm_composed import normalize
 from ...tensor import Tensor
 from ..layers.conv_transpose import ConvTranspose1d, ConvTranspose2d
 from ..module import Module
 from . import parametrize
 
-__all__ = ["weight_norm", "spectral_norm"]
+__all__ = ["weight_norm", "spectral_norm", "orthogonal"]
 
 
 def norm_except_dim(v: Tensor, dim: int) -> Tensor:
@@ -187,3 +196,140 @@ def spectral_norm(
     with grad_mode.no_grad():
         sn = _SpectralNorm(weight, n_power_iterations, dim, eps)
     return parametrize.register_parametrization(module, name, sn)
+
+
+_ORTHOGONAL_MAPS = ("matrix_exp", "cayley", "householder")
+
+
+def _make_orthogonal(a: Any) -> Any:
+    """The Q of ``a = QR`` with R's diagonal made non-negative (torch's geqrf + sign fix)."""
+    xp = get_array_module(a)
+    q, r = xp.linalg.qr(a)
+    signs = xp.sign(xp.diagonal(r, axis1=-2, axis2=-1))
+    return q * signs[..., None, :]
+
+
+def _is_orthogonal(q: Any) -> bool:
+    xp = get_array_module(q)
+    n, k = q.shape[-2], q.shape[-1]
+    eps = 10.0 * n * float(np.finfo(q.dtype).eps)
+    return bool(xp.allclose(xp.swapaxes(q, -1, -2) @ q, xp.eye(k, dtype=q.dtype), atol=eps))
+
+
+class _Orthogonal(Module):
+    """``base @ Q(X)``: ``Q`` the exponential (or Cayley map) of the skew-symmetric matrix
+    built from the lower triangle of ``X``, its first ``k`` columns for a tall matrix."""
+
+    def __init__(self, weight: Tensor, orthogonal_map: str, use_trivialization: bool) -> None:
+        super().__init__()
+        self.shape = tuple(weight.shape)
+        self.orthogonal_map = orthogonal_map
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def forward(self, X: Tensor) -> Tensor:
+        n, k = X.shape[-2], X.shape[-1]
+        transposed = n < k
+        if transposed:
+            X = X.mT
+            n, k = k, n
+        xp = get_array_module(X.array)
+        X = X.tril()
+        if n != k:  # embed the tall matrix in a square one
+            X = _sh.concat([X, Tensor(xp.zeros((*X.shape[:-1], n - k), dtype=X.dtype))], -1)
+        A = X - X.mT
+        if self.orthogonal_map == "matrix_exp":
+            Q = matrix_exp(A)
+        else:  # Cayley: (I - A/2)^-1 (I + A/2)
+            eye = Tensor(xp.eye(n, dtype=A.dtype))
+            Q = solve(eye - 0.5 * A, eye + 0.5 * A)
+        if n != k:
+            Q = Q[..., :k]
+        if "base" in self._buffers:
+            Q = self.base @ Q
+        return Q.mT if transposed else Q
+
+    def right_inverse(self, Q: Tensor) -> Tensor:
+        if tuple(Q.shape) != self.shape:
+            raise ValueError(
+                f"parametrizations.orthogonal: expected a matrix or batch of matrices of shape "
+                f"{self.shape}, got a tensor of shape {tuple(Q.shape)}"
+            )
+        if "base" not in self._buffers:
+            raise NotImplementedError(
+                "parametrizations.orthogonal: assigning to the matrix_exp or cayley "
+                "parametrization needs use_trivialization=True (torch refuses it too); at "
+                "registration the weight becomes the original as it is"
+            )
+        q = Q.detach().array
+        if q.shape[-2] < q.shape[-1]:
+            q = _swap_last(q)
+        n, k = q.shape[-2], q.shape[-1]
+        xp = get_array_module(q)
+        if n == k:
+            q = q.copy() if _is_orthogonal(q) else _make_orthogonal(q)
+        else:  # complete to an n x n orthogonal matrix with random columns (glassnet's draw)
+            extra = _random.get_rng().standard_normal((*q.shape[:-1], n - k))
+            q = _make_orthogonal(xp.concatenate([q, xp.asarray(extra, dtype=q.dtype)], -1))
+        self.base = Tensor(q)
+        neg_id = xp.zeros(Q.shape, dtype=Q.dtype)
+        idx = xp.arange(min(Q.shape[-2:]))
+        neg_id[..., idx, idx] = -1.0
+        return Tensor(neg_id)
+
+
+def _swap_last(a: Any) -> Any:
+    """``a`` with its last two axes swapped."""
+    return get_array_module(a).swapaxes(a, -1, -2)
+
+
+def orthogonal(
+    module: Module,
+    name: str = "weight",
+    orthogonal_map: str | None = None,
+    *,
+    use_trivialization: bool = True,
+) -> Module:
+    """Keep ``module.<name>`` an orthogonal matrix (torch's ``parametrizations.orthogonal``).
+
+    Parameters
+    ----------
+    module : Module
+    name : str, default "weight"
+        A tensor of shape ``(..., n, k)``; orthonormal columns when ``n >= k``, rows otherwise.
+    orthogonal_map : {"matrix_exp", "cayley"}, optional
+        How the skew-symmetric matrix becomes an orthogonal one (default ``"matrix_exp"``).
+        ``"householder"`` (torch's default for a non-square matrix) is refused: glassnet has no
+        ``linalg.householder_product``.
+    use_trivialization : bool, default True
+        Keep the start point in the buffer ``parametrizations.<name>.0.base`` and
+        parametrize ``base @ Q(X)``, as torch does. With ``False`` the weight itself becomes
+        the original and ``Q(X)`` the weight; assigning to it is then refused, as in torch.
+
+    Returns
+    -------
+    Module
+        ``module``, with ``parametrizations.<name>.original`` and ``....0.base``.
+    """
+    weight = parametrize._tensor_of(module, name)
+    if weight.ndim < 2:
+        raise ValueError(
+            f"parametrizations.orthogonal: expected a matrix or batch of matrices, got a "
+            f"tensor of {weight.ndim} dimensions"
+        )
+    if orthogonal_map is None:
+        square = weight.shape[-2] == weight.shape[-1]
+        orthogonal_map = "matrix_exp" if square else "householder"
+    if orthogonal_map not in _ORTHOGONAL_MAPS:
+        raise ValueError(
+            f"parametrizations.orthogonal: orthogonal_map must be one of {_ORTHOGONAL_MAPS}, "
+            f"got {orthogonal_map!r}"
+        )
+    if orthogonal_map == "householder":
+        raise NotImplementedError(
+            "parametrizations.orthogonal(orthogonal_map='householder') needs "
+            "torch.linalg.householder_product, which glassnet lacks (the default for a "
+            "non-square weight); pass orthogonal_map='matrix_exp' or 'cayley'"
+        )
+    orth = _Orthogonal(weight, orthogonal_map, use_trivialization)
+    return parametrize.register_parametrization(module, name, orth, unsafe=True)

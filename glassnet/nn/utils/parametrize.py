@@ -86,7 +86,10 @@ class ParametrizationList(ModuleList):
         with grad_mode.no_grad():
             for module in reversed(list(self)):
                 if hasattr(module, "right_inverse"):
-                    new = module.right_inverse(new)
+                    try:
+                        new = module.right_inverse(new)
+                    except NotImplementedError:  # as torch: taken as the identity here
+                        pass
         if isinstance(new, Tensor):
             if new.dtype != original.dtype:
                 raise ValueError(
