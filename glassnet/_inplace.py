@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _torch_args as _args
 from . import _views, backend
 from . import random as _random
 from .autograd import grad_mode, tracing
@@ -354,7 +355,10 @@ def _put(base: Tensor, kind: str, arg: Any, view: Tensor) -> Tensor:
 
 
 def _check_cast(src: Any, dst: Any, name: str) -> None:
-    if not np.can_cast(src, dst, casting="same_kind"):
+    """torch's rule for writing a result back: no floating into integer or bool, no
+    integer into bool; any integer into any integer (``uint8.add_(int8)``) is fine."""
+    s, d = np.dtype(src).kind, np.dtype(dst).kind
+    if (s in "fc" and d in "iub") or (s == "c" and d != "c") or (s != "b" and d == "b"):
         raise RuntimeError(f"{name}: result type {src} can't be cast to the tensor's dtype {dst}")
 
 
@@ -363,9 +367,12 @@ def _ufunc(t: Tensor, name: str, ufunc: str, other: Any, functional: Callable) -
     if _records(t, (other,)):
         return update(t, name, functional, other)
     o = _raw(other, t)
+    if type(o) is int and t.array.dtype.kind in "iu":
+        o = _args.wrap_int(o, t.array.dtype)  # int8.add_(300) adds 44, as torch
     _check_cast(np.result_type(t.array.dtype, getattr(o, "dtype", o)), t.array.dtype, name)
     try:
-        getattr(t.xp, ufunc)(t.array, o, out=t.array, casting="same_kind")
+        casting = "same_kind" if ufunc in ("divide", "true_divide") else "unsafe"
+        getattr(t.xp, ufunc)(t.array, o, out=t.array, casting=casting)
     except (ValueError, TypeError) as e:
         raise RuntimeError(f"{name}: {e} (tensor shape {t.shape})") from None
     _bump(t)
@@ -478,7 +485,8 @@ _TWINS = (
     "sinh", "cosh", "index_put", "masked_scatter",
     "scatter_reduce", "index_copy", "renorm", "hypot", "copysign", "deg2rad", "rad2deg", "ldexp",
     "addmv", "addr", "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "absolute",
-    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
+    "bitwise_right_shift",
 )  # fmt: skip
 
 

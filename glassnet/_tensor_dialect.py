@@ -413,6 +413,16 @@ class DialectMethods:
     def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
         return _sel.median(self, dim, keepdim)
 
+    def nanmedian(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        """The lower median of the non-NaN entries (a tensor), or ``(values, indices)``
+        along ``dim``."""
+        return _sel.nanmedian(self, dim, keepdim)
+
+    def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
+        """``(values, indices)``: the most frequent entry along ``dim`` (the smallest of
+        equally frequent ones)."""
+        return _sel.mode(self, dim, keepdim)
+
     # ----------------------------------------------------------- splitting
     def split(
         self, split_size_or_sections: Any, dim: int = 0, *, axis: int | None = None
@@ -486,6 +496,11 @@ class DialectMethods:
         self, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
     ) -> Tensor:
         """Boolean tensor: ``|self - other| <= atol + rtol * |other|``."""
+        if isinstance(other, Tensor) and other.dtype != self.dtype:
+            raise RuntimeError(
+                f"isclose: expected tensors of one dtype (as torch), got {self.dtype} and "
+                f"{other.dtype}; cast one with .to()"
+            )
         o = other.array if isinstance(other, Tensor) else other
         return Tensor._make(
             self.xp.isclose(self.array, o, rtol=rtol, atol=atol, equal_nan=equal_nan),
@@ -549,8 +564,9 @@ def _joined_for_diff(x: Tensor, d: int, prepend: Any, append: Any) -> Tensor:
     if len(parts) == 1:
         return x
     dtypes = {p.dtype for p in parts}
-    if len(dtypes) > 1:
-        target = np.result_type(*dtypes)
+    if len(dtypes) > 1:  # torch's promotion: a floating part decides (int64 + float32: float32)
+        floats = {d for d in dtypes if d.kind == "f"}
+        target = np.result_type(*(floats or dtypes))
         parts = [p if p.dtype == target else _ar.cast(p, target) for p in parts]
     return _sh.concat(parts, d)
 

@@ -315,6 +315,8 @@ class TensorMethods(InplaceMethods):
         return _remainder(*_args.promote(other, self))
 
     def __pow__(self, other: Any) -> Tensor:
+        if type(other) is int and other < 0 and self.array.dtype.kind in "iu":
+            _pow(self, other)  # refused before promote wraps it into an unsigned range
         return _pow(*_args.promote(self, other))
 
     def __rpow__(self, other: Any) -> Tensor:
@@ -400,6 +402,10 @@ class TensorMethods(InplaceMethods):
         """
         if type(index) is list:
             _flat_list_index(index)
+        split = _sh.split_int_index(index, self.xp)
+        if split is not None:  # torch applies the ints first: x[1, :, idx] is x[1][:, idx]
+            self[split[0]][split[1]] = value
+            return
         if tracing.current() is not None:  # an exporter traces: record it out of place
             _inplace.traced_setitem(self, index, value)
             return
@@ -522,6 +528,11 @@ class TensorMethods(InplaceMethods):
 
     def lerp(self, end: Any, weight: Any) -> Tensor:
         """``self + weight * (end - self)`` (``weight`` a number or a tensor)."""
+        if isinstance(end, Tensor) and end.dtype != self.dtype:
+            raise RuntimeError(
+                f"lerp: expected end of dtype {self.dtype} (as torch: no promotion), got "
+                f"{end.dtype}"
+            )
         return _ar.lerp(self, end, weight)
 
     def sin(self) -> Tensor:
@@ -544,6 +555,11 @@ class TensorMethods(InplaceMethods):
         bound does not widen ``self``)."""
         min, max = (b.item() if isinstance(b, np.generic) else b for b in (min, max))  # noqa: A001
         bounds = [b for b in (min, max) if b is not None]
+        if len(bounds) == 2 and isinstance(min, Tensor) != isinstance(max, Tensor):
+            raise TypeError(
+                "clamp: min and max must both be tensors or both be numbers (as torch), got "
+                f"{type(min).__name__} and {type(max).__name__}"
+            )
         dt = result_type_of(self, *bounds) if bounds else self.dtype
         x = self if self.dtype == dt else _ar.cast(self, dt)
         if not any(isinstance(b, Tensor) for b in bounds):
@@ -552,6 +568,8 @@ class TensorMethods(InplaceMethods):
         lo, hi = (
             _ar.cast(b, dt) if isinstance(b, Tensor) and b.dtype != dt else b for b in (min, max)
         )
+        if lo is not None and hi is not None:
+            return _clamp_both(x, lo, hi)
         if lo is not None:
             x = _ar.where(x < lo, lo, x)
         if hi is not None:
@@ -698,6 +716,18 @@ def _integral(a: Any, b: Any) -> bool:
     )
 
 
+def _clamp_both(x: Tensor, lo: Any, hi: Any) -> Tensor:
+    """``min(max(x, lo), hi)`` with tensor bounds and torch's gradients: ``x`` takes it where
+    ``lo <= x <= hi``, ``lo`` where ``x < lo < hi``, ``hi`` where ``x > hi`` or ``hi < lo``;
+    where ``x < lo == hi`` (or at NaN) nothing does."""
+    plain = [b.detach() if isinstance(b, Tensor) else b for b in (x, lo, hi)]
+    value = _ar.where(plain[0] < plain[1], plain[1], plain[0])
+    value = _ar.where(value > plain[2], plain[2], value)
+    out = _ar.where((x >= lo) & (x <= hi), x, value)
+    out = _ar.where((x < lo) & (lo < hi), lo, out)
+    return _ar.where((x > hi) | (hi < lo), hi, out)
+
+
 def _floor_divide(a: Any, b: Any) -> Tensor:
     """``a // b`` of promoted operands; one :class:`~glassnet.ops.logic.IntDivide` op for
     integers while an exporter traces (floats record ``Div`` and ``floor``)."""
@@ -765,6 +795,8 @@ def _pow(a: Any, b: Any) -> Tensor:
     int is int64; an integer tensor to a negative Python int is an error; an integer
     exponent tensor with negatives gives 0 there (1 for base 1, +-1 for base -1), where NumPy
     raises."""
+    if type(a) is int and isinstance(b, Tensor) and b.array.dtype.kind in "iu":
+        a = Tensor._make(b.xp.asarray(a, dtype=b.array.dtype), False, None, 0)  # 2 ** int8: int8
     kinds = [x.array.dtype.kind if isinstance(x, Tensor) else type(x) for x in (a, b)]
     kinds[0] = "i" if kinds[0] is int else kinds[0]
     if kinds[0] == "b" and type(b) is int:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import _torch_args as _args
+from ._dtypes import to_dtype
 from .linalg import matrix_norm
 from .ops import arithmetic as _ar
 from .ops import logic as _logic
@@ -91,7 +92,19 @@ class ReductionMethods:
         d = _args.dim_arg("cumsum", dim, axis)
         if d is None:
             raise TypeError("cumsum: missing dim (torch.cumsum needs dim)")
-        return _red.cumsum(_accumulated(self, dtype), d)
+        return _kept(_red.cumsum(_accumulated(self, dtype), d), dtype)
+
+    def logcumsumexp(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        """``log(cumsum(exp(x)))`` along ``dim``, computed stably (floating tensors only)."""
+        d = _args.dim_arg("logcumsumexp", dim, axis)
+        if d is None:
+            raise TypeError("logcumsumexp: missing dim (torch.logcumsumexp needs dim)")
+        if self.dtype.kind != "f":
+            raise TypeError(
+                f"logcumsumexp: expected a floating tensor, got dtype {self.dtype} "
+                "(use .float(), as torch, which refuses integer tensors too)"
+            )
+        return _red.logcumsumexp(self, d)
 
     def cumprod(
         self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None
@@ -100,7 +113,7 @@ class ReductionMethods:
         d = _args.dim_arg("cumprod", dim, axis)
         if d is None:
             raise TypeError("cumprod: missing dim (torch.cumprod needs dim)")
-        return _red.cumprod(_accumulated(self, dtype), d)
+        return _kept(_red.cumprod(_accumulated(self, dtype), d), dtype)
 
     def logsumexp(
         self,
@@ -236,10 +249,13 @@ class ReductionMethods:
         axis: Axis = None,
         keepdims: bool | None = None,
     ) -> Tensor:
-        """Standard deviation; arguments as :meth:`var`."""
-        return self.var(
-            dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
-        ).sqrt()
+        """Standard deviation; arguments as :meth:`var`. Where it is 0 the gradient is 0, as
+        torch's (not the NaN of ``sqrt``'s infinite slope times a zero deviation)."""
+        v = self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+        zero = v == 0
+        if not (v.requires_grad and bool(zero.any())):
+            return v.sqrt()
+        return _ar.where(zero, 0.0, _ar.where(zero, 1.0, v).sqrt())
 
     def norm(
         self, p: Any = "fro", dim: Axis = None, keepdim: bool = False, dtype: Any = None
@@ -327,6 +343,14 @@ def _count_norm(x: Tensor, dim: Any, keepdim: bool) -> Tensor:
     x = _args.floating(x)
     axis = dim if dim is None else tuple(_red.normalize_axis(dim, x.ndim, "norm"))
     return _ar.cast(_logic.truth(x, "count", axis, keepdim), x.dtype)
+
+
+def _kept(out: Tensor, dtype: Any) -> Tensor:
+    """A running sum or product in the ``dtype`` asked for (NumPy widens int32 to int64)."""
+    if dtype is None:
+        return out
+    dt = to_dtype(dtype, "dtype argument")
+    return out if out.dtype == dt else _ar.cast(out, dt)
 
 
 def _accumulated(x: Tensor, dtype: Any) -> Tensor:

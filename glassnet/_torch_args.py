@@ -16,7 +16,7 @@ from ._dtypes import is_dtype, to_dtype
 from .ops import arithmetic as _ar
 from .tensor import Tensor
 
-__all__ = ["dim_arg", "keep_arg", "to_args", "promote", "floating", "cast_for"]
+__all__ = ["dim_arg", "keep_arg", "to_args", "promote", "floating", "cast_for", "wrap_int"]
 
 
 #: reductions that torch runs over every dim when ``dim`` is empty (``x.sum(dim=())``)
@@ -105,6 +105,7 @@ def promote(a: Any, b: Any) -> tuple[Any, Any]:
         a = a.item()
     if isinstance(b, np.generic):
         b = b.item()
+    a, b = _wrapped(a, b), _wrapped(b, a)
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         a, b = _zero_dim_follows(a, b)
     ka, kb = _kind(a), _kind(b)
@@ -116,6 +117,36 @@ def promote(a: Any, b: Any) -> tuple[Any, Any]:
 
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+#: (lowest, highest) of each integer dtype narrower than 64 bits, filled on first use
+_INT_RANGE: dict[np.dtype, tuple[int, int]] = {}
+
+
+def wrap_int(value: int, dtype: Any) -> int:
+    """A Python int as torch casts it to a narrow integer ``dtype``: wrapped into its range
+    (``uint8 * -2`` multiplies by 254, ``int8 // 300`` divides by 44), where NumPy raises."""
+    dt = np.dtype(dtype)
+    if dt.itemsize >= 8:
+        return value
+    bounds = _INT_RANGE.get(dt)
+    if bounds is None:
+        info = np.iinfo(dt)
+        bounds = _INT_RANGE[dt] = (int(info.min), int(info.max))
+    low, high = bounds
+    if low <= value <= high:
+        return value
+    return (value - low) % (high - low + 1) + low
+
+
+def _wrapped(x: Any, other: Any) -> Any:
+    """``x`` wrapped by :func:`wrap_int` when it is a Python int meeting an integer tensor
+    narrower than 64 bits."""
+    if type(x) is int and isinstance(other, Tensor):
+        dt = other.array.dtype
+        if dt.kind in "iu" and dt.itemsize < 8:
+            return wrap_int(x, dt)
+    return x
 
 
 def _zero_dim_follows(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from . import _torch_args as _args
 from .ops import arithmetic as _ar
 from .ops import hyperbolic as _hyp
+from .ops import logic as _logic
 from .tensor import Tensor
 
 __all__ = [
     "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "fmax", "fmin", "absolute",
-    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "ElementwiseMethods",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
+    "bitwise_right_shift", "ElementwiseMethods",
 ]  # fmt: skip
 
 asinh, acosh, atanh = _hyp.asinh, _hyp.acosh, _hyp.atanh
@@ -72,6 +76,45 @@ def bitwise_not(input: Tensor) -> Tensor:  # noqa: A002
     return ~input
 
 
+def _shift(a: Any, b: Any, left: bool) -> Tensor:
+    """``a << b`` or ``a >> b`` on integers and booleans, as torch: a Python int takes the
+    tensor's dtype, and a shift by a negative count or by the width or more gives 0 (``<<``)
+    or the sign fill (``>>``), where NumPy's answer depends on the machine."""
+    who = "bitwise_left_shift" if left else "bitwise_right_shift"
+    for x in (a, b):
+        if isinstance(x, Tensor):
+            _integral(x, who)
+        elif not isinstance(x, int):
+            raise TypeError(f"{who}: expected integer tensors or Python ints, got {type(x).__name__}")
+    _logic.refuse_while_tracing(who, "glassnet records no shift op")
+    a, b = _args.promote(a, b)
+    xp = (a if isinstance(a, Tensor) else b).xp
+    aa = a.array if isinstance(a, Tensor) else a
+    bb = b.array if isinstance(b, Tensor) else b
+    if all(type(x) is bool or getattr(getattr(x, "dtype", None), "kind", "") == "b" for x in (aa, bb)):
+        raise TypeError(f"{who}: not defined for two booleans (cast one to an integer dtype)")
+    with np.errstate(all="ignore"):
+        out = xp.left_shift(aa, bb) if left else xp.right_shift(aa, bb)
+        out = xp.asarray(out)
+        bits = out.dtype.itemsize * 8
+        counts = xp.asarray(bb)
+        over = (counts < 0) | (counts >= bits)
+        if bool(over.any()):
+            full = xp.zeros_like(out) if left else xp.right_shift(xp.asarray(aa, dtype=out.dtype), bits - 1)
+            out = xp.where(over, full, out).astype(out.dtype)
+    return Tensor._make(out, False, None, 0)
+
+
+def bitwise_left_shift(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``input << other`` elementwise (integer or boolean tensors, no gradient)."""
+    return _shift(input, other, True)
+
+
+def bitwise_right_shift(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``input >> other`` elementwise, arithmetic for signed integers (no gradient)."""
+    return _shift(input, other, False)
+
+
 class ElementwiseMethods:
     """The Tensor methods of this module (attached by ``_tensor_methods.attach``)."""
 
@@ -106,3 +149,21 @@ class ElementwiseMethods:
 
     def bitwise_not(self) -> Tensor:
         return bitwise_not(self)
+
+    def bitwise_left_shift(self, other: Any) -> Tensor:
+        return _shift(self, other, True)
+
+    def bitwise_right_shift(self, other: Any) -> Tensor:
+        return _shift(self, other, False)
+
+    def __lshift__(self, other: Any) -> Tensor:
+        return _shift(self, other, True)
+
+    def __rlshift__(self, other: Any) -> Tensor:
+        return _shift(other, self, True)
+
+    def __rshift__(self, other: Any) -> Tensor:
+        return _shift(self, other, False)
+
+    def __rrshift__(self, other: Any) -> Tensor:
+        return _shift(other, self, False)

@@ -38,7 +38,7 @@ _METHODS = (
     "unsqueeze", "broadcast_to", "t", "chunk", "split", "tensor_split", "unbind", "narrow",
     "select", "flip", "fliplr", "flipud", "roll", "tile", "repeat_interleave",
     "gather", "scatter", "scatter_add", "index_add", "index_select", "masked_fill", "masked_select", "take_along_dim",
-    "sort", "argsort", "topk", "kthvalue", "median",
+    "sort", "argsort", "topk", "kthvalue", "median", "nanmedian", "mode", "logcumsumexp",
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
     "not_equal", "equal", "allclose",
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
@@ -59,10 +59,28 @@ __all__ = [
 ]  # fmt: skip
 
 
+#: the functions torch also takes with a number first when ``other`` is a Tensor
+_NUMBER_FIRST = frozenset({
+    "remainder", "floor_divide", "add", "sub", "subtract", "mul", "multiply", "div", "divide",
+    "true_divide",
+})  # fmt: skip
+
+
+def _number_as_tensor(value: Any, like: Tensor) -> Tensor:
+    """A Python number as the 0-d tensor torch wraps it in (default dtype for a float)."""
+    dt = backend.default_dtype() if isinstance(value, float) else None
+    return Tensor(np.asarray(value, dtype=dt)).to(like.device)
+
+
 def _from_method(name: str) -> Callable[..., Any]:
     method = getattr(Tensor, name)
 
     def function(input: Tensor, *args: Any, out: Any = None, **kwargs: Any) -> Any:  # noqa: A002
+        if (
+            name in _NUMBER_FIRST and isinstance(input, (bool, int, float))
+            and args and isinstance(args[0], Tensor)
+        ):  # fmt: skip
+            input = _number_as_tensor(input, args[0])  # noqa: A001
         if not isinstance(input, Tensor):
             raise TypeError(
                 f"glassnet.{name}: expected a Tensor as input, got {type(input).__name__}"

@@ -24,7 +24,7 @@ from .tensor import Tensor
 __all__ = [
     "mv", "inner", "vdot", "ger", "addmv", "addbmm", "addr", "addcmul", "addcdiv", "chain_matmul",
     "kron", "cross", "hypot", "logaddexp", "logaddexp2", "float_power", "copysign", "deg2rad",
-    "rad2deg", "ldexp", "signbit", "isposinf", "isneginf", "isreal", "gcd", "lcm",
+    "rad2deg", "ldexp", "signbit", "isposinf", "isneginf", "isreal", "gcd", "lcm", "fix",
     "MathMethods",
 ]  # fmt: skip
 
@@ -108,6 +108,10 @@ def _scaled_sum(input: Tensor, prod: Tensor, beta: float, alpha: float) -> Tenso
 
 def addcmul(input: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:  # noqa: A002
     """``input + value * tensor1 * tensor2``."""
+    if isinstance(value, float) and all(
+        isinstance(t, Tensor) and t.dtype.kind in "iub" for t in (input, tensor1, tensor2)
+    ):
+        value = int(value)  # torch casts value to the integer dtype: 0.5 counts as 0
     prod = tensor1 * tensor2
     return input + (prod if value == 1 else prod * value)
 
@@ -176,17 +180,31 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:  # no
 
 
 # ------------------------------------------------------------------ elementwise
+def fix(input: Tensor) -> Tensor:  # noqa: A002
+    """``trunc``: rounds toward zero (torch's alias)."""
+    return _t(input, "fix").trunc()
+
+
 def hypot(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    """``sqrt(input^2 + other^2)``."""
+    """``sqrt(input^2 + other^2)``; infinite where either is infinite (even with a NaN)."""
     a, b = _args.promote(input, other)
-    return (a * a + b * b).sqrt()
+    out = (a * a + b * b).sqrt()
+    infinite = a.isinf() | b.isinf() if isinstance(b, Tensor) else a.isinf()
+    if bool(infinite.any()):
+        out = _ar.where(infinite, math.inf, out)
+    return out
 
 
 def logaddexp(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    """``log(exp(input) + exp(other))``, computed as ``max + log1p(exp(-|a - b|))``."""
+    """``log(exp(input) + exp(other))``, computed as ``max + log1p(exp(-|a - b|))``
+    (``-inf`` and ``inf`` met by themselves give themselves, as torch)."""
     a, b = _args.promote(input, other)
     big = _ar.maximum(a, b)
-    return big + (-(a - b).abs()).exp().log1p()
+    out = big + (-(a - b).abs()).exp().log1p()
+    same_inf = (a == b) & big.isinf()
+    if bool(same_inf.any()):
+        out = _ar.where(same_inf, big.detach(), out)
+    return out
 
 
 def logaddexp2(input: Tensor, other: Any) -> Tensor:  # noqa: A002

@@ -147,6 +147,9 @@ def block_diag(*tensors: Tensor) -> Tensor:
         mats.append(_sh.reshape(t, (1, -1)) if t.ndim < 2 else t)
     if not mats:
         return Tensor(np.zeros((0, 0), np.float32))
+    floats = {m.dtype for m in mats if m.dtype.kind == "f"}  # torch's promotion, not NumPy's
+    target = np.result_type(*(floats or {m.dtype for m in mats}))
+    mats = [m if m.dtype == target else m.to(target) for m in mats]
     width = sum(m.shape[1] for m in mats)
     rows, left = [], 0
     for m in mats:
@@ -306,7 +309,9 @@ def searchsorted(
     if sorter is not None:
         order = sorter.array if isinstance(sorter, Tensor) else np.asarray(sorter)
         seq = np.take_along_axis(seq, order, axis=-1)
-    if seq.ndim <= 1:
+    if _has_nan(seq) or _has_nan(vals):
+        out = _bisect_like_torch(seq, np.asarray(vals), how == "right")
+    elif seq.ndim <= 1:
         out = np.searchsorted(seq, vals, side=how)
     else:
         if seq.shape[:-1] != np.shape(vals)[:-1]:
@@ -321,6 +326,30 @@ def searchsorted(
         out = np.stack([np.searchsorted(s, v, side=how) for s, v in zip(flat_s, flat_v)])
         out = out.reshape(np.shape(vals))
     return Tensor(np.asarray(out, dtype=np.int32 if out_int32 else np.int64))
+
+
+def _has_nan(a: Any) -> bool:
+    return a.dtype.kind == "f" and bool(np.isnan(a).any())
+
+
+def _bisect_like_torch(seq: np.ndarray, vals: np.ndarray, right: bool) -> np.ndarray:
+    """torch's binary search, for NaNs: it steps right while ``!(mid >= v)`` (``!(mid > v)``
+    with ``right``), so a NaN value lands at the end, where NumPy orders NaN as largest."""
+    n = seq.shape[-1]
+    rows = seq.reshape(1, n) if seq.ndim <= 1 else seq.reshape(-1, n)
+    v = vals.reshape(1, -1) if seq.ndim <= 1 else vals.reshape(rows.shape[0], -1)
+    start, end = np.zeros(v.shape, np.int64), np.full(v.shape, n, np.int64)
+    with np.errstate(invalid="ignore"):
+        while True:
+            active = start < end
+            if not active.any():
+                break
+            mid = (start + end) // 2
+            at = np.take_along_axis(rows, np.minimum(mid, n - 1), axis=-1)
+            step_right = active & ~((at > v) if right else (at >= v))
+            start = np.where(step_right, mid + 1, start)
+            end = np.where(active & ~step_right, mid, end)
+    return start.reshape(vals.shape)
 
 
 def bucketize(
@@ -349,7 +378,9 @@ def heaviside(input: Tensor, values: Any) -> Tensor:  # noqa: A002
     _logic.refuse_while_tracing("heaviside", "not written with glassnet's ops")
     x = _as_tensor(input, "heaviside").array
     v = values.array if isinstance(values, Tensor) else np.asarray(values)
-    return Tensor(np.heaviside(x, v).astype(np.result_type(x, v), copy=False))
+    with np.errstate(invalid="ignore"):  # torch's rule: values at 0, else x > 0 (NaN: 0)
+        out = np.where(x == 0, v, x > 0)
+    return Tensor(out.astype(np.result_type(x, v), copy=False))
 
 
 def sgn(input: Tensor) -> Tensor:  # noqa: A002

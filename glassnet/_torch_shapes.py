@@ -268,7 +268,7 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
         raise NotImplementedError(f"histc: needs a floating tensor (as torch), got {input.dtype}")
     data = input.array
     lo, hi = float(min), float(max)
-    if lo == 0 and hi == 0 and data.size:
+    if lo == hi and data.size:  # as torch: equal bounds (0 and 0 too) take the data's range
         lo, hi = float(data.min()), float(data.max())
     if lo == hi:
         lo, hi = lo - 1, hi + 1

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from .tensor import Tensor
 
-__all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "cummax", "cummin"]
+__all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "mode", "cummax", "cummin"]
 
 
 class max(NamedTuple):  # noqa: N801 - named as torch.return_types.max
@@ -39,6 +39,16 @@ class kthvalue(NamedTuple):  # noqa: N801
 
 
 class median(NamedTuple):  # noqa: N801
+    values: Tensor
+    indices: Tensor
+
+
+class nanmedian(NamedTuple):  # noqa: N801
+    values: Tensor
+    indices: Tensor
+
+
+class mode(NamedTuple):  # noqa: N801
     values: Tensor
     indices: Tensor
 

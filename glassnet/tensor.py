@@ -34,8 +34,9 @@ class Size(tuple):
     """A tensor's shape (``x.shape``, ``x.size()``): a tuple of ints, as ``torch.Size``.
 
     It prints as a tuple, ``(2, 3)``; while ``glassnet run``'s import hook makes ``torch``
-    glassnet it prints as PyTorch's, ``torch.Size([2, 3])``. Slices and sums with tuples stay
-    sizes, as PyTorch's do.
+    glassnet it prints as PyTorch's, ``torch.Size([2, 3])``. Sums with tuples stay sizes, as
+    PyTorch's do; a slice is a plain tuple (PyTorch: a size), because a Python-level
+    ``__getitem__`` would slow every ``x.shape[i]`` in glassnet's own code.
     """
 
     #: The module name it prints with (``torch`` under the import hook); None: a plain tuple.
@@ -47,10 +48,6 @@ class Size(tuple):
         for s in self:
             n *= int(s)
         return n
-
-    def __getitem__(self, index: Any) -> Any:
-        got = tuple.__getitem__(self, index)
-        return Size(got) if isinstance(index, slice) else got
 
     def __add__(self, other: Any) -> Size:
         return Size(tuple.__add__(self, other))

@@ -247,6 +247,11 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
         lambda w: F.embedding(np.array([[0, 2], [3, 2]]), w),
         [_f(4, 3)],
     ),  # fmt: skip
+    "grid_sample_bicubic": (
+        lambda x, g: F.grid_sample(x, g, mode="bicubic", padding_mode="reflection")
+        + F.grid_sample(x, g, mode="bicubic", padding_mode="zeros", align_corners=True),
+        [_f(2, 3, 4, 5), _f(2, 3, 4, 2, lo=-1.2, hi=1.2)],
+    ),  # fmt: skip
     "pad_modes_interpolate": (
         lambda x: F.pad(x, (1, 2, 2, 1), "reflect").sum() + F.pad(x, (1, 1), "replicate").sum()
         + F.interpolate(x, size=(5, 7), mode="bilinear").sum()
@@ -385,6 +390,16 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
         lambda a: a.median(1).values + a.kthvalue(2, 1).values + a.chunk(2, 1)[1].sum(1),
         [_f(3, 5)],
     ),  # fmt: skip
+    "nanmedian_dim_and_all": (  # NaN made inside: central differences see no NaN input
+        lambda a: gn.where(a > 0.5, float("nan"), a).nanmedian(1).values
+        + gn.nanmedian(gn.where(a < -0.6, float("nan"), a)),
+        [_f(3, 6)],
+    ),  # fmt: skip
+    "mode_with_copies": (  # the copied entries stay equal when one is nudged
+        lambda a: gn.cat([a, a[:, :2], a[:, 1:2]], 1).mode(1).values + gn.mode(a, 0, True)[0].sum(),
+        [_f(3, 5)],
+    ),  # fmt: skip
+    "logcumsumexp": (lambda a: gn.logcumsumexp(a * 4, 1) + a.logcumsumexp(dim=0), [_f(3, 5)]),
     # dropout with a host generator: the same mask on every device
     "dropout_host_rng": (lambda a: F.dropout(a, 0.4, rng=np.random.default_rng(3)), [_f(5, 6)]),
     # torch's layers composed from other ops (pixel shuffle, bilinear, LRN, LP pooling, SDPA)

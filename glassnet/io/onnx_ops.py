@@ -264,6 +264,28 @@ def _cumsum(g: OnnxBuilder, op: OpView) -> str:
     return g.node("CumSum", [op.input(0), g.const(axis)])
 
 
+@register_onnx_function(red.LogCumSumExp)
+def _logcumsumexp(g: OnnxBuilder, op: OpView) -> str:
+    """ONNX has no running log-sum-exp: each prefix becomes a row of a triangle (``x`` with a
+    new axis before ``axis``, the entries after the row's end set to ``-inf``), then each
+    row's log-sum-exp with its largest finite entry taken out first, as ``LogSumExp``'s
+    forward (an all ``-inf`` prefix gives ``-inf``). Memory grows with the axis' length
+    squared."""
+    x, dt = op.input(0), op.out().dtype
+    ndim = len(op.shape(0))
+    axis = int(op.attrs.get("axis", 0)) % ndim
+    n = g.node("Squeeze", [g.node("Shape", [x], start=axis, end=axis + 1)])
+    k = g.node("Range", [g.const(0), n, g.const(1)])
+    keep = g.node("LessOrEqual", [g.unsqueeze(k, [0]), g.unsqueeze(k, [1])])  # [row, entry]
+    if ndim - 1 - axis:
+        keep = g.unsqueeze(keep, list(range(2, ndim + 1 - axis)))
+    rows = g.node("Where", [keep, g.unsqueeze(x, [axis]), g.scalar(-np.inf, dt)])
+    top = _reduce(g, "ReduceMax", rows, [axis + 1], True)
+    top = g.node("Where", [g.node("IsInf", [top]), g.scalar(0.0, dt), top])
+    total = _reduce(g, "ReduceSum", g.node("Exp", [g.node("Sub", [rows, top])]), [axis + 1], False)
+    return g.node("Add", [g.node("Log", [total]), g.squeeze(top, [axis + 1])])
+
+
 @register_onnx_function(red.Var)
 def _var(g: OnnxBuilder, op: OpView) -> str:
     x, dt = op.input(0), op.out().dtype

@@ -186,7 +186,9 @@ class Abs(Function):
         return get_array_module(a).abs(a)
 
     def backward(self, g: Any) -> Any:
-        return g * get_array_module(self.a).sign(self.a)
+        xp = get_array_module(self.a)
+        sign = xp.sign(self.a)  # 0 at NaN, as torch's (NumPy's sign of NaN is NaN)
+        return g * (xp.nan_to_num(sign, copy=False) if sign.dtype.kind == "f" else sign)
 
 
 class Clip(Function):

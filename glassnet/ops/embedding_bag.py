@@ -55,7 +55,8 @@ def bag_layout(
     if np.any(np.diff(off) < 0) or (off.size and off[-1] > idx.size):
         raise ValueError(f"{who}: offsets must be non-decreasing and at most {idx.size}, got {off!r}")
     starts = off[:-1] if include_last_offset else off
-    ends = off[1:] if include_last_offset else np.append(off[1:], idx.size)
+    # torch: the last bag runs to the end of ``input`` even when the last offset is smaller
+    ends = np.append(off[1 : starts.size], idx.size)[: starts.size]
     n_bags = starts.size
     bags = np.repeat(np.arange(n_bags), ends - starts)
     return idx[: bags.size], bags, n_bags

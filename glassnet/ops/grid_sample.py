@@ -21,7 +21,8 @@ from . import shape as S
 
 __all__ = ["affine_grid", "grid_sample"]
 
-_MODES = ("bilinear", "nearest")
+_MODES = ("bilinear", "nearest", "bicubic")
+_A = -0.75  # PyTorch's cubic convolution coefficient
 _PADDING = ("zeros", "border", "reflection")
 
 
@@ -102,6 +103,56 @@ def _gather(x: Tensor, yi: np.ndarray, xi: np.ndarray, valid: np.ndarray) -> Ten
     return vals * Tensor(x.xp.asarray(valid[..., None].astype(x.dtype)))
 
 
+def _tap_index(pos: np.ndarray, size: int, padding_mode: str, align_corners: bool) -> tuple:
+    """Integer pixel ``pos`` mapped as PyTorch's bicubic ``get_value_bounded``: the index to
+    read and whether it is inside (outside reads 0, with ``padding_mode='zeros'``)."""
+    p = pos.astype(np.float64)
+    if padding_mode == "reflection":
+        low, span = (0.0, size - 1.0) if align_corners else (-0.5, float(size))
+        if span <= 0:
+            p = np.zeros_like(p)
+        else:
+            dist = np.abs(p - low)
+            extra, flips = np.fmod(dist, span), np.floor(dist / span)
+            p = np.where(flips % 2 == 0, extra + low, span - extra + low)
+    if padding_mode != "zeros":
+        p = np.clip(p, 0.0, size - 1.0)
+    idx = np.trunc(p).astype(np.int64)
+    return idx, (idx >= 0) & (idx < size)
+
+
+def _cubic_weights(t: Tensor) -> list[Tensor]:
+    """The four cubic-convolution weights of taps ``-1, 0, 1, 2`` at fraction ``t``."""
+    a = _A
+    u, v, r = t + 1.0, 1.0 - t, 2.0 - t
+    return [
+        ((u * a - 5 * a) * u + 8 * a) * u - 4 * a,
+        ((t * (a + 2)) - (a + 3)) * t * t + 1.0,
+        ((v * (a + 2)) - (a + 3)) * v * v + 1.0,
+        ((r * a - 5 * a) * r + 8 * a) * r - 4 * a,
+    ]
+
+
+def _bicubic(input: Tensor, grid: Tensor, padding_mode: str, ac: bool) -> Tensor:  # noqa: A002
+    """PyTorch's bicubic ``grid_sample``: 4 x 4 taps around each (unpadded) position, each
+    tap read through ``padding_mode``; gradients reach ``grid`` through the weights."""
+    _, _, h, w = input.shape
+    x, y = _unnormalize(grid[..., 0], w, ac), _unnormalize(grid[..., 1], h, ac)
+    x0a, y0a = np.floor(to_host(x.array)), np.floor(to_host(y.array))
+    wxs = _cubic_weights(x - Tensor(x.xp.asarray(x0a.astype(x.dtype))))
+    wys = _cubic_weights(y - Tensor(y.xp.asarray(y0a.astype(y.dtype))))
+    out = None
+    for i, wy in enumerate(wys):
+        yi, yok = _tap_index(y0a + (i - 1), h, padding_mode, ac)
+        row = None
+        for j, wx in enumerate(wxs):
+            xi, xok = _tap_index(x0a + (j - 1), w, padding_mode, ac)
+            term = _gather(input, yi, xi, yok & xok) * S.unsqueeze(wx, -1)
+            row = term if row is None else row + term
+        out = row * S.unsqueeze(wy, -1) if out is None else out + row * S.unsqueeze(wy, -1)
+    return S.transpose(out, (0, 3, 1, 2))
+
+
 def grid_sample(
     input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",  # noqa: A002
     align_corners: bool | None = None,
@@ -113,7 +164,8 @@ def grid_sample(
     input : Tensor, shape (N, C, H, W)
     grid : Tensor, shape (N, H_out, W_out, 2)
         ``(x, y)`` in ``[-1, 1]`` (-1: the left/top edge).
-    mode : {'bilinear', 'nearest'}
+    mode : {'bilinear', 'nearest', 'bicubic'}
+        ``bicubic``: PyTorch's cubic convolution (``A = -0.75``) over 4 x 4 taps.
     padding_mode : {'zeros', 'border', 'reflection'}
     align_corners : bool, optional
         ``None`` means False, as PyTorch.
@@ -139,6 +191,8 @@ def grid_sample(
         return GridSample.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=ac)
     if grid.dtype != input.dtype:
         grid = grid.to(dtype=input.dtype)
+    if mode == "bicubic":
+        return _bicubic(input, grid, padding_mode, ac)
     x = _source(grid[..., 0], w, padding_mode, ac)
     y = _source(grid[..., 1], h, padding_mode, ac)
     if mode == "nearest":

@@ -153,10 +153,18 @@ class IntDivide(NonDifferentiable):
 
     def forward(self, a: Any, b: Any, fn: str = "floor_divide") -> Any:
         xp = get_array_module(a, b)
-        a, b = xp.asarray(a), xp.asarray(b)
+        a, b = _int_operand(xp, a, b), _int_operand(xp, b, a)
         if fn != "trunc_divide":
             return getattr(xp, fn)(a, b)
         return trunc_divide(a, b)
+
+
+def _int_operand(xp: Any, x: Any, other: Any) -> Any:
+    """``x`` as an array; a Python int meeting an integer array takes its dtype, as torch's
+    (``int32 // 3`` stays int32)."""
+    if type(x) is int and getattr(getattr(other, "dtype", None), "kind", "") in ("i", "u"):
+        return xp.asarray(x, dtype=other.dtype)
+    return xp.asarray(x)
 
 
 def trunc_divide(a: Any, b: Any) -> Any:

@@ -14,7 +14,7 @@ from . import activation as AC
 from . import arithmetic as A
 from . import reduce as R
 from . import shape as S
-from .loss import _check_input, _check_reduction
+from .loss import _check_input, _check_reduction, _no_grad_wanted
 from .loss_composed import _as_tensor_like, _reduce, _same_shape
 
 __all__ = [
@@ -42,6 +42,7 @@ def soft_margin_loss(input: Tensor, target: Any, reduction: str = "mean") -> Ten
     """
     who = "soft_margin_loss"
     x = _check_input(who, input)
+    _no_grad_wanted(who, "target", target)  # torch's soft_margin_loss has no target gradient
     y = _as_tensor_like(who, "target", target, x)
     _same_shape(who, ("input", "target"), x, y)
     return _reduce(AC.softplus(-y * x), _check_reduction(who, reduction))

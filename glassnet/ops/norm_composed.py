@@ -154,6 +154,11 @@ def instance_norm(
     c = x.shape[1]
     chan = (c,) + (1,) * (x.ndim - 2)
     axes = tuple(range(2, x.ndim))
+    if use_input_stats and int(np.prod(x.shape[2:])) == 1:  # as torch: the variance would be 0
+        raise ValueError(
+            f"instance_norm: expected more than 1 spatial element with use_input_stats (training),"
+            f" got input shape {tuple(x.shape)}"
+        )
     if use_input_stats:
         y, mu, var = standardize(x, axes, eps)
         if running_mean is not None:

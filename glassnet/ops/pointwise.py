@@ -184,8 +184,8 @@ def div_rounded(a: Any, b: Any, rounding_mode: str | None) -> Tensor:
         raise ValueError(
             f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
         )
-    aa = a.array if isinstance(a, Tensor) else np.asarray(a)
-    bb = b.array if isinstance(b, Tensor) else np.asarray(b)
+    aa = a.array if isinstance(a, Tensor) else _scalar_array(a, b)
+    bb = b.array if isinstance(b, Tensor) else _scalar_array(b, a)
     integral = aa.dtype.kind in "iub" and bb.dtype.kind in "iub"
     if rounding_mode is None or not integral:
         if integral:  # both to the default float dtype (NumPy would give float64)
@@ -211,6 +211,14 @@ def div_rounded(a: Any, b: Any, rounding_mode: str | None) -> Tensor:
 
 def _raw(x: Any) -> Any:
     return x.array if isinstance(x, Tensor) else x
+
+
+def _scalar_array(value: Any, other: Any) -> Any:
+    """A Python number as an array: a Python int meeting an integer tensor takes its dtype
+    (``int8 // 3`` stays int8, as in torch)."""
+    if type(value) is int and isinstance(other, Tensor) and other.array.dtype.kind in "iu":
+        return np.asarray(value, dtype=other.array.dtype)
+    return np.asarray(value)
 
 
 def refuse_integer_zero_divisor(divisor: Any) -> None:

@@ -1,5 +1,5 @@
 """Reductions: sum, mean, max, min, var, logsumexp, prod, with ``axis`` and ``keepdims``;
-and the running sum ``cumsum`` and product ``cumprod``."""
+and the running sum ``cumsum``, product ``cumprod`` and ``logcumsumexp``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from ..backend import get_array_module
 from ..tensor import Tensor
 
 __all__ = [
-    "sum", "mean", "max", "min", "var", "logsumexp", "prod", "cumsum", "cumprod", "normalize_axis",
+    "sum", "mean", "max", "min", "var", "logsumexp", "prod", "cumsum", "cumprod",
+    "logcumsumexp", "normalize_axis",
 ]  # fmt: skip
 
 Axis = int | Sequence[int] | None
@@ -123,7 +124,10 @@ class Var(Function):
 class LogSumExp(Function):
     def forward(self, a: Any, axes: tuple = (), keepdims: bool = False) -> Any:
         xp = get_array_module(a)
-        m = a.max(axis=axes, keepdims=True)
+        if a.size == 0:  # nothing to sum: log(0) = -inf, as torch (max has no identity)
+            m = xp.zeros([1 if i in axes else n for i, n in enumerate(a.shape)], a.dtype)
+        else:
+            m = a.max(axis=axes, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
         s = xp.exp(a - m).sum(axis=axes, keepdims=True)
         out = xp.log(s) + m
@@ -210,6 +214,46 @@ class Cumprod(Function):
         return xp.moveaxis(grad, -1, self.axis)
 
 
+def _running_logaddexp(xp: Any, a: Any, axis: int) -> Any:
+    """``logaddexp`` accumulated along ``axis``: NumPy's ufunc ``accumulate``; CuPy has
+    that for ``add``/``multiply`` only, so there one ``logaddexp`` per step."""
+    if xp is np:
+        return np.logaddexp.accumulate(a, axis=axis)
+    out = xp.moveaxis(a, axis, 0).copy()
+    for i in range(1, out.shape[0]):
+        out[i] = xp.logaddexp(out[i - 1], out[i])
+    return xp.moveaxis(out, 0, axis)
+
+
+class LogCumSumExp(Function):
+    """Running ``log(sum(exp(a)))`` along one axis, as ``logaddexp`` accumulated (stable
+    for large entries; a prefix of ``-inf`` gives ``-inf``).
+
+    The gradient ``grad_j = sum_{i >= j} g_i exp(a_j - out_i)`` is computed in the log
+    domain, the positive and negative ``g`` apart: ``exp(a_j + R(log g_i - out_i))`` with
+    ``R`` the running log-sum-exp from the end. As in torch, it is NaN at an entry of an
+    all ``-inf`` prefix (``-inf - -inf``) and at a ``+inf`` entry.
+    """
+
+    def forward(self, a: Any, axis: int = 0) -> Any:
+        self.axis = axis
+        out = _running_logaddexp(get_array_module(a), a, axis)
+        if self.requires_grad:
+            self.a, self.out = a, out
+        return out
+
+    def backward(self, g: Any) -> Any:
+        xp, ax = get_array_module(g), self.axis
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_g = xp.log(xp.abs(g))
+            grad = xp.zeros_like(self.a)
+            for sign in (1, -1):
+                part = xp.where(g * sign > 0, log_g, -np.inf) - self.out
+                from_end = xp.flip(_running_logaddexp(xp, xp.flip(part, ax), ax), ax)
+                grad = grad + sign * xp.exp(from_end + self.a)
+        return grad.astype(g.dtype, copy=False)
+
+
 def _reduce(cls: type, a: Tensor, axis: Axis, keepdims: bool, name: str, **kw: Any) -> Tensor:
     axes = normalize_axis(axis, a.ndim, name)
     return cls.apply(a, axes=axes, keepdims=keepdims, **kw)
@@ -286,3 +330,22 @@ def cumprod(a: Tensor, axis: int) -> Tensor:
     if a.ndim == 0:
         return Cumprod.apply(a.reshape(1), axis=0).reshape(())
     return Cumprod.apply(a, axis=ax)
+
+
+def logcumsumexp(a: Tensor, axis: int) -> Tensor:
+    """``out[..., i] = log(sum(exp(a[..., :i + 1])))`` along ``axis``, computed stably.
+
+    Parameters
+    ----------
+    a : Tensor (any shape, floating)
+    axis : int
+        The dim to run along (negative counts from the end).
+
+    Returns
+    -------
+    Tensor (same shape and dtype as ``a``)
+    """
+    (ax,) = normalize_axis(axis, a.ndim, "logcumsumexp") or (0,)
+    if a.ndim == 0:
+        return LogCumSumExp.apply(a.reshape(1), axis=0).reshape(())
+    return LogCumSumExp.apply(a, axis=ax)

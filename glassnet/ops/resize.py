@@ -120,22 +120,25 @@ def _out_sizes(x: Tensor, size: Any, scale_factor: Any, recompute: bool | None) 
         sizes = (size,) * k if isinstance(size, int) else tuple(int(s) for s in size)
         if len(sizes) != k:
             raise ValueError(f"interpolate: size has {len(sizes)} values for {k} spatial axes")
-        return sizes, tuple(n / m for n, m in zip(spatial, sizes))
+        return sizes, tuple(n / m if m else 0.0 for n, m in zip(spatial, sizes))
     factors = (scale_factor,) * k if isinstance(scale_factor, (int, float)) else tuple(scale_factor)
     if len(factors) != k:
         raise ValueError(f"interpolate: scale_factor has {len(factors)} values for {k} spatial axes")
     sizes = tuple(int(math.floor(n * f)) for n, f in zip(spatial, factors))
-    if recompute:
-        return sizes, tuple(n / m for n, m in zip(spatial, sizes))
+    if recompute:  # an empty axis ('area' allows it, as PyTorch) reads no position
+        return sizes, tuple(n / m if m else 0.0 for n, m in zip(spatial, sizes))
     return sizes, tuple(1.0 / f for f in factors)
 
 
 def _nearest(x: Tensor, axis: int, n_out: int, scale: float, exact: bool) -> Tensor:
     n = x.shape[axis]
-    if n_out == n:  # PyTorch's 2-D kernel copies an axis whose size is kept, whatever the scale
-        return x
+    dst = np.arange(n_out, dtype=np.float32)
+    if not exact and x.ndim == 4 and n_out in (n, 2 * n):
+        # PyTorch's 2-D 'nearest' kernel (only it) copies an axis whose size is kept and
+        # halves the index of one whose size doubles, whatever the scale
+        return x if n_out == n else _gather(x, axis, np.arange(n_out) // 2)
     # PyTorch computes these positions in float32 whatever the input's dtype
-    dst, sc = np.arange(n_out, dtype=np.float32), np.float32(scale)
+    sc = np.float32(scale)
     src = np.floor((dst + np.float32(0.5)) * sc) if exact else np.floor(dst * sc)
     return _gather(x, axis, np.minimum(src.astype(np.int64), n - 1))
 
@@ -217,9 +220,16 @@ def interpolate(
     if wanted is not None and input.ndim != wanted:
         raise ValueError(f"interpolate: mode {mode!r} needs a {wanted}-D input, got {input.shape}")
     sizes, scales = _out_sizes(input, size, scale_factor, recompute_scale_factor)
+    if min(sizes) <= 0 and mode != "area":  # as PyTorch ('area' is adaptive pooling)
+        raise ValueError(
+            f"interpolate: output sizes must be greater than 0, got {tuple(sizes)} for input "
+            f"shape {tuple(input.shape)}"
+        )
     if antialias:
         out = input
         for k, (n_out, scale) in enumerate(zip(sizes, scales)):
+            if n_out == out.shape[2 + k]:  # PyTorch copies an axis whose size is kept
+                continue
             weights = _antialias_matrix(out.shape[2 + k], n_out, scale, mode == "bicubic")
             out = _along(out, 2 + k, weights)
         return out

@@ -2,9 +2,9 @@
 
 ``gather``, ``scatter``, ``index_select``, ``masked_fill``, ``masked_select``,
 ``narrow``, ``flip``, ``roll``, ``repeat``, ``chunk``, ``unbind``, ``sort``,
-``argsort``, ``topk``, ``kthvalue``, ``median`` and ``max``/``min`` along a
-dim. Each computes index arrays (never values) and picks the values with
-:func:`~glassnet.ops.shape.getitem`, :func:`~glassnet.ops.arithmetic.where`
+``argsort``, ``topk``, ``kthvalue``, ``median``, ``nanmedian``, ``mode`` and
+``max``/``min`` along a dim. Each computes index arrays (never values) and picks the
+values with :func:`~glassnet.ops.shape.getitem`, :func:`~glassnet.ops.arithmetic.where`
 or :func:`~glassnet.ops.shape.concat`, so gradients, devices and ONNX export
 come from those ops. The one op of its own is :class:`ScatterAdd`
 (``scatter_add``, ``index_add``): adding up, where several entries meet, is
@@ -20,6 +20,7 @@ occurrence (``sort`` is stable); PyTorch leaves the order of ties unspecified.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,7 +38,7 @@ from .reduce import normalize_axis
 __all__ = [
     "gather", "scatter", "index_select", "masked_fill", "masked_select", "narrow", "flip",
     "roll", "repeat", "chunk", "unbind", "sort", "argsort", "topk", "kthvalue", "median",
-    "max_along", "min_along", "take_along", "unbind_one", "scatter_add", "index_add",
+    "nanmedian", "mode", "max_along", "min_along", "take_along", "unbind_one", "scatter_add", "index_add",
     "ScatterAdd",
 ]  # fmt: skip
 
@@ -363,6 +364,148 @@ def _median_position(a: Tensor, n: int) -> Any:
         nans = a.xp.isnan(a.array).sum(axis=d)
         at = a.xp.where(nans > 0, n - nans, (n - 1) // 2)
         return a.xp.take_along_axis(order, a.xp.expand_dims(at, d), axis=d).squeeze(d)
+
+    return position
+
+
+def nanmedian(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+    """The lower median of the entries that are not NaN (as ``torch.nanmedian``).
+
+    Parameters
+    ----------
+    a : Tensor (any shape)
+    dim : int, optional
+        Without it, the median of all entries as a 0-d tensor (NaN when every entry is NaN
+        or there is none); with it, ``(values, indices)`` along ``dim``.
+    keepdim : bool, default False
+        Keep ``dim`` with length 1.
+
+    Returns
+    -------
+    Tensor, or ``return_types.nanmedian(values, indices)`` of ``a``'s shape without ``dim``
+        Ties go to the first occurrence in index order (the stable sort, as torch); an
+        all-NaN slice gives NaN at the index torch's selection (libstdc++ ``nth_element``)
+        leaves first. The gradient goes to the selected entry.
+    """
+    if dim is None:
+        flat = _sh.reshape(a, (-1,))
+        if a.numel() == 0 and a.dtype.kind == "f":
+            return Tensor._make(a.xp.full((), np.nan, dtype=a.dtype), False, None, 0)
+        return nanmedian(flat, 0).values
+    if a.dtype.kind != "f":  # no NaN to skip: the median itself (exportable)
+        return rt.nanmedian(*median(a, dim, keepdim))
+    n = a.shape[_dim(dim, a.ndim, "nanmedian")] if a.ndim else 1
+    if n == 0:
+        raise ValueError(f"nanmedian: dim {dim} is empty")
+    if a.ndim and _logic.tracing_active():
+        return rt.nanmedian(*_traced_nanmedian(a, _dim(dim, a.ndim, "nanmedian"), keepdim))
+    return rt.nanmedian(*_pick(a, dim, keepdim, _nanmedian_position(a, n), "nanmedian"))
+
+
+def _traced_nanmedian(a: Tensor, d: int, keepdim: bool) -> tuple[Tensor, Tensor]:
+    """:func:`nanmedian` from ops an exporter records: the stable order with NaNs last as two
+    stable sorts (by the value, NaN as ``+inf``, then by NaN-ness), and the position
+    :func:`_nanmedian_position` gives picked from it. The all-NaN position depends on the
+    length of ``d``, so along a batch axis of varying size the exporter refuses it."""
+    n = a.shape[d]
+    nan = _logic.classify(a, "isnan")
+    by_value = _logic.order(_ar.where(nan, np.inf, a), d, False)
+    nan_last = _logic.order(_ar.cast(take_along(nan, by_value, d), np.int32), d, False)
+    order = take_along(by_value, nan_last, d)
+    valid = _logic.truth(_logic.logical_not(nan), "count", d, True)
+    half = _logic.int_divide(valid - 1, 2, "floor_divide")
+    at = _ar.where(valid > 0, half, _first_of_equal_selection(n))
+    indices = take_along(order, at, d)
+    values = take_along(a, indices, d)
+    if not keepdim:
+        values, indices = _sh.squeeze(values, d), _sh.squeeze(indices, d)
+    return values, indices
+
+
+@functools.cache
+def _first_of_equal_selection(n: int) -> int:
+    """The index ``std::nth_element(first, first, first + n)`` (libstdc++'s introselect,
+    which torch's CPU median uses) leaves at the front when no two entries compare: a
+    median-of-three pivot (all equal: the middle entry) swapped to the front, then a
+    partition that swaps inward pairs, until at most 3 entries are left."""
+    items, first, last = list(range(n)), 0, n
+    while last - first > 3:
+        mid = first + (last - first) // 2
+        items[first], items[mid] = items[mid], items[first]
+        lo, hi = first + 1, last - 1
+        while lo < hi:
+            items[lo], items[hi] = items[hi], items[lo]
+            lo, hi = lo + 1, hi - 1
+        last = lo  # the selected position, 0, is left of the cut
+    return items[0]
+
+
+def _nanmedian_position(a: Tensor, n: int) -> Any:
+    """Where the lower median of the non-NaN entries sits in the stable sort order (NaNs
+    sort last): ``(valid - 1) // 2``; an all-NaN slice (in index order there) at torch's
+    position, :func:`_first_of_equal_selection`."""
+
+    def position(order: Any, d: int) -> Any:
+        if not order.ndim:
+            return order
+        valid = n - a.xp.isnan(a.array).sum(axis=d)
+        at = (valid - 1) // 2
+        if not bool(valid.all()):  # an all-NaN slice (the position is O(n) to find)
+            at = a.xp.where(valid > 0, at, _first_of_equal_selection(n))
+        return a.xp.take_along_axis(order, a.xp.expand_dims(at, d), axis=d).squeeze(d)
+
+    return position
+
+
+def mode(a: Tensor, dim: int = -1, keepdim: bool = False) -> rt.mode:
+    """The most frequent entry along ``dim`` (the smallest of equally frequent ones) and an
+    index where it occurs, as ``torch.mode``.
+
+    Parameters
+    ----------
+    a : Tensor (any shape)
+    dim : int, default -1
+    keepdim : bool, default False
+
+    Returns
+    -------
+    return_types.mode(values, indices)
+        Of ``a``'s shape without ``dim``. The index is the mode's last occurrence, torch's
+        answer for slices of up to 16 entries; for longer ones torch's index comes from
+        an unstable sort and is not specified (docs/pytorch.md). Each NaN counts as a value
+        of its own. The gradient goes to the entry at the index.
+    """
+    d = _dim(dim, a.ndim, "mode")
+    n = a.shape[d] if a.ndim else 1
+    if n == 0:
+        raise ValueError(f"mode: dim {dim} is empty (there is no most frequent entry)")
+    _logic.refuse_while_tracing("mode", "ONNX has no count of equal runs along a dim")
+    return rt.mode(*_pick(a, dim, keepdim, _mode_position(a), "mode"))
+
+
+def _mode_position(a: Tensor) -> Any:
+    """The index of the mode's last occurrence: in the stable sort order, the end of the
+    first longest run of equal entries (NaN equals nothing, so each is a run of one)."""
+
+    def position(order: Any, d: int) -> Any:
+        if not order.ndim:
+            return order
+        xp = a.xp
+        ranked = xp.moveaxis(order, d, -1)
+        ordered = xp.take_along_axis(xp.moveaxis(a.array, d, -1), ranked, axis=-1)
+        n = ordered.shape[-1]
+        rows = ordered.reshape(-1, n)
+        differs = rows[:, 1:] != rows[:, :-1]
+        edge = xp.ones((rows.shape[0], 1), dtype=bool)
+        # runs in row-major order: the k-th start and the k-th end bound the same run
+        (first,) = xp.nonzero(xp.concatenate([edge, differs], axis=1).reshape(-1))
+        (last,) = xp.nonzero(xp.concatenate([differs, edge], axis=1).reshape(-1))
+        # longest first, then the smallest value (the earliest run); every score is >= 1
+        score = (last - first + 1) * (n + 1) + (n - first % n)
+        best = xp.zeros(rows.size, dtype=score.dtype)
+        best[last] = score
+        end = xp.argmax(best.reshape(rows.shape), axis=1).reshape(ordered.shape[:-1] + (1,))
+        return xp.take_along_axis(ranked, end, axis=-1)[..., 0]
 
     return position
 

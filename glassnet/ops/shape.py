@@ -17,7 +17,7 @@ from ..tensor import Tensor
 
 __all__ = [
     "reshape", "view", "flatten", "transpose", "swapaxes", "getitem", "setitem", "concat", "stack", "pad",
-    "squeeze", "unsqueeze", "broadcast_to", "split",
+    "squeeze", "unsqueeze", "broadcast_to", "split", "split_int_index",
 ]  # fmt: skip
 
 
@@ -257,12 +257,66 @@ def _is_view_index(index: Any) -> bool:
     )
 
 
+#: index types that never mix ints with index arrays
+_BASIC_INDEX = frozenset({int, slice, type(None), type(Ellipsis)})
+
+
+def _is_int_index(i: Any) -> bool:
+    if isinstance(i, (bool, np.bool_)):
+        return False
+    if isinstance(i, Tensor):
+        i = i.array
+    return isinstance(i, (int, np.integer)) or (
+        getattr(i, "ndim", None) == 0 and i.dtype.kind in "iu" and i.dtype != np.uint8
+    )
+
+
+def split_int_index(index: Any, xp: Any = np) -> tuple[tuple, tuple] | None:
+    """``(first, then)`` when ``index`` (unwrapped) mixes ints with index arrays, else None.
+
+    torch applies integer indices first (``x[1, :, idx]`` is ``x[1][:, idx]``), so they
+    never count as advanced indices; NumPy counts them, which moves the indexed dims to the
+    front when a slice separates them (shape ``(2, 4)`` for ``(4, 2)``). ``first`` holds the
+    ints (with the slices and ``None``), ``then`` the index arrays."""
+    if not isinstance(index, tuple):
+        return None
+    for i in index:  # the common case, ints and slices only, leaves at once
+        if type(i) not in _BASIC_INDEX:
+            break
+    else:
+        return None
+    if not any(_is_int_index(i) for i in index):
+        return None
+    index = _unwrap_index(index, xp)
+    if not any(
+        isinstance(i, (bool, np.bool_)) or (getattr(i, "ndim", 0) > 0) for i in index
+    ):
+        return None
+    first: list = []
+    then: list = []
+    for i in index:
+        if _is_int_index(i):
+            first.append(int(i))
+        elif i is None or i is Ellipsis or isinstance(i, slice):
+            first.append(i)
+            then.append(Ellipsis if i is Ellipsis else slice(None))
+        else:  # an index array, or True/False: consumes its mask's dims (ints: one)
+            mask = isinstance(i, (bool, np.bool_)) or i.dtype == bool
+            first.extend([slice(None)] * (int(np.ndim(i)) if mask else 1))
+            then.append(i)
+    return tuple(first), tuple(then)
+
+
 def getitem(a: Tensor, index: Any) -> Tensor:
     """NumPy indexing: ints, slices, ``None``, ``...``, integer and boolean arrays.
 
     Ints and slices give a view (see :mod:`glassnet._views`): an in-place change of the
-    result reaches ``a``."""
+    result reaches ``a``. Ints mixed with index arrays apply first, as in torch
+    (:func:`split_int_index`)."""
     index = _unwrap_index(index, a.xp)
+    split = split_int_index(index, a.xp)
+    if split is not None:
+        return getitem(getitem(a, split[0]), split[1])
     if not _is_view_index(index):
         return GetItem.apply(a, index=index)
     return _views.link(GetItem.apply(_views.source(a), index=index), a, "item", index)

@@ -64,7 +64,8 @@ def test_shapes_print_as_torchs_under_the_hook_and_as_tuples_outside():
         import torch
 
         assert f"{x.shape} {torch.zeros(()).shape}" == "torch.Size([2, 3]) torch.Size([])"
-        assert str(x.shape[1:]) == "torch.Size([3])" and isinstance(x.shape, torch.Size)
+        assert str(x.shape + (4,)) == "torch.Size([2, 3, 4])" and isinstance(x.shape, torch.Size)
+        assert str(x.shape[1:]) == "(3,)"  # a plain tuple: documented in docs/pytorch.md
     assert str(x.shape) == "(2, 3)"  # back when the hook is removed
 
 

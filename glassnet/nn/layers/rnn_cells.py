@@ -146,7 +146,7 @@ class RNNCell(_CellBase):
 
     def extra_repr(self) -> str:
         s = super().extra_repr()
-        return s + (f", nonlinearity={self.nonlinearity!r}" if self.nonlinearity != "tanh" else "")
+        return s + (f", nonlinearity={self.nonlinearity}" if self.nonlinearity != "tanh" else "")
 
 
 class LSTMCell(_CellBase):
