@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import _torch_args as _args
+from .autograd import tracing
 from .ops import arithmetic as _ar
 from .ops import hyperbolic as _hyp
 from .ops import logic as _logic
@@ -76,6 +77,14 @@ def bitwise_not(input: Tensor) -> Tensor:  # noqa: A002
     return ~input
 
 
+def _traceable_shift(a: Any, b: Any) -> bool:
+    """Whether ``a << b`` / ``a >> b`` can run as a product / floor quotient by ``2**b``:
+    an integer tensor shifted by a Python int whose power of two fits its dtype."""
+    if not isinstance(a, Tensor) or type(b) is not int or a.dtype.kind not in "iu":
+        return False
+    return 0 <= b < a.dtype.itemsize * 8 - (a.dtype.kind == "i")
+
+
 def _shift(a: Any, b: Any, left: bool) -> Tensor:
     """``a << b`` or ``a >> b`` on integers and booleans, as torch: a Python int takes the
     tensor's dtype, and a shift by a negative count or by the width or more gives 0 (``<<``)
@@ -86,7 +95,11 @@ def _shift(a: Any, b: Any, left: bool) -> Tensor:
             _integral(x, who)
         elif not isinstance(x, int):
             raise TypeError(f"{who}: expected integer tensors or Python ints, got {type(x).__name__}")
-    _logic.refuse_while_tracing(who, "glassnet records no shift op")
+    if tracing.current() is not None and _traceable_shift(a, b):
+        # While exporting, a shift by a fixed count is the same product or floor quotient
+        # by 2**b (two's-complement wrap included), which the trace records.
+        return a * (1 << b) if left else a // (1 << b)
+    _logic.refuse_while_tracing(who, "glassnet records no shift op; a shift of an integer tensor by a Python int exports")
     a, b = _args.promote(a, b)
     xp = (a if isinstance(a, Tensor) else b).xp
     aa = a.array if isinstance(a, Tensor) else a
