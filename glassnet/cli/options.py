@@ -253,6 +253,20 @@ def run_name(name: str, value: Any) -> str:
         raise UsageError(f"{_flag(name)}: {exc}") from None
 
 
+def _other_file_hint(path: str) -> str:
+    """How to turn a file of another kind into one ``--data`` reads."""
+    low = path.lower()
+    if low.endswith((".gz", ".zip", ".bz2", ".xz")):
+        return "; a compressed file: decompress it first"
+    if low.endswith((".tsv", ".tab", ".txt")):
+        return "; a delimited text table: rename it to .csv (, ; tab and | are detected)"
+    if low.endswith((".xlsx", ".xls", ".ods")):
+        return "; a spreadsheet: save it as CSV UTF-8"
+    if low.endswith(".npy"):
+        return "; a single array: save x and y together with np.savez(path, x=x, y=y)"
+    return ""
+
+
 def data_source(name: str, value: Any) -> str:
     """A name of :data:`DATASETS`, or the path of an image folder, ``.npz`` or ``.csv`` file."""
 
@@ -260,7 +274,9 @@ def data_source(name: str, value: Any) -> str:
         return value
     why = ""
     if isinstance(value, str) and os.path.isfile(value):
-        why = " (a file that is neither .npz nor .csv)"
+        why = " (a file that is neither .npz nor .csv" + _other_file_hint(value) + ")"
+    elif isinstance(value, str) and os.path.islink(value):
+        why = " (a symbolic link to nothing: its target is missing or the links loop)"
     elif isinstance(value, str) and ("/" in value or "." in value):
         why = " (no such file or folder)"
     raise UsageError(

@@ -23,7 +23,7 @@ import numpy as np
 from .._fileio import atomic_write
 from ..data.datasets import SPECS
 from ..data.idx import IDXError, read_idx
-from ..data.sources import input_files
+from ..data.sources import input_files, npy_size_problem
 from ..models.registry import to_layout
 from ..train import predict
 from .options import (
@@ -127,6 +127,9 @@ def _load_array(path: str) -> np.ndarray:
     if magic != _NPY_MAGIC:
         got = "a .npz archive" if magic.startswith(b"PK") else "no .npy header"
         raise _input_error(path, f"expected a .npy file (written by numpy.save), got {got}")
+    short = npy_size_problem(path)
+    if short:
+        raise _input_error(path, f"not a readable .npy file: {short}")
     try:
         return np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:

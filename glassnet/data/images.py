@@ -161,6 +161,8 @@ def _open(path: str) -> Any:
             img = ImageOps.exif_transpose(img)
     except Exception as exc:  # Pillow raises several types for broken files
         detail = " ".join(str(exc).split()) or type(exc).__name__
+        if os.path.isfile(path) and os.path.getsize(path) == 0:
+            detail = "the file is empty: 0 bytes"
         raise DataError(
             f"{path!r}: not a readable {_format_name(path)} image ({detail}); expected an "
             "image file (remove or replace this one)"

@@ -639,6 +639,8 @@ def read_inputs(
     if path.lower().endswith((".npz", ".npy")):
         x, y = _npz_inputs(path) if path.lower().endswith(".npz") else (_npy_input(path), None)
         stored = tuple(np.shape(x))
+        if len(stored) > 1 and stored[0] == 0:
+            raise DataError(f"{path!r}: expected at least one sample, got x of shape {stored}")
         x = _npz_images(path, x)
         y = None if y is None or not labels else _npz_labels(path, "y", y, len(x), spec.classes)[0]
         _check_shape(path, x, spec, stored)
@@ -700,10 +702,40 @@ def _npz_inputs(path: str) -> tuple[np.ndarray, np.ndarray | None]:
     return x, y  # type: ignore[return-value]
 
 
+def npy_size_problem(path: str) -> str | None:
+    """Why a ``.npy`` file cannot hold the array its header declares, or None.
+
+    Checked before :func:`numpy.load`, which would otherwise try to allocate a
+    declared shape (possibly terabytes) that the file does not hold.
+    """
+    try:
+        with open(path, "rb") as f:
+            major, _ = np.lib.format.read_magic(f)
+            read = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+            shape, _, dtype = read(f)
+            start = f.tell()
+    except Exception:
+        return None  # np.load reports a bad header itself
+    if dtype.hasobject:
+        return None
+    need = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    have = os.path.getsize(path) - start
+    if need > have:
+        return (
+            f"its header declares an array of shape {tuple(shape)} {dtype}, {need} bytes, "
+            f"but the file holds {have} bytes after the header; expected a complete file "
+            "written by np.save"
+        )
+    return None
+
+
 def _npy_input(path: str) -> np.ndarray:
     """The array of a ``.npy`` file of new samples (``np.save(path, x)``); never unpickled."""
     if not os.path.isfile(path):
         raise DataError(f"{path!r}: expected a .npy file, got a folder")
+    short = npy_size_problem(path)
+    if short:
+        raise DataError(f"{path!r}: not a readable .npy file ({short})")
     try:
         return np.load(path, allow_pickle=False)
     except ValueError as exc:

@@ -152,16 +152,52 @@ def _read_text(path: str) -> str:
         raw = f.read()
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
         try:
-            return raw.decode("utf-16")
+            return _one_line_ending(raw.decode("utf-16"))
         except UnicodeDecodeError:
             raise DataError(f"{path!r}: expected UTF-16 text after its byte-order mark") from None
+    for magic, what in _NOT_TEXT:
+        if raw.startswith(magic):
+            raise DataError(f"{path!r}: expected CSV text, got {what}")
+    if b"\0" in raw:
+        return _one_line_ending(_decode_with_nul(path, raw))
     try:
-        return raw.decode("utf-8-sig")
+        return _one_line_ending(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as e:
         raise DataError(
             f"{path!r}: expected UTF-8 text, got byte 0x{e.object[e.start]:02x} at offset "
             f"{e.start} (save the file as UTF-8)"
         ) from None
+
+
+#: Leading bytes of files that are not text, and what to tell the user.
+_NOT_TEXT = (
+    (b"\x1f\x8b", "a gzip-compressed file (decompress it first, e.g. gunzip)"),
+    (b"PK\x03\x04", "a zip archive (an Excel .xlsx? save it as CSV UTF-8)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook (save it as CSV UTF-8)"),
+)
+
+
+def _decode_with_nul(path: str, raw: bytes) -> str:
+    """Text holding NUL bytes: UTF-16 without a byte-order mark, else a refusal naming the byte."""
+    head = raw[: 2 * 4096]
+    if len(raw) % 2 == 0:
+        for nul_at, codec in ((1, "utf-16-le"), (0, "utf-16-be")):
+            if head[nul_at::2].count(0) > 0.9 * len(head[nul_at::2]) and 0 not in head[1 - nul_at :: 2]:
+                try:
+                    return raw.decode(codec)
+                except UnicodeDecodeError:
+                    break
+    raise DataError(
+        f"{path!r}: expected text, got a NUL byte at offset {raw.index(0)} (a binary file, or "
+        "text in an encoding other than UTF-8/UTF-16; save the file as CSV UTF-8)"
+    )
+
+
+def _one_line_ending(text: str) -> str:
+    """Old Mac files end lines with a lone ``\\r``: read them as ``\\n``."""
+    if "\r" in text and "\n" not in text:
+        return text.replace("\r", "\n")
+    return text
 
 
 def _parse(path: str, text: str) -> tuple[str, list[list[str]], list[int]]:
