@@ -3,7 +3,8 @@
 A script prints ``LOSS <words and numbers>`` lines. Where torch is installed it runs first under
 torch, which saves its initial weights to the file named by ``INIT_WEIGHTS``; then under
 glassnet, which loads them. The two runs must print the same LOSS lines: numbers to a relative
-1e-4, other words exactly.
+1e-4 (plus one unit in the last digit printed: a value printed with ``:.5f`` that rounds one way
+in torch and the other in glassnet is the same value), other words exactly.
 """
 
 from __future__ import annotations
@@ -38,17 +39,31 @@ def loss_lines(path: str, init: str, glassnet: bool, cwd: os.PathLike) -> list[l
     return [line.split()[1:] for line in re.findall(r"^LOSS .*$", done.stdout, re.M)]
 
 
+def last_digit(word: str) -> float:
+    """One unit in the last digit of the printed number ``word`` (``'0.19091'``: 1e-5,
+    ``'7.08e-01'``: 1e-3); 0 for a number printed without a decimal point."""
+    mantissa, _, exponent = word.lower().partition("e")
+    if "." not in mantissa:
+        return 0.0
+    return 10.0 ** (int(exponent or 0) - len(mantissa.partition(".")[2]))
+
+
 def assert_agree(ours: list[list[str]], theirs: list[list[str]], minimum: int = 5) -> None:
-    """The same LOSS lines: numbers to a relative 1e-4, other words exactly."""
+    """The same LOSS lines: numbers to a relative 1e-4 plus one unit in the last digit
+    printed, other words exactly."""
     assert len(ours) == len(theirs) >= minimum
     for mine, ref in zip(ours, theirs):
         assert len(mine) == len(ref), (mine, ref)
-        nums = [(_number(a), _number(b)) for a, b in zip(mine, ref)]
-        words = [(a, b) for (a, b), (x, y) in zip(zip(mine, ref), nums) if x is None or y is None]
-        assert all(a == b for a, b in words), (mine, ref)
-        got = [x for x, y in nums if x is not None and y is not None]
-        want = [y for x, y in nums if x is not None and y is not None]
-        np.testing.assert_allclose(got, want, rtol=1e-4, atol=2e-6, err_msg=f"{mine} vs {ref}")
+        for a, b in zip(mine, ref):
+            x, y = _number(a), _number(b)
+            if x is None or y is None:
+                assert a == b, (mine, ref)
+                continue
+            slack = 2e-6 + 1e-4 * abs(y) + max(last_digit(a), last_digit(b))
+            close = bool(np.isfinite(y)) and abs(x - y) <= slack
+            assert x == y or close or (np.isnan(x) and np.isnan(y)), (
+                f"{a} vs {b} (allowed {slack:.3g}): {mine} vs {ref}"
+            )
 
 
 def check_script(path: str, tmp_path: os.PathLike, minimum: int = 5) -> None:
