@@ -30,6 +30,7 @@ from .guided import (
 )
 from .integrated_gradients import IntegratedGradients
 from .layer_deeplift import LayerDeepLift, LayerDeepLiftShap
+from .layer_feature_ablation import LayerFeatureAblation
 from .layer_gradient_shap import LayerGradientShap
 from .layer_integrated_gradients import LayerIntegratedGradients
 from .layer_methods import (
@@ -41,6 +42,7 @@ from .layer_methods import (
 )
 from .lime import LimeSurrogate
 from .lime_captum import Lime
+from .metrics import infidelity, infidelity_perturb_func_decorator, sensitivity_max
 from .neuron import (
     InternalInfluence,
     NeuronConductance,
@@ -63,16 +65,15 @@ __all__ = [
     "KernelShap", "LayerGradCam", "FeaturePermutation", "NeuronGradient",
     "NeuronIntegratedGradients", "NeuronConductance", "InternalInfluence", "Lime",
     "LayerDeepLift", "LayerDeepLiftShap", "LayerGradientShap", "NeuronGuidedBackprop",
-    "NeuronDeconvolution", "TokenReferenceBase",
+    "NeuronDeconvolution", "TokenReferenceBase", "LayerFeatureAblation",
     "cascading_randomization", "spearman", "explain_images", "demo_explanations", "plots",
+    "infidelity", "infidelity_perturb_func_decorator", "sensitivity_max",
 ]  # fmt: skip
 
 #: Captum classes glassnet does not have, with the nearest glassnet API (for the error).
 _NOT_IN_GLASSNET = {
     "LRP": "DeepLift(model) (rescale rule) or InputXGradient(model)",
     "LayerLRP": "LayerGradientXActivation(model, layer) or LayerConductance(model, layer)",
-    "LayerFeatureAblation": "FeatureAblation(model) on the inputs, or "
-    "LayerGradientXActivation(model, layer)",
     "LayerFeaturePermutation": "FeaturePermutation(model) on the inputs",
     "NeuronGradientShap": "LayerGradientShap(model, layer) (the layer's units), or "
     "NeuronIntegratedGradients(model, layer)",
@@ -88,7 +89,22 @@ _NOT_IN_GLASSNET = {
     "configure_interpretable_embedding_layer": "LayerIntegratedGradients(model, "
     "embedding_layer) on token ids, or the method on the embedded inputs",
     "remove_interpretable_embedding_layer": "LayerIntegratedGradients(model, embedding_layer)",
+    "visualization": "glassnet.explain.plots (heatmaps and overlays of attribution arrays)",
+    "DataLoaderAttribution": "FeatureAblation(model) called batch by batch",
+    "ProductBaselines": "baselines given as an array (N, *) or a tuple of arrays",
 }
+for _base in ("GradientAttribution", "PerturbationAttribution", "NeuronAttribution"):
+    _NOT_IN_GLASSNET[_base] = "glassnet.explain.Attribution (the base of every method) or LayerAttribution"
+for _stat in ("Summarizer", "ClassSummarizer", "SummarizerSingleTensor", "CommonStats", "StatValue",
+              "Mean", "Var", "StdDev", "Min", "Max", "Sum", "Count", "MSE"):  # fmt: skip
+    _NOT_IN_GLASSNET[_stat] = "NumPy reductions over the attribution arrays (np.mean, np.var, ...)"
+for _text in ("InterpretableInput", "TextTokenInput", "TextTemplateInput", "ImageMaskInput",
+              "LLMAttributionResult", "RemoteLLMAttribution", "RemoteLLMProvider", "VLLMProvider"):  # fmt: skip
+    _NOT_IN_GLASSNET[_text] = (
+        "LayerIntegratedGradients(model, embedding_layer) on token ids, or FeatureAblation with "
+        "feature_mask= grouping tokens or image segments"
+    )
+del _base, _stat, _text
 
 
 def __getattr__(name: str) -> object:

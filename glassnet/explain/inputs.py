@@ -76,8 +76,9 @@ def per_input(who: str, name: str, value: Any, n_inputs: int, as_tuple: bool) ->
     """An argument given per input (baselines, feature_mask, ...) as one value per input.
 
     With tuple inputs it must be a tuple of ``n_inputs`` values; a scalar or
-    None applies to every input. With one input a tuple of one value is that
-    value (Captum accepts both forms).
+    None applies to every input. With one input (alone or in a tuple of one) a
+    tuple of one value is that value, and so is the value alone (Captum accepts
+    both forms).
     """
     if not as_tuple:
         return value if isinstance(value, tuple) and len(value) == 1 else (value,)
@@ -88,8 +89,8 @@ def per_input(who: str, name: str, value: Any, n_inputs: int, as_tuple: bool) ->
                 f"({n_inputs})"
             )
         return value
-    if value is None or isinstance(value, (int, float, np.number)):
-        return (value,) * n_inputs
+    if value is None or isinstance(value, (int, float, np.number)) or n_inputs == 1:
+        return (value,) * n_inputs  # a tuple of one input takes its value alone, as in Captum
     raise ValueError(
         f"{who}: with a tuple of {n_inputs} inputs, {name} must be a tuple with one entry per "
         f"input (or a scalar for all), got {type(value).__name__}"

@@ -126,6 +126,19 @@ class LayerAttribution(Attribution):
             values.append(last)
         return values
 
+    def _check_differentiable(self, layer_ts: list[tuple[Tensor, ...]], to_input: bool) -> None:
+        """Refuse a layer value with no gradient (token ids entering an embedding)."""
+        where = "input" if to_input else "output"
+        for name, ts in zip(self.layers, layer_ts):
+            for t in ts:
+                if not t.requires_grad:
+                    raise ValueError(
+                        f"{self._who}: the {where} of layer {name!r} ({t.dtype} values of shape "
+                        f"{tuple(t.shape)}) has no gradient, e.g. token ids; attribute to the "
+                        "layer's output (attribute_to_layer_input=False) or use "
+                        "LayerIntegratedGradients on the embedding layer"
+                    )
+
     def read_layers(
         self,
         xs: Inputs,
@@ -149,6 +162,7 @@ class LayerAttribution(Attribution):
                 layer_ts = self._checked(seen, to_input)
                 grads = None
                 if gradients:
+                    self._check_differentiable(layer_ts, to_input)
                     flat = [t for ts in layer_ts for t in ts]
                     gs = _autograd_grad(
                         out, flat, grad_outputs=self._seed(out, targets), allow_unused=True
