@@ -17,6 +17,7 @@ from ..models.registry import build_model, list_models, to_layout
 from ..train import predict
 from .explain_own import explain_array, plot_explanation
 from .options import DATASETS, UsageError, add_trained_model_arguments
+from .outpaths import check_out_file
 from .pipeline import load_trained
 from .predict import default_out, read_images
 from .sources import input_data, spec_of, test_data
@@ -154,6 +155,7 @@ def _check_paths(out_path: str, input_path: str | None) -> None:
         )
     if input_path is not None and not os.path.exists(input_path):
         raise UsageError(f"--input: {input_path!r} does not exist")
+    check_out_file("--out", os.fspath(out_path), "PNG file")
 
 
 def class_index(target: int | str, names: list[str]) -> int:

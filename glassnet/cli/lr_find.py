@@ -23,6 +23,7 @@ from .options import (
     positive_int,
     resolve_config,
 )
+from .outpaths import check_out_folder
 from .pipeline import build_model, complete_config
 from .sources import open_run_data
 
@@ -135,6 +136,8 @@ def lr_find_run(
 
 def run(args: argparse.Namespace) -> int:
     config, sweep = _options(args)
+    if args.out is not None:
+        check_out_folder("--out", args.out)
     result, folder = lr_find_run(config, sweep, args.out, download=not args.no_download)
     how = "stopped early: the loss diverged" if result.stopped_early else "no divergence"
     others = ", ".join(f"{k} {v:.3g}" for k, v in result.suggestions.items() if k != result.rule)

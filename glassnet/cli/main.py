@@ -1,9 +1,11 @@
 """``glassnet`` (and ``python -m glassnet``): the command-line entry point.
 
-User errors -- a bad flag value, missing data, a missing or invalid
-checkpoint, wrong shapes -- print one line ``glassnet: error: ...`` to stderr
-and exit non-zero (2 for usage errors, 1 otherwise); ``--debug`` shows the
-traceback instead. Ctrl-C exits with 130 (during training after saving a
+User errors -- a bad flag value, a bad data file, a missing or invalid
+checkpoint or run folder (missing, not a checkpoint, truncated, weights of other
+shapes) -- print one line ``glassnet: error: ...`` to stderr and exit with
+status 2; other failures (a download that fails, a full disk, an internal
+error) print one line too and exit with 1; ``--debug`` shows the traceback
+instead. Ctrl-C exits with 130 (during training after saving a
 checkpoint; SIGTERM there gives 143).
 """
 

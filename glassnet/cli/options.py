@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import difflib
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from typing import Any
 
 from .._validate import is_int, is_number
 from ..backend import Device
-from ..data.images import FITS, image_size_arg
+from ..data.images import FITS, MAX_IMAGE_SIDE, image_size_arg
 from ..data.sources import is_data_path
 from ..data.tables import MISSING_POLICIES
 from ..io.tomlconf import ConfigError, format_value, load_config
@@ -289,11 +290,16 @@ def image_size(name: str, value: Any) -> list[int]:
     """``32``, ``"32x24"`` (height x width) or ``[32, 24]`` -> ``[H, W]``."""
 
     try:
-        return list(image_size_arg(value))  # type: ignore[arg-type]
+        size = list(image_size_arg(value))  # type: ignore[arg-type]
     except ValueError:
         raise UsageError(
             f"{_flag(name)}: expected a size like 64 or 48x64 (height x width), got {value!r}"
         ) from None
+    if max(size) > MAX_IMAGE_SIDE:  # every image would be made this big, in memory at once
+        raise UsageError(
+            f"{_flag(name)}: expected at most {MAX_IMAGE_SIDE} pixels a side, got {value!r}"
+        )
+    return size
 
 
 def _fits() -> tuple[str, ...]:
@@ -462,6 +468,33 @@ RESUME_OVERRIDES = ("epochs", "checkpoint_every", "device", "threads")
 _IGNORED_TABLES = ("run", "dataset")
 
 
+#: Names other tools give glassnet's options, for the "did you mean" of an unknown key.
+_KEY_ALIASES = {
+    "learning_rate": "lr", "num_epochs": "epochs", "n_epochs": "epochs", "max_epochs": "epochs",
+    "batchsize": "batch_size", "bs": "batch_size", "dataset": "data", "data_path": "data",
+    "label": "target", "labels": "target", "label_column": "target", "hidden_size": "hidden",
+    "hidden_sizes": "hidden", "hidden_layers": "hidden", "wd": "weight_decay",
+    "optim": "optimizer", "scheduler": "schedule", "lr_schedule": "schedule",
+    "patience": "early_stopping", "num_threads": "threads", "random_seed": "seed",
+    "output_dir": "runs_dir", "out_dir": "runs_dir", "validation_split": "val_split",
+}  # fmt: skip
+
+
+def _key_hint(key: str, value: Any) -> str:
+    """`` (did you mean 'lr'?)`` for an unknown config key, or what to do with a table."""
+    if isinstance(value, Mapping):
+        inner = [k for k in value if k.replace("-", "_") in OPTIONS_BY_KEY]
+        if inner:
+            return (
+                f" (a table [{key}]: the options sit at the top level of the file, with no "
+                f"table; move {', '.join(inner[:3])} above every [table] line)"
+            )
+    plain = key.strip().lower().replace("-", "_").replace(" ", "_")
+    close = [_KEY_ALIASES[plain]] if plain in _KEY_ALIASES else []
+    close = close or difflib.get_close_matches(plain, list(OPTIONS_BY_KEY), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def load_config_file(path: str) -> dict[str, Any]:
     """The options in a TOML file, validated; unknown keys are refused, naming the file."""
     if os.path.isdir(path):
@@ -479,7 +512,8 @@ def load_config_file(path: str) -> dict[str, Any]:
         opt = OPTIONS_BY_KEY.get(key.replace("-", "_"))
         if opt is None:
             raise UsageError(
-                f"{path}: unknown key {key!r}; known keys: {', '.join(OPTIONS_BY_KEY)}"
+                f"{path}: unknown key {key!r}{_key_hint(key, value)}; known keys: "
+                f"{', '.join(OPTIONS_BY_KEY)}"
             )
         try:
             out[opt.key] = opt.check(opt.key, _toml_typed(opt, value))

@@ -20,14 +20,15 @@ from ..data.dataset import TensorDataset, random_split
 from ..data.sources import default_model
 from ..data.transforms import Compose, RandomCrop, RandomHorizontalFlip, Transform
 from ..explain import demo_explanations
-from ..io.checkpoint import load_checkpoint
-from ..models.registry import get_model_spec, to_layout
+from ..io.checkpoint import check_restorable, load_checkpoint
+from ..models.registry import get_model_spec, list_models, to_layout
 from ..nn.parallel import DataParallel
 from ..random import manual_seed
 from ..train import ConfusionMatrix, TrainingInterrupted, evaluate, fit
 from ..train.loop import resolve_optimizer
 from ..train.runlock import hold_on_main, holds_run_folders
 from ..train.runs import RunFolder, default_run_name
+from .checkpoints import check_checkpoint_path, check_run_path, user_checkpoint
 from .options import DATASETS, TrainConfig, UsageError
 from .ranks import main_first
 from .sources import RunData, class_names, load_split, open_run_data, test_data, user_errors
@@ -389,7 +390,7 @@ def train_run(
     ctx.dataset = arrays.dataset
     optim = _build_optimizer(ctx.config, model)
     if resume is not None:
-        run, point = resume_run(ctx, resume)
+        run, point = resume_run(ctx, resume, model, optim)
     else:
         run, point = create_run(ctx, command, data.sizes()), None
     announce(ctx, model.num_parameters(), data.sizes(), data.unit)
@@ -479,14 +480,16 @@ def checkpoint_source(
     if (run_dir is None) == (checkpoint is None):
         raise UsageError(f"{who}: give exactly one of --run RUN_FOLDER or --checkpoint FILE")
     if run_dir is not None:
-        run = RunFolder.open(run_dir)
-        path = run.file(run.BEST if which == "best" else run.LAST)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"run folder {run_dir!r} has no {os.path.basename(path)}")
-        return run.read_config(), path
-    if not os.path.isfile(checkpoint):
-        raise FileNotFoundError(f"checkpoint {checkpoint!r} does not exist")
-    extra = load_checkpoint(checkpoint, restore_rng=False).get("extra")
+        check_run_path("--run", run_dir)
+        with user_checkpoint("--run"):
+            run = RunFolder.open(run_dir)
+            path = run.file(run.BEST if which == "best" else run.LAST)
+            if not os.path.isfile(path):
+                raise FileNotFoundError(f"run folder {run_dir!r} has no {os.path.basename(path)}")
+            return run.read_config(), path
+    check_checkpoint_path(checkpoint)
+    with user_checkpoint("--checkpoint"):
+        extra = load_checkpoint(checkpoint, restore_rng=False).get("extra")
     config = extra.get("config") if isinstance(extra, dict) else None
     if not isinstance(config, dict) or "model" not in config:
         raise UsageError(
@@ -548,6 +551,13 @@ def load_trained(
         A name of :data:`~glassnet.cli.options.DATASETS` (default: the run's).
     """
     config, path = checkpoint_source(who, run_dir, checkpoint, which)
+    if config.get("model") not in list_models():  # an edited config.toml, a foreign checkpoint
+        where = path if checkpoint is not None else os.path.join(run_dir, RunFolder.CONFIG)
+        flag = "--run" if checkpoint is None else "--checkpoint"
+        raise UsageError(
+            f"{flag}: {where}: expected one of the models {', '.join(list_models())}, "
+            f"got model {config.get('model')!r}"
+        )
     dataset = config.get("dataset")
     if isinstance(dataset, Mapping):  # trained on the user's own data: its classes are recorded
         data, names = data or config.get("data"), list(dataset["classes"])
@@ -557,7 +567,10 @@ def load_trained(
             raise UsageError(f"--data: expected one of {', '.join(DATASETS)}, got {data!r}")
         names = class_names(data)
     model, layout = build_model(config, len(names))
-    ckpt = load_checkpoint(path, model=model, restore_rng=False)
+    with user_checkpoint("--run" if checkpoint is None else "--checkpoint", also=(KeyError,)):
+        ckpt = load_checkpoint(path, restore_rng=False)
+        check_restorable(path, ckpt, model=model)  # names and shapes, before anything changes
+    model.load_state_dict(ckpt["model"])
     return TrainedModel(model, layout, config, path, ckpt.get("epoch"), data, names)
 
 

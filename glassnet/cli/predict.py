@@ -33,6 +33,7 @@ from .options import (
     add_trained_model_arguments,
     positive_int,
 )
+from .outpaths import check_out_file
 from .pipeline import load_trained, sliced
 from .sources import input_data, spec_of, user_errors
 
@@ -92,8 +93,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 # --------------------------------------------------------------------- input
-def _input_error(path: str, what: str) -> ValueError:
-    return ValueError(f"--input: {path!r}: {what}")
+def _input_error(path: str, what: str) -> UsageError:
+    """A bad ``--input`` file: the user's input, so exit status 2 (a ``ValueError`` too)."""
+    return UsageError(f"--input: {path!r}: {what}")
 
 
 def _shapes(image_shape: tuple[int, int]) -> str:
@@ -114,16 +116,19 @@ def _load_array(path: str) -> np.ndarray:
             f"(*-images-idx3-ubyte, optionally .gz)"
         )
     if not os.path.exists(path):
-        raise FileNotFoundError(f"--input: {path!r} does not exist")
+        raise UsageError(f"--input: {path!r} does not exist")
     if not os.path.isfile(path):
         raise _input_error(path, f"expected a {kind} file, got a folder")
     if kind == "IDX":
         try:
             return read_idx(path)
         except IDXError as exc:
-            raise ValueError(f"--input: {str(exc).removeprefix('read_idx: ')}") from None
-    with open(path, "rb") as f:
-        magic = f.read(len(_NPY_MAGIC))
+            raise UsageError(f"--input: {str(exc).removeprefix('read_idx: ')}") from None
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(len(_NPY_MAGIC))
+    except OSError as exc:  # permission denied, a device error
+        raise _input_error(path, f"cannot be read ({exc.strerror or exc})") from None
     if magic != _NPY_MAGIC:
         got = "a .npz archive" if magic.startswith(b"PK") else "no .npy header"
         raise _input_error(path, f"expected a .npy file (written by numpy.save), got {got}")
@@ -160,12 +165,9 @@ def read_images(path: str, image_shape: tuple[int, int] = (28, 28)) -> tuple[np.
     Raises
     ------
     UsageError
-        The file name is neither ``*.npy`` nor an IDX name.
-    FileNotFoundError
-        ``path`` does not exist.
-    ValueError
-        Naming ``path``: the file is unreadable, empty, of another shape or dtype,
-        holds NaN or infinite values, or float values outside ``[0, 1]``.
+        Naming ``path`` (exit status 2): the file name is neither ``*.npy`` nor an
+        IDX name, the file does not exist, is unreadable, empty, of another shape or
+        dtype, holds NaN or infinite values, or float values outside ``[0, 1]``.
     """
     array = _load_array(path)
     h, w = image_shape
@@ -219,6 +221,7 @@ def _check_out(out_path: str, input_path: str) -> None:
     if os.path.exists(out_path) and os.path.exists(input_path):
         if os.path.samefile(out_path, input_path):
             raise UsageError(f"--out: {out_path!r} is the --input file; choose another name")
+    check_out_file("--out", out_path, "CSV file")  # a folder that cannot hold files: named now
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -144,6 +144,11 @@ def test_data(
     """
     spec = spec_of(config)
     if spec is not None and (data is None or os.path.abspath(data) == spec.source):
+        if not os.path.exists(spec.source):  # moved or deleted since the run trained
+            raise UsageError(
+                f"{spec.source!r}: the data the run trained on is gone (no such file or "
+                "folder); put it back, or evaluate on another labelled file with --data PATH"
+            )
         return user_errors(lambda: holdout_split(spec))
     data = data or config.get("data")
     if data in DATASETS:

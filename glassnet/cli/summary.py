@@ -10,6 +10,7 @@ import numpy as np
 
 from ..models.registry import to_layout
 from ..train.runs import RunFolder
+from .checkpoints import check_run_path, user_checkpoint
 from .options import DATASETS, TrainConfig, UsageError, int_list, positive_int, resolve_config
 from .pipeline import build_model, class_names, complete_config, default_model_name
 from .sources import as_options, open_run_data
@@ -49,7 +50,9 @@ def _config(args: argparse.Namespace) -> dict[str, Any]:
         return resolve_config({"model": args.model})
     if args.config is not None:
         return resolve_config({}, args.config)
-    return RunFolder.open(args.run).read_config()
+    check_run_path("--run", args.run)
+    with user_checkpoint("--run"):
+        return RunFolder.open(args.run).read_config()
 
 
 def model_for_summary(config: TrainConfig | dict[str, Any]) -> tuple[Any, tuple[int, ...]]:

@@ -12,6 +12,7 @@ from ..distributed import world
 from ..models.registry import list_models
 from ..train.interrupt import TrainingInterrupted
 from ..train.runs import RunFolder
+from .checkpoints import check_run_path, user_checkpoint
 from .dry_run import dry_run, print_config
 from .options import TRAIN_OPTIONS, one_line, positive_float, resolve_config, resume_config
 from .pipeline import resume_command, train_run
@@ -131,7 +132,9 @@ def run(args: argparse.Namespace) -> int:
         os.environ["GLASSNET_MPI_TIMEOUT"] = repr(positive_float("mpi_timeout", args.mpi_timeout))
     flags = {opt.key: getattr(args, opt.key) for opt in TRAIN_OPTIONS}
     if args.resume is not None:
-        config = resume_config(args.resume, flags, args.config)
+        check_run_path("--resume", args.resume)
+        with user_checkpoint("--resume"):
+            config = resume_config(args.resume, flags, args.config)
     else:
         config = resolve_config(flags, args.config)
     if args.print_config or args.dry_run:

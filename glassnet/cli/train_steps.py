@@ -18,12 +18,14 @@ from typing import IO, Any
 
 from .. import __version__
 from ..data.sources import DataSpec
+from ..io.checkpoint import check_restorable
 from ..nn.regularization import L1L2
 from ..optim import lr_scheduler as S
 from ..train import EarlyStopping, LayerDiagnostics, RunLogger
 from ..train.resume import check_epochs_reach, read_resume_point
 from ..train.runlock import hold, release
 from ..train.runs import RunFolder
+from .checkpoints import user_checkpoint
 from .options import TrainConfig, UsageError
 from .ranks import Discard, command_world, on_main
 
@@ -150,10 +152,19 @@ def _short(value: Any) -> str:
     return text + (", ..." if len(items) > 6 else "")
 
 
-def resume_run(ctx: RunContext, path: str) -> tuple[Any, Any]:
-    """The run folder to continue and its resume point (None before its first checkpoint)."""
+def resume_run(
+    ctx: RunContext, path: str, model: Any = None, optim: tuple[Any, Any] = (None, None)
+) -> tuple[Any, Any]:
+    """The run folder to continue and its resume point (None before its first checkpoint).
+
+    The last checkpoint is read and checked against ``model`` and ``optim``
+    (optimizer, scheduler) before ``config.toml`` is rewritten: a file that
+    does not fit is refused (exit status 2) with the run folder unchanged.
+    """
     run = RunFolder.open(path)
-    point = read_resume_point(run.file(run.LAST)) if os.path.isfile(run.file(run.LAST)) else None
+    with user_checkpoint("--resume", also=(ValueError,)):  # read_resume_point checks the file
+        last = run.file(run.LAST)
+        point = read_resume_point(last) if os.path.isfile(last) else None
     if point is not None:  # before the run's config.toml is rewritten with the new --epochs
         try:
             check_epochs_reach(point.state.progress, ctx.config.epochs, path, flag="--epochs")
@@ -161,6 +172,11 @@ def resume_run(ctx: RunContext, path: str) -> tuple[Any, Any]:
             raise UsageError(str(exc)) from None
 
     check_same_data(path, run.read_config().get("dataset"), ctx.dataset)
+    if point is not None:  # after the data check, which names a changed file better
+        with user_checkpoint("--resume", also=(KeyError,)):  # names and shapes of the weights
+            check_restorable(
+                point.path, point.checkpoint, model=model, optimizer=optim[0], scheduler=optim[1]
+            )
 
     def prepare() -> None:
         run.remove_stale_temporaries()

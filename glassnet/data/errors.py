@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["DataError"]
+__all__ = ["DataError", "DataWarning"]
 
 
 class DataError(ValueError):
@@ -11,3 +11,8 @@ class DataError(ValueError):
     The message names the file or folder and says what was expected and what
     was found; the command line prints it as one line and exits with status 2.
     """
+
+
+class DataWarning(UserWarning):
+    """Something in a data file that is read but left unused (the command line prints
+    ``glassnet: warning: ...`` and goes on), e.g. an ``.npz`` array of no known role."""

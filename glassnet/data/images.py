@@ -32,7 +32,7 @@ from .dataset import Dataset
 from .errors import DataError
 
 __all__ = [
-    "IMAGE_EXTENSIONS", "FITS", "ImageFolder", "decode_image", "image_size_arg",
+    "IMAGE_EXTENSIONS", "MAX_IMAGE_SIDE", "FITS", "ImageFolder", "decode_image", "image_size_arg",
     "list_images", "class_images", "find_classes",
 ]  # fmt: skip
 
@@ -63,6 +63,10 @@ def _pil() -> Any:
             "reading PNG/JPEG images needs Pillow: pip install 'glassnet[image]' (or pillow)"
         ) from None
     return Image
+
+
+#: The largest ``--image-size`` side: a data set of images this big fills gigabytes.
+MAX_IMAGE_SIDE = 4096
 
 
 def image_size_arg(value: Any) -> tuple[int, int] | None:

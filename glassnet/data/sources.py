@@ -31,19 +31,21 @@ are standardised with the mean and standard deviation of the training split.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .errors import DataError
+from .errors import DataError, DataWarning
 from .images import (
     FITS,
     ImageFolder,
     class_images,
     decode_image,
     image_size_arg,
+    is_hidden,
     is_image_file,
     list_images,
 )  # fmt: skip
@@ -229,8 +231,24 @@ def _split_folders(root: str) -> tuple[str, str | None]:
 
 
 # ------------------------------------------------------------------ sources
+def _refuse_loose_images(folder: str) -> None:
+    """Images directly in a folder of class folders belong to no class: training would skip
+    them without a word, so they are refused, naming one."""
+    loose = list_images(folder)
+    classes = [n for n in os.listdir(folder) if not is_hidden(n)]
+    if loose and any(os.path.isdir(os.path.join(folder, n)) for n in classes):
+        raise DataError(
+            f"{folder!r}: expected every image inside a class folder, got {len(loose)} "
+            f"image file(s) beside the class folders (e.g. {os.path.basename(loose[0])!r}); "
+            "move them into their class's folder, or out of the data folder"
+        )
+
+
 def _open_folder(root: str, image_size: Any, fit: str) -> LoadedData:
     train_dir, test_dir = _split_folders(root)
+    for folder in (train_dir, test_dir):
+        if folder is not None:
+            _refuse_loose_images(folder)
     train = ImageFolder(train_dir, image_size=image_size, fit=fit)
     x, y = train.arrays()
     spec = DataSpec("images", root, train.classes, [train.channels, *train.image_size], fit=fit)
@@ -303,13 +321,23 @@ def _read_npz(path: str, pick: Callable[[list[str]], list[str | None]]) -> list[
         raise DataError(f"{path!r}: not a readable .npz file ({detail})") from None
 
 
-def _npz_arrays(path: str, *keys: str) -> tuple[np.ndarray | None, ...]:
+def _npz_arrays(path: str, *keys: str, warn_unused: bool = False) -> tuple[np.ndarray | None, ...]:
     def pick(found: list[str]) -> list[str | None]:
         names = [_npz_key(path, key, found) for key in keys]
         if None in names[:2]:
             raise DataError(
                 f"{path!r}: expected arrays 'x' and 'y' (or X/Y, images/labels, data/target), "
                 f"got {', '.join(found) or 'none'}"
+            )
+        unused = [name for name in found if name not in names]
+        if warn_unused and unused:
+            warnings.warn(
+                f"{path!r}: left unused: {', '.join(unused)} (array names of no known role); "
+                "training reads "
+                f"{', '.join(n for n in names if n)} (x_test and y_test, when given, are the "
+                "test split; the validation split is held out of x)",
+                DataWarning,
+                stacklevel=2,
             )
         return names
 
@@ -401,7 +429,7 @@ def _npz_labels(path: str, key: str, y: np.ndarray, n: int, classes: list[str] |
 
 
 def _open_npz(path: str) -> LoadedData:
-    x, y, x_test, y_test = _npz_arrays(path, "x", "y", "x_test", "y_test")
+    x, y, x_test, y_test = _npz_arrays(path, "x", "y", "x_test", "y_test", warn_unused=True)
     if (x_test is None) != (y_test is None):
         have, lack = ("x_test", "y_test") if y_test is None else ("y_test", "x_test")
         raise DataError(
@@ -534,7 +562,9 @@ def open_data(
             f"open_data: missing must be one of {', '.join(MISSING_POLICIES)}, got {missing!r}"
         )
     reading = {"categorical": categorical, "missing": missing, "ignore": ignore}
-    return _at_least_two_classes(_open_any(path, target, image_size, fit, reading))
+    return _warn_untrained_classes(
+        _at_least_two_classes(_open_any(path, target, image_size, fit, reading))
+    )
 
 
 def _open_any(
@@ -594,6 +624,22 @@ def _at_least_two_classes(data: LoadedData) -> LoadedData:
         raise DataError(
             f"{data.spec.source!r}: expected at least 2 classes to learn, got {len(classes)} "
             f"in {where} ({', '.join(map(str, classes))})"
+        )
+    return data
+
+
+def _warn_untrained_classes(data: LoadedData) -> LoadedData:
+    """A :class:`DataWarning` naming the classes with no sample in the training split (all
+    held out for the test): the model cannot learn them, and their test samples are missed."""
+    seen = np.bincount(np.asarray(data.train[1], dtype=np.int64), minlength=len(data.spec.classes))
+    absent = [str(data.spec.classes[k]) for k in np.flatnonzero(seen == 0)]
+    if absent:
+        warnings.warn(
+            f"{data.spec.source!r}: class(es) {', '.join(absent[:6])}"
+            f"{', ...' if len(absent) > 6 else ''} have no sample in the training split (all "
+            "held out for the test split): the model cannot learn them; add samples of them",
+            DataWarning,
+            stacklevel=2,
         )
     return data
 

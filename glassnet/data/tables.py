@@ -19,9 +19,11 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
+import difflib
 import io
 import math
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +35,7 @@ from .errors import DataError
 __all__ = [
     "Table", "load_table", "read_header", "Standardizer", "class_order", "class_lookup",
     "label_value", "DELIMITERS", "detect_delimiter", "MISSING_MARKERS", "MISSING_POLICIES",
-    "is_missing", "RawTable", "read_raw_table", "TableEncoding", "table_labels",
+    "is_missing", "RawTable", "read_raw_table", "TableEncoding", "table_labels", "nearest_name",
 ]  # fmt: skip
 
 #: Delimiters tried, in this order of preference, on the header row.
@@ -71,7 +73,12 @@ class Table:
 
 
 def label_value(label: str) -> float | None:
-    """The finite number a class label spells (``'1'``, ``'1.0'``, ``'01'`` -> 1.0), else None."""
+    """The finite number a class label spells (``'1'``, ``'1.0'``, ``'01'`` -> 1.0), else None.
+
+    Python's digit separator is not CSV's: ``'1_0'`` is text, not 10.
+    """
+    if "_" in label:
+        return None
     try:
         value = float(label)
     except ValueError:
@@ -146,6 +153,8 @@ def detect_delimiter(header_line: str) -> str:
 
 
 def _read_text(path: str) -> str:
+    if os.path.isdir(path):
+        raise DataError(f"{path!r}: expected a CSV file, got a folder")
     if not os.path.isfile(path):
         raise DataError(f"{path!r}: expected a CSV file, got no such file")
     with open(path, "rb") as f:
@@ -200,9 +209,23 @@ def _one_line_ending(text: str) -> str:
     return text
 
 
+#: Excel's first line naming the delimiter of a CSV file it exports or reads: ``sep=;``.
+_SEP_HINT = re.compile(r'^\s*"?sep=(.)"?[,;\t|]*\s*$')
+
+
 def _parse(path: str, text: str) -> tuple[str, list[list[str]], list[int]]:
-    """``(delimiter, rows, lines)`` of a CSV text: ``lines[i]`` is the file line ``rows[i]`` ends on."""
-    delimiter = detect_delimiter(text.split("\n", 1)[0])
+    """``(delimiter, rows, lines)`` of a CSV text: ``lines[i]`` is the file line ``rows[i]`` ends on.
+
+    A first line ``sep=X`` (Excel's hint) names the delimiter and is not a row.
+    """
+    first = text.split("\n", 1)[0]
+    hint = _SEP_HINT.match(first)
+    delimiter = hint.group(1) if hint else detect_delimiter(first)
+    if hint and delimiter not in DELIMITERS:
+        raise DataError(
+            f"{path!r}: line 1: expected a delimiter among {' '.join(map(repr, DELIMITERS))} "
+            f"after sep=, got {delimiter!r}"
+        )
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     rows, lines = [], []
     try:
@@ -211,7 +234,28 @@ def _parse(path: str, text: str) -> tuple[str, list[list[str]], list[int]]:
             lines.append(reader.line_num)
     except csv.Error as e:
         raise DataError(f"{path!r}: not a readable CSV file ({e})") from None
+    _check_closed_quotes(path, text, delimiter, lines)
+    if hint:
+        rows, lines = rows[1:], lines[1:]
     return delimiter, rows, lines
+
+
+def _check_closed_quotes(path: str, text: str, delimiter: str, lines: list[int]) -> None:
+    """Refuse a quoted field opened on the last row and never closed: Python's reader would
+    take the rest of the file as that one field, and the row would be blamed for its width."""
+    if not lines:
+        return
+    start = lines[-2] + 1 if len(lines) > 1 else 1
+    tail = "\n".join(text.split("\n")[start - 1 :])
+    try:
+        for _ in csv.reader(io.StringIO(tail), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as e:
+        if "unexpected end of data" in str(e):
+            raise DataError(
+                f"{path!r}: line {start}: a quoted field opens and is never closed "
+                '(expected a closing ", got the end of the file)'
+            ) from None
 
 
 def read_header(path: str) -> list[str]:
@@ -243,6 +287,8 @@ def _read_rows(
 
 
 def _is_number(text: str) -> bool:
+    if "_" in text:  # Python's digit separator: CSV files do not write numbers so
+        return False
     try:
         float(text.strip())
     except ValueError:
@@ -265,6 +311,14 @@ def _not_a_header(path: str, header: list[str], target: str | None) -> DataError
     )
 
 
+def nearest_name(name: str, names: Sequence[str]) -> str:
+    """`` (did you mean 'X'?)`` for the name of ``names`` closest to ``name`` (the same
+    letters in another case first, then a near spelling), else ``""``."""
+    folded = [n for n in names if n.strip().casefold() == name.strip().casefold()]
+    close = folded or difflib.get_close_matches(name, [n for n in names if n], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def _target_column(path: str, header: list[str], target: str) -> int:
     """The index of the class column: by name, else by position (``'0'``, ``'-1'``)."""
     looks_like_data = _looks_like_data(header)
@@ -279,7 +333,8 @@ def _target_column(path: str, header: list[str], target: str) -> int:
     if k is not None and -len(header) <= k < len(header):
         return k % len(header)
     raise DataError(
-        f"{path!r}: no column {target!r} for the target (--target); columns: "
+        f"{path!r}: no column {target!r} for the target (--target)"
+        f"{nearest_name(target, header)}; columns: "
         f"{', '.join(header)} (or give the column's position, 0..{len(header) - 1})"
     )
 
@@ -301,7 +356,7 @@ def _number(
         fix = f" ({_FIX_MISSING})" if hint else ""
         raise DataError(f"{path!r}: line {line}, column {column!r}: missing value{fix}")
     try:
-        v = float(value)
+        v = None if "_" in value else float(value)  # '1_000' is Python's syntax, not CSV's
     except ValueError:
         v = None
     if v is None or is_missing(value):
@@ -329,8 +384,11 @@ def _features_at_once(body: list[list[str]], cols: list[int]) -> np.ndarray | No
     """The feature columns ``cols`` of every row as float32 ``(N, F)``, parsed in one NumPy
     call (Python's number syntax); None when any cell is not a finite number that float32
     holds -- a blank, text, a decimal comma -- for :func:`_number` to read or name."""
+    cells = [[row[c] for c in cols] for row in body]
+    if any("_" in cell for row in cells for cell in row):  # '1_000': not a number in a CSV
+        return None
     try:
-        values = np.array([[row[c] for c in cols] for row in body], dtype=np.float64)
+        values = np.array(cells, dtype=np.float64)
     except ValueError:
         return None
     if not np.isfinite(values).all() or (np.abs(values) > _FLOAT32_MAX).any():
@@ -455,6 +513,7 @@ def read_raw_table(
     if missing:
         raise DataError(
             f"{path!r}: expected the training columns {', '.join(names)}; missing {', '.join(missing)}"
+            f"{nearest_name(missing[0], [h for h in header if h not in names])}"
         )
     if not names:
         raise DataError(f"{path!r}: no feature columns besides the target {target!r}")
@@ -464,8 +523,9 @@ def read_raw_table(
     labels = None
     if target is not None:
         k = header.index(target)
-        labels = [_label_text(row[k], delimiter == ";") for row in body]
-    return RawTable(path, names, cells, lines, labels, target, delimiter == ";")
+        labels = [_label_text(row[k], delimiter != ",") for row in body]
+    # a decimal comma is a number's only where the comma does not separate fields
+    return RawTable(path, names, cells, lines, labels, target, delimiter != ",")
 
 
 def _check_ignored(
@@ -480,7 +540,8 @@ def _check_ignored(
             )
         if name not in header:
             raise DataError(
-                f"{path!r}: no column {name!r} to ignore (--ignore); columns: {', '.join(header)}"
+                f"{path!r}: no column {name!r} to ignore (--ignore){nearest_name(name, header)}; "
+                f"columns: {', '.join(header)}"
             )
 
 
@@ -598,6 +659,8 @@ def _with_labels(
         if not label:
             fix = " (--missing drop leaves such rows out)" if classes is None else ""
             raise DataError(f"{path!r}: line {line}, column {target!r}: missing class label{fix}")
+    if classes is None:
+        _refuse_fractions(path, target, labels, lines)
     order = list(classes) if classes is not None else class_order(labels)
     lookup = class_lookup(order)
     numbers = [lookup(lab) for lab in labels]
@@ -608,6 +671,21 @@ def _with_labels(
             f"training classes ({', '.join(order)})"
         )
     return Table(x, np.array(numbers, dtype=np.int64), names, order, target)
+
+
+def _refuse_fractions(path: str, target: str, labels: list[str], lines: list[int]) -> None:
+    """A class column of numbers where some are not whole (``0.37``) is a regression target,
+    refused as an ``.npz``'s float labels are (each value would become its own class)."""
+    values = [label_value(label) for label in labels]
+    if not values or None in values:
+        return  # text labels: class names, whatever they spell
+    for label, value, line in zip(labels, values, lines):
+        if value != round(value):  # type: ignore[arg-type]
+            raise DataError(
+                f"{path!r}: line {line}, column {target!r}: expected a class label, got the "
+                f"number {label!r}, which is not whole (class numbers are whole, such as 0, 1 "
+                "or 1.0; for a regression target train from Python with fit(..., loss='mse'))"
+            )
 
 
 #: ``--categorical auto`` leaves a text column to the user (an error) when it holds at least
@@ -785,7 +863,7 @@ def _categorical_columns(raw: RawTable, categorical: str | Sequence[str] | None)
             why = " (it is the target)" if name == raw.target else ""
             raise DataError(
                 f"{raw.path!r}: no feature column {name!r} to one-hot encode (--categorical)"
-                f"{why}; feature columns: {', '.join(raw.columns)}"
+                f"{why or nearest_name(name, raw.columns)}; feature columns: {', '.join(raw.columns)}"
             )
     return [c for c in raw.columns if c in names]
 

@@ -107,17 +107,17 @@ BAD_TOML = 'model = "mlp"\nlr = = 1\n'
         (["train", "--schedule", "linear"], {}, 2, "--schedule: expected one of none, cosine, step, plateau, got 'linear'"),
         (["train", "--frobnicate"], {}, 2, "unrecognized arguments: --frobnicate"),
         (["train", "--config", "missing.toml"], {}, 2, "--config: file 'missing.toml' does not exist"),
-        (["train", "--config", "c.toml"], {"c.toml": "epoch = 3\n"}, 2, "c.toml: unknown key 'epoch'; known keys: model, data"),
+        (["train", "--config", "c.toml"], {"c.toml": "epoch = 3\n"}, 2, "c.toml: unknown key 'epoch' (did you mean 'epochs'?); known keys: model, data"),
         (["train", "--config", "c.toml"], {"c.toml": "lr = -1\n"}, 2, "c.toml: key 'lr': must be a positive number, got -1"),
         (["train", "--config", "c.toml"], {"c.toml": BAD_TOML}, 2, "c.toml, line 2"),
         (["train", "--model", "seed-cnn", "--hidden", "64", "--data", "fashion-mnist-sample"], {}, 2,
          "--hidden: model 'seed-cnn' does not take it"),
         (["evaluate"], {}, 2, "one of the arguments --run --checkpoint is required"),
-        (["evaluate", "--run", "nope"], {}, 1, "run folder 'nope' does not exist"),
-        (["evaluate", "--checkpoint", "nope.safetensors"], {}, 1, "checkpoint 'nope.safetensors' does not exist"),
-        (["evaluate", "--checkpoint", "bad.safetensors"], {"bad.safetensors": "not a checkpoint at all"}, 1,
-         "bad.safetensors"),
-        (["evaluate", "--run", "."], {}, 1, "'.' is not a run folder: it has no config.toml"),
+        (["evaluate", "--run", "nope"], {}, 2, "--run: run folder 'nope' does not exist"),
+        (["evaluate", "--checkpoint", "nope.safetensors"], {}, 2, "--checkpoint: 'nope.safetensors' does not exist"),
+        (["evaluate", "--checkpoint", "bad.safetensors"], {"bad.safetensors": "not a checkpoint at all"}, 2,
+         "--checkpoint: bad.safetensors: not a valid safetensors file"),
+        (["evaluate", "--run", "."], {}, 2, "--run: '.' is not a run folder: it has no config.toml"),
     ],
 )  # fmt: skip
 def test_user_errors_print_one_line(tmp_path, args, files, status, message):
@@ -154,9 +154,10 @@ def test_wrong_shapes_in_a_checkpoint_are_one_line(trained_run):
     config = (run / "config.toml").read_text().replace("hidden = [16]", "hidden = [32]")
     (run / "config.toml").write_text(config)
     proc = glassnet("evaluate", "--run", str(run), "--which", "last", cwd=cwd)
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # the run folder is the user's input, like a data file
     line = one_error_line(proc)
-    assert "load_state_dict" in line and "shape" in line
+    assert "--run: " in line and "last.safetensors: MLP.load_state_dict" in line
+    assert "shape" in line
 
 
 def test_debug_shows_the_traceback(tmp_path):
@@ -224,11 +225,11 @@ def test_main_returns_the_exit_status(capsys):
 
     assert main(["--version"]) == 0
     assert main(["train", "--epochs", "0"]) == 2
-    assert main(["evaluate", "--run", "does-not-exist"]) == 1
+    assert main(["evaluate", "--run", "does-not-exist"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err == [
         "glassnet: error: --epochs: must be a positive integer, got '0'",
-        "glassnet: error: run folder 'does-not-exist' does not exist",
+        "glassnet: error: --run: run folder 'does-not-exist' does not exist",
     ]
 
 

@@ -54,7 +54,7 @@ def test_load_trained_from_a_checkpoint_file_with_another_data_set(run_dir):
     [
         ({}, UsageError, "mine: give exactly one of --run RUN_FOLDER or --checkpoint FILE"),
         ({"data": "cifar"}, UsageError, "--data: expected one of fashion-mnist, "),
-        ({"which": "last"}, FileNotFoundError, "has no last.safetensors"),
+        ({"which": "last"}, UsageError, "--run: run folder "),  # exit status 2, naming it
     ],
 )
 def test_load_trained_errors(run_dir, kwargs, error, message):

@@ -198,30 +198,30 @@ def _nan_images() -> np.ndarray:
 
 
 BAD_INPUTS = [
-    ("missing.npy", None, 1, "--input: 'missing.npy' does not exist"),
+    ("missing.npy", None, 2, "--input: 'missing.npy' does not exist"),
     ("images.png", b"\x89PNG", 2,
      "--input: 'images.png': unknown file type; expected a .npy file or an IDX image file "
      "(*-images-idx3-ubyte, optionally .gz)"),
-    ("big.npy", np.zeros((2, 32, 32), np.uint8), 1,
+    ("big.npy", np.zeros((2, 32, 32), np.uint8), 2,
      "--input: 'big.npy': expected images of shape (N, 28, 28), (N, 1, 28, 28) or (N, 784), "
      "got shape (2, 32, 32)"),
-    ("flat.npy", np.zeros((2, 785), np.float32), 1,
+    ("flat.npy", np.zeros((2, 785), np.float32), 2,
      "expected images of shape (N, 28, 28), (N, 1, 28, 28) or (N, 784), got shape (2, 785)"),
-    ("rgb.npy", np.zeros((2, 3, 28, 28), np.uint8), 1, "got shape (2, 3, 28, 28)"),
-    ("empty.npy", np.zeros((0, 28, 28), np.uint8), 1,
+    ("rgb.npy", np.zeros((2, 3, 28, 28), np.uint8), 2, "got shape (2, 3, 28, 28)"),
+    ("empty.npy", np.zeros((0, 28, 28), np.uint8), 2,
      "--input: 'empty.npy': expected at least one image, got an empty array (uint8 (0, 28, 28))"),
-    ("nan.npy", _nan_images(), 1,
+    ("nan.npy", _nan_images(), 2,
      "--input: 'nan.npy': expected finite values, got 1 NaN value(s) (first in image 1)"),
-    ("raw.npy", np.full((2, 784), 255.0), 1,
+    ("raw.npy", np.full((2, 784), 255.0), 2,
      "--input: 'raw.npy': expected float values in [0, 1] like the training data, got values "
      "in [255, 255] (divide by 255, or pass uint8 0..255)"),
-    ("ints.npy", np.zeros((2, 28, 28), np.int64), 1,
+    ("ints.npy", np.zeros((2, 28, 28), np.int64), 2,
      "--input: 'ints.npy': expected uint8 (0..255) or float (0..1) images, got dtype int64"),
-    ("text.npy", b"not numpy", 1,
+    ("text.npy", b"not numpy", 2,
      "--input: 'text.npy': expected a .npy file (written by numpy.save), got no .npy header"),
-    ("bad-images-idx3-ubyte", b"\x00\x00\x08\x03\x00", 1,
+    ("bad-images-idx3-ubyte", b"\x00\x00\x08\x03\x00", 2,
      "--input: 'bad-images-idx3-ubyte' is not a valid IDX file: the file ends inside the dimensions"),
-    ("t10k-labels-idx1-ubyte", np.zeros(5, np.uint8), 1, "got shape (5,)"),
+    ("t10k-labels-idx1-ubyte", np.zeros(5, np.uint8), 2, "got shape (5,)"),
 ]  # fmt: skip
 
 
@@ -259,7 +259,7 @@ def test_bad_input_is_one_line_and_writes_nothing(
         (["--out", "nope/p.csv"], 2, "--out: 'nope/p.csv': folder 'nope' does not exist"),
         (["--out", "."], 2, "--out: '.' is a folder; expected a CSV file name"),
         (["--out", "images.npy"], 2, "--out: 'images.npy' is the --input file"),
-        (["--which", "last"], 1, "has no last.safetensors"),
+        (["--which", "last"], 2, "tiny' has no last.safetensors"),
         (["--threads", "0"], 2, "--threads: must be a positive integer, got '0'"),
     ],
 )
@@ -278,8 +278,8 @@ def test_missing_run_folder_is_named_as_such(images, tmp_path, monkeypatch, caps
     monkeypatch.chdir(tmp_path)
     np.save("images.npy", images)
     got, _, err = predict(capsys, "runs/nope", "--input", "images.npy")
-    assert got == 1
-    assert err == "glassnet: error: run folder 'runs/nope' does not exist\n"
+    assert got == 2
+    assert err == "glassnet: error: --run: run folder 'runs/nope' does not exist\n"
 
 
 def test_help_lists_predict(capsys):

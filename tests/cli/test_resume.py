@@ -186,7 +186,7 @@ def test_resume_usage_errors(tmp_path, monkeypatch, capsys, args, status, messag
 
 
 def test_resume_of_a_missing_folder(tmp_path, capsys):
-    assert main("train", "--resume", str(tmp_path / "nope"))[0] == 1
+    assert main("train", "--resume", str(tmp_path / "nope"))[0] == 2
     assert "does not exist" in capsys.readouterr().err
 
 

@@ -82,7 +82,7 @@ def test_errors(argv, message, run_dir, tmp_path, capsys):
 
 def test_missing_run_folder(tmp_path, capsys):
     rc = main_mod.main(["explain", "--run", str(tmp_path / "nope")])
-    assert rc == 1
+    assert rc == 2  # a run folder named by the user is a usage error (exit 2)
     assert "does not exist" in capsys.readouterr().err
 
 
@@ -114,9 +114,9 @@ def test_checkpoint_without_config_and_missing_files(run_dir, tmp_path, capsys):
     save_checkpoint(bare, model=build_model("mlp", num_classes=10, hidden=[16], dropout=0.0))
     assert main_mod.main(["explain", "--checkpoint", str(bare)]) == 2
     assert "does not say which model it holds" in capsys.readouterr().err
-    assert main_mod.main(["explain", "--checkpoint", str(tmp_path / "none.safetensors")]) == 1
+    assert main_mod.main(["explain", "--checkpoint", str(tmp_path / "none.safetensors")]) == 2
     assert "does not exist" in capsys.readouterr().err
-    assert main_mod.main(["explain", "--run", run_dir, "--which", "last"]) == 1
+    assert main_mod.main(["explain", "--run", run_dir, "--which", "last"]) == 2
     assert "has no last.safetensors" in capsys.readouterr().err
 
 
