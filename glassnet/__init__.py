@@ -71,7 +71,7 @@ from .ops._parallel import num_threads as get_num_threads
 from .ops._parallel import set_num_threads
 from .ops.matrix_exp import matrix_exp
 from .random import Generator
-from .special import digamma, exp2, lgamma, mvlgamma, polygamma, sinc
+from .special import digamma, exp2, i0, lgamma, mvlgamma, polygamma, sinc
 from .tensor import Size, Tensor, arange, ones, rand, randn, tensor, zeros
 
 # Heavier parts load on first use: gn.data, gn.train, gn.explain, gn.io, gn.models, ...
@@ -101,7 +101,7 @@ __all__ = [
     "Device", "device", "cuda_available", "default_dtype", "set_default_dtype",
     "get_num_threads", "set_num_threads", "manual_seed", "functional", "linalg", "nn", "optim",
     "amp", "autocast", "distributions", "special",
-    "lgamma", "digamma", "polygamma", "mvlgamma", "sinc", "exp2", "matrix_exp",
+    "lgamma", "digamma", "polygamma", "mvlgamma", "sinc", "exp2", "matrix_exp", "i0",
     *_LAZY,
     "return_types", "inference_mode", "Generator",
     *_creation.__all__, *_dtypes.__all__,

@@ -29,7 +29,7 @@ __all__ = [
     "LinAlgError", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr", "pinv",
     "matrix_rank", "lstsq", "matrix_power", "multi_dot", "svd_norm",
     "torch_svd", "torch_qr", "cholesky_solve", "cholesky_inverse", "pinverse",
-    "DecompositionMethods",
+    "solve_triangular", "DecompositionMethods",
 ]  # fmt: skip
 
 
@@ -423,6 +423,54 @@ def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor
     b, factor = _broadcast_batch(b, factor)
     low, high = _full_from_factor(factor, upper)
     return solve(high, solve(low, b))
+
+
+@accepts_out
+def solve_triangular(
+    A: Tensor,  # noqa: N803 - torch's name
+    B: Tensor,  # noqa: N803
+    *,
+    upper: bool,
+    left: bool = True,
+    unitriangular: bool = False,
+) -> Tensor:
+    """``X`` with ``A X = B`` (``X A = B`` when not ``left``) for triangular ``A``
+    (``torch.linalg.solve_triangular``).
+
+    Only ``A``'s upper (``upper``) or lower triangle is read, its diagonal taken as ones
+    when ``unitriangular``; the gradient reaches only the entries read, as torch's.
+
+    Parameters
+    ----------
+    A : Tensor, shape (..., n, n)
+    B : Tensor, shape (..., n, k) (``(..., k, n)`` when not ``left``)
+        The batch dims of both broadcast.
+    upper : bool
+        Keyword-only and required, as in torch.
+    left : bool, default True
+    unitriangular : bool, default False
+
+    Returns
+    -------
+    Tensor, shape of the broadcast ``B``
+    """
+    a = _matrices("solve_triangular", A, square=True)
+    b = _matrices("solve_triangular", B)
+    if a.dtype != b.dtype:
+        raise TypeError(
+            f"linalg.solve_triangular: expected A and B of the same dtype, got {a.dtype} "
+            f"and {b.dtype}"
+        )
+    if unitriangular:
+        strict = a.triu(1) if upper else a.tril(-1)
+        tri = strict + Tensor(a.xp.eye(a.shape[-1], dtype=a.dtype))
+    else:
+        tri = a.triu() if upper else a.tril()
+    if not left:  # X A = B  <=>  A^T X^T = B^T
+        b, tri = _broadcast_batch(b.transpose(-1, -2), tri.transpose(-1, -2))
+        return solve(tri, b).transpose(-1, -2)
+    b, tri = _broadcast_batch(b, tri)
+    return solve(tri, b)
 
 
 def _broadcast_batch(b: Tensor, a: Tensor) -> tuple[Tensor, Tensor]:

@@ -340,6 +340,10 @@ def _remake(base: Tensor, kind: str, arg: Any) -> Tensor:
         return _sh.GetItem.apply(src, index=arg)
     if kind == "reshape":
         return _sh.Reshape.apply(src, shape=arg)
+    if kind == "diagonal":
+        return _sh.diagonal(src, *arg)
+    if kind == "strided":
+        return _sh.as_strided(src, *arg)
     return _sh.Transpose.apply(src, axes=arg)
 
 
@@ -350,6 +354,10 @@ def _put(base: Tensor, kind: str, arg: Any, view: Tensor) -> Tensor:
         return _sh.setitem(base, arg, view)
     if kind == "reshape":
         return _sh.reshape(view, base.shape)
+    if kind == "diagonal":
+        return _sh.put_diagonal(base, *arg, view)
+    if kind == "strided":
+        return _sh.put_strided(base, *arg, view)
     axes = arg if arg is not None else tuple(reversed(range(view.ndim)))
     return _sh.transpose(view, sorted(range(len(axes)), key=axes.__getitem__))
 
@@ -505,7 +513,12 @@ class InplaceMethods:
     def mul_(self, other: Any) -> Tensor:
         return _ufunc(self, "mul_", "multiply", other, _ar.mul)
 
-    def div_(self, other: Any) -> Tensor:
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        if rounding_mode is not None:  # x.div_(y, rounding_mode="floor"): the twin, written back
+            operands = (other,) if isinstance(other, Tensor) else ()
+            return update(
+                self, "div_", lambda s, *_: s.div(other, rounding_mode=rounding_mode), *operands
+            )
         return _ufunc(self, "div_", "true_divide", other, _ar.div)
 
     def pow_(self, exponent: Any) -> Tensor:

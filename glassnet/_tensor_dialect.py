@@ -185,8 +185,8 @@ class DialectMethods:
         _logic.refuse_while_tracing("bincount")
         w = weights.array if isinstance(weights, Tensor) else weights
         out = self.xp.bincount(self.array, w, minlength)
-        if w is not None and getattr(w, "dtype", None) is not None and w.dtype.kind == "f":
-            out = out.astype(w.dtype, copy=False)  # torch: the floating weights' dtype
+        if w is not None and getattr(w, "dtype", None) in (np.float32, np.float64):
+            out = out.astype(w.dtype, copy=False)  # torch: float32/float64 weights' dtype
         return Tensor._make(out, False, None, 0)
 
     # ---------------------------------------------------------- selecting
@@ -197,6 +197,10 @@ class DialectMethods:
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         _sel.need_bool_mask("masked_fill", mask)
+        if isinstance(value, Tensor) and value.ndim != 0:
+            raise RuntimeError(
+                f"masked_fill: only a 0-dimensional value tensor is supported, got shape {tuple(value.shape)}"
+            )
         return _sel.masked_fill(self, mask, value)
 
     def masked_select(self, mask: Any) -> Tensor:
@@ -233,6 +237,12 @@ class DialectMethods:
     def index_add(self, dim: int, index: Any, source: Tensor, *, alpha: Any = 1) -> Tensor:
         """Out-of-place ``index_add_``: ``alpha * source[i]`` added at ``index[i]`` along ``dim``."""
         _sel.refuse_negative_index("index_add", index)
+        if isinstance(source, Tensor) and source.array.dtype != self.array.dtype:
+            raise RuntimeError(
+                f"index_add: self ({self.dtype}) and source ({source.dtype}) must have the same dtype"
+            )
+        if self.array.dtype.kind in "iub" and isinstance(alpha, float):
+            alpha = int(alpha)  # as torch: an integer tensor takes alpha as an integer
         return _sel.index_add(self, dim, index, source, alpha)
 
     def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
@@ -254,6 +264,10 @@ class DialectMethods:
     def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
         """``self`` at ``indices`` along ``dim``, the other dims broadcast (of the flattened
         tensor when ``dim`` is None), as ``torch.take_along_dim``."""
+        if isinstance(indices, Tensor) and indices.array.dtype != np.int64:
+            raise RuntimeError(
+                f"take_along_dim: dtype of indices should be int64, got {indices.dtype}"
+            )
         if dim is None:
             return _sel.gather(_sh.reshape(self, (-1,)), 0, _sh.reshape(indices, (-1,)))
         if indices.ndim != self.ndim:
@@ -405,18 +419,18 @@ class DialectMethods:
         return _sel.argsort(self, dim, descending, stable)
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
-        return _sel.topk(self, k, dim, largest, sorted)
+        return _sel.topk(_no_bool(self, "topk"), k, dim, largest, sorted)
 
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
-        return _sel.kthvalue(self, k, dim, keepdim)
+        return _sel.kthvalue(_no_bool(self, "kthvalue"), k, dim, keepdim)
 
     def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
-        return _sel.median(self, dim, keepdim)
+        return _sel.median(_no_bool(self, "median"), dim, keepdim)
 
     def nanmedian(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """The lower median of the non-NaN entries (a tensor), or ``(values, indices)``
         along ``dim``."""
-        return _sel.nanmedian(self, dim, keepdim)
+        return _sel.nanmedian(_no_bool(self, "nanmedian"), dim, keepdim)
 
     def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
         """``(values, indices)``: the most frequent entry along ``dim`` (the smallest of
@@ -441,7 +455,14 @@ class DialectMethods:
         """An int: that many pieces as equal as possible (the first ones one larger). A list
         (or 1-D tensor) of indices: the pieces between them, as ``x[:i0], x[i0:i1], ...``
         (an index past the end gives empty pieces)."""
+        if self.ndim == 0:
+            raise RuntimeError("tensor_split: expected at least a 1-dimensional tensor, got a 0-d one")
         n = self.shape[dim]
+        if isinstance(indices_or_sections, Tensor) and indices_or_sections.array.dtype != np.int64:
+            raise RuntimeError(
+                "tensor_split: expected indices_or_sections of dtype int64, got "
+                f"{indices_or_sections.dtype}"
+            )
         if isinstance(indices_or_sections, Tensor) and indices_or_sections.ndim == 0:
             indices_or_sections = int(indices_or_sections.item())
         if isinstance(indices_or_sections, (int, np.integer)):
@@ -650,3 +671,10 @@ def _repeat_positions(who: str, repeats: Any, n: int) -> np.ndarray:
         raise RuntimeError(f"{who}: repeats can not be negative, got {counts.tolist()}")
     counts = np.broadcast_to(counts.reshape(-1), (n,)) if counts.size == 1 else counts
     return np.repeat(np.arange(n), counts.astype(np.int64))
+
+
+def _no_bool(x: Tensor, who: str) -> Tensor:
+    """``x``, refused when it is a bool tensor, as torch's CPU kernels for ``who`` are."""
+    if x.array.dtype == np.bool_:
+        raise NotImplementedError(f"{who}: not implemented for bool tensors, as in torch (cast first)")
+    return x

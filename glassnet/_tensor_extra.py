@@ -148,15 +148,19 @@ class ExtraMethods:
         return _logic.logic(_bool(self, self), _bool(other, self), "__xor__")
 
     # -------------------------------------------------------------- reductions
-    def nansum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        """The sum over ``dim`` with NaNs counted as 0."""
+    def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """The sum over ``dim`` with NaNs counted as 0 (in ``dtype`` when given)."""
         zero = self.xp.asarray(0, dtype=self.dtype)
-        return _ar.where(_logic.classify(self, "isnan"), zero, self).sum(dim, keepdim=keepdim)
+        kept = _ar.where(_logic.classify(self, "isnan"), zero, self)
+        return kept.sum(dim, keepdim=keepdim, dtype=dtype)
 
-    def nanmean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        """The mean over ``dim`` of the entries that are not NaN."""
-        kept = (~_logic.classify(self, "isnan")).sum(dim, keepdim=keepdim)
-        return self.nansum(dim, keepdim) / kept.to(self.dtype)
+    def nanmean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """The mean over ``dim`` of the entries that are not NaN (in ``dtype`` when given)."""
+        x = self if dtype is None else self.to(dtype)
+        if x.array.dtype.kind not in "fc":
+            raise RuntimeError(f"nanmean: expected a floating input (as torch), got {x.dtype}")
+        kept = (~_logic.classify(x, "isnan")).sum(dim, keepdim=keepdim)
+        return x.nansum(dim, keepdim) / kept.to(x.dtype)
 
     def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> aminmax:
         """``(min, max)`` over ``dim`` (all entries when ``None``), as a named pair."""
@@ -174,5 +178,9 @@ class ExtraMethods:
         mask = self.xp.zeros(self.shape[d] if self.ndim else 1, dtype=bool)
         mask[idx.reshape(-1)] = True
         mask = mask.reshape((-1,) + (1,) * (self.ndim - d - 1)) if self.ndim else mask.reshape(())
+        if isinstance(value, Tensor) and value.ndim != 0:
+            raise RuntimeError(
+                f"index_fill: only a 0-dimensional value tensor is supported, got shape {tuple(value.shape)}"
+            )
         fill = value if isinstance(value, Tensor) else self.xp.asarray(value, dtype=self.dtype)
         return _ar.where(mask, fill, self)

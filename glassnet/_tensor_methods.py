@@ -336,7 +336,7 @@ class TensorMethods(InplaceMethods):
         return self
 
     def __abs__(self) -> Tensor:
-        return _ar.abs(self)
+        return _ar.abs(_not_bool(self, "abs"))
 
     # comparisons and logic: boolean tensors without a gradient (ops/logic.py)
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
@@ -423,7 +423,7 @@ class TensorMethods(InplaceMethods):
                 value = backend.to_device(value, self.device)
             elif backend.is_cupy_array(value):
                 value = value.get()
-        self.array[index] = value
+        self.array[_sh.unwrap_bool_scalars(index)] = value
         self._version += 1
         if self._ctx is not None:  # its op may have kept this array for backward
             self._ctx.__dict__["output_modified"] = True
@@ -542,7 +542,7 @@ class TensorMethods(InplaceMethods):
         return _ar.cos(_args.floating(self))
 
     def abs(self) -> Tensor:
-        return _ar.abs(self)
+        return _ar.abs(_not_bool(self, "abs"))
 
     def neg(self) -> Tensor:
         return _ar.neg(self)
@@ -561,8 +561,11 @@ class TensorMethods(InplaceMethods):
                 f"{type(min).__name__} and {type(max).__name__}"
             )
         dt = result_type_of(self, *bounds) if bounds else self.dtype
+        if bounds and np.dtype(dt) == np.bool_:
+            raise NotImplementedError("clamp: not implemented for bool (as torch); give int bounds or cast")
         x = self if self.dtype == dt else _ar.cast(self, dt)
         if not any(isinstance(b, Tensor) for b in bounds):
+            _bounds_fit(x.array.dtype, bounds)
             return _ar.clip(x, min, max)
         # tensor bounds: a bound takes the gradient where it is the result, as in torch
         lo, hi = (
@@ -610,6 +613,10 @@ class TensorMethods(InplaceMethods):
         return _pw.ceil(_not_bool(self, "ceil"))
 
     def round(self, decimals: int = 0) -> Tensor:
+        if decimals != 0 and self.array.dtype.kind in "iu":
+            raise NotImplementedError(
+                f"round: decimals= is not implemented for integer tensors, as in torch, got {self.dtype}"
+            )
         return _pw.round(_not_bool(self, "round"), decimals)
 
     def trunc(self) -> Tensor:
@@ -705,7 +712,7 @@ class TensorMethods(InplaceMethods):
         return _sh.broadcast_to(self, size)
 
     def broadcast_to(self, *shape: Any) -> Tensor:
-        return _sh.broadcast_to(self, _shape(shape))
+        return self.expand(*shape)  # torch's rules: -1 keeps a dim, never a new one
 
 
 def _integral(a: Any, b: Any) -> bool:
@@ -731,6 +738,7 @@ def _clamp_both(x: Tensor, lo: Any, hi: Any) -> Tensor:
 def _floor_divide(a: Any, b: Any) -> Tensor:
     """``a // b`` of promoted operands; one :class:`~glassnet.ops.logic.IntDivide` op for
     integers while an exporter traces (floats record ``Div`` and ``floor``)."""
+    _no_bool_pair("floor_divide", a, b)
     if _logic.tracing_active() and _integral(a, b):
         return _logic.int_divide(a, b, "floor_divide")
     return _pw.div_rounded(a, b, "floor")
@@ -739,9 +747,19 @@ def _floor_divide(a: Any, b: Any) -> Tensor:
 def _remainder(a: Any, b: Any) -> Tensor:
     """``a % b`` of promoted operands (the sign of ``b``); one
     :class:`~glassnet.ops.logic.IntDivide` op for integers while an exporter traces."""
+    _no_bool_pair("remainder", a, b)
     if _logic.tracing_active() and _integral(a, b):
         return _logic.int_divide(a, b, "remainder")
-    return _ar.sub(a, _ar.mul(_pw.div_rounded(a, b, "floor"), b))
+    out = _ar.sub(a, _ar.mul(_pw.div_rounded(a, b, "floor"), b))
+    bb = b.array if isinstance(b, Tensor) else np.asarray(b)
+    if out.dtype.kind == "f" and bool(out.xp.isinf(bb).any()) and not _logic.tracing_active():
+        # an infinite divisor: torch's fmod, moved to b's sign (1 % inf = 1, -1 % inf = inf)
+        aa = a.array if isinstance(a, Tensor) else np.asarray(a)
+        with np.errstate(invalid="ignore"):
+            mod = out.xp.fmod(aa, bb).astype(out.dtype, copy=False)
+            mod = out.xp.where((mod != 0) & ((bb < 0) != (mod < 0)), mod + bb, mod)
+        out = _ar.where(out.xp.isinf(bb), mod.astype(out.dtype, copy=False), out)
+    return out
 
 
 def _same_dtype(who: str, a: Tensor, b: Any) -> None:
@@ -783,6 +801,26 @@ def _no_bool_sub(a: Tensor, b: Any) -> None:
         )
 
 
+def _bounds_fit(dtype: np.dtype, bounds: list) -> None:
+    """torch's refusal of a number bound the tensor's dtype cannot hold (``uint8`` with
+    ``min=-1``, ``float16`` with ``max=70000``)."""
+    if dtype.kind in "iu":
+        info: Any = np.iinfo(dtype)
+    elif dtype.kind == "f":
+        info = np.finfo(dtype)
+    else:
+        return
+    for b in bounds:
+        if isinstance(b, (int, float)) and np.isfinite(b) and not info.min <= b <= info.max:
+            raise RuntimeError(f"clamp: value {b} cannot be converted to type {dtype} without overflow")
+
+
+def _no_bool_pair(who: str, a: Any, b: Any) -> None:
+    """Refuse two operands promoted to bool, as torch does (``mask // mask``)."""
+    if all(getattr(getattr(x, "array", x), "dtype", None) == np.bool_ for x in (a, b)):
+        raise NotImplementedError(f"{who}: not implemented for bool tensors, as in torch (cast first)")
+
+
 def _not_bool(x: Tensor, who: str) -> Tensor:
     """``x``, refused as torch does when it is a bool tensor (rounding a mask)."""
     if x.array.dtype.kind == "b":
@@ -799,6 +837,8 @@ def _pow(a: Any, b: Any) -> Tensor:
         a = Tensor._make(b.xp.asarray(a, dtype=b.array.dtype), False, None, 0)  # 2 ** int8: int8
     kinds = [x.array.dtype.kind if isinstance(x, Tensor) else type(x) for x in (a, b)]
     kinds[0] = "i" if kinds[0] is int else kinds[0]
+    if kinds[0] == "b" and kinds[1] == "b":
+        raise NotImplementedError("pow: not implemented for bool tensors, as in torch (cast first)")
     if kinds[0] == "b" and type(b) is int:
         a = _ar.cast(a, np.int64)
         kinds[0] = "i"
@@ -844,7 +884,8 @@ _TYPE_NAMES = {
 
 
 def _type_name(dtype: np.dtype) -> str:
-    return f"torch.{_TYPE_NAMES.get(np.dtype(dtype).name, str(dtype))}"
+    name = np.dtype(dtype).name  # the NumPy name, also for a TorchDType (glassnet run)
+    return f"torch.{_TYPE_NAMES.get(name, name)}"
 
 
 #: Class attributes of ``TensorMethods`` that are not methods to copy (``__hash__`` is the

@@ -80,11 +80,14 @@ class ReductionMethods:
                 f"prod: dim must be an int (torch.prod reduces one dim), got {dim or axis!r}; "
                 "flatten those dims first or call prod once per dim"
             )
-        return _red.prod(
-            _accumulated(self, dtype),
-            _args.dim_arg("prod", dim, axis),
-            _args.keep_arg("prod", keepdim, keepdims),
-        )
+        return _kept(
+            _red.prod(
+                _accumulated(self, dtype),
+                _args.dim_arg("prod", dim, axis),
+                _args.keep_arg("prod", keepdim, keepdims),
+            ),
+            dtype,
+        )  # NumPy multiplies small integers as int64; torch keeps the dtype asked for
 
     def cumsum(
         self, dim: int | None = None, *, dtype: Any = None, axis: int | None = None
@@ -299,9 +302,9 @@ class ReductionMethods:
         )
 
 
-def _correction(unbiased: Any, correction: Any) -> int:
-    if correction is not None:
-        return int(correction)
+def _correction(unbiased: Any, correction: Any) -> float:
+    if correction is not None:  # torch takes a fractional correction too (N - 0.5)
+        return float(correction) if isinstance(correction, float) else int(correction)
     return 0 if unbiased is False else 1
 
 

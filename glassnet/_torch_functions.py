@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from . import _tensor_str, backend
 from . import _torch_args as _args
-from . import backend
 from ._out import write_out
 from ._torch_legacy import *  # noqa: F403  (torch.FloatTensor, torch.LongTensor, ...)
 from ._torch_legacy import LEGACY_TYPES
@@ -72,6 +72,10 @@ def _number_as_tensor(value: Any, like: Tensor) -> Tensor:
     return Tensor(np.asarray(value, dtype=dt)).to(like.device)
 
 
+#: functions whose ``out=`` tensor sets the dtype they accumulate in (``cumsum(x, out=o)``)
+_OUT_IS_DTYPE = frozenset({"cumsum", "cumprod", "sum", "prod", "nansum"})
+
+
 def _from_method(name: str) -> Callable[..., Any]:
     method = getattr(Tensor, name)
 
@@ -85,6 +89,8 @@ def _from_method(name: str) -> Callable[..., Any]:
             raise TypeError(
                 f"glassnet.{name}: expected a Tensor as input, got {type(input).__name__}"
             )
+        if out is not None and name in _OUT_IS_DTYPE and isinstance(out, Tensor):
+            kwargs.setdefault("dtype", out.dtype)  # torch accumulates in out's dtype
         result = method(input, *args, **kwargs)
         return result if out is None else write_out(name, result, out)
 
@@ -154,9 +160,13 @@ def _promoted(tensors: list[Tensor]) -> list[Tensor]:
     return [t if t.dtype == target else _ar.cast(t, target) for t in tensors]
 
 
-def where(condition: Any, input: Any = None, other: Any = None) -> Any:  # noqa: A002
+def where(
+    condition: Any, input: Any = None, other: Any = None, *, out: Tensor | None = None  # noqa: A002
+) -> Any:
     """``input`` where ``condition`` is true, else ``other``; with the condition alone, the
-    indices of its true entries (one tensor per dim)."""
+    indices of its true entries (one tensor per dim). ``out=`` as torch's."""
+    if out is not None:
+        return write_out("where", where(condition, input, other), out)
     if input is None and other is None:
         cond = condition if isinstance(condition, Tensor) else Tensor(np.asarray(condition))
         return cond.nonzero(as_tuple=True)
@@ -216,9 +226,24 @@ def is_tensor(obj: Any) -> bool:
     return isinstance(obj, Tensor)
 
 
-def cdist(x1: Tensor, x2: Tensor, p: float = 2.0) -> Tensor:
+_CDIST_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                "donot_use_mm_for_euclid_dist")  # fmt: skip
+
+
+def cdist(
+    x1: Tensor, x2: Tensor, p: float = 2.0,
+    compute_mode: str = "use_mm_for_euclid_dist_if_necessary",
+) -> Tensor:  # fmt: skip
     """Pairwise ``p``-norm distances between the rows of ``x1`` ``(..., N, D)`` and ``x2``
-    ``(..., M, D)``: ``(..., N, M)``."""
+    ``(..., M, D)``: ``(..., N, M)``.
+
+    ``compute_mode`` is torch's (one of its three names); every mode computes the distances
+    from the differences, as torch's ``"donot_use_mm_for_euclid_dist"`` does (torch's matrix
+    product route for ``p=2`` differs from it by rounding only)."""
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(
+            f"cdist: compute_mode must be one of {', '.join(_CDIST_MODES)}, got {compute_mode!r}"
+        )
     diff = _ar.sub(_sh.unsqueeze(x1, -2), _sh.unsqueeze(x2, -3))
     return diff.norm(p, -1)
 
@@ -235,22 +260,17 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:  # noqa: A002
 
 def set_printoptions(
     precision: int | None = None,
-    threshold: int | None = None,
+    threshold: float | None = None,
     edgeitems: int | None = None,
     linewidth: int | None = None,
+    profile: str | None = None,
     sci_mode: bool | None = None,
 ) -> None:
-    """How tensors print (NumPy's print options underneath; ``sci_mode=False`` turns
-    scientific notation off)."""
-    options = {
-        "precision": precision,
-        "threshold": threshold,
-        "edgeitems": edgeitems,
-        "linewidth": linewidth,
-    }
-    if sci_mode is not None:
-        options["suppress"] = not sci_mode
-    np.set_printoptions(**{k: v for k, v in options.items() if v is not None})
+    """How tensors print, as ``torch.set_printoptions`` (``_tensor_str``): ``profile``
+    (``'default'``, ``'short'``, ``'full'``) first, then each option given; ``sci_mode``
+    ``True``/``False`` forces scientific notation on or off, ``None`` lets each tensor
+    choose."""
+    _tensor_str.set_printoptions(precision, threshold, edgeitems, linewidth, profile, sci_mode)
 
 
 def einsum(equation: str, *operands: Any) -> Tensor:
@@ -273,11 +293,36 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     Tensor
         The result, with one dim per output letter (and per ellipsis dim).
     """
+    if not isinstance(equation, str):  # torch's sublist form: einsum(a, [0, 1], b, [1, 2], [0, 2])
+        equation, operands = _from_sublists((equation, *operands))
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    dtypes = {op.array.dtype for op in operands if isinstance(op, Tensor)}
+    if len(dtypes) > 1:
+        raise RuntimeError(
+            f"einsum: expected operands of one dtype (as torch), got {sorted(map(str, dtypes))}"
+        )
     if "..." in equation:
         equation, operands = _expand_ellipsis(equation.replace(" ", ""), list(operands))
     return _einsum.einsum(equation, *operands)
+
+
+def _from_sublists(args: tuple) -> tuple[str, tuple]:
+    """``(a, [0, 1], b, [1, 2], [0, 2])`` as ``("ab,bc->ac", (a, b))``: integers 0-51 are
+    the letters a-z then A-Z, ``Ellipsis`` is ``...``."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def spell(sub: Any) -> str:
+        try:
+            return "".join("..." if i is Ellipsis else letters[int(i)] for i in sub)
+        except (IndexError, TypeError, ValueError):
+            raise ValueError(f"einsum: a sublist holds integers 0-51 or Ellipsis, got {sub!r}") from None
+
+    operands = args[0:-1:2] if len(args) % 2 else args[0::2]
+    equation = ",".join(spell(sub) for sub in args[1::2][: len(operands)])
+    if len(args) % 2:
+        equation += "->" + spell(args[-1])
+    return equation, tuple(operands)
 
 
 def _expand_ellipsis(equation: str, operands: list[Tensor]) -> tuple[str, list[Tensor]]:
@@ -318,6 +363,7 @@ def _expand_ellipsis(equation: str, operands: list[Tensor]) -> tuple[str, list[T
 def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None) -> Tensor:
     """The ``(2, N)`` row and column indices of the upper triangle of a ``row x col`` matrix
     (the diagonal ``offset`` and above), row by row as torch's."""
+    _check_triangle("triu_indices", row, col, dtype)
     rows, cols = np.triu_indices(row, offset, col)
     return _index_pair(rows, cols, dtype, device)
 
@@ -325,8 +371,17 @@ def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, devi
 def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None) -> Tensor:
     """The ``(2, N)`` row and column indices of the lower triangle of a ``row x col`` matrix
     (the diagonal ``offset`` and below), row by row as torch's."""
+    _check_triangle("tril_indices", row, col, dtype)
     rows, cols = np.tril_indices(row, offset, col)
     return _index_pair(rows, cols, dtype, device)
+
+
+def _check_triangle(who: str, row: int, col: int, dtype: Any) -> None:
+    """torch's refusals: a negative size, an index dtype other than int32/int64."""
+    if row < 0 or col < 0:
+        raise RuntimeError(f"{who}: row and col must be non-negative, got {row} and {col}")
+    if dtype is not None and np.dtype(dtype) not in (np.int32, np.int64):
+        raise NotImplementedError(f"{who}: dtype must be int32 or int64 (as torch), got {dtype}")
 
 
 def _index_pair(rows: np.ndarray, cols: np.ndarray, dtype: Any, device: Any) -> Tensor:

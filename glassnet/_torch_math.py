@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import _torch_args as _args
+from . import return_types as rt
 from .ops import arithmetic as _ar
 from .ops import shape as _sh
 from .tensor import Tensor
@@ -24,7 +25,7 @@ from .tensor import Tensor
 __all__ = [
     "mv", "inner", "vdot", "ger", "addmv", "addbmm", "addr", "addcmul", "addcdiv", "chain_matmul",
     "kron", "cross", "hypot", "logaddexp", "logaddexp2", "float_power", "copysign", "deg2rad",
-    "rad2deg", "ldexp", "signbit", "isposinf", "isneginf", "isreal", "gcd", "lcm", "fix",
+    "rad2deg", "ldexp", "frexp", "nextafter", "signbit", "isposinf", "isneginf", "isreal", "gcd", "lcm", "fix",
     "MathMethods",
 ]  # fmt: skip
 
@@ -185,9 +186,21 @@ def fix(input: Tensor) -> Tensor:  # noqa: A002
     return _t(input, "fix").trunc()
 
 
+def _floating_pair(who: str, input: Any, other: Any) -> tuple[Any, Any]:  # noqa: A002
+    """Both operands in their promoted floating dtype (``float16`` with ``float64``
+    computes in float64, as torch); integer or bool operands are refused, as torch."""
+    a, b = _args.promote(input, other)
+    tensors = [x for x in (a, b) if isinstance(x, Tensor)]
+    dtype = np.result_type(*[x.array.dtype for x in tensors])
+    if dtype.kind != "f":
+        raise NotImplementedError(f"{who}: not implemented for {dtype} tensors, as in torch (cast first)")
+    a, b = (_ar.cast(x, dtype) if isinstance(x, Tensor) and x.array.dtype != dtype else x for x in (a, b))
+    return a, b
+
+
 def hypot(input: Tensor, other: Any) -> Tensor:  # noqa: A002
     """``sqrt(input^2 + other^2)``; infinite where either is infinite (even with a NaN)."""
-    a, b = _args.promote(input, other)
+    a, b = _floating_pair("hypot", input, other)
     out = (a * a + b * b).sqrt()
     infinite = a.isinf() | b.isinf() if isinstance(b, Tensor) else a.isinf()
     if bool(infinite.any()):
@@ -198,7 +211,7 @@ def hypot(input: Tensor, other: Any) -> Tensor:  # noqa: A002
 def logaddexp(input: Tensor, other: Any) -> Tensor:  # noqa: A002
     """``log(exp(input) + exp(other))``, computed as ``max + log1p(exp(-|a - b|))``
     (``-inf`` and ``inf`` met by themselves give themselves, as torch)."""
-    a, b = _args.promote(input, other)
+    a, b = _floating_pair("logaddexp", input, other)
     big = _ar.maximum(a, b)
     out = big + (-(a - b).abs()).exp().log1p()
     same_inf = (a == b) & big.isinf()
@@ -251,6 +264,32 @@ def ldexp(input: Tensor, other: Any) -> Tensor:  # noqa: A002
     """``input * 2 ** other``."""
     two = Tensor(np.asarray(2.0, dtype=np.float32))
     return _args.floating(input) * two ** _args.floating(_t(other, "ldexp"))
+
+
+def frexp(input: Tensor) -> rt.frexp:  # noqa: A002
+    """``(mantissa, exponent)`` with ``input = mantissa * 2 ** exponent``, ``|mantissa|`` in
+    [0.5, 1) (0, inf and NaN keep themselves with exponent 0), as ``torch.frexp``; the
+    exponent int32, the mantissa differentiable (``grad / 2 ** exponent``, torch's)."""
+    x = _t(input, "frexp")
+    if x.array.dtype.kind != "f":
+        raise RuntimeError(f"frexp: only floating dtypes are supported (as torch), got {x.dtype}")
+    mant, expo = x.xp.frexp(x.array)
+    with np.errstate(over="ignore"):
+        scale = x.xp.ldexp(x.xp.ones((), dtype=x.array.dtype), -expo)
+    # x * 2**-e is exact; where the scale overflows (subnormal x) the mantissa is a constant
+    out = _ar.where(x.xp.isfinite(scale), x * Tensor(scale), mant)
+    return rt.frexp(out, Tensor(expo.astype(np.int32)))
+
+
+def nextafter(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    """The next representable value after ``input`` toward ``other`` (floating dtypes; no
+    gradient, as torch's has none)."""
+    a, b = _args.promote(_t(input, "nextafter"), other)
+    dtype = np.result_type(*[x.array.dtype for x in (a, b) if isinstance(x, Tensor)])
+    if dtype.kind != "f":
+        raise RuntimeError(f"nextafter: only floating dtypes are supported (as torch), got {dtype}")
+    aa, bb = (x.array if isinstance(x, Tensor) else x for x in (a, b))
+    return Tensor(a.xp.nextafter(a.xp.asarray(aa, dtype=dtype), a.xp.asarray(bb, dtype=dtype)))
 
 
 def signbit(input: Tensor) -> Tensor:  # noqa: A002
@@ -345,6 +384,12 @@ class MathMethods:
 
     def ldexp(self, other: Any) -> Tensor:
         return ldexp(self, other)
+
+    def frexp(self) -> rt.frexp:
+        return frexp(self)
+
+    def nextafter(self, other: Any) -> Tensor:
+        return nextafter(self, other)
 
     def signbit(self) -> Tensor:
         return signbit(self)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import _decompositions as _dec
+from . import _views
 from . import random as _random
 from . import return_types as rt
 from .ops import activation as _act
@@ -35,7 +36,7 @@ __all__ = [
     "tensordot", "diagonal", "cummax", "cummin", "quantile", "rot90", "block_diag",
     "cartesian_prod", "trapezoid", "searchsorted", "bucketize", "isin", "heaviside", "sgn",
     "gumbel_softmax", "inverse", "det", "slogdet", "logdet", "svd", "qr", "cholesky",
-    "pinverse", "cholesky_solve", "cholesky_inverse", "matrix_power", "dist",
+    "pinverse", "cholesky_solve", "cholesky_inverse", "matrix_power", "dist", "as_strided",
 ]  # fmt: skip
 
 
@@ -95,13 +96,38 @@ def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor
     d1, d2 = _dim(x, dim1, "diagonal"), _dim(x, dim2, "diagonal")
     if d1 == d2:
         raise RuntimeError(f"diagonal: dim1 and dim2 cannot be the same, got {dim1} and {dim2}")
-    rest = [d for d in range(x.ndim) if d not in (d1, d2)]
-    moved = _sh.transpose(x, rest + [d1, d2])
-    n, m = x.shape[d1], x.shape[d2]
-    k = max(min(n + min(offset, 0), m - max(offset, 0)), 0)
-    idx = x.xp.arange(k)
-    rows, cols = idx + max(-offset, 0), idx + max(offset, 0)
-    return _sh.getitem(moved, (Ellipsis, rows, cols))
+    # a view, as torch's: x.diagonal().fill_(0) or .add_(eps) changes x (_views.link)
+    out = _sh.diagonal(_views.source(x), offset, d1, d2)
+    return _views.link(out, x, "diagonal", (offset, d1, d2))
+
+
+def as_strided(
+    input: Tensor, size: Sequence[int], stride: Sequence[int], storage_offset: int | None = None  # noqa: A002
+) -> Tensor:
+    """``input``'s memory read as ``size`` with ``stride`` (in elements) from element
+    ``storage_offset``, a view as torch's (a change through it reaches ``input``;
+    overlapping entries add their gradients). glassnet reads the memory of ``input``
+    itself, so ``input`` must be C-contiguous and start its memory (``x.contiguous()``
+    first); torch reads the whole storage underneath."""
+    size, stride = tuple(int(n) for n in size), tuple(int(s) for s in stride)
+    offset = 0 if storage_offset is None else int(storage_offset)
+    if len(size) != len(stride):
+        raise RuntimeError(f"as_strided: size {size} and stride {stride} differ in length")
+    if min((*size, *stride, offset), default=0) < 0:
+        raise RuntimeError(f"as_strided: negative size, stride or offset: {size}, {stride}, {offset}")
+    if not input.is_contiguous() or input.storage_offset() != 0:
+        raise NotImplementedError(
+            "as_strided: glassnet reads a C-contiguous tensor that starts its own memory; call "
+            ".contiguous() first (torch would read the storage under this view)"
+        )
+    last = offset + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else -1
+    if last >= input.numel():
+        raise RuntimeError(
+            f"as_strided: size {size}, stride {stride} and offset {offset} reach element "
+            f"{last}, out of bounds for a tensor of {input.numel()} elements"
+        )
+    out = _sh.as_strided(_views.source(input), size, stride, offset)
+    return _views.link(out, input, "strided", (size, stride, offset))
 
 
 def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
@@ -109,11 +135,13 @@ def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
     (``Tensor.unfold``). A copy, where torch's is a view."""
     d = _dim(x, dimension, "unfold")
     length = x.shape[d] if x.ndim else 1
-    if not 0 < size <= length or step <= 0:
+    if not 0 <= size <= length or step <= 0:
         raise RuntimeError(
             f"unfold: size {size} must be in (0, {length}] and step {step} positive "
             f"(dimension {dimension} of a tensor of shape {x.shape})"
         )
+    if x.ndim == 0:  # as torch: the one window of a 0-d tensor, shape (size,)
+        return _sh.reshape(x, (1,))[:size]
     n = (length - size) // step + 1
     idx = np.arange(n)[:, None] * step + np.arange(size)[None, :]
     windows = _sh.getitem(x, (slice(None),) * d + (x.xp.asarray(idx),))
@@ -163,6 +191,10 @@ def cartesian_prod(*tensors: Tensor) -> Tensor:
     ts = [_as_tensor(t, "cartesian_prod") for t in tensors]
     if any(t.ndim != 1 for t in ts):
         raise ValueError("cartesian_prod: expects 1-D tensors")
+    if len({t.array.dtype for t in ts}) > 1:
+        raise RuntimeError(
+            f"cartesian_prod: expected tensors of one dtype, got {[str(t.dtype) for t in ts]}"
+        )
     if len(ts) == 1:
         return ts[0]
     shape = tuple(t.shape[0] for t in ts)
@@ -441,6 +473,11 @@ class MoreMethods:
 
     def unfold(self, dimension: int, size: int, step: int) -> Tensor:
         return unfold(self, dimension, size, step)
+
+    def as_strided(
+        self, size: Sequence[int], stride: Sequence[int], storage_offset: int | None = None
+    ) -> Tensor:
+        return as_strided(self, size, stride, storage_offset)
 
     def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
         return diagonal(self, offset, dim1, dim2)

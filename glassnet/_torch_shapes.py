@@ -19,9 +19,11 @@ import numpy as np
 
 from . import _torch_args as _args
 from . import random as _random
+from . import return_types as _rt
 from ._torch_config import promote_types
 from ._torch_math import _need_dims, _t
 from .ops import arithmetic as _ar
+from .ops import logic as _logic
 from .ops import select as _sel
 from .ops import shape as _sh
 from .ops.scatter_reduce import scatter_reduce as _scatter_reduce
@@ -31,6 +33,7 @@ __all__ = [
     "broadcast_tensors", "broadcast_shapes", "atleast_1d", "atleast_2d", "atleast_3d",
     "column_stack", "dstack", "ravel", "hsplit", "vsplit", "dsplit", "diag_embed", "diagflat",
     "combinations", "take", "index_copy", "cov", "corrcoef", "renorm", "cumulative_trapezoid",
+    "gradient",
     "histc", "histogram", "unique_consecutive", "poisson", "msort", "scatter_reduce",
     "ShapeMethods",
 ]  # fmt: skip
@@ -177,6 +180,13 @@ def take(input: Tensor, index: Tensor) -> Tensor:  # noqa: A002
 
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:  # noqa: A002
     """A copy of ``input`` with its slices at ``index`` along ``dim`` replaced by ``source``'s."""
+    if _logic.tracing_active() and input.ndim:  # a scatter of the index spread over source
+        d = dim % input.ndim
+        idx = index if isinstance(index, Tensor) else Tensor(np.asarray(index))
+        spread = [1] * input.ndim
+        spread[d] = -1
+        full = _sh.broadcast_to(_sh.reshape(idx, tuple(spread)), tuple(source.shape))
+        return _sel.scatter(input, d, full, source)
     out = input.clone()
     key = (slice(None),) * (dim % max(input.ndim, 1)) + (index,)
     out[key] = source
@@ -261,6 +271,100 @@ def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None
     return ((left + right) * ((1.0 if dx is None else dx) / 2)).cumsum(dim)
 
 
+def _spacings(who: str, spacing: Any, dims: list[int]) -> list[Any]:
+    """One spacing per dim of ``dims``: a float step or a 1-D coordinates Tensor."""
+    if isinstance(spacing, (int, float)) or (isinstance(spacing, Tensor) and spacing.ndim == 0):
+        return [float(spacing)] * len(dims)
+    items = list(spacing)
+    if len(items) == 1 and len(dims) > 1 and not isinstance(items[0], Tensor):
+        items = items * len(dims)
+    if len(items) != len(dims):
+        raise RuntimeError(
+            f"{who}: expected spacing to be a scalar or one entry per dim ({len(dims)}), "
+            f"got {len(items)}"
+        )
+    return [s if isinstance(s, Tensor) and s.ndim == 1 else float(s) for s in items]
+
+
+def _gradient_along(f: Tensor, d: int, step: Any, edge_order: int) -> Tensor:
+    """Central differences of ``f`` along ``d`` (one-sided of order ``edge_order`` at the
+    ends), for a float step or 1-D coordinates, as ``numpy.gradient``."""
+    n = f.shape[d]
+    at = lambda i, k=1: f.narrow(d, i % n, k)  # noqa: E731
+
+    def col(v: Tensor) -> Tensor:  # a 1-D tensor of per-position factors, broadcast along d
+        shape = [1] * f.ndim
+        shape[d] = v.shape[0]
+        return v.reshape(*shape)
+
+    if not isinstance(step, Tensor):
+        h = step
+        inner = (at(2, n - 2) - at(0, n - 2)) / (2 * h)
+        if edge_order == 1:
+            first, last = (at(1) - at(0)) / h, (at(-1) - at(-2)) / h
+        else:
+            first = (-1.5 * at(0) + 2 * at(1) - 0.5 * at(2)) / h
+            last = (0.5 * at(-3) - 2 * at(-2) + 1.5 * at(-1)) / h
+        return _sh.concat([first, inner, last], axis=d)
+    x = _ar.cast(step, f.dtype) if step.dtype != f.dtype else step
+    dx = x[1:] - x[:-1]
+    h1, h2 = dx[:-1], dx[1:]
+    inner = (col(-h2 / (h1 * (h1 + h2))) * at(0, n - 2) + col((h2 - h1) / (h1 * h2)) * at(1, n - 2)
+             + col(h1 / (h2 * (h1 + h2))) * at(2, n - 2))  # fmt: skip
+    if edge_order == 1:
+        first, last = (at(1) - at(0)) / dx[0], (at(-1) - at(-2)) / dx[-1]
+    else:
+        a, b = dx[0], dx[1]
+        first = (-(2 * a + b) / (a * (a + b)) * at(0) + (a + b) / (a * b) * at(1)
+                 - a / (b * (a + b)) * at(2))  # fmt: skip
+        a, b = dx[-2], dx[-1]
+        last = (b / (a * (a + b)) * at(-3) - (a + b) / (a * b) * at(-2)
+                + (2 * b + a) / (b * (a + b)) * at(-1))  # fmt: skip
+    return _sh.concat([first, inner, last], axis=d)
+
+
+def gradient(
+    input: Tensor,  # noqa: A002
+    *,
+    spacing: Any = 1,
+    dim: int | Sequence[int] | None = None,
+    edge_order: int = 1,
+) -> tuple[Tensor, ...]:
+    """``torch.gradient``: the derivative of sampled values along each of ``dim`` by central
+    differences (one-sided of order ``edge_order`` at the ends); differentiable.
+
+    Parameters
+    ----------
+    input : Tensor, shape (...)
+        Integer inputs give float results, as torch's.
+    spacing : float, sequence of floats, or sequence of 1-D Tensors, default 1
+        One step for every dim, one step per dim, or the coordinates along each dim.
+    dim : int or sequence of ints, optional
+        The dims to differentiate along (all by default).
+    edge_order : {1, 2}, default 1
+
+    Returns
+    -------
+    tuple of Tensor, one per dim, each of ``input``'s shape
+    """
+    who = "gradient"
+    if edge_order not in (1, 2):
+        raise RuntimeError(f"{who}: expected edge_order 1 or 2, got {edge_order!r}")
+    f = input if input.dtype.kind in "fc" else _args.floating(input)
+    dims = list(range(f.ndim)) if dim is None else [dim] if isinstance(dim, int) else list(dim)
+    dims = [d % max(f.ndim, 1) for d in dims]
+    steps = _spacings(who, spacing, dims)
+    out = []
+    for d, step in zip(dims, steps):
+        if f.shape[d] < edge_order + 1:
+            raise RuntimeError(
+                f"{who}: expected each dimension size to be at least edge_order+1 "
+                f"({edge_order + 1}), got {f.shape[d]} along dim {d}"
+            )
+        out.append(_gradient_along(f, d, step, edge_order))
+    return tuple(out)
+
+
 def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
     """Counts in ``bins`` equal bins over ``[min, max]`` (the data's range when both are 0);
     values outside are ignored."""
@@ -279,12 +383,12 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
 def histogram(
     input: Tensor, bins: Any = 100, *, range: Any = None, weight: Tensor | None = None,  # noqa: A002
     density: bool = False,
-) -> tuple[Tensor, Tensor]:  # fmt: skip
-    """``(hist, bin_edges)`` as ``torch.histogram``."""
+) -> _rt.histogram:  # fmt: skip
+    """``(hist, bin_edges)`` as ``torch.histogram``, a named pair."""
     edges = bins.array if isinstance(bins, Tensor) else bins
     w = None if weight is None else weight.array
     hist, out_edges = np.histogram(input.array, bins=edges, range=range, weights=w, density=density)
-    return Tensor(hist.astype(input.dtype)), Tensor(out_edges.astype(input.dtype))
+    return _rt.histogram(Tensor(hist.astype(input.dtype)), Tensor(out_edges.astype(input.dtype)))
 
 
 def unique_consecutive(
@@ -292,6 +396,7 @@ def unique_consecutive(
     dim: int | None = None,
 ) -> Any:  # fmt: skip
     """The input with runs of equal entries (slices along ``dim``) collapsed to one."""
+    _logic.refuse_while_tracing("unique_consecutive")
     a = input.array
     if dim is None:
         flat = a.reshape(-1)

@@ -29,11 +29,12 @@ from typing import Any
 import numpy as np
 
 from .autograd import tracing
+from .backend import get_array_module
 from .tensor import Tensor
 
 __all__ = [
     "source", "link", "live_base", "bump_bases", "take", "views_of", "has_views", "index_view",
-    "laid_out_as_in_torch",
+    "laid_out_as_in_torch", "diagonal_view", "strided_view",
 ]  # fmt: skip
 
 #: ``id(base)`` -> (a weak reference to ``base``, weak references to the views linked to it),
@@ -57,7 +58,9 @@ def source(t: Tensor) -> Tensor:
 
 def link(view: Tensor, base: Tensor, kind: str, arg: Any) -> Tensor:
     """Record that ``view`` looks into ``base``: ``kind`` is ``"item"`` (``arg``: a basic
-    index), ``"reshape"`` (``arg``: the view's shape) or ``"transpose"`` (``arg``: axes)."""
+    index), ``"reshape"`` (``arg``: the view's shape), ``"transpose"`` (``arg``: axes) or
+    ``"diagonal"`` (``arg``: ``(offset, dim1, dim2)``) or ``"strided"`` (``arg``: ``(size,
+    stride, offset)`` in elements of a contiguous base)."""
     if view is not base:
         view._base = (base, kind, arg)
         _register(base, view)
@@ -124,7 +127,35 @@ def take(array: Any, kind: str, arg: Any) -> Any:
         return index_view(array, arg)
     if kind == "reshape":
         return array.reshape(arg)
+    if kind == "diagonal":
+        return diagonal_view(array, *arg)
+    if kind == "strided":
+        return strided_view(array, *arg)
     return array.transpose(arg)
+
+
+def strided_view(array: Any, size: tuple, stride: tuple, offset: int) -> Any:
+    """``torch.as_strided`` of a C-contiguous ``array``: ``size`` and ``stride`` (in
+    elements) from element ``offset`` of its memory, as a writable view."""
+    flat = array.reshape(-1)[offset:] if array.size else array.reshape(-1)
+    strides = tuple(s * array.itemsize for s in stride)
+    return get_array_module(array).lib.stride_tricks.as_strided(flat, tuple(size), strides)
+
+
+def diagonal_view(array: Any, offset: int, dim1: int, dim2: int) -> Any:
+    """The diagonal of ``array``'s planes ``(dim1, dim2)`` as a writable view (the other
+    dims first, the diagonal last, as ``torch.diagonal``); NumPy's ``diagonal`` is a
+    read-only view, so the strides are laid out here."""
+    n, m = array.shape[dim1], array.shape[dim2]
+    k = max(min(n + min(offset, 0), m - max(offset, 0)), 0)
+    first = [slice(None)] * array.ndim
+    first[dim1] = slice(min(max(-offset, 0), n), None)
+    first[dim2] = slice(min(max(offset, 0), m), None)
+    shifted = array[tuple(first)]  # starts at the diagonal's first entry
+    rest = [d for d in range(array.ndim) if d not in (dim1, dim2)]
+    shape = tuple(array.shape[d] for d in rest) + (k,)
+    strides = tuple(array.strides[d] for d in rest) + (array.strides[dim1] + array.strides[dim2],)
+    return get_array_module(array).lib.stride_tricks.as_strided(shifted, shape, strides)
 
 
 def index_view(array: Any, index: Any) -> Any:

@@ -29,6 +29,7 @@ from ._decompositions import (
     multi_dot,
     pinv,
     qr,
+    solve_triangular,
     svd,
     svd_norm,
     svdvals,
@@ -47,7 +48,7 @@ __all__ = [
     "vector_norm", "matrix_norm", "norm", "cond", "inv", "det", "slogdet", "solve",
     "LinAlgError", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr", "pinv",
     "matrix_rank", "lstsq", "matrix_power", "multi_dot", "cross", "vecdot", "vander",
-    "matrix_exp",
+    "matrix_exp", "solve_triangular",
 ]  # fmt: skip
 
 Dims = int | tuple[int, ...] | list[int] | None

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .tensor import Tensor
+from .tensor import Size, Tensor
 
-__all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "mode", "cummax", "cummin"]
+__all__ = [
+    "max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "mode", "cummax", "cummin",
+    "frexp", "slogdet", "histogram",
+]  # fmt: skip
 
 
 class max(NamedTuple):  # noqa: N801 - named as torch.return_types.max
@@ -61,3 +64,32 @@ class cummax(NamedTuple):  # noqa: N801
 class cummin(NamedTuple):  # noqa: N801
     values: Tensor
     indices: Tensor
+
+
+class frexp(NamedTuple):  # noqa: N801
+    mantissa: Tensor
+    exponent: Tensor
+
+
+class slogdet(NamedTuple):  # noqa: N801 - torch.slogdet / torch.linalg.slogdet
+    sign: Tensor
+    logabsdet: Tensor
+
+
+class histogram(NamedTuple):  # noqa: N801
+    hist: Tensor
+    bin_edges: Tensor
+
+
+def _torch_repr(self: tuple) -> str:
+    """torch's text for a named result under ``glassnet run`` (``torch.return_types.max(``,
+    then one ``field=value`` a line); NumPy-style ``max(values=..., indices=...)`` otherwise."""
+    pairs = [f"{k}={v!r}" for k, v in zip(self._fields, self)]  # type: ignore[attr-defined]
+    if Size.repr_module is None:
+        return f"{type(self).__name__}({', '.join(pairs)})"
+    return f"{Size.repr_module}.return_types.{type(self).__name__}(\n" + ",\n".join(pairs) + ")"
+
+
+for _cls in (max, min, sort, topk, kthvalue, median, nanmedian, mode, cummax, cummin, frexp,
+             slogdet, histogram):
+    _cls.__repr__ = _torch_repr  # type: ignore[method-assign]

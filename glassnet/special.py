@@ -2,11 +2,12 @@
 ``glassnet run``).
 
 Everything here is differentiable. The gamma family (``gammaln``, ``digamma``/``psi``,
-``polygamma``, ``multigammaln``) comes from :mod:`glassnet.ops.gamma`, the error functions
+``polygamma``, ``multigammaln``) comes from :mod:`glassnet.ops.gamma`, the modified Bessel
+functions ``i0``, ``i0e``, ``i1``, ``i1e`` from :mod:`glassnet.ops.bessel`, the error functions
 from :mod:`glassnet.ops.special`, ``log_ndtr`` and ``ndtri`` from
 :mod:`glassnet.ops.normal_cdf`; the rest is written with glassnet's ops. Functions of
 ``torch.special`` that are not listed in ``__all__`` (the Bessel functions, ``zeta``,
-``erfcx``, ``i0``, the orthogonal polynomials, ...) raise an error naming
+``erfcx``, the other Bessel functions, the orthogonal polynomials, ...) raise an error naming
 them under ``glassnet run``.
 
 The module also holds :class:`SpecialMethods`, the Tensor methods of the gamma family
@@ -22,6 +23,7 @@ from typing import Any
 from . import _torch_args as _args
 from .ops import activation as _act
 from .ops import arithmetic as _ar
+from .ops import bessel as _bessel
 from .ops import gamma as _gamma
 from .ops import special as _sp
 from .ops.gamma import digamma, mvlgamma, polygamma
@@ -33,7 +35,7 @@ __all__ = [
     "erf", "erfc", "erfinv", "expit", "logit", "xlogy", "xlog1py", "gammaln", "lgamma",
     "digamma", "psi", "polygamma", "multigammaln", "mvlgamma", "ndtr", "sinc", "entr",
     "logsumexp", "softmax", "log_softmax", "log1p", "expm1", "exp2", "round", "log_ndtr", "ndtri",
-    "SpecialMethods",
+    "i0", "i0e", "i1", "i1e", "SpecialMethods",
 ]  # fmt: skip
 
 psi = digamma
@@ -223,6 +225,27 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001, A002
     return _tensor(input, "round").round(decimals=decimals)
 
 
+def i0(input: Tensor) -> Tensor:  # noqa: A002
+    """The modified Bessel function of the first kind of order 0 (see
+    :func:`glassnet.ops.bessel.i0`)."""
+    return _bessel.i0(_tensor(input, "i0"))
+
+
+def i0e(input: Tensor) -> Tensor:  # noqa: A002
+    """``exp(-|x|) * i0(x)``, elementwise, without overflow."""
+    return _bessel.i0e(_tensor(input, "i0e"))
+
+
+def i1(input: Tensor) -> Tensor:  # noqa: A002
+    """The modified Bessel function of the first kind of order 1, elementwise."""
+    return _bessel.i1(_tensor(input, "i1"))
+
+
+def i1e(input: Tensor) -> Tensor:  # noqa: A002
+    """``exp(-|x|) * i1(x)``, elementwise, without overflow."""
+    return _bessel.i1e(_tensor(input, "i1e"))
+
+
 class SpecialMethods:
     """The Tensor methods of this module (attached by ``_tensor_methods.attach``)."""
 
@@ -245,6 +268,10 @@ class SpecialMethods:
     def sinc(self) -> Tensor:
         """``sin(pi x) / (pi x)``, 1 at 0."""
         return sinc(self)
+
+    def i0(self) -> Tensor:
+        """The modified Bessel function of the first kind of order 0 (``torch.i0``)."""
+        return _bessel.i0(self)
 
     def exp2(self) -> Tensor:
         """``2 ** x``."""

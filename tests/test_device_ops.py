@@ -253,7 +253,7 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
         [_f(2, 3, 4, 5), _f(2, 3, 4, 2, lo=-1.2, hi=1.2)],
     ),  # fmt: skip
     "pad_modes_interpolate": (
-        lambda x: F.pad(x, (1, 2, 2, 1), "reflect").sum() + F.pad(x, (1, 1), "replicate").sum()
+        lambda x: F.pad(x, (1, 2, 2, 1), "reflect").sum() + F.pad(x[0], (1, 1), "replicate").sum()
         + F.interpolate(x, size=(5, 7), mode="bilinear").sum()
         + F.interpolate(x, scale_factor=2).sum(),
         [_f(2, 3, 4, 5)],
@@ -489,6 +489,13 @@ CASES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
         [_f(3, 4, lo=0.3, hi=20.0), _f(3, 4, lo=-1.8, hi=-1.2)],
     ),
     "mvlgamma": (lambda a: gn.mvlgamma(a, 3), [_f(2, 3, lo=1.2, hi=4.0)]),
+    # the modified Bessel functions (glassnet/ops/bessel.py): the power series to |x| = 30,
+    # the large-argument expansion beyond
+    "bessel_i0_i1": (
+        lambda a, b: gn.special.i0(a) * 0.01 + gn.special.i1(a) * 0.01 + gn.special.i0e(b)
+        + gn.special.i1e(b) * b,
+        [_f(3, 4, lo=-6.0, hi=6.0), _f(3, 4, lo=-45.0, hi=45.0)],
+    ),
     "log_ndtr_ndtri": (  # glassnet/ops/normal_cdf.py
         lambda x, p: gn.special.log_ndtr(x) + gn.special.ndtri(p),
         [_f(3, 4, lo=-9.0, hi=4.0), _f(3, 4, lo=0.01, hi=0.99)],

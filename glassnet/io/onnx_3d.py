@@ -12,6 +12,7 @@ from typing import Any
 
 from ..ops import conv3d, pool3d
 from .onnx_graph import OnnxBuilder, OpView
+from .onnx_nn import nan_max_pool
 from .onnx_registry import register_onnx_function
 
 __all__: list[str] = []
@@ -47,7 +48,7 @@ def _window(op: OpView, dilation: tuple) -> dict[str, Any]:
 @register_onnx_function(pool3d.MaxPool3d)
 def _max_pool3d(g: OnnxBuilder, op: OpView) -> str:
     d = tuple(op.attrs.get("dilation", (1, 1, 1)))
-    return g.node("MaxPool", [op.input(0)], **_window(op, d), dilations=list(d))
+    return nan_max_pool(g, op.input(0), op.out().dtype, **_window(op, d), dilations=list(d))
 
 
 @register_onnx_function(pool3d.AvgPool3d)

@@ -153,6 +153,35 @@ def _pair(names: Any, expected: Any, alt: Any, where: str, module: Module) -> An
 _UNTRACED = ".numpy() or .data, .tolist() or .item()"
 
 
+def _tile(data: np.ndarray, alt: np.ndarray) -> np.ndarray | None:
+    """The block (length 1 on the axes whose size changed) that ``data`` and ``alt`` both
+    repeat along those axes (an index tiled over the batch), or ``None``."""
+    if data.ndim != alt.ndim or data.size == 0 or alt.size == 0:
+        return None
+    axes = tuple(i for i, (n1, n2) in enumerate(zip(data.shape, alt.shape)) if n1 != n2)
+    if any(data.shape[i] != alt.shape[i] for i in range(data.ndim) if i not in axes):
+        return None
+    block = data[tuple(slice(0, 1) if i in axes else slice(None) for i in range(data.ndim))]
+    same = data.dtype.kind in "fc"
+    for arr in (data, alt):
+        if not np.array_equal(arr, np.broadcast_to(block, arr.shape), equal_nan=same):
+            return None
+    return np.ascontiguousarray(block)
+
+
+def _arange_like(data: np.ndarray, alt: np.ndarray) -> bool:
+    """Are ``data`` and ``alt`` (its value on the other batch) both ``start + step * arange(n)``
+    (of two lengths, at least 2 entries, the same start and step, in a real dtype)?"""
+    if data.ndim != 1 or alt.ndim != 1 or min(data.size, alt.size) < 2 or data.dtype != alt.dtype:
+        return False
+    if data.dtype.kind not in "iuf":
+        return False
+    start, step = data[0], data[1] - data[0]
+    with np.errstate(all="ignore"):
+        want = [(start + step * np.arange(a.size)).astype(data.dtype) for a in (data, alt)]
+    return all(np.array_equal(w, a) for w, a in zip(want, (data, alt)))
+
+
 # ---------------------------------------------------------------- one traced module
 class _Conversion:
     """The conversion of one traced module call: its tapes and the names of their values."""
@@ -242,7 +271,13 @@ class _Conversion:
                 "if an input's batch is not on axis 0 (a time-major sequence, an (L, N, H) "
                 "recurrent state), give batch_axes=; otherwise export with dynamic_batch=False"
             )
-        return "a model whose ops depend on the input's values cannot be exported"
+        return (
+            "a model whose ops depend on the input's values cannot be exported; an input "
+            "whose entries must keep their order (embedding_bag offsets, positions into "
+            "another input) can be left out of the reordering with batch_axes=[..., None] "
+            "(glassnet.io.export_onnx), or by naming only the other inputs in "
+            "glassnet.onnx.export's dynamic_axes"
+        )
 
     def _check_numbers(self, a: TracedOp, b: TracedOp) -> None:
         """Numbers an op takes as operands must not change with the input (they would be
@@ -323,22 +358,48 @@ class _Conversion:
                 f"export_onnx: {self.where!r} ({type(self.module).__name__}) uses a constant of "
                 f"shape {data.shape} that changes with the input (an array computed outside "
                 f"the ops the trace records: {_UNTRACED}); compute it with tensor ops or pass it "
-                f"to the model as an input"
+                f"to the model as an input{self._reader()}"
             )
-        return self.g.initializer(np.ascontiguousarray(data), f"{self.g.scope or 'const'}.const")
+        # (``ascontiguousarray`` alone would make a 0-d constant 1-D)
+        data = np.ascontiguousarray(data).reshape(data.shape)
+        return self.g.initializer(data, f"{self.g.scope or 'const'}.const")
 
     def _dynamic_constant(self, data: np.ndarray, alt: np.ndarray) -> str:
         flat = data.reshape(-1)
+        if _arange_like(data, alt):  # ``arange(x.shape[1])``: a Range of the size in the graph
+            return self._range(data, alt)
+        block = _tile(data, alt)
+        if block is not None:  # the same block repeated along the batch: Expand it
+            one = self.g.const(block, dtype=data.dtype)
+            return self.g.node("Expand", [one, self.shape_of(data.shape, alt.shape)])
         if flat.size == 0 or not (flat == flat[0]).all() or data.ndim != alt.ndim:
             raise ValueError(
                 f"export_onnx: {self.where!r} ({type(self.module).__name__}) uses a constant of "
                 f"shape {data.shape} whose size follows the batch and whose values vary; build "
                 f"it from the input with tensor ops (e.g. zeros_like). Computed from the input's "
                 f"values ({_UNTRACED}), it cannot be exported; otherwise export with "
-                f"dynamic_batch=False"
+                f"dynamic_batch=False{self._reader()}"
             )
         scalar = self.g.const(flat[:1], dtype=data.dtype)
         return self.g.node("Expand", [scalar, self.shape_of(data.shape, alt.shape)])
+
+    def _reader(self) -> str:
+        """`` (read by the op X, run by module 'm')`` for the op being converted, else ``""``."""
+        step = getattr(self, "_step", None)
+        if step is None:
+            return ""
+        return f" (read by the op {type(step.fn).__name__}, run by module {step.scope or self.where!r})"
+
+    def _range(self, data: np.ndarray, alt: np.ndarray) -> str:
+        """``start + step * [0, 1, ..., n)`` in ``data``'s dtype, ``n`` following the batch."""
+        g, dt = self.g, data.dtype
+        n = g.node("Squeeze", [self.batch_multiple(data.size, alt.size)])
+        count = g.node("Range", [g.const(0), n, g.const(1)])
+        start, step = data[0], data[1] - data[0]
+        out = count if dt == np.int64 else g.node("Cast", [count], to=g.elem_type(dt))
+        if step != 1:
+            out = g.node("Mul", [out, g.scalar(step, dt)])
+        return out if start == 0 else g.node("Add", [out, g.scalar(start, dt)])
 
     def shape_of(self, shape: tuple, alt_shape: tuple) -> str:
         """A 1-D int64 shape value: ``shape`` with each size that follows the batch computed."""
@@ -383,8 +444,10 @@ class _Conversion:
         convert = function_converter(cls)
         if convert is None:
             raise TypeError(self._no_converter(step, cls))
+        self._step = step
         with self.g.named_scope(step.scope):
             names = convert(self.g, OpView(self, step))
+        self._step = None
         names = list(names) if isinstance(names, (tuple, list)) else [names]
         if len(names) != len(step.outputs):
             raise TypeError(

@@ -99,7 +99,10 @@ def _step(g: OnnxBuilder, op: OpView) -> str:
             return g.node("Round", [x])
         scale = g.scalar(10.0**decimals, dt)
         return g.node("Div", [g.node("Round", [g.node("Mul", [x, scale])]), scale])
-    return g.node({"floor": "Floor", "ceil": "Ceil", "sign": "Sign"}[fn], [x])
+    out = g.node({"floor": "Floor", "ceil": "Ceil", "sign": "Sign"}[fn], [x])
+    if fn == "sign" and np.dtype(dt).kind == "f":  # torch's sign of NaN is 0; ONNX's is NaN
+        return g.node("Where", [g.node("IsNaN", [x]), g.scalar(0.0, dt), out])
+    return out
 
 
 @register_onnx_function(lg.Classify)
@@ -189,11 +192,25 @@ def _arg_extreme(g: OnnxBuilder, op: OpView) -> str:
     x, axis = _sortable(op), op.attrs.get("axis")
     keep = bool(op.attrs.get("keepdims"))
     onnx_op = "ArgMax" if op.attrs.get("largest", True) else "ArgMin"
+    floating = np.dtype(op.value(0).dtype).kind == "f"
     if axis is not None:
-        return g.node(onnx_op, [x], axis=int(axis), keepdims=int(keep), select_last_index=0)
+        return _first_extreme(g, onnx_op, x, int(axis), keep, floating)
     flat = g.node("Reshape", [x, g.const([-1])])
-    out = g.node(onnx_op, [flat], axis=0, keepdims=int(keep), select_last_index=0)
+    out = _first_extreme(g, onnx_op, flat, 0, keep, floating)
     return g.node("Reshape", [out, g.const(list(op.out().shape))]) if keep else out
+
+
+def _first_extreme(g: OnnxBuilder, onnx_op: str, x: str, axis: int, keep: bool, floating: bool) -> str:
+    """``ArgMax``/``ArgMin`` (the first of equal entries); on floats, the first NaN where the
+    slice has one (NaN is both the largest and the smallest, as NumPy and torch: onnxruntime
+    skips a NaN that does not come first)."""
+    out = g.node(onnx_op, [x], axis=axis, keepdims=int(keep), select_last_index=0)
+    if not floating:
+        return out
+    nan = g.node("Cast", [g.node("IsNaN", [x])], to=g.elem_type(np.int32))
+    first = g.node("ArgMax", [nan], axis=axis, keepdims=int(keep), select_last_index=0)
+    seen = g.node("Cast", [_reduce(g, "ReduceMax", nan, [axis], keep)], to=g.elem_type(np.bool_))
+    return g.node("Where", [seen, first, out])
 
 
 @register_onnx_function(lg.Order)

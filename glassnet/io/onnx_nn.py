@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..nn.parallel import _Gather
+from ..ops import bessel as _bessel
 from ..ops import conv, conv_fused, ctc, linear, loss, norm, pool, reduce
 from ..ops import decomp as _decomp
 from ..ops import gamma as _gamma
@@ -54,7 +55,7 @@ def _conv_relu_pool(g: OnnxBuilder, op: OpView) -> str:
     # the fused block is the three standard nodes (Sequential does not fuse while tracing;
     # a direct call of the function still exports)
     y = _conv2d(g, op)
-    y = g.node("MaxPool", [y], kernel_shape=[2, 2], strides=[2, 2], pads=[0, 0, 0, 0])
+    y = nan_max_pool(g, y, op.out().dtype, kernel_shape=[2, 2], strides=[2, 2], pads=[0, 0, 0, 0])
     return g.node("Relu", [y])
 
 
@@ -83,10 +84,22 @@ def _window(op: OpView, dilation: tuple) -> dict[str, Any]:
             "ceil_mode": ceil}  # fmt: skip
 
 
+def nan_max_pool(g: OnnxBuilder, x: str, dt: Any, **attrs: Any) -> str:
+    """``MaxPool`` of ``x`` (``attrs`` its attributes), NaN wherever a window holds a NaN, as
+    glassnet and torch (onnxruntime's MaxPool keeps a NaN only where it comes first): the NaN
+    mask pooled the same way picks the windows."""
+    out = g.node("MaxPool", [x], **attrs)
+    if np.dtype(dt).kind != "f":
+        return out
+    seen = g.node("MaxPool", [g.node("Cast", [g.node("IsNaN", [x])], to=g.elem_type(dt))], **attrs)
+    hit = g.node("Greater", [seen, g.scalar(0.0, dt)])
+    return g.node("Where", [hit, g.scalar(np.nan, dt), out])
+
+
 @register_onnx_function(pool.MaxPool2d)
 def _max_pool(g: OnnxBuilder, op: OpView) -> str:
     d = tuple(op.attrs.get("dilation", (1, 1)))
-    return g.node("MaxPool", [op.input(0)], **_window(op, d), dilations=list(d))
+    return nan_max_pool(g, op.input(0), op.out().dtype, **_window(op, d), dilations=list(d))
 
 
 @register_onnx_function(pool.AvgPool2d)
@@ -162,6 +175,9 @@ for _cls in (_gamma.Lgamma, _gamma.Digamma, _gamma.Polygamma):
     mark_not_exportable(
         _cls, "has no ONNX operator (ONNX has no lgamma, digamma or polygamma function)"
     )
+for _cls in (_bessel.I0, _bessel.I0e, _bessel.I1, _bessel.I1e):
+    mark_not_exportable(_cls, "has no ONNX operator (ONNX has no Bessel function)")
+mark_not_exportable(_bessel._Bessel, "is the base of I0, I0e, I1 and I1e (no ONNX Bessel function)")
 for _cls in (_normal_cdf.LogNdtr, _normal_cdf.Ndtri):
     mark_not_exportable(
         _cls, "has no ONNX operator (ONNX has Erf but no erfc, erfcx or inverse of either)"

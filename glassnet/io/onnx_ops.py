@@ -183,8 +183,17 @@ def _reduce(g: OnnxBuilder, op_type: str, x: Any, axes: list[int], keepdims: boo
 
 def _reducer(op_type: str) -> Any:
     def convert(g: OnnxBuilder, op: OpView) -> str:
-        x = op.input(0, op.out().dtype)  # in the output's dtype: a sum of booleans is int64
-        return _reduce(g, op_type, x, _axes(op), bool(op.attrs.get("keepdims")))
+        dt = op.out().dtype
+        x = op.input(0, dt)  # in the output's dtype: a sum of booleans is int64
+        axes, keep = _axes(op), bool(op.attrs.get("keepdims"))
+        out = _reduce(g, op_type, x, axes, keep)
+        if op_type not in ("ReduceMax", "ReduceMin") or np.dtype(dt).kind != "f":
+            return out
+        # a NaN anywhere gives NaN, as glassnet and torch (onnxruntime's keeps it only
+        # where it comes first)
+        seen = _reduce(g, "ReduceMax", g.node("Cast", [g.node("IsNaN", [x])], to=g.elem_type(np.int32)),
+                       axes, keep)  # fmt: skip
+        return g.node("Where", [g.node("Cast", [seen], to=g.elem_type(np.bool_)), g.scalar(np.nan, dt), out])
 
     return convert
 

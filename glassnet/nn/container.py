@@ -7,6 +7,8 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+import numpy as np
+
 from ..autograd import tracing
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
@@ -311,7 +313,9 @@ def _describe(value: Any) -> str:
     if isinstance(value, Tensor):
         kind = "Parameter containing" if isinstance(value, Parameter) else "Tensor"
         size = "x".join(str(n) for n in value.shape)
-        return f"{kind}: [glassnet.{value.dtype} of size {size}]"
+        dtype = value.dtype  # a TorchDType, printed as torch.float32, under glassnet run
+        name = f"glassnet.{dtype}" if isinstance(dtype, np.dtype) else str(dtype)
+        return f"{kind}: [{name} of size {size}]"
     return f"Object of type: {type(value).__name__}"
 
 

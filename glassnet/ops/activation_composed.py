@@ -32,7 +32,9 @@ def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     """
     if max_val < min_val:
         raise ValueError(f"hardtanh: max_val ({max_val}) must be >= min_val ({min_val})")
-    return M.clip_open(x, min_val, max_val)
+    out = M.clip_open(x, min_val, max_val)
+    # an integer input keeps its dtype, as torch's (relu6 of int64 is int64)
+    return M.cast(out, x.dtype) if out.dtype != x.dtype and x.dtype.kind in "iu" else out
 
 
 def relu6(x: Tensor) -> Tensor:

@@ -44,7 +44,9 @@ def threshold(x: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A00
     """
     t = _number("threshold", "threshold", threshold)
     v = _number("threshold", "value", value)
-    return M.where(_logic.compare(x, t, "__gt__"), x, v)
+    out = M.where(_logic.compare(x, t, "__le__"), v, x)  # NaN is kept, as torch's
+    # an integer input keeps its dtype, as torch's (the value is cast to it)
+    return M.cast(out, x.dtype) if np.dtype(x.dtype).kind in "iub" else out
 
 
 def _lambd(who: str, lambd: Any) -> float:
@@ -57,14 +59,15 @@ def _lambd(who: str, lambd: Any) -> float:
 def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
     """``x`` where ``|x| > lambd``, else 0. Shape ``(*)`` to ``(*)``."""
     lam = _lambd("hardshrink", lambd)
-    return M.where(_logic.compare(M.abs(x), lam, "__gt__"), x, 0.0)
+    return M.where(_logic.compare(M.abs(x), lam, "__le__"), 0.0, x)  # NaN is kept, as torch's
 
 
 def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
     """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0. Shape ``(*)``."""
     lam = _lambd("softshrink", lambd)
     above, below = _logic.compare(x, lam, "__gt__"), _logic.compare(x, -lam, "__lt__")
-    return M.where(above, x - lam, M.where(below, x + lam, 0.0))
+    inside = _logic.compare(M.abs(x), lam, "__le__")  # NaN is neither: kept, as torch's
+    return M.where(above, x - lam, M.where(below, x + lam, M.where(inside, 0.0, x)))
 
 
 def tanhshrink(x: Tensor) -> Tensor:

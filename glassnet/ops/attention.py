@@ -274,6 +274,8 @@ def _mask_and_bias(who: str, attn_mask: Any, query: Tensor, scores_shape: tuple)
         ) from None
     if m.dtype == np.bool_:
         return m, None
+    if m.dtype.kind != "f":  # torch: bool, float, or the query's dtype
+        raise TypeError(f"{who}: attn_mask must be bool or floating, got dtype {m.dtype}")
     return None, m.astype(query.dtype, copy=False)
 
 

@@ -143,6 +143,8 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
         raise TypeError(f"one_hot: expected integer class indices, got dtype {idx.dtype}")
     if idx.size and int(idx.min()) < 0:
         raise ValueError(f"one_hot: class indices must be >= 0, got {int(idx.min())}")
+    if not idx.size and num_classes == -1:  # torch: nothing to infer the classes from
+        raise ValueError("one_hot: cannot infer num_classes from an empty tensor; pass num_classes")
     top = int(idx.max()) + 1 if idx.size else 0
     n = top if num_classes == -1 else int(num_classes)
     if top > n:

@@ -4,8 +4,9 @@ Written with other ops: the rows are an :func:`~glassnet.ops.embedding.embedding
 lookup, a bag's sum or mean an ``index_add`` into its output row, its maximum a
 ``max`` over its rows; gradients (for ``weight`` and ``per_sample_weights``) come
 from them. Which bag each index belongs to is worked out on the host, except for a 2-D
-input without ``padding_idx`` (each row a bag): a ``(B, N, D)`` lookup reduced over ``N``,
-which an ONNX export records (the other forms are refused while it traces).
+input without ``padding_idx`` (each row a bag): a ``(B, N, D)`` lookup reduced over ``N``.
+While an ONNX exporter traces, the other forms (``offsets``, ``padding_idx``) are built from
+ops it records: a mask of each bag's positions, computed from the indices and offsets.
 """
 
 from __future__ import annotations
@@ -109,16 +110,20 @@ def embedding_bag(
     idx, bags, n_bags = bag_layout(who, input, offsets, include_last_offset)
     n, dim = weight.shape
     per_bag = np.ndim(to_host(input.array if isinstance(input, Tensor) else input)) == 2
+    if padding_idx is not None and not -n <= padding_idx < n:
+        raise ValueError(f"{who}: padding_idx must be in [-{n}, {n}), got {padding_idx!r}")
     if per_bag and idx.size and padding_idx is None:
         return _rows_bag(input, weight, mode, max_norm, norm_type, per_sample_weights)
+    if idx.size and _logic.tracing_active():
+        pad = None if padding_idx is None else padding_idx % n
+        return _traced_bags(input, weight, offsets, mode, max_norm, norm_type,
+                            per_sample_weights, include_last_offset, pad)  # fmt: skip
     _logic.refuse_while_tracing(
-        "embedding_bag with offsets or padding_idx",
-        "its bags are laid out on the host; a 2-D input (each row a bag) without padding_idx exports",
+        "embedding_bag of an empty input",
+        "an input without indices has no rows to reduce in the graph; a non-empty input exports",
     )  # fmt: skip
     keep = np.ones(idx.size, dtype=bool)
     if padding_idx is not None:
-        if not -n <= padding_idx < n:
-            raise ValueError(f"{who}: padding_idx must be in [-{n}, {n}), got {padding_idx!r}")
         keep = idx != padding_idx % n
     rows = embedding(idx, weight, None, max_norm, norm_type)  # (T, D)
     out = Tensor(weight.xp.zeros((n_bags, dim), dtype=weight.dtype))
@@ -154,6 +159,58 @@ def _rows_bag(
         rows = rows * S.unsqueeze(per_sample_weights.to(weight.dtype), -1)
     reduce = {"sum": R.sum, "mean": R.mean, "max": R.max}[mode]
     return reduce(rows, 1)
+
+
+def _traced_bags(
+    input: Any, weight: Tensor, offsets: Any, mode: str, max_norm: float | None,  # noqa: A002
+    norm_type: float, per_sample_weights: Tensor | None, include_last_offset: bool,
+    padding_idx: int | None,
+) -> Tensor:  # fmt: skip
+    """:func:`embedding_bag` from ops an exporter records, so the bags follow the indices and
+    the offsets in the graph (an input, or a constant of the model).
+
+    Each bag is a mask over the rows: for a 2-D input ``(B, N)`` its row, for a 1-D input
+    ``(T,)`` the positions ``t`` whose bag, the number of bag starts ``<= t`` less one, is
+    ``b`` (an empty bag shares its start with the next, so it owns no position; the last bag
+    runs to the end of the input, as torch's). ``padding_idx`` entries are left out of the
+    mask. The rows, zero (``sum``, ``mean``) or ``-inf`` (``max``) outside a bag's mask, are
+    reduced over the positions; an empty bag gives zeros.
+    """
+    ids = input if isinstance(input, Tensor) else Tensor(weight.xp.asarray(input))
+    rows = embedding(ids, weight, None, max_norm, norm_type)  # (B, N, D) or (T, D)
+    if per_sample_weights is not None:
+        psw = per_sample_weights.to(weight.dtype)
+        if tuple(psw.shape) != tuple(ids.shape):
+            raise ValueError(
+                f"embedding_bag: per_sample_weights must have the input's shape {tuple(ids.shape)}, "
+                f"got {tuple(psw.shape)}"
+            )
+        rows = rows * S.unsqueeze(psw, -1)
+    if ids.ndim == 2:
+        mask = None
+    else:
+        off = offsets if isinstance(offsets, Tensor) else Tensor(weight.xp.asarray(offsets))
+        starts = S.getitem(off, slice(None, -1)) if include_last_offset else off
+        # positions 0..T-1 and bag numbers 0..B-1, computed from the shapes in the graph
+        pos = M.sub(R.cumsum(M.cast(_logic.compare(ids, ids, "__eq__"), np.int64), 0), 1)
+        bag_no = M.sub(R.cumsum(M.cast(_logic.compare(starts, starts, "__eq__"), np.int64), 0), 1)
+        started = _logic.compare(S.unsqueeze(starts, 1), S.unsqueeze(pos, 0), "__le__")  # (B, T)
+        bag_of = M.sub(_logic.truth(started, "count", 0), 1)  # (T,)
+        mask = _logic.compare(S.unsqueeze(bag_of, 0), S.unsqueeze(bag_no, 1), "__eq__")  # (B, T)
+        rows = S.unsqueeze(rows, 0)  # (1, T, D)
+    if padding_idx is not None:
+        kept = _logic.compare(ids, padding_idx, "__ne__")
+        kept = kept if ids.ndim == 2 else S.unsqueeze(kept, 0)
+        mask = kept if mask is None else _logic.logic(mask, kept, "__and__")
+    if mask is None:  # every row a bag of N > 0 entries
+        return {"sum": R.sum, "mean": R.mean, "max": R.max}[mode](rows, 1)
+    mask3 = S.unsqueeze(mask, -1)
+    count = M.cast(_logic.truth(mask, "count", 1, True), weight.dtype)  # (B, 1)
+    if mode == "max":
+        top = R.max(M.where(mask3, rows, -np.inf), 1)
+        return M.where(_logic.compare(count, 0, "__gt__"), top, 0.0)
+    total = R.sum(M.where(mask3, rows, 0.0), 1)
+    return total if mode == "sum" else M.div(total, M.maximum(count, 1.0))
 
 
 def _bag_max(rows: Tensor, bags: np.ndarray, where: np.ndarray, n_bags: int, empty: Tensor) -> Tensor:

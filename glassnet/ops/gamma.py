@@ -151,7 +151,7 @@ def lgamma_array(x: Any) -> Any:
     regular = finite & ~pole
     negative = regular & (x64 < 0)
     pos_arg = xp.where(regular, xp.where(negative, 1.0 - x64, x64), 1.0)
-    out = _lgamma_positive(pos_arg)
+    out = xp.asarray(_lgamma_positive(pos_arg))  # an array even for 0-d input (item assignment)
     mid = (pos_arg >= 0.5) & (pos_arg <= 2.5)
     if bool(mid.any()):
         out[mid] = _lgamma_near_zeros(pos_arg[mid])

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import return_types as _rt
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -115,11 +116,12 @@ def det(a: Tensor) -> Tensor:
     return Det.apply(a)
 
 
-def slogdet(a: Tensor) -> tuple[Tensor, Tensor]:
-    """``(sign, log|det|)`` of each matrix; only the second carries a gradient."""
+def slogdet(a: Tensor) -> _rt.slogdet:
+    """``(sign, logabsdet)`` of each matrix, a named pair as torch's; only the second carries
+    a gradient."""
     _square("slogdet", a)
     sign, _ = a.xp.linalg.slogdet(a.array)
-    return Tensor(sign), LogAbsDet.apply(a)
+    return _rt.slogdet(Tensor(sign), LogAbsDet.apply(a))
 
 
 def logdet(a: Tensor) -> Tensor:

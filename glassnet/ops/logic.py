@@ -120,7 +120,10 @@ class Step(NonDifferentiable):
 
     def forward(self, a: Any, fn: str = "floor", decimals: int = 0) -> Any:
         xp = get_array_module(a)
-        return xp.round(a, decimals) if fn == "round" else getattr(xp, fn)(a)
+        out = xp.round(a, decimals) if fn == "round" else getattr(xp, fn)(a)
+        if fn == "sign" and out.dtype.kind == "f":  # torch: the sign of NaN is 0
+            out = xp.where(xp.isnan(out), xp.zeros((), out.dtype), out)
+        return out
 
 
 class Classify(NonDifferentiable):

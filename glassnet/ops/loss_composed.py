@@ -13,6 +13,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ..tensor import Tensor
 from . import arithmetic as A
 from . import reduce as R
@@ -58,6 +60,16 @@ def _same_shape(who: str, names: tuple[str, ...], *xs: Tensor) -> None:
         raise ValueError(f"{who}: expected tensors of one shape, got {listed}")
 
 
+def _broadcast(who: str, names: tuple[str, ...], *xs: Tensor) -> None:
+    """Refuse shapes that do not broadcast, naming ``who`` (torch raises for them too)."""
+    shapes = [tuple(x.shape) for x in xs]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        listed = ", ".join(f"{n} {s}" for n, s in zip(names, shapes))
+        raise ValueError(f"{who}: shapes that do not broadcast: {listed}") from None
+
+
 def cosine_embedding_loss(
     input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0, reduction: str = "mean"
 ) -> Tensor:
@@ -87,6 +99,11 @@ def cosine_embedding_loss(
     norms = A.sqrt((R.sum(x1 * x1, axis) + eps) * (R.sum(x2 * x2, axis) + eps))
     cos = dot / norms
     y = x1.xp.asarray(target.array if isinstance(target, Tensor) else target)
+    if y.shape != cos.shape:  # torch: a 0-D or 1-D target, one entry per pair
+        raise ValueError(
+            f"{who}: expected a target of shape {tuple(cos.shape)} (one entry per pair), "
+            f"got {tuple(y.shape)}"
+        )
     zero = A.mul(cos, 0.0)
     loss = A.where(y == 1, 1.0 - cos, zero) + A.where(y == -1, A.clip(cos - margin, 0.0), zero)
     return _reduce(loss, reduction)
@@ -129,6 +146,7 @@ def pairwise_distance(
     -------
     Tensor, shape (N,) (``(N, 1)`` with ``keepdim``)
     """
+    _broadcast("pairwise_distance", ("x1", "x2"), x1, x2)
     diff = x1 - x2 + eps
     axis = diff.ndim - 1
     if p == 2:
@@ -208,7 +226,14 @@ def triplet_margin_with_distance_loss(
     if distance_function is not None and not callable(distance_function):
         raise TypeError(f"{who}: distance_function must be callable, got {distance_function!r}")
     reduction = _check_reduction(who, reduction)
-    d = pairwise_distance if distance_function is None else distance_function
+    dist = pairwise_distance if distance_function is None else distance_function
+
+    def d(x: Tensor, y: Tensor) -> Tensor:
+        try:
+            return dist(x, y)
+        except ValueError as err:  # name the loss the shapes were given to
+            raise ValueError(f"{who}: {err}") from err
+
     d_pos, d_neg = d(a, pos), d(a, neg)
     if swap:
         d_neg = A.minimum(d_neg, d(pos, neg))

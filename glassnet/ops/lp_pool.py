@@ -47,7 +47,16 @@ def _root(s: Tensor, elems: int, p: float) -> Tensor:
     return pow(mul(kept, float(elems)), 1.0 / p)
 
 
-def _lp_4d(x: Tensor, p: float, k: tuple[int, int], st: tuple[int, int], ceil: bool) -> Tensor:
+def _lp_4d(x: Tensor, p: float, k: tuple[int, int], st: tuple[int, int], ceil: bool,
+           who: str) -> Tensor:  # fmt: skip
+    """LP pooling of ``(N, C, H, W)``; the pooling's errors in ``who``'s name."""
+    try:
+        return _lp_pool(x, p, k, st, ceil)
+    except ValueError as err:  # e.g. a window larger than the input
+        raise ValueError(f"{who}: {err}") from err
+
+
+def _lp_pool(x: Tensor, p: float, k: tuple[int, int], st: tuple[int, int], ceil: bool) -> Tensor:
     """LP pooling of ``(N, C, H, W)``; ``p = inf`` is the largest ``|x|``, ``-inf`` the smallest."""
     if math.isinf(p):
         a = _abs(x)
@@ -88,7 +97,7 @@ def lp_pool2d(
     """
     p, k, st, ceil = lp_pool_args("lp_pool2d", norm_type, kernel_size, stride, ceil_mode, 2)
     x, unbatched = _batched("lp_pool2d", input, 3, "(N, C, H, W) or (C, H, W)")
-    y = _lp_4d(x, p, k, st, ceil)
+    y = _lp_4d(x, p, k, st, ceil, "lp_pool2d")
     return y.squeeze(0) if unbatched else y
 
 
@@ -117,5 +126,5 @@ def lp_pool1d(
     """
     p, k, st, ceil = lp_pool_args("lp_pool1d", norm_type, kernel_size, stride, ceil_mode, 1)
     x, unbatched = _batched("lp_pool1d", input, 2, "(N, C, L) or (C, L)")
-    y = _lp_4d(x.unsqueeze(2), p, (1, k[0]), (1, st[0]), ceil).squeeze(2)
+    y = _lp_4d(x.unsqueeze(2), p, (1, k[0]), (1, st[0]), ceil, "lp_pool1d").squeeze(2)
     return y.squeeze(0) if unbatched else y

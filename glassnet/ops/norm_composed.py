@@ -123,7 +123,8 @@ def group_norm(
             f"group_norm: expected more than 1 value per group, got input of shape {x.shape} "
             f"with num_groups={num_groups}"
         )
-    grouped = x.reshape((n, num_groups, -1))
+    # the group size spelled out: a -1 cannot be inferred for an empty batch (torch takes one)
+    grouped = x.reshape((n, num_groups, (c // num_groups) * math.prod(x.shape[2:])))
     y, _, _ = standardize(grouped, (2,), eps)
     return _affine(y.reshape(x.shape), weight, bias, (c,) + (1,) * (x.ndim - 2))
 

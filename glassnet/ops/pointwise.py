@@ -232,6 +232,16 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     """``(x1 / max(||x1||, eps)) . (x2 / max(||x2||, eps))`` along ``dim`` (broadcasting), as
     PyTorch's ``F.cosine_similarity`` (each norm is clamped on its own, so a short vector's
     similarity shrinks with its length)."""
+    ndim = max(x1.ndim, x2.ndim)
+    if not -ndim <= dim < max(ndim, 1):
+        raise ValueError(f"cosine_similarity: dim {dim} is out of range for {ndim}-D inputs")
+    try:
+        np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    except ValueError:
+        raise ValueError(
+            f"cosine_similarity: x1 of shape {tuple(x1.shape)} and x2 of shape "
+            f"{tuple(x2.shape)} do not broadcast"
+        ) from None
     n1, n2 = _clamped_norm(x1, dim, eps), _clamped_norm(x2, dim, eps)
     return _red.sum(_ar.mul(_ar.div(x1, n1), _ar.div(x2, n2)), dim)
 

@@ -614,6 +614,8 @@ def _adaptive_size(who: str, output_size: Any, in_hw: tuple) -> tuple[int, int]:
         f"{who}: output_size must be a positive int or a pair of (positive int or None), "
         f"got {given!r}"
     )
+    if 0 in in_hw:  # as torch: nothing to pool into a bin
+        raise ValueError(f"{who}: expected an input with non-empty spatial sizes, got {in_hw}")
     if output_size is None or isinstance(output_size, (int, np.integer)):
         output_size = (output_size, output_size)
     if not isinstance(output_size, (tuple, list)) or len(output_size) != 2:

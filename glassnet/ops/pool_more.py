@@ -30,6 +30,10 @@ def _one(who: str, name: str, value: Any) -> int:
         if len(value) != 1:
             raise ValueError(f"{who}: {name} must be an int or a 1-tuple, got {value!r}")
         value = value[0]
+    least = {"kernel_size": 1, "stride": 1, "dilation": 1, "padding": 0, "output_size": 1}.get(name)
+    if least is not None and (not is_int(value) or value < least):  # named in 1-D terms
+        kind = "a positive" if least else "a non-negative"
+        raise ValueError(f"{who}: {name} must be {kind} int, got {value!r}")
     return value
 
 
@@ -101,8 +105,15 @@ def _max_over_bins(x: Tensor, axis: int, n_out: int) -> Tensor:
     return S.concat(parts, axis)
 
 
+def _nonempty(who: str, spatial: tuple[int, ...]) -> None:
+    """Refuse an empty spatial axis, as torch does (there is nothing to pool into a bin)."""
+    if 0 in spatial:
+        raise ValueError(f"{who}: expected an input with non-empty spatial sizes, got {spatial}")
+
+
 def _sizes(who: str, output_size: Any, spatial: tuple[int, ...]) -> tuple[int, ...]:
     k = len(spatial)
+    _nonempty(who, spatial)
     raw = (output_size,) * k if isinstance(output_size, int) or output_size is None else tuple(output_size)
     if len(raw) != k:
         raise ValueError(f"{who}: output_size must have {k} values, got {output_size!r}")

@@ -67,12 +67,24 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     if mode not in _PAD_MODES:
         raise ValueError(f"pad: mode must be one of {_PAD_MODES}, got {mode!r}")
     pairs = [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
+    for k, (lo, hi) in enumerate(pairs):
+        n = input.shape[input.ndim - 1 - k]
+        if n + lo + hi < 0:  # torch: "narrow(): length must be non-negative"
+            raise ValueError(f"pad: padding ({lo}, {hi}) crops more than an axis of length {n}")
+        if mode == "circular" and (lo > n or hi > n):
+            raise ValueError(
+                f"pad: circular padding ({lo}, {hi}) wraps around an axis of length {n} more "
+                "than once (as torch, at most the axis length)"
+            )
     if mode == "constant":
         return _constant(input, pairs, 0.0 if value is None else float(value))
     if value not in (None, 0, 0.0):
         raise ValueError(f"pad: value= is only used by mode='constant', got value={value!r}")
-    if len(pairs) > input.ndim - 1:
-        raise ValueError(f"pad: mode={mode!r} pads at most {input.ndim - 1} trailing axes")
+    if input.ndim not in (len(pairs) + 1, len(pairs) + 2):  # torch's rule for these modes
+        raise ValueError(
+            f"pad: mode={mode!r} with {len(flat)} padding values pads the last {len(pairs)} "
+            f"axes of a {len(pairs) + 1}-D or {len(pairs) + 2}-D input, got {input.ndim}-D"
+        )
     out = input
     for k, (lo, hi) in enumerate(pairs):
         axis = input.ndim - 1 - k

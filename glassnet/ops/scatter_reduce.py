@@ -24,7 +24,6 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend import device_of, get_array_module, to_device, to_host
 from ..tensor import Tensor
-from . import arithmetic as _ar
 from .select import _dim, _grid, _index_array
 
 __all__ = ["ScatterReduce", "scatter_reduce", "reduce_identity"]
@@ -106,7 +105,7 @@ class ScatterReduce(Function):
             return gc, gc[grid]
         if r == "prod":
             return self._prod_grads(xp, g, a, vals, grid, use_self)
-        self_is = (a == out) & use_self
+        self_is = a == out  # torch counts a tie with the input's value even when it took no part
         src_is = vals == out[grid]
         ties = self_is.astype(g.dtype)
         xp.add.at(ties, grid, src_is.astype(g.dtype))
@@ -172,7 +171,12 @@ def scatter_reduce(
         raise IndexError(
             f"scatter_reduce: index out of range for dim {dim} of size {a.shape[d]}"
         )
-    src = src if src.dtype == a.dtype else _ar.cast(src, a.dtype)
+    if src.dtype != a.dtype:
+        raise RuntimeError(
+            f"scatter_reduce: expected src of the input's dtype {a.dtype}, got {src.dtype}"
+        )
+    if reduce == "mean" and a.dtype.kind == "b":
+        raise NotImplementedError("scatter_reduce: reduce='mean' is not implemented for bool, as in torch")
     if idx.size and int(idx.min()) < 0:
         idx = idx % a.shape[d]
     return ScatterReduce.apply(a, src, index=idx, dim=d, reduce=reduce, include_self=include_self)

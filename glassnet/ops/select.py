@@ -32,6 +32,7 @@ from ..backend import get_array_module, is_cupy_array, to_device
 from ..tensor import Tensor
 from . import arithmetic as _ar
 from . import logic as _logic
+from . import reduce as _reduce
 from . import shape as _sh
 from .reduce import normalize_axis
 
@@ -119,6 +120,8 @@ def scatter(a: Tensor, dim: int, index: Any, src: Any) -> Tensor:
         src = _sh.reshape(src, (1,)) if isinstance(src, Tensor) and src.ndim == 0 else src
     if idx.ndim != a.ndim:
         raise ValueError(f"scatter: index has {idx.ndim} dims, input has {a.ndim}")
+    if _logic.tracing_active() and a.ndim:
+        return _traced_scatter(a, d, index, idx, src)
     target = xp.ravel_multi_index(
         xp.broadcast_arrays(*_grid(xp, idx.shape, d, idx)), a.shape
     ).ravel()
@@ -134,6 +137,39 @@ def scatter(a: Tensor, dim: int, index: Any, src: Any) -> Tensor:
     pick[target] = a.numel() + sources
     both = _sh.concat([_sh.reshape(a, (-1,)), _sh.reshape(src, (-1,))], 0)
     return _sh.reshape(_sh.getitem(both, pick), a.shape)
+
+
+def _traced_scatter(a: Tensor, d: int, index: Any, idx: Any, src: Any) -> Tensor:
+    """:func:`scatter` from ops an exporter records, so the written positions follow the index
+    in the graph: each output position ``p`` along ``d`` takes ``src`` at the last ``j`` with
+    ``index[..., j, ...] == p`` (the last write wins, as the eager scatter), else keeps ``a``.
+    The comparison of every ``j`` with every ``p`` takes memory of their product."""
+    if any(idx.shape[i] != a.shape[i] for i in range(a.ndim) if i != d):
+        raise TypeError(
+            f"export_onnx: scatter with an index of shape {tuple(idx.shape)} smaller than the "
+            f"input {tuple(a.shape)} outside dim {d} has no ONNX export in glassnet (the "
+            f"positions it leaves alone are not computed in the graph); give the index the "
+            f"input's shape outside dim {d}"
+        )
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= a.shape[d]):
+        raise IndexError(f"scatter: index out of range for dim {d} of size {a.shape[d]}")
+    if isinstance(index, Tensor):
+        ids = index if index.ndim == idx.ndim else _sh.reshape(index, idx.shape)
+    else:
+        ids = Tensor._make(idx, False, None, 0)
+    same = _logic.compare(a, a, "__eq__")
+    if a.dtype.kind in "fc":
+        same = _logic.logic(same, _logic.classify(a, "isnan"), "__or__")
+    pos = _ar.sub(_reduce.cumsum(_ar.cast(same, np.int64), d), 1)  # a's position along d
+    hits = _logic.compare(_sh.unsqueeze(ids, d + 1), _sh.unsqueeze(pos, d), "__eq__")  # j, p
+    if not isinstance(src, Tensor):
+        written = _logic.truth(hits, "any", d)
+        return _ar.where(written, a.xp.asarray(src, dtype=a.dtype), a)
+    j = _ar.sub(_reduce.cumsum(_ar.cast(_logic.compare(ids, ids, "__eq__"), np.int64), d), 1)
+    last = _reduce.max(_ar.where(hits, _sh.unsqueeze(j, d + 1), np.int64(-1)), d)
+    src = src if src.dtype == a.dtype else _ar.cast(src, a.dtype)
+    picked = take_along(src, _ar.maximum(last, 0), d)
+    return _ar.where(_logic.compare(last, 0, "__ge__"), picked, a)
 
 
 def index_select(a: Tensor, dim: int, index: Any) -> Tensor:
@@ -311,7 +347,9 @@ def _pick(
     (the lower median when ``k`` is ``None``), a :class:`~glassnet.ops.logic.Rank` op while
     an exporter traces."""
     d = _dim(dim, a.ndim, who)
-    if a.ndim and _logic.tracing_active():
+    if not a.ndim:  # the entry itself, at index 0 (a 0-d index, as torch)
+        return _sh.getitem(a, ()), Tensor._make(a.xp.zeros((), dtype=np.int64), False, None, 0)
+    if _logic.tracing_active():
         indices = _logic.rank(a, d, k)
         values = take_along(a, indices, d)
     else:
@@ -349,7 +387,28 @@ def median(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     n = a.shape[_dim(dim, a.ndim, "median")] if a.ndim else 1
     if n == 0:
         raise ValueError(f"median: dim {dim} is empty")
+    if a.ndim and a.dtype.kind == "f" and _logic.tracing_active():
+        return rt.median(*_traced_median(a, _dim(dim, a.ndim, "median"), keepdim))
     return rt.median(*_pick(a, dim, keepdim, _median_position(a, n), "median"))
+
+
+def _traced_median(a: Tensor, d: int, keepdim: bool) -> tuple[Tensor, Tensor]:
+    """:func:`median` of a floating tensor from ops an exporter records: the stable order with
+    NaNs last (as :func:`_traced_nanmedian`) picked at :func:`_median_position`'s position,
+    ``(n - 1) // 2``, or ``n - (NaN count)`` (the first NaN) in a slice that has a NaN."""
+    nan = _logic.classify(a, "isnan")
+    by_value = _logic.order(_ar.where(nan, np.inf, a), d, False)
+    nan_last = _logic.order(_ar.cast(take_along(nan, by_value, d), np.int32), d, False)
+    order = take_along(by_value, nan_last, d)
+    nans = _logic.truth(nan, "count", d, True)
+    total = _logic.truth(_logic.logic(nan, _logic.logical_not(nan), "__or__"), "count", d, True)
+    half = _logic.int_divide(total - 1, 2, "floor_divide")
+    at = _ar.where(_logic.compare(nans, 0, "__gt__"), total - nans, half)
+    indices = take_along(order, at, d)
+    values = take_along(a, indices, d)
+    if not keepdim:
+        values, indices = _sh.squeeze(values, d), _sh.squeeze(indices, d)
+    return values, indices
 
 
 def _median_position(a: Tensor, n: int) -> Any:
@@ -479,8 +538,34 @@ def mode(a: Tensor, dim: int = -1, keepdim: bool = False) -> rt.mode:
     n = a.shape[d] if a.ndim else 1
     if n == 0:
         raise ValueError(f"mode: dim {dim} is empty (there is no most frequent entry)")
-    _logic.refuse_while_tracing("mode", "ONNX has no count of equal runs along a dim")
+    if a.ndim and _logic.tracing_active():
+        return rt.mode(*_traced_mode(a, d, keepdim))
     return rt.mode(*_pick(a, dim, keepdim, _mode_position(a), "mode"))
+
+
+def _traced_mode(a: Tensor, d: int, keepdim: bool) -> tuple[Tensor, Tensor]:
+    """:func:`mode` from ops an exporter records: each entry's count of equal entries along
+    ``d`` (a NaN counts once, as a run of its own), the entries with the largest count, the
+    smallest of them that is not NaN (NaN only when every entry is NaN), and the last index
+    holding it (index 0 for an all-NaN slice, where the stable sort's first run starts).
+    The pairwise comparison takes memory of the length of ``d`` squared."""
+    x = _ar.cast(a, np.int32) if a.dtype.kind == "b" else a
+    ones = _ar.cast(_logic.compare(x, x, "__eq__"), np.int64)  # NaN: 0
+    counts = _logic.truth(_logic.compare(_sh.unsqueeze(x, d + 1), _sh.unsqueeze(x, d), "__eq__"),
+                          "count", d + 1)  # fmt: skip
+    counts = _ar.maximum(counts, 1)
+    best = _reduce.max(counts, d, keepdims=True)
+    most = _logic.compare(counts, best, "__eq__")
+    chosen = _logic.logic(most, _logic.compare(ones, 1, "__eq__"), "__and__")  # not NaN
+    big = np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).max
+    smallest = _reduce.min(_ar.where(chosen, x, x.dtype.type(big)), d, keepdims=True)
+    hit = _logic.logic(chosen, _logic.compare(x, smallest, "__eq__"), "__and__")
+    pos = _ar.sub(_reduce.cumsum(_ar.cast(_logic.compare(counts, counts, "__eq__"), np.int64), d), 1)
+    at = _ar.maximum(_reduce.max(_ar.where(hit, pos, np.int64(-1)), d, keepdims=True), 0)
+    values = take_along(a, at, d)
+    if not keepdim:
+        values, at = _sh.squeeze(values, d), _sh.squeeze(at, d)
+    return values, at
 
 
 def _mode_position(a: Tensor) -> Any:

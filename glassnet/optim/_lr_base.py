@@ -6,6 +6,7 @@ the public namespace that gathers them all.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from .._validate import is_int
@@ -65,6 +66,11 @@ class LRScheduler:
         finally:
             self._is_initial = False
 
+    #: Whether :meth:`get_lr` scales every group's current lr, so that a group added to the
+    #: optimizer after the scheduler was made is scheduled too, as in PyTorch (StepLR,
+    #: ExponentialLR, PolynomialLR, ...); schedulers built on ``base_lrs`` refuse such a group.
+    FOLLOWS_ADDED_GROUPS: bool = False
+
     def get_lr(self) -> list[float]:  # pragma: no cover - abstract
         """The learning rate of each group for epoch ``self.last_epoch``."""
         raise NotImplementedError(f"{type(self).__name__} does not implement get_lr")
@@ -72,17 +78,33 @@ class LRScheduler:
     def _current_lrs(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]
 
-    def step(self) -> None:
-        """Advance one epoch and set each group's learning rate."""
+    def step(self, epoch: float | None = None) -> None:
+        """Advance one epoch and set each group's learning rate.
+
+        ``epoch`` is torch's deprecated form (``scheduler.step(epoch)``, with torch's
+        ``UserWarning``): it jumps to that epoch and takes the scheduler's closed form there
+        where it has one (StepLR, MultiStepLR, ExponentialLR, LinearLR, ConstantLR,
+        PolynomialLR, CosineAnnealingLR), else :meth:`get_lr`, as torch does."""
         groups = self.optimizer.param_groups
-        if len(groups) != len(self.base_lrs):
+        if len(groups) != len(self.base_lrs) and not self.FOLLOWS_ADDED_GROUPS:
             raise RuntimeError(
                 f"{type(self).__name__}: the optimizer has {len(groups)} parameter groups, "
                 f"the scheduler was created for {len(self.base_lrs)} (was a group added later?)"
             )
         self._step_count += 1
-        self.last_epoch += 1
-        for group, lr in zip(groups, self.get_lr()):
+        if epoch is None:
+            self.last_epoch += 1
+            lrs = self.get_lr()
+        else:
+            warnings.warn(
+                f"{type(self).__name__}.step(epoch) is deprecated in torch: call step() once "
+                "per epoch; with an epoch the closed-form schedule is used where one exists",
+                UserWarning, stacklevel=2,
+            )  # fmt: skip
+            self.last_epoch = epoch
+            closed = getattr(self, "_closed_form_lrs", None)
+            lrs = closed() if closed is not None else self.get_lr()
+        for group, lr in zip(groups, lrs):
             group["lr"] = float(lr)
         self._last_lr = self._current_lrs()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -116,15 +117,24 @@ class ReduceLROnPlateau:
             return current > best * (1.0 + self.threshold)
         return current > best + self.threshold
 
-    def step(self, metric: Any) -> None:
-        """Record one epoch's ``metric`` (a number or one-element tensor) and lower the lr if due."""
+    def step(self, metrics: Any, epoch: int | None = None) -> None:
+        """Record one epoch's ``metrics`` (a number or one-element tensor) and lower the lr if
+        due. ``epoch`` is torch's deprecated argument (with its ``UserWarning``): the epoch
+        number to record instead of counting on by one."""
         try:
-            current = float(metric)
+            current = float(metrics)
         except (TypeError, ValueError):
             raise TypeError(
-                f"ReduceLROnPlateau.step: metric must be a number, got {type(metric).__name__}"
+                f"ReduceLROnPlateau.step: metrics must be a number, got {type(metrics).__name__}"
             ) from None
-        self.last_epoch += 1
+        if epoch is None:
+            self.last_epoch += 1
+        else:
+            warnings.warn(
+                "ReduceLROnPlateau.step(metrics, epoch) is deprecated in torch: call "
+                "step(metrics) once per epoch", UserWarning, stacklevel=2,
+            )  # fmt: skip
+            self.last_epoch = epoch
         if self.is_better(current, self.best):
             self.best = current
             self.num_bad_epochs = 0

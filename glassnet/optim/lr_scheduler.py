@@ -56,6 +56,8 @@ class StepLR(LRScheduler):
     last_epoch : int, default -1
     """
 
+    FOLLOWS_ADDED_GROUPS = True
+
     def __init__(
         self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
@@ -87,6 +89,8 @@ class MultiStepLR(LRScheduler):
         Multiplicative factor (> 0).
     last_epoch : int, default -1
     """
+
+    FOLLOWS_ADDED_GROUPS = True
 
     def __init__(
         self,
@@ -137,6 +141,8 @@ class ExponentialLR(LRScheduler):
         Multiplicative factor (> 0).
     last_epoch : int, default -1
     """
+
+    FOLLOWS_ADDED_GROUPS = True
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = positive_number("ExponentialLR", "gamma", gamma)
@@ -249,6 +255,8 @@ class LinearLR(LRScheduler):
     last_epoch : int, default -1
     """
 
+    FOLLOWS_ADDED_GROUPS = True
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -298,6 +306,8 @@ class ConstantLR(LRScheduler):
     last_epoch : int, default -1
     """
 
+    FOLLOWS_ADDED_GROUPS = True
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -341,6 +351,8 @@ class PolynomialLR(LRScheduler):
         The polynomial's power (> 0 for a decay).
     last_epoch : int, default -1
     """
+
+    FOLLOWS_ADDED_GROUPS = True
 
     def __init__(
         self,

@@ -255,14 +255,7 @@ REFUSED = {
     "isin": (lambda a: gn.isin(a, a[0]), _X, "isin has no ONNX export"),
     "heaviside": (lambda a: gn.heaviside(a, gn.tensor(np.float32(0.5))), _X, "heaviside has no"),
     "fmod_of_integers": (lambda a: a.fmod(2), _IDS, "fmod of integers has no ONNX export"),
-    "embedding_bag_offsets": (
-        lambda a: F.embedding_bag(a.reshape(-1), gn.tensor(_TABLE), gn.tensor(np.array([0, 2]))),
-        _IDS, "embedding_bag with offsets or padding_idx has no ONNX export",
-    ),
-    "embedding_bag_padding_idx": (
-        lambda a: F.embedding_bag(a, gn.tensor(_TABLE), padding_idx=1), _IDS,
-        "embedding_bag with offsets or padding_idx has no ONNX export",
-    ),
+    # embedding_bag with offsets or padding_idx exports since round 7 (tests/io/test_onnx_round7.py)
 }  # fmt: skip
 
 

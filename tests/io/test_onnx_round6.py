@@ -229,11 +229,16 @@ def test_round6_export_matches_onnxruntime(name):
 
 
 @pytest.mark.parametrize("mode", ["sum", "mean", "max"])
-@pytest.mark.parametrize("last", [False, True])
-def test_embedding_bag_with_offsets_is_refused_by_name(mode, last):
-    """Bags laid out by ``offsets`` are computed on the host: refused, not baked in."""
-    with pytest.raises(TypeError, match="embedding_bag with offsets or padding_idx has no ONNX export"):
-        _check(_bag_offsets(mode, last)(), [(2, 3)], _ints(0, 7))
+def test_embedding_bag_with_constant_offsets_exports(mode):
+    """Bags laid out by ``offsets`` export (round 7): the bags follow the indices in the graph."""
+    _check(_bag_offsets(mode, False)(), [(2, 3)], _ints(0, 7), {0: None})
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_offsets_that_follow_the_batch_are_refused(mode):
+    """A last offset computed from the batch (``n`` here) would be baked in: refused, by name."""
+    with pytest.raises(ValueError, match="constant of shape \\(4,\\) that changes with the input"):
+        _check(_bag_offsets(mode, True)(), [(2, 3)], _ints(0, 7))
 
 
 def test_embedding_bag_rows_still_export():

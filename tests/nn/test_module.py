@@ -266,3 +266,49 @@ def test_load_state_dict_widens_torch_bfloat16_and_refuses_complex():
     assert layer.weight.dtype == np.float32
     with pytest.raises(TypeError, match=r"'weight' holds complex values .* expected float32"):
         layer.load_state_dict({"weight": np.ones((3, 4), np.complex64), "bias": np.zeros(3)})
+
+
+def _torch_style_program(lib):
+    """Module API torch scripts use: the text of a clean load, register_module, Module.type,
+    share_memory and forward (pre-)hooks with kwargs and prepend; what it returns must match."""
+
+    class Scaled(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = lib.nn.Linear(3, 2, dtype=lib.float64)
+            self.register_module("bn", lib.nn.BatchNorm1d(2, dtype=lib.float64))
+
+        def forward(self, x, scale=1.0):
+            return self.bn(self.fc(x)) * scale
+
+    m = Scaled()
+    state = {k: lib.tensor(np.arange(v.numel(), dtype=np.float64).reshape(tuple(v.shape)) / 7)
+             if v.dtype == lib.float64 else v for k, v in m.state_dict().items()}  # fmt: skip
+    seen = [str(m.load_state_dict(state)), repr(m.load_state_dict(state))]
+    seen.append(str(m.load_state_dict({"fc.weight": state["fc.weight"]}, strict=False)))
+    # a BatchNorm entry without num_batches_tracked (an old or hand-written dict) loads
+    m.bn.num_batches_tracked.fill_(3)
+    seen.append(str(m.load_state_dict({k: v for k, v in state.items() if "num_batches" not in k})))
+    seen[-1] += f" {int(m.bn.num_batches_tracked)}"
+    order = []
+    m.register_forward_pre_hook(lambda mod, args, kwargs: (args, {"scale": kwargs["scale"] * 2}),
+                                with_kwargs=True)  # fmt: skip
+    m.register_forward_hook(lambda mod, args, out: order.append("plain"))
+    m.register_forward_hook(lambda mod, args, kwargs, out: order.append(("kw", kwargs["scale"])),
+                            with_kwargs=True, prepend=True)  # fmt: skip
+    x = lib.tensor(np.linspace(-1, 1, 12).reshape(4, 3))
+    out = m(x, scale=1.5)
+    seen += [np.round(out.detach().numpy(), 12).tolist(), order]
+    assert m.share_memory() is m
+    assert m.type(lib.float32) is m
+    seen += [str(m.fc.weight.dtype), str(m.bn.num_batches_tracked.dtype), [k for k, _ in m.named_children()]]
+    return seen
+
+
+def test_module_api_of_torch_scripts_agrees_with_torch(torch):
+    ours, theirs = _torch_style_program(gn), _torch_style_program(torch)
+    assert ours[:6] == theirs[:6] and ours[8] == theirs[8]
+    assert [s.removeprefix("torch.") for s in ours[6:8]] == [s.removeprefix("torch.") for s in theirs[6:8]]
+    assert ours[0] == "<All keys matched successfully>"
+    with pytest.raises(NotImplementedError, match=r"register_forward_hook\(always_call=True\)"):
+        nn.Linear(2, 2).register_forward_hook(lambda *a: None, always_call=True)

@@ -93,3 +93,32 @@ def test_errors():
         R.pack_padded_sequence(x, [4, 1])
     with pytest.raises(ValueError, match="pad_sequence: sequence 1 has shape"):
         R.pad_sequence([gn.tensor(np.zeros((2, 3))), gn.tensor(np.zeros((2, 4)))])
+
+
+def _packed_to_program(lib):
+    """packed.to(float64) / .double() into a float64 LSTM after flatten_parameters(), and
+    all_weights; what it returns must match torch."""
+    rnn = lib.nn.LSTM(2, 3, num_layers=2, bidirectional=True, proj_size=2, batch_first=True)
+    rnn.load_state_dict({k: lib.tensor(np.linspace(-0.5, 0.5, int(np.prod(tuple(v.shape))))
+                                       .reshape(tuple(v.shape)).astype(np.float32))
+                         for k, v in rnn.state_dict().items()})  # fmt: skip
+    rnn = rnn.double()
+    rnn.flatten_parameters()
+    x = lib.tensor(np.arange(24.0, dtype=np.float32).reshape(3, 4, 2) / 10)
+    packed = lib.nn.utils.rnn.pack_padded_sequence(x, [2, 4, 1], batch_first=True,
+                                                  enforce_sorted=False)  # fmt: skip
+    out, (h, c) = rnn(packed.to(lib.float64))
+    same, _ = rnn(packed.double())
+    padded, _ = lib.nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
+    shapes = [[tuple(w.shape) for w in ws] for ws in rnn.all_weights]
+    return (padded.detach().numpy(), h.detach().numpy(), str(out.data.dtype),
+            np.array_equal(same.data.detach().numpy(), out.data.detach().numpy()), shapes,
+            type(packed.float()).__name__, packed.cpu().is_cuda)
+
+
+def test_packed_sequence_to_and_rnn_bookkeeping_agree_with_torch(torch):
+    ours, theirs = _packed_to_program(gn), _packed_to_program(torch)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-10, atol=1e-12)
+    assert ours[2].removeprefix("torch.") == theirs[2].removeprefix("torch.")
+    assert ours[3:] == theirs[3:]

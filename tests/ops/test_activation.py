@@ -105,6 +105,14 @@ def test_sigmoid_softplus_silu_stable_at_extremes():
     np.testing.assert_allclose(A.softplus(x).numpy(), [0, 0, math.log(2), 50, 1000], atol=1e-6)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_silu_far_from_zero_matches_torch(dtype, torch):
+    # s = sigmoid(a) was computed from a clipped to [-60, 60]: silu(-1e30) gave -8756.5
+    x = np.array([-np.inf, -1e30, -200.0, -100.0, -80.0, -60.0, 3.0, 1e30, np.inf], dtype=dtype)
+    check_against_torch(A.silu, torch.nn.functional.silu, x, dtype=dtype, atol=0, rtol=1e-6)
+
+
 def test_tensor_methods(rng, torch):
     x = rng.standard_normal((3, 4))
     check_against_torch(lambda a: a.sigmoid(), lambda a: a.sigmoid(), x)

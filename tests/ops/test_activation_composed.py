@@ -77,7 +77,7 @@ def test_softmin_without_dim_warns_and_picks_torchs_axis():
 
 
 def test_errors_name_the_layer():
-    with pytest.raises(ValueError, match=r"Hardtanh: max_val \(-2\) must be >= min_val \(1\)"):
+    with pytest.raises(ValueError, match=r"Hardtanh: max_val \(-2\) must be > min_val \(1\)"):
         nn.Hardtanh(1, -2)
     with pytest.raises(ValueError, match="prelu: weight has 2 slopes, the input has 3 channels"):
         nn.PReLU(2)(gn.tensor(np.zeros((1, 3, 2))))

@@ -237,3 +237,37 @@ def test_dist_agrees_with_torch():
             TALL, TALL[:1] * 0.5, grad=p != 0,
         )  # fmt: skip
     check_against_torch(lambda a, b: a.dist(b), lambda a, b: a.dist(b), TALL, WIDE.mT)
+
+
+@needs_torch
+@pytest.mark.parametrize(
+    "upper,left,unit", [(False, True, False), (True, True, False), (False, False, True),
+                        (True, False, True)],
+)  # fmt: skip
+def test_solve_triangular_against_torch(upper, left, unit):
+    """linalg.solve_triangular reads one triangle (ones on the diagonal when unitriangular),
+    broadcasts batch dims, and its gradient reaches only the triangle read (torch's)."""
+    import torch
+
+    a = SQ + 3 * np.eye(4)  # (2, 4, 4); the other triangle holds values that must be ignored
+    b = R.standard_normal((1, 4, 3)) if left else R.standard_normal((1, 3, 4))
+    opts = dict(upper=upper, left=left, unitriangular=unit)
+    check_against_torch(
+        lambda a, b: gn.linalg.solve_triangular(a, b, **opts),
+        lambda a, b: torch.linalg.solve_triangular(a, b, **opts),
+        a, b,
+    )  # fmt: skip
+    check_gradients(lambda a, b: gn.linalg.solve_triangular(a, b, **opts), a, b)
+
+
+def test_solve_triangular_out_and_errors():
+    low = gn.tensor(np.tril(SPD[0]))
+    b = gn.tensor(R.standard_normal((4, 2)))
+    out = gn.empty(4, 2, dtype=gn.float64)
+    got = gn.linalg.solve_triangular(low, b, upper=False, out=out)
+    assert got is out
+    np.testing.assert_allclose(low.numpy() @ out.numpy(), b.numpy(), atol=1e-12)
+    with pytest.raises(TypeError, match="solve_triangular: expected A and B of the same dtype"):
+        gn.linalg.solve_triangular(low, b.float(), upper=False)
+    with pytest.raises(ValueError, match="solve_triangular: expected a square matrix"):
+        gn.linalg.solve_triangular(b, b, upper=False)

@@ -127,3 +127,12 @@ def test_not_exportable_says_why():
     from glassnet.io.onnx_registry import not_exportable_reason
 
     assert "no ONNX operator" in not_exportable_reason(G.Lgamma)
+
+
+@pytest.mark.parametrize("value", [2.0, 1.0, 0.7, 2.4, -0.5, 3.0])
+def test_zero_dim_tensors_near_the_zeros(value, torch):
+    """A 0-d lgamma in [0.5, 2.5] (or reflected there) failed assigning into a NumPy scalar
+    (Gamma(2., rate).log_prob(0-d value) in a script); values and gradients are torch's."""
+    for dtype in (np.float64, np.float32):
+        check_against_torch(lambda x: x.lgamma(), lambda x: x.lgamma(), np.array(value, dtype))
+    assert G.lgamma_array(np.array(value)).shape == ()

@@ -57,6 +57,18 @@ def test_agrees_with_torch():
     )
 
 
+def test_slogdet_is_a_named_pair_as_torchs(torch):
+    """``slogdet(a).sign`` / ``.logabsdet``, from torch.slogdet, linalg.slogdet and the method."""
+    for lib in (gn, torch):
+        for result in (lib.slogdet(lib.tensor(M)), lib.linalg.slogdet(lib.tensor(M)),
+                       lib.tensor(M).slogdet()):  # fmt: skip
+            sign, logabsdet = result
+            assert result.sign is sign and result.logabsdet is logabsdet
+    got, want = gn.linalg.slogdet(gn.tensor(-M)), torch.linalg.slogdet(torch.tensor(-M))
+    np.testing.assert_array_equal(got.sign.numpy(), want.sign.numpy())
+    np.testing.assert_allclose(got.logabsdet.numpy(), want.logabsdet.numpy(), rtol=1e-12)
+
+
 def test_errors_name_the_function_and_the_shape():
     with pytest.raises(
         ValueError, match=r"linalg.inv: expected a square matrix .* got shape \(3, 4\)"

@@ -258,8 +258,12 @@ def test_nanmedian_exports_to_onnx(dim, keep, torch):
         np.testing.assert_array_equal(got[1], want.indices.numpy())
 
 
-def test_mode_is_refused_by_the_exporter_by_name():
-    model = Fn(lambda m, a: a.mode(1).values)
-    with pytest.raises(TypeError, match="mode has no ONNX export"):
-        gio.build_onnx_model(model, gn.tensor(np.zeros((2, 3), np.float32)))
+def test_mode_exports(torch):
+    """mode exports since round 7 (more cases in tests/io/test_onnx_round7.py)."""
+    make = lambda b: np.random.default_rng(b).integers(-2, 3, (b, 7)).astype(np.float32)  # noqa: E731
+    model = Fn(lambda m, a: tuple(a.mode(1)))
+    for xb, got in _run_onnx(model, make(2), (2, 3), make, names=("values", "indices")):
+        want = torch.mode(torch.tensor(xb), 1)
+        np.testing.assert_array_equal(got[0], want.values.numpy())
+        np.testing.assert_array_equal(got[1], want.indices.numpy())
 

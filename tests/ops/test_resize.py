@@ -76,7 +76,9 @@ def test_errors():
     from glassnet import tensor
 
     with pytest.raises(ValueError, match=r"pad: reflect padding \(3, 0\) must be smaller"):
-        Z.pad(tensor(x), (3, 0), "reflect")
+        Z.pad(tensor(x[0]), (3, 0), "reflect")
+    with pytest.raises(ValueError, match=r"pads the last 1 axes of a 2-D or 3-D input, got 4-D"):
+        Z.pad(tensor(x), (1, 0), "replicate")  # torch's rule for the copying modes
     with pytest.raises(NotImplementedError, match="interpolate: mode 'lanczos' is not supported"):
         Z.interpolate(tensor(x), size=4, mode="lanczos")
     with pytest.raises(ValueError, match="give exactly one of size and scale_factor"):

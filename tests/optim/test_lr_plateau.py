@@ -9,7 +9,7 @@ import pytest
 
 from glassnet.optim import lr_scheduler as S
 
-from .lr_helpers import gn_optimizer, lr_sequences
+from .lr_helpers import gn_optimizer, lr_sequences, torch_optimizer
 
 RNG = np.random.default_rng(0)
 FALLING = list(1.0 / (1 + np.arange(15))) + [0.07] * 10 + list(0.07 - 1e-6 * np.arange(15))
@@ -67,7 +67,7 @@ def test_metric_may_be_a_one_element_tensor():
     sched.step(gn.tensor([2.0]))
     sched.step(gn.tensor(3.0))
     assert opt.param_groups[0]["lr"] == pytest.approx(0.1)
-    with pytest.raises(TypeError, match="ReduceLROnPlateau.step: metric must be a number, got str"):
+    with pytest.raises(TypeError, match="ReduceLROnPlateau.step: metrics must be a number, got str"):
         sched.step("low")
 
 
@@ -107,3 +107,16 @@ def test_bad_arguments_are_named(kwargs, exc, words):
         TypeError, match="ReduceLROnPlateau: expected a glassnet Optimizer, got list"
     ):
         S.ReduceLROnPlateau([])
+
+
+def test_step_takes_torchs_metrics_keyword_and_deprecated_epoch(torch):
+    seen = []
+    for make, opt in ((S.ReduceLROnPlateau, gn_optimizer()),
+                      (torch.optim.lr_scheduler.ReduceLROnPlateau, torch_optimizer(torch))):  # fmt: skip
+        sched = make(opt, patience=0, factor=0.5)
+        sched.step(metrics=1.0)
+        with pytest.warns(UserWarning):
+            sched.step(2.0, epoch=10)
+        sched.step(metrics=3.0)
+        seen.append([sched.last_epoch, sched.num_bad_epochs] + [g["lr"] for g in opt.param_groups])
+    assert seen[0] == seen[1]

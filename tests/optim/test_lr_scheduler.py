@@ -10,7 +10,7 @@ import pytest
 
 from glassnet.optim import lr_scheduler as S
 
-from .lr_helpers import gn_optimizer, lr_sequences
+from .lr_helpers import gn_optimizer, lr_sequences, torch_optimizer
 
 # name -> (glassnet factory, torch factory(lr_scheduler module))
 CASES = {
@@ -160,12 +160,76 @@ def test_lambda_state_dict_keeps_callable_objects():
     assert S.LambdaLR(gn_optimizer(lrs=(1.0,)), lambda e: 1.0).state_dict()["lr_lambdas"] == [None]
 
 
-def test_adding_a_group_after_the_scheduler_is_an_error():
+def test_adding_a_group_after_a_base_lr_scheduler_is_an_error():
     opt = gn_optimizer(lrs=(0.1,))
-    sched = S.ExponentialLR(opt, 0.5)
+    sched = S.CosineAnnealingLR(opt, 5)
     opt.add_param_group({"params": [gn_optimizer().param_groups[0]["params"][0]]})
-    with pytest.raises(RuntimeError, match="ExponentialLR: the optimizer has 2 parameter groups"):
+    with pytest.raises(RuntimeError, match="CosineAnnealingLR: the optimizer has 2 parameter groups"):
         sched.step()
+
+
+EPOCH_FORM = {
+    "StepLR": {"step_size": 2, "gamma": 0.5},
+    "MultiStepLR": {"milestones": [2, 5], "gamma": 0.3},
+    "ExponentialLR": {"gamma": 0.8},
+    "CosineAnnealingLR": {"T_max": 4, "eta_min": 0.01},
+    "LinearLR": {"start_factor": 0.2, "total_iters": 5},
+    "ConstantLR": {"factor": 0.5, "total_iters": 4},
+    "PolynomialLR": {"total_iters": 6, "power": 2.0},
+    "LambdaLR": {"lr_lambda": lambda e: 1.0 / (1 + e)},
+}
+
+
+@pytest.mark.parametrize("name", sorted(EPOCH_FORM))
+def test_step_with_an_epoch_follows_torch(torch, name):
+    """``scheduler.step(epoch)`` (torch's deprecated form in old tutorials): the closed form
+    at that epoch, with torch's warning; epochs given out of order too."""
+    epochs = [1, 2, 3, 5, 4, 7, 8, 2]
+    seen = []
+    for lib_sched, opt in ((S, gn_optimizer()), (torch.optim.lr_scheduler, torch_optimizer(torch))):
+        sched = getattr(lib_sched, name)(opt, **EPOCH_FORM[name])
+        lrs = []
+        for e in epochs:
+            opt.step()
+            with pytest.warns(UserWarning):
+                sched.step(e)
+            lrs.append([g["lr"] for g in opt.param_groups] + [sched.last_epoch])
+        seen.append(lrs)
+    np.testing.assert_allclose(seen[0], seen[1], rtol=1e-12, atol=1e-15)
+
+
+FOLLOWING = {
+    "StepLR": {"step_size": 2, "gamma": 0.5},
+    "MultiStepLR": {"milestones": [1, 4], "gamma": 0.3},
+    "ExponentialLR": {"gamma": 0.8},
+    "LinearLR": {"start_factor": 0.2, "total_iters": 5},
+    "ConstantLR": {"factor": 0.5, "total_iters": 4},
+    "PolynomialLR": {"total_iters": 6, "power": 2.0},
+}
+
+
+@pytest.mark.parametrize("name", sorted(FOLLOWING))
+def test_a_group_added_later_is_scheduled_as_torch_does(torch, name):
+    """The chainable schedulers scale every group's current lr, the added one too (the
+    unfreezing recipe: add_param_group while a PolynomialLR runs)."""
+    seen = []
+    for lib_sched, opt, extra in (
+        (S, gn_optimizer(lrs=(0.1,)), gn_optimizer(lrs=(0.02,)).param_groups[0]["params"]),
+        (torch.optim.lr_scheduler, torch_optimizer(torch, lrs=(0.1,)),
+         [torch.nn.Parameter(torch.zeros(2))]),
+    ):  # fmt: skip
+        sched = getattr(lib_sched, name)(opt, **FOLLOWING[name])
+        lrs = []
+        for i in range(9):
+            if i == 3:
+                opt.add_param_group({"params": extra, "lr": 0.02})
+            opt.step()
+            sched.step()
+            lrs.append([g["lr"] for g in opt.param_groups] + sched.get_last_lr())
+        seen.append(lrs)
+    assert len(seen[0]) == len(seen[1])
+    for ours, theirs in zip(*seen):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize(

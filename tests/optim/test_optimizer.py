@@ -407,3 +407,27 @@ def test_updates_split_between_threads_equal_one_thread(cls, kwargs, monkeypatch
             _parallel.set_num_threads(_parallel._default_threads())
     for name, a, b in zip(NAMES, *results):
         np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+def test_named_parameters_are_taken_as_torch_takes_them(torch):
+    """``AdamW(model.named_parameters())`` (torch 2.5+): the same steps as with the bare
+    parameters, and each group's ``param_names`` in the state dict, as torch's."""
+    rng = np.random.default_rng(4)
+    w0, b0, x = rng.normal(size=(2, 3)), rng.normal(size=2), rng.normal(size=(5, 3))
+    seen = []
+    for lib in (gn, torch):
+        layer = lib.nn.Linear(3, 2, dtype=lib.float64)
+        layer.load_state_dict({"weight": lib.tensor(w0), "bias": lib.tensor(b0)})
+        opt = lib.optim.AdamW([{"params": [("weight", layer.weight)], "lr": 0.05},
+                               {"params": [("bias", layer.bias)]}], lr=0.1)  # fmt: skip
+        for _ in range(3):
+            opt.zero_grad()
+            layer(lib.tensor(x)).square().sum().backward()
+            opt.step()
+        groups = opt.state_dict()["param_groups"]
+        seen.append(([g["param_names"] for g in groups], [g["params"] for g in groups],
+                     layer.weight.detach().numpy().copy()))
+    assert seen[0][:2] == seen[1][:2]
+    np.testing.assert_allclose(seen[0][2], seen[1][2], rtol=1e-12)
+    with pytest.raises(ValueError, match="all \\(name, parameter\\) pairs or all parameters"):
+        gn.optim.SGD([("w", gn.nn.Parameter(np.ones(2))), gn.nn.Parameter(np.ones(2))], lr=0.1)

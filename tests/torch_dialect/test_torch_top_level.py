@@ -58,6 +58,8 @@ CASES = {
     "corrcoef": (lambda L: lambda a: L.corrcoef(a), [A]),
     "renorm": (lambda L: lambda a: L.renorm(a, 2, 0, 1.5), [A]),
     "cumulative_trapezoid": (lambda L: lambda a: (L.cumulative_trapezoid(a), L.cumulative_trapezoid(a, dx=0.5, dim=0)), [A]),
+    "gradient": (lambda L: lambda a: (*L.gradient(a, spacing=0.5), *L.gradient(a, spacing=[2.0, 0.3], edge_order=2), *L.gradient(a, dim=1)), [A]),
+    "gradient_coords": (lambda L: lambda a: (*L.gradient(a, spacing=(L.tensor([0.0, 0.4, 1.5, 1.7], dtype=a.dtype),), dim=1), *L.gradient(a, spacing=(L.tensor([-1.0, 0.5, 0.7], dtype=a.dtype),), dim=[0], edge_order=2)), [A]),
     "pdist": (lambda L: lambda a: L.pdist(a), [A]),
     "pdist_p1": (lambda L: lambda a: L.pdist(a, 1.0), [A]),
     "sum_to_size": (lambda L: lambda a: a.sum_to_size(1, 4) + a.sum_to_size(3, 1).sum(), [A]),
@@ -99,6 +101,8 @@ def test_results_without_gradients_agree_with_torch():
         lambda L, x: L.unique_consecutive(L.tensor([1, 1, 2, 2, 3, 1, 1]), return_inverse=True, return_counts=True),
         lambda L, x: L.unique_consecutive(L.tensor([[1, 1], [1, 1], [2, 3]]), dim=0, return_counts=True),
         lambda L, x: L.msort(L.tensor(A)),
+        lambda L, x: L.gradient(L.tensor([1, 2, 4, 7])),
+        lambda L, x: L.gradient(L.tensor([1, 2, 4, 7]), spacing=[L.tensor([0, 1, 3, 4])]),
         lambda L, x: L.broadcast_shapes((2, 1), (3, 1, 4), 1),
         lambda L, x: L.result_type(L.tensor([1, 2]), 1.0),
         lambda L, x: L.result_type(L.tensor([1, 2], dtype=L.int32), L.tensor(2.0, dtype=L.float64)),
@@ -122,6 +126,33 @@ def test_results_without_gradients_agree_with_torch():
                 assert str(g) == str(w).removeprefix("torch.")
             else:
                 assert tuple(g) == tuple(w) if isinstance(w, tuple) else g == w
+
+
+@needs_torch
+def test_histogram_is_a_named_pair_as_torchs():
+    import torch
+
+    got, want = gn.histogram(gn.tensor(A), bins=3), torch.histogram(torch.tensor(A), bins=3)
+    for result in (got, want):
+        hist, bin_edges = result
+        assert result.hist is hist and result.bin_edges is bin_edges
+    np.testing.assert_array_equal(got.hist.numpy(), want.hist.numpy())
+    np.testing.assert_allclose(got.bin_edges.numpy(), want.bin_edges.numpy(), rtol=1e-12)
+
+
+@needs_torch
+def test_cdist_takes_torchs_compute_mode():
+    import torch
+
+    a, b = R.standard_normal((2, 4, 3)), R.standard_normal((2, 5, 3))
+    for mode in ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                 "donot_use_mm_for_euclid_dist"):  # fmt: skip
+        for p in (2.0, 1.0):
+            check_against_torch(lambda x, y, p=p, m=mode: gn.cdist(x, y, p=p, compute_mode=m),
+                                lambda x, y, p=p, m=mode: torch.cdist(x, y, p=p, compute_mode=m),
+                                a, b)  # fmt: skip
+    with pytest.raises(ValueError, match="cdist: compute_mode must be one of"):
+        gn.cdist(gn.tensor(a), gn.tensor(b), compute_mode="fast")
 
 
 def test_settings_round_trip_and_change_no_result():
@@ -208,3 +239,7 @@ def test_errors_name_the_function():
         gn.pdist(gn.ones(3))
     with pytest.raises(RuntimeError, match="broadcast_shapes: shapes"):
         gn.broadcast_shapes((2,), (3,))
+    with pytest.raises(RuntimeError, match="gradient: expected each dimension size to be at least"):
+        gn.gradient(gn.ones(2), edge_order=2)
+    with pytest.raises(RuntimeError, match=r"gradient: expected spacing to be a scalar or one"):
+        gn.gradient(gn.ones(3, 3), spacing=[1.0, 2.0, 3.0])

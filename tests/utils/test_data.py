@@ -129,7 +129,39 @@ def test_random_split_lengths_fractions_and_generator():
     parts = tud.random_split(tud.TensorDataset(np.arange(10)), [0.5, 0.3, 0.2], generator=1)
     assert [len(p) for p in parts] == [5, 3, 2]
     again = tud.random_split(tud.TensorDataset(np.arange(10)), [0.5, 0.3, 0.2], generator=1)
-    assert (parts[0].indices == again[0].indices).all()
+    assert parts[0].indices == again[0].indices
+
+
+def test_subset_indices_are_kept_as_torch_keeps_them(torch):
+    """random_split gives lists of int (``train.indices + val.indices`` joins them), and a
+    Subset keeps the indices object it was given, as torch's does."""
+    for lib in (tud, torch.utils.data):
+        data = lib.TensorDataset(torch.arange(10.0) if lib is not tud else np.arange(10.0))
+        a, b = lib.random_split(data, [0.7, 0.3], generator=torch.Generator().manual_seed(0))
+        assert type(a.indices) is list and all(type(i) is int for i in a.indices)
+        assert sorted(a.indices + b.indices) == list(range(10))
+        assert [float(a[i][0]) for i in range(len(a))] == [float(i) for i in a.indices]
+        every = lib.Subset(data, range(0, 10, 3))
+        assert type(every.indices) is range and len(every) == 4 and float(every[-1][0]) == 9.0
+        batch = next(iter(lib.DataLoader(every, batch_size=4)))
+        assert [float(v) for v in batch[0]] == [0.0, 3.0, 6.0, 9.0]
+
+
+def test_namedtuple_samples_collate_to_the_namedtuple(torch):
+    """default_collate and the DataLoader keep a namedtuple sample's type, as torch's
+    (``batch.image``, ``batch.label``); a plain tuple still gives a list."""
+    import collections
+
+    Sample = collections.namedtuple("Sample", "image label")
+    rows = [Sample(np.full(2, float(i), dtype=np.float32), i) for i in range(3)]
+    ours = tud.default_collate([Sample(gn.tensor(r.image), r.label) for r in rows])
+    theirs = torch.utils.data.default_collate([Sample(torch.tensor(r.image), r.label) for r in rows])
+    assert type(ours) is Sample and type(theirs) is Sample
+    np.testing.assert_array_equal(ours.image.numpy(), theirs.image.numpy())
+    assert ours.label.tolist() == theirs.label.tolist() and ours.label.dtype == gn.int64
+    loaded = next(iter(tud.DataLoader(rows, batch_size=2)))
+    assert type(loaded) is Sample and loaded.label.tolist() == [0, 1]
+    assert type(next(iter(tud.DataLoader([tuple(r) for r in rows], batch_size=2)))) is list
 
 
 def test_subset_and_concat_dataset_in_a_loader():
@@ -154,3 +186,24 @@ def test_weighted_random_sampler_follows_the_weights():
     ds = tud.TensorDataset(np.arange(3))
     loader = tud.DataLoader(ds, batch_size=5, sampler=tud.WeightedRandomSampler([0, 0, 1], 10))
     assert [b[0].numpy().tolist() for b in loader] == [[2] * 5, [2] * 5]
+
+
+def test_stack_dataset_items_and_batches_as_torchs(torch):
+    """StackDataset of positional and of keyword datasets: the items, the DataLoader's
+    batches, and the refusals of mixed forms and unequal lengths."""
+    x, y = np.arange(8.0).reshape(4, 2), np.arange(4)
+    seen = []
+    for lib in (tud, torch.utils.data):
+        a, b = lib.TensorDataset(torch.tensor(x) if lib is not tud else x), lib.TensorDataset(
+            torch.tensor(y) if lib is not tud else y)
+        pos, kw = lib.StackDataset(a, b), lib.StackDataset(img=a, lbl=b)
+        batch = next(iter(lib.DataLoader(pos, batch_size=3)))
+        named = next(iter(lib.DataLoader(kw, batch_size=3)))
+        seen.append((len(pos), float(pos[2][0][0][1]), int(kw[3]["lbl"][0]),
+                     batch[0][0].numpy().tolist(), batch[1][0].tolist(), sorted(named),
+                     named["lbl"][0].tolist()))  # fmt: skip
+        with pytest.raises(ValueError):
+            lib.StackDataset(a, x=b)
+        with pytest.raises(ValueError):
+            lib.StackDataset(a, lib.Subset(b, [0, 1]))
+    assert seen[0] == seen[1]

@@ -10,7 +10,18 @@ from ..._validate import positive_int, probability
 from ...ops.shape import squeeze, unsqueeze
 from ...tensor import as_tensor
 
-__all__ = ["positive_int", "probability", "check_input", "unbatched"]
+__all__ = ["positive_int", "probability", "check_input", "unbatched", "as_given"]
+
+
+def as_given(value: Any) -> int | float:
+    """A number option as torch keeps it (and shows it in ``repr``): an int stays an int.
+
+    ``Dropout(0)`` shows ``p=0`` and ``LayerNorm(3, eps=1)`` ``eps=1``, as in torch; a float,
+    a NumPy scalar or a bool-free number of any other type becomes a Python float.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return float(value)
 
 
 def check_input(

@@ -15,6 +15,7 @@ from ...ops import activation as A
 from ...ops.activation_composed import implicit_softmax_dim
 from ...tensor import Tensor
 from ..module import Module
+from ._checks import as_given
 
 __all__ = [
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "GELU", "Softplus", "SiLU", "Softmax",
@@ -27,7 +28,7 @@ def _number(layer: str, name: str, value: Any, *, positive: bool = False) -> flo
         raise TypeError(f"{layer}: {name} must be a number, got {value!r}")
     if positive and value <= 0:
         raise ValueError(f"{layer}: {name} must be positive, got {value!r}")
-    return float(value)
+    return as_given(value)
 
 
 def _dim(layer: str, dim: Any) -> int | None:
@@ -37,16 +38,15 @@ def _dim(layer: str, dim: Any) -> int | None:
 
 
 def _softmax_axis(layer: Module, x: Tensor, dim: int | None) -> int:
-    """``dim``, or PyTorch's implicit choice (with its warning) when it is None."""
-    _nonscalar(layer, x)
+    """``dim``, or PyTorch's implicit choice (with its warning) when it is None.
+
+    A 0-D input is taken as torch takes it (``dim`` 0 or -1): its softmax is 1.
+    """
     if dim is None:
         return implicit_softmax_dim(type(layer).__name__, x.ndim)
+    if x.ndim == 0 and dim in (0, -1):
+        return dim
     return _axis_in_range(layer, x, dim)
-
-
-def _nonscalar(layer: Module, x: Tensor) -> None:
-    if x.ndim == 0:
-        raise ValueError(f"{layer!r}: expected input with at least 1 dimension, got a scalar")
 
 
 def _inplace_repr(layer: Module, sep: str = "") -> str:
@@ -191,18 +191,21 @@ class Softplus(Module):
 
     Parameters
     ----------
-    beta : float > 0, default 1.0
+    beta : float, default 1.0
+        Non-zero; a negative one (as torch allows) gives a non-positive, concave function.
     threshold : float, default 20.0
 
     Shape
     -----
     - Input: ``(*)``
-    - Output: ``(*)``, same shape, positive
+    - Output: ``(*)``, same shape
     """
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        self.beta = _number("Softplus", "beta", beta, positive=True)
+        self.beta = _number("Softplus", "beta", beta)  # torch takes a negative one too
+        if self.beta == 0:  # torch divides by it: inf everywhere
+            raise ValueError(f"Softplus: beta must be non-zero, got {beta!r}")
         self.threshold = _number("Softplus", "threshold", threshold)
 
     def forward(self, x: Tensor) -> Tensor:

@@ -14,6 +14,7 @@ from ...backend import default_dtype
 from ...ops import activation_composed as C
 from ...tensor import Tensor
 from ..module import Module, Parameter
+from ._checks import as_given
 from .activation import _inplace_repr
 
 __all__ = [
@@ -25,7 +26,7 @@ __all__ = [
 def _number(layer: str, name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{layer}: {name} must be a number, got {value!r}")
-    return float(value)
+    return as_given(value)
 
 
 class _Elementwise(Module):
@@ -71,8 +72,8 @@ class Hardtanh(_Elementwise):
         max_val = max_val if max_value is None else max_value
         self.min_val = _number("Hardtanh", "min_val", min_val)
         self.max_val = _number("Hardtanh", "max_val", max_val)
-        if self.max_val < self.min_val:
-            raise ValueError(f"Hardtanh: max_val ({max_val}) must be >= min_val ({min_val})")
+        if self.max_val <= self.min_val:  # torch's layer asserts it (F.hardtanh allows equal)
+            raise ValueError(f"Hardtanh: max_val ({max_val}) must be > min_val ({min_val})")
 
     def fn(self, x: Tensor) -> Tensor:
         return C.hardtanh(x, self.min_val, self.max_val)
@@ -110,6 +111,9 @@ class Mish(_Elementwise):
 
     def fn(self, x: Tensor) -> Tensor:
         return C.mish(x)
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self)
 
 
 class SELU(_Elementwise):

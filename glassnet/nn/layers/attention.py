@@ -451,6 +451,12 @@ class MultiheadAttention(Module):
             parts.append(kp.reshape((n, 1, 1, s_len)))
         if not parts:
             return None
+        for p in parts:
+            if p.dtype != np.bool_ and np.dtype(p.dtype).kind != "f":  # as torch
+                raise TypeError(
+                    f"{_label(self)}: only bool and floating attn_mask / key_padding_mask are "
+                    f"supported, got dtype {p.dtype}"
+                )
         # tensor ops rather than array ones, so that an ONNX trace follows the masks
         if all(p.dtype == np.bool_ for p in parts):
             keep = where(parts[0], False, True)

@@ -78,7 +78,10 @@ class _ConvBase(Module):
         """``x`` padded in ``padding_mode`` when it is not ``'zeros'`` (the conv then pads nothing)."""
         top, bottom, left, right = self._pads
         widths = (left, right) if self._dims == 1 else (left, right, top, bottom)
-        return _pad(x, widths, mode=_PAD_MODES[self.padding_mode])
+        try:
+            return _pad(x, widths, mode=_PAD_MODES[self.padding_mode])
+        except ValueError as err:  # name the layer: its padding does not fit this input
+            raise ValueError(f"{type(self).__name__}: {err}") from err
 
     def reset_parameters(self) -> None:
         """PyTorch's initialisation: He-uniform with ``a=sqrt(5)``, bias ``U(-1/sqrt(fan_in), ..)``."""
@@ -322,6 +325,10 @@ class Conv1d(_ConvBase):
         self.stride = (_one(who, "stride", stride),)
         self.dilation = (_one(who, "dilation", dilation),)
         if isinstance(padding, str):
+            if padding == "same" and self.stride != (1,):  # the message with Conv1d's stride
+                raise ValueError(
+                    f"{who}: padding='same' needs stride 1 (as in PyTorch), got stride {self.stride}"
+                )
             resolve_conv_padding(
                 who, padding, (1, self.kernel_size[0]), (1, self.stride[0]), (1, self.dilation[0])
             )  # checks the name

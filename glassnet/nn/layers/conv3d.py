@@ -95,7 +95,10 @@ class Conv3d(_ConvBase):
 
     def _padded(self, x: Tensor) -> Tensor:
         f, b, t, bo, left, right = self._pads
-        return _pad(x, (left, right, t, bo, f, b), mode=_PAD_MODES[self.padding_mode])
+        try:
+            return _pad(x, (left, right, t, bo, f, b), mode=_PAD_MODES[self.padding_mode])
+        except ValueError as err:  # name the layer: its padding does not fit this input
+            raise ValueError(f"{type(self).__name__}: {err}") from err
 
     def forward(self, x: Tensor) -> Tensor:
         self._check(x, "D, H, W")

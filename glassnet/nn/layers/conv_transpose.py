@@ -72,7 +72,14 @@ class _ConvTransposeNd(Module):
         if output_size is None:
             return self.output_padding
         n = self._n
-        want = tuple(output_size)[-n:]
+        sizes = tuple(output_size)
+        outer = x.ndim - n  # batch and channel axes (channel only, unbatched)
+        if len(sizes) not in (n, n + outer):
+            raise ValueError(
+                f"{type(self).__name__}: for a {x.ndim}-D input, output_size must have {n} or "
+                f"{n + outer} elements, got {len(sizes)} ({sizes})"
+            )
+        want = sizes[-n:]
         spatial = x.shape[-n:]
         pads = []
         for i in range(n):
@@ -80,7 +87,7 @@ class _ConvTransposeNd(Module):
                 spatial[i], self.kernel_size[i], self.stride[i], self.padding[i], 0, self.dilation[i]
             )
             extra = want[i] - low
-            if not 0 <= extra < max(self.stride[i], self.dilation[i]):
+            if not 0 <= extra < self.stride[i]:  # torch: sizes up to low + stride - 1
                 raise ValueError(
                     f"{self!r}: output_size {tuple(output_size)} is not reachable from input "
                     f"{x.shape}; sizes {low}..{low + self.stride[i] - 1} are on axis {i}"

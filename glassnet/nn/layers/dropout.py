@@ -6,6 +6,7 @@ from ...ops.dropout import dropout
 from ...ops.dropout_variants import _check_p
 from ...tensor import Tensor
 from ..module import Module
+from ._checks import as_given
 
 __all__ = ["Dropout"]
 
@@ -33,7 +34,8 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        self.p = _check_p("Dropout", p)
+        _check_p("Dropout", p)
+        self.p = as_given(p)  # an int stays one, as torch shows it
         self.inplace = bool(inplace)
 
     def forward(self, x: Tensor) -> Tensor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ...ops import dropout_variants as D
 from ...tensor import Tensor
 from ..module import Module
+from ._checks import as_given
 
 __all__ = ["Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 
@@ -12,7 +13,8 @@ __all__ = ["Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaD
 class _DropoutBase(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        self.p = D._check_p(type(self).__name__, p)
+        D._check_p(type(self).__name__, p)
+        self.p = as_given(p)  # an int stays one, as torch shows it
         self.inplace = bool(inplace)
 
     def extra_repr(self) -> str:

@@ -12,7 +12,7 @@ from ...ops.embedding_bag import embedding_bag
 from ...tensor import Tensor
 from .. import init
 from ..module import Module, Parameter
-from ._checks import positive_int
+from ._checks import as_given, positive_int
 
 __all__ = ["Embedding", "EmbeddingBag"]
 
@@ -62,8 +62,8 @@ class Embedding(Module):
         self.padding_idx = self._padding(padding_idx)
         if sparse:
             raise NotImplementedError("Embedding: sparse=True is not supported (dense gradients only)")
-        self.max_norm = None if max_norm is None else float(max_norm)
-        self.norm_type = float(norm_type)
+        self.max_norm = None if max_norm is None else as_given(max_norm)
+        self.norm_type = as_given(norm_type)
         self.scale_grad_by_freq, self.sparse = bool(scale_grad_by_freq), False
         dt = np.dtype(dtype) if dtype is not None else default_dtype()
         if _weight is None:
@@ -125,6 +125,8 @@ class Embedding(Module):
             s += f", max_norm={self.max_norm}"
         if self.norm_type != 2:
             s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            s += ", scale_grad_by_freq=True"
         return s
 
 
@@ -173,7 +175,7 @@ class EmbeddingBag(Module):
             device=device, dtype=dtype,
         )  # fmt: skip
         self.num_embeddings, self.embedding_dim = table.num_embeddings, table.embedding_dim
-        self.padding_idx, self.max_norm, self.norm_type = table.padding_idx, max_norm, float(norm_type)
+        self.padding_idx, self.max_norm, self.norm_type = table.padding_idx, max_norm, as_given(norm_type)
         self.scale_grad_by_freq, self.sparse = False, False
         self.mode, self.include_last_offset = mode, bool(include_last_offset)
         self.weight = table.weight

@@ -32,7 +32,12 @@ class Unfold(Module):
         self.padding, self.stride = padding, stride
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return FO.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+        try:
+            return FO.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+        except ValueError as err:  # e.g. a kernel larger than the padded input (conv2d's words)
+            if str(err).startswith("unfold"):
+                raise
+            raise ValueError(f"Unfold: {err}") from err
 
     def extra_repr(self) -> str:
         return (

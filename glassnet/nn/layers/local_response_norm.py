@@ -6,7 +6,7 @@ from ..._validate import is_number
 from ...ops.local_response_norm import local_response_norm
 from ...tensor import Tensor
 from ..module import Module
-from ._checks import positive_int
+from ._checks import as_given, positive_int
 
 __all__ = ["LocalResponseNorm"]
 
@@ -14,7 +14,7 @@ __all__ = ["LocalResponseNorm"]
 def _number(name: str, value: float) -> float:
     if not is_number(value):
         raise ValueError(f"LocalResponseNorm: {name} must be a number, got {value!r}")
-    return float(value)
+    return as_given(value)
 
 
 class LocalResponseNorm(Module):

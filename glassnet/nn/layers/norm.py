@@ -12,7 +12,7 @@ from ...ops.norm import batch_norm
 from ...tensor import Tensor
 from .. import init
 from ..module import Module, Parameter
-from ._checks import positive_int
+from ._checks import as_given, positive_int
 
 
 class _BatchNorm(Module):
@@ -40,8 +40,8 @@ class _BatchNorm(Module):
             raise ValueError(f"{who}: eps must be a positive float, got {eps!r}")
         if momentum is not None and (not is_number(momentum) or not 0.0 <= momentum <= 1.0):
             raise ValueError(f"{who}: momentum must be a float in [0, 1] or None, got {momentum!r}")
-        self.eps = float(eps)
-        self.momentum = None if momentum is None else float(momentum)
+        self.eps = as_given(eps)
+        self.momentum = None if momentum is None else as_given(momentum)
         self.affine = bool(affine)
         self.track_running_stats = bool(track_running_stats)
         dt = np.dtype(dtype) if dtype is not None else default_dtype()
@@ -63,6 +63,22 @@ class _BatchNorm(Module):
             self.register_buffer("num_batches_tracked", None)
         if device is not None:
             self.to(device)
+
+    def adapt_state_dict(self, state: Any, prefix: str) -> Any:
+        """A state dict without ``num_batches_tracked`` (saved before torch tracked it, or
+        written by hand) keeps this layer's count, as torch does for a dict with no version
+        ``_metadata`` of 2 or more. ``Module.load_state_dict`` calls this first; the dict
+        passed in is not modified."""
+        key = prefix + "num_batches_tracked"
+        if self.num_batches_tracked is None or key in state:
+            return state
+        meta = getattr(state, "_metadata", None) or {}
+        version = meta.get(prefix[:-1], {}).get("version")
+        if version is not None and version >= 2:
+            return state
+        filled = dict(state)
+        filled[key] = self.num_batches_tracked.array.copy()
+        return filled
 
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches tracked."""

@@ -12,7 +12,7 @@ from ...ops import norm_composed as N
 from ...tensor import Tensor
 from .. import init
 from ..module import Module, Parameter
-from ._checks import positive_int
+from ._checks import as_given, positive_int
 
 __all__ = ["LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 
@@ -20,7 +20,7 @@ __all__ = ["LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "Instan
 def _eps(who: str, eps: Any) -> float:
     if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
         raise ValueError(f"{who}: eps must be a positive float, got {eps!r}")
-    return float(eps)
+    return as_given(eps)
 
 
 def _dtype(dtype: Any) -> np.dtype:
@@ -172,7 +172,7 @@ class _InstanceNorm(Module):
         ):  # fmt: skip
             raise ValueError(f"{who}: momentum must be a float in [0, 1] or None, got {momentum!r}")
         # None: PyTorch's instance norm then passes momentum 0 (the running stats stay put)
-        self.momentum = None if momentum is None else float(momentum)
+        self.momentum = None if momentum is None else as_given(momentum)
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
         dt = _dtype(dtype)
         if self.affine:

@@ -8,6 +8,7 @@ from ..._validate import is_int
 from ...ops import resize as Z
 from ...tensor import Tensor
 from ..module import Module
+from ._checks import as_given
 
 __all__ = [
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
@@ -82,7 +83,7 @@ class _Pad(Module):
         pad = (padding,) * n if isinstance(padding, int) else tuple(padding)
         if len(pad) != n or any(not is_int(p) for p in pad):
             raise ValueError(f"{type(self).__name__}: padding must be an int or {n} ints, got {padding!r}")
-        self.padding, self.value = pad, float(value)
+        self.padding, self.value = pad, as_given(value)
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim not in (self._axes + 1, self._axes + 2):
@@ -90,7 +91,10 @@ class _Pad(Module):
                 f"{self!r}: expected a {self._axes + 1}-D or {self._axes + 2}-D input, got {x.shape}"
             )
         value = self.value if self._mode == "constant" else None
-        return Z.pad(x, self.padding, self._mode, value)
+        try:
+            return Z.pad(x, self.padding, self._mode, value)
+        except ValueError as err:  # name the layer: its padding does not fit this input
+            raise ValueError(f"{type(self).__name__}: {err}") from err
 
     def extra_repr(self) -> str:
         return f"{self.padding}"

@@ -128,6 +128,19 @@ class _RNNBase(Module):
             f"{k}_l{layer}{suffix}" for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
         )  # type: ignore[return-value]
 
+    @property
+    def all_weights(self) -> list[list[Parameter]]:
+        """Each layer and direction's parameters (``w_ih, w_hh[, b_ih, b_hh][, w_hr]``), in
+        torch's order, as torch's ``all_weights``."""
+        return [
+            [w for w in self._weights(layer, d) if w is not None]
+            for layer in range(self.num_layers) for d in range(self.num_directions)
+        ]  # fmt: skip
+
+    def flatten_parameters(self) -> None:
+        """torch's cuDNN weight compaction (called in ``forward`` by many RNN scripts):
+        nothing to do here, the weights are used as they are."""
+
     def _weights(self, layer: int, direction: int) -> tuple:
         """``(w_ih, w_hh, b_ih, b_hh)``, and ``w_hr`` last with a projection."""
         suffix = self._suffixes()[direction]

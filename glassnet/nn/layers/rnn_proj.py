@@ -92,6 +92,8 @@ def lstm_proj_layer(
     t_len = x_tm.shape[0]
     order = range(t_len - 1, -1, -1) if reverse else range(t_len)
     r, c = h0, c0
+    if r is None:  # zeros, as torch: W_hh then takes part (a zero gradient, not None, for T=1)
+        r = Tensor(a.xp.zeros((a.shape[1], weight_hr.shape[0]), dtype=a.dtype))
     outs: list[Tensor] = [None] * t_len  # type: ignore[list-item]
     for t in order:
         r, c = _step(a[t], r, c, weight_hh, weight_hr)

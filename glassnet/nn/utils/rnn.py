@@ -49,6 +49,37 @@ class PackedSequence(NamedTuple):
     sorted_indices: np.ndarray | None = None
     unsorted_indices: np.ndarray | None = None
 
+    def to(self, *args: Any, **kwargs: Any) -> PackedSequence:
+        """``data`` moved or cast by ``Tensor.to`` (torch's forms); the sizes and indices are
+        kept, as torch's ``PackedSequence.to`` (``packed.to(device)`` in a training loop)."""
+        data = self.data.to(*args, **kwargs)
+        return self if data is self.data else self._replace(data=data)
+
+    def cpu(self) -> PackedSequence:
+        return self.to("cpu")
+
+    def cuda(self, *args: Any, **kwargs: Any) -> PackedSequence:
+        return self._replace(data=self.data.cuda(*args, **kwargs))
+
+    def double(self) -> PackedSequence:
+        return self.to(np.float64)
+
+    def float(self) -> PackedSequence:
+        return self.to(np.float32)
+
+    def half(self) -> PackedSequence:
+        return self.to(np.float16)
+
+    def long(self) -> PackedSequence:
+        return self.to(np.int64)
+
+    def int(self) -> PackedSequence:
+        return self.to(np.int32)
+
+    @property
+    def is_cuda(self) -> bool:
+        return bool(self.data.is_cuda)
+
     def lengths(self) -> np.ndarray:
         """Each sequence's length, in the original order."""
         sizes = np.asarray(self.batch_sizes)

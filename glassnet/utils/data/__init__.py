@@ -36,7 +36,7 @@ import numpy as np
 from ...data import dataloader as _loader
 from ...data import dataset as _dataset
 from ...data import sampler as _sampler
-from ...data.dataset import ConcatDataset, Dataset, Subset
+from ...data.dataset import ConcatDataset, Dataset
 from ...data.dataset import TensorDataset as _ArrayDataset
 from ...data.sampler import Sampler, SequentialSampler
 from ...tensor import Tensor
@@ -44,7 +44,8 @@ from . import iterable as _iterable
 from .iterable import ChainDataset, IterableDataset
 
 __all__ = [
-    "Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "IterableDataset",
+    "Dataset", "TensorDataset", "Subset", "ConcatDataset", "StackDataset", "random_split",
+    "IterableDataset",
     "ChainDataset",
     "DataLoader", "default_collate", "default_convert", "get_worker_info",
     "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
@@ -151,6 +152,70 @@ def get_worker_info() -> None:
     return None
 
 
+class Subset(_dataset.Subset):
+    """``torch.utils.data.Subset``: the samples of ``dataset`` at ``indices``, in that order.
+
+    ``indices`` stays the object given (a list, a range, a Tensor), as in torch, so that
+    ``train.indices + val.indices`` joins two lists; :func:`random_split` gives lists of int.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    indices : sequence of int
+        Positions in ``dataset`` (negative ones count from the end).
+    """
+
+    def __init__(self, dataset: Any, indices: Any) -> None:
+        super().__init__(dataset, indices)
+        self._positions = self.indices  # the checked positions, an int array
+        self.indices = indices
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def __getitem__(self, index: int) -> Any:
+        return self.dataset[int(self._positions[_dataset._check_index("Subset", index, len(self))])]
+
+    def get_batch(self, indices: Any) -> tuple[Any, ...]:
+        """The samples at ``indices`` of this subset, gathered from the parent in one call."""
+        picked = self._positions[_dataset._check_indices("Subset", indices, len(self))]
+        return self.dataset.get_batch(picked)
+
+
+class StackDataset(Dataset):
+    """``torch.utils.data.StackDataset``: several equally long datasets side by side; item
+    ``i`` is the tuple of their items ``i`` (positional datasets) or the dict of them
+    (keyword datasets).
+
+    Parameters
+    ----------
+    *args : Dataset
+    **kwargs : Dataset
+        Either positional or keyword datasets, not both; all of the same length.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args and kwargs:
+            raise ValueError("StackDataset: give the datasets as positional or as keyword "
+                             "arguments, not both")  # fmt: skip
+        parts = list(args) or list(kwargs.values())
+        if not parts:
+            raise ValueError("StackDataset: expected at least one dataset, got none")
+        sizes = [len(d) for d in parts]
+        if len(set(sizes)) != 1:
+            raise ValueError(f"StackDataset: the datasets must have the same length, got {sizes}")
+        self.datasets: tuple[Any, ...] | dict[str, Any] = tuple(args) if args else dict(kwargs)
+        self._length = sizes[0]
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index: int) -> Any:
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+
 def random_split(dataset: Any, lengths: Sequence[float], generator: Any = None) -> list[Subset]:
     """Split ``dataset`` into non-overlapping random subsets (lengths or fractions).
 
@@ -166,7 +231,8 @@ def random_split(dataset: Any, lengths: Sequence[float], generator: Any = None) 
     -------
     list of Subset
     """
-    return _dataset.random_split(dataset, lengths, seed=_seed_of(generator, "random_split"))
+    parts = _dataset.random_split(dataset, lengths, seed=_seed_of(generator, "random_split"))
+    return [Subset(dataset, part.indices.tolist()) for part in parts]
 
 
 class RandomSampler(_sampler.RandomSampler):
