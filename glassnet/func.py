@@ -4,8 +4,8 @@
   and buffers (for per-sample gradients, meta-learning, model ensembles).
 - :func:`grad`, :func:`grad_and_value`, :func:`vjp` differentiate a function of tensors
   (or of dicts, tuples and lists of tensors). They compose with :func:`vmap` in either
-  order; one inside another (``grad(grad(f))``, :func:`hessian`) needs second derivatives,
-  which glassnet's autograd does not build, and is refused with a message.
+  order; one inside another (``grad(grad(f))``) is refused with a message (use
+  :func:`hessian`, or ``torch.autograd.grad(create_graph=True)``, for second derivatives).
 - :func:`jacrev`, :func:`jacfwd` and :func:`hessian` use
   :mod:`glassnet.autograd.functional` (one reverse pass per output element).
 - :func:`vmap` maps a function over a batch dimension by calling it once per slice and
@@ -231,9 +231,9 @@ def _variable(leaf: Tensor) -> Tensor:
 def _refuse_nesting(who: str) -> None:
     if _depth() > 0:
         raise NotImplementedError(
-            f"torch.func.{who} inside another grad transform needs second derivatives, which "
-            "glassnet's autograd does not build (its backward passes record no graph); "
-            "vmap(grad(f)) and grad(vmap(f)) work"
+            f"torch.func.{who} inside another grad transform is not supported by glassnet; "
+            "for second derivatives use torch.func.hessian or torch.autograd.grad("
+            "create_graph=True); vmap(grad(f)) and grad(vmap(f)) work"
         )
 
 

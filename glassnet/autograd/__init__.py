@@ -1,7 +1,7 @@
 """Reverse-mode automatic differentiation: ``Function``, the engine, grad modes, gradcheck,
 anomaly detection, ``functional.jacobian``/``vjp``/``jvp`` and the legacy ``Variable``."""
 
-from . import function, functional
+from . import function, functional, higher_order
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad, unbroadcast
 from .function import Function, FunctionCtx, once_differentiable
@@ -29,5 +29,6 @@ __all__ = [
     "set_detect_anomaly",
     "is_anomaly_enabled",
     "functional",
+    "higher_order",
     "Variable",
 ]

@@ -40,8 +40,12 @@ Rules taken from PyTorch:
 * ``ctx.saved_tensors`` raises PyTorch's "modified by an inplace operation"
   error when a saved tensor changed in place since it was saved.
 
+With ``create_graph=True`` the user's ``backward`` runs with recording on, on gradient
+Tensors (:meth:`CustomNode.backward_graph`), so a backward written in Tensor ops is
+differentiable again; one decorated with ``@once_differentiable`` is refused there.
+
 Not supported (each raises ``NotImplementedError`` naming it): ``ctx.mark_dirty``
-(in-place forward), double backward (``create_graph=True``), ``jvp``/``vmap``.
+(in-place forward), ``jvp``/``vmap``.
 """
 
 from __future__ import annotations
@@ -177,8 +181,27 @@ class CustomNode:
         result = result if isinstance(result, tuple) else (result,)
         return self._check(result)
 
-    def _check(self, result: tuple) -> tuple:
-        """PyTorch's checks on what ``backward`` returned, and the arrays for the engine."""
+    def backward_graph(self, *grads: Any) -> tuple:
+        """``create_graph=True``: the user's ``backward`` run on gradient Tensors with
+        recording on (the pass enables it), so the gradients it returns carry a graph."""
+        backward = _backward_of(self.fn)
+        if getattr(backward, "_once_differentiable", False):
+            raise RuntimeError(
+                f"{self.fn.__name__}Backward: its backward is decorated with "
+                "@once_differentiable, so it cannot be differentiated again (create_graph=True)"
+            )
+        ctx = self.ctx
+        args = [
+            None if g is None or not is_tensor or (not diff and not ctx.materialize_grads) else g
+            for g, is_tensor, diff in zip(grads, self.tensor_out, self.got_grad)
+        ]
+        result = backward(ctx, *args)
+        result = result if isinstance(result, tuple) else (result,)
+        return self._check(result, tensors=True)
+
+    def _check(self, result: tuple, tensors: bool = False) -> tuple:
+        """PyTorch's checks on what ``backward`` returned, and the arrays for the engine
+        (the Tensors, in the input's dtype, with ``tensors``)."""
         name = f"{self.fn.__name__}Backward"
         n = len(self.inputs)
         if len(result) > n and all(g is None for g in result[n:]):
@@ -203,7 +226,8 @@ class CustomNode:
                     f"function {name}: expected a Tensor or None as gradient {i}, "
                     f"got {type(g).__name__}"
                 )
-            out.append(_fit(g.array, inp, name, i))
+            fitted = _fit(g.array, inp, name, i)
+            out.append((g if g.dtype == inp.dtype else g.to(inp.dtype)) if tensors else fitted)
         return tuple(out)
 
     def __repr__(self) -> str:
@@ -317,9 +341,8 @@ def apply_torch_form(cls: type, args: tuple, kwargs: dict) -> Any:
 def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
     """Decorate a ``backward`` that is not itself differentiable (PyTorch's decorator).
 
-    glassnet runs every ``backward`` with gradient recording off and does not
-    differentiate backward passes (no ``create_graph``), so this only keeps
-    that guarantee explicit for code written for PyTorch.
+    The decorated ``backward`` runs with gradient recording off, and a
+    ``create_graph=True`` pass through it is refused (``RuntimeError``), as in PyTorch.
     """
 
     @functools.wraps(backward)
@@ -327,4 +350,5 @@ def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
         with grad_mode.no_grad():
             return backward(ctx, *grads)
 
+    wrapper._once_differentiable = True  # create_graph=True refuses to differentiate it
     return wrapper

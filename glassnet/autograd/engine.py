@@ -536,13 +536,15 @@ def _execute(
     _flush_hooked_leaves(pending, sink)
 
 
-def _no_double_backward(who: str, create_graph: bool) -> None:
-    if create_graph:
-        raise NotImplementedError(
-            f"{who}: create_graph=True (differentiating a backward pass, for higher-order "
-            "gradients) is not supported by glassnet: its ops compute gradients on arrays "
-            "outside the graph"
-        )
+class _CreateGraphSlot:
+    """Where :mod:`glassnet.autograd.higher_order` puts itself when it is imported: the
+    differentiable pass that ``create_graph=True`` hands over to (it builds on this module,
+    so this module cannot import it)."""
+
+    runner: Any = None
+
+
+_create_graph = _CreateGraphSlot()
 
 
 def _as_list(x: Any) -> list:
@@ -570,18 +572,23 @@ def backward(
         Keep the graph (and its saved arrays) so backward can run again
         (default: ``create_graph``, that is False).
     create_graph : bool, default False
-        ``True`` (higher-order gradients) raises ``NotImplementedError``.
+        Record the backward pass as a graph, for higher-order gradients
+        (:mod:`glassnet.autograd.higher_order`; ops without a differentiable backward
+        raise ``NotImplementedError`` naming the op).
     grad_variables : optional
         Old name of ``grad_tensors``.
     inputs : Tensor or sequence of Tensor, optional
         Accumulate only into the ``.grad`` of these tensors (leaves or not).
     """
-    _no_double_backward("backward", create_graph)
     retain = bool(create_graph if retain_graph is None else retain_graph)
     outs = _as_list(tensors)
     if grad_tensors is None:
         grad_tensors = grad_variables
     gouts = _grad_outputs(grad_tensors, tensors, len(outs))
+    if create_graph:
+        ins = None if inputs is None else _as_list(inputs)
+        _create_graph.runner.backward(outs, gouts, retain, ins)
+        return
     if inputs is not None:
         ins = _as_list(inputs)
         found = grad(outs, ins, gouts, retain_graph=retain, allow_unused=True)
@@ -635,7 +642,9 @@ def grad(
     retain_graph : bool, optional
         Keep the graph for another pass (default: ``create_graph``, that is False).
     create_graph : bool, default False
-        ``True`` (higher-order gradients) raises ``NotImplementedError``.
+        Record the backward pass as a graph, for higher-order gradients
+        (:mod:`glassnet.autograd.higher_order`; ops without a differentiable backward
+        raise ``NotImplementedError`` naming the op).
     only_inputs : bool, default True
         Ignored, as in PyTorch (deprecated there).
     allow_unused : bool, optional
@@ -651,7 +660,6 @@ def grad(
     tuple of Tensor or None
         One gradient per input, with the input's shape.
     """
-    _no_double_backward("grad", create_graph)
     if is_grads_batched:
         raise NotImplementedError(
             "grad: is_grads_batched=True is not supported by glassnet; call grad once per "
@@ -668,9 +676,12 @@ def grad(
     for i, t in enumerate(ins):
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad")
-    sink = _Collect(ins)
-    _execute(outs, gouts, retain, sink, ins)
-    result = sink.results(allow_unused)
+    if create_graph:
+        result = _create_graph.runner.grad(outs, ins, gouts, retain, allow_unused)
+    else:
+        sink = _Collect(ins)
+        _execute(outs, gouts, retain, sink, ins)
+        result = sink.results(allow_unused)
     if materialize_grads:
         result = tuple(
             t._make(t.xp.zeros_like(t.array), False, None, 0) if g is None else g

@@ -60,6 +60,16 @@ class Function:
     def backward(self, *grads: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} has no backward")
 
+    def operand(self, i: int) -> Any:
+        """Positional input ``i`` for a ``backward_graph``: the input Tensor (its graph
+        kept), or the constant (number, array) the op ran on.
+
+        ``backward_graph(self, *grads)`` is an op's differentiable backward, used by
+        ``create_graph=True`` (see :mod:`glassnet.autograd.higher_order`).
+        """
+        t = self.inputs[i]
+        return self.edge_arrays[i] if t is None else t
+
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep ``arrays`` for backward (available as ``self.saved``)."""
         self.saved = arrays

@@ -10,7 +10,8 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend import default_dtype, get_array_module
 from ..tensor import Tensor
-from .arithmetic import cast
+from .arithmetic import cast, where
+from .special import Erf
 
 __all__ = [
     "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus", "silu",
@@ -62,6 +63,10 @@ class Sigmoid(Function):
         s = self.out
         return g * s * (1 - s)
 
+    def backward_graph(self, g: Any) -> Any:
+        s = Sigmoid.apply(self.inputs[0])
+        return g * s * (1 - s)
+
 
 class Tanh(Function):
     def forward(self, a: Any) -> Any:
@@ -73,6 +78,10 @@ class Tanh(Function):
     def backward(self, g: Any) -> Any:
         return g * (1 - self.out * self.out)
 
+    def backward_graph(self, g: Any) -> Any:
+        t = Tanh.apply(self.inputs[0])
+        return g * (1 - t * t)
+
 
 class ReLU(Function):
     def forward(self, a: Any) -> Any:
@@ -83,6 +92,9 @@ class ReLU(Function):
 
     def backward(self, g: Any) -> Any:
         return g * (self.out > 0)
+
+    def backward_graph(self, g: Any) -> Any:
+        return g * (self.out > 0).astype(g.dtype)
 
 
 class LeakyReLU(Function):
@@ -97,6 +109,10 @@ class LeakyReLU(Function):
         xp = get_array_module(g)
         return xp.where(self.pos, g, g * g.dtype.type(self.slope))
 
+    def backward_graph(self, g: Any) -> Any:
+        xp = get_array_module(self.pos)
+        return g * xp.where(self.pos, 1, self.slope).astype(g.dtype)
+
 
 class ELU(Function):
     def forward(self, a: Any, alpha: float = 1.0) -> Any:
@@ -110,6 +126,11 @@ class ELU(Function):
     def backward(self, g: Any) -> Any:
         xp = get_array_module(g)
         return xp.where(self.pos, g, g * (self.neg + self.alpha))
+
+    def backward_graph(self, g: Any) -> Any:
+        a = self.inputs[0]
+        negative_side = g * (a.clamp(max=0).exp() * self.alpha)
+        return where(self.pos, g, negative_side)
 
 
 class GELU(Function):
@@ -140,6 +161,17 @@ class GELU(Function):
             d = self.cdf + a * _INV_SQRT_2PI * xp.exp(-0.5 * a * a)
         return g * d
 
+    def backward_graph(self, g: Any) -> Any:
+        a = self.inputs[0]
+        if self.approximate == "tanh":
+            th = Tanh.apply((a + a * a * a * 0.044715) * _SQRT_2_OVER_PI)
+            d_inner = (a * a * (3 * 0.044715) + 1) * _SQRT_2_OVER_PI
+            d = (th + 1) * 0.5 + a * (1 - th * th) * d_inner * 0.5
+        else:
+            cdf = (Erf.apply(a * _INV_SQRT_2) + 1) * 0.5
+            d = cdf + a * (a * a * -0.5).exp() * _INV_SQRT_2PI
+        return g * d
+
 
 class Softplus(Function):
     def forward(self, a: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
@@ -147,7 +179,7 @@ class Softplus(Function):
         z = beta * a
         out = xp.where(z > threshold, a, xp.logaddexp(0, z) / beta).astype(a.dtype, copy=False)
         if self.requires_grad:
-            self.z, self.threshold = z, threshold
+            self.z, self.threshold, self.beta = z, threshold, beta
         return out
 
     def backward(self, g: Any) -> Any:
@@ -156,11 +188,16 @@ class Softplus(Function):
         sig = 1 / (1 + xp.exp(-xp.clip(z, -60, 60)))
         return g * xp.where(z > self.threshold, 1, sig)
 
+    def backward_graph(self, g: Any) -> Any:
+        sig = Sigmoid.apply(self.inputs[0] * self.beta)
+        return g * where(self.z > self.threshold, 1.0, sig)
+
 
 class SiLU(Function):
     def forward(self, a: Any) -> Any:
         xp = get_array_module(a)
-        s = 1 / (1 + xp.exp(-xp.clip(a, -60, 60)))
+        with np.errstate(over="ignore"):  # exp(-a) -> inf far below 0: s = 0, as in torch
+            s = 1 / (1 + xp.exp(-a))
         if self.requires_grad:
             self.a, self.s = a, s
         return (a * s).astype(a.dtype, copy=False)
@@ -168,6 +205,11 @@ class SiLU(Function):
     def backward(self, g: Any) -> Any:
         s = self.s
         return g * (s * (1 + self.a * (1 - s)))
+
+    def backward_graph(self, g: Any) -> Any:
+        a = self.inputs[0]
+        s = Sigmoid.apply(a)
+        return g * (s * (1 + a * (1 - s)))
 
 
 def softmax_backward(s: Any, g: Any, axis: int) -> Any:
@@ -208,6 +250,10 @@ class Softmax(Function):
     def backward(self, g: Any) -> Any:
         return softmax_backward(self.out, g, self.axis)
 
+    def backward_graph(self, g: Any) -> Any:
+        s = Softmax.apply(self.inputs[0], axis=self.axis)
+        return s * (g - (g * s).sum(dim=self.axis, keepdim=True))
+
 
 class LogSoftmax(Function):
     def forward(self, a: Any, axis: int = -1) -> Any:
@@ -221,6 +267,10 @@ class LogSoftmax(Function):
     def backward(self, g: Any) -> Any:
         xp = get_array_module(g)
         return g - xp.exp(self.out) * g.sum(axis=self.axis, keepdims=True)
+
+    def backward_graph(self, g: Any) -> Any:
+        out = LogSoftmax.apply(self.inputs[0], axis=self.axis)
+        return g - out.exp() * g.sum(dim=self.axis, keepdim=True)
 
 
 def _float_input(a: Tensor, who: str, promote: bool = False) -> Tensor:

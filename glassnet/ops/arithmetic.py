@@ -10,8 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from .._errors import DeviceError, ShapeError, broadcast_failed
 from ..autograd.engine import unbroadcast
 from ..autograd.function import Function
+from ..autograd.higher_order import unbroadcast as unbroadcast_graph
 from ..backend import Device, device_of, get_array_module, is_cupy_array, to_device
 from ..tensor import Tensor
 
@@ -22,12 +24,23 @@ __all__ = [
 ]  # fmt: skip
 
 
+def _as_tensor(v: Any, like: Tensor) -> Tensor:
+    """A constant operand as a Tensor outside the graph (on ``like``'s device)."""
+    if isinstance(v, Tensor):
+        return v
+    return Tensor._make(get_array_module(like.array).asarray(v), False, None, 0)
+
+
 class Add(Function):
     def forward(self, a: Any, b: Any) -> Any:
         return a + b
 
     def backward(self, g: Any) -> tuple:
         return g, g
+
+    def backward_graph(self, g: Any) -> tuple:
+        na, nb = self.needs_input_grad
+        return (g if na else None), (g if nb else None)
 
 
 class Sub(Function):
@@ -36,6 +49,10 @@ class Sub(Function):
 
     def backward(self, g: Any) -> tuple:
         return g, (-g if self.needs_input_grad[1] else None)
+
+    def backward_graph(self, g: Any) -> tuple:
+        na, nb = self.needs_input_grad
+        return (g if na else None), (-g if nb else None)
 
 
 class Mul(Function):
@@ -48,6 +65,11 @@ class Mul(Function):
     def backward(self, g: Any) -> tuple:
         na, nb = self.needs_input_grad
         return (g * self.b if na else None), (g * self.a if nb else None)
+
+    def backward_graph(self, g: Any) -> tuple:
+        na, nb = self.needs_input_grad
+        a, b = self.operand(0), self.operand(1)
+        return (g * b if na else None), (g * a if nb else None)
 
 
 class Div(Function):
@@ -64,12 +86,20 @@ class Div(Function):
         gb = -g * self.out / self.b if nb else None
         return ga, gb
 
+    def backward_graph(self, g: Any) -> tuple:
+        na, nb = self.needs_input_grad
+        a, b = self.operand(0), self.operand(1)
+        return (g / b if na else None), (-g * a / (b * b) if nb else None)
+
 
 class Neg(Function):
     def forward(self, a: Any) -> Any:
         return -a
 
     def backward(self, g: Any) -> Any:
+        return -g
+
+    def backward_graph(self, g: Any) -> Any:
         return -g
 
 
@@ -104,6 +134,26 @@ class Pow(Function):
             gb = g * self.out * xp.log(safe)
         return ga, gb
 
+    def backward_graph(self, g: Any) -> tuple:
+        na, nb = self.needs_input_grad
+        a, b = self.operand(0), self.operand(1)
+        ga = gb = None
+        if na:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ga = g * b * Pow.apply(a, b - 1)
+            zero = (b.array if isinstance(b, Tensor) else np.asarray(b)) == 0
+            if zero.any():  # as backward: x**0 has gradient 0, also at x = 0
+                ga = where(zero, 0.0, ga)
+        if nb:
+            xp = get_array_module(b.array)
+            a_values = a.array if isinstance(a, Tensor) else xp.asarray(a)
+            positive = a_values > 0
+            log_a = log(where(positive, a, 1.0)) if isinstance(a, Tensor) else xp.log(
+                xp.where(positive, a_values, 1)
+            )
+            gb = g * Pow.apply(a, b) * log_a
+        return ga, gb
+
 
 class Exp(Function):
     def forward(self, a: Any) -> Any:
@@ -114,6 +164,9 @@ class Exp(Function):
 
     def backward(self, g: Any) -> Any:
         return g * self.out
+
+    def backward_graph(self, g: Any) -> Any:
+        return g * exp(self.inputs[0])
 
 
 class Log(Function):
@@ -126,6 +179,9 @@ class Log(Function):
     def backward(self, g: Any) -> Any:
         return g / self.a
 
+    def backward_graph(self, g: Any) -> Any:
+        return g / self.inputs[0]
+
 
 class Expm1(Function):
     def forward(self, a: Any) -> Any:
@@ -137,6 +193,9 @@ class Expm1(Function):
     def backward(self, g: Any) -> Any:
         return g * (self.out + 1)
 
+    def backward_graph(self, g: Any) -> Any:
+        return g * exp(self.inputs[0])
+
 
 class Log1p(Function):
     def forward(self, a: Any) -> Any:
@@ -146,6 +205,9 @@ class Log1p(Function):
 
     def backward(self, g: Any) -> Any:
         return g / (1 + self.a)
+
+    def backward_graph(self, g: Any) -> Any:
+        return g / (self.inputs[0] + 1)
 
 
 class Sqrt(Function):
@@ -158,6 +220,9 @@ class Sqrt(Function):
     def backward(self, g: Any) -> Any:
         return g / (2 * self.out)
 
+    def backward_graph(self, g: Any) -> Any:
+        return g / (sqrt(self.inputs[0]) * 2)
+
 
 class Sin(Function):
     def forward(self, a: Any) -> Any:
@@ -168,6 +233,9 @@ class Sin(Function):
     def backward(self, g: Any) -> Any:
         return g * get_array_module(self.a).cos(self.a)
 
+    def backward_graph(self, g: Any) -> Any:
+        return g * cos(self.inputs[0])
+
 
 class Cos(Function):
     def forward(self, a: Any) -> Any:
@@ -177,6 +245,9 @@ class Cos(Function):
 
     def backward(self, g: Any) -> Any:
         return -g * get_array_module(self.a).sin(self.a)
+
+    def backward_graph(self, g: Any) -> Any:
+        return -g * sin(self.inputs[0])
 
 
 class Abs(Function):
@@ -189,6 +260,11 @@ class Abs(Function):
         xp = get_array_module(self.a)
         sign = xp.sign(self.a)  # 0 at NaN, as torch's (NumPy's sign of NaN is NaN)
         return g * (xp.nan_to_num(sign, copy=False) if sign.dtype.kind == "f" else sign)
+
+    def backward_graph(self, g: Any) -> Any:
+        xp = get_array_module(self.a)
+        sign = xp.nan_to_num(xp.sign(self.a))  # constant: abs is linear on each side of 0
+        return g * sign.astype(g.dtype, copy=False)
 
 
 class Clip(Function):
@@ -208,6 +284,9 @@ class Clip(Function):
 
     def backward(self, g: Any) -> Any:
         return g * self.mask
+
+    def backward_graph(self, g: Any) -> Any:
+        return g * self.mask.astype(g.dtype)
 
 
 class Maximum(Function):
@@ -239,11 +318,13 @@ class Minimum(Function):
 def _minmax_grads(ctx: Function, g: Any, greater: bool) -> tuple:
     a, b = ctx.a, ctx.b
     win = (a > b) if greater else (a < b)
-    tie = a == b
-    wa = win + 0.5 * tie
+    lose = (a < b) if greater else (a > b)
+    half = 0.5 * (a == b)
+    # as torch: each side gets g unless it lost (NaN against a number: both get g)
+    wa, wb = 1 - lose - half, 1 - win - half
     na, nb = ctx.needs_input_grad
     ga = g * wa.astype(g.dtype) if na else None
-    gb = g * (1 - wa).astype(g.dtype) if nb else None
+    gb = g * wb.astype(g.dtype) if nb else None
     return ga, gb
 
 
@@ -261,6 +342,11 @@ class Where(Function):
         ga = xp.where(self.cond, g, zero) if na else None
         gb = xp.where(self.cond, zero, g) if nb else None
         return None, ga, gb
+
+    def backward_graph(self, g: Any) -> tuple:
+        _, na, nb = self.needs_input_grad
+        cond = self.cond
+        return None, (where(cond, g, 0.0) if na else None), (where(cond, 0.0, g) if nb else None)
 
 
 class MatMul(Function):
@@ -294,6 +380,28 @@ class MatMul(Function):
             gb = unbroadcast(gb, b_shape + (1,) if b1 else b_shape).reshape(b_shape)
         return ga, gb
 
+    def backward_graph(self, g: Any) -> tuple:
+        na, nb = self.needs_input_grad
+        a, b = _as_tensor(self.operand(0), g), _as_tensor(self.operand(1), g)
+        a_shape, b_shape = self.a_shape, self.b_shape
+        a1, b1 = len(a_shape) == 1, len(b_shape) == 1
+        if a1 and b1:
+            return (g * b if na else None), (g * a if nb else None)
+        if a1:
+            g = g.unsqueeze(-2)
+        if b1:
+            g = g.unsqueeze(-1)
+        ga = gb = None
+        if na:
+            b2 = b.unsqueeze(-1) if b1 else b
+            ga = matmul(g, b2.transpose(-1, -2))
+            ga = unbroadcast_graph(ga, (1,) + a_shape if a1 else a_shape).reshape(a_shape)
+        if nb:
+            a2 = a.unsqueeze(0) if a1 else a
+            gb = matmul(a2.transpose(-1, -2), g)
+            gb = unbroadcast_graph(gb, b_shape + (1,) if b1 else b_shape).reshape(b_shape)
+        return ga, gb
+
 
 class Cast(Function):
     def forward(self, a: Any, dtype: Any = None) -> Any:
@@ -302,6 +410,9 @@ class Cast(Function):
 
     def backward(self, g: Any) -> Any:
         return g.astype(self.src)
+
+    def backward_graph(self, g: Any) -> Any:
+        return cast(g, self.src)
 
 
 class Move(Function):
@@ -320,6 +431,9 @@ class Clone(Function):
         return a.copy()
 
     def backward(self, g: Any) -> Any:
+        return g
+
+    def backward_graph(self, g: Any) -> Any:
         return g
 
 
@@ -373,7 +487,7 @@ def _one_device(who: str, a: Any, b: Any) -> tuple[Any, Any]:
             if type(a.array) is not type(b.array) and (
                 is_cupy_array(a.array) or is_cupy_array(b.array)
             ):
-                raise ValueError(
+                raise DeviceError(
                     f"{who}: the operands are on different devices ({a.device} and {b.device}); "
                     "move one of them with .to()"
                 )
@@ -386,22 +500,42 @@ def _one_device(who: str, a: Any, b: Any) -> tuple[Any, Any]:
 
 def add(a: Any, b: Any) -> Tensor:
     """``a + b`` with broadcasting."""
-    return Add.apply(*_one_device("add", a, b))
+    a, b = _one_device("add", a, b)
+    try:
+        return Add.apply(a, b)
+    except ValueError as e:
+        broadcast_failed("add", e, a, b)
+        raise
 
 
 def sub(a: Any, b: Any) -> Tensor:
     """``a - b`` with broadcasting."""
-    return Sub.apply(*_one_device("sub", a, b))
+    a, b = _one_device("sub", a, b)
+    try:
+        return Sub.apply(a, b)
+    except ValueError as e:
+        broadcast_failed("sub", e, a, b)
+        raise
 
 
 def mul(a: Any, b: Any) -> Tensor:
     """``a * b`` with broadcasting."""
-    return Mul.apply(*_one_device("mul", a, b))
+    a, b = _one_device("mul", a, b)
+    try:
+        return Mul.apply(a, b)
+    except ValueError as e:
+        broadcast_failed("mul", e, a, b)
+        raise
 
 
 def div(a: Any, b: Any) -> Tensor:
     """``a / b`` with broadcasting."""
-    return Div.apply(*_one_device("div", a, b))
+    a, b = _one_device("div", a, b)
+    try:
+        return Div.apply(a, b)
+    except ValueError as e:
+        broadcast_failed("div", e, a, b)
+        raise
 
 
 def neg(a: Tensor) -> Tensor:
@@ -411,7 +545,12 @@ def neg(a: Tensor) -> Tensor:
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - mirrors torch.pow
     """``a ** b``; the gradient w.r.t. ``b`` uses ``log(a)`` (defined for ``a > 0``)."""
-    return Pow.apply(*_one_device("pow", a, b))
+    a, b = _one_device("pow", a, b)
+    try:
+        return Pow.apply(a, b)
+    except ValueError as e:
+        broadcast_failed("pow", e, a, b)
+        raise
 
 
 def exp(a: Tensor) -> Tensor:
@@ -481,7 +620,12 @@ def atan2(a: Any, b: Any) -> Tensor:
     -------
     Tensor (the broadcast shape)
     """
-    return Atan2.apply(*_one_device("atan2", a, b))
+    a, b = _one_device("atan2", a, b)
+    try:
+        return Atan2.apply(a, b)
+    except ValueError as e:
+        broadcast_failed("atan2", e, a, b)
+        raise
 
 
 def lerp(start: Tensor, end: Any, weight: Any) -> Tensor:
@@ -501,17 +645,31 @@ def lerp(start: Tensor, end: Any, weight: Any) -> Tensor:
     start, end = _one_device("lerp", start, end)
     if isinstance(weight, Tensor) or isinstance(weight, np.ndarray):
         _, weight = _one_device("lerp", start, weight)
-    return Lerp.apply(start, end, weight)
+    try:
+        return Lerp.apply(start, end, weight)
+    except ValueError as e:
+        broadcast_failed("lerp", e, start, end, weight)
+        raise
 
 
 def maximum(a: Any, b: Any) -> Tensor:
     """Elementwise maximum of two tensors (or a tensor and a constant)."""
-    return Maximum.apply(*_one_device("maximum", a, b))
+    a, b = _one_device("maximum", a, b)
+    try:
+        return Maximum.apply(a, b)
+    except ValueError as e:
+        broadcast_failed("maximum", e, a, b)
+        raise
 
 
 def minimum(a: Any, b: Any) -> Tensor:
     """Elementwise minimum of two tensors (or a tensor and a constant)."""
-    return Minimum.apply(*_one_device("minimum", a, b))
+    a, b = _one_device("minimum", a, b)
+    try:
+        return Minimum.apply(a, b)
+    except ValueError as e:
+        broadcast_failed("minimum", e, a, b)
+        raise
 
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:
@@ -521,7 +679,11 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
     ref = a if isinstance(a, Tensor) else b
     if isinstance(ref, Tensor) and type(c) is not type(ref.array) and hasattr(c, "shape"):
         c = to_device(c, ref.device)  # the condition follows the values to their device
-    return Where.apply(c, a, b)
+    try:
+        return Where.apply(c, a, b)
+    except ValueError as e:
+        broadcast_failed("where", e, c, a, b)
+        raise
 
 
 def matmul(a: Any, b: Any) -> Tensor:
@@ -529,18 +691,30 @@ def matmul(a: Any, b: Any) -> Tensor:
 
     Raises
     ------
-    ValueError
-        When the inner dimensions differ; the message gives both shapes.
+    ShapeError
+        When the inner dimensions differ or the batch dimensions do not broadcast; the message
+        gives both shapes. A ``ValueError`` and, as in torch, a ``RuntimeError``.
     """
     sa = a.shape if hasattr(a, "shape") else np.shape(a)
     sb = b.shape if hasattr(b, "shape") else np.shape(b)
     if len(sa) == 0 or len(sb) == 0:
-        raise ValueError(f"matmul: operands must have at least 1 dimension, got {sa} and {sb}")
+        raise ShapeError(f"matmul: operands must have at least 1 dimension, got {sa} and {sb}")
     ka = sa[-1]
     kb = sb[0] if len(sb) == 1 else sb[-2]
     if ka != kb:
-        raise ValueError(f"matmul: inner dimensions differ: {sa} @ {sb} ({ka} != {kb})")
-    return MatMul.apply(*_one_device("matmul", a, b))
+        raise ShapeError(
+            f"matmul: inner dimensions differ: {sa} @ {sb} ({ka} != {kb}); "
+            f"mat1 and mat2 shapes cannot be multiplied"
+        )
+    a, b = _one_device("matmul", a, b)
+    try:
+        return MatMul.apply(a, b)
+    except ValueError as e:
+        if "broadcast" in str(e):
+            raise ShapeError(
+                f"matmul: the batch dimensions of {tuple(sa)} and {tuple(sb)} do not broadcast"
+            ) from e
+        raise
 
 
 def cast(a: Tensor, dtype: Any) -> Tensor:

@@ -43,6 +43,7 @@ from .._validate import is_int, positive_int
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
+from . import shape as S
 from ._im2col import (
     col2im,
     conv_out_size,
@@ -491,6 +492,41 @@ def _compiled_conv(xp: Any, geo: ConvGeometry, *dtypes: Any) -> Any:
 
 
 # ----------------------------------------------------------------- Function
+def _conv_input_grad_graph(g: Tensor, w: Tensor, x_shape: tuple, geo: ConvGeometry) -> Tensor:
+    """The gradient of a (groups=1) convolution's input as recorded ops (``create_graph``):
+    the gradient spread out by the stride, convolved with the flipped kernel whose channel
+    axes are swapped, then placed into the padded input and cropped to the input."""
+    (sh, sw), (dh, dw) = geo.stride, geo.dilation
+    top, bottom, left, right = geo.pads
+    n, o, ho, wo = g.shape
+    kh, kw = w.shape[2:]
+    if (sh, sw) != (1, 1):  # stride - 1 zeros between neighbours
+        g = g.reshape(n, o, ho, 1, wo, 1)
+        g = S.Pad.apply(g, widths=((0, 0), (0, 0), (0, 0), (0, sh - 1), (0, 0), (0, sw - 1)))
+        g = g.reshape(n, o, ho * sh, wo * sw)[:, :, : (ho - 1) * sh + 1, : (wo - 1) * sw + 1]
+    flipped = w.transpose(0, 1)[:, :, ::-1, ::-1]
+    reach = (dh * (kh - 1), dh * (kh - 1), dw * (kw - 1), dw * (kw - 1))
+    full = Conv2d.apply(g, flipped, None, pads=reach, dilation=(dh, dw))
+    h, wd = x_shape[2:]
+    extra_h = h + top + bottom - full.shape[2]  # rows the strided conv never reached
+    extra_w = wd + left + right - full.shape[3]
+    if extra_h or extra_w:
+        full = S.Pad.apply(full, widths=((0, 0), (0, 0), (0, extra_h), (0, extra_w)))
+    return full[:, :, top : top + h, left : left + wd]
+
+
+def _conv_weight_grad_graph(g: Tensor, x: Tensor, w_shape: tuple, geo: ConvGeometry) -> Tensor:
+    """The gradient of a (groups=1) convolution's weight as recorded ops (``create_graph``):
+    a convolution of the input (batch and channel axes swapped) with the output gradient
+    as kernel, stride and dilation exchanged, cropped to the kernel's size."""
+    kh, kw = w_shape[2:]
+    out = Conv2d.apply(
+        x.transpose(0, 1), g.transpose(0, 1), None,
+        stride=geo.dilation, pads=geo.pads, dilation=geo.stride,
+    )  # fmt: skip
+    return out[:, :, :kh, :kw].transpose(0, 1)
+
+
 class Conv2d(Function):
     """2-D convolution on raw arrays: x (N, C, H, W), w (O, C/groups, kh, kw), b (O,).
 
@@ -560,6 +596,21 @@ class Conv2d(Function):
         if nx:
             gx = _input_grad(xp, geo, self.ws, g2, self.w)
         return gx, gw, gb
+
+    def backward_graph(self, grad: Any) -> tuple:
+        n_in = len(self.inputs)
+        nx, nw, nb = (tuple(self.needs_input_grad) + (False,))[:3]
+        geo = self.geometry
+        if geo.groups != 1:
+            raise NotImplementedError(
+                f"create_graph=True: Conv2d with groups={geo.groups} has no differentiable "
+                "backward yet (groups=1 has); split the channels into separate conv2d calls"
+            )
+        x, w = self.operand(0), self.operand(1)
+        gx = _conv_input_grad_graph(grad, w, x.shape, geo) if nx else None
+        gw = _conv_weight_grad_graph(grad, x, w.shape, geo) if nw else None
+        gb = grad.sum(dim=(0, 2, 3)) if nb else None
+        return (gx, gw, gb)[:n_in]
 
 
 class Conv1d(Conv2d):

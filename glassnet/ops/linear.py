@@ -45,6 +45,15 @@ class Linear(Function):
         gb = g2.sum(axis=0) if nb else None
         return gx, gw, gb
 
+    def backward_graph(self, g: Any) -> tuple:
+        nx, nw, nb = self.needs_input_grad
+        x, w = self.operand(0), self.operand(1)
+        g2 = g.reshape(-1, g.shape[-1])
+        gx = g.matmul(w) if nx else None
+        gw = g2.t().matmul(x.reshape(-1, x.shape[-1])) if nw else None
+        gb = g2.sum(dim=0) if nb else None
+        return gx, gw, gb
+
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """Affine map ``x @ weight.T + bias``.

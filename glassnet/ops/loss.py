@@ -17,6 +17,8 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..backend import get_array_module, is_cupy_array
 from ..tensor import Tensor
+from .activation import Sigmoid, Softmax
+from .arithmetic import sub, where
 
 __all__ = [
     "cross_entropy", "nll_loss", "binary_cross_entropy_with_logits", "binary_cross_entropy",
@@ -71,6 +73,20 @@ def _sub_at(xp: Any, grad: Any, t: Any, vals: Any) -> None:
     else:
         classes = xp.arange(grad.shape[1]).reshape((1, -1) + (1,) * (grad.ndim - 2))
         grad -= (classes == t[:, None]) * _class_axis(vals)
+
+
+def _one_hot(xp: Any, t: Any, shape: tuple, dtype: Any) -> Any:
+    """``1`` at ``[n, t[n, ...], ...]`` of an array of ``shape`` ``(N, C, ...)``, else ``0``."""
+    classes = xp.arange(shape[1]).reshape((1, -1) + (1,) * (len(shape) - 2))
+    return (classes == t[:, None]).astype(dtype)
+
+
+def _scale_valid_graph(g: Tensor, reduction: str, denom: Any, valid: Any) -> Tensor:
+    """:func:`_scale_valid` on a gradient Tensor, as recorded ops (``create_graph=True``)."""
+    if reduction == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            g = g / denom
+    return where(valid, g, 0.0)
 
 
 def _weight_column(w: Any, ndim: int) -> Any:
@@ -178,6 +194,22 @@ class CrossEntropy(Function):
         _sub_at(xp, grad, self.t, at_target)
         return grad, None
 
+    def backward_graph(self, g: Any) -> tuple:
+        x = self.inputs[0]
+        xp = get_array_module(self.z)
+        eps = self.eps
+        sc = _scale_valid_graph(g, self.reduction, self.denom, self.valid)
+        at_target = sc * ((1 - eps) * self.w_t)
+        grad = Softmax.apply(x, axis=1)
+        if eps:
+            smooth = sc * ((eps / self.z.shape[1]) * self.valid)
+            grad = grad * (at_target + smooth * self.wsum).unsqueeze(1)
+            w = 1 if self.weight is None else _weight_column(self.weight, self.z.ndim)
+            grad = grad - smooth.unsqueeze(1) * w
+        else:
+            grad = grad * at_target.unsqueeze(1)
+        return grad - _one_hot(xp, self.t, self.z.shape, self.z.dtype) * at_target.unsqueeze(1), None
+
 
 class SoftCrossEntropy(Function):
     """Cross-entropy from logits and class probabilities of the same shape ``(N, C, ...)``."""
@@ -254,6 +286,11 @@ class NLLLoss(Function):
         _sub_at(xp, grad, self.t, xp.broadcast_to(vals, self.t.shape))
         return grad, None
 
+    def backward_graph(self, g: Any) -> tuple:
+        xp = get_array_module(self.w_t)
+        vals = _scale_valid_graph(g, self.reduction, self.denom, self.valid) * self.w_t
+        return -_one_hot(xp, self.t, self.shape, self.dtype) * vals.unsqueeze(1), None
+
 
 class BCEWithLogits(Function):
     """``-w [pos_weight * t * log(sigmoid(x)) + (1 - t) * log(1 - sigmoid(x))]`` via softplus."""
@@ -292,6 +329,21 @@ class BCEWithLogits(Function):
             pw = 1 if self.pos_weight is None else self.pos_weight
             gt = (pw * self.sp_neg - self.sp_pos) * sc
         return gx, gt
+
+    def backward_graph(self, g: Any) -> tuple:
+        nx, nt = self.needs_input_grad
+        if nt:
+            raise NotImplementedError(
+                "create_graph=True: BCEWithLogits (binary_cross_entropy_with_logits) has no "
+                "differentiable backward for its target yet, only for its input; detach the target"
+            )
+        sc = g / self.denom if self.reduction == "mean" else g
+        if self.weight is not None:
+            sc = sc * self.weight
+        sig, t = Sigmoid.apply(self.inputs[0]), self.operand(1)
+        if self.pos_weight is None:
+            return (sig - t) * sc, None
+        return ((1 - t) * sig - (1 - sig) * self.pos) * sc, None
 
 
 class BCE(Function):
@@ -374,6 +426,26 @@ class Regression(Function):
         else:
             grad = xp.clip(d / c, -1, 1) * sc
         grad = grad.astype(d.dtype, copy=False)
+        nx, nt = self.needs_input_grad
+        return (grad if nx else None), (-grad if nt else None)
+
+    def backward_graph(self, g: Any) -> tuple:
+        kind, c = self.kind, self.param
+        if kind == "half_mse":
+            raise NotImplementedError(
+                "create_graph=True: Regression (from half_mse_loss) has no differentiable "
+                "backward yet; use mse_loss(...) / 2"
+            )
+        d = sub(self.operand(0), self.operand(1))
+        sc = g / self.denom if self.reduction == "mean" else g
+        if kind == "mse":
+            grad = d * 2 * sc
+        elif kind == "l1":
+            grad = sc * get_array_module(self.d).sign(self.d)
+        elif kind == "huber":
+            grad = d.clamp(-c, c) * sc
+        else:
+            grad = (d / c).clamp(-1, 1) * sc
         nx, nt = self.needs_input_grad
         return (grad if nx else None), (-grad if nt else None)
 

@@ -59,6 +59,9 @@ class Sum(Function):
         g = _expand(g, self.shape, self.axes, self.keepdims)
         return get_array_module(g).broadcast_to(g, self.shape)
 
+    def backward_graph(self, g: Any) -> Any:
+        return _expand(g, self.shape, self.axes, self.keepdims).expand(self.shape)
+
 
 class Mean(Function):
     def forward(self, a: Any, axes: tuple = (), keepdims: bool = False) -> Any:
@@ -71,6 +74,12 @@ class Mean(Function):
             n *= self.shape[ax]
         g = _expand(g, self.shape, self.axes, self.keepdims) / n
         return get_array_module(g).broadcast_to(g, self.shape)
+
+    def backward_graph(self, g: Any) -> Any:
+        n = 1
+        for ax in self.axes:
+            n *= self.shape[ax]
+        return (_expand(g, self.shape, self.axes, self.keepdims) / n).expand(self.shape)
 
 
 class _Extreme(Function):

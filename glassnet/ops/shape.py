@@ -12,6 +12,7 @@ import numpy as np
 from .. import _views
 from .._validate import is_int
 from ..autograd.function import Function
+from ..autograd.higher_order import unbroadcast as unbroadcast_graph
 from ..backend import get_array_module, is_cupy_array
 from ..tensor import Tensor
 
@@ -29,6 +30,9 @@ class Reshape(Function):
     def backward(self, g: Any) -> Any:
         return g.reshape(self.shape)
 
+    def backward_graph(self, g: Any) -> Any:
+        return Reshape.apply(g, shape=self.shape)
+
 
 class Transpose(Function):
     def forward(self, a: Any, axes: tuple | None = None) -> Any:
@@ -40,6 +44,12 @@ class Transpose(Function):
             return g.transpose()
         inverse = sorted(range(len(self.axes)), key=self.axes.__getitem__)
         return g.transpose(inverse)
+
+    def backward_graph(self, g: Any) -> Any:
+        if self.axes is None:
+            return Transpose.apply(g)
+        inverse = sorted(range(len(self.axes)), key=self.axes.__getitem__)
+        return Transpose.apply(g, axes=tuple(inverse))
 
 
 def _is_basic(index: Any) -> bool:
@@ -62,6 +72,16 @@ class GetItem(Function):
             xp.add.at(out, self.index, g)
         return out
 
+    def backward_graph(self, g: Any) -> Any:
+        if not _is_basic(self.index):
+            raise NotImplementedError(
+                "create_graph=True: indexing with index arrays or masks (GetItem with an "
+                "advanced index) has no differentiable backward yet; index with ints and "
+                "slices, or use index_select/gather"
+            )
+        zeros = Tensor._make(get_array_module(g.array).zeros(self.shape, g.dtype), False, None, 0)
+        return SetItem.apply(zeros, g, index=self.index)
+
 
 class SetItem(Function):
     """``a`` with ``a[index] = value`` written into a copy: ``x[index] = value`` in the graph."""
@@ -81,6 +101,18 @@ class SetItem(Function):
             ga[self.index] = 0
         if nv:
             gv = _sum_to(g[self.index], self.value_shape).astype(self.value_dtype, copy=False)
+        return ga, gv
+
+    def backward_graph(self, g: Any) -> tuple:
+        na, nv = self.needs_input_grad
+        ga = gv = None
+        if na:
+            ga = SetItem.apply(g, get_array_module(g.array).zeros((), g.dtype), index=self.index)
+        if nv:
+            gv = GetItem.apply(g, index=self.index)
+            if gv.ndim < len(self.value_shape):
+                gv = gv.reshape((1,) * (len(self.value_shape) - gv.ndim) + tuple(gv.shape))
+            gv = unbroadcast_graph(gv, tuple(self.value_shape))
         return ga, gv
 
 
@@ -107,6 +139,14 @@ class Concat(Function):
         xp = get_array_module(g)
         return tuple(xp.split(g, self.splits, axis=self.axis))
 
+    def backward_graph(self, g: Any) -> tuple:
+        bounds = [0, *self.splits, g.shape[self.axis]]
+        lead = (slice(None),) * (self.axis % g.ndim)
+        return tuple(
+            GetItem.apply(g, index=lead + (slice(lo, hi),)) if need else None
+            for lo, hi, need in zip(bounds[:-1], bounds[1:], self.needs_input_grad)
+        )
+
 
 class Stack(Function):
     def forward(self, *arrays: Any, axis: int = 0) -> Any:
@@ -118,6 +158,13 @@ class Stack(Function):
         xp = get_array_module(g)
         return tuple(xp.moveaxis(g, self.axis, 0))
 
+    def backward_graph(self, g: Any) -> tuple:
+        lead = (slice(None),) * (self.axis % g.ndim)
+        return tuple(
+            GetItem.apply(g, index=lead + (i,)) if need else None
+            for i, need in enumerate(self.needs_input_grad)
+        )
+
 
 class Pad(Function):
     def forward(self, a: Any, widths: tuple = (), value: float = 0.0) -> Any:
@@ -128,6 +175,9 @@ class Pad(Function):
     def backward(self, g: Any) -> Any:
         return g[self.slices]
 
+    def backward_graph(self, g: Any) -> Any:
+        return GetItem.apply(g, index=self.slices)
+
 
 class BroadcastTo(Function):
     def forward(self, a: Any, shape: tuple = ()) -> Any:
@@ -135,6 +185,9 @@ class BroadcastTo(Function):
 
     def backward(self, g: Any) -> Any:
         return g  # the engine sums it down to the input's shape
+
+    def backward_graph(self, g: Any) -> Any:
+        return g  # summed down to the input's shape by the pass
 
 
 def _axis(axis: Any, ndim: int, who: str) -> int:
@@ -214,6 +267,59 @@ def transpose(a: Tensor, axes: Sequence[int] | None = None) -> Tensor:
     return _views.link(Transpose.apply(_views.source(a), axes=axes), a, "transpose", axes)
 
 
+def diagonal(a: Tensor, offset: int, dim1: int, dim2: int) -> Tensor:
+    """The diagonal of the planes ``(dim1, dim2)`` (non-negative, distinct) as the last
+    axis, recorded as a transpose and an index (not linked: see ``_torch_more.diagonal``);
+    its array is a view of ``a``'s, so a change written into either shows in the other."""
+    rest = [d for d in range(a.ndim) if d not in (dim1, dim2)]
+    moved = Transpose.apply(a, axes=tuple(rest + [dim1, dim2]))
+    n, m = a.shape[dim1], a.shape[dim2]
+    k = max(min(n + min(offset, 0), m - max(offset, 0)), 0)
+    idx = np.arange(k)
+    index = (Ellipsis, idx + max(-offset, 0), idx + max(offset, 0))
+    out = GetItem.apply(moved, index=_unwrap_index(index, a.xp))
+    out.array = _views.diagonal_view(a.array, offset, dim1, dim2)
+    return out
+
+
+def put_diagonal(a: Tensor, offset: int, dim1: int, dim2: int, value: Tensor) -> Tensor:
+    """``a`` with its diagonal (as :func:`diagonal` gives it) replaced by ``value``, as a
+    graph op."""
+    perm = [d for d in range(a.ndim) if d not in (dim1, dim2)] + [dim1, dim2]
+    k = value.shape[-1]
+    idx = np.arange(k)
+    index = (Ellipsis, idx + max(-offset, 0), idx + max(offset, 0))
+    put = setitem(Transpose.apply(a, axes=tuple(perm)), _unwrap_index(index, a.xp), value)
+    return Transpose.apply(put, axes=tuple(int(i) for i in np.argsort(perm)))
+
+
+def _strided_index(size: tuple, stride: tuple, offset: int) -> Any:
+    """The flat position of each entry of ``as_strided(size, stride, offset)``."""
+    idx = np.full(tuple(size), offset, dtype=np.int64)
+    for d, (n, s) in enumerate(zip(size, stride)):
+        idx = idx + np.arange(n).reshape((n,) + (1,) * (len(size) - d - 1)) * s
+    return idx
+
+
+def as_strided(a: Tensor, size: tuple, stride: tuple, offset: int) -> Tensor:
+    """``a`` (C-contiguous, checked by the caller) read as ``size``/``stride`` from element
+    ``offset``, recorded as an index of its flattening (overlapping entries add their
+    gradients, as torch's); its array is a view of ``a``'s (not linked here)."""
+    flat = Reshape.apply(a, shape=(a.array.size,))
+    index = _unwrap_index(_strided_index(size, stride, offset), a.xp)
+    out = GetItem.apply(flat, index=index)
+    out.array = _views.strided_view(a.array, size, stride, offset)
+    return out
+
+
+def put_strided(a: Tensor, size: tuple, stride: tuple, offset: int, value: Tensor) -> Tensor:
+    """``a`` with the entries :func:`as_strided` reads replaced by ``value``, as a graph op."""
+    flat = Reshape.apply(a, shape=(a.array.size,))
+    index = _unwrap_index(_strided_index(size, stride, offset).reshape(-1), a.xp)
+    put = setitem(flat, index, Reshape.apply(value, shape=(value.array.size,)))
+    return Reshape.apply(put, shape=a.shape)
+
+
 def swapaxes(a: Tensor, axis1: int, axis2: int) -> Tensor:
     """Exchange two axes."""
     axis1, axis2 = _axis(axis1, a.ndim, "swapaxes"), _axis(axis2, a.ndim, "swapaxes")
@@ -240,6 +346,19 @@ def _index_part(i: Any, xp: Any) -> Any:
     if xp is np and is_cupy_array(i):
         return i.get()
     return i
+
+
+def unwrap_bool_scalars(index: Any) -> Any:
+    """``index`` with each 0-d bool tensor as a NumPy bool: NumPy would read the tensor
+    through ``__index__`` as position 1 or 0, where torch (and NumPy's own bool) mean
+    "all" or "nothing" (``x[torch.tensor(True)] = v``)."""
+
+    def fix(i: Any) -> Any:
+        if isinstance(i, Tensor) and i.ndim == 0 and i.array.dtype == np.bool_:
+            return np.bool_(bool(i.array))
+        return i
+
+    return tuple(fix(i) for i in index) if isinstance(index, tuple) else fix(index)
 
 
 def _unwrap_index(index: Any, xp: Any = np) -> Any:

@@ -183,6 +183,10 @@ class Erf(Function):
         xp = get_array_module(g)
         return g * (_TWO_OVER_SQRT_PI * xp.exp(-self.a * self.a)).astype(g.dtype, copy=False)
 
+    def backward_graph(self, g: Any) -> Any:
+        a = self.inputs[0]
+        return g * (a * a * -1).exp() * _TWO_OVER_SQRT_PI
+
 
 class Erfc(Function):
     """``erfc(x) = 1 - erf(x)``; the gradient is ``-2/sqrt(pi) exp(-x^2)``."""

@@ -473,13 +473,39 @@ def test_backward_twice_without_retain_graph(rng):
         y.backward()
 
 
-def test_create_graph_is_refused(rng):
+def test_create_graph_differentiates_a_tensor_backward(rng):
+    # the user's backward (grad * y, y the saved output) runs with recording on, so its
+    # gradient is differentiable again: d2/dx2 sum(exp(x)) = exp(x), as torch gives
+    values = rng.standard_normal(3)
+    x = gn.tensor(values, requires_grad=True)
+    (g,) = gn.autograd.grad(Exp.apply(x).sum(), x, create_graph=True)
+    assert g.requires_grad
+    (gg,) = gn.autograd.grad((g * g).sum(), x)
+    np.testing.assert_allclose(gg.numpy(), 2 * np.exp(2 * values), rtol=1e-12)
+    x.grad = None
+    Exp.apply(x).sum().backward(create_graph=True)
+    assert x.grad.requires_grad
+    x.grad.sum().backward()
+    np.testing.assert_allclose(x.grad.detach().numpy(), 2 * np.exp(values), rtol=1e-12)
+
+
+def test_create_graph_refuses_a_once_differentiable_backward(rng):
+    class OnceExp(Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x.exp()
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        @gn.autograd.function.once_differentiable
+        def backward(ctx, grad):
+            (y,) = ctx.saved_tensors
+            return grad * y
+
     x = gn.tensor(rng.standard_normal(3), requires_grad=True)
-    y = Exp.apply(x).sum()
-    with pytest.raises(NotImplementedError, match="create_graph=True"):
-        gn.autograd.grad(y, x, create_graph=True)
-    with pytest.raises(NotImplementedError, match="create_graph=True"):
-        y.backward(create_graph=True)
+    with pytest.raises(RuntimeError, match="once_differentiable"):
+        gn.autograd.grad(OnceExp.apply(x).sum(), x, create_graph=True)
 
 
 def test_array_level_recipe_still_works(rng):
@@ -605,7 +631,7 @@ def test_docs_autograd_examples_run():
 
     text = (Path(__file__).resolve().parents[2] / "docs" / "autograd.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     for block in blocks:
         ns: dict = {}
         exec(compile(block, "docs/autograd.md", "exec"), ns)  # noqa: S102
