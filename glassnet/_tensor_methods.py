@@ -44,7 +44,7 @@ from .ops import pointwise as _pw
 from .ops import shape as _sh
 from .ops import special as _sp
 from .special import SpecialMethods
-from .tensor import Size, Tensor
+from .tensor import Size, Tensor, remember_grad_fn
 
 __all__ = ["TensorMethods", "attach"]
 
@@ -266,10 +266,12 @@ class TensorMethods(InplaceMethods):
         retain_graph : bool, optional
             Keep the graph so backward can be called again (default False).
         create_graph : bool, default False
-            ``True`` (higher-order gradients) raises ``NotImplementedError``.
+            Record the backward pass, so ``.grad`` carries a graph (higher-order
+            gradients; see ``glassnet.autograd.higher_order``).
         inputs : Tensor or sequence of Tensor, optional
             Accumulate only into these tensors' ``.grad``.
         """
+        remember_grad_fn(self._ctx)  # print(loss) after backward() keeps torch's grad_fn name
         _engine.backward([self], [gradient], retain_graph, create_graph, inputs=inputs)
 
     # ------------------------------------------------------------- operators

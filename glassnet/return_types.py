@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ._tensor_extra import aminmax
 from .tensor import Size, Tensor
 
 __all__ = [
@@ -91,5 +92,5 @@ def _torch_repr(self: tuple) -> str:
 
 
 for _cls in (max, min, sort, topk, kthvalue, median, nanmedian, mode, cummax, cummin, frexp,
-             slogdet, histogram):
+             slogdet, histogram, aminmax):
     _cls.__repr__ = _torch_repr  # type: ignore[method-assign]

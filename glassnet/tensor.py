@@ -11,13 +11,14 @@ nothing above it and the package has no import cycle.
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import backend
+from . import _tensor_str, backend
 from . import random as _random
 
 if TYPE_CHECKING:  # for type checkers and editors only: the methods are attached at import
@@ -124,6 +125,81 @@ def _torch_constructor(data: Any, requires_grad: Any, dtype: Any, sizes: tuple) 
 
 def _is_int(v: Any) -> bool:
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _torch_repr_suffix(arr: Any, dtype: Any) -> str:
+    """torch's ``size=`` and ``dtype=`` in a tensor's repr: the dtype unless it is the default
+    one, int64 or bool (only the default for an empty tensor, with its size unless 1-D)."""
+    if arr.size:
+        return "" if dtype in (backend.default_dtype(), np.int64, np.bool_) else f", dtype={dtype}"
+    size = f", size={tuple(arr.shape)}" if arr.ndim != 1 else ""
+    return size + ("" if dtype == backend.default_dtype() else f", dtype={dtype}")
+
+
+#: glassnet nodes that are one torch node whatever their arguments, under torch's name
+_TORCH_NODE_NAMES = {
+    "ReLU": "ReluBackward0", "Sigmoid": "SigmoidBackward0", "Tanh": "TanhBackward0",
+    "Softmax": "SoftmaxBackward0", "LogSoftmax": "LogSoftmaxBackward0",
+    "BCEWithLogits": "BinaryCrossEntropyWithLogitsBackward0", "BCE": "BinaryCrossEntropyBackward0",
+}
+#: ``Regression`` nodes by their ``kind``
+_TORCH_REGRESSION_NAMES = {
+    "mse": "MseLossBackward0", "smooth_l1": "SmoothL1LossBackward0", "huber": "HuberLossBackward0",
+}
+
+
+#: the torch names of nodes a ``backward()`` started from, taken before it frees their state
+_NAMED_ROOTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def remember_grad_fn(ctx: Any) -> None:
+    """Keep the torch name of ``ctx`` (the node ``backward()`` starts from) past the freeing
+    of its state, so ``loss.backward(); print(loss)`` prints the name it printed before."""
+    if ctx is None or type(ctx).__name__ not in _NAMED_BY_STATE:
+        return
+    name = _torch_node_name(ctx)
+    if name is not None:
+        with contextlib.suppress(TypeError):  # a node that takes no weak reference
+            _NAMED_ROOTS[ctx] = name
+
+
+def _torch_grad_fn_text(ctx: Any) -> str:
+    """``ctx`` as torch's repr names it where glassnet's node is the node torch records
+    (``x[:2]``: ``<SliceBackward0>``, ``x[:, 1]``: ``<SelectBackward0>``, ReLU, softmax,
+    cross-entropy on class indices without smoothing: ``<NllLossBackward0>``); any other
+    node keeps glassnet's name (a documented difference)."""
+    known = _torch_node_name(ctx)
+    if known is None:
+        with contextlib.suppress(TypeError):
+            known = _NAMED_ROOTS.get(ctx)
+    return f"<{known}>" if known else repr(ctx)
+
+
+#: nodes whose torch name depends on their saved state (freed by ``backward()``)
+_NAMED_BY_STATE = ("GetItem", "CrossEntropy", "NLLLoss", "Regression")
+
+
+def _torch_node_name(ctx: Any) -> str | None:
+    """torch's name for ``ctx``, or None where it is not known (or its state was freed)."""
+    kind = type(ctx).__name__
+    known = _TORCH_NODE_NAMES.get(kind)
+    if kind == "GetItem":  # torch names the last index that is not a whole slice or ...
+        index = ctx.__dict__.get("index")
+        parts = index if isinstance(index, tuple) else (index,)
+        if all(isinstance(i, slice) or _is_int(i) for i in parts if i is not Ellipsis):
+            last = [i for i in parts if i is not Ellipsis and i != slice(None)] or [slice(None)]
+            known = "SliceBackward0" if isinstance(last[-1], slice) else "SelectBackward0"
+    elif kind == "CrossEntropy" and not ctx.__dict__.get("eps", 1):  # 2-D and above: NllLoss2D
+        z = ctx.__dict__.get("z")
+        if z is not None and z.ndim <= 2:
+            known = "NllLossBackward0"
+        elif z is not None and ctx.__dict__.get("reduction") in ("mean", "sum"):
+            known = "NllLoss2DBackward0"
+    elif kind == "NLLLoss":
+        known = "NllLossBackward0" if len(ctx.__dict__.get("shape", (0, 0, 0))) <= 2 else None
+    elif kind == "Regression":
+        known = _TORCH_REGRESSION_NAMES.get(ctx.__dict__.get("kind"))
+    return known
 
 
 class Tensor(_Methods):
@@ -266,22 +342,21 @@ class Tensor(_Methods):
         return len(self.array)
 
     def __repr__(self) -> str:
-        body = np.array2string(
-            np.asarray(self.numpy()), separator=", ", prefix="tensor(", threshold=100
-        )
-        extra = ""
-        if (
-            self.array.dtype not in (backend.default_dtype(), np.int64)
-            or self.array.dtype.kind == "b"
-        ):
-            extra += f", dtype={self.array.dtype}"
+        body = _tensor_str.tensor_body(np.asarray(self.numpy()))  # torch's text for the values
+        dt = self.dtype  # a TorchDType under glassnet run: printed by torch's rules
+        if isinstance(dt, np.dtype):
+            shown = dt not in (backend.default_dtype(), np.int64) or dt.kind == "b"
+            extra = f", dtype={dt}" if shown else ""
+        else:
+            extra = _torch_repr_suffix(self.array, dt)
         if self.device.type != "cpu":
             extra += f", device='{self.device}'"
-        if self._ctx is not None:
-            extra += f", grad_fn={self._ctx!r}"
+        if self._ctx is not None:  # torch's node names for torch's dtypes (glassnet run)
+            node = repr(self._ctx) if isinstance(dt, np.dtype) else _torch_grad_fn_text(self._ctx)
+            extra += f", grad_fn={node}"
         elif self.requires_grad:
             extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
+        return _tensor_str.close(f"tensor({body}", extra)
 
     # ------------------------------------------------------------ conversion
     def numpy(self, *, force: bool = False) -> np.ndarray:

@@ -28,7 +28,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..tensor import Size
+import numpy as np
+
+from .. import _dtypes
+from ..tensor import Size, Tensor
 
 __all__ = [
     "ALIASES", "NEAREST", "TorchAPIMissing", "TorchModuleMissing", "install", "uninstall",
@@ -230,6 +233,8 @@ class TorchAliasFinder(importlib.abc.MetaPathFinder):
         self.made_packages: list[types.ModuleType] = []  # plain modules given a __path__
         self.displaced: dict[str, types.ModuleType] = {}  # real torch modules set aside
         self.size_repr: str | None = None  # how Size printed before install()
+        self.dtype_getter: Any = None  # Tensor.dtype before install()
+        self.dtype_names: dict[str, Any] = {}  # glassnet.float32, ... before install()
         self.torch_names = {g: t for t, gs in reversed(ALIASES.items()) for g in gs}
 
     def scan(self) -> None:
@@ -317,7 +322,40 @@ def install() -> TorchAliasFinder:
     sys.meta_path.insert(0, finder)
     finder.scan()
     finder.size_repr, Size.repr_module = Size.repr_module, "torch"  # print(x.shape) as torch's
+    _print_dtypes_as_torch(finder)
     return finder
+
+
+#: glassnet's functions that return a dtype: under the hook they return a TorchDType.
+_DTYPE_FUNCTIONS = ("get_default_dtype", "result_type", "promote_types")
+
+
+def _print_dtypes_as_torch(finder: TorchAliasFinder) -> None:
+    """``x.dtype``, ``torch.float32``, ... become :class:`~glassnet._dtypes.TorchDType`
+    objects, which print as torch's dtypes (``torch.float32``); :func:`uninstall` puts the
+    NumPy dtypes back. glassnet's own code reads them as the NumPy dtypes they wrap."""
+    package = sys.modules[__package__.rpartition(".")[0]]
+    names = {n: v for n, v in vars(package).items() if isinstance(v, np.dtype) and not n.startswith("_")}
+    names.update((n, vars(package)[n]) for n in (*_DTYPE_FUNCTIONS, "dtype"))
+    finder.dtype_names = names
+    finder.dtype_getter = Tensor.__dict__["dtype"]
+    for name, value in names.items():
+        if isinstance(value, np.dtype):
+            setattr(package, name, _dtypes.TorchDType(value))
+        elif name in _DTYPE_FUNCTIONS:
+            setattr(package, name, _dtypes.torch_dtype_result(value))
+    package.dtype = _dtypes.TorchDType  # type: ignore[attr-defined]
+    Tensor.dtype = property(_dtypes.tensor_torch_dtype, doc=finder.dtype_getter.__doc__)  # type: ignore[method-assign,assignment]
+
+
+def _restore_dtypes(finder: TorchAliasFinder) -> None:
+    if finder.dtype_getter is None:
+        return
+    Tensor.dtype = finder.dtype_getter  # type: ignore[method-assign]
+    package = sys.modules[__package__.rpartition(".")[0]]
+    for name, value in finder.dtype_names.items():
+        setattr(package, name, value)
+    finder.dtype_getter, finder.dtype_names = None, {}
 
 
 def uninstall(finder: TorchAliasFinder) -> None:
@@ -332,6 +370,7 @@ def uninstall(finder: TorchAliasFinder) -> None:
     finder.displaced.clear()
     finder.restore()
     Size.repr_module = finder.size_repr
+    _restore_dtypes(finder)
 
 
 @contextmanager

@@ -30,7 +30,8 @@ def default_collate(samples: list[Any]) -> Any:
     """Stack a list of samples into a batch, field by field.
 
     Samples may be arrays / numbers (stacked along a new first axis), tuples
-    or lists of those (one stacked array per field) or dicts (one per key).
+    or lists of those (one stacked array per field; a namedtuple stays one) or dicts
+    (one per key).
     """
     if not samples:
         raise ValueError("default_collate: got an empty list of samples")
@@ -43,7 +44,8 @@ def default_collate(samples: list[Any]) -> Any:
             raise ValueError(
                 f"default_collate: samples have different numbers of fields: {sorted({len(s) for s in samples})}"
             )
-        return tuple(default_collate([s[k] for s in samples]) for k in range(n))
+        fields = (default_collate([s[k] for s in samples]) for k in range(n))
+        return type(first)(*fields) if hasattr(first, "_fields") else tuple(fields)
     return np.stack([np.asarray(_unwrap(s)) for s in samples])
 
 
@@ -60,7 +62,8 @@ def to_tensor(batch: Any, device: Any = None, *, keep_dtype: bool = False) -> An
     if isinstance(batch, dict):
         return {k: to_tensor(v, device, keep_dtype=keep_dtype) for k, v in batch.items()}
     if isinstance(batch, (tuple, list)):
-        return tuple(to_tensor(v, device, keep_dtype=keep_dtype) for v in batch)
+        fields = (to_tensor(v, device, keep_dtype=keep_dtype) for v in batch)
+        return type(batch)(*fields) if hasattr(batch, "_fields") else tuple(fields)
     if not hasattr(batch, "dtype"):
         return batch
     batch = _unwrap(batch)  # a torch tensor (from a collate_fn) as its array

@@ -308,13 +308,24 @@ def _as_parameter(value: Any) -> Any:
     return value
 
 
-def _describe(value: Any) -> str:
-    """One line for a parameter container's repr, as torch prints it."""
+#: torch's legacy tensor type names, which ``ParameterDict``'s repr prints (``torch.typename``)
+_LEGACY_TYPES = {
+    "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor",
+    "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
+    "bool": "BoolTensor",
+}
+
+
+def _describe(value: Any, legacy: bool = False) -> str:
+    """One line for a parameter container's repr, as torch prints it (``legacy``: the type
+    named as ``torch.FloatTensor``, as torch's ``ParameterDict`` names it)."""
     if isinstance(value, Tensor):
         kind = "Parameter containing" if isinstance(value, Parameter) else "Tensor"
         size = "x".join(str(n) for n in value.shape)
         dtype = value.dtype  # a TorchDType, printed as torch.float32, under glassnet run
         name = f"glassnet.{dtype}" if isinstance(dtype, np.dtype) else str(dtype)
+        if legacy and not isinstance(dtype, np.dtype) and np.dtype(dtype).name in _LEGACY_TYPES:
+            name = f"torch.{_LEGACY_TYPES[np.dtype(dtype).name]}"
         return f"{kind}: [{name} of size {size}]"
     return f"Object of type: {type(value).__name__}"
 
@@ -373,8 +384,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        lines = [f"  ({i}): {_describe(v)}" for i, v in enumerate(self)]
-        return "\n" + "\n".join(lines) + "\n" if lines else ""
+        return "\n".join(f"  ({i}): {_describe(v)}" for i, v in enumerate(self))  # torch's indent
 
 
 class ParameterDict(Module):
@@ -460,8 +470,7 @@ class ParameterDict(Module):
             self[k] = v
 
     def extra_repr(self) -> str:
-        lines = [f"  ({k}): {_describe(v)}" for k, v in self.items()]
-        return "\n" + "\n".join(lines) + "\n" if lines else ""
+        return "\n".join(f"  ({k}): {_describe(v, legacy=True)}" for k, v in self.items())
 
 
 def _check(m: Any, name: str) -> Module:

@@ -14,8 +14,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .. import _dtypes, backend
 from .. import _memory_format as _mf
-from .. import backend
 from .._torch_args import to_args as _to_args
 from ..jit import SCRIPT_MODULE_ONLY
 from ..tensor import Tensor
@@ -78,6 +78,26 @@ class IncompatibleKeys(NamedTuple):
     missing_keys: list[str]
     unexpected_keys: list[str]
 
+    def __repr__(self) -> str:
+        """torch's text: ``<All keys matched successfully>`` when nothing is missing or
+        unexpected (``print(model.load_state_dict(sd))``), else the keys."""
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
+
+    __str__ = __repr__
+
+
+class _KwargsHook:
+    """A forward (pre-)hook registered with ``with_kwargs=True``: it also gets the keyword
+    arguments of the call, as torch's."""
+
+    def __init__(self, hook: Callable) -> None:
+        self.hook = hook
+
+    def __call__(self, *args: Any) -> Any:
+        return self.hook(*args)
+
 
 class RemovableHandle:
     """Returned by ``register_*_hook``; ``remove()`` unregisters the hook."""
@@ -113,10 +133,11 @@ class Module:
     training: bool
 
     def __init__(self) -> None:
-        object.__setattr__(self, "_parameters", OrderedDict())
-        object.__setattr__(self, "_buffers", OrderedDict())
+        # plain dicts, as torch's (ModuleDict.keys() prints dict_keys([...]))
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_non_persistent", set())
-        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "training", True)
@@ -193,6 +214,10 @@ class Module:
         """Register ``module`` as the child ``name`` (``None`` declares an absent child)."""
         self.__dict__.pop(name, None)
         self._modules[name] = module
+
+    def register_module(self, name: str, module: Module | None) -> None:
+        """torch's other name of :meth:`add_module`."""
+        self.add_module(name, module)
 
     # ------------------------------------------------------------- traversal
     def named_parameters(
@@ -476,6 +501,21 @@ class Module:
         slow, for storage and checks), as torch's ``Module.half()``."""
         return self.to(dtype=np.float16)
 
+    def type(self, dst_type: Any) -> Module:  # noqa: A003 - torch's name
+        """Cast every parameter and buffer, integer ones too, to ``dst_type`` (a dtype or
+        torch's ``torch.DoubleTensor``), in place, as torch's ``Module.type``."""
+        dt = _dtypes.to_dtype(dst_type, f"{self.__class__.__name__}.type")
+        for t in list(self.parameters()) + list(self.buffers()):
+            t.array = t.array.astype(dt, copy=False)
+            if t.grad is not None:
+                t.grad.array = t.grad.array.astype(dt, copy=False)
+        return self
+
+    def share_memory(self) -> Module:
+        """torch's ``share_memory()`` before worker processes: nothing to do (glassnet runs in
+        one process); returns the module."""
+        return self
+
     @property
     def device(self) -> backend.Device:
         """The device of the first parameter (the CPU for a module without parameters)."""
@@ -490,6 +530,11 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._forward_pre_hooks:
             for hook in list(self._forward_pre_hooks.values()):
+                if isinstance(hook, _KwargsHook):
+                    res = hook(self, args, kwargs)
+                    if res is not None:
+                        args, kwargs = res
+                    continue
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
@@ -499,15 +544,32 @@ class Module:
             out = self.forward(*args, **kwargs)
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
-                res = hook(self, args, out)
+                kw = (kwargs,) if isinstance(hook, _KwargsHook) else ()
+                res = hook(self, args, *kw, out)
                 if res is not None:
                     out = res
         return out
 
-    def register_forward_hook(self, hook: Callable[[Module, tuple, Any], Any]) -> RemovableHandle:
-        """Call ``hook(module, inputs, output)`` after each forward; a non-None return replaces the output."""
-        handle = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
+    def register_forward_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False,
+        always_call: bool = False,
+    ) -> RemovableHandle:  # fmt: skip
+        """Call ``hook(module, inputs, output)`` after each forward (``hook(module, inputs,
+        kwargs, output)`` with ``with_kwargs=True``); a non-None return replaces the output.
+        ``prepend=True`` runs it before the hooks already registered."""
+        if always_call:
+            raise NotImplementedError(
+                f"{self.__class__.__name__}.register_forward_hook(always_call=True) is not "
+                "available in glassnet; call the hook in a try/finally around the forward"
+            )
+        return self._forward_hook_into(self._forward_hooks, hook, prepend, with_kwargs)
+
+    @staticmethod
+    def _forward_hook_into(hooks: dict, hook: Callable, prepend: bool, with_kwargs: bool) -> RemovableHandle:
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = _KwargsHook(hook) if with_kwargs else hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
         return handle
 
     def register_full_backward_hook(
@@ -545,11 +607,13 @@ class Module:
             hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def register_forward_pre_hook(self, hook: Callable[[Module, tuple], Any]) -> RemovableHandle:
-        """Call ``hook(module, inputs)`` before each forward; a non-None return replaces the inputs."""
-        handle = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
-        return handle
+    def register_forward_pre_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(module, inputs)`` before each forward; a non-None return replaces the
+        inputs. With ``with_kwargs=True``, ``hook(module, inputs, kwargs)`` and a non-None
+        return is the pair ``(inputs, kwargs)``. ``prepend=True`` runs it first."""
+        return self._forward_hook_into(self._forward_pre_hooks, hook, prepend, with_kwargs)
 
     def inference_fusion(self, following: Sequence[Module]) -> tuple[int, Callable] | None:
         """A way to run this module together with the modules after it when no graph is
@@ -591,15 +655,15 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = []
-        for name, m in self._modules.items():
-            child = repr(m).replace("\n", "\n  ")
-            lines.append(f"  ({name}): {child}")
+        """torch's text: ``Name(extra)`` for one line of options and no children, else the
+        option lines and then each ``(name): child`` on its own indented line."""
         extra = self.extra_repr()
-        if not lines:
+        lines = extra.split("\n") if extra else []
+        children = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
+        if len(lines) == 1 and not children:
             return f"{type(self).__name__}({extra})"
-        head = f"{type(self).__name__}({extra}" if extra else f"{type(self).__name__}("
-        return head + "\n" + "\n".join(lines) + "\n)"
+        body = "".join(f"\n  {line}" for line in lines + children)
+        return f"{type(self).__name__}({body}\n)" if body else f"{type(self).__name__}()"
 
     def __dir__(self) -> list[str]:
         return sorted(

@@ -16,6 +16,7 @@ tensors are converted to NumPy loads here (and the reverse)::
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -46,6 +47,23 @@ class _Required:
 
 
 required = _Required()
+
+
+#: PyTorch's implementation switches, kept in each group by torch (glassnet has one implementation)
+_TORCH_SWITCHES = ("foreach", "fused", "capturable", "differentiable")
+#: torch's defaults that are Python ints (glassnet stores floats): printed as torch prints them
+_TORCH_INT_DEFAULTS = {
+    "momentum": 0, "dampening": 0, "weight_decay": 0, "lr_decay": 0,
+    "initial_accumulator_value": 0, ("LBFGS", "lr"): 1, ("Rprop", "step_sizes"): (1e-06, 50),
+}
+
+
+def _torch_default_text(owner: str, key: str, value: Any) -> str:
+    """``value`` as torch's repr shows it: a float equal to torch's int default as that int."""
+    default = _TORCH_INT_DEFAULTS.get((owner, key), _TORCH_INT_DEFAULTS.get(key))
+    if default is not None and value == default and not isinstance(value, bool):
+        return str(default)
+    return str(value)
 
 
 # ------------------------------------------------------------- validation helpers
@@ -306,6 +324,7 @@ class Optimizer:
             params = list(params)
         if not params:
             raise ValueError(f"{owner}: got an empty parameter list (nothing to optimize)")
+        params = self._named_params(group, params, owner)
         seen: set[int] = set()
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
@@ -338,6 +357,21 @@ class Optimizer:
                     "parameter group; a parameter may belong to one group only"
                 )
         self.param_groups.append(group)
+
+    @staticmethod
+    def _named_params(group: dict[str, Any], params: list[Any], owner: str) -> list[Any]:
+        """``(name, parameter)`` pairs (``model.named_parameters()``, as torch 2.5+ takes
+        them): the parameters, with their names kept in ``group["param_names"]``."""
+        named = [isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in params]
+        if not any(named):
+            return params
+        if not all(named):
+            raise ValueError(
+                f"{owner}: params must be all (name, parameter) pairs or all parameters, "
+                "not a mix"
+            )
+        group["param_names"] = [name for name, _ in params]
+        return [p for _, p in params]
 
     # ------------------------------------------------------------- gradients
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -722,10 +756,19 @@ class Optimizer:
         return _state_array(where, p, v)
 
     def __repr__(self) -> str:
+        """torch's text: each group's options sorted by name, with the implementation switches
+        the constructor takes (``foreach``, ``fused``, ``capturable``, ``differentiable``) at
+        their defaults and torch's whole-number defaults written as torch writes them."""
+        try:
+            accepted = inspect.signature(type(self)).parameters
+        except (TypeError, ValueError):  # a subclass whose signature cannot be read
+            accepted = {}
+        switches = {k: accepted[k].default for k in _TORCH_SWITCHES if k in accepted}
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
-            for key in sorted(k for k in group if k != "params"):
-                lines.append(f"    {key}: {group[key]}")
+            lines.extend([""] * (i > 0) + [f"Parameter Group {i}"])  # a blank line between groups
+            shown = {**switches, **{k: v for k, v in group.items() if k != "params"}}
+            for key in sorted(shown):
+                lines.append(f"    {key}: {_torch_default_text(type(self).__name__, key, shown[key])}")
         lines.append(")")
         return "\n".join(lines)

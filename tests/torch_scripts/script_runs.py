@@ -76,3 +76,57 @@ def check_script(path: str, tmp_path: os.PathLike, minimum: int = 5) -> None:
     theirs = loss_lines(path, init, False, tmp_path)  # saves the initial weights
     ours = loss_lines(path, init, True, tmp_path)  # loads them
     assert_agree(ours, theirs, minimum)
+
+
+# ------------------------------------------------------------ whole standard output (round 8)
+#: a tensor's text split into comparable tokens: brackets, parentheses, commas, ``=`` and ``:``
+#: stand alone (so ``tensor([[0.1234,`` gives ``tensor ( [ [ 0.1234 ,``), whitespace separates
+_TOKEN = re.compile(r"[\[\](){},=:]|[^\s\[\](){},=:]+")
+
+
+def stdout_lines(path: str, init: str, glassnet: bool, cwd: os.PathLike) -> list[str]:
+    """Every line ``path`` prints to standard output, run under glassnet or torch."""
+    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS="1", INIT_WEIGHTS=init)
+    head = [sys.executable, "-m", "glassnet", "run"] if glassnet else [sys.executable]
+    done = subprocess.run([*head, path], capture_output=True, text=True, env=env, cwd=cwd,
+                          timeout=600)  # fmt: skip
+    who = "glassnet" if glassnet else "torch"
+    assert done.returncode == 0, f"{os.path.basename(path)} ({who}):\n{done.stderr[-4000:]}"
+    return done.stdout.splitlines()
+
+
+def _same_token(a: str, b: str) -> bool:
+    """Equal words, or numbers within a relative 1e-4 plus one unit in the last digit printed."""
+    x, y = _number(a), _number(b)
+    if x is None or y is None:
+        return a == b
+    if np.isnan(x) or np.isnan(y) or not np.isfinite(y):
+        return a == b or (np.isnan(x) and np.isnan(y)) or x == y
+    return abs(x - y) <= 2e-6 + 1e-4 * abs(y) + max(last_digit(a), last_digit(b))
+
+
+def assert_same_output(ours: list[str], theirs: list[str], minimum: int = 10) -> None:
+    """The same standard output line by line: each line's tokens (words, numbers, brackets,
+    commas; the whitespace between them is not compared, so a number one digit wider after a
+    rounding flip does not shift the rest) agree as :func:`_same_token` says."""
+    assert len(theirs) >= minimum, f"only {len(theirs)} lines printed"
+    for i, (mine, ref) in enumerate(zip(ours, theirs)):
+        a, b = _TOKEN.findall(mine), _TOKEN.findall(ref)
+        same = len(a) == len(b) and all(_same_token(x, y) for x, y in zip(a, b))
+        assert same, f"line {i + 1} differs:\n glassnet: {mine}\n torch:    {ref}"
+    assert len(ours) == len(theirs), (
+        f"{len(ours)} lines vs torch's {len(theirs)}; first extra: "
+        f"{(ours if len(ours) > len(theirs) else theirs)[min(len(ours), len(theirs))]!r}"
+    )
+
+
+def check_script_output(path: str, tmp_path: os.PathLike, minimum: int = 10) -> None:
+    """Run ``path`` under torch (saving its initial weights) and under glassnet (loading them)
+    and compare their whole standard output; without torch, check that glassnet runs it."""
+    init = os.path.join(os.fspath(tmp_path), "init.npz")
+    if not torch_available():
+        assert len(stdout_lines(path, "", True, tmp_path)) >= minimum
+        return
+    theirs = stdout_lines(path, init, False, tmp_path)  # saves the initial weights
+    ours = stdout_lines(path, init, True, tmp_path)  # loads them
+    assert_same_output(ours, theirs, minimum)

@@ -45,7 +45,8 @@ _SCORES = ("additive", "dot", "scaled_dot")
 
 def _label(layer: Module) -> str:
     """The layer in one line, ``Name(args)``, for error messages."""
-    return f"{type(layer).__name__}({layer.extra_repr()})"
+    settings = getattr(layer, "_settings", layer.extra_repr)  # MultiheadAttention prints none
+    return f"{type(layer).__name__}({settings()})"
 
 
 def _as_tensor(mask: Any) -> Tensor:
@@ -264,6 +265,11 @@ class TemporalAttention(Module):
         return s
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """``MultiheadAttention.out_proj``: a :class:`Linear` under torch's class name, so a
+    printed model reads as torch's (torch uses the name to keep it out of dynamic quantization)."""
+
+
 class MultiheadAttention(Module):
     """Multi-head attention with PyTorch's interface, parameter names and initialisation.
 
@@ -370,7 +376,7 @@ class MultiheadAttention(Module):
             self.in_proj_bias = Parameter(np.empty((3 * e,), dtype=dt))
         else:
             self.register_parameter("in_proj_bias", None)
-        self.out_proj = Linear(e, e, bias=bias, dtype=dt)
+        self.out_proj = NonDynamicallyQuantizableLinear(e, e, bias=bias, dtype=dt)
         if add_bias_kv:
             self.bias_k = Parameter(np.empty((1, 1, e), dtype=dt))
             self.bias_v = Parameter(np.empty((1, 1, e), dtype=dt))
@@ -557,7 +563,8 @@ class MultiheadAttention(Module):
             out = out.transpose(0, 1)
         return out, weights
 
-    def extra_repr(self) -> str:
+    def _settings(self) -> str:
+        """The options in one line, for error messages (torch's repr shows none of them)."""
         s = f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
         if self.dropout:
             s += f", dropout={self.dropout}"

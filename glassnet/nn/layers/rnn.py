@@ -349,10 +349,6 @@ class RNN(_RNNBase):
         out, finals = self._finish(out, finals, batched)
         return out, finals[0]
 
-    def extra_repr(self) -> str:
-        s = super().extra_repr()
-        return s + (f", nonlinearity={self.nonlinearity!r}" if self.nonlinearity != "tanh" else "")
-
 
 class LSTM(_RNNBase):
     """Long short-term memory: the seed article's gated cell, over a whole sequence.
