@@ -19,12 +19,12 @@ import numpy as np
 
 import glassnet as gn
 
-from ..functional import cross_entropy
+from ..functional import cross_entropy, mse_loss
 from ..io.tomlconf import dump_config
 from ..models.registry import to_layout
 from ..train.loop import resolve_optimizer
-from .pipeline import build_model, complete_config, validation_sizes
-from .sources import as_options, open_run_data
+from .pipeline import build_model, check_task_options, complete_config, validation_sizes
+from .sources import as_options, is_regression, open_run_data, task_line
 
 __all__ = ["print_config", "dry_run"]
 
@@ -100,8 +100,12 @@ def dry_run(config: Any, *, download: bool = True, out: IO[str] | None = None) -
     out = out if out is not None else sys.stdout
     config = _resolved(config)
     data = open_run_data(config, download=download)
+    check_task_options(config, data.dataset)
     if data.dataset is not None:
         config["dataset"] = data.dataset
+    line = task_line(config, data.dataset)
+    if line is not None:
+        print(line, file=out)
     model, layout = build_model(config, len(data.classes))
     if config.get("device", "cpu") != "cpu":
         model.to(config["device"])  # as train does: a missing GPU or CuPy shows here
@@ -112,14 +116,18 @@ def dry_run(config: Any, *, download: bool = True, out: IO[str] | None = None) -
     if config.get("device", "cpu") != "cpu":
         batch = batch.to(config["device"])
     logits = model(batch)
-    loss = cross_entropy(logits, gn.Tensor(y[:2]).to(batch.device))
+    regression = is_regression(data.dataset)
+    lossfn = mse_loss if regression else cross_entropy
+    loss = lossfn(logits, gn.Tensor(y[:2]).to(batch.device))
     loss.backward()
     _check_finite(model, float(loss.item()))
     n_test = len(data.test[0])
     shape = "x".join(str(s) for s in x.shape[1:])
     print(f"Data: {config['data']}: {n_train} train / {n_val} validation / {n_test} test "
-          f"{data.unit} of {shape}, {len(data.classes)} classes "
-          f"({', '.join(data.classes[:10])}{', ...' if len(data.classes) > 10 else ''})",
+          f"{data.unit} of {shape}, "
+          + (f"regression target {', '.join(data.classes)}" if regression else
+             f"{len(data.classes)} classes ({', '.join(data.classes[:10])}"
+             f"{', ...' if len(data.classes) > 10 else ''})"),
           file=out)  # fmt: skip
     print(f"Model: {config['model']} ({model.num_parameters():,} parameters), reads "
           f"{tuple(batch.shape)[1:]} per sample; 2 samples -> logits {tuple(logits.shape)}, "

@@ -1,4 +1,5 @@
-"""``glassnet evaluate``: test loss, accuracy and confusion matrix of a trained model."""
+"""``glassnet evaluate``: test loss, accuracy and confusion matrix of a trained model
+(MSE, RMSE, MAE and R² in the target's units for a regression run)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="evaluate a run's (or a checkpoint's) model on the test split",
         description=(
             "Load a trained model from a run folder (its config.toml says which model) or from a "
-            "checkpoint written by glassnet train, and print loss, accuracy and the confusion matrix."
+            "checkpoint written by glassnet train, and print loss, accuracy and the confusion matrix "
+            "(a regression run: MSE, RMSE, MAE and R2 in the target's units)."
         ),
     )
     add_trained_model_arguments(p, "runs/mlp-20261127-101500")

@@ -20,7 +20,7 @@ from .options import DATASETS, UsageError, add_trained_model_arguments
 from .outpaths import check_out_file
 from .pipeline import load_trained
 from .predict import default_out, read_images
-from .sources import input_data, spec_of, test_data
+from .sources import input_data, spec_of, target_scaler, test_data
 
 __all__ = ["add_parser", "run", "explain_example", "CLI_METHODS"]
 
@@ -125,6 +125,9 @@ def explain_example(
         _check_attention(model, t.config["model"])
     sample = x[index : index + 1]
     attr, logits = _attribute(t, sample, method, target, seed)
+    scale = target_scaler(t.config.get("dataset"))
+    if scale is not None:  # one output, the predicted number: explained as output 0
+        return _explained_value(t, sample, attr, logits, y, index, method, out_path, what, out)
     pred = int(np.argmax(logits))
     explained = pred if target is None else target
     which_class = " (the predicted class; --target picks another)" if target is None else ""
@@ -139,6 +142,27 @@ def explain_example(
     print(
         f"Explained {what} ({truth}predicted: "
         f"{names[pred]}) for class {names[explained]}{which_class} with {method} -> {out_path}",
+        file=out,
+        flush=True,
+    )
+    return out_path
+
+
+def _explained_value(
+    t: Any, sample: np.ndarray, attr: np.ndarray, output: np.ndarray, y: np.ndarray | None,
+    index: int, method: str, out_path: str, what: str, out: IO[str],
+) -> str:  # fmt: skip
+    """Plot and report the attribution of a regression model's one output (target's units)."""
+    scale = target_scaler(t.config.get("dataset"))
+    name = ", ".join(t.class_names)
+    pred = float(scale.inverse(np.asarray(output).reshape(-1))[0])  # type: ignore[union-attr]
+    truth = "" if y is None else (
+        f"true: {float(scale.inverse(np.asarray(y[index]).reshape(-1))[0]):.6g}, "  # type: ignore[union-attr]
+    )  # fmt: skip
+    title = f"{method}: {name} ({truth}predicted: {pred:.6g})"
+    plot_explanation(sample[0], attr, spec_of(t.config), out_path, title, method)
+    print(
+        f"Explained {what} ({truth}predicted {name}: {pred:.6g}) with {method} -> {out_path}",
         file=out,
         flush=True,
     )

@@ -24,7 +24,7 @@ from .options import (
     resolve_config,
 )
 from .outpaths import check_out_folder
-from .pipeline import build_model, complete_config
+from .pipeline import build_model, complete_config, run_loss
 from .sources import open_run_data
 
 __all__ = ["add_parser", "run", "lr_find_run"]
@@ -119,7 +119,7 @@ def lr_find_run(
     folder = out or os.path.join(config["runs_dir"], default_run_name(f"lr-find-{config['model']}"))
     result = lr_find(
         model, (to_layout(x, layout), y), optimizer=optimizer, batch_size=config["batch_size"],
-        seed=config["seed"], **sweep,
+        seed=config["seed"], loss=run_loss(data.dataset), **sweep,
     )  # fmt: skip
     os.makedirs(folder, exist_ok=True)  # only once the sweep ran: a failed one leaves nothing
     if matplotlib_available():

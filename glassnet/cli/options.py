@@ -312,8 +312,15 @@ def _missing_policies() -> tuple[str, ...]:
     return MISSING_POLICIES
 
 
-#: What ``--monitor`` may watch: logged every epoch when there is validation data.
-MONITORS = ("val_loss", "val_accuracy")
+#: What ``--monitor`` may watch: logged every epoch when there is validation data
+#: (``val_accuracy`` for classification; ``val_mse``, ``val_rmse``, ``val_mae``, ``val_r2``
+#: for regression, in the target's units).
+MONITORS = ("val_loss", "val_accuracy", "val_mse", "val_rmse", "val_mae", "val_r2")
+#: Monitors of one task only (``val_loss`` serves both).
+CLASSIFICATION_MONITORS = ("val_accuracy",)
+REGRESSION_MONITORS = ("val_mse", "val_rmse", "val_mae", "val_r2")
+#: ``--task``: pick from the target's values (``auto``), or force one.
+TASKS = ("auto", "classification", "regression")
 
 
 def _models() -> list[str]:
@@ -342,7 +349,8 @@ class Option:
 TRAIN_OPTIONS: tuple[Option, ...] = (
     Option("model", choice(_models), None, "model to train (default: small-cnn for your own images, mlp otherwise)", "NAME"),
     Option("data", data_source, "fashion-mnist", "data set: " + ", ".join(DATASETS) + ", or your own: an image folder (a subfolder per class), a .npz (x, y) or a .csv (with --target)", "NAME|PATH"),
-    Option("target", text, None, "the class column of a --data .csv file", "COLUMN"),
+    Option("target", text, None, "the target column of a --data .csv file (class labels, or numbers to predict)", "COLUMN"),
+    Option("task", choice(lambda: TASKS), None, "auto (the default: a target of numbers not all whole, or a float .npz y, is regression; whole numbers and text are classes), classification or regression", "TASK"),
     Option("categorical", auto_or_columns, None, "one-hot encode text columns of a --data .csv: auto (every column holding text) or COL,COL (values from the training split; one unseen later gives all zeros)", "auto|COLS"),
     Option("missing", choice(_missing_policies), None, "missing values of a --data .csv (empty, NA, N/A, ?, nan, null): error (the default), mean (fill with the training split's mean) or drop (leave the row out)", "HOW"),
     Option("ignore", column_list, None, "columns of a --data .csv that are not features, e.g. an ID or a name", "COLS"),

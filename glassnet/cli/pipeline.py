@@ -26,12 +26,29 @@ from ..nn.parallel import DataParallel
 from ..random import manual_seed
 from ..train import ConfusionMatrix, TrainingInterrupted, evaluate, fit
 from ..train.loop import resolve_optimizer
+from ..train.regression_metrics import REGRESSION_METRICS, regression_metrics
 from ..train.runlock import hold_on_main, holds_run_folders
 from ..train.runs import RunFolder, default_run_name
 from .checkpoints import check_checkpoint_path, check_run_path, user_checkpoint
-from .options import DATASETS, TrainConfig, UsageError
+from .options import (
+    CLASSIFICATION_MONITORS,
+    DATASETS,
+    REGRESSION_MONITORS,
+    TrainConfig,
+    UsageError,
+)
 from .ranks import main_first
-from .sources import RunData, class_names, load_split, open_run_data, test_data, user_errors
+from .sources import (
+    RunData,
+    class_names,
+    is_regression,
+    load_split,
+    open_run_data,
+    target_scaler,
+    task_line,
+    test_data,
+    user_errors,
+)
 from .train_steps import (
     RunContext,
     announce,
@@ -54,6 +71,8 @@ __all__ = [
 ]  # fmt: skip
 
 LOSS = "cross_entropy"
+#: The loss of a regression run (on standardised targets).
+REGRESSION_LOSS = "mse"
 #: ``--batch-size`` when not given, for ``--data PATH`` (the built-in data sets: 128).
 OWN_DATA_BATCH = 32
 #: The LR schedule of a run on your own data when ``--schedule`` is not given.
@@ -166,7 +185,8 @@ class TrainingData:
     train_set, val_set : Dataset
         The training split, divided by ``val_split``.
     x_test : ndarray
-        Test inputs in the model's layout; ``y_test`` (N,) their classes.
+        Test inputs in the model's layout; ``y_test`` (N,) their classes (a regression
+        target: (N, 1) standardised values).
     images_test : ndarray, shape (N, 1, 28, 28)
         The same test inputs as images (for explanations).
     class_names : list of str
@@ -247,6 +267,40 @@ def validation_sizes(n: int, fraction: float, data: str) -> list[int]:
     return [n - val, val]
 
 
+def run_loss(dataset: Mapping[str, Any] | None) -> str:
+    """The loss a run trains with: cross-entropy over classes, MSE for a regression target."""
+    return REGRESSION_LOSS if is_regression(dataset) else LOSS
+
+
+def run_metrics(dataset: Mapping[str, Any] | None) -> list[Any]:
+    """What a run logs besides the loss: accuracy, or MSE/RMSE/MAE/R² in the target's units."""
+    scale = target_scaler(dataset)
+    if scale is None:
+        return ["accuracy"]
+    return list(regression_metrics(scale.mean, scale.std))
+
+
+def check_task_options(config: Mapping[str, Any], dataset: Mapping[str, Any] | None) -> None:
+    """Refuse an option of the other task (``--monitor val_accuracy`` for a regression target).
+
+    Raises
+    ------
+    UsageError
+        Naming the option, the task and what to use instead.
+    """
+    monitor = config.get("monitor") or "val_loss"
+    if is_regression(dataset) and monitor in CLASSIFICATION_MONITORS:
+        raise UsageError(
+            f"--monitor {monitor}: the target is a regression target (no classes); expected "
+            f"one of val_loss, {', '.join(REGRESSION_MONITORS)}"
+        )
+    if not is_regression(dataset) and monitor in REGRESSION_MONITORS:
+        raise UsageError(
+            f"--monitor {monitor}: the target holds classes; expected val_loss or "
+            f"{', '.join(CLASSIFICATION_MONITORS)} (--task regression predicts a number)"
+        )
+
+
 def _prepare_data(config: TrainConfig, arrays: RunData, layout: str) -> TrainingData:
     """The arrays in the model's layout, the training split divided for validation."""
     (x_train, y_train), (x_test, y_test) = arrays.train, arrays.test
@@ -291,7 +345,8 @@ def _train(
     return fit(
         model,
         data.train_set,
-        loss=LOSS,
+        loss=run_loss(data.dataset),
+        metrics=run_metrics(data.dataset),
         optimizer=optimizer,
         validation_data=data.val_set,
         callbacks=callbacks,
@@ -311,7 +366,7 @@ def _test_best(ctx: RunContext, model: Any, data: TrainingData, run: Any, best: 
         load_checkpoint(run.file(run.BEST), model=model, restore_rng=False)
     return _test_results(
         model, data.x_test, data.y_test, len(data.class_names), batch_size=256,
-        threads=ctx.config.threads,
+        threads=ctx.config.threads, dataset=data.dataset,
     )  # fmt: skip
 
 
@@ -319,12 +374,15 @@ def _write_report(
     model: Any, data: TrainingData, run: Any, history: Any, final: dict, test: dict, explain: int
 ) -> tuple[str, list[str]]:
     """Explanations (when asked) and ``report.html``; the report's path and notes."""
-    extra, explain_notes = _explanations(
-        model, data.images_test, data.y_test, data.layout, data.class_names, run, explain
-    )
+    if is_regression(data.dataset):  # no classes to pick examples of, no confusion matrix
+        extra, explain_notes = {}, []
+    else:
+        extra, explain_notes = _explanations(
+            model, data.images_test, data.y_test, data.layout, data.class_names, run, explain
+        )
     report, notes = run.write_report(
         config=run.read_config(), history=history.history, final_metrics=final,
-        cm=test["confusion_matrix"], class_names=data.class_names, extra_figures=extra,
+        cm=test.get("confusion_matrix"), class_names=data.class_names, extra_figures=extra,
     )  # fmt: skip
     return report, notes + explain_notes
 
@@ -384,6 +442,10 @@ def train_run(
     hold_on_main(resume, ctx.world)  # one process per run folder, before any work
     ctx.config = _settle_config(config, ctx.world)
     arrays = _load_arrays(ctx, download)
+    check_task_options(ctx.config, arrays.dataset)
+    line = task_line(ctx.config, arrays.dataset)
+    if line is not None:
+        print(line, file=ctx.out)
     shape = (arrays.dataset or {}).get("input_shape")
     model, layout = _build_model_on_device(ctx.config, len(arrays.classes), shape)
     data = _prepare_data(ctx.config, arrays, layout)
@@ -405,9 +467,10 @@ def train_run(
     if not ctx.world.is_main:
         return {"run": run.path}
     test = _test_best(ctx, model, data, run, logger.best_epoch)
+    figures = REGRESSION_METRICS if is_regression(data.dataset) else ("accuracy",)
     final = {
         "test_loss": test["loss"],
-        "test_accuracy": test["accuracy"],
+        **{f"test_{k}": test[k] for k in figures},
         "best_epoch": logger.best_epoch,
         "epochs_run": len(history.epoch),
     }
@@ -415,11 +478,9 @@ def train_run(
     print_summary(ctx, run, final, report, notes)
     return {
         "run": run.path,
-        "test_loss": test["loss"],
-        "test_accuracy": test["accuracy"],
-        "best_epoch": logger.best_epoch,
+        **{k: v for k, v in final.items() if k != "epochs_run"},
         "history": history.history,
-        "confusion_matrix": test["confusion_matrix"],
+        "confusion_matrix": test.get("confusion_matrix"),
         "notes": notes,
     }
 
@@ -430,13 +491,18 @@ def sliced(model: Any, threads: int) -> Any:
 
 
 def _test_results(
-    model: Any, x: Any, y: Any, num_classes: int, *, batch_size: int, threads: int = 1
-) -> dict[str, Any]:
-    """``loss``, ``accuracy`` and ``confusion_matrix`` of ``model`` on ``(x, y)``, in one pass."""
-    metrics = ("accuracy", ConfusionMatrix(num_classes))
+    model: Any, x: Any, y: Any, num_classes: int, *, batch_size: int, threads: int = 1,
+    dataset: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """``loss``, ``accuracy`` and ``confusion_matrix`` of ``model`` on ``(x, y)``, in one pass
+    (a regression target of ``dataset``: ``loss``, ``mse``, ``rmse``, ``mae``, ``r2``)."""
+    metrics = run_metrics(dataset) if is_regression(dataset) else (
+        "accuracy", ConfusionMatrix(num_classes)
+    )  # fmt: skip
     return evaluate(
-        sliced(model, threads), (x, y), loss=LOSS, metrics=metrics, batch_size=batch_size
-    )
+        sliced(model, threads), (x, y), loss=run_loss(dataset), metrics=metrics,
+        batch_size=batch_size,
+    )  # fmt: skip
 
 
 def _explanations(
@@ -613,11 +679,21 @@ def evaluate_checkpoint(
         model.to(t.config["device"])  # batches follow the model (fit/evaluate/predict)
     x, y = test_data(t.config, data, download=download)
     x = to_layout(x, t.layout)
-    result = _test_results(model, x, y, len(names), batch_size=batch_size, threads=threads)
+    dataset = t.config.get("dataset")
+    result = _test_results(
+        model, x, y, len(names), batch_size=batch_size, threads=threads, dataset=dataset
+    )
     print(f"Model: {t.config['model']} from {t.path} (epoch {t.epoch})", file=out)
     split = "test split" if data is None or data == t.config.get("data") else "all samples"
-    unit = "rows" if (t.config.get("dataset") or {}).get("kind") == "table" else "images"
+    unit = "rows" if (dataset or {}).get("kind") == "table" else "images"
     print(f"Data: {t.data}, {split}, {len(x)} {unit}", file=out)
+    if is_regression(dataset):
+        print(f"loss (MSE of the standardised target): {result['loss']:.6g}", file=out)
+        print(f"Regression of {', '.join(names)} (in its own units):", file=out)
+        for k in REGRESSION_METRICS:
+            print(f"{k}: {result[k]:.6g}", file=out)
+        out.flush()
+        return {**result, "checkpoint": t.path}
     print(f"loss: {result['loss']:.4f}", file=out)
     print(f"accuracy: {result['accuracy']:.4f}", file=out)
     print("Confusion matrix (rows: true class, columns: predicted):", file=out)

@@ -35,7 +35,7 @@ from .options import (
 )
 from .outpaths import check_out_file
 from .pipeline import load_trained, sliced
-from .sources import input_data, spec_of, user_errors
+from .sources import input_data, spec_of, target_scaler, user_errors
 
 __all__ = ["add_parser", "run", "read_images", "predict_file", "DEFAULT_OUT", "default_out"]
 
@@ -63,7 +63,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
             "classify the images in --input (a .npy file of shape (N, 28, 28), (N, 1, 28, 28) "
             "or (N, 784), uint8 0..255 or float 0..1, or an IDX image file such as "
             "t10k-images-idx3-ubyte[.gz]) and write one CSV row per image: index, predicted "
-            "class number, class name and its softmax probability (--top-k adds the runners-up)."
+            "class number, class name and its softmax probability (--top-k adds the runners-up). "
+            "A regression run writes index,predicted_<target> in the target's units."
         ),
     )
     add_trained_model_arguments(p, "runs/mlp-20261127-101500", data=False)
@@ -259,6 +260,33 @@ def _write_csv(
             writer.writerow(row)
 
 
+def _write_values(path: str, values: np.ndarray, names: list[str]) -> None:
+    """The regression CSV: ``index,predicted_<target>`` (values in the target's units)."""
+    with atomic_write(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["index", *(f"predicted_{n}" for n in names)])
+        for i, row in enumerate(values.tolist()):
+            writer.writerow([i, *(format(v, ".10g") for v in row)])
+
+
+def _predict_values(
+    t: Any, x: np.ndarray, description: str, input_path: str, out_path: str,
+    batch_size: int, threads: int, out: IO[str],
+) -> dict[str, Any]:  # fmt: skip
+    """``predict_file`` for a regression run: the values in the target's units, to ``out_path``."""
+    scale = target_scaler(t.config.get("dataset"))
+    z = predict(sliced(t.model, threads), to_layout(x, t.layout), batch_size=batch_size)
+    values = scale.inverse(np.asarray(z).reshape(len(x), -1))  # type: ignore[union-attr]
+    _write_values(out_path, values, t.class_names)
+    epoch = "" if t.epoch is None else f" (epoch {t.epoch})"
+    print(f"Model: {t.config['model']} from {t.path}{epoch}", file=out)
+    print(f"Input: {input_path}, {len(x)} rows ({description})", file=out)
+    lo, hi = float(values.min()), float(values.max())
+    print(f"Predicted {', '.join(t.class_names)}: {lo:.6g} to {hi:.6g}", file=out)
+    print(f"Wrote {out_path}", file=out, flush=True)
+    return {"values": values, "checkpoint": t.path, "csv": out_path, "files": None}
+
+
 def _counts(predicted: np.ndarray, names: list[str]) -> str:
     counts = np.bincount(predicted, minlength=len(names))
     return ", ".join(f"{names[c]} {int(k)}" for c, k in enumerate(counts) if k)
@@ -332,7 +360,9 @@ def predict_file(
     Returns
     -------
     dict
-        ``predicted`` (ndarray (N,) of class numbers), ``probabilities``
+        For a regression run: ``values`` (ndarray (N, 1), the target's units),
+        ``checkpoint``, ``csv`` and ``files`` (None); the CSV is
+        ``index,predicted_<target>``. Otherwise ``predicted`` (ndarray (N,) of class numbers), ``probabilities``
         (ndarray (N, C), softmax), ``class_names``, ``checkpoint`` (the file read)
         ``csv`` (``out_path``) and ``files`` (the image file of each row, when
         the input is PNG/JPEG files of a run trained on its own images; else None).
@@ -345,6 +375,12 @@ def predict_file(
     t = load_trained("predict", run_dir=run_dir, checkpoint=checkpoint, which=which)
     _check_out(out_path, input_path)
     names = t.class_names
+    regression = target_scaler(t.config.get("dataset")) is not None
+    if regression and top_k > 1:
+        raise UsageError(
+            f"--top-k: the model predicts a number ({', '.join(names)}), not classes; "
+            f"expected --top-k 1 (the default), got {top_k}"
+        )
     if top_k > len(names):
         raise UsageError(
             f"--top-k: the model has {len(names)} classes, so at most {len(names)}, got {top_k}"
@@ -357,6 +393,10 @@ def predict_file(
     model = t.model
     if t.config.get("device", "cpu") != "cpu":
         model.to(t.config["device"])  # batches follow the model
+    if regression:
+        return _predict_values(
+            t, x, description, input_path, out_path, batch_size, threads, out
+        )
     logits = predict(sliced(model, threads), to_layout(x, t.layout), batch_size=batch_size)
     order = np.argsort(-logits, axis=1, kind="stable")  # ties: the lower class, as argmax
     probs = softmax(logits)

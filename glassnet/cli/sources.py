@@ -19,12 +19,14 @@ import numpy as np
 
 from ..data import datasets
 from ..data.errors import DataError
+from ..data.regression import TargetScaler
 from ..data.sources import DataSpec, holdout_split, open_data, read_inputs
+from ..data.tables import label_value
 from .options import DATASETS, UsageError
 
 __all__ = [
     "RunData", "open_run_data", "test_data", "input_data", "spec_of", "user_errors",
-    "load_split", "class_names", "as_options",
+    "load_split", "class_names", "as_options", "is_regression", "target_scaler", "task_line",
 ]  # fmt: skip
 
 T = TypeVar("T")
@@ -63,6 +65,41 @@ def as_options(config: Any) -> dict[str, Any]:
     """A configuration as a plain dict of its options (a dict, or an object with ``to_dict()``)."""
     to_dict = getattr(config, "to_dict", None)
     return dict(to_dict()) if callable(to_dict) else dict(config)
+
+
+def is_regression(dataset: Mapping[str, Any] | None) -> bool:
+    """Whether a run's ``dataset`` table (None: a built-in data set) describes a regression target."""
+    return isinstance(dataset, Mapping) and dataset.get("task") == "regression"
+
+
+def target_scaler(dataset: Mapping[str, Any] | None) -> TargetScaler | None:
+    """The regression target's scaling recorded in a run's ``dataset`` table (None for classes)."""
+    return spec_of({"dataset": dataset}).target_scaler if is_regression(dataset) else None
+
+
+def task_line(config: Mapping[str, Any], dataset: Mapping[str, Any] | None) -> str | None:
+    """The line ``glassnet train`` prints on the task it chose for a table or an ``.npz``, and why.
+
+    None for a built-in data set and an image folder (classes by folder).
+    """
+    if not isinstance(dataset, Mapping) or os.path.isdir(str(dataset.get("source", ""))):
+        return None
+    task = dataset.get("task", "classification")
+    where = f"column {dataset['target']!r}" if dataset.get("target") else "y"
+    if config.get("task") not in (None, "auto"):
+        return f"Task: {task} (--task {task})"
+    if task == "regression":
+        return (
+            f"Task: regression: {where} holds numbers that are not all whole "
+            "(--task classification treats each value as a class)"
+        )
+    classes = list(dataset.get("classes") or [])
+    if all(label_value(str(c)) is not None for c in classes):
+        return (
+            f"Task: classification: {where} holds whole numbers, {len(classes)} classes "
+            "(--task regression predicts the number itself)"
+        )
+    return f"Task: classification: {where} holds text labels, {len(classes)} classes"
 
 
 def user_errors(fn: Callable[[], T]) -> T:
@@ -106,6 +143,9 @@ def open_run_data(config: Any, *, download: bool = True) -> RunData:
     config = as_options(config)
     data = config["data"]
     if data in DATASETS:
+        if config.get("task") == "regression":
+            raise UsageError(f"--task regression: {data!r} holds classes; it applies to your own "
+                             "data (--data FILE.csv with a numeric --target, or an .npz)")  # fmt: skip
         for key in OWN_DATA_OPTIONS:
             if config.get(key) is not None:
                 flag = "--" + key.replace("_", "-")
@@ -120,6 +160,7 @@ def open_run_data(config: Any, *, download: bool = True) -> RunData:
             categorical=config.get("categorical"),
             missing=config.get("missing"),
             ignore=config.get("ignore"),
+            task=config.get("task") or "auto",
         )  # fmt: skip
     )
     if loaded.spec.kind == "table" and config.get("augment"):
@@ -165,7 +206,8 @@ def test_data(
         )
     x, y = user_errors(lambda: read_inputs(data, spec, drop_missing=True))
     if y is None:
-        raise UsageError(f"--data: {data!r} has no class labels to evaluate against")
+        what = "target values" if spec.task == "regression" else "class labels"
+        raise UsageError(f"--data: {data!r} has no {what} to evaluate against")
     return x, y
 
 

@@ -26,6 +26,7 @@ EXAMPLE = """examples:
   glassnet train --resume runs/seed-cnn-20261127-101500        (continue where it stopped)
   glassnet train --data my_photos/ --image-size 64 --epochs 20  (a folder with a subfolder per class)
   glassnet train --data table.csv --target species --dry-run     (check everything, train nothing)
+  glassnet train --data houses.csv --target price --epochs 30    (numbers not all whole: regression)
   mpiexec -n 2 glassnet train --config examples/seed_cnn.toml --distributed
 
 Ctrl-C stops after the current step, saves runs/NAME/last.safetensors and exits

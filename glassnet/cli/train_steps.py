@@ -285,9 +285,15 @@ def report_interrupt(ctx: RunContext, run: Any, exc: Any) -> None:
 def print_summary(ctx: RunContext, run: Any, final: dict, report: str, notes: list[str]) -> None:
     """Test figures, the run folder's files, notes and the report."""
     out = ctx.out
+    if "test_rmse" in final:  # a regression target: its errors in its own units
+        figures = (
+            f"Test RMSE: {final['test_rmse']:.6g}, MAE {final['test_mae']:.6g}, "
+            f"R2 {final['test_r2']:.4f}"
+        )
+    else:
+        figures = f"Test accuracy: {final['test_accuracy']:.4f} (loss {final['test_loss']:.4f})"
     print(
-        f"Test accuracy: {final['test_accuracy']:.4f} (loss {final['test_loss']:.4f}), "
-        f"weights of epoch {final['best_epoch']} (best {ctx.config.monitor})",
+        f"{figures}, weights of epoch {final['best_epoch']} (best {ctx.config.monitor})",
         file=out,
     )
     print(f"Run folder: {run.path}", file=out)

@@ -49,6 +49,7 @@ from .images import (
     is_image_file,
     list_images,
 )  # fmt: skip
+from .regression import TargetScaler, check_task, regression_array, regression_values
 from .tables import (
     MISSING_POLICIES,
     Standardizer,
@@ -59,6 +60,7 @@ from .tables import (
     read_header,
     read_raw_table,
     table_labels,
+    table_task,
 )  # fmt: skip
 
 __all__ = [
@@ -83,7 +85,7 @@ class DataSpec:
     source : str
         The path given, made absolute.
     classes : list of str
-        Class names in label order.
+        Class names in label order; for a regression target, its name (one per output).
     input_shape : list of int
         One sample's shape: ``[C, H, W]`` for images, ``[F]`` for tables.
     fit : {"resize", "pad"}
@@ -103,6 +105,10 @@ class DataSpec:
         The encoding's missing values policy.
     fill : list of float
         The encoding's value for a missing feature (``missing="mean"``).
+    task : {"classification", "regression"}
+        What the target is (a spec written before regression existed: classification).
+    target_mean, target_std : float
+        Standardisation of a regression target (training split; 0 and 1 otherwise).
     """
 
     kind: str
@@ -118,6 +124,9 @@ class DataSpec:
     categories: dict[str, list[str]] = field(default_factory=dict)
     missing: str = "error"
     fill: list[float] = field(default_factory=list)
+    task: str = "classification"
+    target_mean: float = 0.0
+    target_std: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict (TOML- and JSON-friendly)."""
@@ -145,12 +154,19 @@ class DataSpec:
         """The table's :class:`~glassnet.data.tables.TableEncoding` (None: plain number columns)."""
         return TableEncoding.from_dict(asdict(self)) if self.columns else None
 
+    @property
+    def target_scaler(self) -> TargetScaler | None:
+        """The regression target's :class:`~glassnet.data.regression.TargetScaler` (None for classes)."""
+        return TargetScaler.from_dict(asdict(self)) if self.task == "regression" else None
+
     def describe(self) -> str:
         """E.g. ``"images 3x32x32, 5 classes"`` or ``"table of 8 features, 3 classes"``."""
         if self.kind == "images":
             what = "images " + "x".join(str(s) for s in self.input_shape)
         else:
             what = f"table of {self.input_shape[0]} features"
+        if self.task == "regression":
+            return f"{what}, regression target {', '.join(self.classes)}"
         return f"{what}, {len(self.classes)} classes"
 
 
@@ -387,7 +403,7 @@ def _label_texts(path: str, key: str, y: np.ndarray) -> list[str]:
             raise DataError(
                 f"{path!r}: expected class labels in {key}, got the float {float(y[i])!r} at "
                 f"index {i} (float labels must be whole numbers such as 0.0, 1.0, below 2**53; "
-                "for regression targets train from Python with fit(..., loss='mse'))"
+                "to predict the number itself, pass --task regression or leave --task auto)"
             )
         y = y.astype(np.int64)
     if y.dtype.kind not in "iubUS":
@@ -428,7 +444,18 @@ def _npz_labels(path: str, key: str, y: np.ndarray, n: int, classes: list[str] |
     return np.array(numbers, dtype=np.int64), order
 
 
-def _open_npz(path: str) -> LoadedData:
+def _npz_task(path: str, y: np.ndarray, task: str) -> str:
+    """``task``, or for ``"auto"``: regression when ``y`` is float with a value that is not whole."""
+    if task != "auto":
+        return task
+    if y.dtype.kind != "f":
+        return "classification"
+    values = np.asarray(y, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    return "regression" if (finite != np.round(finite)).any() else "classification"
+
+
+def _open_npz(path: str, task: str = "auto") -> LoadedData:
     x, y, x_test, y_test = _npz_arrays(path, "x", "y", "x_test", "y_test", warn_unused=True)
     if (x_test is None) != (y_test is None):
         have, lack = ("x_test", "y_test") if y_test is None else ("y_test", "x_test")
@@ -437,16 +464,30 @@ def _open_npz(path: str) -> LoadedData:
             f"without {lack}"
         )
     x = _npz_images(path, x)
-    y, classes = _npz_labels(path, "y", y, len(x), None)
+    task = _npz_task(path, y, task)
+    regression = task == "regression"
+    if regression:
+        y, classes = regression_array(path, "y", y, len(x)), ["y"]
+    else:
+        y, classes = _npz_labels(path, "y", y, len(x), None)
     if x_test is not None and y_test is not None:
         xt = _npz_images(path, x_test)
         if xt.shape[1:] != x.shape[1:]:
             raise DataError(f"{path!r}: x_test samples are {xt.shape[1:]}, x's {x.shape[1:]}")
-        train, test = (x, y), (xt, _npz_labels(path, "y_test", y_test, len(xt), classes)[0])
+        yt = (
+            regression_array(path, "y_test", y_test, len(xt)) if regression
+            else _npz_labels(path, "y_test", y_test, len(xt), classes)[0]
+        )  # fmt: skip
+        train, test = (x, y), (xt, yt)
     else:
         train, test = _holdout(x, y, repr(path))
     kind = "table" if x.ndim == 2 else "images"
-    spec = DataSpec(kind, path, classes, list(x.shape[1:]))
+    spec = DataSpec(kind, path, classes, list(x.shape[1:]), task=task)
+    if regression:
+        return _scaled_targets(
+            _standardised(LoadedData(train, test, spec)) if kind == "table"
+            else LoadedData(train, test, spec)
+        )  # fmt: skip
     return (
         _standardised(LoadedData(train, test, spec))
         if kind == "table"
@@ -457,6 +498,7 @@ def _open_npz(path: str) -> LoadedData:
 def _open_csv(path: str, target: str | None, reading: Mapping[str, Any]) -> LoadedData:
     if not target:
         raise DataError(f"{path!r}: a CSV file needs the class column named (--target COLUMN)")
+    task = reading.get("task") or "auto"
     if reading.get("categorical") is not None or reading.get("missing") not in (None, "error"):
         return _open_encoded_csv(path, target, reading)
     ignore = list(reading.get("ignore") or ())
@@ -464,13 +506,13 @@ def _open_csv(path: str, target: str | None, reading: Mapping[str, Any]) -> Load
     if ignore:
         raw = read_raw_table(path, target, ignore=ignore)
         names = raw.columns
-    table = load_table(path, target, feature_names=names)
+    table = load_table(path, target, feature_names=names, task=task)
     train, test = _holdout(table.x, table.y, repr(path))
     spec = DataSpec(
         "table", path, table.classes, [table.x.shape[1]], target=table.target,
-        feature_names=table.feature_names,
+        feature_names=table.feature_names, task=table.task,
     )  # fmt: skip
-    return _standardised(LoadedData(train, test, spec))
+    return _scaled_targets(_standardised(LoadedData(train, test, spec)))
 
 
 def _open_encoded_csv(path: str, target: str, reading: Mapping[str, Any]) -> LoadedData:
@@ -484,15 +526,34 @@ def _open_encoded_csv(path: str, target: str, reading: Mapping[str, Any]) -> Loa
                 f"{path!r}: every row has a missing value, so --missing drop leaves none; "
                 "expected some complete rows (or --missing mean)"
             )
-    y, classes = table_labels(raw)
+    task = table_task(raw, reading.get("task") or "auto")
+    if task == "regression":
+        y, classes = regression_values(path, str(raw.target), raw.labels or [], raw.lines), [
+            str(raw.target)
+        ]
+    else:
+        y, classes = table_labels(raw)
     train, test = _holdout_rows(len(raw.cells), repr(path))
     enc = TableEncoding.fit(raw, train, categorical=reading.get("categorical"), missing=missing)
     x = enc.encode(raw, hint=True)
     spec = DataSpec(
         "table", path, classes, [x.shape[1]], target=raw.target or "",
-        feature_names=enc.feature_names, **enc.to_dict(),
+        feature_names=enc.feature_names, **enc.to_dict(), task=task,
     )  # fmt: skip
-    return _standardised(LoadedData((x[train], y[train]), (x[test], y[test]), spec))
+    data = LoadedData((x[train], y[train]), (x[test], y[test]), spec)
+    return _scaled_targets(_standardised(data))
+
+
+def _scaled_targets(data: LoadedData) -> LoadedData:
+    """A regression target standardised with the training split's statistics (kept in the
+    spec); class numbers as they are."""
+    if data.spec.task != "regression":
+        return data
+    scale = TargetScaler.fit(data.train[1], source=data.spec.source, target=data.spec.target)
+    data.spec.target_mean, data.spec.target_std = scale.mean, scale.std
+    return LoadedData(
+        (data.train[0], scale(data.train[1])), (data.test[0], scale(data.test[1])), data.spec
+    )
 
 
 def _standardised(data: LoadedData) -> LoadedData:
@@ -514,6 +575,7 @@ def open_data(
     categorical: str | list[str] | None = None,
     missing: str | None = None,
     ignore: list[str] | None = None,
+    task: str = "auto",
 ) -> LoadedData:
     """Open an image folder, ``.npz`` or ``.csv`` as train and test arrays.
 
@@ -535,13 +597,19 @@ def open_data(
         an error (the default), the training split's mean, or its row left out.
     ignore : list of str, optional
         CSV columns that are not features (an ID, a name).
+    task : {"auto", "classification", "regression"}, default "auto"
+        What the target is. ``"auto"``: a CSV target column of numbers of which
+        some are not whole, or a float ``y`` with such values, is a regression
+        target; whole numbers and text are class labels. One target column.
 
     Returns
     -------
     LoadedData
         ``train = (x, y)``, ``test = (x, y)``: images ``(N, C, H, W)`` float32
         in ``[0, 1]`` or standardised features ``(N, F)`` float32, and class
-        numbers ``(N,)`` int64; ``spec`` says how they were read.
+        numbers ``(N,)`` int64 (a regression target: float32 ``(N, 1)``,
+        standardised with ``spec.target_mean``/``target_std``); ``spec`` says
+        how they were read.
 
     Raises
     ------
@@ -561,15 +629,23 @@ def open_data(
         raise ValueError(
             f"open_data: missing must be one of {', '.join(MISSING_POLICIES)}, got {missing!r}"
         )
+    task = check_task("open_data", task)
     reading = {"categorical": categorical, "missing": missing, "ignore": ignore}
-    return _warn_untrained_classes(
-        _at_least_two_classes(_open_any(path, target, image_size, fit, reading))
-    )
+    if task == "regression" and os.path.isdir(path):
+        raise DataError(
+            f"{path!r}: --task regression needs a number per sample (a .csv column or an "
+            ".npz's y); an image folder holds classes"
+        )
+    loaded = _open_any(path, target, image_size, fit, {**reading, "task": task})
+    if loaded.spec.task == "regression":
+        return loaded
+    return _warn_untrained_classes(_at_least_two_classes(loaded))
 
 
 def _open_any(
     path: str, target: str | None, image_size: Any, fit: str, reading: dict[str, Any]
 ) -> LoadedData:
+    task = reading.pop("task", "auto")
     if os.path.isdir(path):
         _refuse_unused(path, "an image folder", target=target, **reading)
         return _open_folder(os.path.abspath(path), image_size_arg(image_size), fit)
@@ -581,10 +657,10 @@ def _open_any(
         _refuse_unused(
             path, "a .npz of arrays", target=target, image_size=image_size, fit=fit, **reading
         )
-        return _open_npz(path)
+        return _open_npz(path, task)
     if low.endswith(".csv"):
         _refuse_unused(path, "a .csv table", image_size=image_size, fit=fit)
-        return _open_csv(path, target, reading)
+        return _open_csv(path, target, {**reading, "task": task})
     raise DataError(f"{path!r}: expected an image folder, a .npz or a .csv file")
 
 
@@ -688,7 +764,7 @@ def read_inputs(
         if len(stored) > 1 and stored[0] == 0:
             raise DataError(f"{path!r}: expected at least one sample, got x of shape {stored}")
         x = _npz_images(path, x)
-        y = None if y is None or not labels else _npz_labels(path, "y", y, len(x), spec.classes)[0]
+        y = None if y is None or not labels else _npz_y(path, "y", y, len(x), spec)
         _check_shape(path, x, spec, stored)
         return (spec.standardizer(x) if spec.standardizer else x), y
     if spec.kind == "table":
@@ -797,6 +873,14 @@ def _npy_input(path: str) -> np.ndarray:
         raise DataError(f"{path!r}: not a readable .npy file ({detail})") from None
 
 
+def _npz_y(path: str, key: str, y: np.ndarray, n: int, spec: DataSpec) -> np.ndarray:
+    """An ``.npz``'s labels for a trained ``spec``: class numbers, or standardised targets."""
+    scale = spec.target_scaler
+    if scale is None:
+        return _npz_labels(path, key, y, n, spec.classes)[0]
+    return scale(regression_array(path, key, y, n))
+
+
 def _check_shape(
     path: str, x: np.ndarray, spec: DataSpec, stored: tuple[int, ...] | None = None
 ) -> None:
@@ -820,15 +904,16 @@ def _table_inputs(
     encoding = spec.encoding
     if encoding is not None:
         table = load_table(
-            path, target, classes=spec.classes, encoding=encoding, drop_missing=drop_missing
-        )
+            path, target, classes=spec.classes, encoding=encoding, drop_missing=drop_missing,
+            task=spec.task,
+        )  # fmt: skip
         scale = spec.standardizer
-        return (scale(table.x) if scale else table.x), table.y
+        return (scale(table.x) if scale else table.x), _table_y(table, spec)
     if spec.feature_names:
         names: list[str] | None = spec.feature_names
     else:  # trained on an .npz: no column names, so every column but the target is a feature
         names = [h for h in header if h != spec.target and h] or None
-    table = load_table(path, target, classes=spec.classes, feature_names=names)
+    table = load_table(path, target, classes=spec.classes, feature_names=names, task=spec.task)
     if not spec.feature_names and table.x.shape[1] != spec.input_shape[0]:
         raise DataError(
             f"{path!r}: expected {spec.input_shape[0]} feature columns like the training "
@@ -836,7 +921,13 @@ def _table_inputs(
             f"({', '.join(table.feature_names)})"
         )
     scale = spec.standardizer
-    return (scale(table.x) if scale else table.x), table.y
+    return (scale(table.x) if scale else table.x), _table_y(table, spec)
+
+
+def _table_y(table: Any, spec: DataSpec) -> np.ndarray | None:
+    """A table's class numbers, or its regression targets standardised as in training."""
+    scale = spec.target_scaler
+    return table.y if scale is None or table.y is None else scale(table.y)
 
 
 def _image_inputs(path: str, spec: DataSpec) -> tuple[np.ndarray, np.ndarray | None]:
@@ -880,7 +971,7 @@ def holdout_split(spec: DataSpec | Mapping[str, Any]) -> tuple[np.ndarray, np.nd
         if x_test is not None and y_test is not None:
             xt = _npz_images(path, x_test)
             _check_shape(path, xt, spec)
-            yt = _npz_labels(path, "y_test", y_test, len(xt), spec.classes)[0]
+            yt = _npz_y(path, "y_test", y_test, len(xt), spec)
             return (spec.standardizer(xt) if spec.standardizer else xt), yt
     x, y = read_inputs(path, spec, drop_missing=True)
     if y is None:

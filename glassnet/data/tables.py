@@ -31,11 +31,13 @@ from typing import Any
 import numpy as np
 
 from .errors import DataError
+from .regression import check_task, is_regression_labels, regression_values
 
 __all__ = [
     "Table", "load_table", "read_header", "Standardizer", "class_order", "class_lookup",
     "label_value", "DELIMITERS", "detect_delimiter", "MISSING_MARKERS", "MISSING_POLICIES",
     "is_missing", "RawTable", "read_raw_table", "TableEncoding", "table_labels", "nearest_name",
+    "table_task",
 ]  # fmt: skip
 
 #: Delimiters tried, in this order of preference, on the header row.
@@ -57,12 +59,15 @@ class Table:
     Attributes
     ----------
     x : ndarray, shape (N, F), float32
-    y : ndarray, shape (N,), int64 or None
-        Class numbers (indices into ``classes``); None without a target column.
+    y : ndarray, shape (N,) int64, (N, 1) float32, or None
+        Class numbers (indices into ``classes``), or the values of a
+        regression target; None without a target column.
     feature_names : list of str
     classes : list of str
+        Class names in label order (a regression target: its column name).
     target : str or None
         The name of the class column (also when it was given by position).
+    task : {"classification", "regression"}
     """
 
     x: np.ndarray
@@ -70,6 +75,7 @@ class Table:
     feature_names: list[str]
     classes: list[str]
     target: str | None = None
+    task: str = "classification"
 
 
 def label_value(label: str) -> float | None:
@@ -577,6 +583,7 @@ def load_table(
     feature_names: Sequence[str] | None = None,
     encoding: TableEncoding | None = None,
     drop_missing: bool = False,
+    task: str = "classification",
 ) -> Table:
     """Read a CSV file with a header row into features and class labels.
 
@@ -600,6 +607,9 @@ def load_table(
         With an ``encoding`` whose policy is ``"drop"`` and a ``target``: leave
         out the rows with a missing value, as training did. Otherwise a
         missing value such an encoding cannot fill is an error.
+    task : {"classification", "regression", "auto"}, default "classification"
+        Read the target as class labels or as numbers (float32 ``(N, 1)``);
+        ``"auto"``: numbers of which some are not whole are a regression target.
 
     Returns
     -------
@@ -611,6 +621,7 @@ def load_table(
         Naming the file: no such column, a missing or non-numeric feature
         (with its line and column), a missing label, an unknown class.
     """
+    task = check_task("load_table", task)
     columns = encoding.columns if encoding is not None else feature_names
     raw = read_raw_table(path, target, columns=columns)
     if encoding is None:
@@ -622,8 +633,20 @@ def load_table(
         x, names = encoding.encode(raw), encoding.feature_names
     if raw.labels is None:
         return Table(x, None, names, list(classes or []))
+    if table_task(raw, task) == "regression":
+        y = regression_values(raw.path, str(raw.target), raw.labels, raw.lines)
+        return Table(x, y, names, [str(raw.target)], raw.target, "regression")
     y, order = table_labels(raw, classes)
     return Table(x, y, names, order, raw.target)
+
+
+def table_task(raw: RawTable, task: str) -> str:
+    """``"classification"`` or ``"regression"``: ``task``, or for ``"auto"`` what the labels
+    hold (numbers of which some are not whole: regression)."""
+    if task != "auto":
+        return task
+    labels = raw.labels or []
+    return "regression" if is_regression_labels(labels) else "classification"
 
 
 def table_labels(raw: RawTable, classes: Sequence[str] | None = None) -> tuple[np.ndarray, list[str]]:
@@ -684,7 +707,7 @@ def _refuse_fractions(path: str, target: str, labels: list[str], lines: list[int
             raise DataError(
                 f"{path!r}: line {line}, column {target!r}: expected a class label, got the "
                 f"number {label!r}, which is not whole (class numbers are whole, such as 0, 1 "
-                "or 1.0; for a regression target train from Python with fit(..., loss='mse'))"
+                "or 1.0; to predict the number itself, pass --task regression or leave --task auto)"
             )
 
 

@@ -92,8 +92,15 @@ _PICKLE_HINT = (
 )
 
 
-def _looks_pickled(head: bytes) -> bool:
-    """torch.save's zip container, or a legacy pickle stream (protocol 2+)."""
+def _looks_pickled(head: bytes, after: bytes = b"") -> bool:
+    """torch.save's zip container, or a legacy pickle stream (protocol 2+).
+
+    ``after`` is the byte after the 8-byte header length: a safetensors header
+    starts there with ``{``, so a (truncated) safetensors file whose header
+    length happens to start with the byte 0x80 is not taken for a pickle.
+    """
+    if after == b"{":
+        return False
     return head[:4] == b"PK\x03\x04" or head[:1] == b"\x80"
 
 
@@ -328,8 +335,9 @@ class SafetensorsFile:
         if len(head) < 8:
             self._fail(f"the file has {len(head)} bytes, fewer than the 8-byte header length")
         n = int.from_bytes(head, "little")
-        if (n > MAX_HEADER_BYTES or 8 + n > size) and _looks_pickled(head):
+        if (n > MAX_HEADER_BYTES or 8 + n > size) and _looks_pickled(head, f.read(1)):
             raise CheckpointError(f"{self.path}: {_PICKLE_HINT}")
+        f.seek(8)
         if n > MAX_HEADER_BYTES:
             self._fail(f"header length {n} is over the {MAX_HEADER_BYTES}-byte limit")
         if 8 + n > size:

@@ -100,7 +100,7 @@ BAD_TOML = 'model = "mlp"\nlr = = 1\n'
         (["train", "--epochs", "0"], {}, 2, "--epochs: must be a positive integer, got '0'"),
         (["train", "--lr", "fast"], {}, 2, "--lr: expected a number, got 'fast'"),
         (["train", "--device", "tpu"], {}, 2, "--device: expected cpu, cuda or cuda:N, got 'tpu'"),
-        (["train", "--monitor", "acc"], {}, 2, "--monitor: expected one of val_loss, val_accuracy, got 'acc'"),
+        (["train", "--monitor", "acc"], {}, 2, "--monitor: expected one of val_loss, val_accuracy, val_mse, val_rmse, val_mae, val_r2, got 'acc'"),
         (["train", "--model", "resnet"], {}, 2, f"--model: expected one of {', '.join(list_models())}, got 'resnet'"),
         (["train", "--hidden", "256,x"], {}, 2, "--hidden: expected comma-separated positive integers like 256,128, got '256,x'"),
         (["train", "--dropout", "1.5"], {}, 2, "--dropout: must be in [0, 1), got '1.5'"),

@@ -218,7 +218,9 @@ Y = np.arange(30) % 2
         ),
         ({"x": X.astype(np.complex64), "y": Y}, "got complex64"),
         ({"x": np.where(X > 2, np.nan, X), "y": Y}, "x holds NaN or infinite values"),
-        ({"x": X, "y": Y + 0.5}, "expected class labels in y, got the float 0.5"),
+        # float y that is not whole: a regression target, whose NaN is named
+        ({"x": X, "y": np.where(Y, 0.5, np.nan)},
+         r"y\[\d+\]: expected a finite number \(regression target\), got nan"),
         ({"x": X, "y": np.eye(2)[Y]}, r"got \(30, 2\)"),
         ({"x": X[:0], "y": Y[:0]}, "expected at least 2 samples to hold out a test split, got 0"),
         ({"x": X}, "expected arrays 'x' and 'y'"),

@@ -364,7 +364,7 @@ REFUSED_CSV = [
      r"underscore.csv': line \d+, column 'a': expected a number, got '1_000'"),
     ("unclosed", PLAIN + '0.5,"1.5,x\n', ["--target", "kind"],
      r"unclosed.csv': line 32: a quoted field opens and is never closed"),
-    ("fraction-labels", _table_text(label=lambda i: f"{i / 7:.3f}"), ["--target", "kind"],
+    ("fraction-labels", _table_text(label=lambda i: f"{i / 7:.3f}"), ["--target", "kind", "--task", "classification"],
      r"fraction-labels.csv': line 3, column 'kind': expected a class label, got the number '0.143', which is not whole"),
     ("target-case", PLAIN, ["--target", "Kind"],
      r"no column 'Kind' for the target \(--target\) \(did you mean 'kind'\?\); columns: a, b, kind"),

@@ -160,7 +160,7 @@ def test_npz_byte_labels_are_text_and_bool_features_are_numbers(tmp_path):
 def test_npz_label_and_array_faults_are_named(tmp_path):
     np.savez(tmp_path / "f.npz", x=images(), y=np.arange(10) * 0.5)
     with pytest.raises(DataError, match=r"got the float 0.5 at index 1 .*whole numbers"):
-        open_data(str(tmp_path / "f.npz"))
+        open_data(str(tmp_path / "f.npz"), task="classification")
     np.savez(tmp_path / "o.npz", x=images(), y=np.array(list("ab") * 5, dtype=object))
     with pytest.raises(DataError, match=r"array 'y' holds Python objects .*never loads") as info:
         open_data(str(tmp_path / "o.npz"))
