@@ -109,7 +109,7 @@ def _bump(t: Tensor) -> None:
     t._version += 1
     if t._ctx is not None:  # the op that made t may have kept this array for its backward
         t._ctx.__dict__["output_modified"] = True
-    _views.bump_bases(t)  # the change is in the memory of the tensors t views, too
+    _views.bump_shared(t)  # the change is in the memory of the tensors t views and their views
 
 
 def update(

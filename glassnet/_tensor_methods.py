@@ -429,7 +429,7 @@ class TensorMethods(InplaceMethods):
         self._version += 1
         if self._ctx is not None:  # its op may have kept this array for backward
             self._ctx.__dict__["output_modified"] = True
-        _views.bump_bases(self)  # the tensors this one views changed too
+        _views.bump_shared(self)  # the tensors this one views (and their views) changed too
 
     # ----------------------------------------------- arithmetic by name (torch)
     def add(self, other: Any, *, alpha: Any = 1) -> Tensor:

@@ -33,7 +33,7 @@ from .backend import get_array_module
 from .tensor import Tensor
 
 __all__ = [
-    "source", "link", "live_base", "bump_bases", "take", "views_of", "has_views", "index_view",
+    "source", "link", "live_base", "bump_bases", "bump_shared", "take", "views_of", "has_views", "index_view",
     "laid_out_as_in_torch", "diagonal_view", "strided_view",
 ]  # fmt: skip
 
@@ -119,6 +119,34 @@ def bump_bases(t: Tensor) -> None:
         if base._ctx is not None:  # the op that made it may have kept this array for backward
             base._ctx.__dict__["output_modified"] = True
         found = live_base(base)
+
+
+def bump_shared(t: Tensor) -> None:
+    """After ``t`` changed in place outside the graph, bump the version of every tensor
+    sharing the change, once each: the tensors ``t`` views (:func:`bump_bases`) and every
+    live view of them or of ``t`` (siblings, views of views). An op that ran on such a view
+    (``x @ w.t()``, then ``w.mul_(2)``) then refuses its backward, as torch's shared
+    version counter makes it."""
+    bump_bases(t)
+    chain = {id(t)}
+    root, found = t, live_base(t)
+    while found is not None:
+        root = found[0]
+        chain.add(id(root))
+        found = live_base(root)
+    if not has_views(root) and root is t:
+        return
+    stack = [root]
+    while stack:
+        base = stack.pop()
+        if not has_views(base):
+            continue
+        for view in views_of(base):
+            if live_base(view) is None:
+                continue
+            if id(view) not in chain:
+                view._version += 1
+            stack.append(view)
 
 
 def take(array: Any, kind: str, arg: Any) -> Any:

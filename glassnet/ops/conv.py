@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from .. import kernels
+from .._errors import ShapeError
 from .._validate import is_int, positive_int
 from ..autograd.function import Function
 from ..backend import get_array_module
@@ -642,25 +643,25 @@ def _check_args(
 ) -> None:
     rank = spatial + 2
     if x.ndim != rank:
-        raise ValueError(f"{who}: expected input of shape (N, C_in, {names}), got {tuple(x.shape)}")
+        raise ShapeError(f"{who}: expected input of shape (N, C_in, {names}), got {tuple(x.shape)}")
     if weight.ndim != rank:
-        raise ValueError(
+        raise ShapeError(
             f"{who}: expected weight of shape (C_out, C_in/groups, {knames}), "
             f"got {tuple(weight.shape)}"
         )
     groups = positive_int(who, "groups", groups)
     c, o, cg = x.shape[1], weight.shape[0], weight.shape[1]
     if o % groups:
-        raise ValueError(
+        raise ShapeError(
             f"{who}: the weight's {o} output channels are not divisible by groups={groups}"
         )
     if cg * groups != c:
-        raise ValueError(
+        raise ShapeError(
             f"{who}: input has {c} channels (shape {tuple(x.shape)}), but the weight "
             f"{tuple(weight.shape)} with groups={groups} expects {cg * groups}"
         )
     if bias is not None and tuple(bias.shape) != (o,):
-        raise ValueError(f"{who}: expected bias of shape ({o},), got {tuple(bias.shape)}")
+        raise ShapeError(f"{who}: expected bias of shape ({o},), got {tuple(bias.shape)}")
 
 
 def conv_output_shape(

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from .._errors import ShapeError
 from .._validate import is_int, positive_int
 from ..autograd.function import Function
 from ..backend import get_array_module
@@ -264,23 +265,23 @@ class Conv3d(Function):
 # ------------------------------------------------------------------ checks
 def _check_args(who: str, x: Tensor, weight: Tensor, bias: Tensor | None, groups: Any) -> int:
     if x.ndim != 5:
-        raise ValueError(f"{who}: expected input of shape (N, C_in, D, H, W) or (C_in, D, H, W), "
+        raise ShapeError(f"{who}: expected input of shape (N, C_in, D, H, W) or (C_in, D, H, W), "
                          f"got {tuple(x.shape)}")  # fmt: skip
     if weight.ndim != 5:
-        raise ValueError(f"{who}: expected weight of shape (C_out, C_in/groups, kD, kH, kW), "
+        raise ShapeError(f"{who}: expected weight of shape (C_out, C_in/groups, kD, kH, kW), "
                          f"got {tuple(weight.shape)}")  # fmt: skip
     groups = positive_int(who, "groups", groups)
     c, o, cg = int(x.shape[1]), int(weight.shape[0]), int(weight.shape[1])
     if o % groups:
-        raise ValueError(f"{who}: the weight's {o} output channels are not divisible by "
+        raise ShapeError(f"{who}: the weight's {o} output channels are not divisible by "
                          f"groups={groups}")  # fmt: skip
     if cg * groups != c:
-        raise ValueError(
+        raise ShapeError(
             f"{who}: input has {c} channels (shape {tuple(x.shape)}), but the weight "
             f"{tuple(weight.shape)} with groups={groups} expects {cg * groups}"
         )
     if bias is not None and tuple(bias.shape) != (o,):
-        raise ValueError(f"{who}: expected bias of shape ({o},), got {tuple(bias.shape)}")
+        raise ShapeError(f"{who}: expected bias of shape ({o},), got {tuple(bias.shape)}")
     return groups
 
 
@@ -385,7 +386,7 @@ def conv_transpose3d(
         return conv_transpose3d(input.unsqueeze(0), weight, bias, stride, padding,
                                 output_padding, groups, dilation).squeeze(0)  # fmt: skip
     if input.ndim != 5 or weight.ndim != 5:
-        raise ValueError(
+        raise ShapeError(
             f"{who}: expected input (N, C_in, D, H, W) and weight (C_in, C_out/groups, kD, kH, kW), "
             f"got {tuple(input.shape)} and {tuple(weight.shape)}"
         )
@@ -395,7 +396,7 @@ def conv_transpose3d(
     op = triple(who, "output_padding", output_padding, minimum=0)
     d = triple(who, "dilation", dilation)
     if input.shape[1] != weight.shape[0] or weight.shape[0] % groups:
-        raise ValueError(
+        raise ShapeError(
             f"{who}: input has {input.shape[1]} channels, weight {tuple(weight.shape)} expects "
             f"{weight.shape[0]} (divisible by groups={groups})"
         )
@@ -403,7 +404,7 @@ def conv_transpose3d(
         raise ValueError(f"{who}: output_padding {op} must be smaller than stride {s} or dilation {d}")
     out_c = weight.shape[1] * groups
     if bias is not None and tuple(bias.shape) != (out_c,):
-        raise ValueError(f"{who}: expected bias of shape ({out_c},), got {tuple(bias.shape)}")
+        raise ShapeError(f"{who}: expected bias of shape ({out_c},), got {tuple(bias.shape)}")
     edge = [di * (ki - 1) - pi for di, ki, pi in zip(d, weight.shape[2:], p)]
     widths: list[int] = []
     for axis in (2, 1, 0):  # F.pad order: last axis first

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._errors import ShapeError
 from .._validate import is_int
 from ..tensor import Tensor
 from . import resize as Z
@@ -86,7 +87,7 @@ def conv_transpose2d(
             input.unsqueeze(0), weight, bias, stride, padding, output_padding, groups, dilation
         ).squeeze(0)
     if input.ndim != 4 or weight.ndim != 4:
-        raise ValueError(
+        raise ShapeError(
             f"{who}: expected input (N, C_in, H, W) and weight (C_in, C_out/groups, kH, kW), "
             f"got {input.shape} and {weight.shape}"
         )
@@ -95,7 +96,7 @@ def conv_transpose2d(
     op = _tuple(who, "output_padding", output_padding, 2, 0)
     d = _tuple(who, "dilation", dilation, 2, 1)
     if input.shape[1] != weight.shape[0] or weight.shape[0] % groups:
-        raise ValueError(
+        raise ShapeError(
             f"{who}: input has {input.shape[1]} channels, weight expects {weight.shape[0]} "
             f"(divisible by groups={groups})"
         )
@@ -114,7 +115,7 @@ def conv_transpose1d(
     """Transposed 1-D convolution: ``(N, C_in, L)`` with weight ``(C_in, C_out / groups, k)``."""
     who = "conv_transpose1d"
     if input.ndim not in (2, 3) or weight.ndim != 3:
-        raise ValueError(
+        raise ShapeError(
             f"{who}: expected input (N, C_in, L) and weight (C_in, C_out/groups, k), "
             f"got {input.shape} and {weight.shape}"
         )

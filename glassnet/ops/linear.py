@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._errors import ShapeError
 from ..autograd.function import Function
 from ..backend import get_array_module as xp_of
 from ..tensor import Tensor
@@ -69,7 +70,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     Tensor, shape (..., out_features)
     """
     if x.shape[-1:] != weight.shape[1:]:
-        raise ValueError(
+        raise ShapeError(
             f"linear: input has {x.shape[-1] if x.ndim else 'no'} features (shape {x.shape}), "
             f"weight expects {weight.shape[1]} (weight shape {weight.shape})"
         )

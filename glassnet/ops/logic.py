@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .._errors import broadcast_failed
 from ..autograd import tracing
 from ..autograd.function import Function
 from ..backend import get_array_module
@@ -274,9 +275,18 @@ def _block(shape: tuple, axis: int) -> tuple:
 # ---------------------------------------------------------------- public functions
 def compare(a: Tensor, b: Any, op: str) -> Tensor:
     """``a <op> b`` as a boolean tensor (``op`` an ndarray comparison method name)."""
-    if tracing._slot.recorder is None:
-        return _plain(getattr(a.array, op)(_raw(b)))
-    return Compare.apply(a, b, op=op)
+    try:
+        if tracing._slot.recorder is None:
+            return _plain(getattr(a.array, op)(_raw(b)))
+        return Compare.apply(a, b, op=op)
+    except ValueError as e:
+        broadcast_failed(_COMPARE_NAMES.get(op, op), e, a, b)
+        raise
+
+
+#: torch's names of the comparison methods, for error messages.
+_COMPARE_NAMES = {"__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge",
+                  "__eq__": "eq", "__ne__": "ne"}  # fmt: skip
 
 
 def logic(a: Tensor, b: Any, op: str) -> Tensor:

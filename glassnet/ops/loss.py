@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._errors import OutOfRangeError, ShapeError
 from .._validate import is_int, is_number, one_of
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
@@ -525,7 +526,7 @@ def _float_operand(who: str, name: str, a: Any, x: Tensor) -> Any:
             raise TypeError(f"{who}: {name} must be numeric, got dtype {arr.dtype}")
         out = arr.astype(x.dtype, copy=False)
     if tuple(out.shape) != x.shape:
-        raise ValueError(
+        raise ShapeError(
             f"{who}: {name} has shape {tuple(out.shape)}, expected the input's shape {x.shape} "
             "(reshape one of them; broadcasting here is a common bug)"
         )
@@ -589,7 +590,7 @@ def _index_target(who: str, t: Any, x: Tensor, ignore_index: int) -> Any:
     bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
     if bad.any():  # on a GPU the only read-back of a valid target
         value = int(t[bad].reshape(-1)[0])
-        raise ValueError(
+        raise OutOfRangeError(
             f"{who}: target holds class index {value}, outside [0, {n_classes}) for "
             f"{n_classes} classes (ignore_index={ignore_index})"
         )

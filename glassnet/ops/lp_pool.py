@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .._errors import ShapeError
 from .._validate import flag, is_number
 from ..tensor import Tensor
 from . import pool as P
@@ -68,7 +69,7 @@ def _lp_pool(x: Tensor, p: float, k: tuple[int, int], st: tuple[int, int], ceil:
 
 def _batched(who: str, x: Tensor, ndim: int, shape: str) -> tuple[Tensor, bool]:
     if x.ndim not in (ndim, ndim + 1):
-        raise ValueError(f"{who}: expected input of shape {shape}, got {x.shape}")
+        raise ShapeError(f"{who}: expected input of shape {shape}, got {x.shape}")
     return (x.unsqueeze(0), True) if x.ndim == ndim else (x, False)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import kernels
+from .._errors import ShapeError
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -276,7 +277,7 @@ def batch_norm(
         out = batch_norm(flat, running_mean, running_var, weight, bias, training, momentum, eps)
         return out.reshape(x.shape)
     if x.ndim not in (2, 3, 4):
-        raise ValueError(
+        raise ShapeError(
             f"batch_norm: expected input of shape (N, C), (N, C, L), (N, C, H, W) or "
             f"(N, C, D, H, W), got {tuple(x.shape)}"
         )
@@ -284,7 +285,7 @@ def batch_norm(
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):  # fmt: skip
         if t is not None and tuple(t.shape) != (c,):
-            raise ValueError(
+            raise ShapeError(
                 f"batch_norm: expected {name} of shape ({c},) for input {tuple(x.shape)}, "
                 f"got {tuple(t.shape)}"
             )

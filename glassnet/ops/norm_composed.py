@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .._errors import ShapeError
 from ..tensor import Tensor
 from . import arithmetic as M
 from . import pointwise as P
@@ -61,7 +62,7 @@ def layer_norm(
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or tuple(x.shape[x.ndim - k :]) != shape or x.ndim < k:
-        raise ValueError(
+        raise ShapeError(
             f"layer_norm: expected input of shape (*, {', '.join(map(str, shape))}), got {x.shape}"
         )
     y, _, _ = standardize(x, tuple(range(x.ndim - k, x.ndim)), eps)
@@ -89,7 +90,7 @@ def rms_norm(
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k :]) != shape:
-        raise ValueError(
+        raise ShapeError(
             f"rms_norm: expected input of shape (*, {', '.join(map(str, shape))}), got {x.shape}"
         )
     e = float(np.finfo(x.dtype).eps) if eps is None else float(eps)
@@ -113,7 +114,7 @@ def group_norm(
     eps : float, default 1e-5
     """
     if x.ndim < 2 or x.shape[1] % num_groups:
-        raise ValueError(
+        raise ShapeError(
             f"group_norm: expected input (N, C, *) with C divisible by num_groups={num_groups}, "
             f"got {x.shape}"
         )
@@ -151,7 +152,7 @@ def instance_norm(
     eps : float, default 1e-5
     """
     if x.ndim < 3:
-        raise ValueError(f"instance_norm: expected input (N, C, L) or (N, C, H, W), got {x.shape}")
+        raise ShapeError(f"instance_norm: expected input (N, C, L) or (N, C, H, W), got {x.shape}")
     c = x.shape[1]
     chan = (c,) + (1,) * (x.ndim - 2)
     axes = tuple(range(2, x.ndim))

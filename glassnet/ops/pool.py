@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import kernels
+from .._errors import ShapeError
 from .._validate import is_int
 from ..autograd.function import Function
 from ..backend import get_array_module
@@ -403,7 +404,7 @@ class GlobalAvgPool2d(Function):
 # ------------------------------------------------------------------ checks
 def _check_input(who: str, x: Tensor) -> None:
     if x.ndim != 4:
-        raise ValueError(f"{who}: expected input of shape (N, C, H, W), got {tuple(x.shape)}")
+        raise ShapeError(f"{who}: expected input of shape (N, C, H, W), got {tuple(x.shape)}")
 
 
 def check_pool_padding(

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .._errors import ShapeError
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -171,7 +172,7 @@ class AvgPool3d(Function):
 # ------------------------------------------------------------------ checks
 def _check_input(who: str, x: Tensor) -> None:
     if x.ndim != 5:
-        raise ValueError(f"{who}: expected input of shape (N, C, D, H, W) or (C, D, H, W), "
+        raise ShapeError(f"{who}: expected input of shape (N, C, D, H, W) or (C, D, H, W), "
                          f"got {tuple(x.shape)}")  # fmt: skip
 
 
@@ -328,7 +329,7 @@ def adaptive_max_pool3d(
     """
     who = "adaptive_max_pool3d"
     if input.ndim not in (4, 5):
-        raise ValueError(f"{who}: expected (N, C, D, H, W) or (C, D, H, W) input, "
+        raise ShapeError(f"{who}: expected (N, C, D, H, W) or (C, D, H, W) input, "
                          f"got shape {tuple(input.shape)}")  # fmt: skip
     xb = input if input.ndim == 5 else input.unsqueeze(0)
     size = tuple(int(n) for n in xb.shape[2:])

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .._errors import OutOfRangeError
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -32,7 +33,7 @@ def normalize_axis(axis: Axis, ndim: int, who: str = "reduce") -> tuple[int, ...
     out = []
     for a in axes:
         if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
-            raise ValueError(f"{who}: axis {a} is out of range for a tensor with {ndim} dims")
+            raise OutOfRangeError(f"{who}: axis {a} is out of range for a tensor with {ndim} dims")
         if ndim:
             out.append(int(a) % ndim)
     if len(set(out)) != len(out):

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .. import return_types as rt
+from .._errors import IndexBoundsError, ShapeError
 from ..autograd.function import Function
 from ..backend import get_array_module, is_cupy_array, to_device
 from ..tensor import Tensor
@@ -88,19 +89,25 @@ def gather(a: Tensor, dim: int, index: Any) -> Tensor:
 
     Raises
     ------
-    ValueError
-        When ``index`` has another number of dims than ``a``, or is larger outside ``dim``.
+    ShapeError
+        When ``index`` has another number of dims than ``a``, or is larger outside ``dim``
+        (a ``ValueError``; torch's ``RuntimeError``).
+    IndexBoundsError
+        When an index is out of range (an ``IndexError``; torch's ``RuntimeError``).
     """
     d = _dim(dim, a.ndim, "gather")
     idx = _index_array(index, a, "gather")
     if idx.ndim != a.ndim or any(idx.shape[i] > a.shape[i] for i in range(a.ndim) if i != d):
-        raise ValueError(
+        raise ShapeError(
             f"gather: index of shape {idx.shape} does not fit input of shape {a.shape} "
             f"outside dim {dim}"
         )
-    if isinstance(index, Tensor) and _logic.tracing_active():
-        return take_along(a, index, d)  # the tensor itself, so the trace sees where it came from
-    return take_along(a, idx, d)
+    try:
+        if isinstance(index, Tensor) and _logic.tracing_active():
+            return take_along(a, index, d)  # the tensor itself, so the trace sees where it came from
+        return take_along(a, idx, d)
+    except IndexError as e:
+        raise IndexBoundsError(f"gather: {e} (input of shape {a.shape}, dim {dim})") from e
 
 
 def scatter(a: Tensor, dim: int, index: Any, src: Any) -> Tensor:
@@ -122,9 +129,12 @@ def scatter(a: Tensor, dim: int, index: Any, src: Any) -> Tensor:
         raise ValueError(f"scatter: index has {idx.ndim} dims, input has {a.ndim}")
     if _logic.tracing_active() and a.ndim:
         return _traced_scatter(a, d, index, idx, src)
-    target = xp.ravel_multi_index(
-        xp.broadcast_arrays(*_grid(xp, idx.shape, d, idx)), a.shape
-    ).ravel()
+    try:
+        target = xp.ravel_multi_index(
+            xp.broadcast_arrays(*_grid(xp, idx.shape, d, idx)), a.shape
+        ).ravel()
+    except ValueError as e:  # NumPy's "invalid entry in coordinates array"
+        _scatter_failed(a, d, idx, e)
     if not isinstance(src, Tensor):
         mask = xp.zeros(a.numel(), dtype=bool)
         mask[target] = True
@@ -137,6 +147,19 @@ def scatter(a: Tensor, dim: int, index: Any, src: Any) -> Tensor:
     pick[target] = a.numel() + sources
     both = _sh.concat([_sh.reshape(a, (-1,)), _sh.reshape(src, (-1,))], 0)
     return _sh.reshape(_sh.getitem(both, pick), a.shape)
+
+
+def _scatter_failed(a: Tensor, d: int, idx: Any, err: ValueError) -> None:
+    """Raise :func:`scatter`'s error for an index NumPy could not place, in torch's terms."""
+    if idx.size and int(idx.max()) >= a.shape[d]:
+        raise IndexBoundsError(
+            f"scatter: index {int(idx.max())} is out of bounds for dimension {d} with size "
+            f"{a.shape[d]}"
+        ) from err
+    raise ShapeError(
+        f"scatter: index of shape {tuple(idx.shape)} does not fit input of shape {a.shape} "
+        f"outside dim {d}"
+    ) from err
 
 
 def _traced_scatter(a: Tensor, d: int, index: Any, idx: Any, src: Any) -> Tensor:
@@ -186,7 +209,7 @@ def refuse_negative_index(who: str, index: Any) -> None:
     arr = index.array if isinstance(index, Tensor) else index
     arr = arr if hasattr(arr, "dtype") else np.asarray(arr)
     if arr.dtype.kind == "i" and arr.size and bool((arr < 0).any()):
-        raise IndexError(
+        raise IndexBoundsError(  # torch: IndexError or RuntimeError
             f"{who}: index {int(arr.min())} is out of bounds (negative indices are not "
             "allowed, as in torch)"
         )

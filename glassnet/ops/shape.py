@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import _views
+from .._errors import OutOfRangeError, ShapeError
 from .._validate import is_int
 from ..autograd.function import Function
 from ..autograd.higher_order import unbroadcast as unbroadcast_graph
@@ -191,11 +192,12 @@ class BroadcastTo(Function):
 
 
 def _axis(axis: Any, ndim: int, who: str) -> int:
-    """``axis`` in ``[-ndim, ndim)`` as a non-negative int, or a ``ValueError`` naming ``who``."""
+    """``axis`` in ``[-ndim, ndim)`` as a non-negative int, or an :class:`OutOfRangeError`
+    (a ``ValueError``; torch's ``IndexError``) naming ``who``."""
     if not is_int(axis):
         raise TypeError(f"{who}: axis must be an int, got {axis!r}")
     if not -ndim <= axis < ndim:
-        raise ValueError(f"{who}: axis {axis} is out of range [{-ndim}, {ndim - 1}]")
+        raise OutOfRangeError(f"{who}: axis {axis} is out of range [{-ndim}, {ndim - 1}]")
     return int(axis) % ndim
 
 
@@ -204,15 +206,19 @@ def reshape(a: Tensor, shape: Sequence[int]) -> Tensor:
 
     Raises
     ------
-    ValueError
-        When the element count differs; the message gives both shapes.
+    ShapeError
+        When the element count differs; the message gives both shapes. A ``ValueError``
+        and, as in torch, a ``RuntimeError``.
     """
     shape = tuple(int(s) for s in shape)
     known = int(np.prod([s for s in shape if s != -1]))
     if shape.count(-1) > 1 or (
         -1 not in shape and known != a.numel() or -1 in shape and (known == 0 or a.numel() % known)
     ):
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {a.shape} into {shape}")
+        raise ShapeError(
+            f"reshape: cannot reshape a tensor of shape {a.shape} into {shape} "
+            f"(shape '{list(shape)}' is invalid for input of size {a.numel()})"
+        )
     if shape == a.shape:
         return a
     out = Reshape.apply(_views.source(a), shape=shape)
@@ -263,7 +269,7 @@ def transpose(a: Tensor, axes: Sequence[int] | None = None) -> Tensor:
         given = tuple(axes)
         axes = tuple(_axis(x, a.ndim, "transpose") for x in given)
         if sorted(axes) != list(range(a.ndim)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of {a.ndim} dims")
+            raise ShapeError(f"transpose: axes {axes} are not a permutation of {a.ndim} dims")
     return _views.link(Transpose.apply(_views.source(a), axes=axes), a, "transpose", axes)
 
 
@@ -473,7 +479,7 @@ def concat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     ax = _axis(axis, len(ref), "concat")
     for i, t in enumerate(tensors):
         if t.ndim != len(ref) or any(t.shape[d] != ref[d] for d in range(len(ref)) if d != ax):
-            raise ValueError(
+            raise ShapeError(
                 f"concat: tensor {i} has shape {t.shape}, which does not match {ref} "
                 f"outside axis {axis}"
             )
@@ -487,7 +493,7 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
         raise ValueError("stack: expected at least one tensor")
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
-            raise ValueError(f"stack: tensor {i} has shape {t.shape}, expected {tensors[0].shape}")
+            raise ShapeError(f"stack: tensor {i} has shape {t.shape}, expected {tensors[0].shape}")
     return Stack.apply(*tensors, axis=_axis(axis, tensors[0].ndim + 1, "stack"))
 
 
@@ -547,7 +553,7 @@ def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
     try:
         np.broadcast_shapes(a.shape, full)
     except ValueError:
-        raise ValueError(f"broadcast_to: cannot broadcast shape {a.shape} to {full}") from None
+        raise ShapeError(f"broadcast_to: cannot broadcast shape {a.shape} to {full}") from None
     return BroadcastTo.apply(a, shape=full)
 
 
@@ -566,7 +572,7 @@ def split(a: Tensor, sections: int | Sequence[int], axis: int = 0) -> list[Tenso
         if any(k < 0 for k in sizes):
             raise ValueError(f"split: sizes must be non-negative, got {sizes}")
         if sum(sizes) != n:
-            raise ValueError(f"split: sizes {sizes} do not add up to {n} along axis {axis}")
+            raise ShapeError(f"split: sizes {sizes} do not add up to {n} along axis {axis}")
     out, start = [], 0
     idx = [slice(None)] * a.ndim
     for s in sizes:

@@ -209,3 +209,37 @@ def test_size_is_a_method_as_in_torch():
     t = gn.zeros(4, 3)
     assert t.size() == (4, 3) and isinstance(t.size(), gn.Size)
     assert t.size(1) == 3 and t.size(-1) == 3 and t.numel() == 12 and t.dim() == 2
+
+
+@pytest.mark.parametrize("change", ["mul_", "setitem", "view_setitem"])
+def test_a_base_changed_after_an_op_ran_on_its_view_is_refused_as_torch(change):
+    # the view's saved memory changed: backward would have used the new w without a word
+    torch = _torch()
+
+    def run(lib):
+        x = lib.ones(2, 3, requires_grad=True)
+        w = lib.arange(12.0).reshape(4, 3)
+        y = x @ w.t()
+        if change == "mul_":
+            w.mul_(2)
+        elif change == "setitem":
+            w[0] = 1.0
+        else:
+            w.view(12)[0] = 5.0  # a sibling view's change reaches the base and its views
+        try:
+            y.sum().backward()
+        except RuntimeError as e:
+            return "modified by an inplace operation" in str(e)
+        return False
+
+    assert run(torch) is True
+    assert run(gn) is True
+
+
+def test_changing_a_base_after_backward_is_allowed():
+    x = gn.ones(2, 3, requires_grad=True)
+    w = gn.arange(12.0).reshape(4, 3)
+    (x @ w.t()).sum().backward()
+    w.mul_(2)
+    (x @ w.t()).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.tile(w.numpy().sum(0) * 1.5, (2, 1)))

@@ -82,7 +82,8 @@ def test_mlp_layout_and_state_dict_names():
     assert m.fc2.weight.shape == (128, 256) and isinstance(m.act1, nn.ReLU)
     assert m.drop1.p == 0.2
     assert m(gn.randn(5, 784)).shape == (5, 10)
-    assert repr(m).startswith("MLP(sizes=[784, 256, 128, 10]\n  (fc1): Linear(in_features=784")
+    # torch's layout: options on their own line when the module has children
+    assert repr(m).startswith("MLP(\n  sizes=[784, 256, 128, 10]\n  (fc1): Linear(in_features=784")
 
 
 def test_mlp_options():

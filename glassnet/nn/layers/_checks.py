@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..._errors import ShapeError
+
 # The argument checks every layer uses, from the package's one validator module.
 from ..._validate import positive_int, probability
 from ...ops.shape import squeeze, unsqueeze
@@ -27,7 +29,8 @@ def as_given(value: Any) -> int | float:
 def check_input(
     layer: Any, x: Any, ranks: tuple[int, ...], dim: int | None, size: int | None, what: str
 ) -> None:
-    """Raise a ``ValueError`` naming ``layer`` when ``x`` has the wrong rank or feature size.
+    """Raise a :class:`ShapeError` (a ``ValueError``; torch's ``RuntimeError``) naming ``layer``
+    when ``x`` has the wrong rank or feature size.
 
     Parameters
     ----------
@@ -45,11 +48,11 @@ def check_input(
     """
     shape = tuple(x.shape)
     if ranks and len(shape) not in ranks:
-        raise ValueError(f"{layer!r}: expected input of shape {what}, got {shape}")
+        raise ShapeError(f"{layer!r}: expected input of shape {what}, got {shape}")
     if not ranks and len(shape) == 0:
-        raise ValueError(f"{layer!r}: expected input of shape {what}, got a scalar")
+        raise ShapeError(f"{layer!r}: expected input of shape {what}, got a scalar")
     if dim is not None and size is not None and shape[dim] != size:
-        raise ValueError(
+        raise ShapeError(
             f"{layer!r}: expected input of shape {what} with {size} at axis {dim}, got {shape}"
         )
 

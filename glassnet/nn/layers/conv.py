@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._errors import ShapeError
 from ..._validate import is_int, one_of
 from ...backend import default_dtype
 from ...ops._im2col import pair, resolve_conv_padding
@@ -96,9 +97,9 @@ class _ConvBase(Module):
         shape, c = tuple(x.shape), self.in_channels
         what = f"(N, {c}, {spatial}) or ({c}, {spatial})"
         if len(shape) not in (self._dims + 1, self._dims + 2):
-            raise ValueError(f"{self!r}: expected input of shape {what}, got {shape}")
+            raise ShapeError(f"{self!r}: expected input of shape {what}, got {shape}")
         if shape[-self._dims - 1] != c:
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: expected input of shape {what} with {c} channels, got {shape}"
             )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._errors import ShapeError
 from ..._validate import one_of
 from ...ops.conv3d import check_output_size, conv3d, conv3d_padding, conv_transpose3d, triple
 from ...ops.resize import pad as _pad
@@ -144,7 +145,7 @@ class ConvTranspose3d(_ConvTransposeNd):
 
     def forward(self, x: Tensor, output_size: Any = None) -> Tensor:
         if x.ndim not in (4, 5) or x.shape[-4] != self.in_channels:
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: expected input of shape (N, {self.in_channels}, D, H, W) or "
                 f"({self.in_channels}, D, H, W), got {tuple(x.shape)}"
             )

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._errors import ShapeError
 from ...backend import default_dtype
 from ...ops.conv_transpose import (
     _tuple,
@@ -142,7 +143,7 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     def forward(self, x: Tensor, output_size: Any = None) -> Tensor:
         if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: expected input of shape (N, {self.in_channels}, H, W), got {x.shape}"
             )
         return conv_transpose2d(
@@ -175,7 +176,7 @@ class ConvTranspose1d(_ConvTransposeNd):
 
     def forward(self, x: Tensor, output_size: Any = None) -> Tensor:
         if x.ndim not in (2, 3) or x.shape[-2] != self.in_channels:
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: expected input of shape (N, {self.in_channels}, L), got {x.shape}"
             )
         return conv_transpose1d(

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._errors import ShapeError
 from ...backend import default_dtype
 from ...ops.activation import sigmoid
 from ...ops.linear import linear
@@ -181,7 +182,7 @@ class MLP(Sequential):
     def forward(self, x: Tensor) -> Tensor:
         n_in = self.sizes[0]
         if x.ndim == 0 or x.shape[-1] != n_in:
-            raise ValueError(
+            raise ShapeError(
                 f"MLP(sizes={list(self.sizes)}): expected input of shape (N, {n_in}), "
                 f"got {tuple(x.shape)}"
             )

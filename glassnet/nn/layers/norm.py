@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._errors import ShapeError
 from ..._validate import is_number
 from ...backend import default_dtype
 from ...ops.norm import batch_norm
@@ -102,7 +103,7 @@ class _BatchNorm(Module):
                 f"{type(self).__name__}: a subclass of _BatchNorm defines _check_input_dim"
             )
         if x.ndim not in self._ranks:
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: expected input of shape {self._shape_text}, got {tuple(x.shape)}"
             )
 
@@ -110,7 +111,7 @@ class _BatchNorm(Module):
         self._check_input_dim(x)
         shape = tuple(x.shape)
         if len(shape) > 1 and shape[1] != self.num_features:
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: expected input of shape {self._shape_text} with "
                 f"C={self.num_features}, got {shape}"
             )

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._errors import ShapeError
 from ...backend import default_dtype
 from ...ops import norm_composed as N
 from ...tensor import Tensor
@@ -80,7 +81,7 @@ class LayerNorm(Module):
     def forward(self, x: Tensor) -> Tensor:
         k = len(self.normalized_shape)
         if x.ndim < k or tuple(x.shape[x.ndim - k :]) != self.normalized_shape:
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: expected input of shape (*, {', '.join(map(str, self.normalized_shape))}), "
                 f"got {x.shape}"
             )
@@ -141,7 +142,7 @@ class GroupNorm(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim < 2 or x.shape[1] != self.num_channels:
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: expected input of shape (N, {self.num_channels}, *), got {x.shape}"
             )
         return N.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
@@ -196,10 +197,10 @@ class _InstanceNorm(Module):
     def forward(self, x: Tensor) -> Tensor:
         r = self._rank
         if x.ndim not in (r - 1, r):
-            raise ValueError(f"{self!r}: expected a {r - 1}-D or {r}-D input, got shape {x.shape}")
+            raise ShapeError(f"{self!r}: expected a {r - 1}-D or {r}-D input, got shape {x.shape}")
         batched = x if x.ndim == r else x.unsqueeze(0)
         if batched.shape[1] != self.num_features:
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: expected {self.num_features} channels, got input of shape {x.shape}"
             )
         use_input = self.training or not self.track_running_stats

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._errors import ShapeError
 from ..._validate import positive_int
 from ...ops._im2col import pair
 from ...ops.pool import (
@@ -28,7 +29,7 @@ def _check_4d(layer: Module, x: Tensor, *, unbatched_ok: bool = True) -> None:
     layer takes one unbatched sample (which it has turned into a batch of one already)."""
     if x.ndim != 4:
         also = " or (C, H, W)" if unbatched_ok else ""
-        raise ValueError(
+        raise ShapeError(
             f"{layer!r}: expected input of shape (N, C, H, W){also}, got {tuple(x.shape)}"
         )
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._errors import ShapeError
 from ...backend import default_dtype
 from ...ops.dropout import dropout as _dropout
 from ...ops.rnn import gru_layer, lstm_layer, rnn_layer
@@ -166,13 +167,13 @@ class _RNNBase(Module):
             raise TypeError(f"{self!r}: expected a Tensor input, got {type(x).__name__}")
         shape = tuple(x.shape)
         if x.ndim not in (2, 3):
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: expected input of shape {self._expected(True)} "
                 f"(or {self._expected(False)} unbatched), got {shape}"
             )
         batched = x.ndim == 3
         if shape[-1] != self.input_size:
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: expected input of shape {self._expected(batched)} with "
                 f"{self.input_size} features in the last axis, got {shape}"
             )
@@ -196,7 +197,7 @@ class _RNNBase(Module):
             what = f"(num_layers * num_directions, N, {last})"
             if not batched:
                 what = f"(num_layers * num_directions, {last}) for unbatched input"
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: expected {name} of shape {want} {what}, got {tuple(s.shape)}"
             )
         if not batched:

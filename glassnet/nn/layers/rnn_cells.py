@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._errors import ShapeError
 from ...backend import default_dtype
 from ...ops.rnn import gru_cell, lstm_cell, rnn_cell
 from ...tensor import Tensor
@@ -67,7 +68,7 @@ class _CellBase(Module):
         if not isinstance(x, Tensor):
             raise TypeError(f"{self!r}: expected a Tensor input, got {type(x).__name__}")
         if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: expected input of shape (N, {self.input_size}) or "
                 f"({self.input_size},), got {tuple(x.shape)}"
             )
@@ -83,7 +84,7 @@ class _CellBase(Module):
         if not isinstance(s, Tensor):
             raise TypeError(f"{self!r}: expected {name} to be a Tensor, got {type(s).__name__}")
         if tuple(s.shape) != want:
-            raise ValueError(f"{self!r}: expected {name} of shape {want}, got {tuple(s.shape)}")
+            raise ShapeError(f"{self!r}: expected {name} of shape {want}, got {tuple(s.shape)}")
         return s if batched else s.reshape((1, self.hidden_size))
 
     def _batch(self, x: Tensor) -> tuple[Tensor, bool]:
