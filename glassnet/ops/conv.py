@@ -599,19 +599,7 @@ class Conv2d(Function):
         return gx, gw, gb
 
     def backward_graph(self, grad: Any) -> tuple:
-        n_in = len(self.inputs)
-        nx, nw, nb = (tuple(self.needs_input_grad) + (False,))[:3]
-        geo = self.geometry
-        if geo.groups != 1:
-            raise NotImplementedError(
-                f"create_graph=True: Conv2d with groups={geo.groups} has no differentiable "
-                "backward yet (groups=1 has); split the channels into separate conv2d calls"
-            )
-        x, w = self.operand(0), self.operand(1)
-        gx = _conv_input_grad_graph(grad, w, x.shape, geo) if nx else None
-        gw = _conv_weight_grad_graph(grad, x, w.shape, geo) if nw else None
-        gb = grad.sum(dim=(0, 2, 3)) if nb else None
-        return (gx, gw, gb)[:n_in]
+        return _conv_backward_graph(self, grad, self.operand(0), self.operand(1))
 
 
 class Conv1d(Conv2d):
@@ -628,6 +616,36 @@ class Conv1d(Conv2d):
             None if gw is None else gw[:, :, 0, :],
             gb,
         )
+
+    def backward_graph(self, grad: Any) -> tuple:
+        # the 2-D one's on height-1 views of the operands, the results squeezed back
+        x, w = (v.unsqueeze(2) for v in (self.operand(0), self.operand(1)))
+        grads = _conv_backward_graph(self, grad.unsqueeze(2), x, w)
+        return tuple(v.squeeze(2) if v is not None and v.ndim == 4 else v for v in grads)
+
+
+def _conv_backward_graph(node: Conv2d, grad: Tensor, x: Tensor, w: Tensor) -> tuple:
+    """A 2-D convolution's gradients as recorded ops, one group at a time (each group is a
+    groups=1 convolution of its channels), for ``create_graph=True``."""
+    n_in = len(node.inputs)
+    nx, nw, nb = (tuple(node.needs_input_grad) + (False,))[:3]
+    geo = node.geometry
+    groups = geo.groups
+    o_g, c_g = w.shape[0] // groups, x.shape[1] // groups
+    gxs, gws = [], []
+    for i in range(groups):
+        g_i = grad if groups == 1 else grad[:, i * o_g : (i + 1) * o_g]
+        w_i = w if groups == 1 else w[i * o_g : (i + 1) * o_g]
+        x_i = x if groups == 1 else x[:, i * c_g : (i + 1) * c_g]
+        if nx:
+            shape = (x.shape[0], c_g, *x.shape[2:])
+            gxs.append(_conv_input_grad_graph(g_i, w_i, shape, geo))
+        if nw:
+            gws.append(_conv_weight_grad_graph(g_i, x_i, tuple(w_i.shape), geo))
+    gx = (gxs[0] if groups == 1 else S.concat(gxs, axis=1)) if nx else None
+    gw = (gws[0] if groups == 1 else S.concat(gws, axis=0)) if nw else None
+    gb = grad.sum(dim=(0, 2, 3)) if nb else None
+    return (gx, gw, gb)[:n_in]
 
 
 # ------------------------------------------------------------------ checks

@@ -23,6 +23,9 @@ class Dropout(Function):
     def backward(self, g: Any) -> Any:
         return g * self.mask
 
+    def backward_graph(self, g: Any) -> Any:
+        return g * g._make(self.mask, False, None, 0)
+
 
 def dropout_mask(x: Any, p: float, rng: Any = None, *, shape: tuple | None = None) -> Any:
     """The scaled keep-mask of inverted dropout for array ``x``: ``(u >= p) / (1 - p)``.

@@ -17,6 +17,7 @@ from ..backend import get_array_module
 from ..tensor import Tensor
 from . import arithmetic as _ar
 from . import logic as _logic
+from . import select as _sel
 
 __all__ = ["Embedding", "embedding", "one_hot", "renorm_rows_"]
 
@@ -41,6 +42,13 @@ class Embedding(Function):
             g = g / counts[self.indices][..., None].astype(g.dtype)
         xp.add.at(grad, self.indices, g)
         return grad, None
+
+    def backward_graph(self, g: Any) -> tuple:
+        # the rows' scatter-add, recorded (its own backward gathers the rows again)
+        if self.by_freq:
+            counts = g.xp.bincount(self.indices.reshape(-1), minlength=self.shape[0])
+            g = g / g._make(counts[self.indices][..., None].astype(g.dtype), False, None, 0)
+        return _sel.index_add_graph(g, tuple(self.shape), self.indices), None
 
 
 def _indices(who: str, indices: Any, num: int, xp: Any) -> Any:

@@ -184,7 +184,7 @@ class BatchNorm(Function):
             out += shift
         if self.requires_grad:
             self.xcl, self.mean, self.invstd, self.scale = xcl, mean, invstd, scale
-        self.training, self.count, self.axes = training, count, axes
+        self.training, self.count, self.axes, self.eps = training, count, axes, eps
         return xp.moveaxis(out, -1, 1)
 
     def backward(self, g: Any) -> tuple:
@@ -238,6 +238,47 @@ class BatchNorm(Function):
         if gx is not None:
             gx = xp.moveaxis(gx, -1, 1)
         return gx, (sum_gxhat if nw else None), (sum_g if nb else None)
+
+    def backward_graph(self, g: Any) -> tuple:
+        # composed from Tensor ops: training mode rebuilds the batch statistics from x (so
+        # they are differentiated too); eval mode is affine in x with the running ones
+        nx, nw, nb = (tuple(self.needs_input_grad) + (False, False))[:3]
+        x, w = _graph_operand(self, 0, g), _graph_operand(self, 1, g)
+        axes = (0, *range(2, g.ndim))
+        shape = (1, g.shape[1]) + (1,) * (g.ndim - 2)
+        if self.training:
+            xc = x - x.mean(dim=axes, keepdim=True)
+            rstd = ((xc * xc).mean(dim=axes, keepdim=True) + self.eps) ** -0.5
+        else:
+            xc = x - g._make(self.mean.reshape(shape), False, None, 0)
+            rstd = g._make(self.invstd.reshape(shape), False, None, 0)
+        xhat = xc * rstd
+        gx = gw = gb = None
+        if nx:
+            gxhat = g if w is None else g * w.reshape(shape)
+            if self.training:
+                gxhat = (
+                    gxhat
+                    - gxhat.mean(dim=axes, keepdim=True)
+                    - xhat * (gxhat * xhat).mean(dim=axes, keepdim=True)
+                )
+            gx = gxhat * rstd
+        if nw:
+            gw = (g * xhat).sum(dim=axes)
+        if nb:
+            gb = g.sum(dim=axes)
+        return (gx, gw, gb)[: len(self.inputs)]
+
+
+def _graph_operand(node: Function, i: int, like: Any) -> Any:
+    """Positional input ``i`` of ``node`` as a Tensor (a constant one for an array), or
+    None where there is none."""
+    if i >= len(node.inputs):
+        return None
+    v = node.operand(i)
+    if v is None or isinstance(v, Tensor):
+        return v
+    return like._make(get_array_module(like.array).asarray(v), False, None, 0)
 
 
 def batch_norm(

@@ -24,6 +24,7 @@ from ..tensor import Tensor
 from ._im2col import pair, pool_out_size
 from ._parallel import run_split, split_threads
 from .pool_indices import max_pool_indices
+from .select import ScatterAdd
 from .shape import reshape
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "global_avg_pool2d"]
@@ -266,6 +267,39 @@ class MaxPool2d(Function):
         run_split(work, n, g.nbytes * kh * kw, xp)
         return (gx if crop else full).transpose(0, 3, 1, 2)
 
+    def backward_graph(self, g: Any) -> Any:
+        # the gradient goes to each window's argmax (recomputed from x, as return_indices
+        # finds it): a recorded scatter-add, whose own backward gathers at the same places
+        x = self.operand(0)
+        x = x.array if isinstance(x, Tensor) else x
+        if self.compiled is not None:
+            _, kernel, stride = self.geom
+            padding, dilation = (0, 0), (1, 1)
+        else:
+            _, _, kernel, stride, padding, dilation, _, _ = self.geom
+        idx = max_pool_indices(x, kernel, stride, padding, dilation, tuple(g.shape[2:]))
+        n, c, h, w = x.shape
+        return _plane_scatter_graph(g.reshape(n * c, -1), idx.reshape(n * c, -1), (n, c, h, w))
+
+
+def _plane_scatter_graph(vals: Any, index: Any, shape: tuple) -> Any:
+    """Recorded ``zeros(shape)`` with ``vals`` (a Tensor, (N*C, M)) added at the per-plane
+    flat positions ``index`` (an array, (N*C, M)): a pooling op's differentiable backward."""
+    n, c, h, w = shape
+    zeros = Tensor._make(vals.xp.zeros((n * c, h * w), dtype=vals.dtype), False, None, 0)
+    return ScatterAdd.apply(zeros, vals, index=index, dim=1).reshape(shape)
+
+
+def _window_positions(in_hw: tuple, out_hw: tuple, k: tuple, s: tuple, p: tuple) -> Any:
+    """Per output position and kernel tap (row-major), the flat position ``h * W + w`` of
+    the input it reads, or -1 where it reads padding: array (H_out * W_out * k_h * k_w,)."""
+    (h, w), (ho, wo) = in_hw, out_hw
+    rows = np.arange(ho)[:, None] * s[0] - p[0] + np.arange(k[0])[None, :]  # (ho, kh)
+    cols = np.arange(wo)[:, None] * s[1] - p[1] + np.arange(k[1])[None, :]  # (wo, kw)
+    r, cc = rows[:, None, :, None], cols[None, :, None, :]
+    inside = (r >= 0) & (r < h) & (cc >= 0) & (cc < w)
+    return np.where(inside, r * w + cc, -1).reshape(-1)
+
 
 def _spread(
     xp: Any, g: Any, idx: Any, axis: int, n_out: int, k: int, st: int, dl: int, out: Any
@@ -336,6 +370,23 @@ class AvgPool2d(Function):
             buf = buf[:, p[0] : p[0] + h, p[1] : p[1] + w]
         return buf.transpose(0, 3, 1, 2)
 
+    def backward_graph(self, g: Any) -> Any:
+        # g / divisor spread over each window's taps inside the input: a recorded scatter-add
+        (n, c, h, w), (ho, wo), k, s, p, _, _ = self.geom
+        div = self.div
+        gs = g * (1 / div) if isinstance(div, float) else g / g._make(
+            div.transpose(0, 3, 1, 2), False, None, 0
+        )
+        pos = _window_positions((h, w), (ho, wo), k, s, p)
+        taps = k[0] * k[1]
+        vals = gs.reshape(n * c, ho * wo, 1).expand(n * c, ho * wo, taps).reshape(n * c, -1)
+        keep = np.flatnonzero(pos >= 0)
+        if keep.size != pos.size:
+            vals = vals[:, g.xp.asarray(keep)]
+            pos = pos[keep]
+        index = g.xp.ascontiguousarray(g.xp.broadcast_to(g.xp.asarray(pos), vals.shape))
+        return _plane_scatter_graph(vals, index, (n, c, h, w))
+
 
 def _avg_divisor(
     xp: Any,
@@ -380,6 +431,11 @@ class AdaptiveAvgPool2d(Function):
         xp = get_array_module(g)
         return xp.matmul(xp.matmul(self.ah.T, g), self.aw)
 
+    def backward_graph(self, g: Any) -> Any:
+        ah_t = g._make(self.ah.T, False, None, 0)
+        aw = g._make(self.aw, False, None, 0)
+        return (ah_t @ g) @ aw
+
 
 def _bin_matrix(n_in: int, n_out: int) -> np.ndarray:
     i = np.arange(n_out)
@@ -399,6 +455,10 @@ class GlobalAvgPool2d(Function):
         n, c, h, w = self.shape
         xp = get_array_module(g)
         return xp.broadcast_to((g * g.dtype.type(1 / (h * w)))[:, :, None, None], self.shape)
+
+    def backward_graph(self, g: Any) -> Any:
+        n, c, h, w = self.shape
+        return (g * (1 / (h * w))).reshape(n, c, 1, 1).expand(n, c, h, w)
 
 
 # ------------------------------------------------------------------ checks

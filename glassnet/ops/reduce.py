@@ -103,12 +103,21 @@ class _Extreme(Function):
         return self.mask * (g / self.count)
 
 
+def _extreme_backward_graph(self: _Extreme, g: Any) -> Any:
+    """Max/Min's differentiable backward: linear in ``g``, the (constant) share of each tied
+    extreme (defined on each class, so ``supported_ops`` lists it)."""
+    share = g._make(self.mask / self.count, False, None, 0)
+    return _expand(g, self.shape, self.axes, self.keepdims) * share
+
+
 class Max(_Extreme):
     largest = True
+    backward_graph = _extreme_backward_graph
 
 
 class Min(_Extreme):
     largest = False
+    backward_graph = _extreme_backward_graph
 
 
 class Var(Function):
@@ -130,6 +139,12 @@ class Var(Function):
         scale = 2.0 / self.denom if self.denom else float("nan")
         return g * scale * self.d
 
+    def backward_graph(self, g: Any) -> Any:
+        x = self.operand(0)
+        d = x - x.mean(dim=self.axes, keepdim=True)  # rebuilt from x, so it is differentiated
+        scale = 2.0 / self.denom if self.denom else float("nan")
+        return _expand(g, self.shape, self.axes, self.keepdims) * scale * d
+
 
 class LogSumExp(Function):
     def forward(self, a: Any, axes: tuple = (), keepdims: bool = False) -> Any:
@@ -150,6 +165,12 @@ class LogSumExp(Function):
         xp = get_array_module(g)
         g = _expand(g, self.shape, self.axes, self.keepdims)
         return g * xp.exp(self.a - self.out)
+
+    def backward_graph(self, g: Any) -> Any:
+        # the softmax over the axes, from a recorded logsumexp of x
+        x = self.operand(0)
+        lse = LogSumExp.apply(x, axes=self.axes, keepdims=True)
+        return _expand(g, self.shape, self.axes, self.keepdims) * (x - lse).exp()
 
 
 class Prod(Function):
@@ -177,6 +198,19 @@ class Prod(Function):
         for i, p in enumerate(rest + list(axes)):
             inverse[p] = i
         return _expand(g, a.shape, axes, self.keepdims) * xp.transpose(others, inverse)
+
+    def backward_graph(self, g: Any) -> Any:
+        # the product of the other factors as prod / x, from a recorded prod of x: exact
+        # only without zero factors, so those are refused
+        if bool((self.a == 0).any()):
+            raise NotImplementedError(
+                "create_graph=True: prod over a tensor with a zero factor has no "
+                "differentiable backward yet (without zeros it has); mask the zeros out, "
+                "e.g. prod(where(x == 0, 1, x)), or compute this part without create_graph"
+            )
+        x = self.operand(0)
+        total = Prod.apply(x, axes=self.axes, keepdims=True)
+        return _expand(g, self.a.shape, self.axes, self.keepdims) * (total / x)
 
 
 class Cumsum(Function):

@@ -680,6 +680,47 @@ class ScatterAdd(Function):
             gs[self.block] = g[self.grid]
         return (g if na else None), gs
 
+    def backward_graph(self, g: Any) -> tuple:
+        na, ns = self.needs_input_grad
+        gs = None
+        if ns:
+            gs = _sh.GetItem.apply(g, index=self.grid)
+            if tuple(gs.shape) != tuple(self.src_shape):
+                zeros = _zeros_like_graph(g, self.src_shape)
+                gs = _sh.SetItem.apply(zeros, gs, index=self.block)
+        return (g if na else None), gs
+
+
+def _zeros_like_graph(g: Tensor, shape: tuple) -> Tensor:
+    """A constant zero Tensor of ``shape`` with ``g``'s dtype and device."""
+    return Tensor._make(g.xp.zeros(tuple(shape), dtype=g.dtype), False, None, 0)
+
+
+def index_add_graph(g: Tensor, shape: tuple, index: Any) -> Tensor:
+    """A zero Tensor of ``shape`` with ``g`` added at ``index`` (any NumPy index; entries
+    that meet add up), as a recorded :class:`ScatterAdd` on the flattened positions: the
+    differentiable backward of indexing, whose own backward gathers ``g[index]`` again.
+
+    Parameters
+    ----------
+    g : Tensor, shape ``zeros(shape)[index].shape``
+    shape : tuple of int
+    index : index
+        What was indexed with (int arrays, bool masks, slices, ints).
+
+    Returns
+    -------
+    Tensor, shape ``shape``
+    """
+    xp = g.xp
+    pos = xp.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)[index].reshape(-1)
+    flat = _sh.reshape(g, (-1,))
+    out = ScatterAdd.apply(_zeros_like_graph(g, (int(np.prod(shape)),)), flat, index=pos, dim=0)
+    return _sh.reshape(out, tuple(shape))
+
+
+_sh.register_index_add_graph(index_add_graph)
+
 
 def scatter_add(a: Tensor, dim: int, index: Any, src: Tensor) -> Tensor:
     """``a`` plus ``src`` added at ``index`` along ``dim`` (out-of-place ``scatter_add_``).

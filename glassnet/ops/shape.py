@@ -75,13 +75,29 @@ class GetItem(Function):
 
     def backward_graph(self, g: Any) -> Any:
         if not _is_basic(self.index):
-            raise NotImplementedError(
-                "create_graph=True: indexing with index arrays or masks (GetItem with an "
-                "advanced index) has no differentiable backward yet; index with ints and "
-                "slices, or use index_select/gather"
-            )
+            return _index_add_graph(g, self.shape, self.index)
         zeros = Tensor._make(get_array_module(g.array).zeros(self.shape, g.dtype), False, None, 0)
         return SetItem.apply(zeros, g, index=self.index)
+
+
+#: ``f(g, shape, index)``: a zero Tensor of ``shape`` with ``g`` added at the advanced
+#: ``index``, as recorded ops (GetItem's differentiable backward); set by
+#: :mod:`glassnet.ops.select`, whose ScatterAdd it is built on (select imports this module).
+_index_add_graph_impl: Any = None
+
+
+def register_index_add_graph(fn: Any) -> None:
+    """Install the differentiable index-add GetItem's ``backward_graph`` uses (see above)."""
+    global _index_add_graph_impl
+    _index_add_graph_impl = fn
+
+
+def _index_add_graph(g: Any, shape: tuple, index: Any) -> Any:
+    if _index_add_graph_impl is None:  # pragma: no cover - glassnet.ops always imports select
+        raise NotImplementedError(
+            "create_graph=True: indexing with index arrays or masks needs glassnet.ops.select"
+        )
+    return _index_add_graph_impl(g, shape, index)
 
 
 class SetItem(Function):

@@ -398,23 +398,17 @@ def test_unused_inputs_and_materialize_grads():
 
 def test_an_op_without_differentiable_backward_is_refused_by_name():
     x = gn.tensor(IMG, requires_grad=True)
-    y = GF.max_pool2d(x, 2).sum()
+    y = GF.max_pool3d(x, 2).sum()
     with pytest.raises(NotImplementedError) as err:
         gn.autograd.grad(y, x, create_graph=True)
     message = str(err.value)
-    assert "grad(create_graph=True): MaxPool2d" in message
+    assert "grad(create_graph=True): MaxPool3d" in message
     assert "no differentiable backward" in message and "Conv2d" in message  # lists supported
-    y = GF.max_pool2d(x, 2).sum()
-    with pytest.raises(NotImplementedError, match="backward\\(create_graph=True\\): MaxPool2d"):
+    y = GF.max_pool3d(x, 2).sum()
+    with pytest.raises(NotImplementedError, match="backward\\(create_graph=True\\): MaxPool3d"):
         y.backward(create_graph=True)
-    with pytest.raises(NotImplementedError, match="MaxPool2d"):
-        gn.autograd.functional.hessian(lambda v: GF.max_pool2d(v, 2).sum(), gn.tensor(IMG))
-    # an advanced index, and a grouped convolution, name what is missing
-    with pytest.raises(NotImplementedError, match="advanced index"):
-        gn.autograd.grad(x[:, [0, 2]].sum(), x, create_graph=True)
-    k = gn.tensor(np.ones((3, 1, 3, 3)), requires_grad=True)
-    with pytest.raises(NotImplementedError, match="groups=3"):
-        gn.autograd.grad(GF.conv2d(x, k, groups=3).sum(), x, create_graph=True)
+    with pytest.raises(NotImplementedError, match="MaxPool3d"):
+        gn.autograd.functional.hessian(lambda v: GF.max_pool3d(v, 2).sum(), gn.tensor(IMG))
 
 
 def test_supported_ops_lists_the_core_ops():
