@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .._errors import ShapeError
 from ..autograd.function import Function
 from ..backend import device_of, get_array_module, to_device
 from ..tensor import Tensor
@@ -239,13 +240,13 @@ def _repeat_heads(x: Tensor, groups: int) -> Tensor:
 def _gqa(who: str, query: Tensor, key: Tensor, value: Tensor) -> tuple[Tensor, Tensor]:
     """Key and value with their heads (dim -3) repeated to match the query's (grouped-query)."""
     if query.ndim < 3 or key.ndim < 3 or value.ndim < 3:
-        raise ValueError(
+        raise ShapeError(
             f"{who}: enable_gqa=True needs heads at dim -3: query (..., H_q, L, E), key and "
             f"value (..., H_kv, S, E); got {query.shape}, {key.shape}, {value.shape}"
         )
     hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
     if hk != hv or hq % hk:
-        raise ValueError(
+        raise ShapeError(
             f"{who}: enable_gqa=True needs key and value with the same number of heads "
             f"dividing the query's, got H_q={hq}, H_k={hk}, H_v={hv}"
         )
@@ -268,7 +269,7 @@ def _mask_and_bias(who: str, attn_mask: Any, query: Tensor, scores_shape: tuple)
     try:
         np.broadcast_shapes(m.shape, scores_shape)
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"{who}: attn_mask of shape {m.shape} does not broadcast to the scores' "
             f"shape {scores_shape}"
         ) from None
@@ -281,12 +282,12 @@ def _mask_and_bias(who: str, attn_mask: Any, query: Tensor, scores_shape: tuple)
 
 def _check_qkv(who: str, query: Tensor, key: Tensor, value: Tensor, dropout_p: float) -> None:
     if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
-        raise ValueError(
+        raise ShapeError(
             f"{who}: query, key and value need at least 2 dims, got {query.shape}, "
             f"{key.shape}, {value.shape}"
         )
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
-        raise ValueError(
+        raise ShapeError(
             f"{who}: expected query (..., L, E), key (..., S, E), value (..., S, E_v), got "
             f"{query.shape}, {key.shape}, {value.shape}"
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._errors import ShapeError
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -34,7 +35,7 @@ def parse_equation(equation: str, n_operands: int) -> tuple[list[str], str]:
     lhs, _, rhs = eq.partition("->")
     ins = lhs.split(",")
     if len(ins) != n_operands:
-        raise ValueError(
+        raise ShapeError(
             f"einsum: {equation!r} names {len(ins)} operands, got {n_operands} tensors"
         )
     for s in ins:
@@ -53,12 +54,15 @@ class Einsum(Function):
         ins, out = parse_equation(equation, len(operands))
         for s, a in zip(ins, operands):
             if len(s) != a.ndim:
-                raise ValueError(
+                raise ShapeError(
                     f"einsum: subscripts {s!r} for an operand with {a.ndim} dims (shape {a.shape})"
                 )
         if self.requires_grad:
             self.operands, self.ins, self.out = operands, ins, out
-        return get_array_module(*operands).einsum(f"{','.join(ins)}->{out}", *operands)
+        try:
+            return get_array_module(*operands).einsum(f"{','.join(ins)}->{out}", *operands)
+        except ValueError as e:  # NumPy's "operands could not be broadcast ..." for unequal sizes
+            raise ShapeError(f"einsum: operand sizes do not match {equation!r}: {e}") from e
 
     def backward(self, g: Any) -> tuple:
         xp = get_array_module(g)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .._errors import ShapeError
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..backend import get_array_module
@@ -150,13 +151,13 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     if idx.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected integer class indices, got dtype {idx.dtype}")
     if idx.size and int(idx.min()) < 0:
-        raise ValueError(f"one_hot: class indices must be >= 0, got {int(idx.min())}")
+        raise ShapeError(f"one_hot: class indices must be >= 0, got {int(idx.min())}")
     if not idx.size and num_classes == -1:  # torch: nothing to infer the classes from
         raise ValueError("one_hot: cannot infer num_classes from an empty tensor; pass num_classes")
     top = int(idx.max()) + 1 if idx.size else 0
     n = top if num_classes == -1 else int(num_classes)
     if top > n:
-        raise ValueError(f"one_hot: class index {top - 1} is too large for num_classes={n}")
+        raise ShapeError(f"one_hot: class index {top - 1} is too large for num_classes={n}")
     if _logic.tracing_active() and isinstance(tensor, Tensor):  # record the op for export
         return _logic.one_hot_indices(tensor, n)
     return Tensor((idx[..., None] == xp.arange(n)).astype(np.int64))

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .._errors import ShapeError
 from ..tensor import Tensor
 from . import arithmetic as A
 from . import reduce as R
@@ -57,7 +58,7 @@ def _same_shape(who: str, names: tuple[str, ...], *xs: Tensor) -> None:
     shapes = [tuple(x.shape) for x in xs]
     if len(set(shapes)) != 1:
         listed = ", ".join(f"{n} {s}" for n, s in zip(names, shapes))
-        raise ValueError(f"{who}: expected tensors of one shape, got {listed}")
+        raise ShapeError(f"{who}: expected tensors of one shape, got {listed}")
 
 
 def _broadcast(who: str, names: tuple[str, ...], *xs: Tensor) -> None:
@@ -67,7 +68,7 @@ def _broadcast(who: str, names: tuple[str, ...], *xs: Tensor) -> None:
         np.broadcast_shapes(*shapes)
     except ValueError:
         listed = ", ".join(f"{n} {s}" for n, s in zip(names, shapes))
-        raise ValueError(f"{who}: shapes that do not broadcast: {listed}") from None
+        raise ShapeError(f"{who}: shapes that do not broadcast: {listed}") from None
 
 
 def cosine_embedding_loss(
@@ -92,7 +93,7 @@ def cosine_embedding_loss(
     _same_shape(who, ("input1", "input2"), x1, x2)
     reduction = _check_reduction(who, reduction)
     if x1.ndim not in (1, 2):
-        raise ValueError(f"{who}: expected inputs of shape (N, D) or (D,), got {x1.shape}")
+        raise ShapeError(f"{who}: expected inputs of shape (N, D) or (D,), got {x1.shape}")
     axis = x1.ndim - 1
     eps = 1e-12  # PyTorch's, inside both squared norms
     dot = R.sum(x1 * x2, axis)
@@ -100,7 +101,7 @@ def cosine_embedding_loss(
     cos = dot / norms
     y = x1.xp.asarray(target.array if isinstance(target, Tensor) else target)
     if y.shape != cos.shape:  # torch: a 0-D or 1-D target, one entry per pair
-        raise ValueError(
+        raise ShapeError(
             f"{who}: expected a target of shape {tuple(cos.shape)} (one entry per pair), "
             f"got {tuple(y.shape)}"
         )
@@ -308,7 +309,7 @@ def gaussian_nll_loss(
         if x.shape[:-1] == v.shape:
             v = v.unsqueeze(-1)
         elif not (x.shape[:-1] == v.shape[:-1] and v.shape[-1] == 1):
-            raise ValueError(
+            raise ShapeError(
                 f"{who}: var has shape {v.shape}; expected the input's shape {x.shape}, "
                 f"{x.shape[:-1]}, or {(*x.shape[:-1], 1)}"
             )

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .._errors import ShapeError
 from ..tensor import Tensor
 from . import arithmetic as M
 from . import shape as S
@@ -61,7 +62,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     """
     flat = [int(p) for p in pad]
     if len(flat) % 2 or len(flat) // 2 > input.ndim:
-        raise ValueError(
+        raise ShapeError(
             f"pad: expected pairs for at most {input.ndim} axes, got pad={tuple(flat)}"
         )
     if mode not in _PAD_MODES:
@@ -70,9 +71,9 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     for k, (lo, hi) in enumerate(pairs):
         n = input.shape[input.ndim - 1 - k]
         if n + lo + hi < 0:  # torch: "narrow(): length must be non-negative"
-            raise ValueError(f"pad: padding ({lo}, {hi}) crops more than an axis of length {n}")
+            raise ShapeError(f"pad: padding ({lo}, {hi}) crops more than an axis of length {n}")
         if mode == "circular" and (lo > n or hi > n):
-            raise ValueError(
+            raise ShapeError(
                 f"pad: circular padding ({lo}, {hi}) wraps around an axis of length {n} more "
                 "than once (as torch, at most the axis length)"
             )
@@ -81,7 +82,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     if value not in (None, 0, 0.0):
         raise ValueError(f"pad: value= is only used by mode='constant', got value={value!r}")
     if input.ndim not in (len(pairs) + 1, len(pairs) + 2):  # torch's rule for these modes
-        raise ValueError(
+        raise ShapeError(
             f"pad: mode={mode!r} with {len(flat)} padding values pads the last {len(pairs)} "
             f"axes of a {len(pairs) + 1}-D or {len(pairs) + 2}-D input, got {input.ndim}-D"
         )
@@ -90,11 +91,11 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
         axis = input.ndim - 1 - k
         n = input.shape[axis]
         if mode == "reflect" and (lo >= n or hi >= n):
-            raise ValueError(
+            raise ShapeError(
                 f"pad: reflect padding ({lo}, {hi}) must be smaller than the axis length {n}"
             )
         if n - max(-lo, 0) - max(-hi, 0) + max(lo, 0) + max(hi, 0) <= 0:
-            raise ValueError(f"pad: padding ({lo}, {hi}) leaves nothing of an axis of length {n}")
+            raise ShapeError(f"pad: padding ({lo}, {hi}) leaves nothing of an axis of length {n}")
         if mode == "circular" and (lo < 0 or hi < 0):  # PyTorch crops first, then wraps
             out = S.getitem(out, (slice(None),) * axis + (slice(max(-lo, 0), n - max(-hi, 0)),))
             n, lo, hi = out.shape[axis], max(lo, 0), max(hi, 0)

@@ -258,7 +258,7 @@ def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
     n = a.shape[d]
     s = int(start) + n if start < 0 else int(start)
     if not 0 <= s <= n or length < 0 or s + length > n:
-        raise ValueError(f"narrow: start {start} + length {length} exceeds dim {dim} of size {n}")
+        raise ShapeError(f"narrow: start {start} + length {length} exceeds dim {dim} of size {n}")
     return _sh.getitem(a, (slice(None),) * d + (slice(s, s + int(length)),))
 
 
@@ -292,7 +292,7 @@ def repeat(a: Tensor, sizes: Sequence[int]) -> Tensor:
     """Tile ``a``: ``sizes[i]`` copies along dim ``i`` (``torch.Tensor.repeat``)."""
     sizes = tuple(int(s) for s in sizes)
     if len(sizes) < a.ndim:
-        raise ValueError(
+        raise ShapeError(
             f"repeat: {len(sizes)} repeat counts for a tensor with {a.ndim} dims (need at least {a.ndim})"
         )
     shape = (1,) * (len(sizes) - a.ndim) + tuple(a.shape)
@@ -358,7 +358,7 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
     d = _dim(dim, a.ndim, "topk")
     n = a.shape[d] if a.ndim else 1
     if not 0 <= int(k) <= n:
-        raise ValueError(f"topk: k={k} is out of range for dim {dim} of size {n}")
+        raise ShapeError(f"topk: k={k} is out of range for dim {dim} of size {n}")
     idx = _order_of(a, d, largest, int(k))
     return rt.topk(take_along(a, idx, d), idx)
 
@@ -389,7 +389,7 @@ def kthvalue(a: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> rt.kthv
     """The ``k``-th smallest entry (``k`` from 1) along ``dim`` and its index."""
     n = a.shape[_dim(dim, a.ndim, "kthvalue")] if a.ndim else 1
     if not 1 <= int(k) <= n:
-        raise ValueError(f"kthvalue: k={k} is out of range for dim {dim} of size {n}")
+        raise ShapeError(f"kthvalue: k={k} is out of range for dim {dim} of size {n}")
     return rt.kthvalue(
         *_pick(
             a,

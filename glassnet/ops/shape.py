@@ -274,7 +274,7 @@ def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         return reshape(a, (1,))
     s, e = _axis(start_dim, a.ndim, "flatten"), _axis(end_dim, a.ndim, "flatten")
     if s > e:
-        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shape = a.shape[:s] + (int(np.prod(a.shape[s : e + 1])),) + a.shape[e + 1 :]
     return reshape(a, shape)
 
@@ -565,6 +565,11 @@ def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
     """Broadcast to ``shape`` (``-1`` keeps a dim), like ``torch.expand``."""
     shape = tuple(shape)
     lead = len(shape) - a.ndim
+    if lead < 0:  # torch: "the number of sizes provided (1) must be greater or equal to ..."
+        raise ShapeError(
+            f"broadcast_to: the number of sizes provided ({len(shape)}) must be greater or equal "
+            f"to the number of dimensions in the tensor ({a.ndim}), got shape {a.shape} to {shape}"
+        )
     full = tuple(a.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
     try:
         np.broadcast_shapes(a.shape, full)

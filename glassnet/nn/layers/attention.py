@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._errors import ShapeError
 from ...backend import default_dtype, get_array_module
 from ...ops.arithmetic import clip, matmul, where
 from ...ops.attention import additive_attention, dot_product_attention, weighted_sum
@@ -66,7 +67,7 @@ def _bool_mask(layer: Module, name: str, mask: Any, want: tuple[int, ...]) -> An
     if m.dtype != np.bool_:
         raise TypeError(f"{_label(layer)}: {name} must be boolean, got dtype {m.dtype}")
     if tuple(m.shape) != want:
-        raise ValueError(f"{_label(layer)}: expected {name} of shape {want}, got {tuple(m.shape)}")
+        raise ShapeError(f"{_label(layer)}: expected {name} of shape {want}, got {tuple(m.shape)}")
     return m
 
 
@@ -410,19 +411,19 @@ class MultiheadAttention(Module):
             if not isinstance(t, Tensor) or t.ndim not in (2, 3) or t.shape[-1] != width:
                 got = tuple(t.shape) if hasattr(t, "shape") else type(t).__name__
                 lead = "(N, L" if self.batch_first else "(L, N"
-                raise ValueError(
+                raise ShapeError(
                     f"{_label(self)}: expected {nm} of shape {lead}, {width}) or (L, {width}) "
                     f"unbatched, got {got}"
                 )
         if not query.ndim == key.ndim == value.ndim:
-            raise ValueError(
+            raise ShapeError(
                 f"{_label(self)}: query, key and value must all be batched or all unbatched, got "
                 f"shapes {tuple(query.shape)}, {tuple(key.shape)}, {tuple(value.shape)}"
             )
         batched = query.ndim == 3
         b_ax = 0 if self.batch_first else 1
         if key.shape[:-1] != value.shape[:-1] or (batched and key.shape[b_ax] != query.shape[b_ax]):
-            raise ValueError(
+            raise ShapeError(
                 f"{_label(self)}: key and value must have the same batch and length, and the same batch "
                 f"as query; got query {tuple(query.shape)}, key {tuple(key.shape)}, value "
                 f"{tuple(value.shape)}"
@@ -442,7 +443,7 @@ class MultiheadAttention(Module):
             elif tuple(am.shape) == (n * h, l_len, s_len):
                 am = am.reshape((n, h, l_len, s_len))
             else:
-                raise ValueError(
+                raise ShapeError(
                     f"{_label(self)}: expected attn_mask of shape ({l_len}, {s_len}) or "
                     f"({n * h}, {l_len}, {s_len}), got {tuple(am.shape)}"
                 )
@@ -450,7 +451,7 @@ class MultiheadAttention(Module):
         if key_padding_mask is not None:
             kp = _as_tensor(key_padding_mask)
             if tuple(kp.shape) != (n, s_len):
-                raise ValueError(
+                raise ShapeError(
                     f"{_label(self)}: expected key_padding_mask of shape ({n}, {s_len}), got "
                     f"{tuple(kp.shape)}"
                 )
