@@ -498,44 +498,35 @@ def _one_device(who: str, a: Any, b: Any) -> tuple[Any, Any]:
     return a, b
 
 
+def _elementwise(name: str, op: type, a: Any, b: Any) -> Tensor:
+    """``op.apply(a, b)`` with both operands on one device; a shape that does not broadcast
+    is refused with torch's wording, naming ``name`` (see ``broadcast_failed``)."""
+    a, b = _one_device(name, a, b)
+    try:
+        return op.apply(a, b)
+    except ValueError as e:
+        broadcast_failed(name, e, a, b)
+        raise
+
+
 def add(a: Any, b: Any) -> Tensor:
     """``a + b`` with broadcasting."""
-    a, b = _one_device("add", a, b)
-    try:
-        return Add.apply(a, b)
-    except ValueError as e:
-        broadcast_failed("add", e, a, b)
-        raise
+    return _elementwise("add", Add, a, b)
 
 
 def sub(a: Any, b: Any) -> Tensor:
     """``a - b`` with broadcasting."""
-    a, b = _one_device("sub", a, b)
-    try:
-        return Sub.apply(a, b)
-    except ValueError as e:
-        broadcast_failed("sub", e, a, b)
-        raise
+    return _elementwise("sub", Sub, a, b)
 
 
 def mul(a: Any, b: Any) -> Tensor:
     """``a * b`` with broadcasting."""
-    a, b = _one_device("mul", a, b)
-    try:
-        return Mul.apply(a, b)
-    except ValueError as e:
-        broadcast_failed("mul", e, a, b)
-        raise
+    return _elementwise("mul", Mul, a, b)
 
 
 def div(a: Any, b: Any) -> Tensor:
     """``a / b`` with broadcasting."""
-    a, b = _one_device("div", a, b)
-    try:
-        return Div.apply(a, b)
-    except ValueError as e:
-        broadcast_failed("div", e, a, b)
-        raise
+    return _elementwise("div", Div, a, b)
 
 
 def neg(a: Tensor) -> Tensor:
@@ -545,12 +536,7 @@ def neg(a: Tensor) -> Tensor:
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - mirrors torch.pow
     """``a ** b``; the gradient w.r.t. ``b`` uses ``log(a)`` (defined for ``a > 0``)."""
-    a, b = _one_device("pow", a, b)
-    try:
-        return Pow.apply(a, b)
-    except ValueError as e:
-        broadcast_failed("pow", e, a, b)
-        raise
+    return _elementwise("pow", Pow, a, b)
 
 
 def exp(a: Tensor) -> Tensor:
@@ -620,12 +606,7 @@ def atan2(a: Any, b: Any) -> Tensor:
     -------
     Tensor (the broadcast shape)
     """
-    a, b = _one_device("atan2", a, b)
-    try:
-        return Atan2.apply(a, b)
-    except ValueError as e:
-        broadcast_failed("atan2", e, a, b)
-        raise
+    return _elementwise("atan2", Atan2, a, b)
 
 
 def lerp(start: Tensor, end: Any, weight: Any) -> Tensor:
@@ -654,22 +635,12 @@ def lerp(start: Tensor, end: Any, weight: Any) -> Tensor:
 
 def maximum(a: Any, b: Any) -> Tensor:
     """Elementwise maximum of two tensors (or a tensor and a constant)."""
-    a, b = _one_device("maximum", a, b)
-    try:
-        return Maximum.apply(a, b)
-    except ValueError as e:
-        broadcast_failed("maximum", e, a, b)
-        raise
+    return _elementwise("maximum", Maximum, a, b)
 
 
 def minimum(a: Any, b: Any) -> Tensor:
     """Elementwise minimum of two tensors (or a tensor and a constant)."""
-    a, b = _one_device("minimum", a, b)
-    try:
-        return Minimum.apply(a, b)
-    except ValueError as e:
-        broadcast_failed("minimum", e, a, b)
-        raise
+    return _elementwise("minimum", Minimum, a, b)
 
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:
