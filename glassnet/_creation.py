@@ -7,6 +7,7 @@ on the host and move the result to ``device``, like :func:`glassnet.randn`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from .tensor import as_tensor as _as_tensor
 from .tensor import full as _full
 
 __all__ = [
-    "full", "empty", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
+    "full", "empty", "empty_strided", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
     "randn_like", "randint_like", "eye", "linspace", "logspace", "randint", "randperm",
     "normal", "bernoulli", "from_numpy", "as_tensor",
 ]  # fmt: skip
@@ -72,6 +73,33 @@ def empty(
                 raise TypeError(f"empty() got an unexpected keyword argument {name}={value!r}")
     shape = _shape_arg(sizes, size)
     return _full(shape, 0, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def empty_strided(
+    size: Sequence[int], stride: Sequence[int], *, dtype: Any = None, layout: Any = None,
+    device: Any = None, requires_grad: bool = False, pin_memory: bool = False,
+) -> Tensor:  # fmt: skip
+    """A tensor of shape ``size`` whose memory is laid out with ``stride`` (in elements), as
+    torch's ``empty_strided``; zeros, as :func:`empty` (torch leaves them uninitialised).
+
+    The array is a strided view over a fresh buffer just large enough, so ``stride()``
+    gives ``stride`` (on CPU; a tensor moved to another device is contiguous there).
+    Overlapping strides (a 0) share elements, as in torch.
+    """
+    shape, steps = tuple(int(n) for n in size), tuple(int(s) for s in stride)
+    if len(shape) != len(steps):
+        raise RuntimeError(
+            f"empty_strided: expected size and stride of the same length, got {shape} and {steps}"
+        )
+    if min((*shape, *steps), default=0) < 0:
+        raise RuntimeError(f"empty_strided: expected sizes and strides >= 0, got {shape} and {steps}")
+    if layout is not None and repr(layout) != "torch.strided" or pin_memory:
+        raise TypeError(f"empty_strided: layout={layout!r}, pin_memory={pin_memory!r} not available")
+    dt = _dt(dtype, _dtypes.get_default_dtype())
+    extent = 1 + sum((n - 1) * s for n, s in zip(shape, steps)) if all(shape) else 0
+    buf = np.zeros(max(extent, 1), dtype=dt)
+    data = np.lib.stride_tricks.as_strided(buf, shape, tuple(s * dt.itemsize for s in steps))
+    return _finish(data, device, requires_grad)
 
 
 def _like(input: Tensor, value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:  # noqa: A002

@@ -18,6 +18,7 @@ import numpy as np
 
 from . import _tensor_str, backend
 from . import _torch_args as _args
+from ._errors import ShapeError as _ShapeError
 from ._out import write_out
 from ._torch_legacy import *  # noqa: F403  (torch.FloatTensor, torch.LongTensor, ...)
 from ._torch_legacy import LEGACY_TYPES
@@ -53,7 +54,7 @@ _METHODS = (
 )  # fmt: skip
 
 __all__ = [
-    *_METHODS, "cat", "concat", "concatenate", "stack", "hstack", "vstack", "where",
+    *_METHODS, "cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "where",
     "maximum", "minimum", "meshgrid", "is_tensor", "cdist", "pdist", "set_printoptions", "einsum",
     "triu_indices", "tril_indices", "std_mean", "var_mean", "addmm", "baddbmm", *LEGACY_TYPES,
 ]  # fmt: skip
@@ -148,6 +149,9 @@ def hstack(tensors: Sequence[Tensor]) -> Tensor:
 def vstack(tensors: Sequence[Tensor]) -> Tensor:
     """Join along dim 0, 1-D tensors as rows."""
     return cat([t if t.ndim > 1 else _sh.reshape(t, (1, -1)) for t in tensors], 0)
+
+
+row_stack = vstack  # torch's alias
 
 
 def _promoted(tensors: list[Tensor]) -> list[Tensor]:
@@ -331,7 +335,7 @@ def _expand_ellipsis(equation: str, operands: list[Tensor]) -> tuple[str, list[T
     lhs, arrow, rhs = equation.partition("->")
     terms = lhs.split(",")
     if len(terms) != len(operands):
-        raise ValueError(
+        raise _ShapeError(
             f"einsum: {equation!r} names {len(terms)} operands, got {len(operands)} tensors"
         )
     spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in equation]

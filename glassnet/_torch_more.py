@@ -14,6 +14,7 @@ re-exports the functions; :class:`MoreMethods` is attached to ``Tensor``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ from . import _views
 from . import random as _random
 from . import return_types as rt
 from .ops import activation as _act
+from .ops import arithmetic as _ar
 from .ops import linalg as _la
 from .ops import logic as _logic
 from .ops import pointwise as _pw
@@ -37,7 +39,13 @@ __all__ = [
     "cartesian_prod", "trapezoid", "searchsorted", "bucketize", "isin", "heaviside", "sgn",
     "gumbel_softmax", "inverse", "det", "slogdet", "logdet", "svd", "qr", "cholesky",
     "pinverse", "cholesky_solve", "cholesky_inverse", "matrix_power", "dist", "as_strided",
+    "pi", "e", "newaxis", "is_complex", "trapz", "unravel_index",
 ]  # fmt: skip
+
+#: torch's constants (``torch.pi``, ``torch.e``; ``torch.newaxis`` is None, as NumPy's).
+pi: float = math.pi
+e: float = math.e
+newaxis = None
 
 
 def _dim(x: Tensor, dim: Any, who: str) -> int:
@@ -468,8 +476,52 @@ cholesky_inverse = _dec.cholesky_inverse
 matrix_power = _dec.matrix_power
 
 
+def is_complex(input: Tensor) -> bool:  # noqa: A002
+    """torch's ``is_complex``: always False (glassnet has no complex dtypes)."""
+    return input.is_complex()
+
+
+def trapz(y: Tensor, x: Tensor | None = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
+    """torch's older name of :func:`trapezoid`."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def unravel_index(indices: Any, shape: Sequence[int] | int) -> tuple[Tensor, ...]:
+    """The coordinates in ``shape`` of the flat ``indices`` (int64 tensors of ``indices``'
+    shape, one per dimension of ``shape``), as torch's; no gradient."""
+    idx = np.asarray(indices.numpy() if isinstance(indices, Tensor) else indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"unravel_index: expected integer indices, got dtype {idx.dtype}")
+    dims = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(n) for n in shape)
+    size = math.prod(dims)
+    if idx.size and (idx.min() < -size or idx.max() >= size):
+        raise RuntimeError(f"unravel_index: index out of range for shape {dims}")
+    coords = np.unravel_index(np.where(idx < 0, idx + size, idx), dims)
+    return tuple(Tensor(np.asarray(c, dtype=np.int64)) for c in coords)
+
+
+def _scaled_sum(input: Tensor, product: Tensor, beta: Any, alpha: Any) -> Tensor:  # noqa: A002
+    """``beta * input + alpha * product``; ``input`` ignored (NaNs too) where ``beta`` is 0."""
+    out = product if alpha == 1 else product * alpha
+    return out if beta == 0 else out + (input if beta == 1 else input * beta)
+
+
 class MoreMethods:
     """The Tensor methods of this module (attached by ``_tensor_methods.attach``)."""
+
+    def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        """``beta * self + alpha * (mat1 @ mat2)`` for 2-D ``mat1``, ``mat2``, as ``torch.addmm``."""
+        if mat1.ndim != 2 or mat2.ndim != 2:
+            raise RuntimeError(f"addmm: expected 2-D matrices, got shapes {mat1.shape} and {mat2.shape}")
+        return _scaled_sum(self, _ar.matmul(mat1, mat2), beta, alpha)
+
+    def baddbmm(self, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        """``beta * self + alpha * (batch1 @ batch2)`` for 3-D batches, as ``torch.baddbmm``."""
+        if batch1.ndim != 3 or batch2.ndim != 3:
+            raise RuntimeError(
+                f"baddbmm: expected 3-D batches, got shapes {batch1.shape} and {batch2.shape}"
+            )
+        return _scaled_sum(self, _ar.matmul(batch1, batch2), beta, alpha)
 
     def unfold(self, dimension: int, size: int, step: int) -> Tensor:
         return unfold(self, dimension, size, step)

@@ -369,6 +369,24 @@ def rrelu_(
     return rrelu(input, lower, upper, training, True)
 
 
+def _with_indices(pool: Any, name: str) -> Any:
+    def pooled(*args: Any, **kwargs: Any) -> tuple[Tensor, Tensor]:
+        kwargs.pop("return_indices", None)
+        return pool(*args, **kwargs, return_indices=True)
+
+    pooled.__name__ = pooled.__qualname__ = name
+    pooled.__doc__ = f"torch's ``{name}``: :func:`{pool.__name__}` with ``return_indices=True``."
+    return pooled
+
+
+max_pool1d_with_indices = _with_indices(max_pool1d, "max_pool1d_with_indices")
+max_pool2d_with_indices = _with_indices(max_pool2d, "max_pool2d_with_indices")
+max_pool3d_with_indices = _with_indices(max_pool3d, "max_pool3d_with_indices")
+adaptive_max_pool1d_with_indices = _with_indices(adaptive_max_pool1d, "adaptive_max_pool1d_with_indices")
+adaptive_max_pool2d_with_indices = _with_indices(adaptive_max_pool2d, "adaptive_max_pool2d_with_indices")
+adaptive_max_pool3d_with_indices = _with_indices(adaptive_max_pool3d, "adaptive_max_pool3d_with_indices")
+
+
 #: torch.nn.functional names glassnet does not implement: asking for one says so
 _NOT_IMPLEMENTED = frozenset({
     "conv_tbc", "lp_pool3d", "max_unpool3d", "fractional_max_pool2d",

@@ -381,9 +381,71 @@ class Module:
         (a dict) receives the entries and is returned.
         """
         out = destination if destination is not None else OrderedDict()
+        if self._state_dict_hooked("_state_dict_pre_hooks", "_state_dict_hooks"):
+            self._state_dict_walk(out, prefix, keep_vars)
+            return out
         for k, t in self._state_tensors().items():
             out[prefix + k] = t if keep_vars else t.detach()
         return out
+
+    def _state_dict_walk(self, out: dict, prefix: str, keep_vars: bool) -> None:
+        """:meth:`state_dict` with hooks, in torch's order: this module's pre-hooks, its
+        entries, its children's (each the same way), then its post-hooks."""
+        for hook in list(self.__dict__.get("_state_dict_pre_hooks", {}).values()):
+            hook(self, prefix, keep_vars)
+        for name, t in (*self._parameters.items(), *self._buffers.items()):
+            if t is not None and name not in self._non_persistent:
+                out[prefix + name] = t if keep_vars else t.detach()
+        for name, child in self._modules.items():
+            if child is not None:
+                child._state_dict_walk(out, f"{prefix}{name}.", keep_vars)
+        for hook in list(self.__dict__.get("_state_dict_hooks", {}).values()):
+            if hook(self, out, prefix, {"version": 1}) is not None:
+                raise RuntimeError("state_dict post-hook must return None")
+
+    def _state_dict_hooked(self, *stores: str) -> list[tuple[str, Module]]:
+        """``(prefix with a trailing dot, module)`` for every module below (pre-order, shared
+        modules under each name) when any has hooks in ``stores``; else empty (no cost)."""
+        pairs = list(self.named_modules(remove_duplicate=False))
+        if not any(m.__dict__.get(s) for _, m in pairs for s in stores):
+            return []
+        return [(f"{n}." if n else "", m) for n, m in pairs]
+
+    def register_state_dict_pre_hook(self, hook: Callable[[Module, str, bool], None]) -> RemovableHandle:
+        """Call ``hook(module, prefix, keep_vars)`` before :meth:`state_dict` collects this
+        module's entries, as torch's (a module's hooks run before its children's)."""
+        return self._add_hook("_state_dict_pre_hooks", hook, False)
+
+    def register_state_dict_post_hook(
+        self, hook: Callable[[Module, dict, str, dict], None]
+    ) -> RemovableHandle:
+        """Call ``hook(module, state_dict, prefix, local_metadata)`` after :meth:`state_dict`
+        has collected the entries, as torch's: it may edit ``state_dict`` in place and must
+        return None (else ``RuntimeError``, as torch). As in torch, it runs once this module's
+        and its children's entries are in ``state_dict`` (children's hooks first)."""
+        return self._add_hook("_state_dict_hooks", hook, False)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable[..., None]) -> RemovableHandle:
+        """Call ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` before :meth:`load_state_dict` loads, as torch's.
+
+        ``state_dict`` is a copy of the one given: the hook may add, rename or drop keys
+        (the keys under ``prefix`` are this module's). Messages appended to ``error_msgs``
+        make the load raise ``RuntimeError``; keys appended to ``missing_keys`` /
+        ``unexpected_keys`` are reported (and, with ``strict``, raise) with the others.
+        """
+        return self._add_hook("_load_state_dict_pre_hooks", hook, False)
+
+    def register_load_state_dict_post_hook(
+        self, hook: Callable[[Module, IncompatibleKeys], None]
+    ) -> RemovableHandle:
+        """Call ``hook(module, incompatible_keys)`` after :meth:`load_state_dict` has copied
+        the values, as torch's: the hook may edit ``incompatible_keys.missing_keys`` /
+        ``unexpected_keys`` in place before ``strict`` is checked (clearing both avoids the
+        error) and must return None (else ``AssertionError``, as torch). Children's hooks
+        run before their parent's, each with the whole load's keys (torch gives a child
+        only the keys found so far)."""
+        return self._add_hook("_load_state_dict_post_hooks", hook, False)
 
     def _state_tensors(self, prefix: str = "") -> OrderedDict[str, Tensor]:
         """Parameters and persistent buffers by dotted name: what a state dict holds.
@@ -416,19 +478,56 @@ class Module:
         IncompatibleKeys
             ``(missing_keys, unexpected_keys)``.
         """
+        hooked = self._state_dict_hooked("_load_state_dict_pre_hooks", "_load_state_dict_post_hooks")
+        pre_missing: list[str] = []
+        pre_unexpected: list[str] = []
+        if hooked:
+            state, errors = OrderedDict(state), []  # hooks edit a copy, as torch's
+            for mprefix, m in hooked:
+                for hook in list(m.__dict__.get("_load_state_dict_pre_hooks", {}).values()):
+                    hook(m, state, mprefix, {}, strict, pre_missing, pre_unexpected, errors)
+            if errors:
+                raise RuntimeError(
+                    f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                    + "\n\t".join(errors)
+                )
         # lazy layers take the entries' shapes; weight_norm reads torch's legacy keys
         for mprefix, m in list(self.named_modules()):
             adapt = getattr(type(m), "adapt_state_dict", None)
             if adapt is not None:
                 state = adapt(m, state, f"{mprefix}." if mprefix else "")
         targets = self._state_tensors()
-        missing = [k for k in targets if k not in state]
-        unexpected = [k for k in state if k not in targets]
+        missing = pre_missing + [k for k in targets if k not in state]
+        unexpected = pre_unexpected + [k for k in state if k not in targets]
+        post = any(m.__dict__.get("_load_state_dict_post_hooks") for _, m in hooked)
+        if not post:
+            self._check_state_keys(strict, missing, unexpected)
+        arrays = self._state_arrays(state, targets)
+        for k, arr in arrays.items():
+            t = targets[k]
+            t.array[...] = backend.to_device(arr.astype(t.dtype, copy=False), t.device)
+        keys = IncompatibleKeys(missing, unexpected)
+        if post:  # torch: after the copy, then strict sees what the hooks left
+            for _, m in reversed(hooked):
+                for hook in list(m.__dict__.get("_load_state_dict_post_hooks", {}).values()):
+                    if hook(m, keys) is not None:
+                        raise AssertionError(
+                            "Hooks registered with ``register_load_state_dict_post_hook`` are "
+                            "not expected to return new values, if incompatible_keys need to be "
+                            "modified, it should be done inplace."
+                        )
+            self._check_state_keys(strict, missing, unexpected)
+        return keys
+
+    def _check_state_keys(self, strict: bool, missing: list[str], unexpected: list[str]) -> None:
         if strict and (missing or unexpected):
             raise StateDictKeyError(
                 f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
                 f"unexpected keys {unexpected}{_torch_key_lines(type(self).__name__, missing, unexpected)}"
             )
+
+    def _state_arrays(self, state: Any, targets: dict[str, Tensor]) -> dict[str, Any]:
+        """Host arrays of the entries of ``state`` that ``targets`` names, shapes checked."""
         arrays = {}
         for k, t in targets.items():
             if k not in state:
@@ -448,10 +547,7 @@ class Module:
                     "part would be lost)"
                 )
             arrays[k] = arr
-        for k, arr in arrays.items():
-            t = targets[k]
-            t.array[...] = backend.to_device(arr.astype(t.dtype, copy=False), t.device)
-        return IncompatibleKeys(missing, unexpected)
+        return arrays
 
     # --------------------------------------------------------------- devices
     def to(self, *args: Any, **kwargs: Any) -> Module:

@@ -10,6 +10,7 @@ import warnings
 from typing import Any
 
 from .._validate import is_int
+from ..tensor import Tensor
 from .optimizer import Optimizer
 from .state_schema import checked_like
 
@@ -105,7 +106,10 @@ class LRScheduler:
             closed = getattr(self, "_closed_form_lrs", None)
             lrs = closed() if closed is not None else self.get_lr()
         for group, lr in zip(groups, lrs):
-            group["lr"] = float(lr)
+            if isinstance(group["lr"], Tensor):  # torch fills a tensor lr in place
+                group["lr"].fill_(float(lr))
+            else:
+                group["lr"] = float(lr)
         self._last_lr = self._current_lrs()
 
     def get_last_lr(self) -> list[float]:

@@ -10,6 +10,7 @@ import numpy as np
 
 from .._kernels import elementwise
 from ..backend import get_array_module
+from ..tensor import Tensor
 from ._torch_flags import check_torch_flags
 from .optimizer import (
     Optimizer,
@@ -92,6 +93,8 @@ class Adam(Optimizer):
             type(self).__name__, foreach=foreach, fused=fused, capturable=capturable,
             differentiable=differentiable,
         )  # fmt: skip
+        if foreach and isinstance(lr, Tensor):  # torch refuses it (CPU, capturable=False)
+            raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
         defaults = dict(
             lr=lr,
             betas=betas,

@@ -249,7 +249,8 @@ class LBFGS(Optimizer):
             d = self._direction(state, memory, g)
             state["d"], state["prev_flat_grad"], state["prev_loss"] = d, g.copy(), loss
             first = state["n_iter"] == 1
-            t = min(1.0, 1.0 / float(abs(g).sum())) * group["lr"] if first else group["lr"]
+            lr = float(group["lr"])  # a number, or torch's one-element tensor lr
+            t = min(1.0, 1.0 / float(abs(g).sum())) * lr if first else lr
             state["t"] = t
             gtd = float(g @ d)
             if gtd > -tol_change:

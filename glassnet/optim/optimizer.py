@@ -69,10 +69,24 @@ def _torch_default_text(owner: str, key: str, value: Any) -> str:
 # ------------------------------------------------------------- validation helpers
 # The optimizers' argument checks are the package's (glassnet/_validate.py), under the names
 # every optimizer imports from here.
-check_nonnegative = nonnegative_number
 check_in_range = number_in
 check_finite = finite_number
 check_bool = flag
+
+
+def check_nonnegative(who: str, name: str, value: Any) -> Any:
+    """``value`` as a finite float >= 0; for ``lr``, a one-element tensor is kept as it is
+    (torch keeps it in ``param_groups``), its value checked. :meth:`Optimizer.step` reads
+    its value once per group and step."""
+    if name == "lr" and isinstance(value, Tensor):
+        if value.numel() != 1 or value.dtype.kind not in "fiu":
+            raise ValueError(
+                f"{who}: lr must be a number or a one-element real tensor, got a tensor of "
+                f"shape {tuple(value.shape)} and dtype {value.dtype}"
+            )
+        nonnegative_number(who, name, float(value.item()))
+        return value
+    return nonnegative_number(who, name, value)
 
 
 def _is_number(value: Any) -> bool:
@@ -417,7 +431,15 @@ class Optimizer:
                 check_fits_dtype(owner, group, dtype)
         for group in self.param_groups:
             self._follow_params(group)
-            self._step_group(group)
+            lr = group.get("lr")
+            if isinstance(lr, Tensor):  # torch's tensor lr: its current value, for this step
+                group["lr"] = float(lr.item())
+                try:
+                    self._step_group(group)
+                finally:
+                    group["lr"] = lr
+            else:
+                self._step_group(group)
         return loss
 
     # ----------------------------------------------------------------- devices
