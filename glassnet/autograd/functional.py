@@ -147,6 +147,14 @@ def _block(rows: list, out: Tensor, t: Tensor, create_graph: bool) -> Tensor:
     return Tensor(np.stack(rows).reshape(shape))
 
 
+def _value_and(out: Tensor, grads: Any, create_graph: bool, many_in: bool) -> tuple:
+    """``(output, gradients)`` as torch's functional API returns them: with their graphs
+    under ``create_graph``, detached otherwise; one input drops its level of tuple."""
+    grads = tuple(grads) if create_graph else tuple(Tensor(g) for g in grads)
+    value = out if create_graph else Tensor._make(out.array, False, None, 0)
+    return value, grads if many_in else grads[0]
+
+
 def vjp(
     func: Callable[..., Any],
     inputs: Any,
@@ -179,9 +187,7 @@ def vjp(
             raise RuntimeError(f"vjp: v has shape {tuple(seed.shape)}, the output {out.shape}")
     with enable_grad():
         got = _grads(out, leaves, seed, strict, "vjp", create_graph)
-    grads = tuple(got) if create_graph else tuple(Tensor(g) for g in got)
-    value = out if create_graph else Tensor._make(out.array, False, None, 0)
-    return value, grads if many_in else grads[0]
+    return _value_and(out, got, create_graph, many_in)
 
 
 def jvp(
@@ -293,9 +299,7 @@ def _v_product(
             term = (g * a).sum()
             dot = term if dot is None else dot + term
         result = _grads(dot, leaves, np.ones((), dot.dtype), strict, who, create_graph)
-    result = tuple(result) if create_graph else tuple(Tensor(r) for r in result)
-    value = out if create_graph else Tensor._make(out.array, False, None, 0)
-    return value, result if many_in else result[0]
+    return _value_and(out, result, create_graph, many_in)
 
 
 def vhp(
