@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _tensor_str, backend
 from . import random as _random
+from ._errors import ShapeError
 
 if TYPE_CHECKING:  # for type checkers and editors only: the methods are attached at import
     from ._tensor_methods import TensorMethods as _Methods
@@ -136,15 +137,41 @@ def _torch_repr_suffix(arr: Any, dtype: Any) -> str:
     return size + ("" if dtype == backend.default_dtype() else f", dtype={dtype}")
 
 
-#: glassnet nodes that are one torch node whatever their arguments, under torch's name
+#: glassnet nodes that are one torch node whatever their arguments, under torch's name (the
+#: name torch 2.13 gives on the CPU; tests/torch_dialect/test_grad_fn_names.py checks each).
+#: A node missing here and from ``_TORCH_NAME_RULES`` keeps glassnet's name (``<ClipBackward>``):
+#: ``Reshape`` (view / reshape / flatten / unsqueeze / squeeze), ``Transpose`` (t / transpose /
+#: permute / ``.T``) and ``Clip`` (clamp / hardtanh / relu6) stand for several torch nodes that
+#: glassnet's node does not tell apart; composite ops show the nodes glassnet records.
 _TORCH_NODE_NAMES = {
     "ReLU": "ReluBackward0", "Sigmoid": "SigmoidBackward0", "Tanh": "TanhBackward0",
     "Softmax": "SoftmaxBackward0", "LogSoftmax": "LogSoftmaxBackward0",
     "BCEWithLogits": "BinaryCrossEntropyWithLogitsBackward0", "BCE": "BinaryCrossEntropyBackward0",
-}
-#: ``Regression`` nodes by their ``kind``
+    "Add": "AddBackward0", "Mul": "MulBackward0", "Neg": "NegBackward0", "Exp": "ExpBackward0",
+    "Log": "LogBackward0", "Sqrt": "SqrtBackward0", "Abs": "AbsBackward0",
+    "Concat": "CatBackward0", "Stack": "StackBackward0", "Embedding": "EmbeddingBackward0",
+    "Dropout": "MulBackward0",  # torch's CPU dropout multiplies by a scaled mask
+    "BatchNorm": "NativeBatchNormBackward0", "GELU": "GeluBackward0",
+    "LeakyReLU": "LeakyReluBackward0", "ELU": "EluBackward0", "Softplus": "SoftplusBackward0",
+    "Conv1d": "ConvolutionBackward0", "Conv2d": "ConvolutionBackward0",
+    "Conv3d": "ConvolutionBackward0", "MaxPool2d": "MaxPool2DWithIndicesBackward0",
+    "AvgPool2d": "AvgPool2DBackward0", "AdaptiveAvgPool2d": "AdaptiveAvgPool2DBackward0",
+}  # fmt: skip
+#: ``Regression`` nodes by their ``kind`` (torch's l1_loss is a mean of abs: no one node)
 _TORCH_REGRESSION_NAMES = {
     "mse": "MseLossBackward0", "smooth_l1": "SmoothL1LossBackward0", "huber": "HuberLossBackward0",
+}
+#: ``(ndim of a, ndim of b)`` of a 1-D/2-D ``MatMul`` -> torch's node; a 3-D or higher ``a``
+#: gives ``UnsafeViewBackward0`` (torch's bmm / mm, then a view back to the batch shape)
+_TORCH_MATMUL_NAMES = {
+    (2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0",
+    (1, 2): "SqueezeBackward4",
+}
+#: ``Linear`` by (input ndim, has bias); 3-D and higher inputs as 3-D: torch's addmm / mm on
+#: the flattened input, then a view back (the view is the node torch's ``grad_fn`` shows)
+_TORCH_LINEAR_NAMES = {
+    (2, True): "AddmmBackward0", (2, False): "MmBackward0",
+    (3, True): "ViewBackward0", (3, False): "UnsafeViewBackward0", (1, True): "ViewBackward0",
 }
 
 
@@ -155,7 +182,7 @@ _NAMED_ROOTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def remember_grad_fn(ctx: Any) -> None:
     """Keep the torch name of ``ctx`` (the node ``backward()`` starts from) past the freeing
     of its state, so ``loss.backward(); print(loss)`` prints the name it printed before."""
-    if ctx is None or type(ctx).__name__ not in _NAMED_BY_STATE:
+    if ctx is None or type(ctx).__name__ not in _TORCH_NAME_RULES:
         return
     name = _torch_node_name(ctx)
     if name is not None:
@@ -172,34 +199,122 @@ def _torch_grad_fn_text(ctx: Any) -> str:
     if known is None:
         with contextlib.suppress(TypeError):
             known = _NAMED_ROOTS.get(ctx)
-    return f"<{known}>" if known else repr(ctx)
+    if known:
+        return f"<{known}>"
+    name = getattr(ctx, "name", None)  # torch's tensor repr shows no address: not repr(ctx)
+    return f"<{name()}>" if callable(name) else repr(ctx)
 
 
-#: nodes whose torch name depends on their saved state (freed by ``backward()``)
-_NAMED_BY_STATE = ("GetItem", "CrossEntropy", "NLLLoss", "Regression")
+
+
+def _edge_is_constant(ctx: Any, i: int) -> bool | None:
+    """Was positional input ``i`` of ``ctx`` a constant (a Python number), not a Tensor?"""
+    edges = ctx.__dict__.get("edges")
+    return None if edges is None or len(edges) <= i else edges[i] is None
+
+
+def _getitem_name(ctx: Any) -> str | None:  # torch names the last index not a whole slice or ...
+    index = ctx.__dict__.get("index")
+    parts = index if isinstance(index, tuple) else (index,)
+    if all(isinstance(i, slice) or _is_int(i) for i in parts if i is not Ellipsis):
+        last = [i for i in parts if i is not Ellipsis and i != slice(None)] or [slice(None)]
+        return "SliceBackward0" if isinstance(last[-1], slice) else "SelectBackward0"
+    return None
+
+
+def _cross_entropy_name(ctx: Any) -> str | None:  # 2-D and above: NllLoss2D; smoothing: no node
+    z = ctx.__dict__.get("z")
+    if ctx.__dict__.get("eps", 1) or z is None:
+        return None
+    if z.ndim <= 2:
+        return "NllLossBackward0"
+    return "NllLoss2DBackward0" if ctx.__dict__.get("reduction") in ("mean", "sum") else None
+
+
+def _by_operands(names: dict) -> Any:
+    """A rule naming a two-operand node by which operand is a Python number: ``names`` maps
+    ``(a is constant, b is constant)`` to torch's name."""
+
+    def rule(ctx: Any) -> str | None:
+        return names.get((_edge_is_constant(ctx, 0), _edge_is_constant(ctx, 1)))
+
+    return rule
+
+
+def _reduction_name(full: str, by_dim: str) -> Any:
+    """``x.sum()`` -> ``full``; over some dims or ``keepdim=True`` -> ``by_dim`` (torch's
+    ``x.sum(dim=<every dim>)`` is ``by_dim`` too: glassnet keeps only the axes, so says ``full``)."""
+
+    def rule(ctx: Any) -> str | None:
+        shape = ctx.__dict__.get("shape")
+        if shape is None:
+            return None
+        every = tuple(ctx.__dict__.get("axes", ())) == tuple(range(len(shape)))
+        return full if every and not ctx.__dict__.get("keepdims") else by_dim
+
+    return rule
+
+
+def _matmul_name(ctx: Any) -> str | None:
+    shapes = ctx.__dict__.get("a_shape"), ctx.__dict__.get("b_shape")
+    if None in shapes:
+        return None
+    ranks = (len(shapes[0]), len(shapes[1]))
+    if ranks[0] >= 3:
+        return "UnsafeViewBackward0"
+    return _TORCH_MATMUL_NAMES.get(ranks)  # a 2-D @ 3-D is torch's clone or view, by its grads
+
+
+def _linear_name(ctx: Any) -> str | None:
+    x_shape, edges = ctx.__dict__.get("x_shape"), ctx.__dict__.get("edges")
+    if x_shape is None or edges is None:
+        return None
+    bias = len(edges) > 2 and edges[2] is not None
+    return _TORCH_LINEAR_NAMES.get((min(len(x_shape), 3), bias))
+
+
+def _nll_name(ctx: Any) -> str | None:
+    return "NllLossBackward0" if len(ctx.__dict__.get("shape", (0, 0, 0))) <= 2 else None
+
+
+#: nodes whose torch name depends on their arguments, read from the node's saved state (freed
+#: by ``backward()``: only the node ``backward()`` starts from keeps its name past that)
+_TORCH_NAME_RULES = {
+    "GetItem": _getitem_name, "CrossEntropy": _cross_entropy_name, "NLLLoss": _nll_name,
+    "Regression": lambda ctx: _TORCH_REGRESSION_NAMES.get(ctx.__dict__.get("kind")),
+    # (a is a number, b is a number): ``2 - x`` is torch's rsub, ``2 / x`` a reciprocal and a mul
+    "Sub": _by_operands({(False, False): "SubBackward0", (True, False): "RsubBackward1",
+                         (False, True): "SubBackward0"}),
+    "Div": _by_operands({(False, False): "DivBackward0", (False, True): "DivBackward0"}),
+    "Pow": _by_operands({(False, False): "PowBackward1", (False, True): "PowBackward0",
+                         (True, False): "PowBackward2"}),
+    "Sum": _reduction_name("SumBackward0", "SumBackward1"),
+    "Mean": _reduction_name("MeanBackward0", "MeanBackward1"),
+    "MatMul": _matmul_name, "Linear": _linear_name,
+}  # fmt: skip
 
 
 def _torch_node_name(ctx: Any) -> str | None:
     """torch's name for ``ctx``, or None where it is not known (or its state was freed)."""
     kind = type(ctx).__name__
-    known = _TORCH_NODE_NAMES.get(kind)
-    if kind == "GetItem":  # torch names the last index that is not a whole slice or ...
-        index = ctx.__dict__.get("index")
-        parts = index if isinstance(index, tuple) else (index,)
-        if all(isinstance(i, slice) or _is_int(i) for i in parts if i is not Ellipsis):
-            last = [i for i in parts if i is not Ellipsis and i != slice(None)] or [slice(None)]
-            known = "SliceBackward0" if isinstance(last[-1], slice) else "SelectBackward0"
-    elif kind == "CrossEntropy" and not ctx.__dict__.get("eps", 1):  # 2-D and above: NllLoss2D
-        z = ctx.__dict__.get("z")
-        if z is not None and z.ndim <= 2:
-            known = "NllLossBackward0"
-        elif z is not None and ctx.__dict__.get("reduction") in ("mean", "sum"):
-            known = "NllLoss2DBackward0"
-    elif kind == "NLLLoss":
-        known = "NllLossBackward0" if len(ctx.__dict__.get("shape", (0, 0, 0))) <= 2 else None
-    elif kind == "Regression":
-        known = _TORCH_REGRESSION_NAMES.get(ctx.__dict__.get("kind"))
-    return known
+    rule = _TORCH_NAME_RULES.get(kind)
+    return _TORCH_NODE_NAMES.get(kind) if rule is None else rule(ctx)
+
+
+def torch_grad_fn_name(ctx: Any) -> str:
+    """``grad_fn.name()`` under ``glassnet run``: torch's name where :func:`_torch_node_name`
+    knows it (or ``backward()`` kept it), else glassnet's (``RegressionBackward``)."""
+    known = _torch_node_name(ctx)
+    if known is None:
+        with contextlib.suppress(TypeError):
+            known = _NAMED_ROOTS.get(ctx)
+    return known or f"{type(ctx).__name__}Backward"
+
+
+def torch_grad_fn_repr(ctx: Any) -> str:
+    """``repr(grad_fn)`` under ``glassnet run``, in torch's form:
+    ``<MseLossBackward0 object at 0x7f...>``."""
+    return f"<{torch_grad_fn_name(ctx)} object at {id(ctx):#x}>"
 
 
 class Tensor(_Methods):
@@ -370,7 +485,10 @@ class Tensor(_Methods):
     def item(self) -> float | int | bool:
         """The single value of a one-element tensor as a Python number."""
         if self.array.size != 1:
-            raise ValueError(f"item: only one-element tensors convert, got shape {self.shape}")
+            raise ShapeError(  # a ValueError, and torch's RuntimeError
+                f"item: only one-element tensors convert (a Tensor with {self.array.size} "
+                f"elements cannot be converted to Scalar), got shape {self.shape}"
+            )
         return self.array.reshape(()).item()
 
     def tolist(self) -> Any:

@@ -140,7 +140,9 @@ class Function:
         return f"<{type(self).__name__}Backward>"
 
     def name(self) -> str:
-        """The node's name, as torch's ``grad_fn.name()`` (glassnet's op name + ``Backward``)."""
+        """The node's name, as torch's ``grad_fn.name()`` (glassnet's op name + ``Backward``;
+        under ``glassnet run`` torch's name, ``MseLossBackward0``, where glassnet's node is
+        torch's: see ``glassnet/tensor.py``'s name table and ``cli/torch_alias.py``)."""
         return f"{type(self).__name__}Backward"
 
     @property

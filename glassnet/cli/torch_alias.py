@@ -31,7 +31,9 @@ from typing import Any
 import numpy as np
 
 from .. import _dtypes
-from ..tensor import Size, Tensor
+from ..autograd.custom import CustomNode
+from ..autograd.function import AccumulateGrad, Function
+from ..tensor import Size, Tensor, torch_grad_fn_name, torch_grad_fn_repr
 
 __all__ = [
     "ALIASES", "NEAREST", "TorchAPIMissing", "TorchModuleMissing", "install", "uninstall",
@@ -133,6 +135,19 @@ NEAREST: dict[str, str] = {
     "torch.linalg.eigvals": "glassnet.linalg.eigvalsh for symmetric matrices (glassnet has no "
     "complex dtype)",
     "torch.cat": "glassnet.functional.concat",
+    **{f"torch.{n}": "none: glassnet has no complex dtypes; keep the real and imaginary parts "
+       "as two real tensors (glassnet.stack([re, im], -1))"
+       for n in ("complex", "polar", "view_as_real", "view_as_complex", "complex64",
+                 "complex128", "cfloat", "cdouble")},
+    "torch.GradScaler": "glassnet.amp.GradScaler (torch.amp.GradScaler)",
+    "torch.lstsq": "glassnet.linalg.lstsq (torch.linalg.lstsq)",
+    "torch.solve": "glassnet.linalg.solve (torch.linalg.solve)",
+    **{f"torch.{w}_window": f"numpy.{n}(N + 1)[:-1] (periodic) through glassnet.tensor"
+       for w, n in (("hann", "hanning"), ("hamming", "hamming"), ("blackman", "blackman"),
+                    ("bartlett", "bartlett"))},
+    "torch.utils.data.DistributedSampler": "glassnet.distributed.DistributedBatchSampler",
+    **{f"torch.optim.{n}": "glassnet.optim.Adam" for n in ("SparseAdam", "Adafactor", "Muon")},
+    "torch.nn.RNNBase": "glassnet.nn.RNN, glassnet.nn.LSTM or glassnet.nn.GRU",
     "torchvision.io": "Pillow (PIL.Image.open) then glassnet.vision.transforms.ToTensor",
     "torchvision.datasets.CIFAR10": "glassnet.data.open_data on an image folder",
 }
@@ -235,6 +250,7 @@ class TorchAliasFinder(importlib.abc.MetaPathFinder):
         self.size_repr: str | None = None  # how Size printed before install()
         self.dtype_getter: Any = None  # Tensor.dtype before install()
         self.dtype_names: dict[str, Any] = {}  # glassnet.float32, ... before install()
+        self.node_methods: list[tuple[type, str, Any]] = []  # grad_fn methods before install()
         self.torch_names = {g: t for t, gs in reversed(ALIASES.items()) for g in gs}
 
     def scan(self) -> None:
@@ -323,7 +339,39 @@ def install() -> TorchAliasFinder:
     finder.scan()
     finder.size_repr, Size.repr_module = Size.repr_module, "torch"  # print(x.shape) as torch's
     _print_dtypes_as_torch(finder)
+    _name_nodes_as_torch(finder)
     return finder
+
+
+def _custom_node_repr(node: CustomNode) -> str:
+    """A PyTorch-form Function's node as torch prints it (its class under torch's module)."""
+    return f"<torch.autograd.function.{type(node).__name__} object at {id(node):#x}>"
+
+
+def _accumulate_grad_repr(node: AccumulateGrad) -> str:
+    return f"<AccumulateGrad object at {id(node):#x}>"
+
+
+#: (class, method, torch's form) swapped in by :func:`install` so that ``print(loss.grad_fn)``
+#: and ``grad_fn.name()`` read as torch's (``<MseLossBackward0 object at 0x...>``)
+_TORCH_NODE_METHODS = (
+    (Function, "__repr__", torch_grad_fn_repr), (Function, "name", torch_grad_fn_name),
+    (CustomNode, "__repr__", _custom_node_repr), (AccumulateGrad, "__repr__", _accumulate_grad_repr),
+)  # fmt: skip
+
+
+def _name_nodes_as_torch(finder: TorchAliasFinder) -> None:
+    """``grad_fn`` nodes print and name themselves as torch's (see ``glassnet/tensor.py``'s
+    name table); :func:`uninstall` puts glassnet's methods back."""
+    for cls, attr, torch_form in _TORCH_NODE_METHODS:
+        finder.node_methods.append((cls, attr, cls.__dict__[attr]))
+        setattr(cls, attr, torch_form)
+
+
+def _restore_nodes(finder: TorchAliasFinder) -> None:
+    for cls, attr, method in reversed(finder.node_methods):
+        setattr(cls, attr, method)
+    finder.node_methods.clear()
 
 
 #: glassnet's functions that return a dtype: under the hook they return a TorchDType.
@@ -371,6 +419,7 @@ def uninstall(finder: TorchAliasFinder) -> None:
     finder.restore()
     Size.repr_module = finder.size_repr
     _restore_dtypes(finder)
+    _restore_nodes(finder)
 
 
 @contextmanager

@@ -170,3 +170,12 @@ def test_except_clauses_of_a_pytorch_script() -> None:
         return out
 
     assert said(gn) == said(torch)
+
+
+def test_item_of_many_elements_is_torchs_runtime_error(torch):
+    with pytest.raises(RuntimeError) as theirs:
+        torch.ones(2).item()
+    with pytest.raises(RuntimeError) as ours:
+        gn.ones(2).item()
+    assert isinstance(ours.value, ValueError)  # glassnet's own except clauses still catch it
+    assert "cannot be converted to Scalar" in str(theirs.value) and "cannot be converted to Scalar" in str(ours.value)
