@@ -31,6 +31,7 @@ from glassnet.cli.options import image_size
 from glassnet.data import load_table
 from glassnet.io import load_checkpoint, save, save_checkpoint
 from glassnet.models.registry import build_model
+from tests.cli.test_own_files_round6 import _dry, _one_error_line, _train, _write
 from tests.data.test_sources import image_folder, write_image
 
 Image = pytest.importorskip("PIL.Image")
@@ -44,30 +45,6 @@ def _table_text(n=30, sep=",", eol="\n", cell=None, label=None, head=("a", "b", 
         cells = [cell(a) if cell else f"{a:.3f}", cell(b) if cell else f"{b:.3f}"]
         lines.append(sep.join([*cells, label(i) if label else "xy"[i % 2]]))
     return eol.join(lines) + eol
-
-
-def _write(path, data):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
-    return str(path)
-
-
-def _one_error_line(capsys):
-    err = capsys.readouterr().err
-    assert err.startswith("glassnet: error: ") and err.count("\n") == 1, err
-    assert "Traceback" not in err
-    return err
-
-
-def _dry(path, *args):
-    return main(["train", "--data", path, "--dry-run", *args])
-
-
-def _train(tmp_path, name, *args):
-    code = main(["train", "--epochs", "1", "--runs-dir", str(tmp_path / "runs"), "--seed", "0",
-                 "--quiet", "--diagnostics", "0", "--name", name, *args])  # fmt: skip
-    assert code == 0
-    return str(tmp_path / "runs" / name)
 
 
 def _tree(folder):

@@ -16,6 +16,7 @@ import sys
 
 import numpy as np
 
+from glassnet.cli.torch_alias import TorchAPIMissing
 from glassnet.testing import torch_available
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -130,3 +131,28 @@ def check_script_output(path: str, tmp_path: os.PathLike, minimum: int = 10) -> 
     theirs = stdout_lines(path, init, False, tmp_path)  # saves the initial weights
     ours = stdout_lines(path, init, True, tmp_path)  # loads them
     assert_same_output(ours, theirs, minimum)
+
+
+def _run_bare(path: str, glassnet: bool, cwd: os.PathLike) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS="1", INIT_WEIGHTS="")
+    head = [sys.executable, "-m", "glassnet", "run"] if glassnet else [sys.executable]
+    return subprocess.run([*head, path], capture_output=True, text=True, env=env, cwd=cwd,
+                          timeout=600)  # fmt: skip
+
+
+def check_refused(path: str, tmp_path: os.PathLike, says: str) -> None:
+    """A script glassnet refuses: valid torch code (three LOSS lines under torch, where
+    installed) that stops under ``glassnet run`` with a ``NotImplementedError`` whose last
+    line contains ``says``, before printing any LOSS line (never a different answer)."""
+    if torch_available():
+        done = _run_bare(path, False, tmp_path)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.count("LOSS ") == 3
+    done = _run_bare(path, True, tmp_path)
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert says in last, last
+    kinds = {"NotImplementedError": NotImplementedError,
+             "glassnet.cli.torch_alias.TorchAPIMissing": TorchAPIMissing}  # fmt: skip
+    assert issubclass(kinds[last.split(":")[0]], NotImplementedError), last
+    assert "LOSS " not in done.stdout

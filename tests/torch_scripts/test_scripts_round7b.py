@@ -29,15 +29,10 @@ to sit with the code they cover (``tests/utils/test_data.py``,
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 
-from glassnet.cli.torch_alias import TorchAPIMissing
-from glassnet.testing import torch_available
-
-from .script_runs import ROOT, check_script
+from .script_runs import check_refused, check_script
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "round7b")
 SCRIPTS = sorted(f for f in os.listdir(HERE) if f.endswith(".py"))
@@ -57,25 +52,6 @@ def test_round7b_script_gives_torchs_results(script, tmp_path):
     check_script(os.path.join(HERE, script), tmp_path)
 
 
-def _run(path: str, glassnet: bool, cwd) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS="1", INIT_WEIGHTS="")
-    head = [sys.executable, "-m", "glassnet", "run"] if glassnet else [sys.executable]
-    return subprocess.run([*head, path], capture_output=True, text=True, env=env, cwd=cwd,
-                          timeout=300)  # fmt: skip
-
-
 @pytest.mark.parametrize("script", sorted(REFUSED))
 def test_round7b_refused_script_names_the_torch_feature(script, tmp_path):
-    path = os.path.join(HERE, "refused", script)
-    if torch_available():  # the script itself is valid torch code
-        done = _run(path, False, tmp_path)
-        assert done.returncode == 0, done.stderr[-2000:]
-        assert done.stdout.count("LOSS ") == 3
-    done = _run(path, True, tmp_path)
-    assert done.returncode != 0
-    last = done.stderr.strip().splitlines()[-1]
-    assert REFUSED[script] in last, last
-    kinds = {"NotImplementedError": NotImplementedError,
-             "glassnet.cli.torch_alias.TorchAPIMissing": TorchAPIMissing}
-    assert issubclass(kinds[last.split(":")[0]], NotImplementedError), last
-    assert "LOSS " not in done.stdout  # refused before any step, never a different answer
+    check_refused(os.path.join(HERE, "refused", script), tmp_path, REFUSED[script])
